@@ -1,0 +1,1 @@
+"""bayops: terminal operations console for blade-server fleets."""

@@ -1,0 +1,390 @@
+"""Reads config.toml with tomllib and validates it into typed objects.
+
+Lookup order (DESIGN.md): --config, $BAYOPS_CONFIG, $XDG_CONFIG_HOME/bayops/config.toml,
+the packaged default. Every problem is a one-line BadInput naming the key.
+"""
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tui.core.errors import BadInput
+from tui.core.model import POLICY_MODES, DomainConfig
+from tui.resources import data_path
+
+ENCLOSURE_MODELS = {"c7000": 16, "c3000": 8}
+ROLES = ("viewer", "limited-operator", "operator", "group-admin", "admin")
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
+MAC_RE = re.compile(r"^([0-9A-F]{2}:){5}[0-9A-F]{2}$")
+WWPN_RE = re.compile(r"^([0-9A-F]{2}:){7}[0-9A-F]{2}$")
+SIM_LATENCY_KEYS = ("power_off", "power_on", "apply_profile", "clear_profile", "domain_config")
+DEFAULT_LATENCY = {"power_off": 2.0, "power_on": 3.0, "apply_profile": 1.5,
+                   "clear_profile": 1.0, "domain_config": 2.0}
+
+
+@dataclass(frozen=True)
+class EnclosureSpec:
+    name: str
+    model: str
+
+    @property
+    def bays(self) -> int:
+        return ENCLOSURE_MODELS[self.model]
+
+
+@dataclass(frozen=True)
+class DomainSpec:
+    name: str
+    enclosures: tuple[EnclosureSpec, ...]
+
+
+@dataclass(frozen=True)
+class GroupSpec:
+    name: str
+    policy: str
+    window: str
+    baseline: DomainConfig
+    domains: tuple[DomainSpec, ...]
+    models: tuple[str, ...]
+    spares: int
+    local_boot: float
+    empty_per_enclosure: int
+    profile_prefix: str
+    san_target: str
+
+
+@dataclass(frozen=True)
+class Grant:
+    user: str
+    role: str
+    groups: tuple[str, ...]  # ("*",) = every group
+
+
+@dataclass(frozen=True)
+class RangeSpec:
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class PoolsSpec:
+    mac: RangeSpec
+    wwpn: RangeSpec
+    serial_prefix: str
+    serial: RangeSpec
+
+
+@dataclass(frozen=True)
+class SimSpec:
+    seed: int
+    latency: dict[str, float]
+    warning_bays: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    driver: str
+    theme: str
+    state: Path | None
+    lease_hours: float
+    graceful_deadline: float
+    groups: tuple[GroupSpec, ...]
+    pools: PoolsSpec
+    sim: SimSpec
+    default_role: str
+    grants: tuple[Grant, ...]
+    keys: dict[str, str]
+    raw: dict[str, Any] = field(repr=False, default_factory=dict)
+
+    def group(self, name: str) -> GroupSpec | None:
+        return next((g for g in self.groups if g.name == name), None)
+
+
+def find_config(explicit: str | None) -> Path:
+    if explicit:
+        return Path(explicit)
+    if os.environ.get("BAYOPS_CONFIG"):
+        return Path(os.environ["BAYOPS_CONFIG"])
+    xdg = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    user = Path(xdg) / "bayops" / "config.toml"
+    if user.exists():
+        return user
+    return data_path("config.toml")
+
+
+def user_config_path() -> Path:
+    """Where the dashboard saves a user's choices (theme)."""
+    xdg = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(xdg) / "bayops" / "config.toml"
+
+
+def find_state(explicit: str | None, config: Config) -> Path:
+    if explicit:
+        return Path(explicit)
+    if os.environ.get("BAYOPS_STATE"):
+        return Path(os.environ["BAYOPS_STATE"])
+    if config.state is not None:
+        return config.state
+    xdg = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
+    return Path(xdg) / "bayops" / "state.db"
+
+
+def load_config(path: Path) -> Config:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise BadInput(f"config: {path}: no such file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise BadInput(f"config: {path}: cannot read: {exc}") from None
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise BadInput(f"config: {path}: not valid TOML: {exc}") from None
+    try:
+        return _parse(raw, path)
+    except BadInput as exc:
+        raise BadInput(f"config: {path}: {exc}") from None
+
+
+class _Reader:
+    """Typed access to one TOML table, naming the full key in every error."""
+
+    def __init__(self, table: Any, where: str, known: tuple[str, ...]):
+        if not isinstance(table, dict):
+            raise BadInput(f"{where or 'top level'}: expected a table")
+        unknown = sorted(set(table) - set(known))
+        if unknown:
+            raise BadInput(f"{self._key(where, unknown[0])}: unknown key")
+        self.table, self.where = table, where
+
+    @staticmethod
+    def _key(where: str, key: str) -> str:
+        return f"{where}.{key}" if where else key
+
+    def get(self, key: str, kind: type | tuple[type, ...], default: Any = ...) -> Any:
+        if key not in self.table:
+            if default is ...:
+                raise BadInput(f"{self._key(self.where, key)}: missing")
+            return default
+        value = self.table[key]
+        kinds = kind if isinstance(kind, tuple) else (kind,)
+        if isinstance(value, bool) and bool not in kinds:
+            ok = False
+        else:
+            ok = isinstance(value, kinds)
+        if not ok:
+            names = " or ".join(k.__name__ for k in kinds)
+            raise BadInput(f"{self._key(self.where, key)}: expected {names}, got {value!r}")
+        return value
+
+    def name(self, key: str) -> str:
+        value = self.get(key, str)
+        if not NAME_RE.match(value):
+            raise BadInput(f"{self._key(self.where, key)}: {value!r} is not a valid name "
+                           "(letters, digits, '.', '_', '-'; at most 63)")
+        return value
+
+    def number(self, key: str, default: float, low: float, high: float) -> float:
+        value = float(self.get(key, (int, float), default))
+        if not low <= value <= high:
+            raise BadInput(f"{self._key(self.where, key)}: {value} is out of range {low}..{high}")
+        return value
+
+
+def parse_address(text: str, kind: str) -> int:
+    pattern = MAC_RE if kind == "mac" else WWPN_RE
+    if not isinstance(text, str) or not pattern.match(text.upper()):
+        raise BadInput(f"{text!r} is not a {kind.upper()}")
+    return int(text.replace(":", ""), 16)
+
+
+def format_address(value: int, kind: str) -> str:
+    width = 12 if kind == "mac" else 16
+    digits = f"{value:0{width}X}"
+    return ":".join(digits[i:i + 2] for i in range(0, width, 2))
+
+
+def _parse(raw: dict[str, Any], path: Path) -> Config:
+    top = _Reader(raw, "", ("bayops", "sim", "roles", "pools", "keys", "groups", "redfish"))
+    main = _Reader(top.get("bayops", dict, {}), "bayops",
+                   ("driver", "theme", "state", "lease_hours", "graceful_deadline"))
+    driver = main.get("driver", str, "sim")
+    if driver not in ("sim", "redfish"):
+        raise BadInput(f"bayops.driver: {driver!r} is not one of sim, redfish")
+    state = main.get("state", str, "")
+    groups = tuple(_group(g, i) for i, g in enumerate(top.get("groups", list, [])))
+    if not groups:
+        raise BadInput("groups: at least one [[groups]] table is needed")
+    _check_unique_names(groups)
+    keys = top.get("keys", dict, {})
+    for action, key in keys.items():
+        if not isinstance(key, str) or not key:
+            raise BadInput(f"keys.{action}: expected a key name such as \"f\" or \"ctrl+r\"")
+    return Config(
+        path=path,
+        driver=driver,
+        theme=main.get("theme", str, "dark"),
+        state=(path.parent / Path(state).expanduser()) if state else None,
+        lease_hours=main.number("lease_hours", 4, 0.01, 24 * 14),
+        graceful_deadline=main.number("graceful_deadline", 30, 0, 3600),
+        groups=groups,
+        pools=_pools(top.get("pools", dict, {})),
+        sim=_sim(top.get("sim", dict, {})),
+        default_role=_roles_default(top.get("roles", dict, {})),
+        grants=_grants(top.get("roles", dict, {}), {g.name for g in groups}),
+        keys=dict(keys),
+        raw=raw,
+    )
+
+
+def _check_unique_names(groups: tuple[GroupSpec, ...]) -> None:
+    seen: dict[str, str] = {}
+    for group in groups:
+        for kind, name in [("group", group.name)] + [
+            ("domain", d.name) for d in group.domains
+        ] + [("enclosure", e.name) for d in group.domains for e in d.enclosures]:
+            key = f"{kind}:{name}"
+            if key in seen:
+                raise BadInput(f"groups: {kind} name {name!r} is used twice")
+            seen[key] = group.name
+
+
+def _group(table: Any, index: int) -> GroupSpec:
+    where = f"groups[{index}]"
+    r = _Reader(table, where, ("name", "policy", "window", "networks", "fabrics", "firmware",
+                               "users", "domains", "models", "spares", "local_boot",
+                               "empty_per_enclosure", "profile_prefix", "san_target"))
+    name = r.name("name")
+    where = f"groups.{name}"
+    policy = r.get("policy", str, "manual")
+    if policy not in POLICY_MODES:
+        raise BadInput(f"{where}.policy: {policy!r} is not one of {', '.join(POLICY_MODES)}")
+    window = r.get("window", str, "")
+    if window:
+        from tui.core.policy import parse_window  # policy depends on config for nothing else
+
+        try:
+            parse_window(window)
+        except BadInput as exc:
+            raise BadInput(f"{where}.window: {exc}") from None
+    networks = r.get("networks", dict, {})
+    for net, vlan in networks.items():
+        if not NAME_RE.match(net):
+            raise BadInput(f"{where}.networks: {net!r} is not a valid network name")
+        if isinstance(vlan, bool) or not isinstance(vlan, int) or not 1 <= vlan <= 4094:
+            raise BadInput(f"{where}.networks.{net}: VLAN id must be an integer 1..4094, got {vlan!r}")
+    fabrics = r.get("fabrics", list, [])
+    for fabric in fabrics:
+        if not isinstance(fabric, str) or not NAME_RE.match(fabric):
+            raise BadInput(f"{where}.fabrics: {fabric!r} is not a valid fabric name")
+    users = r.get("users", dict, {})
+    domains = tuple(_domain(d, f"{where}.domains[{i}]")
+                    for i, d in enumerate(r.get("domains", list, [])))
+    if not domains:
+        raise BadInput(f"{where}.domains: a group needs at least one domain")
+    models = r.get("models", list, ["ProLiant BL460c Gen10"])
+    for model in models:
+        if not isinstance(model, str) or not re.search(r"\bGen\d+\b", model):
+            raise BadInput(f"{where}.models: {model!r} must name a generation, e.g. 'ProLiant BL460c Gen10'")
+    san_target = r.get("san_target", str, "50:00:14:38:00:00:00:01")
+    parse_address(san_target, "wwpn")
+    return GroupSpec(
+        name=name,
+        policy=policy,
+        window=window,
+        baseline=DomainConfig(networks=dict(networks), fabrics=tuple(sorted(fabrics)),
+                              firmware=r.get("firmware", str, ""),
+                              users={str(k): str(v) for k, v in users.items()}),
+        domains=domains,
+        models=tuple(models),
+        spares=int(r.number("spares", 1, 0, 64)),
+        local_boot=r.number("local_boot", 0.1, 0, 1),
+        empty_per_enclosure=int(r.number("empty_per_enclosure", 0, 0, 16)),
+        profile_prefix=r.get("profile_prefix", str, name),
+        san_target=san_target.upper(),
+    )
+
+
+def _domain(table: Any, where: str) -> DomainSpec:
+    r = _Reader(table, where, ("name", "enclosures"))
+    name = r.name("name")
+    enclosures = []
+    for i, enc in enumerate(r.get("enclosures", list)):
+        er = _Reader(enc, f"domains.{name}.enclosures[{i}]", ("name", "model"))
+        model = er.get("model", str, "c7000")
+        if model not in ENCLOSURE_MODELS:
+            raise BadInput(f"domains.{name}.enclosures[{i}].model: {model!r} is not one of "
+                           f"{', '.join(ENCLOSURE_MODELS)}")
+        enclosures.append(EnclosureSpec(er.name("name"), model))
+    if not 1 <= len(enclosures) <= 4:
+        raise BadInput(f"domains.{name}.enclosures: a VC domain has 1 to 4 enclosures, got {len(enclosures)}")
+    return DomainSpec(name, tuple(enclosures))
+
+
+def _pools(table: Any) -> PoolsSpec:
+    r = _Reader(table, "pools", ("mac", "wwpn", "serial"))
+
+    def address_range(key: str, kind: str, start: str, end: str) -> RangeSpec:
+        rr = _Reader(r.get(key, dict, {}), f"pools.{key}", ("start", "end"))
+        try:
+            low = parse_address(rr.get("start", str, start), kind)
+            high = parse_address(rr.get("end", str, end), kind)
+        except BadInput as exc:
+            raise BadInput(f"pools.{key}: {exc}") from None
+        if high < low:
+            raise BadInput(f"pools.{key}: end is below start")
+        return RangeSpec(low, high)
+
+    serial = _Reader(r.get("serial", dict, {}), "pools.serial", ("prefix", "start", "end"))
+    prefix = serial.get("prefix", str, "VCX")
+    if not re.match(r"^[A-Z0-9]{1,6}$", prefix):
+        raise BadInput("pools.serial.prefix: 1-6 upper-case letters or digits")
+    low = int(serial.number("start", 1, 0, 10**9))
+    high = int(serial.number("end", 9_999_999, 0, 10**9))
+    if high < low:
+        raise BadInput("pools.serial: end is below start")
+    return PoolsSpec(
+        mac=address_range("mac", "mac", "00:17:A4:77:00:00", "00:17:A4:77:FF:FF"),
+        wwpn=address_range("wwpn", "wwpn", "50:06:0B:00:00:C2:00:00", "50:06:0B:00:00:C2:FF:FF"),
+        serial_prefix=prefix,
+        serial=RangeSpec(low, high),
+    )
+
+
+def _sim(table: Any) -> SimSpec:
+    r = _Reader(table, "sim", ("seed", "latency", "warning_bays"))
+    latency = dict(DEFAULT_LATENCY)
+    lr = _Reader(r.get("latency", dict, {}), "sim.latency", SIM_LATENCY_KEYS)
+    for key in SIM_LATENCY_KEYS:
+        latency[key] = lr.number(key, latency[key], 0, 600)
+    warning = r.get("warning_bays", list, [])
+    return SimSpec(seed=int(r.number("seed", 7, 0, 2**31)), latency=latency,
+                   warning_bays=tuple(str(b) for b in warning))
+
+
+def _roles_default(table: Any) -> str:
+    r = _Reader(table, "roles", ("default", "grant"))
+    default = r.get("default", str, "viewer")
+    if default not in ROLES:
+        raise BadInput(f"roles.default: {default!r} is not one of {', '.join(ROLES)}")
+    return default
+
+
+def _grants(table: dict[str, Any], group_names: set[str]) -> tuple[Grant, ...]:
+    grants = []
+    for i, entry in enumerate(table.get("grant", [])):
+        r = _Reader(entry, f"roles.grant[{i}]", ("user", "role", "groups"))
+        role = r.get("role", str)
+        if role not in ROLES:
+            raise BadInput(f"roles.grant[{i}].role: {role!r} is not one of {', '.join(ROLES)}")
+        groups = tuple(r.get("groups", list, ["*"]))
+        for g in groups:
+            if g != "*" and g not in group_names:
+                raise BadInput(f"roles.grant[{i}].groups: no group named {g!r}")
+        grants.append(Grant(r.get("user", str), role, groups))
+    return tuple(grants)

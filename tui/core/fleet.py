@@ -1,0 +1,145 @@
+"""Builds the fleet a config describes: the demo fleet for the sim, the real one otherwise."""
+from __future__ import annotations
+
+import random
+import re
+
+from tui.core.config import Config, EnclosureSpec, GroupSpec
+from tui.core.errors import BadInput
+from tui.core.model import Connection, Policy, Profile, ServerInfo
+from tui.core.pools import Allocator
+from tui.core.store import Store
+
+
+def split_model(model: str) -> tuple[str, str]:
+    """'ProLiant BL460c Gen10' -> ('ProLiant BL460c Gen10', 'Gen10')."""
+    match = re.search(r"\bGen\d+\b", model)
+    return model, match.group(0) if match else ""
+
+
+def simulated_servers(group: GroupSpec, enclosure: EnclosureSpec, seed: int,
+                      first_serial: int) -> dict[int, ServerInfo | None]:
+    """Deterministic servers for an enclosure: mostly one model, some of another,
+    and ``empty_per_enclosure`` empty bays."""
+    rng = random.Random(f"{seed}:{enclosure.name}")
+    primary = rng.choice(group.models)
+    empty = set(rng.sample(range(1, enclosure.bays + 1),
+                           min(group.empty_per_enclosure, enclosure.bays)))
+    servers: dict[int, ServerInfo | None] = {}
+    for n in range(1, enclosure.bays + 1):
+        if n in empty:
+            servers[n] = None
+            continue
+        model = primary if rng.random() < 0.8 else rng.choice(group.models)
+        name, generation = split_model(model)
+        servers[n] = ServerInfo(name, generation, f"CZ{first_serial + n:08d}", "off", "ok")
+    return servers
+
+
+def build_fleet(store: Store, config: Config, driver) -> None:
+    """Create groups, domains, enclosures, bays, profiles and spares.
+
+    Planned in memory first; the simulator's hardware is racked before the store is
+    written (a driver never runs inside a store transaction), and the store is written
+    in one transaction, so a crash leaves either no fleet or the whole fleet.
+    """
+    rng = random.Random(config.sim.seed)
+    alloc = Allocator(config.pools, {k: store.used_addresses(k) for k in ("mac", "wwpn", "serial")})
+    all_bays = {f"{e.name}/{n}" for g in config.groups for d in g.domains
+                for e in d.enclosures for n in range(1, e.bays + 1)}
+    for bay in config.sim.warning_bays:
+        if bay not in all_bays:
+            raise BadInput(f"config: sim.warning_bays: no bay {bay!r} in the fleet")
+    hardware: dict[str, tuple[ServerInfo | None, str | None]] = {}
+    enclosures: list[tuple[str, str, str, int, dict[int, ServerInfo | None]]] = []
+    profiles: list[Profile] = []
+    spare_bays: list[str] = []
+    serial_base = 0
+    for group in config.groups:
+        populated: list[tuple[str, str, ServerInfo]] = []  # (domain, bay, server)
+        for domain in group.domains:
+            for enc in domain.enclosures:
+                if driver.name == "sim":
+                    servers = simulated_servers(group, enc, config.sim.seed, serial_base)
+                    serial_base += 100
+                else:
+                    found = driver.discover([f"{enc.name}/{n}" for n in range(1, enc.bays + 1)])
+                    servers = {n: found.get(f"{enc.name}/{n}") for n in range(1, enc.bays + 1)}
+                enclosures.append((enc.name, domain.name, enc.model, enc.bays, servers))
+                populated += [(domain.name, f"{enc.name}/{n}", s)
+                              for n, s in servers.items() if s is not None]
+        spares = _pick_spares(group, populated)
+        spare_bays += spares
+        width = max(3, len(str(len(populated))))
+        count = 0
+        for _, bay, server in populated:
+            if bay in spares:
+                hardware[bay] = (server, None)
+                continue
+            count += 1
+            profile = new_profile(alloc, f"{group.profile_prefix}-{count:0{width}d}", group,
+                                  boot_mode="local" if rng.random() < group.local_boot else "san",
+                                  lun=count, bay=bay)
+            profiles.append(profile)
+            health = "warning" if bay in config.sim.warning_bays else "ok"
+            hardware[bay] = (ServerInfo(server.model, server.generation, server.serial,
+                                        "on", health), profile.name)
+    if driver.name == "sim":
+        driver.install(hardware)
+    with store.write():
+        for group in config.groups:
+            store.add_group(group.name, group.baseline, Policy(group.policy, group.window))
+            for domain in group.domains:
+                store.add_domain(domain.name, group.name, group.baseline)
+        for name, domain, model, count, servers in enclosures:
+            store.add_enclosure(name, domain, model, count, servers)
+        for profile in profiles:
+            store.add_profile(profile)
+        store.set_readings({bay: (s.power, s.health) for bay, (s, _) in hardware.items() if s})
+        for bay in spare_bays:
+            store.set_spare(bay, True)
+        store.set_meta("created", "1")
+        store.set_meta("driver", driver.name)
+
+
+def _pick_spares(group: GroupSpec, populated: list[tuple[str, str, ServerInfo]]) -> list[str]:
+    """The last server of each domain in turn, until the group's spare count is met,
+    preferring models not yet covered so that failovers find a match."""
+    by_domain: dict[str, list[tuple[str, ServerInfo]]] = {}
+    for domain, bay, server in populated:
+        by_domain.setdefault(domain, []).append((bay, server))
+    spares: list[str] = []
+    covered: set[str] = set()
+    while len(spares) < group.spares and any(by_domain.values()):
+        for domain in list(by_domain):
+            candidates = by_domain[domain]
+            if not candidates or len(spares) >= group.spares:
+                continue
+            pick = next((c for c in reversed(candidates) if c[1].model not in covered),
+                        candidates[-1])
+            candidates.remove(pick)
+            spares.append(pick[0])
+            covered.add(pick[1].model)
+    return spares
+
+
+def new_profile(alloc: Allocator, name: str, group: GroupSpec | None, boot_mode: str,
+                lun: int, bay: str | None, networks: list[str] | None = None,
+                fabrics: list[str] | None = None, group_name: str | None = None,
+                san_target: str | None = None) -> Profile:
+    """A profile whose identities all come from the pools."""
+    networks = sorted(networks if networks is not None else group.baseline.networks)
+    fabrics = sorted(fabrics if fabrics is not None else group.baseline.fabrics)
+    connections = [Connection("eth", i + 1, alloc.take("mac"), net) for i, net in enumerate(networks)]
+    if boot_mode == "san":
+        connections += [Connection("fc", i + 1, alloc.take("wwpn"), fab) for i, fab in enumerate(fabrics)]
+    return Profile(
+        name=name,
+        group=group_name or group.name,
+        serial=alloc.take("serial"),
+        boot_mode=boot_mode,
+        san_target=(san_target or group.san_target) if boot_mode == "san" else None,
+        san_lun=lun if boot_mode == "san" else None,
+        connections=tuple(connections),
+        bay=bay,
+    )

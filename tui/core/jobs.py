@@ -1,0 +1,84 @@
+"""Journaled steps: each step is written to the store before it runs.
+
+A job's runner calls ``ctx.step(name, action)``; the step row goes in as 'running',
+the action runs, and the row becomes 'done' with what happened (or 'failed' with why).
+After a crash, a resumed runner calls the same sequence again: steps already done are
+skipped and return their journaled detail, a step left 'running' is marked
+'failed: interrupted' and run again. So every action must be idempotent.
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+
+from tui.core.errors import BayopsError
+from tui.core.store import Store
+from tui.drivers.base import DriverError
+
+
+class StepFailed(Exception):
+    def __init__(self, name: str, reason: str):
+        super().__init__(f"{name}: {reason}")
+        self.name, self.reason = name, reason
+
+
+class JobContext:
+    def __init__(self, store: Store, job_id: int):
+        self.store = store
+        self.job_id = job_id
+        job = store.job(job_id)
+        self._done = {s.name: s.detail for s in job.steps if s.state == "done"} if job else {}
+
+    def done(self, name: str) -> bool:
+        return name in self._done
+
+    def step(self, name: str, action: Callable[[], str]) -> str:
+        if name in self._done:
+            return self._done[name]
+        seq = self.store.start_step(self.job_id, name)
+        try:
+            detail = action()
+        except (DriverError, BayopsError) as exc:
+            self.store.finish_step(self.job_id, seq, "failed", str(exc))
+            raise StepFailed(name, str(exc)) from exc
+        except BaseException as exc:
+            # Anything else is a bug; journal it so the job is not left looking alive.
+            self.store.finish_step(self.job_id, seq, "failed", f"internal error: {exc!r}")
+            raise
+        self.store.finish_step(self.job_id, seq, "done", detail)
+        self._done[name] = detail
+        return detail
+
+    def note(self, name: str, detail: str) -> None:
+        """A step that is only a decision (e.g. the chosen target), journaled as done."""
+        self.step(name, lambda: detail)
+
+
+def mark_interrupted(store: Store, job_id: int, old_pid: int | None) -> int:
+    """Mark steps a dead process left 'running'; returns how many."""
+    job = store.job(job_id)
+    count = 0
+    for step in job.steps if job else ():
+        if step.state == "running":
+            store.finish_step(job_id, step.seq, "failed",
+                              f"interrupted: process {old_pid} ended while this step ran")
+            count += 1
+    return count
+
+
+def process_alive(pid: int | None) -> bool:
+    if pid is None:
+        return False
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a zombie is dead for our purposes
+        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return True

@@ -1,0 +1,368 @@
+"""Domain maintenance, domain edits, enclosure add, policies and profile lifecycle.
+
+A mixin of :class:`tui.core.api.Core`: these methods use its store, driver, roles and
+event helpers.
+"""
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+from tui.core import policy as policy_rules
+from tui.core.config import ENCLOSURE_MODELS, NAME_RE
+from tui.core.errors import BadInput, OperationFailed, Refused
+from tui.core.fleet import new_profile, simulated_servers
+from tui.core.jobs import JobContext, StepFailed
+from tui.core.model import POLICY_MODES, DomainConfig, Job, Maintenance, Policy
+from tui.core.pools import Allocator
+
+if TYPE_CHECKING:
+    from tui.core.api import Core as _Base
+else:
+    _Base = object
+
+DOMAIN_KEYS = "network.NAME VLAN|-, fabric.NAME present|-, firmware VERSION, user.NAME ROLE|-"
+
+
+class MaintenanceOps(_Base):
+    # -- maintenance lock --------------------------------------------------------------------
+    def _held_maintenance(self, domain: str, force: bool) -> Maintenance:
+        group = self._domain_group(domain)
+        held = self.store.maintenance(domain)
+        if not held:
+            raise Refused(f"domain {domain} is not in maintenance")
+        m = held[0]
+        if m.owner != self.operator:
+            if not force:
+                raise Refused(f"domain {domain} is in maintenance by {m.owner}, not {self.operator}; "
+                              "an admin can act on it with --force (audited)")
+            self._require(group, "force")
+        else:
+            self._require(group, "maintenance")
+        return m
+
+    def start_maintenance(self, domain: str, reason: str, hours: float | None = None) -> Maintenance:
+        group = self._domain_group(domain)
+        self._require(group, "maintenance")
+        if not reason.strip():
+            raise BadInput("--reason must say why the domain goes into maintenance")
+        hours = self.config.lease_hours if hours is None else hours
+        if not 0 < hours <= 24 * 14:
+            raise BadInput(f"lease of {hours} hours is out of range (0..336)")
+        now = time.time()
+        m = Maintenance(domain, group, self.operator, reason.strip(), now, now + hours * 3600)
+        with self.store.write():
+            for held in self.store.maintenance():
+                if held.group == group:
+                    state = " (lease expired)" if held.expired(now) else ""
+                    raise Refused(f"group {group} already has domain {held.domain} in maintenance "
+                                  f"by {held.owner}{state}; it must be completed or cancelled first")
+            busy = [b for b in self.store.bays(domain=domain) if b.job_id is not None]
+            if busy:
+                raise Refused(f"domain {domain} has running jobs (bay {busy[0].id}: job "
+                              f"{busy[0].job_id}); wait for them")
+            self.store.start_maintenance(m)
+            self._event("warning", f"domain:{domain}", "maintenance.started",
+                        f"{domain} in maintenance by {self.operator} until "
+                        f"{time.strftime('%Y-%m-%d %H:%M', time.localtime(m.expires))}: {m.reason}")
+        return m
+
+    def set_domain(self, domain: str, key: str, value: str, force: bool = False) -> DomainConfig:
+        """Edit one setting of a domain in maintenance: network.NAME, fabric.NAME,
+        firmware, user.NAME; a value of '-' removes it."""
+        self._held_maintenance(domain, force)
+        config, _ = self.domain_config(domain)
+        data = config.to_dict()
+        kind, _, name = key.partition(".")
+        if kind in ("network", "fabric", "user") and not NAME_RE.match(name or ""):
+            raise BadInput(f"key {key!r}: {kind}.NAME needs a valid name ({DOMAIN_KEYS})")
+        if kind == "network":
+            if value == "-":
+                if name not in data["networks"]:
+                    raise BadInput(f"domain {domain} has no network {name!r}")
+                del data["networks"][name]
+            else:
+                if not value.isdigit() or not 1 <= int(value) <= 4094:
+                    raise BadInput(f"VLAN id must be 1..4094, got {value!r}")
+                data["networks"][name] = int(value)
+        elif kind == "fabric":
+            if value == "-":
+                if name not in data["fabrics"]:
+                    raise BadInput(f"domain {domain} has no fabric {name!r}")
+                data["fabrics"].remove(name)
+            elif value == "present":
+                data["fabrics"] = sorted(set(data["fabrics"]) | {name})
+            else:
+                raise BadInput(f"fabric value must be 'present' or '-', got {value!r}")
+        elif key == "firmware":
+            if not value or value == "-" or len(value) > 32:
+                raise BadInput("firmware needs a version, e.g. 4.62")
+            data["firmware"] = value
+        elif kind == "user":
+            if value == "-":
+                if name not in data["users"]:
+                    raise BadInput(f"domain {domain} has no local user {name!r}")
+                del data["users"][name]
+            elif value in ("admin", "operator", "user", "network", "storage", "domain"):
+                data["users"][name] = value
+            else:
+                raise BadInput(f"local user role must be admin, domain, network, storage, "
+                               f"operator or user, got {value!r}")
+        else:
+            raise BadInput(f"unknown key {key!r}; keys: {DOMAIN_KEYS}")
+        new = DomainConfig.from_dict(data)
+        with self.store.write():
+            self.store.set_domain_config(domain, new)
+            self._event("info", f"domain:{domain}", "domain.changed",
+                        f"{domain}: {key} = {value} (in maintenance)")
+        return new
+
+    def plan_complete(self, domain: str, force: bool = False) -> tuple[list[str], list[str]]:
+        """(diff lines against the baseline, other domains that will receive it)."""
+        m = self._held_maintenance(domain, force)
+        config, baseline = self.domain_config(domain)
+        diff = config.diff(baseline)
+        users = [p for p in self.store.profiles(m.group)
+                 if any(n not in config.networks for n in p.networks)
+                 or any(f not in config.fabrics for f in p.fabrics)]
+        if users:
+            p = users[0]
+            gone = [n for n in p.networks if n not in config.networks] + \
+                   [f for f in p.fabrics if f not in config.fabrics]
+            raise Refused(f"{len(users)} profile(s) of group {m.group} still use what this change "
+                          f"removes (e.g. {p.name} uses {', '.join(gone)}); move them first")
+        others = [d for d, _, _ in self.store.domains(m.group) if d != domain]
+        return diff, others
+
+    def complete_maintenance(self, domain: str, force: bool = False) -> Job:
+        with self.store.write():
+            diff, others = self.plan_complete(domain, force)
+            m = self.store.maintenance(domain)[0]
+            job_id = self.store.create_job(
+                "maintenance-complete", self.operator, f"complete maintenance of {domain}",
+                {"group": m.group, "domain": domain, "others": others, "diff": diff,
+                 "owner": m.owner}, [f"domain:{d}" for d in [domain] + others])
+            if m.owner != self.operator:
+                self._event("warning", f"domain:{domain}", "maintenance.forced",
+                            f"{self.operator} completes {m.owner}'s maintenance of {domain} "
+                            "with --force", job_id)
+        return self._run("maintenance-complete", job_id)
+
+    def _run_complete(self, ctx: JobContext, job: Job) -> str:
+        p = job.params
+        domain, group = p["domain"], p["group"]
+        config, baseline = self.domain_config(domain)
+        ctx.note(f"diff {domain} against the baseline", "; ".join(p["diff"]) or "no change")
+        done = []
+        try:
+            for other in p["others"]:
+                ctx.step(f"apply to {other}", lambda d=other: self._push_config(d, config))
+                done.append(other)
+        except StepFailed as exc:
+            for other in done:  # put the group back to one configuration
+                ctx.step(f"revert {other}", lambda d=other: self._push_config(d, baseline))
+            raise OperationFailed(f"propagation stopped at {exc.name}: {exc.reason}; "
+                                  f"{', '.join(done) or 'no domain'} reverted, "
+                                  f"{domain} stays in maintenance") from None
+
+        def finish() -> str:
+            with self.store.write():
+                self.store.set_baseline(group, config)
+                self.store.end_maintenance(domain)
+            return f"group {group} baseline is now the configuration of {domain}"
+        ctx.step("set the new baseline and end maintenance", finish)
+        self._event("info", f"domain:{domain}", "maintenance.completed",
+                    f"{domain} maintenance completed: {len(p['diff'])} change(s) applied to "
+                    f"{len(p['others'])} other domain(s) of {group}", job.id)
+        return f"{len(p['diff'])} change(s) propagated to {len(p['others'])} domain(s)"
+
+    def _push_config(self, domain: str, config: DomainConfig) -> str:
+        detail = self.driver.apply_domain_config(domain, config)
+        self.store.set_domain_config(domain, config)
+        return detail
+
+    def cancel_maintenance(self, domain: str, force: bool = False) -> Job:
+        with self.store.write():
+            m = self._held_maintenance(domain, force)
+            job_id = self.store.create_job(
+                "maintenance-cancel", self.operator, f"cancel maintenance of {domain}",
+                {"group": m.group, "domain": domain, "owner": m.owner}, [f"domain:{domain}"])
+            if m.owner != self.operator:
+                self._event("warning", f"domain:{domain}", "maintenance.forced",
+                            f"{self.operator} cancels {m.owner}'s maintenance of {domain} "
+                            "with --force", job_id)
+        return self._run("maintenance-cancel", job_id)
+
+    def _run_cancel(self, ctx: JobContext, job: Job) -> str:
+        domain = job.params["domain"]
+        config, baseline = self.domain_config(domain)
+        diff = config.diff(baseline)
+        try:
+            ctx.step(f"revert {domain} to the baseline", lambda: self._push_config(domain, baseline))
+        except StepFailed as exc:
+            raise OperationFailed(f"could not revert {domain}: {exc.reason}; it stays in maintenance") from None
+        ctx.step("end maintenance", lambda: (self.store.end_maintenance(domain), "lock released")[1])
+        self._event("info", f"domain:{domain}", "maintenance.cancelled",
+                    f"{domain} maintenance cancelled: {len(diff)} change(s) reverted", job.id)
+        return f"{len(diff)} change(s) reverted"
+
+    # -- enclosures ---------------------------------------------------------------------------
+    def add_enclosure(self, group: str, enclosure: str, domain: str | None = None,
+                      bays: int = 16) -> Job:
+        self._group(group)
+        self._require(group, "enclosure")
+        if not NAME_RE.match(enclosure):
+            raise BadInput(f"{enclosure!r} is not a valid enclosure name")
+        model = next((m for m, n in ENCLOSURE_MODELS.items() if n == bays), None)
+        if model is None:
+            raise BadInput(f"--bays must be 16 (c7000) or 8 (c3000), got {bays}")
+        if any(e[0] == enclosure for e in self.store.enclosures()):
+            raise BadInput(f"enclosure {enclosure} already exists")
+        domain = domain or f"{enclosure}-dom"
+        if not NAME_RE.match(domain):
+            raise BadInput(f"{domain!r} is not a valid domain name")
+        existing = self.store.domain_group(domain)
+        if existing is not None:
+            if existing != group:
+                raise BadInput(f"domain {domain} is in group {existing}, not {group}")
+            if len(self.store.enclosures(domain)) >= 4:
+                raise Refused(f"domain {domain} already has 4 enclosures (the VC limit)")
+            if self.store.maintenance(domain):
+                raise Refused(f"domain {domain} is in maintenance")
+        with self.store.write():
+            job_id = self.store.create_job(
+                "enclosure-add", self.operator, f"add enclosure {enclosure} ({model}) to {domain}",
+                {"group": group, "enclosure": enclosure, "domain": domain, "model": model,
+                 "bays": bays, "new_domain": existing is None},
+                [f"enclosure:{enclosure}", f"domain:{domain}"])
+        return self._run("enclosure-add", job_id)
+
+    def _run_enclosure_add(self, ctx: JobContext, job: Job) -> str:
+        p = job.params
+        group, domain, enclosure = p["group"], p["domain"], p["enclosure"]
+        baseline, _ = self.store.group_row(group)
+        ids = [f"{enclosure}/{n}" for n in range(1, p["bays"] + 1)]
+
+        def discover() -> str:
+            if self.driver.name == "sim":
+                spec = self.config.group(group)
+                from tui.core.config import EnclosureSpec
+
+                servers = simulated_servers(spec or _default_spec(self, group),
+                                            EnclosureSpec(enclosure, p["model"]),
+                                            self.config.sim.seed, 10_000 + job.id * 100)
+                self.driver.install({f"{enclosure}/{n}": (s, None) for n, s in servers.items()})
+            found = self.driver.discover(ids)
+            with self.store.write():
+                if self.store.domain_group(domain) is None:
+                    self.store.add_domain(domain, group, baseline)
+                if not any(e[0] == enclosure for e in self.store.enclosures()):
+                    self.store.add_enclosure(enclosure, domain, p["model"], p["bays"],
+                                             {n: found.get(f"{enclosure}/{n}")
+                                              for n in range(1, p["bays"] + 1)})
+            return f"{sum(1 for s in found.values() if s)} servers in {p['bays']} bays"
+        ctx.step(f"discover {enclosure}", discover)
+        try:
+            ctx.step(f"apply group baseline to {domain}",
+                     lambda: self._push_config(domain, baseline))
+        except StepFailed as exc:
+            raise OperationFailed(f"{enclosure} was added but {domain} did not take the "
+                                  f"baseline ({exc.reason}); it shows as drifted") from None
+        self._event("info", f"domain:{domain}", "enclosure.added",
+                    f"enclosure {enclosure} ({p['model']}) added to {domain} in group {group}", job.id)
+        return f"enclosure {enclosure} added to {domain}"
+
+    # -- policy -----------------------------------------------------------------------------
+    def set_policy(self, group: str, mode: str | None, window: str | None) -> Policy:
+        _, current = self._group(group)
+        self._require(group, "policy")
+        mode = current.mode if mode is None else mode
+        window = current.window if window is None else window
+        if mode not in POLICY_MODES:
+            raise BadInput(f"mode {mode!r} is not one of {', '.join(POLICY_MODES)}")
+        if window:
+            policy_rules.parse_window(window)
+        new = Policy(mode, window)
+        with self.store.write():
+            self.store.set_policy(group, new)
+            self._event("info", f"group:{group}", "policy.changed",
+                        f"group {group} auto-failover: {mode}"
+                        + (f" during {window}" if window else ""))
+        return new
+
+    # -- profiles -----------------------------------------------------------------------------
+    def create_profile(self, name: str, group: str, networks: list[str] | None,
+                       fabrics: list[str] | None, boot: str = "san", lun: int = 0) -> Any:
+        baseline, _ = self._group(group)
+        self._require(group, "profile")
+        if not NAME_RE.match(name):
+            raise BadInput(f"{name!r} is not a valid profile name")
+        if self.store.profile(name) is not None:
+            raise BadInput(f"profile {name} already exists")
+        if boot not in ("san", "local"):
+            raise BadInput(f"--boot must be san or local, got {boot!r}")
+        networks = list(baseline.networks) if networks is None else networks
+        fabrics = list(baseline.fabrics) if fabrics is None else fabrics
+        for n in networks:
+            if n not in baseline.networks:
+                raise BadInput(f"group {group} has no network {n!r}")
+        for f in fabrics:
+            if f not in baseline.fabrics:
+                raise BadInput(f"group {group} has no fabric {f!r}")
+        if boot == "san" and not fabrics:
+            raise BadInput("a boot-from-SAN profile needs at least one fabric")
+        spec = self.config.group(group)
+        with self.store.write():
+            alloc = Allocator(self.config.pools,
+                              {k: self.store.used_addresses(k) for k in ("mac", "wwpn", "serial")})
+            profile = new_profile(alloc, name, None, boot, lun, None, networks, fabrics,
+                                  group_name=group,
+                                  san_target=spec.san_target if spec else "50:00:14:38:00:00:00:01")
+            self.store.add_profile(profile)
+            self._event("info", f"profile:{name}", "profile.created",
+                        f"profile {name} created in {group} (unassigned): serial {profile.serial}, "
+                        f"{len(profile.connections)} connection(s)")
+        return profile
+
+    def delete_profile(self, name: str) -> None:
+        profile = self._profile(name)
+        self._require(profile.group, "profile")
+        if profile.bay is not None:
+            raise Refused(f"profile {name} is applied to {profile.bay}; move it off first")
+        if profile.job_id is not None:
+            raise Refused(f"profile {name} is held by job {profile.job_id}")
+        with self.store.write():
+            self.store.delete_profile(name)
+            self._event("info", f"profile:{name}", "profile.deleted",
+                        f"profile {name} deleted; serial {profile.serial} and "
+                        f"{len(profile.connections)} address(es) back in the pools")
+
+    # -- simulator faults -----------------------------------------------------------------------
+    def sim_fault(self, bay_id: str, kind: str | None) -> str:
+        """Inject (kind) or heal (None) a simulated fault; sim driver only."""
+        if self.driver.name != "sim":
+            raise Refused(f"fault injection needs the sim driver; this fleet uses {self.driver.name}")
+        bay = self._bay(bay_id)
+        self._require(bay.group, "sim")
+        if bay.empty:
+            raise Refused(f"bay {bay_id} is empty")
+        if kind is None:
+            self.driver.heal(bay_id)
+            message = "healed"
+        else:
+            message = self.driver.inject(bay_id, kind)
+        self.refresh([bay_id])  # the simulator is the hardware: show the fault now
+        self._event("info", f"bay:{bay_id}", "sim.fault" if kind else "sim.heal",
+                    f"simulator: {bay_id} {kind + ': ' + message if kind else 'healed'}")
+        return message
+
+
+def _default_spec(core: Any, group: str):
+    """A GroupSpec for a group created after the config (models from its bays)."""
+    from tui.core.config import GroupSpec
+
+    models = sorted({b.model for b in core.store.bays(group=group) if b.model}) or \
+        ["ProLiant BL460c Gen10"]
+    baseline, policy = core.store.group_row(group)
+    return GroupSpec(group, policy.mode, policy.window, baseline, (), tuple(models), 0, 0, 0,
+                     group, "50:00:14:38:00:00:00:01")

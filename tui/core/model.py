@@ -1,0 +1,244 @@
+"""Plain data the core hands to the CLI and the dashboard. No behaviour, no I/O."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+POWER_STATES = ("on", "off", "unknown")
+HEALTH_STATES = ("ok", "warning", "critical", "unknown")
+BOOT_MODES = ("san", "local")
+POLICY_MODES = ("manual", "alert", "auto")
+SEVERITIES = ("info", "warning", "critical")
+
+
+@dataclass(frozen=True)
+class ServerInfo:
+    """What discovery finds in a bay."""
+
+    model: str
+    generation: str
+    serial: str
+    power: str = "off"
+    health: str = "ok"
+
+
+@dataclass(frozen=True)
+class Connection:
+    kind: str  # "eth" or "fc"
+    index: int
+    address: str  # MAC for eth, WWPN for fc
+    target: str  # network name (eth) or fabric name (fc)
+
+
+@dataclass(frozen=True)
+class Profile:
+    name: str
+    group: str
+    serial: str
+    boot_mode: str
+    san_target: str | None
+    san_lun: int | None
+    connections: tuple[Connection, ...]
+    bay: str | None = None
+    job_id: int | None = None
+
+    @property
+    def networks(self) -> list[str]:
+        return sorted({c.target for c in self.connections if c.kind == "eth"})
+
+    @property
+    def fabrics(self) -> list[str]:
+        return sorted({c.target for c in self.connections if c.kind == "fc"})
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["connections"] = [asdict(c) for c in self.connections]
+        data["networks"] = self.networks
+        data["fabrics"] = self.fabrics
+        return data
+
+
+@dataclass(frozen=True)
+class Bay:
+    id: str  # "<enclosure>/<n>"
+    enclosure: str
+    number: int
+    domain: str
+    group: str
+    model: str | None  # None: the bay is empty
+    generation: str | None
+    serial: str | None
+    power: str
+    health: str
+    spare: bool
+    profile: str | None
+    boot_mode: str | None
+    job_id: int | None  # the job holding a lock on this bay
+    maintenance: bool
+
+    @property
+    def empty(self) -> bool:
+        return self.model is None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class DomainConfig:
+    """The part of a domain that maintenance edits and the group baseline pins."""
+
+    networks: dict[str, int] = field(default_factory=dict)  # name -> VLAN id
+    fabrics: tuple[str, ...] = ()
+    firmware: str = ""
+    users: dict[str, str] = field(default_factory=dict)  # local user -> role
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "networks": dict(sorted(self.networks.items())),
+            "fabrics": sorted(self.fabrics),
+            "firmware": self.firmware,
+            "users": dict(sorted(self.users.items())),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> DomainConfig:
+        return cls(
+            networks={str(k): int(v) for k, v in data.get("networks", {}).items()},
+            fabrics=tuple(sorted(data.get("fabrics", ()))),
+            firmware=str(data.get("firmware", "")),
+            users={str(k): str(v) for k, v in data.get("users", {}).items()},
+        )
+
+    def diff(self, baseline: DomainConfig) -> list[str]:
+        """Lines like ``+ network web 110``, ``- fabric san-c``, ``~ firmware 4.6 -> 4.7``."""
+        lines: list[str] = []
+        for name in sorted(set(self.networks) | set(baseline.networks)):
+            old, new = baseline.networks.get(name), self.networks.get(name)
+            if old is None:
+                lines.append(f"+ network {name} vlan {new}")
+            elif new is None:
+                lines.append(f"- network {name} vlan {old}")
+            elif old != new:
+                lines.append(f"~ network {name} vlan {old} -> {new}")
+        for name in sorted(set(self.fabrics) ^ set(baseline.fabrics)):
+            lines.append(f"{'+' if name in self.fabrics else '-'} fabric {name}")
+        if self.firmware != baseline.firmware:
+            lines.append(f"~ firmware {baseline.firmware} -> {self.firmware}")
+        for name in sorted(set(self.users) | set(baseline.users)):
+            old, new = baseline.users.get(name), self.users.get(name)
+            if old is None:
+                lines.append(f"+ user {name} ({new})")
+            elif new is None:
+                lines.append(f"- user {name}")
+            elif old != new:
+                lines.append(f"~ user {name} {old} -> {new}")
+        return lines
+
+
+@dataclass(frozen=True)
+class Maintenance:
+    domain: str
+    group: str
+    owner: str
+    reason: str
+    started: float
+    expires: float
+
+    def expired(self, now: float) -> bool:
+        return now >= self.expires
+
+    def to_dict(self, now: float) -> dict[str, Any]:
+        data = asdict(self)
+        data["expired"] = self.expired(now)
+        data["seconds_left"] = max(0, int(self.expires - now))
+        return data
+
+
+@dataclass(frozen=True)
+class Step:
+    seq: int
+    name: str
+    state: str  # running, done, failed
+    detail: str
+    started: float
+    finished: float | None
+
+
+@dataclass(frozen=True)
+class Job:
+    id: int
+    kind: str
+    state: str  # running, done, failed
+    operator: str
+    summary: str
+    params: dict[str, Any]
+    created: float
+    finished: float | None
+    pid: int | None
+    steps: tuple[Step, ...] = ()
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["steps"] = [asdict(s) for s in self.steps]
+        return data
+
+
+@dataclass(frozen=True)
+class Event:
+    seq: int
+    ts: float
+    severity: str
+    source: str
+    kind: str
+    message: str
+    operator: str
+    job_id: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Policy:
+    mode: str  # manual, alert, auto
+    window: str  # "" = always; e.g. "sat,sun 00:00-24:00"
+
+
+@dataclass(frozen=True)
+class EnclosureSummary:
+    name: str
+    model: str
+    bays: int
+    servers: int
+    critical: int
+    warning: int
+
+
+@dataclass(frozen=True)
+class DomainSummary:
+    name: str
+    group: str
+    enclosures: tuple[EnclosureSummary, ...]
+    bays: int
+    critical: int
+    warning: int
+    spares: int
+    maintenance: Maintenance | None
+    drifted: bool  # configuration differs from the group baseline
+
+
+@dataclass(frozen=True)
+class GroupSummary:
+    name: str
+    policy: Policy
+    domains: tuple[DomainSummary, ...]
+    bays: int
+    servers: int
+    profiles: int
+    critical: int
+    warning: int
+    spares_ready: int  # spares that a failover could use now
+    spares: int
+    running_jobs: int
+    baseline: DomainConfig

@@ -1,0 +1,91 @@
+"""Health polling and the auto-failover policy, shared by `bayops watch` and the dashboard.
+
+Observation and reaction are separate. Any process may observe a change (a sweep, a
+failover's pre-check, `sim fail`); the change lands once, as a ``health.changed`` event.
+The policy reads the event log through a shared cursor, so whichever monitor claims an
+event acts on it, once, however many monitors run.
+"""
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import dataclass
+
+from tui.core import policy as rules
+from tui.core.api import Core
+from tui.core.errors import BayopsError
+from tui.core.model import Event
+
+POLICY_CURSOR = "policy_cursor"
+_HEALTH_LOSS = re.compile(r"health \w+ -> (critical|unknown)")
+
+
+@dataclass
+class PollResult:
+    changed: int  # bays whose power or health changed
+    hardware_events: int
+    actions: list[str]  # what the policy did
+
+
+def trigger_of(event: Event) -> str | None:
+    """The policy trigger kind an event carries, if any."""
+    if event.kind == "health.changed":
+        match = _HEALTH_LOSS.search(event.message)
+        if match:
+            return "critical" if match.group(1) == "critical" else "no-answer"
+    if event.kind in ("hardware.cpu-threshold", "hardware.memory-errors"):
+        return event.kind.split(".", 1)[1]
+    return None
+
+
+class Monitor:
+    def __init__(self, core: Core, apply_policy: bool = True):
+        self.core = core
+        self.apply_policy = apply_policy
+
+    def poll(self, now: float | None = None) -> PollResult:
+        core, store = self.core, self.core.store
+        changed = core.refresh()
+        hardware = core.driver.events()
+        for event in hardware:
+            store.add_event(event.severity, f"bay:{event.bay}", f"hardware.{event.kind}",
+                            event.message, "monitor")
+        actions: list[str] = []
+        if self.apply_policy:
+            now = time.time() if now is None else now
+            for event in store.claim_events(POLICY_CURSOR):
+                kind = trigger_of(event)
+                if kind is not None:
+                    action = self._react(event.source.removeprefix("bay:"), kind, event.message, now)
+                    if action:
+                        actions.append(action)
+        return PollResult(len(changed), len(hardware), actions)
+
+    def _react(self, bay_id: str, kind: str, message: str, now: float) -> str | None:
+        store = self.core.store
+        bay = store.bay(bay_id)
+        if bay is None or bay.profile is None or bay.job_id is not None:
+            return None
+        profile = store.profile(bay.profile)
+        _, policy = store.group_row(bay.group)
+        decision = rules.decide(policy.mode, policy.window, kind, now)
+        if decision in ("ignore", "note") or profile.boot_mode != "san":
+            return None
+        if decision == "alert":
+            why = " (outside the auto-failover window)" if policy.mode == "auto" else ""
+            store.add_event("critical", f"bay:{bay_id}", "policy.alert",
+                            f"ALERT {bay_id} ({profile.name}): {kind}: {message}; failover "
+                            f"recommended{why}: bayops failover {bay_id}", "policy")
+            return f"alert {bay_id}"
+        auto = Core(self.core.config, store, self.core.driver, "policy:auto")
+        try:
+            job = auto.failover(bay_id, force=True)
+        except BayopsError as exc:
+            store.add_event("critical", f"bay:{bay_id}", "policy.alert",
+                            f"ALERT {bay_id} ({profile.name}): {kind}; automatic failover "
+                            f"did not complete: {exc}", "policy")
+            return f"auto failover of {bay_id} failed: {exc}"
+        store.add_event("critical", f"bay:{bay_id}", "policy.alert",
+                        f"ALERT {bay_id}: {kind}; profile {profile.name} failed over "
+                        f"automatically (job {job.id})", "policy")
+        return f"auto failover {bay_id} (job {job.id})"

@@ -1,0 +1,91 @@
+"""The one small protocol through which the core reaches hardware.
+
+Every method is synchronous and may take seconds (real BMCs do); the core calls it
+from job threads. A driver raises :class:`DriverError` for anything the hardware
+refused or did not answer, with a one-line message fit for a job step.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from tui.core.model import DomainConfig, Profile, ServerInfo
+
+
+class DriverError(Exception):
+    """The hardware refused, failed or did not answer. Message: one line, no secrets."""
+
+
+class NoAnswer(DriverError):
+    """The BMC did not answer at all: the bay's real state is unknown."""
+
+
+@dataclass(frozen=True)
+class Reading:
+    """One bay's state as the hardware reports it now."""
+
+    power: str  # on, off, unknown
+    health: str  # ok, warning, critical, unknown
+    detail: str = ""
+
+
+@dataclass(frozen=True)
+class HardwareEvent:
+    """Something the hardware told us without being asked (SSE, SNMP trap, sim)."""
+
+    bay: str
+    kind: str  # critical, cpu-threshold, memory-errors, no-answer, healed, power-on, power-off, ...
+    severity: str  # info, warning, critical
+    message: str
+
+
+@dataclass(frozen=True)
+class ApplyReport:
+    """What of a profile the hardware took, for the job journal."""
+
+    applied: tuple[str, ...]
+    not_applied: tuple[str, ...] = ()
+
+    def summary(self) -> str:
+        text = "applied: " + (", ".join(self.applied) or "nothing")
+        if self.not_applied:
+            text += "; not applied: " + ", ".join(self.not_applied)
+        return text
+
+
+class Driver(Protocol):
+    name: str  # "sim" or "redfish"
+
+    def discover(self, bays: list[str]) -> dict[str, ServerInfo | None]:
+        """Inventory of the named bays; None for an empty bay."""
+
+    def read(self, bays: list[str]) -> dict[str, Reading]:
+        """Power and health of every named bay (one sweep; unreachable -> unknown)."""
+
+    def power_off(self, bay: str, graceful_deadline: float) -> str:
+        """Graceful shutdown, then force off once the deadline passes.
+
+        Returns how it went off ("graceful", "forced"). Raises NoAnswer when the BMC
+        cannot be reached, DriverError when the power stays on.
+        """
+
+    def fence(self, bay: str) -> str:
+        """Isolate a bay whose BMC does not answer so its identities cannot be in use.
+
+        Returns a sentence saying how, for the journal. Raises DriverError if it cannot.
+        """
+
+    def power_on(self, bay: str) -> None:
+        """Power on and wait until the hardware reports on; DriverError otherwise."""
+
+    def apply_profile(self, bay: str, profile: Profile) -> ApplyReport: ...
+
+    def clear_profile(self, bay: str) -> None: ...
+
+    def apply_domain_config(self, domain: str, config: DomainConfig) -> str:
+        """Push a domain's networks, fabrics, firmware and users; returns what was done."""
+
+    def events(self) -> list[HardwareEvent]:
+        """Hardware events that arrived since the previous call (non-blocking)."""
+
+    def close(self) -> None: ...

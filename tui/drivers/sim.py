@@ -1,0 +1,236 @@
+"""The embedded simulator: the default driver, no setup.
+
+Its "hardware" lives in ``sim_*`` tables of the same SQLite file as the core's state,
+so every bayops process on the host sees one fleet: ``bayops sim fail`` in one shell
+is seen by the dashboard in another. Latencies default to seconds, like real BMCs;
+tests set them to zero.
+"""
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+from pathlib import Path
+
+from tui.core.errors import BadInput
+from tui.core.model import DomainConfig, Profile, ServerInfo
+from tui.drivers.base import ApplyReport, DriverError, HardwareEvent, NoAnswer, Reading
+
+FAULT_KINDS = ("critical", "cpu-threshold", "memory-errors", "no-answer", "power-stuck",
+               "wont-power-on")
+
+_SCHEMA = (
+    """CREATE TABLE IF NOT EXISTS sim_hw(
+        bay TEXT PRIMARY KEY, model TEXT, generation TEXT, serial TEXT,
+        power TEXT NOT NULL, health TEXT NOT NULL, fault TEXT, profile TEXT,
+        fenced INTEGER NOT NULL DEFAULT 0)""",
+    """CREATE TABLE IF NOT EXISTS sim_events(
+        seq INTEGER PRIMARY KEY AUTOINCREMENT, bay TEXT NOT NULL, kind TEXT NOT NULL,
+        severity TEXT NOT NULL, message TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS sim_domains(domain TEXT PRIMARY KEY, config TEXT NOT NULL)""",
+    # One cursor for all processes: each hardware event is consumed by exactly one monitor.
+    """CREATE TABLE IF NOT EXISTS sim_cursor(id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER)""",
+    """INSERT OR IGNORE INTO sim_cursor SELECT 1, COALESCE(MAX(seq), 0) FROM sim_events""",
+)
+
+# What each injected fault looks like to a health sweep and to the event stream.
+_FAULT_EFFECT = {
+    "critical": ("critical", "critical", "server failed: system board critical"),
+    "cpu-threshold": ("warning", "warning", "pre-failure: CPU correctable error threshold crossed"),
+    "memory-errors": ("warning", "warning", "pre-failure: correctable memory error storm"),
+    "no-answer": (None, "critical", "management processor stopped answering"),
+    "power-stuck": (None, "warning", "power controller fault reported"),
+    "wont-power-on": (None, "warning", "power-on self test fault reported"),
+}
+
+
+class SimDriver:
+    name = "sim"
+
+    def __init__(self, path: Path, latency: dict[str, float]):
+        self.path = Path(path)
+        self.latency = dict(latency)
+        self._local = threading.local()
+        with self._write() as db:
+            for statement in _SCHEMA:
+                db.execute(statement)
+
+    # -- plumbing ------------------------------------------------------------------------
+    @property
+    def _db(self) -> sqlite3.Connection:
+        conn = getattr(self._local, "conn", None)
+        if conn is None:
+            conn = sqlite3.connect(self.path, timeout=15, isolation_level=None,
+                                   check_same_thread=False)
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA synchronous=NORMAL")
+            self._local.conn = conn
+        return conn
+
+    class _Tx:
+        def __init__(self, db: sqlite3.Connection):
+            self.db = db
+
+        def __enter__(self) -> sqlite3.Connection:
+            self.db.execute("BEGIN IMMEDIATE")
+            return self.db
+
+        def __exit__(self, exc_type, exc, tb) -> None:
+            self.db.execute("ROLLBACK" if exc_type else "COMMIT")
+
+    def _write(self) -> SimDriver._Tx:
+        return SimDriver._Tx(self._db)
+
+    def _wait(self, operation: str) -> None:
+        seconds = self.latency.get(operation, 0.0)
+        if seconds > 0:
+            time.sleep(seconds)
+
+    def _hw(self, bay: str) -> tuple[str, str, str | None, int]:
+        row = self._db.execute("SELECT power, health, fault, fenced FROM sim_hw WHERE bay = ?",
+                               (bay,)).fetchone()
+        if row is None:
+            raise DriverError(f"{bay}: no server in this bay")
+        return row
+
+    def _set(self, bay: str, **columns: object) -> None:
+        names = ", ".join(f"{k} = ?" for k in columns)
+        with self._write() as db:
+            db.execute(f"UPDATE sim_hw SET {names} WHERE bay = ?", (*columns.values(), bay))
+
+    def _emit(self, db: sqlite3.Connection, bay: str, kind: str, severity: str, message: str) -> None:
+        db.execute("INSERT INTO sim_events (bay, kind, severity, message) VALUES (?, ?, ?, ?)",
+                   (bay, kind, severity, message))
+
+    # -- racking servers (the simulator's stand-in for real hardware) ---------------------
+    def install(self, servers: dict[str, tuple[ServerInfo | None, str | None]]) -> None:
+        """Put servers (and the profiles VC has applied to them) into bays."""
+        with self._write() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO sim_hw VALUES (?, ?, ?, ?, ?, ?, NULL, ?, 0)",
+                [(bay, s.model, s.generation, s.serial, s.power, s.health, profile)
+                 for bay, (s, profile) in servers.items() if s is not None])
+
+    # -- the Driver protocol ----------------------------------------------------------------
+    def discover(self, bays: list[str]) -> dict[str, ServerInfo | None]:
+        found = {r[0]: ServerInfo(r[1], r[2], r[3], r[4], r[5]) for r in self._db.execute(
+            "SELECT bay, model, generation, serial, power, health FROM sim_hw")}
+        return {bay: found.get(bay) for bay in bays}
+
+    def read(self, bays: list[str]) -> dict[str, Reading]:
+        rows = {r[0]: r[1:] for r in self._db.execute(
+            "SELECT bay, power, health, fault FROM sim_hw")}
+        out = {}
+        for bay in bays:
+            row = rows.get(bay)
+            if row is None:
+                continue
+            power, health, fault = row
+            if fault == "no-answer":
+                out[bay] = Reading("unknown", "unknown", "management processor does not answer")
+            else:
+                out[bay] = Reading(power, health, fault or "")
+        return out
+
+    def power_off(self, bay: str, graceful_deadline: float) -> str:
+        power, health, fault, _ = self._hw(bay)
+        if fault == "no-answer":
+            raise NoAnswer(f"{bay}: management processor does not answer")
+        self._wait("power_off")
+        if fault == "power-stuck":
+            raise DriverError(f"{bay}: power stayed on after graceful shutdown and force off")
+        if power == "off":
+            return "already off"
+        self._set(bay, power="off")
+        # A failed OS does not answer the ACPI shutdown request; the deadline then forces it.
+        return f"forced off after the {graceful_deadline:.0f} s graceful deadline" \
+            if health == "critical" else "graceful shutdown"
+
+    def fence(self, bay: str) -> str:
+        self._hw(bay)
+        self._wait("power_off")
+        self._set(bay, power="off", fenced=1)
+        return ("fenced through the enclosure, not the server: Onboard Administrator removed "
+                "power from the bay (e-fuse reset) and Virtual Connect disabled the bay's "
+                "Ethernet and FC downlinks, so its MACs and WWPNs cannot be on the wire")
+
+    def power_on(self, bay: str) -> None:
+        _, _, fault, _ = self._hw(bay)
+        if fault == "no-answer":
+            raise NoAnswer(f"{bay}: management processor does not answer")
+        self._wait("power_on")
+        if fault == "wont-power-on":
+            raise DriverError(f"{bay}: did not power on (power-on self test fault)")
+        self._set(bay, power="on")
+
+    def apply_profile(self, bay: str, profile: Profile) -> ApplyReport:
+        _, _, fault, _ = self._hw(bay)
+        if fault == "no-answer":
+            raise NoAnswer(f"{bay}: management processor does not answer")
+        self._wait("apply_profile")
+        self._set(bay, profile=profile.name)
+        eth = [c for c in profile.connections if c.kind == "eth"]
+        fc = [c for c in profile.connections if c.kind == "fc"]
+        applied = [f"serial {profile.serial}", f"{len(eth)} MAC(s)", f"{len(fc)} WWPN(s)"]
+        applied.append(f"boot from SAN {profile.san_target} LUN {profile.san_lun}"
+                       if profile.boot_mode == "san" else "boot from local disk")
+        return ApplyReport(tuple(applied))
+
+    def clear_profile(self, bay: str) -> None:
+        # Virtual Connect removes a profile at the interconnect, so this works even when the
+        # server's own management processor does not answer.
+        self._hw(bay)
+        self._wait("clear_profile")
+        self._set(bay, profile=None)
+
+    def apply_domain_config(self, domain: str, config: DomainConfig) -> str:
+        self._wait("domain_config")
+        with self._write() as db:
+            db.execute("INSERT OR REPLACE INTO sim_domains VALUES (?, ?)",
+                       (domain, json.dumps(config.to_dict())))
+        return (f"Virtual Connect Manager of {domain} took {len(config.networks)} networks, "
+                f"{len(config.fabrics)} fabrics, firmware {config.firmware or '-'}, "
+                f"{len(config.users)} local users")
+
+    def events(self) -> list[HardwareEvent]:
+        with self._write() as db:
+            cursor = db.execute("SELECT seq FROM sim_cursor WHERE id = 1").fetchone()[0]
+            rows = db.execute("SELECT seq, bay, kind, severity, message FROM sim_events"
+                              " WHERE seq > ? ORDER BY seq", (cursor,)).fetchall()
+            if rows:
+                db.execute("UPDATE sim_cursor SET seq = ? WHERE id = 1", (rows[-1][0],))
+        return [HardwareEvent(r[1], r[2], r[3], r[4]) for r in rows]
+
+    def close(self) -> None:
+        conn = getattr(self._local, "conn", None)
+        if conn is not None:
+            conn.close()
+            self._local.conn = None
+
+    # -- fault injection (sim only) ---------------------------------------------------------
+    def inject(self, bay: str, kind: str) -> str:
+        if kind not in FAULT_KINDS:
+            raise BadInput(f"fault kind {kind!r} is not one of {', '.join(FAULT_KINDS)}")
+        self._hw(bay)
+        health, severity, message = _FAULT_EFFECT[kind]
+        with self._write() as db:
+            if health is None:
+                db.execute("UPDATE sim_hw SET fault = ? WHERE bay = ?", (kind, bay))
+            else:
+                db.execute("UPDATE sim_hw SET fault = ?, health = ? WHERE bay = ?",
+                           (kind, health, bay))
+            self._emit(db, bay, kind, severity, f"{bay}: {message}")
+        return message
+
+    def heal(self, bay: str) -> None:
+        self._hw(bay)
+        with self._write() as db:
+            db.execute("UPDATE sim_hw SET fault = NULL, health = 'ok', fenced = 0 WHERE bay = ?",
+                       (bay,))
+            self._emit(db, bay, "healed", "info", f"{bay}: fault cleared, health ok")
+
+    def applied_profiles(self) -> dict[str, str]:
+        """Bay -> profile as the hardware holds them (tests check it against the store)."""
+        return {r[0]: r[1] for r in self._db.execute(
+            "SELECT bay, profile FROM sim_hw WHERE profile IS NOT NULL")}
