@@ -546,7 +546,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             return run_dashboard(config, args)
         from tui.core.api import Core
 
-        core = Core.open(config, args.state, read_only=args.read_only)
+        explicit_resume = args.command == "jobs" and args.action == "resume"
+        core = Core.open(config, args.state, read_only=args.read_only, resume=False)
+        if not explicit_resume:
+            for job, outcome in core.resume_interrupted():
+                sys.stderr.write(f"bayops: resumed interrupted job {job.id} ({job.summary}): {outcome}\n")
         try:
             return COMMANDS[args.command](core, args)
         finally:

@@ -93,6 +93,9 @@ class Core(MaintenanceOps):
             store.add_event("info", "fleet", "fleet.created",
                             f"fleet created from {config.path}: {len(store.group_names())} groups, "
                             f"{len(store.bays())} bays ({driver.name} driver)", core.operator)
+            # The policy considers every event from here on, also those written before
+            # the first monitor starts.
+            store.set_meta("policy_cursor", str(store.last_event_seq()))
         elif store.meta("driver") != driver.name:
             raise BadInput(f"state {path} was made with the {store.meta('driver')} driver, "
                            f"the config asks for {driver.name}; use another --state")

@@ -190,10 +190,10 @@ class _Reader:
         return value
 
     def number(self, key: str, default: float, low: float, high: float) -> float:
-        value = float(self.get(key, (int, float), default))
+        value = self.get(key, (int, float), default)
         if not low <= value <= high:
-            raise BadInput(f"{self._key(self.where, key)}: {value} is out of range {low}..{high}")
-        return value
+            raise BadInput(f"{self._key(self.where, key)}: {value} is out of range {low:g}..{high:g}")
+        return float(value)
 
 
 def parse_address(text: str, kind: str) -> int:
@@ -260,7 +260,7 @@ def _group(table: Any, index: int) -> GroupSpec:
                                "users", "domains", "models", "spares", "local_boot",
                                "empty_per_enclosure", "profile_prefix", "san_target"))
     name = r.name("name")
-    where = f"groups.{name}"
+    where = r.where = f"groups.{name}"
     policy = r.get("policy", str, "manual")
     if policy not in POLICY_MODES:
         raise BadInput(f"{where}.policy: {policy!r} is not one of {', '.join(POLICY_MODES)}")

@@ -70,7 +70,6 @@ class MaintenanceOps(_Base):
     def set_domain(self, domain: str, key: str, value: str, force: bool = False) -> DomainConfig:
         """Edit one setting of a domain in maintenance: network.NAME, fabric.NAME,
         firmware, user.NAME; a value of '-' removes it."""
-        self._held_maintenance(domain, force)
         config, _ = self.domain_config(domain)
         data = config.to_dict()
         kind, _, name = key.partition(".")
@@ -111,6 +110,7 @@ class MaintenanceOps(_Base):
         else:
             raise BadInput(f"unknown key {key!r}; keys: {DOMAIN_KEYS}")
         new = DomainConfig.from_dict(data)
+        self._held_maintenance(domain, force)
         with self.store.write():
             self.store.set_domain_config(domain, new)
             self._event("info", f"domain:{domain}", "domain.changed",

@@ -64,8 +64,8 @@ class Monitor:
     def _react(self, bay_id: str, kind: str, message: str, now: float) -> str | None:
         store = self.core.store
         bay = store.bay(bay_id)
-        if bay is None or bay.profile is None or bay.job_id is not None:
-            return None
+        if bay is None or bay.profile is None or bay.job_id is not None or bay.health == "ok":
+            return None  # gone, already handled, or healed since the event
         profile = store.profile(bay.profile)
         _, policy = store.group_row(bay.group)
         decision = rules.decide(policy.mode, policy.window, kind, now)

@@ -1,0 +1,363 @@
+"""The scriptable CLI, driven as a subprocess with --json and exit codes."""
+from __future__ import annotations
+
+import json
+import signal
+import time
+
+import pytest
+
+from conftest import Cli, dump, write_config
+from tui.core.store import Store
+
+
+def san_bays(cli: Cli, group: str, model: str | None = None) -> list[dict]:
+    return [b for b in cli("bays", "--group", group, "--json").json
+            if b["profile"] and b["boot_mode"] == "san" and (model is None or b["model"] == model)]
+
+
+def placements(cli: Cli) -> dict[str, str]:
+    return {p["name"]: p["bay"] for p in cli("profile", "list", "--json").json}
+
+
+def test_status_json_is_one_document_describing_the_demo_fleet(cli):
+    r = cli("status", "--json")
+    assert r.code == 0, r.err
+    data = r.json
+    assert data["driver"] == "sim"
+    assert len(data["groups"]) >= 3
+    assert sum(len(g["domains"]) for g in data["groups"]) >= 8
+    encs = [e for g in data["groups"] for d in g["domains"] for e in d["enclosures"]]
+    assert len(encs) >= 12 and {e["model"] for e in encs} == {"c7000", "c3000"}
+    assert 170 <= sum(g["bays"] for g in data["groups"]) <= 200
+    assert sum(g["warning"] for g in data["groups"]) == 1
+    assert all(1 <= g["spares"] <= 3 for g in data["groups"])
+    bays = cli("bays", "--json").json
+    assert {b["boot_mode"] for b in bays if b["profile"]} == {"san", "local"}
+    assert any(b["model"] is None for b in bays), "some bays are empty"
+
+
+def test_failover_moves_profile_to_same_model_spare_and_journals_why(cli):
+    bay = san_bays(cli, "prod-web", "ProLiant BL460c Gen9")[0]
+    assert cli("sim", "fail", bay["id"]).code == 0
+    r = cli("failover", bay["id"], "--yes", "--json")
+    assert r.code == 0, r.err
+    job = r.json["job"]
+    assert job["state"] == "done"
+    target = r.json["plan"]["target"]
+    assert placements(cli)[bay["profile"]] == target
+    after = cli.bay(target)
+    assert after["power"] == "on" and not after["spare"] and after["profile"] == bay["profile"]
+    assert cli.bay(bay["id"])["profile"] is None and cli.bay(bay["id"])["power"] == "off"
+    steps = [s["name"] for s in job["steps"]]
+    assert steps[0].startswith("choose target") and "same" in job["steps"][0]["detail"]
+    assert any(s.startswith("power off") for s in steps) and steps[-1] == f"power on {target}"
+    events = cli("events", "--json", "--limit", "20").json
+    assert any(e["kind"] == "failover.done" and e["operator"] == "tester" for e in events)
+
+
+def test_failover_of_local_boot_profile_is_refused_and_changes_nothing(cli):
+    local = next(b for b in cli("bays", "--json").json if b["boot_mode"] == "local")
+    cli("sim", "fail", local["id"])
+    before = dump(cli.state)
+    r = cli("failover", local["id"], "--yes", "--json")
+    assert r.code == 3
+    assert "boots from local disk" in r.err and len(r.err.strip().splitlines()) == 1
+    assert r.json["exit"] == 3
+    assert dump(cli.state) == before
+
+
+def test_failover_with_empty_spare_pool_is_refused(cli):
+    spares = [b["id"] for b in cli("spares", "prod-db", "--json").json]
+    assert cli("spares", "prod-db", "--remove", *spares, "--yes").code == 0
+    bay = san_bays(cli, "prod-db")[0]
+    cli("sim", "fail", bay["id"])
+    before = dump(cli.state)
+    r = cli("failover", bay["id"], "--yes")
+    assert r.code == 3
+    assert "spare pool of group prod-db is empty" in r.err
+    assert dump(cli.state) == before
+
+
+def test_failover_needs_confirmation_without_yes(cli):
+    bay = san_bays(cli, "prod-web")[0]
+    cli("sim", "fail", bay["id"])
+    before = dump(cli.state)
+    r = cli("failover", bay["id"])
+    assert r.code == 3 and "confirmation" in r.err
+    assert dump(cli.state) == before
+
+
+def test_two_processes_racing_for_the_last_spare_one_wins_one_is_refused(tmp_path):
+    cli = Cli(write_config(tmp_path / "c.toml", latency=0.3), tmp_path / "s.db")
+    spare = cli("spares", "lab", "--json").json
+    assert len(spare) == 1
+    model = spare[0]["model"]
+    a, b = san_bays(cli, "lab", model)[:2]
+    for bay in (a, b):
+        assert cli("sim", "fail", bay["id"]).code == 0
+    procs = [cli.popen("failover", bay["id"], "--yes", "--json") for bay in (a, b)]
+    results = [(p.wait(timeout=60), p.stdout.read(), p.stderr.read()) for p in procs]
+    codes = sorted(code for code, _, _ in results)
+    assert codes == [0, 3], results
+    loser = (a, b)[[code for code, _, _ in results].index(3)]
+    loser_err = results[[code for code, _, _ in results].index(3)][2]
+    assert "spare" in loser_err and len(loser_err.strip().splitlines()) == 1
+    where = placements(cli)
+    assert where[loser["profile"]] == loser["id"], "the refused failover touched nothing"
+    assert cli.bay(loser["id"])["power"] == "on"
+    winner = (a, b)[[code for code, _, _ in results].index(0)]
+    assert where[winner["profile"]] == spare[0]["id"]
+    jobs = cli("jobs", "--json").json
+    assert [j["state"] for j in jobs if j["kind"] == "failover"] == ["done"]
+
+
+def test_sigkill_between_clear_and_apply_then_resume_puts_profile_on_exactly_one_bay(tmp_path):
+    cli = Cli(write_config(tmp_path / "c.toml", latency={"apply_profile": 30.0}), tmp_path / "s.db")
+    bay = san_bays(cli, "prod-web")[0]
+    cli("sim", "fail", bay["id"])
+    proc = cli.popen("failover", bay["id"], "--yes", "--json")
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        jobs = cli("jobs", "--json").json
+        steps = jobs[0]["steps"] if jobs else []
+        if any(s["name"].startswith("apply profile") and s["state"] == "running" for s in steps):
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail("the failover never reached the apply step")
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=10)
+    # Killed in flight: the profile is on no bay, held only by the journaled job. Read the
+    # store directly: any bayops process would resume the job as it starts.
+    store = Store(cli.state)
+    assert store.profile(bay["profile"]).bay is None
+    job = store.jobs()[0]
+    assert job.state == "running" and store.lock_holder(f"profile:{bay['profile']}") == job.id
+    target = job.params["target"]
+    store.close()
+    write_config(tmp_path / "c.toml")  # the resuming process runs at full speed
+    r = cli("jobs", "resume", "--json")
+    assert r.code == 0, r.err
+    assert r.json[0]["outcome"] == "done"
+    where = placements(cli)
+    assert where[bay["profile"]] == target
+    assert list(where.values()).count(target) == 1
+    shown = cli("jobs", "show", str(job.id), "--json").json
+    assert shown["state"] == "done"
+    assert any("interrupted" in s["detail"] for s in shown["steps"] if s["state"] == "failed")
+    kinds = [e["kind"] for e in cli("events", "--json", "--limit", "30").json]
+    assert "job.resumed" in kinds
+
+
+def test_maintenance_completed_by_another_user_needs_force_and_is_audited(tmp_path):
+    config = write_config(tmp_path / "c.toml", replace={
+        'default = "admin"': 'default = "viewer"\n'
+        '[[roles.grant]]\nuser = "alice"\nrole = "group-admin"\ngroups = ["prod-web"]\n'
+        '[[roles.grant]]\nuser = "bob"\nrole = "group-admin"\ngroups = ["prod-web"]\n'
+        '[[roles.grant]]\nuser = "root-admin"\nrole = "admin"\ngroups = ["*"]'})
+    cli = Cli(config, tmp_path / "s.db")
+    assert cli("maintenance", "start", "web-dom2", "--reason", "firmware", "--yes", user="alice").code == 0
+    assert cli("domain", "set", "web-dom2", "firmware", "4.70", "--yes", user="alice").code == 0
+    before = dump(cli.state)
+    r = cli("maintenance", "complete", "web-dom2", "--yes", user="bob")
+    assert r.code == 3 and "alice" in r.err and "--force" in r.err
+    r = cli("maintenance", "complete", "web-dom2", "--force", "--yes", user="bob")
+    assert r.code == 3 and "needs admin" in r.err
+    assert dump(cli.state) == before
+    r = cli("maintenance", "complete", "web-dom2", "--force", "--yes", "--json", user="root-admin")
+    assert r.code == 0, r.err
+    assert [s["name"] for s in r.json["job"]["steps"]][1:3] == ["apply to web-dom1", "apply to web-dom3"]
+    forced = [e for e in cli("events", "--json").json if e["kind"] == "maintenance.forced"]
+    assert forced and forced[0]["operator"] == "root-admin" and "alice" in forced[0]["message"]
+    for domain in ("web-dom1", "web-dom3"):
+        assert cli("domain", "show", domain, "--json").json["config"]["firmware"] == "4.70"
+    assert cli("maintenance", "status", "--json").json == []
+
+
+def test_maintenance_cancel_reverts_and_blocks_profile_operations_while_held(cli):
+    assert cli("maintenance", "start", "web-dom2", "--reason", "vlan change", "--yes").code == 0
+    assert cli("maintenance", "start", "web-dom1", "--reason", "x", "--yes").code == 3
+    assert cli("domain", "set", "web-dom2", "network.web-front", "111", "--yes").code == 0
+    shown = cli("domain", "show", "web-dom2", "--json").json
+    assert shown["diff"] == ["~ network web-front vlan 110 -> 111"]
+    bay = next(b for b in san_bays(cli, "prod-web") if b["domain"] == "web-dom2")
+    cli("sim", "fail", bay["id"])
+    r = cli("failover", bay["id"], "--yes")
+    assert r.code == 3 and "maintenance" in r.err
+    assert cli("maintenance", "cancel", "web-dom2", "--yes").code == 0
+    assert cli("domain", "show", "web-dom2", "--json").json["diff"] == []
+    assert cli("domain", "set", "web-dom2", "firmware", "5", "--yes").code == 3
+
+
+def test_cross_group_move_missing_a_network_is_refused_with_its_name(cli):
+    web = next(b for b in cli("bays", "--group", "prod-web", "--json").json if b["profile"])
+    free_db = next(b for b in cli("bays", "--group", "prod-db", "--json").json if b["spare"])
+    before = dump(cli.state)
+    r = cli("move", web["profile"], "--to", free_db["id"], "--yes")
+    assert r.code == 3
+    assert "prod-db does not carry network backup" in r.err
+    assert dump(cli.state) == before
+
+
+def test_cross_group_move_keeps_identities(cli):
+    assert cli("profile", "create", "fe-01", "--group", "prod-web", "--network", "web-front",
+               "--network", "mgmt", "--fabric", "san-a", "--yes").code == 0
+    shown = cli("profile", "show", "fe-01", "--json").json
+    lab_spare = cli("spares", "lab", "--json").json[0]["id"]
+    r = cli("move", "fe-01", "--to", lab_spare, "--yes", "--json")
+    assert r.code == 0, r.err
+    moved = cli("profile", "show", "fe-01", "--json").json
+    assert moved["group"] == "lab" and moved["bay"] == lab_spare
+    assert moved["connections"] == shown["connections"] and moved["serial"] == shown["serial"]
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["failover", "enc-zz/1", "--yes"], "no enclosure named 'enc-zz'"),
+    (["failover", "enc-w1/99", "--yes"], "out of range"),
+    (["failover", "enc-w1-7", "--yes"], "not a bay"),
+    (["failover", "enc-w1/x", "--yes"], "not a number"),
+    (["move", "nope", "--to", "enc-w1/1", "--yes"], "no profile named 'nope'"),
+    (["move", "web-001"], "--to"),
+    (["spares", "no-group"], "no domain group named 'no-group'"),
+    (["bays", "--health", "sick"], "invalid choice"),
+    (["bays", "--group", "x"], "no domain group"),
+    (["maintenance", "start", "web-dom1"], "--reason"),
+    (["maintenance", "start", "nodom", "--reason", "r", "--yes"], "no domain named 'nodom'"),
+    (["maintenance", "start", "web-dom1", "--reason", "r", "--hours", "-1", "--yes"], "out of range"),
+    (["enclosure", "add", "lab", "enc-x", "--bays", "12", "--yes"], "invalid choice"),
+    (["enclosure", "add", "lab", "enc-w1", "--yes"], "already exists"),
+    (["enclosure", "add", "lab", "bad name", "--yes"], "not a valid enclosure name"),
+    (["policy", "lab", "--mode", "sometimes", "--yes"], "invalid choice"),
+    (["policy", "lab", "--window", "funday", "--yes"], "not a day"),
+    (["policy", "lab", "--window", "sat 25:00-26:00", "--yes"], "00:00..24:00"),
+    (["jobs", "show", "abc"], "invalid int"),
+    (["jobs", "show", "999"], "no job 999"),
+    (["events", "--since", "-4"], "0 or more"),
+    (["sim", "fail", "enc-w1/3", "--kind", "meteor"], "invalid choice"),
+    (["sim", "fail", "enc-w1/99"], "out of range"),
+    (["domain", "set", "web-dom1", "colour", "red", "--yes"], "unknown key 'colour'"),
+    (["frobnicate"], "invalid choice"),
+    (["profile", "create", "x y", "--group", "lab", "--yes"], "not a valid profile name"),
+    (["profile", "create", "p1", "--group", "lab", "--network", "nonet", "--yes"], "no network 'nonet'"),
+])
+def test_malformed_arguments_get_one_line_exit_2_and_change_nothing(cli, args, fragment):
+    cli("status")  # create the fleet first
+    before = dump(cli.state)
+    r = cli(*args)
+    assert r.code == 2, (r.code, r.err)
+    lines = r.err.strip().splitlines()
+    assert len(lines) == 1 and fragment in lines[0], lines
+    assert r.out == ""
+    assert dump(cli.state) == before
+
+
+@pytest.mark.parametrize("mutation, fragment", [
+    (("[bayops]", "[bayops"), "not valid TOML"),
+    (('driver = "sim"', 'driver = "ipmi"'), "bayops.driver"),
+    (("seed = 7", 'seed = "seven"'), "sim.seed: expected int"),
+    (("web-front = 110,", "web-front = 5000,"), "VLAN id must be an integer 1..4094"),
+    (('model = "c3000"', 'model = "c9000"'), "is not one of c7000, c3000"),
+    (('policy = "alert"', 'policy = "panic"'), "groups.prod-web.policy"),
+    (('window = "sat,sun"', 'window = "caturday"'), "groups.lab.window"),
+    (('start = "00:17:A4:77:00:00"', 'start = "00:17:A4:77"'), "pools.mac"),
+    (('default = "admin"', 'default = "god"'), "roles.default"),
+    (('name = "enc-d3"', 'name = "enc-w1"'), "enclosure name 'enc-w1' is used twice"),
+    (("spares = 3", "spares = -1"), "groups.prod-web.spares"),
+    (("[keys]", "[keys]\nfailover = 5"), "keys.failover"),
+    (("lease_hours = 4", "lease_hours = 4\ncolour = 1"), "bayops.colour: unknown key"),
+])
+def test_malformed_config_gets_one_line_exit_2_and_changes_nothing(tmp_path, cli, mutation, fragment):
+    cli("status")
+    before = dump(cli.state)
+    bad = write_config(tmp_path / "bad.toml", replace=dict([mutation]))
+    r = Cli(bad, cli.state)("status")
+    assert r.code == 2, r.err
+    lines = r.err.strip().splitlines()
+    assert len(lines) == 1 and fragment in lines[0], lines
+    assert dump(cli.state) == before
+
+
+def test_missing_config_file_and_corrupt_state_are_clear_errors(tmp_path, cli):
+    r = Cli(tmp_path / "nope.toml", cli.state)("status")
+    assert r.code == 2 and "no such file" in r.err
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"this is not sqlite" * 100)
+    r = Cli(cli.config, junk)("status")
+    assert r.code == 2 and "not a bayops state database" in r.err
+
+
+def test_read_only_and_viewer_role_refuse_changes(tmp_path, cli):
+    bay = san_bays(cli, "prod-web")[0]
+    cli("sim", "fail", bay["id"])
+    before = dump(cli.state)
+    r = cli("--read-only", "failover", bay["id"], "--yes")
+    assert r.code == 3 and "read-only" in r.err
+    viewer = Cli(write_config(tmp_path / "v.toml", replace={'default = "admin"': 'default = "viewer"'}),
+                 cli.state)
+    r = viewer("failover", bay["id"], "--yes", user="mallory")
+    assert r.code == 3 and "'mallory' is viewer" in r.err
+    assert viewer("status").code == 0
+    assert dump(cli.state) == before
+
+
+def test_events_follow_streams_events_written_by_another_process(cli):
+    cli("status")
+    follower = cli.popen("events", "--follow", "--json")
+    try:
+        time.sleep(1.0)
+        assert cli("sim", "fail", "enc-w1/2").code == 0
+        deadline = time.time() + 10
+        seen = []
+        import selectors
+
+        sel = selectors.DefaultSelector()
+        sel.register(follower.stdout, selectors.EVENT_READ)
+        while time.time() < deadline and not any("enc-w1/2" in e.get("message", "") for e in seen):
+            if sel.select(timeout=0.5):
+                seen.append(json.loads(follower.stdout.readline()))
+        assert any(e["kind"] == "health.changed" and "enc-w1/2" in e["message"] for e in seen)
+    finally:
+        follower.send_signal(signal.SIGTERM)
+        assert follower.wait(timeout=10) == 0
+
+
+def test_watch_applies_auto_policy_once_even_with_two_monitors(cli):
+    assert cli("policy", "prod-web", "--mode", "auto", "--window", "", "--yes").code == 0
+    bay = san_bays(cli, "prod-web", "ProLiant BL460c Gen9")[0]
+    watchers = [cli.popen("watch", "--json", "--interval", "0.2") for _ in range(2)]
+    try:
+        time.sleep(1.5)
+        cli("sim", "fail", bay["id"], "--kind", "memory-errors")
+        deadline = time.time() + 20
+        while time.time() < deadline and placements(cli)[bay["profile"]] == bay["id"]:
+            time.sleep(0.2)
+    finally:
+        for w in watchers:
+            w.send_signal(signal.SIGTERM)
+            assert w.wait(timeout=10) == 0
+    assert placements(cli)[bay["profile"]] != bay["id"]
+    jobs = [j for j in cli("jobs", "--json").json if j["kind"] == "failover"]
+    assert len(jobs) == 1 and jobs[0]["operator"] == "policy:auto"
+    alerts = [e for e in cli("events", "--json").json if e["kind"] == "policy.alert"]
+    assert len(alerts) == 1
+
+
+def test_alert_policy_raises_an_alert_and_does_not_fail_over(cli):
+    bay = san_bays(cli, "prod-web")[0]  # prod-web ships with policy "alert"
+    cli("sim", "fail", bay["id"])
+    assert cli("watch", "--count", "1", "--interval", "0.1").code == 0
+    alerts = [e for e in cli("events", "--json").json if e["kind"] == "policy.alert"]
+    assert len(alerts) == 1 and f"bayops failover {bay['id']}" in alerts[0]["message"]
+    assert placements(cli)[bay["profile"]] == bay["id"]
+
+
+def test_enclosure_add_creates_domain_with_group_baseline(cli):
+    r = cli("enclosure", "add", "lab", "enc-l5", "--bays", "8", "--yes", "--json")
+    assert r.code == 0, r.err
+    assert [s["state"] for s in r.json["job"]["steps"]] == ["done", "done"]
+    shown = cli("domain", "show", "enc-l5-dom", "--json").json
+    assert shown["diff"] == [] and shown["config"]["networks"]["lab-net"] == 400
+    bays = cli("bays", "--enclosure", "enc-l5", "--json").json
+    assert len(bays) == 8 and sum(b["model"] is not None for b in bays) == 6  # lab: 2 empty
+    assert cli("spares", "lab", "--add", "enc-l5/1", "--yes").code == 0
