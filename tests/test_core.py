@@ -1,0 +1,131 @@
+"""Core API behaviour that the CLI tests do not reach: fallbacks, pools, layering, packaging."""
+from __future__ import annotations
+
+import subprocess
+import sys
+import zipfile
+
+import pytest
+
+from conftest import ROOT
+from tui.core.errors import OperationFailed, Refused
+from tui.drivers.base import DriverError
+
+
+def gen9_san_bays(core, group="prod-web"):
+    return [b for b in core.bays(group=group)
+            if b.profile and b.boot_mode == "san" and b.model.endswith("Gen9")]
+
+
+def test_target_that_wont_power_on_is_dropped_and_the_next_spare_is_used(core):
+    source = gen9_san_bays(core)[0]
+    core.sim_fault(source.id, "critical")
+    first = core.plan_failover(source.id).target
+    core.sim_fault(first, "wont-power-on")
+    job = core.failover(source.id)
+    final = core.profile(source.profile).bay
+    assert final not in (first, source.id) and core.bay(final).power == "on"
+    names = [s.name for s in job.steps]
+    assert f"remove profile from {first}" in names
+    assert any(n.startswith("choose target") and final in n for n in names)
+    assert not core.bay(first).spare, "a spare that will not power on leaves the pool"
+    assert core.driver.applied_profiles().get(first) is None
+
+
+def test_no_spare_able_to_take_it_leaves_profile_unassigned_with_critical_event(core):
+    source = gen9_san_bays(core)[0]
+    core.sim_fault(source.id, "critical")
+    for spare in core.spares("prod-web"):
+        core.sim_fault(spare.id, "wont-power-on")
+    with pytest.raises(OperationFailed, match="unassigned, not lost"):
+        core.failover(source.id)
+    assert core.profile(source.profile).bay is None
+    assert core.driver.applied_profiles().get(source.id) is None
+    critical = [e for e in core.events() if e.kind == "profile.unassigned"]
+    assert critical and critical[0].severity == "critical"
+    assert not core.store.jobs(running_only=True)
+    # An operator can still place it by hand: nothing was lost.
+    free = next(b for b in core.bays(group="prod-web") if not b.empty and b.profile is None
+                and b.health == "ok" and b.id != source.id and b.power == "off"
+                and b.id not in [s.id for s in core.spares("prod-web")])
+    core.sim_fault(free.id, None)
+    core.move(source.profile, free.id)
+    assert core.profile(source.profile).bay == free.id
+
+
+def test_source_that_cannot_be_powered_off_or_fenced_aborts_with_profile_in_place(core, monkeypatch):
+    source = gen9_san_bays(core)[0]
+    core.sim_fault(source.id, "power-stuck")
+
+    def fence_fails(bay):
+        raise DriverError(f"{bay}: enclosure manager refused the e-fuse reset")
+    monkeypatch.setattr(core.driver, "fence", fence_fails)
+    with pytest.raises(OperationFailed, match="nothing moved"):
+        core.failover(source.id, force=True)
+    assert core.profile(source.profile).bay == source.id
+    assert core.driver.applied_profiles()[source.id] == source.profile
+
+
+def test_failed_move_rolls_back_to_the_source(core):
+    bay = gen9_san_bays(core)[0]
+    target = core.spares("prod-web")[0]
+    core.sim_fault(target.id, "wont-power-on")
+    with pytest.raises(OperationFailed, match="rolled back"):
+        core.move(bay.profile, target.id)
+    assert core.profile(bay.profile).bay == bay.id
+    assert core.bay(bay.id).power == "on"
+
+
+def test_complete_refuses_to_remove_a_network_that_profiles_use(core):
+    core.start_maintenance("web-dom1", "drop backup net")
+    core.set_domain("web-dom1", "network.backup", "-")
+    with pytest.raises(Refused, match="still use what this change removes"):
+        core.complete_maintenance("web-dom1")
+    assert core.maintenance()[0].domain == "web-dom1"
+
+
+def test_expired_maintenance_shows_expired_and_is_not_dropped(core):
+    m = core.start_maintenance("lab-dom1", "short", hours=0.01)
+    assert not m.expired(m.started)
+    assert m.expired(m.started + 37)
+    with core.store.write() as db:
+        db.execute("UPDATE maintenance SET expires = started")
+    held = core.maintenance()
+    assert len(held) == 1 and held[0].expired(held[0].started + 1)
+    with pytest.raises(Refused, match="lease expired"):
+        core.start_maintenance("lab-dom2", "other")
+
+
+def test_address_pools_run_out_with_a_clear_refusal(tmp_path):
+    from conftest import write_config
+    from tui.core.api import Core
+    from tui.core.config import load_config
+
+    config = write_config(tmp_path / "c.toml", replace={
+        'end = "00:17:A4:77:FF:FF"': 'end = "00:17:A4:77:02:FF"'})
+    core = Core.open(load_config(config), str(tmp_path / "s.db"), operator="t")
+    made = 0
+    with pytest.raises(Refused, match="mac pool is exhausted"):
+        for i in range(100):
+            core.create_profile(f"x{i}", "lab", None, None)
+            made += 1
+    before = len(core.profiles())
+    assert made > 0 and before == len(core.profiles())
+    core.close()
+
+
+def test_core_and_drivers_import_without_textual():
+    code = ("import sys; sys.modules['textual'] = None\n"
+            "import tui.core.api, tui.core.monitor, tui.drivers.sim, tui.cli\n"
+            "print('ok')")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr
+
+
+def test_wheel_ships_default_config_and_themes(tmp_path):
+    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+                    "-q", "-w", str(tmp_path), str(ROOT)], check=True, capture_output=True)
+    wheel = next(tmp_path.glob("bayops-*.whl"))
+    names = zipfile.ZipFile(wheel).namelist()
+    assert "tui/_data/config.toml" in names
+    assert any(n.startswith("tui/_data/themes/") for n in names)

@@ -1,0 +1,239 @@
+"""Random sequences of operations, faults and crashes against the core.
+
+After every step the invariants of DESIGN.md are checked against the store and the
+simulated hardware. A "crash" kills a job at a random driver call (as SIGKILL would:
+nothing after that point runs), hands the job to a dead process id, and lets the
+next opener resume it.
+"""
+from __future__ import annotations
+
+import shutil
+import sqlite3
+from collections import Counter
+
+import pytest
+from hypothesis import HealthCheck, event, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+
+from conftest import write_config
+from tui.core.api import Core
+from tui.core.config import load_config
+from tui.core.errors import BadInput, BayopsError, Refused
+from tui.drivers.sim import FAULT_KINDS
+
+DEAD_PID = 2**22 + 12345  # above pid_max's default range: never a live process
+
+
+class Crash(BaseException):
+    """Stands for SIGKILL: not an Exception, so nothing catches and cleans up after it."""
+
+
+class CrashingDriver:
+    """Wraps the sim driver and dies at the n-th hardware call."""
+
+    CALLS = ("power_off", "fence", "power_on", "apply_profile", "clear_profile", "apply_domain_config")
+
+    def __init__(self, inner, after: int):
+        self._inner, self._left = inner, after
+
+    def __getattr__(self, name):
+        attr = getattr(self._inner, name)
+        if name not in self.CALLS:
+            return attr
+
+        def call(*args, **kwargs):
+            if self._left == 0:
+                raise Crash(name)
+            self._left -= 1
+            return attr(*args, **kwargs)
+        return call
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory):
+    base = tmp_path_factory.mktemp("sm")
+    config = write_config(base / "config.toml")
+    core = Core.open(load_config(config), str(base / "template.db"), operator="tester")
+    core.close()
+    return config, base / "template.db"
+
+
+class FleetMachine(RuleBasedStateMachine):
+    config_path = None
+    template_db = None
+    workdir = None
+    counter = 0
+
+    def __init__(self):
+        super().__init__()
+        FleetMachine.counter += 1
+        state = self.workdir / f"state-{FleetMachine.counter}.db"
+        shutil.copy(self.template_db, state)
+        self.config = load_config(self.config_path)
+        self.core = Core.open(self.config, str(state), operator="alice")
+        self.state = state
+        self.all_bays = [b.id for b in self.core.bays() if not b.empty]
+        self.domains = sorted({b.domain for b in self.core.bays()})
+        self.events_seen: list[tuple] = self._events()
+        self.created = 0
+
+    # -- helpers ---------------------------------------------------------------------------
+    def _events(self) -> list[tuple]:
+        return self.core.store.db.execute("SELECT * FROM events ORDER BY seq").fetchall()
+
+    def _bay_choice(self, data, plausible) -> str:
+        """Mostly a bay where the operation can succeed, sometimes any bay."""
+        likely = [b.id for b in self.core.bays() if not b.empty and plausible(b)]
+        if likely and data.draw(st.integers(0, 4)) > 0:
+            return data.draw(st.sampled_from(likely))
+        return data.draw(st.sampled_from(self.all_bays))
+
+    def _attempt(self, action, *args, **kwargs):
+        """Run an operation; a refusal or bad input must change nothing."""
+        dump = self.core.store.dump()
+        try:
+            result = action(*args, **kwargs)
+        except (Refused, BadInput):
+            assert self.core.store.dump() == dump, f"refused {action.__name__} changed state"
+            event(f"{action.__name__}: refused")
+            return None
+        except BayopsError:
+            event(f"{action.__name__}: job failed")
+            return None  # a job failed: invariants are checked all the same
+        event(f"{action.__name__}: done")
+        return result
+
+    # -- rules -------------------------------------------------------------------------------
+    @rule(data=st.data(), kind=st.sampled_from(FAULT_KINDS))
+    def inject(self, data, kind):
+        bay = data.draw(st.sampled_from(self.all_bays))
+        self.core.sim_fault(bay, kind)
+
+    @rule(data=st.data())
+    def heal(self, data):
+        bay = data.draw(st.sampled_from(self.all_bays))
+        self.core.sim_fault(bay, None)
+
+    @rule(data=st.data(), force=st.booleans(), explicit=st.booleans())
+    def failover(self, data, force, explicit):
+        bay = self._bay_choice(data, lambda b: b.profile is not None)
+        to = self._bay_choice(data, lambda b: b.profile is None) if explicit else None
+        before = self.core.bay(bay)
+        target_before = self.core.bay(to) if to else None
+        job = self._attempt(self.core.failover, bay, to, force)
+        if job is not None:
+            assert not before.maintenance and not (target_before and target_before.maintenance)
+
+    @rule(data=st.data())
+    def move(self, data):
+        profiles = [p.name for p in self.core.profiles()]
+        name = data.draw(st.sampled_from(profiles))
+        to = self._bay_choice(data, lambda b: b.profile is None)
+        profile = self.core.profile(name)
+        source = self.core.bay(profile.bay) if profile.bay else None
+        target = self.core.bay(to)
+        job = self._attempt(self.core.move, name, to)
+        if job is not None:
+            assert not target.maintenance and not (source and source.maintenance)
+
+    @rule(data=st.data(), add=st.booleans())
+    def spares(self, data, add):
+        bay = self.core.bay(self._bay_choice(
+            data, lambda b: b.spare if not add else (b.profile is None and b.power == "off")))
+        self._attempt(self.core.change_spares, bay.group, [bay.id] if add else [],
+                      [] if add else [bay.id])
+
+    @rule(data=st.data())
+    def maintenance_start(self, data):
+        self._attempt(self.core.start_maintenance, data.draw(st.sampled_from(self.domains)), "test")
+
+    @rule(data=st.data(), vlan=st.integers(1, 4094))
+    def domain_set(self, data, vlan):
+        self._attempt(self.core.set_domain, data.draw(st.sampled_from(self.domains)),
+                      "network.extra", str(vlan))
+
+    @rule(data=st.data(), complete=st.booleans())
+    def maintenance_end(self, data, complete):
+        domain = data.draw(st.sampled_from(self.domains))
+        action = self.core.complete_maintenance if complete else self.core.cancel_maintenance
+        self._attempt(action, domain)
+
+    @rule(group=st.sampled_from(["prod-web", "prod-db", "lab"]))
+    def create_profile(self, group):
+        self.created += 1
+        self._attempt(self.core.create_profile, f"new-{self.created}", group, None, None)
+
+    @rule(data=st.data())
+    def delete_profile(self, data):
+        unassigned = [p.name for p in self.core.profiles() if p.bay is None]
+        if unassigned:
+            self._attempt(self.core.delete_profile, data.draw(st.sampled_from(unassigned)))
+
+    @rule(data=st.data(), after=st.integers(0, 5), move=st.booleans())
+    def crash_mid_job(self, data, after, move):
+        """Run a failover or move that dies at a hardware call, then resume it."""
+        real = self.core.driver
+        self.core.driver = CrashingDriver(real, after)
+        try:
+            if move:
+                name = data.draw(st.sampled_from([p.name for p in self.core.profiles()]))
+                self.core.move(name, self._bay_choice(data, lambda b: b.profile is None))
+            else:
+                self.core.failover(self._bay_choice(data, lambda b: b.profile is not None),
+                                   force=True)
+        except Crash:
+            event("crash: resumed")
+            with self.core.store.write() as db:
+                db.execute("UPDATE jobs SET pid = ? WHERE state = 'running'", (DEAD_PID,))
+        except BayopsError:
+            pass
+        finally:
+            self.core.driver = real
+        self.core.resume_interrupted()
+        assert not self.core.store.jobs(running_only=True), "resume left a job running"
+
+    # -- invariants ----------------------------------------------------------------------------
+    @invariant()
+    def invariants_hold(self):
+        db: sqlite3.Connection = self.core.store.db
+        # 1. a profile is on at most one bay, in the store and on the hardware
+        on_bays = [r[0] for r in db.execute("SELECT bay FROM profiles WHERE bay IS NOT NULL")]
+        assert len(on_bays) == len(set(on_bays))
+        hardware = self.core.driver.applied_profiles()
+        assert all(n == 1 for n in Counter(hardware.values()).values()), hardware
+        if not self.core.store.jobs(running_only=True):
+            store_view = {bay: name for name, bay in db.execute(
+                "SELECT name, bay FROM profiles WHERE bay IS NOT NULL")}
+            assert store_view == hardware, "store and hardware disagree on placements"
+            assert db.execute("SELECT COUNT(*) FROM locks").fetchone()[0] == 0
+        # 2. a spare holds no profile and has a server
+        assert db.execute("SELECT COUNT(*) FROM bays b JOIN profiles p ON p.bay = b.id"
+                          " WHERE b.spare = 1").fetchone()[0] == 0
+        assert db.execute("SELECT COUNT(*) FROM bays WHERE spare = 1 AND model IS NULL"
+                          ).fetchone()[0] == 0
+        # 3. every MAC, WWPN and serial has one owner
+        for sql in ("SELECT address FROM connections", "SELECT serial FROM profiles"):
+            values = [r[0] for r in db.execute(sql)]
+            assert len(values) == len(set(values))
+        # 4. at most one domain per group in maintenance
+        groups = [r[0] for r in db.execute("SELECT grp FROM maintenance")]
+        assert len(groups) == len(set(groups))
+        # 6. the event log only grows, and every event names an operator
+        events = self._events()
+        assert events[:len(self.events_seen)] == self.events_seen
+        assert all(e[6] for e in events)
+        self.events_seen = events
+
+    def teardown(self):
+        self.core.close()
+
+
+def test_invariants_survive_random_operations_faults_and_crashes(template, tmp_path):
+    FleetMachine.config_path, FleetMachine.template_db = template
+    FleetMachine.workdir = tmp_path
+    from hypothesis.stateful import run_state_machine_as_test
+
+    run_state_machine_as_test(FleetMachine, settings=settings(
+        max_examples=30, stateful_step_count=25, deadline=None,
+        suppress_health_check=list(HealthCheck)))
