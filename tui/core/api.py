@@ -262,8 +262,8 @@ class Core(MaintenanceOps):
         """Usable spares for ``source``: same model and generation, healthy, off, free;
         same domain first, then the rest of the group."""
         out = []
-        for bay in self.store.bays(group=source.group):
-            if not bay.spare or bay.id in exclude or bay.id == source.id:
+        for bay in self.store.bays(group=source.group, spares_only=True):
+            if bay.id in exclude or bay.id == source.id:
                 continue
             if bay.model != source.model or bay.health != "ok" or bay.power != "off":
                 continue
@@ -275,7 +275,7 @@ class Core(MaintenanceOps):
         return out
 
     def _why_no_spare(self, source: Bay) -> str:
-        spares = [b for b in self.store.bays(group=source.group) if b.spare]
+        spares = self.store.bays(group=source.group, spares_only=True)
         if not spares:
             return f"the spare pool of group {source.group} is empty"
         reasons = []
@@ -292,7 +292,7 @@ class Core(MaintenanceOps):
         """Look at the live state of the source and the possible targets first."""
         source = self.store.bay(bay_id)
         if source is not None:
-            ids = [bay_id] + [b.id for b in self.store.bays(group=source.group) if b.spare]
+            ids = [bay_id] + [b.id for b in self.store.bays(group=source.group, spares_only=True)]
             if to and self.store.bay(to) is not None:
                 ids.append(to)
             self.refresh(ids)
@@ -475,7 +475,7 @@ class Core(MaintenanceOps):
         return bay.id
 
     def _warn_if_pool_empty(self, group: str, job_id: int | None) -> None:
-        if self.store.counts().get(group, {}).get("spares_ready", 0) == 0:
+        if self.store.counts(group).get(group, {}).get("spares_ready", 0) == 0:
             self._event("warning", f"group:{group}", "spares.empty",
                         f"group {group} has no usable spare left: the next failover there "
                         "will find nothing", job_id)
@@ -643,7 +643,7 @@ class Core(MaintenanceOps):
     # -- spares ---------------------------------------------------------------------------
     def spares(self, group: str) -> list[Bay]:
         self._group(group)
-        return [b for b in self.store.bays(group=group) if b.spare]
+        return self.store.bays(group=group, spares_only=True)
 
     def change_spares(self, group: str, add: list[str], remove: list[str]) -> Job:
         self._group(group)

@@ -44,6 +44,8 @@ MIGRATIONS: list[str] = [
         domain TEXT NOT NULL REFERENCES domains(name),
         model TEXT NOT NULL,
         bay_count INTEGER NOT NULL);
+    CREATE INDEX domains_group ON domains(grp);
+    CREATE INDEX enclosures_domain ON enclosures(domain);
     CREATE TABLE bays(
         id TEXT PRIMARY KEY,
         enclosure TEXT NOT NULL REFERENCES enclosures(name),
@@ -54,6 +56,7 @@ MIGRATIONS: list[str] = [
         spare INTEGER NOT NULL DEFAULT 0 CHECK (spare IN (0,1)),
         CHECK (spare = 0 OR model IS NOT NULL),
         UNIQUE (enclosure, number));
+    CREATE INDEX bays_spare ON bays(spare) WHERE spare = 1;
     CREATE TABLE profiles(
         name TEXT PRIMARY KEY,
         grp TEXT NOT NULL REFERENCES groups(name),
@@ -283,8 +286,9 @@ class Store:
         return list(self.db.execute(sql + " ORDER BY name", args))
 
     def bays(self, group: str | None = None, domain: str | None = None,
-             enclosure: str | None = None, ids: list[str] | None = None) -> list[Bay]:
-        where, args = [], []
+             enclosure: str | None = None, ids: list[str] | None = None,
+             spares_only: bool = False) -> list[Bay]:
+        where, args = ["b.spare = 1"] if spares_only else [], []
         for column, value in (("d.grp", group), ("d.name", domain), ("b.enclosure", enclosure)):
             if value is not None:
                 where.append(f"{column} = ?")
@@ -335,10 +339,11 @@ class Store:
         with self.write() as db:
             db.execute("INSERT OR IGNORE INTO excluded_addresses VALUES (?, ?)", (kind, address))
 
-    def counts(self) -> dict[str, dict[str, int]]:
+    def counts(self, group: str | None = None) -> dict[str, dict[str, int]]:
         """Per-group figures for status, in one pass."""
         out: dict[str, dict[str, int]] = {}
-        for row in self.db.execute("""
+        where = "WHERE d.grp = ?" if group else ""
+        for row in self.db.execute(f"""
             SELECT d.grp, COUNT(*), COUNT(b.model), COUNT(p.name),
                    SUM(b.health = 'critical' AND b.model IS NOT NULL),
                    SUM(b.health = 'warning' AND b.model IS NOT NULL),
@@ -348,7 +353,7 @@ class Store:
             JOIN domains d ON d.name = e.domain
             LEFT JOIN profiles p ON p.bay = b.id
             LEFT JOIN locks l ON l.resource = 'bay:' || b.id
-            GROUP BY d.grp"""):
+            {where} GROUP BY d.grp""", (group,) if group else ()):
             out[row[0]] = dict(zip(("bays", "servers", "profiles", "critical", "warning",
                                     "spares", "spares_ready"), (int(v or 0) for v in row[1:])))
         return out

@@ -119,8 +119,14 @@ class SimDriver:
         return {bay: found.get(bay) for bay in bays}
 
     def read(self, bays: list[str]) -> dict[str, Reading]:
-        rows = {r[0]: r[1:] for r in self._db.execute(
-            "SELECT bay, power, health, fault FROM sim_hw")}
+        rows = {}
+        if len(bays) > 500:  # a sweep: one scan beats thousands of lookups
+            rows = {r[0]: r[1:] for r in self._db.execute(
+                "SELECT bay, power, health, fault FROM sim_hw")}
+        else:
+            rows = {r[0]: r[1:] for r in self._db.execute(
+                f"SELECT bay, power, health, fault FROM sim_hw WHERE bay IN "
+                f"({','.join('?' * len(bays))})", bays)}
         out = {}
         for bay in bays:
             row = rows.get(bay)
