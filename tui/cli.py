@@ -242,8 +242,8 @@ def _status(core, args) -> int:
         core.bays(group=args.group)  # validates the name
         groups = [g for g in groups if g.name == args.group]
     if args.domain:
-        group = core.store.domain_group(args.domain) or core.bays(domain=args.domain)
-        groups = [g for g in groups if g.name == group]
+        core.domain_config(args.domain)  # validates the name
+        groups = [g for g in groups if any(d.name == args.domain for d in g.domains)]
     now = time.time()
     data = {
         "driver": core.driver.name, "operator": core.operator,
@@ -548,6 +548,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         explicit_resume = args.command == "jobs" and args.action == "resume"
         core = Core.open(config, args.state, read_only=args.read_only, resume=False)
+        for message in core.warnings:
+            sys.stderr.write(f"bayops: warning: {message}\n")
         if not explicit_resume:
             for job, outcome in core.resume_interrupted():
                 sys.stderr.write(f"bayops: resumed interrupted job {job.id} ({job.summary}): {outcome}\n")

@@ -7,9 +7,7 @@ from __future__ import annotations
 
 import getpass
 import os
-import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 from tui.core import roles
@@ -77,6 +75,7 @@ class Core(MaintenanceOps):
         self.driver = driver
         self.operator = operator
         self.read_only = read_only
+        self.warnings: list[str] = []  # what the driver warned about at start
 
     # -- opening ------------------------------------------------------------------------
     @classmethod
@@ -86,8 +85,10 @@ class Core(MaintenanceOps):
 
         path = find_state(state, config)
         store = Store(path)
-        driver = make_driver(config, path)
+        warnings: list[str] = []
+        driver = make_driver(config, path, warnings.append)
         core = cls(config, store, driver, operator or current_operator(), read_only)
+        core.warnings = warnings
         if not store.initialised():
             build_fleet(store, config, driver)
             store.add_event("info", "fleet", "fleet.created",
@@ -99,6 +100,11 @@ class Core(MaintenanceOps):
         elif store.meta("driver") != driver.name:
             raise BadInput(f"state {path} was made with the {store.meta('driver')} driver, "
                            f"the config asks for {driver.name}; use another --state")
+        for message in warnings:  # e.g. TLS verification off for a BMC
+            key = f"warned:{message}"
+            if store.meta(key) is None:  # in the log once, on stderr at every start
+                store.add_event("warning", "driver", "driver.warning", message, core.operator)
+                store.set_meta(key, "1")
         if resume:
             core.resume_interrupted()
         return core
@@ -201,7 +207,6 @@ class Core(MaintenanceOps):
         return self.store.profiles(group)
 
     def groups(self) -> list[GroupSummary]:
-        now = time.time()
         counts = self.store.counts()
         maint = {m.domain: m for m in self.store.maintenance()}
         running = self.store.jobs(running_only=True)
@@ -233,7 +238,6 @@ class Core(MaintenanceOps):
                 c.get("profiles", 0), c.get("critical", 0), c.get("warning", 0),
                 c.get("spares_ready", 0), c.get("spares", 0),
                 sum(1 for j in running if j.params.get("group") == name), baseline))
-        del now
         return out
 
     def maintenance(self) -> list[Maintenance]:
