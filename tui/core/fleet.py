@@ -81,9 +81,10 @@ def build_fleet(store: Store, config: Config, driver) -> None:
                                   boot_mode="local" if rng.random() < group.local_boot else "san",
                                   lun=count, bay=bay)
             profiles.append(profile)
-            health = "warning" if bay in config.sim.warning_bays else "ok"
-            hardware[bay] = (ServerInfo(server.model, server.generation, server.serial,
-                                        "on", health), profile.name)
+            if driver.name == "sim":  # the simulator racks its servers running their profiles
+                health = "warning" if bay in config.sim.warning_bays else "ok"
+                server = ServerInfo(server.model, server.generation, server.serial, "on", health)
+            hardware[bay] = (server, profile.name)
     if driver.name == "sim":
         driver.install(hardware)
     with store.write():
