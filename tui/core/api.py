@@ -642,6 +642,11 @@ class Core(MaintenanceOps):
                 out.append((done, "done"))
             except OperationFailed as exc:
                 out.append((self.store.job(job.id), str(exc)))
+            except Exception as exc:  # a bug must not stop every later bayops from starting
+                self._event("critical", f"job:{job.id}", "job.resume-failed",
+                            f"job {job.id} could not be resumed ({exc!r}); it keeps its locks "
+                            "and stays journaled for `bayops jobs resume`", job.id)
+                out.append((self.store.job(job.id), f"resume failed: {exc!r}"))
         return out
 
     # -- spares ---------------------------------------------------------------------------

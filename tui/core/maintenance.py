@@ -137,16 +137,23 @@ class MaintenanceOps(_Base):
     def complete_maintenance(self, domain: str, force: bool = False) -> Job:
         with self.store.write():
             diff, others = self.plan_complete(domain, force)
-            m = self.store.maintenance(domain)[0]
-            job_id = self.store.create_job(
-                "maintenance-complete", self.operator, f"complete maintenance of {domain}",
-                {"group": m.group, "domain": domain, "others": others, "diff": diff,
-                 "owner": m.owner}, [f"domain:{d}" for d in [domain] + others])
-            if m.owner != self.operator:
-                self._event("warning", f"domain:{domain}", "maintenance.forced",
-                            f"{self.operator} completes {m.owner}'s maintenance of {domain} "
-                            "with --force", job_id)
+            job_id = self._maintenance_job("complete", domain, {"others": others, "diff": diff},
+                                           [domain] + others)
         return self._run("maintenance-complete", job_id)
+
+    def _maintenance_job(self, action: str, domain: str, params: dict[str, Any],
+                         domains: list[str]) -> int:
+        """Create the complete/cancel job; acting on another's lock is audited."""
+        m = self.store.maintenance(domain)[0]
+        job_id = self.store.create_job(
+            f"maintenance-{action}", self.operator, f"{action} maintenance of {domain}",
+            {"group": m.group, "domain": domain, "owner": m.owner, **params},
+            [f"domain:{d}" for d in domains])
+        if m.owner != self.operator:
+            self._event("warning", f"domain:{domain}", "maintenance.forced",
+                        f"{self.operator} {action}s {m.owner}'s maintenance of {domain} "
+                        "with --force", job_id)
+        return job_id
 
     def _run_complete(self, ctx: JobContext, job: Job) -> str:
         p = job.params
@@ -183,14 +190,8 @@ class MaintenanceOps(_Base):
 
     def cancel_maintenance(self, domain: str, force: bool = False) -> Job:
         with self.store.write():
-            m = self._held_maintenance(domain, force)
-            job_id = self.store.create_job(
-                "maintenance-cancel", self.operator, f"cancel maintenance of {domain}",
-                {"group": m.group, "domain": domain, "owner": m.owner}, [f"domain:{domain}"])
-            if m.owner != self.operator:
-                self._event("warning", f"domain:{domain}", "maintenance.forced",
-                            f"{self.operator} cancels {m.owner}'s maintenance of {domain} "
-                            "with --force", job_id)
+            self._held_maintenance(domain, force)
+            job_id = self._maintenance_job("cancel", domain, {}, [domain])
         return self._run("maintenance-cancel", job_id)
 
     def _run_cancel(self, ctx: JobContext, job: Job) -> str:

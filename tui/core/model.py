@@ -111,29 +111,26 @@ class DomainConfig:
         )
 
     def diff(self, baseline: DomainConfig) -> list[str]:
-        """Lines like ``+ network web 110``, ``- fabric san-c``, ``~ firmware 4.6 -> 4.7``."""
-        lines: list[str] = []
-        for name in sorted(set(self.networks) | set(baseline.networks)):
-            old, new = baseline.networks.get(name), self.networks.get(name)
-            if old is None:
-                lines.append(f"+ network {name} vlan {new}")
-            elif new is None:
-                lines.append(f"- network {name} vlan {old}")
-            elif old != new:
-                lines.append(f"~ network {name} vlan {old} -> {new}")
+        """Lines like ``+ network web vlan 110``, ``- fabric san-c``, ``~ firmware 4.6 -> 4.7``."""
+        lines = _mapping_diff("network", "vlan ", baseline.networks, self.networks)
         for name in sorted(set(self.fabrics) ^ set(baseline.fabrics)):
             lines.append(f"{'+' if name in self.fabrics else '-'} fabric {name}")
         if self.firmware != baseline.firmware:
             lines.append(f"~ firmware {baseline.firmware} -> {self.firmware}")
-        for name in sorted(set(self.users) | set(baseline.users)):
-            old, new = baseline.users.get(name), self.users.get(name)
-            if old is None:
-                lines.append(f"+ user {name} ({new})")
-            elif new is None:
-                lines.append(f"- user {name}")
-            elif old != new:
-                lines.append(f"~ user {name} {old} -> {new}")
-        return lines
+        return lines + _mapping_diff("user", "role ", baseline.users, self.users)
+
+
+def _mapping_diff(kind: str, label: str, old: dict[str, Any], new: dict[str, Any]) -> list[str]:
+    lines = []
+    for name in sorted(set(old) | set(new)):
+        before, after = old.get(name), new.get(name)
+        if before is None:
+            lines.append(f"+ {kind} {name} {label}{after}")
+        elif after is None:
+            lines.append(f"- {kind} {name} {label}{before}")
+        elif before != after:
+            lines.append(f"~ {kind} {name} {label}{before} -> {after}")
+    return lines
 
 
 @dataclass(frozen=True)

@@ -87,6 +87,13 @@ class SimDriver:
         if seconds > 0:
             time.sleep(seconds)
 
+    def _answering(self, bay: str) -> tuple[str, str, str | None, int]:
+        """The bay's hardware row; NoAnswer if its management processor is silent."""
+        row = self._hw(bay)
+        if row[2] == "no-answer":
+            raise NoAnswer(f"{bay}: management processor does not answer")
+        return row
+
     def _hw(self, bay: str) -> tuple[str, str, str | None, int]:
         row = self._db.execute("SELECT power, health, fault, fenced FROM sim_hw WHERE bay = ?",
                                (bay,)).fetchone()
@@ -140,9 +147,7 @@ class SimDriver:
         return out
 
     def power_off(self, bay: str, graceful_deadline: float) -> str:
-        power, health, fault, _ = self._hw(bay)
-        if fault == "no-answer":
-            raise NoAnswer(f"{bay}: management processor does not answer")
+        power, health, fault, _ = self._answering(bay)
         self._wait("power_off")
         if fault == "power-stuck":
             raise DriverError(f"{bay}: power stayed on after graceful shutdown and force off")
@@ -162,18 +167,14 @@ class SimDriver:
                 "Ethernet and FC downlinks, so its MACs and WWPNs cannot be on the wire")
 
     def power_on(self, bay: str) -> None:
-        _, _, fault, _ = self._hw(bay)
-        if fault == "no-answer":
-            raise NoAnswer(f"{bay}: management processor does not answer")
+        _, _, fault, _ = self._answering(bay)
         self._wait("power_on")
         if fault == "wont-power-on":
             raise DriverError(f"{bay}: did not power on (power-on self test fault)")
         self._set(bay, power="on")
 
     def apply_profile(self, bay: str, profile: Profile) -> ApplyReport:
-        _, _, fault, _ = self._hw(bay)
-        if fault == "no-answer":
-            raise NoAnswer(f"{bay}: management processor does not answer")
+        _, _, fault, _ = self._answering(bay)
         self._wait("apply_profile")
         self._set(bay, profile=profile.name)
         eth = [c for c in profile.connections if c.kind == "eth"]
