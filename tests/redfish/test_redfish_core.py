@@ -21,13 +21,15 @@ def emulator(tmp_path_factory):
     emu.stop()
 
 
-@pytest.fixture
-def rf_cli(emulator, tmp_path, monkeypatch) -> Cli:
+def redfish_cli(emulator, tmp_path, monkeypatch, paths: dict[int, str] | None = None) -> Cli:
+    """A CLI on a one-enclosure Redfish fleet; ``paths`` overrides a bay's system path."""
     monkeypatch.setenv("BAYOPS_BMC_EMU_USER", EMU_USER)
     monkeypatch.setenv("BAYOPS_BMC_EMU_PASSWORD", EMU_PASSWORD)
+    paths = paths or {}
     systems = "\n".join(
         f'[[redfish.systems]]\nbay = "enc-r1/{i}"\nurl = "{emulator.url}"\n'
-        f'system = "/redfish/v1/Systems/{emulator.uuid_of(name)}"\ncredentials = "emu"\n'
+        f'system = "{paths.get(i, "/redfish/v1/Systems/" + emulator.uuid_of(name))}"\n'
+        'credentials = "emu"\n'
         for i, name in enumerate(NAMES, 1))
     config = tmp_path / "redfish.toml"
     config.write_text(f"""
@@ -57,6 +59,11 @@ power_deadline = 15.0
 
 {systems}""")
     return Cli(config, tmp_path / "state.db")
+
+
+@pytest.fixture
+def rf_cli(emulator, tmp_path, monkeypatch) -> Cli:
+    return redfish_cli(emulator, tmp_path, monkeypatch)
 
 
 def system(emulator: Emulator, bay: str) -> dict:
@@ -105,3 +112,29 @@ def test_status_failover_move_and_watch_over_redfish(rf_cli, emulator):
         assert reset.status_code in (200, 202, 204)
     assert rf_cli("watch", "--count", "1", "--interval", "0.1").code == 0
     assert rf_cli.bay(target)["power"] == "off"
+
+
+def test_a_missing_system_does_not_keep_the_fleet_out_and_failover_skips_it(emulator, tmp_path,
+                                                                             monkeypatch):
+    # Bay 8 points at a system the BMC does not have: discovery fails for that bay only.
+    cli = redfish_cli(emulator, tmp_path, monkeypatch, {8: "/redfish/v1/Systems/no-such"})
+    r = cli("status", "--json")
+    assert r.code == 0, r.err
+    broken = cli.bay("enc-r1/8")
+    assert broken["model"] == "unknown" and broken["health"] == "unknown"
+    problems = [e for e in cli("events", "--json").json if e["kind"] == "fleet.discovery"]
+    assert len(problems) == 1 and "enc-r1/8" in problems[0]["message"] and "404" in problems[0]["message"]
+    # An explicit target that fails is a journaled step failure; the failover then
+    # recovers onto the spare pool, and the profile is never on two bays.
+    source = next(b for b in cli("bays", "--json").json if b["profile"] and b["id"] != "enc-r1/8")
+    r = cli("failover", source["id"], "--to", "enc-r1/8", "--force", "--yes", "--json")
+    assert r.code == 0, r.err
+    steps = r.json["job"]["steps"]
+    failed = [s for s in steps if s["state"] == "failed"]
+    assert failed and failed[0]["name"] == "apply profile to enc-r1/8" and "404" in failed[0]["detail"]
+    where = {p["name"]: p["bay"] for p in cli("profile", "list", "--json").json}
+    landed = where[source["profile"]]
+    assert landed not in (None, "enc-r1/8", source["id"]) and list(where.values()).count(landed) == 1
+    assert system(emulator, landed)["PowerState"] == "On"
+    events = cli("events", "--json").json
+    assert any(e["kind"] == "failover.target-failed" and "404" in e["message"] for e in events)

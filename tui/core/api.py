@@ -90,7 +90,8 @@ class Core(MaintenanceOps):
         core = cls(config, store, driver, operator or current_operator(), read_only)
         core.warnings = warnings
         if not store.initialised():
-            build_fleet(store, config, driver)
+            for problem in build_fleet(store, config, driver):
+                store.add_event("warning", "fleet", "fleet.discovery", problem, core.operator)
             store.add_event("info", "fleet", "fleet.created",
                             f"fleet created from {config.path}: {len(store.group_names())} groups, "
                             f"{len(store.bays())} bays ({driver.name} driver)", core.operator)
@@ -337,7 +338,7 @@ class Core(MaintenanceOps):
         return Plan("failover", f"fail over {profile.name}: {source.id} -> {target.id}", steps,
                     source.id, target.id, profile.name, reason, tuple(warnings),
                     {"group": source.group, "source": source.id, "profile": profile.name,
-                     "target": target.id, "reason": reason, "tried": [], "explicit": to is not None})
+                     "target": target.id, "reason": reason, "tried": []})
 
     def _check_explicit_target(self, source: Bay, target: Bay, force: bool,
                                warnings: list[str]) -> str:
@@ -414,25 +415,29 @@ class Core(MaintenanceOps):
                         f"job {job.id}: {exc.reason}; profile {name} stays on {source}", job.id)
             raise OperationFailed(f"failover aborted, profile stays on {source}: {exc.reason}") from None
 
-        target = p["target"]
+        target, why = p["target"], []
         while target is not None:
-            if self._place_profile(ctx, job.id, profile, target):
+            failure = self._place_profile(ctx, job.id, profile, target)
+            if failure is None:
                 break
             p["tried"].append(target)
+            why.append(failure)
             target = self._next_spare(job.id, source, p)
         if target is None:
+            tried = "; ".join(why) or "none"
             self._event("critical", f"profile:{name}", "profile.unassigned",
                         f"job {job.id}: profile {name} is UNASSIGNED: no spare could take it "
-                        f"(tried {', '.join(p['tried']) or 'none'}); move it by hand", job.id)
-            raise OperationFailed(f"profile {name} could not be placed on any spare "
-                                  f"(tried {', '.join(p['tried'])}); it is unassigned, not lost")
+                        f"({tried}); move it by hand", job.id)
+            raise OperationFailed(f"profile {name} could not be placed ({tried}); "
+                                  "it is unassigned, not lost")
         self._event("info", f"bay:{target}", "failover.done",
                     f"job {job.id}: profile {name} now runs on {target} (was {source})", job.id)
         self._warn_if_pool_empty(self._bay(source).group, job.id)
         return f"profile {name} moved {source} -> {target}"
 
-    def _place_profile(self, ctx: JobContext, job_id: int, profile: Profile, target: str) -> bool:
-        """Apply and power on; on failure take the profile back off. True when it runs."""
+    def _place_profile(self, ctx: JobContext, job_id: int, profile: Profile,
+                       target: str) -> str | None:
+        """Apply and power on; on failure take the profile back off and say why."""
         def apply() -> str:
             report = self.driver.apply_profile(target, profile)
             with self.store.write():
@@ -444,7 +449,7 @@ class Core(MaintenanceOps):
         try:
             ctx.step(f"apply profile to {target}", apply)
             ctx.step(f"power on {target}", lambda: self._power_on(target))
-            return True
+            return None
         except StepFailed as exc:
             self._event("warning", f"bay:{target}", "failover.target-failed",
                         f"job {job_id}: {exc.reason}; {target} leaves the spare pool", job_id)
@@ -456,7 +461,7 @@ class Core(MaintenanceOps):
                 self.store.set_spare(target, False)
                 return f"profile {profile.name} taken back off {target}"
             ctx.step(f"remove profile from {target}", take_back)
-            return False
+            return exc.reason
 
     def _power_on(self, bay_id: str) -> str:
         self.driver.power_on(bay_id)
@@ -464,8 +469,6 @@ class Core(MaintenanceOps):
         return f"{bay_id} powered on"
 
     def _next_spare(self, job_id: int, source: str, params: dict[str, Any]) -> str | None:
-        if params.get("explicit"):
-            return None
         with self.store.write():
             candidates = self._spare_candidates(self._bay(source), set(params["tried"]))
             if not candidates:
@@ -580,7 +583,8 @@ class Core(MaintenanceOps):
                 ctx.step(f"remove profile from {source}", clear)
             except StepFailed as exc:
                 raise OperationFailed(f"move aborted, profile stays on {source}: {exc.reason}") from None
-        if self._place_profile(ctx, job.id, profile, target):
+        failure = self._place_profile(ctx, job.id, profile, target)
+        if failure is None:
             self._event("info", f"profile:{name}", "move.done",
                         f"job {job.id}: profile {name} now on {target}"
                         + (f" (group {p['from_group']} -> {self._bay(target).group})"
@@ -589,14 +593,14 @@ class Core(MaintenanceOps):
         # Roll back: the profile goes home, with its original group.
         if source:
             self.store.set_profile_group(name, p["from_group"])
-            if self._place_profile(ctx, job.id, self._profile(name), source):
+            if self._place_profile(ctx, job.id, self._profile(name), source) is None:
                 self._event("warning", f"profile:{name}", "move.rolled-back",
-                            f"job {job.id}: {target} failed; profile {name} is back on {source}", job.id)
-                raise OperationFailed(f"{target} failed; move rolled back, {name} is back on {source}")
+                            f"job {job.id}: {failure}; profile {name} is back on {source}", job.id)
+                raise OperationFailed(f"{failure}; move rolled back, {name} is back on {source}")
         self._event("critical", f"profile:{name}", "profile.unassigned",
                     f"job {job.id}: profile {name} is UNASSIGNED after a failed move; "
                     "move it by hand", job.id)
-        raise OperationFailed(f"move failed and {name} could not go back; it is unassigned, not lost")
+        raise OperationFailed(f"{failure}; {name} could not go back, it is unassigned, not lost")
 
     # -- running and resuming jobs ----------------------------------------------------------
     def _run(self, kind: str, job_id: int) -> Job:

@@ -9,6 +9,7 @@ from tui.core.errors import BadInput
 from tui.core.model import Connection, Policy, Profile, ServerInfo
 from tui.core.pools import Allocator
 from tui.core.store import Store
+from tui.drivers.base import DriverError
 
 
 def split_model(model: str) -> tuple[str, str]:
@@ -36,13 +37,35 @@ def simulated_servers(group: GroupSpec, enclosure: EnclosureSpec, seed: int,
     return servers
 
 
-def build_fleet(store: Store, config: Config, driver) -> None:
+UNKNOWN_SERVER = ServerInfo("unknown", "", "unknown", "unknown", "unknown")
+
+
+def discover_tolerant(driver, bays: list[str], problems: list[str]) -> dict[str, ServerInfo | None]:
+    """Discover ``bays``; when that fails, bay by bay, so one dead BMC does not keep the
+    rest of the fleet out. A bay whose BMC fails is present with an unknown server (not
+    empty: something is in there), and the reason goes to ``problems``."""
+    try:
+        return driver.discover(bays)
+    except DriverError:
+        found: dict[str, ServerInfo | None] = {}
+        for bay in bays:
+            try:
+                found.update(driver.discover([bay]))
+            except DriverError as exc:
+                found[bay] = UNKNOWN_SERVER
+                problems.append(f"discovery failed, server unknown: {exc}")
+        return found
+
+
+def build_fleet(store: Store, config: Config, driver) -> list[str]:
     """Create groups, domains, enclosures, bays, profiles and spares.
 
     Planned in memory first; the simulator's hardware is racked before the store is
     written (a driver never runs inside a store transaction), and the store is written
-    in one transaction, so a crash leaves either no fleet or the whole fleet.
+    in one transaction, so a crash leaves either no fleet or the whole fleet. Returns
+    the problems met (bays whose discovery failed).
     """
+    problems: list[str] = []
     rng = random.Random(config.sim.seed)
     alloc = Allocator(config.pools, {k: store.used_addresses(k) for k in ("mac", "wwpn", "serial")})
     all_bays = {f"{e.name}/{n}" for g in config.groups for d in g.domains
@@ -63,7 +86,8 @@ def build_fleet(store: Store, config: Config, driver) -> None:
                     servers = simulated_servers(group, enc, config.sim.seed, serial_base)
                     serial_base += 100
                 else:
-                    found = driver.discover([f"{enc.name}/{n}" for n in range(1, enc.bays + 1)])
+                    found = discover_tolerant(
+                        driver, [f"{enc.name}/{n}" for n in range(1, enc.bays + 1)], problems)
                     servers = {n: found.get(f"{enc.name}/{n}") for n in range(1, enc.bays + 1)}
                 enclosures.append((enc.name, domain.name, enc.model, enc.bays, servers))
                 populated += [(domain.name, f"{enc.name}/{n}", s)
@@ -101,6 +125,7 @@ def build_fleet(store: Store, config: Config, driver) -> None:
             store.set_spare(bay, True)
         store.set_meta("created", "1")
         store.set_meta("driver", driver.name)
+    return problems
 
 
 def _pick_spares(group: GroupSpec, populated: list[tuple[str, str, ServerInfo]]) -> list[str]:
