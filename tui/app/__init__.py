@@ -2,10 +2,31 @@
 from __future__ import annotations
 
 import argparse
+import os
+import sys
 
 from tui.core.config import Config
-from tui.core.errors import BadInput
 
 
 def run_dashboard(config: Config, args: argparse.Namespace) -> int:
-    raise BadInput("the dashboard is not built yet; use the sub-commands (bayops --help)")
+    from tui.app.app import BayopsApp
+    from tui.core.api import Core
+
+    # Interrupted jobs are resumed by the app in the background, not before the first paint.
+    core = Core.open(config, getattr(args, "state", None),
+                     read_only=bool(getattr(args, "read_only", False)), resume=False)
+    app = BayopsApp(core, theme=getattr(args, "theme", None))
+    try:
+        app.run()
+    finally:
+        running = app.running_local_jobs()
+        if running:
+            # A job thread is still in a core call. Leave it journaled and exit now: the
+            # next `bayops` start or `bayops jobs resume` finishes it (DESIGN.md, jobs).
+            sys.stderr.write("bayops: left running, journaled for `bayops jobs resume`: "
+                             + ", ".join(running) + "\n")
+            sys.stderr.flush()
+            sys.stdout.flush()
+            os._exit(app.return_code or 0)
+        core.close()
+    return app.return_code or 0

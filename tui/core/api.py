@@ -125,6 +125,14 @@ class Core(MaintenanceOps):
     def role(self, group: str) -> str:
         return roles.role_of(self.config, self.operator, group)
 
+    def why_not(self, group: str, action: str) -> str:
+        """Why this operator may not do ``action`` in ``group`` ('' when allowed)."""
+        try:
+            self._require(group, action)
+        except Refused as exc:
+            return str(exc)
+        return ""
+
     def may(self, group: str, action: str) -> bool:
         return not (self.read_only and action != "view") and roles.allowed(
             self.config, self.operator, group, action)

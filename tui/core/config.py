@@ -145,10 +145,35 @@ def load_config(path: Path) -> Config:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise BadInput(f"config: {path}: not valid TOML: {exc}") from None
+    if "groups" not in raw and _same_file(path, user_config_path()):
+        raw = _overlay(_packaged_default(), raw)
     try:
         return _parse(raw, path)
     except BadInput as exc:
         raise BadInput(f"config: {path}: {exc}") from None
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        return a.resolve() == b.resolve()
+    except OSError:
+        return False
+
+
+def _packaged_default() -> dict[str, Any]:
+    return tomllib.loads(data_path("config.toml").read_text(encoding="utf-8"))
+
+
+def _overlay(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
+    """``top`` over ``base``, table by table: a user config that names no fleet keeps
+    the packaged one and changes only what it sets (a theme, a key binding)."""
+    merged = dict(base)
+    for key, value in top.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _overlay(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
 
 
 class _Reader:

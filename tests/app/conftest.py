@@ -1,0 +1,131 @@
+"""Fixtures for the dashboard tests: a fast sim fleet in tmp_path, a frozen clock, an app
+factory, and helpers that wait for jobs instead of sleeping."""
+from __future__ import annotations
+
+import re
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+LATENCY_KEYS = ("power_off", "power_on", "apply_profile", "clear_profile", "domain_config")
+FROZEN = 1_749_700_000.0  # Thursday 2025-06-12 03:46:40 UTC (outside lab's weekend window)
+
+RESTRICTED = '''default = "viewer"
+[[roles.grant]]
+user = "alice"
+role = "limited-operator"
+groups = ["prod-web"]
+'''
+
+
+def make_config(path: Path, latency: float = 0.0, roles: str | None = None,
+                keys: str | None = None, extra: dict[str, str] | None = None) -> Path:
+    text = (ROOT / "config.toml").read_text()
+    for key in LATENCY_KEYS:
+        text = re.sub(rf"(?m)^{key} = [0-9.]+$", f"{key} = {latency}", text)
+    if roles is not None:
+        text = text.replace('default = "admin"\n', roles)
+    if keys is not None:
+        text = text.replace("[keys]\n", "[keys]\n" + keys + "\n")
+    for old, new in (extra or {}).items():
+        assert old in text, old
+        text = text.replace(old, new)
+    path.write_text(text)
+    return path
+
+
+def open_core(config: Path, state: Path, operator: str = "tester", read_only: bool = False):
+    from tui.core.api import Core
+    from tui.core.config import load_config
+
+    return Core.open(load_config(config), str(state), operator=operator, read_only=read_only)
+
+
+def make_app(core, **kw):
+    from tui.app.app import BayopsApp
+
+    kw.setdefault("autopoll", False)
+    kw.setdefault("save_theme", False)
+    kw.setdefault("watch_terminal", False)
+    kw.setdefault("resume", False)
+    kw.setdefault("clock", lambda: FROZEN)
+    return BayopsApp(core, **kw)
+
+
+@pytest.fixture
+def frozen_time(monkeypatch):
+    """Wall clock frozen for the core (event, job and lease times) and UTC local time."""
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    monkeypatch.setattr(time, "time", lambda: FROZEN)
+    yield FROZEN
+    monkeypatch.undo()
+    time.tzset()
+
+
+@pytest.fixture
+def fleet(tmp_path, monkeypatch):
+    """(config path, state path) of a zero-latency demo fleet; cwd is tmp_path so the
+    'fleet created from config.toml' event reads the same in every run."""
+    monkeypatch.chdir(tmp_path)
+    config = make_config(Path("config.toml"))
+    return config, Path("state.db")
+
+
+@pytest.fixture
+def core(fleet):
+    c = open_core(*fleet)
+    yield c
+    c.close()
+
+
+async def wait_for(pilot, predicate, timeout: float = 10.0, step: float = 0.05) -> None:
+    end = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > end:
+            raise AssertionError("timed out waiting")
+        await pilot.pause(step)
+
+
+async def wait_jobs(pilot, timeout: float = 15.0) -> None:
+    """Until every job thread the app started has finished and the panes show it."""
+    app = pilot.app
+    await wait_for(pilot, lambda: not app.running_local_jobs(), timeout)
+    await pilot.pause()
+    app.refresh_now()
+    await pilot.pause()
+
+
+def notifications(app) -> list[str]:
+    return [f"{n.title}: {n.message}" for n in app._notifications]
+
+
+class Gate:
+    """Makes one simulator operation block until released: a failover stays 'running'
+    at a known step for a snapshot, with no timing involved."""
+
+    def __init__(self, monkeypatch, operation: str):
+        from tui.drivers.sim import SimDriver
+
+        self.event = threading.Event()
+        self.reached = threading.Event()
+        original = SimDriver._wait
+
+        def _wait(driver, op):
+            if op == operation:
+                self.reached.set()
+                self.event.wait(30)
+            else:
+                original(driver, op)
+        monkeypatch.setattr(SimDriver, "_wait", _wait)
+
+    def release(self) -> None:
+        self.event.set()
+
+
+@pytest.fixture
+def anyio_backend():
+    return "asyncio"

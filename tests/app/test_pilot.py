@@ -1,0 +1,549 @@
+"""Pilot tests: every binding and modal of the dashboard, including the refusals."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.app.conftest import (RESTRICTED, Gate, make_app, make_config, notifications,
+                                open_core, wait_for, wait_jobs)
+from tui.app.bays_pane import BaysTable
+from tui.app.confirm_screen import ConfirmScreen
+from tui.app.events_pane import EventLog
+from tui.app.fleet import ATTENTION, Scope
+from tui.app.groups_pane import GroupsTree
+from tui.app.help_screen import HelpScreen
+from tui.app.job_screen import JobScreen
+from tui.app.jobs_pane import JobsList
+from tui.app.main_screen import MainScreen
+from tui.app.move_screen import MoveScreen
+
+SIZE = (120, 40)
+pytestmark = pytest.mark.anyio
+
+
+async def select_bay(pilot, bay_id: str) -> None:
+    """Type the bay into the `/` filter: the bays pane then holds just that bay."""
+    await pilot.press("slash", *bay_id, "enter")
+    await pilot.pause()
+    table = pilot.app.screen.query_one(BaysTable)
+    assert table.bay is not None and table.bay.id == bay_id, [b.id for b in table.items][:5]
+
+
+def bay(core, bay_id):
+    return core.bay(bay_id)
+
+
+async def test_start_shows_fleet(core):
+    async with make_app(core).run_test(size=SIZE) as pilot:
+        screen = pilot.app.screen
+        assert isinstance(screen, MainScreen)
+        assert len(screen.query_one(BaysTable).items) == len(core.bays())
+        assert screen.query_one(EventLog).items  # "fleet created"
+        assert screen.focused is screen.query_one(GroupsTree)
+
+
+async def test_failover_from_keyboard(core):
+    core.sim_fault("enc-w1/3", "critical")
+    async with make_app(core).run_test(size=SIZE) as pilot:
+        await select_bay(pilot, "enc-w1/3")
+        await pilot.press("f")
+        assert isinstance(pilot.app.screen, ConfirmScreen)
+        view = pilot.app.screen.view
+        assert view.target == "enc-w2/16" and "spare" in view.reason and len(view.steps) == 5
+        await pilot.press("y")
+        await wait_jobs(pilot)
+        assert core.bay("enc-w1/3").profile is None
+        assert core.bay("enc-w2/16").profile == "web-003"
+        jobs = pilot.app.screen.query_one(JobsList)
+        assert jobs.job.kind == "failover" and jobs.job.state == "done"
+        assert any("done" in n for n in notifications(pilot.app))
+        # the job opens with its journal and why the spare was chosen
+        await pilot.press("J")
+        assert isinstance(pilot.app.screen, JobScreen)
+        text = str(pilot.app.screen.query_one("#journal").render())
+        assert "Why this target" in text and "same domain" in text and "power on" in text
+        await pilot.press("escape")
+        assert isinstance(pilot.app.screen, MainScreen)
+
+
+async def test_failover_declined_changes_nothing(core):
+    from tests.conftest import dump
+
+    core.sim_fault("enc-w1/3", "critical")
+    async with make_app(core).run_test(size=SIZE) as pilot:
+        await select_bay(pilot, "enc-w1/3")
+        before = dump(Path("state.db"))
+        await pilot.press("f")
+        await pilot.press("n")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, MainScreen)
+        await pilot.press("f", "escape")
+        await pilot.pause()
+        assert dump(Path("state.db")) == before
+        assert core.bay("enc-w1/3").profile == "web-003"
+
+
+async def test_failover_refusals_from_the_plan_show_the_reason(core):
+    healthy = next(b.id for b in core.bays(group="prod-web")
+                   if b.boot_mode == "san" and b.health == "ok" and b.profile)
+    async with make_app(core).run_test(size=SIZE) as pilot:
+        for bay_id, reason in ((healthy, "is healthy"), ("enc-w1/4", "boots from local disk"),
+                               ("enc-w2/16", "holds no profile")):
+            await select_bay(pilot, bay_id)
+            await pilot.press("f")
+            await pilot.pause()
+            assert isinstance(pilot.app.screen, MainScreen)
+            assert any(n.startswith("Refused") and reason in n
+                       for n in notifications(pilot.app)), bay_id
+            await pilot.press("escape")
+
+
+async def test_move_picker_and_invalid_target(core):
+    async with make_app(core).run_test(size=SIZE) as pilot:
+        await select_bay(pilot, "enc-w1/4")
+        await pilot.press("m")
+        screen = pilot.app.screen
+        assert isinstance(screen, MoveScreen)
+        targets = screen.query_one("#targets")
+        assert targets.items[0].valid and not targets.items[-1].valid
+        # an invalid target says why and stays open
+        await pilot.press(*"enc-w1/5")
+        await pilot.press("enter", "enter")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, MoveScreen)
+        assert any("holds profile" in n for n in notifications(pilot.app))
+        # a valid one goes to the confirmation
+        target = next(c.bay.id for c in core.move_targets("web-004") if c.valid)
+        await pilot.press("escape")
+        await pilot.press("m")
+        await pilot.press(*target, "enter", "enter")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, ConfirmScreen)
+        assert pilot.app.screen.view.target == target
+        await pilot.press("y")
+        await wait_jobs(pilot)
+    assert core.profile("web-004").bay == target
+
+
+async def test_toggle_spare(core):
+    async with make_app(core).run_test(size=SIZE) as pilot:
+        await select_bay(pilot, "enc-w2/16")
+        assert pilot.app.screen.query_one(BaysTable).bay.spare
+        await pilot.press("t")
+        assert "remove enc-w2/16" in pilot.app.screen.view.summary
+        await pilot.press("y")
+        await wait_jobs(pilot)
+        assert not core.bay("enc-w2/16").spare
+        await pilot.press("t", "y")
+        await wait_jobs(pilot)
+        assert core.bay("enc-w2/16").spare
+
+
+async def test_maintenance_start_edit_complete(core):
+    async with make_app(core).run_test(size=SIZE) as pilot:
+        pilot.app.screen.query_one(GroupsTree).select_scope(Scope("domain", "web-dom2"))
+        await pilot.pause()
+        await pilot.press("M")
+        await pilot.press(*"VC firmware", "enter")
+        await wait_jobs(pilot)
+        assert core.maintenance()[0].domain == "web-dom2"
+        await pilot.press("E")
+        await pilot.press(*"firmware", "enter", *"4.70", "enter")
+        assert isinstance(pilot.app.screen, ConfirmScreen)
+        assert "firmware = 4.70" in pilot.app.screen.view.summary
+        await pilot.press("y")
+        await wait_jobs(pilot)
+        config, baseline = core.domain_config("web-dom2")
+        assert config.firmware == "4.70"
+        await pilot.press("C")
+        view = pilot.app.screen.view
+        assert "~ firmware 4.62 -> 4.70" in view.details
+        assert "web-dom1" in view.summary and "web-dom3" in view.summary
+        await pilot.press("y")
+        await wait_jobs(pilot)
+        assert core.maintenance() == []
+        assert core.domain_config("web-dom1")[0].firmware == "4.70"
+
+
+async def test_maintenance_cancel_and_refusals(core):
+    async with make_app(core).run_test(size=SIZE) as pilot:
+        pilot.app.screen.query_one(GroupsTree).select_scope(Scope("domain", "db-dom2"))
+        await pilot.pause()
+        await pilot.press("C")  # not in maintenance: refused with the reason
+        assert any("not in maintenance" in n for n in notifications(pilot.app))
+        await pilot.press("M", "escape")
+        assert core.maintenance() == []
+        await pilot.press("M", *"rack work", "enter")
+        await wait_jobs(pilot)
+        await pilot.press("M")  # already held
+        assert any("already in maintenance" in n for n in notifications(pilot.app))
+        await pilot.press("X")
+        assert "revert" in pilot.app.screen.view.summary
+        await pilot.press("y")
+        await wait_jobs(pilot)
+        assert core.maintenance() == []
+
+
+async def test_policy(core):
+    async with make_app(core).run_test(size=SIZE) as pilot:
+        pilot.app.screen.query_one(GroupsTree).select_scope(Scope("group", "prod-db"))
+        await pilot.pause()
+        await pilot.press("P")
+        # RadioSet: move to "auto" and press it, then submit from the window box
+        await pilot.press("down", "down", "enter", "tab")
+        await pilot.press(*"sat,sun", "enter")
+        assert isinstance(pilot.app.screen, ConfirmScreen)
+        assert "auto during sat,sun" in pilot.app.screen.view.summary
+        await pilot.press("y")
+        await wait_jobs(pilot)
+    g = next(g for g in core.groups() if g.name == "prod-db")
+    assert (g.policy.mode, g.policy.window) == ("auto", "sat,sun")
+
+
+async def test_fault_and_heal(core):
+    async with make_app(core).run_test(size=SIZE) as pilot:
+        await select_bay(pilot, "enc-d1/3")
+        await pilot.press("i")
+        await pilot.press("enter")  # first fault: critical
+        assert "critical" in pilot.app.screen.view.summary
+        await pilot.press("y")
+        await wait_jobs(pilot)
+        assert core.bay("enc-d1/3").health == "critical"
+        await pilot.press("h", "y")
+        await wait_jobs(pilot)
+        assert core.bay("enc-d1/3").health == "ok"
+
+
+async def test_views_filters_sort_panes(core):
+    core.sim_fault("enc-w1/3", "critical")
+    async with make_app(core).run_test(size=SIZE) as pilot:
+        screen = pilot.app.screen
+        table = screen.query_one(BaysTable)
+        total = len(table.items)
+        await pilot.press("a")
+        assert screen.scope == ATTENTION
+        assert {b.id for b in table.items} == {"enc-w1/3", "enc-w1/5"}
+        await pilot.press("1", "home")  # tree: back to the fleet
+        assert len(table.items) == total
+        for key, check in (("c", lambda b: b.health in ("critical", "unknown")),
+                           ("s", lambda b: b.spare),
+                           ("u", lambda b: b.profile is None and not b.spare and not b.empty),
+                           ("n", lambda b: b.maintenance)):
+            await pilot.press(key)
+            assert all(check(b) for b in table.items), key
+            await pilot.press(key)  # again: off
+            assert len(table.items) == total
+        await pilot.press("s")
+        spares = len(table.items)
+        await pilot.press("escape")
+        assert len(table.items) == total and spares < total
+        await pilot.press("o")  # sort by health: critical first
+        assert table.items[0].id == "enc-w1/3" and screen.bay_query.sort == "health"
+        await pilot.press("O")
+        assert table.items[-1].id == "enc-w1/3"
+        for key, pane in (("2", "bays"), ("3", "events"), ("4", "jobs"), ("1", "groups")):
+            await pilot.press(key)
+            assert screen.focused.id == pane
+        await pilot.press("tab")
+        assert screen.focused.id == "bays"
+        await pilot.press("z")
+        assert screen.maximized is table
+        await pilot.press("z")
+        assert screen.maximized is None
+        # event log: severity filter and text filter
+        log = screen.query_one(EventLog)
+        await pilot.press("3", "v")
+        assert log.min_severity == "warning" and all(e.severity != "info" for e in log.items)
+        await pilot.press("v", "v")
+        assert log.min_severity == "info"
+        await pilot.press("slash", *"simulator", "enter")
+        assert log.items and all("simulator" in e.message for e in log.items)
+        await pilot.press("escape")
+        assert len(log.items) == len(log.events)
+
+
+async def test_tree_keys_switch_domain(core):
+    async with make_app(core).run_test(size=SIZE) as pilot:
+        screen = pilot.app.screen
+        tree = screen.query_one(GroupsTree)
+        tree.select_scope(Scope("domain", "web-dom1"))
+        await pilot.pause()
+        assert {b.domain for b in screen.query_one(BaysTable).items} == {"web-dom1"}
+        await pilot.press("down")
+        assert screen.scope == Scope("enclosure", "enc-w1")
+        await pilot.press("left", "left")
+        assert screen.scope == Scope("domain", "web-dom1")
+        await pilot.press("enter")
+        assert screen.focused.id == "bays"
+
+
+async def test_help_lists_every_binding(core):
+    from tui.app.commands import COMMANDS
+
+    async with make_app(core).run_test(size=SIZE) as pilot:
+        await pilot.press("question_mark")
+        assert isinstance(pilot.app.screen, HelpScreen)
+        ids = {row[1] for row in pilot.app.screen.rows}
+        assert {c.id for c in COMMANDS} <= ids
+        await pilot.press("escape")
+        assert isinstance(pilot.app.screen, MainScreen)
+
+
+async def test_every_binding_has_an_id_and_is_in_the_palette(core):
+    from tui.app.commands import COMMANDS
+
+    async with make_app(core).run_test(size=SIZE) as pilot:
+        screen = pilot.app.screen
+        for b in screen.BINDINGS:
+            assert b.id, b
+        titles = [c.title for c in pilot.app.get_system_commands(screen)]
+        for c in COMMANDS:
+            if c.id in ("next-pane", "prev-pane", "clear-filter"):
+                continue
+            assert any(t.startswith(c.label) for t in titles), c.label
+        # a palette command runs the same action (with the same checks)
+        attention = next(c for c in pilot.app.get_system_commands(screen)
+                         if c.title.startswith("Attention"))
+        await attention.callback()
+        await pilot.pause()
+        assert screen.scope == ATTENTION
+        await pilot.press("ctrl+p")
+        await pilot.pause()
+        assert type(pilot.app.screen).__name__ == "CommandPalette"
+        await pilot.press(*"failover")
+        await pilot.pause(0.3)
+        await pilot.press("escape")
+
+
+async def test_quit_without_job_exits(core):
+    async with make_app(core).run_test(size=SIZE) as pilot:
+        await pilot.press("q")
+        await pilot.pause()
+        assert pilot.app._exit_renderables == [] and pilot.app.return_code == 0
+
+
+async def test_quit_with_running_job_asks(core, monkeypatch):
+    gate = Gate(monkeypatch, "power_on")
+    core.sim_fault("enc-w1/3", "critical")
+    async with make_app(core).run_test(size=SIZE) as pilot:
+        await select_bay(pilot, "enc-w1/3")
+        await pilot.press("f", "y")
+        await wait_for(pilot, gate.reached.is_set)
+        await pilot.press("q")
+        assert isinstance(pilot.app.screen, ConfirmScreen)
+        assert "jobs resume" in pilot.app.screen.view.text()
+        await pilot.press("n")
+        assert isinstance(pilot.app.screen, MainScreen)
+        gate.release()
+        await wait_jobs(pilot)
+    assert core.bay("enc-w2/16").profile == "web-003"
+
+
+# -- refusals: role, read-only -------------------------------------------------------------
+@pytest.fixture
+def restricted(fleet):
+    config, state = fleet
+    make_config(config, roles=RESTRICTED)
+    return config, state
+
+
+async def test_viewer_is_refused_with_reason_and_nothing_changes(restricted):
+    from tests.conftest import dump
+
+    core = open_core(*restricted, operator="bob")
+    try:
+        async with make_app(core).run_test(size=SIZE) as pilot:
+            await select_bay(pilot, "enc-w1/5")
+            screen = pilot.app.screen
+            assert screen.check_action("failover", ()) is None  # shown disabled
+            before = dump(Path("state.db"))
+            for key, needs in (("f", "failover needs limited-operator"),
+                               ("m", "move needs limited-operator"),
+                               ("t", "spares needs group-admin"),
+                               ("M", "maintenance needs group-admin"),
+                               ("P", "policy needs group-admin"),
+                               ("i", "sim needs operator")):
+                await pilot.press(key)
+                await pilot.pause()
+                assert isinstance(pilot.app.screen, MainScreen), key
+                assert any("'bob' is viewer" in n and needs in n for n in notifications(pilot.app)), key
+            # the palette path says the same
+            palette = next(c for c in pilot.app.get_system_commands(screen)
+                           if c.title.startswith("Failover"))
+            await palette.callback()
+            assert dump(Path("state.db")) == before
+    finally:
+        core.close()
+
+
+async def test_limited_operator_scoped_to_group(restricted):
+    core = open_core(*restricted, operator="alice")
+    try:
+        async with make_app(core).run_test(size=SIZE) as pilot:
+            await select_bay(pilot, "enc-w1/5")
+            screen = pilot.app.screen
+            assert screen.check_action("failover", ()) is True
+            assert screen.check_action("toggle_spare", ()) is None
+            await pilot.press("f")  # allowed: warning health may fail over
+            assert isinstance(pilot.app.screen, ConfirmScreen)
+            await pilot.press("n")
+            await pilot.press("t")
+            assert any("spares needs group-admin" in n for n in notifications(pilot.app))
+            await pilot.press("escape")
+            await select_bay(pilot, "enc-d1/3")
+            assert screen.check_action("failover", ()) is None
+            await pilot.press("f")
+            assert any("'alice' is viewer in group 'prod-db'" in n for n in notifications(pilot.app))
+    finally:
+        core.close()
+
+
+async def test_read_only_refuses_everything(fleet):
+    from tests.conftest import dump
+
+    core = open_core(*fleet, read_only=True)
+    try:
+        async with make_app(core).run_test(size=SIZE) as pilot:
+            assert "READ-ONLY" in str(pilot.app.screen.query_one("#header").render())
+            await select_bay(pilot, "enc-w2/16")
+            before = dump(Path("state.db"))
+            for key in ("f", "m", "t", "M", "E", "C", "X", "P", "i", "h"):
+                await pilot.press(key)
+                await pilot.pause()
+                assert isinstance(pilot.app.screen, MainScreen), key
+            assert sum("read-only mode" in n for n in notifications(pilot.app)) >= 8
+            assert dump(Path("state.db")) == before
+    finally:
+        core.close()
+
+
+async def test_job_outcome_is_a_notification(core):
+    """A failover onto a spare that will not power on: the core tries the next spare or
+    fails the job; either way the operator is told how it ended."""
+    core.sim_fault("enc-w1/3", "critical")
+    core.sim_fault("enc-w2/16", "wont-power-on")
+    async with make_app(core).run_test(size=SIZE) as pilot:
+        await select_bay(pilot, "enc-w1/3")
+        await pilot.press("f")
+        assert isinstance(pilot.app.screen, ConfirmScreen)
+        await pilot.press("y")
+        await wait_jobs(pilot)
+        job = core.jobs(1)[0]
+        assert job.state in ("done", "failed")
+        outcome = "Failed" if job.state == "failed" else "Done"
+        assert any(n.startswith(outcome) and f"job {job.id}" in n
+                   for n in notifications(pilot.app)), notifications(pilot.app)
+
+
+# -- keys and themes -----------------------------------------------------------------------
+async def test_keymap_from_config(fleet):
+    config, state = fleet
+    make_config(config, keys='failover = "F"\nmove = "ctrl+s"\nnope = "x"')
+    core = open_core(config, state)
+    core.sim_fault("enc-w1/3", "critical")
+    try:
+        async with make_app(core).run_test(size=SIZE) as pilot:
+            problems = notifications(pilot.app)
+            assert any("keys.move: ctrl+s" in n for n in problems)
+            assert any("keys.nope: no such binding id" in n for n in problems)
+            await select_bay(pilot, "enc-w1/3")
+            await pilot.press("f")
+            assert isinstance(pilot.app.screen, MainScreen)
+            await pilot.press("F")
+            assert isinstance(pilot.app.screen, ConfirmScreen)
+            await pilot.press("n", "m")
+            assert isinstance(pilot.app.screen, MoveScreen)  # unsafe remap ignored
+            await pilot.press("escape", "question_mark")
+            keys = {row[1]: row[0] for row in pilot.app.screen.rows}
+            assert keys["failover"] == "F"
+    finally:
+        core.close()
+
+
+async def test_theme_choice_is_saved_and_merged(core, tmp_path):
+    import tomllib
+
+    from tui.core.config import user_config_path
+
+    path = user_config_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    original = tomllib.loads(Path("config.toml").read_text())
+    original["keys"] = {"failover": "F"}
+    import tomli_w
+    path.write_bytes(tomli_w.dumps(original).encode())
+    app = make_app(core, save_theme=True, theme="high-contrast")
+    async with app.run_test(size=SIZE) as pilot:
+        assert pilot.app.theme == "high-contrast"
+        assert {"dark", "light", "high-contrast", "ansi16"} <= set(pilot.app.available_themes)
+        pilot.app.theme = "ansi16"
+        await pilot.pause()
+    saved = tomllib.loads(path.read_text())
+    assert saved["bayops"]["theme"] == "ansi16"
+    assert saved["keys"] == {"failover": "F"} and saved["groups"] == original["groups"]
+
+
+async def test_theme_saved_to_new_user_config_stays_loadable(core):
+    from tui.core.config import load_config, user_config_path
+
+    async with make_app(core, save_theme=True).run_test(size=SIZE) as pilot:
+        pilot.app.theme = "light"
+        await pilot.pause()
+    import tomllib
+
+    assert tomllib.loads(user_config_path().read_text()) == {"bayops": {"theme": "light"}}
+    config = load_config(user_config_path())  # an overlay on the packaged default
+    assert config.theme == "light" and len(config.groups) == 3
+
+
+async def test_unknown_theme_falls_back(core):
+    async with make_app(core, theme="nope").run_test(size=SIZE) as pilot:
+        assert pilot.app.theme == "dark"
+        assert any("no theme named 'nope'" in n for n in notifications(pilot.app))
+
+
+async def test_no_color(core, monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    async with make_app(core).run_test(size=SIZE) as pilot:
+        assert pilot.app.no_color
+
+
+async def test_small_terminal_layout(core):
+    async with make_app(core).run_test(size=(80, 24)) as pilot:
+        screen = pilot.app.screen
+        assert screen.has_class("compact")
+        for pane in ("groups", "bays", "events", "jobs"):
+            region = screen.query_one(f"#{pane}").region
+            assert region.width >= 20 and region.height >= 5, pane
+        assert pilot.app.screen.query_one(BaysTable).region.right <= 80
+
+
+async def test_events_from_another_process_appear(core, fleet):
+    from tests.app.conftest import open_core as oc
+
+    other = oc(*fleet, operator="carol")
+    try:
+        async with make_app(core, autopoll=True, poll_interval=0.2).run_test(size=SIZE) as pilot:
+            other.sim_fault("enc-d2/5", "cpu-threshold")
+            log = pilot.app.screen.query_one(EventLog)
+            await wait_for(pilot, lambda: any("enc-d2/5" in e.message for e in log.items), 5)
+            table = pilot.app.screen.query_one(BaysTable)
+            await wait_for(pilot, lambda: next(b for b in table.items if b.id == "enc-d2/5").health
+                           == "warning", 5)
+    finally:
+        other.close()
+
+
+async def test_interrupted_job_is_resumed_at_start(core, monkeypatch):
+    """A job left 'running' by a dead process is finished by the next dashboard start."""
+    core.sim_fault("enc-w1/3", "critical")
+    plan = core.plan_failover("enc-w1/3")
+    with core.store.write():
+        job_id = core.store.create_job("failover", "tester", plan.summary, plan.params,
+                                       [f"bay:{plan.source}", f"profile:{plan.profile}",
+                                        f"bay:{plan.target}"])
+    core.store.db.execute("UPDATE jobs SET pid = 999999 WHERE id = ?", (job_id,))
+    async with make_app(core, resume=True).run_test(size=SIZE) as pilot:
+        await wait_jobs(pilot)
+        assert core.job(job_id).state == "done"
+        assert any("resuming 1 interrupted" in n for n in notifications(pilot.app))

@@ -1,0 +1,102 @@
+"""Snapshot tests (pytest-textual-snapshot) at 80x24 and 120x40: deterministic fleet
+(fixed seed), frozen clock, no polling, no cursor blink, jobs gated at a known step."""
+from __future__ import annotations
+
+import pytest
+
+from tests.app.conftest import Gate, make_app, open_core, wait_for
+from tui.app.fleet import Scope
+from tui.app.groups_pane import GroupsTree
+
+SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
+
+
+@pytest.fixture
+def snap_core(fleet, frozen_time):
+    core = open_core(*fleet)
+    yield core
+    core.close()
+
+
+async def settle(pilot) -> None:
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def app_for(core, **kw):
+    app = make_app(core, **kw)
+    app.CURSOR_BLINK = False
+    return app
+
+
+class TestMainScreen:
+    @pytest.mark.parametrize("size", SIZES)
+    def test_main(self, snap_compare, snap_core, size):
+        snap_core.sim_fault("enc-w1/3", "critical")
+        assert snap_compare(app_for(snap_core), terminal_size=size, run_before=settle)
+
+    @pytest.mark.parametrize("size", SIZES)
+    def test_help(self, snap_compare, snap_core, size):
+        assert snap_compare(app_for(snap_core), terminal_size=size, press=["question_mark"],
+                            run_before=settle)
+
+
+class TestFailover:
+    @pytest.mark.parametrize("size", SIZES)
+    def test_confirmation(self, snap_compare, snap_core, size):
+        snap_core.sim_fault("enc-w1/3", "critical")
+        assert snap_compare(app_for(snap_core), terminal_size=size, press=["a", "2", "f"],
+                            run_before=settle)
+
+    @pytest.mark.parametrize("size", SIZES)
+    def test_running(self, snap_compare, snap_core, size, monkeypatch):
+        gate = Gate(monkeypatch, "power_on")
+        snap_core.sim_fault("enc-w1/3", "critical")
+        app = app_for(snap_core)
+
+        async def run_before(pilot):
+            await pilot.press("a", "2", "f", "y")
+            await wait_for(pilot, gate.reached.is_set)
+            pilot.app.refresh_now()
+            await pilot.pause()
+        try:
+            assert snap_compare(app, terminal_size=size, run_before=run_before)
+        finally:
+            gate.release()
+            for thread in list(app.job_threads.values()):
+                thread.join(10)
+
+
+class TestMaintenance:
+    @pytest.mark.parametrize("size", SIZES)
+    def test_domain_in_maintenance(self, snap_compare, snap_core, size):
+        snap_core.start_maintenance("web-dom2", "VC firmware 4.70")
+        snap_core.set_domain("web-dom2", "firmware", "4.70")
+
+        async def run_before(pilot):
+            pilot.app.screen.query_one(GroupsTree).select_scope(Scope("domain", "web-dom2"))
+            await settle(pilot)
+        assert snap_compare(app_for(snap_core), terminal_size=size, run_before=run_before)
+
+    @pytest.mark.parametrize("size", SIZES)
+    def test_complete_shows_diff(self, snap_compare, snap_core, size):
+        snap_core.start_maintenance("web-dom2", "VC firmware 4.70")
+        snap_core.set_domain("web-dom2", "firmware", "4.70")
+        snap_core.set_domain("web-dom2", "network.web-back", "121")
+
+        async def run_before(pilot):
+            pilot.app.screen.query_one(GroupsTree).select_scope(Scope("domain", "web-dom2"))
+            await settle(pilot)
+            await pilot.press("C")
+            await pilot.pause()
+        assert snap_compare(app_for(snap_core), terminal_size=size, run_before=run_before)
+
+
+class TestThemes:
+    @pytest.mark.parametrize("size", SIZES)
+    @pytest.mark.parametrize("theme", ["dark", "light", "high-contrast", "ansi16"])
+    def test_theme(self, snap_compare, snap_core, size, theme):
+        snap_core.sim_fault("enc-w1/3", "critical")
+        snap_core.start_maintenance("web-dom2", "rack work")
+        assert snap_compare(app_for(snap_core, theme=theme), terminal_size=size,
+                            press=["a"], run_before=settle)

@@ -1,0 +1,325 @@
+"""BayopsApp: owns the core handle, the polling loop, the job threads, themes and keys."""
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterable
+from functools import partial
+from typing import Any
+
+from textual.app import App, SystemCommand
+from textual.message import Message
+from textual.screen import Screen
+
+from tui.app import commands as cmds
+from tui.app.confirm_screen import ConfirmScreen, PlanView
+from tui.app.fleet import Snapshot
+from tui.app.main_screen import MainScreen
+from tui.app.themes import DEFAULT_THEME, VARIABLE_DEFAULTS, load_themes, save_theme
+from tui.core.config import user_config_path
+from tui.core.errors import BayopsError
+from tui.core.model import Event
+from tui.resources import data_path
+
+FIRST_EVENTS = 500  # newest events shown at start
+JOB_POLL = 0.3  # poll interval while any job runs
+
+
+class Polled(Message):
+    def __init__(self, snapshot: Snapshot | None, events: list[Event], last_seq: int,
+                 error: str | None = None) -> None:
+        super().__init__()
+        self.snapshot, self.events, self.last_seq, self.error = snapshot, events, last_seq, error
+
+
+class JobFinished(Message):
+    def __init__(self, label: str, result: Any = None, error: BaseException | None = None) -> None:
+        super().__init__()
+        self.label, self.result, self.error = label, result, error
+
+
+def load_snapshot(core, since: int | None) -> tuple[Snapshot, list[Event], int]:
+    """Ask the core for everything the panes show. ``since`` None: the newest events."""
+    events = core.events(0, FIRST_EVENTS) if since is None else core.events(since)
+    bays = core.bays()
+    groups = core.groups()
+    jobs = core.jobs(50)
+    last = events[-1].seq if events else (since or 0)
+    return Snapshot.build(bays, groups, jobs), events, last
+
+
+class BayopsApp(App):
+    CSS_PATH = str(data_path("themes/bayops.tcss"))
+    TITLE = "bayops"
+
+    def __init__(self, core, *, theme: str | None = None, clock: Callable[[], float] = time.time,
+                 autopoll: bool = True, poll_interval: float = 1.0, save_theme: bool = True,
+                 keys: dict[str, str] | None = None, resume: bool = True,
+                 watch_terminal: bool = True,
+                 on_first_paint: Callable[[], None] | None = None) -> None:
+        super().__init__()
+        self.on_first_paint = on_first_paint
+        self.core = core
+        self.clock = clock
+        self.autopoll = autopoll
+        self.poll_interval = poll_interval
+        self.requested_theme = theme
+        self.save_theme_choice = save_theme
+        self.keys = dict(core.config.keys if keys is None else keys)
+        self.resume = resume
+        self.watch_terminal = watch_terminal
+        self.last_seq = 0
+        self.main: MainScreen | None = None
+        self.job_threads: dict[str, threading.Thread] = {}
+        self.saved_theme_message = ""
+        self._polling = False
+        self._poll_timer = None
+        self._last_full = 0.0
+        self._theme_ready = False
+        from tui.core.monitor import Monitor
+
+        self.monitor = Monitor(core, apply_policy=not core.read_only)
+
+    # -- start --------------------------------------------------------------------------------
+    def get_theme_variable_defaults(self) -> dict[str, str]:
+        return dict(VARIABLE_DEFAULTS)
+
+    def _setup_themes(self) -> None:
+        themes, problems = load_themes()
+        for theme in themes:
+            self.register_theme(theme)
+        for problem in problems:
+            self.notify(problem, title="Theme skipped", severity="warning")
+        wanted = self.requested_theme or self.core.config.theme or DEFAULT_THEME
+        if wanted not in self.available_themes:
+            self.notify(f"no theme named {wanted!r}; using {DEFAULT_THEME} "
+                        f"(themes: {', '.join(t.name for t in themes)})",
+                        title="Theme", severity="warning")
+            wanted = DEFAULT_THEME
+        self.theme = wanted
+        self.theme_changed_signal.subscribe(self, self._theme_changed)
+        self._theme_ready = True
+
+    def _theme_changed(self, theme) -> None:
+        if not self._theme_ready or not self.save_theme_choice:
+            return
+        try:
+            self.saved_theme_message = save_theme(theme.name, user_config_path())
+        except (OSError, ValueError) as exc:
+            self.notify(str(exc), title="Theme not saved", severity="warning")
+            return
+        self.notify(self.saved_theme_message, title="Theme", timeout=4)
+
+    def _setup_keys(self) -> None:
+        keymap, problems = cmds.check_keymap(self.keys)
+        for problem in problems:
+            self.notify(problem, title="config.toml [keys]", severity="warning", timeout=10)
+        if keymap:
+            self.set_keymap(keymap)
+
+    async def on_mount(self) -> None:
+        self._setup_themes()
+        self._setup_keys()
+        snap, events, self.last_seq = load_snapshot(self.core, None)
+        self._last_full = time.monotonic()
+        self.main = MainScreen()
+        await self.push_screen(self.main)
+        self.main.apply(snap, events)
+        if self.on_first_paint is not None:
+            self.call_after_refresh(self.on_first_paint)
+        if self.watch_terminal:
+            try:
+                loop = asyncio.get_running_loop()
+                for sig in (signal.SIGHUP, signal.SIGTERM):
+                    loop.add_signal_handler(sig, self.hangup)
+            except (NotImplementedError, RuntimeError, ValueError):
+                pass
+        self.set_interval(1.0, self._tick)
+        if self.resume:
+            self._resume_interrupted()
+        if self.autopoll:
+            self._schedule_poll(self.poll_interval)
+
+    def _resume_interrupted(self) -> None:
+        try:
+            waiting = self.core.interrupted_jobs()
+        except BayopsError:
+            return
+        if waiting or self.core.read_only:
+            if self.core.read_only:
+                if waiting:
+                    self.notify(f"{len(waiting)} interrupted job(s) wait for `bayops jobs resume` "
+                                "(read-only: not resumed here)", severity="warning")
+                return
+            self.notify(f"resuming {len(waiting)} interrupted job(s): "
+                        + ", ".join(f"#{j.id} {j.summary}" for j in waiting), title="Jobs")
+            self.start_job("resume of interrupted jobs", self.core.resume_interrupted)
+
+    def whoami(self) -> str:
+        core = self.core
+        return (f"operator {core.operator}, driver {core.driver.name}"
+                + (", READ-ONLY" if core.read_only else "") + f", config {core.config.path}")
+
+    # -- polling ------------------------------------------------------------------------------
+    def _schedule_poll(self, delay: float) -> None:
+        if self._poll_timer is not None:
+            self._poll_timer.stop()
+        self._poll_timer = self.set_timer(delay, self.poll)
+
+    def poll(self) -> None:
+        """Start one poll in a worker thread; the next is scheduled when it ends."""
+        if self._polling:
+            return
+        self._polling = True
+        self.run_worker(partial(self._poll_thread, self.last_seq), thread=True, group="poll",
+                        exit_on_error=False, name="poll")
+
+    def poll_soon(self) -> None:
+        if self.autopoll:
+            self._schedule_poll(0.05)
+
+    def _poll_thread(self, since: int) -> None:
+        try:
+            self.monitor.poll()
+            snap, events, last = load_snapshot(self.core, since)
+        except Exception as exc:  # noqa: BLE001 - a poll must never kill the dashboard
+            self.post_message(Polled(None, [], since, f"{type(exc).__name__}: {exc}"))
+            return
+        self.post_message(Polled(snap, events, last))
+
+    def on_polled(self, message: Polled) -> None:
+        self._polling = False
+        if message.error:
+            self.log.warning(f"poll failed: {message.error}")
+        elif self.main is not None:
+            self.last_seq = message.last_seq
+            self.main.apply(message.snapshot, message.events)
+        running = self.job_threads or (self.main and self.main.snapshot.running_jobs())
+        if self.autopoll and self._poll_timer is not None:
+            self._schedule_poll(JOB_POLL if running else self.poll_interval)
+
+    def refresh_now(self) -> None:
+        """Synchronous reload (tests and snapshots): no monitor poll, no thread."""
+        snap, events, self.last_seq = load_snapshot(self.core, self.last_seq)
+        if self.main is not None:
+            self.main.apply(snap, events)
+
+    def _tick(self) -> None:
+        if self.main is not None and self.screen is self.main:
+            self.main.query_one("#header").refresh()
+        if self.watch_terminal and not _terminal_alive():
+            self.hangup()
+
+    def hangup(self) -> None:
+        """The terminal went away (SIGHUP, SIGTERM, stdin gone): exit now. A running job
+        stays journaled; the next bayops start or `bayops jobs resume` finishes it."""
+        self.exit(return_code=0)
+
+    # -- jobs ---------------------------------------------------------------------------------
+    def start_job(self, label: str, work: Callable[[], Any]) -> None:
+        """Run a core call in a daemon thread: input never waits, and quitting never waits
+        for it (the job is journaled step by step by the core)."""
+        def run() -> None:
+            try:
+                result = work()
+            except BaseException as exc:  # noqa: BLE001 - reported to the operator
+                self._post_safe(JobFinished(label, error=exc))
+            else:
+                self._post_safe(JobFinished(label, result=result))
+        thread = threading.Thread(target=run, name=f"bayops-job: {label}", daemon=True)
+        key = f"{label}#{id(thread)}"
+        self.job_threads[key] = thread
+        thread.start()
+        self.notify(f"started: {label}", title="Job", timeout=3)
+        self.poll_soon()
+
+    def _post_safe(self, message: Message) -> None:
+        try:
+            self.post_message(message)
+        except Exception:  # noqa: BLE001 - the app is gone; the core journaled the job
+            pass
+
+    def on_job_finished(self, message: JobFinished) -> None:
+        for key, thread in list(self.job_threads.items()):
+            if not thread.is_alive():
+                del self.job_threads[key]
+        if message.error is not None:
+            if self.main is not None:
+                err = message.error
+                if isinstance(err, BayopsError):
+                    self.main.refuse(err)
+                else:
+                    self.notify(f"{message.label}: {type(err).__name__}: {err}", title="Error",
+                                severity="error", timeout=10)
+        else:
+            self.notify(_result_text(message.label, message.result), title="Done", timeout=5)
+        if self.autopoll:
+            self.poll_soon()
+        else:
+            self.refresh_now()
+
+    def running_local_jobs(self) -> list[str]:
+        return [k.split("#")[0] for k, t in self.job_threads.items() if t.is_alive()]
+
+    async def request_quit(self) -> None:
+        running = self.running_local_jobs()
+        if not running:
+            self.exit(return_code=0)
+            return
+        view = PlanView("Quit while a job runs?",
+                        f"{len(running)} job(s) started here are still running: "
+                        + ", ".join(running),
+                        ["stop the dashboard now",
+                         "the job stays journaled: the next `bayops` start or "
+                         "`bayops jobs resume` finishes it (or rolls it back)"],
+                        confirm_label="Quit anyway", danger=True)
+
+        def answered(ok: bool | None) -> None:
+            if ok:
+                self.exit(return_code=0)
+        self.push_screen(ConfirmScreen(view), answered)
+
+    # -- command palette --------------------------------------------------------------------------
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        main = self.main
+        if main is not None:
+            for c in cmds.COMMANDS:
+                if c.id in ("next-pane", "prev-pane", "quit", "help", "theme", "clear-filter"):
+                    continue
+                if c.sim_only and self.core.driver.name != "sim":
+                    continue
+                key = self._keymap.get(c.id, c.key)
+                yield SystemCommand(f"{c.label} ({key})", c.help, partial(main.run_command, c.id))
+            yield SystemCommand("Help (?)", "Show every key", partial(main.run_command, "help"))
+        yield SystemCommand("Theme", "Choose a theme (saved to your user config)",
+                            self.action_change_theme)
+        yield SystemCommand("Quit (q)", "Quit (asks first when a job is running)", self.request_quit)
+
+
+def _result_text(label: str, result: Any) -> str:
+    if result is None:
+        return f"{label}: done"
+    if hasattr(result, "summary") and hasattr(result, "id"):
+        return f"job {result.id} {result.state}: {result.summary}"
+    if isinstance(result, list):
+        return f"{label}: " + (", ".join(f"job {j.id}: {o}" for j, o in result) or "nothing to do")
+    if hasattr(result, "domain") and hasattr(result, "owner"):
+        return f"{result.domain} is in maintenance by {result.owner}"
+    if hasattr(result, "mode"):
+        return f"{label}: {result.mode}" + (f" during {result.window}" if result.window else "")
+    return f"{label}: {str(result)[:120]}"
+
+
+def _terminal_alive() -> bool:
+    """False when the controlling terminal is gone (stdin closed or no longer a TTY)."""
+    stream = sys.__stdin__
+    if stream is None:
+        return False
+    try:
+        return os.isatty(stream.fileno())
+    except (OSError, ValueError):
+        return False

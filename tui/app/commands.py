@@ -1,0 +1,137 @@
+"""One registry of the dashboard's commands. It feeds the main screen's BINDINGS (each
+with an id that config.toml can remap), the footer, the `?` help screen and the
+command palette, so the four never disagree.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.binding import Binding
+
+# Keys that terminals or tmux eat: ctrl+h/i/j/m arrive as backspace/tab/enter, ctrl+s/q
+# are flow control, ctrl+a/b are screen/tmux prefixes, ctrl+hjkl move between tmux panes.
+UNSAFE_KEYS = frozenset({"ctrl+h", "ctrl+i", "ctrl+j", "ctrl+m", "ctrl+s", "ctrl+q", "ctrl+a",
+                         "ctrl+b", "ctrl+k", "ctrl+l", "tab", "enter", "backspace"})
+
+
+@dataclass(frozen=True)
+class Command:
+    id: str
+    key: str
+    action: str  # action on the main screen
+    label: str  # footer / palette title
+    help: str
+    perm: str | None = None  # core.may() action name, None = always allowed
+    target: str = ""  # what the command acts on: bay, domain, group, ""
+    changes: bool = False  # changes state: always confirmed, never on an unsafe key
+    footer: bool = False
+    sim_only: bool = False
+
+
+COMMANDS: tuple[Command, ...] = (
+    Command("failover", "f", "failover", "Failover",
+            "Fail the selected bay's profile over to the best spare of its group", "failover",
+            "bay", True, True),
+    Command("move", "m", "move", "Move",
+            "Move the selected bay's profile to a bay you choose (invalid targets show why)",
+            "move", "bay", True, True),
+    Command("spare", "t", "toggle_spare", "Spare",
+            "Add the selected bay to its group's spare pool, or remove it", "spares", "bay",
+            True, True),
+    Command("maintenance-start", "M", "maintenance_start", "Maint",
+            "Start maintenance on the selected domain (exclusive, leased lock)", "maintenance",
+            "domain", True, True),
+    Command("maintenance-edit", "E", "maintenance_edit", "Edit domain",
+            "Change the configuration of the domain in maintenance (network, fabric, firmware, user)",
+            "domain-set", "domain", True),
+    Command("maintenance-complete", "C", "maintenance_complete", "Complete",
+            "Complete maintenance: show the diff, then propagate it to the rest of the group",
+            "maintenance", "domain", True),
+    Command("maintenance-cancel", "X", "maintenance_cancel", "Cancel maint",
+            "Cancel maintenance: revert the domain to the group baseline", "maintenance",
+            "domain", True),
+    Command("policy", "P", "policy", "Policy",
+            "Set the auto-failover mode (manual, alert, auto) and window of the selected group",
+            "policy", "group", True),
+    Command("fault", "i", "fault", "Inject fault",
+            "Simulator: inject a fault into the selected bay", "sim", "bay", True, sim_only=True),
+    Command("heal", "h", "heal", "Heal",
+            "Simulator: clear the selected bay's fault", "sim", "bay", True, sim_only=True),
+    Command("filter", "slash", "filter", "Filter",
+            "Filter the bays (or, from the event log, the events) by text", footer=True),
+    Command("clear-filter", "escape", "clear_filter", "Clear filter",
+            "Clear the text and quick filters"),
+    Command("quick-critical", "c", "quick('critical')", "Only critical",
+            "Quick filter: critical or unreadable bays (again: off)"),
+    Command("quick-spares", "s", "quick('spares')", "Only spares", "Quick filter: spare bays"),
+    Command("quick-unassigned", "u", "quick('unassigned')", "Only unassigned",
+            "Quick filter: servers without a profile that are not spares"),
+    Command("quick-maintenance", "n", "quick('maintenance')", "Only in maintenance",
+            "Quick filter: bays of domains in maintenance"),
+    Command("attention", "a", "attention", "Attention",
+            "Whole fleet: every bay that needs attention", footer=True),
+    Command("sort", "o", "sort_next", "Sort", "Sort the bays by the next column"),
+    Command("sort-reverse", "O", "sort_reverse", "Reverse sort", "Reverse the sort order"),
+    Command("severity", "v", "severity", "Severity",
+            "Event log: cycle the minimum severity (info, warning, critical)"),
+    Command("open-job", "J", "open_job", "Open job",
+            "Open the job selected in the jobs pane: its journal, and for a failover why that "
+            "spare was chosen"),
+    Command("focus-groups", "1", "focus_pane('groups')", "Groups pane", "Move to the groups pane"),
+    Command("focus-bays", "2", "focus_pane('bays')", "Bays pane", "Move to the bays pane"),
+    Command("focus-events", "3", "focus_pane('events')", "Events pane", "Move to the event log"),
+    Command("focus-jobs", "4", "focus_pane('jobs')", "Jobs pane", "Move to the jobs pane"),
+    Command("next-pane", "tab", "app.focus_next", "Next pane", "Move to the next pane"),
+    Command("prev-pane", "shift+tab", "app.focus_previous", "Previous pane",
+            "Move to the previous pane"),
+    Command("zoom", "z", "zoom", "Zoom", "Maximise the focused pane, or restore it"),
+    Command("theme", "T", "app.change_theme", "Theme",
+            "Choose a theme (saved to your user config)"),
+    Command("help", "question_mark", "help", "Help", "Show every key", footer=True),
+    Command("quit", "q", "quit", "Quit", "Quit (asks first when a job is running)", footer=True),
+)
+BY_ID = {c.id: c for c in COMMANDS}
+BY_ACTION = {c.action: c for c in COMMANDS}
+
+
+def bindings() -> list[Binding]:
+    return [Binding(c.key, c.action, c.label, show=c.footer, id=c.id,
+                    priority=c.id in ("next-pane", "prev-pane"))
+            for c in COMMANDS]
+
+
+def normalise_key(key: str) -> str:
+    return {"/": "slash", "?": "question_mark"}.get(key, key)
+
+
+def check_keymap(keys: dict[str, str]) -> tuple[dict[str, str], list[str]]:
+    """(the usable part of config.keys, one problem line per entry dropped)."""
+    good: dict[str, str] = {}
+    problems = []
+    known = set(BY_ID) | _widget_binding_ids()
+    for binding_id, key in keys.items():
+        if binding_id not in known:
+            problems.append(f"keys.{binding_id}: no such binding id")
+            continue
+        parts = [normalise_key(k.strip()) for k in str(key).split(",") if k.strip()]
+        cmd = BY_ID.get(binding_id)
+        bad = [k for k in parts if k in UNSAFE_KEYS]
+        if cmd is not None and cmd.changes and bad:
+            problems.append(f"keys.{binding_id}: {bad[0]} is eaten by terminals or tmux; "
+                            "not used for an action that changes state")
+            continue
+        good[binding_id] = ",".join(parts)
+    return good, problems
+
+
+def _widget_binding_ids() -> set[str]:
+    from tui.app.events_pane import EventLog
+    from tui.app.groups_pane import GroupsTree
+    from tui.app.linelist import LineList
+
+    ids = set()
+    for cls in (LineList, EventLog, GroupsTree):
+        for b in cls.BINDINGS:
+            if isinstance(b, Binding) and b.id:
+                ids.add(b.id)
+    return ids | {"confirm.yes", "confirm.no"}

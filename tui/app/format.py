@@ -1,0 +1,211 @@
+"""Pure formatting for the dashboard: bay rows, badges, durations, event lines.
+
+No Textual here and no I/O: every function takes core data and returns strings or
+tuples of (text, style-name) pairs, so it can be tested without a screen. Status is
+always spelled out in a word or an ASCII glyph beside the colour, so a monochrome
+terminal or NO_COLOR loses nothing.
+"""
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from tui.core.model import Bay, Event, Job, Maintenance
+
+# Health: glyph + word. Colour comes from the style name ("crit", "warn", ...).
+HEALTH_TEXT = {"ok": "  ok", "warning": "! WARN", "critical": "X CRIT", "unknown": "? UNKN"}
+HEALTH_STYLE = {"ok": "ok", "warning": "warn", "critical": "crit", "unknown": "crit"}
+HEALTH_RANK = {"critical": 0, "unknown": 1, "warning": 2, "ok": 3}
+POWER_TEXT = {"on": "on", "off": "off", "unknown": "?unk"}
+SEVERITY_TEXT = {"info": "info", "warning": "WARN", "critical": "CRIT"}
+SEVERITY_STYLE = {"info": "info", "warning": "warn", "critical": "crit"}
+SEVERITY_RANK = {"info": 0, "warning": 1, "critical": 2}
+STEP_TEXT = {"done": "[done]", "running": "[ >> ]", "failed": "[FAIL]"}
+JOB_STATE_TEXT = {"running": "run", "done": "done", "failed": "FAIL"}
+JOB_STATE_STYLE = {"running": "job", "done": "ok", "failed": "crit"}
+
+QUICK_FILTERS = ("critical", "spares", "unassigned", "maintenance")
+
+
+def short_model(model: str | None) -> str:
+    """'ProLiant BL460c Gen10' -> 'BL460c G10' (fits a narrow column)."""
+    if not model:
+        return "(empty)"
+    text = model.replace("ProLiant ", "")
+    return re.sub(r"\bGen(\d+)", r"G\1", text)
+
+
+def duration(seconds: float) -> str:
+    seconds = int(abs(seconds))
+    if seconds < 120:
+        return f"{seconds}s"
+    if seconds < 7200:
+        return f"{seconds // 60}m"
+    return f"{seconds // 3600}h{(seconds % 3600) // 60:02d}m"
+
+
+def maintenance_badge(m: Maintenance, now: float) -> tuple[str, str]:
+    """('[MAINT alice 3h59m left]', 'maint') or the expired form."""
+    if m.expired(now):
+        return f"[MAINT {m.owner} EXPIRED {duration(now - m.expires)} ago]", "crit"
+    return f"[MAINT {m.owner} {duration(m.expires - now)} left]", "maint"
+
+
+def needs_attention(bay: Bay) -> bool:
+    """The whole-fleet attention view: failed or suspect, unreadable, or a job on it."""
+    if bay.empty:
+        return False
+    return (bay.health != "ok" or bay.power == "unknown" or bay.job_id is not None
+            or (bay.profile is not None and bay.power == "off"))
+
+
+def quick_filter(name: str) -> Callable[[Bay], bool]:
+    return {
+        "critical": lambda b: not b.empty and b.health in ("critical", "unknown"),
+        "spares": lambda b: b.spare,
+        "unassigned": lambda b: not b.empty and b.profile is None and not b.spare,
+        "maintenance": lambda b: b.maintenance,
+    }[name]
+
+
+def search_text(bay: Bay) -> str:
+    return " ".join(str(x) for x in (
+        bay.id, bay.domain, bay.group, bay.model or "empty", bay.power, bay.health,
+        bay.profile or "unassigned", bay.boot_mode or "", "spare" if bay.spare else "",
+        "maintenance" if bay.maintenance else "", f"job{bay.job_id}" if bay.job_id else "",
+    )).lower()
+
+
+# -- bay table columns ----------------------------------------------------------------------
+@dataclass(frozen=True)
+class Column:
+    key: str
+    title: str
+    width: int
+    priority: int  # lower survives longer when the pane is narrow
+    cell: Callable[[Bay], tuple[str, str]]  # (text, style name)
+    sort: Callable[[Bay], object]
+
+
+def _health(b: Bay) -> tuple[str, str]:
+    if b.empty:
+        return "", "dim"
+    return HEALTH_TEXT.get(b.health, b.health), HEALTH_STYLE.get(b.health, "")
+
+
+def _power(b: Bay) -> tuple[str, str]:
+    if b.empty:
+        return "", "dim"
+    return POWER_TEXT.get(b.power, b.power), "crit" if b.power == "unknown" else (
+        "dim" if b.power == "off" else "")
+
+
+def _profile(b: Bay) -> tuple[str, str]:
+    if b.empty:
+        return "", "dim"
+    if b.profile is None:
+        return ("-" if b.spare else "(none)"), "dim"
+    return b.profile, ""
+
+
+def _spare(b: Bay) -> tuple[str, str]:
+    return ("spare", "spare") if b.spare else ("", "")
+
+
+def _job(b: Bay) -> tuple[str, str]:
+    parts = []
+    if b.job_id is not None:
+        parts.append(f"#{b.job_id}")
+    if b.maintenance:
+        parts.append("MAINT")
+    return " ".join(parts), "job" if b.job_id is not None else ("maint" if b.maintenance else "")
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("bay", "BAY", 10, 0, lambda b: (b.id, "dim" if b.empty else ""),
+           lambda b: (b.enclosure, b.number)),
+    Column("health", "HEALTH", 6, 0, _health,
+           lambda b: (b.empty, HEALTH_RANK.get(b.health, 9), b.enclosure, b.number)),
+    Column("power", "PWR", 4, 1, _power, lambda b: (b.empty, b.power, b.enclosure, b.number)),
+    Column("profile", "PROFILE", 9, 0, _profile,
+           lambda b: (b.profile is None, b.profile or "", b.enclosure, b.number)),
+    Column("spare", "SPARE", 5, 2, _spare, lambda b: (not b.spare, b.enclosure, b.number)),
+    Column("job", "JOB", 6, 1, _job, lambda b: (b.job_id is None, b.job_id or 0, not b.maintenance)),
+    Column("boot", "BOOT", 5, 3, lambda b: (b.boot_mode or "", ""),
+           lambda b: (b.boot_mode or "~", b.enclosure, b.number)),
+    Column("model", "MODEL", 10, 4, lambda b: (short_model(b.model), "dim" if b.empty else ""),
+           lambda b: (b.model or "~", b.enclosure, b.number)),
+    Column("domain", "DOMAIN", 10, 5, lambda b: (b.domain, ""), lambda b: (b.domain, b.enclosure, b.number)),
+)
+COLUMN_ORDER = ("bay", "model", "power", "health", "profile", "boot", "spare", "job", "domain")
+SORT_KEYS = ("bay", "health", "power", "profile", "model", "domain", "spare", "job", "boot")
+_BY_KEY = {c.key: c for c in COLUMNS}
+
+
+def fit_columns(width: int, widths: dict[str, int] | None = None) -> list[tuple[Column, int]]:
+    """The columns that fit ``width`` (dropping low-priority ones), in display order,
+    each with its width; spare room goes to MODEL, PROFILE and DOMAIN."""
+    widths = dict(widths or {})
+    chosen = sorted(COLUMNS, key=lambda c: c.priority)
+    cols = []
+    used = 0
+    for c in chosen:
+        need = widths.get(c.key, c.width) + 1
+        if used + need <= width:
+            cols.append(c)
+            used += need
+    cols.sort(key=lambda c: COLUMN_ORDER.index(c.key))
+    out = [[c, widths.get(c.key, c.width)] for c in cols]
+    spare = width - used
+    for key, cap in (("model", 4), ("profile", 4), ("domain", 4), ("bay", 2), ("health", 2)):
+        for item in out:
+            if item[0].key == key and spare > 0:
+                extra = min(cap, spare)
+                item[1] += extra
+                spare -= extra
+    return [(c, w) for c, w in out]
+
+
+def bay_cells(bay: Bay, columns: list[tuple[Column, int]]) -> list[tuple[str, str]]:
+    """[(padded text, style name)] for one row; a single space separates columns."""
+    cells = []
+    for column, width in columns:
+        text, style = column.cell(bay)
+        cells.append((text[:width].ljust(width) + " ", style))
+    return cells
+
+
+def sort_key(name: str) -> Callable[[Bay], object]:
+    return _BY_KEY[name].sort
+
+
+# -- events and jobs ------------------------------------------------------------------------
+def event_parts(e: Event) -> list[tuple[str, str]]:
+    when = time.strftime("%H:%M:%S", time.localtime(e.ts))
+    return [(f"{when} ", "dim"), (f"{SEVERITY_TEXT.get(e.severity, e.severity):4} ",
+                                  SEVERITY_STYLE.get(e.severity, "")),
+            (f"{e.message}", ""), (f" [{e.operator}]", "dim")]
+
+
+def event_text(e: Event) -> str:
+    return "".join(t for t, _ in event_parts(e)) + " " + e.source
+
+
+def job_progress(job: Job) -> str:
+    done = sum(s.state == "done" for s in job.steps)
+    return f"{done}/{len(job.steps)}"
+
+
+def job_line(job: Job) -> list[tuple[str, str]]:
+    state = JOB_STATE_TEXT.get(job.state, job.state)
+    return [(f"#{job.id} ", ""), (f"{state:4} ", JOB_STATE_STYLE.get(job.state, "")),
+            (job.summary, "")]
+
+
+def step_line(step) -> list[tuple[str, str]]:
+    style = {"done": "ok", "running": "job", "failed": "crit"}.get(step.state, "")
+    detail = f": {step.detail}" if step.detail and step.state != "running" else ""
+    return [("  ", ""), (STEP_TEXT.get(step.state, step.state) + " ", style),
+            (step.name + detail, "dim" if step.state == "done" else "")]

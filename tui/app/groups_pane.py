@@ -1,0 +1,219 @@
+"""Groups pane: fleet -> domain groups -> domains -> enclosures, with counts and badges."""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from rich.style import Style
+from rich.text import Text
+from textual.binding import Binding
+from textual.widgets import Tree
+from textual.widgets.tree import TreeNode
+
+from tui.app import format as fmt
+from tui.app.fleet import ATTENTION, FLEET, Scope, Snapshot
+from tui.app.linelist import STYLE_NAMES, Parts
+from tui.core.model import DomainSummary, EnclosureSummary, GroupSummary
+
+
+@dataclass
+class NodeData:
+    scope: Scope
+    parts: Parts
+
+
+def fleet_parts(snap: Snapshot) -> Parts:
+    bays = sum(g.bays for g in snap.groups)
+    crit = snap.critical()
+    parts: Parts = [("fleet", "header"), (f" {bays} bays", "dim")]
+    if crit:
+        parts.append((f" {crit} CRIT", "crit"))
+    return parts
+
+
+def attention_parts(count: int) -> Parts:
+    return [("! needs attention" if count else "needs attention", "warn" if count else "dim"),
+            (f" ({count})", "dim")]
+
+
+def group_parts(g: GroupSummary) -> Parts:
+    parts: Parts = [(g.name, "header"), (f" {g.bays}b", "dim")]
+    if g.critical:
+        parts.append((f" {g.critical} CRIT", "crit"))
+    if g.warning:
+        parts.append((f" {g.warning} warn", "warn"))
+    if g.spares_ready == 0:
+        parts.append((" NO SPARE", "crit"))
+    else:
+        parts.append((f" sp {g.spares_ready}/{g.spares}", "spare"))
+    window = f" {g.policy.window}" if g.policy.window else ""
+    parts.append((f" [{g.policy.mode}{window}]", "warn" if g.policy.mode == "auto" else "dim"))
+    if g.running_jobs:
+        parts.append((f" [{g.running_jobs} job{'s' if g.running_jobs > 1 else ''}]", "job"))
+    return parts
+
+
+def domain_parts(d: DomainSummary, now: float) -> Parts:
+    parts: Parts = [(d.name, "")]
+    if d.maintenance is not None:  # first: it must survive a narrow pane
+        text, style = fmt.maintenance_badge(d.maintenance, now)
+        parts.append((" " + text, style))
+    parts.append((f" {d.bays}b", "dim"))
+    if d.critical:
+        parts.append((f" {d.critical} CRIT", "crit"))
+    if d.warning:
+        parts.append((f" {d.warning} warn", "warn"))
+    parts.append((f" sp {d.spares}", "spare" if d.spares else "dim"))
+    if d.drifted:
+        parts.append((" drift", "warn"))
+    return parts
+
+
+def enclosure_parts(e: EnclosureSummary) -> Parts:
+    parts: Parts = [(e.name, ""), (f" {e.servers}/{e.bays}", "dim")]
+    if e.critical:
+        parts.append((f" {e.critical} CRIT", "crit"))
+    if e.warning:
+        parts.append((f" {e.warning} warn", "warn"))
+    return parts
+
+
+class GroupsTree(Tree[NodeData]):
+    ICON_NODE = "+ "
+    ICON_NODE_EXPANDED = "- "
+    COMPONENT_CLASSES = Tree.COMPONENT_CLASSES | {f"groups--{n}" for n in STYLE_NAMES}
+    BINDINGS = [
+        Binding("enter", "select_cursor", "Select", show=False, id="groups.select"),
+        Binding("space", "toggle_node", "Expand", show=False, id="groups.toggle"),
+        Binding("up", "cursor_up", "Up", show=False, id="groups.up"),
+        Binding("down", "cursor_down", "Down", show=False, id="groups.down"),
+        Binding("left", "collapse_or_parent", "Collapse", show=False, id="groups.collapse"),
+        Binding("right", "expand_node", "Expand", show=False, id="groups.expand"),
+    ]
+    DEFAULT_CSS = """
+    GroupsTree > .groups--ok { color: $bay-ok; }
+    GroupsTree > .groups--warn { color: $bay-warning; text-style: bold; }
+    GroupsTree > .groups--crit { color: $bay-critical; text-style: bold; }
+    GroupsTree > .groups--dim { color: $foreground-muted; }
+    GroupsTree > .groups--spare { color: $bay-spare; }
+    GroupsTree > .groups--maint { color: $bay-maintenance; text-style: bold; }
+    GroupsTree > .groups--job { color: $bay-job; text-style: bold; }
+    GroupsTree > .groups--header { text-style: bold; }
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.time, *, id: str | None = "groups") -> None:
+        self._styles: dict[str, Style] = {}
+        super().__init__("fleet", NodeData(FLEET, [("fleet", "header")]), id=id)
+        self.clock = clock
+        self.show_root = True
+        self.guide_depth = 2
+        self._scope_nodes: dict[Scope, TreeNode[NodeData]] = {FLEET: self.root}
+        self._shape: tuple = ()
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles = {}
+
+    def _style(self, name: str) -> Style:
+        style = self._styles.get(name)
+        if style is None:
+            if not name:
+                return Style()
+            try:
+                style = self.get_component_rich_style(f"groups--{name}", partial=True)
+            except KeyError:  # not mounted yet: Tree measures labels in __init__
+                return Style()
+            self._styles[name] = style
+        return style
+
+    def render_label(self, node: TreeNode[NodeData], base_style: Style, style: Style) -> Text:
+        data = node.data
+        if data is None:
+            return super().render_label(node, base_style, style)
+        label = Text.assemble(*((text, self._style(name)) for text, name in data.parts))
+        label.stylize(style)
+        prefix = ((self.ICON_NODE_EXPANDED if node.is_expanded else self.ICON_NODE)
+                  if node.allow_expand else "  ")
+        return Text.assemble((prefix, base_style), label)
+
+    def action_collapse_or_parent(self) -> None:
+        node = self.cursor_node
+        if node is None:
+            return
+        if node.is_expanded and node.allow_expand:
+            node.collapse()
+        elif node.parent is not None:
+            self.move_cursor(node.parent)
+
+    def action_expand_node(self) -> None:
+        node = self.cursor_node
+        if node is not None and node.allow_expand:
+            node.expand()
+
+    @property
+    def scope(self) -> Scope:
+        node = self.cursor_node
+        return node.data.scope if node is not None and node.data else FLEET
+
+    def _set(self, node: TreeNode[NodeData], parts: Parts) -> None:
+        if node.data is None or node.data.parts != parts:
+            node.data = NodeData(node.data.scope if node.data else FLEET, parts)
+            node.set_label("".join(t for t, _ in parts))
+
+    def update_from(self, snap: Snapshot) -> None:
+        now = self.clock()
+        shape = tuple((g.name, tuple((d.name, tuple(e.name for e in d.enclosures))
+                                     for d in g.domains)) for g in snap.groups)
+        attention = len(snap.scope_bays(ATTENTION))
+        if shape != self._shape:
+            self._rebuild(snap, now, attention)
+            self._shape = shape
+            return
+        self._set(self.root, fleet_parts(snap))
+        self._set(self._scope_nodes[ATTENTION], attention_parts(attention))
+        for g in snap.groups:
+            self._set(self._scope_nodes[Scope("group", g.name)], group_parts(g))
+            for d in g.domains:
+                self._set(self._scope_nodes[Scope("domain", d.name)], domain_parts(d, now))
+                for e in d.enclosures:
+                    self._set(self._scope_nodes[Scope("enclosure", e.name)], enclosure_parts(e))
+
+    def _rebuild(self, snap: Snapshot, now: float, attention: int) -> None:
+        selected = self.scope
+        expanded = {s for s, n in self._scope_nodes.items() if n.is_expanded}
+        first = not self._shape
+        self.clear()
+        self._scope_nodes = {FLEET: self.root}
+        self._set(self.root, fleet_parts(snap))
+        node = self.root.add_leaf("needs attention", NodeData(ATTENTION, attention_parts(attention)))
+        self._scope_nodes[ATTENTION] = node
+        for g in snap.groups:
+            gs = Scope("group", g.name)
+            gnode = self.root.add(g.name, NodeData(gs, group_parts(g)))
+            self._scope_nodes[gs] = gnode
+            for d in g.domains:
+                ds = Scope("domain", d.name)
+                dnode = gnode.add(d.name, NodeData(ds, domain_parts(d, now)))
+                self._scope_nodes[ds] = dnode
+                for e in d.enclosures:
+                    es = Scope("enclosure", e.name)
+                    self._scope_nodes[es] = dnode.add_leaf(e.name, NodeData(es, enclosure_parts(e)))
+                if ds in expanded or (first and len(snap.groups) <= 8):
+                    dnode.expand()
+            if gs in expanded or first:
+                gnode.expand()
+        self.root.expand()
+        target = self._scope_nodes.get(selected, self.root)
+        self.move_cursor(target)
+
+    def select_scope(self, scope: Scope) -> bool:
+        node = self._scope_nodes.get(scope)
+        if node is None:
+            return False
+        parent = node.parent
+        while parent is not None:
+            parent.expand()
+            parent = parent.parent
+        self.move_cursor(node)
+        return True

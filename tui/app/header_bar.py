@@ -1,0 +1,65 @@
+"""Status bar: driver, operator and role, read-only marker, critical bays, empty spare
+pools, clock. Words beside every colour."""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from rich.text import Text
+from textual.widget import Widget
+
+
+class HeaderBar(Widget):
+    DEFAULT_CSS = """
+    HeaderBar { height: 1; background: $panel; color: $foreground; }
+    """
+    COMPONENT_CLASSES = {"header--title", "header--crit", "header--ok", "header--ro", "header--dim",
+                         "header--warn"}
+
+    def __init__(self, clock: Callable[[], float] = time.time, *, id: str | None = "header") -> None:
+        super().__init__(id=id)
+        self.clock = clock
+        self.driver = "?"
+        self.operator = "?"
+        self.role = ""
+        self.read_only = False
+        self.critical = 0
+        self.no_spare = 0
+        self.running = 0
+
+    def update(self, **values: object) -> None:
+        changed = False
+        for key, value in values.items():
+            if getattr(self, key) != value:
+                setattr(self, key, value)
+                changed = True
+        if changed:
+            self.refresh()
+
+    def _s(self, name: str):
+        return self.get_component_rich_style(f"header--{name}", partial=True)
+
+    def render(self) -> Text:
+        width = self.size.width
+        left = Text.assemble((" bayops ", self._s("title")), " ", (self.driver, self._s("dim")),
+                             "  ", f"{self.operator}", (f" ({self.role})" if self.role else "", self._s("dim")))
+        if self.read_only:
+            left.append("  ")
+            left.append(" READ-ONLY ", self._s("ro"))
+        right = Text()
+        if self.running:
+            right.append(f"jobs {self.running}  ", self._s("warn"))
+        right.append(f"CRIT {self.critical}" if self.critical else "crit 0",
+                     self._s("crit") if self.critical else self._s("ok"))
+        right.append("  ")
+        if self.no_spare:
+            right.append(f"NO SPARE {self.no_spare} grp", self._s("crit"))
+        else:
+            right.append("spares ok", self._s("ok"))
+        right.append("  " + time.strftime("%H:%M:%S", time.localtime(self.clock())) + " ")
+        room = width - right.cell_len
+        if left.cell_len > room:
+            left.truncate(max(0, room - 1))
+            left.append(" ")
+        gap = max(0, width - left.cell_len - right.cell_len)
+        return Text.assemble(left, " " * gap, right)

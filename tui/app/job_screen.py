@@ -1,0 +1,81 @@
+"""One job: its journal step by step, live while it runs; for a failover, why that
+spare was chosen and which were tried."""
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Static
+
+from tui.app import format as fmt
+from tui.core.errors import BayopsError
+from tui.core.model import Job
+
+
+def job_text(job: Job) -> Text:
+    when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(job.created))
+    out = Text()
+    out.append(f"{job.summary}\n", style="bold")
+    out.append(f"state {fmt.JOB_STATE_TEXT.get(job.state, job.state)}   by {job.operator}   "
+               f"started {when}")
+    if job.finished:
+        out.append(f"   took {fmt.duration(job.finished - job.created)}")
+    out.append("\n")
+    p = job.params
+    if job.kind == "failover":
+        out.append("\nWhy this target\n", style="bold")
+        out.append(f"  {p.get('target')}: {p.get('reason', '(not journaled)')}\n")
+        if p.get("tried"):
+            out.append(f"  tried first, failed: {', '.join(p['tried'])}\n")
+    elif job.kind == "maintenance-complete" and p.get("diff"):
+        out.append("\nChanges propagated\n", style="bold")
+        out.append("".join(f"  {d}\n" for d in p["diff"]))
+        out.append(f"  to: {', '.join(p.get('others', [])) or 'no other domain'}\n")
+    out.append("\nJournal\n", style="bold")
+    if not job.steps:
+        out.append("  (no step journaled yet)\n")
+    for s in job.steps:
+        took = f" ({s.finished - s.started:.1f}s)" if s.finished else ""
+        out.append(f"  {s.seq:>2}. {fmt.STEP_TEXT.get(s.state, s.state)} {s.name}{took}\n",
+                   style={"failed": "bold red", "running": "bold"}.get(s.state, ""))
+        if s.detail:
+            out.append(f"        {s.detail}\n", style="dim")
+    if job.state == "running" and job.pid:
+        out.append(f"\nrunning in process {job.pid}\n", style="dim")
+    return out
+
+
+class JobScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape,q,enter", "close", "Close", id="job.close")]
+
+    def __init__(self, job_id: int, fetch: Callable[[int], Job]) -> None:
+        super().__init__()
+        self.job_id = job_id
+        self.fetch = fetch
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="dialog"):
+            yield Static(f"Job {self.job_id}", classes="title", id="job-title")
+            with VerticalScroll():
+                yield Static("", id="journal")
+
+    def on_mount(self) -> None:
+        self.reload()
+        self.set_interval(0.5, self.reload)
+
+    def reload(self) -> None:
+        try:
+            job = self.fetch(self.job_id)
+        except BayopsError as exc:
+            self.query_one("#journal", Static).update(str(exc))
+            return
+        self.query_one("#job-title", Static).update(f"Job {job.id}: {job.kind} ({job.state})")
+        self.query_one("#journal", Static).update(job_text(job))
+
+    def action_close(self) -> None:
+        self.dismiss(None)

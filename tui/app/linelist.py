@@ -1,0 +1,245 @@
+"""A list that renders only its visible lines (the toolong pattern).
+
+Subclasses say how an item looks as ``[(text, style-name)]`` parts; this base turns
+parts into cached strips, keeps an optional sticky header line and a cursor that
+stays on the same item (by key) when the items are replaced.
+"""
+from __future__ import annotations
+
+from collections.abc import Hashable, Sequence
+from typing import Any, ClassVar
+
+from rich.segment import Segment
+from rich.style import Style
+from textual.binding import Binding, BindingType
+from textual.cache import LRUCache
+from textual.events import Click
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+Parts = list[tuple[str, str]]
+
+STYLE_NAMES = ("ok", "warn", "crit", "info", "dim", "spare", "maint", "job", "header", "cursor",
+               "cursor-blur", "match")
+
+
+class LineList(ScrollView, can_focus=True):
+    """Virtual list: ``items`` in, one line per item out, cursor on top."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up", "cursor(-1)", "Up", show=False, id="list.up"),
+        Binding("down", "cursor(1)", "Down", show=False, id="list.down"),
+        Binding("pageup", "page(-1)", "Page up", show=False, id="list.page-up"),
+        Binding("pagedown", "page(1)", "Page down", show=False, id="list.page-down"),
+        Binding("home", "jump(0)", "First", show=False, id="list.first"),
+        Binding("end", "jump(-1)", "Last", show=False, id="list.last"),
+    ]
+    COMPONENT_CLASSES: ClassVar[set[str]] = {f"list--{n}" for n in STYLE_NAMES}
+    DEFAULT_CSS = """
+    LineList { background: $surface; }
+    LineList > .list--ok { color: $bay-ok; }
+    LineList > .list--warn { color: $bay-warning; text-style: bold; }
+    LineList > .list--crit { color: $bay-critical; text-style: bold; }
+    LineList > .list--info { color: $foreground-muted; }
+    LineList > .list--dim { color: $foreground-muted; }
+    LineList > .list--spare { color: $bay-spare; }
+    LineList > .list--maint { color: $bay-maintenance; text-style: bold; }
+    LineList > .list--job { color: $bay-job; text-style: bold; }
+    LineList > .list--header { color: $foreground; text-style: bold underline; }
+    LineList > .list--cursor { background: $block-cursor-background; color: $block-cursor-foreground; text-style: bold; }
+    LineList > .list--cursor-blur { background: $block-cursor-blurred-background; }
+    LineList > .list--match { text-style: reverse; }
+    """
+
+    class Highlighted(Message):
+        def __init__(self, sender: LineList, item: Any) -> None:
+            super().__init__()
+            self.sender = sender
+            self.item = item
+
+        @property
+        def control(self) -> LineList:
+            return self.sender
+
+    class Activated(Highlighted):
+        """Enter or a double click on an item."""
+
+    show_cursor = True
+    header_height = 0
+
+    def __init__(self, *, id: str | None = None, classes: str | None = None) -> None:
+        self.items: Sequence[Any] = []
+        self.cursor = 0
+        self._cache: LRUCache[Hashable, Strip] = LRUCache(1024)
+        self._styles: dict[str, Style] = {}
+        self._style_generation = 0
+        super().__init__(id=id, classes=classes)
+
+    # -- subclass hooks ---------------------------------------------------------------------
+    def item_key(self, item: Any) -> Hashable:
+        return item
+
+    def item_parts(self, item: Any, width: int) -> Parts:
+        return [(str(item), "")]
+
+    def header_parts(self, width: int) -> Parts:
+        return []
+
+    # -- items and cursor -------------------------------------------------------------------
+    def set_items(self, items: Sequence[Any], follow: bool = False) -> None:
+        """Replace the items; the cursor stays on the same item when it is still there."""
+        old = self.current
+        old_key = self.item_key(old) if old is not None else None
+        old_cursor = self.cursor
+        self.items = items
+        if follow:
+            self.cursor = max(0, len(items) - 1)
+        elif old_key is not None and (old_cursor >= len(items)
+                                      or self.item_key(items[old_cursor]) != old_key):
+            self.cursor = next((i for i, it in enumerate(items) if self.item_key(it) == old_key),
+                               min(old_cursor, max(0, len(items) - 1)))
+        self.cursor = max(0, min(self.cursor, len(items) - 1))
+        self.virtual_size = Size(self.size.width, len(items) + self.header_height)
+        if follow:
+            self.scroll_end(animate=False, immediate=True)
+        self._keep_cursor_visible()
+        self.refresh()
+        new = self.current
+        if new is not None and (old_key is None or self.item_key(new) != old_key):
+            self.post_message(self.Highlighted(self, new))
+
+    @property
+    def current(self) -> Any | None:
+        if 0 <= self.cursor < len(self.items):
+            return self.items[self.cursor]
+        return None
+
+    def move_cursor(self, index: int) -> None:
+        if not self.items:
+            return
+        index = max(0, min(index, len(self.items) - 1))
+        if index == self.cursor:
+            return
+        self.cursor = index
+        self._keep_cursor_visible()
+        self.refresh()
+        self.post_message(self.Highlighted(self, self.items[index]))
+
+    def select_key(self, key: Hashable) -> bool:
+        for i, item in enumerate(self.items):
+            if self.item_key(item) == key:
+                self.move_cursor(i)
+                return True
+        return False
+
+    @property
+    def page_height(self) -> int:
+        return max(1, self.scrollable_content_region.height - self.header_height)
+
+    def _keep_cursor_visible(self) -> None:
+        if not self.show_cursor:
+            return
+        top = int(self.scroll_offset.y)
+        page = self.page_height
+        if self.cursor < top:
+            self.scroll_to(y=self.cursor, animate=False, immediate=True)
+        elif self.cursor >= top + page:
+            self.scroll_to(y=self.cursor - page + 1, animate=False, immediate=True)
+
+    def action_cursor(self, delta: int) -> None:
+        self.move_cursor(self.cursor + delta)
+
+    def action_page(self, direction: int) -> None:
+        self.move_cursor(self.cursor + direction * self.page_height)
+
+    def action_jump(self, where: int) -> None:
+        self.move_cursor(len(self.items) - 1 if where < 0 else where)
+
+    def on_click(self, event: Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None or offset.y < self.header_height:
+            return
+        index = int(self.scroll_offset.y) + offset.y - self.header_height
+        if 0 <= index < len(self.items):
+            self.move_cursor(index)
+            if event.chain >= 2:
+                self.post_message(self.Activated(self, self.items[index]))
+
+    def key_enter(self) -> None:
+        if self.current is not None:
+            self.post_message(self.Activated(self, self.current))
+
+    # -- rendering --------------------------------------------------------------------------
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles.clear()
+        self._cache.clear()
+        self._style_generation += 1
+
+    def on_resize(self) -> None:
+        self.virtual_size = Size(self.size.width, len(self.items) + self.header_height)
+        self._cache.clear()
+        self._keep_cursor_visible()
+
+    def on_focus(self) -> None:
+        self._cache.clear()
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self._cache.clear()
+        self.refresh()
+
+    def style_for(self, name: str) -> Style:
+        style = self._styles.get(name)
+        if style is None:
+            if name:
+                style = self.get_component_rich_style(f"list--{name}", partial=True)
+            else:
+                style = Style()
+            self._styles[name] = style
+        return style
+
+    def _strip(self, parts: Parts, width: int, extra: Style | None = None) -> Strip:
+        base = self.rich_style
+        segments = []
+        for text, name in parts:
+            style = base + self.style_for(name) if name else base
+            if extra is not None:
+                style = style + extra
+            segments.append(Segment(text, style))
+        fill = base + extra if extra is not None else base
+        return Strip(segments).crop_extend(0, width, fill)
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        if y < self.header_height:
+            key = ("header", width, self._style_generation, self.header_signature())
+            strip = self._cache.get(key)
+            if strip is None:
+                strip = self._strip(self.header_parts(width), width, self.style_for("header"))
+                self._cache[key] = strip
+            return strip
+        index = int(self.scroll_offset.y) + y - self.header_height
+        if not 0 <= index < len(self.items):
+            return Strip.blank(width, self.rich_style)
+        item = self.items[index]
+        selected = self.show_cursor and index == self.cursor
+        key = (self.item_key(item), self.item_signature(item), width, selected,
+               self.has_focus, self._style_generation)
+        strip = self._cache.get(key)
+        if strip is None:
+            extra = None
+            if selected:
+                extra = self.style_for("cursor" if self.has_focus else "cursor-blur")
+            strip = self._strip(self.item_parts(item, width), width, extra)
+            self._cache[key] = strip
+        return strip
+
+    def header_signature(self) -> Hashable:
+        return None
+
+    def item_signature(self, item: Any) -> Hashable:
+        """Changes whenever the item's rendering changes (items are frozen dataclasses)."""
+        return item
