@@ -439,7 +439,7 @@ async def test_job_outcome_is_a_notification(core):
 # -- keys and themes -----------------------------------------------------------------------
 async def test_keymap_from_config(fleet):
     config, state = fleet
-    make_config(config, keys='failover = "F"\nmove = "ctrl+s"\nnope = "x"')
+    make_config(config, keys='failover = "F"\nfailover-force = "g"\nmove = "ctrl+s"\nnope = "x"')
     core = open_core(config, state)
     core.sim_fault("enc-w1/3", "critical")
     try:
@@ -447,6 +447,7 @@ async def test_keymap_from_config(fleet):
             problems = notifications(pilot.app)
             assert any("keys.move: ctrl+s" in n for n in problems)
             assert any("keys.nope: no such binding id" in n for n in problems)
+            assert not any("keys.failover" in n for n in problems)
             await select_bay(pilot, "enc-w1/3")
             await pilot.press("f")
             assert isinstance(pilot.app.screen, MainScreen)
@@ -547,3 +548,36 @@ async def test_interrupted_job_is_resumed_at_start(core, monkeypatch):
         await wait_jobs(pilot)
         assert core.job(job_id).state == "done"
         assert any("resuming 1 interrupted" in n for n in notifications(pilot.app))
+
+
+async def test_keymap_collision_is_refused_with_the_reason(fleet):
+    config, state = fleet
+    make_config(config, keys='failover = "m"')
+    core = open_core(config, state)
+    core.sim_fault("enc-w1/3", "critical")
+    try:
+        async with make_app(core).run_test(size=SIZE) as pilot:
+            assert any("keys.failover: m is already the key of move" in n
+                       for n in notifications(pilot.app))
+            await select_bay(pilot, "enc-w1/3")
+            await pilot.press("f")  # the default key still works
+            assert isinstance(pilot.app.screen, ConfirmScreen)
+    finally:
+        core.close()
+
+
+async def test_forced_failover_of_a_healthy_bay_says_so_in_the_plan(core):
+    healthy = next(b for b in core.bays(group="prod-web")
+                   if b.boot_mode == "san" and b.health == "ok" and b.profile
+                   and b.model.endswith("Gen9"))
+    async with make_app(core).run_test(size=SIZE) as pilot:
+        await select_bay(pilot, healthy.id)
+        await pilot.press("f")
+        assert any("(F forces it)" in n for n in notifications(pilot.app))
+        await pilot.press("F")
+        screen = pilot.app.screen
+        assert isinstance(screen, ConfirmScreen)
+        assert "forced" in screen.view.text() and "is healthy" in screen.view.text()
+        await pilot.press("y")
+        await wait_jobs(pilot)
+    assert core.profile(healthy.profile).bay != healthy.id

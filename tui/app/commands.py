@@ -32,6 +32,9 @@ COMMANDS: tuple[Command, ...] = (
     Command("failover", "f", "failover", "Failover",
             "Fail the selected bay's profile over to the best spare of its group", "failover",
             "bay", True, True),
+    Command("failover-force", "F", "failover_force", "Force failover",
+            "Fail over even a healthy bay (planned evacuation); the plan says it is forced",
+            "failover", "bay", True),
     Command("move", "m", "move", "Move",
             "Move the selected bay's profile to a bay you choose (invalid targets show why)",
             "move", "bay", True, True),
@@ -121,6 +124,13 @@ def check_keymap(keys: dict[str, str]) -> tuple[dict[str, str], list[str]]:
                             "not used for an action that changes state")
             continue
         good[binding_id] = ",".join(parts)
+    for binding_id in list(good):  # a remap must not steal another command's key
+        owners = {c.id: set(good.get(c.id, c.key).split(",")) for c in COMMANDS}
+        taken = next((other for other, other_keys in owners.items() if other != binding_id
+                      and owners.get(binding_id, set()) & other_keys), None)
+        if taken is not None:
+            problems.append(f"keys.{binding_id}: {good.pop(binding_id)} is already the key of "
+                            f"{taken}; remap that one too")
     return good, problems
 
 

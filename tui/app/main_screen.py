@@ -275,25 +275,34 @@ class MainScreen(Screen):
 
     # -- actions: bays ---------------------------------------------------------------------------
     def action_failover(self) -> None:
-        if self._allowed("failover") is None:
+        self._failover("failover", force=False)
+
+    def action_failover_force(self) -> None:
+        self._failover("failover-force", force=True)
+
+    def _failover(self, cmd_id: str, force: bool) -> None:
+        if self._allowed(cmd_id) is None:
             return
         bay = self.selected_bay()
         core = self.core
         try:
-            plan = core.plan_failover(bay.id)
+            plan = core.plan_failover(bay.id, force=force)
         except BayopsError as exc:
-            self.refuse(exc)
+            hint = " (F forces it)" if "--force" in str(exc) else ""
+            self.refuse(str(exc).replace(": add --force to fail over anyway", "") + hint
+                        if hint else exc)
             return
-        view = PlanView.from_plan(f"Fail over {bay.id}", plan)
+        title = f"{'Force fail' if force else 'Fail'} over {bay.id}"
+        view = PlanView.from_plan(title, plan)
         view.danger = True
         view.confirm_label = "Fail over"
 
         def work():
-            fresh = core.plan_failover(bay.id)
+            fresh = core.plan_failover(bay.id, force=force)
             if fresh.target != plan.target:
                 raise Refused(f"the plan changed after you confirmed it (best target is now "
                               f"{fresh.target}, was {plan.target}); nothing changed")
-            return core.failover(bay.id)
+            return core.failover(bay.id, force=force)
         self.confirm_then(view, f"failover of {bay.id}", work)
 
     def action_move(self) -> None:
