@@ -325,9 +325,13 @@ class Core(MaintenanceOps):
             raise Refused(f"profile {profile.name} is held by job {profile.job_id}")
         self._not_in_maintenance(source)
         warnings = []
-        if source.health in ("ok",) and source.power != "unknown" and not force:
+        healthy = source.health == "ok" and source.power != "unknown"
+        if healthy and not force:
             raise Refused(f"bay {bay_id} is healthy (health ok, power {source.power}); "
                           "failover is for failed or suspect servers: add --force to fail over anyway")
+        if healthy:
+            warnings.append(f"forced: {bay_id} is healthy; its running workload is shut down "
+                            "and restarts on the target")
         if to is not None:
             target = self._bay(to)
             reason = self._check_explicit_target(source, target, force, warnings)
