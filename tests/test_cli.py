@@ -361,3 +361,28 @@ def test_enclosure_add_creates_domain_with_group_baseline(cli):
     bays = cli("bays", "--enclosure", "enc-l5", "--json").json
     assert len(bays) == 8 and sum(b["model"] is not None for b in bays) == 6  # lab: 2 empty
     assert cli("spares", "lab", "--add", "enc-l5/1", "--yes").code == 0
+
+
+def test_pools_show_usage_and_an_excluded_address_is_never_allocated(cli):
+    before = cli("pools", "--json").json
+    assert before["mac"]["in_use"] > 0 and before["mac"]["excluded"] == []
+    used = next(c["address"] for c in cli("profile", "show", "web-001", "--json").json["connections"]
+                if c["kind"] == "eth")
+    r = cli("pools", "exclude", "mac", used, "--yes")
+    assert r.code == 3 and "in use by profile web-001" in r.err
+    assert cli("pools", "exclude", "mac", "zz:17", "--yes").code == 2
+    assert cli("pools", "exclude", "wwpn", "10:00:00:00:00:00:00:01", "--yes").code == 2  # outside
+    # The demo fleet took MACs in order from the start: exclude the next one due.
+    due = before["mac"]["in_use"]
+    next_mac = f"00:17:a4:77:{due >> 8:02x}:{due & 0xff:02x}"
+    assert cli("pools", "exclude", "mac", next_mac, "--yes").code == 0
+    after = cli("pools", "--json").json
+    assert after["mac"]["excluded"] == [next_mac.upper()]
+    assert after["mac"]["free"] == before["mac"]["free"] - 1
+    created = cli("profile", "create", "p1", "--group", "lab", "--yes", "--json").json
+    macs = [c["address"] for c in created["connections"] if c["kind"] == "eth"]
+    assert next_mac.upper() not in macs
+    assert macs[0] == f"00:17:A4:77:{(due + 1) >> 8:02X}:{(due + 1) & 0xff:02X}"
+    assert cli("pools", "include", "mac", next_mac, "--yes").code == 0
+    events = [e for e in cli("events", "--json").json if e["kind"] == "pools.changed"]
+    assert len(events) == 2 and events[0]["operator"] == "tester"

@@ -145,6 +145,17 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--json", action="store_true")
     confirmable(c)
 
+    po = sub.add_parser("pools", help="MAC, WWPN and serial pools: free, in use, excluded")
+    po.add_argument("--json", action="store_true")
+    posub = po.add_subparsers(dest="action", parser_class=_Parser, metavar="ACTION")
+    for action, text in (("exclude", "never allocate this address (admin)"),
+                         ("include", "give an excluded address back to its pool (admin)")):
+        c = posub.add_parser(action, help=text)
+        c.add_argument("kind", choices=("mac", "wwpn", "serial"))
+        c.add_argument("address")
+        c.add_argument("--json", action="store_true")
+        confirmable(c)
+
     j = sub.add_parser("jobs", help="jobs: list, show one, resume interrupted ones")
     j.add_argument("--json", action="store_true")
     j.add_argument("--limit", type=int, default=50)
@@ -425,6 +436,21 @@ def _profile(core, args) -> int:
     return 0
 
 
+def _pools(core, args) -> int:
+    if args.action is not None:
+        _confirm(args, f"{args.action} {args.kind} {args.address}")
+        address = core.exclude_address(args.kind, args.address, include=args.action == "include")
+        _emit(args, {"kind": args.kind, "address": address, "action": args.action},
+              f"{args.kind} {address}: {args.action}d")
+        return 0
+    pools = core.pools()
+    _emit(args, pools, lambda: table(
+        ("POOL", "RANGE", "SIZE", "IN USE", "EXCLUDED", "FREE"),
+        [(kind, f"{p['start']}..{p['end']}", p["size"], p["in_use"], len(p["excluded"]), p["free"])
+         for kind, p in pools.items()]))
+    return 0
+
+
 def _jobs(core, args) -> int:
     if args.action == "show":
         job = core.job(args.id)
@@ -528,7 +554,8 @@ def _info(core, args) -> int:
 
 COMMANDS = {"status": _status, "bays": _bays, "failover": _failover, "move": _move,
             "spares": _spares, "maintenance": _maintenance, "domain": _domain,
-            "enclosure": _enclosure, "policy": _policy, "profile": _profile, "jobs": _jobs,
+            "enclosure": _enclosure, "policy": _policy, "profile": _profile, "pools": _pools,
+            "jobs": _jobs,
             "events": _events, "watch": _watch, "sim": _sim, "info": _info}
 
 

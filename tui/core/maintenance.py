@@ -14,7 +14,7 @@ from tui.core.errors import BadInput, OperationFailed, Refused
 from tui.core.fleet import new_profile, simulated_servers
 from tui.core.jobs import JobContext, StepFailed
 from tui.core.model import POLICY_MODES, DomainConfig, Job, Maintenance, Policy
-from tui.core.pools import Allocator
+from tui.core.pools import KINDS, Allocator
 
 if TYPE_CHECKING:
     from tui.core.api import Core as _Base
@@ -337,6 +337,48 @@ class MaintenanceOps(_Base):
             self._event("info", f"profile:{name}", "profile.deleted",
                         f"profile {name} deleted; serial {profile.serial} and "
                         f"{len(profile.connections)} address(es) back in the pools")
+
+    # -- address pools --------------------------------------------------------------------------
+    def pools(self) -> dict[str, dict[str, Any]]:
+        """Per kind: the range and how many addresses are free, in use, excluded."""
+        spec = self.config.pools
+        out = {}
+        for kind in KINDS:
+            alloc = Allocator(spec, {kind: self.store.used_addresses(kind)})
+            excluded = self.store.excluded_addresses(kind)
+            pool = getattr(spec, kind)
+            in_range = [a for a in alloc.used[kind] if alloc.in_range(kind, a)]
+            out[kind] = {"start": alloc.format(kind, pool.start), "end": alloc.format(kind, pool.end),
+                         "size": pool.end - pool.start + 1,
+                         "in_use": len([a for a in in_range if a not in excluded]),
+                         "excluded": sorted(excluded), "free": alloc.free_count(kind)}
+        return out
+
+    def exclude_address(self, kind: str, address: str, include: bool = False) -> str:
+        """Take an address out of its pool (or give it back): it is never allocated."""
+        self._require("*", "pools")
+        if kind not in KINDS:
+            raise BadInput(f"pool kind {kind!r} is not one of {', '.join(KINDS)}")
+        alloc = Allocator(self.config.pools, {kind: set()})
+        canonical = alloc.parse(kind, address)
+        if not alloc.in_range(kind, canonical):
+            raise BadInput(f"{canonical} is outside the {kind} pool")
+        excluded = self.store.excluded_addresses(kind)
+        with self.store.write():
+            if include:
+                if canonical not in excluded:
+                    raise Refused(f"{canonical} is not excluded")
+                self.store.include_address(kind, canonical)
+            else:
+                if canonical in excluded:
+                    raise Refused(f"{canonical} is already excluded")
+                owner = self.store.address_owner(kind, canonical)
+                if owner is not None:
+                    raise Refused(f"{canonical} is in use by profile {owner}")
+                self.store.exclude_address(kind, canonical)
+            verb = "back in" if include else "excluded from"
+            self._event("info", "pools", "pools.changed", f"{kind} {canonical} {verb} the pool")
+        return canonical
 
     # -- simulator faults -----------------------------------------------------------------------
     def sim_fault(self, bay_id: str, kind: str | None) -> str:

@@ -1,8 +1,8 @@
 """Fleet-wide MAC, WWPN and serial pools: each address free, in use or excluded."""
 from __future__ import annotations
 
-from tui.core.config import PoolsSpec, RangeSpec, format_address
-from tui.core.errors import Refused
+from tui.core.config import PoolsSpec, RangeSpec, format_address, parse_address
+from tui.core.errors import BadInput, Refused
 
 KINDS = ("mac", "wwpn", "serial")
 
@@ -43,13 +43,29 @@ class Allocator:
 
     def free_count(self, kind: str) -> int:
         pool = self._range(kind)
-        in_range = sum(1 for a in self.used[kind] if self._in_range(kind, a, pool))
+        in_range = sum(1 for a in self.used[kind] if self.in_range(kind, a))
         return pool.end - pool.start + 1 - in_range
 
-    def _in_range(self, kind: str, address: str, pool: RangeSpec) -> bool:
+    def _value(self, kind: str, address: str) -> int | None:
         try:
-            value = (int(address[len(self.spec.serial_prefix):]) if kind == "serial"
-                     else int(address.replace(":", ""), 16))
-        except ValueError:
-            return False
-        return pool.start <= value <= pool.end
+            if kind == "serial":
+                if not address.startswith(self.spec.serial_prefix):
+                    return None
+                return int(address[len(self.spec.serial_prefix):])
+            return parse_address(address, kind)
+        except (ValueError, BadInput):
+            return None
+
+    def in_range(self, kind: str, address: str) -> bool:
+        value = self._value(kind, address)
+        pool = self._range(kind)
+        return value is not None and pool.start <= value <= pool.end
+
+    def parse(self, kind: str, text: str) -> str:
+        """The canonical form of an address the operator typed; BadInput if malformed."""
+        value = self._value(kind, text.strip().upper())
+        if value is None:
+            example = {"mac": "00:17:A4:77:00:10", "wwpn": "50:06:0B:00:00:C2:00:10",
+                       "serial": f"{self.spec.serial_prefix}0000010"}[kind]
+            raise BadInput(f"{text!r} is not a {kind} address (e.g. {example})")
+        return self.format(kind, value)

@@ -17,11 +17,13 @@ ACTION_ROLE = {
     "enclosure": "group-admin",
     "sim": "operator",
     "force": "admin",
+    "pools": "admin",
 }
 
 
 def role_of(config: Config, user: str, group: str) -> str:
-    """The strongest role the config gives ``user`` in ``group``.
+    """The strongest role the config gives ``user`` in ``group`` ("*": fleet-wide, where
+    only grants for every group count).
 
     A user the config names nowhere gets ``roles.default`` (the demo config makes that
     admin; a real one leaves it at viewer).

@@ -330,14 +330,28 @@ class Store:
         else:
             rows = self.db.execute("SELECT address FROM connections WHERE kind = ?",
                                    ("eth" if kind == "mac" else "fc",))
-        used = {r[0] for r in rows}
-        used |= {r[0] for r in self.db.execute(
+        return {r[0] for r in rows} | self.excluded_addresses(kind)
+
+    def excluded_addresses(self, kind: str) -> set[str]:
+        return {r[0] for r in self.db.execute(
             "SELECT address FROM excluded_addresses WHERE kind = ?", (kind,))}
-        return used
 
     def exclude_address(self, kind: str, address: str) -> None:
         with self.write() as db:
             db.execute("INSERT OR IGNORE INTO excluded_addresses VALUES (?, ?)", (kind, address))
+
+    def include_address(self, kind: str, address: str) -> None:
+        with self.write() as db:
+            db.execute("DELETE FROM excluded_addresses WHERE kind = ? AND address = ?",
+                       (kind, address))
+
+    def address_owner(self, kind: str, address: str) -> str | None:
+        if kind == "serial":
+            row = self.db.execute("SELECT name FROM profiles WHERE serial = ?", (address,)).fetchone()
+        else:
+            row = self.db.execute("SELECT profile FROM connections WHERE address = ?",
+                                  (address,)).fetchone()
+        return row[0] if row else None
 
     def counts(self, group: str | None = None) -> dict[str, dict[str, int]]:
         """Per-group figures for status, in one pass."""
