@@ -581,3 +581,13 @@ async def test_forced_failover_of_a_healthy_bay_says_so_in_the_plan(core):
         await pilot.press("y")
         await wait_jobs(pilot)
     assert core.profile(healthy.profile).bay != healthy.id
+
+
+async def test_starting_without_a_theme_choice_saves_nothing(core):
+    from tui.core.config import user_config_path
+
+    async with make_app(core, save_theme=True).run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        await pilot.pause()
+        assert not any("saved" in n for n in notifications(pilot.app))
+    assert not user_config_path().exists()

@@ -101,12 +101,16 @@ class BayopsApp(App):
                         title="Theme", severity="warning")
             wanted = DEFAULT_THEME
         self.theme = wanted
+        # What the config already says needs no saving; the signal also fires for the
+        # theme applied at start.
+        self._saved_theme = self.core.config.theme
         self.theme_changed_signal.subscribe(self, self._theme_changed)
         self._theme_ready = True
 
     def _theme_changed(self, theme) -> None:
-        if not self._theme_ready or not self.save_theme_choice:
+        if not self._theme_ready or not self.save_theme_choice or theme.name == self._saved_theme:
             return
+        self._saved_theme = theme.name
         try:
             self.saved_theme_message = save_theme(theme.name, user_config_path())
         except (OSError, ValueError) as exc:

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import getpass
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -707,6 +709,19 @@ class Core(MaintenanceOps):
         self._event("info", f"bay:{bay_id}", "spares.changed",
                     f"{bay_id} {'added to' if spare else 'removed from'} the spare pool", job_id)
         return f"{bay_id} {'is' if spare else 'is no longer'} a spare"
+
+    @contextmanager
+    def _journaled(self, kind: str, summary: str, params: dict[str, Any],
+                   locks: list[str] = ()) -> Iterator[int]:
+        """A one-step job for a change that only touches the store: the job, its journal
+        and the change commit in one transaction, so no crash can split them, and a
+        refusal raised inside rolls all of it back."""
+        with self.store.write():
+            job_id = self.store.create_job(kind, self.operator, summary, params, list(locks))
+            seq = self.store.start_step(job_id, summary)
+            yield job_id
+            self.store.finish_step(job_id, seq, "done", summary)
+            self.store.finish_job(job_id, "done")
 
     def _quick_job(self, kind: str, summary: str, params: dict[str, Any], locks: list[str],
                    run) -> Job:

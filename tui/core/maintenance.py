@@ -61,10 +61,13 @@ class MaintenanceOps(_Base):
             if busy:
                 raise Refused(f"domain {domain} has running jobs (bay {busy[0].id}: job "
                               f"{busy[0].job_id}); wait for them")
-            self.store.start_maintenance(m)
-            self._event("warning", f"domain:{domain}", "maintenance.started",
-                        f"{domain} in maintenance by {self.operator} until "
-                        f"{time.strftime('%Y-%m-%d %H:%M', time.localtime(m.expires))}: {m.reason}")
+            with self._journaled("maintenance-start", f"start maintenance of {domain}",
+                                 {"group": group, "domain": domain}) as job_id:
+                self.store.start_maintenance(m)
+                self._event("warning", f"domain:{domain}", "maintenance.started",
+                            f"{domain} in maintenance by {self.operator} until "
+                            f"{time.strftime('%Y-%m-%d %H:%M', time.localtime(m.expires))}: "
+                            f"{m.reason}", job_id)
         return m
 
     def set_domain(self, domain: str, key: str, value: str, force: bool = False) -> DomainConfig:
@@ -110,11 +113,12 @@ class MaintenanceOps(_Base):
         else:
             raise BadInput(f"unknown key {key!r}; keys: {DOMAIN_KEYS}")
         new = DomainConfig.from_dict(data)
-        self._held_maintenance(domain, force)
-        with self.store.write():
+        m = self._held_maintenance(domain, force)
+        with self._journaled("domain-set", f"set {key} = {value} on {domain}",
+                             {"group": m.group, "domain": domain}) as job_id:
             self.store.set_domain_config(domain, new)
             self._event("info", f"domain:{domain}", "domain.changed",
-                        f"{domain}: {key} = {value} (in maintenance)")
+                        f"{domain}: {key} = {value} (in maintenance)", job_id)
         return new
 
     def plan_complete(self, domain: str, force: bool = False) -> tuple[list[str], list[str]]:
@@ -284,11 +288,10 @@ class MaintenanceOps(_Base):
         if window:
             policy_rules.parse_window(window)
         new = Policy(mode, window)
-        with self.store.write():
+        text = f"group {group} auto-failover: {mode}" + (f" during {window}" if window else "")
+        with self._journaled("policy", text, {"group": group}) as job_id:
             self.store.set_policy(group, new)
-            self._event("info", f"group:{group}", "policy.changed",
-                        f"group {group} auto-failover: {mode}"
-                        + (f" during {window}" if window else ""))
+            self._event("info", f"group:{group}", "policy.changed", text, job_id)
         return new
 
     # -- profiles -----------------------------------------------------------------------------
@@ -313,7 +316,8 @@ class MaintenanceOps(_Base):
         if boot == "san" and not fabrics:
             raise BadInput("a boot-from-SAN profile needs at least one fabric")
         spec = self.config.group(group)
-        with self.store.write():
+        with self._journaled("profile-create", f"create profile {name} in {group}",
+                             {"group": group, "profile": name}) as job_id:
             alloc = Allocator(self.config.pools,
                               {k: self.store.used_addresses(k) for k in ("mac", "wwpn", "serial")})
             profile = new_profile(alloc, name, None, boot, lun, None, networks, fabrics,
@@ -322,7 +326,7 @@ class MaintenanceOps(_Base):
             self.store.add_profile(profile)
             self._event("info", f"profile:{name}", "profile.created",
                         f"profile {name} created in {group} (unassigned): serial {profile.serial}, "
-                        f"{len(profile.connections)} connection(s)")
+                        f"{len(profile.connections)} connection(s)", job_id)
         return profile
 
     def delete_profile(self, name: str) -> None:
@@ -332,11 +336,13 @@ class MaintenanceOps(_Base):
             raise Refused(f"profile {name} is applied to {profile.bay}; move it off first")
         if profile.job_id is not None:
             raise Refused(f"profile {name} is held by job {profile.job_id}")
-        with self.store.write():
+        with self._journaled("profile-delete", f"delete profile {name}",
+                             {"group": profile.group, "profile": name},
+                             [f"profile:{name}"]) as job_id:
             self.store.delete_profile(name)
             self._event("info", f"profile:{name}", "profile.deleted",
                         f"profile {name} deleted; serial {profile.serial} and "
-                        f"{len(profile.connections)} address(es) back in the pools")
+                        f"{len(profile.connections)} address(es) back in the pools", job_id)
 
     # -- address pools --------------------------------------------------------------------------
     def pools(self) -> dict[str, dict[str, Any]]:
@@ -364,7 +370,8 @@ class MaintenanceOps(_Base):
         if not alloc.in_range(kind, canonical):
             raise BadInput(f"{canonical} is outside the {kind} pool")
         excluded = self.store.excluded_addresses(kind)
-        with self.store.write():
+        verb = "back in" if include else "excluded from"
+        with self._journaled("pools", f"{kind} {canonical} {verb} the pool", {}) as job_id:
             if include:
                 if canonical not in excluded:
                     raise Refused(f"{canonical} is not excluded")
@@ -376,8 +383,8 @@ class MaintenanceOps(_Base):
                 if owner is not None:
                     raise Refused(f"{canonical} is in use by profile {owner}")
                 self.store.exclude_address(kind, canonical)
-            verb = "back in" if include else "excluded from"
-            self._event("info", "pools", "pools.changed", f"{kind} {canonical} {verb} the pool")
+            self._event("info", "pools", "pools.changed", f"{kind} {canonical} {verb} the pool",
+                        job_id)
         return canonical
 
     # -- simulator faults -----------------------------------------------------------------------
