@@ -386,3 +386,9 @@ def test_pools_show_usage_and_an_excluded_address_is_never_allocated(cli):
     assert cli("pools", "include", "mac", next_mac, "--yes").code == 0
     events = [e for e in cli("events", "--json").json if e["kind"] == "pools.changed"]
     assert len(events) == 2 and events[0]["operator"] == "tester"
+
+
+def test_bare_bayops_without_a_terminal_says_to_use_sub_commands(cli):
+    r = cli()
+    assert r.code == 2 and r.out == ""
+    assert "needs a terminal" in r.err and len(r.err.strip().splitlines()) == 1

@@ -6,9 +6,14 @@ import os
 import sys
 
 from tui.core.config import Config
+from tui.core.errors import BadInput
 
 
 def run_dashboard(config: Config, args: argparse.Namespace) -> int:
+    if not (sys.stdin.isatty() and sys.stdout.isatty()):
+        # A script that ran bare `bayops` wants a sub-command, not escape codes.
+        raise BadInput("the dashboard needs a terminal on stdin and stdout; "
+                       "scripts use the sub-commands (bayops --help)")
     from tui.app.app import BayopsApp
     from tui.core.api import Core
 
