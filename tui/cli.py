@@ -577,7 +577,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         core = Core.open(config, args.state, read_only=args.read_only, resume=False)
         for message in core.warnings:
             sys.stderr.write(f"bayops: warning: {message}\n")
-        if not explicit_resume:
+        if args.read_only:
+            waiting = core.interrupted_jobs()
+            if waiting:
+                sys.stderr.write(f"bayops: {len(waiting)} interrupted job(s) wait for "
+                                 "`bayops jobs resume` (not resumed: read-only)\n")
+        elif not explicit_resume:
             for job, outcome in core.resume_interrupted():
                 sys.stderr.write(f"bayops: resumed interrupted job {job.id} ({job.summary}): {outcome}\n")
         try:

@@ -108,7 +108,7 @@ class Core(MaintenanceOps):
             if store.meta(key) is None:  # in the log once, on stderr at every start
                 store.add_event("warning", "driver", "driver.warning", message, core.operator)
                 store.set_meta(key, "1")
-        if resume:
+        if resume and not read_only:
             core.resume_interrupted()
         return core
 
@@ -642,6 +642,8 @@ class Core(MaintenanceOps):
 
     def resume_interrupted(self) -> list[tuple[Job, str]]:
         """Finish (or roll back) jobs whose process died. Returns (job, outcome) pairs."""
+        if self.read_only:
+            raise Refused("read-only mode: interrupted jobs are left for `bayops jobs resume`")
         out = []
         for job in self.interrupted_jobs():
             if not self.store.claim_job(job.id, job.pid):
