@@ -591,3 +591,25 @@ async def test_starting_without_a_theme_choice_saves_nothing(core):
         await pilot.pause()
         assert not any("saved" in n for n in notifications(pilot.app))
     assert not user_config_path().exists()
+
+
+async def test_admin_cancels_another_operators_maintenance_with_an_audited_force(fleet):
+    config, state = fleet
+    alice = open_core(config, state, operator="alice")
+    alice.start_maintenance("db-dom2", "left running over the weekend", hours=0.01)
+    alice.close()
+    core = open_core(config, state, operator="tester")  # the demo config: everyone is admin
+    try:
+        async with make_app(core).run_test(size=SIZE) as pilot:
+            pilot.app.screen.query_one(GroupsTree).select_scope(Scope("domain", "db-dom2"))
+            await pilot.pause()
+            await pilot.press("X")
+            assert isinstance(pilot.app.screen, ConfirmScreen)
+            assert any("alice's maintenance lock" in w for w in pilot.app.screen.view.warnings)
+            await pilot.press("y")
+            await wait_jobs(pilot)
+        assert core.maintenance() == []
+        forced = [e for e in core.events() if e.kind == "maintenance.forced"]
+        assert forced and forced[0].operator == "tester" and "alice" in forced[0].message
+    finally:
+        core.close()

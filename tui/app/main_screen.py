@@ -411,6 +411,17 @@ class MainScreen(Screen):
             return None
         return domain
 
+    def _force_for(self, domain: str) -> tuple[bool, list[str]]:
+        """Acting on another operator's lock needs admin and is audited; say so in the plan."""
+        held = self._maintenance(domain)
+        if held is None or held.owner == self.core.operator:
+            return False, []
+        group = self._group_for("domain")
+        if group is None or self.core.why_not(group, "force"):
+            return False, []  # the core refuses with the reason
+        return True, [f"forced: this is {held.owner}'s maintenance lock; "
+                      "the takeover is written to the event log"]
+
     def action_maintenance_edit(self) -> None:
         domain = self._held("maintenance-edit")
         if domain is None:
@@ -441,8 +452,9 @@ class MainScreen(Screen):
         if domain is None:
             return
         core = self.core
+        force, warnings = self._force_for(domain)
         try:
-            diff, others = core.plan_complete(domain)
+            diff, others = core.plan_complete(domain, force)
         except BayopsError as exc:
             self.refuse(exc)
             return
@@ -453,15 +465,16 @@ class MainScreen(Screen):
                         f"complete maintenance of {domain}: propagate to "
                         f"{', '.join(others) or 'no other domain'}", steps, domain,
                         details=diff or ["(no change)"], details_title="Diff against the baseline",
-                        confirm_label="Complete")
+                        confirm_label="Complete", warnings=warnings, danger=force)
         self.confirm_then(view, f"completion of {domain}",
-                          lambda: core.complete_maintenance(domain))
+                          lambda: core.complete_maintenance(domain, force))
 
     def action_maintenance_cancel(self) -> None:
         domain = self._held("maintenance-cancel")
         if domain is None:
             return
         core = self.core
+        force, warnings = self._force_for(domain)
         try:
             config, baseline = core.domain_config(domain)
         except BayopsError as exc:
@@ -472,8 +485,9 @@ class MainScreen(Screen):
                         [f"push the group baseline to {domain}", f"release the lock on {domain}"],
                         domain, details=config.diff(baseline) or ["(no change to revert)"],
                         details_title="Changes that will be reverted", confirm_label="Cancel it",
-                        danger=True)
-        self.confirm_then(view, f"cancel of {domain}", lambda: core.cancel_maintenance(domain))
+                        danger=True, warnings=warnings)
+        self.confirm_then(view, f"cancel of {domain}",
+                          lambda: core.cancel_maintenance(domain, force))
 
     def action_policy(self) -> None:
         group = self._allowed("policy")
