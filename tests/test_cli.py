@@ -51,7 +51,7 @@ def test_failover_moves_profile_to_same_model_spare_and_journals_why(cli):
     assert cli.bay(bay["id"])["profile"] is None and cli.bay(bay["id"])["power"] == "off"
     steps = [s["name"] for s in job["steps"]]
     assert steps[0].startswith("choose target") and "same" in job["steps"][0]["detail"]
-    assert any(s.startswith("power off") for s in steps) and steps[-1] == f"power on {target}"
+    assert any(s.startswith("power off") for s in steps) and steps[-1] == f"power on {target} (attempt 1)"
     events = cli("events", "--json", "--limit", "20").json
     assert any(e["kind"] == "failover.done" and e["operator"] == "tester" for e in events)
 

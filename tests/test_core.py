@@ -26,7 +26,7 @@ def test_target_that_wont_power_on_is_dropped_and_the_next_spare_is_used(core):
     final = core.profile(source.profile).bay
     assert final not in (first, source.id) and core.bay(final).power == "on"
     names = [s.name for s in job.steps]
-    assert f"remove profile from {first}" in names
+    assert f"remove profile from {first} (attempt 1)" in names
     assert any(n.startswith("choose target") and final in n for n in names)
     assert not core.bay(first).spare, "a spare that will not power on leaves the pool"
     assert core.driver.applied_profiles().get(first) is None
@@ -129,3 +129,32 @@ def test_wheel_ships_default_config_and_themes(tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     assert "tui/_data/config.toml" in names
     assert any(n.startswith("tui/_data/themes/") for n in names)
+
+
+class Crash(BaseException):
+    """Stands for SIGKILL: nothing catches it, nothing after it runs."""
+
+
+def test_crash_after_a_failed_target_then_resume_never_leaves_the_profile_on_two_bays(core, monkeypatch):
+    from tui.core.api import Core
+
+    source = gen9_san_bays(core)[0]
+    core.sim_fault(source.id, "critical")
+    first = core.plan_failover(source.id).target
+    real_plan = core.plan_failover
+    monkeypatch.setattr(core, "_refresh_for_failover", lambda *a: None)
+    core.driver.inject(first, "no-answer")  # the spare stops answering after the plan
+    monkeypatch.setattr(core, "plan_failover", real_plan)
+    monkeypatch.setattr(core, "_next_spare", lambda *a: (_ for _ in ()).throw(Crash()))
+    with pytest.raises(Crash):
+        core.failover(source.id)
+    with core.store.write() as db:
+        db.execute("UPDATE jobs SET pid = ? WHERE state = 'running'", (2**22 + 7,))
+    core.driver.heal(first)
+    core.driver.inject(first, "wont-power-on")  # now it takes the profile but will not boot
+    resumer = Core(core.config, core.store, core.driver, "resumer")
+    [(job, outcome)] = resumer.resume_interrupted()
+    assert outcome == "done", [(s.name, s.state, s.detail) for s in job.steps]
+    hardware = core.driver.applied_profiles()
+    holders = [bay for bay, name in hardware.items() if name == source.profile]
+    assert holders == [core.profile(source.profile).bay] and first not in holders

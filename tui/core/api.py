@@ -431,7 +431,7 @@ class Core(MaintenanceOps):
 
         target, why = p["target"], []
         while target is not None:
-            failure = self._place_profile(ctx, job.id, profile, target)
+            failure = self._place_profile(ctx, job.id, profile, target, len(p["tried"]) + 1)
             if failure is None:
                 break
             p["tried"].append(target)
@@ -449,9 +449,17 @@ class Core(MaintenanceOps):
         self._warn_if_pool_empty(self._bay(source).group, job.id)
         return f"profile {name} moved {source} -> {target}"
 
-    def _place_profile(self, ctx: JobContext, job_id: int, profile: Profile,
-                       target: str) -> str | None:
-        """Apply and power on; on failure take the profile back off and say why."""
+    def _place_profile(self, ctx: JobContext, job_id: int, profile: Profile, target: str,
+                       attempt: int) -> str | None:
+        """Apply and power on; on failure take the profile back off and say why.
+
+        Step names carry the attempt number, so a resumed job never mistakes one
+        attempt's journal for another's; an attempt whose take-back is journaled is over.
+        """
+        tag = f"{target} (attempt {attempt})"
+        if ctx.done(f"remove profile from {tag}"):
+            return ctx.step(f"remove profile from {tag}", lambda: "")
+
         def apply() -> str:
             report = self.driver.apply_profile(target, profile)
             with self.store.write():
@@ -461,21 +469,33 @@ class Core(MaintenanceOps):
                     self.store.set_profile_group(profile.name, self._bay(target).group)
             return report.summary()
         try:
-            ctx.step(f"apply profile to {target}", apply)
-            ctx.step(f"power on {target}", lambda: self._power_on(target))
+            ctx.step(f"apply profile to {tag}", apply)
+            ctx.step(f"power on {tag}", lambda: self._power_on(target))
             return None
         except StepFailed as exc:
-            self._event("warning", f"bay:{target}", "failover.target-failed",
-                        f"job {job_id}: {exc.reason}; {target} leaves the spare pool", job_id)
+            failure = exc.reason
+        self._event("warning", f"bay:{target}", "failover.target-failed",
+                    f"job {job_id}: {failure}; {target} leaves the spare pool", job_id)
 
-            def take_back() -> str:
+        def take_back() -> str:
+            # Whatever the store says, the hardware may hold it (an apply that died
+            # half-way): clearing is idempotent, so always clear.
+            self.driver.clear_profile(target)
+            with self.store.write():
                 if self.store.profile(profile.name).bay == target:
-                    self.driver.clear_profile(target)
                     self.store.assign_profile(profile.name, None)
                 self.store.set_spare(target, False)
-                return f"profile {profile.name} taken back off {target}"
-            ctx.step(f"remove profile from {target}", take_back)
-            return exc.reason
+            return f"{failure}; profile {profile.name} taken back off {target}"
+        try:
+            ctx.step(f"remove profile from {tag}", take_back)
+        except StepFailed as stuck:
+            self._event("critical", f"profile:{profile.name}", "profile.stuck",
+                        f"job {job_id}: {profile.name} could not be taken back off {target} "
+                        f"({stuck.reason}); it is placed nowhere else", job_id)
+            raise OperationFailed(f"{failure}; {profile.name} could not be taken back off "
+                                  f"{target} ({stuck.reason}), so it is placed nowhere else: "
+                                  f"fence {target}, then move the profile") from None
+        return failure
 
     def _power_on(self, bay_id: str) -> str:
         self.driver.power_on(bay_id)
@@ -597,7 +617,7 @@ class Core(MaintenanceOps):
                 ctx.step(f"remove profile from {source}", clear)
             except StepFailed as exc:
                 raise OperationFailed(f"move aborted, profile stays on {source}: {exc.reason}") from None
-        failure = self._place_profile(ctx, job.id, profile, target)
+        failure = self._place_profile(ctx, job.id, profile, target, 1)
         if failure is None:
             self._event("info", f"profile:{name}", "move.done",
                         f"job {job.id}: profile {name} now on {target}"
@@ -607,7 +627,7 @@ class Core(MaintenanceOps):
         # Roll back: the profile goes home, with its original group.
         if source:
             self.store.set_profile_group(name, p["from_group"])
-            if self._place_profile(ctx, job.id, self._profile(name), source) is None:
+            if self._place_profile(ctx, job.id, self._profile(name), source, 2) is None:
                 self._event("warning", f"profile:{name}", "move.rolled-back",
                             f"job {job.id}: {failure}; profile {name} is back on {source}", job.id)
                 raise OperationFailed(f"{failure}; move rolled back, {name} is back on {source}")
