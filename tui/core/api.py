@@ -489,6 +489,17 @@ class Core(MaintenanceOps):
         try:
             ctx.step(f"remove profile from {tag}", take_back)
         except StepFailed as stuck:
+            if not self._may_be_running(job_id, f"power on {tag}"):
+                # It never booted: whatever is left on it is not on the wire. Move on, and
+                # keep the bay out of the pool until someone clears it.
+                with self.store.write():
+                    if self.store.profile(profile.name).bay == target:
+                        self.store.assign_profile(profile.name, None)
+                    self.store.set_spare(target, False)
+                self._event("warning", f"bay:{target}", "failover.target-not-cleared",
+                            f"job {job_id}: could not clear {target} ({stuck.reason}); it never "
+                            f"powered on; clear it before it is used again", job_id)
+                return failure
             self._event("critical", f"profile:{profile.name}", "profile.stuck",
                         f"job {job_id}: {profile.name} could not be taken back off {target} "
                         f"({stuck.reason}); it is placed nowhere else", job_id)
@@ -496,6 +507,11 @@ class Core(MaintenanceOps):
                                   f"{target} ({stuck.reason}), so it is placed nowhere else: "
                                   f"fence {target}, then move the profile") from None
         return failure
+
+    def _may_be_running(self, job_id: int, power_step: str) -> bool:
+        """Did this power-on succeed, or die with an unknown outcome?"""
+        return any(s.name == power_step and (s.state == "done" or s.detail.startswith("interrupted"))
+                   for s in self.store.job(job_id).steps)
 
     def _power_on(self, bay_id: str) -> str:
         self.driver.power_on(bay_id)
