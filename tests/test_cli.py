@@ -392,3 +392,33 @@ def test_bare_bayops_without_a_terminal_says_to_use_sub_commands(cli):
     r = cli()
     assert r.code == 2 and r.out == ""
     assert "needs a terminal" in r.err and len(r.err.strip().splitlines()) == 1
+
+
+def restricted(tmp_path, cli, extra: str = "") -> Cli:
+    """The same state under a real roles config: unnamed users are viewers."""
+    return Cli(write_config(tmp_path / "roles.toml", replace={
+        'default = "admin"': 'default = "viewer"\n[[roles.grant]]\nuser = "lop"\n'
+                             'role = "limited-operator"\ngroups = ["*"]' + extra}), cli.state)
+
+
+def test_force_needs_admin(tmp_path, cli):
+    bay = san_bays(cli, "lab")[0]
+    r = restricted(tmp_path, cli)("failover", bay["id"], "--force", "--yes", user="lop")
+    assert r.code == 3 and "force needs admin" in r.err
+
+
+def test_auto_policy_acts_under_a_real_roles_config_and_read_only_watch_does_not(tmp_path, cli):
+    assert cli("policy", "prod-web", "--mode", "auto", "--window", "", "--yes").code == 0
+    bay = san_bays(cli, "prod-web", "ProLiant BL460c Gen9")[0]
+    strict = restricted(tmp_path, cli)
+    assert cli("sim", "fail", bay["id"]).code == 0
+    assert strict("--read-only", "watch", "--count", "1", "--interval", "0.1").code == 0
+    assert placements(cli)[bay["profile"]] == bay["id"], "a read-only monitor never acts"
+    assert strict("watch", "--count", "1", "--interval", "0.1", user="nobody").code == 0
+    assert placements(cli)[bay["profile"]] != bay["id"], "the policy acted, though watch ran as a viewer"
+    job = [j for j in cli("jobs", "--json").json if j["kind"] == "failover"][0]
+    assert job["operator"] == "policy:auto"
+    # Nobody becomes the policy by calling themselves so.
+    other = san_bays(cli, "prod-web", "ProLiant BL460c Gen9")[0]
+    r = strict("failover", other["id"], "--force", "--yes", user="policy:auto")
+    assert r.code == 3 and "is viewer" in r.err

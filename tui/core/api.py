@@ -71,12 +71,15 @@ class Core(MaintenanceOps):
     """One operator's handle on the fleet: a store, a driver and a config."""
 
     def __init__(self, config: Config, store: Store, driver: Driver, operator: str,
-                 read_only: bool = False):
+                 read_only: bool = False, system: bool = False):
         self.config = config
         self.store = store
         self.driver = driver
         self.operator = operator
         self.read_only = read_only
+        # The auto-failover policy acts for the group-admins who set it, not as a user:
+        # roles do not apply to it, and no login name can claim it.
+        self.system = system
         self.warnings: list[str] = []  # what the driver warned about at start
 
     # -- opening ------------------------------------------------------------------------
@@ -122,6 +125,8 @@ class Core(MaintenanceOps):
         self.store.add_event(severity, source, kind, message, operator or self.operator, job_id)
 
     def _require(self, group: str, action: str) -> None:
+        if self.system and not self.read_only:
+            return
         roles.require(self.config, self.operator, group, action, self.read_only)
 
     def role(self, group: str) -> str:
@@ -327,6 +332,8 @@ class Core(MaintenanceOps):
             raise Refused(f"profile {profile.name} is held by job {profile.job_id}")
         self._not_in_maintenance(source)
         warnings = []
+        if force:
+            self._require(source.group, "force")
         healthy = source.health == "ok" and source.power != "unknown"
         if healthy and not force:
             raise Refused(f"bay {bay_id} is healthy (health ok, power {source.power}); "

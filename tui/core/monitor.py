@@ -41,7 +41,8 @@ def trigger_of(event: Event) -> str | None:
 class Monitor:
     def __init__(self, core: Core, apply_policy: bool = True):
         self.core = core
-        self.apply_policy = apply_policy
+        # A read-only monitor watches; it neither acts nor takes events from the policy.
+        self.apply_policy = apply_policy and not core.read_only
 
     def poll(self, now: float | None = None) -> PollResult:
         core, store = self.core, self.core.store
@@ -77,9 +78,9 @@ class Monitor:
                             f"ALERT {bay_id} ({profile.name}): {kind}: {message}; failover "
                             f"recommended{why}: bayops failover {bay_id}", "policy")
             return f"alert {bay_id}"
-        auto = Core(self.core.config, store, self.core.driver, "policy:auto")
+        auto = Core(self.core.config, store, self.core.driver, "policy:auto", system=True)
         try:
-            job = auto.failover(bay_id, force=True)
+            job = auto.failover(bay_id)
         except BayopsError as exc:
             store.add_event("critical", f"bay:{bay_id}", "policy.alert",
                             f"ALERT {bay_id} ({profile.name}): {kind}; automatic failover "
