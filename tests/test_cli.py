@@ -422,3 +422,31 @@ def test_auto_policy_acts_under_a_real_roles_config_and_read_only_watch_does_not
     other = san_bays(cli, "prod-web", "ProLiant BL460c Gen9")[0]
     r = strict("failover", other["id"], "--force", "--yes", user="policy:auto")
     assert r.code == 3 and "is viewer" in r.err
+
+
+def test_failover_sees_a_hardware_fault_nobody_has_polled_yet(cli):
+    """The event-handler case: the failover CLI runs before any monitor saw the fault."""
+    from tui.drivers.sim import SimDriver
+
+    bay = san_bays(cli, "prod-web", "ProLiant BL460c Gen9")[0]
+    SimDriver(cli.state, {}).inject(bay["id"], "critical")  # hardware only, no refresh
+    assert cli.bay(bay["id"])["health"] == "ok"
+    r = cli("failover", bay["id"], "--yes", "--json")
+    assert r.code == 0, r.err
+
+
+def test_processes_starting_together_on_a_new_state_build_one_fleet(cli):
+    procs = [cli.popen("status", "--json") for _ in range(4)]
+    results = [(p.wait(timeout=60), p.stdout.read(), p.stderr.read()) for p in procs]
+    assert [code for code, _, _ in results] == [0, 0, 0, 0], [err for _, _, err in results]
+    assert len({json.dumps(json.loads(out)["groups"]) for _, out, _ in results}) == 1
+    created = [e for e in cli("events", "--json").json if e["kind"] == "fleet.created"]
+    assert len(created) == 1
+
+
+def test_a_spare_must_be_healthy(cli):
+    spare = cli("spares", "prod-web", "--json").json[0]["id"]
+    assert cli("spares", "prod-web", "--remove", spare, "--yes").code == 0
+    cli("sim", "fail", spare)
+    r = cli("spares", "prod-web", "--add", spare, "--yes")
+    assert r.code == 3 and "must be healthy" in r.err

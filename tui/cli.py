@@ -317,7 +317,7 @@ def _run_job(args, plan, start: Callable[[], Any]) -> int:
 
 
 def _failover(core, args) -> int:
-    plan = core.plan_failover(args.bay, args.to, args.force)
+    plan = core.plan_failover(args.bay, args.to, args.force, refresh=True)
     return _run_job(args, plan, lambda: core.failover(args.bay, args.to, args.force))
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import getpass
 import os
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -94,16 +95,15 @@ class Core(MaintenanceOps):
         driver = make_driver(config, path, warnings.append)
         core = cls(config, store, driver, operator or current_operator(), read_only)
         core.warnings = warnings
-        if not store.initialised():
-            for problem in build_fleet(store, config, driver):
-                store.add_event("warning", "fleet", "fleet.discovery", problem, core.operator)
-            store.add_event("info", "fleet", "fleet.created",
-                            f"fleet created from {config.path}: {len(store.group_names())} groups, "
-                            f"{len(store.bays())} bays ({driver.name} driver)", core.operator)
-            # The policy considers every event from here on, also those written before
-            # the first monitor starts.
-            store.set_meta("policy_cursor", str(store.last_event_seq()))
-        elif store.meta("driver") != driver.name:
+        deadline = time.monotonic() + 300
+        while not store.initialised():  # one process builds; others wait, or take over
+            if store.claim_build():     # from a builder that died
+                core._build_fleet()
+            elif time.monotonic() > deadline:
+                raise Refused(f"state {path}: another bayops is still building the fleet")
+            else:
+                time.sleep(0.1)
+        if store.meta("driver") != driver.name:
             raise BadInput(f"state {path} was made with the {store.meta('driver')} driver, "
                            f"the config asks for {driver.name}; use another --state")
         for message in warnings:  # e.g. TLS verification off for a BMC
@@ -114,6 +114,18 @@ class Core(MaintenanceOps):
         if resume and not read_only:
             core.resume_interrupted()
         return core
+
+    def _build_fleet(self) -> None:
+        store = self.store
+        for problem in build_fleet(store, self.config, self.driver):
+            store.add_event("warning", "fleet", "fleet.discovery", problem, self.operator)
+        store.add_event("info", "fleet", "fleet.created",
+                        f"fleet created from {self.config.path}: {len(store.group_names())} "
+                        f"groups, {len(store.bays())} bays ({self.driver.name} driver)",
+                        self.operator)
+        # The policy considers every event from here on, also those written before the
+        # first monitor starts.
+        store.set_meta("policy_cursor", str(store.last_event_seq()))
 
     def close(self) -> None:
         self.driver.close()
@@ -317,7 +329,12 @@ class Core(MaintenanceOps):
                 ids.append(to)
             self.refresh(ids)
 
-    def plan_failover(self, bay_id: str, to: str | None = None, force: bool = False) -> Plan:
+    def plan_failover(self, bay_id: str, to: str | None = None, force: bool = False,
+                      refresh: bool = False) -> Plan:
+        """What a failover would do. ``refresh`` reads the live state of the bays
+        involved first (never inside a store transaction: it may talk to BMCs)."""
+        if refresh:
+            self._refresh_for_failover(bay_id, to)
         source = self._bay(bay_id)
         self._require(source.group, "failover")
         if source.profile is None:
@@ -718,6 +735,12 @@ class Core(MaintenanceOps):
         return self.store.bays(group=group, spares_only=True)
 
     def change_spares(self, group: str, add: list[str], remove: list[str]) -> Job:
+        # Checks and changes in one transaction: a move landing in between cannot slip
+        # a profile onto a bay that is becoming a spare.
+        with self.store.write():
+            return self._change_spares(group, add, remove)
+
+    def _change_spares(self, group: str, add: list[str], remove: list[str]) -> Job:
         self._group(group)
         self._require(group, "spares")
         bays = {}
@@ -734,6 +757,10 @@ class Core(MaintenanceOps):
                 raise Refused(f"bay {bay_id} holds profile {bay.profile}: a spare holds none")
             if bay.power != "off":
                 raise Refused(f"bay {bay_id} is powered {bay.power}: a spare must be powered off")
+            if bay.health != "ok":
+                raise Refused(f"bay {bay_id} is {bay.health}: a spare must be healthy")
+            if bay.job_id is not None:
+                raise Refused(f"bay {bay_id} is held by job {bay.job_id}")
             if bay.spare:
                 raise Refused(f"bay {bay_id} is already a spare")
         for bay_id in remove:

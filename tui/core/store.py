@@ -192,12 +192,14 @@ class Store:
 
     def _migrate(self) -> None:
         db = self.db
-        version = db.execute("PRAGMA user_version").fetchone()[0]
-        if version > SCHEMA_VERSION:
-            raise BadInput(f"state {self.path}: schema version {version} is newer than this "
-                           f"bayops ({SCHEMA_VERSION}); upgrade bayops")
-        while version < SCHEMA_VERSION:
-            with self.write():
+        if db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION:
+            return
+        with self.write():  # read the version again under the lock: two may start at once
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise BadInput(f"state {self.path}: schema version {version} is newer than "
+                               f"this bayops ({SCHEMA_VERSION}); upgrade bayops")
+            while version < SCHEMA_VERSION:
                 # executescript would COMMIT our transaction; run statement by statement.
                 for statement in _statements(MIGRATIONS[version]):
                     db.execute(statement)
@@ -216,6 +218,20 @@ class Store:
 
     def initialised(self) -> bool:
         return self.meta("created") is not None
+
+    def claim_build(self) -> bool:
+        """Become the one process that builds the fleet; False if another is at it."""
+        from tui.core.jobs import process_alive
+
+        with self.write() as db:
+            if self.initialised():
+                return False
+            row = db.execute("SELECT value FROM meta WHERE key = 'building'").fetchone()
+            if row and int(row[0]) != os.getpid() and process_alive(int(row[0])):
+                return False
+            db.execute("INSERT INTO meta VALUES ('building', ?) ON CONFLICT(key) DO UPDATE"
+                       " SET value = excluded.value", (str(os.getpid()),))
+            return True
 
     # -- fleet creation -------------------------------------------------------------------
     def add_group(self, name: str, baseline: DomainConfig, policy: Policy) -> None:
