@@ -31,6 +31,25 @@ class _Parser(argparse.ArgumentParser):
         raise UsageError(f"{message} (see `{self.prog} --help`)")
 
 
+def _bounded(kind: type, low: float, high: float) -> Callable[[str], Any]:
+    """An argparse type: a finite number within [low, high]."""
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a{'n integer' if kind is int else ' number'}") from None
+        if not (low <= value <= high):  # also false for nan
+            shown = (str(int(low)), str(int(high))) if kind is int else (f"{low:g}", f"{high:g}")
+            raise argparse.ArgumentTypeError(f"{text} is out of range {shown[0]}..{shown[1]}")
+        return value
+    return parse
+
+
+JOB_ID = _bounded(int, 1, 2**62)
+COUNT = _bounded(int, 0, 10**7)
+SECONDS = _bounded(float, 0.05, 3600)
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="bayops", description="Operations console for blade-server fleets. "
                 "Without a sub-command it opens the dashboard.")
@@ -80,7 +99,7 @@ def build_parser() -> argparse.ArgumentParser:
     c = msub.add_parser("start", help="lock a domain for maintenance")
     c.add_argument("domain")
     c.add_argument("--reason", required=True)
-    c.add_argument("--hours", type=float, help="lease length (default from config)")
+    c.add_argument("--hours", type=_bounded(float, 0.001, 336), help="lease length (default from config)")
     c.add_argument("--json", action="store_true")
     confirmable(c)
     for action, text in (("complete", "propagate the domain's changes to its group"),
@@ -137,7 +156,7 @@ def build_parser() -> argparse.ArgumentParser:
     c.add_argument("--network", action="append", help="default: every network of the group")
     c.add_argument("--fabric", action="append", help="default: every fabric of the group")
     c.add_argument("--boot", choices=("san", "local"), default="san")
-    c.add_argument("--lun", type=int, default=0)
+    c.add_argument("--lun", type=_bounded(int, 0, 16383), default=0)
     c.add_argument("--json", action="store_true")
     confirmable(c)
     c = psub.add_parser("delete", help="delete an unassigned profile; its addresses return")
@@ -158,22 +177,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     j = sub.add_parser("jobs", help="jobs: list, show one, resume interrupted ones")
     j.add_argument("--json", action="store_true")
-    j.add_argument("--limit", type=int, default=50)
+    j.add_argument("--limit", type=COUNT, default=50)
     jsub = j.add_subparsers(dest="action", parser_class=_Parser, metavar="ACTION")
     c = jsub.add_parser("show", help="one job with its journal")
-    c.add_argument("id", type=int)
+    c.add_argument("id", type=JOB_ID)
     c.add_argument("--json", action="store_true")
     c = jsub.add_parser("resume", help="finish or roll back jobs interrupted by a crash")
     c.add_argument("--json", action="store_true")
 
     c = cmd("events", "the event log (audit trail)")
-    c.add_argument("--since", type=int, default=None, help="events after this sequence number")
-    c.add_argument("--limit", type=int, default=50, help="newest N when --since is not given")
+    c.add_argument("--since", type=_bounded(int, 0, 2**62), default=None,
+                   help="events after this sequence number")
+    c.add_argument("--limit", type=COUNT, default=50, help="newest N when --since is not given")
     c.add_argument("--follow", "-f", action="store_true", help="stream new events")
     c = cmd("watch", "headless monitor: health polling and the auto-failover policy")
-    c.add_argument("--interval", type=float, default=2.0)
+    c.add_argument("--interval", type=SECONDS, default=2.0)
     c.add_argument("--no-policy", action="store_true", help="record health, never act")
-    c.add_argument("--count", type=int, default=0, help=argparse.SUPPRESS)
+    c.add_argument("--count", type=COUNT, default=0, help=argparse.SUPPRESS)
 
     s = sub.add_parser("sim", help="simulator faults (sim driver only)")
     ssub = s.add_subparsers(dest="action", parser_class=_Parser, required=True, metavar="ACTION")
@@ -237,6 +257,11 @@ def _confirm(args: argparse.Namespace, plan_text: str) -> None:
     sys.stderr.flush()
     if sys.stdin.readline().strip().lower() not in ("y", "yes"):
         raise Refused("not confirmed; nothing changed")
+
+
+def _asker(args: argparse.Namespace) -> Callable[[str], None]:
+    """The confirmation the core calls once every check has passed."""
+    return lambda text: _confirm(args, text)
 
 
 def _plan_text(plan) -> str:
@@ -334,9 +359,7 @@ def _spares(core, args) -> int:
             [(b.id, b.domain, b.model, b.power, b.health, b.job_id) for b in spares])
             or f"group {args.group} has no spares")
         return 0
-    _confirm(args, f"spares {args.group}: add {' '.join(args.add) or '-'}; "
-                   f"remove {' '.join(args.remove) or '-'}")
-    job = core.change_spares(args.group, args.add, args.remove)
+    job = core.change_spares(args.group, args.add, args.remove, confirm=_asker(args))
     _emit(args, {"job": job.to_dict(), "spares": [b.id for b in core.spares(args.group)]},
           lambda: _job_text(job))
     return 0
@@ -354,8 +377,7 @@ def _maintenance(core, args) -> int:
             if held else "no domain is in maintenance")
         return 0
     if args.action == "start":
-        _confirm(args, f"start maintenance of {args.domain}: {args.reason}")
-        m = core.start_maintenance(args.domain, args.reason, args.hours)
+        m = core.start_maintenance(args.domain, args.reason, args.hours, confirm=_asker(args))
         _emit(args, m.to_dict(now), f"{m.domain} is in maintenance by {m.owner} "
               f"({_ago(m.expires - now)} lease)")
         return 0
@@ -366,16 +388,15 @@ def _maintenance(core, args) -> int:
                  + "\n".join(f"  {line}" for line in diff or ["(no change)"]))
         job = core.complete_maintenance(args.domain, args.force)
     else:
-        _confirm(args, f"cancel maintenance of {args.domain}: revert it to the group baseline")
-        job = core.cancel_maintenance(args.domain, args.force)
+        job = core.cancel_maintenance(args.domain, args.force, confirm=_asker(args))
     _emit(args, {"job": job.to_dict()}, lambda: _job_text(job))
     return 0
 
 
 def _domain(core, args) -> int:
     if args.action == "set":
-        _confirm(args, f"set {args.key} = {args.value} on {args.domain}")
-        config = core.set_domain(args.domain, args.key, args.value, args.force)
+        config = core.set_domain(args.domain, args.key, args.value, args.force,
+                                 confirm=_asker(args))
         _, baseline = core.domain_config(args.domain)
     else:
         config, baseline = core.domain_config(args.domain)
@@ -388,9 +409,8 @@ def _domain(core, args) -> int:
 
 
 def _enclosure(core, args) -> int:
-    _confirm(args, f"add enclosure {args.enclosure} ({args.bays} bays) to group {args.group}"
-                   + (f", domain {args.domain}" if args.domain else ""))
-    job = core.add_enclosure(args.group, args.enclosure, args.domain, args.bays)
+    job = core.add_enclosure(args.group, args.enclosure, args.domain, args.bays,
+                             confirm=_asker(args))
     _emit(args, {"job": job.to_dict()}, lambda: _job_text(job))
     return 0
 
@@ -402,9 +422,7 @@ def _policy(core, args) -> int:
             raise BadInput(f"no domain group named {args.group!r}")
         policy = g.policy
     else:
-        _confirm(args, f"set auto-failover of {args.group}: mode {args.mode or '(same)'}, "
-                       f"window {args.window if args.window is not None else '(same)'}")
-        policy = core.set_policy(args.group, args.mode, args.window)
+        policy = core.set_policy(args.group, args.mode, args.window, confirm=_asker(args))
     _emit(args, {"group": args.group, "mode": policy.mode, "window": policy.window},
           f"{args.group}: {policy.mode}" + (f" during {policy.window}" if policy.window else ""))
     return 0
@@ -426,20 +444,19 @@ def _profile(core, args) -> int:
             + [f"  {c.kind} {c.index}: {c.address} -> {c.target}" for c in p.connections]))
         return 0
     if args.action == "create":
-        _confirm(args, f"create profile {args.name} in {args.group}")
-        p = core.create_profile(args.name, args.group, args.network, args.fabric, args.boot, args.lun)
+        p = core.create_profile(args.name, args.group, args.network, args.fabric, args.boot,
+                                args.lun, confirm=_asker(args))
         _emit(args, p.to_dict(), f"profile {p.name} created (serial {p.serial})")
         return 0
-    _confirm(args, f"delete profile {args.name}")
-    core.delete_profile(args.name)
+    core.delete_profile(args.name, confirm=_asker(args))
     _emit(args, {"deleted": args.name}, f"profile {args.name} deleted")
     return 0
 
 
 def _pools(core, args) -> int:
     if args.action is not None:
-        _confirm(args, f"{args.action} {args.kind} {args.address}")
-        address = core.exclude_address(args.kind, args.address, include=args.action == "include")
+        address = core.exclude_address(args.kind, args.address, include=args.action == "include",
+                                       confirm=_asker(args))
         _emit(args, {"kind": args.kind, "address": address, "action": args.action},
               f"{args.kind} {address}: {args.action}d")
         return 0
@@ -495,8 +512,6 @@ def _print_events(args, events) -> None:
 
 
 def _events(core, args) -> int:
-    if args.since is not None and args.since < 0:
-        raise BadInput("--since must be 0 or more")
     if args.follow:
         stop = _Stop()
         last = core.store.last_event_seq() if args.since is None else args.since
@@ -515,8 +530,6 @@ def _events(core, args) -> int:
 def _watch(core, args) -> int:
     from tui.core.monitor import Monitor
 
-    if args.interval <= 0:
-        raise BadInput("--interval must be above 0")
     stop = _Stop()
     monitor = Monitor(core, apply_policy=not args.no_policy)
     last = core.store.last_event_seq()
@@ -563,6 +576,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     json_mode = "--json" in argv
     try:
+        for position, arg in enumerate(argv, 1):
+            try:
+                arg.encode("utf-8")
+            except UnicodeEncodeError:
+                raise UsageError(f"argument {position} is not valid UTF-8") from None
         args = build_parser().parse_args(argv)
         from tui.core.config import find_config, load_config
 
@@ -591,15 +609,24 @@ def main(argv: Sequence[str] | None = None) -> int:
             core.close()
     except BayopsError as exc:
         message = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
-        sys.stderr.write(f"bayops: {message}\n")
-        if json_mode:
-            sys.stdout.write(json.dumps({"error": message, "exit": exc.exit_code}) + "\n")
-        return exc.exit_code
+        return _fail(message, exc.exit_code, json_mode)
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # a bug: one line for the operator, the traceback on request
+        if os.environ.get("BAYOPS_DEBUG"):
+            raise
+        return _fail(f"internal error: {type(exc).__name__}: {exc} "
+                     "(BAYOPS_DEBUG=1 shows the traceback)", 1, json_mode)
+
+
+def _fail(message: str, code: int, json_mode: bool) -> int:
+    sys.stderr.write(f"bayops: {message}\n")
+    if json_mode:
+        sys.stdout.write(json.dumps({"error": message, "exit": code}) + "\n")
+    return code
 
 
 if __name__ == "__main__":

@@ -8,7 +8,7 @@ from __future__ import annotations
 import getpass
 import os
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -64,6 +64,9 @@ class TargetChoice:
     reason: str
 
 
+# Called with a one-line description after every check passed and before anything
+# changes; it raises (e.g. Refused) to stop. The CLI asks the operator here.
+Confirm = Callable[[str], None] | None
 HEALTH_SEVERITY = {"ok": "info", "warning": "warning", "critical": "critical", "unknown": "critical"}
 RESUMABLE = ("failover", "move", "maintenance-complete", "maintenance-cancel", "enclosure-add")
 
@@ -734,13 +737,27 @@ class Core(MaintenanceOps):
         self._group(group)
         return self.store.bays(group=group, spares_only=True)
 
-    def change_spares(self, group: str, add: list[str], remove: list[str]) -> Job:
-        # Checks and changes in one transaction: a move landing in between cannot slip
-        # a profile onto a bay that is becoming a spare.
+    def change_spares(self, group: str, add: list[str], remove: list[str],
+                      confirm: Confirm = None) -> Job:
+        summary, bays = self._check_spares(group, add, remove)
+        if confirm:
+            confirm(summary)
+        # Checked again and changed in one transaction: a move landing in between cannot
+        # slip a profile onto a bay that is becoming a spare.
         with self.store.write():
-            return self._change_spares(group, add, remove)
+            summary, bays = self._check_spares(group, add, remove)
 
-    def _change_spares(self, group: str, add: list[str], remove: list[str]) -> Job:
+            def run(ctx: JobContext, job_id: int) -> str:
+                for bay_id in add:
+                    ctx.step(f"add spare {bay_id}", lambda b=bay_id: self._set_spare(b, True, job_id))
+                for bay_id in remove:
+                    ctx.step(f"remove spare {bay_id}",
+                             lambda b=bay_id: self._set_spare(b, False, job_id))
+                return summary
+            return self._quick_job("spares", summary, {"group": group},
+                                   [f"bay:{b}" for b in bays], run)
+
+    def _check_spares(self, group: str, add: list[str], remove: list[str]) -> tuple[str, list[str]]:
         self._group(group)
         self._require(group, "spares")
         bays = {}
@@ -767,14 +784,7 @@ class Core(MaintenanceOps):
             if not bays[bay_id].spare:
                 raise Refused(f"bay {bay_id} is not a spare of {group}")
         summary = f"spares {group}: " + " ".join([f"+{b}" for b in add] + [f"-{b}" for b in remove])
-
-        def run(ctx: JobContext, job_id: int) -> str:
-            for bay_id in add:
-                ctx.step(f"add spare {bay_id}", lambda b=bay_id: self._set_spare(b, True, job_id))
-            for bay_id in remove:
-                ctx.step(f"remove spare {bay_id}", lambda b=bay_id: self._set_spare(b, False, job_id))
-            return summary
-        return self._quick_job("spares", summary, {"group": group}, [f"bay:{b}" for b in bays], run)
+        return summary, list(bays)
 
     def _set_spare(self, bay_id: str, spare: bool, job_id: int) -> str:
         self.store.set_spare(bay_id, spare)

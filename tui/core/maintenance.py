@@ -17,6 +17,7 @@ from tui.core.model import POLICY_MODES, DomainConfig, Job, Maintenance, Policy
 from tui.core.pools import KINDS, Allocator
 
 if TYPE_CHECKING:
+    from tui.core.api import Confirm
     from tui.core.api import Core as _Base
 else:
     _Base = object
@@ -41,7 +42,8 @@ class MaintenanceOps(_Base):
             self._require(group, "maintenance")
         return m
 
-    def start_maintenance(self, domain: str, reason: str, hours: float | None = None) -> Maintenance:
+    def start_maintenance(self, domain: str, reason: str, hours: float | None = None,
+                          confirm: Confirm = None) -> Maintenance:
         group = self._domain_group(domain)
         self._require(group, "maintenance")
         if not reason.strip():
@@ -49,6 +51,8 @@ class MaintenanceOps(_Base):
         hours = self.config.lease_hours if hours is None else hours
         if not 0 < hours <= 24 * 14:
             raise BadInput(f"lease of {hours} hours is out of range (0..336)")
+        if confirm:
+            confirm(f"start maintenance of {domain} for {hours:g} h: {reason.strip()}")
         now = time.time()
         m = Maintenance(domain, group, self.operator, reason.strip(), now, now + hours * 3600)
         with self.store.write():
@@ -70,7 +74,8 @@ class MaintenanceOps(_Base):
                             f"{m.reason}", job_id)
         return m
 
-    def set_domain(self, domain: str, key: str, value: str, force: bool = False) -> DomainConfig:
+    def set_domain(self, domain: str, key: str, value: str, force: bool = False,
+                   confirm: Confirm = None) -> DomainConfig:
         """Edit one setting of a domain in maintenance: network.NAME, fabric.NAME,
         firmware, user.NAME; a value of '-' removes it."""
         config, _ = self.domain_config(domain)
@@ -114,6 +119,8 @@ class MaintenanceOps(_Base):
             raise BadInput(f"unknown key {key!r}; keys: {DOMAIN_KEYS}")
         new = DomainConfig.from_dict(data)
         m = self._held_maintenance(domain, force)
+        if confirm:
+            confirm(f"set {key} = {value} on {domain}")
         with self._journaled("domain-set", f"set {key} = {value} on {domain}",
                              {"group": m.group, "domain": domain}) as job_id:
             self.store.set_domain_config(domain, new)
@@ -192,7 +199,11 @@ class MaintenanceOps(_Base):
         self.store.set_domain_config(domain, config)
         return detail
 
-    def cancel_maintenance(self, domain: str, force: bool = False) -> Job:
+    def cancel_maintenance(self, domain: str, force: bool = False,
+                           confirm: Confirm = None) -> Job:
+        self._held_maintenance(domain, force)
+        if confirm:
+            confirm(f"cancel maintenance of {domain}: revert it to the group baseline")
         with self.store.write():
             self._held_maintenance(domain, force)
             job_id = self._maintenance_job("cancel", domain, {}, [domain])
@@ -213,7 +224,7 @@ class MaintenanceOps(_Base):
 
     # -- enclosures ---------------------------------------------------------------------------
     def add_enclosure(self, group: str, enclosure: str, domain: str | None = None,
-                      bays: int = 16) -> Job:
+                      bays: int = 16, confirm: Confirm = None) -> Job:
         self._group(group)
         self._require(group, "enclosure")
         if not NAME_RE.match(enclosure):
@@ -234,6 +245,9 @@ class MaintenanceOps(_Base):
                 raise Refused(f"domain {domain} already has 4 enclosures (the VC limit)")
             if self.store.maintenance(domain):
                 raise Refused(f"domain {domain} is in maintenance")
+        if confirm:
+            confirm(f"add enclosure {enclosure} ({model}, {bays} bays) to "
+                    f"{'new ' if existing is None else ''}domain {domain} of group {group}")
         with self.store.write():
             job_id = self.store.create_job(
                 "enclosure-add", self.operator, f"add enclosure {enclosure} ({model}) to {domain}",
@@ -278,7 +292,8 @@ class MaintenanceOps(_Base):
         return f"enclosure {enclosure} added to {domain}"
 
     # -- policy -----------------------------------------------------------------------------
-    def set_policy(self, group: str, mode: str | None, window: str | None) -> Policy:
+    def set_policy(self, group: str, mode: str | None, window: str | None,
+                   confirm: Confirm = None) -> Policy:
         _, current = self._group(group)
         self._require(group, "policy")
         mode = current.mode if mode is None else mode
@@ -289,6 +304,8 @@ class MaintenanceOps(_Base):
             policy_rules.parse_window(window)
         new = Policy(mode, window)
         text = f"group {group} auto-failover: {mode}" + (f" during {window}" if window else "")
+        if confirm:
+            confirm(f"set {text}")
         with self._journaled("policy", text, {"group": group}) as job_id:
             self.store.set_policy(group, new)
             self._event("info", f"group:{group}", "policy.changed", text, job_id)
@@ -296,7 +313,8 @@ class MaintenanceOps(_Base):
 
     # -- profiles -----------------------------------------------------------------------------
     def create_profile(self, name: str, group: str, networks: list[str] | None,
-                       fabrics: list[str] | None, boot: str = "san", lun: int = 0) -> Any:
+                       fabrics: list[str] | None, boot: str = "san", lun: int = 0,
+                       confirm: Confirm = None) -> Any:
         baseline, _ = self._group(group)
         self._require(group, "profile")
         if not NAME_RE.match(name):
@@ -315,6 +333,11 @@ class MaintenanceOps(_Base):
                 raise BadInput(f"group {group} has no fabric {f!r}")
         if boot == "san" and not fabrics:
             raise BadInput("a boot-from-SAN profile needs at least one fabric")
+        if not 0 <= lun <= 16383:
+            raise BadInput(f"--lun must be 0..16383, got {lun}")
+        if confirm:
+            confirm(f"create profile {name} in {group}: networks {', '.join(networks) or '-'}, "
+                    f"fabrics {', '.join(fabrics) or '-'}, boot {boot}")
         spec = self.config.group(group)
         with self._journaled("profile-create", f"create profile {name} in {group}",
                              {"group": group, "profile": name}) as job_id:
@@ -329,13 +352,15 @@ class MaintenanceOps(_Base):
                         f"{len(profile.connections)} connection(s)", job_id)
         return profile
 
-    def delete_profile(self, name: str) -> None:
+    def delete_profile(self, name: str, confirm: Confirm = None) -> None:
         profile = self._profile(name)
         self._require(profile.group, "profile")
         if profile.bay is not None:
             raise Refused(f"profile {name} is applied to {profile.bay}; move it off first")
         if profile.job_id is not None:
             raise Refused(f"profile {name} is held by job {profile.job_id}")
+        if confirm:
+            confirm(f"delete profile {name}; its serial and addresses go back to the pools")
         with self._journaled("profile-delete", f"delete profile {name}",
                              {"group": profile.group, "profile": name},
                              [f"profile:{name}"]) as job_id:
@@ -360,7 +385,8 @@ class MaintenanceOps(_Base):
                          "excluded": sorted(excluded), "free": alloc.free_count(kind)}
         return out
 
-    def exclude_address(self, kind: str, address: str, include: bool = False) -> str:
+    def exclude_address(self, kind: str, address: str, include: bool = False,
+                        confirm: Confirm = None) -> str:
         """Take an address out of its pool (or give it back): it is never allocated."""
         self._require("*", "pools")
         if kind not in KINDS:
@@ -369,6 +395,8 @@ class MaintenanceOps(_Base):
         canonical = alloc.parse(kind, address)
         if not alloc.in_range(kind, canonical):
             raise BadInput(f"{canonical} is outside the {kind} pool")
+        if confirm:
+            confirm(f"{'include' if include else 'exclude'} {kind} {canonical}")
         excluded = self.store.excluded_addresses(kind)
         verb = "back in" if include else "excluded from"
         with self._journaled("pools", f"{kind} {canonical} {verb} the pool", {}) as job_id:

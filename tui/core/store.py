@@ -146,7 +146,11 @@ class Store:
     def __init__(self, path: Path):
         self.path = Path(path)
         self._local = threading.local()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise BadInput(f"state {self.path}: cannot create its folder: "
+                           f"{exc.strerror or exc}") from None
         self._migrate()
 
     # -- connections and transactions ---------------------------------------------------
@@ -159,6 +163,8 @@ class Store:
                                        check_same_thread=False)
                 conn.execute("PRAGMA journal_mode=WAL")
             except sqlite3.DatabaseError as exc:
+                if "unable to open" in str(exc):
+                    raise BadInput(f"state {self.path}: cannot open it ({exc})") from None
                 raise BadInput(f"state {self.path}: not a bayops state database ({exc})") from None
             conn.execute("PRAGMA foreign_keys=ON")
             conn.execute("PRAGMA synchronous=NORMAL")
