@@ -158,3 +158,24 @@ def test_crash_after_a_failed_target_then_resume_never_leaves_the_profile_on_two
     hardware = core.driver.applied_profiles()
     holders = [bay for bay, name in hardware.items() if name == source.profile]
     assert holders == [core.profile(source.profile).bay] and first not in holders
+
+
+def test_a_reused_pid_does_not_keep_an_interrupted_job_alive(core, monkeypatch):
+    from tui.core.api import Core
+
+    source = gen9_san_bays(core)[0]
+    core.sim_fault(source.id, "critical")
+    monkeypatch.setattr(core, "_run", lambda kind, job_id: (_ for _ in ()).throw(Crash()))
+    with pytest.raises(Crash):
+        core.failover(source.id)
+    stranger = subprocess.Popen(["sleep", "30"])  # alive, and now "owns" the job's PID
+    try:
+        with core.store.write() as db:
+            db.execute("UPDATE jobs SET pid = ? WHERE state = 'running'", (stranger.pid,))
+        resumer = Core(core.config, core.store, core.driver, "resumer")
+        assert [j.id for j in resumer.interrupted_jobs()] == [core.store.jobs()[0].id]
+        [(job, outcome)] = resumer.resume_interrupted()
+        assert outcome == "done" and core.profile(source.profile).bay != source.id
+    finally:
+        stranger.kill()
+        stranger.wait()

@@ -18,7 +18,8 @@ from tui.core.config import Config, find_state
 from tui.core.errors import BadInput, OperationFailed, Refused
 from tui.core.fleet import build_fleet
 from tui.core.maintenance import MaintenanceOps
-from tui.core.jobs import JobContext, StepFailed, mark_interrupted, process_alive
+from tui.core.jobs import JobContext, StepFailed, mark_interrupted
+from tui.core.process import process_alive
 from tui.core.model import (
     Bay, DomainConfig, DomainSummary, EnclosureSummary, Event, GroupSummary, Job,
     Maintenance, Policy, Profile,
@@ -688,7 +689,7 @@ class Core(MaintenanceOps):
         job = self.store.job(job_id)
         try:
             result = runner(JobContext(self.store, job_id), job)
-        except OperationFailed as exc:
+        except (OperationFailed, StepFailed) as exc:  # StepFailed: a revert that failed too
             self.store.finish_job(job_id, "failed")
             self._event("warning", f"job:{job_id}", "job.failed", f"job {job_id} failed: {exc}", job_id)
             raise OperationFailed(f"job {job_id}: {exc}") from None
@@ -701,7 +702,9 @@ class Core(MaintenanceOps):
         return self.store.job(job_id)
 
     def interrupted_jobs(self) -> list[Job]:
-        return [j for j in self.store.jobs(running_only=True) if not process_alive(j.pid)]
+        owners = self.store.job_owners()
+        return [j for j in self.store.jobs(running_only=True)
+                if not process_alive(*owners.get(j.id, (j.pid, None)))]
 
     def resume_interrupted(self) -> list[tuple[Job, str]]:
         """Finish (or roll back) jobs whose process died. Returns (job, outcome) pairs."""

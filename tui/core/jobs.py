@@ -8,7 +8,6 @@ skipped and return their journaled detail, a step left 'running' is marked
 """
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 
 from tui.core.errors import BayopsError
@@ -64,21 +63,3 @@ def mark_interrupted(store: Store, job_id: int, old_pid: int | None) -> int:
                               f"interrupted: process {old_pid} ended while this step ran")
             count += 1
     return count
-
-
-def process_alive(pid: int | None) -> bool:
-    if pid is None:
-        return False
-    if pid == os.getpid():
-        return True
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    try:  # a zombie is dead for our purposes
-        with open(f"/proc/{pid}/stat", encoding="ascii") as fh:
-            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return True

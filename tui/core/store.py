@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from tui.core.errors import BadInput, Refused
+from tui.core.process import process_alive, process_identity
 from tui.core.model import (
     Bay, Connection, DomainConfig, Event, Job, Maintenance, Policy, Profile, ServerInfo, Step,
 )
@@ -89,7 +90,8 @@ MIGRATIONS: list[str] = [
         params TEXT NOT NULL,
         created REAL NOT NULL,
         finished REAL,
-        pid INTEGER);
+        pid INTEGER,
+        process TEXT);  -- boot id and start time of pid: a reused PID is not the owner
     CREATE INDEX jobs_running ON jobs(state) WHERE state = 'running';
     CREATE TABLE steps(
         job INTEGER NOT NULL REFERENCES jobs(id),
@@ -227,16 +229,17 @@ class Store:
 
     def claim_build(self) -> bool:
         """Become the one process that builds the fleet; False if another is at it."""
-        from tui.core.jobs import process_alive
-
         with self.write() as db:
             if self.initialised():
                 return False
             row = db.execute("SELECT value FROM meta WHERE key = 'building'").fetchone()
-            if row and int(row[0]) != os.getpid() and process_alive(int(row[0])):
-                return False
+            if row:
+                pid, _, identity = row[0].partition(" ")
+                if int(pid) != os.getpid() and process_alive(int(pid), identity or None):
+                    return False
+            me = f"{os.getpid()} {process_identity() or ''}".strip()
             db.execute("INSERT INTO meta VALUES ('building', ?) ON CONFLICT(key) DO UPDATE"
-                       " SET value = excluded.value", (str(os.getpid()),))
+                       " SET value = excluded.value", (me,))
             return True
 
     # -- fleet creation -------------------------------------------------------------------
@@ -472,9 +475,10 @@ class Store:
             if held:
                 raise Refused(f"{held[0]} is held by job {held[1]}")
             cur = db.execute(
-                "INSERT INTO jobs (kind, state, operator, summary, params, created, pid)"
-                " VALUES (?, 'running', ?, ?, ?, ?, ?)",
-                (kind, operator, summary, json.dumps(params), time.time(), os.getpid()))
+                "INSERT INTO jobs (kind, state, operator, summary, params, created, pid, process)"
+                " VALUES (?, 'running', ?, ?, ?, ?, ?, ?)",
+                (kind, operator, summary, json.dumps(params), time.time(), os.getpid(),
+                 process_identity()))
             job_id = int(cur.lastrowid)
             db.executemany("INSERT INTO locks VALUES (?, ?)", [(r, job_id) for r in locks])
             return job_id
@@ -521,9 +525,14 @@ class Store:
     def claim_job(self, job_id: int, old_pid: int | None) -> bool:
         """Take over an interrupted job; False if another process got there first."""
         with self.write() as db:
-            cur = db.execute("UPDATE jobs SET pid = ? WHERE id = ? AND state = 'running'"
-                             " AND pid IS ?", (os.getpid(), job_id, old_pid))
+            cur = db.execute("UPDATE jobs SET pid = ?, process = ? WHERE id = ? AND state = 'running'"
+                             " AND pid IS ?", (os.getpid(), process_identity(), job_id, old_pid))
             return cur.rowcount == 1
+
+    def job_owners(self) -> dict[int, tuple[int | None, str | None]]:
+        """Running job -> (pid, process identity) of the process running it."""
+        return {r[0]: (r[1], r[2]) for r in self.db.execute(
+            "SELECT id, pid, process FROM jobs WHERE state = 'running'")}
 
     def start_step(self, job_id: int, name: str, detail: str = "") -> int:
         with self.write() as db:
