@@ -465,3 +465,58 @@ def test_a_spare_must_be_healthy(cli):
     cli("sim", "fail", spare)
     r = cli("spares", "prod-web", "--add", spare, "--yes")
     assert r.code == 3 and "must be healthy" in r.err
+
+
+def expire_lease(state, domain: str) -> None:
+    import sqlite3
+
+    with sqlite3.connect(state) as db:
+        db.execute("UPDATE maintenance SET expires = started WHERE domain = ?", (domain,))
+
+
+def test_edits_reach_the_domain_and_wait_for_a_running_complete(tmp_path):
+    import sqlite3
+
+    cli = Cli(write_config(tmp_path / "c.toml", latency={"domain_config": 1.5}), tmp_path / "s.db")
+    assert cli("maintenance", "start", "lab-dom1", "--reason", "vlan", "--yes").code == 0
+    assert cli("domain", "set", "lab-dom1", "network.lab-net", "401", "--yes").code == 0
+    with sqlite3.connect(cli.state) as db:  # the simulator's VC Manager of lab-dom1 took it
+        pushed = json.loads(db.execute("SELECT config FROM sim_domains WHERE domain = 'lab-dom1'")
+                            .fetchone()[0])
+    assert pushed["networks"]["lab-net"] == 401
+    completing = cli.popen("maintenance", "complete", "lab-dom1", "--yes")
+    time.sleep(0.8)
+    r = cli("domain", "set", "lab-dom1", "network.evil", "666", "--yes")
+    assert r.code == 3 and "held by job" in r.err
+    r = cli("enclosure", "add", "lab", "enc-n1", "--domain", "lab-dom9", "--bays", "8", "--yes")
+    assert r.code == 3 and "in maintenance" in r.err
+    assert completing.wait(timeout=60) == 0
+    for domain in ("lab-dom1", "lab-dom2", "lab-dom3"):
+        shown = cli("domain", "show", domain, "--json").json
+        assert shown["diff"] == [] and "evil" not in shown["config"]["networks"]
+
+
+def test_an_expired_lease_stops_edits_and_lets_another_group_admin_finish(tmp_path):
+    config = write_config(tmp_path / "c.toml", replace={
+        'default = "admin"': 'default = "viewer"\n'
+        '[[roles.grant]]\nuser = "alice"\nrole = "group-admin"\ngroups = ["lab"]\n'
+        '[[roles.grant]]\nuser = "bob"\nrole = "group-admin"\ngroups = ["lab"]'})
+    cli = Cli(config, tmp_path / "s.db")
+    assert cli("maintenance", "start", "lab-dom2", "--reason", "r", "--yes", user="alice").code == 0
+    r = cli("maintenance", "cancel", "lab-dom2", "--yes", user="bob")
+    assert r.code == 3 and "--force" in r.err  # not while the lease runs
+    expire_lease(cli.state, "lab-dom2")
+    assert cli("watch", "--count", "1", "--no-policy", "--interval", "0.1").code == 0
+    assert cli("watch", "--count", "1", "--no-policy", "--interval", "0.1").code == 0
+    expired = [e for e in cli("events", "--json").json if e["kind"] == "maintenance.expired"]
+    assert len(expired) == 1
+    r = cli("domain", "set", "lab-dom2", "firmware", "9", "--yes", user="alice")
+    assert r.code == 3 and "expired" in r.err and "renew" in r.err
+    assert cli("maintenance", "renew", "lab-dom2", "--hours", "1", "--yes", user="alice").code == 0
+    assert cli("domain", "set", "lab-dom2", "firmware", "9", "--yes", user="alice").code == 0
+    expire_lease(cli.state, "lab-dom2")
+    r = cli("maintenance", "cancel", "lab-dom2", "--yes", user="bob")
+    assert r.code == 0, r.err
+    taken = [e for e in cli("events", "--json").json if e["kind"] == "maintenance.forced"]
+    assert taken and taken[0]["operator"] == "bob" and "after its lease expired" in taken[0]["message"]
+    assert cli("domain", "show", "lab-dom2", "--json").json["diff"] == []

@@ -109,6 +109,12 @@ def build_parser() -> argparse.ArgumentParser:
         c.add_argument("--force", action="store_true", help="admin: act on another's lock (audited)")
         c.add_argument("--json", action="store_true")
         confirmable(c)
+    c = msub.add_parser("renew", help="extend the lease (owner, or admin with --force)")
+    c.add_argument("domain")
+    c.add_argument("--hours", type=_bounded(float, 0.001, 336), help="from now (default from config)")
+    c.add_argument("--force", action="store_true")
+    c.add_argument("--json", action="store_true")
+    confirmable(c)
     c = msub.add_parser("status", help="domains in maintenance")
     c.add_argument("--json", action="store_true")
 
@@ -380,6 +386,10 @@ def _maintenance(core, args) -> int:
         m = core.start_maintenance(args.domain, args.reason, args.hours, confirm=_asker(args))
         _emit(args, m.to_dict(now), f"{m.domain} is in maintenance by {m.owner} "
               f"({_ago(m.expires - now)} lease)")
+        return 0
+    if args.action == "renew":
+        m = core.renew_maintenance(args.domain, args.hours, args.force, confirm=_asker(args))
+        _emit(args, m.to_dict(now), f"{m.domain}: lease renewed, {_ago(m.expires - now)} left")
         return 0
     if args.action == "complete":
         diff, others = core.plan_complete(args.domain, args.force)

@@ -27,20 +27,38 @@ DOMAIN_KEYS = "network.NAME VLAN|-, fabric.NAME present|-, firmware VERSION, use
 
 class MaintenanceOps(_Base):
     # -- maintenance lock --------------------------------------------------------------------
-    def _held_maintenance(self, domain: str, force: bool) -> Maintenance:
+    def _held_maintenance(self, domain: str, force: bool, edit: bool = False) -> Maintenance:
+        """The lock on ``domain`` if this operator may act on it.
+
+        The owner may; an admin with --force may (audited). Once the lease has expired
+        nobody edits under it until it is renewed, and any group-admin of the group may
+        complete or cancel it (audited as a takeover).
+        """
         group = self._domain_group(domain)
         held = self.store.maintenance(domain)
         if not held:
             raise Refused(f"domain {domain} is not in maintenance")
         m = held[0]
-        if m.owner != self.operator:
-            if not force:
-                raise Refused(f"domain {domain} is in maintenance by {m.owner}, not {self.operator}; "
-                              "an admin can act on it with --force (audited)")
+        expired = m.expired(time.time())
+        if edit and expired:
+            raise Refused(f"the maintenance lease on {domain} expired at "
+                          f"{time.strftime('%H:%M', time.localtime(m.expires))}: renew it "
+                          f"(bayops maintenance renew {domain}), or complete or cancel it")
+        if m.owner == self.operator:
+            self._require(group, "maintenance")
+        elif expired and not edit:
+            self._require(group, "maintenance")
+        elif force:
             self._require(group, "force")
         else:
-            self._require(group, "maintenance")
+            raise Refused(f"domain {domain} is in maintenance by {m.owner}, not {self.operator}; "
+                          "an admin can act on it with --force (audited)")
         return m
+
+    def _domain_free(self, domain: str) -> None:
+        holder = self.store.lock_holder(f"domain:{domain}")
+        if holder is not None:
+            raise Refused(f"domain {domain} is held by job {holder}; wait for it")
 
     def start_maintenance(self, domain: str, reason: str, hours: float | None = None,
                           confirm: Confirm = None) -> Maintenance:
@@ -61,6 +79,7 @@ class MaintenanceOps(_Base):
                     state = " (lease expired)" if held.expired(now) else ""
                     raise Refused(f"group {group} already has domain {held.domain} in maintenance "
                                   f"by {held.owner}{state}; it must be completed or cancelled first")
+            self._domain_free(domain)
             busy = [b for b in self.store.bays(domain=domain) if b.job_id is not None]
             if busy:
                 raise Refused(f"domain {domain} has running jobs (bay {busy[0].id}: job "
@@ -118,15 +137,43 @@ class MaintenanceOps(_Base):
         else:
             raise BadInput(f"unknown key {key!r}; keys: {DOMAIN_KEYS}")
         new = DomainConfig.from_dict(data)
-        m = self._held_maintenance(domain, force)
+        m = self._held_maintenance(domain, force, edit=True)
+        self._domain_free(domain)
+        summary = f"set {key} = {value} on {domain}"
         if confirm:
-            confirm(f"set {key} = {value} on {domain}")
-        with self._journaled("domain-set", f"set {key} = {value} on {domain}",
-                             {"group": m.group, "domain": domain}) as job_id:
-            self.store.set_domain_config(domain, new)
+            confirm(summary)
+
+        def run(ctx: JobContext, job_id: int) -> str:
+            # The edit is made on the domain itself (VCEM enables it through the local
+            # VCM during maintenance); complete then takes it to the rest of the group.
+            detail = ctx.step(f"apply to {domain}", lambda: self._push_config(domain, new))
             self._event("info", f"domain:{domain}", "domain.changed",
                         f"{domain}: {key} = {value} (in maintenance)", job_id)
+            return detail
+        self._quick_job("domain-set", summary, {"group": m.group, "domain": domain},
+                        [f"domain:{domain}"], run)
         return new
+
+    def renew_maintenance(self, domain: str, hours: float | None = None, force: bool = False,
+                          confirm: Confirm = None) -> Maintenance:
+        """Extend the lease: the owner, or an admin with --force (audited)."""
+        m = self._held_maintenance(domain, force)
+        if m.owner != self.operator and not force:
+            raise Refused(f"only {m.owner} renews this lease (an admin can with --force)")
+        hours = self.config.lease_hours if hours is None else hours
+        if not 0 < hours <= 24 * 14:
+            raise BadInput(f"lease of {hours} hours is out of range (0..336)")
+        expires = time.time() + hours * 3600
+        until = time.strftime('%Y-%m-%d %H:%M', time.localtime(expires))
+        if confirm:
+            confirm(f"renew maintenance of {domain} until {until}")
+        with self._journaled("maintenance-renew", f"renew maintenance of {domain} until {until}",
+                             {"group": m.group, "domain": domain}) as job_id:
+            self.store.renew_maintenance(domain, expires)
+            self._event("warning" if m.owner != self.operator else "info", f"domain:{domain}",
+                        "maintenance.renewed", f"{self.operator} renewed {m.owner}'s maintenance "
+                        f"of {domain} until {until}", job_id)
+        return self.store.maintenance(domain)[0]
 
     def plan_complete(self, domain: str, force: bool = False) -> tuple[list[str], list[str]]:
         """(diff lines against the baseline, other domains that will receive it)."""
@@ -161,9 +208,10 @@ class MaintenanceOps(_Base):
             {"group": m.group, "domain": domain, "owner": m.owner, **params},
             [f"domain:{d}" for d in domains])
         if m.owner != self.operator:
+            how = "after its lease expired" if m.expired(time.time()) else "with --force"
             self._event("warning", f"domain:{domain}", "maintenance.forced",
-                        f"{self.operator} {action}s {m.owner}'s maintenance of {domain} "
-                        "with --force", job_id)
+                        f"{self.operator} {action}s {m.owner}'s maintenance of {domain} {how}",
+                        job_id)
         return job_id
 
     def _run_complete(self, ctx: JobContext, job: Job) -> str:
@@ -232,7 +280,7 @@ class MaintenanceOps(_Base):
         model = next((m for m, n in ENCLOSURE_MODELS.items() if n == bays), None)
         if model is None:
             raise BadInput(f"--bays must be 16 (c7000) or 8 (c3000), got {bays}")
-        if any(e[0] == enclosure for e in self.store.enclosures()):
+        if self.store.enclosure_exists(enclosure):
             raise BadInput(f"enclosure {enclosure} already exists")
         domain = domain or f"{enclosure}-dom"
         if not NAME_RE.match(domain):
@@ -249,6 +297,14 @@ class MaintenanceOps(_Base):
             confirm(f"add enclosure {enclosure} ({model}, {bays} bays) to "
                     f"{'new ' if existing is None else ''}domain {domain} of group {group}")
         with self.store.write():
+            # The domain receives the baseline as it is now; a maintenance in the group may
+            # be about to change it, so wait for that to end.
+            held = [m for m in self.store.maintenance() if m.group == group]
+            if held:
+                raise Refused(f"group {group} has domain {held[0].domain} in maintenance; add "
+                              "the enclosure once it is completed or cancelled")
+            if self.store.enclosure_exists(enclosure):
+                raise BadInput(f"enclosure {enclosure} already exists")
             job_id = self.store.create_job(
                 "enclosure-add", self.operator, f"add enclosure {enclosure} ({model}) to {domain}",
                 {"group": group, "enclosure": enclosure, "domain": domain, "model": model,
@@ -275,7 +331,7 @@ class MaintenanceOps(_Base):
             with self.store.write():
                 if self.store.domain_group(domain) is None:
                     self.store.add_domain(domain, group, baseline)
-                if not any(e[0] == enclosure for e in self.store.enclosures()):
+                if not self.store.enclosure_exists(enclosure):
                     self.store.add_enclosure(enclosure, domain, p["model"], p["bays"],
                                              {n: found.get(f"{enclosure}/{n}")
                                               for n in range(1, p["bays"] + 1)})

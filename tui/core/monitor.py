@@ -51,9 +51,15 @@ class Monitor:
         for event in hardware:
             store.add_event(event.severity, f"bay:{event.bay}", f"hardware.{event.kind}",
                             event.message, "monitor")
+        now = time.time() if now is None else now
+        for m in store.maintenance():
+            if m.expired(now) and store.mark_once(f"expired:{m.domain}:{m.started}"):
+                store.add_event("warning", f"domain:{m.domain}", "maintenance.expired",
+                                f"maintenance lease of {m.domain} ({m.owner}: {m.reason}) expired; "
+                                "edits stop until it is renewed, and any group-admin may "
+                                "complete or cancel it", "monitor")
         actions: list[str] = []
         if self.apply_policy:
-            now = time.time() if now is None else now
             for event in store.claim_events(POLICY_CURSOR):
                 kind = trigger_of(event)
                 if kind is not None:

@@ -310,6 +310,9 @@ class Store:
             args = (domain,)
         return list(self.db.execute(sql + " ORDER BY name", args))
 
+    def enclosure_exists(self, name: str) -> bool:
+        return self.db.execute("SELECT 1 FROM enclosures WHERE name = ?", (name,)).fetchone() is not None
+
     def bays(self, group: str | None = None, domain: str | None = None,
              enclosure: str | None = None, ids: list[str] | None = None,
              spares_only: bool = False) -> list[Bay]:
@@ -461,6 +464,15 @@ class Store:
                                   (m.group,)).fetchone()
                 raise Refused(f"group {m.group} already has domain {held[0]} in maintenance "
                               f"(owner {held[1]})") from None
+
+    def renew_maintenance(self, domain: str, expires: float) -> None:
+        with self.write() as db:
+            db.execute("UPDATE maintenance SET expires = ? WHERE domain = ?", (expires, domain))
+
+    def mark_once(self, key: str) -> bool:
+        """True for the one caller, across all processes, that marks ``key`` first."""
+        with self.write() as db:
+            return db.execute("INSERT OR IGNORE INTO meta VALUES (?, '1')", (key,)).rowcount == 1
 
     def end_maintenance(self, domain: str) -> None:
         with self.write() as db:
