@@ -16,6 +16,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from tui.core.errors import BadInput, BayopsError, Refused
+from tui.humanize import duration
 
 POLL_SECONDS = 0.25
 
@@ -233,15 +234,6 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in cells)
 
 
-def _ago(seconds: float) -> str:
-    seconds = int(abs(seconds))
-    if seconds < 120:
-        return f"{seconds}s"
-    if seconds < 7200:
-        return f"{seconds // 60}m"
-    return f"{seconds // 3600}h{(seconds % 3600) // 60:02d}m"
-
-
 def _job_text(job) -> str:
     lines = [f"job {job.id} {job.kind} {job.state}: {job.summary} (by {job.operator})"]
     for s in job.steps:
@@ -313,8 +305,8 @@ def _status(core, args) -> int:
             for d in g.domains:
                 if d.maintenance:
                     m = d.maintenance
-                    left = ("EXPIRED " + _ago(now - m.expires) + " ago" if m.expired(now)
-                            else _ago(m.expires - now) + " left")
+                    left = ("EXPIRED " + duration(now - m.expires) + " ago" if m.expired(now)
+                            else duration(m.expires - now) + " left")
                     out.append(f"maintenance: {d.name} by {m.owner}, {left}: {m.reason}")
             if g.spares_ready == 0:
                 out.append(f"warning: group {g.name} has no usable spare")
@@ -378,18 +370,18 @@ def _maintenance(core, args) -> int:
         _emit(args, [m.to_dict(now) for m in held], lambda: table(
             ("DOMAIN", "GROUP", "OWNER", "STARTED", "LEASE", "REASON"),
             [(m.domain, m.group, m.owner, time.strftime("%m-%d %H:%M", time.localtime(m.started)),
-              ("EXPIRED " + _ago(now - m.expires) + " ago") if m.expired(now)
-              else _ago(m.expires - now) + " left", m.reason) for m in held])
+              ("EXPIRED " + duration(now - m.expires) + " ago") if m.expired(now)
+              else duration(m.expires - now) + " left", m.reason) for m in held])
             if held else "no domain is in maintenance")
         return 0
     if args.action == "start":
         m = core.start_maintenance(args.domain, args.reason, args.hours, confirm=_asker(args))
         _emit(args, m.to_dict(now), f"{m.domain} is in maintenance by {m.owner} "
-              f"({_ago(m.expires - now)} lease)")
+              f"({duration(m.expires - now)} lease)")
         return 0
     if args.action == "renew":
         m = core.renew_maintenance(args.domain, args.hours, args.force, confirm=_asker(args))
-        _emit(args, m.to_dict(now), f"{m.domain}: lease renewed, {_ago(m.expires - now)} left")
+        _emit(args, m.to_dict(now), f"{m.domain}: lease renewed, {duration(m.expires - now)} left")
         return 0
     if args.action == "complete":
         diff, others = core.plan_complete(args.domain, args.force)

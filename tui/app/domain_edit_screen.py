@@ -7,14 +7,15 @@ import json
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
+
+from tui.app.form_screen import FormScreen
 
 KEY_HELP = ("network.NAME VLAN|-   fabric.NAME present|-   firmware VERSION   "
             "user.NAME ROLE|-")
 
 
-class DomainEditScreen(ModalScreen[tuple[str, str] | None]):
+class DomainEditScreen(FormScreen):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="domain-edit.cancel")]
 
     def __init__(self, domain: str, config, baseline) -> None:
@@ -55,13 +56,3 @@ class DomainEditScreen(ModalScreen[tuple[str, str] | None]):
             self.query_one("#value", Input).focus()
         else:
             self._submit()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "ok":
-            self._submit()
-        else:
-            self.dismiss(None)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from tui.core.model import Bay, Event, Job, Maintenance
+from tui.humanize import duration  # noqa: F401 (also used as fmt.duration)
 
 # Health: glyph + word. Colour comes from the style name ("crit", "warn", ...).
 HEALTH_TEXT = {"ok": "  ok", "warning": "! WARN", "critical": "X CRIT", "unknown": "? UNKN"}
@@ -35,15 +36,6 @@ def short_model(model: str | None) -> str:
         return "(empty)"
     text = model.replace("ProLiant ", "")
     return re.sub(r"\bGen(\d+)", r"G\1", text)
-
-
-def duration(seconds: float) -> str:
-    seconds = int(abs(seconds))
-    if seconds < 120:
-        return f"{seconds}s"
-    if seconds < 7200:
-        return f"{seconds // 60}m"
-    return f"{seconds // 3600}h{(seconds % 3600) // 60:02d}m"
 
 
 def maintenance_badge(m: Maintenance, now: float) -> tuple[str, str]:

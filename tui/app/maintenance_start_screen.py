@@ -5,11 +5,12 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
+from tui.app.form_screen import FormScreen
 
-class MaintenanceStartScreen(ModalScreen[str | None]):
+
+class MaintenanceStartScreen(FormScreen):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="maintenance-start.cancel")]
 
     def __init__(self, domain: str, group: str, others: list[str], lease_hours: float,
@@ -32,7 +33,7 @@ class MaintenanceStartScreen(ModalScreen[str | None]):
             yield Static("Reason (required, recorded in the event log)", classes="section")
             yield Input(placeholder="e.g. VC firmware 4.70", id="reason")
             with Horizontal(classes="buttons"):
-                yield Button("Start maintenance", id="start", variant="primary", compact=True)
+                yield Button("Start maintenance", id="ok", variant="primary", compact=True)
                 yield Button("Cancel (esc)", id="cancel", compact=True)
 
     def on_mount(self) -> None:
@@ -48,13 +49,3 @@ class MaintenanceStartScreen(ModalScreen[str | None]):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         self._submit()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "start":
-            self._submit()
-        else:
-            self.dismiss(None)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)

@@ -4,8 +4,9 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
-from textual.screen import ModalScreen
 from textual.widgets import Button, Input, RadioButton, RadioSet, Static
+
+from tui.app.form_screen import FormScreen
 
 MODES = {
     "manual": "the operator starts every failover",
@@ -14,7 +15,7 @@ MODES = {
 }
 
 
-class PolicyScreen(ModalScreen[tuple[str, str] | None]):
+class PolicyScreen(FormScreen):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="policy.cancel")]
 
     def __init__(self, group: str, mode: str, window: str) -> None:
@@ -47,13 +48,3 @@ class PolicyScreen(ModalScreen[tuple[str, str] | None]):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         self._submit()
-
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        event.stop()
-        if event.button.id == "ok":
-            self._submit()
-        else:
-            self.dismiss(None)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
