@@ -17,6 +17,7 @@ import concurrent.futures
 import pathlib
 import re
 import threading
+import time
 from collections import deque
 from dataclasses import replace
 from typing import Any, Awaitable, Callable, TypeVar
@@ -93,6 +94,10 @@ def _norm_addr(value: Any) -> str:
     return re.sub(r"[^0-9a-f]", "", str(value).lower()) if value else ""
 
 
+# A ForceOff that failed this recently is not worth repeating as a fence.
+FENCE_MEMORY = 600.0
+
+
 class RedfishDriver:
     """Driver protocol over Redfish. Build it with :meth:`from_config`."""
 
@@ -120,6 +125,7 @@ class RedfishDriver:
         self._events_started = False
         self._live: set[str] = set()  # origins whose event stream is open
         self._power_ops: dict[str, int] = {}  # bay -> power operations of ours in progress
+        self._force_off_failed: dict[str, float] = {}  # bay -> when its last ForceOff failed
         self._tasks: list[asyncio.Task] = []  # strong references: asyncio keeps weak ones
         self._events_future: concurrent.futures.Future | None = None
 
@@ -419,7 +425,9 @@ class RedfishDriver:
         reached, state = await self._wait_power(bmc, spec, path, "Off", wait)
         if reached:
             self._note_power(bay, "off")
+            self._force_off_failed.pop(bay, None)
             return "forced"
+        self._force_off_failed[bay] = time.monotonic()
         if phase.status == "accepted":
             raise BmcError(f"ForceOff accepted but PowerState still {state} after {deadline:g} s")
         if phase.status == "error":
@@ -445,6 +453,13 @@ class RedfishDriver:
         state = _power_state(body)
         if state == "Off":
             return f"{bay}: fenced through Redfish at {spec.url}: the BMC reports PowerState Off"
+        failed = self._force_off_failed.get(bay)
+        if failed is not None and time.monotonic() - failed < FENCE_MEMORY:
+            # Fencing through Redfish is the same ForceOff through the same BMC: repeating
+            # it would only wait out the deadline again.
+            raise BmcError(f"cannot fence through Redfish: ForceOff already failed moments ago and "
+                           f"PowerState is {state}; Redfish has no path around the server's own "
+                           "BMC, so power it off at the enclosure (or pull it) before moving the profile")
         target, allowed = await self._reset_info(bmc, spec, path, body)
         if allowed is not None and "ForceOff" not in allowed:
             raise BmcError(f"cannot fence: the BMC does not offer ForceOff (offers: {', '.join(allowed)})")
