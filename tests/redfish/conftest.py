@@ -26,17 +26,18 @@ def _require_sushy() -> None:
         )
 
 
+def _emulator(tmp_path_factory, label: str, names: list[str], fast: bool):
+    _require_sushy()
+    emu = Emulator(tmp_path_factory.mktemp(label), fake_systems(names),
+                   auth=(EMU_USER, EMU_PASSWORD), fast=fast)
+    emu.start()
+    return emu
+
+
 @pytest.fixture(scope="session")
 def sushy_fast(tmp_path_factory):
     """8 fake systems, basic auth, power changes visible on the next GET."""
-    _require_sushy()
-    emu = Emulator(
-        tmp_path_factory.mktemp("sushy-fast"),
-        fake_systems(FAST_NAMES),
-        auth=(EMU_USER, EMU_PASSWORD),
-        fast=True,
-    )
-    emu.start()
+    emu = _emulator(tmp_path_factory, "sushy-fast", FAST_NAMES, fast=True)
     yield emu
     emu.stop()
 
@@ -44,29 +45,7 @@ def sushy_fast(tmp_path_factory):
 @pytest.fixture(scope="session")
 def sushy_slow(tmp_path_factory):
     """The emulator's real behaviour: PowerState flips 1-11 s after the 204."""
-    _require_sushy()
-    emu = Emulator(
-        tmp_path_factory.mktemp("sushy-slow"),
-        fake_systems(SLOW_NAMES),
-        auth=(EMU_USER, EMU_PASSWORD),
-        fast=False,
-    )
-    emu.start()
-    yield emu
-    emu.stop()
-
-
-@pytest.fixture(scope="session")
-def sushy_tls(tmp_path_factory):
-    """One system over HTTPS with a self-signed certificate for 127.0.0.1; no auth."""
-    _require_sushy()
-    workdir = tmp_path_factory.mktemp("sushy-tls")
-    try:
-        tls = self_signed(workdir)
-    except (RuntimeError, subprocess.SubprocessError) as exc:
-        pytest.fail(f"cannot make a test certificate: {exc}", pytrace=False)
-    emu = Emulator(workdir, fake_systems(["enc-t1-bay01"]), fast=True, tls=tls)
-    emu.start()
+    emu = _emulator(tmp_path_factory, "sushy-slow", SLOW_NAMES, fast=False)
     yield emu
     emu.stop()
 
