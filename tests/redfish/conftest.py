@@ -26,7 +26,7 @@ def _require_sushy() -> None:
         )
 
 
-def _emulator(tmp_path_factory, label: str, names: list[str], fast: bool):
+def _emulator(tmp_path_factory, label: str, names: list[str], fast: bool) -> Emulator:
     _require_sushy()
     emu = Emulator(tmp_path_factory.mktemp(label), fake_systems(names),
                    auth=(EMU_USER, EMU_PASSWORD), fast=fast)
@@ -46,6 +46,21 @@ def sushy_fast(tmp_path_factory):
 def sushy_slow(tmp_path_factory):
     """The emulator's real behaviour: PowerState flips 1-11 s after the 204."""
     emu = _emulator(tmp_path_factory, "sushy-slow", SLOW_NAMES, fast=False)
+    yield emu
+    emu.stop()
+
+
+@pytest.fixture(scope="session")
+def sushy_tls(tmp_path_factory):
+    """One system over HTTPS with a self-signed certificate for 127.0.0.1; no auth."""
+    _require_sushy()
+    workdir = tmp_path_factory.mktemp("sushy-tls")
+    try:
+        tls = self_signed(workdir)
+    except (RuntimeError, subprocess.SubprocessError) as exc:
+        pytest.fail(f"cannot make a test certificate: {exc}", pytrace=False)
+    emu = Emulator(workdir, fake_systems(["enc-t1-bay01"]), fast=True, tls=tls)
+    emu.start()
     yield emu
     emu.stop()
 
