@@ -549,3 +549,80 @@ def test_system_path_defaults_to_the_bmcs_only_system(router, build):
 def test_apply_domain_config_says_redfish_cannot(build):
     text = build().apply_domain_config("dom-a", DomainConfig(networks={"web": 110}))
     assert "Redfish cannot express" in text and "dom-a" in text
+
+
+# -- hostile or broken BMCs: bounded, one line, never the whole sweep --------------------------
+def test_a_huge_or_absurdly_nested_answer_is_one_line_and_spares_the_rest(router, build):
+    bmc = FakeBmc(router)
+    driver = build()
+    bmc.system.mock(side_effect=lambda request: httpx.Response(
+        200, content=b"[" * 200_000, headers={"content-type": "application/json"}))
+    reading = driver.read(["enc-c1/1"])["enc-c1/1"]
+    assert reading.health == "unknown" and "not JSON" in reading.detail
+    bmc.system.mock(side_effect=lambda request: httpx.Response(
+        200, content=b" " * (5 * 2**20), headers={"content-type": "application/json"}))
+    reading = driver.read(["enc-c1/1"])["enc-c1/1"]
+    assert "more than 4 MiB" in reading.detail and "\n" not in reading.detail
+
+
+def test_a_reset_target_with_a_broken_port_is_a_driver_error(router, build):
+    bmc = FakeBmc(router, power="On")
+    driver = build()
+    body = {"@odata.id": SYSTEM, "PowerState": "On", "Status": {"State": "Enabled", "Health": "OK"},
+            "Actions": {"#ComputerSystem.Reset": {"target": "https://bmc-a.test:99999/x"}}}
+    bmc.system.mock(side_effect=lambda request: httpx.Response(200, json=body))
+    with pytest.raises(DriverError, match="malformed address"):
+        driver.power_off("enc-c1/1", 0.1)
+
+
+def test_the_password_is_scrubbed_before_a_long_bmc_message_is_shortened(router, build):
+    FakeBmc(router)
+    driver = build()
+    router.route(url=BMC + SYSTEM).respond(401, json={"error": {
+        "message": "x" * 125 + " login rejected for password " + PASSWORD}})
+    detail = driver.read(["enc-c1/1"])["enc-c1/1"].detail
+    assert PASSWORD[:5] not in detail
+
+
+def test_a_bmc_that_trickles_its_answer_is_given_up_on(tmp_path):
+    import socket
+    import threading
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    stop = threading.Event()
+
+    def trickle():
+        while not stop.is_set():
+            server.settimeout(0.2)
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                continue
+            with conn:
+                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                             b"Content-Length: 100000\r\n\r\n")
+                while not stop.is_set():
+                    try:
+                        conn.sendall(b" ")
+                    except OSError:
+                        break
+                    stop.wait(0.1)
+    thread = threading.Thread(target=trickle, daemon=True)
+    thread.start()
+    port = server.getsockname()[1]
+    driver = RedfishDriver.from_config(
+        {"timeout": 0.3, "retries": 0, "systems": [
+            {"bay": "enc-c1/1", "url": f"http://127.0.0.1:{port}", "system": SYSTEM}]},
+        tmp_path, lambda message: None)
+    try:
+        started = time.monotonic()
+        reading = driver.read(["enc-c1/1"])["enc-c1/1"]
+        assert time.monotonic() - started < 5
+        assert reading.health == "unknown" and "did not answer" in reading.detail
+    finally:
+        driver.close()
+        stop.set()
+        server.close()
+        thread.join(timeout=5)

@@ -173,9 +173,12 @@ class RedfishDriver:
             raise DriverError(f"redfish driver was closed while {what} was running") from None
 
     def _scrub(self, text: str) -> str:
+        """Remove every known secret, then shorten: never cut a secret in half first."""
+        text = " ".join(str(text).split())
         for secret in self._secrets:
-            if secret and secret in text:
-                text = text.replace(secret, "***")
+            for form in {secret, " ".join(secret.split())}:
+                if form and form in text:
+                    text = text.replace(form, "***")
         return one_line(text, 400)
 
     def _remember_secret(self, secret: str) -> None:
@@ -227,6 +230,11 @@ class RedfishDriver:
             raise self._error(bay, exc) from None
         except httpx.HTTPError as exc:  # e.g. a malformed Location header
             raise DriverError(self._scrub(f"{bay}: HTTP failure ({type(exc).__name__}: {exc})")) from None
+        except (TypeError, ValueError, KeyError, AttributeError, RecursionError) as exc:
+            # A BMC answer of the wrong shape that slipped past the checks: one line, not a
+            # traceback, and never the whole sweep.
+            raise DriverError(self._scrub(f"{bay}: malformed answer from the BMC "
+                                          f"({type(exc).__name__}: {exc})")) from None
 
     # ---------------------------------------------------------------- resources
     async def _system(self, bay: str) -> tuple[Bmc, SystemSpec, str, dict]:
@@ -879,11 +887,9 @@ class RedfishDriver:
         for task in others:
             task.cancel()
         await asyncio.gather(*others, return_exceptions=True)
-        for bmc in list(self._bmcs.values()):
-            try:
-                await bmc.aclose()
-            except Exception:  # noqa: BLE001 - closing must not raise
-                pass
+        # All BMCs at once: one slow session DELETE must not use up the others' time.
+        await asyncio.gather(*(bmc.aclose() for bmc in self._bmcs.values()),
+                             return_exceptions=True)
 
     def close(self) -> None:
         """Cancel streams, DELETE Redfish sessions, close every client, stop the loop."""

@@ -23,6 +23,8 @@ from tui.drivers.redfish_config import Credentials
 
 REDIRECTS = (301, 302, 303, 307, 308)
 RETRY_STATUS = (500, 502, 503, 504)
+MAX_BODY = 4 * 2**20  # no Redfish resource we read is near this; a larger answer is broken
+EXCHANGE_FACTOR = 3  # a whole exchange may take this many per-read timeouts
 MAX_REDIRECTS = 5
 BACKOFF_BASE = 0.25
 BACKOFF_CAP = 4.0
@@ -116,12 +118,12 @@ def redfish_message(resp: httpx.Response) -> str:
         if isinstance(infos, list):
             for info in infos:
                 if isinstance(info, dict) and isinstance(info.get("Message"), str) and info["Message"]:
-                    return one_line(info["Message"], 160)
+                    return one_line(info["Message"], 1000)
         if isinstance(err.get("message"), str) and err["message"]:
-            return one_line(err["message"], 160)
+            return one_line(err["message"], 1000)
     ctype = resp.headers.get("content-type", "")
     if ctype.startswith("text/plain") and resp.content:
-        return one_line(resp.text, 120)
+        return one_line(resp.text, 1000)
     return ""
 
 
@@ -184,7 +186,11 @@ class Bmc:
         """Resolve ``ref`` against ``base``; refuse anything off this BMC's origin."""
         absolute = urljoin(self.url(base), ref)
         parts, mine = urlsplit(absolute), urlsplit(self.origin)
-        if (parts.scheme, parts.hostname, parts.port) != (mine.scheme, mine.hostname, mine.port):
+        try:
+            port = parts.port
+        except ValueError:
+            raise BmcError(f"BMC pointed us to a malformed address {one_line(ref, 80)!r}") from None
+        if (parts.scheme, parts.hostname, port) != (mine.scheme, mine.hostname, mine.port):
             shown = f"{parts.scheme}://{parts.hostname}" + (f":{parts.port}" if parts.port else "")
             raise BmcError(f"BMC pointed us off its own origin to {shown}; refused to follow")
         return parts.path + (f"?{parts.query}" if parts.query else "")
@@ -308,14 +314,7 @@ class Bmc:
         for attempt in range(attempts):
             try:
                 async with self._sem:
-                    resp = await self.client.request(
-                        method,
-                        self.url(path),
-                        headers=headers,
-                        json=json_body,
-                        auth=auth,
-                        timeout=timeout or httpx.USE_CLIENT_DEFAULT,
-                    )
+                    resp = await self._send(method, path, headers, json_body, auth, timeout)
             except httpx.TransportError as exc:
                 if attempt + 1 >= attempts:
                     tries = f" ({attempts} tries)" if attempts > 1 else ""
@@ -387,11 +386,40 @@ class Bmc:
             )
         return self.parse_json(resp, f"GET {final}"), final
 
+    async def _send(self, method: str, path: str, headers: dict, json_body: Any,
+                    auth: tuple[str, str] | None, timeout: httpx.Timeout | None) -> httpx.Response:
+        """One exchange, bounded as a whole (httpx's timeout is per read: a BMC that
+        trickles a byte at a time would never trip it) and in body size."""
+        request = self.client.build_request(method, self.url(path), headers=headers,
+                                            json=json_body,
+                                            timeout=timeout or httpx.USE_CLIENT_DEFAULT)
+
+        async def exchange() -> httpx.Response:
+            resp = await self.client.send(request, auth=auth, stream=True)
+            try:
+                body = bytearray()
+                async for chunk in resp.aiter_bytes():
+                    body += chunk
+                    if len(body) > MAX_BODY:
+                        raise BadBody(f"{method} {path} answered with more than "
+                                      f"{MAX_BODY // 2**20} MiB; refused")
+            finally:
+                await resp.aclose()
+            plain = {k: v for k, v in resp.headers.items()
+                     if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")}
+            return httpx.Response(resp.status_code, headers=plain, content=bytes(body),
+                                  request=request)
+        try:
+            return await asyncio.wait_for(exchange(), EXCHANGE_FACTOR * self.timeout)
+        except asyncio.TimeoutError:
+            raise httpx.ReadTimeout(f"no complete answer within {EXCHANGE_FACTOR * self.timeout:g} s",
+                                    request=request) from None
+
     @staticmethod
     def parse_json(resp: httpx.Response, what: str) -> dict:
         try:
             body = json.loads(resp.content)
-        except (ValueError, UnicodeDecodeError):
+        except (ValueError, UnicodeDecodeError, RecursionError):
             ctype = resp.headers.get("content-type", "no content-type") or "no content-type"
             raise BadBody(
                 f"{what} answered {resp.status_code} with a body that is not JSON "
