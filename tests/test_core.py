@@ -179,3 +179,15 @@ def test_a_reused_pid_does_not_keep_an_interrupted_job_alive(core, monkeypatch):
     finally:
         stranger.kill()
         stranger.wait()
+
+
+def test_a_confirmed_target_that_is_no_longer_best_is_refused_not_swapped(core):
+    source = gen9_san_bays(core)[0]
+    core.sim_fault(source.id, "critical")
+    confirmed = core.plan_failover(source.id).target
+    core.sim_fault(confirmed, "critical")  # the confirmed spare fails meanwhile
+    before = core.store.dump()
+    with pytest.raises(Refused, match=f"not the {confirmed} you confirmed"):
+        core.failover(source.id, expect=confirmed)
+    after = core.store.dump()
+    assert after["profiles"] == before["profiles"] and after["jobs"] == before["jobs"]

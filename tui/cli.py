@@ -341,7 +341,10 @@ def _run_job(args, plan, start: Callable[[], Any]) -> int:
 
 def _failover(core, args) -> int:
     plan = core.plan_failover(args.bay, args.to, args.force, refresh=True)
-    return _run_job(args, plan, lambda: core.failover(args.bay, args.to, args.force))
+    # A person who confirmed a target gets that target or a refusal; a script (--yes)
+    # gets the best target at the moment it runs.
+    expect = None if args.yes else plan.target
+    return _run_job(args, plan, lambda: core.failover(args.bay, args.to, args.force, expect))
 
 
 def _move(core, args) -> int:

@@ -1,6 +1,8 @@
 """Pilot tests: every binding and modal of the dashboard, including the refusals."""
 from __future__ import annotations
 
+import threading
+
 from pathlib import Path
 
 import pytest
@@ -138,6 +140,10 @@ async def test_toggle_spare(core):
         await pilot.press("t", "y")
         await wait_jobs(pilot)
         assert core.bay("enc-w2/16").spare
+        await select_bay(pilot, "enc-d2/2")  # empty: refused before any dialog
+        await pilot.press("t")
+        assert isinstance(pilot.app.screen, MainScreen)
+        assert any("is empty" in n for n in notifications(pilot.app))
 
 
 async def test_maintenance_start_edit_complete(core):
@@ -176,8 +182,9 @@ async def test_maintenance_cancel_and_refusals(core):
         assert core.maintenance() == []
         await pilot.press("M", *"rack work", "enter")
         await wait_jobs(pilot)
-        await pilot.press("M")  # already held
-        assert any("already in maintenance" in n for n in notifications(pilot.app))
+        await pilot.press("M")  # already held: the core's refusal, before any dialog
+        assert any("already has domain db-dom2 in maintenance" in n for n in notifications(pilot.app))
+        assert isinstance(pilot.app.screen, MainScreen)
         await pilot.press("X")
         assert "revert" in pilot.app.screen.view.summary
         await pilot.press("y")
@@ -612,4 +619,27 @@ async def test_admin_cancels_another_operators_maintenance_with_an_audited_force
         forced = [e for e in core.events() if e.kind == "maintenance.forced"]
         assert forced and forced[0].operator == "tester" and "alice" in forced[0].message
     finally:
+        core.close()
+
+
+async def test_ctrl_q_asks_like_q_while_a_job_runs(fleet, monkeypatch):
+    config, state = fleet
+    core = open_core(config, state)
+    release = threading.Event()
+    real = core.driver.power_on
+    monkeypatch.setattr(core.driver, "power_on", lambda bay: (release.wait(10), real(bay))[1])
+    core.sim_fault("enc-w1/3", "critical")
+    try:
+        async with make_app(core).run_test(size=SIZE) as pilot:
+            await select_bay(pilot, "enc-w1/3")
+            await pilot.press("f", "y")
+            await wait_for(pilot, lambda: pilot.app.running_local_jobs())
+            await pilot.press("ctrl+q")
+            assert isinstance(pilot.app.screen, ConfirmScreen)
+            assert "Quit while a job runs?" in pilot.app.screen.view.title
+            await pilot.press("n")
+            release.set()
+            await wait_jobs(pilot)
+    finally:
+        release.set()
         core.close()

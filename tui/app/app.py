@@ -269,6 +269,10 @@ class BayopsApp(App):
     def running_local_jobs(self) -> list[str]:
         return [k.split("#")[0] for k, t in self.job_threads.items() if t.is_alive()]
 
+    async def action_quit(self) -> None:
+        """Textual's own ctrl+q lands here too: it must ask like q does."""
+        await self.request_quit()
+
     async def request_quit(self) -> None:
         running = self.running_local_jobs()
         if not running:

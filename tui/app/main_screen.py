@@ -297,13 +297,8 @@ class MainScreen(Screen):
         view.danger = True
         view.confirm_label = "Fail over"
 
-        def work():
-            fresh = core.plan_failover(bay.id, force=force)
-            if fresh.target != plan.target:
-                raise Refused(f"the plan changed after you confirmed it (best target is now "
-                              f"{fresh.target}, was {plan.target}); nothing changed")
-            return core.failover(bay.id, force=force)
-        self.confirm_then(view, f"failover of {bay.id}", work)
+        self.confirm_then(view, f"failover of {bay.id}",
+                          lambda: core.failover(bay.id, force=force, expect=plan.target))
 
     def action_move(self) -> None:
         if self._allowed("move") is None:
@@ -338,18 +333,18 @@ class MainScreen(Screen):
             return
         bay = self.selected_bay()
         core = self.core
-        if bay.spare:
-            view = PlanView("Spare pool", f"remove {bay.id} from the spare pool of {group}",
-                            [f"remove spare {bay.id}"], bay.id,
-                            "failover will no longer use this server")
-            work = lambda: core.change_spares(group, add=[], remove=[bay.id])  # noqa: E731
-        else:
-            view = PlanView("Spare pool", f"add {bay.id} to the spare pool of {group}",
-                            [f"add spare {bay.id}"], bay.id,
-                            "a spare has a server, no profile and is powered off; failover "
-                            "may then apply a profile to it")
-            work = lambda: core.change_spares(group, add=[bay.id], remove=[])  # noqa: E731
-        self.confirm_then(view, f"spare pool of {group}", work)
+        add, remove = ([], [bay.id]) if bay.spare else ([bay.id], [])
+        try:
+            summary = core.check_spares(group, add, remove)
+        except BayopsError as exc:
+            self.refuse(exc)
+            return
+        why = ("failover will no longer use this server" if bay.spare else
+               "a spare has a server, no profile and is powered off; failover may then apply "
+               "a profile to it")
+        view = PlanView("Spare pool", summary, [summary], bay.id, why)
+        self.confirm_then(view, f"spare pool of {group}",
+                          lambda: core.change_spares(group, add=add, remove=remove))
 
     def action_fault(self) -> None:
         if self._allowed("fault") is None:
@@ -386,11 +381,12 @@ class MainScreen(Screen):
         if group is None:
             return
         domain = self._domain_for()
-        m = self._maintenance(domain)
-        if m is not None:
-            self.refuse(f"domain {domain} is already in maintenance by {m.owner}: {m.reason}")
-            return
         core = self.core
+        try:
+            core.check_maintenance_start(domain)
+        except BayopsError as exc:
+            self.refuse(exc)
+            return
         g = self.snapshot.group(group)
         others = [d.name for d in g.domains if d.name != domain] if g else []
 

@@ -409,10 +409,16 @@ class Core(MaintenanceOps):
         kind = "spare" if target.spare else "bay (not in the spare pool)"
         return f"chosen by the operator (--to): {kind} {target.id}, model {target.model}"
 
-    def failover(self, bay_id: str, to: str | None = None, force: bool = False) -> Job:
+    def failover(self, bay_id: str, to: str | None = None, force: bool = False,
+                 expect: str | None = None) -> Job:
+        """``expect``: the target the operator confirmed; refused if the live state now
+        picks another."""
         self._refresh_for_failover(bay_id, to)
         with self.store.write():
             plan = self.plan_failover(bay_id, to, force)
+            if expect is not None and plan.target != expect:
+                raise Refused(f"the best target is now {plan.target}, not the {expect} you "
+                              "confirmed; nothing changed, look at the plan again")
             job_id = self.store.create_job(
                 "failover", self.operator, plan.summary, plan.params,
                 [f"bay:{plan.source}", f"profile:{plan.profile}", f"bay:{plan.target}"])
@@ -760,6 +766,10 @@ class Core(MaintenanceOps):
             return self._quick_job("spares", summary, {"group": group},
                                    [f"bay:{b}" for b in bays], run)
 
+    def check_spares(self, group: str, add: list[str], remove: list[str]) -> str:
+        """What change_spares would do (one line), or the refusal it would raise."""
+        return self._check_spares(group, add, remove)[0]
+
     def _check_spares(self, group: str, add: list[str], remove: list[str]) -> tuple[str, list[str]]:
         self._group(group)
         self._require(group, "spares")
@@ -786,8 +796,9 @@ class Core(MaintenanceOps):
         for bay_id in remove:
             if not bays[bay_id].spare:
                 raise Refused(f"bay {bay_id} is not a spare of {group}")
-        summary = f"spares {group}: " + " ".join([f"+{b}" for b in add] + [f"-{b}" for b in remove])
-        return summary, list(bays)
+        parts = ([f"add {', '.join(add)}"] if add else []) + \
+                ([f"remove {', '.join(remove)}"] if remove else [])
+        return f"spare pool of {group}: {'; '.join(parts)}", list(bays)
 
     def _set_spare(self, bay_id: str, spare: bool, job_id: int) -> str:
         self.store.set_spare(bay_id, spare)

@@ -60,10 +60,26 @@ class MaintenanceOps(_Base):
         if holder is not None:
             raise Refused(f"domain {domain} is held by job {holder}; wait for it")
 
-    def start_maintenance(self, domain: str, reason: str, hours: float | None = None,
-                          confirm: Confirm = None) -> Maintenance:
+    def check_maintenance_start(self, domain: str) -> str:
+        """The group of ``domain`` if this operator may lock it now; Refused otherwise."""
         group = self._domain_group(domain)
         self._require(group, "maintenance")
+        now = time.time()
+        for held in self.store.maintenance():
+            if held.group == group:
+                state = " (lease expired)" if held.expired(now) else ""
+                raise Refused(f"group {group} already has domain {held.domain} in maintenance "
+                              f"by {held.owner}{state}; it must be completed or cancelled first")
+        self._domain_free(domain)
+        busy = [b for b in self.store.bays(domain=domain) if b.job_id is not None]
+        if busy:
+            raise Refused(f"domain {domain} has running jobs (bay {busy[0].id}: job "
+                          f"{busy[0].job_id}); wait for them")
+        return group
+
+    def start_maintenance(self, domain: str, reason: str, hours: float | None = None,
+                          confirm: Confirm = None) -> Maintenance:
+        group = self.check_maintenance_start(domain)
         if not reason.strip():
             raise BadInput("--reason must say why the domain goes into maintenance")
         hours = self.config.lease_hours if hours is None else hours
@@ -74,16 +90,7 @@ class MaintenanceOps(_Base):
         now = time.time()
         m = Maintenance(domain, group, self.operator, reason.strip(), now, now + hours * 3600)
         with self.store.write():
-            for held in self.store.maintenance():
-                if held.group == group:
-                    state = " (lease expired)" if held.expired(now) else ""
-                    raise Refused(f"group {group} already has domain {held.domain} in maintenance "
-                                  f"by {held.owner}{state}; it must be completed or cancelled first")
-            self._domain_free(domain)
-            busy = [b for b in self.store.bays(domain=domain) if b.job_id is not None]
-            if busy:
-                raise Refused(f"domain {domain} has running jobs (bay {busy[0].id}: job "
-                              f"{busy[0].job_id}); wait for them")
+            self.check_maintenance_start(domain)  # again, under the lock
             with self._journaled("maintenance-start", f"start maintenance of {domain}",
                                  {"group": group, "domain": domain}) as job_id:
                 self.store.start_maintenance(m)
