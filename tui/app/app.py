@@ -78,7 +78,6 @@ class BayopsApp(App):
         self.saved_theme_message = ""
         self._polling = False
         self._poll_timer = None
-        self._last_full = 0.0
         self._theme_ready = False
         from tui.core.monitor import Monitor
 
@@ -129,7 +128,6 @@ class BayopsApp(App):
         self._setup_themes()
         self._setup_keys()
         snap, events, self.last_seq = load_snapshot(self.core, None)
-        self._last_full = time.monotonic()
         self.main = MainScreen()
         await self.push_screen(self.main)
         self.main.apply(snap, events)

@@ -27,7 +27,6 @@ STEP_TEXT = {"done": "[done]", "running": "[ >> ]", "failed": "[FAIL]"}
 JOB_STATE_TEXT = {"running": "run", "done": "done", "failed": "FAIL"}
 JOB_STATE_STYLE = {"running": "job", "done": "ok", "failed": "crit"}
 
-QUICK_FILTERS = ("critical", "spares", "unassigned", "maintenance")
 
 
 def short_model(model: str | None) -> str:

@@ -4,11 +4,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-POWER_STATES = ("on", "off", "unknown")
-HEALTH_STATES = ("ok", "warning", "critical", "unknown")
-BOOT_MODES = ("san", "local")
 POLICY_MODES = ("manual", "alert", "auto")
-SEVERITIES = ("info", "warning", "critical")
 
 
 @dataclass(frozen=True)

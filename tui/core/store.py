@@ -348,10 +348,6 @@ class Store:
         return [p for (name,) in self.db.execute(sql, (group,) if group else ())
                 if (p := self.profile(name)) is not None]
 
-    def profile_on(self, bay_id: str) -> str | None:
-        row = self.db.execute("SELECT name FROM profiles WHERE bay = ?", (bay_id,)).fetchone()
-        return row[0] if row else None
-
     def used_addresses(self, kind: str) -> set[str]:
         if kind == "serial":
             rows = self.db.execute("SELECT serial FROM profiles")
@@ -515,14 +511,6 @@ class Store:
                 raise Refused(f"{held[0]} is held by job {held[1]}")
             db.executemany("INSERT OR IGNORE INTO locks VALUES (?, ?)",
                            [(r, job_id) for r in resources])
-
-    def release_locks(self, job_id: int, resources: list[str] | None = None) -> None:
-        with self.write() as db:
-            if resources is None:
-                db.execute("DELETE FROM locks WHERE job = ?", (job_id,))
-            else:
-                db.executemany("DELETE FROM locks WHERE job = ? AND resource = ?",
-                               [(job_id, r) for r in resources])
 
     def set_job_params(self, job_id: int, params: dict[str, Any]) -> None:
         with self.write() as db:

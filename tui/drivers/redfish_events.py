@@ -6,19 +6,17 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Iterable, Iterator
 
 from tui.drivers.base import HardwareEvent
 from tui.drivers.redfish_http import one_line
 
 
 class SseParser:
-    """Incremental text/event-stream parser (WHATWG rules we need: data, event, id, comments)."""
+    """Incremental text/event-stream parser (WHATWG rules we need: data, event, comments)."""
 
     def __init__(self) -> None:
         self._data: list[str] = []
         self._event = ""
-        self.last_id = ""
 
     def feed(self, line: str) -> tuple[str, str] | None:
         """Feed one line (without its newline). Returns (event, data) when one completes."""
@@ -39,15 +37,7 @@ class SseParser:
             self._data.append(value)
         elif field == "event":
             self._event = value
-        elif field == "id" and "\0" not in value:
-            self.last_id = value
         return None
-
-    def feed_lines(self, lines: Iterable[str]) -> Iterator[tuple[str, str]]:
-        for line in lines:
-            done = self.feed(line)
-            if done:
-                yield done
 
 
 SEVERITY = {"ok": "info", "warning": "warning", "critical": "critical"}
