@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 from pathlib import Path
 
@@ -643,3 +644,23 @@ async def test_ctrl_q_asks_like_q_while_a_job_runs(fleet, monkeypatch):
     finally:
         release.set()
         core.close()
+
+
+async def test_other_processes_events_show_within_a_second_between_full_polls(core, fleet):
+    from tests.app.conftest import open_core as oc
+
+    other = oc(*fleet, operator="carol")
+    try:
+        async with make_app(core, autopoll=True, poll_interval=30).run_test(size=SIZE) as pilot:
+            await pilot.pause(0.3)
+            log = pilot.app.screen.query_one(EventLog)
+            shown = len(log.items)
+            other.set_policy("lab", "alert", "")
+            started = time.monotonic()
+            await wait_for(pilot, lambda: any(e.operator == "carol" for e in log.items), 1.0)
+            assert time.monotonic() - started < 1.0
+            await pilot.pause(0.6)  # a later tail must not show it twice
+            assert sum(e.operator == "carol" for e in log.items) == 1
+            assert len({e.seq for e in log.items}) == len(log.items) > shown
+    finally:
+        other.close()

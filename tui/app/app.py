@@ -17,6 +17,7 @@ from textual.screen import Screen
 
 from tui.app import commands as cmds
 from tui.app.confirm_screen import ConfirmScreen, PlanView
+from tui.app.events_pane import EventLog
 from tui.app.fleet import Snapshot
 from tui.app.main_screen import MainScreen
 from tui.app.themes import DEFAULT_THEME, VARIABLE_DEFAULTS, load_themes, save_theme
@@ -27,6 +28,7 @@ from tui.resources import data_path
 
 FIRST_EVENTS = 500  # newest events shown at start
 JOB_POLL = 0.3  # poll interval while any job runs
+EVENT_TAIL = 0.25  # how often the event log looks for other processes' events
 
 
 class Polled(Message):
@@ -145,6 +147,7 @@ class BayopsApp(App):
             self._resume_interrupted()
         if self.autopoll:
             self._schedule_poll(self.poll_interval)
+            self.set_interval(EVENT_TAIL, self._tail_events)
 
     def _resume_interrupted(self) -> None:
         try:
@@ -198,11 +201,26 @@ class BayopsApp(App):
         if message.error:
             self.log.warning(f"poll failed: {message.error}")
         elif self.main is not None:
-            self.last_seq = message.last_seq
-            self.main.apply(message.snapshot, message.events)
+            # The event tail may have shown some of these already.
+            fresh = [e for e in message.events if e.seq > self.last_seq]
+            self.last_seq = max(self.last_seq, message.last_seq)
+            self.main.apply(message.snapshot, fresh)
         running = self.job_threads or (self.main and self.main.snapshot.running_jobs())
         if self.autopoll and self._poll_timer is not None:
             self._schedule_poll(JOB_POLL if running else self.poll_interval)
+
+    def _tail_events(self) -> None:
+        """Events from any process, between full polls: one indexed query, so another
+        `bayops` process's events show within a fraction of a second."""
+        if self.main is None:
+            return
+        try:
+            events = self.core.events(self.last_seq)
+        except BayopsError:
+            return
+        if events:
+            self.last_seq = events[-1].seq
+            self.main.query_one(EventLog).add_events(events)
 
     def refresh_now(self) -> None:
         """Synchronous reload (tests and snapshots): no monitor poll, no thread."""
