@@ -37,12 +37,15 @@ def attention_parts(count: int) -> Parts:
             (f" ({count})", "dim")]
 
 
+def health_parts(critical: int, warning: int) -> Parts:
+    """The CRIT / warn counts of a tree line (nothing when all is well)."""
+    return ([(f" {critical} CRIT", "crit")] if critical else []) + \
+           ([(f" {warning} warn", "warn")] if warning else [])
+
+
 def group_parts(g: GroupSummary) -> Parts:
     parts: Parts = [(g.name, "header"), (f" {g.bays}b", "dim")]
-    if g.critical:
-        parts.append((f" {g.critical} CRIT", "crit"))
-    if g.warning:
-        parts.append((f" {g.warning} warn", "warn"))
+    parts += health_parts(g.critical, g.warning)
     if g.spares_ready == 0:
         parts.append((" NO SPARE", "crit"))
     else:
@@ -60,10 +63,7 @@ def domain_parts(d: DomainSummary, now: float) -> Parts:
         text, style = fmt.maintenance_badge(d.maintenance, now)
         parts.append((" " + text, style))
     parts.append((f" {d.bays}b", "dim"))
-    if d.critical:
-        parts.append((f" {d.critical} CRIT", "crit"))
-    if d.warning:
-        parts.append((f" {d.warning} warn", "warn"))
+    parts += health_parts(d.critical, d.warning)
     parts.append((f" sp {d.spares}", "spare" if d.spares else "dim"))
     if d.drifted:
         parts.append((" drift", "warn"))
@@ -72,10 +72,7 @@ def domain_parts(d: DomainSummary, now: float) -> Parts:
 
 def enclosure_parts(e: EnclosureSummary) -> Parts:
     parts: Parts = [(e.name, ""), (f" {e.servers}/{e.bays}", "dim")]
-    if e.critical:
-        parts.append((f" {e.critical} CRIT", "crit"))
-    if e.warning:
-        parts.append((f" {e.warning} warn", "warn"))
+    parts += health_parts(e.critical, e.warning)
     return parts
 
 

@@ -556,6 +556,14 @@ class RedfishDriver:
             return False, f"{label}: BMC reports target {got_target}, enabled {got_enabled}"
         return True, label
 
+    async def _linked_members(self, bmc: Bmc, spec: SystemSpec, body: dict, key: str,
+                              base: str) -> list[str]:
+        """Members of the collection ``body[key]`` links to; none if there is no such link."""
+        link = body.get(key)
+        if not isinstance(link, dict) or not isinstance(link.get("@odata.id"), str):
+            return []
+        return await self._members(bmc, spec, bmc.same_origin_path(link["@odata.id"], base))
+
     async def _members(self, bmc: Bmc, spec: SystemSpec, path: str) -> list[str]:
         body, final = await bmc.get_json(path, spec.credentials)
         members = body.get("Members")
@@ -581,18 +589,12 @@ class RedfishDriver:
                 chassis_body, chassis_final = await bmc.get_json(
                     bmc.same_origin_path(chassis_path, path), spec.credentials
                 )
-                adapters_link = chassis_body.get("NetworkAdapters")
-                if not isinstance(adapters_link, dict) or not isinstance(adapters_link.get("@odata.id"), str):
-                    continue
-                for adapter_path in await self._members(
-                    bmc, spec, bmc.same_origin_path(adapters_link["@odata.id"], chassis_final)
+                for adapter_path in await self._linked_members(
+                    bmc, spec, chassis_body, "NetworkAdapters", chassis_final
                 ):
                     adapter, adapter_final = await bmc.get_json(adapter_path, spec.credentials)
-                    ndf_link = adapter.get("NetworkDeviceFunctions")
-                    if not isinstance(ndf_link, dict) or not isinstance(ndf_link.get("@odata.id"), str):
-                        continue
-                    for fn_path in await self._members(
-                        bmc, spec, bmc.same_origin_path(ndf_link["@odata.id"], adapter_final)
+                    for fn_path in await self._linked_members(
+                        bmc, spec, adapter, "NetworkDeviceFunctions", adapter_final
                     ):
                         fn, fn_final = await bmc.get_json(fn_path, spec.credentials)
                         found.append((fn_final, fn))
