@@ -8,8 +8,8 @@ import zipfile
 import pytest
 
 from conftest import ROOT
-from tui.core.errors import OperationFailed, Refused
-from tui.drivers.base import DriverError
+from tui.model.errors import OperationFailed, Refused
+from tui.model.driver import DriverError
 
 
 def gen9_san_bays(core, group="prod-web"):

@@ -6,7 +6,7 @@ import time
 
 import pytest
 
-from tui.core.errors import BadInput
+from tui.model.errors import BadInput
 from tui.core.policy import decide, parse_window
 from tui.core.store import SCHEMA_VERSION, Store
 

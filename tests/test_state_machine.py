@@ -1,6 +1,6 @@
 """Random sequences of operations, faults and crashes against the core.
 
-After every step the invariants of DESIGN.md are checked against the store and the
+After every step the invariants (docs/architecture.md, "Invariants") are checked against the store and the
 simulated hardware. A "crash" kills a job at a random driver call (as SIGKILL would:
 nothing after that point runs), hands the job to a dead process id, and lets the
 next opener resume it.
@@ -19,7 +19,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 from conftest import write_config
 from tui.core.api import Core
 from tui.core.config import load_config
-from tui.core.errors import BadInput, BayopsError, Refused
+from tui.model.errors import BadInput, BayopsError, Refused
 from tui.drivers.sim import FAULT_KINDS
 
 DEAD_PID = 2**22 + 12345  # above pid_max's default range: never a live process

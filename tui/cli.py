@@ -15,7 +15,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from tui.core.errors import BadInput, BayopsError, Refused
+from tui.model.errors import BadInput, BayopsError, Refused
 from tui.humanize import duration
 
 POLL_SECONDS = 0.25

@@ -7,7 +7,7 @@ import pickle
 
 import pytest
 
-from tui.core.errors import BadInput
+from tui.model.errors import BadInput
 from tui.drivers.redfish import RedfishDriver
 from tui.drivers.redfish_config import Credentials
 

@@ -14,8 +14,8 @@ import httpx
 import pytest
 import respx
 
-from tui.core.model import Connection, DomainConfig, Profile
-from tui.drivers.base import DriverError, NoAnswer
+from tui.model.entities import Connection, DomainConfig, Profile
+from tui.model.driver import DriverError, NoAnswer
 from tui.drivers.redfish import RedfishDriver
 
 BMC = "https://bmc-a.test"

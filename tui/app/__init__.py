@@ -6,7 +6,7 @@ import os
 import sys
 
 from tui.core.config import Config
-from tui.core.errors import BadInput
+from tui.model.errors import BadInput
 
 
 def run_dashboard(config: Config, args: argparse.Namespace) -> int:
@@ -27,7 +27,7 @@ def run_dashboard(config: Config, args: argparse.Namespace) -> int:
         running = app.running_local_jobs()
         if running:
             # A job thread is still in a core call. Leave it journaled and exit now: the
-            # next `bayops` start or `bayops jobs resume` finishes it (DESIGN.md, jobs).
+            # next `bayops` start or `bayops jobs resume` finishes it (docs/architecture.md, "Jobs").
             sys.stderr.write("bayops: left running, journaled for `bayops jobs resume`: "
                              + ", ".join(running) + "\n")
             sys.stderr.flush()

@@ -22,8 +22,8 @@ from tui.app.fleet import Snapshot
 from tui.app.main_screen import MainScreen
 from tui.app.themes import DEFAULT_THEME, VARIABLE_DEFAULTS, load_themes, save_theme
 from tui.core.config import user_config_path
-from tui.core.errors import BayopsError
-from tui.core.model import Event
+from tui.model.errors import BayopsError
+from tui.model.entities import Event
 from tui.resources import data_path
 
 FIRST_EVENTS = 500  # newest events shown at start

@@ -5,7 +5,7 @@ from collections.abc import Hashable
 
 from tui.app import format as fmt
 from tui.app.linelist import LineList, Parts
-from tui.core.model import Bay
+from tui.model.entities import Bay
 
 
 class BaysTable(LineList):

@@ -7,7 +7,7 @@ from textual.binding import Binding
 
 from tui.app import format as fmt
 from tui.app.linelist import LineList, Parts
-from tui.core.model import Event
+from tui.model.entities import Event
 
 MAX_EVENTS = 20_000
 SEVERITY_FILTERS = ("info", "warning", "critical")

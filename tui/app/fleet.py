@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from tui.core.model import Bay, DomainSummary, GroupSummary, Job
+from tui.model.entities import Bay, DomainSummary, GroupSummary, Job
 from tui.app import format as fmt
 
 

@@ -12,7 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from tui.core.model import Bay, Event, Job, Maintenance
+from tui.model.entities import Bay, Event, Job, Maintenance
 from tui.humanize import duration  # noqa: F401 (also used as fmt.duration)
 
 # Health: glyph + word. Colour comes from the style name ("crit", "warn", ...).

@@ -14,7 +14,7 @@ from textual.widgets.tree import TreeNode
 from tui.app import format as fmt
 from tui.app.fleet import ATTENTION, FLEET, Scope, Snapshot
 from tui.app.linelist import STYLE_NAMES, Parts
-from tui.core.model import DomainSummary, EnclosureSummary, GroupSummary
+from tui.model.entities import DomainSummary, EnclosureSummary, GroupSummary
 
 
 @dataclass

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from tui.app import format as fmt
 from tui.app.linelist import LineList, Parts
-from tui.core.model import Job, Step
+from tui.model.entities import Job, Step
 
 
 @dataclass(frozen=True)

@@ -33,8 +33,8 @@ from tui.app.linelist import LineList
 from tui.app.maintenance_start_screen import MaintenanceStartScreen
 from tui.app.move_screen import MoveScreen
 from tui.app.policy_screen import PolicyScreen
-from tui.core.errors import BayopsError, Refused
-from tui.core.model import Bay, Event
+from tui.model.errors import BayopsError, Refused
+from tui.model.entities import Bay, Event
 
 if TYPE_CHECKING:
     from tui.app.app import BayopsApp

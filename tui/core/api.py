@@ -15,17 +15,17 @@ from typing import Any
 
 from tui.core import roles
 from tui.core.config import Config, find_state
-from tui.core.errors import BadInput, OperationFailed, Refused
+from tui.model.errors import BadInput, OperationFailed, Refused
 from tui.core.fleet import build_fleet
 from tui.core.maintenance import MaintenanceOps
 from tui.core.jobs import JobContext, StepFailed, mark_interrupted
 from tui.core.process import process_alive
-from tui.core.model import (
+from tui.model.entities import (
     Bay, DomainConfig, DomainSummary, EnclosureSummary, Event, GroupSummary, Job,
     Maintenance, Policy, Profile,
 )
 from tui.core.store import Store
-from tui.drivers.base import Driver, DriverError, NoAnswer
+from tui.model.driver import Driver, DriverError, NoAnswer
 
 
 def current_operator() -> str:
@@ -91,7 +91,7 @@ class Core(MaintenanceOps):
     @classmethod
     def open(cls, config: Config, state: str | None = None, operator: str | None = None,
              read_only: bool = False, resume: bool = True) -> Core:
-        from tui.drivers import make_driver  # drivers import the model, not the api
+        from tui.core.driver_factory import make_driver
 
         path = find_state(state, config)
         store = Store(path)

@@ -1,6 +1,6 @@
 """Reads config.toml with tomllib and validates it into typed objects.
 
-Lookup order (DESIGN.md): --config, $BAYOPS_CONFIG, $XDG_CONFIG_HOME/bayops/config.toml,
+Lookup order (README, "Configuration"): --config, $BAYOPS_CONFIG, $XDG_CONFIG_HOME/bayops/config.toml,
 the packaged default. Every problem is a one-line BadInput naming the key.
 """
 from __future__ import annotations
@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tui.core.errors import BadInput
-from tui.core.model import POLICY_MODES, DomainConfig
+from tui.model.errors import BadInput
+from tui.model.entities import POLICY_MODES, DomainConfig
 from tui.resources import data_path
 
 ENCLOSURE_MODELS = {"c7000": 16, "c3000": 8}

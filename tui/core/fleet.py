@@ -5,11 +5,11 @@ import random
 import re
 
 from tui.core.config import Config, EnclosureSpec, GroupSpec
-from tui.core.errors import BadInput
-from tui.core.model import Connection, Policy, Profile, ServerInfo
+from tui.model.errors import BadInput
+from tui.model.entities import Connection, Policy, Profile, ServerInfo
 from tui.core.pools import Allocator
 from tui.core.store import Store
-from tui.drivers.base import DriverError
+from tui.model.driver import DriverError
 
 
 def split_model(model: str) -> tuple[str, str]:

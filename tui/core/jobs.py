@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from tui.core.errors import BayopsError
+from tui.model.errors import BayopsError
 from tui.core.store import Store
-from tui.drivers.base import DriverError
+from tui.model.driver import DriverError
 
 
 class StepFailed(Exception):

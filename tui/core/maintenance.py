@@ -10,10 +10,10 @@ from typing import TYPE_CHECKING, Any
 
 from tui.core import policy as policy_rules
 from tui.core.config import ENCLOSURE_MODELS, NAME_RE
-from tui.core.errors import BadInput, OperationFailed, Refused
+from tui.model.errors import BadInput, OperationFailed, Refused
 from tui.core.fleet import new_profile, simulated_servers
 from tui.core.jobs import JobContext, StepFailed
-from tui.core.model import POLICY_MODES, DomainConfig, Job, Maintenance, Policy
+from tui.model.entities import POLICY_MODES, DomainConfig, Job, Maintenance, Policy
 from tui.core.pools import KINDS, Allocator
 
 if TYPE_CHECKING:

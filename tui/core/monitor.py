@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 from tui.core import policy as rules
 from tui.core.api import Core
-from tui.core.errors import BayopsError
-from tui.core.model import Event
+from tui.model.errors import BayopsError
+from tui.model.entities import Event
 
 POLICY_CURSOR = "policy_cursor"
 _HEALTH_LOSS = re.compile(r"health \w+ -> (critical|unknown)")

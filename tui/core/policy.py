@@ -5,7 +5,7 @@ import re
 import time
 from dataclasses import dataclass
 
-from tui.core.errors import BadInput
+from tui.model.errors import BadInput
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # Pre-failure events and loss of health, as in VCEM's event handling.

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from tui.core.config import PoolsSpec, RangeSpec, format_address, parse_address
-from tui.core.errors import BadInput, Refused
+from tui.model.errors import BadInput, Refused
 
 KINDS = ("mac", "wwpn", "serial")
 

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from tui.core.config import ROLES, Config
-from tui.core.errors import Refused
+from tui.model.errors import Refused
 
 # What each action needs at least; roles are ordered, each includes those before it.
 ACTION_ROLE = {

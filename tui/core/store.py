@@ -19,9 +19,9 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from tui.core.errors import BadInput, Refused
+from tui.model.errors import BadInput, Refused
 from tui.core.process import process_alive, process_identity
-from tui.core.model import (
+from tui.model.entities import (
     Bay, Connection, DomainConfig, Event, Job, Maintenance, Policy, Profile, ServerInfo, Step,
 )
 

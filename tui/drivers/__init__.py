@@ -1,18 +1,5 @@
-"""Drivers: how the core reaches hardware. ``make_driver`` picks one from the config."""
-from __future__ import annotations
+"""Drivers: how the core reaches hardware, each implementing ``tui.model.driver.Driver``.
 
-from collections.abc import Callable
-from pathlib import Path
-
-from tui.core.config import Config
-
-
-def make_driver(config: Config, state_path: Path, warn: Callable[[str], None]):
-    """The configured driver; ``warn`` receives start-up warnings (e.g. TLS checks off)."""
-    if config.driver == "sim":
-        from tui.drivers.sim import SimDriver
-
-        return SimDriver(state_path, config.sim.latency)
-    from tui.drivers.redfish import RedfishDriver
-
-    return RedfishDriver.from_config(config.raw.get("redfish", {}), config.path.parent, warn)
+A driver imports only the model layer and its own modules; the core picks one
+(``tui.core.driver_factory``) and hands it its own config section.
+"""

@@ -24,8 +24,8 @@ from typing import Any, Awaitable, Callable, TypeVar
 
 import httpx
 
-from tui.core.model import DomainConfig, Profile, ServerInfo
-from tui.drivers.base import ApplyReport, DriverError, HardwareEvent, NoAnswer, Reading
+from tui.model.entities import DomainConfig, Profile, ServerInfo
+from tui.model.driver import ApplyReport, DriverError, HardwareEvent, NoAnswer, Reading
 from tui.drivers.redfish_config import RedfishConfig, SystemSpec, parse_config
 from tui.drivers.redfish_events import Observation, SseParser, diff, parse_payload, to_hardware_events
 from tui.drivers.redfish_http import (

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
-from tui.core.errors import BadInput
+from tui.model.errors import BadInput
 
 BAY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*/([1-9][0-9]?)$")
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")

@@ -7,7 +7,7 @@ import json
 import re
 from dataclasses import dataclass
 
-from tui.drivers.base import HardwareEvent
+from tui.model.driver import HardwareEvent
 from tui.drivers.redfish_http import one_line
 
 

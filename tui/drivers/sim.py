@@ -13,9 +13,9 @@ import threading
 import time
 from pathlib import Path
 
-from tui.core.errors import BadInput
-from tui.core.model import DomainConfig, Profile, ServerInfo
-from tui.drivers.base import ApplyReport, DriverError, HardwareEvent, NoAnswer, Reading
+from tui.model.errors import BadInput
+from tui.model.entities import DomainConfig, Profile, ServerInfo
+from tui.model.driver import ApplyReport, DriverError, HardwareEvent, NoAnswer, Reading
 
 FAULT_KINDS = ("critical", "cpu-threshold", "memory-errors", "no-answer", "power-stuck",
                "wont-power-on")

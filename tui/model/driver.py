@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Protocol
 
-from tui.core.model import DomainConfig, Profile, ServerInfo
+from tui.model.entities import DomainConfig, Profile, ServerInfo
 
 
 class DriverError(Exception):

@@ -1,4 +1,4 @@
-"""Errors the core raises; each maps to one CLI exit code (see DESIGN.md)."""
+"""Errors the core raises; each maps to one CLI exit code (see docs/architecture.md, "Errors")."""
 
 
 class BayopsError(Exception):

@@ -1,0 +1,19 @@
+"""Which driver a config asks for. Each driver is given only its own config section."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+from tui.core.config import Config
+from tui.model.driver import Driver
+
+
+def make_driver(config: Config, state_path: Path, warn: Callable[[str], None]) -> Driver:
+    """The configured driver; ``warn`` receives start-up warnings (e.g. TLS checks off)."""
+    if config.driver == "sim":
+        from tui.drivers.sim import SimDriver
+
+        return SimDriver(state_path, config.sim.latency)
+    from tui.drivers.redfish import RedfishDriver
+
+    return RedfishDriver.from_config(config.raw.get("redfish", {}), config.path.parent, warn)
