@@ -134,7 +134,7 @@ def test_sigkill_between_clear_and_apply_then_resume_puts_profile_on_exactly_one
     assert store.profile(bay["profile"]).bay is None
     job = store.jobs()[0]
     assert job.state == "running" and store.lock_holder(f"profile:{bay['profile']}") == job.id
-    target = job.params["target"]
+    target = job.params.target
     store.close()
     write_config(tmp_path / "c.toml")  # the resuming process runs at full speed
     r = cli("jobs", "resume", "--json")

@@ -85,7 +85,8 @@ def test_complete_refuses_to_remove_a_network_that_profiles_use(core):
 
 
 def test_expired_maintenance_shows_expired_and_is_not_dropped(core):
-    m = core.start_maintenance("lab-dom1", "short", hours=0.01)
+    core.start_maintenance("lab-dom1", "short", hours=0.01)
+    m = core.maintenance()[0]
     assert not m.expired(m.started)
     assert m.expired(m.started + 37)
     with core.store.write() as db:
@@ -141,13 +142,14 @@ def test_crash_after_a_failed_target_then_resume_never_leaves_the_profile_on_two
     source = gen9_san_bays(core)[0]
     core.sim_fault(source.id, "critical")
     first = core.plan_failover(source.id).target
-    real_plan = core.plan_failover
-    monkeypatch.setattr(core, "_refresh_for_failover", lambda *a: None)
+    from tui.core.ops import failover
+
+    monkeypatch.setattr(failover, "refresh_involved", lambda *a: None)
     core.driver.inject(first, "no-answer")  # the spare stops answering after the plan
-    monkeypatch.setattr(core, "plan_failover", real_plan)
-    monkeypatch.setattr(core, "_next_spare", lambda *a: (_ for _ in ()).throw(Crash()))
+    monkeypatch.setattr(failover, "_next_spare", lambda *a: (_ for _ in ()).throw(Crash()))
     with pytest.raises(Crash):
         core.failover(source.id)
+    monkeypatch.undo()  # the process that resumes runs the real code
     with core.store.write() as db:
         db.execute("UPDATE jobs SET pid = ? WHERE state = 'running'", (2**22 + 7,))
     core.driver.heal(first)
@@ -165,9 +167,12 @@ def test_a_reused_pid_does_not_keep_an_interrupted_job_alive(core, monkeypatch):
 
     source = gen9_san_bays(core)[0]
     core.sim_fault(source.id, "critical")
-    monkeypatch.setattr(core, "_run", lambda kind, job_id: (_ for _ in ()).throw(Crash()))
+    from tui.core import runner
+
+    monkeypatch.setattr(runner, "run_job", lambda *a: (_ for _ in ()).throw(Crash()))
     with pytest.raises(Crash):
         core.failover(source.id)
+    monkeypatch.undo()
     stranger = subprocess.Popen(["sleep", "30"])  # alive, and now "owns" the job's PID
     try:
         with core.store.write() as db:
@@ -184,10 +189,11 @@ def test_a_reused_pid_does_not_keep_an_interrupted_job_alive(core, monkeypatch):
 def test_a_confirmed_target_that_is_no_longer_best_is_refused_not_swapped(core):
     source = gen9_san_bays(core)[0]
     core.sim_fault(source.id, "critical")
-    confirmed = core.plan_failover(source.id).target
+    plan = core.plan_failover(source.id)
+    confirmed = plan.target
     core.sim_fault(confirmed, "critical")  # the confirmed spare fails meanwhile
     before = core.store.dump()
     with pytest.raises(Refused, match=f"not the {confirmed} you confirmed"):
-        core.failover(source.id, expect=confirmed)
+        core.failover(source.id, expect=plan)
     after = core.store.dump()
     assert after["profiles"] == before["profiles"] and after["jobs"] == before["jobs"]

@@ -7,8 +7,9 @@ import time
 import pytest
 
 from tui.model.errors import BadInput
-from tui.core.policy import decide, parse_window
-from tui.core.store import SCHEMA_VERSION, Store
+from tui.core.autofailover import decide, parse_window
+from tui.core.store import Store
+from tui.core.store.schema import SCHEMA_VERSION
 
 
 def at(day: int, hour: int, minute: int = 0) -> float:

@@ -291,7 +291,7 @@ def _group(table: Any, index: int) -> GroupSpec:
         raise BadInput(f"{where}.policy: {policy!r} is not one of {', '.join(POLICY_MODES)}")
     window = r.get("window", str, "")
     if window:
-        from tui.core.policy import parse_window  # policy depends on config for nothing else
+        from tui.core.autofailover import parse_window  # autofailover depends on config for nothing else
 
         try:
             parse_window(window)

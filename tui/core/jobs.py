@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from tui.model.errors import BayopsError
 from tui.core.store import Store
 from tui.model.driver import DriverError
+from tui.model.errors import BayopsError
+from tui.model.params import JobParams
 
 
 class StepFailed(Exception):
@@ -47,6 +48,10 @@ class JobContext:
         self.store.finish_step(self.job_id, seq, "done", detail)
         self._done[name] = detail
         return detail
+
+    def save_params(self, params: JobParams) -> None:
+        """Keep what the runner decided (e.g. the next target) for a resume."""
+        self.store.set_job_params(self.job_id, params)
 
     def note(self, name: str, detail: str) -> None:
         """A step that is only a decision (e.g. the chosen target), journaled as done."""

@@ -7,17 +7,15 @@ event acts on it, once, however many monitors run.
 """
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import dataclass
 
-from tui.core import policy as rules
+from tui.core import autofailover as rules
 from tui.core.api import Core
-from tui.model.errors import BayopsError
 from tui.model.entities import Event
+from tui.model.errors import BayopsError
 
 POLICY_CURSOR = "policy_cursor"
-_HEALTH_LOSS = re.compile(r"health \w+ -> (critical|unknown)")
 
 
 @dataclass
@@ -30,9 +28,9 @@ class PollResult:
 def trigger_of(event: Event) -> str | None:
     """The policy trigger kind an event carries, if any."""
     if event.kind == "health.changed":
-        match = _HEALTH_LOSS.search(event.message)
-        if match:
-            return "critical" if match.group(1) == "critical" else "no-answer"
+        new = event.data.get("new")
+        if new in ("critical", "unknown"):
+            return "critical" if new == "critical" else "no-answer"
     if event.kind in ("hardware.cpu-threshold", "hardware.memory-errors"):
         return event.kind.split(".", 1)[1]
     return None
@@ -50,20 +48,21 @@ class Monitor:
         hardware = core.driver.events()
         for event in hardware:
             store.add_event(event.severity, f"bay:{event.bay}", f"hardware.{event.kind}",
-                            event.message, "monitor")
+                            event.message, "monitor", data={"bay": event.bay})
         now = time.time() if now is None else now
         for m in store.maintenance():
             if m.expired(now) and store.mark_once(f"expired:{m.domain}:{m.started}"):
                 store.add_event("warning", f"domain:{m.domain}", "maintenance.expired",
                                 f"maintenance lease of {m.domain} ({m.owner}: {m.reason}) expired; "
                                 "edits stop until it is renewed, and any group-admin may "
-                                "complete or cancel it", "monitor")
+                                "complete or cancel it", "monitor", data={"domain": m.domain})
         actions: list[str] = []
         if self.apply_policy:
             for event in store.claim_events(POLICY_CURSOR):
                 kind = trigger_of(event)
-                if kind is not None:
-                    action = self._react(event.source.removeprefix("bay:"), kind, event.message, now)
+                bay = event.data.get("bay")
+                if kind is not None and bay:
+                    action = self._react(bay, kind, event.message, now)
                     if action:
                         actions.append(action)
         return PollResult(len(changed), len(hardware), actions)
@@ -74,7 +73,10 @@ class Monitor:
         if bay is None or bay.profile is None or bay.job_id is not None or bay.health == "ok":
             return None  # gone, already handled, or healed since the event
         profile = store.profile(bay.profile)
-        _, policy = store.group_row(bay.group)
+        group = store.group(bay.group)
+        if profile is None or group is None:
+            return None
+        policy = group.policy
         decision = rules.decide(policy.mode, policy.window, kind, now)
         if decision in ("ignore", "note") or profile.boot_mode != "san":
             return None
@@ -82,7 +84,9 @@ class Monitor:
             why = " (outside the auto-failover window)" if policy.mode == "auto" else ""
             store.add_event("critical", f"bay:{bay_id}", "policy.alert",
                             f"ALERT {bay_id} ({profile.name}): {kind}: {message}; failover "
-                            f"recommended{why}: bayops failover {bay_id}", "policy")
+                            f"recommended{why}: bayops failover {bay_id}", "policy",
+                            data={"bay": bay_id, "profile": profile.name, "trigger": kind,
+                                  "command": f"bayops failover {bay_id}"})
             return f"alert {bay_id}"
         auto = Core(self.core.config, store, self.core.driver, "policy:auto", system=True)
         try:
@@ -90,9 +94,12 @@ class Monitor:
         except BayopsError as exc:
             store.add_event("critical", f"bay:{bay_id}", "policy.alert",
                             f"ALERT {bay_id} ({profile.name}): {kind}; automatic failover "
-                            f"did not complete: {exc}", "policy")
+                            f"did not complete: {exc}", "policy",
+                            data={"bay": bay_id, "profile": profile.name, "trigger": kind,
+                                  "code": exc.code})
             return f"auto failover of {bay_id} failed: {exc}"
         store.add_event("critical", f"bay:{bay_id}", "policy.alert",
                         f"ALERT {bay_id}: {kind}; profile {profile.name} failed over "
-                        f"automatically (job {job.id})", "policy")
+                        f"automatically (job {job.id})", "policy", job.id,
+                        data={"bay": bay_id, "profile": profile.name, "trigger": kind})
         return f"auto failover {bay_id} (job {job.id})"

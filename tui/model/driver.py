@@ -7,7 +7,7 @@ refused or did not answer, with a one-line message fit for a job step.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 from tui.model.entities import DomainConfig, Profile, ServerInfo
 
@@ -89,3 +89,14 @@ class Driver(Protocol):
         """Hardware events that arrived since the previous call (non-blocking)."""
 
     def close(self) -> None: ...
+
+
+@runtime_checkable
+class SimulatedHardware(Protocol):
+    """What a simulator offers beyond the protocol: hardware to install, faults to inject."""
+
+    def install(self, servers: dict[str, tuple[ServerInfo | None, str | None]]) -> None: ...
+
+    def inject(self, bay: str, kind: str) -> str: ...
+
+    def heal(self, bay: str) -> None: ...

@@ -4,6 +4,9 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from tui.model.params import JobParams
+from tui.model.plan import Change
+
 POLICY_MODES = ("manual", "alert", "auto")
 
 
@@ -106,27 +109,29 @@ class DomainConfig:
             users={str(k): str(v) for k, v in data.get("users", {}).items()},
         )
 
+    def changes(self, baseline: DomainConfig) -> tuple[Change, ...]:
+        """What differs from ``baseline``: networks, fabrics, firmware, users."""
+        out = _mapping_changes("network", baseline.networks, self.networks)
+        out += [Change("+" if name in self.fabrics else "-", "fabric", name, None, None)
+                for name in sorted(set(self.fabrics) ^ set(baseline.fabrics))]
+        if self.firmware != baseline.firmware:
+            out.append(Change("~", "firmware", "", baseline.firmware, self.firmware))
+        return tuple(out + _mapping_changes("user", baseline.users, self.users))
+
     def diff(self, baseline: DomainConfig) -> list[str]:
         """Lines like ``+ network web vlan 110``, ``- fabric san-c``, ``~ firmware 4.6 -> 4.7``."""
-        lines = _mapping_diff("network", "vlan ", baseline.networks, self.networks)
-        for name in sorted(set(self.fabrics) ^ set(baseline.fabrics)):
-            lines.append(f"{'+' if name in self.fabrics else '-'} fabric {name}")
-        if self.firmware != baseline.firmware:
-            lines.append(f"~ firmware {baseline.firmware} -> {self.firmware}")
-        return lines + _mapping_diff("user", "role ", baseline.users, self.users)
+        return [c.text for c in self.changes(baseline)]
 
 
-def _mapping_diff(kind: str, label: str, old: dict[str, Any], new: dict[str, Any]) -> list[str]:
-    lines = []
+def _mapping_changes(kind: str, old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
+    out = []
     for name in sorted(set(old) | set(new)):
         before, after = old.get(name), new.get(name)
-        if before is None:
-            lines.append(f"+ {kind} {name} {label}{after}")
-        elif after is None:
-            lines.append(f"- {kind} {name} {label}{before}")
-        elif before != after:
-            lines.append(f"~ {kind} {name} {label}{before} -> {after}")
-    return lines
+        if before != after:
+            op = "+" if before is None else "-" if after is None else "~"
+            out.append(Change(op, kind, name, None if before is None else str(before),
+                              None if after is None else str(after)))
+    return out
 
 
 @dataclass(frozen=True)
@@ -165,7 +170,7 @@ class Job:
     state: str  # running, done, failed
     operator: str
     summary: str
-    params: dict[str, Any]
+    params: JobParams
     created: float
     finished: float | None
     pid: int | None
@@ -174,6 +179,7 @@ class Job:
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["steps"] = [asdict(s) for s in self.steps]
+        data["params"] = self.params.to_json()
         return data
 
 
@@ -187,6 +193,7 @@ class Event:
     message: str
     operator: str
     job_id: int | None = None
+    data: dict[str, Any] = field(default_factory=dict)  # structured fields: bay, old, new, ...
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
@@ -235,3 +242,25 @@ class GroupSummary:
     spares: int
     running_jobs: int
     baseline: DomainConfig
+
+
+@dataclass(frozen=True)
+class GroupRecord:
+    name: str
+    baseline: DomainConfig
+    policy: Policy
+
+
+@dataclass(frozen=True)
+class DomainRecord:
+    name: str
+    group: str
+    config: DomainConfig
+
+
+@dataclass(frozen=True)
+class EnclosureRecord:
+    name: str
+    domain: str
+    model: str
+    bay_count: int

@@ -1,25 +1,48 @@
-"""Errors the core raises; each maps to one CLI exit code (see docs/architecture.md, "Errors")."""
+"""Errors the core raises; each maps to one CLI exit code (docs/architecture.md, "Errors").
+
+Every error carries a machine-readable ``code`` (e.g. ``needs-force``, ``plan-changed``)
+and an optional ``hint``: what the operator can do about it, in CLI words. The faces
+branch on the code, never on the message; the dashboard shows its own key for a hint.
+"""
+from __future__ import annotations
 
 
 class BayopsError(Exception):
     """Base class: the message is one line meant for the operator."""
 
     exit_code = 1
+    default_code = "failed"
+
+    def __init__(self, message: str, *, code: str | None = None, hint: str = "") -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code or self.default_code
+        self.hint = hint
+
+    def __str__(self) -> str:
+        return f"{self.message}: {self.hint}" if self.hint else self.message
+
+    def to_dict(self) -> dict[str, object]:
+        return {"error": str(self), "exit": self.exit_code, "code": self.code,
+                "hint": self.hint or None}
 
 
 class OperationFailed(BayopsError):
     """A job ran and failed (rolled back or left safe). Exit 1."""
 
     exit_code = 1
+    default_code = "failed"
 
 
 class BadInput(BayopsError):
     """Unknown names, malformed values, bad config. Nothing changed. Exit 2."""
 
     exit_code = 2
+    default_code = "bad-input"
 
 
 class Refused(BayopsError):
     """A precondition, lock or role said no. Nothing changed. Exit 3."""
 
     exit_code = 3
+    default_code = "refused"

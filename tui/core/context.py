@@ -1,0 +1,110 @@
+"""What every operation works with: the store, the driver, the config and who acts.
+
+``OpContext`` holds the checks that operations share (roles, read-only mode, names that
+must exist, maintenance) and the event writer. Operations (``tui.core.ops``) are plain
+functions over it; the ``Core`` facade (``tui.core.api``) is one.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from tui.core import roles
+from tui.core.config import Config
+from tui.core.store import Store
+from tui.model.driver import Driver
+from tui.model.entities import Bay, DomainRecord, GroupRecord, Profile
+from tui.model.errors import BadInput, Refused
+
+
+class OpContext:
+    def __init__(self, config: Config, store: Store, driver: Driver, operator: str,
+                 read_only: bool = False, system: bool = False):
+        self.config = config
+        self.store = store
+        self.driver = driver
+        self.operator = operator
+        self.read_only = read_only
+        # The auto-failover policy acts for the group-admins who set it, not as a user:
+        # roles do not apply to it, and no login name can claim it.
+        self.system = system
+
+    # -- events ---------------------------------------------------------------------------
+    def event(self, severity: str, source: str, kind: str, message: str,
+              job_id: int | None = None, /, **data: Any) -> None:
+        """Append to the event log as this operator; ``data`` holds the structured fields."""
+        self.store.add_event(severity, source, kind, message, self.operator, job_id, data)
+
+    # -- roles ----------------------------------------------------------------------------
+    def require(self, group: str, action: str) -> None:
+        if self.system and not self.read_only:
+            return
+        roles.require(self.config, self.operator, group, action, self.read_only)
+
+    def role(self, group: str) -> str:
+        return roles.role_of(self.config, self.operator, group)
+
+    def why_not(self, group: str, action: str) -> str:
+        """Why this operator may not do ``action`` in ``group`` ('' when allowed)."""
+        try:
+            self.require(group, action)
+        except Refused as exc:
+            return str(exc)
+        return ""
+
+    def may(self, group: str, action: str) -> bool:
+        return not (self.read_only and action != "view") and roles.allowed(
+            self.config, self.operator, group, action)
+
+    # -- names that must exist --------------------------------------------------------------
+    def bay(self, bay_id: str) -> Bay:
+        bay = self.store.bay(bay_id)
+        if bay is None:
+            raise BadInput(self._unknown_bay(bay_id), code="unknown-bay")
+        return bay
+
+    def profile(self, name: str) -> Profile:
+        profile = self.store.profile(name)
+        if profile is None:
+            raise BadInput(f"no profile named {name!r}", code="unknown-profile")
+        return profile
+
+    def group(self, name: str) -> GroupRecord:
+        record = self.store.group(name)
+        if record is None:
+            raise BadInput(f"no domain group named {name!r} (groups: "
+                           f"{', '.join(self.store.group_names())})", code="unknown-group")
+        return record
+
+    def domain(self, name: str) -> DomainRecord:
+        found = self.store.domain(name)
+        if found is None:
+            raise BadInput(f"no domain named {name!r}", code="unknown-domain")
+        return found
+
+    def domain_group(self, domain: str) -> str:
+        group = self.store.domain_group(domain)
+        if group is None:
+            raise BadInput(f"no domain named {domain!r}", code="unknown-domain")
+        return group
+
+    def not_in_maintenance(self, *bays: Bay) -> None:
+        for bay in bays:
+            if bay.maintenance:
+                raise Refused(f"domain {bay.domain} (bay {bay.id}) is in maintenance; "
+                              "profile operations there wait until it is completed or cancelled",
+                              code="in-maintenance")
+
+    def not_held(self, what: str, job_id: int | None) -> None:
+        if job_id is not None:
+            raise Refused(f"{what} is held by job {job_id}", code="held-by-job")
+
+    def _unknown_bay(self, bay_id: str) -> str:
+        enclosure, _, number = bay_id.partition("/")
+        if not number:
+            return f"{bay_id!r} is not a bay: bays are named <enclosure>/<n>, e.g. enc-w1/7"
+        found = [e for e in self.store.enclosures() if e.name == enclosure]
+        if not found:
+            return f"no enclosure named {enclosure!r} (bay {bay_id})"
+        if not number.isdigit():
+            return f"bay number {number!r} is not a number"
+        return f"bay {bay_id} is out of range: {enclosure} has bays 1..{found[0].bay_count}"

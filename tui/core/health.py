@@ -1,0 +1,34 @@
+"""Observing the hardware: readings from the driver into the store, once per change."""
+from __future__ import annotations
+
+from tui.core.context import OpContext
+
+HEALTH_SEVERITY = {"ok": "info", "warning": "warning", "critical": "critical", "unknown": "critical"}
+
+
+def refresh(ctx: OpContext, bay_ids: list[str] | None = None) -> list[str]:
+    """Read power and health from the driver into the store; returns changed bays.
+
+    Compare-and-set: when several processes observe the same change, one records it
+    (and its event), so the policy acts on it once.
+    """
+    store = ctx.store
+    bays = {b.id: b for b in store.bays(ids=bay_ids) if not b.empty}
+    changed = []
+    for bay_id, reading in ctx.driver.read(list(bays)).items():
+        bay = bays[bay_id]
+        new = (reading.power, reading.health)
+        if new == (bay.power, bay.health):
+            continue
+        with store.write():
+            if not store.compare_and_set_reading(bay_id, (bay.power, bay.health), new):
+                continue
+            if reading.health != bay.health:
+                store.add_event(
+                    HEALTH_SEVERITY[reading.health], f"bay:{bay_id}", "health.changed",
+                    f"{bay_id} health {bay.health} -> {reading.health}"
+                    + (f" ({reading.detail})" if reading.detail else ""), "monitor",
+                    data={"bay": bay_id, "old": bay.health, "new": reading.health,
+                          "power": reading.power, "detail": reading.detail})
+        changed.append(bay_id)
+    return changed

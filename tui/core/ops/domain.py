@@ -1,0 +1,87 @@
+"""Editing a domain in maintenance: network.NAME, fabric.NAME, firmware, user.NAME.
+
+The edit is made on the domain itself (VCEM enables it through the local VCM during
+maintenance); completing the maintenance takes it to the rest of the group.
+"""
+from __future__ import annotations
+
+from tui.core.config import NAME_RE
+from tui.core.context import OpContext
+from tui.core.jobs import JobContext
+from tui.core.ops.maintenance import domain_free, held, push_config
+from tui.model.entities import DomainConfig
+from tui.model.errors import BadInput
+from tui.model.params import DomainSetParams
+from tui.model.plan import Diff, Plan
+
+DOMAIN_KEYS = "network.NAME VLAN|-, fabric.NAME present|-, firmware VERSION, user.NAME ROLE|-"
+LOCAL_USER_ROLES = ("admin", "operator", "user", "network", "storage", "domain")
+
+
+def edited(config: DomainConfig, domain: str, key: str, value: str) -> DomainConfig:
+    """``config`` with one setting changed; a value of '-' removes it. BadInput if the
+    key or value is not valid."""
+    data = config.to_dict()
+    kind, _, name = key.partition(".")
+    if kind in ("network", "fabric", "user") and not NAME_RE.match(name or ""):
+        raise BadInput(f"key {key!r}: {kind}.NAME needs a valid name ({DOMAIN_KEYS})")
+    if kind == "network":
+        if value == "-":
+            if name not in data["networks"]:
+                raise BadInput(f"domain {domain} has no network {name!r}")
+            del data["networks"][name]
+        else:
+            if not value.isdigit() or not 1 <= int(value) <= 4094:
+                raise BadInput(f"VLAN id must be 1..4094, got {value!r}")
+            data["networks"][name] = int(value)
+    elif kind == "fabric":
+        if value == "-":
+            if name not in data["fabrics"]:
+                raise BadInput(f"domain {domain} has no fabric {name!r}")
+            data["fabrics"].remove(name)
+        elif value == "present":
+            data["fabrics"] = sorted(set(data["fabrics"]) | {name})
+        else:
+            raise BadInput(f"fabric value must be 'present' or '-', got {value!r}")
+    elif key == "firmware":
+        if not value or value == "-" or len(value) > 32:
+            raise BadInput("firmware needs a version, e.g. 4.62")
+        data["firmware"] = value
+    elif kind == "user":
+        if value == "-":
+            if name not in data["users"]:
+                raise BadInput(f"domain {domain} has no local user {name!r}")
+            del data["users"][name]
+        elif value in LOCAL_USER_ROLES:
+            data["users"][name] = value
+        else:
+            raise BadInput(f"local user role must be admin, domain, network, storage, "
+                           f"operator or user, got {value!r}")
+    else:
+        raise BadInput(f"unknown key {key!r}; keys: {DOMAIN_KEYS}")
+    return DomainConfig.from_dict(data)
+
+
+def plan_set(ctx: OpContext, domain: str, key: str, value: str, force: bool = False) -> Plan:
+    config = ctx.domain(domain).config
+    new = edited(config, domain, key, value)
+    m = held(ctx, domain, force, edit=True)
+    domain_free(ctx, domain)
+    baseline = ctx.group(m.group).baseline
+    return Plan("domain-set", f"Edit domain {domain}", f"set {key} = {value} on {domain}",
+                (f"push {key} = {value} to {domain}",),
+                DomainSetParams(group=m.group, domain=domain, key=key, value=value),
+                locks=(f"domain:{domain}",), target=domain,
+                reason="the domain may drift from its group baseline while in maintenance; "
+                       "complete propagates the change, cancel reverts it",
+                diff=Diff("Drift from the baseline after this edit", new.changes(baseline)),
+                confirm_label="Apply")
+
+
+def run_set(ctx: OpContext, job: JobContext, p: DomainSetParams) -> str:
+    new = edited(ctx.domain(p.domain).config, p.domain, p.key, p.value)
+    detail = job.step(f"apply to {p.domain}", lambda: push_config(ctx, p.domain, new))
+    ctx.event("info", f"domain:{p.domain}", "domain.changed",
+              f"{p.domain}: {p.key} = {p.value} (in maintenance)", job.job_id,
+              domain=p.domain, key=p.key, value=p.value)
+    return detail

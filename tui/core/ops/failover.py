@@ -1,0 +1,213 @@
+"""Failover: a failed or suspect bay's profile onto a spare of its group, as one job.
+
+Plan: the target is the best usable spare (same model and generation, healthy, off,
+unlocked; same domain first) or the operator's ``--to``. Run: power off (fence when it
+does not answer), clear the source, apply to the target, power on; on a failed target
+take the profile back and try the next spare; with none left the profile is unassigned,
+never lost.
+"""
+from __future__ import annotations
+
+import dataclasses
+
+from tui.core.context import OpContext
+from tui.core.health import refresh
+from tui.core.jobs import JobContext, StepFailed
+from tui.core.ops.placement import clear_source, place_profile, power_off_or_fence
+from tui.model.entities import Bay
+from tui.model.errors import BadInput, OperationFailed, Refused
+from tui.model.params import FailoverParams
+from tui.model.plan import Plan
+
+
+def spare_candidates(ctx: OpContext, source: Bay, exclude: set[str]) -> list[tuple[Bay, str]]:
+    """Usable spares for ``source``: same model and generation, healthy, off, free;
+    same domain first, then the rest of the group."""
+    out = []
+    for bay in ctx.store.bays(group=source.group, spares_only=True):
+        if bay.id in exclude or bay.id == source.id:
+            continue
+        if bay.model != source.model or bay.health != "ok" or bay.power != "off":
+            continue
+        if bay.job_id is not None or bay.maintenance or bay.profile is not None:
+            continue
+        where = "same domain" if bay.domain == source.domain else f"same group ({bay.domain})"
+        out.append((bay, f"spare {bay.id}: {where}, model {bay.model}, health ok, power off"))
+    out.sort(key=lambda c: (c[0].domain != source.domain, c[0].enclosure, c[0].number))
+    return out
+
+
+def why_no_spare(ctx: OpContext, source: Bay) -> str:
+    spares = ctx.store.bays(group=source.group, spares_only=True)
+    if not spares:
+        return f"the spare pool of group {source.group} is empty"
+    reasons = []
+    for b in spares:
+        why = ("different model " + str(b.model) if b.model != source.model else
+               f"held by job {b.job_id}" if b.job_id else
+               "in maintenance" if b.maintenance else
+               f"health {b.health}" if b.health != "ok" else
+               f"power {b.power}" if b.power != "off" else "unusable")
+        reasons.append(f"{b.id} {why}")
+    return f"no usable spare in group {source.group} for a {source.model}: " + "; ".join(reasons)
+
+
+def refresh_involved(ctx: OpContext, bay_id: str, to: str | None) -> None:
+    """Read the live state of the source and the possible targets (never inside a store
+    transaction: it may talk to BMCs)."""
+    source = ctx.store.bay(bay_id)
+    if source is not None:
+        ids = [bay_id] + [b.id for b in ctx.store.bays(group=source.group, spares_only=True)]
+        if to and ctx.store.bay(to) is not None:
+            ids.append(to)
+        refresh(ctx, ids)
+
+
+def plan(ctx: OpContext, bay_id: str, to: str | None = None, force: bool = False) -> Plan:
+    source = ctx.bay(bay_id)
+    ctx.require(source.group, "failover")
+    if source.profile is None:
+        raise Refused(f"bay {bay_id} holds no profile: nothing to fail over", code="no-profile")
+    profile = ctx.profile(source.profile)
+    if profile.boot_mode != "san":
+        raise Refused(f"profile {profile.name} boots from local disk: failover needs "
+                      "boot-from-SAN (move it by hand with `bayops move`)", code="local-boot")
+    ctx.not_held(f"bay {bay_id}", source.job_id)
+    ctx.not_held(f"profile {profile.name}", profile.job_id)
+    ctx.not_in_maintenance(source)
+    warnings = []
+    if force:
+        ctx.require(source.group, "force")
+    healthy = source.health == "ok" and source.power != "unknown"
+    if healthy and not force:
+        raise Refused(f"bay {bay_id} is healthy (health ok, power {source.power}); "
+                      "failover is for failed or suspect servers", code="needs-force",
+                      hint="add --force to fail over anyway")
+    if healthy:
+        warnings.append(f"forced: {bay_id} is healthy; its running workload is shut down "
+                        "and restarts on the target")
+    if to is not None:
+        target = ctx.bay(to)
+        reason = _check_explicit_target(ctx, source, target, force, warnings)
+    else:
+        candidates = spare_candidates(ctx, source, set())
+        if not candidates:
+            raise Refused(why_no_spare(ctx, source), code="no-spare")
+        target, reason = candidates[0]
+    power = ("power off the source (graceful, force after "
+             f"{ctx.config.graceful_deadline:.0f} s; fence it if it does not answer)")
+    steps = (power, f"remove profile {profile.name} from {source.id}",
+             f"apply profile {profile.name} to {target.id}", f"power on {target.id}",
+             "update the spare pool, unlock")
+    if not spare_candidates(ctx, source, {target.id}):
+        warnings.append(f"after this failover group {source.group} has no usable spare left")
+    return Plan(
+        "failover", f"{'Force fail' if force else 'Fail'} over {source.id}",
+        f"fail over {profile.name}: {source.id} -> {target.id}", steps,
+        FailoverParams(group=source.group, source=source.id, profile=profile.name,
+                       target=target.id, reason=reason, force=force),
+        locks=(f"bay:{source.id}", f"profile:{profile.name}", f"bay:{target.id}"),
+        source=source.id, target=target.id, profile=profile.name, reason=reason,
+        warnings=tuple(warnings), danger=True, confirm_label="Fail over")
+
+
+def _check_explicit_target(ctx: OpContext, source: Bay, target: Bay, force: bool,
+                           warnings: list[str]) -> str:
+    if target.id == source.id:
+        raise BadInput("--to names the failing bay itself")
+    if target.group != source.group:
+        raise Refused(f"bay {target.id} is in group {target.group}, not {source.group}: "
+                      "failover stays inside its domain group (use `bayops move`)",
+                      code="other-group")
+    if target.empty:
+        raise Refused(f"bay {target.id} is empty", code="empty-bay")
+    if target.profile is not None:
+        raise Refused(f"bay {target.id} holds profile {target.profile}", code="bay-taken")
+    ctx.not_held(f"bay {target.id}", target.job_id)
+    ctx.not_in_maintenance(target)
+    problems = []
+    if target.model != source.model:
+        problems.append(f"model {target.model} differs from {source.model}")
+    if target.health != "ok":
+        problems.append(f"health {target.health}")
+    if target.power != "off":
+        problems.append(f"power {target.power}")
+    if problems and not force:
+        raise Refused(f"bay {target.id}: {', '.join(problems)}", code="needs-force",
+                      hint="add --force to use it anyway")
+    warnings.extend(f"{target.id}: {p}" for p in problems)
+    kind = "spare" if target.spare else "bay (not in the spare pool)"
+    return f"chosen by the operator (--to): {kind} {target.id}, model {target.model}"
+
+
+def started(ctx: OpContext, job_id: int, p: FailoverParams) -> None:
+    summary = f"fail over {p.profile}: {p.source} -> {p.target}"
+    ctx.event("warning", f"bay:{p.source}", "failover.started",
+              f"job {job_id}: {summary} ({p.reason})", job_id,
+              bay=p.source, profile=p.profile, target=p.target)
+    if p.force:
+        ctx.event("warning", f"bay:{p.source}", "failover.forced",
+                  f"job {job_id}: started with --force", job_id, bay=p.source)
+
+
+def run(ctx: OpContext, job: JobContext, p: FailoverParams) -> str:
+    source, name, job_id = p.source, p.profile, job.job_id
+    profile = ctx.profile(name)
+    job.note(f"choose target {p.target}", p.reason)
+    try:
+        job.step(f"power off {source}", lambda: power_off_or_fence(ctx, source))
+    except StepFailed as exc:
+        ctx.event("critical", f"bay:{source}", "failover.aborted",
+                  f"job {job_id}: could not power off or fence {source} ({exc.reason}); "
+                  f"profile {name} stays on {source}", job_id, bay=source, profile=name)
+        raise OperationFailed(f"failover aborted, nothing moved: {exc.reason}") from None
+    ctx.store.set_reading(source, power="off")
+    try:
+        clear_source(ctx, job, name, source, f"; held only by job {job_id} until applied")
+    except StepFailed as exc:
+        ctx.event("critical", f"bay:{source}", "failover.aborted",
+                  f"job {job_id}: {exc.reason}; profile {name} stays on {source}", job_id,
+                  bay=source, profile=name)
+        raise OperationFailed(f"failover aborted, profile stays on {source}: {exc.reason}") from None
+
+    why: list[str] = []
+    while p.target is not None:
+        failure = place_profile(ctx, job, profile, p.target, len(p.tried) + 1)
+        if failure is None:
+            break
+        why.append(failure)
+        p = _next_spare(ctx, job, dataclasses.replace(p, tried=(*p.tried, p.target)))
+    if p.target is None:
+        tried = "; ".join(why) or "none"
+        ctx.event("critical", f"profile:{name}", "profile.unassigned",
+                  f"job {job_id}: profile {name} is UNASSIGNED: no spare could take it "
+                  f"({tried}); move it by hand", job_id, profile=name)
+        raise OperationFailed(f"profile {name} could not be placed ({tried}); "
+                              "it is unassigned, not lost")
+    ctx.event("info", f"bay:{p.target}", "failover.done",
+              f"job {job_id}: profile {name} now runs on {p.target} (was {source})", job_id,
+              bay=p.target, profile=name, source=source)
+    warn_if_pool_empty(ctx, ctx.bay(source).group, job_id)
+    return f"profile {name} moved {source} -> {p.target}"
+
+
+def _next_spare(ctx: OpContext, job: JobContext, p: FailoverParams) -> FailoverParams:
+    with ctx.store.write():
+        candidates = spare_candidates(ctx, ctx.bay(p.source), set(p.tried))
+        if not candidates:
+            p = dataclasses.replace(p, target=None)
+            job.save_params(p)
+            return p
+        bay, reason = candidates[0]
+        ctx.store.add_locks(job.job_id, [f"bay:{bay.id}"])
+        p = dataclasses.replace(p, target=bay.id, reason=reason)
+        job.save_params(p)
+    JobContext(ctx.store, job.job_id).note(f"choose target {bay.id}", "next spare: " + reason)
+    return p
+
+
+def warn_if_pool_empty(ctx: OpContext, group: str, job_id: int | None) -> None:
+    if ctx.store.counts(group).get(group, {}).get("spares_ready", 0) == 0:
+        ctx.event("warning", f"group:{group}", "spares.empty",
+                  f"group {group} has no usable spare left: the next failover there "
+                  "will find nothing", job_id, group=group)

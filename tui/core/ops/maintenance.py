@@ -1,0 +1,242 @@
+"""Maintenance: an exclusive, leased lock on one domain (at most one per group).
+
+While it is held the domain may drift from its group baseline (``tui.core.ops.domain``);
+``complete`` propagates the drift to every other domain of the group and makes it the new
+baseline, ``cancel`` reverts the domain. The owner acts on the lock; an admin with
+--force may (audited); once the lease expires edits stop until it is renewed, and any
+group-admin may complete or cancel it (audited as a takeover).
+"""
+from __future__ import annotations
+
+import time
+
+from tui.core.context import OpContext
+from tui.core.jobs import JobContext, StepFailed
+from tui.model.entities import DomainConfig, Maintenance
+from tui.model.errors import BadInput, OperationFailed, Refused
+from tui.model.params import (
+    MaintenanceCancelParams, MaintenanceCompleteParams, MaintenanceRenewParams,
+    MaintenanceStartParams,
+)
+from tui.model.plan import Diff, Plan
+
+MAX_LEASE_HOURS = 24 * 14
+
+
+def held(ctx: OpContext, domain: str, force: bool, edit: bool = False) -> Maintenance:
+    """The lock on ``domain`` if this operator may act on it; Refused otherwise."""
+    group = ctx.domain_group(domain)
+    found = ctx.store.maintenance(domain)
+    if not found:
+        raise Refused(f"domain {domain} is not in maintenance", code="not-in-maintenance")
+    m = found[0]
+    expired = m.expired(time.time())
+    if edit and expired:
+        raise Refused(f"the maintenance lease on {domain} expired at "
+                      f"{time.strftime('%H:%M', time.localtime(m.expires))}", code="lease-expired",
+                      hint=f"renew it (bayops maintenance renew {domain}), or complete or cancel it")
+    if m.owner == ctx.operator or (expired and not edit):
+        ctx.require(group, "maintenance")
+    elif force:
+        ctx.require(group, "force")
+    else:
+        raise Refused(f"domain {domain} is in maintenance by {m.owner}, not {ctx.operator}",
+                      code="needs-force", hint="an admin can act on it with --force (audited)")
+    return m
+
+
+def domain_free(ctx: OpContext, domain: str) -> None:
+    ctx.not_held(f"domain {domain}", ctx.store.lock_holder(f"domain:{domain}"))
+
+
+def _lease_hours(ctx: OpContext, hours: float | None) -> float:
+    hours = ctx.config.lease_hours if hours is None else hours
+    if not 0 < hours <= MAX_LEASE_HOURS:
+        raise BadInput(f"lease of {hours} hours is out of range (0..{MAX_LEASE_HOURS})")
+    return hours
+
+
+def _takeover_warning(ctx: OpContext, m: Maintenance) -> tuple[str, ...]:
+    if m.owner == ctx.operator:
+        return ()
+    how = "its lease expired" if m.expired(time.time()) else "forced"
+    return (f"{how}: this is {m.owner}'s maintenance lock; the takeover is written to the "
+            "event log",)
+
+
+# -- start ----------------------------------------------------------------------------------
+def plan_start(ctx: OpContext, domain: str, reason: str, hours: float | None = None) -> Plan:
+    group = ctx.domain_group(domain)
+    ctx.require(group, "maintenance")
+    now = time.time()
+    for m in ctx.store.maintenance():
+        if m.group == group:
+            state = " (lease expired)" if m.expired(now) else ""
+            raise Refused(f"group {group} already has domain {m.domain} in maintenance "
+                          f"by {m.owner}{state}; it must be completed or cancelled first",
+                          code="group-in-maintenance")
+    domain_free(ctx, domain)
+    busy = [b for b in ctx.store.bays(domain=domain) if b.job_id is not None]
+    if busy:
+        raise Refused(f"domain {domain} has running jobs (bay {busy[0].id}: job "
+                      f"{busy[0].job_id}); wait for them", code="held-by-job")
+    if not reason.strip():
+        raise BadInput("--reason must say why the domain goes into maintenance")
+    hours = _lease_hours(ctx, hours)
+    others = [d.name for d in ctx.store.domains(group) if d.name != domain]
+    return Plan("maintenance-start", f"Maintenance of {domain}",
+                f"start maintenance of {domain} for {hours:g} h: {reason.strip()}",
+                (f"lock {domain} for {hours:g} h (leased, exclusive in group {group})",
+                 f"edits to {domain} then wait for complete (to {', '.join(others) or 'no other domain'})"
+                 " or cancel"),
+                MaintenanceStartParams(group=group, domain=domain, reason=reason.strip(), hours=hours),
+                target=domain, reason=reason.strip(), confirm_label="Start")
+
+
+def run_start(ctx: OpContext, job: JobContext, p: MaintenanceStartParams) -> str:
+    now = time.time()
+    m = Maintenance(p.domain, p.group, ctx.operator, p.reason, now, now + p.hours * 3600)
+    ctx.store.start_maintenance(m)
+    until = time.strftime('%Y-%m-%d %H:%M', time.localtime(m.expires))
+    ctx.event("warning", f"domain:{p.domain}", "maintenance.started",
+              f"{p.domain} in maintenance by {ctx.operator} until {until}: {m.reason}",
+              job.job_id, domain=p.domain, owner=ctx.operator, expires=m.expires)
+    return f"{p.domain} in maintenance until {until}"
+
+
+# -- renew ----------------------------------------------------------------------------------
+def plan_renew(ctx: OpContext, domain: str, hours: float | None = None, force: bool = False) -> Plan:
+    m = held(ctx, domain, force)
+    if m.owner != ctx.operator and not force:
+        raise Refused(f"only {m.owner} renews this lease", code="needs-force",
+                      hint="an admin can with --force")
+    hours = _lease_hours(ctx, hours)
+    return Plan("maintenance-renew", f"Renew maintenance of {domain}",
+                f"renew maintenance of {domain} for {hours:g} h from now",
+                (f"extend the lease on {domain} to {hours:g} h from now",),
+                MaintenanceRenewParams(group=m.group, domain=domain, owner=m.owner, hours=hours),
+                target=domain, warnings=_takeover_warning(ctx, m), confirm_label="Renew")
+
+
+def run_renew(ctx: OpContext, job: JobContext, p: MaintenanceRenewParams) -> str:
+    expires = time.time() + p.hours * 3600
+    until = time.strftime('%Y-%m-%d %H:%M', time.localtime(expires))
+    ctx.store.renew_maintenance(p.domain, expires)
+    ctx.event("warning" if p.owner != ctx.operator else "info", f"domain:{p.domain}",
+              "maintenance.renewed", f"{ctx.operator} renewed {p.owner}'s maintenance "
+              f"of {p.domain} until {until}", job.job_id, domain=p.domain, expires=expires)
+    return f"lease of {p.domain} renewed until {until}"
+
+
+# -- complete -------------------------------------------------------------------------------
+def plan_complete(ctx: OpContext, domain: str, force: bool = False) -> Plan:
+    m = held(ctx, domain, force)
+    config = ctx.domain(domain).config
+    baseline = ctx.group(m.group).baseline
+    users = [p for p in ctx.store.profiles(m.group)
+             if any(n not in config.networks for n in p.networks)
+             or any(f not in config.fabrics for f in p.fabrics)]
+    if users:
+        p = users[0]
+        gone = [n for n in p.networks if n not in config.networks] + \
+               [f for f in p.fabrics if f not in config.fabrics]
+        raise Refused(f"{len(users)} profile(s) of group {m.group} still use what this change "
+                      f"removes (e.g. {p.name} uses {', '.join(gone)}); move them first",
+                      code="still-in-use")
+    others = tuple(d.name for d in ctx.store.domains(m.group) if d.name != domain)
+    changes = config.changes(baseline)
+    steps = [f"apply the change to {o}" for o in others]
+    steps += [f"make it the new baseline of group {m.group}", f"release the lock on {domain}"]
+    warnings = _takeover_warning(ctx, m)
+    return Plan("maintenance-complete", f"Complete maintenance of {domain}",
+                f"complete maintenance of {domain}: propagate to "
+                f"{', '.join(others) or 'no other domain'}", tuple(steps),
+                MaintenanceCompleteParams(group=m.group, domain=domain, owner=m.owner,
+                                          others=others, diff=tuple(c.text for c in changes)),
+                locks=tuple(f"domain:{d}" for d in (domain, *others)), target=domain,
+                diff=Diff("Diff against the baseline", changes), warnings=warnings,
+                danger=bool(warnings), confirm_label="Complete")
+
+
+def audit_takeover(ctx: OpContext, job_id: int, domain: str, owner: str, action: str) -> None:
+    if owner != ctx.operator:
+        m = ctx.store.maintenance(domain)
+        how = "after its lease expired" if m and m[0].expired(time.time()) else "with --force"
+        ctx.event("warning", f"domain:{domain}", "maintenance.forced",
+                  f"{ctx.operator} {action}s {owner}'s maintenance of {domain} {how}", job_id,
+                  domain=domain, owner=owner)
+
+
+def started_complete(ctx: OpContext, job_id: int, p: MaintenanceCompleteParams) -> None:
+    audit_takeover(ctx, job_id, p.domain, p.owner, "complete")
+
+
+def push_config(ctx: OpContext, domain: str, config: DomainConfig) -> str:
+    detail = ctx.driver.apply_domain_config(domain, config)
+    ctx.store.set_domain_config(domain, config)
+    return detail
+
+
+def run_complete(ctx: OpContext, job: JobContext, p: MaintenanceCompleteParams) -> str:
+    config = ctx.domain(p.domain).config
+    baseline = ctx.group(p.group).baseline
+    job.note(f"diff {p.domain} against the baseline", "; ".join(p.diff) or "no change")
+    done: list[str] = []
+    try:
+        for other in p.others:
+            job.step(f"apply to {other}", lambda d=other: push_config(ctx, d, config))
+            done.append(other)
+    except StepFailed as exc:
+        for other in done:  # put the group back to one configuration
+            job.step(f"revert {other}", lambda d=other: push_config(ctx, d, baseline))
+        raise OperationFailed(f"propagation stopped at {exc.name}: {exc.reason}; "
+                              f"{', '.join(done) or 'no domain'} reverted, "
+                              f"{p.domain} stays in maintenance") from None
+
+    def finish() -> str:
+        with ctx.store.write():
+            ctx.store.set_baseline(p.group, config)
+            ctx.store.end_maintenance(p.domain)
+        return f"group {p.group} baseline is now the configuration of {p.domain}"
+    job.step("set the new baseline and end maintenance", finish)
+    ctx.event("info", f"domain:{p.domain}", "maintenance.completed",
+              f"{p.domain} maintenance completed: {len(p.diff)} change(s) applied to "
+              f"{len(p.others)} other domain(s) of {p.group}", job.job_id, domain=p.domain)
+    return f"{len(p.diff)} change(s) propagated to {len(p.others)} domain(s)"
+
+
+# -- cancel ---------------------------------------------------------------------------------
+def plan_cancel(ctx: OpContext, domain: str, force: bool = False) -> Plan:
+    m = held(ctx, domain, force)
+    config = ctx.domain(domain).config
+    changes = config.changes(ctx.group(m.group).baseline)
+    return Plan("maintenance-cancel", f"Cancel maintenance of {domain}",
+                f"cancel maintenance of {domain}: revert it to the group baseline",
+                (f"push the group baseline to {domain}", f"release the lock on {domain}"),
+                MaintenanceCancelParams(group=m.group, domain=domain, owner=m.owner,
+                                        diff=tuple(c.text for c in changes)),
+                locks=(f"domain:{domain}",), target=domain,
+                diff=Diff("Changes that will be reverted", changes, "(no change to revert)"),
+                warnings=_takeover_warning(ctx, m), danger=True, confirm_label="Cancel it")
+
+
+def started_cancel(ctx: OpContext, job_id: int, p: MaintenanceCancelParams) -> None:
+    audit_takeover(ctx, job_id, p.domain, p.owner, "cancel")
+
+
+def run_cancel(ctx: OpContext, job: JobContext, p: MaintenanceCancelParams) -> str:
+    domain = p.domain
+    baseline = ctx.group(p.group).baseline
+    try:
+        job.step(f"revert {domain} to the baseline", lambda: push_config(ctx, domain, baseline))
+    except StepFailed as exc:
+        raise OperationFailed(f"could not revert {domain}: {exc.reason}; it stays in maintenance") from None
+
+    def end() -> str:
+        ctx.store.end_maintenance(domain)
+        return "lock released"
+    job.step("end maintenance", end)
+    ctx.event("info", f"domain:{domain}", "maintenance.cancelled",
+              f"{domain} maintenance cancelled: {len(p.diff)} change(s) reverted", job.job_id,
+              domain=domain)
+    return f"{len(p.diff)} change(s) reverted"

@@ -1,0 +1,104 @@
+"""Hardware steps that failover and move share: power off or fence, place a profile."""
+from __future__ import annotations
+
+from tui.core.context import OpContext
+from tui.core.jobs import JobContext, StepFailed
+from tui.model.driver import DriverError
+from tui.model.entities import Profile
+from tui.model.errors import OperationFailed
+
+
+def power_off_or_fence(ctx: OpContext, bay_id: str) -> str:
+    try:
+        return ctx.driver.power_off(bay_id, ctx.config.graceful_deadline)
+    except DriverError as exc:  # NoAnswer included: the bay's state is unknown, fence it
+        return f"{exc}; {ctx.driver.fence(bay_id)}"
+
+
+def clear_source(ctx: OpContext, job: JobContext, profile: str, source: str, note: str) -> str:
+    """Take ``profile`` off ``source`` (idempotent: a resumed job may have done it)."""
+    def clear() -> str:
+        current = ctx.store.profile(profile)
+        if current is not None and current.bay == source:
+            ctx.driver.clear_profile(source)
+            ctx.store.assign_profile(profile, None)
+        return f"profile {profile} removed from {source}{note}"
+    return job.step(f"remove profile from {source}", clear)
+
+
+def power_on(ctx: OpContext, bay_id: str) -> str:
+    ctx.driver.power_on(bay_id)
+    ctx.store.set_reading(bay_id, power="on")
+    return f"{bay_id} powered on"
+
+
+def place_profile(ctx: OpContext, job: JobContext, profile: Profile, target: str,
+                  attempt: int) -> str | None:
+    """Apply and power on; on failure take the profile back off and say why.
+
+    Step names carry the attempt number, so a resumed job never mistakes one
+    attempt's journal for another's; an attempt whose take-back is journaled is over.
+    """
+    store, job_id = ctx.store, job.job_id
+    tag = f"{target} (attempt {attempt})"
+    if job.done(f"remove profile from {tag}"):
+        return job.step(f"remove profile from {tag}", lambda: "")
+
+    def apply() -> str:
+        report = ctx.driver.apply_profile(target, profile)
+        with store.write():
+            store.set_spare(target, False)
+            store.assign_profile(profile.name, target)
+            group = ctx.bay(target).group
+            if ctx.profile(profile.name).group != group:
+                store.set_profile_group(profile.name, group)
+        return report.summary()
+    try:
+        job.step(f"apply profile to {tag}", apply)
+        job.step(f"power on {tag}", lambda: power_on(ctx, target))
+        return None
+    except StepFailed as exc:
+        failure = exc.reason
+    ctx.event("warning", f"bay:{target}", "failover.target-failed",
+              f"job {job_id}: {failure}; {target} leaves the spare pool", job_id,
+              bay=target, profile=profile.name)
+
+    def release() -> None:
+        with store.write():
+            if ctx.profile(profile.name).bay == target:
+                store.assign_profile(profile.name, None)
+            store.set_spare(target, False)
+
+    def take_back() -> str:
+        # Whatever the store says, the hardware may hold it (an apply that died
+        # half-way): clearing is idempotent, so always clear.
+        ctx.driver.clear_profile(target)
+        release()
+        return f"{failure}; profile {profile.name} taken back off {target}"
+    try:
+        job.step(f"remove profile from {tag}", take_back)
+    except StepFailed as stuck:
+        if not _may_be_running(ctx, job_id, f"power on {tag}"):
+            # It never booted: whatever is left on it is not on the wire. Move on, and
+            # keep the bay out of the pool until someone clears it.
+            release()
+            ctx.event("warning", f"bay:{target}", "failover.target-not-cleared",
+                      f"job {job_id}: could not clear {target} ({stuck.reason}); it never "
+                      f"powered on; clear it before it is used again", job_id, bay=target)
+            return failure
+        ctx.event("critical", f"profile:{profile.name}", "profile.stuck",
+                  f"job {job_id}: {profile.name} could not be taken back off {target} "
+                  f"({stuck.reason}); it is placed nowhere else", job_id,
+                  bay=target, profile=profile.name)
+        raise OperationFailed(f"{failure}; {profile.name} could not be taken back off "
+                              f"{target} ({stuck.reason}), so it is placed nowhere else: "
+                              f"fence {target}, then move the profile") from None
+    return failure
+
+
+def _may_be_running(ctx: OpContext, job_id: int, power_step: str) -> bool:
+    """Did this power-on succeed, or die with an unknown outcome?"""
+    job = ctx.store.job(job_id)
+    return job is not None and any(
+        s.name == power_step and (s.state == "done" or s.detail.startswith("interrupted"))
+        for s in job.steps)

@@ -1,0 +1,29 @@
+"""The one job registry: {kind: (params dataclass, runner, resumable)}."""
+from __future__ import annotations
+
+from tui.core.ops import (
+    domain, enclosures, failover, maintenance, move, policy, pools, profiles, sim, spares,
+)
+from tui.core.runner import JobKind
+from tui.model import params as p
+
+JOB_KINDS: dict[str, JobKind] = {k.name: k for k in (
+    JobKind(p.FailoverParams, failover.run, resumable=True, started=failover.started),
+    JobKind(p.MoveParams, move.run, resumable=True, started=move.started),
+    JobKind(p.MaintenanceCompleteParams, maintenance.run_complete, resumable=True,
+            started=maintenance.started_complete),
+    JobKind(p.MaintenanceCancelParams, maintenance.run_cancel, resumable=True,
+            started=maintenance.started_cancel),
+    JobKind(p.EnclosureAddParams, enclosures.run, resumable=True),
+    # one hardware step each: interrupted, it is reported, not repeated
+    JobKind(p.DomainSetParams, domain.run_set, resumable=False),
+    JobKind(p.SimFaultParams, sim.run, resumable=False),
+    # store-only changes: the job, its journal and the change commit together
+    JobKind(p.SparesParams, spares.run, resumable=False, atomic=True),
+    JobKind(p.MaintenanceStartParams, maintenance.run_start, resumable=False, atomic=True),
+    JobKind(p.MaintenanceRenewParams, maintenance.run_renew, resumable=False, atomic=True),
+    JobKind(p.PolicyParams, policy.run, resumable=False, atomic=True),
+    JobKind(p.ProfileCreateParams, profiles.run_create, resumable=False, atomic=True),
+    JobKind(p.ProfileDeleteParams, profiles.run_delete, resumable=False, atomic=True),
+    JobKind(p.PoolsParams, pools.run, resumable=False, atomic=True),
+)}

@@ -1,0 +1,127 @@
+"""Carrying out a Plan as a job, and resuming jobs whose process died.
+
+``execute`` is the one path from a confirmed Plan to a running job: it re-plans under
+the store's write lock, refuses if the plan changed since the operator saw it, creates
+the job with its locks, and runs the kind's runner from the registry. A store-only
+change (``atomic`` kind) commits its job, journal and change in one transaction, so
+no crash can split them and a refusal inside rolls all of it back.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+from tui.core.context import OpContext
+from tui.core.jobs import JobContext, StepFailed, mark_interrupted
+from tui.core.process import process_alive
+from tui.model.entities import Job
+from tui.model.errors import OperationFailed, Refused
+from tui.model.params import JobParams
+from tui.model.plan import Plan
+
+P = TypeVar("P", bound=JobParams)
+
+
+@dataclass(frozen=True)
+class JobKind(Generic[P]):
+    params: type[P]
+    run: Callable[[OpContext, JobContext, P], str]  # returns the job's one-line result
+    resumable: bool  # a crash mid-run is finished (or rolled back) by the next process
+    atomic: bool = False  # store-only: runs inside the transaction that creates the job
+    started: Callable[[OpContext, int, P], None] | None = None  # events when the job starts
+
+    @property
+    def name(self) -> str:
+        return self.params.kind
+
+
+def execute(ctx: OpContext, registry: dict[str, JobKind], replan: Callable[[], Plan],
+            expect: Plan | None) -> Job:
+    """Re-plan under the write lock, check it against ``expect``, run it as a job."""
+    store = ctx.store
+    with store.write():
+        plan = replan()
+        if expect is not None:
+            check_unchanged(expect, plan)
+        kind = registry[plan.kind]
+        job_id = store.create_job(ctx.operator, plan.summary, plan.params, plan.locks)
+        if kind.started is not None:
+            kind.started(ctx, job_id, plan.params)
+        if kind.atomic:  # a refusal raised by the runner rolls all of it back
+            seq = store.start_step(job_id, plan.summary)
+            detail = kind.run(ctx, JobContext(store, job_id), plan.params)
+            store.finish_step(job_id, seq, "done", detail)
+            store.finish_job(job_id, "done")
+    if kind.atomic:
+        return _job(ctx, job_id)
+    return run_job(ctx, registry, job_id)
+
+
+def check_unchanged(expect: Plan, fresh: Plan) -> None:
+    if expect.target is not None and fresh.target != expect.target:
+        raise Refused(f"the best target is now {fresh.target}, not the {expect.target} you "
+                      "confirmed; nothing changed, look at the plan again", code="plan-changed")
+    if fresh.params != expect.params:
+        raise Refused(f"the plan changed since it was confirmed ({fresh.summary}); nothing "
+                      "changed, look at the plan again", code="plan-changed")
+
+
+def run_job(ctx: OpContext, registry: dict[str, JobKind], job_id: int) -> Job:
+    store = ctx.store
+    job = _job(ctx, job_id)
+    kind = registry[job.kind]
+    try:
+        result = kind.run(ctx, JobContext(store, job_id), job.params)
+    except (OperationFailed, StepFailed) as exc:  # StepFailed: a revert that failed too
+        store.finish_job(job_id, "failed")
+        ctx.event("warning", f"job:{job_id}", "job.failed", f"job {job_id} failed: {exc}", job_id)
+        raise OperationFailed(f"job {job_id}: {exc}") from None
+    # Anything else (a bug, an interrupt) leaves the job journaled and running so that
+    # `bayops jobs resume` finishes it; its locks keep others off meanwhile.
+    store.finish_job(job_id, "done")
+    ctx.event("info", f"job:{job_id}", "job.done", f"job {job_id} done: {result}", job_id)
+    return _job(ctx, job_id)
+
+
+def _job(ctx: OpContext, job_id: int) -> Job:
+    job = ctx.store.job(job_id)
+    assert job is not None, f"job {job_id} vanished"  # jobs are never deleted
+    return job
+
+
+def interrupted_jobs(ctx: OpContext) -> list[Job]:
+    owners = ctx.store.job_owners()
+    return [j for j in ctx.store.jobs(running_only=True)
+            if not process_alive(*owners.get(j.id, (j.pid, None)))]
+
+
+def resume_interrupted(ctx: OpContext, registry: dict[str, JobKind]) -> list[tuple[Job, str]]:
+    """Finish (or roll back) jobs whose process died. Returns (job, outcome) pairs."""
+    if ctx.read_only:
+        raise Refused("read-only mode: interrupted jobs are left for `bayops jobs resume`",
+                      code="read-only")
+    out = []
+    for job in interrupted_jobs(ctx):
+        if not ctx.store.claim_job(job.id, job.pid):
+            continue  # another process is resuming it
+        n = mark_interrupted(ctx.store, job.id, job.pid)
+        ctx.event("warning", f"job:{job.id}", "job.resumed",
+                  f"job {job.id} ({job.summary}) resumed after process {job.pid} died"
+                  f" ({n} step(s) interrupted)", job.id)
+        kind = registry.get(job.kind)
+        if kind is None or not kind.resumable:
+            # One store change or one hardware step: it landed whole or not at all.
+            ctx.store.finish_job(job.id, "failed")
+            out.append((_job(ctx, job.id), "interrupted; see its journal"))
+            continue
+        try:
+            out.append((run_job(ctx, registry, job.id), "done"))
+        except OperationFailed as exc:
+            out.append((_job(ctx, job.id), str(exc)))
+        except Exception as exc:  # a bug must not stop every later bayops from starting
+            ctx.event("critical", f"job:{job.id}", "job.resume-failed",
+                      f"job {job.id} could not be resumed ({exc!r}); it keeps its locks "
+                      "and stays journaled for `bayops jobs resume`", job.id)
+            out.append((_job(ctx, job.id), f"resume failed: {exc!r}"))
+    return out

@@ -1,0 +1,46 @@
+"""The append-only event log."""
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+from tui.core.store.base import StoreBase
+from tui.model.entities import Event
+
+
+class EventTables(StoreBase):
+    # -- events ----------------------------------------------------------------------------
+    def add_event(self, severity: str, source: str, kind: str, message: str, operator: str,
+                  job_id: int | None = None, data: dict[str, Any] | None = None) -> int:
+        with self.write() as db:
+            cur = db.execute(
+                "INSERT INTO events (ts, severity, source, kind, message, operator, job, data)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (time.time(), severity, source, kind, message, operator, job_id,
+                 json.dumps(data or {})))
+            return int(cur.lastrowid)
+
+    def events(self, since: int = 0, limit: int | None = None) -> list[Event]:
+        if limit is None:
+            rows = self.db.execute("SELECT * FROM events WHERE seq > ? ORDER BY seq", (since,))
+        else:  # the newest ``limit`` events, oldest first
+            rows = reversed(self.db.execute(
+                "SELECT * FROM events WHERE seq > ? ORDER BY seq DESC LIMIT ?",
+                (since, limit)).fetchall())
+        return [Event(*r[:8], json.loads(r[8])) for r in rows]
+
+    def claim_events(self, cursor: str) -> list[Event]:
+        """Events after the shared cursor ``cursor``, which then moves past them: every
+        event is handed to exactly one claimant across all processes."""
+        with self.write() as db:
+            row = db.execute("SELECT value FROM meta WHERE key = ?", (cursor,)).fetchone()
+            start = int(row[0]) if row else self.last_event_seq()
+            events = self.events(start)
+            end = events[-1].seq if events else start
+            db.execute("INSERT INTO meta VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = ?",
+                       (cursor, str(end), str(end)))
+        return events
+
+    def last_event_seq(self) -> int:
+        return int(self.db.execute("SELECT COALESCE(MAX(seq), 0) FROM events").fetchone()[0])

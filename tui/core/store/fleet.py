@@ -1,0 +1,268 @@
+"""The fleet's tables: groups, domains, enclosures, bays, profiles, addresses, maintenance."""
+from __future__ import annotations
+
+import json
+import sqlite3
+from typing import Any
+
+from tui.core.store.base import StoreBase
+from tui.model.entities import (
+    Bay, Connection, DomainConfig, DomainRecord, EnclosureRecord, GroupRecord, Maintenance,
+    Policy, Profile, ServerInfo,
+)
+from tui.model.errors import Refused
+
+_BAY_SELECT = """
+    SELECT b.id, b.enclosure, b.number, d.name, d.grp, b.model, b.generation, b.serial,
+           b.power, b.health, b.spare, p.name, p.boot_mode, l.job, m.domain IS NOT NULL
+    FROM bays b
+    JOIN enclosures e ON e.name = b.enclosure
+    JOIN domains d ON d.name = e.domain
+    LEFT JOIN profiles p ON p.bay = b.id
+    LEFT JOIN locks l ON l.resource = 'bay:' || b.id
+    LEFT JOIN maintenance m ON m.domain = d.name
+"""
+
+
+def _bay(row: tuple[Any, ...]) -> Bay:
+    return Bay(id=row[0], enclosure=row[1], number=row[2], domain=row[3], group=row[4],
+               model=row[5], generation=row[6], serial=row[7], power=row[8], health=row[9],
+               spare=bool(row[10]), profile=row[11], boot_mode=row[12], job_id=row[13],
+               maintenance=bool(row[14]))
+
+
+
+
+class FleetTables(StoreBase):
+    # -- fleet creation -------------------------------------------------------------------
+    def add_group(self, name: str, baseline: DomainConfig, policy: Policy) -> None:
+        with self.write() as db:
+            db.execute("INSERT INTO groups VALUES (?, ?, ?, ?)",
+                       (name, json.dumps(baseline.to_dict()), policy.mode, policy.window))
+
+    def add_domain(self, name: str, group: str, config: DomainConfig) -> None:
+        with self.write() as db:
+            db.execute("INSERT INTO domains VALUES (?, ?, ?)",
+                       (name, group, json.dumps(config.to_dict())))
+
+    def add_enclosure(self, name: str, domain: str, model: str, bays: int,
+                      servers: dict[int, ServerInfo | None]) -> None:
+        with self.write() as db:
+            db.execute("INSERT INTO enclosures VALUES (?, ?, ?, ?)", (name, domain, model, bays))
+            db.executemany(
+                "INSERT INTO bays (id, enclosure, number, model, generation, serial, power, health)"
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [(f"{name}/{n}", name, n,
+                  s.model if s else None, s.generation if s else None, s.serial if s else None,
+                  s.power if s else "off", s.health if s else "ok")
+                 for n, s in ((n, servers.get(n)) for n in range(1, bays + 1))])
+
+    def add_profile(self, profile: Profile) -> None:
+        with self.write() as db:
+            db.execute("INSERT INTO profiles VALUES (?, ?, ?, ?, ?, ?, ?)",
+                       (profile.name, profile.group, profile.serial, profile.boot_mode,
+                        profile.san_target, profile.san_lun, profile.bay))
+            db.executemany("INSERT INTO connections VALUES (?, ?, ?, ?, ?)",
+                           [(profile.name, c.kind, c.index, c.address, c.target)
+                            for c in profile.connections])
+
+    def delete_profile(self, name: str) -> None:
+        with self.write() as db:
+            db.execute("DELETE FROM profiles WHERE name = ?", (name,))
+
+    # -- reading the fleet ----------------------------------------------------------------
+    def group_names(self) -> list[str]:
+        return [r[0] for r in self.db.execute("SELECT name FROM groups ORDER BY name")]
+
+    def group(self, name: str) -> GroupRecord | None:
+        row = self.db.execute("SELECT baseline, policy, window FROM groups WHERE name = ?",
+                              (name,)).fetchone()
+        if row is None:
+            return None
+        return GroupRecord(name, DomainConfig.from_dict(json.loads(row[0])), Policy(row[1], row[2]))
+
+    def domains(self, group: str | None = None) -> list[DomainRecord]:
+        sql = "SELECT name, grp, config FROM domains"
+        args: tuple[str, ...] = ()
+        if group is not None:
+            sql += " WHERE grp = ?"
+            args = (group,)
+        return [DomainRecord(r[0], r[1], DomainConfig.from_dict(json.loads(r[2])))
+                for r in self.db.execute(sql + " ORDER BY name", args)]
+
+    def domain(self, name: str) -> DomainRecord | None:
+        row = self.db.execute("SELECT name, grp, config FROM domains WHERE name = ?",
+                              (name,)).fetchone()
+        return DomainRecord(row[0], row[1], DomainConfig.from_dict(json.loads(row[2]))) if row else None
+
+    def domain_group(self, domain: str) -> str | None:
+        row = self.db.execute("SELECT grp FROM domains WHERE name = ?", (domain,)).fetchone()
+        return row[0] if row else None
+
+    def enclosures(self, domain: str | None = None) -> list[EnclosureRecord]:
+        sql = "SELECT name, domain, model, bay_count FROM enclosures"
+        args: tuple[str, ...] = ()
+        if domain is not None:
+            sql += " WHERE domain = ?"
+            args = (domain,)
+        return [EnclosureRecord(*r) for r in self.db.execute(sql + " ORDER BY name", args)]
+
+    def enclosure_exists(self, name: str) -> bool:
+        return self.db.execute("SELECT 1 FROM enclosures WHERE name = ?", (name,)).fetchone() is not None
+
+    def bays(self, group: str | None = None, domain: str | None = None,
+             enclosure: str | None = None, ids: list[str] | None = None,
+             spares_only: bool = False) -> list[Bay]:
+        where, args = ["b.spare = 1"] if spares_only else [], []
+        for column, value in (("d.grp", group), ("d.name", domain), ("b.enclosure", enclosure)):
+            if value is not None:
+                where.append(f"{column} = ?")
+                args.append(value)
+        if ids is not None:
+            where.append(f"b.id IN ({','.join('?' * len(ids))})")
+            args.extend(ids)
+        sql = _BAY_SELECT + (" WHERE " + " AND ".join(where) if where else "")
+        return [_bay(r) for r in self.db.execute(sql + " ORDER BY b.enclosure, b.number", args)]
+
+    def bay(self, bay_id: str) -> Bay | None:
+        row = self.db.execute(_BAY_SELECT + " WHERE b.id = ?", (bay_id,)).fetchone()
+        return _bay(row) if row else None
+
+    def profile(self, name: str) -> Profile | None:
+        row = self.db.execute(
+            "SELECT p.name, p.grp, p.serial, p.boot_mode, p.san_target, p.san_lun, p.bay, l.job"
+            " FROM profiles p LEFT JOIN locks l ON l.resource = 'profile:' || p.name"
+            " WHERE p.name = ?", (name,)).fetchone()
+        if row is None:
+            return None
+        conns = tuple(Connection(*c) for c in self.db.execute(
+            "SELECT kind, idx, address, target FROM connections WHERE profile = ?"
+            " ORDER BY kind DESC, idx", (name,)))
+        return Profile(row[0], row[1], row[2], row[3], row[4], row[5], conns, row[6], row[7])
+
+    def profiles(self, group: str | None = None) -> list[Profile]:
+        sql = "SELECT name FROM profiles" + (" WHERE grp = ?" if group else "") + " ORDER BY name"
+        return [p for (name,) in self.db.execute(sql, (group,) if group else ())
+                if (p := self.profile(name)) is not None]
+
+    def used_addresses(self, kind: str) -> set[str]:
+        if kind == "serial":
+            rows = self.db.execute("SELECT serial FROM profiles")
+        else:
+            rows = self.db.execute("SELECT address FROM connections WHERE kind = ?",
+                                   ("eth" if kind == "mac" else "fc",))
+        return {r[0] for r in rows} | self.excluded_addresses(kind)
+
+    def excluded_addresses(self, kind: str) -> set[str]:
+        return {r[0] for r in self.db.execute(
+            "SELECT address FROM excluded_addresses WHERE kind = ?", (kind,))}
+
+    def exclude_address(self, kind: str, address: str) -> None:
+        with self.write() as db:
+            db.execute("INSERT OR IGNORE INTO excluded_addresses VALUES (?, ?)", (kind, address))
+
+    def include_address(self, kind: str, address: str) -> None:
+        with self.write() as db:
+            db.execute("DELETE FROM excluded_addresses WHERE kind = ? AND address = ?",
+                       (kind, address))
+
+    def address_owner(self, kind: str, address: str) -> str | None:
+        if kind == "serial":
+            row = self.db.execute("SELECT name FROM profiles WHERE serial = ?", (address,)).fetchone()
+        else:
+            row = self.db.execute("SELECT profile FROM connections WHERE address = ?",
+                                  (address,)).fetchone()
+        return row[0] if row else None
+
+    def counts(self, group: str | None = None) -> dict[str, dict[str, int]]:
+        """Per-group figures for status, in one pass."""
+        out: dict[str, dict[str, int]] = {}
+        where = "WHERE d.grp = ?" if group else ""
+        for row in self.db.execute(f"""
+            SELECT d.grp, COUNT(*), COUNT(b.model), COUNT(p.name),
+                   SUM(b.health = 'critical' AND b.model IS NOT NULL),
+                   SUM(b.health = 'warning' AND b.model IS NOT NULL),
+                   SUM(b.spare),
+                   SUM(b.spare AND b.health = 'ok' AND b.power = 'off' AND l.job IS NULL)
+            FROM bays b JOIN enclosures e ON e.name = b.enclosure
+            JOIN domains d ON d.name = e.domain
+            LEFT JOIN profiles p ON p.bay = b.id
+            LEFT JOIN locks l ON l.resource = 'bay:' || b.id
+            {where} GROUP BY d.grp""", (group,) if group else ()):
+            out[row[0]] = dict(zip(("bays", "servers", "profiles", "critical", "warning",
+                                    "spares", "spares_ready"), (int(v or 0) for v in row[1:])))
+        return out
+
+    # -- changing the fleet ---------------------------------------------------------------
+    def set_reading(self, bay_id: str, power: str | None = None, health: str | None = None) -> None:
+        with self.write() as db:
+            if power is not None:
+                db.execute("UPDATE bays SET power = ? WHERE id = ?", (power, bay_id))
+            if health is not None:
+                db.execute("UPDATE bays SET health = ? WHERE id = ?", (health, bay_id))
+
+    def set_readings(self, readings: dict[str, tuple[str, str]]) -> None:
+        with self.write() as db:
+            db.executemany("UPDATE bays SET power = ?, health = ? WHERE id = ?",
+                           [(p, h, b) for b, (p, h) in readings.items()])
+
+    def compare_and_set_reading(self, bay_id: str, old: tuple[str, str],
+                                new: tuple[str, str]) -> bool:
+        with self.write() as db:
+            cur = db.execute("UPDATE bays SET power = ?, health = ? WHERE id = ? AND power = ?"
+                             " AND health = ?", (*new, bay_id, *old))
+            return cur.rowcount == 1
+
+    def set_spare(self, bay_id: str, spare: bool) -> None:
+        with self.write() as db:
+            db.execute("UPDATE bays SET spare = ? WHERE id = ?", (int(spare), bay_id))
+
+    def assign_profile(self, name: str, bay_id: str | None) -> None:
+        with self.write() as db:
+            db.execute("UPDATE profiles SET bay = ? WHERE name = ?", (bay_id, name))
+
+    def set_profile_group(self, name: str, group: str) -> None:
+        with self.write() as db:
+            db.execute("UPDATE profiles SET grp = ? WHERE name = ?", (group, name))
+
+    def set_domain_config(self, domain: str, config: DomainConfig) -> None:
+        with self.write() as db:
+            db.execute("UPDATE domains SET config = ? WHERE name = ?",
+                       (json.dumps(config.to_dict()), domain))
+
+    def set_baseline(self, group: str, config: DomainConfig) -> None:
+        with self.write() as db:
+            db.execute("UPDATE groups SET baseline = ? WHERE name = ?",
+                       (json.dumps(config.to_dict()), group))
+
+    def set_policy(self, group: str, policy: Policy) -> None:
+        with self.write() as db:
+            db.execute("UPDATE groups SET policy = ?, window = ? WHERE name = ?",
+                       (policy.mode, policy.window, group))
+
+    # -- maintenance ------------------------------------------------------------------------
+    def maintenance(self, domain: str | None = None) -> list[Maintenance]:
+        sql = "SELECT domain, grp, owner, reason, started, expires FROM maintenance"
+        rows = self.db.execute(sql + (" WHERE domain = ?" if domain else "") + " ORDER BY domain",
+                               (domain,) if domain else ())
+        return [Maintenance(*r) for r in rows]
+
+    def start_maintenance(self, m: Maintenance) -> None:
+        with self.write() as db:
+            try:
+                db.execute("INSERT INTO maintenance VALUES (?, ?, ?, ?, ?, ?)",
+                           (m.domain, m.group, m.owner, m.reason, m.started, m.expires))
+            except sqlite3.IntegrityError:
+                held = db.execute("SELECT domain, owner FROM maintenance WHERE grp = ?",
+                                  (m.group,)).fetchone()
+                raise Refused(f"group {m.group} already has domain {held[0]} in maintenance "
+                              f"(owner {held[1]})") from None
+
+    def renew_maintenance(self, domain: str, expires: float) -> None:
+        with self.write() as db:
+            db.execute("UPDATE maintenance SET expires = ? WHERE domain = ?", (expires, domain))
+
+    def end_maintenance(self, domain: str) -> None:
+        with self.write() as db:
+            db.execute("DELETE FROM maintenance WHERE domain = ?", (domain,))
+

@@ -1,0 +1,116 @@
+"""Jobs, their journaled steps and the locks they hold."""
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import time
+
+from tui.core.process import process_identity
+from tui.core.store.base import StoreBase
+from tui.model.entities import Job, Step
+from tui.model.params import JobParams, decode_params
+from tui.model.errors import Refused
+
+
+class JobTables(StoreBase):
+    # -- jobs, steps and locks ----------------------------------------------------------------
+    def create_job(self, operator: str, summary: str, params: JobParams,
+                   locks: list[str] | tuple[str, ...]) -> int:
+        """Insert a running job holding ``locks``; Refused if another job holds one."""
+        with self.write() as db:
+            held = self._held(db, locks)
+            if held:
+                raise Refused(f"{held[0]} is held by job {held[1]}")
+            cur = db.execute(
+                "INSERT INTO jobs (kind, state, operator, summary, params, created, pid, process)"
+                " VALUES (?, 'running', ?, ?, ?, ?, ?, ?)",
+                (params.kind, operator, summary, json.dumps(params.to_json()), time.time(), os.getpid(),
+                 process_identity()))
+            job_id = int(cur.lastrowid)
+            db.executemany("INSERT INTO locks VALUES (?, ?)", [(r, job_id) for r in locks])
+            return job_id
+
+    @staticmethod
+    def _held(db: sqlite3.Connection, resources: list[str]) -> tuple[str, int] | None:
+        for resource in resources:
+            row = db.execute("SELECT job FROM locks WHERE resource = ?", (resource,)).fetchone()
+            if row:
+                return resource.replace(":", " ", 1), row[0]
+        return None
+
+    def lock_holder(self, resource: str) -> int | None:
+        row = self.db.execute("SELECT job FROM locks WHERE resource = ?", (resource,)).fetchone()
+        return row[0] if row else None
+
+    def add_locks(self, job_id: int, resources: list[str]) -> None:
+        with self.write() as db:
+            held = self._held(db, [r for r in resources
+                                   if self.lock_holder(r) not in (None, job_id)])
+            if held:
+                raise Refused(f"{held[0]} is held by job {held[1]}")
+            db.executemany("INSERT OR IGNORE INTO locks VALUES (?, ?)",
+                           [(r, job_id) for r in resources])
+
+    def set_job_params(self, job_id: int, params: JobParams) -> None:
+        with self.write() as db:
+            db.execute("UPDATE jobs SET params = ? WHERE id = ?",
+                       (json.dumps(params.to_json()), job_id))
+
+    def finish_job(self, job_id: int, state: str) -> None:
+        with self.write() as db:
+            db.execute("UPDATE jobs SET state = ?, finished = ? WHERE id = ?",
+                       (state, time.time(), job_id))
+            db.execute("DELETE FROM locks WHERE job = ?", (job_id,))
+
+    def claim_job(self, job_id: int, old_pid: int | None) -> bool:
+        """Take over an interrupted job; False if another process got there first."""
+        with self.write() as db:
+            cur = db.execute("UPDATE jobs SET pid = ?, process = ? WHERE id = ? AND state = 'running'"
+                             " AND pid IS ?", (os.getpid(), process_identity(), job_id, old_pid))
+            return cur.rowcount == 1
+
+    def job_owners(self) -> dict[int, tuple[int | None, str | None]]:
+        """Running job -> (pid, process identity) of the process running it."""
+        return {r[0]: (r[1], r[2]) for r in self.db.execute(
+            "SELECT id, pid, process FROM jobs WHERE state = 'running'")}
+
+    def start_step(self, job_id: int, name: str, detail: str = "") -> int:
+        with self.write() as db:
+            seq = db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM steps WHERE job = ?",
+                             (job_id,)).fetchone()[0]
+            db.execute("INSERT INTO steps VALUES (?, ?, ?, 'running', ?, ?, NULL)",
+                       (job_id, seq, name, detail, time.time()))
+            return int(seq)
+
+    def finish_step(self, job_id: int, seq: int, state: str, detail: str) -> None:
+        with self.write() as db:
+            db.execute("UPDATE steps SET state = ?, detail = ?, finished = ? WHERE job = ? AND seq = ?",
+                       (state, detail, time.time(), job_id, seq))
+
+    def jobs(self, limit: int = 200, running_only: bool = False) -> list[Job]:
+        sql = ("SELECT id, kind, state, operator, summary, params, created, finished, pid FROM jobs"
+               + (" WHERE state = 'running'" if running_only else "") + " ORDER BY id DESC LIMIT ?")
+        jobs = [Job(r[0], r[1], r[2], r[3], r[4], decode_params(r[1], json.loads(r[5])), r[6], r[7], r[8])
+                for r in self.db.execute(sql, (limit,))]
+        if not jobs:
+            return []
+        steps: dict[int, list[Step]] = {}
+        ids = [j.id for j in jobs]
+        for r in self.db.execute(f"SELECT job, seq, name, state, detail, started, finished FROM steps"
+                                 f" WHERE job IN ({','.join('?' * len(ids))}) ORDER BY job, seq", ids):
+            steps.setdefault(r[0], []).append(Step(*r[1:]))
+        return [Job(**{**j.__dict__, "steps": tuple(steps.get(j.id, ()))}) for j in jobs]
+
+    def job(self, job_id: int) -> Job | None:
+        row = self.db.execute(
+            "SELECT id, kind, state, operator, summary, params, created, finished, pid"
+            " FROM jobs WHERE id = ?", (job_id,)).fetchone()
+        if row is None:
+            return None
+        steps = tuple(Step(*r) for r in self.db.execute(
+            "SELECT seq, name, state, detail, started, finished FROM steps WHERE job = ?"
+            " ORDER BY seq", (job_id,)))
+        return Job(row[0], row[1], row[2], row[3], row[4], decode_params(row[1], json.loads(row[5])), row[6], row[7],
+                   row[8], steps)
+

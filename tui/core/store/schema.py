@@ -1,0 +1,121 @@
+"""The store's schema, as forward migrations. Never edit one that has shipped."""
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterator
+
+SCHEMA_VERSION = 2
+
+# Each entry brings the schema from version i to i+1; never edit one that has shipped.
+MIGRATIONS: list[str] = [
+    """
+    CREATE TABLE meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE groups(
+        name TEXT PRIMARY KEY,
+        baseline TEXT NOT NULL,
+        policy TEXT NOT NULL CHECK (policy IN ('manual','alert','auto')),
+        window TEXT NOT NULL DEFAULT '');
+    CREATE TABLE domains(
+        name TEXT PRIMARY KEY,
+        grp TEXT NOT NULL REFERENCES groups(name),
+        config TEXT NOT NULL);
+    CREATE TABLE enclosures(
+        name TEXT PRIMARY KEY,
+        domain TEXT NOT NULL REFERENCES domains(name),
+        model TEXT NOT NULL,
+        bay_count INTEGER NOT NULL);
+    CREATE INDEX domains_group ON domains(grp);
+    CREATE INDEX enclosures_domain ON enclosures(domain);
+    CREATE TABLE bays(
+        id TEXT PRIMARY KEY,
+        enclosure TEXT NOT NULL REFERENCES enclosures(name),
+        number INTEGER NOT NULL,
+        model TEXT, generation TEXT, serial TEXT,
+        power TEXT NOT NULL CHECK (power IN ('on','off','unknown')),
+        health TEXT NOT NULL CHECK (health IN ('ok','warning','critical','unknown')),
+        spare INTEGER NOT NULL DEFAULT 0 CHECK (spare IN (0,1)),
+        CHECK (spare = 0 OR model IS NOT NULL),
+        UNIQUE (enclosure, number));
+    CREATE INDEX bays_spare ON bays(spare) WHERE spare = 1;
+    CREATE TABLE profiles(
+        name TEXT PRIMARY KEY,
+        grp TEXT NOT NULL REFERENCES groups(name),
+        serial TEXT NOT NULL UNIQUE,
+        boot_mode TEXT NOT NULL CHECK (boot_mode IN ('san','local')),
+        san_target TEXT, san_lun INTEGER,
+        bay TEXT UNIQUE REFERENCES bays(id));
+    CREATE TABLE connections(
+        profile TEXT NOT NULL REFERENCES profiles(name) ON DELETE CASCADE,
+        kind TEXT NOT NULL CHECK (kind IN ('eth','fc')),
+        idx INTEGER NOT NULL,
+        address TEXT NOT NULL UNIQUE,
+        target TEXT NOT NULL,
+        PRIMARY KEY (profile, kind, idx));
+    CREATE TABLE excluded_addresses(
+        kind TEXT NOT NULL CHECK (kind IN ('mac','wwpn','serial')),
+        address TEXT NOT NULL,
+        PRIMARY KEY (kind, address));
+    CREATE TABLE maintenance(
+        domain TEXT PRIMARY KEY REFERENCES domains(name),
+        grp TEXT NOT NULL UNIQUE REFERENCES groups(name),
+        owner TEXT NOT NULL, reason TEXT NOT NULL,
+        started REAL NOT NULL, expires REAL NOT NULL);
+    CREATE TABLE jobs(
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('running','done','failed')),
+        operator TEXT NOT NULL,
+        summary TEXT NOT NULL,
+        params TEXT NOT NULL,
+        created REAL NOT NULL,
+        finished REAL,
+        pid INTEGER,
+        process TEXT);  -- boot id and start time of pid: a reused PID is not the owner
+    CREATE INDEX jobs_running ON jobs(state) WHERE state = 'running';
+    CREATE TABLE steps(
+        job INTEGER NOT NULL REFERENCES jobs(id),
+        seq INTEGER NOT NULL,
+        name TEXT NOT NULL,
+        state TEXT NOT NULL CHECK (state IN ('running','done','failed')),
+        detail TEXT NOT NULL DEFAULT '',
+        started REAL NOT NULL,
+        finished REAL,
+        PRIMARY KEY (job, seq));
+    CREATE TABLE locks(
+        resource TEXT PRIMARY KEY,
+        job INTEGER NOT NULL REFERENCES jobs(id));
+    CREATE INDEX locks_job ON locks(job);
+    CREATE TABLE events(
+        seq INTEGER PRIMARY KEY AUTOINCREMENT,
+        ts REAL NOT NULL,
+        severity TEXT NOT NULL CHECK (severity IN ('info','warning','critical')),
+        source TEXT NOT NULL, kind TEXT NOT NULL, message TEXT NOT NULL,
+        operator TEXT NOT NULL, job INTEGER);
+    CREATE TRIGGER events_append_only_update BEFORE UPDATE ON events
+        BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+    CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events
+        BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+    CREATE TRIGGER spare_holds_no_profile BEFORE UPDATE OF bay ON profiles
+        WHEN NEW.bay IS NOT NULL AND (SELECT spare FROM bays WHERE id = NEW.bay) = 1
+        BEGIN SELECT RAISE(ABORT, 'a spare bay cannot hold a profile'); END;
+    CREATE TRIGGER profiled_bay_is_no_spare BEFORE UPDATE OF spare ON bays
+        WHEN NEW.spare = 1 AND EXISTS (SELECT 1 FROM profiles WHERE bay = NEW.id)
+        BEGIN SELECT RAISE(ABORT, 'a bay holding a profile cannot be a spare'); END;
+    """,
+    # 2: events carry structured fields (bay, old/new health, ...) so nothing parses text
+    """
+    ALTER TABLE events ADD COLUMN data TEXT NOT NULL DEFAULT '{}';
+    """,
+]
+
+
+def statements(script: str) -> Iterator[str]:
+    """Split a migration into statements, keeping trigger bodies whole."""
+    buffer = ""
+    for line in script.strip().splitlines():
+        buffer += line + "\n"
+        if sqlite3.complete_statement(buffer):
+            yield buffer.strip()
+            buffer = ""
+    if buffer.strip():
+        raise ValueError(f"incomplete SQL in migration: {buffer[:60]!r}")

@@ -1,0 +1,168 @@
+"""Typed parameters of every job kind, stored as JSON with the job.
+
+A job's params are what its runner needs to carry it out (and to resume it after a
+crash). The core's job registry (``tui.core.ops.registry``) pairs each class with its
+runner; ``kind`` names the job kind in the store.
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+
+@dataclass(frozen=True)
+class JobParams:
+    kind: ClassVar[str] = ""
+    group: str  # the group the job acts in ("" for fleet-wide changes such as pools)
+
+    def to_json(self) -> dict[str, Any]:
+        return {f.name: _plain(getattr(self, f.name)) for f in dataclasses.fields(self)}
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> JobParams:
+        names = {f.name for f in dataclasses.fields(cls)}
+        return cls(**{k: tuple(v) if isinstance(v, list) else v
+                      for k, v in data.items() if k in names})
+
+
+def _plain(value: Any) -> Any:
+    return list(value) if isinstance(value, tuple) else value
+
+
+@dataclass(frozen=True)
+class FailoverParams(JobParams):
+    kind: ClassVar[str] = "failover"
+    source: str
+    profile: str
+    target: str | None  # None once every candidate failed
+    reason: str  # why the current target was chosen
+    force: bool = False
+    tried: tuple[str, ...] = ()  # targets that failed, in order
+
+
+@dataclass(frozen=True)
+class MoveParams(JobParams):
+    kind: ClassVar[str] = "move"
+    profile: str
+    source: str | None
+    target: str
+    from_group: str
+
+
+@dataclass(frozen=True)
+class SparesParams(JobParams):
+    kind: ClassVar[str] = "spares"
+    add: tuple[str, ...] = ()
+    remove: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class MaintenanceStartParams(JobParams):
+    kind: ClassVar[str] = "maintenance-start"
+    domain: str
+    reason: str
+    hours: float
+
+
+@dataclass(frozen=True)
+class MaintenanceRenewParams(JobParams):
+    kind: ClassVar[str] = "maintenance-renew"
+    domain: str
+    owner: str
+    hours: float
+
+
+@dataclass(frozen=True)
+class DomainSetParams(JobParams):
+    kind: ClassVar[str] = "domain-set"
+    domain: str
+    key: str
+    value: str
+
+
+@dataclass(frozen=True)
+class MaintenanceCompleteParams(JobParams):
+    kind: ClassVar[str] = "maintenance-complete"
+    domain: str
+    owner: str
+    others: tuple[str, ...]  # the domains that receive the change
+    diff: tuple[str, ...]  # the change, as confirmed
+
+
+@dataclass(frozen=True)
+class MaintenanceCancelParams(JobParams):
+    kind: ClassVar[str] = "maintenance-cancel"
+    domain: str
+    owner: str
+    diff: tuple[str, ...]  # what is reverted, as confirmed
+
+
+@dataclass(frozen=True)
+class EnclosureAddParams(JobParams):
+    kind: ClassVar[str] = "enclosure-add"
+    enclosure: str
+    domain: str
+    model: str
+    bays: int
+    new_domain: bool
+
+
+@dataclass(frozen=True)
+class PolicyParams(JobParams):
+    kind: ClassVar[str] = "policy"
+    mode: str
+    window: str
+
+
+@dataclass(frozen=True)
+class ProfileCreateParams(JobParams):
+    kind: ClassVar[str] = "profile-create"
+    profile: str
+    networks: tuple[str, ...]
+    fabrics: tuple[str, ...]
+    boot: str
+    lun: int
+
+
+@dataclass(frozen=True)
+class ProfileDeleteParams(JobParams):
+    kind: ClassVar[str] = "profile-delete"
+    profile: str
+
+
+@dataclass(frozen=True)
+class PoolsParams(JobParams):
+    kind: ClassVar[str] = "pools"
+    pool: str  # mac, wwpn, serial
+    address: str
+    include: bool
+
+
+@dataclass(frozen=True)
+class SimFaultParams(JobParams):
+    kind: ClassVar[str] = "sim-fault"
+    bay: str
+    fault: str | None  # None heals
+
+
+@dataclass(frozen=True)
+class UnknownParams(JobParams):
+    """Params of a job kind this bayops does not know (written by a newer one)."""
+
+    kind: ClassVar[str] = "?"
+    data: tuple[tuple[str, Any], ...] = ()
+
+
+PARAMS_BY_KIND: dict[str, type[JobParams]] = {
+    cls.kind: cls for cls in JobParams.__subclasses__() if cls is not UnknownParams}
+
+
+def decode_params(kind: str, data: dict[str, Any]) -> JobParams:
+    cls = PARAMS_BY_KIND.get(kind)
+    if cls is None:
+        return UnknownParams(group=str(data.get("group", "")), data=tuple(sorted(data.items())))
+    try:
+        return cls.from_json(data)
+    except TypeError:  # written by an older bayops with fewer fields: show it as it is
+        return UnknownParams(group=str(data.get("group", "")), data=tuple(sorted(data.items())))
