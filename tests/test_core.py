@@ -6,10 +6,10 @@ import sys
 import zipfile
 
 import pytest
-
 from conftest import ROOT
-from tui.model.errors import OperationFailed, Refused
+
 from tui.model.driver import DriverError
+from tui.model.errors import OperationFailed, Refused
 
 
 def gen9_san_bays(core, group="prod-web"):
@@ -99,6 +99,7 @@ def test_expired_maintenance_shows_expired_and_is_not_dropped(core):
 
 def test_address_pools_run_out_with_a_clear_refusal(tmp_path):
     from conftest import write_config
+
     from tui.core.api import Core
     from tui.core.config import load_config
 

@@ -6,10 +6,10 @@ import time
 
 import pytest
 
-from tui.model.errors import BadInput
 from tui.core.autofailover import decide, parse_window
 from tui.core.store import Store
 from tui.core.store.schema import SCHEMA_VERSION
+from tui.model.errors import BadInput
 
 
 def at(day: int, hour: int, minute: int = 0) -> float:

@@ -12,15 +12,15 @@ import sqlite3
 from collections import Counter
 
 import pytest
+from conftest import write_config
 from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
-from conftest import write_config
 from tui.core.api import Core
 from tui.core.config import load_config
-from tui.model.errors import BadInput, BayopsError, Refused
 from tui.drivers.sim import FAULT_KINDS
+from tui.model.errors import BadInput, BayopsError, Refused
 
 DEAD_PID = 2**22 + 12345  # above pid_max's default range: never a live process
 

@@ -20,7 +20,16 @@ from tui.core.driver_factory import make_driver
 from tui.core.fleet import build_fleet
 from tui.core.health import refresh
 from tui.core.ops import (
-    domain, enclosures, failover, maintenance, move, policy, pools, profiles, sim, spares,
+    domain,
+    enclosures,
+    failover,
+    maintenance,
+    move,
+    policy,
+    pools,
+    profiles,
+    sim,
+    spares,
 )
 from tui.core.ops.move import TargetChoice
 from tui.core.ops.registry import JOB_KINDS

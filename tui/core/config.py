@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tui.model.errors import BadInput
 from tui.model.entities import POLICY_MODES, DomainConfig
+from tui.model.errors import BadInput
 from tui.resources import data_path
 
 ENCLOSURE_MODELS = {"c7000": 16, "c3000": 8}

@@ -5,11 +5,11 @@ import random
 import re
 
 from tui.core.config import Config, EnclosureSpec, GroupSpec
-from tui.model.errors import BadInput
-from tui.model.entities import Connection, Policy, Profile, ServerInfo
 from tui.core.pools import Allocator
 from tui.core.store import Store
-from tui.model.driver import DriverError
+from tui.model.driver import Driver, DriverError, SimulatedHardware
+from tui.model.entities import Connection, Policy, Profile, ServerInfo
+from tui.model.errors import BadInput
 
 
 def split_model(model: str) -> tuple[str, str]:
@@ -40,7 +40,8 @@ def simulated_servers(group: GroupSpec, enclosure: EnclosureSpec, seed: int,
 UNKNOWN_SERVER = ServerInfo("unknown", "", "unknown", "unknown", "unknown")
 
 
-def discover_tolerant(driver, bays: list[str], problems: list[str]) -> dict[str, ServerInfo | None]:
+def discover_tolerant(driver: Driver, bays: list[str],
+                      problems: list[str]) -> dict[str, ServerInfo | None]:
     """Discover ``bays``; when that fails, bay by bay, so one dead BMC does not keep the
     rest of the fleet out. A bay whose BMC fails is present with an unknown server (not
     empty: something is in there), and the reason goes to ``problems``."""
@@ -57,7 +58,7 @@ def discover_tolerant(driver, bays: list[str], problems: list[str]) -> dict[str,
         return found
 
 
-def build_fleet(store: Store, config: Config, driver) -> list[str]:
+def build_fleet(store: Store, config: Config, driver: Driver) -> list[str]:
     """Create groups, domains, enclosures, bays, profiles and spares.
 
     Planned in memory first; the simulator's hardware is racked before the store is
@@ -101,23 +102,25 @@ def build_fleet(store: Store, config: Config, driver) -> list[str]:
                 hardware[bay] = (server, None)
                 continue
             count += 1
-            profile = new_profile(alloc, f"{group.profile_prefix}-{count:0{width}d}", group,
+            profile = new_profile(alloc, f"{group.profile_prefix}-{count:0{width}d}",
+                                  group=group.name, networks=list(group.baseline.networks),
+                                  fabrics=list(group.baseline.fabrics),
                                   boot_mode="local" if rng.random() < group.local_boot else "san",
-                                  lun=count, bay=bay)
+                                  lun=count, san_target=group.san_target, bay=bay)
             profiles.append(profile)
             if driver.name == "sim":  # the simulator racks its servers running their profiles
                 health = "warning" if bay in config.sim.warning_bays else "ok"
                 server = ServerInfo(server.model, server.generation, server.serial, "on", health)
             hardware[bay] = (server, profile.name)
-    if driver.name == "sim":
+    if isinstance(driver, SimulatedHardware):
         driver.install(hardware)
     with store.write():
         for group in config.groups:
             store.add_group(group.name, group.baseline, Policy(group.policy, group.window))
             for domain in group.domains:
                 store.add_domain(domain.name, group.name, group.baseline)
-        for name, domain, model, count, servers in enclosures:
-            store.add_enclosure(name, domain, model, count, servers)
+        for name, domain_name, model, count, servers in enclosures:
+            store.add_enclosure(name, domain_name, model, count, servers)
         for profile in profiles:
             store.add_profile(profile)
         store.set_readings({bay: (s.power, s.health) for bay, (s, _) in hardware.items() if s})
@@ -149,22 +152,20 @@ def _pick_spares(group: GroupSpec, populated: list[tuple[str, str, ServerInfo]])
     return spares
 
 
-def new_profile(alloc: Allocator, name: str, group: GroupSpec | None, boot_mode: str,
-                lun: int, bay: str | None, networks: list[str] | None = None,
-                fabrics: list[str] | None = None, group_name: str | None = None,
-                san_target: str | None = None) -> Profile:
+def new_profile(alloc: Allocator, name: str, *, group: str, networks: list[str],
+                fabrics: list[str], boot_mode: str, lun: int, san_target: str,
+                bay: str | None = None) -> Profile:
     """A profile whose identities all come from the pools."""
-    networks = sorted(networks if networks is not None else group.baseline.networks)
-    fabrics = sorted(fabrics if fabrics is not None else group.baseline.fabrics)
+    networks, fabrics = sorted(networks), sorted(fabrics)
     connections = [Connection("eth", i + 1, alloc.take("mac"), net) for i, net in enumerate(networks)]
     if boot_mode == "san":
         connections += [Connection("fc", i + 1, alloc.take("wwpn"), fab) for i, fab in enumerate(fabrics)]
     return Profile(
         name=name,
-        group=group_name or group.name,
+        group=group,
         serial=alloc.take("serial"),
         boot_mode=boot_mode,
-        san_target=(san_target or group.san_target) if boot_mode == "san" else None,
+        san_target=san_target if boot_mode == "san" else None,
         san_lun=lun if boot_mode == "san" else None,
         connections=tuple(connections),
         bay=bay,

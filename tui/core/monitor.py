@@ -58,11 +58,11 @@ class Monitor:
                                 "complete or cancel it", "monitor", data={"domain": m.domain})
         actions: list[str] = []
         if self.apply_policy:
-            for event in store.claim_events(POLICY_CURSOR):
-                kind = trigger_of(event)
-                bay = event.data.get("bay")
+            for logged in store.claim_events(POLICY_CURSOR):
+                kind = trigger_of(logged)
+                bay = logged.data.get("bay")
                 if kind is not None and bay:
-                    action = self._react(bay, kind, event.message, now)
+                    action = self._react(bay, kind, logged.message, now)
                     if action:
                         actions.append(action)
         return PollResult(len(changed), len(hardware), actions)

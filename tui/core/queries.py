@@ -3,7 +3,12 @@ from __future__ import annotations
 
 from tui.core.context import OpContext
 from tui.model.entities import (
-    Bay, DomainConfig, DomainSummary, EnclosureSummary, GroupSummary, Job,
+    Bay,
+    DomainConfig,
+    DomainSummary,
+    EnclosureSummary,
+    GroupSummary,
+    Job,
 )
 from tui.model.errors import BadInput
 

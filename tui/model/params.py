@@ -22,8 +22,9 @@ class JobParams:
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> JobParams:
         names = {f.name for f in dataclasses.fields(cls)}
-        return cls(**{k: tuple(v) if isinstance(v, list) else v
-                      for k, v in data.items() if k in names})
+        values: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v
+                                  for k, v in data.items() if k in names}
+        return cls(**values)
 
 
 def _plain(value: Any) -> Any:

@@ -9,13 +9,16 @@ group-admin may complete or cancel it (audited as a takeover).
 from __future__ import annotations
 
 import time
+from functools import partial
 
 from tui.core.context import OpContext
 from tui.core.jobs import JobContext, StepFailed
 from tui.model.entities import DomainConfig, Maintenance
 from tui.model.errors import BadInput, OperationFailed, Refused
 from tui.model.params import (
-    MaintenanceCancelParams, MaintenanceCompleteParams, MaintenanceRenewParams,
+    MaintenanceCancelParams,
+    MaintenanceCompleteParams,
+    MaintenanceRenewParams,
     MaintenanceStartParams,
 )
 from tui.model.plan import Diff, Plan
@@ -184,11 +187,11 @@ def run_complete(ctx: OpContext, job: JobContext, p: MaintenanceCompleteParams) 
     done: list[str] = []
     try:
         for other in p.others:
-            job.step(f"apply to {other}", lambda d=other: push_config(ctx, d, config))
+            job.step(f"apply to {other}", partial(push_config, ctx, other, config))
             done.append(other)
     except StepFailed as exc:
         for other in done:  # put the group back to one configuration
-            job.step(f"revert {other}", lambda d=other: push_config(ctx, d, baseline))
+            job.step(f"revert {other}", partial(push_config, ctx, other, baseline))
         raise OperationFailed(f"propagation stopped at {exc.name}: {exc.reason}; "
                               f"{', '.join(done) or 'no domain'} reverted, "
                               f"{p.domain} stays in maintenance") from None

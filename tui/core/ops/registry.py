@@ -2,7 +2,16 @@
 from __future__ import annotations
 
 from tui.core.ops import (
-    domain, enclosures, failover, maintenance, move, policy, pools, profiles, sim, spares,
+    domain,
+    enclosures,
+    failover,
+    maintenance,
+    move,
+    policy,
+    pools,
+    profiles,
+    sim,
+    spares,
 )
 from tui.core.runner import JobKind
 from tui.model import params as p

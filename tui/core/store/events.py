@@ -19,7 +19,7 @@ class EventTables(StoreBase):
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (time.time(), severity, source, kind, message, operator, job_id,
                  json.dumps(data or {})))
-            return int(cur.lastrowid)
+            return int(cur.lastrowid or 0)
 
     def events(self, since: int = 0, limit: int | None = None) -> list[Event]:
         if limit is None:
@@ -28,7 +28,8 @@ class EventTables(StoreBase):
             rows = reversed(self.db.execute(
                 "SELECT * FROM events WHERE seq > ? ORDER BY seq DESC LIMIT ?",
                 (since, limit)).fetchall())
-        return [Event(*r[:8], json.loads(r[8])) for r in rows]
+        return [Event(seq=r[0], ts=r[1], severity=r[2], source=r[3], kind=r[4], message=r[5],
+                      operator=r[6], job_id=r[7], data=json.loads(r[8])) for r in rows]
 
     def claim_events(self, cursor: str) -> list[Event]:
         """Events after the shared cursor ``cursor``, which then moves past them: every

@@ -7,8 +7,16 @@ from typing import Any
 
 from tui.core.store.base import StoreBase
 from tui.model.entities import (
-    Bay, Connection, DomainConfig, DomainRecord, EnclosureRecord, GroupRecord, Maintenance,
-    Policy, Profile, ServerInfo,
+    Bay,
+    Connection,
+    DomainConfig,
+    DomainRecord,
+    EnclosureRecord,
+    GroupRecord,
+    Maintenance,
+    Policy,
+    Profile,
+    ServerInfo,
 )
 from tui.model.errors import Refused
 
@@ -190,7 +198,7 @@ class FleetTables(StoreBase):
             LEFT JOIN locks l ON l.resource = 'bay:' || b.id
             {where} GROUP BY d.grp""", (group,) if group else ()):
             out[row[0]] = dict(zip(("bays", "servers", "profiles", "critical", "warning",
-                                    "spares", "spares_ready"), (int(v or 0) for v in row[1:])))
+                                    "spares", "spares_ready"), (int(v or 0) for v in row[1:]), strict=True))
         return out
 
     # -- changing the fleet ---------------------------------------------------------------

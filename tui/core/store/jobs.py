@@ -9,8 +9,8 @@ import time
 from tui.core.process import process_identity
 from tui.core.store.base import StoreBase
 from tui.model.entities import Job, Step
-from tui.model.params import JobParams, decode_params
 from tui.model.errors import Refused
+from tui.model.params import JobParams, decode_params
 
 
 class JobTables(StoreBase):
@@ -19,7 +19,7 @@ class JobTables(StoreBase):
                    locks: list[str] | tuple[str, ...]) -> int:
         """Insert a running job holding ``locks``; Refused if another job holds one."""
         with self.write() as db:
-            held = self._held(db, locks)
+            held = self._held(db, list(locks))
             if held:
                 raise Refused(f"{held[0]} is held by job {held[1]}")
             cur = db.execute(
@@ -27,7 +27,7 @@ class JobTables(StoreBase):
                 " VALUES (?, 'running', ?, ?, ?, ?, ?, ?)",
                 (params.kind, operator, summary, json.dumps(params.to_json()), time.time(), os.getpid(),
                  process_identity()))
-            job_id = int(cur.lastrowid)
+            job_id = int(cur.lastrowid or 0)
             db.executemany("INSERT INTO locks VALUES (?, ?)", [(r, job_id) for r in locks])
             return job_id
 
@@ -111,6 +111,6 @@ class JobTables(StoreBase):
         steps = tuple(Step(*r) for r in self.db.execute(
             "SELECT seq, name, state, detail, started, finished FROM steps WHERE job = ?"
             " ORDER BY seq", (job_id,)))
-        return Job(row[0], row[1], row[2], row[3], row[4], decode_params(row[1], json.loads(row[5])), row[6], row[7],
-                   row[8], steps)
+        return Job(row[0], row[1], row[2], row[3], row[4],
+                   decode_params(row[1], json.loads(row[5])), row[6], row[7], row[8], steps)
 
