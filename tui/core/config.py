@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tui.core.addresses import parse_address
 from tui.model.entities import POLICY_MODES, DomainConfig
 from tui.model.errors import BadInput
 from tui.resources import data_path
@@ -19,8 +20,6 @@ from tui.resources import data_path
 ENCLOSURE_MODELS = {"c7000": 16, "c3000": 8}
 ROLES = ("viewer", "limited-operator", "operator", "group-admin", "admin")
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
-MAC_RE = re.compile(r"^([0-9A-F]{2}:){5}[0-9A-F]{2}$")
-WWPN_RE = re.compile(r"^([0-9A-F]{2}:){7}[0-9A-F]{2}$")
 SIM_LATENCY_KEYS = ("power_off", "power_on", "apply_profile", "clear_profile", "domain_config")
 DEFAULT_LATENCY = {"power_off": 2.0, "power_on": 3.0, "apply_profile": 1.5,
                    "clear_profile": 1.0, "domain_config": 2.0}
@@ -219,19 +218,6 @@ class _Reader:
         if not low <= value <= high:
             raise BadInput(f"{self._key(self.where, key)}: {value} is out of range {low:g}..{high:g}")
         return float(value)
-
-
-def parse_address(text: str, kind: str) -> int:
-    pattern = MAC_RE if kind == "mac" else WWPN_RE
-    if not isinstance(text, str) or not pattern.match(text.upper()):
-        raise BadInput(f"{text!r} is not a {kind.upper()}")
-    return int(text.replace(":", ""), 16)
-
-
-def format_address(value: int, kind: str) -> str:
-    width = 12 if kind == "mac" else 16
-    digits = f"{value:0{width}X}"
-    return ":".join(digits[i:i + 2] for i in range(0, width, 2))
 
 
 def _parse(raw: dict[str, Any], path: Path) -> Config:

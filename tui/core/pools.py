@@ -1,7 +1,8 @@
 """Fleet-wide MAC, WWPN and serial pools: each address free, in use or excluded."""
 from __future__ import annotations
 
-from tui.core.config import PoolsSpec, RangeSpec, format_address, parse_address
+from tui.core.addresses import format_address, parse_address
+from tui.core.config import PoolsSpec, RangeSpec
 from tui.model.errors import BadInput, Refused
 
 KINDS = ("mac", "wwpn", "serial")
