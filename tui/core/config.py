@@ -109,8 +109,7 @@ def find_config(explicit: str | None) -> Path:
         return Path(explicit)
     if os.environ.get("BAYOPS_CONFIG"):
         return Path(os.environ["BAYOPS_CONFIG"])
-    xdg = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    user = Path(xdg) / "bayops" / "config.toml"
+    user = user_config_path()
     if user.exists():
         return user
     return data_path("config.toml")
