@@ -8,7 +8,7 @@ import pickle
 import pytest
 
 from tui.drivers.redfish import RedfishDriver
-from tui.drivers.redfish_config import Credentials
+from tui.drivers.redfish.config import Credentials
 from tui.model.errors import BadInput
 
 SECRET = "File-secret-Q9z!"

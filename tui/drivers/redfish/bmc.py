@@ -19,7 +19,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
-from tui.drivers.redfish_config import Credentials
+from tui.drivers.redfish.config import Credentials
 
 REDIRECTS = (301, 302, 303, 307, 308)
 RETRY_STATUS = (500, 502, 503, 504)
@@ -411,7 +411,7 @@ class Bmc:
                                   request=request)
         try:
             return await asyncio.wait_for(exchange(), EXCHANGE_FACTOR * self.timeout)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             raise httpx.ReadTimeout(f"no complete answer within {EXCHANGE_FACTOR * self.timeout:g} s",
                                     request=request) from None
 

@@ -14,8 +14,9 @@ import re
 import ssl
 import stat
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 from tui.model.errors import BadInput
@@ -44,7 +45,7 @@ SYSTEM_KEYS = {"bay", "url", "system", "credentials", "verify"}
 class Credentials:
     """A user name and password for one BMC login. Never printed."""
 
-    __slots__ = ("name", "_user", "_password")
+    __slots__ = ("_password", "_user", "name")
 
     def __init__(self, name: str, user: str, password: str) -> None:
         self.name = name

@@ -19,16 +19,13 @@ import re
 import threading
 import time
 from collections import deque
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from typing import Any, Awaitable, Callable, TypeVar
+from typing import Any, TypeVar
 
 import httpx
 
-from tui.model.entities import DomainConfig, Profile, ServerInfo
-from tui.model.driver import ApplyReport, DriverError, HardwareEvent, NoAnswer, Reading
-from tui.drivers.redfish_config import RedfishConfig, SystemSpec, parse_config
-from tui.drivers.redfish_events import Observation, SseParser, diff, parse_payload, to_hardware_events
-from tui.drivers.redfish_http import (
+from tui.drivers.redfish.bmc import (
     AuthRefused,
     BadBody,
     Bmc,
@@ -38,6 +35,10 @@ from tui.drivers.redfish_http import (
     one_line,
     redfish_message,
 )
+from tui.drivers.redfish.config import RedfishConfig, SystemSpec, parse_config
+from tui.drivers.redfish.events import Observation, SseParser, diff, parse_payload, to_hardware_events
+from tui.model.driver import ApplyReport, DriverError, HardwareEvent, NoAnswer, Reading
+from tui.model.entities import DomainConfig, Profile, ServerInfo
 
 T = TypeVar("T")
 
@@ -905,7 +906,7 @@ class RedfishDriver:
         future = asyncio.run_coroutine_threadsafe(self._aclose(), loop)
         try:
             future.result(timeout=self._cfg.timeout + 10)
-        except Exception:  # noqa: BLE001 - best effort
+        except Exception:
             pass
         loop.call_soon_threadsafe(loop.stop)
         thread.join(timeout=5)
