@@ -1,59 +1,27 @@
-"""One BMC over HTTP: pooled async client, auth, retries, same-origin redirects.
+"""One BMC as the driver sees it: service root, logins, authenticated requests.
 
-Everything here runs on the driver's event-loop thread. Failures are raised as
-:class:`BmcError` subclasses carrying a one-line text without the bay (the driver
-adds it) and without secrets (the driver scrubs again before anything leaves).
+Logins are per credential set: a Redfish session (X-Auth-Token) when the service
+root offers one, basic auth otherwise. Everything here runs on the driver's
+event-loop thread; failures are :mod:`tui.drivers.redfish.errors` exceptions.
 """
 
 from __future__ import annotations
 
 import asyncio
-import email.utils
-import json
-import random
+import contextlib
 import ssl
-import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urljoin, urlsplit
 
 import httpx
 
 from tui.drivers.redfish.config import Credentials
+from tui.drivers.redfish.errors import AuthRefused, BadBody, BmcError, HttpStatus, redfish_message
+from tui.drivers.redfish.transport import Transport
 
 REDIRECTS = (301, 302, 303, 307, 308)
-RETRY_STATUS = (500, 502, 503, 504)
-MAX_BODY = 4 * 2**20  # no Redfish resource we read is near this; a larger answer is broken
-EXCHANGE_FACTOR = 3  # a whole exchange may take this many per-read timeouts
 MAX_REDIRECTS = 5
-BACKOFF_BASE = 0.25
-BACKOFF_CAP = 4.0
-
-
-class BmcError(Exception):
-    """A BMC exchange failed. ``text`` is one line, no bay, no secrets."""
-
-    def __init__(self, text: str) -> None:
-        super().__init__(text)
-        self.text = text
-
-
-class Unreachable(BmcError):
-    """No HTTP answer at all (refused, reset, timeout, TLS failure)."""
-
-
-class HttpStatus(BmcError):
-    def __init__(self, status: int, text: str) -> None:
-        super().__init__(text)
-        self.status = status
-
-
-class AuthRefused(HttpStatus):
-    """401/403: the BMC does not take our credentials (or lacks the privilege)."""
-
-
-class BadBody(BmcError):
-    """The BMC answered, but not with the JSON resource we asked for."""
 
 
 class _Token:
@@ -82,68 +50,8 @@ class _Auth:
         return f"_Auth(cred={name!r}, mode={self.mode!r}, session={self.session_uri is not None})"
 
 
-def describe_transport(exc: BaseException, timeout: float) -> str:
-    """A short phrase for a transport failure (no URLs with secrets: ours have none)."""
-    if isinstance(exc, httpx.ConnectTimeout):
-        return f"connect timed out after {timeout:g} s"
-    if isinstance(exc, httpx.TimeoutException):
-        return f"no answer within {timeout:g} s"
-    if isinstance(exc, httpx.ConnectError):
-        cause = exc.__context__ or exc.__cause__
-        text = str(exc) or type(exc).__name__
-        if isinstance(cause, ssl.SSLError) or "CERTIFICATE" in text.upper() or "SSL" in text.upper():
-            return "TLS handshake failed (" + one_line(text, 120) + ")"
-        return "connection failed (" + one_line(text, 120) + ")"
-    if isinstance(exc, httpx.RemoteProtocolError):
-        return "connection dropped mid-answer"
-    if isinstance(exc, httpx.TransportError):
-        return f"transport error ({type(exc).__name__})"
-    return type(exc).__name__
-
-
-def one_line(text: str, limit: int = 200) -> str:
-    text = " ".join(str(text).split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def redfish_message(resp: httpx.Response) -> str:
-    """The BMC's own words for an error answer, shortened to one line."""
-    try:
-        body = resp.json()
-    except ValueError:
-        body = None
-    if isinstance(body, dict) and isinstance(body.get("error"), dict):
-        err = body["error"]
-        infos = err.get("@Message.ExtendedInfo")
-        if isinstance(infos, list):
-            for info in infos:
-                if isinstance(info, dict) and isinstance(info.get("Message"), str) and info["Message"]:
-                    return one_line(info["Message"], 1000)
-        if isinstance(err.get("message"), str) and err["message"]:
-            return one_line(err["message"], 1000)
-    ctype = resp.headers.get("content-type", "")
-    if ctype.startswith("text/plain") and resp.content:
-        return one_line(resp.text, 1000)
-    return ""
-
-
-def retry_after(resp: httpx.Response) -> float | None:
-    value = resp.headers.get("retry-after")
-    if not value:
-        return None
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
-
-
-class Bmc:
-    """One BMC origin: one pooled AsyncClient, the service root, logins per credential set."""
+class Bmc(Transport):
+    """One BMC origin: its transport, the service root, logins per credential set."""
 
     def __init__(
         self,
@@ -154,46 +62,18 @@ class Bmc:
         retries: int,
         connections: int,
         semaphore: asyncio.Semaphore,
-        on_secret,
+        on_secret: Callable[[str], None],
     ) -> None:
-        self.origin = origin
-        self.timeout = timeout
-        self.retries = retries
-        self._sem = semaphore
-        self._on_secret = on_secret  # called with every token we learn, for scrubbing
-        self.client = httpx.AsyncClient(
-            verify=verify,
-            timeout=httpx.Timeout(timeout),
-            limits=httpx.Limits(max_connections=connections, max_keepalive_connections=connections),
-            follow_redirects=False,
-            trust_env=False,  # a BMC network is never reached through $HTTP_PROXY
-            headers={"Accept": "application/json", "OData-Version": "4.0"},
+        super().__init__(
+            origin, verify, timeout=timeout, retries=retries, connections=connections, semaphore=semaphore
         )
-        self._verify = verify
-        self._stream_client: httpx.AsyncClient | None = None  # SSE: never takes a pool slot
-        self._root: dict | None = None
+        self._on_secret = on_secret  # called with every token we learn, for scrubbing
+        self._root: dict[str, Any] | None = None
         self._root_lock = asyncio.Lock()
         self._auth: dict[str | None, _Auth] = {}
 
     def __repr__(self) -> str:
         return f"Bmc({self.origin!r})"
-
-    # ------------------------------------------------------------------ helpers
-    def url(self, path: str) -> str:
-        return urljoin(self.origin + "/", path)
-
-    def same_origin_path(self, ref: str, base: str) -> str:
-        """Resolve ``ref`` against ``base``; refuse anything off this BMC's origin."""
-        absolute = urljoin(self.url(base), ref)
-        parts, mine = urlsplit(absolute), urlsplit(self.origin)
-        try:
-            port = parts.port
-        except ValueError:
-            raise BmcError(f"BMC pointed us to a malformed address {one_line(ref, 80)!r}") from None
-        if (parts.scheme, parts.hostname, port) != (mine.scheme, mine.hostname, mine.port):
-            shown = f"{parts.scheme}://{parts.hostname}" + (f":{parts.port}" if parts.port else "")
-            raise BmcError(f"BMC pointed us off its own origin to {shown}; refused to follow")
-        return parts.path + (f"?{parts.query}" if parts.query else "")
 
     def _auth_for(self, cred: Credentials | None) -> _Auth:
         key = cred.name if cred else None
@@ -203,7 +83,7 @@ class Bmc:
         return auth
 
     # --------------------------------------------------------------------- root
-    async def root(self, cred: Credentials | None = None) -> dict:
+    async def root(self, cred: Credentials | None = None) -> dict[str, Any]:
         """The service root (GET /redfish/v1/, no auth per DSP0266), cached."""
         if self._root is not None:
             return self._root
@@ -221,7 +101,7 @@ class Bmc:
             self._root = self.parse_json(resp, "GET /redfish/v1/")
             return self._root
 
-    def sessions_path(self, root: dict) -> str | None:
+    def sessions_path(self, root: dict[str, Any]) -> str | None:
         links = root.get("Links")
         if isinstance(links, dict):
             sessions = links.get("Sessions")
@@ -278,7 +158,7 @@ class Bmc:
         auth.session_uri = self.same_origin_path(location, path) if location else None
         auth.generation += 1
 
-    async def _headers(self, auth: _Auth) -> tuple[dict, tuple[str, str] | None, int]:
+    async def _headers(self, auth: _Auth) -> tuple[dict[str, str], tuple[str, str] | None, int]:
         await self._decide(auth)
         if auth.mode == "session":
             async with auth.lock:
@@ -298,40 +178,6 @@ class Bmc:
             await self._login(auth)
 
     # ------------------------------------------------------------------ requests
-    async def _exchange(
-        self,
-        method: str,
-        path: str,
-        *,
-        headers: dict,
-        json_body: Any = None,
-        retry: bool,
-        auth: tuple[str, str] | None = None,
-        timeout: httpx.Timeout | None = None,
-    ) -> httpx.Response:
-        """One request with retries on transport errors and 5xx (when ``retry``)."""
-        attempts = 1 + (self.retries if retry else 0)
-        for attempt in range(attempts):
-            try:
-                async with self._sem:
-                    resp = await self._send(method, path, headers, json_body, auth, timeout)
-            except httpx.TransportError as exc:
-                if attempt + 1 >= attempts:
-                    tries = f" ({attempts} tries)" if attempts > 1 else ""
-                    raise Unreachable(describe_transport(exc, self.timeout) + tries) from None
-                await asyncio.sleep(self._backoff(attempt))
-                continue
-            if retry and resp.status_code in RETRY_STATUS and attempt + 1 < attempts:
-                wait = retry_after(resp)
-                await asyncio.sleep(min(wait, BACKOFF_CAP) if wait is not None else self._backoff(attempt))
-                continue
-            return resp
-        raise AssertionError("unreachable")  # pragma: no cover
-
-    @staticmethod
-    def _backoff(attempt: int) -> float:
-        return min(BACKOFF_CAP, BACKOFF_BASE * (2**attempt)) * (0.5 + random.random())
-
     async def request(
         self,
         method: str,
@@ -377,7 +223,7 @@ class Bmc:
                 )
             return resp, path
 
-    async def get_json(self, path: str, cred: Credentials | None) -> tuple[dict, str]:
+    async def get_json(self, path: str, cred: Credentials | None) -> tuple[dict[str, Any], str]:
         resp, final = await self.request("GET", path, cred)
         if resp.status_code >= 400:
             msg = redfish_message(resp)
@@ -386,76 +232,13 @@ class Bmc:
             )
         return self.parse_json(resp, f"GET {final}"), final
 
-    async def _send(self, method: str, path: str, headers: dict, json_body: Any,
-                    auth: tuple[str, str] | None, timeout: httpx.Timeout | None) -> httpx.Response:
-        """One exchange, bounded as a whole (httpx's timeout is per read: a BMC that
-        trickles a byte at a time would never trip it) and in body size."""
-        request = self.client.build_request(method, self.url(path), headers=headers,
-                                            json=json_body,
-                                            timeout=timeout or httpx.USE_CLIENT_DEFAULT)
-
-        async def exchange() -> httpx.Response:
-            resp = await self.client.send(request, auth=auth, stream=True)
-            try:
-                body = bytearray()
-                async for chunk in resp.aiter_bytes():
-                    body += chunk
-                    if len(body) > MAX_BODY:
-                        raise BadBody(f"{method} {path} answered with more than "
-                                      f"{MAX_BODY // 2**20} MiB; refused")
-            finally:
-                await resp.aclose()
-            plain = {k: v for k, v in resp.headers.items()
-                     if k.lower() not in ("content-encoding", "content-length", "transfer-encoding")}
-            return httpx.Response(resp.status_code, headers=plain, content=bytes(body),
-                                  request=request)
-        try:
-            return await asyncio.wait_for(exchange(), EXCHANGE_FACTOR * self.timeout)
-        except TimeoutError:
-            raise httpx.ReadTimeout(f"no complete answer within {EXCHANGE_FACTOR * self.timeout:g} s",
-                                    request=request) from None
-
-    @staticmethod
-    def parse_json(resp: httpx.Response, what: str) -> dict:
-        try:
-            body = json.loads(resp.content)
-        except (ValueError, UnicodeDecodeError, RecursionError):
-            ctype = resp.headers.get("content-type", "no content-type") or "no content-type"
-            raise BadBody(
-                f"{what} answered {resp.status_code} with a body that is not JSON "
-                f"({one_line(ctype, 60)}, {len(resp.content)} bytes)"
-            ) from None
-        if not isinstance(body, dict):
-            raise BadBody(f"{what} answered JSON that is not an object ({type(body).__name__})")
-        return body
-
-    async def stream(self, path: str, cred: Credentials | None, idle: float):
+    async def stream(self, path: str, cred: Credentials | None, idle: float) -> httpx.Response:
         """Open a streaming GET (SSE). Returns an httpx response to iterate; caller closes it."""
         auth = self._auth_for(cred)
         relogged = False
-        if self._stream_client is None:
-            self._stream_client = httpx.AsyncClient(
-                verify=self._verify,
-                limits=httpx.Limits(max_connections=2, max_keepalive_connections=0),
-                follow_redirects=False,
-                trust_env=False,
-            )
-        client = self._stream_client
         while True:
             headers, basic, generation = await self._headers(auth)
-            headers = dict(headers, Accept="text/event-stream")
-            request = client.build_request(
-                "GET",
-                self.url(path),
-                headers=headers,
-                timeout=httpx.Timeout(self.timeout, read=idle),
-            )
-            try:
-                resp = await client.send(
-                    request, stream=True, auth=httpx.BasicAuth(*basic) if basic else None
-                )
-            except httpx.TransportError as exc:
-                raise Unreachable(describe_transport(exc, self.timeout)) from None
+            resp = await self._open_stream(path, dict(headers, Accept="text/event-stream"), basic, idle)
             if resp.status_code == 401 and auth.mode == "session" and not relogged:
                 await resp.aclose()
                 relogged = True
@@ -468,19 +251,15 @@ class Bmc:
 
     # -------------------------------------------------------------------- close
     async def aclose(self) -> None:
-        """Delete our sessions (best effort, short timeout) and close the pool."""
+        """Delete our sessions (best effort, short timeout), then close the clients."""
         for auth in list(self._auth.values()):
             if auth.mode == "session" and auth.token is not None and auth.session_uri:
-                try:
+                with contextlib.suppress(httpx.HTTPError):
                     await self.client.request(
                         "DELETE",
                         self.url(auth.session_uri),
                         headers={"X-Auth-Token": auth.token.value},
                         timeout=httpx.Timeout(min(self.timeout, 5.0)),
                     )
-                except httpx.HTTPError:
-                    pass
             auth.token = None
-        if self._stream_client is not None:
-            await self._stream_client.aclose()
-        await self.client.aclose()
+        await super().aclose()

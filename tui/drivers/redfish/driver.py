@@ -25,17 +25,17 @@ from typing import Any, TypeVar
 
 import httpx
 
-from tui.drivers.redfish.bmc import (
+from tui.drivers.redfish.bmc import Bmc
+from tui.drivers.redfish.config import RedfishConfig, SystemSpec, parse_config
+from tui.drivers.redfish.errors import (
     AuthRefused,
     BadBody,
-    Bmc,
     BmcError,
     HttpStatus,
     Unreachable,
     one_line,
     redfish_message,
 )
-from tui.drivers.redfish.config import RedfishConfig, SystemSpec, parse_config
 from tui.drivers.redfish.events import Observation, SseParser, diff, parse_payload, to_hardware_events
 from tui.model.driver import ApplyReport, DriverError, HardwareEvent, NoAnswer, Reading
 from tui.model.entities import DomainConfig, Profile, ServerInfo

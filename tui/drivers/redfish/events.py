@@ -7,7 +7,7 @@ import json
 import re
 from dataclasses import dataclass
 
-from tui.drivers.redfish.bmc import one_line
+from tui.drivers.redfish.errors import one_line
 from tui.model.driver import HardwareEvent
 
 
