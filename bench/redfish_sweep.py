@@ -35,8 +35,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 import httpx  # noqa: E402
-
 from delay_proxy import DelayProxy  # noqa: E402
+
 from tests.redfish.emulator import Emulator, fake_systems  # noqa: E402
 from tui.drivers.redfish import RedfishDriver  # noqa: E402
 
@@ -159,7 +159,8 @@ def phase(args, memory_state: bool, started_things: list) -> dict:
         f"-> {seq_total:.1f} s for {args.systems} (extrapolated)"
     )
     print(
-        f"latency bound: ceil({args.systems}/{args.concurrency}) x {args.delay * 1000:.0f} ms = {latency_bound:.2f} s"
+        f"latency bound: ceil({args.systems}/{args.concurrency}) x {args.delay * 1000:.0f} ms "
+        f"= {latency_bound:.2f} s"
     )
     floor = max(direct, latency_bound)
     if median <= floor * 1.35:
@@ -216,7 +217,7 @@ def main() -> int:
         for stop in reversed(started_things):
             try:
                 stop()
-            except Exception as exc:  # noqa: BLE001 - keep stopping the rest
+            except Exception as exc:  # keep stopping the rest
                 print(f"cleanup: {type(exc).__name__}: {exc}")
     print(
         "\nsummary: "

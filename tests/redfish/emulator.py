@@ -66,7 +66,7 @@ def free_port() -> int:
 def fake_systems(names: list[str], power_state: str = "Off") -> list[dict]:
     systems = []
     for i, name in enumerate(names):
-        mac = "52:54:00:%02x:%02x:%02x" % ((i >> 16) & 0xFF, (i >> 8) & 0xFF, i & 0xFF)
+        mac = f"52:54:00:{(i >> 16) & 0xFF:02x}:{(i >> 8) & 0xFF:02x}:{i & 0xFF:02x}"
         systems.append(
             {
                 "uuid": str(uuidlib.uuid5(uuidlib.NAMESPACE_URL, f"bayops-test/{name}")),
@@ -183,17 +183,16 @@ class Emulator:
             launcher = FAST_LAUNCHER if self.fast else REAL_LAUNCHER
             if self.memory_state:
                 launcher = MEMORY_STATE_PATCH + launcher
-            log = open(self.log_path, "ab")
             env = dict(os.environ, PYTHONUNBUFFERED="1")
-            self.proc = subprocess.Popen(
-                [sys.executable, "-c", launcher, "--config", str(conf)],
-                stdout=log,
-                stderr=subprocess.STDOUT,
-                stdin=subprocess.DEVNULL,
-                cwd=self.workdir,
-                env=env,
-            )
-            log.close()
+            with open(self.log_path, "ab") as log:  # the child keeps its own handle
+                self.proc = subprocess.Popen(
+                    [sys.executable, "-c", launcher, "--config", str(conf)],
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
+                    cwd=self.workdir,
+                    env=env,
+                )
             deadline = time.monotonic() + ready_within
             while time.monotonic() < deadline:
                 if self.proc.poll() is not None:

@@ -7,9 +7,9 @@ import pickle
 
 import pytest
 
-from tui.model.errors import BadInput
 from tui.drivers.redfish import RedfishDriver
-from tui.drivers.redfish_config import Credentials
+from tui.drivers.redfish.config import Credentials
+from tui.model.errors import BadInput
 
 SECRET = "File-secret-Q9z!"
 
@@ -39,7 +39,8 @@ def test_credentials_file_readable_by_others_is_refused(tmp_path, cred_file):
         build(section, tmp_path)
     message = str(info.value)
     assert message == (
-        f"config: redfish.credentials_file: {cred_file} is open to group or others (mode 0644); run chmod 600 on it"
+        f"config: redfish.credentials_file: {cred_file} is open to group or others (mode 0644); "
+        "run chmod 600 on it"
     )
     assert SECRET not in message
     os.chmod(cred_file, 0o640)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import httpx
 import pytest
-
 from conftest import Cli
 
 from .emulator import EMU_PASSWORD, EMU_USER, Emulator, fake_systems
@@ -131,7 +130,8 @@ def test_a_missing_system_does_not_keep_the_fleet_out_and_failover_skips_it(emul
     assert r.code == 0, r.err
     steps = r.json["job"]["steps"]
     failed = [s for s in steps if s["state"] == "failed"]
-    assert failed and failed[0]["name"] == "apply profile to enc-r1/8 (attempt 1)" and "404" in failed[0]["detail"]
+    assert failed and failed[0]["name"] == "apply profile to enc-r1/8 (attempt 1)"
+    assert "404" in failed[0]["detail"]
     where = {p["name"]: p["bay"] for p in cli("profile", "list", "--json").json}
     landed = where[source["profile"]]
     assert landed not in (None, "enc-r1/8", source["id"]) and list(where.values()).count(landed) == 1

@@ -12,8 +12,8 @@ import time
 import httpx
 import pytest
 
-from tui.model.entities import Connection, Profile, ServerInfo
 from tui.model.driver import DriverError, NoAnswer
+from tui.model.entities import Connection, Profile, ServerInfo
 
 from .emulator import EMU_PASSWORD, EMU_USER, FAST_NAMES, SLOW_NAMES, emulator_section, free_port
 

@@ -14,9 +14,9 @@ import httpx
 import pytest
 import respx
 
-from tui.model.entities import Connection, DomainConfig, Profile
-from tui.model.driver import DriverError, NoAnswer
 from tui.drivers.redfish import RedfishDriver
+from tui.model.driver import DriverError, NoAnswer
+from tui.model.entities import Connection, DomainConfig, Profile
 
 BMC = "https://bmc-a.test"
 SYSTEM = "/redfish/v1/Systems/1"

@@ -12,10 +12,11 @@ import sqlite3
 import threading
 import time
 from pathlib import Path
+from types import TracebackType
 
-from tui.model.errors import BadInput
-from tui.model.entities import DomainConfig, Profile, ServerInfo
 from tui.model.driver import ApplyReport, DriverError, HardwareEvent, NoAnswer, Reading
+from tui.model.entities import DomainConfig, Profile, ServerInfo
+from tui.model.errors import BadInput
 
 FAULT_KINDS = ("critical", "cpu-threshold", "memory-errors", "no-answer", "power-stuck",
                "wont-power-on")
@@ -76,7 +77,12 @@ class SimDriver:
             self.db.execute("BEGIN IMMEDIATE")
             return self.db
 
-        def __exit__(self, exc_type, exc, tb) -> None:
+        def __exit__(
+            self,
+            exc_type: type[BaseException] | None,
+            exc: BaseException | None,
+            tb: TracebackType | None,
+        ) -> None:
             self.db.execute("ROLLBACK" if exc_type else "COMMIT")
 
     def _write(self) -> SimDriver._Tx:
@@ -174,7 +180,7 @@ class SimDriver:
         self._set(bay, power="on")
 
     def apply_profile(self, bay: str, profile: Profile) -> ApplyReport:
-        _, _, fault, _ = self._answering(bay)
+        self._answering(bay)  # NoAnswer when the management processor is silent
         self._wait("apply_profile")
         self._set(bay, profile=profile.name)
         eth = [c for c in profile.connections if c.kind == "eth"]

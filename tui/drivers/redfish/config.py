@@ -14,8 +14,9 @@ import re
 import ssl
 import stat
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
 from tui.model.errors import BadInput
@@ -44,7 +45,7 @@ SYSTEM_KEYS = {"bay", "url", "system", "credentials", "verify"}
 class Credentials:
     """A user name and password for one BMC login. Never printed."""
 
-    __slots__ = ("name", "_user", "_password")
+    __slots__ = ("_password", "_user", "name")
 
     def __init__(self, name: str, user: str, password: str) -> None:
         self.name = name
@@ -68,7 +69,7 @@ class Credentials:
 
     __str__ = __repr__
 
-    def __reduce__(self):  # no pickling a secret into a journal by accident
+    def __reduce__(self) -> NoReturn:  # no pickling a secret into a journal by accident
         raise TypeError("Credentials cannot be pickled")
 
 
@@ -256,16 +257,18 @@ def parse_config(section: Any, config_dir: pathlib.Path, warn: Callable[[str], N
     cred_path = _path(section, "credentials_file", config_dir)
     from_file = _load_credentials_file(cred_path) if cred_path else None
 
-    numbers = dict(
-        concurrency=_number(section, "concurrency", 64, integer=True, low=1, high=1024),
-        connections_per_bmc=_number(section, "connections_per_bmc", 16, integer=True, low=1, high=1024),
-        timeout=_number(section, "timeout", 10.0, integer=False, low=0.001, high=600),
-        retries=_number(section, "retries", 3, integer=True, low=0, high=10),
-        poll_interval=_number(section, "poll_interval", 1.0, integer=False, low=0.001, high=60),
-        power_deadline=_number(section, "power_deadline", 60.0, integer=False, low=0.001, high=3600),
-        event_poll_interval=_number(section, "event_poll_interval", 10.0, integer=False, low=0.01, high=3600),
-        event_reconnect=_number(section, "event_reconnect", 30.0, integer=False, low=0.01, high=3600),
-    )
+    numbers = {
+        "concurrency": _number(section, "concurrency", 64, integer=True, low=1, high=1024),
+        "connections_per_bmc": _number(section, "connections_per_bmc", 16, integer=True, low=1, high=1024),
+        "timeout": _number(section, "timeout", 10.0, integer=False, low=0.001, high=600),
+        "retries": _number(section, "retries", 3, integer=True, low=0, high=10),
+        "poll_interval": _number(section, "poll_interval", 1.0, integer=False, low=0.001, high=60),
+        "power_deadline": _number(section, "power_deadline", 60.0, integer=False, low=0.001, high=3600),
+        "event_poll_interval": _number(
+            section, "event_poll_interval", 10.0, integer=False, low=0.01, high=3600
+        ),
+        "event_reconnect": _number(section, "event_reconnect", 30.0, integer=False, low=0.01, high=3600),
+    }
 
     raw_systems = section.get("systems", [])
     if not isinstance(raw_systems, list):
@@ -296,9 +299,10 @@ def parse_config(section: Any, config_dir: pathlib.Path, warn: Callable[[str], N
             raise _bad(f"{at}.url", "is required: the BMC's base URL")
         url = _origin(raw["url"], f"{at}.url")
         system = raw.get("system")
-        if system is not None:
-            if not isinstance(system, str) or not SYSTEM_RE.match(system) or "/.." in system:
-                raise _bad(f"{at}.system", f"{system!r} is not a path like /redfish/v1/Systems/1")
+        if system is not None and (
+            not isinstance(system, str) or not SYSTEM_RE.match(system) or "/.." in system
+        ):
+            raise _bad(f"{at}.system", f"{system!r} is not a path like /redfish/v1/Systems/1")
         verify = raw.get("verify", True)
         if not isinstance(verify, bool):
             raise _bad(f"{at}.verify", "must be true or false")

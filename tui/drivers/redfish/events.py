@@ -7,8 +7,8 @@ import json
 import re
 from dataclasses import dataclass
 
+from tui.drivers.redfish.errors import one_line
 from tui.model.driver import HardwareEvent
-from tui.drivers.redfish_http import one_line
 
 
 class SseParser:

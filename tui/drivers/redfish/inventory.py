@@ -1,0 +1,103 @@
+"""What is in a bay and how it is: ServerInfo for discover, Reading for read."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Any
+
+from tui.drivers.redfish.errors import BadBody, one_line
+from tui.drivers.redfish.events import Observation
+from tui.drivers.redfish.fleet import Fleet, power_state
+from tui.model.driver import DriverError, NoAnswer, Reading
+from tui.model.entities import ServerInfo
+
+POWER_MAP = {"On": "on", "Off": "off", "PoweringOn": "on", "PoweringOff": "on", "Paused": "on"}
+HEALTH_RANK = {"OK": 0, "Warning": 1, "Critical": 2}
+HEALTH_MAP = {"OK": "ok", "Warning": "warning", "Critical": "critical"}
+GEN_RE = re.compile(r"\bGen\s?(\d+)\b|\bG(\d+)\b", re.I)
+
+
+def _health(body: dict[str, Any]) -> str:
+    status = body.get("Status")
+    if not isinstance(status, dict):
+        return "unknown"
+    values = [status.get(k) for k in ("Health", "HealthRollup", "HealthRollUp")]
+    known = [v for v in values if isinstance(v, str) and v in HEALTH_RANK]
+    if not known:
+        return "unknown"
+    return HEALTH_MAP[max(known, key=HEALTH_RANK.__getitem__)]
+
+
+def _text(body: dict[str, Any], key: str) -> str:
+    value = body.get(key)
+    return value.strip() if isinstance(value, str) and value.strip() else ""
+
+
+def _generation(*texts: str) -> str:
+    for text in texts:
+        m = GEN_RE.search(text or "")
+        if m:
+            return f"Gen{m.group(1)}" if m.group(1) else f"G{m.group(2)}"
+    return "unknown"
+
+
+class Inventory:
+    def __init__(self, fleet: Fleet) -> None:
+        self._fleet = fleet
+
+    async def _discover_one(self, bay: str) -> ServerInfo | None:
+        if bay not in self._fleet.specs:
+            return None
+        _, _, _, body = await self._fleet.system(bay)
+        status = body.get("Status")
+        if isinstance(status, dict) and status.get("State") == "Absent":
+            return None
+        power = POWER_MAP.get(power_state(body), "unknown")
+        model = _text(body, "Model") or _text(body, "Manufacturer") or "unknown"
+        serial = _text(body, "SerialNumber") or _text(body, "UUID") or "unknown"
+        generation = _generation(_text(body, "Model"), _text(body, "SKU"))
+        return ServerInfo(
+            model=model, generation=generation, serial=serial, power=power, health=_health(body)
+        )
+
+    async def discover(self, bays: list[str]) -> dict[str, ServerInfo | None]:
+        """All bays at once; one DriverError naming the first failure if any bay failed."""
+        results = await asyncio.gather(
+            *(self._fleet.guard(bay, self._discover_one(bay)) for bay in bays), return_exceptions=True
+        )
+        found: dict[str, ServerInfo | None] = {}
+        failures: list[BaseException] = []
+        for bay, result in zip(bays, results, strict=True):
+            if isinstance(result, BaseException):
+                failures.append(result)
+            else:
+                found[bay] = result
+        if failures:
+            first = failures[0]
+            if not isinstance(first, DriverError):
+                raise first
+            more = f" (and {len(failures) - 1} more bays failed)" if len(failures) > 1 else ""
+            kind = NoAnswer if all(isinstance(f, NoAnswer) for f in failures) else DriverError
+            raise kind(f"discover: {first}{more}")
+        return found
+
+    async def read_one(self, bay: str) -> tuple[Reading, Observation]:
+        """The bay's Reading and the Observation the watcher diffs; a failure is the detail."""
+        if bay not in self._fleet.specs:
+            reading = Reading("unknown", "unknown", "no BMC configured for this bay")
+            return reading, Observation("unknown", "unknown", True)
+        try:
+            _, _, _, body = await self._fleet.guard(bay, self._fleet.system(bay))
+            state = power_state(body)
+        except NoAnswer as exc:
+            return Reading("unknown", "unknown", str(exc)), Observation("unknown", "unknown", False)
+        except DriverError as exc:
+            return Reading("unknown", "unknown", str(exc)), Observation("unknown", "unknown", True)
+        except BadBody as exc:
+            msg = str(self._fleet.error(bay, exc))
+            return Reading("unknown", "unknown", msg), Observation("unknown", "unknown", True)
+        power = POWER_MAP.get(state, "unknown")
+        detail = "" if state in ("On", "Off") else f"PowerState {one_line(state, 40)}"
+        health = _health(body)
+        return Reading(power, health, detail), Observation(power, health, True)

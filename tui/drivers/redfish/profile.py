@@ -1,0 +1,233 @@
+"""Apply and clear a server profile: boot override, MACs and WWPNs, SAN boot target.
+
+Only what Redfish can express is written, and every write is read back; the rest of
+a profile is reported as not applied, with why.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from tui.drivers.redfish import odata
+from tui.drivers.redfish.bmc import Bmc
+from tui.drivers.redfish.config import SystemSpec
+from tui.drivers.redfish.errors import BadBody, BmcError, HttpStatus, redfish_message
+from tui.drivers.redfish.fleet import Fleet
+from tui.model.driver import ApplyReport
+from tui.model.entities import Profile
+
+
+def _norm_addr(value: Any) -> str:
+    return re.sub(r"[^0-9a-f]", "", str(value).lower()) if value else ""
+
+
+async def _patch(bmc: Bmc, spec: SystemSpec, path: str, body: dict[str, Any]) -> str | None:
+    """PATCH (idempotent: retried on 5xx/transport). None on 2xx, else the refusal."""
+    resp, _ = await bmc.request("PATCH", path, spec.credentials, json_body=body, retry=True)
+    if resp.status_code < 300:
+        return None
+    msg = redfish_message(resp)
+    return f"BMC refused: {resp.status_code}{': ' + msg if msg else ''}"
+
+
+async def _set_boot(
+    bmc: Bmc, spec: SystemSpec, path: str, body: dict[str, Any], san: bool
+) -> tuple[bool, str]:
+    allowed = odata.obj(body, "Boot").get("BootSourceOverrideTarget@Redfish.AllowableValues")
+    allowed = allowed if isinstance(allowed, list) else None
+    if san:
+        target = "RemoteDrive" if allowed and "RemoteDrive" in allowed else "Hdd"
+        if allowed is not None and target not in allowed:
+            return False, f"boot override to disk (BMC offers only {', '.join(map(str, allowed))})"
+        attempts = [{"BootSourceOverrideEnabled": "Continuous", "BootSourceOverrideTarget": target}]
+        label = f"boot override {target} (continuous) for boot-from-SAN"
+    else:
+        target = "None"
+        attempts = [
+            {"BootSourceOverrideEnabled": "Disabled", "BootSourceOverrideTarget": "None"},
+            {"BootSourceOverrideEnabled": "Disabled"},
+        ]
+        label = "boot override off (local boot order)"
+    refusal = None
+    for patch in attempts:
+        refusal = await _patch(bmc, spec, path, {"Boot": patch})
+        if refusal is None:
+            break
+    if refusal is not None:
+        return False, f"{label}: {refusal}"
+    after, _ = await bmc.get_json(path, spec.credentials)
+    boot_after = odata.obj(after, "Boot")
+    got_target = boot_after.get("BootSourceOverrideTarget")
+    got_enabled = boot_after.get("BootSourceOverrideEnabled")
+    if san:
+        ok = got_target == target and got_enabled != "Disabled"
+    else:
+        ok = got_enabled == "Disabled" or got_target in ("None", None)
+    if not ok:
+        return False, f"{label}: BMC reports target {got_target}, enabled {got_enabled}"
+    return True, label
+
+
+async def _linked_members(bmc: Bmc, spec: SystemSpec, body: dict[str, Any], key: str, base: str) -> list[str]:
+    """Members of the collection ``body[key]`` links to; none if there is no such link."""
+    collection = odata.link(body, key)
+    if collection is None:
+        return []
+    members, final = await bmc.get_json(bmc.same_origin_path(collection, base), spec.credentials)
+    return [bmc.same_origin_path(member, final) for member in odata.member_ids(members)]
+
+
+async def _network_functions(
+    bmc: Bmc, spec: SystemSpec, path: str, body: dict[str, Any]
+) -> list[tuple[str, dict[str, Any]]]:
+    """(path, body) of every NetworkDeviceFunction of the system's chassis, in BMC order."""
+    links = odata.obj(body, "Links")
+    chassis = [
+        c["@odata.id"]
+        for c in links.get("Chassis") or []
+        if isinstance(c, dict) and isinstance(c.get("@odata.id"), str)
+    ]
+    found: list[tuple[str, dict[str, Any]]] = []
+    for chassis_path in chassis:
+        try:
+            chassis_body, chassis_final = await bmc.get_json(
+                bmc.same_origin_path(chassis_path, path), spec.credentials
+            )
+            for adapter_path in await _linked_members(
+                bmc, spec, chassis_body, "NetworkAdapters", chassis_final
+            ):
+                adapter, adapter_final = await bmc.get_json(adapter_path, spec.credentials)
+                for fn_path in await _linked_members(
+                    bmc, spec, adapter, "NetworkDeviceFunctions", adapter_final
+                ):
+                    fn, fn_final = await bmc.get_json(fn_path, spec.credentials)
+                    found.append((fn_final, fn))
+        except (HttpStatus, BadBody):
+            continue  # a chassis without (readable) adapters offers nothing to write
+    return found
+
+
+async def _set_address(
+    bmc: Bmc,
+    spec: SystemSpec,
+    fn_path: str,
+    section: str,
+    key: str,
+    value: str,
+    extra: dict[str, Any] | None = None,
+) -> str | None:
+    """PATCH one address and read it back. None when it took, else why not."""
+    patch: dict[str, Any] = {section: {key: value}}
+    if extra:
+        patch[section].update(extra.get(section, {}))
+        patch.update({k: v for k, v in extra.items() if k != section})
+    refusal = await _patch(bmc, spec, fn_path, patch)
+    if refusal:
+        return refusal
+    after, _ = await bmc.get_json(fn_path, spec.credentials)
+    got = odata.obj(after, section).get(key)
+    if _norm_addr(got) != _norm_addr(value):
+        return f"BMC still reports {got}"
+    return None
+
+
+class Profiles:
+    def __init__(self, fleet: Fleet) -> None:
+        self._fleet = fleet
+
+    async def apply(self, bay: str, profile: Profile) -> ApplyReport:
+        bmc, spec, path, body = await self._fleet.system(bay)
+        applied: list[str] = []
+        not_applied: list[str] = []
+        san = profile.boot_mode == "san"
+
+        ok, label = await _set_boot(bmc, spec, path, body, san)
+        (applied if ok else not_applied).append(label)
+
+        eth = sorted((c for c in profile.connections if c.kind == "eth"), key=lambda c: c.index)
+        fc = sorted((c for c in profile.connections if c.kind == "fc"), key=lambda c: c.index)
+        functions = await _network_functions(bmc, spec, path, body) if (eth or fc or san) else []
+        eth_fns = [(p, f) for p, f in functions if f.get("NetDevFuncType") == "Ethernet"]
+        fc_fns = [(p, f) for p, f in functions if f.get("NetDevFuncType") == "FibreChannel"]
+
+        for i, conn in enumerate(eth):
+            label = f"eth{conn.index} MAC {conn.address}"
+            if i >= len(eth_fns):
+                not_applied.append(f"{label} (no Ethernet NetworkDeviceFunction offered)")
+                continue
+            why = await _set_address(bmc, spec, eth_fns[i][0], "Ethernet", "MACAddress", conn.address)
+            (not_applied.append(f"{label} ({why})") if why else applied.append(label))
+
+        boot_target = san and profile.san_target
+        for i, conn in enumerate(fc):
+            label = f"fc{conn.index} WWPN {conn.address}"
+            if i >= len(fc_fns):
+                not_applied.append(f"{label} (no FibreChannel NetworkDeviceFunction offered)")
+                continue
+            extra: dict[str, Any] | None = None
+            if boot_target:
+                extra = {
+                    "FibreChannel": {
+                        "BootTargets": [
+                            {
+                                "WWPN": profile.san_target,
+                                "LUNID": str(profile.san_lun or 0),
+                                "BootPriority": 0,
+                            }
+                        ]
+                    },
+                    "BootMode": "FibreChannel",
+                }
+            why = await _set_address(bmc, spec, fc_fns[i][0], "FibreChannel", "WWPN", conn.address, extra)
+            if why:
+                not_applied.append(f"{label} ({why})")
+            else:
+                applied.append(label)
+                if boot_target:
+                    applied.append(
+                        f"fc{conn.index} SAN boot target {profile.san_target} LUN {profile.san_lun or 0}"
+                    )
+        san_label = f"SAN boot target {profile.san_target} LUN {profile.san_lun or 0}"
+        if boot_target and not fc:
+            not_applied.append(f"{san_label} (profile has no FC connection)")
+        elif boot_target and not fc_fns:
+            not_applied.append(f"{san_label} (no FibreChannel NetworkDeviceFunction offered)")
+
+        if profile.networks:
+            not_applied.append(
+                f"networks {', '.join(profile.networks)} "
+                "(VLAN mapping is Virtual Connect's; Redfish has none)"
+            )
+        if profile.fabrics:
+            not_applied.append(f"fabrics {', '.join(profile.fabrics)} (SAN zoning is outside Redfish)")
+        if profile.serial:
+            not_applied.append(f"virtual serial {profile.serial} (SerialNumber is read-only in Redfish)")
+        return ApplyReport(tuple(applied), tuple(not_applied))
+
+    async def clear(self, bay: str) -> None:
+        """Boot override off; MACs/WWPNs back to the Permanent ones. BmcError if an address stays."""
+        bmc, spec, path, body = await self._fleet.system(bay)
+        await _set_boot(bmc, spec, path, body, san=False)  # best effort: boot order is not identity
+        stuck: list[str] = []
+        for fn_path, fn in await _network_functions(bmc, spec, path, body):
+            kind = fn.get("NetDevFuncType")
+            if kind == "Ethernet" and isinstance(fn.get("Ethernet"), dict):
+                section, key, permanent = "Ethernet", "MACAddress", "PermanentMACAddress"
+            elif kind == "FibreChannel" and isinstance(fn.get("FibreChannel"), dict):
+                section, key, permanent = "FibreChannel", "WWPN", "PermanentWWPN"
+            else:
+                continue
+            data = fn[section]
+            current, original = data.get(key), data.get(permanent)
+            extra: dict[str, Any] | None = (
+                {"FibreChannel": {"BootTargets": []}}
+                if section == "FibreChannel" and data.get("BootTargets")
+                else None
+            )
+            if original and (_norm_addr(current) != _norm_addr(original) or extra):
+                why = await _set_address(bmc, spec, fn_path, section, key, original, extra)
+                if why:
+                    stuck.append(f"{fn_path} {key} {current} ({why})")
+        if stuck:
+            raise BmcError("could not restore factory addresses: " + "; ".join(stuck))
