@@ -15,8 +15,8 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from tui.model.errors import BadInput, BayopsError, Refused
 from tui.humanize import duration
+from tui.model.errors import BadInput, BayopsError, Refused
 
 POLL_SECONDS = 0.25
 
@@ -38,7 +38,8 @@ def _bounded(kind: type, low: float, high: float) -> Callable[[str], Any]:
         try:
             value = kind(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a{'n integer' if kind is int else ' number'}") from None
+            noun = "an integer" if kind is int else "a number"
+            raise argparse.ArgumentTypeError(f"{text!r} is not {noun}") from None
         if not (low <= value <= high):  # also false for nan
             shown = (str(int(low)), str(int(high))) if kind is int else (f"{low:g}", f"{high:g}")
             raise argparse.ArgumentTypeError(f"{text} is out of range {shown[0]}..{shown[1]}")
@@ -231,7 +232,7 @@ def _emit(args: argparse.Namespace, data: Any, human: Callable[[], str] | str) -
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     cells = [[str(h) for h in headers]] + [["-" if v is None else str(v) for v in r] for r in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
-    return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in cells)
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=False)).rstrip() for r in cells)
 
 
 def _job_text(job) -> str:
