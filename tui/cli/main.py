@@ -634,6 +634,3 @@ def _fail(message: str, code: int, json_mode: bool) -> int:
         sys.stdout.write(json.dumps({"error": message, "exit": code}) + "\n")
     return code
 
-
-if __name__ == "__main__":
-    sys.exit(main())
