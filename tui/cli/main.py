@@ -15,41 +15,12 @@ import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from tui.cli.output import _asker, _confirm, _emit, _job_text, table
+from tui.cli.parsing import COUNT, JOB_ID, SECONDS, UsageError, _bounded, _Parser
 from tui.humanize import duration
-from tui.model.errors import BadInput, BayopsError, Refused
+from tui.model.errors import BadInput, BayopsError
 
 POLL_SECONDS = 0.25
-
-
-class UsageError(BadInput):
-    pass
-
-
-class _Parser(argparse.ArgumentParser):
-    """argparse that reports a usage error as one line and exit code 2."""
-
-    def error(self, message: str) -> None:  # type: ignore[override]
-        raise UsageError(f"{message} (see `{self.prog} --help`)")
-
-
-def _bounded(kind: type, low: float, high: float) -> Callable[[str], Any]:
-    """An argparse type: a finite number within [low, high]."""
-    def parse(text: str) -> Any:
-        try:
-            value = kind(text)
-        except ValueError:
-            noun = "an integer" if kind is int else "a number"
-            raise argparse.ArgumentTypeError(f"{text!r} is not {noun}") from None
-        if not (low <= value <= high):  # also false for nan
-            shown = (str(int(low)), str(int(high))) if kind is int else (f"{low:g}", f"{high:g}")
-            raise argparse.ArgumentTypeError(f"{text} is out of range {shown[0]}..{shown[1]}")
-        return value
-    return parse
-
-
-JOB_ID = _bounded(int, 1, 2**62)
-COUNT = _bounded(int, 0, 10**7)
-SECONDS = _bounded(float, 0.05, 3600)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -220,47 +191,9 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 # -- output -------------------------------------------------------------------------------
-def _emit(args: argparse.Namespace, data: Any, human: Callable[[], str] | str) -> None:
-    if getattr(args, "json", False):
-        sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
-    else:
-        text = human() if callable(human) else human
-        if text:
-            sys.stdout.write(text.rstrip("\n") + "\n")
-
-
-def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    cells = [[str(h) for h in headers]] + [["-" if v is None else str(v) for v in r] for r in rows]
-    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
-    return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=False)).rstrip() for r in cells)
-
-
-def _job_text(job) -> str:
-    lines = [f"job {job.id} {job.kind} {job.state}: {job.summary} (by {job.operator})"]
-    for s in job.steps:
-        lines.append(f"  {s.seq:>2}. [{s.state:7}] {s.name}: {s.detail}")
-    return "\n".join(lines)
-
-
 def _event_line(e) -> str:
     when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(e.ts))
     return f"{e.seq:>6} {when} {e.severity:8} {e.source:22} {e.message} [{e.operator}]"
-
-
-def _confirm(args: argparse.Namespace, plan_text: str) -> None:
-    if getattr(args, "yes", False):
-        return
-    if not sys.stdin.isatty():
-        raise Refused("needs confirmation: run on a terminal or add --yes")
-    sys.stderr.write(plan_text.rstrip() + "\nProceed? [y/N] ")
-    sys.stderr.flush()
-    if sys.stdin.readline().strip().lower() not in ("y", "yes"):
-        raise Refused("not confirmed; nothing changed")
-
-
-def _asker(args: argparse.Namespace) -> Callable[[str], None]:
-    """The confirmation the core calls once every check has passed."""
-    return lambda text: _confirm(args, text)
 
 
 def _plan_text(plan) -> str:
