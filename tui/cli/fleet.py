@@ -1,0 +1,89 @@
+"""`bayops status` and `bayops bays`: the fleet at a glance."""
+from __future__ import annotations
+
+import argparse
+import time
+from typing import TYPE_CHECKING
+
+from tui.cli.output import _emit, table
+from tui.cli.parsing import command
+from tui.humanize import duration
+from tui.model.errors import BadInput
+
+if TYPE_CHECKING:
+    from tui.cli.parsing import Subparsers
+    from tui.core.api import Core
+
+
+def register(sub: Subparsers) -> None:
+    c = command(sub, "status", "per-group summary: bays, health, spares, maintenance, jobs")
+    c.add_argument("--group")
+    c.add_argument("--domain")
+    c.set_defaults(handler=_status)
+    c = command(sub, "bays", "every bay with server, power, health, profile and spare flag")
+    c.add_argument("--group")
+    c.add_argument("--domain")
+    c.add_argument("--enclosure")
+    c.add_argument("--health", choices=("ok", "warning", "critical", "unknown"))
+    c.set_defaults(handler=_bays)
+
+
+def _status(core: Core, args: argparse.Namespace) -> int:
+    groups = core.groups()
+    if args.group:
+        core.bays(group=args.group)  # validates the name
+        groups = [g for g in groups if g.name == args.group]
+    if args.domain:
+        core.domain_config(args.domain)  # validates the name
+        groups = [g for g in groups if any(d.name == args.domain for d in g.domains)]
+    now = time.time()
+    data = {
+        "driver": core.driver.name, "operator": core.operator,
+        "groups": [{
+            "name": g.name, "policy": g.policy.mode, "window": g.policy.window,
+            "bays": g.bays, "servers": g.servers, "profiles": g.profiles,
+            "critical": g.critical, "warning": g.warning, "spares": g.spares,
+            "spares_ready": g.spares_ready, "running_jobs": g.running_jobs,
+            "domains": [{
+                "name": d.name, "bays": d.bays, "critical": d.critical, "warning": d.warning,
+                "spares": d.spares, "drifted": d.drifted,
+                "maintenance": d.maintenance.to_dict(now) if d.maintenance else None,
+                "enclosures": [e.__dict__ for e in d.enclosures],
+            } for d in g.domains if not args.domain or d.name == args.domain],
+        } for g in groups],
+    }
+
+    def human() -> str:
+        rows = [(g.name, g.policy.mode + (f" ({g.policy.window})" if g.policy.window else ""),
+                 len(g.domains), g.bays, g.servers, g.profiles, g.critical, g.warning,
+                 f"{g.spares_ready}/{g.spares}", g.running_jobs) for g in groups]
+        out = [table(("GROUP", "POLICY", "DOMAINS", "BAYS", "SERVERS", "PROFILES", "CRIT",
+                      "WARN", "SPARES", "JOBS"), rows)]
+        for g in groups:
+            for d in g.domains:
+                if d.maintenance:
+                    m = d.maintenance
+                    left = ("EXPIRED " + duration(now - m.expires) + " ago" if m.expired(now)
+                            else duration(m.expires - now) + " left")
+                    out.append(f"maintenance: {d.name} by {m.owner}, {left}: {m.reason}")
+            if g.spares_ready == 0:
+                out.append(f"warning: group {g.name} has no usable spare")
+        return "\n".join(out)
+    _emit(args, data, human)
+    return 0
+
+
+def _bays(core: Core, args: argparse.Namespace) -> int:
+    bays = core.bays(group=args.group, domain=args.domain, enclosure=args.enclosure,
+                     health=args.health)
+    if args.enclosure and not bays:
+        raise BadInput(f"no enclosure named {args.enclosure!r}")
+
+    def human() -> str:
+        return table(("BAY", "DOMAIN", "MODEL", "POWER", "HEALTH", "PROFILE", "BOOT", "SPARE", "JOB"),
+                     [(b.id, b.domain + (" [maint]" if b.maintenance else ""),
+                       b.model or "(empty)", b.power if not b.empty else "",
+                       b.health if not b.empty else "", b.profile, b.boot_mode,
+                       "spare" if b.spare else "", b.job_id) for b in bays])
+    _emit(args, [b.to_dict() for b in bays], human)
+    return 0

@@ -1,0 +1,30 @@
+"""`bayops info`: which config, state, driver and operator this bayops uses.
+
+Its own module because it is listed last in `bayops --help`.
+"""
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+from tui.cli.output import _emit
+from tui.cli.parsing import command
+
+if TYPE_CHECKING:
+    from tui.cli.parsing import Subparsers
+    from tui.core.api import Core
+
+
+def register(sub: Subparsers) -> None:
+    command(sub, "info", "paths, driver and operator this bayops uses").set_defaults(handler=_info)
+
+
+def _info(core: Core, args: argparse.Namespace) -> int:
+    from tui.core.config import user_config_path
+
+    data = {"config": str(core.config.path), "user_config": str(user_config_path()),
+            "state": str(core.store.path), "driver": core.driver.name,
+            "operator": core.operator, "read_only": core.read_only,
+            "roles": {g: core.role(g) for g in core.store.group_names()}}
+    _emit(args, data, lambda: "\n".join(f"{k:12} {v}" for k, v in data.items()))
+    return 0

@@ -1,0 +1,109 @@
+"""The `bayops` entry point: the top-level parser, opening the core, exit codes.
+
+Exit codes: 0 done; 1 operation failed (job failed, rolled back); 2 bad input or usage;
+3 refused by a precondition, a lock or a role (nothing changed). With --json, stdout
+carries exactly one JSON document (JSON lines for --follow and watch).
+
+Each sub-command module registers its parsers and sets `handler`; the core, the
+dashboard and the monitor are imported only once a command needs them (start-up time).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections.abc import Sequence
+
+from tui.cli import (
+    enclosure,
+    events,
+    failover,
+    fleet,
+    info,
+    jobs,
+    maintenance,
+    policy,
+    pools,
+    profiles,
+    sim,
+    spares,
+)
+from tui.cli.parsing import UsageError, _Parser
+from tui.model.errors import BayopsError
+
+# in the order `bayops --help` lists them
+COMMAND_MODULES = (fleet, failover, spares, maintenance, enclosure, policy, profiles, pools,
+                   jobs, events, sim, info)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="bayops", description="Operations console for blade-server fleets. "
+                "Without a sub-command it opens the dashboard.")
+    p.add_argument("--config", help="config file (default: $BAYOPS_CONFIG, the user config, "
+                   "else the packaged demo)")
+    p.add_argument("--state", help="state database (default: $BAYOPS_STATE, else "
+                   "$XDG_STATE_HOME/bayops/state.db)")
+    p.add_argument("--theme", help="dashboard theme")
+    p.add_argument("--read-only", action="store_true", help="refuse every change")
+    sub = p.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
+    for module in COMMAND_MODULES:
+        module.register(sub)
+    return p
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    json_mode = "--json" in argv
+    try:
+        for position, arg in enumerate(argv, 1):
+            try:
+                arg.encode("utf-8")
+            except UnicodeEncodeError:
+                raise UsageError(f"argument {position} is not valid UTF-8") from None
+        args = build_parser().parse_args(argv)
+        from tui.core.config import find_config, load_config
+
+        config = load_config(find_config(args.config))
+        if args.command is None:
+            from tui.app import run_dashboard
+
+            return run_dashboard(config, args)
+        from tui.core.api import Core
+
+        explicit_resume = args.command == "jobs" and args.action == "resume"
+        core = Core.open(config, args.state, read_only=args.read_only, resume=False)
+        for message in core.warnings:
+            sys.stderr.write(f"bayops: warning: {message}\n")
+        if args.read_only:
+            waiting = core.interrupted_jobs()
+            if waiting:
+                sys.stderr.write(f"bayops: {len(waiting)} interrupted job(s) wait for "
+                                 "`bayops jobs resume` (not resumed: read-only)\n")
+        elif not explicit_resume:
+            for job, outcome in core.resume_interrupted():
+                sys.stderr.write(f"bayops: resumed interrupted job {job.id} ({job.summary}): {outcome}\n")
+        try:
+            return args.handler(core, args)
+        finally:
+            core.close()
+    except BayopsError as exc:
+        message = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
+        return _fail(message, exc.exit_code, json_mode)
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # a bug: one line for the operator, the traceback on request
+        if os.environ.get("BAYOPS_DEBUG"):
+            raise
+        return _fail(f"internal error: {type(exc).__name__}: {exc} "
+                     "(BAYOPS_DEBUG=1 shows the traceback)", 1, json_mode)
+
+
+def _fail(message: str, code: int, json_mode: bool) -> int:
+    sys.stderr.write(f"bayops: {message}\n")
+    if json_mode:
+        sys.stdout.write(json.dumps({"error": message, "exit": code}) + "\n")
+    return code

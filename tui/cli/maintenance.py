@@ -1,0 +1,104 @@
+"""`bayops maintenance` (the exclusive lock on one domain) and `bayops domain` (its config)."""
+from __future__ import annotations
+
+import argparse
+import json
+import time
+from typing import TYPE_CHECKING
+
+from tui.cli.output import _asker, _confirm, _emit, _job_text, table
+from tui.cli.parsing import _bounded, _Parser, confirmable
+from tui.humanize import duration
+
+if TYPE_CHECKING:
+    from tui.cli.parsing import Subparsers
+    from tui.core.api import Core
+
+
+def register(sub: Subparsers) -> None:
+    m = sub.add_parser("maintenance", help="exclusive maintenance lock on one domain")
+    m.set_defaults(handler=_maintenance)
+    msub = m.add_subparsers(dest="action", parser_class=_Parser, required=True, metavar="ACTION")
+    c = msub.add_parser("start", help="lock a domain for maintenance")
+    c.add_argument("domain")
+    c.add_argument("--reason", required=True)
+    c.add_argument("--hours", type=_bounded(float, 0.001, 336), help="lease length (default from config)")
+    c.add_argument("--json", action="store_true")
+    confirmable(c)
+    for action, text in (("complete", "propagate the domain's changes to its group"),
+                         ("cancel", "revert the domain to the group baseline")):
+        c = msub.add_parser(action, help=text)
+        c.add_argument("domain")
+        c.add_argument("--force", action="store_true", help="admin: act on another's lock (audited)")
+        c.add_argument("--json", action="store_true")
+        confirmable(c)
+    c = msub.add_parser("renew", help="extend the lease (owner, or admin with --force)")
+    c.add_argument("domain")
+    c.add_argument("--hours", type=_bounded(float, 0.001, 336), help="from now (default from config)")
+    c.add_argument("--force", action="store_true")
+    c.add_argument("--json", action="store_true")
+    confirmable(c)
+    c = msub.add_parser("status", help="domains in maintenance")
+    c.add_argument("--json", action="store_true")
+
+    d = sub.add_parser("domain", help="show or edit a domain's configuration")
+    d.set_defaults(handler=_domain)
+    dsub = d.add_subparsers(dest="action", parser_class=_Parser, required=True, metavar="ACTION")
+    c = dsub.add_parser("set", help="edit a domain in maintenance: network.NAME VLAN|-, "
+                        "fabric.NAME present|-, firmware VERSION, user.NAME ROLE|-")
+    c.add_argument("domain")
+    c.add_argument("key")
+    c.add_argument("value")
+    c.add_argument("--force", action="store_true")
+    c.add_argument("--json", action="store_true")
+    confirmable(c)
+    c = dsub.add_parser("show", help="a domain's configuration and its drift from the baseline")
+    c.add_argument("domain")
+    c.add_argument("--json", action="store_true")
+
+
+def _maintenance(core: Core, args: argparse.Namespace) -> int:
+    now = time.time()
+    if args.action == "status":
+        held = core.maintenance()
+        _emit(args, [m.to_dict(now) for m in held], lambda: table(
+            ("DOMAIN", "GROUP", "OWNER", "STARTED", "LEASE", "REASON"),
+            [(m.domain, m.group, m.owner, time.strftime("%m-%d %H:%M", time.localtime(m.started)),
+              ("EXPIRED " + duration(now - m.expires) + " ago") if m.expired(now)
+              else duration(m.expires - now) + " left", m.reason) for m in held])
+            if held else "no domain is in maintenance")
+        return 0
+    if args.action == "start":
+        m = core.start_maintenance(args.domain, args.reason, args.hours, confirm=_asker(args))
+        _emit(args, m.to_dict(now), f"{m.domain} is in maintenance by {m.owner} "
+              f"({duration(m.expires - now)} lease)")
+        return 0
+    if args.action == "renew":
+        m = core.renew_maintenance(args.domain, args.hours, args.force, confirm=_asker(args))
+        _emit(args, m.to_dict(now), f"{m.domain}: lease renewed, {duration(m.expires - now)} left")
+        return 0
+    if args.action == "complete":
+        diff, others = core.plan_complete(args.domain, args.force)
+        _confirm(args, f"complete maintenance of {args.domain}: apply to "
+                       f"{', '.join(others) or 'no other domain'}\n"
+                 + "\n".join(f"  {line}" for line in diff or ["(no change)"]))
+        job = core.complete_maintenance(args.domain, args.force)
+    else:
+        job = core.cancel_maintenance(args.domain, args.force, confirm=_asker(args))
+    _emit(args, {"job": job.to_dict()}, lambda: _job_text(job))
+    return 0
+
+
+def _domain(core: Core, args: argparse.Namespace) -> int:
+    if args.action == "set":
+        config = core.set_domain(args.domain, args.key, args.value, args.force,
+                                 confirm=_asker(args))
+        _, baseline = core.domain_config(args.domain)
+    else:
+        config, baseline = core.domain_config(args.domain)
+    diff = config.diff(baseline)
+    _emit(args, {"domain": args.domain, "config": config.to_dict(),
+                 "baseline": baseline.to_dict(), "diff": diff},
+          lambda: json.dumps(config.to_dict(), indent=2) + "\ndiff against the baseline:\n"
+          + ("\n".join(f"  {line}" for line in diff) or "  (none)"))
+    return 0

@@ -1,0 +1,51 @@
+"""What the handlers share for output: JSON or text, tables, job text, confirmation on a TTY."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from tui.model.errors import Refused
+
+if TYPE_CHECKING:
+    from tui.model.entities import Job
+
+
+def _emit(args: argparse.Namespace, data: Any, human: Callable[[], str] | str) -> None:
+    if getattr(args, "json", False):
+        sys.stdout.write(json.dumps(data, indent=2, default=str) + "\n")
+    else:
+        text = human() if callable(human) else human
+        if text:
+            sys.stdout.write(text.rstrip("\n") + "\n")
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    cells = [[str(h) for h in headers]] + [["-" if v is None else str(v) for v in r] for r in rows]
+    widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
+    return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=False)).rstrip() for r in cells)
+
+
+def _job_text(job: Job) -> str:
+    lines = [f"job {job.id} {job.kind} {job.state}: {job.summary} (by {job.operator})"]
+    for s in job.steps:
+        lines.append(f"  {s.seq:>2}. [{s.state:7}] {s.name}: {s.detail}")
+    return "\n".join(lines)
+
+
+def _confirm(args: argparse.Namespace, plan_text: str) -> None:
+    if getattr(args, "yes", False):
+        return
+    if not sys.stdin.isatty():
+        raise Refused("needs confirmation: run on a terminal or add --yes")
+    sys.stderr.write(plan_text.rstrip() + "\nProceed? [y/N] ")
+    sys.stderr.flush()
+    if sys.stdin.readline().strip().lower() not in ("y", "yes"):
+        raise Refused("not confirmed; nothing changed")
+
+
+def _asker(args: argparse.Namespace) -> Callable[[str], None]:
+    """The confirmation the core calls once every check has passed."""
+    return lambda text: _confirm(args, text)

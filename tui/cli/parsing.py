@@ -1,0 +1,54 @@
+"""argparse pieces every sub-command shares: usage errors, bounded numbers, --json and --yes."""
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from tui.model.errors import BadInput
+
+if TYPE_CHECKING:
+    Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
+
+
+class UsageError(BadInput):
+    pass
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a usage error as one line and exit code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        raise UsageError(f"{message} (see `{self.prog} --help`)")
+
+
+def _bounded(kind: type, low: float, high: float) -> Callable[[str], Any]:
+    """An argparse type: a finite number within [low, high]."""
+    def parse(text: str) -> Any:
+        try:
+            value = kind(text)
+        except ValueError:
+            noun = "an integer" if kind is int else "a number"
+            raise argparse.ArgumentTypeError(f"{text!r} is not {noun}") from None
+        if not (low <= value <= high):  # also false for nan
+            shown = (str(int(low)), str(int(high))) if kind is int else (f"{low:g}", f"{high:g}")
+            raise argparse.ArgumentTypeError(f"{text} is out of range {shown[0]}..{shown[1]}")
+        return value
+    return parse
+
+
+JOB_ID = _bounded(int, 1, 2**62)
+COUNT = _bounded(int, 0, 10**7)
+SECONDS = _bounded(float, 0.05, 3600)
+
+
+def command(sub: Subparsers, name: str, help_text: str, json_flag: bool = True) -> argparse.ArgumentParser:
+    """A sub-command whose help doubles as its description, with --json unless told not."""
+    c = sub.add_parser(name, help=help_text, description=help_text)
+    if json_flag:
+        c.add_argument("--json", action="store_true", help="one JSON document on stdout")
+    return c
+
+
+def confirmable(c: argparse.ArgumentParser) -> None:
+    c.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")

@@ -1,0 +1,41 @@
+"""`bayops pools`: the MAC, WWPN and serial pools, and excluding an address from one."""
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+from tui.cli.output import _asker, _emit, table
+from tui.cli.parsing import _Parser, confirmable
+
+if TYPE_CHECKING:
+    from tui.cli.parsing import Subparsers
+    from tui.core.api import Core
+
+
+def register(sub: Subparsers) -> None:
+    po = sub.add_parser("pools", help="MAC, WWPN and serial pools: free, in use, excluded")
+    po.add_argument("--json", action="store_true")
+    po.set_defaults(handler=_pools)
+    posub = po.add_subparsers(dest="action", parser_class=_Parser, metavar="ACTION")
+    for action, text in (("exclude", "never allocate this address (admin)"),
+                         ("include", "give an excluded address back to its pool (admin)")):
+        c = posub.add_parser(action, help=text)
+        c.add_argument("kind", choices=("mac", "wwpn", "serial"))
+        c.add_argument("address")
+        c.add_argument("--json", action="store_true")
+        confirmable(c)
+
+
+def _pools(core: Core, args: argparse.Namespace) -> int:
+    if args.action is not None:
+        address = core.exclude_address(args.kind, args.address, include=args.action == "include",
+                                       confirm=_asker(args))
+        _emit(args, {"kind": args.kind, "address": address, "action": args.action},
+              f"{args.kind} {address}: {args.action}d")
+        return 0
+    pools = core.pools()
+    _emit(args, pools, lambda: table(
+        ("POOL", "RANGE", "SIZE", "IN USE", "EXCLUDED", "FREE"),
+        [(kind, f"{p['start']}..{p['end']}", p["size"], p["in_use"], len(p["excluded"]), p["free"])
+         for kind, p in pools.items()]))
+    return 0

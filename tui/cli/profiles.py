@@ -1,0 +1,62 @@
+"""`bayops profile`: list, show, create and delete server profiles."""
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+from tui.cli.output import _asker, _emit, table
+from tui.cli.parsing import _bounded, _Parser, confirmable
+
+if TYPE_CHECKING:
+    from tui.cli.parsing import Subparsers
+    from tui.core.api import Core
+
+
+def register(sub: Subparsers) -> None:
+    pr = sub.add_parser("profile", help="server profiles")
+    pr.set_defaults(handler=_profile)
+    psub = pr.add_subparsers(dest="action", parser_class=_Parser, required=True, metavar="ACTION")
+    c = psub.add_parser("list", help="profiles and where they run")
+    c.add_argument("--group")
+    c.add_argument("--json", action="store_true")
+    c = psub.add_parser("show", help="one profile with its identities")
+    c.add_argument("name")
+    c.add_argument("--json", action="store_true")
+    c = psub.add_parser("create", help="create an unassigned profile from the pools")
+    c.add_argument("name")
+    c.add_argument("--group", required=True)
+    c.add_argument("--network", action="append", help="default: every network of the group")
+    c.add_argument("--fabric", action="append", help="default: every fabric of the group")
+    c.add_argument("--boot", choices=("san", "local"), default="san")
+    c.add_argument("--lun", type=_bounded(int, 0, 16383), default=0)
+    c.add_argument("--json", action="store_true")
+    confirmable(c)
+    c = psub.add_parser("delete", help="delete an unassigned profile; its addresses return")
+    c.add_argument("name")
+    c.add_argument("--json", action="store_true")
+    confirmable(c)
+
+
+def _profile(core: Core, args: argparse.Namespace) -> int:
+    if args.action == "list":
+        profiles = core.profiles(args.group)
+        _emit(args, [p.to_dict() for p in profiles], lambda: table(
+            ("PROFILE", "GROUP", "BAY", "BOOT", "SERIAL", "NETWORKS", "FABRICS"),
+            [(p.name, p.group, p.bay or "(unassigned)", p.boot_mode, p.serial,
+              ",".join(p.networks), ",".join(p.fabrics)) for p in profiles]))
+        return 0
+    if args.action == "show":
+        p = core.profile(args.name)
+        _emit(args, p.to_dict(), lambda: "\n".join(
+            [f"{p.name} (group {p.group}) on {p.bay or 'no bay'}, serial {p.serial}, boot "
+             + (f"from SAN {p.san_target} LUN {p.san_lun}" if p.boot_mode == "san" else "local")]
+            + [f"  {c.kind} {c.index}: {c.address} -> {c.target}" for c in p.connections]))
+        return 0
+    if args.action == "create":
+        p = core.create_profile(args.name, args.group, args.network, args.fabric, args.boot,
+                                args.lun, confirm=_asker(args))
+        _emit(args, p.to_dict(), f"profile {p.name} created (serial {p.serial})")
+        return 0
+    core.delete_profile(args.name, confirm=_asker(args))
+    _emit(args, {"deleted": args.name}, f"profile {args.name} deleted")
+    return 0

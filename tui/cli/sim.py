@@ -1,0 +1,34 @@
+"""`bayops sim`: inject or clear a simulator fault (sim driver only)."""
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+from tui.cli.output import _emit
+from tui.cli.parsing import _Parser
+
+if TYPE_CHECKING:
+    from tui.cli.parsing import Subparsers
+    from tui.core.api import Core
+
+
+def register(sub: Subparsers) -> None:
+    s = sub.add_parser("sim", help="simulator faults (sim driver only)")
+    s.set_defaults(handler=_sim)
+    ssub = s.add_subparsers(dest="action", parser_class=_Parser, required=True, metavar="ACTION")
+    c = ssub.add_parser("fail", help="inject a fault")
+    c.add_argument("bay")
+    c.add_argument("--kind", default="critical",
+                   choices=("critical", "cpu-threshold", "memory-errors", "no-answer",
+                            "power-stuck", "wont-power-on"))
+    c.add_argument("--json", action="store_true")
+    c = ssub.add_parser("heal", help="clear a fault")
+    c.add_argument("bay")
+    c.add_argument("--json", action="store_true")
+
+
+def _sim(core: Core, args: argparse.Namespace) -> int:
+    message = core.sim_fault(args.bay, args.kind if args.action == "fail" else None)
+    _emit(args, {"bay": args.bay, "action": args.action, "message": message},
+          f"{args.bay}: {message}")
+    return 0

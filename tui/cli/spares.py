@@ -1,0 +1,35 @@
+"""`bayops spares`: show or change a group's spare pool."""
+from __future__ import annotations
+
+import argparse
+from typing import TYPE_CHECKING
+
+from tui.cli.output import _asker, _emit, _job_text, table
+from tui.cli.parsing import command, confirmable
+
+if TYPE_CHECKING:
+    from tui.cli.parsing import Subparsers
+    from tui.core.api import Core
+
+
+def register(sub: Subparsers) -> None:
+    c = command(sub, "spares", "show or change a group's spare pool")
+    c.add_argument("group")
+    c.add_argument("--add", nargs="+", default=[], metavar="BAY")
+    c.add_argument("--remove", nargs="+", default=[], metavar="BAY")
+    confirmable(c)
+    c.set_defaults(handler=_spares)
+
+
+def _spares(core: Core, args: argparse.Namespace) -> int:
+    if not args.add and not args.remove:
+        spares = core.spares(args.group)
+        _emit(args, [b.to_dict() for b in spares], lambda: table(
+            ("BAY", "DOMAIN", "MODEL", "POWER", "HEALTH", "JOB"),
+            [(b.id, b.domain, b.model, b.power, b.health, b.job_id) for b in spares])
+            or f"group {args.group} has no spares")
+        return 0
+    job = core.change_spares(args.group, args.add, args.remove, confirm=_asker(args))
+    _emit(args, {"job": job.to_dict(), "spares": [b.id for b in core.spares(args.group)]},
+          lambda: _job_text(job))
+    return 0
