@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sys
@@ -22,8 +23,8 @@ from tui.app.fleet import Snapshot
 from tui.app.main_screen import MainScreen
 from tui.app.themes import DEFAULT_THEME, VARIABLE_DEFAULTS, load_themes, save_theme
 from tui.core.config import user_config_path
-from tui.model.errors import BayopsError
 from tui.model.entities import Event
+from tui.model.errors import BayopsError
 from tui.resources import data_path
 
 FIRST_EVENTS = 500  # newest events shown at start
@@ -191,7 +192,7 @@ class BayopsApp(App):
         try:
             self.monitor.poll()
             snap, events, last = load_snapshot(self.core, since)
-        except Exception as exc:  # noqa: BLE001 - a poll must never kill the dashboard
+        except Exception as exc:  # a poll must never kill the dashboard
             self.post_message(Polled(None, [], since, f"{type(exc).__name__}: {exc}"))
             return
         self.post_message(Polled(snap, events, last))
@@ -246,7 +247,7 @@ class BayopsApp(App):
         def run() -> None:
             try:
                 result = work()
-            except BaseException as exc:  # noqa: BLE001 - reported to the operator
+            except BaseException as exc:  # reported to the operator
                 self._post_safe(JobFinished(label, error=exc))
             else:
                 self._post_safe(JobFinished(label, result=result))
@@ -258,10 +259,9 @@ class BayopsApp(App):
         self.poll_soon()
 
     def _post_safe(self, message: Message) -> None:
-        try:
+        # The app may be gone; the core has journaled the job anyway.
+        with contextlib.suppress(Exception):
             self.post_message(message)
-        except Exception:  # noqa: BLE001 - the app is gone; the core journaled the job
-            pass
 
     def on_job_finished(self, message: JobFinished) -> None:
         for key, thread in list(self.job_threads.items()):

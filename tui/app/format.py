@@ -12,8 +12,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from tui.humanize import duration  # the screens use it as fmt.duration too
 from tui.model.entities import Bay, Event, Job, Maintenance
-from tui.humanize import duration  # noqa: F401 (also used as fmt.duration)
 
 # Health: glyph + word. Colour comes from the style name ("crit", "warn", ...).
 HEALTH_TEXT = {"ok": "  ok", "warning": "! WARN", "critical": "X CRIT", "unknown": "? UNKN"}

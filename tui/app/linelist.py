@@ -48,7 +48,10 @@ class LineList(ScrollView, can_focus=True):
     LineList > .list--maint { color: $bay-maintenance; text-style: bold; }
     LineList > .list--job { color: $bay-job; text-style: bold; }
     LineList > .list--header { color: $foreground; text-style: bold underline; }
-    LineList > .list--cursor { background: $block-cursor-background; color: $block-cursor-foreground; text-style: bold; }
+    LineList > .list--cursor {
+        background: $block-cursor-background; color: $block-cursor-foreground;
+        text-style: bold;
+    }
     LineList > .list--cursor-blur { background: $block-cursor-blurred-background; }
     LineList > .list--match { text-style: reverse; }
     """

@@ -33,8 +33,8 @@ from tui.app.linelist import LineList
 from tui.app.maintenance_start_screen import MaintenanceStartScreen
 from tui.app.move_screen import MoveScreen
 from tui.app.policy_screen import PolicyScreen
-from tui.model.errors import BayopsError, Refused
 from tui.model.entities import Bay, Event
+from tui.model.errors import BayopsError, Refused
 
 if TYPE_CHECKING:
     from tui.app.app import BayopsApp
@@ -588,7 +588,7 @@ class MainScreen(Screen):
             self.maximize(self.focused, container=False)
 
     def action_help(self) -> None:
-        keymap = {k: v for k, v in self.app._keymap.items()}  # noqa: SLF001 (Textual has no getter)
+        keymap = dict(self.app._keymap)  # a copy of a private field: Textual has no getter
         self.app.push_screen(HelpScreen(keymap, self.bayops.whoami()))
 
     async def action_quit(self) -> None:
