@@ -37,9 +37,9 @@ class ChangeActions(PermissionsScreen):
         self._failover("failover-force", force=True)
 
     def _failover(self, cmd_id: str, force: bool) -> None:
-        if self._allowed(cmd_id) is None:
+        bay = self._allowed_bay(cmd_id)
+        if bay is None:
             return
-        bay = self.selected_bay()
         core = self.core
         try:
             plan = core.plan_failover(bay.id, force=force)
@@ -57,9 +57,9 @@ class ChangeActions(PermissionsScreen):
                           lambda: core.failover(bay.id, force=force, expect=plan.target))
 
     def action_move(self) -> None:
-        if self._allowed("move") is None:
+        bay = self._allowed_bay("move")
+        if bay is None:
             return
-        bay = self.selected_bay()
         if bay.profile is None:
             self.refuse(f"bay {bay.id} holds no profile: select the bay whose profile moves")
             return
@@ -84,10 +84,10 @@ class ChangeActions(PermissionsScreen):
         self.app.push_screen(MoveScreen(profile, bay.id, choices), chosen)
 
     def action_toggle_spare(self) -> None:
-        group = self._allowed("spare")
-        if group is None:
+        bay = self._allowed_bay("spare")
+        if bay is None:
             return
-        bay = self.selected_bay()
+        group = bay.group
         core = self.core
         add, remove = ([], [bay.id]) if bay.spare else ([bay.id], [])
         try:
@@ -103,9 +103,9 @@ class ChangeActions(PermissionsScreen):
                           lambda: core.change_spares(group, add=add, remove=remove))
 
     def action_fault(self) -> None:
-        if self._allowed("fault") is None:
+        bay = self._allowed_bay("fault")
+        if bay is None:
             return
-        bay = self.selected_bay()
         core = self.core
 
         def chosen(kind: str | None) -> None:
@@ -119,9 +119,9 @@ class ChangeActions(PermissionsScreen):
         self.app.push_screen(FaultScreen(bay.id), chosen)
 
     def action_heal(self) -> None:
-        if self._allowed("heal") is None:
+        bay = self._allowed_bay("heal")
+        if bay is None:
             return
-        bay = self.selected_bay()
         core = self.core
         view = PlanView("Simulator heal", f"clear the simulated fault of {bay.id}",
                         [f"simulator: heal {bay.id}", "read the bay's health now"], bay.id)
@@ -130,9 +130,9 @@ class ChangeActions(PermissionsScreen):
     # -- actions: maintenance and policy -----------------------------------------------------------
     def action_maintenance_start(self) -> None:
         group = self._allowed("maintenance-start")
-        if group is None:
-            return
         domain = self._domain_for()
+        if group is None or domain is None:
+            return
         core = self.core
         try:
             core.check_maintenance_start(domain)
@@ -150,9 +150,9 @@ class ChangeActions(PermissionsScreen):
                                                     core.operator), chosen)
 
     def _held(self, cmd_id: str) -> str | None:
-        if self._allowed(cmd_id) is None:
-            return None
         domain = self._domain_for()
+        if self._allowed(cmd_id) is None or domain is None:
+            return None
         if self._maintenance(domain) is None:
             self.refuse(f"domain {domain} is not in maintenance (start it with "
                         f"{cmds.BY_ID['maintenance-start'].key})")

@@ -9,6 +9,7 @@ from textual import events
 
 from tui.app import commands as cmds
 from tui.app.selection import SelectionScreen
+from tui.model.entities import Bay
 from tui.model.errors import BayopsError, Refused
 
 
@@ -57,6 +58,11 @@ class PermissionsScreen(SelectionScreen):
             self.refuse(why)
             return None
         return self._group_for(cmd.target)
+
+    def _allowed_bay(self, cmd_id: str) -> Bay | None:
+        """The selected bay for a command on a bay, or None after notifying why it cannot run."""
+        bay = self.selected_bay()
+        return bay if self._allowed(cmd_id) is not None else None
 
     def on_key(self, event: events.Key) -> None:
         """A key whose binding is disabled (role, read-only, nothing selected) says why."""

@@ -11,7 +11,7 @@ from textual.screen import Screen
 
 from tui.app.bays_pane import BaysTable
 from tui.app.fleet import FLEET, Scope, Snapshot
-from tui.model.entities import Bay
+from tui.model.entities import Bay, Maintenance
 
 if TYPE_CHECKING:
     from tui.app.app import BayopsApp
@@ -57,6 +57,6 @@ class SelectionScreen(Screen):
             return group
         return None
 
-    def _maintenance(self, domain: str):
+    def _maintenance(self, domain: str) -> Maintenance | None:
         summary = self.snapshot.domains.get(domain)
         return summary.maintenance if summary else None
