@@ -15,6 +15,7 @@ from typing import Any
 from textual.app import App, SystemCommand
 from textual.message import Message
 from textual.screen import Screen
+from textual.timer import Timer
 
 from tui.app import commands as cmds
 from tui.app.confirm_screen import ConfirmScreen, PlanView
@@ -80,7 +81,7 @@ class BayopsApp(App):
         self.job_threads: dict[str, threading.Thread] = {}
         self.saved_theme_message = ""
         self._polling = False
-        self._poll_timer = None
+        self._poll_timer: Timer | None = None
         self._theme_ready = False
         from tui.core.monitor import Monitor
 
@@ -199,7 +200,7 @@ class BayopsApp(App):
 
     def on_polled(self, message: Polled) -> None:
         self._polling = False
-        if message.error:
+        if message.snapshot is None:  # the poll failed
             self.log.warning(f"poll failed: {message.error}")
         elif self.main is not None:
             # The event tail may have shown some of these already.
