@@ -5,7 +5,7 @@ domain or group a command would act on.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from textual.screen import Screen
 
@@ -25,7 +25,7 @@ class SelectionScreen(Screen):
 
     @property
     def bayops(self) -> BayopsApp:
-        return self.app  # type: ignore[return-value]
+        return cast("BayopsApp", self.app)  # the screen only ever runs inside BayopsApp
 
     @property
     def core(self):
