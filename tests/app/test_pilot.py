@@ -3,13 +3,20 @@ from __future__ import annotations
 
 import threading
 import time
-
 from pathlib import Path
 
 import pytest
 
-from tests.app.conftest import (RESTRICTED, Gate, make_app, make_config, notifications,
-                                open_core, wait_for, wait_jobs)
+from tests.app.conftest import (
+    RESTRICTED,
+    Gate,
+    make_app,
+    make_config,
+    notifications,
+    open_core,
+    wait_for,
+    wait_jobs,
+)
 from tui.app.bays_pane import BaysTable
 from tui.app.confirm_screen import ConfirmScreen
 from tui.app.events_pane import EventLog
@@ -161,7 +168,7 @@ async def test_maintenance_start_edit_complete(core):
         assert "firmware = 4.70" in pilot.app.screen.view.summary
         await pilot.press("y")
         await wait_jobs(pilot)
-        config, baseline = core.domain_config("web-dom2")
+        config, _baseline = core.domain_config("web-dom2")
         assert config.firmware == "4.70"
         await pilot.press("C")
         view = pilot.app.screen.view

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sys
@@ -14,6 +15,7 @@ from typing import Any
 from textual.app import App, SystemCommand
 from textual.message import Message
 from textual.screen import Screen
+from textual.timer import Timer
 
 from tui.app import commands as cmds
 from tui.app.confirm_screen import ConfirmScreen, PlanView
@@ -22,8 +24,8 @@ from tui.app.fleet import Snapshot
 from tui.app.main_screen import MainScreen
 from tui.app.themes import DEFAULT_THEME, VARIABLE_DEFAULTS, load_themes, save_theme
 from tui.core.config import user_config_path
-from tui.model.errors import BayopsError
 from tui.model.entities import Event
+from tui.model.errors import BayopsError
 from tui.resources import data_path
 
 FIRST_EVENTS = 500  # newest events shown at start
@@ -79,7 +81,7 @@ class BayopsApp(App):
         self.job_threads: dict[str, threading.Thread] = {}
         self.saved_theme_message = ""
         self._polling = False
-        self._poll_timer = None
+        self._poll_timer: Timer | None = None
         self._theme_ready = False
         from tui.core.monitor import Monitor
 
@@ -191,14 +193,14 @@ class BayopsApp(App):
         try:
             self.monitor.poll()
             snap, events, last = load_snapshot(self.core, since)
-        except Exception as exc:  # noqa: BLE001 - a poll must never kill the dashboard
+        except Exception as exc:  # a poll must never kill the dashboard
             self.post_message(Polled(None, [], since, f"{type(exc).__name__}: {exc}"))
             return
         self.post_message(Polled(snap, events, last))
 
     def on_polled(self, message: Polled) -> None:
         self._polling = False
-        if message.error:
+        if message.snapshot is None:  # the poll failed
             self.log.warning(f"poll failed: {message.error}")
         elif self.main is not None:
             # The event tail may have shown some of these already.
@@ -246,7 +248,7 @@ class BayopsApp(App):
         def run() -> None:
             try:
                 result = work()
-            except BaseException as exc:  # noqa: BLE001 - reported to the operator
+            except BaseException as exc:  # reported to the operator
                 self._post_safe(JobFinished(label, error=exc))
             else:
                 self._post_safe(JobFinished(label, result=result))
@@ -258,10 +260,9 @@ class BayopsApp(App):
         self.poll_soon()
 
     def _post_safe(self, message: Message) -> None:
-        try:
+        # The app may be gone; the core has journaled the job anyway.
+        with contextlib.suppress(Exception):
             self.post_message(message)
-        except Exception:  # noqa: BLE001 - the app is gone; the core journaled the job
-            pass
 
     def on_job_finished(self, message: JobFinished) -> None:
         for key, thread in list(self.job_threads.items()):

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 
 # Keys that terminals or tmux eat: ctrl+h/i/j/m arrive as backspace/tab/enter, ctrl+s/q
 # are flow control, ctrl+a/b are screen/tmux prefixes, ctrl+hjkl move between tmux panes.
@@ -97,7 +97,7 @@ BY_ID = {c.id: c for c in COMMANDS}
 BY_ACTION = {c.action: c for c in COMMANDS}
 
 
-def bindings() -> list[Binding]:
+def bindings() -> list[BindingType]:
     return [Binding(c.key, c.action, c.label, show=c.footer, id=c.id,
                     priority=c.id in ("next-pane", "prev-pane"))
             for c in COMMANDS]

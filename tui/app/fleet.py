@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from tui.model.entities import Bay, DomainSummary, GroupSummary, Job
 from tui.app import format as fmt
+from tui.model.entities import Bay, DomainSummary, GroupSummary, Job
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from tui.humanize import duration  # the screens use it as fmt.duration too
 from tui.model.entities import Bay, Event, Job, Maintenance
-from tui.humanize import duration  # noqa: F401 (also used as fmt.duration)
 
 # Health: glyph + word. Colour comes from the style name ("crit", "warn", ...).
 HEALTH_TEXT = {"ok": "  ok", "warning": "! WARN", "critical": "X CRIT", "unknown": "? UNKN"}
@@ -77,7 +77,7 @@ class Column:
     width: int
     priority: int  # lower survives longer when the pane is narrow
     cell: Callable[[Bay], tuple[str, str]]  # (text, style name)
-    sort: Callable[[Bay], object]
+    sort: Callable[[Bay], tuple[object, ...]]  # compared element-wise
 
 
 def _health(b: Bay) -> tuple[str, str]:
@@ -148,15 +148,15 @@ def fit_columns(width: int, widths: dict[str, int] | None = None) -> list[tuple[
             cols.append(c)
             used += need
     cols.sort(key=lambda c: COLUMN_ORDER.index(c.key))
-    out = [[c, widths.get(c.key, c.width)] for c in cols]
+    sizes = [widths.get(c.key, c.width) for c in cols]
     spare = width - used
     for key, cap in (("model", 4), ("profile", 4), ("domain", 4), ("bay", 2), ("health", 2)):
-        for item in out:
-            if item[0].key == key and spare > 0:
+        for i, c in enumerate(cols):
+            if c.key == key and spare > 0:
                 extra = min(cap, spare)
-                item[1] += extra
+                sizes[i] += extra
                 spare -= extra
-    return [(c, w) for c, w in out]
+    return list(zip(cols, sizes, strict=True))
 
 
 def bay_cells(bay: Bay, columns: list[tuple[Column, int]]) -> list[tuple[str, str]]:
@@ -168,7 +168,7 @@ def bay_cells(bay: Bay, columns: list[tuple[Column, int]]) -> list[tuple[str, st
     return cells
 
 
-def sort_key(name: str) -> Callable[[Bay], object]:
+def sort_key(name: str) -> Callable[[Bay], tuple[object, ...]]:
     return _BY_KEY[name].sort
 
 

@@ -42,7 +42,8 @@ class HeaderBar(Widget):
     def render(self) -> Text:
         width = self.size.width
         left = Text.assemble((" bayops ", self._s("title")), " ", (self.driver, self._s("dim")),
-                             "  ", f"{self.operator}", (f" ({self.role})" if self.role else "", self._s("dim")))
+                             "  ", f"{self.operator}",
+                             (f" ({self.role})" if self.role else "", self._s("dim")))
         if self.read_only:
             left.append("  ")
             left.append(" READ-ONLY ", self._s("ro"))

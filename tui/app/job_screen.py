@@ -13,8 +13,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from tui.app import format as fmt
-from tui.model.errors import BayopsError
 from tui.model.entities import Job
+from tui.model.errors import BayopsError
 
 
 def job_text(job: Job) -> Text:

@@ -48,7 +48,10 @@ class LineList(ScrollView, can_focus=True):
     LineList > .list--maint { color: $bay-maintenance; text-style: bold; }
     LineList > .list--job { color: $bay-job; text-style: bold; }
     LineList > .list--header { color: $foreground; text-style: bold underline; }
-    LineList > .list--cursor { background: $block-cursor-background; color: $block-cursor-foreground; text-style: bold; }
+    LineList > .list--cursor {
+        background: $block-cursor-background; color: $block-cursor-foreground;
+        text-style: bold;
+    }
     LineList > .list--cursor-blur { background: $block-cursor-blurred-background; }
     LineList > .list--match { text-style: reverse; }
     """
@@ -215,7 +218,7 @@ class LineList(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
         if y < self.header_height:
-            key = ("header", width, self._style_generation, self.header_signature())
+            key: Hashable = ("header", width, self._style_generation, self.header_signature())
             strip = self._cache.get(key)
             if strip is None:
                 strip = self._strip(self.header_parts(width), width, self.style_for("header"))

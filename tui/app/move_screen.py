@@ -41,7 +41,8 @@ class MoveScreen(ModalScreen[str | None]):
         with Vertical(classes="dialog wide-dialog"):
             yield Static(f"Move profile {self.profile} (now on {self.source})", classes="title")
             yield Static(f"{valid} valid target(s) of {len(self.choices)} bays with a server. "
-                         "Type to filter, enter or down to the list; enter chooses; esc cancels.", classes="hint")
+                         "Type to filter, enter or down to the list; enter chooses; esc cancels.",
+                         classes="hint")
             yield Input(placeholder="filter targets, e.g. enc-w2 or spare", id="target-filter")
             yield TargetList(id="targets")
 

@@ -1,0 +1,86 @@
+"""Who may do what, for display only: the core decides and refuses with the reason.
+
+Bindings the operator may not use are greyed out in the footer; pressing one, or
+choosing it from the command palette, says why instead of doing nothing.
+"""
+from __future__ import annotations
+
+from textual import events
+
+from tui.app import commands as cmds
+from tui.app.selection import SelectionScreen
+from tui.model.entities import Bay
+from tui.model.errors import BayopsError, Refused
+
+
+class PermissionsScreen(SelectionScreen):
+    _binding_state: tuple = ()
+
+    def update_bindings(self) -> None:
+        """refresh_bindings() only when an action's state changed: the footer recomposes
+        on every refresh, too slow to do on each cursor move over 16,000 bays."""
+        state = tuple(self.check_action(c.action, ()) for c in cmds.COMMANDS if c.perm)
+        if state != self._binding_state:
+            self._binding_state = state
+            self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        cmd = cmds.BY_ACTION.get(action)
+        if cmd is None or cmd.perm is None:
+            return True
+        if cmd.sim_only and self.core.driver.name != "sim":
+            return False
+        group = self._group_for(cmd.target)
+        if group is None:
+            return None
+        return True if self.core.may(group, cmd.perm) else None
+
+    def why_not(self, cmd: cmds.Command) -> str:
+        if cmd.sim_only and self.core.driver.name != "sim":
+            return f"fault injection needs the sim driver; this fleet uses {self.core.driver.name}"
+        group = self._group_for(cmd.target)
+        if group is None:
+            return {"bay": "select a bay first", "domain": "select a domain (or a bay in it) first",
+                    "group": "select a group (or a bay in it) first"}.get(cmd.target, "not available")
+        return self.core.why_not(group, cmd.perm)
+
+    def refuse(self, reason: str | BayopsError, title: str = "Refused") -> None:
+        text = str(reason).splitlines()[0] if str(reason) else type(reason).__name__
+        if isinstance(reason, BayopsError) and not isinstance(reason, Refused):
+            title = "Bad input" if reason.exit_code == 2 else "Failed"
+        self.notify(text, title=title, severity="error", timeout=8)
+
+    def _allowed(self, cmd_id: str) -> str | None:
+        """The group the command acts on, or None after notifying why it cannot run."""
+        cmd = cmds.BY_ID[cmd_id]
+        why = self.why_not(cmd)
+        if why:
+            self.refuse(why)
+            return None
+        return self._group_for(cmd.target)
+
+    def _allowed_bay(self, cmd_id: str) -> Bay | None:
+        """The selected bay for a command on a bay, or None after notifying why it cannot run."""
+        bay = self.selected_bay()
+        return bay if self._allowed(cmd_id) is not None else None
+
+    def on_key(self, event: events.Key) -> None:
+        """A key whose binding is disabled (role, read-only, nothing selected) says why."""
+        active = self.active_bindings.get(event.key)
+        if active is None or active.enabled or active.node is not self:
+            return
+        cmd = cmds.BY_ACTION.get(active.binding.action.split("(")[0]) or cmds.BY_ACTION.get(
+            active.binding.action)
+        if cmd is not None and cmd.perm is not None:
+            event.stop()
+            event.prevent_default()
+            self.refuse(self.why_not(cmd) or "not allowed")
+
+    async def run_command(self, cmd_id: str) -> None:
+        """From the command palette: same checks as the key."""
+        cmd = cmds.BY_ID[cmd_id]
+        name = cmd.action.split("(")[0]
+        if cmd.perm is not None and not self.check_action(name, ()):
+            self.refuse(self.why_not(cmd) or "not allowed")
+            return
+        await self.run_action(cmd.action)
