@@ -14,8 +14,8 @@ def fleet_config(enclosures: int = 1000, groups: int = 25, latency: float = 0.0)
     per_group = enclosures // groups
     config: dict = {
         "bayops": {"driver": "sim", "graceful_deadline": 0},
-        "sim": {"seed": 11, "latency": {k: latency for k in (
-            "power_off", "power_on", "apply_profile", "clear_profile", "domain_config")}},
+        "sim": {"seed": 11, "latency": dict.fromkeys(
+            ("power_off", "power_on", "apply_profile", "clear_profile", "domain_config"), latency)},
         "roles": {"default": "admin"},
         "pools": {"mac": {"start": "00:17:A4:00:00:00", "end": "00:17:A4:FF:FF:FF"},
                   "wwpn": {"start": "50:06:0B:00:00:00:00:00", "end": "50:06:0B:00:00:FF:FF:FF"}},

@@ -15,10 +15,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bigfleet import write_config  # noqa: E402
+from bigfleet import write_config
 
-from tui.core.api import Core  # noqa: E402
-from tui.core.config import load_config  # noqa: E402
+from tui.core.api import Core
+from tui.core.config import load_config
 
 
 def failed_bays(core: Core, per_group: int) -> list[str]:

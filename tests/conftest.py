@@ -26,7 +26,8 @@ def isolated_env(tmp_path_factory, monkeypatch):
     monkeypatch.setenv("BAYOPS_USER", "tester")
 
 
-def write_config(path: Path, latency: float | dict[str, float] = 0.0, replace: dict[str, str] | None = None) -> Path:
+def write_config(path: Path, latency: float | dict[str, float] = 0.0,
+                 replace: dict[str, str] | None = None) -> Path:
     """The shipped demo config with simulator latencies set (0 = instant)."""
     text = (ROOT / "config.toml").read_text()
     for key in LATENCY_KEYS:

@@ -6,8 +6,8 @@ import signal
 import time
 
 import pytest
-
 from conftest import Cli, dump, write_config
+
 from tui.core.store import Store
 
 
@@ -431,7 +431,7 @@ def test_auto_policy_acts_under_a_real_roles_config_and_read_only_watch_does_not
     assert placements(cli)[bay["profile"]] == bay["id"], "a read-only monitor never acts"
     assert strict("watch", "--count", "1", "--interval", "0.1", user="nobody").code == 0
     assert placements(cli)[bay["profile"]] != bay["id"], "the policy acted, though watch ran as a viewer"
-    job = [j for j in cli("jobs", "--json").json if j["kind"] == "failover"][0]
+    job = next(j for j in cli("jobs", "--json").json if j["kind"] == "failover")
     assert job["operator"] == "policy:auto"
     # Nobody becomes the policy by calling themselves so.
     other = san_bays(cli, "prod-web", "ProLiant BL460c Gen9")[0]

@@ -180,7 +180,7 @@ def test_a_reused_pid_does_not_keep_an_interrupted_job_alive(core, monkeypatch):
             db.execute("UPDATE jobs SET pid = ? WHERE state = 'running'", (stranger.pid,))
         resumer = Core(core.config, core.store, core.driver, "resumer")
         assert [j.id for j in resumer.interrupted_jobs()] == [core.store.jobs()[0].id]
-        [(job, outcome)] = resumer.resume_interrupted()
+        [(_job, outcome)] = resumer.resume_interrupted()
         assert outcome == "done" and core.profile(source.profile).bay != source.id
     finally:
         stranger.kill()

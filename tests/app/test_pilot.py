@@ -555,9 +555,7 @@ async def test_interrupted_job_is_resumed_at_start(core, monkeypatch):
     core.sim_fault("enc-w1/3", "critical")
     plan = core.plan_failover("enc-w1/3")
     with core.store.write():
-        job_id = core.store.create_job("failover", "tester", plan.summary, plan.params,
-                                       [f"bay:{plan.source}", f"profile:{plan.profile}",
-                                        f"bay:{plan.target}"])
+        job_id = core.store.create_job("tester", plan.summary, plan.params, plan.locks)
     core.store.db.execute("UPDATE jobs SET pid = 999999 WHERE id = ?", (job_id,))
     async with make_app(core, resume=True).run_test(size=SIZE) as pilot:
         await wait_jobs(pilot)

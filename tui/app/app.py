@@ -23,6 +23,7 @@ from tui.app.events_pane import EventLog
 from tui.app.fleet import Snapshot
 from tui.app.main_screen import MainScreen
 from tui.app.themes import DEFAULT_THEME, VARIABLE_DEFAULTS, load_themes, save_theme
+from tui.core.api import Core
 from tui.core.config import user_config_path
 from tui.model.entities import Event
 from tui.model.errors import BayopsError
@@ -60,7 +61,7 @@ class BayopsApp(App):
     CSS_PATH = str(data_path("themes/bayops.tcss"))
     TITLE = "bayops"
 
-    def __init__(self, core, *, theme: str | None = None, clock: Callable[[], float] = time.time,
+    def __init__(self, core: Core, *, theme: str | None = None, clock: Callable[[], float] = time.time,
                  autopoll: bool = True, poll_interval: float = 1.0, save_theme: bool = True,
                  keys: dict[str, str] | None = None, resume: bool = True,
                  watch_terminal: bool = True,

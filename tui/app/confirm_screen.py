@@ -12,10 +12,12 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from tui.model.plan import Plan
+
 
 @dataclass
 class PlanView:
-    """What the confirmation shows; built from a core Plan or by an action."""
+    """What the confirmation shows: a core Plan, or the app's own question (quit)."""
 
     title: str
     summary: str
@@ -29,9 +31,13 @@ class PlanView:
     danger: bool = False
 
     @classmethod
-    def from_plan(cls, title: str, plan) -> PlanView:
-        return cls(title=title, summary=plan.summary, steps=list(plan.steps),
-                   target=plan.target, reason=plan.reason, warnings=list(plan.warnings))
+    def from_plan(cls, plan: Plan) -> PlanView:
+        diff = plan.diff
+        return cls(title=plan.title, summary=plan.summary, steps=list(plan.steps),
+                   target=plan.target, reason=plan.reason, warnings=list(plan.warnings),
+                   details=diff.lines() if diff else [],
+                   details_title=diff.title if diff else "Changes",
+                   confirm_label=plan.confirm_label, danger=plan.danger)
 
     def text(self) -> str:
         lines = [self.summary]

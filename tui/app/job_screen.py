@@ -15,6 +15,7 @@ from textual.widgets import Static
 from tui.app import format as fmt
 from tui.model.entities import Job
 from tui.model.errors import BayopsError
+from tui.model.params import FailoverParams, MaintenanceCompleteParams
 
 
 def job_text(job: Job) -> Text:
@@ -27,15 +28,15 @@ def job_text(job: Job) -> Text:
         out.append(f"   took {fmt.duration(job.finished - job.created)}")
     out.append("\n")
     p = job.params
-    if job.kind == "failover":
+    if isinstance(p, FailoverParams):
         out.append("\nWhy this target\n", style="bold")
-        out.append(f"  {p.get('target')}: {p.get('reason', '(not journaled)')}\n")
-        if p.get("tried"):
-            out.append(f"  tried first, failed: {', '.join(p['tried'])}\n")
-    elif job.kind == "maintenance-complete" and p.get("diff"):
+        out.append(f"  {p.target or '(none left)'}: {p.reason or '(not journaled)'}\n")
+        if p.tried:
+            out.append(f"  tried first, failed: {', '.join(p.tried)}\n")
+    elif isinstance(p, MaintenanceCompleteParams) and p.diff:
         out.append("\nChanges propagated\n", style="bold")
-        out.append("".join(f"  {d}\n" for d in p["diff"]))
-        out.append(f"  to: {', '.join(p.get('others', [])) or 'no other domain'}\n")
+        out.append("".join(f"  {d}\n" for d in p.diff))
+        out.append(f"  to: {', '.join(p.others) or 'no other domain'}\n")
     out.append("\nJournal\n", style="bold")
     if not job.steps:
         out.append("  (no step journaled yet)\n")

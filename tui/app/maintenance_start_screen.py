@@ -1,35 +1,30 @@
-"""Start maintenance: says what the lock means, asks for the reason, and is itself the
-confirmation (nothing happens before Start)."""
+"""Start maintenance: shows the core's plan for the lock, asks for the reason, and is
+itself the confirmation (nothing happens before Start)."""
 from __future__ import annotations
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Static
 
 from tui.app.form_screen import FormScreen
+from tui.model.plan import Plan
 
 
 class MaintenanceStartScreen(FormScreen):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="maintenance-start.cancel")]
 
-    def __init__(self, domain: str, group: str, others: list[str], lease_hours: float,
-                 operator: str) -> None:
+    def __init__(self, plan: Plan, operator: str) -> None:
         super().__init__()
-        self.domain, self.group, self.others = domain, group, others
-        self.lease_hours, self.operator = lease_hours, operator
+        self.plan, self.operator = plan, operator
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(f"Start maintenance of domain {self.domain}", classes="title")
-            yield Static("Plan", classes="section")
-            yield Static(
-                f" 1. lock {self.domain} (group {self.group}) for {self.operator}, "
-                f"lease {self.lease_hours:g} h\n"
-                f" 2. while held, profile operations touching {self.domain} are refused\n"
-                f" 3. its configuration may then change; complete propagates it to "
-                f"{', '.join(self.others) or 'no other domain'}; cancel reverts it",
-                id="plan")
+            yield Static(f"Start maintenance of domain {self.plan.target}", classes="title")
+            yield Static(f"Plan (for {self.operator})", classes="section")
+            yield Static(Text("\n".join(f" {i}. {s}" for i, s in enumerate(self.plan.steps, 1))),
+                         id="plan")
             yield Static("Reason (required, recorded in the event log)", classes="section")
             yield Input(placeholder="e.g. VC firmware 4.70", id="reason")
             with Horizontal(classes="buttons"):

@@ -42,7 +42,7 @@ class PermissionsScreen(SelectionScreen):
         if group is None:
             return {"bay": "select a bay first", "domain": "select a domain (or a bay in it) first",
                     "group": "select a group (or a bay in it) first"}.get(cmd.target, "not available")
-        return self.core.why_not(group, cmd.perm)
+        return self.core.why_not(group, cmd.perm) if cmd.perm else ""
 
     def refuse(self, reason: str | BayopsError, title: str = "Refused") -> None:
         text = str(reason).splitlines()[0] if str(reason) else type(reason).__name__

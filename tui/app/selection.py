@@ -15,6 +15,7 @@ from tui.model.entities import Bay, Maintenance
 
 if TYPE_CHECKING:
     from tui.app.app import BayopsApp
+    from tui.core.api import Core
 
 
 class SelectionScreen(Screen):
@@ -28,7 +29,7 @@ class SelectionScreen(Screen):
         return cast("BayopsApp", self.app)  # the screen only ever runs inside BayopsApp
 
     @property
-    def core(self):
+    def core(self) -> Core:
         return self.bayops.core
 
     def selected_bay(self) -> Bay | None:

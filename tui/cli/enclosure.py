@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from tui.cli.output import _asker, _emit, _job_text
+from tui.cli.output import _emit, _job_text, carry_out
 from tui.cli.parsing import _Parser, confirmable
 
 if TYPE_CHECKING:
@@ -26,7 +26,9 @@ def register(sub: Subparsers) -> None:
 
 
 def _enclosure(core: Core, args: argparse.Namespace) -> int:
-    job = core.add_enclosure(args.group, args.enclosure, args.domain, args.bays,
-                             confirm=_asker(args))
-    _emit(args, {"job": job.to_dict()}, lambda: _job_text(job))
+    plan = core.plan_enclosure_add(args.group, args.enclosure, args.domain, args.bays)
+    job = carry_out(args, plan, lambda expect: core.add_enclosure(
+        args.group, args.enclosure, args.domain, args.bays, expect))
+    if job is not None:
+        _emit(args, {"job": job.to_dict()}, lambda: _job_text(job))
     return 0

@@ -5,7 +5,7 @@ import argparse
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from tui.cli.output import _confirm, _emit, _job_text
+from tui.cli.output import _emit, _job_text, carry_out
 from tui.cli.parsing import command, confirmable
 
 if TYPE_CHECKING:
@@ -29,29 +29,18 @@ def register(sub: Subparsers) -> None:
     c.set_defaults(handler=_move)
 
 
-def _plan_text(plan: Plan) -> str:
-    lines = [plan.summary, f"  reason: {plan.reason}"] if plan.reason else [plan.summary]
-    lines += [f"  {i}. {s}" for i, s in enumerate(plan.steps, 1)]
-    lines += [f"  warning: {w}" for w in plan.warnings]
-    return "\n".join(lines)
-
-
-def _run_job(args: argparse.Namespace, plan: Plan | None, start: Callable[[], Job]) -> int:
-    _confirm(args, _plan_text(plan) if plan is not None else "")
-    job = start()
-    _emit(args, {"job": job.to_dict(), "plan": plan.to_dict() if plan else None},
-          lambda: _job_text(job))
+def _run_job(args: argparse.Namespace, plan: Plan, execute: Callable[[Plan | None], Job]) -> int:
+    job = carry_out(args, plan, execute)
+    if job is not None:
+        _emit(args, {"job": job.to_dict(), "plan": plan.to_dict()}, lambda: _job_text(job))
     return 0
 
 
 def _failover(core: Core, args: argparse.Namespace) -> int:
     plan = core.plan_failover(args.bay, args.to, args.force, refresh=True)
-    # A person who confirmed a target gets that target or a refusal; a script (--yes)
-    # gets the best target at the moment it runs.
-    expect = None if args.yes else plan.target
-    return _run_job(args, plan, lambda: core.failover(args.bay, args.to, args.force, expect))
+    return _run_job(args, plan, lambda expect: core.failover(args.bay, args.to, args.force, expect))
 
 
 def _move(core: Core, args: argparse.Namespace) -> int:
     plan = core.plan_move(args.profile, args.to)
-    return _run_job(args, plan, lambda: core.move(args.profile, args.to))
+    return _run_job(args, plan, lambda expect: core.move(args.profile, args.to, expect))

@@ -89,7 +89,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             core.close()
     except BayopsError as exc:
         message = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
-        return _fail(message, exc.exit_code, json_mode)
+        return _fail(message, exc.exit_code, json_mode, exc.code, exc.hint)
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
@@ -102,8 +102,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                      "(BAYOPS_DEBUG=1 shows the traceback)", 1, json_mode)
 
 
-def _fail(message: str, code: int, json_mode: bool) -> int:
+def _fail(message: str, exit_code: int, json_mode: bool, code: str = "internal",
+          hint: str = "") -> int:
+    """One line on stderr; with --json also the error's machine-readable code and hint."""
     sys.stderr.write(f"bayops: {message}\n")
     if json_mode:
-        sys.stdout.write(json.dumps({"error": message, "exit": code}) + "\n")
-    return code
+        sys.stdout.write(json.dumps({"error": message, "exit": exit_code, "code": code,
+                                     "hint": hint or None}) + "\n")
+    return exit_code

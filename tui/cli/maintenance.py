@@ -6,7 +6,7 @@ import json
 import time
 from typing import TYPE_CHECKING
 
-from tui.cli.output import _asker, _confirm, _emit, _job_text, table
+from tui.cli.output import _emit, _job_text, carry_out, table
 from tui.cli.parsing import _bounded, _Parser, confirmable
 from tui.humanize import duration
 
@@ -69,33 +69,42 @@ def _maintenance(core: Core, args: argparse.Namespace) -> int:
             if held else "no domain is in maintenance")
         return 0
     if args.action == "start":
-        m = core.start_maintenance(args.domain, args.reason, args.hours, confirm=_asker(args))
+        plan = core.plan_maintenance_start(args.domain, args.reason, args.hours)
+        if carry_out(args, plan, lambda expect: core.start_maintenance(
+                args.domain, args.reason, args.hours, expect)) is None:
+            return 0
+        m = core.maintenance_of(args.domain)
         _emit(args, m.to_dict(now), f"{m.domain} is in maintenance by {m.owner} "
               f"({duration(m.expires - now)} lease)")
         return 0
     if args.action == "renew":
-        m = core.renew_maintenance(args.domain, args.hours, args.force, confirm=_asker(args))
+        plan = core.plan_maintenance_renew(args.domain, args.hours, args.force)
+        if carry_out(args, plan, lambda expect: core.renew_maintenance(
+                args.domain, args.hours, args.force, expect)) is None:
+            return 0
+        m = core.maintenance_of(args.domain)
         _emit(args, m.to_dict(now), f"{m.domain}: lease renewed, {duration(m.expires - now)} left")
         return 0
     if args.action == "complete":
-        diff, others = core.plan_complete(args.domain, args.force)
-        _confirm(args, f"complete maintenance of {args.domain}: apply to "
-                       f"{', '.join(others) or 'no other domain'}\n"
-                 + "\n".join(f"  {line}" for line in diff or ["(no change)"]))
-        job = core.complete_maintenance(args.domain, args.force)
+        plan = core.plan_complete(args.domain, args.force)
+        job = carry_out(args, plan, lambda expect: core.complete_maintenance(
+            args.domain, args.force, expect))
     else:
-        job = core.cancel_maintenance(args.domain, args.force, confirm=_asker(args))
-    _emit(args, {"job": job.to_dict()}, lambda: _job_text(job))
+        plan = core.plan_cancel(args.domain, args.force)
+        job = carry_out(args, plan, lambda expect: core.cancel_maintenance(
+            args.domain, args.force, expect))
+    if job is not None:
+        _emit(args, {"job": job.to_dict()}, lambda: _job_text(job))
     return 0
 
 
 def _domain(core: Core, args: argparse.Namespace) -> int:
     if args.action == "set":
-        config = core.set_domain(args.domain, args.key, args.value, args.force,
-                                 confirm=_asker(args))
-        _, baseline = core.domain_config(args.domain)
-    else:
-        config, baseline = core.domain_config(args.domain)
+        plan = core.plan_domain_set(args.domain, args.key, args.value, args.force)
+        if carry_out(args, plan, lambda expect: core.set_domain(
+                args.domain, args.key, args.value, args.force, expect)) is None:
+            return 0
+    config, baseline = core.domain_config(args.domain)
     diff = config.diff(baseline)
     _emit(args, {"domain": args.domain, "config": config.to_dict(),
                  "baseline": baseline.to_dict(), "diff": diff},

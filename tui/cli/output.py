@@ -11,6 +11,7 @@ from tui.model.errors import Refused
 
 if TYPE_CHECKING:
     from tui.model.entities import Job
+    from tui.model.plan import Plan
 
 
 def _emit(args: argparse.Namespace, data: Any, human: Callable[[], str] | str) -> None:
@@ -46,6 +47,15 @@ def _confirm(args: argparse.Namespace, plan_text: str) -> None:
         raise Refused("not confirmed; nothing changed")
 
 
-def _asker(args: argparse.Namespace) -> Callable[[str], None]:
-    """The confirmation the core calls once every check has passed."""
-    return lambda text: _confirm(args, text)
+def carry_out(args: argparse.Namespace, plan: Plan,
+              execute: Callable[[Plan | None], Job]) -> Job | None:
+    """--dry-run prints the plan and stops (None); otherwise confirm, then execute.
+
+    A person who confirmed gets that plan or a refusal (plan-changed); a script (--yes)
+    gets what the live state plans at the moment it runs.
+    """
+    if args.dry_run:
+        _emit(args, {"dry_run": True, "plan": plan.to_dict()}, plan.text())
+        return None
+    _confirm(args, plan.text())
+    return execute(None if args.yes else plan)

@@ -50,5 +50,11 @@ def command(sub: Subparsers, name: str, help_text: str, json_flag: bool = True) 
     return c
 
 
+def dry_runnable(c: argparse.ArgumentParser) -> None:
+    c.add_argument("--dry-run", action="store_true",
+                   help="print the plan and exit 0; change nothing (bad input: 2, refused: 3)")
+
+
 def confirmable(c: argparse.ArgumentParser) -> None:
     c.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+    dry_runnable(c)

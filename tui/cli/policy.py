@@ -4,9 +4,8 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from tui.cli.output import _asker, _emit
+from tui.cli.output import _emit, carry_out
 from tui.cli.parsing import command, confirmable
-from tui.model.errors import BadInput
 
 if TYPE_CHECKING:
     from tui.cli.parsing import Subparsers
@@ -23,13 +22,12 @@ def register(sub: Subparsers) -> None:
 
 
 def _policy(core: Core, args: argparse.Namespace) -> int:
-    if args.mode is None and args.window is None:
-        g = next((g for g in core.groups() if g.name == args.group), None)
-        if g is None:
-            raise BadInput(f"no domain group named {args.group!r}")
-        policy = g.policy
-    else:
-        policy = core.set_policy(args.group, args.mode, args.window, confirm=_asker(args))
+    if args.mode is not None or args.window is not None:
+        plan = core.plan_policy(args.group, args.mode, args.window)
+        if carry_out(args, plan, lambda expect: core.set_policy(
+                args.group, args.mode, args.window, expect)) is None:
+            return 0
+    policy = core.group(args.group).policy
     _emit(args, {"group": args.group, "mode": policy.mode, "window": policy.window},
           f"{args.group}: {policy.mode}" + (f" during {policy.window}" if policy.window else ""))
     return 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from tui.cli.output import _asker, _emit, table
+from tui.cli.output import _emit, carry_out, table
 from tui.cli.parsing import _Parser, confirmable
 
 if TYPE_CHECKING:
@@ -28,8 +28,12 @@ def register(sub: Subparsers) -> None:
 
 def _pools(core: Core, args: argparse.Namespace) -> int:
     if args.action is not None:
-        address = core.exclude_address(args.kind, args.address, include=args.action == "include",
-                                       confirm=_asker(args))
+        include = args.action == "include"
+        plan = core.plan_pools(args.kind, args.address, include)
+        if carry_out(args, plan, lambda expect: core.exclude_address(
+                args.kind, args.address, include, expect)) is None:
+            return 0
+        address = plan.target
         _emit(args, {"kind": args.kind, "address": address, "action": args.action},
               f"{args.kind} {address}: {args.action}d")
         return 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from tui.cli.output import _asker, _emit, table
+from tui.cli.output import _emit, carry_out, table
 from tui.cli.parsing import _bounded, _Parser, confirmable
 
 if TYPE_CHECKING:
@@ -53,10 +53,17 @@ def _profile(core: Core, args: argparse.Namespace) -> int:
             + [f"  {c.kind} {c.index}: {c.address} -> {c.target}" for c in p.connections]))
         return 0
     if args.action == "create":
-        p = core.create_profile(args.name, args.group, args.network, args.fabric, args.boot,
-                                args.lun, confirm=_asker(args))
-        _emit(args, p.to_dict(), f"profile {p.name} created (serial {p.serial})")
+        plan = core.plan_profile_create(args.name, args.group, args.network, args.fabric,
+                                        args.boot, args.lun)
+        if carry_out(args, plan, lambda expect: core.create_profile(
+                args.name, args.group, args.network, args.fabric, args.boot, args.lun,
+                expect)) is None:
+            return 0
+        created = core.profile(args.name)
+        _emit(args, created.to_dict(), f"profile {created.name} created (serial {created.serial})")
         return 0
-    core.delete_profile(args.name, confirm=_asker(args))
+    plan = core.plan_profile_delete(args.name)
+    if carry_out(args, plan, lambda expect: core.delete_profile(args.name, expect)) is None:
+        return 0
     _emit(args, {"deleted": args.name}, f"profile {args.name} deleted")
     return 0

@@ -5,7 +5,7 @@ import argparse
 from typing import TYPE_CHECKING
 
 from tui.cli.output import _emit
-from tui.cli.parsing import _Parser
+from tui.cli.parsing import _Parser, dry_runnable
 
 if TYPE_CHECKING:
     from tui.cli.parsing import Subparsers
@@ -22,13 +22,20 @@ def register(sub: Subparsers) -> None:
                    choices=("critical", "cpu-threshold", "memory-errors", "no-answer",
                             "power-stuck", "wont-power-on"))
     c.add_argument("--json", action="store_true")
+    dry_runnable(c)
     c = ssub.add_parser("heal", help="clear a fault")
     c.add_argument("bay")
     c.add_argument("--json", action="store_true")
+    dry_runnable(c)
 
 
 def _sim(core: Core, args: argparse.Namespace) -> int:
-    message = core.sim_fault(args.bay, args.kind if args.action == "fail" else None)
+    fault = args.kind if args.action == "fail" else None
+    plan = core.plan_sim_fault(args.bay, fault)
+    if args.dry_run:
+        _emit(args, {"dry_run": True, "plan": plan.to_dict()}, plan.text())
+        return 0
+    message = core.sim_fault(args.bay, fault)
     _emit(args, {"bay": args.bay, "action": args.action, "message": message},
           f"{args.bay}: {message}")
     return 0

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from tui.cli.output import _asker, _emit, _job_text, table
+from tui.cli.output import _emit, _job_text, carry_out, table
 from tui.cli.parsing import command, confirmable
 
 if TYPE_CHECKING:
@@ -29,7 +29,11 @@ def _spares(core: Core, args: argparse.Namespace) -> int:
             [(b.id, b.domain, b.model, b.power, b.health, b.job_id) for b in spares])
             or f"group {args.group} has no spares")
         return 0
-    job = core.change_spares(args.group, args.add, args.remove, confirm=_asker(args))
+    plan = core.plan_spares(args.group, args.add, args.remove)
+    job = carry_out(args, plan, lambda expect: core.change_spares(args.group, args.add,
+                                                                  args.remove, expect))
+    if job is None:
+        return 0
     _emit(args, {"job": job.to_dict(), "spares": [b.id for b in core.spares(args.group)]},
           lambda: _job_text(job))
     return 0

@@ -36,6 +36,7 @@ from tui.core.ops.registry import JOB_KINDS
 from tui.core.store import Store
 from tui.model.entities import Bay, DomainConfig, Event, GroupSummary, Job, Maintenance, Profile
 from tui.model.errors import BadInput, Refused
+from tui.model.params import SimFaultParams
 from tui.model.plan import Plan
 
 __all__ = ["Core", "Plan", "TargetChoice", "current_operator"]
@@ -126,6 +127,12 @@ class Core(OpContext):
 
     def maintenance(self) -> list[Maintenance]:
         return self.store.maintenance()
+
+    def maintenance_of(self, domain: str) -> Maintenance:
+        held = self.store.maintenance(self.domain(domain).name)
+        if not held:
+            raise Refused(f"domain {domain} is not in maintenance", code="not-in-maintenance")
+        return held[0]
 
     def jobs(self, limit: int = 200) -> list[Job]:
         return self.store.jobs(limit)
@@ -258,5 +265,10 @@ class Core(OpContext):
     def plan_sim_fault(self, bay: str, fault: str | None) -> Plan:
         return sim.plan(self, bay, fault)
 
-    def sim_fault(self, bay: str, fault: str | None, expect: Plan | None = None) -> Job:
-        return self.execute(lambda: sim.plan(self, bay, fault), expect)
+    def sim_fault(self, bay: str, fault: str | None, expect: Plan | None = None) -> str:
+        """Not a job (see SimFaultParams): planned, checked against ``expect``, applied."""
+        plan = sim.plan(self, bay, fault)
+        if expect is not None:
+            runner.check_unchanged(expect, plan)
+        assert isinstance(plan.params, SimFaultParams)
+        return sim.apply(self, plan.params)

@@ -193,7 +193,8 @@ class Event:
     message: str
     operator: str
     job_id: int | None = None
-    data: dict[str, Any] = field(default_factory=dict)  # structured fields: bay, old, new, ...
+    # structured fields (bay, old, new, ...); seq identifies the event, so not compared
+    data: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 @dataclass(frozen=True)
 class JobParams:
     kind: ClassVar[str] = ""
+    journaled: ClassVar[bool] = True  # False: carried out without a job (simulator actions)
     group: str  # the group the job acts in ("" for fleet-wide changes such as pools)
 
     def to_json(self) -> dict[str, Any]:
@@ -142,7 +143,11 @@ class PoolsParams(JobParams):
 
 @dataclass(frozen=True)
 class SimFaultParams(JobParams):
+    """The simulated hardware changes, as when someone pulls a blade: audited by its event,
+    not a job of the fleet's."""
+
     kind: ClassVar[str] = "sim-fault"
+    journaled: ClassVar[bool] = False
     bay: str
     fault: str | None  # None heals
 

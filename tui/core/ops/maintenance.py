@@ -89,9 +89,10 @@ def plan_start(ctx: OpContext, domain: str, reason: str, hours: float | None = N
     others = [d.name for d in ctx.store.domains(group) if d.name != domain]
     return Plan("maintenance-start", f"Maintenance of {domain}",
                 f"start maintenance of {domain} for {hours:g} h: {reason.strip()}",
-                (f"lock {domain} for {hours:g} h (leased, exclusive in group {group})",
-                 f"edits to {domain} then wait for complete (to {', '.join(others) or 'no other domain'})"
-                 " or cancel"),
+                (f"lock {domain} (group {group}) for {ctx.operator}, lease {hours:g} h",
+                 f"while held, profile operations touching {domain} are refused",
+                 "its configuration may then change; complete propagates it to "
+                 f"{', '.join(others) or 'no other domain'}; cancel reverts it"),
                 MaintenanceStartParams(group=group, domain=domain, reason=reason.strip(), hours=hours),
                 target=domain, reason=reason.strip(), confirm_label="Start")
 

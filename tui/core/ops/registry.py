@@ -10,7 +10,6 @@ from tui.core.ops import (
     policy,
     pools,
     profiles,
-    sim,
     spares,
 )
 from tui.core.runner import JobKind
@@ -24,9 +23,8 @@ JOB_KINDS: dict[str, JobKind] = {k.name: k for k in (
     JobKind(p.MaintenanceCancelParams, maintenance.run_cancel, resumable=True,
             started=maintenance.started_cancel),
     JobKind(p.EnclosureAddParams, enclosures.run, resumable=True),
-    # one hardware step each: interrupted, it is reported, not repeated
+    # one hardware step: interrupted, it is reported, not repeated
     JobKind(p.DomainSetParams, domain.run_set, resumable=False),
-    JobKind(p.SimFaultParams, sim.run, resumable=False),
     # store-only changes: the job, its journal and the change commit together
     JobKind(p.SparesParams, spares.run, resumable=False, atomic=True),
     JobKind(p.MaintenanceStartParams, maintenance.run_start, resumable=False, atomic=True),

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from tui.core.context import OpContext
 from tui.core.health import refresh
-from tui.core.jobs import JobContext
 from tui.model.driver import SimulatedHardware
 from tui.model.errors import Refused
 from tui.model.params import SimFaultParams
@@ -36,7 +35,8 @@ def plan(ctx: OpContext, bay_id: str, fault: str | None) -> Plan:
                        "real fault", confirm_label="Inject")
 
 
-def run(ctx: OpContext, job: JobContext, p: SimFaultParams) -> str:
+def apply(ctx: OpContext, p: SimFaultParams) -> str:
+    """Change the simulated hardware (no job: see SimFaultParams); returns what happened."""
     sim = _simulator(ctx)
     if p.fault is None:
         sim.heal(p.bay)
@@ -46,5 +46,5 @@ def run(ctx: OpContext, job: JobContext, p: SimFaultParams) -> str:
     refresh(ctx, [p.bay])  # the simulator is the hardware: show the fault now
     ctx.event("info", f"bay:{p.bay}", "sim.fault" if p.fault else "sim.heal",
               f"simulator: {p.bay} {p.fault + ': ' + message if p.fault else 'healed'}",
-              job.job_id, bay=p.bay, fault=p.fault)
+              None, bay=p.bay, fault=p.fault)
     return message
