@@ -15,6 +15,7 @@ from tui.app.maintenance_start_screen import MaintenanceStartScreen
 from tui.app.move_screen import MoveScreen
 from tui.app.permissions import PermissionsScreen
 from tui.app.policy_screen import PolicyScreen
+from tui.model.entities import Job
 from tui.model.errors import BayopsError
 from tui.model.plan import Plan
 
@@ -176,26 +177,24 @@ class ChangeActions(PermissionsScreen):
         self.app.push_screen(DomainEditScreen(domain, config, baseline), chosen)
 
     def action_maintenance_complete(self) -> None:
-        domain = self._held("maintenance-complete")
-        if domain is None:
-            return
         core = self.core
-        planned = self.plan_on_lock(domain, lambda force: core.plan_complete(domain, force))
-        if planned is not None:
-            plan, forced = planned
-            self.confirm_then(plan, f"completion of {domain}", lambda p: core.complete_maintenance(
-                domain, force=forced, expect=p))
+        self._on_lock("maintenance-complete", "completion", core.plan_complete,
+                      core.complete_maintenance)
 
     def action_maintenance_cancel(self) -> None:
-        domain = self._held("maintenance-cancel")
+        core = self.core
+        self._on_lock("maintenance-cancel", "cancel", core.plan_cancel, core.cancel_maintenance)
+
+    def _on_lock(self, cmd_id: str, label: str, make_plan: Callable[[str, bool], Plan],
+                 execute: Callable[..., Job]) -> None:
+        domain = self._held(cmd_id)
         if domain is None:
             return
-        core = self.core
-        planned = self.plan_on_lock(domain, lambda force: core.plan_cancel(domain, force))
+        planned = self.plan_on_lock(domain, lambda force: make_plan(domain, force))
         if planned is not None:
             plan, forced = planned
-            self.confirm_then(plan, f"cancel of {domain}", lambda p: core.cancel_maintenance(
-                domain, force=forced, expect=p))
+            self.confirm_then(plan, f"{label} of {domain}",
+                              lambda p: execute(domain, force=forced, expect=p))
 
     def action_policy(self) -> None:
         group = self._allowed("policy")
