@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import os
 import signal
 import sys
@@ -16,45 +17,36 @@ from textual.app import App, SystemCommand
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
+from textual.worker import get_current_worker
 
 from tui.app import commands as cmds
 from tui.app.confirm_screen import ConfirmScreen, PlanView
-from tui.app.events_pane import EventLog
 from tui.app.fleet import Snapshot
 from tui.app.main_screen import MainScreen
 from tui.app.themes import DEFAULT_THEME, VARIABLE_DEFAULTS, load_themes, save_theme
 from tui.core.api import Core
 from tui.core.config import user_config_path
-from tui.model.entities import Event
+from tui.core.view import ViewUpdate
 from tui.model.errors import BayopsError
 from tui.resources import data_path
 
 FIRST_EVENTS = 500  # newest events shown at start
-JOB_POLL = 0.3  # poll interval while any job runs
-EVENT_TAIL = 0.25  # how often the event log looks for other processes' events
+FEED_SECONDS = 0.25  # how often the view asks the store's change feed what changed
+SWEEP_SECONDS = 5.0  # full hardware health sweep (pushed hardware events: every poll)
 
 
-class Polled(Message):
-    def __init__(self, snapshot: Snapshot | None, events: list[Event], last_seq: int,
-                 error: str | None = None) -> None:
+class Fetched(Message):
+    """What changed in the store since the view's revision (read in the feed worker)."""
+
+    def __init__(self, update: ViewUpdate) -> None:
         super().__init__()
-        self.snapshot, self.events, self.last_seq, self.error = snapshot, events, last_seq, error
+        self.update = update
 
 
 class JobFinished(Message):
     def __init__(self, label: str, result: Any = None, error: BaseException | None = None) -> None:
         super().__init__()
         self.label, self.result, self.error = label, result, error
-
-
-def load_snapshot(core, since: int | None) -> tuple[Snapshot, list[Event], int]:
-    """Ask the core for everything the panes show. ``since`` None: the newest events."""
-    events = core.events(0, FIRST_EVENTS) if since is None else core.events(since)
-    bays = core.bays()
-    groups = core.groups()
-    jobs = core.jobs(50)
-    last = events[-1].seq if events else (since or 0)
-    return Snapshot.build(bays, groups, jobs), events, last
 
 
 class BayopsApp(App):
@@ -77,16 +69,19 @@ class BayopsApp(App):
         self.keys = dict(core.config.keys if keys is None else keys)
         self.resume = resume
         self.watch_terminal = watch_terminal
-        self.last_seq = 0
         self.main: MainScreen | None = None
         self.job_threads: dict[str, threading.Thread] = {}
         self.saved_theme_message = ""
         self._polling = False
         self._poll_timer: Timer | None = None
+        self._feed_wake = threading.Event()
+        self._applied = threading.Event()
         self._theme_ready = False
+        self._minute = ""
         from tui.core.monitor import Monitor
 
-        self.monitor = Monitor(core, apply_policy=not core.read_only)
+        self.monitor = Monitor(core, apply_policy=not core.read_only, sweep_seconds=SWEEP_SECONDS)
+        self.stats = os.environ.get("BAYOPS_STATS")  # benchmarks read applied changes here
 
     # -- start --------------------------------------------------------------------------------
     def get_theme_variable_defaults(self) -> dict[str, str]:
@@ -132,7 +127,7 @@ class BayopsApp(App):
     async def on_mount(self) -> None:
         self._setup_themes()
         self._setup_keys()
-        snap, events, self.last_seq = load_snapshot(self.core, None)
+        snap, events = Snapshot.load(self.core, FIRST_EVENTS)
         self.main = MainScreen()
         await self.push_screen(self.main)
         self.main.apply(snap, events)
@@ -150,7 +145,10 @@ class BayopsApp(App):
             self._resume_interrupted()
         if self.autopoll:
             self._schedule_poll(self.poll_interval)
-            self.set_interval(EVENT_TAIL, self._tail_events)
+            self.run_worker(self._follow_feed, thread=True, group="feed", exit_on_error=False,
+                            name="feed")
+        if self.stats:
+            self.set_interval(1.0, self._write_stats)
 
     def _resume_interrupted(self) -> None:
         try:
@@ -179,61 +177,80 @@ class BayopsApp(App):
         self._poll_timer = self.set_timer(delay, self.poll)
 
     def poll(self) -> None:
-        """Start one poll in a worker thread; the next is scheduled when it ends."""
+        """One hardware poll (the monitor) in a worker thread; the next is scheduled when
+        it ends. What it finds reaches the panes through the change feed."""
         if self._polling:
             return
         self._polling = True
-        self.run_worker(partial(self._poll_thread, self.last_seq), thread=True, group="poll",
-                        exit_on_error=False, name="poll")
+        self.run_worker(self._poll_thread, thread=True, group="poll", exit_on_error=False,
+                        name="poll")
 
     def poll_soon(self) -> None:
-        if self.autopoll:
-            self._schedule_poll(0.05)
+        """Look at the change feed now (e.g. a job just ended)."""
+        self._feed_wake.set()
 
-    def _poll_thread(self, since: int) -> None:
+    def _poll_thread(self) -> None:
         try:
             self.monitor.poll()
-            snap, events, last = load_snapshot(self.core, since)
         except Exception as exc:  # a poll must never kill the dashboard
-            self.post_message(Polled(None, [], since, f"{type(exc).__name__}: {exc}"))
-            return
-        self.post_message(Polled(snap, events, last))
+            self.log.warning(f"poll failed: {type(exc).__name__}: {exc}")
+        self.call_from_thread(self._polled)
 
-    def on_polled(self, message: Polled) -> None:
+    def _polled(self) -> None:
         self._polling = False
-        if message.snapshot is None:  # the poll failed
-            self.log.warning(f"poll failed: {message.error}")
-        elif self.main is not None:
-            # The event tail may have shown some of these already.
-            fresh = [e for e in message.events if e.seq > self.last_seq]
-            self.last_seq = max(self.last_seq, message.last_seq)
-            self.main.apply(message.snapshot, fresh)
-        running = self.job_threads or (self.main and self.main.snapshot.running_jobs())
         if self.autopoll and self._poll_timer is not None:
-            self._schedule_poll(JOB_POLL if running else self.poll_interval)
+            self._schedule_poll(self.poll_interval)
 
-    def _tail_events(self) -> None:
-        """Events from any process, between full polls: one indexed query, so another
-        `bayops` process's events show within a fraction of a second."""
-        if self.main is None:
-            return
+    def _follow_feed(self) -> None:
+        """The feed worker: ask what changed every FEED_SECONDS (one indexed query when
+        nothing did), hand real changes to the UI and wait until they are applied."""
+        worker = get_current_worker()
+        while not worker.is_cancelled:
+            self._feed_wake.wait(FEED_SECONDS)
+            self._feed_wake.clear()
+            if self.main is None or worker.is_cancelled:
+                continue
+            try:
+                update = self.main.snapshot.fetch(self.core)
+            except Exception as exc:  # a bad read must never kill the dashboard
+                self.log.warning(f"feed failed: {type(exc).__name__}: {exc}")
+                continue
+            if update.changed:
+                self._applied.clear()
+                self.post_message(Fetched(update))
+                self._applied.wait(5)
+            if update.more:
+                self._feed_wake.set()
+
+    def on_fetched(self, message: Fetched) -> None:
         try:
-            events = self.core.events(self.last_seq)
-        except BayopsError:
-            return
-        if events:
-            self.last_seq = events[-1].seq
-            self.main.query_one(EventLog).add_events(events)
+            if self.main is not None:
+                self.main.apply_update(message.update)
+        finally:
+            self._applied.set()
 
     def refresh_now(self) -> None:
-        """Synchronous reload (tests and snapshots): no monitor poll, no thread."""
-        snap, events, self.last_seq = load_snapshot(self.core, self.last_seq)
-        if self.main is not None:
-            self.main.apply(snap, events)
+        """Synchronous catch-up with the feed (tests and snapshots): no monitor, no thread."""
+        if self.main is None:
+            return
+        while True:
+            update = self.main.snapshot.fetch(self.core)
+            self.main.apply_update(update)
+            if not update.more:
+                return
+
+    def _write_stats(self) -> None:
+        snap = self.main.snapshot if self.main is not None else None
+        if snap is None or not self.stats:
+            return
+        with contextlib.suppress(OSError), open(self.stats, "a") as out:
+            out.write(json.dumps({"t": time.time(), "applied": snap.applied, "rev": snap.rev}) + "\n")
 
     def _tick(self) -> None:
-        if self.main is not None and self.screen is self.main:
-            self.main.query_one("#header").refresh()
+        minute = time.strftime("%H:%M", time.localtime(self.clock()))
+        if self.main is not None and minute != self._minute:
+            self._minute = minute  # the clock and the lease countdowns show minutes
+            self.main.minute_passed()
         if self.watch_terminal and not _terminal_alive():
             self.hangup()
 

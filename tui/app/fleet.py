@@ -1,16 +1,16 @@
-"""The dashboard's in-memory copy of what the core reported, and the bay views over it.
+"""The dashboard's copy of the fleet (the core's FleetView) and the bay views over it.
 
-A poll worker asks the core for bays, groups, jobs and new events, builds a
-``Snapshot`` off the main thread, and hands it to the UI in one message. Selecting
-another group or domain filters this copy (a few milliseconds for 16,000 bays);
-it never waits for the store.
+A poll worker asks the view what changed since its revision (a few rows, not the fleet)
+and hands the update to the UI in one message. Selecting another group or domain
+filters this copy (a few milliseconds for 16,000 bays); it never waits for the store.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 from tui.app import format as fmt
-from tui.model.entities import Bay, DomainSummary, GroupSummary, Job
+from tui.core.view import FleetView
+from tui.model.entities import Bay
 
 
 @dataclass(frozen=True)
@@ -32,32 +32,8 @@ FLEET = Scope("fleet")
 ATTENTION = Scope("attention")
 
 
-@dataclass
-class Snapshot:
-    bays: list[Bay] = field(default_factory=list)
-    groups: list[GroupSummary] = field(default_factory=list)
-    jobs: list[Job] = field(default_factory=list)
-    by_id: dict[str, Bay] = field(default_factory=dict)
-    by_group: dict[str, list[Bay]] = field(default_factory=dict)
-    by_domain: dict[str, list[Bay]] = field(default_factory=dict)
-    by_enclosure: dict[str, list[Bay]] = field(default_factory=dict)
-    domains: dict[str, DomainSummary] = field(default_factory=dict)
-
-    @classmethod
-    def build(cls, bays: list[Bay], groups: list[GroupSummary], jobs: list[Job]) -> Snapshot:
-        snap = cls(bays=bays, groups=groups, jobs=jobs)
-        for b in bays:
-            snap.by_id[b.id] = b
-            snap.by_group.setdefault(b.group, []).append(b)
-            snap.by_domain.setdefault(b.domain, []).append(b)
-            snap.by_enclosure.setdefault(b.enclosure, []).append(b)
-        for g in groups:
-            for d in g.domains:
-                snap.domains[d.name] = d
-        return snap
-
-    def group(self, name: str) -> GroupSummary | None:
-        return next((g for g in self.groups if g.name == name), None)
+class Snapshot(FleetView):
+    """The core's FleetView, with the scopes the bays pane shows."""
 
     def scope_bays(self, scope: Scope) -> list[Bay]:
         if scope.kind == "fleet":
@@ -86,15 +62,6 @@ class Snapshot:
             bays = self.by_enclosure.get(scope.name or "")
             return bays[0].domain if bays else None
         return None
-
-    def critical(self) -> int:
-        return sum(g.critical for g in self.groups)
-
-    def empty_spare_pools(self) -> int:
-        return sum(1 for g in self.groups if g.spares_ready == 0)
-
-    def running_jobs(self) -> list[Job]:
-        return [j for j in self.jobs if j.state == "running"]
 
 
 @dataclass

@@ -57,7 +57,7 @@ class HeaderBar(Widget):
             right.append(f"NO SPARE {self.no_spare} grp", self._s("crit"))
         else:
             right.append("spares ok", self._s("ok"))
-        right.append("  " + time.strftime("%H:%M:%S", time.localtime(self.clock())) + " ")
+        right.append("  " + time.strftime("%H:%M", time.localtime(self.clock())) + " ")
         room = width - right.cell_len
         if left.cell_len > room:
             left.truncate(max(0, room - 1))

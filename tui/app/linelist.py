@@ -92,10 +92,12 @@ class LineList(ScrollView, can_focus=True):
 
     # -- items and cursor -------------------------------------------------------------------
     def set_items(self, items: Sequence[Any], follow: bool = False) -> None:
-        """Replace the items; the cursor stays on the same item when it is still there."""
+        """Replace the items; the cursor stays on the same item when it is still there.
+        Only the visible lines that look different are repainted."""
         old = self.current
         old_key = self.item_key(old) if old is not None else None
         old_cursor = self.cursor
+        old_items, old_top = self.items, int(self.scroll_offset.y)
         self.items = items
         if follow:
             self.cursor = max(0, len(items) - 1)
@@ -108,10 +110,22 @@ class LineList(ScrollView, can_focus=True):
         if follow:
             self.scroll_end(animate=False, immediate=True)
         self._keep_cursor_visible()
-        self.refresh()
+        self._repaint_changed(old_items, old_top, old_cursor)
         new = self.current
         if new is not None and (old_key is None or self.item_key(new) != old_key):
             self.post_message(self.Highlighted(self, new))
+
+    def _repaint_changed(self, old_items: Sequence[Any], old_top: int, old_cursor: int) -> None:
+        top = int(self.scroll_offset.y)
+        if top != old_top or len(old_items) != len(self.items) or not self.is_mounted:
+            self.refresh()
+            return
+        for index in range(top, min(len(self.items), top + self.page_height)):
+            old, new = old_items[index], self.items[index]
+            if (old is not new and (self.item_key(old) != self.item_key(new)
+                                    or self.item_signature(old) != self.item_signature(new))) \
+                    or (self.cursor != old_cursor and index in (self.cursor, old_cursor)):
+                self.refresh_line(index + self.header_height)
 
     @property
     def current(self) -> Any | None:

@@ -21,6 +21,7 @@ from tui.app.help_screen import HelpScreen
 from tui.app.job_screen import JobScreen
 from tui.app.jobs_pane import JobsList
 from tui.app.linelist import LineList
+from tui.core.view import ViewUpdate
 from tui.model.entities import Event
 
 
@@ -68,7 +69,7 @@ class MainScreen(ChangeActions):
 
     # -- data in ------------------------------------------------------------------------------
     def apply(self, snap: Snapshot, new_events: list[Event]) -> None:
-        """A fresh snapshot from the core (main thread)."""
+        """A whole view from the core (main thread): at start, and after a reload."""
         self.snapshot = snap
         self.query_one(GroupsTree).update_from(snap)
         self.refresh_bays()
@@ -77,6 +78,31 @@ class MainScreen(ChangeActions):
         self._header()
         self._titles()
         self.update_bindings()
+
+    def apply_update(self, update: ViewUpdate) -> None:
+        """What changed since the view's revision: only the panes it touches repaint, and
+        of the lists only the lines that changed."""
+        snap = self.snapshot.apply(update)
+        if snap is not self.snapshot:
+            assert isinstance(snap, Snapshot)
+            self.apply(snap, update.events)
+            return
+        if update.bays or update.structure is not None:
+            self.query_one(GroupsTree).update_from(snap)
+            self.refresh_bays()
+            self._header()
+            self._titles()
+            self.update_bindings()
+        if update.jobs is not None:
+            self.query_one(JobsList).set_jobs(snap.jobs)
+            self._header()
+        self.query_one(EventLog).add_events(update.events)
+
+    def minute_passed(self) -> None:
+        """The clock and the maintenance lease countdowns show minutes."""
+        self.query_one(HeaderBar).refresh()
+        self.query_one(GroupsTree).update_from(self.snapshot)
+        self._titles()
 
     def _header(self) -> None:
         snap = self.snapshot

@@ -18,13 +18,16 @@ if TYPE_CHECKING:
     from tui.model.entities import Event
 
 POLL_SECONDS = 0.25
+EVENT_BATCH = 500
 
 
 def register(sub: Subparsers) -> None:
     c = command(sub, "events", "the event log (audit trail)")
     c.add_argument("--since", type=_bounded(int, 0, 2**62), default=None,
                    help="events after this sequence number")
-    c.add_argument("--limit", type=COUNT, default=50, help="newest N when --since is not given")
+    c.add_argument("--limit", type=_bounded(int, 1, 100_000), default=None,
+                   help="at most N: the newest 50 by default; with --since the first 1000 "
+                        "after it (page on from the last one shown)")
     c.add_argument("--follow", "-f", action="store_true", help="stream new events")
     c.set_defaults(handler=_events)
     c = command(sub, "watch", "headless monitor: health polling and the auto-failover policy")
@@ -65,18 +68,39 @@ def _print_events(args: argparse.Namespace, events: Iterable[Event]) -> None:
     sys.stdout.flush()
 
 
+class _EventFollower:
+    """Prints new events as the change feed reports them, in bounded batches."""
+
+    def __init__(self, core: Core, args: argparse.Namespace, since: int | None) -> None:
+        self.core, self.args = core, args
+        self.rev = core.revision()
+        self.last = core.last_event_seq() if since is None else since
+        self.caught_up = since is None
+
+    def print_new(self) -> None:
+        changes = self.core.changes(self.rev)
+        self.rev = changes.rev
+        if not (self.caught_up and not changes.resync and not changes.of("event")):
+            events = self.core.events(self.last, EVENT_BATCH)
+            while events:
+                _print_events(self.args, events)
+                self.last = events[-1].seq
+                events = self.core.events(self.last, EVENT_BATCH) if len(events) == EVENT_BATCH else []
+            self.caught_up = True
+
+
 def _events(core: Core, args: argparse.Namespace) -> int:
     if args.follow:
         stop = _Stop()
-        last = core.store.last_event_seq() if args.since is None else args.since
+        follower = _EventFollower(core, args, args.since)
         while not stop.stopped:
-            events = core.events(last)
-            if events:
-                _print_events(args, events)
-                last = events[-1].seq
+            follower.print_new()
             stop.sleep(POLL_SECONDS)
         return 0
-    events = core.events(args.since or 0, None if args.since is not None else args.limit)
+    if args.since is None:
+        events = core.events(0, args.limit or 50, newest=True)
+    else:
+        events = core.events(args.since, args.limit or 1000)
     _emit(args, [e.to_dict() for e in events], lambda: "\n".join(_event_line(e) for e in events))
     return 0
 
@@ -85,15 +109,12 @@ def _watch(core: Core, args: argparse.Namespace) -> int:
     from tui.core.monitor import Monitor
 
     stop = _Stop()
-    monitor = Monitor(core, apply_policy=not args.no_policy)
-    last = core.store.last_event_seq()
+    monitor = Monitor(core, apply_policy=not args.no_policy, sweep_seconds=args.interval)
+    follower = _EventFollower(core, args, None)
     polls = 0
     while not stop.stopped:
         monitor.poll()
-        events = core.events(last)
-        if events:
-            _print_events(args, events)
-            last = events[-1].seq
+        follower.print_new()
         polls += 1
         if args.count and polls >= args.count:
             break

@@ -33,7 +33,7 @@ from tui.core.ops import (
 )
 from tui.core.ops.move import TargetChoice
 from tui.core.ops.registry import JOB_KINDS
-from tui.core.store import Store
+from tui.core.store import ChangeSet, Store
 from tui.model.entities import Bay, DomainConfig, Event, GroupSummary, Job, Maintenance, Profile
 from tui.model.errors import BadInput, Refused
 from tui.model.params import SimFaultParams
@@ -140,8 +140,20 @@ class Core(OpContext):
     def job(self, job_id: int) -> Job:
         return queries.job(self, job_id)
 
-    def events(self, since: int = 0, limit: int | None = None) -> list[Event]:
-        return self.store.events(since, limit)
+    def events(self, since: int = 0, limit: int = 1000, newest: bool = False) -> list[Event]:
+        """At most ``limit`` events after ``since``: the first ones, or the ``newest``."""
+        return self.store.events(since, limit, newest)
+
+    def revision(self) -> int:
+        """The change feed's newest revision."""
+        return self.store.revision()
+
+    def changes(self, rev: int) -> ChangeSet:
+        """What changed after revision ``rev`` (bounded; ``more`` says ask again)."""
+        return self.store.changes_since(rev)
+
+    def last_event_seq(self) -> int:
+        return self.store.last_event_seq()
 
     def domain_config(self, domain: str) -> tuple[DomainConfig, DomainConfig]:
         return queries.domain_config(self, domain)

@@ -13,22 +13,22 @@ def refresh(ctx: OpContext, bay_ids: list[str] | None = None) -> list[str]:
     (and its event), so the policy acts on it once.
     """
     store = ctx.store
-    bays = {b.id: b for b in store.bays(ids=bay_ids) if not b.empty}
+    known = store.readings(bay_ids)
     changed = []
-    for bay_id, reading in ctx.driver.read(list(bays)).items():
-        bay = bays[bay_id]
+    for bay_id, reading in ctx.driver.read(list(known)).items():
+        old = known[bay_id]
         new = (reading.power, reading.health)
-        if new == (bay.power, bay.health):
+        if new == old:
             continue
         with store.write():
-            if not store.compare_and_set_reading(bay_id, (bay.power, bay.health), new):
+            if not store.compare_and_set_reading(bay_id, old, new):
                 continue
-            if reading.health != bay.health:
+            if reading.health != old[1]:
                 store.add_event(
                     HEALTH_SEVERITY[reading.health], f"bay:{bay_id}", "health.changed",
-                    f"{bay_id} health {bay.health} -> {reading.health}"
+                    f"{bay_id} health {old[1]} -> {reading.health}"
                     + (f" ({reading.detail})" if reading.detail else ""), "monitor",
-                    data={"bay": bay_id, "old": bay.health, "new": reading.health,
+                    data={"bay": bay_id, "old": old[1], "new": reading.health,
                           "power": reading.power, "detail": reading.detail})
         changed.append(bay_id)
     return changed

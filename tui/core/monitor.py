@@ -1,4 +1,8 @@
-"""Health polling and the auto-failover policy, shared by `bayops watch` and the dashboard.
+"""Hardware polling and the auto-failover policy, shared by `bayops watch` and the dashboard.
+
+This is the one place that reads the hardware on a schedule: a full health sweep every
+``sweep_seconds``, the driver's pushed events on every poll. What it finds lands in the
+store, and readers follow the store's change feed, not the hardware.
 
 Observation and reaction are separate. Any process may observe a change (a sweep, a
 failover's pre-check, `sim fail`); the change lands once, as a ``health.changed`` event.
@@ -16,6 +20,8 @@ from tui.model.entities import Event
 from tui.model.errors import BayopsError
 
 POLICY_CURSOR = "policy_cursor"
+FEED_KEEP = 200_000  # feed revisions kept for readers that fall behind (then: reload)
+PRUNE_SECONDS = 60.0
 
 
 @dataclass
@@ -37,14 +43,23 @@ def trigger_of(event: Event) -> str | None:
 
 
 class Monitor:
-    def __init__(self, core: Core, apply_policy: bool = True):
+    def __init__(self, core: Core, apply_policy: bool = True, sweep_seconds: float = 0.0):
         self.core = core
         # A read-only monitor watches; it neither acts nor takes events from the policy.
         self.apply_policy = apply_policy and not core.read_only
+        self.sweep_seconds = sweep_seconds
+        self._last_sweep = self._last_prune = float("-inf")
 
     def poll(self, now: float | None = None) -> PollResult:
         core, store = self.core, self.core.store
-        changed = core.refresh()
+        clock = time.monotonic()
+        changed: list[str] = []
+        if clock - self._last_sweep >= self.sweep_seconds:
+            self._last_sweep = clock
+            changed = core.refresh()
+        if not core.read_only and clock - self._last_prune >= PRUNE_SECONDS:
+            self._last_prune = clock
+            store.prune_changes(FEED_KEEP)
         hardware = core.driver.events()
         for event in hardware:
             store.add_event(event.severity, f"bay:{event.bay}", f"hardware.{event.kind}",

@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 from tui.core.context import OpContext
+from tui.core.view import FleetView
 from tui.model.entities import (
     Bay,
     DomainConfig,
-    DomainSummary,
-    EnclosureSummary,
     GroupSummary,
     Job,
 )
@@ -48,36 +47,4 @@ def domain_config(ctx: OpContext, domain: str) -> tuple[DomainConfig, DomainConf
 
 
 def groups(ctx: OpContext) -> list[GroupSummary]:
-    store = ctx.store
-    counts = store.counts()
-    maint = {m.domain: m for m in store.maintenance()}
-    running = store.jobs(running_only=True)
-    by_domain: dict[str, list[Bay]] = {}
-    for bay in store.bays():
-        by_domain.setdefault(bay.domain, []).append(bay)
-    out = []
-    for name in store.group_names():
-        record = ctx.group(name)
-        domains = []
-        for d in store.domains(name):
-            dbays = by_domain.get(d.name, [])
-            encs = []
-            for e in store.enclosures(d.name):
-                ebays = [b for b in dbays if b.enclosure == e.name and not b.empty]
-                encs.append(EnclosureSummary(
-                    e.name, e.model, e.bay_count, len(ebays),
-                    sum(b.health == "critical" for b in ebays),
-                    sum(b.health == "warning" for b in ebays)))
-            servers = [b for b in dbays if not b.empty]
-            domains.append(DomainSummary(
-                d.name, name, tuple(encs), len(dbays),
-                sum(b.health == "critical" for b in servers),
-                sum(b.health == "warning" for b in servers),
-                sum(b.spare for b in dbays), maint.get(d.name), d.config != record.baseline))
-        c = counts.get(name, {})
-        out.append(GroupSummary(
-            name, record.policy, tuple(domains), c.get("bays", 0), c.get("servers", 0),
-            c.get("profiles", 0), c.get("critical", 0), c.get("warning", 0),
-            c.get("spares_ready", 0), c.get("spares", 0),
-            sum(1 for j in running if j.params.group == name), record.baseline))
-    return out
+    return FleetView.load(ctx)[0].groups

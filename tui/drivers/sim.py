@@ -141,15 +141,18 @@ class SimDriver:
                 f"SELECT bay, power, health, fault FROM sim_hw WHERE bay IN "
                 f"({','.join('?' * len(bays))})", bays)}
         out = {}
+        seen: dict[tuple[str, str, str | None], Reading] = {}  # a sweep repeats few readings
         for bay in bays:
             row = rows.get(bay)
             if row is None:
                 continue
-            power, health, fault = row
-            if fault == "no-answer":
-                out[bay] = Reading("unknown", "unknown", "management processor does not answer")
-            else:
-                out[bay] = Reading(power, health, fault or "")
+            reading = seen.get(row)
+            if reading is None:
+                power, health, fault = row
+                reading = seen[row] = (
+                    Reading("unknown", "unknown", "management processor does not answer")
+                    if fault == "no-answer" else Reading(power, health, fault or ""))
+            out[bay] = reading
         return out
 
     def power_off(self, bay: str, graceful_deadline: float) -> str:

@@ -11,12 +11,13 @@ Rows come back as the model's named types, never as tuples.
 from __future__ import annotations
 
 from tui.core.store.events import EventTables
+from tui.core.store.feed import ChangeSet, FeedTables
 from tui.core.store.fleet import FleetTables
 from tui.core.store.jobs import JobTables
 
 
-class Store(EventTables, JobTables, FleetTables):
+class Store(FeedTables, EventTables, JobTables, FleetTables):
     """Every table of the state file; see the mixins for each part."""
 
 
-__all__ = ["Store"]
+__all__ = ["ChangeSet", "Store"]

@@ -132,6 +132,15 @@ class FleetTables(StoreBase):
         sql = _BAY_SELECT + (" WHERE " + " AND ".join(where) if where else "")
         return [_bay(r) for r in self.db.execute(sql + " ORDER BY b.enclosure, b.number", args)]
 
+    def readings(self, ids: list[str] | None = None) -> dict[str, tuple[str, str]]:
+        """(power, health) of every bay with a server (or of ``ids``): one table, no joins,
+        for the health sweep."""
+        sql = "SELECT id, power, health FROM bays WHERE model IS NOT NULL"
+        if ids is None:
+            return {r[0]: (r[1], r[2]) for r in self.db.execute(sql)}
+        return {r[0]: (r[1], r[2]) for r in self.db.execute(
+            sql + f" AND id IN ({','.join('?' * len(ids))})", ids)}
+
     def bay(self, bay_id: str) -> Bay | None:
         row = self.db.execute(_BAY_SELECT + " WHERE b.id = ?", (bay_id,)).fetchone()
         return _bay(row) if row else None

@@ -4,7 +4,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 # Each entry brings the schema from version i to i+1; never edit one that has shipped.
 MIGRATIONS: list[str] = [
@@ -105,6 +105,71 @@ MIGRATIONS: list[str] = [
     # 2: events carry structured fields (bay, old/new health, ...) so nothing parses text
     """
     ALTER TABLE events ADD COLUMN data TEXT NOT NULL DEFAULT '{}';
+    """,
+    # 3: the change feed. Every write that changes what a reader shows appends (kind, key)
+    # with a new revision; triggers do it, so no writer can forget. A bay row shows its
+    # profile, its lock holder and its domain's maintenance, so those write 'bay' too.
+    """
+    CREATE TABLE changes(
+        rev INTEGER PRIMARY KEY AUTOINCREMENT,
+        kind TEXT NOT NULL,
+        key TEXT NOT NULL);
+    CREATE TRIGGER feed_bay_insert AFTER INSERT ON bays
+        BEGIN INSERT INTO changes(kind, key) VALUES ('bay', NEW.id); END;
+    CREATE TRIGGER feed_bay_update AFTER UPDATE ON bays
+        BEGIN INSERT INTO changes(kind, key) VALUES ('bay', NEW.id); END;
+    CREATE TRIGGER feed_profile_insert AFTER INSERT ON profiles BEGIN
+        INSERT INTO changes(kind, key) VALUES ('profile', NEW.name);
+        INSERT INTO changes(kind, key) SELECT 'bay', NEW.bay WHERE NEW.bay IS NOT NULL;
+    END;
+    CREATE TRIGGER feed_profile_update AFTER UPDATE ON profiles BEGIN
+        INSERT INTO changes(kind, key) VALUES ('profile', NEW.name);
+        INSERT INTO changes(kind, key) SELECT 'bay', OLD.bay WHERE OLD.bay IS NOT NULL;
+        INSERT INTO changes(kind, key) SELECT 'bay', NEW.bay
+            WHERE NEW.bay IS NOT NULL AND NEW.bay IS NOT OLD.bay;
+    END;
+    CREATE TRIGGER feed_profile_delete AFTER DELETE ON profiles BEGIN
+        INSERT INTO changes(kind, key) VALUES ('profile', OLD.name);
+        INSERT INTO changes(kind, key) SELECT 'bay', OLD.bay WHERE OLD.bay IS NOT NULL;
+    END;
+    CREATE TRIGGER feed_lock_insert AFTER INSERT ON locks BEGIN
+        INSERT INTO changes(kind, key) SELECT 'bay', substr(NEW.resource, 5)
+            WHERE NEW.resource LIKE 'bay:%';
+        INSERT INTO changes(kind, key) SELECT 'profile', substr(NEW.resource, 9)
+            WHERE NEW.resource LIKE 'profile:%';
+    END;
+    CREATE TRIGGER feed_lock_delete AFTER DELETE ON locks BEGIN
+        INSERT INTO changes(kind, key) SELECT 'bay', substr(OLD.resource, 5)
+            WHERE OLD.resource LIKE 'bay:%';
+        INSERT INTO changes(kind, key) SELECT 'profile', substr(OLD.resource, 9)
+            WHERE OLD.resource LIKE 'profile:%';
+    END;
+    CREATE TRIGGER feed_maintenance_insert AFTER INSERT ON maintenance
+        BEGIN INSERT INTO changes(kind, key) VALUES ('domain', NEW.domain); END;
+    CREATE TRIGGER feed_maintenance_update AFTER UPDATE ON maintenance
+        BEGIN INSERT INTO changes(kind, key) VALUES ('domain', NEW.domain); END;
+    CREATE TRIGGER feed_maintenance_delete AFTER DELETE ON maintenance
+        BEGIN INSERT INTO changes(kind, key) VALUES ('domain', OLD.domain); END;
+    CREATE TRIGGER feed_group_insert AFTER INSERT ON groups
+        BEGIN INSERT INTO changes(kind, key) VALUES ('group', NEW.name); END;
+    CREATE TRIGGER feed_group_update AFTER UPDATE ON groups
+        BEGIN INSERT INTO changes(kind, key) VALUES ('group', NEW.name); END;
+    CREATE TRIGGER feed_domain_insert AFTER INSERT ON domains
+        BEGIN INSERT INTO changes(kind, key) VALUES ('domain', NEW.name); END;
+    CREATE TRIGGER feed_domain_update AFTER UPDATE ON domains
+        BEGIN INSERT INTO changes(kind, key) VALUES ('domain', NEW.name); END;
+    CREATE TRIGGER feed_enclosure_insert AFTER INSERT ON enclosures
+        BEGIN INSERT INTO changes(kind, key) VALUES ('enclosure', NEW.name); END;
+    CREATE TRIGGER feed_job_insert AFTER INSERT ON jobs
+        BEGIN INSERT INTO changes(kind, key) VALUES ('job', NEW.id); END;
+    CREATE TRIGGER feed_job_update AFTER UPDATE ON jobs
+        BEGIN INSERT INTO changes(kind, key) VALUES ('job', NEW.id); END;
+    CREATE TRIGGER feed_step_insert AFTER INSERT ON steps
+        BEGIN INSERT INTO changes(kind, key) VALUES ('job', NEW.job); END;
+    CREATE TRIGGER feed_step_update AFTER UPDATE ON steps
+        BEGIN INSERT INTO changes(kind, key) VALUES ('job', NEW.job); END;
+    CREATE TRIGGER feed_event_insert AFTER INSERT ON events
+        BEGIN INSERT INTO changes(kind, key) VALUES ('event', NEW.seq); END;
     """,
 ]
 

@@ -1,0 +1,247 @@
+"""FleetView: an in-memory copy of what a reader shows, kept current by the change feed.
+
+A reader loads the view once, then asks the store what changed since the revision it
+has seen and re-reads only those rows: a poll costs the fleet's changes, not its size.
+Group, domain and enclosure figures are kept as counters adjusted per changed bay. The
+dashboard uses it (``fetch`` in a worker thread, ``apply`` on the UI thread); a remote
+client of a future service would apply the same updates.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Self
+
+from tui.core.context import OpContext
+from tui.core.store import ChangeSet
+from tui.model.entities import (
+    Bay,
+    DomainRecord,
+    DomainSummary,
+    EnclosureRecord,
+    EnclosureSummary,
+    Event,
+    GroupRecord,
+    GroupSummary,
+    Job,
+    Maintenance,
+)
+
+JOBS_SHOWN = 50
+EVENT_BATCH = 500
+# servers, profiles, critical, warning, spares, spares ready
+_FIGURES = 6
+
+
+def figures(bay: Bay) -> tuple[int, ...]:
+    """What one bay adds to its group's, domain's and enclosure's figures."""
+    if bay.empty:
+        return (0, 0, 0, 0, 0, 0)
+    ready = bay.spare and bay.health == "ok" and bay.power == "off" and bay.job_id is None
+    return (1, bay.profile is not None, bay.health == "critical", bay.health == "warning",
+            bay.spare, ready)
+
+
+@dataclass
+class Structure:
+    """The few rows that shape the fleet: groups, domains, enclosures, locks, jobs."""
+
+    groups: list[GroupRecord]
+    domains: dict[str, list[DomainRecord]]  # by group
+    enclosures: dict[str, list[EnclosureRecord]]  # by domain
+    maintenance: dict[str, Maintenance]  # by domain
+    running: dict[str, int]  # running jobs by group
+
+    @classmethod
+    def read(cls, ctx: OpContext) -> Structure:
+        store = ctx.store
+        groups = [g for name in store.group_names() if (g := store.group(name)) is not None]
+        domains: dict[str, list[DomainRecord]] = {}
+        for d in store.domains():
+            domains.setdefault(d.group, []).append(d)
+        enclosures: dict[str, list[EnclosureRecord]] = {}
+        for e in store.enclosures():
+            enclosures.setdefault(e.domain, []).append(e)
+        running: dict[str, int] = {}
+        for job in store.jobs(running_only=True):
+            running[job.params.group] = running.get(job.params.group, 0) + 1
+        return cls(groups, domains, enclosures, {m.domain: m for m in store.maintenance()},
+                   running)
+
+
+@dataclass
+class ViewUpdate:
+    """What a worker read for ``apply``: changed rows only, or a whole new view."""
+
+    rev: int
+    bays: list[Bay] = field(default_factory=list)
+    structure: Structure | None = None
+    jobs: list[Job] | None = None
+    events: list[Event] = field(default_factory=list)
+    reload: FleetView | None = None  # too far behind, or the fleet's shape changed
+    more: bool = False  # more changes wait: fetch again soon
+    changed: bool = False  # anything to apply (rows, or only a newer revision)
+
+
+class FleetView:
+    def __init__(self) -> None:
+        self.rev = 0
+        self.last_event = 0
+        self.applied = 0  # bay changes applied since load (the benchmarks read it)
+        self.bays: list[Bay] = []
+        self.by_id: dict[str, Bay] = {}
+        self.by_group: dict[str, list[Bay]] = {}
+        self.by_domain: dict[str, list[Bay]] = {}
+        self.by_enclosure: dict[str, list[Bay]] = {}
+        self._where: dict[str, tuple[int, int, int, int]] = {}  # positions in the four lists
+        self._counts: dict[str, list[int]] = {}  # "g:", "d:", "e:" + name -> figures
+        self.structure = Structure([], {}, {}, {}, {})
+        self.groups: list[GroupSummary] = []
+        self.domains: dict[str, DomainSummary] = {}
+        self.jobs: list[Job] = []
+
+    # -- loading and following --------------------------------------------------------------
+    @classmethod
+    def load(cls, ctx: OpContext, events: int = 0) -> tuple[Self, list[Event]]:
+        """A whole view, and the newest ``events`` events. The revision is read first, so
+        a change landing during the load is applied again by the next fetch."""
+        view = cls()
+        store = ctx.store
+        view.rev = store.revision()
+        view.last_event = store.last_event_seq()
+        view.structure = Structure.read(ctx)
+        for bay in store.bays():
+            view._add(bay)
+        view.jobs = store.jobs(JOBS_SHOWN)
+        view._summarise({g.name for g in view.structure.groups})
+        return view, (store.events(0, events, newest=True) if events else [])
+
+    def fetch(self, ctx: OpContext) -> ViewUpdate:
+        """Read what changed since this view's revision (any thread; changes nothing here)."""
+        store = ctx.store
+        changes = store.changes_since(self.rev)
+        if changes.resync or self._reshaped(changes):
+            view, _ = type(self).load(ctx)
+            return ViewUpdate(view.rev, reload=view, changed=True,
+                              events=store.events(self.last_event, EVENT_BATCH))
+        update = ViewUpdate(changes.rev, more=changes.more, changed=changes.rev != self.rev)
+        if not changes:
+            return update
+        ids = set(changes.of("bay"))
+        for domain in changes.of("domain"):  # maintenance shows on every bay of the domain
+            ids.update(b.id for b in self.by_domain.get(domain, ()))
+        if ids:
+            update.bays = store.bays(ids=sorted(ids))
+        if changes.of("job") or changes.of("domain") or changes.of("group"):
+            update.structure = Structure.read(ctx)
+        if changes.of("job"):
+            update.jobs = store.jobs(JOBS_SHOWN)
+        if changes.of("event"):
+            update.events = store.events(self.last_event, EVENT_BATCH)
+            update.more = update.more or len(update.events) == EVENT_BATCH
+        return update
+
+    def _reshaped(self, changes: ChangeSet) -> bool:
+        """A new enclosure or domain: bays appear; load the whole view again (rare)."""
+        return bool(changes.of("enclosure")) or any(
+            d not in self.by_domain and not self._domain_known(d) for d in changes.of("domain"))
+
+    def _domain_known(self, name: str) -> bool:
+        return any(d.name == name for ds in self.structure.domains.values() for d in ds)
+
+    def apply(self, update: ViewUpdate) -> FleetView:
+        """Bring the view up to ``update`` (the UI thread); returns the view to use from now
+        on (a new one after a reload)."""
+        if update.reload is not None:
+            update.reload.applied = self.applied + len(update.reload.bays)
+            update.reload.last_event = max(self.last_event, update.reload.last_event,
+                                           update.events[-1].seq if update.events else 0)
+            return update.reload
+        touched: set[str] = set()
+        for bay in update.bays:
+            old = self.by_id.get(bay.id)
+            if old is None or old == bay:
+                continue
+            self._replace(old, bay)
+            touched.add(bay.group)
+            self.applied += 1
+        if update.structure is not None:
+            self.structure = update.structure
+            touched.update(g.name for g in self.structure.groups)
+        if update.jobs is not None:
+            self.jobs = update.jobs
+        if update.events:
+            self.last_event = max(self.last_event, update.events[-1].seq)
+        if touched:
+            self._summarise(touched)
+        self.rev = max(self.rev, update.rev)
+        return self
+
+    # -- bays and figures ---------------------------------------------------------------------
+    def _add(self, bay: Bay) -> None:
+        lists = (self.bays, self.by_group.setdefault(bay.group, []),
+                 self.by_domain.setdefault(bay.domain, []),
+                 self.by_enclosure.setdefault(bay.enclosure, []))
+        where = []
+        for items in lists:
+            where.append(len(items))
+            items.append(bay)
+        self._where[bay.id] = (where[0], where[1], where[2], where[3])
+        self.by_id[bay.id] = bay
+        self._count(bay, 1)
+
+    def _replace(self, old: Bay, new: Bay) -> None:
+        self._count(old, -1)
+        lists = (self.bays, self.by_group[old.group], self.by_domain[old.domain],
+                 self.by_enclosure[old.enclosure])
+        for items, at in zip(lists, self._where[old.id], strict=True):
+            items[at] = new
+        self.by_id[new.id] = new
+        self._count(new, 1)
+
+    def _count(self, bay: Bay, sign: int) -> None:
+        add = figures(bay)
+        for key in (f"g:{bay.group}", f"d:{bay.domain}", f"e:{bay.enclosure}"):
+            counts = self._counts.setdefault(key, [0] * _FIGURES)
+            for i, value in enumerate(add):
+                counts[i] += sign * value
+
+    def _figures(self, key: str) -> list[int]:
+        return self._counts.get(key, [0] * _FIGURES)
+
+    def _summarise(self, groups: set[str]) -> None:
+        s = self.structure
+        summaries = {g.name: g for g in self.groups}
+        for record in s.groups:
+            if record.name not in groups and record.name in summaries:
+                continue
+            domains = []
+            for d in s.domains.get(record.name, []):
+                encs = []
+                for e in s.enclosures.get(d.name, []):
+                    servers, _, crit, warn, _, _ = self._figures(f"e:{e.name}")
+                    encs.append(EnclosureSummary(e.name, e.model, e.bay_count, servers, crit, warn))
+                _, _, crit, warn, spares, _ = self._figures(f"d:{d.name}")
+                summary = DomainSummary(d.name, record.name, tuple(encs),
+                                        len(self.by_domain.get(d.name, ())), crit, warn, spares,
+                                        s.maintenance.get(d.name), d.config != record.baseline)
+                self.domains[d.name] = summary
+                domains.append(summary)
+            servers, profiles, crit, warn, spares, ready = self._figures(f"g:{record.name}")
+            summaries[record.name] = GroupSummary(
+                record.name, record.policy, tuple(domains),
+                len(self.by_group.get(record.name, ())), servers, profiles, crit, warn, ready,
+                spares, s.running.get(record.name, 0), record.baseline)
+        self.groups = [summaries[g.name] for g in s.groups]
+
+    # -- what the panes ask ---------------------------------------------------------------------
+    def group(self, name: str) -> GroupSummary | None:
+        return next((g for g in self.groups if g.name == name), None)
+
+    def critical(self) -> int:
+        return sum(g.critical for g in self.groups)
+
+    def empty_spare_pools(self) -> int:
+        return sum(1 for g in self.groups if g.spares_ready == 0)
+
+    def running_jobs(self) -> list[Job]:
+        return [j for j in self.jobs if j.state == "running"]
