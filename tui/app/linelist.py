@@ -76,6 +76,7 @@ class LineList(ScrollView, can_focus=True):
         self.items: Sequence[Any] = []
         self.cursor = 0
         self._cache: LRUCache[Hashable, Strip] = LRUCache(1024)
+        self._drawn: dict[int, Hashable] = {}  # item index -> its look when last rendered
         self._styles: dict[str, Style] = {}
         self._style_generation = 0
         super().__init__(id=id, classes=classes)
@@ -97,7 +98,7 @@ class LineList(ScrollView, can_focus=True):
         old = self.current
         old_key = self.item_key(old) if old is not None else None
         old_cursor = self.cursor
-        old_items, old_top = self.items, int(self.scroll_offset.y)
+        old_count, old_top = len(self.items), int(self.scroll_offset.y)
         self.items = items
         if follow:
             self.cursor = max(0, len(items) - 1)
@@ -110,22 +111,26 @@ class LineList(ScrollView, can_focus=True):
         if follow:
             self.scroll_end(animate=False, immediate=True)
         self._keep_cursor_visible()
-        self._repaint_changed(old_items, old_top, old_cursor)
+        self._repaint_changed(old_count, old_top)
         new = self.current
         if new is not None and (old_key is None or self.item_key(new) != old_key):
             self.post_message(self.Highlighted(self, new))
 
-    def _repaint_changed(self, old_items: Sequence[Any], old_top: int, old_cursor: int) -> None:
+    def _repaint_changed(self, old_count: int, old_top: int) -> None:
+        """Repaint the visible lines whose item, look or cursor differ from what was drawn
+        (the items may be the same list, changed in place)."""
         top = int(self.scroll_offset.y)
-        if top != old_top or len(old_items) != len(self.items) or not self.is_mounted:
+        if top != old_top or old_count != len(self.items):
             self.refresh()
             return
         for index in range(top, min(len(self.items), top + self.page_height)):
-            old, new = old_items[index], self.items[index]
-            if (old is not new and (self.item_key(old) != self.item_key(new)
-                                    or self.item_signature(old) != self.item_signature(new))) \
-                    or (self.cursor != old_cursor and index in (self.cursor, old_cursor)):
+            if self._drawn.get(index) != self._look(index):
                 self.refresh_line(index + self.header_height)
+
+    def _look(self, index: int) -> Hashable:
+        item = self.items[index]
+        return (self.item_key(item), self.item_signature(item),
+                self.show_cursor and index == self.cursor)
 
     @property
     def current(self) -> Any | None:
@@ -139,9 +144,10 @@ class LineList(ScrollView, can_focus=True):
         index = max(0, min(index, len(self.items) - 1))
         if index == self.cursor:
             return
+        top = int(self.scroll_offset.y)
         self.cursor = index
         self._keep_cursor_visible()
-        self.refresh()
+        self._repaint_changed(len(self.items), top)
         self.post_message(self.Highlighted(self, self.items[index]))
 
     def select_key(self, key: Hashable) -> bool:
@@ -243,8 +249,8 @@ class LineList(ScrollView, can_focus=True):
             return Strip.blank(width, self.rich_style)
         item = self.items[index]
         selected = self.show_cursor and index == self.cursor
-        key = (self.item_key(item), self.item_signature(item), width, selected,
-               self.has_focus, self._style_generation)
+        look = self._drawn[index] = self._look(index)
+        key = (look, width, self.has_focus, self._style_generation)
         strip = self._cache.get(key)
         if strip is None:
             extra = None

@@ -1,0 +1,57 @@
+"""An idle dashboard repaints nothing; a change repaints the lines that show it."""
+from __future__ import annotations
+
+import pytest
+
+from tests.app.conftest import make_app, wait_for
+from tui.app.bays_pane import BaysTable
+from tui.app.fleet import Scope
+from tui.app.groups_pane import GroupsTree
+from tui.app.header_bar import HeaderBar
+from tui.app.jobs_pane import JobsList
+
+SIZE = (120, 40)
+pytestmark = pytest.mark.anyio
+
+
+def count_renders(monkeypatch) -> dict[str, list[int]]:
+    """Lines each list renders, and header renders, from now on."""
+    seen: dict[str, list[int]] = {"bays": [], "jobs": [], "header": []}
+    for name, cls in (("bays", BaysTable), ("jobs", JobsList)):
+        real = cls.render_line
+
+        def render_line(self, y, real=real, name=name):
+            seen[name].append(y)
+            return real(self, y)
+        monkeypatch.setattr(cls, "render_line", render_line)
+    real_header = HeaderBar.render
+
+    def render(self):
+        seen["header"].append(0)
+        return real_header(self)
+    monkeypatch.setattr(HeaderBar, "render", render)
+    return seen
+
+
+async def test_idle_dashboard_repaints_nothing(core, monkeypatch):
+    async with make_app(core, autopoll=True, poll_interval=0.3).run_test(size=SIZE) as pilot:
+        pilot.app.screen.query_one(GroupsTree).select_scope(Scope("enclosure", "enc-w1"))
+        await pilot.pause(1.0)  # first polls and sweeps settle
+        seen = count_renders(monkeypatch)
+        await pilot.pause(1.5)  # six feed polls, several monitor polls, one clock tick
+        assert seen == {"bays": [], "jobs": [], "header": []}
+
+
+async def test_one_bay_change_repaints_its_line_only(core, monkeypatch):
+    async with make_app(core, autopoll=True, poll_interval=30).run_test(size=SIZE) as pilot:
+        pilot.app.screen.query_one(GroupsTree).select_scope(Scope("enclosure", "enc-w1"))
+        await pilot.pause(0.6)
+        table = pilot.app.screen.query_one(BaysTable)
+        row = next(i for i, b in enumerate(table.items) if b.id == "enc-w1/4")
+        seen = count_renders(monkeypatch)
+        core.sim_fault("enc-w1/4", "critical")  # another process's change, through the feed
+        await wait_for(pilot, lambda: table.items[row].health == "critical", 2)
+        await pilot.pause(0.3)
+        lines = set(seen["bays"])
+        assert row + table.header_height in lines
+        assert len(lines) <= 2, lines  # its line (and the cursor's, if it moved)

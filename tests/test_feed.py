@@ -1,0 +1,90 @@
+"""The change feed: every write a reader shows advances one revision, readers catch up
+in time proportional to the changes, and a reader too far behind reloads."""
+from __future__ import annotations
+
+import random
+
+from tui.core.store import Store
+from tui.core.view import FleetView
+
+
+def kinds_since(store: Store, rev: int) -> dict[str, set[str]]:
+    return store.changes_since(rev).keys
+
+
+def test_a_sim_fault_is_one_bay_and_its_events(core):
+    rev = core.revision()
+    core.sim_fault("enc-w1/4", "critical")
+    changes = kinds_since(core.store, rev)
+    assert changes["bay"] == {"enc-w1/4"}
+    assert set(changes) == {"bay", "event"}
+
+
+def test_every_change_a_reader_shows_advances_the_feed(core):
+    bay = next(b for b in core.bays(group="prod-web")
+               if b.profile and b.boot_mode == "san" and b.model == "ProLiant BL460c Gen9")
+    core.sim_fault(bay.id, "critical")
+    rev = core.revision()
+    job = core.failover(bay.id)
+    changes = kinds_since(core.store, rev)
+    target = job.params.target
+    assert {bay.id, target} <= changes["bay"]
+    assert changes["profile"] == {bay.profile} and str(job.id) in changes["job"]
+    rev = core.revision()
+    core.start_maintenance("web-dom2", "fw")
+    assert kinds_since(core.store, rev)["domain"] == {"web-dom2"}
+    rev = core.revision()
+    core.set_policy("lab", "alert", "")
+    assert kinds_since(core.store, rev)["group"] == {"lab"}
+
+
+def test_a_reader_behind_the_pruned_horizon_is_told_to_reload(core):
+    old = core.revision()
+    for bay in ("enc-w1/4", "enc-w1/6"):
+        core.sim_fault(bay, "critical")
+    assert core.store.prune_changes(keep=1) > 0
+    assert core.changes(old).resync
+    assert not core.changes(core.revision()).resync
+
+
+def test_a_followed_view_equals_a_fresh_load_after_random_changes(core):
+    view, _ = FleetView.load(core)
+    rng = random.Random(7)
+    bays = [b.id for b in core.bays() if not b.empty]
+    for _ in range(12):
+        core.sim_fault(rng.choice(bays), rng.choice(["critical", "cpu-threshold", None]))
+    core.start_maintenance("db-dom2", "rack")
+    victim = next(b for b in core.bays(group="prod-web")
+                  if b.profile and b.boot_mode == "san" and b.health == "critical")
+    core.failover(victim.id)
+    while True:
+        update = view.fetch(core)
+        view = view.apply(update)
+        if not update.more:
+            break
+    fresh, _ = FleetView.load(core)
+    assert view.bays == fresh.bays and view.by_id == fresh.by_id
+    assert view.groups == fresh.groups and view.jobs == fresh.jobs
+    assert view.applied > 0
+
+
+def test_an_idle_fetch_reads_no_bay(core, monkeypatch):
+    view, _ = FleetView.load(core)
+    calls = []
+    real = core.store.bays
+    monkeypatch.setattr(core.store, "bays", lambda *a, **k: calls.append(1) or real(*a, **k))
+    update = view.fetch(core)
+    assert not update.changed and not update.bays and calls == []
+
+
+def test_events_are_paged_and_the_policy_claims_in_batches(core):
+    first = core.last_event_seq()
+    for i in range(30):
+        core.event("info", "test", "test.event", f"event {i}")
+    page = core.events(first, 10)
+    assert [e.message for e in page] == [f"event {i}" for i in range(10)]
+    assert core.events(page[-1].seq, 10)[0].message == "event 10"
+    assert [e.message for e in core.events(0, 3, newest=True)] == ["event 27", "event 28", "event 29"]
+    core.store.set_meta("test_cursor", str(first))
+    assert len(core.store.claim_events("test_cursor", limit=12)) == 12
+    assert len(core.store.claim_events("test_cursor", limit=100)) == 18
