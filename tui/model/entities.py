@@ -50,8 +50,8 @@ class Profile:
         return sorted({c.target for c in self.connections if c.kind == "fc"})
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["connections"] = [asdict(c) for c in self.connections]
+        data = dict(vars(self))  # flat fields: no deep copy (16k rows go out as JSON)
+        data["connections"] = [vars(c) for c in self.connections]
         data["networks"] = self.networks
         data["fabrics"] = self.fabrics
         return data
@@ -80,7 +80,7 @@ class Bay:
         return self.model is None
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return dict(vars(self))  # every field is flat: no deep copy (16k rows go out as JSON)
 
 
 @dataclass(frozen=True)
@@ -197,7 +197,7 @@ class Event:
     data: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        return dict(vars(self))
 
 
 @dataclass(frozen=True)
