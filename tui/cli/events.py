@@ -30,6 +30,9 @@ def register(sub: Subparsers) -> None:
                         "after it (page on from the last one shown)")
     c.add_argument("--follow", "-f", action="store_true", help="stream new events")
     c.set_defaults(handler=_events)
+    from tui.cli import archive  # `events archive|verify`: their parsers set their own handlers
+
+    archive.register(c)
     c = command(sub, "watch", "headless monitor: health polling and the auto-failover policy")
     c.add_argument("--interval", type=SECONDS, default=2.0)
     c.add_argument("--no-policy", action="store_true", help="record health, never act")

@@ -11,8 +11,10 @@ import getpass
 import os
 import time
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
+from tui.core import archive as archive_files
 from tui.core import queries, runner
 from tui.core.config import Config, find_state
 from tui.core.context import OpContext
@@ -20,6 +22,7 @@ from tui.core.driver_factory import make_driver
 from tui.core.fleet import build_fleet
 from tui.core.health import refresh
 from tui.core.ops import (
+    archive,
     domain,
     enclosures,
     failover,
@@ -34,7 +37,16 @@ from tui.core.ops import (
 from tui.core.ops.move import TargetChoice
 from tui.core.ops.registry import JOB_KINDS
 from tui.core.store import ChangeSet, Store
-from tui.model.entities import Bay, DomainConfig, Event, GroupSummary, Job, Maintenance, Profile
+from tui.model.entities import (
+    ArchiveRecord,
+    Bay,
+    DomainConfig,
+    Event,
+    GroupSummary,
+    Job,
+    Maintenance,
+    Profile,
+)
 from tui.model.errors import BadInput, Refused
 from tui.model.params import SimFaultParams
 from tui.model.plan import Plan
@@ -273,6 +285,20 @@ class Core(OpContext):
     def exclude_address(self, kind: str, address: str, include: bool = False,
                         expect: Plan | None = None) -> Job:
         return self.execute(lambda: pools.plan(self, kind, address, include), expect)
+
+    def plan_archive(self, before: float, to: str | None = None) -> Plan:
+        return archive.plan(self, before, to)
+
+    def archive_events(self, before: float, to: str | None = None,
+                       expect: Plan | None = None) -> Job:
+        return self.execute(lambda: archive.plan(self, before, to), expect)
+
+    def archives(self) -> list[ArchiveRecord]:
+        return self.store.archives()
+
+    def verify_archives(self, files: list[str] | None = None) -> archive_files.Verification:
+        """Recorded archives and the live log (no ``files``), or the given files."""
+        return archive_files.verify(self.store, [Path(f) for f in files] if files else None)
 
     def plan_sim_fault(self, bay: str, fault: str | None) -> Plan:
         return sim.plan(self, bay, fault)

@@ -18,6 +18,7 @@ ACTION_ROLE = {
     "sim": "operator",
     "force": "admin",
     "pools": "admin",
+    "archive": "admin",
 }
 
 

@@ -246,6 +246,14 @@ class SimDriver:
                        (bay,))
             self._emit(db, bay, "healed", "info", f"{bay}: fault cleared, health ok")
 
+    def prune_consumed(self) -> int:
+        """Delete the hardware events at or below the shared cursor: every monitor has
+        consumed them (the event log keeps what they led to). AUTOINCREMENT never reuses
+        a pruned seq, so the cursor stays valid."""
+        with self._write() as db:
+            return db.execute("DELETE FROM sim_events WHERE seq <= (SELECT seq FROM sim_cursor"
+                              " WHERE id = 1)").rowcount
+
     def applied_profiles(self) -> dict[str, str]:
         """Bay -> profile as the hardware holds them (tests check it against the store)."""
         return {r[0]: r[1] for r in self._db.execute(

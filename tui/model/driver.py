@@ -93,10 +93,14 @@ class Driver(Protocol):
 
 @runtime_checkable
 class SimulatedHardware(Protocol):
-    """What a simulator offers beyond the protocol: hardware to install, faults to inject."""
+    """What a simulator offers beyond the protocol: hardware to install, faults to inject,
+    and pruning the hardware events it already delivered (during an archive)."""
 
     def install(self, servers: dict[str, tuple[ServerInfo | None, str | None]]) -> None: ...
 
     def inject(self, bay: str, kind: str) -> str: ...
 
     def heal(self, bay: str) -> None: ...
+
+    def prune_consumed(self) -> int:
+        """Delete simulated hardware events every monitor has already consumed; how many."""

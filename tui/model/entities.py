@@ -265,3 +265,28 @@ class EnclosureRecord:
     domain: str
     model: str
     bay_count: int
+
+
+@dataclass(frozen=True)
+class ArchiveRecord:
+    """One row of the archive register: a file that took old events and finished jobs
+    out of the store, and the hash its chain ends with (tui/core/archive.py)."""
+
+    id: int
+    file: str
+    first_seq: int | None  # the events it holds, by seq (None: no event)
+    last_seq: int | None
+    first_job: int | None  # the finished jobs it holds, by id (None: no job)
+    last_job: int | None
+    events: int
+    jobs: int
+    records: int
+    prev_hash: str  # the hash the previous archive ended with (or the genesis value)
+    last_hash: str
+    sha256: str  # of the file's bytes
+    operator: str
+    created: float
+    job_id: int | None
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)

@@ -142,6 +142,23 @@ class PoolsParams(JobParams):
 
 
 @dataclass(frozen=True)
+class ArchiveParams(JobParams):
+    """Move events and finished jobs older than ``before`` to an archive file, then out of
+    the store. Ranges are inclusive; (0, 0) when there is nothing of that kind."""
+
+    kind: ClassVar[str] = "events-archive"
+    before: float  # epoch seconds
+    file: str  # absolute path of the archive file
+    first_seq: int
+    last_seq: int
+    first_job: int
+    last_job: int
+    events: int
+    jobs: int
+    prev: str  # the hash the chain continues from
+
+
+@dataclass(frozen=True)
 class SimFaultParams(JobParams):
     """The simulated hardware changes, as when someone pulls a blade: audited by its event,
     not a job of the fleet's."""

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from tui.core.ops import (
+    archive,
     domain,
     enclosures,
     failover,
@@ -25,6 +26,9 @@ JOB_KINDS: dict[str, JobKind] = {k.name: k for k in (
     JobKind(p.EnclosureAddParams, enclosures.run, resumable=True),
     # one hardware step: interrupted, it is reported, not repeated
     JobKind(p.DomainSetParams, domain.run_set, resumable=False),
+    # writes a file outside the store, then deletes in one transaction: an interrupted
+    # archive is reported, and its unrecorded file replaced by the next (ops/archive.py)
+    JobKind(p.ArchiveParams, archive.run, resumable=False),
     # store-only changes: the job, its journal and the change commit together
     JobKind(p.SparesParams, spares.run, resumable=False, atomic=True),
     JobKind(p.MaintenanceStartParams, maintenance.run_start, resumable=False, atomic=True),

@@ -5,18 +5,20 @@ later move to PostgreSQL behind the same interface. WAL mode lets readers run wh
 writer writes; every change runs inside ``write()`` (BEGIN IMMEDIATE; nested use joins
 the outer transaction), so two processes never interleave half-changes. The schema
 enforces the invariants a second time: a profile's bay is UNIQUE, every address is
-UNIQUE, a spare cannot hold a profile, and the event log refuses UPDATE and DELETE.
+UNIQUE, a spare cannot hold a profile, and the event log refuses UPDATE, and DELETE
+except of what a recorded archive holds.
 Rows come back as the model's named types, never as tuples.
 """
 from __future__ import annotations
 
+from tui.core.store.archives import ArchiveTables
 from tui.core.store.events import EventTables
 from tui.core.store.feed import ChangeSet, FeedTables
 from tui.core.store.fleet import FleetTables
 from tui.core.store.jobs import JobTables
 
 
-class Store(FeedTables, EventTables, JobTables, FleetTables):
+class Store(FeedTables, ArchiveTables, EventTables, JobTables, FleetTables):
     """Every table of the state file; see the mixins for each part."""
 
 

@@ -49,3 +49,41 @@ class EventTables(StoreBase):
 
     def last_event_seq(self) -> int:
         return int(self.db.execute("SELECT COALESCE(MAX(seq), 0) FROM events").fetchone()[0])
+
+    # -- retention (tui/core/archive.py) ---------------------------------------------------
+    def archivable_events(self, before: float) -> tuple[int, int, int]:
+        """The oldest events, up to the first one at or after ``before``, as (first seq,
+        last seq, count); (0, 0, 0) when there is none. Always a prefix of the log, so
+        what stays is contiguous."""
+        db = self.db
+        first = db.execute("SELECT MIN(seq) FROM events").fetchone()[0]
+        if first is None:
+            return 0, 0, 0
+        stop = db.execute("SELECT seq FROM events WHERE ts >= ? ORDER BY seq LIMIT 1",
+                          (before,)).fetchone()
+        last = stop[0] - 1 if stop else db.execute("SELECT MAX(seq) FROM events").fetchone()[0]
+        if last < first:
+            return 0, 0, 0
+        count = db.execute("SELECT COUNT(*) FROM events WHERE seq BETWEEN ? AND ?",
+                           (first, last)).fetchone()[0]
+        return int(first), int(last), int(count)
+
+    def events_between(self, after: int, upto: int, limit: int) -> list[Event]:
+        """At most ``limit`` events with after < seq <= upto, oldest first (one batch)."""
+        rows = self.db.execute("SELECT * FROM events WHERE seq > ? AND seq <= ? ORDER BY seq LIMIT ?",
+                               (after, upto, limit))
+        return [Event(seq=r[0], ts=r[1], severity=r[2], source=r[3], kind=r[4], message=r[5],
+                      operator=r[6], job_id=r[7], data=json.loads(r[8])) for r in rows]
+
+    def event_bounds(self) -> tuple[int, int, int]:
+        """(lowest seq, highest seq, count) of the live log; zeros when it is empty."""
+        row = self.db.execute("SELECT MIN(seq), MAX(seq), COUNT(*) FROM events").fetchone()
+        return int(row[0] or 0), int(row[1] or 0), int(row[2])
+
+    def event_gaps(self, limit: int = 10) -> list[tuple[int, int]]:
+        """Missing seq ranges (first, last) inside the live log, oldest first."""
+        return [(int(r[0]), int(r[1])) for r in self.db.execute(
+            "SELECT e.seq + 1, (SELECT MIN(n.seq) FROM events n WHERE n.seq > e.seq) - 1"
+            " FROM events e WHERE e.seq < (SELECT MAX(seq) FROM events)"
+            " AND NOT EXISTS (SELECT 1 FROM events n WHERE n.seq = e.seq + 1)"
+            " ORDER BY e.seq LIMIT ?", (limit,))]

@@ -5,6 +5,7 @@ import json
 import os
 import sqlite3
 import time
+from typing import Any
 
 from tui.core.process import process_identity
 from tui.core.store.base import StoreBase
@@ -114,3 +115,45 @@ class JobTables(StoreBase):
         return Job(row[0], row[1], row[2], row[3], row[4],
                    decode_params(row[1], json.loads(row[5])), row[6], row[7], row[8], steps)
 
+
+    # -- retention (tui/core/archive.py) ---------------------------------------------------
+    def archivable_jobs(self, before: float) -> tuple[int, int, int]:
+        """The oldest jobs, up to the first one still running or finished at or after
+        ``before``, as (first id, last id, count); (0, 0, 0) when there is none. A prefix
+        by id, so a running job is never archived and what stays is contiguous."""
+        db = self.db
+        first = db.execute("SELECT MIN(id) FROM jobs").fetchone()[0]
+        if first is None:
+            return 0, 0, 0
+        stop = db.execute("SELECT id FROM jobs WHERE state = 'running' OR finished IS NULL"
+                          " OR finished >= ? ORDER BY id LIMIT 1", (before,)).fetchone()
+        last = stop[0] - 1 if stop else db.execute("SELECT MAX(id) FROM jobs").fetchone()[0]
+        if last < first:
+            return 0, 0, 0
+        count = db.execute("SELECT COUNT(*) FROM jobs WHERE id BETWEEN ? AND ?",
+                           (first, last)).fetchone()[0]
+        return int(first), int(last), int(count)
+
+    def job_records(self, after: int, upto: int, limit: int) -> list[dict[str, Any]]:
+        """At most ``limit`` jobs with after < id <= upto, oldest first, as stored (params as
+        written, whatever their kind) with their journal steps: what an archive keeps."""
+        jobs = [{"id": r[0], "kind": r[1], "state": r[2], "operator": r[3], "summary": r[4],
+                 "params": json.loads(r[5]), "created": r[6], "finished": r[7], "pid": r[8],
+                 "process": r[9], "steps": []}
+                for r in self.db.execute(
+                    "SELECT id, kind, state, operator, summary, params, created, finished, pid,"
+                    " process FROM jobs WHERE id > ? AND id <= ? ORDER BY id LIMIT ?",
+                    (after, upto, limit))]
+        if jobs:
+            by_id = {j["id"]: j for j in jobs}
+            for r in self.db.execute(
+                    "SELECT job, seq, name, state, detail, started, finished FROM steps"
+                    " WHERE job BETWEEN ? AND ? ORDER BY job, seq", (jobs[0]["id"], jobs[-1]["id"])):
+                by_id[r[0]]["steps"].append({"seq": r[1], "name": r[2], "state": r[3],
+                                             "detail": r[4], "started": r[5], "finished": r[6]})
+        return jobs
+
+    def job_bounds(self) -> tuple[int, int, int]:
+        """(lowest id, highest id, count) of the jobs in the store; zeros when none."""
+        row = self.db.execute("SELECT MIN(id), MAX(id), COUNT(*) FROM jobs").fetchone()
+        return int(row[0] or 0), int(row[1] or 0), int(row[2])

@@ -4,7 +4,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 # Each entry brings the schema from version i to i+1; never edit one that has shipped.
 MIGRATIONS: list[str] = [
@@ -170,6 +170,35 @@ MIGRATIONS: list[str] = [
         BEGIN INSERT INTO changes(kind, key) VALUES ('job', NEW.job); END;
     CREATE TRIGGER feed_event_insert AFTER INSERT ON events
         BEGIN INSERT INTO changes(kind, key) VALUES ('event', NEW.seq); END;
+    """,
+    # 4: retention. Old events and finished jobs may leave the store only into a recorded
+    # archive file (tui/core/archive.py); the register of archives is append-only.
+    """
+    CREATE TABLE archives(
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        file TEXT NOT NULL UNIQUE,
+        first_seq INTEGER, last_seq INTEGER,
+        first_job INTEGER, last_job INTEGER,
+        events INTEGER NOT NULL, jobs INTEGER NOT NULL, records INTEGER NOT NULL,
+        prev_hash TEXT NOT NULL, last_hash TEXT NOT NULL, sha256 TEXT NOT NULL,
+        operator TEXT NOT NULL, created REAL NOT NULL, job INTEGER,
+        CHECK ((first_seq IS NULL) = (last_seq IS NULL)),
+        CHECK ((first_job IS NULL) = (last_job IS NULL)));
+    CREATE TRIGGER archives_append_only_update BEFORE UPDATE ON archives
+        BEGIN SELECT RAISE(ABORT, 'the archive register is append-only'); END;
+    CREATE TRIGGER archives_append_only_delete BEFORE DELETE ON archives
+        BEGIN SELECT RAISE(ABORT, 'the archive register is append-only'); END;
+    DROP TRIGGER events_append_only_delete;
+    CREATE TRIGGER events_delete_only_archived BEFORE DELETE ON events
+        WHEN OLD.seq > COALESCE((SELECT MAX(last_seq) FROM archives), 0)
+        BEGIN SELECT RAISE(ABORT, 'the event log is append-only (except into a recorded archive)'); END;
+    CREATE TRIGGER jobs_delete_only_archived BEFORE DELETE ON jobs
+        WHEN OLD.state = 'running' OR OLD.id > COALESCE((SELECT MAX(last_job) FROM archives), 0)
+        BEGIN SELECT RAISE(ABORT, 'only a finished, archived job can be deleted'); END;
+    CREATE TRIGGER steps_delete_only_archived BEFORE DELETE ON steps
+        WHEN OLD.job > COALESCE((SELECT MAX(last_job) FROM archives), 0)
+          OR (SELECT state FROM jobs WHERE id = OLD.job) = 'running'
+        BEGIN SELECT RAISE(ABORT, 'only steps of a finished, archived job can be deleted'); END;
     """,
 ]
 
