@@ -436,7 +436,7 @@ def test_auto_policy_acts_under_a_real_roles_config_and_read_only_watch_does_not
     # Nobody becomes the policy by calling themselves so.
     other = san_bays(cli, "prod-web", "ProLiant BL460c Gen9")[0]
     r = strict("failover", other["id"], "--force", "--yes", user="policy:auto")
-    assert r.code == 3 and "is viewer" in r.err
+    assert r.code == 2 and "not a valid BAYOPS_USER operator name" in r.err
 
 
 def test_failover_sees_a_hardware_fault_nobody_has_polled_yet(cli):

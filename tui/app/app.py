@@ -15,6 +15,7 @@ from typing import Any
 
 from textual.app import App, SystemCommand
 from textual.message import Message
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import get_current_worker
@@ -28,6 +29,7 @@ from tui.core.api import Core
 from tui.core.config import user_config_path
 from tui.core.view import ViewUpdate
 from tui.model.errors import BayopsError
+from tui.model.text import printable
 from tui.resources import data_path
 
 FIRST_EVENTS = 500  # newest events shown at start
@@ -82,6 +84,13 @@ class BayopsApp(App):
 
         self.monitor = Monitor(core, apply_policy=not core.read_only, sweep_seconds=SWEEP_SECONDS)
         self.stats = os.environ.get("BAYOPS_STATS")  # benchmarks read applied changes here
+
+    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = True) -> None:
+        """Every notification: messages carry names and values from data, so they are shown
+        printable and never parsed as markup."""
+        super().notify(printable(message), title=printable(title), severity=severity,
+                       timeout=timeout, markup=False)
 
     # -- start --------------------------------------------------------------------------------
     def get_theme_variable_defaults(self) -> dict[str, str]:

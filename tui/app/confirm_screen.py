@@ -12,7 +12,9 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Static
 
+from tui.app.format import plain
 from tui.model.plan import Plan
+from tui.model.text import printable
 
 
 @dataclass
@@ -69,22 +71,22 @@ class ConfirmScreen(ModalScreen[bool]):
     def compose(self) -> ComposeResult:
         v = self.view
         with Vertical(classes="dialog", id="confirm"):
-            yield Static(v.title, classes="title")
+            yield Static(plain(v.title), classes="title")
             with VerticalScroll(classes="body"):
-                yield Static(Text(v.summary, style="bold"), id="summary")
+                yield Static(plain(v.summary, style="bold"), id="summary")
                 if v.target:
-                    yield Static(Text.assemble(("Target  ", "bold"), v.target), id="target")
+                    yield Static(Text.assemble(("Target  ", "bold"), printable(v.target)), id="target")
                 if v.reason:
-                    yield Static(Text.assemble(("Why     ", "bold"), v.reason), id="reason")
+                    yield Static(Text.assemble(("Why     ", "bold"), printable(v.reason)), id="reason")
                 if v.steps:
                     yield Static("Steps", classes="section")
-                    yield Static("\n".join(f" {i}. {s}" for i, s in enumerate(v.steps, 1)),
+                    yield Static(plain(*(f" {i}. {s}" for i, s in enumerate(v.steps, 1))),
                                  id="steps")
                 if v.details:
-                    yield Static(v.details_title, classes="section")
-                    yield Static(Text("\n".join(f" {d}" for d in v.details)), id="details")
+                    yield Static(plain(v.details_title), classes="section")
+                    yield Static(plain(*(f" {d}" for d in v.details)), id="details")
                 for w in v.warnings:
-                    yield Static(Text(f"WARNING: {w}"), classes="warning")
+                    yield Static(plain(f"WARNING: {w}"), classes="warning")
             with Horizontal(classes="buttons"):
                 yield Button(f"{v.confirm_label} (y)", id="yes",
                              variant="error" if v.danger else "primary", compact=True)

@@ -10,6 +10,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Button, Input, Static
 
 from tui.app.form_screen import FormScreen
+from tui.app.format import plain
 
 KEY_HELP = ("network.NAME VLAN|-   fabric.NAME present|-   firmware VERSION   "
             "user.NAME ROLE|-")
@@ -25,12 +26,12 @@ class DomainEditScreen(FormScreen):
     def compose(self) -> ComposeResult:
         diff = self.config.diff(self.baseline)
         with Vertical(classes="dialog wide-dialog"):
-            yield Static(f"Edit domain {self.domain} (in maintenance)", classes="title")
+            yield Static(plain(f"Edit domain {self.domain} (in maintenance)"), classes="title")
             with VerticalScroll(classes="body"):
                 yield Static("Configuration", classes="section")
-                yield Static(json.dumps(self.config.to_dict(), sort_keys=True), id="config")
+                yield Static(plain(json.dumps(self.config.to_dict(), sort_keys=True)), id="config")
                 yield Static("Drift from the group baseline", classes="section")
-                yield Static("\n".join(f" {d}" for d in diff) or " (none)", id="drift")
+                yield Static(plain(*(f" {d}" for d in diff)) if diff else plain(" (none)"), id="drift")
             yield Static(KEY_HELP, classes="hint")
             with Horizontal(classes="buttons"):
                 yield Input(placeholder="key, e.g. firmware", id="key")

@@ -8,6 +8,8 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
+from tui.app.format import plain
+
 FAULTS = {
     "critical": "server health critical (a failed server)",
     "cpu-threshold": "pre-failure: CPU correctable error threshold",
@@ -27,7 +29,7 @@ class FaultScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(f"Simulator: inject a fault into {self.bay}", classes="title")
+            yield Static(plain(f"Simulator: inject a fault into {self.bay}"), classes="title")
             yield OptionList(*[Option(f"{k:14} {v}", id=k) for k, v in FAULTS.items()],
                              id="faults")
             yield Static("enter chooses, esc cancels", classes="hint")

@@ -12,8 +12,16 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from rich.text import Text
+
 from tui.humanize import duration  # the screens use it as fmt.duration too
 from tui.model.entities import Bay, Event, Job, Maintenance
+from tui.model.text import printable
+
+
+def plain(*lines: object, style: str = "") -> Text:
+    """Data for a widget: each line printable (tui.model.text), never parsed as markup."""
+    return Text("\n".join(printable(line) for line in lines), style=style)
 
 # Health: glyph + word. Colour comes from the style name ("crit", "warn", ...).
 HEALTH_TEXT = {"ok": "  ok", "warning": "! WARN", "critical": "X CRIT", "unknown": "? UNKN"}

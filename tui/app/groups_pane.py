@@ -15,6 +15,7 @@ from tui.app import format as fmt
 from tui.app.fleet import ATTENTION, FLEET, Scope, Snapshot
 from tui.app.linelist import STYLE_NAMES, Parts
 from tui.model.entities import DomainSummary, EnclosureSummary, GroupSummary
+from tui.model.text import printable
 
 
 @dataclass
@@ -128,7 +129,7 @@ class GroupsTree(Tree[NodeData]):
         data = node.data
         if data is None:
             return super().render_label(node, base_style, style)
-        label = Text.assemble(*((text, self._style(name)) for text, name in data.parts))
+        label = Text.assemble(*((printable(text), self._style(name)) for text, name in data.parts))
         label.stylize(style)
         prefix = ((self.ICON_NODE_EXPANDED if node.is_expanded else self.ICON_NODE)
                   if node.allow_expand else "  ")
@@ -156,7 +157,7 @@ class GroupsTree(Tree[NodeData]):
     def _set(self, node: TreeNode[NodeData], parts: Parts) -> None:
         if node.data is None or node.data.parts != parts:
             node.data = NodeData(node.data.scope if node.data else FLEET, parts)
-            node.set_label("".join(t for t, _ in parts))
+            node.set_label(fmt.plain("".join(t for t, _ in parts)))
 
     def update_from(self, snap: Snapshot) -> None:
         now = self.clock()
@@ -183,19 +184,21 @@ class GroupsTree(Tree[NodeData]):
         self.clear()
         self._scope_nodes = {FLEET: self.root}
         self._set(self.root, fleet_parts(snap))
-        node = self.root.add_leaf("needs attention", NodeData(ATTENTION, attention_parts(attention)))
+        node = self.root.add_leaf(fmt.plain("needs attention"),
+                                  NodeData(ATTENTION, attention_parts(attention)))
         self._scope_nodes[ATTENTION] = node
         for g in snap.groups:
             gs = Scope("group", g.name)
-            gnode = self.root.add(g.name, NodeData(gs, group_parts(g)))
+            gnode = self.root.add(fmt.plain(g.name), NodeData(gs, group_parts(g)))
             self._scope_nodes[gs] = gnode
             for d in g.domains:
                 ds = Scope("domain", d.name)
-                dnode = gnode.add(d.name, NodeData(ds, domain_parts(d, now)))
+                dnode = gnode.add(fmt.plain(d.name), NodeData(ds, domain_parts(d, now)))
                 self._scope_nodes[ds] = dnode
                 for e in d.enclosures:
                     es = Scope("enclosure", e.name)
-                    self._scope_nodes[es] = dnode.add_leaf(e.name, NodeData(es, enclosure_parts(e)))
+                    self._scope_nodes[es] = dnode.add_leaf(fmt.plain(e.name),
+                                                           NodeData(es, enclosure_parts(e)))
                 if ds in expanded or (first and len(snap.groups) <= 8):
                     dnode.expand()
             if gs in expanded or first:

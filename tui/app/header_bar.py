@@ -8,6 +8,8 @@ from collections.abc import Callable
 from rich.text import Text
 from textual.widget import Widget
 
+from tui.model.text import printable
+
 
 class HeaderBar(Widget):
     DEFAULT_CSS = """
@@ -41,9 +43,9 @@ class HeaderBar(Widget):
 
     def render(self) -> Text:
         width = self.size.width
-        left = Text.assemble((" bayops ", self._s("title")), " ", (self.driver, self._s("dim")),
-                             "  ", f"{self.operator}",
-                             (f" ({self.role})" if self.role else "", self._s("dim")))
+        left = Text.assemble((" bayops ", self._s("title")), " ",
+                             (printable(self.driver), self._s("dim")), "  ", printable(self.operator),
+                             (f" ({printable(self.role)})" if self.role else "", self._s("dim")))
         if self.read_only:
             left.append("  ")
             left.append(" READ-ONLY ", self._s("ro"))

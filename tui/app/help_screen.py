@@ -10,6 +10,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Static
 
 from tui.app.commands import COMMANDS
+from tui.app.format import plain
 
 KEY_NAMES = {"slash": "/", "question_mark": "?", "escape": "esc", "shift+tab": "shift+tab"}
 
@@ -38,7 +39,7 @@ def help_table(keymap: dict[str, str]) -> Table:
     table.add_column("ID", no_wrap=True, style="dim", width=22)
     table.add_column("WHAT IT DOES", ratio=1)
     for row in help_rows(keymap):
-        table.add_row(*row)
+        table.add_row(*(plain(cell) for cell in row))
     return table
 
 
@@ -56,7 +57,7 @@ class HelpScreen(ModalScreen[None]):
             yield Static("bayops keys  (esc closes)", classes="title")
             with VerticalScroll():
                 if self.header:
-                    yield Static(self.header, classes="hint")
+                    yield Static(plain(self.header), classes="hint")
                 yield Static(help_table(self.keymap), id="help-table")
                 yield Static(Text(NOTES), classes="hint", id="help-notes")
 

@@ -16,13 +16,14 @@ from tui.app import format as fmt
 from tui.model.entities import Job
 from tui.model.errors import BayopsError
 from tui.model.params import FailoverParams, MaintenanceCompleteParams
+from tui.model.text import printable
 
 
 def job_text(job: Job) -> Text:
     when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(job.created))
     out = Text()
-    out.append(f"{job.summary}\n", style="bold")
-    out.append(f"state {fmt.JOB_STATE_TEXT.get(job.state, job.state)}   by {job.operator}   "
+    out.append(f"{printable(job.summary)}\n", style="bold")
+    out.append(f"state {fmt.JOB_STATE_TEXT.get(job.state, job.state)}   by {printable(job.operator)}   "
                f"started {when}")
     if job.finished:
         out.append(f"   took {fmt.duration(job.finished - job.created)}")
@@ -30,22 +31,22 @@ def job_text(job: Job) -> Text:
     p = job.params
     if isinstance(p, FailoverParams):
         out.append("\nWhy this target\n", style="bold")
-        out.append(f"  {p.target or '(none left)'}: {p.reason or '(not journaled)'}\n")
+        out.append(printable(f"  {p.target or '(none left)'}: {p.reason or '(not journaled)'}") + "\n")
         if p.tried:
-            out.append(f"  tried first, failed: {', '.join(p.tried)}\n")
+            out.append(printable(f"  tried first, failed: {', '.join(p.tried)}") + "\n")
     elif isinstance(p, MaintenanceCompleteParams) and p.diff:
         out.append("\nChanges propagated\n", style="bold")
-        out.append("".join(f"  {d}\n" for d in p.diff))
-        out.append(f"  to: {', '.join(p.others) or 'no other domain'}\n")
+        out.append("".join(f"  {printable(d)}\n" for d in p.diff))
+        out.append(printable(f"  to: {', '.join(p.others) or 'no other domain'}") + "\n")
     out.append("\nJournal\n", style="bold")
     if not job.steps:
         out.append("  (no step journaled yet)\n")
     for s in job.steps:
         took = f" ({s.finished - s.started:.1f}s)" if s.finished else ""
-        out.append(f"  {s.seq:>2}. {fmt.STEP_TEXT.get(s.state, s.state)} {s.name}{took}\n",
+        out.append(f"  {s.seq:>2}. {fmt.STEP_TEXT.get(s.state, s.state)} {printable(s.name)}{took}\n",
                    style={"failed": "bold red", "running": "bold"}.get(s.state, ""))
         if s.detail:
-            out.append(f"        {s.detail}\n", style="dim")
+            out.append(f"        {printable(s.detail)}\n", style="dim")
     if job.state == "running" and job.pid:
         out.append(f"\nrunning in process {job.pid}\n", style="dim")
     return out

@@ -19,6 +19,8 @@ from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from tui.model.text import printable
+
 Parts = list[tuple[str, str]]
 
 STYLE_NAMES = ("ok", "warn", "crit", "info", "dim", "spare", "maint", "job", "header", "cursor",
@@ -231,7 +233,7 @@ class LineList(ScrollView, can_focus=True):
             style = base + self.style_for(name) if name else base
             if extra is not None:
                 style = style + extra
-            segments.append(Segment(text, style))
+            segments.append(Segment(printable(text), style))  # data never reaches the terminal raw
         fill = base + extra if extra is not None else base
         return Strip(segments).crop_extend(0, width, fill)
 

@@ -4,6 +4,7 @@ permission checks in permissions.py.
 """
 from __future__ import annotations
 
+from rich.markup import escape
 from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
@@ -23,6 +24,7 @@ from tui.app.jobs_pane import JobsList
 from tui.app.linelist import LineList
 from tui.core.view import ViewUpdate
 from tui.model.entities import Event
+from tui.model.text import printable
 
 
 class MainScreen(ChangeActions):
@@ -140,6 +142,7 @@ class MainScreen(ChangeActions):
 
     @staticmethod
     def _set_title(widget, title: str) -> None:
+        title = escape(printable(title))  # border titles are markup; names and filters are data
         if widget.border_title != title:
             widget.border_title = title
 

@@ -2,13 +2,13 @@
 itself the confirmation (nothing happens before Start)."""
 from __future__ import annotations
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, Static
 
 from tui.app.form_screen import FormScreen
+from tui.app.format import plain
 from tui.model.plan import Plan
 
 
@@ -21,10 +21,9 @@ class MaintenanceStartScreen(FormScreen):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(f"Start maintenance of domain {self.plan.target}", classes="title")
-            yield Static(f"Plan (for {self.operator})", classes="section")
-            yield Static(Text("\n".join(f" {i}. {s}" for i, s in enumerate(self.plan.steps, 1))),
-                         id="plan")
+            yield Static(plain(f"Start maintenance of domain {self.plan.target}"), classes="title")
+            yield Static(plain(f"Plan (for {self.operator})"), classes="section")
+            yield Static(plain(*(f" {i}. {s}" for i, s in enumerate(self.plan.steps, 1))), id="plan")
             yield Static("Reason (required, recorded in the event log)", classes="section")
             yield Input(placeholder="e.g. VC firmware 4.70", id="reason")
             with Horizontal(classes="buttons"):

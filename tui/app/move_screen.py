@@ -39,7 +39,8 @@ class MoveScreen(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         valid = sum(c.valid for c in self.choices)
         with Vertical(classes="dialog wide-dialog"):
-            yield Static(f"Move profile {self.profile} (now on {self.source})", classes="title")
+            yield Static(fmt.plain(f"Move profile {self.profile} (now on {self.source})"),
+                         classes="title")
             yield Static(f"{valid} valid target(s) of {len(self.choices)} bays with a server. "
                          "Type to filter, enter or down to the list; enter chooses; esc cancels.",
                          classes="hint")

@@ -7,6 +7,7 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Input, RadioButton, RadioSet, Static
 
 from tui.app.form_screen import FormScreen
+from tui.app.format import plain
 
 MODES = {
     "manual": "the operator starts every failover",
@@ -24,8 +25,8 @@ class PolicyScreen(FormScreen):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
-            yield Static(f"Auto-failover policy of group {self.group}", classes="title")
-            yield Static(f"Now: {self.mode}" + (f" during {self.window}" if self.window else ""),
+            yield Static(plain(f"Auto-failover policy of group {self.group}"), classes="title")
+            yield Static(plain(f"Now: {self.mode}" + (f" during {self.window}" if self.window else "")),
                          classes="hint")
             with RadioSet(id="mode"):
                 for mode, text in MODES.items():

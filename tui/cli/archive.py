@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from tui.cli.output import _emit, _job_text, carry_out
 from tui.cli.parsing import _Parser, confirmable
 from tui.model.errors import BadInput
+from tui.model.text import quoted
 
 if TYPE_CHECKING:
     from tui.core.api import Core
@@ -43,7 +44,7 @@ def _date(text: str) -> float:
         return datetime.fromisoformat(text.strip()).timestamp()
     except ValueError:
         raise argparse.ArgumentTypeError(
-            f"{text!r} is not a date: use YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS]") from None
+            f"{quoted(text)} is not a date: use YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS]") from None
 
 
 def _archive(core: Core, args: argparse.Namespace) -> int:

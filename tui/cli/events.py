@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 from tui.cli.output import _emit
 from tui.cli.parsing import COUNT, SECONDS, _bounded, command
+from tui.model.text import printable
 
 if TYPE_CHECKING:
     from tui.cli.parsing import Subparsers
@@ -59,7 +60,8 @@ class _Stop:
 
 def _event_line(e: Event) -> str:
     when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(e.ts))
-    return f"{e.seq:>6} {when} {e.severity:8} {e.source:22} {e.message} [{e.operator}]"
+    return (f"{e.seq:>6} {when} {e.severity:8} {printable(e.source):22} {printable(e.message)} "
+            f"[{printable(e.operator)}]")
 
 
 def _print_events(args: argparse.Namespace, events: Iterable[Event]) -> None:

@@ -9,6 +9,7 @@ from tui.cli.output import _emit, table
 from tui.cli.parsing import command
 from tui.humanize import duration
 from tui.model.errors import BadInput
+from tui.model.text import printable, quoted
 
 if TYPE_CHECKING:
     from tui.cli.parsing import Subparsers
@@ -65,7 +66,8 @@ def _status(core: Core, args: argparse.Namespace) -> int:
                     m = d.maintenance
                     left = ("EXPIRED " + duration(now - m.expires) + " ago" if m.expired(now)
                             else duration(m.expires - now) + " left")
-                    out.append(f"maintenance: {d.name} by {m.owner}, {left}: {m.reason}")
+                    out.append(f"maintenance: {d.name} by {printable(m.owner)}, {left}: "
+                               f"{printable(m.reason)}")
             if g.spares_ready == 0:
                 out.append(f"warning: group {g.name} has no usable spare")
         return "\n".join(out)
@@ -77,7 +79,7 @@ def _bays(core: Core, args: argparse.Namespace) -> int:
     bays = core.bays(group=args.group, domain=args.domain, enclosure=args.enclosure,
                      health=args.health)
     if args.enclosure and not bays:
-        raise BadInput(f"no enclosure named {args.enclosure!r}")
+        raise BadInput(f"no enclosure named {quoted(args.enclosure)}")
 
     def human() -> str:
         return table(("BAY", "DOMAIN", "MODEL", "POWER", "HEALTH", "PROFILE", "BOOT", "SPARE", "JOB"),

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from tui.cli.output import _emit
 from tui.cli.parsing import command
+from tui.model.text import printable
 
 if TYPE_CHECKING:
     from tui.cli.parsing import Subparsers
@@ -26,5 +27,5 @@ def _info(core: Core, args: argparse.Namespace) -> int:
             "state": str(core.store.path), "driver": core.driver.name,
             "operator": core.operator, "read_only": core.read_only,
             "roles": {g: core.role(g) for g in core.store.group_names()}}
-    _emit(args, data, lambda: "\n".join(f"{k:12} {v}" for k, v in data.items()))
+    _emit(args, data, lambda: "\n".join(f"{k:12} {printable(v)}" for k, v in data.items()))
     return 0

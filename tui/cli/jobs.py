@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from tui.cli.output import _emit, _job_text, table
 from tui.cli.parsing import COUNT, JOB_ID, _Parser
+from tui.model.text import printable
 
 if TYPE_CHECKING:
     from tui.cli.parsing import Subparsers
@@ -33,7 +34,7 @@ def _jobs(core: Core, args: argparse.Namespace) -> int:
     if args.action == "resume":
         done = core.resume_interrupted()
         _emit(args, [{"job": j.to_dict(), "outcome": o} for j, o in done],
-              lambda: "\n".join(f"job {j.id}: {o}" for j, o in done) or "no interrupted job")
+              lambda: "\n".join(f"job {j.id}: {printable(o)}" for j, o in done) or "no interrupted job")
         return 0 if all(o == "done" for _, o in done) else 1
     jobs = core.jobs(args.limit)
     _emit(args, [j.to_dict() for j in jobs], lambda: table(

@@ -31,6 +31,7 @@ from tui.cli import (
 )
 from tui.cli.parsing import UsageError, _Parser
 from tui.model.errors import BayopsError
+from tui.model.text import printable
 
 # in the order `bayops --help` lists them
 COMMAND_MODULES = (fleet, failover, spares, maintenance, enclosure, policy, profiles, pools,
@@ -74,7 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         explicit_resume = args.command == "jobs" and args.action == "resume"
         core = Core.open(config, args.state, read_only=args.read_only, resume=False)
         for message in core.warnings:
-            sys.stderr.write(f"bayops: warning: {message}\n")
+            sys.stderr.write(f"bayops: warning: {printable(message)}\n")
         if args.read_only:
             waiting = core.interrupted_jobs()
             if waiting:
@@ -82,7 +83,8 @@ def main(argv: Sequence[str] | None = None) -> int:
                                  "`bayops jobs resume` (not resumed: read-only)\n")
         elif not explicit_resume:
             for job, outcome in core.resume_interrupted():
-                sys.stderr.write(f"bayops: resumed interrupted job {job.id} ({job.summary}): {outcome}\n")
+                sys.stderr.write(f"bayops: resumed interrupted job {job.id} "
+                                 f"({printable(job.summary)}): {printable(outcome)}\n")
         try:
             return args.handler(core, args)
         finally:
@@ -105,7 +107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _fail(message: str, exit_code: int, json_mode: bool, code: str = "internal",
           hint: str = "") -> int:
     """One line on stderr; with --json also the error's machine-readable code and hint."""
-    sys.stderr.write(f"bayops: {message}\n")
+    sys.stderr.write(f"bayops: {printable(message)}\n")
     if json_mode:
         sys.stdout.write(json.dumps({"error": message, "exit": exit_code, "code": code,
                                      "hint": hint or None}) + "\n")

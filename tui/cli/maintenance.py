@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from tui.cli.output import _emit, _job_text, carry_out, table
 from tui.cli.parsing import _bounded, _Parser, confirmable
 from tui.humanize import duration
+from tui.model.text import printable
 
 if TYPE_CHECKING:
     from tui.cli.parsing import Subparsers
@@ -74,7 +75,7 @@ def _maintenance(core: Core, args: argparse.Namespace) -> int:
                 args.domain, args.reason, args.hours, expect)) is None:
             return 0
         m = core.maintenance_of(args.domain)
-        _emit(args, m.to_dict(now), f"{m.domain} is in maintenance by {m.owner} "
+        _emit(args, m.to_dict(now), f"{m.domain} is in maintenance by {printable(m.owner)} "
               f"({duration(m.expires - now)} lease)")
         return 0
     if args.action == "renew":
@@ -109,5 +110,5 @@ def _domain(core: Core, args: argparse.Namespace) -> int:
     _emit(args, {"domain": args.domain, "config": config.to_dict(),
                  "baseline": baseline.to_dict(), "diff": diff},
           lambda: json.dumps(config.to_dict(), indent=2) + "\ndiff against the baseline:\n"
-          + ("\n".join(f"  {line}" for line in diff) or "  (none)"))
+          + ("\n".join(f"  {printable(line)}" for line in diff) or "  (none)"))
     return 0

@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from tui.model.errors import Refused
+from tui.model.text import printable
 
 if TYPE_CHECKING:
     from tui.model.entities import Job
@@ -21,19 +22,28 @@ def _emit(args: argparse.Namespace, data: Any, human: Callable[[], str] | str) -
     else:
         text = human() if callable(human) else human
         if text:
-            sys.stdout.write(text.rstrip("\n") + "\n")
+            sys.stdout.write(printable_lines(text.rstrip("\n")) + "\n")
+
+
+def printable_lines(text: str) -> str:
+    """Text the CLI composed, each line made printable: a control character or escape that
+    a field carried in is shown, never sent (fields are escaped first where they are
+    composed, so a newline inside one cannot forge a line)."""
+    return "\n".join(printable(line) for line in text.split("\n"))
 
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    cells = [[str(h) for h in headers]] + [["-" if v is None else str(v) for v in r] for r in rows]
+    cells = [[str(h) for h in headers]] + [["-" if v is None else printable(v) for v in r]
+                                          for r in rows]
     widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=False)).rstrip() for r in cells)
 
 
 def _job_text(job: Job) -> str:
-    lines = [f"job {job.id} {job.kind} {job.state}: {job.summary} (by {job.operator})"]
+    lines = [f"job {job.id} {job.kind} {job.state}: {printable(job.summary)} "
+             f"(by {printable(job.operator)})"]
     for s in job.steps:
-        lines.append(f"  {s.seq:>2}. [{s.state:7}] {s.name}: {s.detail}")
+        lines.append(f"  {s.seq:>2}. [{s.state:7}] {printable(s.name)}: {printable(s.detail)}")
     return "\n".join(lines)
 
 
@@ -42,7 +52,7 @@ def _confirm(args: argparse.Namespace, plan_text: str) -> None:
         return
     if not sys.stdin.isatty():
         raise Refused("needs confirmation: run on a terminal or add --yes")
-    sys.stderr.write(plan_text.rstrip() + "\nProceed? [y/N] ")
+    sys.stderr.write(printable_lines(plan_text.rstrip()) + "\nProceed? [y/N] ")
     sys.stderr.flush()
     if sys.stdin.readline().strip().lower() not in ("y", "yes"):
         raise Refused("not confirmed; nothing changed")

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from tui.model.errors import BadInput
+from tui.model.text import quoted
 
 if TYPE_CHECKING:
     Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
@@ -29,7 +30,7 @@ def _bounded(kind: type, low: float, high: float) -> Callable[[str], Any]:
             value = kind(text)
         except ValueError:
             noun = "an integer" if kind is int else "a number"
-            raise argparse.ArgumentTypeError(f"{text!r} is not {noun}") from None
+            raise argparse.ArgumentTypeError(f"{quoted(text)} is not {noun}") from None
         if not (low <= value <= high):  # also false for nan
             shown = (str(int(low)), str(int(high))) if kind is int else (f"{low:g}", f"{high:g}")
             raise argparse.ArgumentTypeError(f"{text} is out of range {shown[0]}..{shown[1]}")

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from tui.cli.output import _emit, carry_out
 from tui.cli.parsing import command, confirmable
+from tui.model.text import printable
 
 if TYPE_CHECKING:
     from tui.cli.parsing import Subparsers
@@ -29,5 +30,6 @@ def _policy(core: Core, args: argparse.Namespace) -> int:
             return 0
     policy = core.group(args.group).policy
     _emit(args, {"group": args.group, "mode": policy.mode, "window": policy.window},
-          f"{args.group}: {policy.mode}" + (f" during {policy.window}" if policy.window else ""))
+          f"{args.group}: {policy.mode}"
+          + (f" during {printable(policy.window)}" if policy.window else ""))
     return 0

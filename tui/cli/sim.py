@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from tui.cli.output import _emit
 from tui.cli.parsing import _Parser, dry_runnable
+from tui.model.text import printable
 
 if TYPE_CHECKING:
     from tui.cli.parsing import Subparsers
@@ -37,5 +38,5 @@ def _sim(core: Core, args: argparse.Namespace) -> int:
         return 0
     message = core.sim_fault(args.bay, fault)
     _emit(args, {"bay": args.bay, "action": args.action, "message": message},
-          f"{args.bay}: {message}")
+          f"{args.bay}: {printable(message)}")
     return 0

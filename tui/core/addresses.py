@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 from tui.model.errors import BadInput
+from tui.model.text import quoted
 
 MAC_RE = re.compile(r"^([0-9A-F]{2}:){5}[0-9A-F]{2}$")
 WWPN_RE = re.compile(r"^([0-9A-F]{2}:){7}[0-9A-F]{2}$")
@@ -12,7 +13,7 @@ WWPN_RE = re.compile(r"^([0-9A-F]{2}:){7}[0-9A-F]{2}$")
 def parse_address(text: str, kind: str) -> int:
     pattern = MAC_RE if kind == "mac" else WWPN_RE
     if not isinstance(text, str) or not pattern.match(text.upper()):
-        raise BadInput(f"{text!r} is not a {kind.upper()}")
+        raise BadInput(f"{quoted(text)} is not a {kind.upper()}")
     return int(text.replace(":", ""), 16)
 
 

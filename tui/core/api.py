@@ -37,6 +37,7 @@ from tui.core.ops import (
 from tui.core.ops.move import TargetChoice
 from tui.core.ops.registry import JOB_KINDS
 from tui.core.store import ChangeSet, Store
+from tui.core.validate import check_name
 from tui.model.entities import (
     ArchiveRecord,
     Bay,
@@ -56,8 +57,8 @@ __all__ = ["Core", "Plan", "TargetChoice", "current_operator"]
 
 def current_operator() -> str:
     user = os.environ.get("BAYOPS_USER")
-    if user:
-        return user
+    if user:  # it labels who acts: a plain name, so no one passes for "policy:auto"
+        return check_name(user, "BAYOPS_USER operator")
     try:
         return getpass.getuser()
     except (KeyError, OSError):

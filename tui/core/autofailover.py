@@ -6,6 +6,7 @@ import time
 from dataclasses import dataclass
 
 from tui.model.errors import BadInput
+from tui.model.text import quoted
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 # Pre-failure events and loss of health, as in VCEM's event handling.
@@ -36,23 +37,23 @@ def parse_window(text: str) -> Window:
     """``sat,sun`` or ``mon-fri 18:00-06:00``; times are local, end exclusive."""
     match = _WINDOW_RE.match(text.lower())
     if not match:
-        raise BadInput(f"window {text!r}: expected days and an optional time range, "
+        raise BadInput(f"window {quoted(text)}: expected days and an optional time range, "
                        "e.g. 'sat,sun' or 'mon-fri 18:00-06:00'")
     days: set[int] = set()
     for part in match.group(1).split(","):
         ends = part.split("-")
         if len(ends) > 2 or any(e not in DAYS for e in ends):
-            raise BadInput(f"window {text!r}: {part!r} is not a day or day range (mon..sun)")
+            raise BadInput(f"window {quoted(text)}: {quoted(part)} is not a day or day range (mon..sun)")
         first, last = DAYS.index(ends[0]), DAYS.index(ends[-1])
         days.update(DAYS.index(DAYS[(first + i) % 7]) for i in range((last - first) % 7 + 1))
     start, end = 0, 24 * 60
     if match.group(2):
         h1, m1, h2, m2 = (int(match.group(i)) for i in range(2, 6))
         if h1 > 23 or m1 > 59 or h2 > 24 or m2 > 59 or (h2 == 24 and m2):
-            raise BadInput(f"window {text!r}: times must be 00:00..24:00")
+            raise BadInput(f"window {quoted(text)}: times must be 00:00..24:00")
         start, end = h1 * 60 + m1, h2 * 60 + m2
         if start == end:
-            raise BadInput(f"window {text!r}: the time range is empty")
+            raise BadInput(f"window {quoted(text)}: the time range is empty")
     return Window(frozenset(days), start, end)
 
 

@@ -13,13 +13,22 @@ from pathlib import Path
 from typing import Any
 
 from tui.core.addresses import parse_address
+from tui.core.validate import (
+    FIRMWARE_LIMIT,
+    LOCAL_USER_ROLES,
+    NAME_RE,
+    TableReader,
+    check_name,
+    check_text,
+)
 from tui.model.entities import POLICY_MODES, DomainConfig
 from tui.model.errors import BadInput
+from tui.model.text import quoted
 from tui.resources import data_path
 
 ENCLOSURE_MODELS = {"c7000": 16, "c3000": 8}
+MAX_CONFIG_BYTES = 1024 * 1024  # a fleet of 64,000 bays needs a fraction of this
 ROLES = ("viewer", "limited-operator", "operator", "group-admin", "admin")
-NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$")
 SIM_LATENCY_KEYS = ("power_off", "power_on", "apply_profile", "clear_profile", "domain_config")
 DEFAULT_LATENCY = {"power_off": 2.0, "power_on": 3.0, "apply_profile": 1.5,
                    "clear_profile": 1.0, "domain_config": 2.0}
@@ -134,15 +143,21 @@ def find_state(explicit: str | None, config: Config) -> Path:
 
 def load_config(path: Path) -> Config:
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as handle:
+            data = handle.read(MAX_CONFIG_BYTES + 1)
+        text = data.decode("utf-8")
     except FileNotFoundError:
         raise BadInput(f"config: {path}: no such file") from None
     except (OSError, UnicodeDecodeError) as exc:
         raise BadInput(f"config: {path}: cannot read: {exc}") from None
+    if len(data) > MAX_CONFIG_BYTES:
+        raise BadInput(f"config: {path}: larger than {MAX_CONFIG_BYTES // 1024} KiB; not a config")
     try:
         raw = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise BadInput(f"config: {path}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise BadInput(f"config: {path}: nested too deeply; not a config") from None
     if "groups" not in raw and _same_file(path, user_config_path()):
         raw = _overlay(_packaged_default(), raw)
     try:
@@ -174,58 +189,13 @@ def _overlay(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
-class _Reader:
-    """Typed access to one TOML table, naming the full key in every error."""
-
-    def __init__(self, table: Any, where: str, known: tuple[str, ...]):
-        if not isinstance(table, dict):
-            raise BadInput(f"{where or 'top level'}: expected a table")
-        unknown = sorted(set(table) - set(known))
-        if unknown:
-            raise BadInput(f"{self._key(where, unknown[0])}: unknown key")
-        self.table, self.where = table, where
-
-    @staticmethod
-    def _key(where: str, key: str) -> str:
-        return f"{where}.{key}" if where else key
-
-    def get(self, key: str, kind: type | tuple[type, ...], default: Any = ...) -> Any:
-        if key not in self.table:
-            if default is ...:
-                raise BadInput(f"{self._key(self.where, key)}: missing")
-            return default
-        value = self.table[key]
-        kinds = kind if isinstance(kind, tuple) else (kind,)
-        if isinstance(value, bool) and bool not in kinds:
-            ok = False
-        else:
-            ok = isinstance(value, kinds)
-        if not ok:
-            names = " or ".join(k.__name__ for k in kinds)
-            raise BadInput(f"{self._key(self.where, key)}: expected {names}, got {value!r}")
-        return value
-
-    def name(self, key: str) -> str:
-        value = self.get(key, str)
-        if not NAME_RE.match(value):
-            raise BadInput(f"{self._key(self.where, key)}: {value!r} is not a valid name "
-                           "(letters, digits, '.', '_', '-'; at most 63)")
-        return value
-
-    def number(self, key: str, default: float, low: float, high: float) -> float:
-        value = self.get(key, (int, float), default)
-        if not low <= value <= high:
-            raise BadInput(f"{self._key(self.where, key)}: {value} is out of range {low:g}..{high:g}")
-        return float(value)
-
-
 def _parse(raw: dict[str, Any], path: Path) -> Config:
-    top = _Reader(raw, "", ("bayops", "sim", "roles", "pools", "keys", "groups", "redfish"))
-    main = _Reader(top.get("bayops", dict, {}), "bayops",
+    top = TableReader(raw, "", ("bayops", "sim", "roles", "pools", "keys", "groups", "redfish"))
+    main = TableReader(top.get("bayops", dict, {}), "bayops",
                    ("driver", "theme", "state", "lease_hours", "graceful_deadline"))
     driver = main.get("driver", str, "sim")
     if driver not in ("sim", "redfish"):
-        raise BadInput(f"bayops.driver: {driver!r} is not one of sim, redfish")
+        raise BadInput(f"bayops.driver: {quoted(driver)} is not one of sim, redfish")
     state = main.get("state", str, "")
     groups = tuple(_group(g, i) for i, g in enumerate(top.get("groups", list, [])))
     if not groups:
@@ -260,20 +230,20 @@ def _check_unique_names(groups: tuple[GroupSpec, ...]) -> None:
         ] + [("enclosure", e.name) for d in group.domains for e in d.enclosures]:
             key = f"{kind}:{name}"
             if key in seen:
-                raise BadInput(f"groups: {kind} name {name!r} is used twice")
+                raise BadInput(f"groups: {kind} name {quoted(name)} is used twice")
             seen[key] = group.name
 
 
 def _group(table: Any, index: int) -> GroupSpec:
     where = f"groups[{index}]"
-    r = _Reader(table, where, ("name", "policy", "window", "networks", "fabrics", "firmware",
+    r = TableReader(table, where, ("name", "policy", "window", "networks", "fabrics", "firmware",
                                "users", "domains", "models", "spares", "local_boot",
                                "empty_per_enclosure", "profile_prefix", "san_target"))
     name = r.name("name")
     where = r.where = f"groups.{name}"
     policy = r.get("policy", str, "manual")
     if policy not in POLICY_MODES:
-        raise BadInput(f"{where}.policy: {policy!r} is not one of {', '.join(POLICY_MODES)}")
+        raise BadInput(f"{where}.policy: {quoted(policy)} is not one of {', '.join(POLICY_MODES)}")
     window = r.get("window", str, "")
     if window:
         from tui.core.autofailover import parse_window  # autofailover depends on config for nothing else
@@ -284,15 +254,21 @@ def _group(table: Any, index: int) -> GroupSpec:
             raise BadInput(f"{where}.window: {exc}") from None
     networks = r.get("networks", dict, {})
     for net, vlan in networks.items():
-        if not NAME_RE.match(net):
-            raise BadInput(f"{where}.networks: {net!r} is not a valid network name")
+        if not NAME_RE.fullmatch(net):
+            raise BadInput(f"{where}.networks: {quoted(net)} is not a valid network name")
         if isinstance(vlan, bool) or not isinstance(vlan, int) or not 1 <= vlan <= 4094:
-            raise BadInput(f"{where}.networks.{net}: VLAN id must be an integer 1..4094, got {vlan!r}")
+            raise BadInput(f"{where}.networks.{net}: VLAN id must be an integer 1..4094, got {quoted(vlan)}")
     fabrics = r.get("fabrics", list, [])
     for fabric in fabrics:
-        if not isinstance(fabric, str) or not NAME_RE.match(fabric):
-            raise BadInput(f"{where}.fabrics: {fabric!r} is not a valid fabric name")
+        if not isinstance(fabric, str) or not NAME_RE.fullmatch(fabric):
+            raise BadInput(f"{where}.fabrics: {quoted(fabric)} is not a valid fabric name")
     users = r.get("users", dict, {})
+    for user, role in users.items():
+        check_name(user, f"{where}.users: local user")
+        if role not in LOCAL_USER_ROLES:
+            raise BadInput(f"{where}.users.{user}: {quoted(role)} is not one of "
+                           f"{', '.join(LOCAL_USER_ROLES)}")
+    firmware = check_text(r.get("firmware", str, ""), f"{where}.firmware", FIRMWARE_LIMIT)
     domains = tuple(_domain(d, f"{where}.domains[{i}]")
                     for i, d in enumerate(r.get("domains", list, [])))
     if not domains:
@@ -300,7 +276,8 @@ def _group(table: Any, index: int) -> GroupSpec:
     models = r.get("models", list, ["ProLiant BL460c Gen10"])
     for model in models:
         if not isinstance(model, str) or not re.search(r"\bGen\d+\b", model):
-            raise BadInput(f"{where}.models: {model!r} must name a generation, e.g. 'ProLiant BL460c Gen10'")
+            raise BadInput(f"{where}.models: {quoted(model)} must name a generation, "
+                           "e.g. 'ProLiant BL460c Gen10'")
     san_target = r.get("san_target", str, "50:00:14:38:00:00:00:01")
     parse_address(san_target, "wwpn")
     return GroupSpec(
@@ -308,8 +285,7 @@ def _group(table: Any, index: int) -> GroupSpec:
         policy=policy,
         window=window,
         baseline=DomainConfig(networks=dict(networks), fabrics=tuple(sorted(fabrics)),
-                              firmware=r.get("firmware", str, ""),
-                              users={str(k): str(v) for k, v in users.items()}),
+                              firmware=firmware, users=dict(users)),
         domains=domains,
         models=tuple(models),
         spares=int(r.number("spares", 1, 0, 64)),
@@ -321,14 +297,14 @@ def _group(table: Any, index: int) -> GroupSpec:
 
 
 def _domain(table: Any, where: str) -> DomainSpec:
-    r = _Reader(table, where, ("name", "enclosures"))
+    r = TableReader(table, where, ("name", "enclosures"))
     name = r.name("name")
     enclosures = []
     for i, enc in enumerate(r.get("enclosures", list)):
-        er = _Reader(enc, f"domains.{name}.enclosures[{i}]", ("name", "model"))
+        er = TableReader(enc, f"domains.{name}.enclosures[{i}]", ("name", "model"))
         model = er.get("model", str, "c7000")
         if model not in ENCLOSURE_MODELS:
-            raise BadInput(f"domains.{name}.enclosures[{i}].model: {model!r} is not one of "
+            raise BadInput(f"domains.{name}.enclosures[{i}].model: {quoted(model)} is not one of "
                            f"{', '.join(ENCLOSURE_MODELS)}")
         enclosures.append(EnclosureSpec(er.name("name"), model))
     if not 1 <= len(enclosures) <= 4:
@@ -337,10 +313,10 @@ def _domain(table: Any, where: str) -> DomainSpec:
 
 
 def _pools(table: Any) -> PoolsSpec:
-    r = _Reader(table, "pools", ("mac", "wwpn", "serial"))
+    r = TableReader(table, "pools", ("mac", "wwpn", "serial"))
 
     def address_range(key: str, kind: str, start: str, end: str) -> RangeSpec:
-        rr = _Reader(r.get(key, dict, {}), f"pools.{key}", ("start", "end"))
+        rr = TableReader(r.get(key, dict, {}), f"pools.{key}", ("start", "end"))
         try:
             low = parse_address(rr.get("start", str, start), kind)
             high = parse_address(rr.get("end", str, end), kind)
@@ -350,7 +326,7 @@ def _pools(table: Any) -> PoolsSpec:
             raise BadInput(f"pools.{key}: end is below start")
         return RangeSpec(low, high)
 
-    serial = _Reader(r.get("serial", dict, {}), "pools.serial", ("prefix", "start", "end"))
+    serial = TableReader(r.get("serial", dict, {}), "pools.serial", ("prefix", "start", "end"))
     prefix = serial.get("prefix", str, "VCX")
     if not re.match(r"^[A-Z0-9]{1,6}$", prefix):
         raise BadInput("pools.serial.prefix: 1-6 upper-case letters or digits")
@@ -367,34 +343,41 @@ def _pools(table: Any) -> PoolsSpec:
 
 
 def _sim(table: Any) -> SimSpec:
-    r = _Reader(table, "sim", ("seed", "latency", "warning_bays"))
+    r = TableReader(table, "sim", ("seed", "latency", "warning_bays"))
     latency = dict(DEFAULT_LATENCY)
-    lr = _Reader(r.get("latency", dict, {}), "sim.latency", SIM_LATENCY_KEYS)
+    lr = TableReader(r.get("latency", dict, {}), "sim.latency", SIM_LATENCY_KEYS)
     for key in SIM_LATENCY_KEYS:
         latency[key] = lr.number(key, latency[key], 0, 600)
     warning = r.get("warning_bays", list, [])
+    for bay in warning:
+        if not isinstance(bay, str):
+            raise BadInput(f"sim.warning_bays: {quoted(bay)} is not a bay id")
     return SimSpec(seed=int(r.number("seed", 7, 0, 2**31)), latency=latency,
-                   warning_bays=tuple(str(b) for b in warning))
+                   warning_bays=tuple(warning))
 
 
 def _roles_default(table: Any) -> str:
-    r = _Reader(table, "roles", ("default", "grant"))
+    r = TableReader(table, "roles", ("default", "grant"))
     default = r.get("default", str, "viewer")
     if default not in ROLES:
-        raise BadInput(f"roles.default: {default!r} is not one of {', '.join(ROLES)}")
+        raise BadInput(f"roles.default: {quoted(default)} is not one of {', '.join(ROLES)}")
     return default
 
 
 def _grants(table: dict[str, Any], group_names: set[str]) -> tuple[Grant, ...]:
     grants = []
-    for i, entry in enumerate(table.get("grant", [])):
-        r = _Reader(entry, f"roles.grant[{i}]", ("user", "role", "groups"))
+    entries = table.get("grant", [])
+    if not isinstance(entries, list):
+        raise BadInput(f"roles.grant: expected a list of tables ([[roles.grant]]), got {quoted(entries)}")
+    for i, entry in enumerate(entries):
+        r = TableReader(entry, f"roles.grant[{i}]", ("user", "role", "groups"))
         role = r.get("role", str)
         if role not in ROLES:
-            raise BadInput(f"roles.grant[{i}].role: {role!r} is not one of {', '.join(ROLES)}")
+            raise BadInput(f"roles.grant[{i}].role: {quoted(role)} is not one of {', '.join(ROLES)}")
         groups = tuple(r.get("groups", list, ["*"]))
         for g in groups:
-            if g != "*" and g not in group_names:
-                raise BadInput(f"roles.grant[{i}].groups: no group named {g!r}")
-        grants.append(Grant(r.get("user", str), role, groups))
+            if not isinstance(g, str) or (g != "*" and g not in group_names):
+                raise BadInput(f"roles.grant[{i}].groups: no group named {quoted(g)}")
+        grants.append(Grant(check_name(r.get("user", str), f"roles.grant[{i}].user: user"),
+                            role, groups))
     return tuple(grants)

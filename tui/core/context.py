@@ -14,6 +14,7 @@ from tui.core.store import Store
 from tui.model.driver import Driver
 from tui.model.entities import Bay, DomainRecord, GroupRecord, Profile
 from tui.model.errors import BadInput, Refused
+from tui.model.text import quoted
 
 
 class OpContext:
@@ -65,26 +66,26 @@ class OpContext:
     def profile(self, name: str) -> Profile:
         profile = self.store.profile(name)
         if profile is None:
-            raise BadInput(f"no profile named {name!r}", code="unknown-profile")
+            raise BadInput(f"no profile named {quoted(name)}", code="unknown-profile")
         return profile
 
     def group(self, name: str) -> GroupRecord:
         record = self.store.group(name)
         if record is None:
-            raise BadInput(f"no domain group named {name!r} (groups: "
+            raise BadInput(f"no domain group named {quoted(name)} (groups: "
                            f"{', '.join(self.store.group_names())})", code="unknown-group")
         return record
 
     def domain(self, name: str) -> DomainRecord:
         found = self.store.domain(name)
         if found is None:
-            raise BadInput(f"no domain named {name!r}", code="unknown-domain")
+            raise BadInput(f"no domain named {quoted(name)}", code="unknown-domain")
         return found
 
     def domain_group(self, domain: str) -> str:
         group = self.store.domain_group(domain)
         if group is None:
-            raise BadInput(f"no domain named {domain!r}", code="unknown-domain")
+            raise BadInput(f"no domain named {quoted(domain)}", code="unknown-domain")
         return group
 
     def not_in_maintenance(self, *bays: Bay) -> None:
@@ -101,10 +102,10 @@ class OpContext:
     def _unknown_bay(self, bay_id: str) -> str:
         enclosure, _, number = bay_id.partition("/")
         if not number:
-            return f"{bay_id!r} is not a bay: bays are named <enclosure>/<n>, e.g. enc-w1/7"
+            return f"{quoted(bay_id)} is not a bay: bays are named <enclosure>/<n>, e.g. enc-w1/7"
         found = [e for e in self.store.enclosures() if e.name == enclosure]
         if not found:
-            return f"no enclosure named {enclosure!r} (bay {bay_id})"
+            return f"no enclosure named {quoted(enclosure)} (bay {bay_id})"
         if not number.isdigit():
-            return f"bay number {number!r} is not a number"
+            return f"bay number {quoted(number)} is not a number"
         return f"bay {bay_id} is out of range: {enclosure} has bays 1..{found[0].bay_count}"

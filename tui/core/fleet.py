@@ -10,6 +10,7 @@ from tui.core.store import Store
 from tui.model.driver import Driver, DriverError, SimulatedHardware
 from tui.model.entities import Connection, Policy, Profile, ServerInfo
 from tui.model.errors import BadInput
+from tui.model.text import quoted
 
 
 def split_model(model: str) -> tuple[str, str]:
@@ -73,7 +74,7 @@ def build_fleet(store: Store, config: Config, driver: Driver) -> list[str]:
                 for e in d.enclosures for n in range(1, e.bays + 1)}
     for bay in config.sim.warning_bays:
         if bay not in all_bays:
-            raise BadInput(f"config: sim.warning_bays: no bay {bay!r} in the fleet")
+            raise BadInput(f"config: sim.warning_bays: no bay {quoted(bay)} in the fleet")
     hardware: dict[str, tuple[ServerInfo | None, str | None]] = {}
     enclosures: list[tuple[str, str, str, int, dict[int, ServerInfo | None]]] = []
     profiles: list[Profile] = []

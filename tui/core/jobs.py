@@ -14,6 +14,7 @@ from tui.core.store import Store
 from tui.model.driver import DriverError
 from tui.model.errors import BayopsError
 from tui.model.params import JobParams
+from tui.model.text import quoted
 
 
 class StepFailed(Exception):
@@ -43,7 +44,7 @@ class JobContext:
             raise StepFailed(name, str(exc)) from exc
         except BaseException as exc:
             # Anything else is a bug; journal it so the job is not left looking alive.
-            self.store.finish_step(self.job_id, seq, "failed", f"internal error: {exc!r}")
+            self.store.finish_step(self.job_id, seq, "failed", f"internal error: {quoted(exc)}")
             raise
         self.store.finish_step(self.job_id, seq, "done", detail)
         self._done[name] = detail

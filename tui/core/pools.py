@@ -4,6 +4,7 @@ from __future__ import annotations
 from tui.core.addresses import format_address, parse_address
 from tui.core.config import PoolsSpec, RangeSpec
 from tui.model.errors import BadInput, Refused
+from tui.model.text import quoted
 
 KINDS = ("mac", "wwpn", "serial")
 
@@ -68,5 +69,5 @@ class Allocator:
         if value is None:
             example = {"mac": "00:17:A4:77:00:10", "wwpn": "50:06:0B:00:00:C2:00:10",
                        "serial": f"{self.spec.serial_prefix}0000010"}[kind]
-            raise BadInput(f"{text!r} is not a {kind} address (e.g. {example})")
+            raise BadInput(f"{quoted(text)} is not a {kind} address (e.g. {example})")
         return self.format(kind, value)

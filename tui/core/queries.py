@@ -10,6 +10,7 @@ from tui.model.entities import (
     Job,
 )
 from tui.model.errors import BadInput
+from tui.model.text import quoted
 
 HEALTHS = ("ok", "warning", "critical", "unknown")
 
@@ -21,7 +22,7 @@ def bays(ctx: OpContext, group: str | None = None, domain: str | None = None,
     if domain is not None:
         ctx.domain_group(domain)
     if health is not None and health not in HEALTHS:
-        raise BadInput(f"health {health!r} is not one of {', '.join(HEALTHS)}")
+        raise BadInput(f"health {quoted(health)} is not one of {', '.join(HEALTHS)}")
     found = ctx.store.bays(group=group, domain=domain, enclosure=enclosure)
     if health is not None:
         found = [b for b in found if b.health == health and not b.empty]

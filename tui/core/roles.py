@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from tui.core.config import ROLES, Config
 from tui.model.errors import Refused
+from tui.model.text import quoted
 
 # What each action needs at least; roles are ordered, each includes those before it.
 ACTION_ROLE = {
@@ -47,5 +48,5 @@ def require(config: Config, user: str, group: str, action: str, read_only: bool)
     if read_only and action != "view":
         raise Refused("read-only mode: nothing can be changed (started with --read-only)")
     if not allowed(config, user, group, action):
-        raise Refused(f"user {user!r} is {role_of(config, user, group)} in group {group!r}; "
+        raise Refused(f"user {quoted(user)} is {role_of(config, user, group)} in group {quoted(group)}; "
                       f"{action} needs {ACTION_ROLE[action]}")

@@ -19,6 +19,7 @@ from tui.model.entities import Job
 from tui.model.errors import OperationFailed, Refused
 from tui.model.params import JobParams
 from tui.model.plan import Plan
+from tui.model.text import quoted
 
 P = TypeVar("P", bound=JobParams)
 
@@ -121,7 +122,7 @@ def resume_interrupted(ctx: OpContext, registry: dict[str, JobKind]) -> list[tup
             out.append((_job(ctx, job.id), str(exc)))
         except Exception as exc:  # a bug must not stop every later bayops from starting
             ctx.event("critical", f"job:{job.id}", "job.resume-failed",
-                      f"job {job.id} could not be resumed ({exc!r}); it keeps its locks "
+                      f"job {job.id} could not be resumed ({quoted(exc)}); it keeps its locks "
                       "and stays journaled for `bayops jobs resume`", job.id)
-            out.append((_job(ctx, job.id), f"resume failed: {exc!r}"))
+            out.append((_job(ctx, job.id), f"resume failed: {quoted(exc)}"))
     return out

@@ -17,6 +17,7 @@ from types import TracebackType
 from tui.model.driver import ApplyReport, DriverError, HardwareEvent, NoAnswer, Reading
 from tui.model.entities import DomainConfig, Profile, ServerInfo
 from tui.model.errors import BadInput
+from tui.model.text import quoted
 
 FAULT_KINDS = ("critical", "cpu-threshold", "memory-errors", "no-answer", "power-stuck",
                "wont-power-on")
@@ -227,7 +228,7 @@ class SimDriver:
     # -- fault injection (sim only) ---------------------------------------------------------
     def inject(self, bay: str, kind: str) -> str:
         if kind not in FAULT_KINDS:
-            raise BadInput(f"fault kind {kind!r} is not one of {', '.join(FAULT_KINDS)}")
+            raise BadInput(f"fault kind {quoted(kind)} is not one of {', '.join(FAULT_KINDS)}")
         self._hw(bay)
         health, severity, message = _FAULT_EFFECT[kind]
         with self._write() as db:

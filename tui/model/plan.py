@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tui.model.params import JobParams
+from tui.model.text import printable
 
 
 @dataclass(frozen=True)
@@ -78,12 +79,12 @@ class Plan:
 
     def text(self) -> str:
         """The plan as the CLI prints it before asking, and for --dry-run."""
-        lines = [self.summary]
+        lines = [printable(self.summary)]
         if self.reason:
-            lines.append(f"  reason: {self.reason}")
-        lines += [f"  {i}. {s}" for i, s in enumerate(self.steps, 1)]
+            lines.append(f"  reason: {printable(self.reason)}")
+        lines += [f"  {i}. {printable(s)}" for i, s in enumerate(self.steps, 1)]
         if self.diff is not None:
             lines.append(f"  {self.diff.title}:")
-            lines += [f"    {line}" for line in self.diff.lines()]
-        lines += [f"  warning: {w}" for w in self.warnings]
+            lines += [f"    {printable(line)}" for line in self.diff.lines()]
+        lines += [f"  warning: {printable(w)}" for w in self.warnings]
         return "\n".join(lines)

@@ -5,17 +5,17 @@ maintenance); completing the maintenance takes it to the rest of the group.
 """
 from __future__ import annotations
 
-from tui.core.config import NAME_RE
 from tui.core.context import OpContext
 from tui.core.jobs import JobContext
 from tui.core.ops.maintenance import domain_free, held, push_config
+from tui.core.validate import FIRMWARE_LIMIT, LOCAL_USER_ROLES, NAME_RE, check_text
 from tui.model.entities import DomainConfig
 from tui.model.errors import BadInput
 from tui.model.params import DomainSetParams
 from tui.model.plan import Diff, Plan
+from tui.model.text import quoted
 
 DOMAIN_KEYS = "network.NAME VLAN|-, fabric.NAME present|-, firmware VERSION, user.NAME ROLE|-"
-LOCAL_USER_ROLES = ("admin", "operator", "user", "network", "storage", "domain")
 
 
 def edited(config: DomainConfig, domain: str, key: str, value: str) -> DomainConfig:
@@ -23,42 +23,43 @@ def edited(config: DomainConfig, domain: str, key: str, value: str) -> DomainCon
     key or value is not valid."""
     data = config.to_dict()
     kind, _, name = key.partition(".")
-    if kind in ("network", "fabric", "user") and not NAME_RE.match(name or ""):
-        raise BadInput(f"key {key!r}: {kind}.NAME needs a valid name ({DOMAIN_KEYS})")
+    if kind in ("network", "fabric", "user") and not NAME_RE.fullmatch(name or ""):
+        raise BadInput(f"key {quoted(key)}: {kind}.NAME needs a valid name ({DOMAIN_KEYS})")
     if kind == "network":
         if value == "-":
             if name not in data["networks"]:
-                raise BadInput(f"domain {domain} has no network {name!r}")
+                raise BadInput(f"domain {domain} has no network {quoted(name)}")
             del data["networks"][name]
         else:
             if not value.isdigit() or not 1 <= int(value) <= 4094:
-                raise BadInput(f"VLAN id must be 1..4094, got {value!r}")
+                raise BadInput(f"VLAN id must be 1..4094, got {quoted(value)}")
             data["networks"][name] = int(value)
     elif kind == "fabric":
         if value == "-":
             if name not in data["fabrics"]:
-                raise BadInput(f"domain {domain} has no fabric {name!r}")
+                raise BadInput(f"domain {domain} has no fabric {quoted(name)}")
             data["fabrics"].remove(name)
         elif value == "present":
             data["fabrics"] = sorted(set(data["fabrics"]) | {name})
         else:
-            raise BadInput(f"fabric value must be 'present' or '-', got {value!r}")
+            raise BadInput(f"fabric value must be 'present' or '-', got {quoted(value)}")
     elif key == "firmware":
-        if not value or value == "-" or len(value) > 32:
+        if not value or value == "-":
             raise BadInput("firmware needs a version, e.g. 4.62")
+        check_text(value, "firmware", FIRMWARE_LIMIT)
         data["firmware"] = value
     elif kind == "user":
         if value == "-":
             if name not in data["users"]:
-                raise BadInput(f"domain {domain} has no local user {name!r}")
+                raise BadInput(f"domain {domain} has no local user {quoted(name)}")
             del data["users"][name]
         elif value in LOCAL_USER_ROLES:
             data["users"][name] = value
         else:
             raise BadInput(f"local user role must be admin, domain, network, storage, "
-                           f"operator or user, got {value!r}")
+                           f"operator or user, got {quoted(value)}")
     else:
-        raise BadInput(f"unknown key {key!r}; keys: {DOMAIN_KEYS}")
+        raise BadInput(f"unknown key {quoted(key)}; keys: {DOMAIN_KEYS}")
     return DomainConfig.from_dict(data)
 
 

@@ -4,11 +4,12 @@ Its bays are discovered, then its domain receives the group baseline, as a job.
 """
 from __future__ import annotations
 
-from tui.core.config import ENCLOSURE_MODELS, NAME_RE, EnclosureSpec, GroupSpec
+from tui.core.config import ENCLOSURE_MODELS, EnclosureSpec, GroupSpec
 from tui.core.context import OpContext
 from tui.core.fleet import simulated_servers
 from tui.core.jobs import JobContext, StepFailed
 from tui.core.ops.maintenance import push_config
+from tui.core.validate import check_name
 from tui.model.driver import SimulatedHardware
 from tui.model.errors import BadInput, OperationFailed, Refused
 from tui.model.params import EnclosureAddParams
@@ -21,16 +22,14 @@ def plan(ctx: OpContext, group: str, enclosure: str, domain: str | None = None,
          bays: int = 16) -> Plan:
     ctx.group(group)
     ctx.require(group, "enclosure")
-    if not NAME_RE.match(enclosure):
-        raise BadInput(f"{enclosure!r} is not a valid enclosure name")
+    check_name(enclosure, "enclosure")
     model = next((m for m, n in ENCLOSURE_MODELS.items() if n == bays), None)
     if model is None:
         raise BadInput(f"--bays must be 16 (c7000) or 8 (c3000), got {bays}")
     if ctx.store.enclosure_exists(enclosure):
         raise BadInput(f"enclosure {enclosure} already exists")
     domain = domain or f"{enclosure}-dom"
-    if not NAME_RE.match(domain):
-        raise BadInput(f"{domain!r} is not a valid domain name")
+    check_name(domain, "domain")
     existing = ctx.store.domain_group(domain)
     if existing is not None:
         if existing != group:

@@ -13,6 +13,7 @@ from functools import partial
 
 from tui.core.context import OpContext
 from tui.core.jobs import JobContext, StepFailed
+from tui.core.validate import check_text
 from tui.model.entities import DomainConfig, Maintenance
 from tui.model.errors import BadInput, OperationFailed, Refused
 from tui.model.params import (
@@ -85,6 +86,7 @@ def plan_start(ctx: OpContext, domain: str, reason: str, hours: float | None = N
                       f"{busy[0].job_id}); wait for them", code="held-by-job")
     if not reason.strip():
         raise BadInput("--reason must say why the domain goes into maintenance")
+    check_text(reason.strip(), "--reason")
     hours = _lease_hours(ctx, hours)
     others = [d.name for d in ctx.store.domains(group) if d.name != domain]
     return Plan("maintenance-start", f"Maintenance of {domain}",

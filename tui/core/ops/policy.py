@@ -8,6 +8,7 @@ from tui.model.entities import POLICY_MODES, Policy
 from tui.model.errors import BadInput
 from tui.model.params import PolicyParams
 from tui.model.plan import Plan
+from tui.model.text import quoted
 
 
 def _text(group: str, mode: str, window: str) -> str:
@@ -20,7 +21,7 @@ def plan(ctx: OpContext, group: str, mode: str | None, window: str | None) -> Pl
     mode = current.mode if mode is None else mode
     window = current.window if window is None else window
     if mode not in POLICY_MODES:
-        raise BadInput(f"mode {mode!r} is not one of {', '.join(POLICY_MODES)}")
+        raise BadInput(f"mode {quoted(mode)} is not one of {', '.join(POLICY_MODES)}")
     if window:
         autofailover.parse_window(window)
     old = f"{current.mode}{' ' + current.window if current.window else ''}"

@@ -9,6 +9,7 @@ from tui.core.pools import KINDS, Allocator
 from tui.model.errors import BadInput, Refused
 from tui.model.params import PoolsParams
 from tui.model.plan import Plan
+from tui.model.text import quoted
 
 
 def usage(ctx: OpContext) -> dict[str, dict[str, Any]]:
@@ -31,7 +32,7 @@ def plan(ctx: OpContext, kind: str, address: str, include: bool = False) -> Plan
     """Take an address out of its pool (or give it back): it is never allocated."""
     ctx.require("*", "pools")
     if kind not in KINDS:
-        raise BadInput(f"pool kind {kind!r} is not one of {', '.join(KINDS)}")
+        raise BadInput(f"pool kind {quoted(kind)} is not one of {', '.join(KINDS)}")
     alloc = Allocator(ctx.config.pools, {kind: set()})
     canonical = alloc.parse(kind, address)
     if not alloc.in_range(kind, canonical):

@@ -1,14 +1,15 @@
 """Server profiles: created unassigned from the address pools, deleted when unassigned."""
 from __future__ import annotations
 
-from tui.core.config import NAME_RE
 from tui.core.context import OpContext
 from tui.core.fleet import new_profile
 from tui.core.jobs import JobContext
 from tui.core.pools import Allocator
+from tui.core.validate import check_name
 from tui.model.errors import BadInput, Refused
 from tui.model.params import ProfileCreateParams, ProfileDeleteParams
 from tui.model.plan import Plan
+from tui.model.text import quoted
 
 DEFAULT_SAN_TARGET = "50:00:14:38:00:00:00:01"
 MAX_LUN = 16383
@@ -18,20 +19,19 @@ def plan_create(ctx: OpContext, name: str, group: str, networks: list[str] | Non
                 fabrics: list[str] | None, boot: str = "san", lun: int = 0) -> Plan:
     baseline = ctx.group(group).baseline
     ctx.require(group, "profile")
-    if not NAME_RE.match(name):
-        raise BadInput(f"{name!r} is not a valid profile name")
+    check_name(name, "profile")
     if ctx.store.profile(name) is not None:
         raise BadInput(f"profile {name} already exists")
     if boot not in ("san", "local"):
-        raise BadInput(f"--boot must be san or local, got {boot!r}")
+        raise BadInput(f"--boot must be san or local, got {quoted(boot)}")
     networks = list(baseline.networks) if networks is None else networks
     fabrics = list(baseline.fabrics) if fabrics is None else fabrics
     for n in networks:
         if n not in baseline.networks:
-            raise BadInput(f"group {group} has no network {n!r}")
+            raise BadInput(f"group {group} has no network {quoted(n)}")
     for f in fabrics:
         if f not in baseline.fabrics:
-            raise BadInput(f"group {group} has no fabric {f!r}")
+            raise BadInput(f"group {group} has no fabric {quoted(f)}")
     if boot == "san" and not fabrics:
         raise BadInput("a boot-from-SAN profile needs at least one fabric")
     if not 0 <= lun <= MAX_LUN:

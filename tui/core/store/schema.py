@@ -4,6 +4,8 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterator
 
+from tui.model.text import quoted
+
 SCHEMA_VERSION = 4
 
 # Each entry brings the schema from version i to i+1; never edit one that has shipped.
@@ -212,4 +214,4 @@ def statements(script: str) -> Iterator[str]:
             yield buffer.strip()
             buffer = ""
     if buffer.strip():
-        raise ValueError(f"incomplete SQL in migration: {buffer[:60]!r}")
+        raise ValueError(f"incomplete SQL in migration: {quoted(buffer[:60])}")

@@ -309,7 +309,7 @@ def parse_config(section: Any, config_dir: pathlib.Path, warn: Callable[[str], N
         cred = None
         if "credentials" in raw:
             name = raw["credentials"]
-            if not isinstance(name, str) or not NAME_RE.match(name):
+            if not isinstance(name, str) or not NAME_RE.fullmatch(name):
                 raise _bad(f"{at}.credentials", "must be a name of letters, digits, - and _")
             cred = _credentials(name, f"{at}.credentials", from_file, cache)
         if not verify and ("verify", url) not in insecure_warned:
