@@ -25,13 +25,14 @@ import sqlite3
 import sys
 import time
 
-HEALTH = ("ok", "ok", "warning")
-POWER = ("on", "on", "off")
+# Every write is a real change: a bay goes to a (health, power) it does not have now.
+READINGS = [(h, p) for h in ("ok", "warning") for p in ("on", "off")]
 STOP = {"now": False}  # SIGTERM ends the current step early; its line is still written
 
 
-def run_step(db: sqlite3.Connection, ids: list[str], rate: float, seconds: float, batch: int,
-             bays_only: bool, rng: random.Random) -> dict:
+def run_step(db: sqlite3.Connection, now: dict[str, tuple[str, str]], rate: float,
+             seconds: float, batch: int, bays_only: bool, rng: random.Random) -> dict:
+    ids = list(now)
     interval = batch / rate
     start = time.time()
     clock0 = time.perf_counter()
@@ -45,7 +46,10 @@ def run_step(db: sqlite3.Connection, ids: list[str], rate: float, seconds: float
         delay = due - time.perf_counter()
         if delay > 0:
             time.sleep(delay)
-        rows = [(rng.choice(HEALTH), rng.choice(POWER), bay) for bay in rng.sample(ids, batch)]
+        rows = []
+        for bay in rng.sample(ids, batch):
+            now[bay] = rng.choice([r for r in READINGS if r != now[bay]])
+            rows.append((*now[bay], bay))
         t = time.perf_counter()
         db.execute("BEGIN IMMEDIATE")
         lock_wait_max = max(lock_wait_max, time.perf_counter() - t)
@@ -72,17 +76,18 @@ def main() -> None:
     args = p.parse_args()
     db = sqlite3.connect(args.state, timeout=30, isolation_level=None)
     db.execute("PRAGMA busy_timeout = 30000")
-    ids = [r[0] for r in db.execute(
-        "SELECT b.id FROM bays b JOIN sim_hw h ON h.bay = b.id WHERE b.model IS NOT NULL")]
-    if len(ids) < args.batch:
-        sys.exit(f"bay_writer: only {len(ids)} bays with a server in {args.state}")
+    now = {r[0]: (r[1], r[2]) for r in db.execute(
+        "SELECT b.id, b.health, b.power FROM bays b JOIN sim_hw h ON h.bay = b.id"
+        " WHERE b.model IS NOT NULL")}
+    if len(now) < args.batch:
+        sys.exit(f"bay_writer: only {len(now)} bays with a server in {args.state}")
     rng = random.Random(args.seed)
     signal.signal(signal.SIGTERM, lambda *_: STOP.update(now=True))
     out = open(args.out, "a") if args.out else None  # noqa: SIM115 (one line per step, flushed)
     try:
         for step in args.steps.split(","):
             rate, seconds = (float(x) for x in step.split(":"))
-            row = run_step(db, ids, rate, seconds, args.batch, args.bays_only, rng)
+            row = run_step(db, now, rate, seconds, args.batch, args.bays_only, rng)
             line = json.dumps(row)
             print(line, flush=True)
             if out:

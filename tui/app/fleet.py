@@ -33,13 +33,24 @@ ATTENTION = Scope("attention")
 
 
 class Snapshot(FleetView):
-    """The core's FleetView, with the scopes the bays pane shows."""
+    """The core's FleetView, with the scopes the bays pane shows. The attention list is
+    kept as bays change, so a change costs the change, not a pass over the fleet."""
+
+    def __init__(self) -> None:
+        self.attention: set[str] = set()
+        super().__init__()
+
+    def bay_changed(self, old: Bay | None, new: Bay) -> None:
+        if fmt.needs_attention(new):
+            self.attention.add(new.id)
+        else:
+            self.attention.discard(new.id)
 
     def scope_bays(self, scope: Scope) -> list[Bay]:
         if scope.kind == "fleet":
             return self.bays
         if scope.kind == "attention":
-            return [b for b in self.bays if fmt.needs_attention(b)]
+            return [self.by_id[i] for i in sorted(self.attention, key=self.position)]
         index = {"group": self.by_group, "domain": self.by_domain,
                  "enclosure": self.by_enclosure}[scope.kind]
         return index.get(scope.name or "", [])

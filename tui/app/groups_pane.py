@@ -159,11 +159,12 @@ class GroupsTree(Tree[NodeData]):
             node.data = NodeData(node.data.scope if node.data else FLEET, parts)
             node.set_label(fmt.plain("".join(t for t, _ in parts)))
 
-    def update_from(self, snap: Snapshot) -> None:
+    def update_from(self, snap: Snapshot, touched: set[str] | None = None) -> None:
+        """Labels from the view; ``touched``: only these groups' figures changed."""
         now = self.clock()
         shape = tuple((g.name, tuple((d.name, tuple(e.name for e in d.enclosures))
                                      for d in g.domains)) for g in snap.groups)
-        attention = len(snap.scope_bays(ATTENTION))
+        attention = len(snap.attention)
         if shape != self._shape:
             self._rebuild(snap, now, attention)
             self._shape = shape
@@ -171,6 +172,8 @@ class GroupsTree(Tree[NodeData]):
         self._set(self.root, fleet_parts(snap))
         self._set(self._scope_nodes[ATTENTION], attention_parts(attention))
         for g in snap.groups:
+            if touched is not None and g.name not in touched:
+                continue  # its figures did not change
             self._set(self._scope_nodes[Scope("group", g.name)], group_parts(g))
             for d in g.domains:
                 self._set(self._scope_nodes[Scope("domain", d.name)], domain_parts(d, now))

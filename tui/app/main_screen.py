@@ -90,7 +90,7 @@ class MainScreen(ChangeActions):
             self.apply(snap, update.events)
             return
         if update.bays or update.structure is not None:
-            self.query_one(GroupsTree).update_from(snap)
+            self.query_one(GroupsTree).update_from(snap, snap.touched)
             self.refresh_bays()
             self._header()
             self._titles()

@@ -98,6 +98,7 @@ class FleetView:
         self.groups: list[GroupSummary] = []
         self.domains: dict[str, DomainSummary] = {}
         self.jobs: list[Job] = []
+        self.touched: set[str] | None = None  # groups the last apply changed (None: all)
 
     # -- loading and following --------------------------------------------------------------
     @classmethod
@@ -173,6 +174,7 @@ class FleetView:
             self.last_event = max(self.last_event, update.events[-1].seq)
         if touched:
             self._summarise(touched)
+        self.touched = None if update.structure is not None else touched
         self.rev = max(self.rev, update.rev)
         return self
 
@@ -188,6 +190,7 @@ class FleetView:
         self._where[bay.id] = (where[0], where[1], where[2], where[3])
         self.by_id[bay.id] = bay
         self._count(bay, 1)
+        self.bay_changed(None, bay)
 
     def _replace(self, old: Bay, new: Bay) -> None:
         self._count(old, -1)
@@ -197,6 +200,14 @@ class FleetView:
             items[at] = new
         self.by_id[new.id] = new
         self._count(new, 1)
+        self.bay_changed(old, new)
+
+    def bay_changed(self, old: Bay | None, new: Bay) -> None:
+        """A hook for readers that keep views of their own over the bays."""
+
+    def position(self, bay_id: str) -> int:
+        """Where the bay stands in ``bays`` (the fleet's order)."""
+        return self._where[bay_id][0]
 
     def _count(self, bay: Bay, sign: int) -> None:
         add = figures(bay)
