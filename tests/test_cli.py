@@ -299,7 +299,7 @@ def test_missing_config_file_and_corrupt_state_are_clear_errors(tmp_path, cli):
     junk = tmp_path / "junk.db"
     junk.write_bytes(b"this is not sqlite" * 100)
     r = Cli(cli.config, junk)("status")
-    assert r.code == 2 and "not a bayops state database" in r.err
+    assert r.code == 2 and "is not a bayops state file" in r.err
 
 
 def test_read_only_and_viewer_role_refuse_changes(tmp_path, cli):

@@ -24,8 +24,10 @@ def _info(core: Core, args: argparse.Namespace) -> int:
     from tui.core.config import user_config_path
 
     data = {"config": str(core.config.path), "user_config": str(user_config_path()),
-            "state": str(core.store.path), "driver": core.driver.name,
+            "state": str(core.store.path), **core.store.file_modes(),
+            "driver": core.driver.name,
             "operator": core.operator, "read_only": core.read_only,
             "roles": {g: core.role(g) for g in core.store.group_names()}}
-    _emit(args, data, lambda: "\n".join(f"{k:12} {printable(v)}" for k, v in data.items()))
+    width = max(map(len, data))
+    _emit(args, data, lambda: "\n".join(f"{k:{width}} {printable(v)}" for k, v in data.items()))
     return 0

@@ -10,10 +10,13 @@ dashboard and the monitor are imported only once a command needs them (start-up 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
+import signal
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from tui.cli import (
     enclosure,
@@ -56,6 +59,10 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     json_mode = "--json" in argv
+    state: Path | None = None  # the state file, once known: failures of its disk name it
+    # A file size limit then fails the write (a plain error) instead of killing bayops.
+    with contextlib.suppress(AttributeError, ValueError):  # no SIGXFSZ; not main thread
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     try:
         for position, arg in enumerate(argv, 1):
             try:
@@ -63,9 +70,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             except UnicodeEncodeError:
                 raise UsageError(f"argument {position} is not valid UTF-8") from None
         args = build_parser().parse_args(argv)
-        from tui.core.config import find_config, load_config
+        from tui.core.config import find_config, find_state, load_config
 
         config = load_config(find_config(args.config))
+        state = find_state(args.state, config)
         if args.command is None:
             from tui.app import run_dashboard
 
@@ -98,10 +106,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # a bug: one line for the operator, the traceback on request
+        # ... unless the disk, the media, the file or the process limits failed us: a
+        # read or a driver's write to the state that the store did not translate.
+        mapped = _environment_error(exc, state)
+        if mapped is not None:
+            return _fail(str(mapped).splitlines()[0], mapped.exit_code, json_mode,
+                         mapped.code, mapped.hint)
         if os.environ.get("BAYOPS_DEBUG"):
             raise
         return _fail(f"internal error: {type(exc).__name__}: {exc} "
                      "(BAYOPS_DEBUG=1 shows the traceback)", 1, json_mode)
+
+
+def _environment_error(exc: Exception, state: Path | None) -> BayopsError | None:
+    if not isinstance(exc, OSError) and type(exc).__module__ != "sqlite3":
+        return None  # the usual case: no need to import the store to know
+    from tui.core.store.statefile import environment_error
+
+    return environment_error(exc, state or Path("(the state file)"))
 
 
 def _fail(message: str, exit_code: int, json_mode: bool, code: str = "internal",

@@ -97,6 +97,7 @@ class Core(OpContext):
             if store.meta(key) is None:  # in the log once, on stderr at every start
                 core.event("warning", "driver", "driver.warning", message)
                 store.set_meta(key, "1")
+        warnings.extend(store.warnings)  # the state's modes: on stderr at every start
         if resume and not read_only:
             core.resume_interrupted()
         return core

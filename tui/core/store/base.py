@@ -5,11 +5,20 @@ import os
 import sqlite3
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 from tui.core.process import process_alive, process_identity
 from tui.core.store.schema import MIGRATIONS, SCHEMA_VERSION, statements
+from tui.core.store.statefile import (
+    APPLICATION_ID,
+    classify,
+    create_private_file,
+    environment_error,
+    make_private_dirs,
+    mode_text,
+    mode_warnings,
+)
 from tui.model.errors import BadInput, Refused
 
 
@@ -17,11 +26,21 @@ class StoreBase:
     def __init__(self, path: Path):
         self.path = Path(path)
         self._local = threading.local()
+        # Warnings about the file for the operator (modes open to others), once per start.
+        self.warnings: list[str] = []
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            make_private_dirs(self.path.parent)
         except OSError as exc:
-            raise BadInput(f"state {self.path}: cannot create its folder: "
-                           f"{exc.strerror or exc}") from None
+            raise environment_error(exc, self.path) or BadInput(
+                f"state {self.path}: cannot create its folder: {exc.strerror or exc}") from None
+        # Ours or refused before anything is written: no WAL switch, no table, no fleet.
+        if classify(self.path, MIGRATIONS) == "new":
+            try:
+                create_private_file(self.path)
+            except OSError as exc:
+                raise environment_error(exc, self.path) or BadInput(
+                    f"state {self.path}: cannot create it: {exc.strerror or exc}") from None
+        self.warnings = mode_warnings(self.path)
         self._migrate()
 
     # -- connections and transactions ---------------------------------------------------
@@ -32,13 +51,17 @@ class StoreBase:
             try:
                 conn = sqlite3.connect(self.path, timeout=15, isolation_level=None,
                                        check_same_thread=False)
+            except sqlite3.Error as exc:
+                raise environment_error(exc, self.path) or BadInput(
+                    f"state {self.path}: cannot open it ({exc})") from None
+            try:
                 conn.execute("PRAGMA journal_mode=WAL")
-            except sqlite3.DatabaseError as exc:
-                if "unable to open" in str(exc):
-                    raise BadInput(f"state {self.path}: cannot open it ({exc})") from None
-                raise BadInput(f"state {self.path}: not a bayops state database ({exc})") from None
-            conn.execute("PRAGMA foreign_keys=ON")
-            conn.execute("PRAGMA synchronous=NORMAL")
+                conn.execute("PRAGMA foreign_keys=ON")
+                conn.execute("PRAGMA synchronous=NORMAL")
+            except sqlite3.Error as exc:
+                conn.close()
+                raise environment_error(exc, self.path) or BadInput(
+                    f"state {self.path}: cannot open it ({exc})") from None
             self._local.conn = conn
         return conn
 
@@ -58,18 +81,36 @@ class StoreBase:
         try:
             db.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
+            mapped = environment_error(exc, self.path)
+            if mapped is not None:
+                raise mapped from None
             raise Refused(f"state {self.path} is busy ({exc}); try again") from None
         try:
             yield db
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        else:
             db.execute("COMMIT")
+        except BaseException as exc:
+            # SQLite may already have rolled back (a full disk, an I/O error): then there
+            # is no transaction left, and ROLLBACK would hide the real error.
+            if db.in_transaction:
+                # If even that fails the connection has gone bad; the next open undoes it.
+                with suppress(sqlite3.Error):
+                    db.execute("ROLLBACK")
+            if isinstance(exc, sqlite3.Error):
+                raise self._failure(exc) from None
+            raise
+
+    def _failure(self, exc: sqlite3.Error) -> Exception:
+        """A plain error for the disk, media, file or descriptors; anything else as is."""
+        return environment_error(exc, self.path) or exc
 
     def _migrate(self) -> None:
         db = self.db
-        if db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION:
+        try:
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            app_id = db.execute("PRAGMA application_id").fetchone()[0]
+        except sqlite3.Error as exc:
+            raise self._failure(exc) from None
+        if version == SCHEMA_VERSION and app_id == APPLICATION_ID:
             return
         with self.write():  # read the version again under the lock: two may start at once
             version = db.execute("PRAGMA user_version").fetchone()[0]
@@ -82,6 +123,12 @@ class StoreBase:
                     db.execute(statement)
                 version += 1
                 db.execute(f"PRAGMA user_version = {version}")
+            # Marked ours in the transaction that creates (or migrates) the schema.
+            db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+
+    def file_modes(self) -> dict[str, str | None]:
+        """The permission bits of the state file and its folder, e.g. '0600'."""
+        return {"state_mode": mode_text(self.path), "state_dir_mode": mode_text(self.path.parent)}
 
     # -- meta -----------------------------------------------------------------------------
     def meta(self, key: str) -> str | None:
