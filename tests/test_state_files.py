@@ -221,9 +221,17 @@ def test_a_new_store_is_marked_ours(cli):
 
 def _unmark(state: Path, version: int = SCHEMA_VERSION) -> None:
     """Make a store look like one an older bayops wrote: no application_id, and the
-    schema of ``version`` (only schema 3's change feed can be taken back)."""
+    schema of ``version`` (schema 4's archive register and 3's change feed taken back)."""
     db = sqlite3.connect(state, isolation_level=None)
     db.execute("BEGIN")
+    if version < 4:
+        for name in ("archives_append_only_update", "archives_append_only_delete",
+                     "events_delete_only_archived", "jobs_delete_only_archived",
+                     "steps_delete_only_archived"):
+            db.execute(f"DROP TRIGGER {name}")
+        db.execute("DROP TABLE archives")
+        db.execute("CREATE TRIGGER events_append_only_delete BEFORE DELETE ON events"
+                   " BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END")
     if version < 3:
         triggers = [r[0] for r in db.execute(
             "SELECT name FROM sqlite_master WHERE type = 'trigger' AND name LIKE 'feed_%'")]
@@ -236,7 +244,7 @@ def _unmark(state: Path, version: int = SCHEMA_VERSION) -> None:
     db.close()
 
 
-@pytest.mark.parametrize("version", [SCHEMA_VERSION, 2])
+@pytest.mark.parametrize("version", [SCHEMA_VERSION, 3, 2])
 def test_an_older_unmarked_store_is_migrated_and_marked(cli, tmp_path, built_store, version):
     state = copy_store(built_store, tmp_path / "old.db")
     _unmark(state, version)
