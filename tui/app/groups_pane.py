@@ -108,6 +108,7 @@ class GroupsTree(Tree[NodeData]):
         self.guide_depth = 2
         self._scope_nodes: dict[Scope, TreeNode[NodeData]] = {FLEET: self.root}
         self._shape: tuple = ()
+        self._drawn: dict[str, tuple[DomainSummary, int]] = {}  # domain -> what its lines show
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
@@ -157,7 +158,13 @@ class GroupsTree(Tree[NodeData]):
     def _set(self, node: TreeNode[NodeData], parts: Parts) -> None:
         if node.data is None or node.data.parts != parts:
             node.data = NodeData(node.data.scope if node.data else FLEET, parts)
-            node.set_label(fmt.plain("".join(t for t, _ in parts)))
+            # render_label draws from the parts: repaint this node's line if it is on
+            # screen (a collapsed or scrolled-off node is drawn fresh when it shows)
+            top = int(self.scroll_offset.y)
+            if top <= node.line < top + self.size.height:
+                node.refresh()
+            else:  # invalidate its cached line without a repaint (Textual 8.2.8's cache key)
+                node._updates += 1
 
     def update_from(self, snap: Snapshot, touched: set[str] | None = None) -> None:
         """Labels from the view; ``touched``: only these groups' figures changed."""
@@ -175,7 +182,11 @@ class GroupsTree(Tree[NodeData]):
             if touched is not None and g.name not in touched:
                 continue  # its figures did not change
             self._set(self._scope_nodes[Scope("group", g.name)], group_parts(g))
+            minute = int(now // 60)
             for d in g.domains:
+                if self._drawn.get(d.name) == (d, minute):
+                    continue  # same figures, same lease minute: its line and its enclosures'
+                self._drawn[d.name] = (d, minute)
                 self._set(self._scope_nodes[Scope("domain", d.name)], domain_parts(d, now))
                 for e in d.enclosures:
                     self._set(self._scope_nodes[Scope("enclosure", e.name)], enclosure_parts(e))
@@ -185,6 +196,7 @@ class GroupsTree(Tree[NodeData]):
         expanded = {s for s, n in self._scope_nodes.items() if n.is_expanded}
         first = not self._shape
         self.clear()
+        self._drawn.clear()
         self._scope_nodes = {FLEET: self.root}
         self._set(self.root, fleet_parts(snap))
         node = self.root.add_leaf(fmt.plain("needs attention"),
