@@ -22,6 +22,7 @@ from tui.model.errors import BayopsError
 POLICY_CURSOR = "policy_cursor"
 FEED_KEEP = 200_000  # feed revisions kept for readers that fall behind (then: reload)
 PRUNE_SECONDS = 60.0
+PRUNE_BATCH = 20_000
 
 
 @dataclass
@@ -57,9 +58,10 @@ class Monitor:
         if clock - self._last_sweep >= self.sweep_seconds:
             self._last_sweep = clock
             changed = core.refresh()
-        if not core.read_only and clock - self._last_prune >= PRUNE_SECONDS:
+        # A bounded batch a poll; while a backlog remains, again at the next poll.
+        if (not core.read_only and clock - self._last_prune >= PRUNE_SECONDS
+                and store.prune_changes(FEED_KEEP, PRUNE_BATCH) < PRUNE_BATCH):
             self._last_prune = clock
-            store.prune_changes(FEED_KEEP)
         hardware = core.driver.events()
         for event in hardware:
             store.add_event(event.severity, f"bay:{event.bay}", f"hardware.{event.kind}",

@@ -47,13 +47,16 @@ class FeedTables(StoreBase):
             out.keys.setdefault(kind, set()).add(key)
         return out
 
-    def prune_changes(self, keep: int) -> int:
-        """Forget all but the newest ``keep`` revisions; returns how many rows went."""
+    def prune_changes(self, keep: int, batch: int = 20_000) -> int:
+        """Forget all but the newest ``keep`` revisions, at most ``batch`` rows a call (so
+        a poll after a long backlog costs the same as any other); returns how many went."""
         with self.write() as db:
-            horizon = self.revision() - keep
-            if horizon <= int(self.meta(PRUNED) or 0):
+            pruned = int(self.meta(PRUNED) or 0)
+            horizon = min(self.revision() - keep, pruned + batch)
+            if horizon <= pruned:
                 return 0
-            gone = db.execute("DELETE FROM changes WHERE rev <= ?", (horizon,)).rowcount
+            gone = db.execute("DELETE FROM changes WHERE rev > ? AND rev <= ?",
+                              (pruned, horizon)).rowcount
             db.execute("INSERT INTO meta VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = ?",
                        (PRUNED, str(horizon), str(horizon)))
             return int(gone)
