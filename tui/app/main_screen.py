@@ -84,10 +84,12 @@ class MainScreen(ChangeActions):
     def apply_update(self, update: ViewUpdate) -> None:
         """What changed since the view's revision: only the panes it touches repaint, and
         of the lists only the lines that changed."""
+        shown = self.snapshot.last_event  # an update may repeat events already shown
+        events = [e for e in update.events if e.seq > shown]
         snap = self.snapshot.apply(update)
         if snap is not self.snapshot:
             assert isinstance(snap, Snapshot)
-            self.apply(snap, update.events)
+            self.apply(snap, events)
             return
         if update.bays or update.structure is not None:
             self.query_one(GroupsTree).update_from(snap, snap.touched)
@@ -98,7 +100,7 @@ class MainScreen(ChangeActions):
         if update.jobs is not None:
             self.query_one(JobsList).set_jobs(snap.jobs)
             self._header()
-        self.query_one(EventLog).add_events(update.events)
+        self.query_one(EventLog).add_events(events)
 
     def minute_passed(self) -> None:
         """The clock and the maintenance lease countdowns show minutes."""

@@ -87,7 +87,7 @@ def run_job(ctx: OpContext, registry: dict[str, JobKind], job_id: int) -> Job:
 
 def _job(ctx: OpContext, job_id: int) -> Job:
     job = ctx.store.job(job_id)
-    assert job is not None, f"job {job_id} vanished"  # jobs are never deleted
+    assert job is not None, f"job {job_id} vanished"  # only finished jobs are archived away
     return job
 
 
