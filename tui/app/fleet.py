@@ -50,7 +50,9 @@ class Snapshot(FleetView):
         if scope.kind == "fleet":
             return self.bays
         if scope.kind == "attention":
-            return [self.by_id[i] for i in sorted(self.attention, key=self.position)]
+            by_id = self.by_id  # most urgent first, then in fleet order
+            return [by_id[i] for i in sorted(
+                self.attention, key=lambda i: (fmt.attention_rank(by_id[i]), self.position(i)))]
         index = {"group": self.by_group, "domain": self.by_domain,
                  "enclosure": self.by_enclosure}[scope.kind]
         return index.get(scope.name or "", [])

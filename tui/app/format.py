@@ -60,6 +60,20 @@ def needs_attention(bay: Bay) -> bool:
             or (bay.profile is not None and bay.power == "off"))
 
 
+def attention_rank(bay: Bay) -> tuple[int, int]:
+    """Most urgent first: critical, unreadable or unknown, warning, then the rest (a job on
+    it, a profile powered off); an acknowledged critical bay after the unacknowledged."""
+    if bay.health == "critical":
+        rank = 0
+    elif bay.health == "unknown" or bay.power == "unknown":
+        rank = 1
+    elif bay.health == "warning":
+        rank = 2
+    else:
+        rank = 3
+    return rank, 1 if getattr(bay, "acked_by", None) else 0
+
+
 def quick_filter(name: str) -> Callable[[Bay], bool]:
     return {
         "critical": lambda b: not b.empty and b.health in ("critical", "unknown"),
