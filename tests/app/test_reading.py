@@ -2,11 +2,17 @@
 log and its detail, alerting and acknowledgement, the jobs pane, columns, zoom, footer."""
 from __future__ import annotations
 
-import pytest
+import time
 
-from tests.app.conftest import make_app, wait_jobs
+import pytest
+from textual.widgets import Static
+
+from tests.app.conftest import make_app, wait_for
 from tui.app.bays_pane import BaysTable
+from tui.app.event_screen import EventScreen
+from tui.app.events_pane import EventLog
 from tui.app.fleet import ATTENTION
+from tui.app.main_screen import MainScreen
 
 SIZE = (120, 40)
 pytestmark = pytest.mark.anyio
@@ -22,3 +28,62 @@ async def test_attention_most_urgent_first(core):
         ids = [b.id for b in table.items]
         assert ids.index("enc-w2/4") < ids.index("enc-w1/5"), ids
         assert table.bay is not None and table.bay.id == "enc-w2/4"
+
+
+def _many_events(core, n: int = 40) -> None:
+    for i in range(n):
+        core.set_policy("lab", "alert" if i % 2 == 0 else "manual", "")
+
+
+async def test_event_log_opens_at_newest_and_follows(core):
+    _many_events(core)
+    async with make_app(core, clock=time.time).run_test(size=SIZE) as pilot:
+        log = pilot.app.screen.query_one(EventLog)
+        await pilot.press("3")
+        await pilot.pause()
+        assert log.following and log.cursor == len(log.items) - 1
+        assert log.scroll_offset.y == log.max_scroll_y > 0
+        newest = log.event
+        assert newest is not None and newest.seq == max(e.seq for e in log.events)
+        line = "".join(t for t, _ in log.item_parts(log.items[-1], 100))
+        assert not line.startswith("20")  # today's events show the time only
+        await pilot.press("pageup")
+        assert not log.following and log.cursor < len(log.items) - 1
+        held = log.event
+        core.set_policy("lab", "auto", "")
+        pilot.app.refresh_now()
+        await wait_for(pilot, lambda: len(log.events) > 41)
+        assert log.event == held and not log.following  # paused: new events do not move it
+        assert "paused" in str(log.border_title)
+        await pilot.press("end")
+        assert log.following and log.event.seq == max(e.seq for e in log.events)
+        await pilot.press("up")
+        assert not log.following
+
+
+async def test_event_log_dates_wrap_and_detail(core):
+    core.sim_fault("enc-w1/3", "critical")
+    async with make_app(core, clock=lambda: time.time() + 3 * 86400).run_test(size=(80, 24)) as pilot:
+        screen = pilot.app.screen
+        log = screen.query_one(EventLog)
+        await pilot.press("3")
+        text = "".join(t for t, _ in log.item_parts(log.items[-1], 80))
+        assert text.startswith(time.strftime("%Y-%m-%d")), text  # another day: its date
+        rows = len(log.items)
+        await pilot.press("w")
+        assert log.wrap and len(log.items) > rows  # the long lines now take several
+        assert all(sum(len(t) for t, _ in log.item_parts(r, log.size.width)) <= log.size.width
+                   for r in log.items)
+        await pilot.press("w")
+        assert not log.wrap and len(log.items) == rows
+        event = next(e for e in reversed(log.shown) if e.data.get("bay") == "enc-w1/3")
+        while log.event != event:
+            await pilot.press("up")
+        await pilot.press("enter")
+        assert isinstance(pilot.app.screen, EventScreen)
+        shown = str(pilot.app.screen.query_one("#event-detail", Static).render())
+        for want in (event.message, event.kind, event.source, event.operator, "enc-w1/3",
+                     time.strftime("%Y-%m-%d"), *[str(k) for k in event.data]):
+            assert want in shown, want
+        await pilot.press("escape")
+        assert isinstance(pilot.app.screen, MainScreen), pilot.app.screen_stack

@@ -77,6 +77,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("sort-reverse", "O", "sort_reverse", "Reverse sort", "Reverse the sort order"),
     Command("severity", "v", "severity", "Severity",
             "Event log: cycle the minimum severity (info, warning, critical)"),
+    Command("events-wrap", "w", "wrap_events", "Wrap",
+            "Event log: wrap long lines (again: one line per event, cut at the pane width)"),
     Command("open-job", "J", "open_job", "Open job",
             "Open the job selected in the jobs pane: its journal, and for a failover why that "
             "spare was chosen"),

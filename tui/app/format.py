@@ -7,6 +7,7 @@ terminal or NO_COLOR loses nothing.
 """
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Callable
@@ -195,15 +196,70 @@ def sort_key(name: str) -> Callable[[Bay], tuple[object, ...]]:
 
 
 # -- events and jobs ------------------------------------------------------------------------
-def event_parts(e: Event) -> list[tuple[str, str]]:
-    when = time.strftime("%H:%M:%S", time.localtime(e.ts))
-    return [(f"{when} ", "dim"), (f"{SEVERITY_TEXT.get(e.severity, e.severity):4} ",
-                                  SEVERITY_STYLE.get(e.severity, "")),
+def event_when(ts: float, today: str | None = None) -> str:
+    """'03:46:40' today, '2025-06-11 03:46:40' on another day (``today`` as YYYY-MM-DD)."""
+    t = time.localtime(ts)
+    day = time.strftime("%Y-%m-%d", t)
+    clock = time.strftime("%H:%M:%S", t)
+    return clock if day == today else f"{day} {clock}"
+
+
+def event_parts(e: Event, today: str | None = None) -> list[tuple[str, str]]:
+    return [(f"{event_when(e.ts, today)} ", "dim"),
+            (f"{SEVERITY_TEXT.get(e.severity, e.severity):4} ", SEVERITY_STYLE.get(e.severity, "")),
             (f"{e.message}", ""), (f" [{e.operator}]", "dim")]
 
 
 def event_text(e: Event) -> str:
     return "".join(t for t, _ in event_parts(e)) + " " + e.source
+
+
+def wrap_parts(parts: list[tuple[str, str]], width: int, indent: int = 2) -> list[list[tuple[str, str]]]:
+    """``parts`` (made printable) broken into lines of at most ``width`` characters, at a
+    space where there is one; continuation lines are indented."""
+    text = "".join(printable(t) for t, _ in parts)
+    styles = [name for t, name in parts for _ in printable(t)]
+    lines: list[list[tuple[str, str]]] = []
+    start = 0
+    while start < len(text) or not lines:
+        room = max(1, width - (indent if lines else 0))
+        end = len(text)
+        if end - start > room:
+            cut = text.rfind(" ", start + 1, start + room + 1)
+            end = cut + 1 if cut > start else start + room
+        line: list[tuple[str, str]] = [(" " * indent, "")] if lines else []
+        i = start
+        while i < end:
+            j = i
+            while j < end and styles[j] == styles[i]:
+                j += 1
+            line.append((text[i:j], styles[i]))
+            i = j
+        lines.append(line)
+        start = end
+    return lines
+
+
+def event_detail(e: Event) -> Text:
+    """One event whole, for the detail screen: every field and every structured datum,
+    plain text (selectable, copyable), wrapped by the widget."""
+    when = time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime(e.ts))
+    rows = [("when", when), ("severity", SEVERITY_TEXT.get(e.severity, e.severity)),
+            ("source", e.source), ("kind", e.kind), ("operator", e.operator),
+            ("job", f"#{e.job_id}" if e.job_id is not None else "-"), ("event", f"#{e.seq}")]
+    out = Text()
+    out.append(printable(e.message) + "\n\n", style="bold")
+    for name, value in rows:
+        out.append(f"{name:>9}  ", style="dim")
+        out.append(printable(value) + "\n")
+    if e.data:
+        out.append("\ndata\n", style="bold")
+        for key in sorted(e.data):
+            value = e.data[key]
+            shown = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
+            out.append(f"  {printable(key)}: ", style="dim")
+            out.append(printable(shown) + "\n")
+    return out
 
 
 def job_progress(job: Job) -> str:
