@@ -7,8 +7,16 @@ import time
 import pytest
 from textual.widgets import Static
 
-from tests.app.conftest import make_app, wait_for
+from tests.app.conftest import (
+    make_app,
+    make_config,
+    notifications,
+    open_core,
+    wait_for,
+    wait_jobs,
+)
 from tui.app.bays_pane import BaysTable
+from tui.app.confirm_screen import ConfirmScreen
 from tui.app.event_screen import EventScreen
 from tui.app.events_pane import EventLog
 from tui.app.fleet import ATTENTION
@@ -87,3 +95,50 @@ async def test_event_log_dates_wrap_and_detail(core):
             assert want in shown, want
         await pilot.press("escape")
         assert isinstance(pilot.app.screen, MainScreen), pilot.app.screen_stack
+
+
+async def test_acknowledge_critical_bay_bell_and_title(fleet):
+    config, state = fleet
+    make_config(config, extra={"bell = false": "bell = true"})
+    core = open_core(config, state, operator="alice")
+    try:
+        app = make_app(core)
+        rings = []
+        app.bell = lambda: rings.append(1)
+        async with app.run_test(size=SIZE) as pilot:
+            assert app.alerts.title == "bayops"
+            core.sim_fault("enc-w1/3", "critical")
+            app.refresh_now()
+            await pilot.pause()
+            assert rings == [1] and app.alerts.title == "bayops CRIT 1"
+            app.refresh_now()
+            assert rings == [1]  # once per new critical bay
+            await pilot.press("a")
+            table = pilot.app.screen.query_one(BaysTable)
+            assert table.bay.id == "enc-w1/3"
+            await pilot.press("A")
+            assert isinstance(pilot.app.screen, ConfirmScreen)
+            await pilot.press("y")
+            await wait_jobs(pilot)
+            acked = core.bay("enc-w1/3")
+            assert acked.acked_by == "alice" and acked.acked_at is not None
+            assert app.alerts.title == "bayops"
+            row = next(b for b in table.items if b.id == "enc-w1/3")  # still listed
+            assert row.acked_by == "alice"
+            assert all(style == "dim" for _, style in table.item_parts(row, 100))
+            assert "ack" in "".join(t for t, _ in table.item_parts(row, 100))
+            log = pilot.app.screen.query_one(EventLog)
+            assert any(e.kind == "bay.acknowledged" and e.operator == "alice"
+                       and "alice" in e.message for e in log.shown)
+            core.sim_fault("enc-w1/3", None)  # healthy again: the acknowledgement clears
+            assert core.bay("enc-w1/3").acked_by is None
+    finally:
+        core.close()
+
+
+async def test_acknowledge_refused_on_healthy_bay_and_read_only(core):
+    async with make_app(core).run_test(size=SIZE) as pilot:
+        await pilot.press("slash", *"enc-w1/4", "enter")
+        await pilot.press("A")
+        assert isinstance(pilot.app.screen, MainScreen)
+        assert any("only a critical" in n for n in notifications(pilot.app))

@@ -35,6 +35,10 @@ COMMANDS: tuple[Command, ...] = (
     Command("failover-force", "F", "failover_force", "Force failover",
             "Fail over even a healthy bay (planned evacuation); the plan says it is forced",
             "failover", "bay", True),
+    Command("ack", "A", "ack", "Acknowledge",
+            "Acknowledge the selected critical bay: recorded with your name in the event log; "
+            "it stays listed, dimmed, and no longer rings or counts in the terminal title",
+            "ack", "bay", True),
     Command("move", "m", "move", "Move",
             "Move the selected bay's profile to a bay you choose (invalid targets show why)",
             "move", "bay", True, True),

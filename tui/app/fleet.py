@@ -38,6 +38,7 @@ class Snapshot(FleetView):
 
     def __init__(self) -> None:
         self.attention: set[str] = set()
+        self.alerting: set[str] = set()  # critical bays nobody has acknowledged
         super().__init__()
 
     def bay_changed(self, old: Bay | None, new: Bay) -> None:
@@ -45,6 +46,10 @@ class Snapshot(FleetView):
             self.attention.add(new.id)
         else:
             self.attention.discard(new.id)
+        if fmt.alerting(new):
+            self.alerting.add(new.id)
+        else:
+            self.alerting.discard(new.id)
 
     def scope_bays(self, scope: Scope) -> list[Bay]:
         if scope.kind == "fleet":

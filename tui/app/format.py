@@ -61,6 +61,11 @@ def needs_attention(bay: Bay) -> bool:
             or (bay.profile is not None and bay.power == "off"))
 
 
+def alerting(bay: Bay) -> bool:
+    """Critical and not acknowledged: counts in the terminal title, rings the bell."""
+    return not bay.empty and bay.health == "critical" and bay.acked_by is None
+
+
 def attention_rank(bay: Bay) -> tuple[int, int]:
     """Most urgent first: critical, unreadable or unknown, warning, then the rest (a job on
     it, a profile powered off); an acknowledged critical bay after the unacknowledged."""
@@ -72,7 +77,7 @@ def attention_rank(bay: Bay) -> tuple[int, int]:
         rank = 2
     else:
         rank = 3
-    return rank, 1 if getattr(bay, "acked_by", None) else 0
+    return rank, 1 if bay.acked_by else 0
 
 
 def quick_filter(name: str) -> Callable[[Bay], bool]:
@@ -134,6 +139,8 @@ def _job(b: Bay) -> tuple[str, str]:
         parts.append(f"#{b.job_id}")
     if b.maintenance:
         parts.append("MAINT")
+    if b.acked_by is not None:
+        parts.append("ack")
     return " ".join(parts), "job" if b.job_id is not None else ("maint" if b.maintenance else "")
 
 
@@ -185,9 +192,10 @@ def fit_columns(width: int, widths: dict[str, int] | None = None) -> list[tuple[
 def bay_cells(bay: Bay, columns: list[tuple[Column, int]]) -> list[tuple[str, str]]:
     """[(padded text, style name)] for one row; a single space separates columns."""
     cells = []
+    acked = bay.acked_by is not None  # acknowledged: dimmed, still listed, "ack" in JOB
     for column, width in columns:
         text, style = column.cell(bay)
-        cells.append((text[:width].ljust(width) + " ", style))
+        cells.append((text[:width].ljust(width) + " ", "dim" if acked else style))
     return cells
 
 
