@@ -2,12 +2,14 @@
 log and its detail, alerting and acknowledgement, the jobs pane, columns, zoom, footer."""
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
 from textual.widgets import Static
 
 from tests.app.conftest import (
+    ROOT,
     make_app,
     make_config,
     notifications,
@@ -19,7 +21,8 @@ from tui.app.bays_pane import BaysTable
 from tui.app.confirm_screen import ConfirmScreen
 from tui.app.event_screen import EventScreen
 from tui.app.events_pane import EventLog
-from tui.app.fleet import ATTENTION
+from tui.app.fleet import ATTENTION, Scope
+from tui.app.groups_pane import GroupsTree
 from tui.app.main_screen import MainScreen
 
 SIZE = (120, 40)
@@ -142,3 +145,55 @@ async def test_acknowledge_refused_on_healthy_bay_and_read_only(core):
         await pilot.press("A")
         assert isinstance(pilot.app.screen, MainScreen)
         assert any("only a critical" in n for n in notifications(pilot.app))
+
+
+def _footer_keys(screen) -> set[str]:
+    return {key for key, active in screen.active_bindings.items() if active.binding.show}
+
+
+async def test_footer_read_only_hides_changes_and_maintenance_shows_e_c_x(fleet):
+    config, state = fleet
+    writer = open_core(config, state)
+    writer.start_maintenance("lab-dom1", "firmware")
+    writer.close()
+    ro = open_core(config, state, read_only=True)
+    try:
+        async with make_app(ro).run_test(size=SIZE) as pilot:
+            await pilot.press("slash", *"enc-w1/3", "enter")
+            keys = _footer_keys(pilot.app.screen)
+            assert not keys & {"f", "m", "t", "M", "E", "C", "X"}, keys
+            await pilot.press("f")
+            assert isinstance(pilot.app.screen, MainScreen)
+            assert any("read-only" in n for n in notifications(pilot.app))
+    finally:
+        ro.close()
+    core = open_core(config, state)
+    try:
+        async with make_app(core).run_test(size=SIZE) as pilot:
+            screen = pilot.app.screen
+            screen.query_one(GroupsTree).select_scope(Scope("domain", "lab-dom1"))
+            await pilot.pause()
+            keys = _footer_keys(screen)
+            assert {"E", "C", "X"} <= keys and "M" not in keys, keys
+            screen.query_one(GroupsTree).select_scope(Scope("domain", "web-dom1"))
+            await pilot.pause()
+            keys = _footer_keys(screen)
+            assert "M" in keys and not keys & {"E", "C", "X"}, keys
+            await pilot.press("C")
+            assert any("not in maintenance" in n for n in notifications(pilot.app))
+    finally:
+        core.close()
+
+
+def test_readme_key_table_matches_the_registry():
+    from tui.app import commands as cmds
+
+    text = (ROOT / "README.md").read_text()
+    table = dict(re.findall(r"^\| `([^`]+)` \| `([a-z0-9-]+)` \|", text, re.M))
+    shown = {"slash": "/", "question_mark": "?", "escape": "esc"}
+    assert {v: k for k, v in table.items()} == {c.id: shown.get(c.key, c.key)
+                                                for c in cmds.COMMANDS}
+    example = re.search(r'`\[keys\] (\S+) = "([^"]+)"`', text)
+    assert example is not None
+    good, problems = cmds.check_keymap({example.group(1): example.group(2)})
+    assert not problems and good  # the README's remap example is accepted as written
