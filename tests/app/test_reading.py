@@ -10,6 +10,7 @@ from textual.widgets import Static
 
 from tests.app.conftest import (
     ROOT,
+    Gate,
     make_app,
     make_config,
     notifications,
@@ -23,6 +24,7 @@ from tui.app.event_screen import EventScreen
 from tui.app.events_pane import EventLog
 from tui.app.fleet import ATTENTION, Scope
 from tui.app.groups_pane import GroupsTree
+from tui.app.jobs_pane import JobsList
 from tui.app.main_screen import MainScreen
 
 SIZE = (120, 40)
@@ -197,3 +199,40 @@ def test_readme_key_table_matches_the_registry():
     assert example is not None
     good, problems = cmds.check_keymap({example.group(1): example.group(2)})
     assert not problems and good  # the README's remap example is accepted as written
+
+
+async def test_jobs_pane_progress_follows_the_journal(core, monkeypatch):
+    gate = Gate(monkeypatch, "power_on")
+    core.sim_fault("enc-w1/3", "critical")
+    async with make_app(core).run_test(size=SIZE) as pilot:
+        await pilot.press("slash", *"enc-w1/3", "enter", "f", "y")
+        await wait_for(pilot, gate.reached.is_set)
+        pilot.app.refresh_now()
+        await pilot.pause()
+        jobs = pilot.app.screen.query_one(JobsList)
+        row = jobs.items[0]
+        job = core.job(row.job.id)
+        done = sum(s.state == "done" for s in job.steps)
+        line = jobs.render_line(0).text  # stale before: "run 0/1" with steps done
+        assert f"{done} done, step {job.steps[-1].seq}: power" in line, line
+        assert done >= 2 and "/" not in line.split("done")[0]
+        gate.release()
+        await wait_jobs(pilot)
+
+
+def test_resumed_step_shows_retried_not_fail():
+    from tui.app import format as fmt
+    from tui.model.entities import Job, Step
+    from tui.model.params import SparesParams
+
+    steps = (Step(1, "power off enc-w1/3", "done", "", 1.0, 2.0),
+             Step(2, "apply profile web-003", "failed", "interrupted", 2.0, 3.0),
+             Step(3, "apply profile web-003", "done", "", 4.0, 5.0))
+    job = Job(7, "failover", "done", "alice", "failover", SparesParams(group="g"), 1.0, 5.0,
+              None, steps)
+    text = "".join(t for t, _ in fmt.step_line(steps[1], job))
+    assert "[FAIL]" not in text and "retried" in text
+    assert "[FAIL]" in "".join(t for t, _ in fmt.step_line(steps[1]))
+    running = Job(8, "failover", "running", "alice", "f", SparesParams(group="g"), 1.0, None,
+                  None, (steps[0], Step(2, "apply profile web-003", "running", "", 2.0, None)))
+    assert fmt.job_progress(running) == "1 done, step 2: apply profile web-003"

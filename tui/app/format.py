@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from rich.text import Text
 
 from tui.humanize import duration  # the screens use it as fmt.duration too
-from tui.model.entities import Bay, Event, Job, Maintenance
+from tui.model.entities import Bay, Event, Job, Maintenance, Step
 from tui.model.text import printable
 
 
@@ -271,8 +271,19 @@ def event_detail(e: Event) -> Text:
 
 
 def job_progress(job: Job) -> str:
+    """Steps are journaled as they start, so their total is not known ahead: '2 done,
+    step 3: apply profile web-003' rather than a misleading '2/3'."""
     done = sum(s.state == "done" for s in job.steps)
-    return f"{done}/{len(job.steps)}"
+    current = next((s for s in reversed(job.steps) if s.state == "running"), None)
+    if current is None:
+        return f"{done} done" if job.steps else "starting"
+    return f"{done} done, step {current.seq}: {current.name}"
+
+
+def retried(step: Step, job: Job) -> bool:
+    """A failed (interrupted) step that a later step of the same name took over."""
+    return step.state == "failed" and any(
+        s.seq > step.seq and s.name == step.name for s in job.steps)
 
 
 def job_line(job: Job) -> list[tuple[str, str]]:
@@ -281,7 +292,9 @@ def job_line(job: Job) -> list[tuple[str, str]]:
             (job.summary, "")]
 
 
-def step_line(step) -> list[tuple[str, str]]:
+def step_line(step: Step, job: Job | None = None) -> list[tuple[str, str]]:
+    if job is not None and retried(step, job):
+        return [("  ", ""), ("[RTRY] ", "dim"), (f"{step.name}: interrupted, retried", "dim")]
     style = {"done": "ok", "running": "job", "failed": "crit"}.get(step.state, "")
     detail = f": {step.detail}" if step.detail and step.state != "running" else ""
     return [("  ", ""), (STEP_TEXT.get(step.state, step.state) + " ", style),
