@@ -36,10 +36,9 @@ class PermissionsScreen(SelectionScreen):
             return False
         if cmd.changes and self.core.read_only:
             return False
-        if cmd.id in MAINTENANCE_HELD or cmd.id == "maintenance-start":
+        if cmd.id in MAINTENANCE_HELD:
             domain = self._domain_for()
-            if domain is not None and (self._maintenance(domain) is not None) != (
-                    cmd.id in MAINTENANCE_HELD):
+            if domain is not None and self._maintenance(domain) is None:
                 return False
         group = self._group_for(cmd.target)
         if group is None:
@@ -54,8 +53,6 @@ class PermissionsScreen(SelectionScreen):
         domain = self._domain_for()
         if domain is not None and cmd.id in MAINTENANCE_HELD and self._maintenance(domain) is None:
             return f"domain {domain} is not in maintenance (M starts it)"
-        if domain is not None and cmd.id == "maintenance-start" and self._maintenance(domain):
-            return f"domain {domain} is already in maintenance (E edits, C completes, X cancels)"
         group = self._group_for(cmd.target)
         if group is None:
             return {"bay": "select a bay first", "domain": "select a domain (or a bay in it) first",
