@@ -35,7 +35,7 @@ def assert_clean(app) -> None:
     assert not UNSAFE.search(svg), repr(UNSAFE.search(svg))
 
 
-async def test_hostile_text_is_shown_escaped_everywhere(core):
+async def test_hostile_text_is_shown_escaped_everywhere(frozen_time, core):  # events of today: no date
     poison(core)
     app = make_app(core)
     async with app.run_test(size=SIZE) as pilot:

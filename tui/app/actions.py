@@ -69,6 +69,14 @@ class ChangeActions(PermissionsScreen):
     def action_failover_force(self) -> None:
         self._failover("failover-force", force=True)
 
+    def action_ack(self) -> None:
+        bay = self._allowed_bay("ack")
+        if bay is None:
+            return
+        core = self.core
+        self.propose(f"acknowledgement of {bay.id}", lambda: core.plan_ack(bay.id),
+                     lambda plan: core.ack(bay.id, expect=plan))
+
     def _failover(self, cmd_id: str, force: bool) -> None:
         bay = self._allowed_bay(cmd_id)
         if bay is None:

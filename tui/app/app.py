@@ -21,6 +21,7 @@ from textual.timer import Timer
 from textual.worker import get_current_worker
 
 from tui.app import commands as cmds
+from tui.app.alerting import Alerts
 from tui.app.confirm_screen import ConfirmScreen, PlanView
 from tui.app.fleet import Snapshot
 from tui.app.main_screen import MainScreen
@@ -72,6 +73,7 @@ class BayopsApp(App):
         self.resume = resume
         self.watch_terminal = watch_terminal
         self.main: MainScreen | None = None
+        self.alerts = Alerts(self, core.config.bell)
         self.job_threads: dict[str, threading.Thread] = {}
         self.saved_theme_message = ""
         self._polling = False
@@ -140,6 +142,7 @@ class BayopsApp(App):
         self.main = MainScreen()
         await self.push_screen(self.main)
         self.main.apply(snap, events)
+        self.alerts.update(snap.alerting)
         if self.on_first_paint is not None:
             self.call_after_refresh(self.on_first_paint)
         if self.watch_terminal:
@@ -235,6 +238,7 @@ class BayopsApp(App):
         try:
             if self.main is not None:
                 self.main.apply_update(message.update)
+                self.alerts.update(self.main.snapshot.alerting)
         finally:
             self._applied.set()
 
@@ -245,6 +249,7 @@ class BayopsApp(App):
         while True:
             update = self.main.snapshot.fetch(self.core)
             self.main.apply_update(update)
+            self.alerts.update(self.main.snapshot.alerting)
             if not update.more:
                 return
 

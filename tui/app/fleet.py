@@ -38,6 +38,7 @@ class Snapshot(FleetView):
 
     def __init__(self) -> None:
         self.attention: set[str] = set()
+        self.alerting: set[str] = set()  # critical bays nobody has acknowledged
         super().__init__()
 
     def bay_changed(self, old: Bay | None, new: Bay) -> None:
@@ -45,12 +46,18 @@ class Snapshot(FleetView):
             self.attention.add(new.id)
         else:
             self.attention.discard(new.id)
+        if fmt.alerting(new):
+            self.alerting.add(new.id)
+        else:
+            self.alerting.discard(new.id)
 
     def scope_bays(self, scope: Scope) -> list[Bay]:
         if scope.kind == "fleet":
             return self.bays
         if scope.kind == "attention":
-            return [self.by_id[i] for i in sorted(self.attention, key=self.position)]
+            by_id = self.by_id  # most urgent first, then in fleet order
+            return [by_id[i] for i in sorted(
+                self.attention, key=lambda i: (fmt.attention_rank(by_id[i]), self.position(i)))]
         index = {"group": self.by_group, "domain": self.by_domain,
                  "enclosure": self.by_enclosure}[scope.kind]
         return index.get(scope.name or "", [])

@@ -7,6 +7,7 @@ terminal or NO_COLOR loses nothing.
 """
 from __future__ import annotations
 
+import json
 import re
 import time
 from collections.abc import Callable
@@ -15,7 +16,7 @@ from dataclasses import dataclass
 from rich.text import Text
 
 from tui.humanize import duration  # the screens use it as fmt.duration too
-from tui.model.entities import Bay, Event, Job, Maintenance
+from tui.model.entities import Bay, Event, Job, Maintenance, Step
 from tui.model.text import printable
 
 
@@ -58,6 +59,25 @@ def needs_attention(bay: Bay) -> bool:
         return False
     return (bay.health != "ok" or bay.power == "unknown" or bay.job_id is not None
             or (bay.profile is not None and bay.power == "off"))
+
+
+def alerting(bay: Bay) -> bool:
+    """Critical and not acknowledged: counts in the terminal title, rings the bell."""
+    return not bay.empty and bay.health == "critical" and bay.acked_by is None
+
+
+def attention_rank(bay: Bay) -> tuple[int, int]:
+    """Most urgent first: critical, unreadable or unknown, warning, then the rest (a job on
+    it, a profile powered off); an acknowledged critical bay after the unacknowledged."""
+    if bay.health == "critical":
+        rank = 0
+    elif bay.health == "unknown" or bay.power == "unknown":
+        rank = 1
+    elif bay.health == "warning":
+        rank = 2
+    else:
+        rank = 3
+    return rank, 1 if bay.acked_by else 0
 
 
 def quick_filter(name: str) -> Callable[[Bay], bool]:
@@ -119,6 +139,8 @@ def _job(b: Bay) -> tuple[str, str]:
         parts.append(f"#{b.job_id}")
     if b.maintenance:
         parts.append("MAINT")
+    if b.acked_by is not None:
+        parts.append("ack")
     return " ".join(parts), "job" if b.job_id is not None else ("maint" if b.maintenance else "")
 
 
@@ -170,9 +192,10 @@ def fit_columns(width: int, widths: dict[str, int] | None = None) -> list[tuple[
 def bay_cells(bay: Bay, columns: list[tuple[Column, int]]) -> list[tuple[str, str]]:
     """[(padded text, style name)] for one row; a single space separates columns."""
     cells = []
+    acked = bay.acked_by is not None  # acknowledged: dimmed, still listed, "ack" in JOB
     for column, width in columns:
         text, style = column.cell(bay)
-        cells.append((text[:width].ljust(width) + " ", style))
+        cells.append((text[:width].ljust(width) + " ", "dim" if acked else style))
     return cells
 
 
@@ -181,10 +204,17 @@ def sort_key(name: str) -> Callable[[Bay], tuple[object, ...]]:
 
 
 # -- events and jobs ------------------------------------------------------------------------
-def event_parts(e: Event) -> list[tuple[str, str]]:
-    when = time.strftime("%H:%M:%S", time.localtime(e.ts))
-    return [(f"{when} ", "dim"), (f"{SEVERITY_TEXT.get(e.severity, e.severity):4} ",
-                                  SEVERITY_STYLE.get(e.severity, "")),
+def event_when(ts: float, today: str | None = None) -> str:
+    """'03:46:40' today, '2025-06-11 03:46:40' on another day (``today`` as YYYY-MM-DD)."""
+    t = time.localtime(ts)
+    day = time.strftime("%Y-%m-%d", t)
+    clock = time.strftime("%H:%M:%S", t)
+    return clock if day == today else f"{day} {clock}"
+
+
+def event_parts(e: Event, today: str | None = None) -> list[tuple[str, str]]:
+    return [(f"{event_when(e.ts, today)} ", "dim"),
+            (f"{SEVERITY_TEXT.get(e.severity, e.severity):4} ", SEVERITY_STYLE.get(e.severity, "")),
             (f"{e.message}", ""), (f" [{e.operator}]", "dim")]
 
 
@@ -192,9 +222,68 @@ def event_text(e: Event) -> str:
     return "".join(t for t, _ in event_parts(e)) + " " + e.source
 
 
+def wrap_parts(parts: list[tuple[str, str]], width: int, indent: int = 2) -> list[list[tuple[str, str]]]:
+    """``parts`` (made printable) broken into lines of at most ``width`` characters, at a
+    space where there is one; continuation lines are indented."""
+    text = "".join(printable(t) for t, _ in parts)
+    styles = [name for t, name in parts for _ in printable(t)]
+    lines: list[list[tuple[str, str]]] = []
+    start = 0
+    while start < len(text) or not lines:
+        room = max(1, width - (indent if lines else 0))
+        end = len(text)
+        if end - start > room:
+            cut = text.rfind(" ", start + 1, start + room + 1)
+            end = cut + 1 if cut > start else start + room
+        line: list[tuple[str, str]] = [(" " * indent, "")] if lines else []
+        i = start
+        while i < end:
+            j = i
+            while j < end and styles[j] == styles[i]:
+                j += 1
+            line.append((text[i:j], styles[i]))
+            i = j
+        lines.append(line)
+        start = end
+    return lines
+
+
+def event_detail(e: Event) -> Text:
+    """One event whole, for the detail screen: every field and every structured datum,
+    plain text (selectable, copyable), wrapped by the widget."""
+    when = time.strftime("%Y-%m-%d %H:%M:%S %Z", time.localtime(e.ts))
+    rows = [("when", when), ("severity", SEVERITY_TEXT.get(e.severity, e.severity)),
+            ("source", e.source), ("kind", e.kind), ("operator", e.operator),
+            ("job", f"#{e.job_id}" if e.job_id is not None else "-"), ("event", f"#{e.seq}")]
+    out = Text()
+    out.append(printable(e.message) + "\n\n", style="bold")
+    for name, value in rows:
+        out.append(f"{name:>9}  ", style="dim")
+        out.append(printable(value) + "\n")
+    if e.data:
+        out.append("\ndata\n", style="bold")
+        for key in sorted(e.data):
+            value = e.data[key]
+            shown = value if isinstance(value, str) else json.dumps(value, sort_keys=True, default=str)
+            out.append(f"  {printable(key)}: ", style="dim")
+            out.append(printable(shown) + "\n")
+    return out
+
+
 def job_progress(job: Job) -> str:
+    """Steps are journaled as they start, so their total is not known ahead: '2 done,
+    step 3: apply profile web-003' rather than a misleading '2/3'."""
     done = sum(s.state == "done" for s in job.steps)
-    return f"{done}/{len(job.steps)}"
+    current = next((s for s in reversed(job.steps) if s.state == "running"), None)
+    if current is None:
+        return f"{done} done" if job.steps else "starting"
+    return f"{done} done, step {current.seq}: {current.name}"
+
+
+def retried(step: Step, job: Job) -> bool:
+    """A failed (interrupted) step that a later step of the same name took over."""
+    return step.state == "failed" and any(
+        s.seq > step.seq and s.name == step.name for s in job.steps)
 
 
 def job_line(job: Job) -> list[tuple[str, str]]:
@@ -203,7 +292,9 @@ def job_line(job: Job) -> list[tuple[str, str]]:
             (job.summary, "")]
 
 
-def step_line(step) -> list[tuple[str, str]]:
+def step_line(step: Step, job: Job | None = None) -> list[tuple[str, str]]:
+    if job is not None and retried(step, job):
+        return [("  ", ""), ("[RTRY] ", "dim"), (f"{step.name}: interrupted, retried", "dim")]
     style = {"done": "ok", "running": "job", "failed": "crit"}.get(step.state, "")
     detail = f": {step.detail}" if step.detail and step.state != "running" else ""
     return [("  ", ""), (STEP_TEXT.get(step.state, step.state) + " ", style),

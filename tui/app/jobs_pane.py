@@ -23,11 +23,14 @@ class JobsList(LineList):
         return (item.job.id, item.step.seq if item.step else 0)
 
     def item_signature(self, item: JobRow) -> Hashable:
-        return (item.job.state, item.job.summary, item.step)
+        # the job row shows its progress: it changes with the job's steps
+        return (item.job.state, item.job.summary, item.step,
+                fmt.job_progress(item.job) if item.step is None else
+                fmt.retried(item.step, item.job))
 
     def item_parts(self, item: JobRow, width: int) -> Parts:
         if item.step is not None:
-            return fmt.step_line(item.step)
+            return fmt.step_line(item.step, item.job)
         parts = fmt.job_line(item.job)
         if item.job.state == "running":
             parts.insert(2, (f"{fmt.job_progress(item.job)} ", "job"))

@@ -14,6 +14,7 @@ from tui.app import commands as cmds
 from tui.app import format as fmt
 from tui.app.actions import ChangeActions
 from tui.app.bays_pane import BaysTable
+from tui.app.event_screen import EventScreen
 from tui.app.events_pane import EventLog
 from tui.app.fleet import ATTENTION, FLEET, BayQuery, Snapshot
 from tui.app.groups_pane import GroupsTree
@@ -176,6 +177,8 @@ class MainScreen(ChangeActions):
             self._open_job(event.item.job.id)
         elif isinstance(event.sender, BaysTable) and event.item.job_id is not None:
             self._open_job(event.item.job_id)
+        elif isinstance(event.sender, EventLog):
+            self.app.push_screen(EventScreen(event.item[0]))
 
     # -- actions: views ----------------------------------------------------------------------------
     def action_filter(self) -> None:
@@ -237,6 +240,12 @@ class MainScreen(ChangeActions):
         level = self.query_one(EventLog).cycle_severity()
         self._titles()
         self.notify(f"event log shows {level} and above", timeout=2)
+
+    def action_wrap_events(self) -> None:
+        wrapped = self.query_one(EventLog).toggle_wrap()
+        self._titles()
+        self.notify("event log lines " + ("wrapped" if wrapped else "cut at the pane width"),
+                    timeout=2)
 
     def _open_job(self, job_id: int) -> None:
         self.app.push_screen(JobScreen(job_id, self.core.job))

@@ -12,6 +12,8 @@ from tui.app.selection import SelectionScreen
 from tui.model.entities import Bay
 from tui.model.errors import BayopsError, Refused
 
+MAINTENANCE_HELD = ("maintenance-edit", "maintenance-complete", "maintenance-cancel")
+
 
 class PermissionsScreen(SelectionScreen):
     _binding_state: tuple = ()
@@ -25,11 +27,19 @@ class PermissionsScreen(SelectionScreen):
             self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """True: shown and usable; None: shown greyed (not allowed here or by role); False:
+        hidden, as it never applies in this context (read-only, no maintenance to edit)."""
         cmd = cmds.BY_ACTION.get(action)
         if cmd is None or cmd.perm is None:
             return True
         if cmd.sim_only and self.core.driver.name != "sim":
             return False
+        if cmd.changes and self.core.read_only:
+            return False
+        if cmd.id in MAINTENANCE_HELD:
+            domain = self._domain_for()
+            if domain is not None and self._maintenance(domain) is None:
+                return False
         group = self._group_for(cmd.target)
         if group is None:
             return None
@@ -38,6 +48,11 @@ class PermissionsScreen(SelectionScreen):
     def why_not(self, cmd: cmds.Command) -> str:
         if cmd.sim_only and self.core.driver.name != "sim":
             return f"fault injection needs the sim driver; this fleet uses {self.core.driver.name}"
+        if cmd.changes and self.core.read_only:
+            return "read-only mode: nothing can be changed (started with --read-only)"
+        domain = self._domain_for()
+        if domain is not None and cmd.id in MAINTENANCE_HELD and self._maintenance(domain) is None:
+            return f"domain {domain} is not in maintenance (M starts it)"
         group = self._group_for(cmd.target)
         if group is None:
             return {"bay": "select a bay first", "domain": "select a domain (or a bay in it) first",
@@ -67,7 +82,16 @@ class PermissionsScreen(SelectionScreen):
     def on_key(self, event: events.Key) -> None:
         """A key whose binding is disabled (role, read-only, nothing selected) says why."""
         active = self.active_bindings.get(event.key)
-        if active is None or active.enabled or active.node is not self:
+        if active is None:  # hidden here (check_action False): still say why
+            hidden = [b for b in self._bindings.key_to_bindings.get(event.key, [])
+                      if b.action in cmds.BY_ACTION]
+            cmd = cmds.BY_ACTION[hidden[0].action] if hidden else None
+            if cmd is not None and cmd.perm is not None:
+                event.stop()
+                event.prevent_default()
+                self.refuse(self.why_not(cmd) or "not available here")
+            return
+        if active.enabled or active.node is not self:
             return
         cmd = cmds.BY_ACTION.get(active.binding.action.split("(")[0]) or cmds.BY_ACTION.get(
             active.binding.action)

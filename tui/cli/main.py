@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from tui.cli import (
+    ack,
     enclosure,
     events,
     failover,
@@ -37,7 +38,7 @@ from tui.model.errors import BayopsError
 from tui.model.text import printable
 
 # in the order `bayops --help` lists them
-COMMAND_MODULES = (fleet, failover, spares, maintenance, enclosure, policy, profiles, pools,
+COMMAND_MODULES = (fleet, failover, ack, spares, maintenance, enclosure, policy, profiles, pools,
                    jobs, events, sim, info)
 
 

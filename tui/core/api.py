@@ -22,6 +22,7 @@ from tui.core.driver_factory import make_driver
 from tui.core.fleet import build_fleet
 from tui.core.health import refresh
 from tui.core.ops import (
+    ack,
     archive,
     domain,
     enclosures,
@@ -206,6 +207,12 @@ class Core(OpContext):
 
     def move(self, profile: str, to: str, expect: Plan | None = None) -> Job:
         return self.execute(lambda: move.plan(self, profile, to), expect)
+
+    def plan_ack(self, bay: str) -> Plan:
+        return ack.plan(self, bay)
+
+    def ack(self, bay: str, expect: Plan | None = None) -> Job:
+        return self.execute(lambda: ack.plan(self, bay), expect)
 
     def plan_spares(self, group: str, add: list[str], remove: list[str]) -> Plan:
         return spares.plan(self, group, add, remove)

@@ -98,6 +98,7 @@ class Config:
     path: Path
     driver: str
     theme: str
+    bell: bool  # the dashboard rings the terminal bell on a new critical bay
     state: Path | None
     lease_hours: float
     graceful_deadline: float
@@ -192,7 +193,7 @@ def _overlay(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
 def _parse(raw: dict[str, Any], path: Path) -> Config:
     top = TableReader(raw, "", ("bayops", "sim", "roles", "pools", "keys", "groups", "redfish"))
     main = TableReader(top.get("bayops", dict, {}), "bayops",
-                   ("driver", "theme", "state", "lease_hours", "graceful_deadline"))
+                   ("driver", "theme", "bell", "state", "lease_hours", "graceful_deadline"))
     driver = main.get("driver", str, "sim")
     if driver not in ("sim", "redfish"):
         raise BadInput(f"bayops.driver: {quoted(driver)} is not one of sim, redfish")
@@ -209,6 +210,7 @@ def _parse(raw: dict[str, Any], path: Path) -> Config:
         path=path,
         driver=driver,
         theme=main.get("theme", str, "dark"),
+        bell=main.get("bell", bool, False),
         state=(path.parent / Path(state).expanduser()) if state else None,
         lease_hours=main.number("lease_hours", 4, 0.01, 24 * 14),
         graceful_deadline=main.number("graceful_deadline", 30, 0, 3600),

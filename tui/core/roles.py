@@ -9,6 +9,7 @@ from tui.model.text import quoted
 ACTION_ROLE = {
     "view": "viewer",
     "failover": "limited-operator",
+    "ack": "limited-operator",
     "move": "limited-operator",
     "profile": "operator",
     "spares": "group-admin",

@@ -74,6 +74,8 @@ class Bay:
     boot_mode: str | None
     job_id: int | None  # the job holding a lock on this bay
     maintenance: bool
+    acked_by: str | None = None  # who acknowledged its critical state (cleared when healthy)
+    acked_at: float | None = None
 
     @property
     def empty(self) -> bool:

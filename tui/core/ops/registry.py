@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from tui.core.ops import (
+    ack,
     archive,
     domain,
     enclosures,
@@ -31,6 +32,7 @@ JOB_KINDS: dict[str, JobKind] = {k.name: k for k in (
     JobKind(p.ArchiveParams, archive.run, resumable=False),
     # store-only changes: the job, its journal and the change commit together
     JobKind(p.SparesParams, spares.run, resumable=False, atomic=True),
+    JobKind(p.AckParams, ack.run, resumable=False, atomic=True),
     JobKind(p.MaintenanceStartParams, maintenance.run_start, resumable=False, atomic=True),
     JobKind(p.MaintenanceRenewParams, maintenance.run_renew, resumable=False, atomic=True),
     JobKind(p.PolicyParams, policy.run, resumable=False, atomic=True),

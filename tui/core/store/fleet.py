@@ -22,7 +22,8 @@ from tui.model.errors import Refused
 
 _BAY_SELECT = """
     SELECT b.id, b.enclosure, b.number, d.name, d.grp, b.model, b.generation, b.serial,
-           b.power, b.health, b.spare, p.name, p.boot_mode, l.job, m.domain IS NOT NULL
+           b.power, b.health, b.spare, p.name, p.boot_mode, l.job, m.domain IS NOT NULL,
+           b.acked_by, b.acked_at
     FROM bays b
     JOIN enclosures e ON e.name = b.enclosure
     JOIN domains d ON d.name = e.domain
@@ -36,7 +37,7 @@ def _bay(row: tuple[Any, ...]) -> Bay:
     return Bay(id=row[0], enclosure=row[1], number=row[2], domain=row[3], group=row[4],
                model=row[5], generation=row[6], serial=row[7], power=row[8], health=row[9],
                spare=bool(row[10]), profile=row[11], boot_mode=row[12], job_id=row[13],
-               maintenance=bool(row[14]))
+               maintenance=bool(row[14]), acked_by=row[15], acked_at=row[16])
 
 
 
@@ -229,6 +230,13 @@ class FleetTables(StoreBase):
             cur = db.execute("UPDATE bays SET power = ?, health = ? WHERE id = ? AND power = ?"
                              " AND health = ?", (*new, bay_id, *old))
             return cur.rowcount == 1
+
+    def acknowledge(self, bay_id: str, operator: str, when: float) -> None:
+        """Record who acknowledged the bay's critical state (schema 5 clears it when the
+        bay turns healthy)."""
+        with self.write() as db:
+            db.execute("UPDATE bays SET acked_by = ?, acked_at = ? WHERE id = ?",
+                       (operator, when, bay_id))
 
     def set_spare(self, bay_id: str, spare: bool) -> None:
         with self.write() as db:

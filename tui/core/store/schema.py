@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from tui.model.text import quoted
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 
 # Each entry brings the schema from version i to i+1; never edit one that has shipped.
 MIGRATIONS: list[str] = [
@@ -201,6 +201,15 @@ MIGRATIONS: list[str] = [
         WHEN OLD.job > COALESCE((SELECT MAX(last_job) FROM archives), 0)
           OR (SELECT state FROM jobs WHERE id = OLD.job) = 'running'
         BEGIN SELECT RAISE(ABORT, 'only steps of a finished, archived job can be deleted'); END;
+    """,
+    # 5: acknowledging a critical bay: who and when, on the bay row, so the change feed's
+    # bay trigger carries it to every reader; a bay that turns healthy clears it.
+    """
+    ALTER TABLE bays ADD COLUMN acked_by TEXT;
+    ALTER TABLE bays ADD COLUMN acked_at REAL;
+    CREATE TRIGGER bays_ack_clears_when_ok AFTER UPDATE OF health ON bays
+        WHEN NEW.health = 'ok' AND NEW.acked_by IS NOT NULL
+        BEGIN UPDATE bays SET acked_by = NULL, acked_at = NULL WHERE id = NEW.id; END;
     """,
 ]
 

@@ -1,0 +1,238 @@
+"""Pilot tests for reading the dashboard through a shift: the attention order, the event
+log and its detail, alerting and acknowledgement, the jobs pane, columns, zoom, footer."""
+from __future__ import annotations
+
+import re
+import time
+
+import pytest
+from textual.widgets import Static
+
+from tests.app.conftest import (
+    ROOT,
+    Gate,
+    make_app,
+    make_config,
+    notifications,
+    open_core,
+    wait_for,
+    wait_jobs,
+)
+from tui.app.bays_pane import BaysTable
+from tui.app.confirm_screen import ConfirmScreen
+from tui.app.event_screen import EventScreen
+from tui.app.events_pane import EventLog
+from tui.app.fleet import ATTENTION, Scope
+from tui.app.groups_pane import GroupsTree
+from tui.app.jobs_pane import JobsList
+from tui.app.main_screen import MainScreen
+
+SIZE = (120, 40)
+pytestmark = pytest.mark.anyio
+
+
+async def test_attention_most_urgent_first(core):
+    core.sim_fault("enc-w2/4", "critical")  # enc-w1/5 is a warning in the demo fleet
+    async with make_app(core).run_test(size=SIZE) as pilot:
+        screen = pilot.app.screen
+        table = screen.query_one(BaysTable)
+        await pilot.press("a")
+        assert screen.scope == ATTENTION
+        ids = [b.id for b in table.items]
+        assert ids.index("enc-w2/4") < ids.index("enc-w1/5"), ids
+        assert table.bay is not None and table.bay.id == "enc-w2/4"
+
+
+def _many_events(core, n: int = 40) -> None:
+    for i in range(n):
+        core.set_policy("lab", "alert" if i % 2 == 0 else "manual", "")
+
+
+async def test_event_log_opens_at_newest_and_follows(core):
+    _many_events(core)
+    async with make_app(core, clock=time.time).run_test(size=SIZE) as pilot:
+        log = pilot.app.screen.query_one(EventLog)
+        await pilot.press("3")
+        await pilot.pause()
+        assert log.following and log.cursor == len(log.items) - 1
+        assert log.scroll_offset.y == log.max_scroll_y > 0
+        newest = log.event
+        assert newest is not None and newest.seq == max(e.seq for e in log.events)
+        line = "".join(t for t, _ in log.item_parts(log.items[-1], 100))
+        assert not line.startswith("20")  # today's events show the time only
+        await pilot.press("pageup")
+        assert not log.following and log.cursor < len(log.items) - 1
+        held = log.event
+        core.set_policy("lab", "auto", "")
+        pilot.app.refresh_now()
+        await wait_for(pilot, lambda: len(log.events) > 41)
+        assert log.event == held and not log.following  # paused: new events do not move it
+        assert "paused" in str(log.border_title)
+        await pilot.press("end")
+        assert log.following and log.event.seq == max(e.seq for e in log.events)
+        await pilot.press("up")
+        assert not log.following
+
+
+async def test_event_log_dates_wrap_and_detail(core):
+    core.sim_fault("enc-w1/3", "critical")
+    async with make_app(core, clock=lambda: time.time() + 3 * 86400).run_test(size=(80, 24)) as pilot:
+        screen = pilot.app.screen
+        log = screen.query_one(EventLog)
+        await pilot.press("3")
+        text = "".join(t for t, _ in log.item_parts(log.items[-1], 80))
+        assert text.startswith(time.strftime("%Y-%m-%d")), text  # another day: its date
+        rows = len(log.items)
+        await pilot.press("w")
+        assert log.wrap and len(log.items) > rows  # the long lines now take several
+        assert all(sum(len(t) for t, _ in log.item_parts(r, log.size.width)) <= log.size.width
+                   for r in log.items)
+        await pilot.press("w")
+        assert not log.wrap and len(log.items) == rows
+        event = next(e for e in reversed(log.shown) if e.data.get("bay") == "enc-w1/3")
+        while log.event != event:
+            await pilot.press("up")
+        await pilot.press("enter")
+        assert isinstance(pilot.app.screen, EventScreen)
+        shown = str(pilot.app.screen.query_one("#event-detail", Static).render())
+        for want in (event.message, event.kind, event.source, event.operator, "enc-w1/3",
+                     time.strftime("%Y-%m-%d"), *[str(k) for k in event.data]):
+            assert want in shown, want
+        await pilot.press("escape")
+        assert isinstance(pilot.app.screen, MainScreen), pilot.app.screen_stack
+
+
+async def test_acknowledge_critical_bay_bell_and_title(fleet):
+    config, state = fleet
+    make_config(config, extra={"bell = false": "bell = true"})
+    core = open_core(config, state, operator="alice")
+    try:
+        app = make_app(core)
+        rings = []
+        app.bell = lambda: rings.append(1)
+        async with app.run_test(size=SIZE) as pilot:
+            assert app.alerts.title == "bayops"
+            core.sim_fault("enc-w1/3", "critical")
+            app.refresh_now()
+            await pilot.pause()
+            assert rings == [1] and app.alerts.title == "bayops CRIT 1"
+            app.refresh_now()
+            assert rings == [1]  # once per new critical bay
+            await pilot.press("a")
+            table = pilot.app.screen.query_one(BaysTable)
+            assert table.bay.id == "enc-w1/3"
+            await pilot.press("A")
+            assert isinstance(pilot.app.screen, ConfirmScreen)
+            await pilot.press("y")
+            await wait_jobs(pilot)
+            acked = core.bay("enc-w1/3")
+            assert acked.acked_by == "alice" and acked.acked_at is not None
+            assert app.alerts.title == "bayops"
+            row = next(b for b in table.items if b.id == "enc-w1/3")  # still listed
+            assert row.acked_by == "alice"
+            assert all(style == "dim" for _, style in table.item_parts(row, 100))
+            assert "ack" in "".join(t for t, _ in table.item_parts(row, 100))
+            log = pilot.app.screen.query_one(EventLog)
+            assert any(e.kind == "bay.acknowledged" and e.operator == "alice"
+                       and "alice" in e.message for e in log.shown)
+            core.sim_fault("enc-w1/3", None)  # healthy again: the acknowledgement clears
+            assert core.bay("enc-w1/3").acked_by is None
+    finally:
+        core.close()
+
+
+async def test_acknowledge_refused_on_healthy_bay_and_read_only(core):
+    async with make_app(core).run_test(size=SIZE) as pilot:
+        await pilot.press("slash", *"enc-w1/4", "enter")
+        await pilot.press("A")
+        assert isinstance(pilot.app.screen, MainScreen)
+        assert any("only a critical" in n for n in notifications(pilot.app))
+
+
+def _footer_keys(screen) -> set[str]:
+    return {key for key, active in screen.active_bindings.items() if active.binding.show}
+
+
+async def test_footer_read_only_hides_changes_and_maintenance_shows_e_c_x(fleet):
+    config, state = fleet
+    writer = open_core(config, state)
+    writer.start_maintenance("lab-dom1", "firmware")
+    writer.close()
+    ro = open_core(config, state, read_only=True)
+    try:
+        async with make_app(ro).run_test(size=SIZE) as pilot:
+            await pilot.press("slash", *"enc-w1/3", "enter")
+            keys = _footer_keys(pilot.app.screen)
+            assert not keys & {"f", "m", "t", "M", "E", "C", "X"}, keys
+            await pilot.press("f")
+            assert isinstance(pilot.app.screen, MainScreen)
+            assert any("read-only" in n for n in notifications(pilot.app))
+    finally:
+        ro.close()
+    core = open_core(config, state)
+    try:
+        async with make_app(core).run_test(size=SIZE) as pilot:
+            screen = pilot.app.screen
+            screen.query_one(GroupsTree).select_scope(Scope("domain", "lab-dom1"))
+            await pilot.pause()
+            keys = _footer_keys(screen)
+            assert {"E", "C", "X"} <= keys, keys
+            screen.query_one(GroupsTree).select_scope(Scope("domain", "web-dom1"))
+            await pilot.pause()
+            keys = _footer_keys(screen)
+            assert "M" in keys and not keys & {"E", "C", "X"}, keys
+            await pilot.press("C")
+            assert any("not in maintenance" in n for n in notifications(pilot.app))
+    finally:
+        core.close()
+
+
+def test_readme_key_table_matches_the_registry():
+    from tui.app import commands as cmds
+
+    text = (ROOT / "README.md").read_text()
+    table = dict(re.findall(r"^\| `([^`]+)` \| `([a-z0-9-]+)` \|", text, re.M))
+    shown = {"slash": "/", "question_mark": "?", "escape": "esc"}
+    assert {v: k for k, v in table.items()} == {c.id: shown.get(c.key, c.key)
+                                                for c in cmds.COMMANDS}
+    example = re.search(r'`\[keys\] (\S+) = "([^"]+)"`', text)
+    assert example is not None
+    good, problems = cmds.check_keymap({example.group(1): example.group(2)})
+    assert not problems and good  # the README's remap example is accepted as written
+
+
+async def test_jobs_pane_progress_follows_the_journal(core, monkeypatch):
+    gate = Gate(monkeypatch, "power_on")
+    core.sim_fault("enc-w1/3", "critical")
+    async with make_app(core).run_test(size=SIZE) as pilot:
+        await pilot.press("slash", *"enc-w1/3", "enter", "f", "y")
+        await wait_for(pilot, gate.reached.is_set)
+        pilot.app.refresh_now()
+        await pilot.pause()
+        jobs = pilot.app.screen.query_one(JobsList)
+        row = jobs.items[0]
+        job = core.job(row.job.id)
+        done = sum(s.state == "done" for s in job.steps)
+        line = jobs.render_line(0).text  # stale before: "run 0/1" with steps done
+        assert f"{done} done, step {job.steps[-1].seq}: power" in line, line
+        assert done >= 2 and "/" not in line.split("done")[0]
+        gate.release()
+        await wait_jobs(pilot)
+
+
+def test_resumed_step_shows_retried_not_fail():
+    from tui.app import format as fmt
+    from tui.model.entities import Job, Step
+    from tui.model.params import SparesParams
+
+    steps = (Step(1, "power off enc-w1/3", "done", "", 1.0, 2.0),
+             Step(2, "apply profile web-003", "failed", "interrupted", 2.0, 3.0),
+             Step(3, "apply profile web-003", "done", "", 4.0, 5.0))
+    job = Job(7, "failover", "done", "alice", "failover", SparesParams(group="g"), 1.0, 5.0,
+              None, steps)
+    text = "".join(t for t, _ in fmt.step_line(steps[1], job))
+    assert "[FAIL]" not in text and "retried" in text
+    assert "[FAIL]" in "".join(t for t, _ in fmt.step_line(steps[1]))
+    running = Job(8, "failover", "running", "alice", "f", SparesParams(group="g"), 1.0, None,
+                  None, (steps[0], Step(2, "apply profile web-003", "running", "", 2.0, None)))
+    assert fmt.job_progress(running) == "1 done, step 2: apply profile web-003"
