@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from functools import partial
 from typing import Any
 
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
@@ -23,6 +23,7 @@ from textual.worker import get_current_worker
 from tui.app import commands as cmds
 from tui.app.confirm_screen import ConfirmScreen, PlanView
 from tui.app.fleet import Snapshot
+from tui.app.keygate import KeyGate
 from tui.app.main_screen import MainScreen
 from tui.app.themes import DEFAULT_THEME, VARIABLE_DEFAULTS, load_themes, save_theme
 from tui.core.api import Core
@@ -51,7 +52,7 @@ class JobFinished(Message):
         self.label, self.result, self.error = label, result, error
 
 
-class BayopsApp(App):
+class BayopsApp(KeyGate):
     CSS_PATH = str(data_path("themes/bayops.tcss"))
     TITLE = "bayops"
 
