@@ -124,3 +124,41 @@ async def test_keys_typed_right_after_a_confirmation_opens_stay_in_it(core):
         assert core.bay("enc-w1/3").profile == "web-003"
         assert any("nothing changed" in n for n in notifications(pilot.app))
         assert not isinstance(pilot.app.screen, ConfirmScreen)
+
+
+async def test_domain_edit_shows_both_fields_and_checks_the_change_before_confirming(core):
+    from textual.widgets import Input
+
+    from tui.app.confirm_screen import ConfirmScreen
+    from tui.app.domain_edit_screen import DomainEditScreen
+
+    async with make_app(core).run_test(size=SIZE) as pilot:
+        await start_maintenance(pilot, core, "web-dom2")
+        await pilot.press("E")
+        await settle(pilot)
+        screen = pilot.app.screen
+        assert isinstance(screen, DomainEditScreen)
+        for box in screen.query(Input):  # both on screen, each with its label
+            assert box.region.width > 10 and box.region.height > 0, box.id
+            assert screen.region.contains_region(box.region), box.id
+        labels = " ".join(str(w.render()) for w in screen.query(".field-label"))
+        assert "Key" in labels and "Value" in labels
+        # "key value" typed in the key box is taken as both
+        await pilot.press(*"firmware 4.70", "enter")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, ConfirmScreen)
+        assert "firmware = 4.70" in pilot.app.screen.view.summary
+        await pilot.press("y")
+        await wait_jobs(pilot)
+        assert core.domain_config("web-dom2")[0].firmware == "4.70"
+        done = [n for n in notifications(pilot.app) if n.startswith("Done")]
+        assert done and "firmware" in done[-1] and "DomainConfig(" not in done[-1], done
+        # a change the core refuses stays in the dialog with the core's reason
+        await pilot.press("E")
+        await settle(pilot)
+        await pilot.press(*"firmwar", "enter", *"4.80", "enter")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, DomainEditScreen)
+        assert "unknown key" in str(pilot.app.screen.query_one("#edit-error").render())
+        await pilot.press("escape")
+        assert core.domain_config("web-dom2")[0].firmware == "4.70"

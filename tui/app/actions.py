@@ -169,12 +169,14 @@ class ChangeActions(PermissionsScreen):
             self.refuse(exc)
             return
 
-        def chosen(change: tuple[str, str] | None) -> None:
-            if change:
-                key, value = change
-                self.propose(f"edit of {domain}", lambda: core.plan_domain_set(domain, key, value),
-                             lambda plan: core.set_domain(domain, key, value, expect=plan))
-        self.app.push_screen(DomainEditScreen(domain, config, baseline), chosen)
+        def chosen(change: tuple[str, str, Plan] | None) -> None:
+            if change:  # already planned by the dialog: a refusal was shown there
+                key, value, plan = change
+                self.confirm_then(plan, f"edit of {domain}",
+                                  lambda p: core.set_domain(domain, key, value, expect=p))
+        self.app.push_screen(DomainEditScreen(
+            domain, config, baseline, lambda key, value: core.plan_domain_set(domain, key, value)),
+            chosen)
 
     def action_maintenance_complete(self) -> None:
         core = self.core

@@ -364,7 +364,9 @@ def _result_text(label: str, result: Any) -> str:
         return f"{result.domain} is in maintenance by {result.owner}"
     if hasattr(result, "mode"):
         return f"{label}: {result.mode}" + (f" during {result.window}" if result.window else "")
-    return f"{label}: {str(result)[:120]}"
+    if isinstance(result, str):
+        return f"{label}: {result[:120]}"
+    return f"{label}: done"  # never an object's repr: the job's summary says what changed
 
 
 def _terminal_alive() -> bool:
