@@ -162,3 +162,22 @@ async def test_domain_edit_shows_both_fields_and_checks_the_change_before_confir
         assert "unknown key" in str(pilot.app.screen.query_one("#edit-error").render())
         await pilot.press("escape")
         assert core.domain_config("web-dom2")[0].firmware == "4.70"
+
+
+async def test_removing_a_network_in_use_warns_how_many_profiles_use_it(core):
+    from collections import Counter
+
+    from tui.app.confirm_screen import ConfirmScreen
+
+    used = Counter(n for p in core.profiles("prod-web") for n in p.networks)
+    network, count = used.most_common(1)[0]
+    async with make_app(core).run_test(size=SIZE) as pilot:
+        await start_maintenance(pilot, core, "web-dom2")
+        await pilot.press("E")
+        await settle(pilot)
+        await pilot.press(*f"network.{network} -", "enter")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, ConfirmScreen)
+        warnings = pilot.app.screen.view.warnings
+        assert any(f"{count} profiles of prod-web use network {network}" in w
+                   and "complete will be refused" in w for w in warnings), warnings
