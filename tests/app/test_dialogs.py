@@ -181,3 +181,32 @@ async def test_removing_a_network_in_use_warns_how_many_profiles_use_it(core):
         warnings = pilot.app.screen.view.warnings
         assert any(f"{count} profiles of prod-web use network {network}" in w
                    and "complete will be refused" in w for w in warnings), warnings
+
+
+async def test_move_dialog_keys_reasons_and_empty_bays(core):
+    from textual.widgets import Input
+
+    from tui.app.move_screen import MoveScreen
+
+    choices = core.move_targets("web-004")
+    empty = [c for c in choices if c.bay.empty]
+    assert empty and all(not c.valid and c.reason == "empty bay" for c in empty)
+    async with make_app(core).run_test(size=SIZE) as pilot:
+        await pilot.press("slash", *"enc-w1/4", "enter", "m")
+        await settle(pilot)
+        screen = pilot.app.screen
+        assert isinstance(screen, MoveScreen)
+        targets, box = screen.query_one("#targets"), screen.query_one("#target-filter", Input)
+        assert any(c.bay.empty for c in targets.items)
+        await pilot.press("down")
+        assert targets.has_focus and targets.cursor == 0  # the first target, not the second
+        await pilot.press("up")
+        assert box.has_focus  # up from the first row goes back to the filter
+        await pilot.press("down", *"enc-w1")  # typing in the list goes to the filter
+        assert box.has_focus and box.value == "enc-w1"
+        # the highlighted target's whole reason is shown, wrapped
+        invalid = next(c for c in targets.items if not c.valid and len(c.reason) > 40)
+        await pilot.press("down")
+        targets.move_cursor(targets.items.index(invalid))
+        await settle(pilot)
+        assert invalid.reason in str(screen.query_one("#target-reason").render()).replace("\n", " ")
