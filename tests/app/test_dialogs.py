@@ -210,3 +210,26 @@ async def test_move_dialog_keys_reasons_and_empty_bays(core):
         targets.move_cursor(targets.items.index(invalid))
         await settle(pilot)
         assert invalid.reason in str(screen.query_one("#target-reason").render()).replace("\n", " ")
+
+
+async def test_failover_confirmation_ranks_the_spares_and_takes_another_one(core):
+    from tui.app.confirm_screen import ConfirmScreen
+
+    core.sim_fault("enc-w1/3", "critical")
+    ranked = core.failover_candidates("enc-w1/3")
+    usable = [c for c in ranked if c.usable]
+    assert len(usable) >= 2 and usable[0].bay.id == core.plan_failover("enc-w1/3").target
+    assert all(c.reason for c in ranked)
+    other = usable[1].bay.id
+    async with make_app(core).run_test(size=SIZE) as pilot:
+        await pilot.press("slash", *"enc-w1/3", "enter", "f")
+        await settle(pilot)
+        screen = pilot.app.screen
+        assert isinstance(screen, ConfirmScreen)
+        shown = screen.query_one("#candidates")
+        assert [c.bay.id for c in shown.items] == [c.bay.id for c in ranked]
+        assert shown.current.bay.id == usable[0].bay.id  # the plan's choice first
+        await pilot.press("down", "y")
+        await wait_jobs(pilot)
+    assert core.bay(other).profile == "web-003"
+    assert core.bay("enc-w1/3").profile is None

@@ -10,6 +10,7 @@ from collections.abc import Callable
 from tui.app import commands as cmds
 from tui.app.confirm_screen import ConfirmScreen, PlanView
 from tui.app.domain_edit_screen import DomainEditScreen
+from tui.app.failover_screen import FailoverScreen
 from tui.app.fault_screen import FaultScreen
 from tui.app.maintenance_start_screen import MaintenanceStartScreen
 from tui.app.move_screen import MoveScreen
@@ -74,9 +75,24 @@ class ChangeActions(PermissionsScreen):
         if bay is None:
             return
         core = self.core
-        self.propose(f"failover of {bay.id}", lambda: core.plan_failover(bay.id, force=force),
-                     lambda plan: core.failover(bay.id, force=force, expect=plan),
-                     forced_key="failover-force")
+        plan = self.planned(lambda: core.plan_failover(bay.id, force=force), "failover-force")
+        if plan is None:
+            return
+        screen = FailoverScreen(PlanView.from_plan(plan), core.failover_candidates(bay.id))
+        label = f"failover of {bay.id}"
+
+        def answered(ok: bool | None) -> None:
+            if not ok:
+                self.notify("nothing changed", title=plan.title, timeout=3)
+            elif screen.chosen == plan.target:
+                self.bayops.start_job(label, lambda: core.failover(bay.id, force=force, expect=plan))
+            else:  # the operator picked another spare: its own plan, checked by the core
+                to = screen.chosen
+                other = self.planned(lambda: core.plan_failover(bay.id, to=to, force=force))
+                if other is not None:
+                    self.bayops.start_job(label, lambda: core.failover(
+                        bay.id, to=to, force=force, expect=other))
+        self.app.push_screen(screen, answered)
 
     def action_move(self) -> None:
         bay = self._allowed_bay("move")
