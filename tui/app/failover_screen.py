@@ -33,7 +33,8 @@ class CandidateList(LineList):
 class FailoverScreen(ConfirmScreen):
     AUTO_FOCUS = "#candidates"
     DEFAULT_CSS = """
-    FailoverScreen #candidates { height: auto; max-height: 8; }
+    FailoverScreen .dialog { width: 110; }
+    FailoverScreen .dialog .body { max-height: 35vh; }  /* the plan scrolls; the choice stays */
     """
 
     def __init__(self, view: PlanView, candidates: list) -> None:
@@ -49,7 +50,7 @@ class FailoverScreen(ConfirmScreen):
 
     def on_mount(self) -> None:
         table = self.query_one(CandidateList)
-        table.styles.height = min(len(self.candidates), 8) or 1
+        table.styles.height = min(len(self.candidates), 6) + 2  # rows and the border
         table.set_items(self.candidates)
         index = next((i for i, c in enumerate(self.candidates)
                       if c.bay.id == self.view.target), 0)

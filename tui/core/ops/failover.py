@@ -66,7 +66,7 @@ def candidates(ctx: OpContext, bay_id: str) -> list[Candidate]:
     takes them (the first is the plan's choice), then the others with why not."""
     source = ctx.bay(bay_id)
     usable = [Candidate(bay, True, reason) for bay, reason in spare_candidates(ctx, source, set())]
-    others = [Candidate(bay, False, f"{bay.id}: {why}")
+    others = [Candidate(bay, False, why)
               for bay in ctx.store.bays(group=source.group, spares_only=True)
               if bay.id != source.id and (why := _why_unusable(source, bay)) is not None]
     return usable + sorted(others, key=lambda c: (c.bay.enclosure, c.bay.number))
