@@ -10,6 +10,7 @@ from collections.abc import Callable
 from tui.app import commands as cmds
 from tui.app.confirm_screen import ConfirmScreen, PlanView
 from tui.app.domain_edit_screen import DomainEditScreen
+from tui.app.failover_screen import FailoverScreen
 from tui.app.fault_screen import FaultScreen
 from tui.app.maintenance_start_screen import MaintenanceStartScreen
 from tui.app.move_screen import MoveScreen
@@ -82,9 +83,24 @@ class ChangeActions(PermissionsScreen):
         if bay is None:
             return
         core = self.core
-        self.propose(f"failover of {bay.id}", lambda: core.plan_failover(bay.id, force=force),
-                     lambda plan: core.failover(bay.id, force=force, expect=plan),
-                     forced_key="failover-force")
+        plan = self.planned(lambda: core.plan_failover(bay.id, force=force), "failover-force")
+        if plan is None:
+            return
+        screen = FailoverScreen(PlanView.from_plan(plan), core.failover_candidates(bay.id))
+        label = f"failover of {bay.id}"
+
+        def answered(ok: bool | None) -> None:
+            if not ok:
+                self.notify("nothing changed", title=plan.title, timeout=3)
+            elif screen.chosen == plan.target:
+                self.bayops.start_job(label, lambda: core.failover(bay.id, force=force, expect=plan))
+            else:  # the operator picked another spare: its own plan, checked by the core
+                to = screen.chosen
+                other = self.planned(lambda: core.plan_failover(bay.id, to=to, force=force))
+                if other is not None:
+                    self.bayops.start_job(label, lambda: core.failover(
+                        bay.id, to=to, force=force, expect=other))
+        self.app.push_screen(screen, answered)
 
     def action_move(self) -> None:
         bay = self._allowed_bay("move")
@@ -177,12 +193,14 @@ class ChangeActions(PermissionsScreen):
             self.refuse(exc)
             return
 
-        def chosen(change: tuple[str, str] | None) -> None:
-            if change:
-                key, value = change
-                self.propose(f"edit of {domain}", lambda: core.plan_domain_set(domain, key, value),
-                             lambda plan: core.set_domain(domain, key, value, expect=plan))
-        self.app.push_screen(DomainEditScreen(domain, config, baseline), chosen)
+        def chosen(change: tuple[str, str, Plan] | None) -> None:
+            if change:  # already planned by the dialog: a refusal was shown there
+                key, value, plan = change
+                self.confirm_then(plan, f"edit of {domain}",
+                                  lambda p: core.set_domain(domain, key, value, expect=p))
+        self.app.push_screen(DomainEditScreen(
+            domain, config, baseline, lambda key, value: core.plan_domain_set(domain, key, value)),
+            chosen)
 
     def action_maintenance_complete(self) -> None:
         core = self.core

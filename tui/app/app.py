@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from functools import partial
 from typing import Any
 
-from textual.app import App, SystemCommand
+from textual.app import SystemCommand
 from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
@@ -24,6 +24,7 @@ from tui.app import commands as cmds
 from tui.app.alerting import Alerts
 from tui.app.confirm_screen import ConfirmScreen, PlanView
 from tui.app.fleet import Snapshot
+from tui.app.keygate import KeyGate
 from tui.app.main_screen import MainScreen
 from tui.app.themes import DEFAULT_THEME, VARIABLE_DEFAULTS, load_themes, save_theme
 from tui.core.api import Core
@@ -52,7 +53,7 @@ class JobFinished(Message):
         self.label, self.result, self.error = label, result, error
 
 
-class BayopsApp(App):
+class BayopsApp(KeyGate):
     CSS_PATH = str(data_path("themes/bayops.tcss"))
     TITLE = "bayops"
 
@@ -368,7 +369,9 @@ def _result_text(label: str, result: Any) -> str:
         return f"{result.domain} is in maintenance by {result.owner}"
     if hasattr(result, "mode"):
         return f"{label}: {result.mode}" + (f" during {result.window}" if result.window else "")
-    return f"{label}: {str(result)[:120]}"
+    if isinstance(result, str):
+        return f"{label}: {result[:120]}"
+    return f"{label}: done"  # never an object's repr: the job's summary says what changed
 
 
 def _terminal_alive() -> bool:

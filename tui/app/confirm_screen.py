@@ -58,6 +58,7 @@ class PlanView:
 
 
 class ConfirmScreen(ModalScreen[bool]):
+    AUTO_FOCUS = "#no"  # set as it mounts: a key typed right after opening lands here
     BINDINGS = [
         Binding("y", "answer(True)", "Yes", id="confirm.yes"),
         Binding("n", "answer(False)", "No", id="confirm.no"),
@@ -87,13 +88,15 @@ class ConfirmScreen(ModalScreen[bool]):
                     yield Static(plain(*(f" {d}" for d in v.details)), id="details")
                 for w in v.warnings:
                     yield Static(plain(f"WARNING: {w}"), classes="warning")
+            yield from self.compose_choice()
             with Horizontal(classes="buttons"):
                 yield Button(f"{v.confirm_label} (y)", id="yes",
                              variant="error" if v.danger else "primary", compact=True)
                 yield Button("No (n/esc)", id="no", compact=True)
 
-    def on_mount(self) -> None:
-        self.query_one("#no", Button).focus()
+    def compose_choice(self) -> ComposeResult:
+        """Below the plan, before the buttons: what a confirmation that offers a choice adds."""
+        yield from ()
 
     def on_button_pressed(self, event: Button.Pressed) -> None:
         event.stop()

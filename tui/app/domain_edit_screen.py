@@ -1,27 +1,41 @@
 """Edit the configuration of a domain in maintenance: shows its drift from the group
-baseline and asks for one KEY VALUE change (the same keys as `bayops domain set`)."""
+baseline and asks for one KEY VALUE change (the same keys as `bayops domain set`). The
+change is checked by the core (its Plan) before the dialog closes: a refusal is shown
+here with the core's reason and the dialog stays open."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.widgets import Button, Input, Static
+from textual.widgets import Button, Input, Label, Static
 
 from tui.app.form_screen import FormScreen
 from tui.app.format import plain
+from tui.model.errors import BayopsError
+from tui.model.plan import Plan
 
 KEY_HELP = ("network.NAME VLAN|-   fabric.NAME present|-   firmware VERSION   "
-            "user.NAME ROLE|-")
+            "user.NAME ROLE|-   (or type `key value` in the key box)")
 
 
 class DomainEditScreen(FormScreen):
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="domain-edit.cancel")]
+    AUTO_FOCUS = "#key"
+    DEFAULT_CSS = """
+    DomainEditScreen .field { height: auto; }
+    DomainEditScreen .field-label { width: 7; padding-top: 1; text-style: bold; }
+    DomainEditScreen .field Input { width: 1fr; }
+    DomainEditScreen #edit-error { color: $error; text-style: bold; height: auto; }
+    """
 
-    def __init__(self, domain: str, config, baseline) -> None:
+    def __init__(self, domain: str, config, baseline,
+                 make_plan: Callable[[str, str], Plan]) -> None:
         super().__init__()
         self.domain, self.config, self.baseline = domain, config, baseline
+        self.make_plan = make_plan
 
     def compose(self) -> ComposeResult:
         diff = self.config.diff(self.baseline)
@@ -33,27 +47,47 @@ class DomainEditScreen(FormScreen):
                 yield Static("Drift from the group baseline", classes="section")
                 yield Static(plain(*(f" {d}" for d in diff)) if diff else plain(" (none)"), id="drift")
             yield Static(KEY_HELP, classes="hint")
-            with Horizontal(classes="buttons"):
-                yield Input(placeholder="key, e.g. firmware", id="key")
-                yield Input(placeholder="value, e.g. 4.70", id="value")
+            with Horizontal(classes="field"):
+                yield Label("Key", classes="field-label")
+                yield Input(placeholder="key, e.g. firmware or network.web-front", id="key")
+            with Horizontal(classes="field"):
+                yield Label("Value", classes="field-label")
+                yield Input(placeholder="value, e.g. 4.70, a VLAN id, or - to remove", id="value")
+            yield Static("", id="edit-error")
             with Horizontal(classes="buttons"):
                 yield Button("Review change", id="ok", variant="primary", compact=True)
                 yield Button("Cancel (esc)", id="cancel", compact=True)
 
-    def on_mount(self) -> None:
-        self.query_one("#key", Input).focus()
+    def _split_key(self) -> None:
+        """`key value` typed into the key box: the first word is the key, the rest the value."""
+        key_box, value_box = self.query_one("#key", Input), self.query_one("#value", Input)
+        key, _, rest = key_box.value.strip().partition(" ")
+        if rest.strip():
+            key_box.value, value_box.value = key, rest.strip()
+
+    def _error(self, text: str) -> None:
+        self.query_one("#edit-error", Static).update(plain(text))
 
     def _submit(self) -> None:
+        self._split_key()
         key = self.query_one("#key", Input).value.strip()
         value = self.query_one("#value", Input).value.strip()
         if not key or not value:
-            self.notify("both a key and a value are needed", severity="warning")
+            self._error("both a key and a value are needed")
+            self.query_one("#value" if key else "#key", Input).focus()
             return
-        self.dismiss((key, value))
+        try:
+            plan = self.make_plan(key, value)
+        except BayopsError as exc:
+            self._error(exc.message)
+            return
+        self.dismiss((key, value, plan))
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         if event.input.id == "key":
-            self.query_one("#value", Input).focus()
-        else:
-            self._submit()
+            self._split_key()
+            if not self.query_one("#value", Input).value.strip():
+                self.query_one("#value", Input).focus()
+                return
+        self._submit()

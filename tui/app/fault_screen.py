@@ -21,6 +21,7 @@ FAULTS = {
 
 
 class FaultScreen(ModalScreen[str | None]):
+    AUTO_FOCUS = "OptionList"  # focused as it mounts: keys typed right after opening land here
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="fault.cancel")]
 
     def __init__(self, bay: str) -> None:
@@ -33,9 +34,6 @@ class FaultScreen(ModalScreen[str | None]):
             yield OptionList(*[Option(f"{k:14} {v}", id=k) for k, v in FAULTS.items()],
                              id="faults")
             yield Static("enter chooses, esc cancels", classes="hint")
-
-    def on_mount(self) -> None:
-        self.query_one(OptionList).focus()
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()

@@ -61,23 +61,32 @@ class JobScreen(ModalScreen[None]):
         self.fetch = fetch
 
     def compose(self) -> ComposeResult:
+        # The widgets are kept, not queried: a screen pushed from a message handler can be
+        # mounted before its grandchildren are, and the first reload runs in on_mount.
+        self._title = Static(f"Job {self.job_id}", classes="title", id="job-title")
+        self._journal = Static("", id="journal")
+        self._fill()
         with Vertical(classes="dialog"):
-            yield Static(f"Job {self.job_id}", classes="title", id="job-title")
+            yield self._title
             with VerticalScroll():
-                yield Static("", id="journal")
+                yield self._journal
 
     def on_mount(self) -> None:
-        self.reload()
         self.set_interval(0.5, self.reload)
 
-    def reload(self) -> None:
+    def _fill(self) -> bool:
+        """Show the job as it is now; False once it has finished (nothing more to follow)."""
         try:
             job = self.fetch(self.job_id)
         except BayopsError as exc:
-            self.query_one("#journal", Static).update(str(exc))
-            return
-        self.query_one("#job-title", Static).update(f"Job {job.id}: {job.kind} ({job.state})")
-        self.query_one("#journal", Static).update(job_text(job))
+            self._journal.update(printable(str(exc)))
+            return False
+        self._title.update(printable(f"Job {job.id}: {job.kind} ({job.state})"))
+        self._journal.update(job_text(job))
+        return job.state == "running"
+
+    def reload(self) -> None:
+        self._fill()
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -37,6 +37,9 @@ class LineList(ScrollView, can_focus=True):
         Binding("pagedown", "page(1)", "Page down", show=False, id="list.page-down"),
         Binding("home", "jump(0)", "First", show=False, id="list.first"),
         Binding("end", "jump(-1)", "Last", show=False, id="list.last"),
+        # a binding, not key_enter: a handled binding ends the key, so the enter that
+        # opens a dialog never reaches the dialog's own enter binding as well
+        Binding("enter", "activate", "Open", show=False, id="list.open"),
     ]
     COMPONENT_CLASSES: ClassVar[set[str]] = {f"list--{n}" for n in STYLE_NAMES}
     DEFAULT_CSS = """
@@ -192,7 +195,7 @@ class LineList(ScrollView, can_focus=True):
             if event.chain >= 2:
                 self.post_message(self.Activated(self, self.items[index]))
 
-    def key_enter(self) -> None:
+    def action_activate(self) -> None:
         if self.current is not None:
             self.post_message(self.Activated(self, self.current))
 

@@ -13,6 +13,7 @@ from tui.model.plan import Plan
 
 
 class MaintenanceStartScreen(FormScreen):
+    AUTO_FOCUS = "#reason"  # focused as it mounts: keys typed right after opening land here
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="maintenance-start.cancel")]
 
     def __init__(self, plan: Plan, operator: str) -> None:
@@ -29,9 +30,6 @@ class MaintenanceStartScreen(FormScreen):
             with Horizontal(classes="buttons"):
                 yield Button("Start maintenance", id="ok", variant="primary", compact=True)
                 yield Button("Cancel (esc)", id="cancel", compact=True)
-
-    def on_mount(self) -> None:
-        self.query_one("#reason", Input).focus()
 
     def _submit(self) -> None:
         reason = self.query_one("#reason", Input).value.strip()

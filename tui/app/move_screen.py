@@ -1,8 +1,11 @@
-"""Choose where a profile moves: valid bays first, invalid ones below with the reason."""
+"""Choose where a profile moves: valid bays first, invalid ones below with the reason
+(the core decides which are valid and why). Down or enter from the filter goes to the
+list, up from its first row back to the filter, and typing in the list filters."""
 from __future__ import annotations
 
 from collections.abc import Hashable
 
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -20,14 +23,26 @@ class TargetList(LineList):
     def item_parts(self, item, width: int) -> Parts:
         b = item.bay
         mark, style = ("  ok ", "ok") if item.valid else (" no  ", "dim")
-        health = fmt.HEALTH_TEXT.get(b.health, b.health)
+        health = fmt.HEALTH_TEXT.get(b.health, b.health) if not b.empty else ""
         return [(mark, style), (f"{b.id:12} ", "" if item.valid else "dim"),
                 (f"{b.group:10} {fmt.short_model(b.model):12} {health:6} ", "dim"),
                 (item.reason, "spare" if item.valid else "dim")]
 
+    def action_cursor(self, delta: int) -> None:
+        if delta < 0 and self.cursor == 0:
+            self.screen.query_one("#target-filter", Input).focus()
+            return
+        super().action_cursor(delta)
+
 
 class MoveScreen(ModalScreen[str | None]):
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="move.cancel")]
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="move.cancel"),
+                Binding("down", "to_list", "To the list", show=False, id="move.to-list")]
+    AUTO_FOCUS = "#target-filter"
+    DEFAULT_CSS = """
+    MoveScreen .dialog.wide-dialog { width: 100%; max-width: 140; }
+    MoveScreen #target-reason { height: auto; min-height: 2; }
+    """
 
     def __init__(self, profile: str, source: str, choices: list) -> None:
         super().__init__()
@@ -41,29 +56,51 @@ class MoveScreen(ModalScreen[str | None]):
         with Vertical(classes="dialog wide-dialog"):
             yield Static(fmt.plain(f"Move profile {self.profile} (now on {self.source})"),
                          classes="title")
-            yield Static(f"{valid} valid target(s) of {len(self.choices)} bays with a server. "
-                         "Type to filter, enter or down to the list; enter chooses; esc cancels.",
-                         classes="hint")
-            yield Input(placeholder="filter targets, e.g. enc-w2 or spare", id="target-filter")
+            yield Static(f"{valid} valid target(s) of {len(self.choices)} bays. Type to filter, "
+                         "enter or down to the list (up from its top: back); enter chooses; "
+                         "esc cancels.", classes="hint")
+            yield Input(placeholder="filter targets, e.g. enc-w2 or spare", id="target-filter",
+                        select_on_focus=False)
             yield TargetList(id="targets")
+            yield Static("", id="target-reason")
 
     def on_mount(self) -> None:
         self.query_one(TargetList).set_items(self.choices)
-        self.query_one("#target-filter", Input).focus()
+        self._show_reason(self.query_one(TargetList).current)
 
-    def key_down(self) -> None:
-        if self.query_one("#target-filter", Input).has_focus:
-            self.query_one(TargetList).focus()
+    def action_to_list(self) -> None:
+        self.query_one(TargetList).focus()
+
+    def on_key(self, event: events.Key) -> None:
+        """A letter typed in the list goes to the filter (the list has no letter keys)."""
+        box = self.query_one("#target-filter", Input)
+        if self.query_one(TargetList).has_focus and event.is_printable and event.character:
+            event.stop()
+            event.prevent_default()
+            box.value += event.character
+            box.cursor_position = len(box.value)
+            box.focus()
 
     def on_input_changed(self, event: Input.Changed) -> None:
         words = event.value.lower().split()
         items = [c for c in self.choices
                  if all(w in f"{c.bay.id} {c.bay.group} {c.bay.domain} {c.reason}".lower()
                         for w in words)]
-        self.query_one(TargetList).set_items(items)
+        table = self.query_one(TargetList)
+        table.set_items(items)
+        self._show_reason(table.current)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         self.query_one(TargetList).focus()
+
+    def on_line_list_highlighted(self, event: LineList.Highlighted) -> None:
+        if not isinstance(event, LineList.Activated):
+            self._show_reason(event.item)
+
+    def _show_reason(self, choice) -> None:
+        text = "" if choice is None else \
+            f"{choice.bay.id}: {'valid' if choice.valid else 'not valid'}: {choice.reason}"
+        self.query_one("#target-reason", Static).update(fmt.plain(text))
 
     def on_line_list_activated(self, event: LineList.Activated) -> None:
         event.stop()

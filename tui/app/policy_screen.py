@@ -17,6 +17,7 @@ MODES = {
 
 
 class PolicyScreen(FormScreen):
+    AUTO_FOCUS = "RadioSet"  # focused as it mounts: keys typed right after opening land here
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="policy.cancel")]
 
     def __init__(self, group: str, mode: str, window: str) -> None:
@@ -37,9 +38,6 @@ class PolicyScreen(FormScreen):
             with Horizontal(classes="buttons"):
                 yield Button("Review", id="ok", variant="primary", compact=True)
                 yield Button("Cancel (esc)", id="cancel", compact=True)
-
-    def on_mount(self) -> None:
-        self.query_one(RadioSet).focus()
 
     def _submit(self) -> None:
         pressed = self.query_one(RadioSet).pressed_button

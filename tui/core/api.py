@@ -197,6 +197,10 @@ class Core(OpContext):
             failover.refresh_involved(self, bay, to)
         return failover.plan(self, bay, to, force)
 
+    def failover_candidates(self, bay: str) -> list[failover.Candidate]:
+        """The spares of the bay's group ranked for its failover, each with why (not)."""
+        return failover.candidates(self, bay)
+
     def failover(self, bay: str, to: str | None = None, force: bool = False,
                  expect: Plan | None = None) -> Job:
         failover.refresh_involved(self, bay, to)

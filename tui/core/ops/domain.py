@@ -76,7 +76,22 @@ def plan_set(ctx: OpContext, domain: str, key: str, value: str, force: bool = Fa
                 reason="the domain may drift from its group baseline while in maintenance; "
                        "complete propagates the change, cancel reverts it",
                 diff=Diff("Drift from the baseline after this edit", new.changes(baseline)),
-                confirm_label="Apply")
+                warnings=_still_used(ctx, m.group, key, value), confirm_label="Apply")
+
+
+def _still_used(ctx: OpContext, group: str, key: str, value: str) -> tuple[str, ...]:
+    """Removing a network or fabric that profiles of the group use: how many, and that
+    completing the maintenance is refused until they no longer do."""
+    kind, _, name = key.partition(".")
+    if value != "-" or kind not in ("network", "fabric"):
+        return ()
+    users = [p.name for p in ctx.store.profiles(group)
+             if name in (p.networks if kind == "network" else p.fabrics)]
+    if not users:
+        return ()
+    return (f"{len(users)} profile{'s' if len(users) != 1 else ''} of {group} use {kind} "
+            f"{name} (e.g. {', '.join(users[:3])}); complete will be refused until they "
+            "are moved or changed",)
 
 
 def run_set(ctx: OpContext, job: JobContext, p: DomainSetParams) -> str:

@@ -9,6 +9,7 @@ never lost.
 from __future__ import annotations
 
 import dataclasses
+from dataclasses import dataclass
 
 from tui.core.context import OpContext
 from tui.core.health import refresh
@@ -20,16 +21,39 @@ from tui.model.params import FailoverParams
 from tui.model.plan import Plan
 
 
+@dataclass(frozen=True)
+class Candidate:
+    """A spare of the failing bay's group: can it take the profile, and why (not)."""
+
+    bay: Bay
+    usable: bool
+    reason: str
+
+
+def _why_unusable(source: Bay, bay: Bay) -> str | None:
+    """Why spare ``bay`` cannot take ``source``'s profile, None when it can: the one
+    place that decides (the plan, the ranking and the no-spare refusal all ask it)."""
+    if bay.model != source.model:
+        return f"different model {bay.model}"
+    if bay.job_id is not None:
+        return f"held by job {bay.job_id}"
+    if bay.maintenance:
+        return "in maintenance"
+    if bay.health != "ok":
+        return f"health {bay.health}"
+    if bay.power != "off":
+        return f"power {bay.power}"
+    if bay.profile is not None:
+        return f"holds profile {bay.profile}"
+    return None
+
+
 def spare_candidates(ctx: OpContext, source: Bay, exclude: set[str]) -> list[tuple[Bay, str]]:
     """Usable spares for ``source``: same model and generation, healthy, off, free;
     same domain first, then the rest of the group."""
     out = []
     for bay in ctx.store.bays(group=source.group, spares_only=True):
-        if bay.id in exclude or bay.id == source.id:
-            continue
-        if bay.model != source.model or bay.health != "ok" or bay.power != "off":
-            continue
-        if bay.job_id is not None or bay.maintenance or bay.profile is not None:
+        if bay.id in exclude or bay.id == source.id or _why_unusable(source, bay) is not None:
             continue
         where = "same domain" if bay.domain == source.domain else f"same group ({bay.domain})"
         out.append((bay, f"spare {bay.id}: {where}, model {bay.model}, health ok, power off"))
@@ -37,18 +61,22 @@ def spare_candidates(ctx: OpContext, source: Bay, exclude: set[str]) -> list[tup
     return out
 
 
+def candidates(ctx: OpContext, bay_id: str) -> list[Candidate]:
+    """Every spare of the bay's group, ranked: the usable ones in the order a failover
+    takes them (the first is the plan's choice), then the others with why not."""
+    source = ctx.bay(bay_id)
+    usable = [Candidate(bay, True, reason) for bay, reason in spare_candidates(ctx, source, set())]
+    others = [Candidate(bay, False, why)
+              for bay in ctx.store.bays(group=source.group, spares_only=True)
+              if bay.id != source.id and (why := _why_unusable(source, bay)) is not None]
+    return usable + sorted(others, key=lambda c: (c.bay.enclosure, c.bay.number))
+
+
 def why_no_spare(ctx: OpContext, source: Bay) -> str:
     spares = ctx.store.bays(group=source.group, spares_only=True)
     if not spares:
         return f"the spare pool of group {source.group} is empty"
-    reasons = []
-    for b in spares:
-        why = ("different model " + str(b.model) if b.model != source.model else
-               f"held by job {b.job_id}" if b.job_id else
-               "in maintenance" if b.maintenance else
-               f"health {b.health}" if b.health != "ok" else
-               f"power {b.power}" if b.power != "off" else "unusable")
-        reasons.append(f"{b.id} {why}")
+    reasons = [f"{b.id} {_why_unusable(source, b) or 'unusable'}" for b in spares]
     return f"no usable spare in group {source.group} for a {source.model}: " + "; ".join(reasons)
 
 

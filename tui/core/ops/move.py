@@ -25,11 +25,13 @@ class TargetChoice:
 
 
 def targets(ctx: OpContext, profile_name: str) -> list[TargetChoice]:
-    """Every bay with a server, each marked valid or with why not (for pickers)."""
+    """Every bay, each marked valid or with why not (for pickers); an empty bay is
+    listed as not valid, so a picker never leaves a bay out without saying why."""
     profile = ctx.profile(profile_name)
     out = []
     for bay in ctx.store.bays():
         if bay.empty:
+            out.append(TargetChoice(bay, False, "empty bay"))
             continue
         try:
             _check_target(ctx, profile, bay)

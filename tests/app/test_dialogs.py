@@ -1,0 +1,235 @@
+"""Dialogs take what is typed into them, show what they need, and never crash."""
+from __future__ import annotations
+
+import pytest
+
+from tests.app.conftest import make_app, notifications, wait_jobs
+from tui.app.bays_pane import BaysTable
+from tui.app.job_screen import JobScreen
+from tui.app.main_screen import MainScreen
+from tui.model.errors import OperationFailed
+
+SIZE = (120, 40)
+pytestmark = pytest.mark.anyio
+
+
+async def test_enter_in_jobs_pane_opens_done_and_failed_jobs(core):
+    core.sim_fault("enc-w1/3", "critical")
+    core.failover("enc-w1/3")
+    async with make_app(core).run_test(size=SIZE) as pilot:
+        await pilot.press("4", "enter")
+        await pilot.pause(0.7)
+        assert isinstance(pilot.app.screen, JobScreen)
+        title = str(pilot.app.screen.query_one("#job-title").render())
+        assert "failover" in title and "done" in title
+        await pilot.press("escape")
+        assert isinstance(pilot.app.screen, MainScreen)
+
+
+async def test_enter_opens_a_failed_job_and_a_running_one_from_its_bay(core, monkeypatch):
+    from tests.app.conftest import Gate, wait_for
+
+    for spare in core.spares("prod-web"):
+        core.sim_fault(spare.id, "wont-power-on")
+    core.sim_fault("enc-w1/3", "critical")
+    with pytest.raises(OperationFailed):
+        core.failover("enc-w1/3")
+    assert core.jobs()[0].state == "failed"
+    gate = Gate(monkeypatch, "power_off")
+    other = next(b.id for b in core.bays() if b.group != "prod-web" and b.profile
+                 and b.boot_mode == "san" and core.spares(b.group))
+    core.sim_fault(other, "critical")
+    async with make_app(core).run_test(size=SIZE) as pilot:
+        await pilot.press("4", "enter")
+        await pilot.pause(0.7)
+        assert "failed" in str(pilot.app.screen.query_one("#job-title").render())
+        await pilot.press("enter")
+        assert isinstance(pilot.app.screen, MainScreen)
+        await pilot.press("slash", *other, "enter", "f", "y")
+        await wait_for(pilot, gate.reached.is_set)
+        pilot.app.refresh_now()
+        await pilot.pause()
+        assert pilot.app.screen.query_one(BaysTable).bay.job_id is not None
+        await pilot.press("enter")
+        await pilot.pause(0.7)
+        assert isinstance(pilot.app.screen, JobScreen)
+        assert "running" in str(pilot.app.screen.query_one("#job-title").render())
+        gate.release()
+        await wait_jobs(pilot)
+
+
+def type_fast(pilot, *keys: str) -> None:
+    """Keys as a quick typist or a paste sends them: all queued, no pause between."""
+    from textual import events
+
+    for key in keys:
+        char = key if len(key) == 1 else None
+        name = {"/": "slash", ".": "full_stop", "-": "minus", " ": "space"}.get(key, key)
+        event = events.Key(name, char)
+        event.set_sender(pilot.app)
+        pilot.app._driver.send_message(event)
+
+
+async def settle(pilot) -> None:
+    for _ in range(10):
+        await pilot.pause(0.05)
+
+
+async def start_maintenance(pilot, core, domain: str) -> None:
+    from tui.app.fleet import Scope
+    from tui.app.groups_pane import GroupsTree
+
+    pilot.app.screen.query_one(GroupsTree).select_scope(Scope("domain", domain))
+    await pilot.pause()
+    await pilot.press("M", *"VC work", "enter")
+    await wait_jobs(pilot)
+    assert core.maintenance()[0].domain == domain
+
+
+async def test_keys_typed_right_after_E_go_into_the_dialog(core):
+    from tui.app.domain_edit_screen import DomainEditScreen
+
+    async with make_app(core).run_test(size=SIZE) as pilot:
+        await start_maintenance(pilot, core, "web-dom2")
+        main = pilot.app.screen
+        type_fast(pilot, "E", *"network.web-front")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, DomainEditScreen)
+        assert pilot.app.screen.query_one("#key").value == "network.web-front"
+        assert main.bay_query.quick is None  # the `n` did not toggle a filter behind
+
+
+async def test_keys_typed_right_after_slash_go_into_the_filter(core):
+    async with make_app(core).run_test(size=SIZE) as pilot:
+        main = pilot.app.screen
+        type_fast(pilot, "/", *"enc-w1/3", "enter")
+        await settle(pilot)
+        assert main.query_one("#filter-input").value == "enc-w1/3"
+        assert [b.id for b in main.query_one(BaysTable).items] == ["enc-w1/3"]
+        assert isinstance(pilot.app.screen, MainScreen)
+
+
+async def test_keys_typed_right_after_a_confirmation_opens_stay_in_it(core):
+    from tui.app.confirm_screen import ConfirmScreen
+
+    core.sim_fault("enc-w1/3", "critical")
+    async with make_app(core).run_test(size=SIZE) as pilot:
+        await pilot.press("slash", *"enc-w1/3", "enter")
+        await pilot.pause()
+        main = pilot.app.screen
+        type_fast(pilot, "f", "s", "n")  # `s` is a quick filter behind; `n` answers no
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, MainScreen)
+        assert main.bay_query.quick is None
+        assert core.bay("enc-w1/3").profile == "web-003"
+        assert any("nothing changed" in n for n in notifications(pilot.app))
+        assert not isinstance(pilot.app.screen, ConfirmScreen)
+
+
+async def test_domain_edit_shows_both_fields_and_checks_the_change_before_confirming(core):
+    from textual.widgets import Input
+
+    from tui.app.confirm_screen import ConfirmScreen
+    from tui.app.domain_edit_screen import DomainEditScreen
+
+    async with make_app(core).run_test(size=SIZE) as pilot:
+        await start_maintenance(pilot, core, "web-dom2")
+        await pilot.press("E")
+        await settle(pilot)
+        screen = pilot.app.screen
+        assert isinstance(screen, DomainEditScreen)
+        for box in screen.query(Input):  # both on screen, each with its label
+            assert box.region.width > 10 and box.region.height > 0, box.id
+            assert screen.region.contains_region(box.region), box.id
+        labels = " ".join(str(w.render()) for w in screen.query(".field-label"))
+        assert "Key" in labels and "Value" in labels
+        # "key value" typed in the key box is taken as both
+        await pilot.press(*"firmware 4.70", "enter")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, ConfirmScreen)
+        assert "firmware = 4.70" in pilot.app.screen.view.summary
+        await pilot.press("y")
+        await wait_jobs(pilot)
+        assert core.domain_config("web-dom2")[0].firmware == "4.70"
+        done = [n for n in notifications(pilot.app) if n.startswith("Done")]
+        assert done and "firmware" in done[-1] and "DomainConfig(" not in done[-1], done
+        # a change the core refuses stays in the dialog with the core's reason
+        await pilot.press("E")
+        await settle(pilot)
+        await pilot.press(*"firmwar", "enter", *"4.80", "enter")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, DomainEditScreen)
+        assert "unknown key" in str(pilot.app.screen.query_one("#edit-error").render())
+        await pilot.press("escape")
+        assert core.domain_config("web-dom2")[0].firmware == "4.70"
+
+
+async def test_removing_a_network_in_use_warns_how_many_profiles_use_it(core):
+    from collections import Counter
+
+    from tui.app.confirm_screen import ConfirmScreen
+
+    used = Counter(n for p in core.profiles("prod-web") for n in p.networks)
+    network, count = used.most_common(1)[0]
+    async with make_app(core).run_test(size=SIZE) as pilot:
+        await start_maintenance(pilot, core, "web-dom2")
+        await pilot.press("E")
+        await settle(pilot)
+        await pilot.press(*f"network.{network} -", "enter")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, ConfirmScreen)
+        warnings = pilot.app.screen.view.warnings
+        assert any(f"{count} profiles of prod-web use network {network}" in w
+                   and "complete will be refused" in w for w in warnings), warnings
+
+
+async def test_move_dialog_keys_reasons_and_empty_bays(core):
+    from textual.widgets import Input
+
+    from tui.app.move_screen import MoveScreen
+
+    choices = core.move_targets("web-004")
+    empty = [c for c in choices if c.bay.empty]
+    assert empty and all(not c.valid and c.reason == "empty bay" for c in empty)
+    async with make_app(core).run_test(size=SIZE) as pilot:
+        await pilot.press("slash", *"enc-w1/4", "enter", "m")
+        await settle(pilot)
+        screen = pilot.app.screen
+        assert isinstance(screen, MoveScreen)
+        targets, box = screen.query_one("#targets"), screen.query_one("#target-filter", Input)
+        assert any(c.bay.empty for c in targets.items)
+        await pilot.press("down")
+        assert targets.has_focus and targets.cursor == 0  # the first target, not the second
+        await pilot.press("up")
+        assert box.has_focus  # up from the first row goes back to the filter
+        await pilot.press("down", *"enc-w1")  # typing in the list goes to the filter
+        assert box.has_focus and box.value == "enc-w1"
+        # the highlighted target's whole reason is shown, wrapped
+        invalid = next(c for c in targets.items if not c.valid and len(c.reason) > 40)
+        await pilot.press("down")
+        targets.move_cursor(targets.items.index(invalid))
+        await settle(pilot)
+        assert invalid.reason in str(screen.query_one("#target-reason").render()).replace("\n", " ")
+
+
+async def test_failover_confirmation_ranks_the_spares_and_takes_another_one(core):
+    from tui.app.confirm_screen import ConfirmScreen
+
+    core.sim_fault("enc-w1/3", "critical")
+    ranked = core.failover_candidates("enc-w1/3")
+    usable = [c for c in ranked if c.usable]
+    assert len(usable) >= 2 and usable[0].bay.id == core.plan_failover("enc-w1/3").target
+    assert all(c.reason for c in ranked)
+    other = usable[1].bay.id
+    async with make_app(core).run_test(size=SIZE) as pilot:
+        await pilot.press("slash", *"enc-w1/3", "enter", "f")
+        await settle(pilot)
+        screen = pilot.app.screen
+        assert isinstance(screen, ConfirmScreen)
+        shown = screen.query_one("#candidates")
+        assert [c.bay.id for c in shown.items] == [c.bay.id for c in ranked]
+        assert shown.current.bay.id == usable[0].bay.id  # the plan's choice first
+        await pilot.press("down", "y")
+        await wait_jobs(pilot)
+    assert core.bay(other).profile == "web-003"
+    assert core.bay("enc-w1/3").profile is None
