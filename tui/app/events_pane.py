@@ -6,7 +6,6 @@ from __future__ import annotations
 import time
 from collections.abc import Hashable
 
-from textual import events
 from textual.binding import Binding
 
 from tui.app import format as fmt
@@ -132,11 +131,6 @@ class EventLog(LineList):
         self._cache.clear()
         self._show()
         return self.wrap
-
-    def key_enter(self, event: events.Key | None = None) -> None:
-        if event is not None:
-            event.stop()  # opens the event; the key must not reach the screen it opens
-        super().key_enter()
 
     # -- moving -----------------------------------------------------------------------------------
     def move_cursor(self, index: int) -> None:
