@@ -23,6 +23,7 @@ from textual.worker import get_current_worker
 from tui.app import commands as cmds
 from tui.app.confirm_screen import ConfirmScreen, PlanView
 from tui.app.fleet import Snapshot
+from tui.app.goto import GotoProvider
 from tui.app.main_screen import MainScreen
 from tui.app.themes import DEFAULT_THEME, VARIABLE_DEFAULTS, load_themes, save_theme
 from tui.core.api import Core
@@ -54,6 +55,7 @@ class JobFinished(Message):
 class BayopsApp(App):
     CSS_PATH = str(data_path("themes/bayops.tcss"))
     TITLE = "bayops"
+    COMMANDS = App.COMMANDS | {GotoProvider}  # ctrl+p also finds the fleet's names
 
     def __init__(self, core: Core, *, theme: str | None = None, clock: Callable[[], float] = time.time,
                  autopoll: bool = True, poll_interval: float = 1.0, save_theme: bool = True,

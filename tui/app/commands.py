@@ -71,6 +71,8 @@ COMMANDS: tuple[Command, ...] = (
             "Quick filter: servers without a profile that are not spares"),
     Command("quick-maintenance", "n", "quick('maintenance')", "Only in maintenance",
             "Quick filter: bays of domains in maintenance"),
+    Command("goto", "colon", "goto", "Go to",
+            "Go to a bay, profile, domain, enclosure or group by (fuzzy) name"),
     Command("attention", "a", "attention", "Attention",
             "Whole fleet: every bay that needs attention", footer=True),
     Command("sort", "o", "sort_next", "Sort", "Sort the bays by the next column"),
@@ -104,7 +106,7 @@ def bindings() -> list[BindingType]:
 
 
 def normalise_key(key: str) -> str:
-    return {"/": "slash", "?": "question_mark"}.get(key, key)
+    return {"/": "slash", "?": "question_mark", ":": "colon"}.get(key, key)
 
 
 def check_keymap(keys: dict[str, str]) -> tuple[dict[str, str], list[str]]:

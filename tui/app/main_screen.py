@@ -15,7 +15,7 @@ from tui.app import format as fmt
 from tui.app.actions import ChangeActions
 from tui.app.bays_pane import BaysTable
 from tui.app.events_pane import EventLog
-from tui.app.fleet import ATTENTION, FLEET, BayQuery, Snapshot
+from tui.app.fleet import ATTENTION, FLEET, BayQuery, Scope, Snapshot
 from tui.app.groups_pane import GroupsTree
 from tui.app.header_bar import HeaderBar
 from tui.app.help_screen import HelpScreen
@@ -245,6 +245,36 @@ class MainScreen(ChangeActions):
             self.refuse("no job yet", title="Jobs")
             return
         self._open_job(job.id)
+
+    def action_goto(self) -> None:
+        from tui.app.goto import goto_palette
+
+        self.app.push_screen(goto_palette())
+
+    def goto_scope(self, scope: Scope) -> None:
+        """Go to anything: select a group, domain or enclosure in the groups tree."""
+        tree = self.query_one(GroupsTree)
+        if tree.select_scope(scope):
+            tree.focus()
+
+    def goto_bay(self, bay_id: str) -> None:
+        """Go to anything: the bay's enclosure in the tree, the bay selected in the bays
+        pane (the filters are cleared when they hide it)."""
+        bay = self.snapshot.by_id.get(bay_id)
+        if bay is None:
+            self.notify(f"no bay {bay_id} any more", title="Go to", timeout=4)
+            return
+        scope = Scope("enclosure", bay.enclosure)
+        self.query_one(GroupsTree).select_scope(scope)
+        self.scope = scope
+        if all(b.id != bay_id for b in self.bay_query.apply([bay])):
+            self.bay_query.text, self.bay_query.quick = "", None
+        self.refresh_bays()
+        self._header()
+        self.update_bindings()
+        table = self.query_one(BaysTable)
+        table.select_key(bay_id)
+        table.focus()
 
     def action_focus_pane(self, name: str) -> None:
         self.query_one(f"#{name}").focus()
