@@ -91,7 +91,7 @@ COMMANDS: tuple[Command, ...] = (
             "Move to the previous pane"),
     Command("zoom", "z", "zoom", "Zoom", "Maximise the focused pane, or restore it"),
     Command("theme", "T", "app.change_theme", "Theme",
-            "Choose a theme (saved to your user config)"),
+            "Choose a theme (kept next to the state database; your config is not touched)"),
     Command("help", "question_mark", "help", "Help", "Show every key", footer=True),
     Command("quit", "q", "quit", "Quit", "Quit (asks first when a job is running)", footer=True),
 )
