@@ -60,3 +60,48 @@ async def test_ctrl_p_finds_names_next_to_commands(core):
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, MainScreen))
         await pilot.pause()
         assert pilot.app.screen.query_one(BaysTable).bay.id.startswith("enc-w1/5")
+
+
+async def test_vim_keys_in_lists_and_tree(core):
+    from tui.app.jobs_pane import JobsList
+
+    async with make_app(core).run_test(size=SIZE) as pilot:
+        screen = pilot.app.screen
+        tree = screen.query_one(GroupsTree)
+        await pilot.press("j")
+        assert tree.cursor_line == 1
+        await pilot.press("G")
+        assert tree.cursor_line == tree.last_line
+        await pilot.press("k")
+        assert tree.cursor_line == tree.last_line - 1
+        await pilot.press("g")
+        assert tree.cursor_line == 0
+        await pilot.press("2")
+        table = screen.query_one(BaysTable)
+        await pilot.press("g", "j", "j")
+        assert table.cursor == 2
+        await pilot.press("k")
+        assert table.cursor == 1
+        await pilot.press("G")
+        assert table.cursor == len(table.items) - 1
+        await pilot.press("g")
+        assert table.cursor == 0
+        await pilot.press("4")
+        assert screen.focused is screen.query_one(JobsList)
+
+
+async def test_enter_on_the_fleet_root_keeps_the_tree_open(core):
+    async with make_app(core).run_test(size=SIZE) as pilot:
+        tree = pilot.app.screen.query_one(GroupsTree)
+        assert tree.cursor_node is tree.root
+        await pilot.press("enter")
+        assert tree.root.is_expanded
+        assert pilot.app.screen.focused is pilot.app.screen.query_one(BaysTable)
+        # a group still folds and unfolds on enter
+        tree.select_scope(Scope("group", "lab"))
+        tree.focus()
+        await pilot.pause()
+        node = tree.cursor_node
+        assert node.is_expanded
+        await pilot.press("enter")
+        assert not node.is_expanded

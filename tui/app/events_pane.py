@@ -21,6 +21,10 @@ class EventLog(LineList):
         Binding("pagedown", "scroll_lines(10)", "Page down", show=False, id="events.page-down"),
         Binding("home", "scroll_to_start", "Oldest", show=False, id="events.first"),
         Binding("end", "follow", "Follow", show=False, id="events.follow"),
+        Binding("j", "scroll_lines(1)", "Down", show=False, id="events.vim-down"),
+        Binding("k", "scroll_lines(-1)", "Up", show=False, id="events.vim-up"),
+        Binding("g", "scroll_to_start", "Oldest", show=False, id="events.vim-first"),
+        Binding("G", "follow", "Follow", show=False, id="events.vim-last"),
     ]
     show_cursor = False
 

@@ -37,6 +37,10 @@ class LineList(ScrollView, can_focus=True):
         Binding("pagedown", "page(1)", "Page down", show=False, id="list.page-down"),
         Binding("home", "jump(0)", "First", show=False, id="list.first"),
         Binding("end", "jump(-1)", "Last", show=False, id="list.last"),
+        Binding("j", "cursor(1)", "Down", show=False, id="list.vim-down"),
+        Binding("k", "cursor(-1)", "Up", show=False, id="list.vim-up"),
+        Binding("g", "jump(0)", "First", show=False, id="list.vim-first"),
+        Binding("G", "jump(-1)", "Last", show=False, id="list.vim-last"),
     ]
     COMPONENT_CLASSES: ClassVar[set[str]] = {f"list--{n}" for n in STYLE_NAMES}
     DEFAULT_CSS = """
