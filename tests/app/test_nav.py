@@ -105,3 +105,23 @@ async def test_enter_on_the_fleet_root_keeps_the_tree_open(core):
         assert node.is_expanded
         await pilot.press("enter")
         assert not node.is_expanded
+
+
+async def test_y_copies_bay_then_profile_mac_and_command(core):
+    from tests.app.conftest import notifications
+
+    core.sim_fault("enc-w1/3", "critical")
+    mac = next(c.address for c in core.profile("web-003").connections if c.kind == "eth")
+    async with make_app(core).run_test(size=SIZE) as pilot:
+        await goto(pilot, "bay enc-w1/3")
+        copied = []
+        for _ in range(5):
+            await pilot.press("y")
+            copied.append(pilot.app.clipboard)
+        assert copied == ["enc-w1/3", "web-003", mac, "bayops failover enc-w1/3", "enc-w1/3"]
+        said = notifications(pilot.app)
+        assert "Clipboard: copied bay id: enc-w1/3 (y again: profile)" in said
+        assert "Clipboard: copied suggested command: bayops failover enc-w1/3 (y again: bay id)" in said
+        await goto(pilot, "bay enc-w2/16")  # a spare: only its id
+        await pilot.press("y", "y")
+        assert pilot.app.clipboard == "enc-w2/16"

@@ -73,6 +73,9 @@ COMMANDS: tuple[Command, ...] = (
             "Quick filter: bays of domains in maintenance"),
     Command("goto", "colon", "goto", "Go to",
             "Go to a bay, profile, domain, enclosure or group by (fuzzy) name"),
+    Command("copy", "y", "copy", "Copy",
+            "Copy the selected bay's id to the clipboard (OSC 52); again: its profile, first MAC, "
+            "and for a critical bay the suggested failover command"),
     Command("attention", "a", "attention", "Attention",
             "Whole fleet: every bay that needs attention", footer=True),
     Command("sort", "o", "sort_next", "Sort", "Sort the bays by the next column"),

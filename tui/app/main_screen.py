@@ -14,6 +14,7 @@ from tui.app import commands as cmds
 from tui.app import format as fmt
 from tui.app.actions import ChangeActions
 from tui.app.bays_pane import BaysTable
+from tui.app.copy import Copier
 from tui.app.events_pane import EventLog
 from tui.app.fleet import ATTENTION, FLEET, BayQuery, Scope, Snapshot
 from tui.app.groups_pane import GroupsTree
@@ -23,7 +24,8 @@ from tui.app.job_screen import JobScreen
 from tui.app.jobs_pane import JobsList
 from tui.app.linelist import LineList
 from tui.core.view import ViewUpdate
-from tui.model.entities import Event
+from tui.model.entities import Event, Profile
+from tui.model.errors import BayopsError
 from tui.model.text import printable
 
 
@@ -35,6 +37,7 @@ class MainScreen(ChangeActions):
         super().__init__()
         self.bay_query = BayQuery()
         self.filter_target = "bays"
+        self.copier = Copier()
 
     def compose(self) -> ComposeResult:
         yield HeaderBar(self.bayops.clock)
@@ -245,6 +248,22 @@ class MainScreen(ChangeActions):
             self.refuse("no job yet", title="Jobs")
             return
         self._open_job(job.id)
+
+    def action_copy(self) -> None:
+        bay = self.selected_bay()
+        if bay is None:
+            self.refuse("no bay selected", title="Copy")
+            return
+        what, text, following = self.copier.next(bay, self._profile_or_none)
+        self.app.copy_to_clipboard(text)  # OSC 52: over SSH, in tmux with set-clipboard on
+        again = f" ({cmds.BY_ID['copy'].key} again: {following})" if following else ""
+        self.notify(f"copied {what}: {text}{again}", title="Clipboard", timeout=4)
+
+    def _profile_or_none(self, name: str) -> Profile | None:
+        try:
+            return self.core.profile(name)
+        except BayopsError:
+            return None
 
     def action_goto(self) -> None:
         from tui.app.goto import goto_palette
