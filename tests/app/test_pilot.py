@@ -477,39 +477,49 @@ async def test_keymap_from_config(fleet):
         core.close()
 
 
-async def test_theme_choice_is_saved_and_merged(core, tmp_path):
-    import tomllib
+USER_CONFIG = """# my bayops: comments and layout are mine
+[bayops]
+driver = "sim"   # the simulator
+[keys]
+failover = "F"
+"""
 
+
+async def test_theme_choice_is_kept_in_the_ui_state_file_not_the_user_config(core):
+    import json
+    import stat
+
+    from tui.app.themes import ui_state_path
     from tui.core.config import user_config_path
 
-    path = user_config_path()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    original = tomllib.loads(Path("config.toml").read_text())
-    original["keys"] = {"failover": "F"}
-    import tomli_w
-    path.write_bytes(tomli_w.dumps(original).encode())
-    app = make_app(core, save_theme=True, theme="high-contrast")
-    async with app.run_test(size=SIZE) as pilot:
+    user = user_config_path()
+    user.parent.mkdir(parents=True, exist_ok=True)
+    user.write_text(USER_CONFIG)
+    async with make_app(core, save_theme=True, theme="high-contrast").run_test(size=SIZE) as pilot:
         assert pilot.app.theme == "high-contrast"
         assert {"dark", "light", "high-contrast", "ansi16"} <= set(pilot.app.available_themes)
         pilot.app.theme = "ansi16"
         await pilot.pause()
-    saved = tomllib.loads(path.read_text())
-    assert saved["bayops"]["theme"] == "ansi16"
-    assert saved["keys"] == {"failover": "F"} and saved["groups"] == original["groups"]
+        assert any("theme ansi16 kept in" in n for n in notifications(pilot.app))
+    assert user.read_text() == USER_CONFIG  # byte for byte, comments included
+    state = ui_state_path(core.store.path)
+    assert state.parent == core.store.path.parent
+    assert json.loads(state.read_text()) == {"theme": "ansi16"}
+    assert stat.S_IMODE(state.stat().st_mode) == 0o600
+    assert not list(state.parent.glob(f".{state.name}.*"))  # no temporary left
 
 
-async def test_theme_saved_to_new_user_config_stays_loadable(core):
-    from tui.core.config import load_config, user_config_path
-
+async def test_saved_theme_is_used_next_start_and_theme_flag_wins(core):
     async with make_app(core, save_theme=True).run_test(size=SIZE) as pilot:
+        assert pilot.app.theme == "dark"  # the config's
         pilot.app.theme = "light"
         await pilot.pause()
-    import tomllib
-
-    assert tomllib.loads(user_config_path().read_text()) == {"bayops": {"theme": "light"}}
-    config = load_config(user_config_path())  # an overlay on the packaged default
-    assert config.theme == "light" and len(config.groups) == 3
+    async with make_app(core, save_theme=True).run_test(size=SIZE) as pilot:
+        assert pilot.app.theme == "light"  # the choice beats [bayops] theme
+    async with make_app(core, save_theme=True, theme="ansi16").run_test(size=SIZE) as pilot:
+        assert pilot.app.theme == "ansi16"  # --theme beats the choice, and is not kept
+    async with make_app(core, save_theme=True).run_test(size=SIZE) as pilot:
+        assert pilot.app.theme == "light"
 
 
 async def test_unknown_theme_falls_back(core):
@@ -597,13 +607,15 @@ async def test_forced_failover_of_a_healthy_bay_says_so_in_the_plan(core):
 
 
 async def test_starting_without_a_theme_choice_saves_nothing(core):
+    from tui.app.themes import ui_state_path
     from tui.core.config import user_config_path
 
     async with make_app(core, save_theme=True).run_test(size=SIZE) as pilot:
         await pilot.pause()
         await pilot.pause()
-        assert not any("saved" in n for n in notifications(pilot.app))
+        assert not any("kept" in n for n in notifications(pilot.app))
     assert not user_config_path().exists()
+    assert not ui_state_path(core.store.path).exists()
 
 
 async def test_admin_cancels_another_operators_maintenance_with_an_audited_force(fleet):

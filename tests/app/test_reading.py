@@ -192,7 +192,7 @@ def test_readme_key_table_matches_the_registry():
 
     text = (ROOT / "README.md").read_text()
     table = dict(re.findall(r"^\| `([^`]+)` \| `([a-z0-9-]+)` \|", text, re.M))
-    shown = {"slash": "/", "question_mark": "?", "escape": "esc"}
+    shown = {"slash": "/", "question_mark": "?", "escape": "esc", "colon": ":"}
     assert {v: k for k, v in table.items()} == {c.id: shown.get(c.key, c.key)
                                                 for c in cmds.COMMANDS}
     example = re.search(r'`\[keys\] (\S+) = "([^"]+)"`', text)

@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterable
 from functools import partial
 from typing import Any
 
-from textual.app import SystemCommand
+from textual.app import App, SystemCommand
 from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
@@ -24,11 +24,18 @@ from tui.app import commands as cmds
 from tui.app.alerting import Alerts
 from tui.app.confirm_screen import ConfirmScreen, PlanView
 from tui.app.fleet import Snapshot
+from tui.app.goto import GotoProvider
 from tui.app.keygate import KeyGate
 from tui.app.main_screen import MainScreen
-from tui.app.themes import DEFAULT_THEME, VARIABLE_DEFAULTS, load_themes, save_theme
+from tui.app.themes import (
+    DEFAULT_THEME,
+    VARIABLE_DEFAULTS,
+    load_themes,
+    save_theme,
+    saved_theme,
+    ui_state_path,
+)
 from tui.core.api import Core
-from tui.core.config import user_config_path
 from tui.core.view import ViewUpdate
 from tui.model.errors import BayopsError
 from tui.model.text import printable
@@ -56,6 +63,7 @@ class JobFinished(Message):
 class BayopsApp(KeyGate):
     CSS_PATH = str(data_path("themes/bayops.tcss"))
     TITLE = "bayops"
+    COMMANDS = App.COMMANDS | {GotoProvider}  # ctrl+p also finds the fleet's names
 
     def __init__(self, core: Core, *, theme: str | None = None, clock: Callable[[], float] = time.time,
                  autopoll: bool = True, poll_interval: float = 1.0, save_theme: bool = True,
@@ -105,16 +113,18 @@ class BayopsApp(KeyGate):
             self.register_theme(theme)
         for problem in problems:
             self.notify(problem, title="Theme skipped", severity="warning")
-        wanted = self.requested_theme or self.core.config.theme or DEFAULT_THEME
+        self.ui_state = ui_state_path(self.core.store.path)
+        chosen = saved_theme(self.ui_state) if self.save_theme_choice else None
+        # --theme > the choice made here last time > [bayops] theme > dark
+        wanted = self.requested_theme or chosen or self.core.config.theme or DEFAULT_THEME
         if wanted not in self.available_themes:
             self.notify(f"no theme named {wanted!r}; using {DEFAULT_THEME} "
                         f"(themes: {', '.join(t.name for t in themes)})",
                         title="Theme", severity="warning")
             wanted = DEFAULT_THEME
         self.theme = wanted
-        # What the config already says needs no saving; the signal also fires for the
-        # theme applied at start.
-        self._saved_theme = self.core.config.theme
+        # The theme applied at start needs no saving (the signal fires for it too).
+        self._saved_theme = wanted
         self.theme_changed_signal.subscribe(self, self._theme_changed)
         self._theme_ready = True
 
@@ -122,10 +132,15 @@ class BayopsApp(KeyGate):
         if not self._theme_ready or not self.save_theme_choice or theme.name == self._saved_theme:
             return
         self._saved_theme = theme.name
+        if self.core.read_only:
+            self.notify(f"theme {theme.name} for this session (read-only: not kept)",
+                        title="Theme", timeout=4)
+            return
         try:
-            self.saved_theme_message = save_theme(theme.name, user_config_path())
-        except (OSError, ValueError) as exc:
-            self.notify(str(exc), title="Theme not saved", severity="warning")
+            self.saved_theme_message = save_theme(theme.name, self.ui_state)
+        except OSError as exc:
+            self.notify(f"{self.ui_state}: {exc.strerror or exc}", title="Theme not kept",
+                        severity="warning")
             return
         self.notify(self.saved_theme_message, title="Theme", timeout=4)
 
@@ -353,7 +368,7 @@ class BayopsApp(KeyGate):
                 key = self._keymap.get(c.id, c.key)
                 yield SystemCommand(f"{c.label} ({key})", c.help, partial(main.run_command, c.id))
             yield SystemCommand("Help (?)", "Show every key", partial(main.run_command, "help"))
-        yield SystemCommand("Theme", "Choose a theme (saved to your user config)",
+        yield SystemCommand("Theme", cmds.BY_ID["theme"].help,
                             self.action_change_theme)
         yield SystemCommand("Quit (q)", "Quit (asks first when a job is running)", self.request_quit)
 

@@ -75,6 +75,11 @@ COMMANDS: tuple[Command, ...] = (
             "Quick filter: servers without a profile that are not spares"),
     Command("quick-maintenance", "n", "quick('maintenance')", "Only in maintenance",
             "Quick filter: bays of domains in maintenance"),
+    Command("goto", "colon", "goto", "Go to",
+            "Go to a bay, profile, domain, enclosure or group by (fuzzy) name"),
+    Command("copy", "y", "copy", "Copy",
+            "Copy the selected bay's id to the clipboard (OSC 52); again: its profile, first MAC, "
+            "and for a critical bay the suggested failover command"),
     Command("attention", "a", "attention", "Attention",
             "Whole fleet: every bay that needs attention", footer=True),
     Command("sort", "o", "sort_next", "Sort", "Sort the bays by the next column"),
@@ -95,7 +100,7 @@ COMMANDS: tuple[Command, ...] = (
             "Move to the previous pane"),
     Command("zoom", "z", "zoom", "Zoom", "Maximise the focused pane, or restore it"),
     Command("theme", "T", "app.change_theme", "Theme",
-            "Choose a theme (saved to your user config)"),
+            "Choose a theme (kept next to the state database; your config is not touched)"),
     Command("help", "question_mark", "help", "Help", "Show every key", footer=True),
     Command("quit", "q", "quit", "Quit", "Quit (asks first when a job is running)", footer=True),
 )
@@ -110,7 +115,7 @@ def bindings() -> list[BindingType]:
 
 
 def normalise_key(key: str) -> str:
-    return {"/": "slash", "?": "question_mark"}.get(key, key)
+    return {"/": "slash", "?": "question_mark", ":": "colon"}.get(key, key)
 
 
 def check_keymap(keys: dict[str, str]) -> tuple[dict[str, str], list[str]]:

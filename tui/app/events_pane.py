@@ -26,6 +26,10 @@ class EventLog(LineList):
         Binding("pagedown", "page(1)", "Page down", show=False, id="events.page-down"),
         Binding("home", "jump(0)", "Oldest", show=False, id="events.first"),
         Binding("end", "follow", "Follow", show=False, id="events.follow"),
+        Binding("j", "cursor(1)", "Down", show=False, id="events.vim-down"),
+        Binding("k", "cursor(-1)", "Up", show=False, id="events.vim-up"),
+        Binding("g", "jump(0)", "Oldest", show=False, id="events.vim-first"),
+        Binding("G", "follow", "Follow", show=False, id="events.vim-last"),
     ]
     following = True  # follows the newest event until the operator moves up
 

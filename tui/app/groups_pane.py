@@ -88,6 +88,10 @@ class GroupsTree(Tree[NodeData]):
         Binding("down", "cursor_down", "Down", show=False, id="groups.down"),
         Binding("left", "collapse_or_parent", "Collapse", show=False, id="groups.collapse"),
         Binding("right", "expand_node", "Expand", show=False, id="groups.expand"),
+        Binding("j", "cursor_down", "Down", show=False, id="groups.vim-down"),
+        Binding("k", "cursor_up", "Up", show=False, id="groups.vim-up"),
+        Binding("g", "first", "First", show=False, id="groups.vim-first"),
+        Binding("G", "last", "Last", show=False, id="groups.vim-last"),
     ]
     DEFAULT_CSS = """
     GroupsTree > .groups--ok { color: $bay-ok; }
@@ -105,6 +109,7 @@ class GroupsTree(Tree[NodeData]):
         super().__init__("fleet", NodeData(FLEET, [("fleet", "header")]), id=id)
         self.clock = clock
         self.show_root = True
+        self.auto_expand = False  # on_tree_node_selected: never collapses the whole fleet
         self.guide_depth = 2
         self._scope_nodes: dict[Scope, TreeNode[NodeData]] = {FLEET: self.root}
         self._shape: tuple = ()
@@ -135,6 +140,19 @@ class GroupsTree(Tree[NodeData]):
         prefix = ((self.ICON_NODE_EXPANDED if node.is_expanded else self.ICON_NODE)
                   if node.allow_expand else "  ")
         return Text.assemble((prefix, base_style), label)
+
+    def on_tree_node_selected(self, event: Tree.NodeSelected[NodeData]) -> None:
+        """Enter (or a click) toggles a node as Tree does, except the root: Enter on
+        "fleet" shows the whole fleet's bays and keeps the tree open (space folds it)."""
+        node = event.node
+        if node is not self.root and node.allow_expand:
+            node.toggle()
+
+    def action_first(self) -> None:
+        self.cursor_line = 0
+
+    def action_last(self) -> None:
+        self.cursor_line = self.last_line
 
     def action_collapse_or_parent(self) -> None:
         node = self.cursor_node

@@ -12,7 +12,7 @@ from textual.widgets import Static
 from tui.app.commands import COMMANDS
 from tui.app.format import plain
 
-KEY_NAMES = {"slash": "/", "question_mark": "?", "escape": "esc", "shift+tab": "shift+tab"}
+KEY_NAMES = {"slash": "/", "question_mark": "?", "colon": ":", "escape": "esc", "shift+tab": "shift+tab"}
 
 NOTES = """\
 Health reads without colour: "X CRIT", "! WARN", "? UNKN", "ok"; power "on", "off", "?unk".

@@ -40,6 +40,10 @@ class LineList(ScrollView, can_focus=True):
         # a binding, not key_enter: a handled binding ends the key, so the enter that
         # opens a dialog never reaches the dialog's own enter binding as well
         Binding("enter", "activate", "Open", show=False, id="list.open"),
+        Binding("j", "cursor(1)", "Down", show=False, id="list.vim-down"),
+        Binding("k", "cursor(-1)", "Up", show=False, id="list.vim-up"),
+        Binding("g", "jump(0)", "First", show=False, id="list.vim-first"),
+        Binding("G", "jump(-1)", "Last", show=False, id="list.vim-last"),
     ]
     COMPONENT_CLASSES: ClassVar[set[str]] = {f"list--{n}" for n in STYLE_NAMES}
     DEFAULT_CSS = """

@@ -14,9 +14,10 @@ from tui.app import commands as cmds
 from tui.app import format as fmt
 from tui.app.actions import ChangeActions
 from tui.app.bays_pane import BaysTable
+from tui.app.copy import Copier
 from tui.app.event_screen import EventScreen
 from tui.app.events_pane import EventLog
-from tui.app.fleet import ATTENTION, FLEET, BayQuery, Snapshot
+from tui.app.fleet import ATTENTION, FLEET, BayQuery, Scope, Snapshot
 from tui.app.groups_pane import GroupsTree
 from tui.app.header_bar import HeaderBar
 from tui.app.help_screen import HelpScreen
@@ -24,7 +25,8 @@ from tui.app.job_screen import JobScreen
 from tui.app.jobs_pane import JobsList
 from tui.app.linelist import LineList
 from tui.core.view import ViewUpdate
-from tui.model.entities import Event
+from tui.model.entities import Event, Profile
+from tui.model.errors import BayopsError
 from tui.model.text import printable
 
 
@@ -36,6 +38,7 @@ class MainScreen(ChangeActions):
         super().__init__()
         self.bay_query = BayQuery()
         self.filter_target = "bays"
+        self.copier = Copier()
 
     def compose(self) -> ComposeResult:
         yield HeaderBar(self.bayops.clock)
@@ -256,6 +259,52 @@ class MainScreen(ChangeActions):
             self.refuse("no job yet", title="Jobs")
             return
         self._open_job(job.id)
+
+    def action_copy(self) -> None:
+        bay = self.selected_bay()
+        if bay is None:
+            self.refuse("no bay selected", title="Copy")
+            return
+        what, text, following = self.copier.next(bay, self._profile_or_none)
+        self.app.copy_to_clipboard(text)  # OSC 52: over SSH, in tmux with set-clipboard on
+        again = f" ({cmds.BY_ID['copy'].key} again: {following})" if following else ""
+        self.notify(f"copied {what}: {text}{again}", title="Clipboard", timeout=4)
+
+    def _profile_or_none(self, name: str) -> Profile | None:
+        try:
+            return self.core.profile(name)
+        except BayopsError:
+            return None
+
+    def action_goto(self) -> None:
+        from tui.app.goto import goto_palette
+
+        self.app.push_screen(goto_palette())
+
+    def goto_scope(self, scope: Scope) -> None:
+        """Go to anything: select a group, domain or enclosure in the groups tree."""
+        tree = self.query_one(GroupsTree)
+        if tree.select_scope(scope):
+            tree.focus()
+
+    def goto_bay(self, bay_id: str) -> None:
+        """Go to anything: the bay's enclosure in the tree, the bay selected in the bays
+        pane (the filters are cleared when they hide it)."""
+        bay = self.snapshot.by_id.get(bay_id)
+        if bay is None:
+            self.notify(f"no bay {bay_id} any more", title="Go to", timeout=4)
+            return
+        scope = Scope("enclosure", bay.enclosure)
+        self.query_one(GroupsTree).select_scope(scope)
+        self.scope = scope
+        if all(b.id != bay_id for b in self.bay_query.apply([bay])):
+            self.bay_query.text, self.bay_query.quick = "", None
+        self.refresh_bays()
+        self._header()
+        self.update_bindings()
+        table = self.query_one(BaysTable)
+        table.select_key(bay_id)
+        table.focus()
 
     def action_focus_pane(self, name: str) -> None:
         self.query_one(f"#{name}").focus()

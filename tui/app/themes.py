@@ -1,7 +1,16 @@
-"""Themes are files in themes/ (TOML), turned into Textual Theme objects; the chosen one
-is saved to the user config under ``[bayops] theme``."""
+"""Themes are files in themes/ (TOML), turned into Textual Theme objects. The theme
+chosen in the dashboard is kept in a small UI state file next to the state database
+(``bayops-ui.json``); the user's config is never written.
+
+Which theme a start uses: ``--theme`` > the saved choice > ``[bayops] theme`` in the
+config > ``dark``.
+"""
 from __future__ import annotations
 
+import contextlib
+import json
+import os
+import tempfile
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -61,24 +70,44 @@ def load_themes(directory: Path | None = None) -> tuple[list[Theme], list[str]]:
     return themes, problems
 
 
-def save_theme(name: str, user_config: Path) -> str:
-    """Write ``[bayops] theme = name`` into the user config, keeping every other key.
+UI_STATE_NAME = "bayops-ui.json"
 
-    A user config that names no fleet is an overlay on the packaged default, so a new
-    one holds just the theme. Returns a one-line description of what was done.
-    """
-    import tomli_w
 
-    data: dict[str, Any] = {}
-    if user_config.exists():
-        try:
-            data = tomllib.loads(user_config.read_text(encoding="utf-8"))
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-            raise ValueError(f"{user_config}: not saved, the file does not parse: {exc}") from None
-    section = data.get("bayops")
-    data["bayops"] = {**(section if isinstance(section, dict) else {}), "theme": name}
-    user_config.parent.mkdir(parents=True, exist_ok=True)
-    tmp = user_config.with_suffix(".toml.tmp")
-    tmp.write_bytes(tomli_w.dumps(data).encode("utf-8"))
-    tmp.replace(user_config)
-    return f"theme {name} saved to {user_config}"
+def ui_state_path(state_db: Path) -> Path:
+    """The UI state file: the dashboard's remembered choices, next to the state database."""
+    return state_db.parent / UI_STATE_NAME
+
+
+def read_ui_state(path: Path) -> dict[str, Any]:
+    """The saved choices; a missing or unreadable file is no choice (it is only a preference)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def saved_theme(path: Path) -> str | None:
+    theme = read_ui_state(path).get("theme")
+    return theme if isinstance(theme, str) and theme else None
+
+
+def save_theme(name: str, path: Path) -> str:
+    """Keep ``name`` as the chosen theme in the UI state file (other keys kept), written
+    atomically and private (0600). OSError when the folder is not writable. Returns a
+    one-line description of what was done."""
+    data = {**read_ui_state(path), "theme": name}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)  # mode 0600
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump(data, out, indent=2, sort_keys=True)
+            out.write("\n")
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+    return f"theme {name} kept in {path}"

@@ -126,7 +126,7 @@ def find_config(explicit: str | None) -> Path:
 
 
 def user_config_path() -> Path:
-    """Where the dashboard saves a user's choices (theme)."""
+    """The user's own config (read, never written by bayops)."""
     xdg = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
     return Path(xdg) / "bayops" / "config.toml"
 
