@@ -2,6 +2,7 @@
 log and its detail, alerting and acknowledgement, the jobs pane, columns, zoom, footer."""
 from __future__ import annotations
 
+import dataclasses
 import re
 import time
 
@@ -236,3 +237,21 @@ def test_resumed_step_shows_retried_not_fail():
     running = Job(8, "failover", "running", "alice", "f", SparesParams(group="g"), 1.0, None,
                   None, (steps[0], Step(2, "apply profile web-003", "running", "", 2.0, None)))
     assert fmt.job_progress(running) == "1 done, step 2: apply profile web-003"
+
+
+async def test_bay_ids_are_never_cut_and_wide_terminals_give_names_room(core):
+    from tui.app import format as fmt
+
+    async with make_app(core).run_test(size=SIZE) as pilot:
+        table = pilot.app.screen.query_one(BaysTable)
+        two = [b for b in core.bays() if not b.empty][:2]
+        long_ids = [dataclasses.replace(b, id=f"e00-0000/{n}")
+                    for b, n in zip(two, (1, 16), strict=True)]
+        table.set_items(long_ids)
+        await pilot.pause()
+        width = {c.key: w for c, w in table.columns(table.size.width)}["bay"]
+        assert width >= len("e00-0000/16")
+        cells = [fmt.bay_cells(b, table.columns(table.size.width))[0][0] for b in long_ids]
+        assert cells[0].strip() == "e00-0000/1" and cells[1].strip() == "e00-0000/16"
+    wide = {c.key: w for c, w in fmt.fit_columns(150)}
+    assert wide["profile"] > 20 and wide["domain"] > 20

@@ -1,7 +1,7 @@
 """Bays pane: every bay of the selected scope, one line each, only visible lines drawn."""
 from __future__ import annotations
 
-from collections.abc import Hashable
+from collections.abc import Hashable, Sequence
 
 from tui.app import format as fmt
 from tui.app.linelist import LineList, Parts
@@ -14,21 +14,31 @@ class BaysTable(LineList):
     def __init__(self, *, id: str | None = "bays", classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self._columns: list = []
-        self._columns_width = -1
+        self._columns_width: tuple[int, int] = (-1, -1)
+        self._bay_width = 10
         self.sort = "bay"
         self.reverse = False
 
+    def set_items(self, items: Sequence[Bay], follow: bool = False) -> None:
+        # BAY is as wide as the longest id in view: e00-0000/10 and /1 must not read alike
+        bay_width = max(10, max((len(b.id) for b in items), default=0))
+        if bay_width != self._bay_width:
+            self._bay_width = bay_width
+            self._cache.clear()  # every line's columns move
+            self._drawn.clear()
+        super().set_items(items, follow)
+
     def columns(self, width: int) -> list:
-        if width != self._columns_width:
-            self._columns = fmt.fit_columns(width)
-            self._columns_width = width
+        if (width, self._bay_width) != self._columns_width:
+            self._columns = fmt.fit_columns(width, {"bay": self._bay_width})
+            self._columns_width = (width, self._bay_width)
         return self._columns
 
     def item_key(self, item: Bay) -> Hashable:
         return item.id
 
     def header_signature(self) -> Hashable:
-        return (self.sort, self.reverse)
+        return (self.sort, self.reverse, self._bay_width)
 
     def header_parts(self, width: int) -> Parts:
         parts = []

@@ -180,7 +180,9 @@ def fit_columns(width: int, widths: dict[str, int] | None = None) -> list[tuple[
     cols.sort(key=lambda c: COLUMN_ORDER.index(c.key))
     sizes = [widths.get(c.key, c.width) for c in cols]
     spare = width - used
-    for key, cap in (("model", 4), ("profile", 4), ("domain", 4), ("bay", 2), ("health", 2)):
+    # a little for each first; what a wide terminal has left goes to the names
+    for key, cap in (("model", 4), ("profile", 4), ("domain", 4), ("bay", 2), ("health", 2),
+                     ("profile", 20), ("domain", 20), ("model", 10)):
         for i, c in enumerate(cols):
             if c.key == key and spare > 0:
                 extra = min(cap, spare)
