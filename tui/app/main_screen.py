@@ -103,7 +103,8 @@ class MainScreen(ChangeActions):
             self.update_bindings()
         if update.jobs is not None:
             self.query_one(JobsList).set_jobs(snap.jobs)
-            self._header()
+            if not (update.bays or update.structure is not None):
+                self._header()  # the running-jobs count (done above when bays changed)
         self.query_one(EventLog).add_events(events)
 
     def minute_passed(self) -> None:

@@ -58,6 +58,13 @@ def _confirm(args: argparse.Namespace, plan_text: str) -> None:
         raise Refused("not confirmed; nothing changed")
 
 
+def shown_dry_run(args: argparse.Namespace, plan: Plan) -> bool:
+    """With --dry-run, print the plan (structured with --json) and say so."""
+    if args.dry_run:
+        _emit(args, {"dry_run": True, "plan": plan.to_dict()}, plan.text())
+    return bool(args.dry_run)
+
+
 def carry_out(args: argparse.Namespace, plan: Plan,
               execute: Callable[[Plan | None], Job]) -> Job | None:
     """--dry-run prints the plan and stops (None); otherwise confirm, then execute.
@@ -65,8 +72,7 @@ def carry_out(args: argparse.Namespace, plan: Plan,
     A person who confirmed gets that plan or a refusal (plan-changed); a script (--yes)
     gets what the live state plans at the moment it runs.
     """
-    if args.dry_run:
-        _emit(args, {"dry_run": True, "plan": plan.to_dict()}, plan.text())
+    if shown_dry_run(args, plan):
         return None
     _confirm(args, plan.text())
     return execute(None if args.yes else plan)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from tui.cli.output import _emit
+from tui.cli.output import _emit, shown_dry_run
 from tui.cli.parsing import _Parser, dry_runnable
 from tui.model.text import printable
 
@@ -33,8 +33,7 @@ def register(sub: Subparsers) -> None:
 def _sim(core: Core, args: argparse.Namespace) -> int:
     fault = args.kind if args.action == "fail" else None
     plan = core.plan_sim_fault(args.bay, fault)
-    if args.dry_run:
-        _emit(args, {"dry_run": True, "plan": plan.to_dict()}, plan.text())
+    if shown_dry_run(args, plan):  # no confirmation: the simulator is not the fleet
         return 0
     message = core.sim_fault(args.bay, fault)
     _emit(args, {"bay": args.bay, "action": args.action, "message": message},
