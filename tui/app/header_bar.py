@@ -1,5 +1,5 @@
-"""Status bar: driver, operator and role, read-only marker, critical bays, empty spare
-pools, clock. Words beside every colour."""
+"""Status bar: driver, operator and role, read-only marker, critical bays, failed bays with
+no spare of their model, empty spare pools, clock. Words beside every colour."""
 from __future__ import annotations
 
 import time
@@ -13,7 +13,7 @@ from tui.model.text import printable
 
 class HeaderBar(Widget):
     DEFAULT_CSS = """
-    HeaderBar { height: 1; background: $panel; color: $foreground; }
+    HeaderBar { dock: top; height: 1; background: $panel; color: $foreground; }
     """
     COMPONENT_CLASSES = {"header--title", "header--crit", "header--ok", "header--ro", "header--dim",
                          "header--warn"}
@@ -27,6 +27,7 @@ class HeaderBar(Widget):
         self.read_only = False
         self.critical = 0
         self.no_spare = 0
+        self.uncovered = 0
         self.running = 0
 
     def update(self, **values: object) -> None:
@@ -55,9 +56,12 @@ class HeaderBar(Widget):
         right.append(f"CRIT {self.critical}" if self.critical else "crit 0",
                      self._s("crit") if self.critical else self._s("ok"))
         right.append("  ")
+        if self.uncovered:  # a failed bay with no spare of its model: the worst news first
+            right.append(f"NO SPARE for {self.uncovered} crit", self._s("crit"))
         if self.no_spare:
-            right.append(f"NO SPARE {self.no_spare} grp", self._s("crit"))
-        else:
+            right.append(("  " if self.uncovered else "") + f"NO SPARE {self.no_spare} grp",
+                         self._s("crit"))
+        if not self.uncovered and not self.no_spare:
             right.append("spares ok", self._s("ok"))
         right.append("  " + time.strftime("%H:%M", time.localtime(self.clock())) + " ")
         room = width - right.cell_len

@@ -33,6 +33,8 @@ from tui.model.text import printable
 class MainScreen(ChangeActions):
     BINDINGS = cmds.bindings()
     AUTO_FOCUS = "#groups"
+    # zoom keeps the header (CRIT count, clock), the filter bar and the footer in view
+    ALLOW_IN_MAXIMIZED_VIEW = "HeaderBar, #filter-bar, Footer"
 
     def __init__(self) -> None:
         super().__init__()
@@ -124,7 +126,8 @@ class MainScreen(ChangeActions):
         else:
             role = "role varies by group"
         self.query_one(HeaderBar).update(
-            critical=snap.critical(), no_spare=snap.empty_spare_pools(), role=role,
+            critical=snap.critical(), no_spare=snap.empty_spare_pools(),
+            uncovered=len(snap.uncovered_failures()), role=role,
             running=len(snap.running_jobs()))
 
     def _titles(self) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.widgets import Button, Input, RadioButton, RadioSet, Static
 
 from tui.app.form_screen import FormScreen
@@ -14,6 +15,16 @@ MODES = {
     "alert": "a pre-failure or critical event raises an alert recommending a failover",
     "auto": "the failover starts by itself, then alerts",
 }
+
+
+class ModeButton(RadioButton):
+    """A radio button whose mark is a shape, not only a colour: ● chosen, blank not, so the
+    choice reads in NO_COLOR and in 16 colours."""
+
+    @property
+    def _button(self) -> Content:
+        self.BUTTON_INNER = "●" if self.value else " "
+        return super()._button
 
 
 class PolicyScreen(FormScreen):
@@ -31,7 +42,7 @@ class PolicyScreen(FormScreen):
                          classes="hint")
             with RadioSet(id="mode"):
                 for mode, text in MODES.items():
-                    yield RadioButton(f"{mode:7} {text}", value=mode == self.mode, id=f"mode-{mode}")
+                    yield ModeButton(f"{mode:7} {text}", value=mode == self.mode, id=f"mode-{mode}")
             yield Static("Window (empty = always), e.g. sat,sun or mon-fri 18:00-06:00",
                          classes="section")
             yield Input(self.window, id="window")

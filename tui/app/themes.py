@@ -28,7 +28,7 @@ DEFAULT_THEME = "dark"
 # palette still works.
 VARIABLE_DEFAULTS = {
     "bay-ok": "green", "bay-warning": "yellow", "bay-critical": "red", "bay-spare": "cyan",
-    "bay-maintenance": "magenta", "bay-job": "ansi_bright_cyan",
+    "bay-maintenance": "magenta", "bay-job": "ansi_bright_cyan", "pane-border": "#6C7A89",
 }
 
 

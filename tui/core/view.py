@@ -36,7 +36,7 @@ def figures(bay: Bay) -> tuple[int, ...]:
     """What one bay adds to its group's, domain's and enclosure's figures."""
     if bay.empty:
         return (0, 0, 0, 0, 0, 0)
-    ready = bay.spare and bay.health == "ok" and bay.power == "off" and bay.job_id is None
+    ready = bay.spare and bay.unready_reason() is None
     return (1, bay.profile is not None, bay.health == "critical", bay.health == "warning",
             bay.spare, ready)
 
@@ -94,6 +94,8 @@ class FleetView:
         self.by_enclosure: dict[str, list[Bay]] = {}
         self._where: dict[str, tuple[int, int, int, int]] = {}  # positions in the four lists
         self._counts: dict[str, list[int]] = {}  # "g:", "d:", "e:" + name -> figures
+        self._ready_models: dict[tuple[str, str | None], int] = {}  # (group, model) -> ready spares
+        self._failed: dict[str, Bay] = {}  # critical bays whose profile a failover would move
         self.structure = Structure([], {}, {}, {}, {})
         self.groups: list[GroupSummary] = []
         self.domains: dict[str, DomainSummary] = {}
@@ -211,6 +213,14 @@ class FleetView:
 
     def _count(self, bay: Bay, sign: int) -> None:
         add = figures(bay)
+        if add[5]:
+            model = (bay.group, bay.model)
+            self._ready_models[model] = self._ready_models.get(model, 0) + sign
+        if bay.health == "critical" and bay.profile is not None and bay.boot_mode == "san":
+            if sign > 0:
+                self._failed[bay.id] = bay
+            else:
+                self._failed.pop(bay.id, None)
         for key in (f"g:{bay.group}", f"d:{bay.domain}", f"e:{bay.enclosure}"):
             counts = self._counts.setdefault(key, [0] * _FIGURES)
             for i, value in enumerate(add):
@@ -253,6 +263,13 @@ class FleetView:
 
     def empty_spare_pools(self) -> int:
         return sum(1 for g in self.groups if g.spares_ready == 0)
+
+    def uncovered_failures(self) -> list[Bay]:
+        """Critical bays whose profile a failover would move but whose group has no ready
+        spare of their model (the failover would be refused with no-spare)."""
+        return sorted((b for b in self._failed.values()
+                       if b.job_id is None and not self._ready_models.get((b.group, b.model))),
+                      key=lambda b: b.id)
 
     def running_jobs(self) -> list[Job]:
         return [j for j in self.jobs if j.state == "running"]

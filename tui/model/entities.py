@@ -81,6 +81,21 @@ class Bay:
     def empty(self) -> bool:
         return self.model is None
 
+    def unready_reason(self) -> str | None:
+        """Why this bay cannot take a profile now, None when it can: the one rule that the
+        failover's spare choice and the dashboard's spare counts share."""
+        if self.job_id is not None:
+            return f"held by job {self.job_id}"
+        if self.maintenance:
+            return "in maintenance"
+        if self.health != "ok":
+            return f"health {self.health}"
+        if self.power != "off":
+            return f"power {self.power}"
+        if self.profile is not None:
+            return f"holds profile {self.profile}"
+        return None
+
     def to_dict(self) -> dict[str, Any]:
         return dict(vars(self))  # every field is flat: no deep copy (16k rows go out as JSON)
 

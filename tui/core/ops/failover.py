@@ -35,17 +35,7 @@ def _why_unusable(source: Bay, bay: Bay) -> str | None:
     place that decides (the plan, the ranking and the no-spare refusal all ask it)."""
     if bay.model != source.model:
         return f"different model {bay.model}"
-    if bay.job_id is not None:
-        return f"held by job {bay.job_id}"
-    if bay.maintenance:
-        return "in maintenance"
-    if bay.health != "ok":
-        return f"health {bay.health}"
-    if bay.power != "off":
-        return f"power {bay.power}"
-    if bay.profile is not None:
-        return f"holds profile {bay.profile}"
-    return None
+    return bay.unready_reason()
 
 
 def spare_candidates(ctx: OpContext, source: Bay, exclude: set[str]) -> list[tuple[Bay, str]]:

@@ -1,0 +1,111 @@
+"""Pilot tests for what the dashboard looks like without relying on colour: focus by shape,
+visible pane borders in every theme, the policy choice and the selected row in NO_COLOR; the
+header kept when zoomed and ticking under a dialog; the spare warning per model."""
+from __future__ import annotations
+
+import html
+import re
+
+import pytest
+from textual.color import Color
+
+from tests.app.conftest import FROZEN, make_app
+from tui.app.bays_pane import BaysTable
+from tui.app.header_bar import HeaderBar
+from tui.app.policy_screen import ModeButton, PolicyScreen
+from tui.app.themes import load_themes
+
+SIZE = (120, 40)
+PANES = ("groups", "bays", "events", "jobs")
+pytestmark = pytest.mark.anyio
+
+
+def screen_lines(app) -> list[str]:
+    """The text a user sees, line by line (the dialog and the screen behind it)."""
+    svg = app.export_screenshot()
+    rows: dict[str, str] = {}
+    for y, text in re.findall(r'<text [^>]*y="([0-9.]+)"[^>]*>([^<]*)</text>', svg):
+        rows[y] = rows.get(y, "") + html.unescape(text).replace("\xa0", " ")
+    return [rows[y] for y in sorted(rows, key=float)]
+
+
+async def test_focus_is_a_shape_and_unfocused_borders_show_in_every_theme(core):
+    async with make_app(core).run_test(size=SIZE) as pilot:
+        screen = pilot.app.screen
+        for key, focused in (("1", "groups"), ("2", "bays"), ("3", "events"), ("4", "jobs")):
+            await pilot.press(key)
+            await pilot.pause()
+            edges = {p: screen.query_one(f"#{p}").styles.border_top[0] for p in PANES}
+            assert edges.pop(focused) == "heavy"
+            assert set(edges.values()) == {"round"}, edges
+        for theme in load_themes()[0]:
+            pilot.app.theme = theme.name
+            await pilot.pause()
+            pane = screen.query_one("#groups")
+            border: Color = pane.styles.border_top[1]
+            behind = pane.styles.background if pane.styles.background.a else screen.styles.background
+            # round borders of blurred panes must stand out from what is behind them
+            if theme.name != "ansi16":  # the terminal's own palette decides there
+                assert abs(border.brightness - behind.brightness) > 0.15, theme.name
+
+
+async def test_policy_choice_reads_without_colour(core, monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    async with make_app(core).run_test(size=SIZE) as pilot:
+        pilot.app.push_screen(PolicyScreen("lab", "alert", ""))
+        await pilot.pause()
+        marks = {b.id: b._button.plain for b in pilot.app.screen.query(ModeButton)}
+        assert marks["mode-alert"] != marks["mode-manual"] == marks["mode-auto"]
+        assert "●" in marks["mode-alert"] and "●" not in marks["mode-manual"]
+        await pilot.press("down")  # the cursor row is underlined, not only bold
+        buttons = list(pilot.app.screen.query(ModeButton))
+        cursor = {b.id for b in buttons if b.has_class("-selected")}
+        underlined = {b.id for b in buttons if b.get_visual_style("toggle--label").underline}
+        assert len(cursor) == 1 and underlined == cursor
+
+
+async def test_no_color_selected_row_is_reverse_video(core, monkeypatch):
+    monkeypatch.setenv("NO_COLOR", "1")
+    async with make_app(core).run_test(size=SIZE) as pilot:
+        await pilot.press("2")
+        table = pilot.app.screen.query_one(BaysTable)
+        assert pilot.app.no_color
+        assert table.get_component_rich_style("list--cursor").reverse
+
+
+async def test_zoom_keeps_the_header(core):
+    core.sim_fault("enc-w2/4", "critical")
+    async with make_app(core).run_test(size=SIZE) as pilot:
+        screen = pilot.app.screen
+        await pilot.press("2", "z")
+        await pilot.pause()
+        assert screen.maximized is screen.query_one(BaysTable)
+        assert isinstance(screen.get_widget_at(0, 0)[0], HeaderBar)
+        assert "CRIT 1" in screen_lines(pilot.app)[0]
+
+
+async def test_clock_ticks_while_a_dialog_is_open(core):
+    now = [FROZEN]
+    async with make_app(core, clock=lambda: now[0]).run_test(size=SIZE) as pilot:
+        await pilot.pause(1.2)
+        before = screen_lines(pilot.app)[0]
+        pilot.app.push_screen(PolicyScreen("lab", "alert", ""))
+        await pilot.pause()
+        now[0] += 120
+        await pilot.pause(1.5)  # the clock is checked every second
+        after = screen_lines(pilot.app)[0]
+        assert before != after and before.replace("03:46", "03:48") == after
+
+
+async def test_header_warns_of_a_failed_bay_with_no_spare_of_its_model(core):
+    # lab's only spare is a Gen8; enc-l1/1 is a Gen9 booting from SAN
+    core.sim_fault("enc-l1/1", "critical")
+    async with make_app(core).run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        header = screen_lines(pilot.app)[0]
+        assert "NO SPARE for 1 crit" in header and "spares ok" not in header
+    core.sim_fault("enc-l1/1", None)  # healed
+    core.sim_fault("enc-w2/4", "critical")  # prod-web has a spare of that model
+    async with make_app(core).run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        assert "spares ok" in screen_lines(pilot.app)[0]
