@@ -84,9 +84,11 @@ async def test_zoom_keeps_the_header(core):
         assert "CRIT 1" in screen_lines(pilot.app)[0]
 
 
-async def test_clock_ticks_while_a_dialog_is_open(core):
+@pytest.mark.parametrize("theme", ["dark", "ansi16"])
+async def test_clock_ticks_while_a_dialog_is_open(core, theme):
+    """The header stays readable behind a dialog (ANSI themes too) and keeps ticking."""
     now = [FROZEN]
-    async with make_app(core, clock=lambda: now[0]).run_test(size=SIZE) as pilot:
+    async with make_app(core, clock=lambda: now[0], theme=theme).run_test(size=SIZE) as pilot:
         await pilot.pause(1.2)
         before = screen_lines(pilot.app)[0]
         pilot.app.push_screen(PolicyScreen("lab", "alert", ""))
