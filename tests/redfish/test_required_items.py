@@ -28,7 +28,7 @@ def test_a_refused_boot_override_fails_the_target_and_the_next_spare_takes_the_p
     steps = {s.name: s for s in job.steps}
     apply = steps[f"apply profile to {first} (attempt 1)"]
     assert apply.state == "failed"
-    assert "boot configuration locked" in apply.detail and "needs" in apply.detail
+    assert "REQUIRED but not applied: boot from SAN" in apply.detail and "needs" in apply.detail
     assert steps[f"remove profile from {first} (attempt 1)"].state == "done"
     assert f"power on {first} (attempt 1)" not in steps, "a target that cannot boot SAN is never powered on"
     assert core.bay(first).power == "off" and not core.bay(first).spare

@@ -49,8 +49,8 @@ def place_profile(ctx: OpContext, job: JobContext, profile: Profile, target: str
         if report.failed:
             # The hardware would not run this profile as it must (e.g. a boot-from-SAN
             # server left booting its local disk): as bad as a failed power-on.
-            raise OperationFailed(f"{target} did not take what profile {profile.name} needs "
-                                  f"({'; '.join(report.failed)}); {report.summary()}")
+            raise OperationFailed(f"{target} did not take what profile {profile.name} needs: "
+                                  f"{report.summary()}")
         with store.write():
             store.set_spare(target, False)
             store.assign_profile(profile.name, target)
