@@ -118,7 +118,7 @@ def test_failover_onto_a_bmc_with_a_quirk_boots_the_spare_from_san(quirk, names)
 
 def test_a_bay_without_system_on_a_paged_multi_system_bmc_is_refused_listing_the_systems(quirk):
     extra = '[[redfish.systems]]\nbay = "enc-q1/5"\nurl = "{url}"\ncredentials = "quirk"\n'
-    bmc, cli = quirk("paging", extra_bays=extra)
+    _, cli = quirk("paging", extra_bays=extra)
     assert cli("status", "--json").code == 0
     problems = [e["message"] for e in cli("events", "--json").json if e["kind"] == "fleet.discovery"]
     assert len(problems) == 1 and "enc-q1/5" in problems[0]
@@ -130,7 +130,7 @@ def test_a_spare_that_refuses_the_boot_override_is_dropped_and_the_next_one_boot
     bmc, cli = quirk("no-boot")
     plan = cli("failover", SOURCE, "--force", "--dry-run", "--json").json["plan"]
     assert plan["target"] == "enc-q1/3", "the test needs the refusing system to be the first choice"
-    out, steps = failover(cli)
+    out, _ = failover(cli)
     failed = [s for s in out["job"]["steps"] if s["state"] == "failed"]
     assert [s["name"] for s in failed] == ["apply profile to enc-q1/3 (attempt 1)"]
     assert "REQUIRED but not applied" in failed[0]["detail"]

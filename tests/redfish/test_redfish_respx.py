@@ -184,7 +184,8 @@ def test_session_login_refused_names_bay_without_secrets(router, build, monkeypa
     with pytest.raises(DriverError) as info:
         driver.power_on("enc-c1/1")
     message = str(info.value)
-    assert message.startswith("enc-c1/1: BMC refused the session login for credentials 'lab' (401: bad login)")
+    assert message.startswith(
+        "enc-c1/1: BMC refused the session login for credentials 'lab' (401: bad login)")
     assert "not-the-password-42" not in message and PASSWORD not in message
     assert "not-the-password-42" not in repr(driver)
 
