@@ -110,7 +110,7 @@ def test_a_reset_the_service_accepts_but_never_carries_out_is_not_reported_as_do
                                                                                   make_driver):
     driver = make_driver({"timeout": 5.0, "power_deadline": 0.3, "poll_interval": 0.05, "systems": [
         {"bay": "enc-r9/1", "url": rackmount.url, "credentials": "emu"}]})
-    with pytest.raises(DriverError, match="ForceOff accepted but PowerState still On after 0.3 s"):
+    with pytest.raises(DriverError, match=r"ForceOff accepted but PowerState still On after 0\.3 s"):
         driver.power_off("enc-r9/1", graceful_deadline=0.2)
 
 
