@@ -14,6 +14,7 @@ from tui.model.driver import DriverError
 from tui.model.entities import Connection, Profile
 
 from .dmtf import MockupServer
+from .fleetconfig import systems_toml, write_fleet_config
 
 BLADES = ["529QB9450R6", "529QB9451R6", "529QB9452R6", "529QB9453R6"]
 RACK = "437XR1138R2"
@@ -117,36 +118,10 @@ def test_a_reset_the_service_accepts_but_never_carries_out_is_not_reported_as_do
 def test_cli_status_and_an_honest_failed_failover_on_the_bladed_mockup(bladed, tmp_path, monkeypatch):
     monkeypatch.setenv("BAYOPS_BMC_EMU_USER", "admin")
     monkeypatch.setenv("BAYOPS_BMC_EMU_PASSWORD", "Dmtf-pa55")
-    systems = "\n".join(
-        f'[[redfish.systems]]\nbay = "enc-d1/{i}"\nurl = "{bladed.url}"\n'
-        f'system = "/redfish/v1/Systems/{sid}"\ncredentials = "emu"\n' for i, sid in enumerate(BLADES, 1))
-    config = tmp_path / "dmtf.toml"
-    config.write_text(f"""
-[bayops]
-driver = "redfish"
-graceful_deadline = 0.2
-
-[roles]
-default = "admin"
-
-[[groups]]
-name = "d"
-policy = "alert"
-networks = {{ prod = 100 }}
-fabrics = ["san-a"]
-spares = 1
-local_boot = 0.0
-
-[[groups.domains]]
-name = "d-dom"
-enclosures = [{{ name = "enc-d1", model = "c7000" }}]
-
-[redfish]
-timeout = 5.0
-poll_interval = 0.05
-power_deadline = 0.3
-
-{systems}""")
+    systems = systems_toml(bladed.url, {i: f"/redfish/v1/Systems/{sid}" for i, sid in enumerate(BLADES, 1)},
+                           "enc-d1", "emu")
+    config = write_fleet_config(tmp_path / "dmtf.toml", systems, group="d", enclosure="enc-d1",
+                                spares=1, graceful=0.2, power_deadline=0.3)
     cli = Cli(config, tmp_path / "state.db")
     before = session_ids(bladed)
     r = cli("status", "--json")

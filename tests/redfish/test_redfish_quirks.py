@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 from conftest import Cli
 
+from .fleetconfig import systems_toml, write_fleet_config
 from .quirks import PASSWORD, USER, QuirkBmc
 
 SOURCE = "enc-q1/1"
@@ -17,37 +18,10 @@ SOURCE = "enc-q1/1"
 def quirk_cli(bmc: QuirkBmc, tmp_path, monkeypatch, extra_bays: str = "") -> Cli:
     monkeypatch.setenv("BAYOPS_BMC_QUIRK_USER", USER)
     monkeypatch.setenv("BAYOPS_BMC_QUIRK_PASSWORD", PASSWORD)
-    systems = "\n".join(
-        f'[[redfish.systems]]\nbay = "enc-q1/{n}"\nurl = "{bmc.url}"\n'
-        f'system = "/redfish/v1/Systems/{n}"\ncredentials = "quirk"\n' for n in range(1, 5))
-    config = tmp_path / "quirk.toml"
-    config.write_text(f"""
-[bayops]
-driver = "redfish"
-graceful_deadline = 2
-
-[roles]
-default = "admin"
-
-[[groups]]
-name = "q"
-policy = "alert"
-networks = {{ prod = 100 }}
-fabrics = ["san-a"]
-spares = 2
-local_boot = 0.0
-
-[[groups.domains]]
-name = "q-dom"
-enclosures = [{{ name = "enc-q1", model = "c7000" }}]
-
-[redfish]
-timeout = 5.0
-poll_interval = 0.05
-power_deadline = 10.0
-
-{systems}
-{extra_bays.replace("{url}", bmc.url)}""")
+    systems = systems_toml(bmc.url, {n: f"/redfish/v1/Systems/{n}" for n in range(1, 5)},
+                           "enc-q1", "quirk") + "\n" + extra_bays.replace("{url}", bmc.url)
+    config = write_fleet_config(tmp_path / "quirk.toml", systems, group="q", enclosure="enc-q1",
+                                spares=2, graceful=2, power_deadline=10.0)
     return Cli(config, tmp_path / "state.db")
 
 

@@ -7,14 +7,10 @@ stay "not applied" in the report and do not fail anything.
 from __future__ import annotations
 
 import pytest
+from test_core import gen9_san_bays as san_bays
 
 from tui.model.driver import ApplyReport
 from tui.model.errors import OperationFailed
-
-
-def san_bays(core, group="prod-web"):
-    return [b for b in core.bays(group=group)
-            if b.profile and b.boot_mode == "san" and b.model.endswith("Gen9")]
 
 
 def test_a_refused_boot_override_fails_the_target_and_the_next_spare_takes_the_profile(core):
