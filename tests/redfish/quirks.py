@@ -11,7 +11,8 @@ Each quirk is a behaviour seen on real BMCs, switched on by name:
 - ``settings``: the system's Boot is read-only; changes go to its ``@Redfish.Settings``
   object and take effect at the next boot.
 - ``paging``: every collection answers one member per page with Members@odata.nextLink.
-- ``task``: a Boot PATCH answers 202 with a task monitor that runs once, then completes.
+- ``task``: a Boot PATCH and a Reset answer 202 with a task monitor that runs once, then
+  completes.
 - ``busy``: the first request of each method to each path answers 429 Retry-After: 1.
 - ``no-boot``: a Boot PATCH to system 3 is refused with 405 (boot configuration locked).
 - ``conditions``: system 1 is Warning with Status.Conditions.
@@ -58,7 +59,8 @@ class QuirkBmc:
         self.stale_given: set[str] = set()
         self.busy_given: set[tuple[str, str]] = set()
         self.pending_settings: dict[str, dict[str, Any]] = {}
-        self.tasks: dict[str, int] = {}
+        self.tasks: dict[str, int] = {}  # task monitor -> polls so far
+        self.task_words: dict[str, str] = {}  # task monitor -> its message once completed
         self._ids = itertools.count(1)
         self.members: dict[str, list[str]] = {}
         self._build(systems)
@@ -193,17 +195,20 @@ class QuirkBmc:
         if path.endswith("/Settings"):
             self.pending_settings[path[: -len("/Settings")]] = copy.deepcopy(resource["Boot"])
         if boot is not None and "task" in self.quirks:
-            task = f"{ROOT}/TaskService/TaskMonitors/{next(self._ids)}"
-            self.tasks[task] = 0
-            return 202, {"Location": task}
+            return 202, {"Location": self._task("Boot override settings updated")}
         return 204, {}
+
+    def _task(self, words: str) -> str:
+        task = f"{ROOT}/TaskService/TaskMonitors/{next(self._ids)}"
+        self.tasks[task], self.task_words[task] = 0, words
+        return task
 
     def task(self, path: str) -> tuple[int, dict[str, Any]]:
         polls = self.tasks[path] = self.tasks[path] + 1
         body = {"@odata.id": path, "TaskState": "Running" if polls < 2 else "Completed",
-                "TaskStatus": "OK", "Messages": [{"Message": "Boot order change requested"}]}
+                "TaskStatus": "OK", "Messages": [{"Message": "Request queued"}]}
         if polls >= 2:
-            body["Messages"] = [{"Message": "Boot override settings updated"}]
+            body["Messages"] = [{"Message": self.task_words[path]}]
             return 200, body
         return 202, body
 
@@ -291,7 +296,10 @@ class QuirkBmc:
                 return 204, None, {}
             return 404, _error("No such session"), {}
         if method == "POST" and path.endswith("/Actions/ComputerSystem.Reset"):
-            return self.reset(path, body.get("ResetType")), None, {}
+            status = self.reset(path, body.get("ResetType"))
+            if status < 300 and "task" in self.quirks:
+                return 202, None, {"Location": self._task(f"{body['ResetType']} completed")}
+            return status, None, {}
         if method == "PATCH":
             status, extra = self.patch(path, body, headers.get("if-match"))
             return status, (extra if status >= 400 else None), (extra if status == 202 else {})

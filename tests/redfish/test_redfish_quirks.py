@@ -80,6 +80,7 @@ def test_failover_onto_a_bmc_with_a_quirk_boots_the_spare_from_san(quirk, names)
         assert "staged boot override Hdd verified after the boot" in power["detail"]
     if "task" in names:
         assert "task: Boot override settings updated" in apply["detail"]
+        assert "task: On completed" in power["detail"]  # the Reset's task
     if "busy" in names:
         assert {a[1] for a in bmc.answered if a[0] == 429} >= {"GET", "PATCH", "POST"}
     if "paging" in names:
