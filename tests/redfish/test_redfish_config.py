@@ -140,6 +140,14 @@ def test_ca_bundle_must_hold_a_certificate(tmp_path):
         ({"systems": [system(verify="no")]}, "config: redfish.systems[0].verify: must be true or false"),
         ({"systems": [system(port=1)]}, "config: redfish.systems[0].port: unknown key"),
         (
+            {"systems": [system(aliases="ilo.example.net")]},
+            "config: redfish.systems[0].aliases: must be a list of host names",
+        ),
+        (
+            {"systems": [system(aliases=["https://ilo.example.net/"])]},
+            "config: redfish.systems[0].aliases: must be a list of host names",
+        ),
+        (
             {"systems": [system(), system(bay="enc-a1/2", verify=False)]},
             "config: redfish.systems: https://10.0.0.5 appears with both verify = true and verify = false",
         ),

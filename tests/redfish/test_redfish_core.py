@@ -7,6 +7,7 @@ import pytest
 from conftest import Cli
 
 from .emulator import EMU_PASSWORD, EMU_USER, Emulator, fake_systems
+from .fleetconfig import systems_toml, write_fleet_config
 
 NAMES = [f"enc-r1-bay{i:02d}" for i in range(1, 9)]
 
@@ -25,38 +26,12 @@ def redfish_cli(emulator, tmp_path, monkeypatch, paths: dict[int, str] | None = 
     monkeypatch.setenv("BAYOPS_BMC_EMU_USER", EMU_USER)
     monkeypatch.setenv("BAYOPS_BMC_EMU_PASSWORD", EMU_PASSWORD)
     paths = paths or {}
-    systems = "\n".join(
-        f'[[redfish.systems]]\nbay = "enc-r1/{i}"\nurl = "{emulator.url}"\n'
-        f'system = "{paths.get(i, "/redfish/v1/Systems/" + emulator.uuid_of(name))}"\n'
-        'credentials = "emu"\n'
-        for i, name in enumerate(NAMES, 1))
-    config = tmp_path / "redfish.toml"
-    config.write_text(f"""
-[bayops]
-driver = "redfish"
-graceful_deadline = 5
-
-[roles]
-default = "admin"
-
-[[groups]]
-name = "rf"
-policy = "alert"
-networks = {{ prod = 100, mgmt = 10 }}
-fabrics = ["san-a"]
-spares = 2
-local_boot = 0.0
-
-[[groups.domains]]
-name = "rf-dom"
-enclosures = [{{ name = "enc-r1", model = "c3000" }}]
-
-[redfish]
-timeout = 5.0
-poll_interval = 0.1
-power_deadline = 15.0
-
-{systems}""")
+    systems = systems_toml(emulator.url, {
+        i: paths.get(i, "/redfish/v1/Systems/" + emulator.uuid_of(name)) for i, name in enumerate(NAMES, 1)},
+        "enc-r1", "emu")
+    config = write_fleet_config(tmp_path / "redfish.toml", systems, group="rf", enclosure="enc-r1",
+                                spares=2, graceful=5, power_deadline=15.0, poll=0.1, model="c3000",
+                                networks="{ prod = 100, mgmt = 10 }")
     return Cli(config, tmp_path / "state.db")
 
 

@@ -96,7 +96,7 @@ def test_force_off_when_no_graceful_deadline_and_fence(sushy_fast, make_driver):
 def test_apply_profile_sets_boot_override_read_back(sushy_fast, make_driver):
     driver = make_driver(emulator_section(sushy_fast, FAST_NAMES, "enc-a1"))
     report = driver.apply_profile("enc-a1/3", SAN_PROFILE)
-    assert report.applied == ("boot override Hdd (continuous) for boot-from-SAN",)
+    assert report.applied == ("boot override Hdd (continuous, UEFI) for boot-from-SAN",)
     assert _boot(sushy_fast, "enc-a1-bay03")["Boot"]["BootSourceOverrideTarget"] == "Hdd"
     # sushy offers no NetworkDeviceFunctions: addresses are reported, not pretended
     text = report.summary()

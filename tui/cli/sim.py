@@ -21,7 +21,7 @@ def register(sub: Subparsers) -> None:
     c.add_argument("bay")
     c.add_argument("--kind", default="critical",
                    choices=("critical", "cpu-threshold", "memory-errors", "no-answer",
-                            "power-stuck", "wont-power-on"))
+                            "power-stuck", "wont-power-on", "boot-refused"))
     c.add_argument("--json", action="store_true")
     dry_runnable(c)
     c = ssub.add_parser("heal", help="clear a fault")

@@ -20,7 +20,7 @@ from tui.model.errors import BadInput
 from tui.model.text import quoted
 
 FAULT_KINDS = ("critical", "cpu-threshold", "memory-errors", "no-answer", "power-stuck",
-               "wont-power-on")
+               "wont-power-on", "boot-refused")
 
 _SCHEMA = (
     """CREATE TABLE IF NOT EXISTS sim_hw(
@@ -44,6 +44,7 @@ _FAULT_EFFECT = {
     "no-answer": (None, "critical", "management processor stopped answering"),
     "power-stuck": (None, "warning", "power controller fault reported"),
     "wont-power-on": (None, "warning", "power-on self test fault reported"),
+    "boot-refused": (None, "warning", "boot configuration locked: boot override writes refused"),
 }
 
 
@@ -184,14 +185,20 @@ class SimDriver:
         self._set(bay, power="on")
 
     def apply_profile(self, bay: str, profile: Profile) -> ApplyReport:
-        self._answering(bay)  # NoAnswer when the management processor is silent
+        _, _, fault, _ = self._answering(bay)  # NoAnswer when the management processor is silent
         self._wait("apply_profile")
         self._set(bay, profile=profile.name)
         eth = [c for c in profile.connections if c.kind == "eth"]
         fc = [c for c in profile.connections if c.kind == "fc"]
         applied = [f"serial {profile.serial}", f"{len(eth)} MAC(s)", f"{len(fc)} WWPN(s)"]
-        applied.append(f"boot from SAN {profile.san_target} LUN {profile.san_lun}"
-                       if profile.boot_mode == "san" else "boot from local disk")
+        boot = (f"boot from SAN {profile.san_target} LUN {profile.san_lun}"
+                if profile.boot_mode == "san" else "boot from local disk")
+        if fault == "boot-refused":
+            refused = f"{boot} (boot configuration locked: the write was refused)"
+            if profile.boot_mode == "san":
+                return ApplyReport(tuple(applied), failed=(refused,))
+            return ApplyReport(tuple(applied), not_applied=(refused,))
+        applied.append(boot)
         return ApplyReport(tuple(applied))
 
     def clear_profile(self, bay: str) -> None:

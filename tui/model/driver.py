@@ -41,13 +41,22 @@ class HardwareEvent:
 
 @dataclass(frozen=True)
 class ApplyReport:
-    """What of a profile the hardware took, for the job journal."""
+    """What of a profile the hardware took, for the job journal.
+
+    ``not_applied`` is informative (the profile still runs, e.g. VLANs Redfish cannot
+    express); ``failed`` lists what the profile needs and the hardware did not take
+    (e.g. the boot override of a boot-from-SAN profile): the core treats the target as
+    unable to run the profile, takes it back and tries the next spare.
+    """
 
     applied: tuple[str, ...]
     not_applied: tuple[str, ...] = ()
+    failed: tuple[str, ...] = ()
 
     def summary(self) -> str:
         text = "applied: " + (", ".join(self.applied) or "nothing")
+        if self.failed:
+            text += "; REQUIRED but not applied: " + ", ".join(self.failed)
         if self.not_applied:
             text += "; not applied: " + ", ".join(self.not_applied)
         return text
@@ -75,8 +84,13 @@ class Driver(Protocol):
         Returns a sentence saying how, for the journal. Raises DriverError if it cannot.
         """
 
-    def power_on(self, bay: str) -> None:
-        """Power on and wait until the hardware reports on; DriverError otherwise."""
+    def power_on(self, bay: str) -> str | None:
+        """Power on and wait until the hardware reports on; DriverError otherwise.
+
+        A server already on whose boot settings changed since it booted is restarted.
+        May return a note for the journal (e.g. a one-time boot override re-applied, or
+        staged settings verified after the boot).
+        """
 
     def apply_profile(self, bay: str, profile: Profile) -> ApplyReport: ...
 

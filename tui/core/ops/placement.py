@@ -27,9 +27,9 @@ def clear_source(ctx: OpContext, job: JobContext, profile: str, source: str, not
 
 
 def power_on(ctx: OpContext, bay_id: str) -> str:
-    ctx.driver.power_on(bay_id)
+    note = ctx.driver.power_on(bay_id)
     ctx.store.set_reading(bay_id, power="on")
-    return f"{bay_id} powered on"
+    return f"{bay_id} powered on" + (f"; {note}" if note else "")
 
 
 def place_profile(ctx: OpContext, job: JobContext, profile: Profile, target: str,
@@ -46,6 +46,11 @@ def place_profile(ctx: OpContext, job: JobContext, profile: Profile, target: str
 
     def apply() -> str:
         report = ctx.driver.apply_profile(target, profile)
+        if report.failed:
+            # The hardware would not run this profile as it must (e.g. a boot-from-SAN
+            # server left booting its local disk): as bad as a failed power-on.
+            raise OperationFailed(f"{target} did not take what profile {profile.name} needs: "
+                                  f"{report.summary()}")
         with store.write():
             store.set_spare(target, False)
             store.assign_profile(profile.name, target)

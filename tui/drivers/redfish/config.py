@@ -39,7 +39,8 @@ TOP_KEYS = {
     "event_reconnect",
     "systems",
 }
-SYSTEM_KEYS = {"bay", "url", "system", "credentials", "verify"}
+SYSTEM_KEYS = {"bay", "url", "system", "credentials", "verify", "aliases"}
+HOST_RE = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$|^\[?[0-9A-Fa-f:.]+\]?$")
 
 
 class Credentials:
@@ -82,6 +83,7 @@ class SystemSpec:
     system: str | None  # ComputerSystem path; None: the BMC's only system
     credentials: Credentials | None = field(repr=False, compare=False)
     verify: bool = True
+    aliases: tuple[str, ...] = ()  # other host names the BMC calls itself (session Locations)
 
     def __repr__(self) -> str:
         cred = self.credentials.name if self.credentials else None
@@ -306,6 +308,11 @@ def parse_config(section: Any, config_dir: pathlib.Path, warn: Callable[[str], N
         verify = raw.get("verify", True)
         if not isinstance(verify, bool):
             raise _bad(f"{at}.verify", "must be true or false")
+        aliases = raw.get("aliases", [])
+        if not isinstance(aliases, list) or not all(
+            isinstance(a, str) and HOST_RE.match(a) for a in aliases
+        ):
+            raise _bad(f"{at}.aliases", "must be a list of host names like ilo-enc-a1-3.example.net")
         cred = None
         if "credentials" in raw:
             name = raw["credentials"]
@@ -321,7 +328,8 @@ def parse_config(section: Any, config_dir: pathlib.Path, warn: Callable[[str], N
         if url.startswith("http://") and cred is not None and ("http", url) not in insecure_warned:
             insecure_warned.add(("http", url))
             warn(f"redfish: {url} ({bay}) is plain HTTP: credentials {cred.name!r} travel unencrypted")
-        systems.append(SystemSpec(bay=bay, url=url, system=system, credentials=cred, verify=verify))
+        systems.append(SystemSpec(bay=bay, url=url, system=system, credentials=cred, verify=verify,
+                                  aliases=tuple(a.strip("[]").lower() for a in aliases)))
 
     # One BMC origin must not be reached with two verify settings: they share a client.
     verify_by_url: dict[str, bool] = {}

@@ -16,6 +16,7 @@ import pathlib
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
+from tui.drivers.redfish.boot import Boot
 from tui.drivers.redfish.config import RedfishConfig, parse_config
 from tui.drivers.redfish.fleet import Fleet
 from tui.drivers.redfish.inventory import Inventory
@@ -40,8 +41,9 @@ class RedfishDriver:
         self._fleet = Fleet(config)
         self._inventory = Inventory(self._fleet)
         self._watcher = Watcher(self._fleet, self._inventory)
-        self._power = Power(self._fleet, self._watcher.note_power)
-        self._profiles = Profiles(self._fleet)
+        boot = Boot(self._fleet)
+        self._power = Power(self._fleet, self._watcher.note_power, boot)
+        self._profiles = Profiles(self._fleet, boot)
 
     @classmethod
     def from_config(
@@ -79,8 +81,10 @@ class RedfishDriver:
             # the BMC answered the fence check but went away while we waited for Off
             raise DriverError(f"{exc}; cannot confirm the bay is fenced") from None
 
-    def power_on(self, bay: str) -> None:
-        self._power_op(bay, self._power.on(bay), "power on")
+    def power_on(self, bay: str) -> str | None:
+        """A note for the journal: a one-time boot override re-applied, a restart of a
+        server already on, staged boot settings verified after the boot."""
+        return self._power_op(bay, self._power.on(bay), "power on") or None
 
     def apply_profile(self, bay: str, profile: Profile) -> ApplyReport:
         return self._on_bay(bay, self._profiles.apply(bay, profile), "apply profile")

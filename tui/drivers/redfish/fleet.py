@@ -75,6 +75,7 @@ class Fleet:
                 on_secret=self._secrets.add,
             )
             self._bmcs[spec.url] = bmc
+            bmc.aliases.update(a for s in self.specs.values() if s.url == spec.url for a in s.aliases)
         return bmc
 
     def _ssl_context(self, verify: bool) -> ssl.SSLContext:
@@ -119,14 +120,14 @@ class Fleet:
         bmc = self.bmc(spec)
         path = self.paths.get(bay) or spec.system
         if path is None:
-            collection, _ = await bmc.get_json("/redfish/v1/Systems", spec.credentials)
-            ids = odata.member_ids(collection)
+            ids = await odata.members(bmc, spec.credentials, "/redfish/v1/Systems")
             if len(ids) != 1:
+                shown = ", ".join(ids[:8]) + (f", … ({len(ids)} in all)" if len(ids) > 8 else "")
                 raise BmcError(
-                    f"no system path configured and /redfish/v1/Systems lists {len(ids)} systems; "
-                    'set system = "/redfish/v1/Systems/<id>"'
+                    f"no system path configured and the BMC offers {len(ids)} systems"
+                    f"{': ' + shown if ids else ''}; set system = \"<one of them>\" for this bay"
                 )
-            path = bmc.same_origin_path(ids[0], "/redfish/v1/Systems")
+            path = ids[0]
         try:
             body, final = await bmc.get_json(path, spec.credentials)
         except HttpStatus as exc:

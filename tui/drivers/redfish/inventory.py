@@ -29,6 +29,32 @@ def _health(body: dict[str, Any]) -> str:
     return HEALTH_MAP[max(known, key=HEALTH_RANK.__getitem__)]
 
 
+QUIET_STATES = ("Enabled", "", None)
+
+
+def health_detail(body: dict[str, Any]) -> str:
+    """Why a system is as it is, in the BMC's words: ``Status.Conditions`` messages
+    (worst first) and a ``Status.State`` other than Enabled (StandbyOffline, ...)."""
+    status = body.get("Status")
+    if not isinstance(status, dict):
+        return ""
+    parts = []
+    state = status.get("State")
+    if state not in QUIET_STATES:
+        parts.append(f"State {one_line(str(state), 40)}")
+    conditions = status.get("Conditions")
+    found = [c for c in conditions if isinstance(c, dict) and isinstance(c.get("Message"), str)
+             and c["Message"].strip()] if isinstance(conditions, list) else []
+    found.sort(key=lambda c: -HEALTH_RANK.get(str(c.get("Severity")), 0))
+    for cond in found[:3]:
+        severity = cond.get("Severity")
+        prefix = f"{severity}: " if isinstance(severity, str) and severity else ""
+        parts.append(prefix + one_line(cond["Message"], 160))
+    if len(found) > 3:
+        parts.append(f"and {len(found) - 3} more conditions")
+    return "; ".join(parts)
+
+
 def _text(body: dict[str, Any], key: str) -> str:
     value = body.get(key)
     return value.strip() if isinstance(value, str) and value.strip() else ""
@@ -99,5 +125,6 @@ class Inventory:
             return Reading("unknown", "unknown", msg), Observation("unknown", "unknown", True)
         power = POWER_MAP.get(state, "unknown")
         detail = "" if state in ("On", "Off") else f"PowerState {one_line(state, 40)}"
+        detail = "; ".join(d for d in (detail, health_detail(body)) if d)
         health = _health(body)
         return Reading(power, health, detail), Observation(power, health, True)

@@ -6,7 +6,13 @@ answers "none" rather than raising.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tui.drivers.redfish.bmc import Bmc
+    from tui.drivers.redfish.config import Credentials
+
+MAX_PAGES = 100  # a collection longer than this many pages is broken, not big
 
 
 def obj(body: dict[str, Any], key: str) -> dict[str, Any]:
@@ -31,3 +37,18 @@ def member_ids(collection: dict[str, Any]) -> list[str]:
         for m in (members if isinstance(members, list) else [])
         if isinstance(m, dict) and isinstance(m.get("@odata.id"), str)
     ]
+
+
+async def members(bmc: Bmc, cred: Credentials | None, path: str) -> list[str]:
+    """Every member path of the collection at ``path``, following
+    ``Members@odata.nextLink`` page by page (bounded), each checked to be on this BMC."""
+    found: list[str] = []
+    seen: set[str] = set()
+    page: str | None = path
+    while page is not None and page not in seen and len(seen) < MAX_PAGES:
+        seen.add(page)
+        body, final = await bmc.get_json(page, cred)
+        found.extend(bmc.same_origin_path(member, final) for member in member_ids(body))
+        following = body.get("Members@odata.nextLink")
+        page = bmc.same_origin_path(following, final) if isinstance(following, str) and following else None
+    return found

@@ -13,9 +13,18 @@ from dataclasses import dataclass
 from typing import Any
 
 from tui.drivers.redfish.bmc import Bmc
+from tui.drivers.redfish.boot import Boot
 from tui.drivers.redfish.config import SystemSpec
-from tui.drivers.redfish.errors import BadBody, BmcError, HttpStatus, Unreachable, redfish_message
+from tui.drivers.redfish.errors import (
+    AuthRefused,
+    BadBody,
+    BmcError,
+    HttpStatus,
+    Unreachable,
+    redfish_message,
+)
 from tui.drivers.redfish.fleet import Fleet, power_state
+from tui.drivers.redfish.writes import follow_task
 
 # A ForceOff that failed this recently is not worth repeating as a fence.
 FENCE_MEMORY = 600.0
@@ -28,6 +37,7 @@ class _PowerPhase:
     reset_type: str
     status: str  # accepted, no-answer, error
     why: str = ""
+    messages: str = ""  # what a 202 task said
 
 
 def _unverified(phase: _PowerPhase, state: str, deadline: float) -> BmcError:
@@ -40,8 +50,9 @@ def _unverified(phase: _PowerPhase, state: str, deadline: float) -> BmcError:
 
 
 class Power:
-    def __init__(self, fleet: Fleet, verified: Callable[[str, str], None]) -> None:
+    def __init__(self, fleet: Fleet, verified: Callable[[str, str], None], boot: Boot) -> None:
         self._fleet = fleet
+        self._boot = boot
         self._verified = verified  # (bay, "on"/"off"): a change of ours, seen through to the end
         self._force_off_failed: dict[str, float] = {}  # bay -> when its last ForceOff failed
 
@@ -76,6 +87,14 @@ class Power:
             )
         except Unreachable as exc:
             return _PowerPhase(reset_type, "no-answer", f"{reset_type} got no answer ({exc.text})")
+        if resp.status_code == 202:
+            cfg = self._fleet.cfg
+            task = await follow_task(bmc, spec.credentials, resp, target, cfg.power_deadline,
+                                     cfg.poll_interval)
+            if not task.ok:
+                said = f" ({task.words()})" if task.messages else ""
+                return _PowerPhase(reset_type, "error", f"{reset_type} task failed: {task.why}{said}")
+            return _PowerPhase(reset_type, "accepted", messages=task.words())
         if resp.status_code < 300:
             return _PowerPhase(reset_type, "accepted")
         msg = redfish_message(resp)
@@ -100,6 +119,11 @@ class Power:
                     return True, last
             except Unreachable as exc:
                 last_error = exc
+            except AuthRefused:
+                raise
+            except (HttpStatus, BadBody) as exc:
+                # a BMC busy with the reset may answer 5xx or half a resource: ask again
+                answered, last = True, f"unreadable ({exc.text})"
             left = end - loop.time()
             if left <= 0:
                 break
@@ -181,20 +205,46 @@ class Power:
         await self._force_off(bay, bmc, spec, path, target)
         return f"{bay}: fenced through Redfish at {spec.url}: ForceOff, PowerState Off verified"
 
-    async def on(self, bay: str) -> None:
-        """Returns once PowerState On is verified; BmcError otherwise."""
+    async def on(self, bay: str) -> str:
+        """Returns once PowerState On is verified, with a note for the journal; BmcError
+        otherwise. A server already on whose boot settings changed is restarted."""
         bmc, spec, path, body = await self._fleet.system(bay)
+        notes = [await self._boot.before_power_on(bay, bmc, spec, path, body)]
         if power_state(body) == "On":
-            return
-        target, allowed = await self._reset_info(bmc, spec, path, body)
-        if allowed is None or "On" in allowed:
-            reset_type = "On"
-        elif "ForceOn" in allowed:
-            reset_type = "ForceOn"
+            if not self._boot.changed(bay):
+                return "; ".join(n for n in ["already on", *notes] if n)
+            notes.append(await self._restart(bay, bmc, spec, path, body))
         else:
-            raise BmcError(f"the BMC offers neither On nor ForceOn (offers: {', '.join(allowed)})")
+            target, allowed = await self._reset_info(bmc, spec, path, body)
+            if allowed is None or "On" in allowed:
+                reset_type = "On"
+            elif "ForceOn" in allowed:
+                reset_type = "ForceOn"
+            else:
+                raise BmcError(f"the BMC offers neither On nor ForceOn (offers: {', '.join(allowed)})")
+            phase, reached, state = await self._reset(bmc, spec, path, target, reset_type, "On")
+            if not reached:
+                raise _unverified(phase, state, self._fleet.cfg.power_deadline)
+            notes.append(f"task: {phase.messages}" if phase.messages else "")
+        self._verified(bay, "on")
+        notes.append(await self._boot.after_power_on(bay, bmc, spec, path))
+        return "; ".join(n for n in notes if n)
+
+    async def _restart(self, bay: str, bmc: Bmc, spec: SystemSpec, path: str, body: dict[str, Any]) -> str:
+        """An already-on server whose boot settings changed: ForceRestart, else ForceOff then On."""
+        target, allowed = await self._reset_info(bmc, spec, path, body)
+        deadline = self._fleet.cfg.power_deadline
+        if allowed is None or "ForceRestart" in allowed:
+            phase = await self._post_reset(bmc, spec, target, "ForceRestart")
+            if phase.status == "error":
+                raise BmcError(phase.why)
+            reached, state = await self._wait_power(bmc, spec, path, "On", deadline)
+            if not reached:
+                raise _unverified(phase, state, deadline)
+            return "was already on: restarted (ForceRestart) so the new boot settings take effect"
+        await self._force_off(bay, bmc, spec, path, target)
+        reset_type = "On" if "On" in allowed else "ForceOn"
         phase, reached, state = await self._reset(bmc, spec, path, target, reset_type, "On")
-        if reached:
-            self._verified(bay, "on")
-            return
-        raise _unverified(phase, state, self._fleet.cfg.power_deadline)
+        if not reached:
+            raise _unverified(phase, state, deadline)
+        return f"was already on: ForceOff then {reset_type} so the new boot settings take effect"

@@ -11,9 +11,11 @@ from typing import Any
 
 from tui.drivers.redfish import odata
 from tui.drivers.redfish.bmc import Bmc
+from tui.drivers.redfish.boot import Boot
 from tui.drivers.redfish.config import SystemSpec
-from tui.drivers.redfish.errors import BadBody, BmcError, HttpStatus, redfish_message
+from tui.drivers.redfish.errors import BadBody, BmcError, HttpStatus
 from tui.drivers.redfish.fleet import Fleet
+from tui.drivers.redfish.writes import patch
 from tui.model.driver import ApplyReport
 from tui.model.entities import Profile
 
@@ -22,60 +24,12 @@ def _norm_addr(value: Any) -> str:
     return re.sub(r"[^0-9a-f]", "", str(value).lower()) if value else ""
 
 
-async def _patch(bmc: Bmc, spec: SystemSpec, path: str, body: dict[str, Any]) -> str | None:
-    """PATCH (idempotent: retried on 5xx/transport). None on 2xx, else the refusal."""
-    resp, _ = await bmc.request("PATCH", path, spec.credentials, json_body=body, retry=True)
-    if resp.status_code < 300:
-        return None
-    msg = redfish_message(resp)
-    return f"BMC refused: {resp.status_code}{': ' + msg if msg else ''}"
-
-
-async def _set_boot(
-    bmc: Bmc, spec: SystemSpec, path: str, body: dict[str, Any], san: bool
-) -> tuple[bool, str]:
-    allowed = odata.obj(body, "Boot").get("BootSourceOverrideTarget@Redfish.AllowableValues")
-    allowed = allowed if isinstance(allowed, list) else None
-    if san:
-        target = "RemoteDrive" if allowed and "RemoteDrive" in allowed else "Hdd"
-        if allowed is not None and target not in allowed:
-            return False, f"boot override to disk (BMC offers only {', '.join(map(str, allowed))})"
-        attempts = [{"BootSourceOverrideEnabled": "Continuous", "BootSourceOverrideTarget": target}]
-        label = f"boot override {target} (continuous) for boot-from-SAN"
-    else:
-        target = "None"
-        attempts = [
-            {"BootSourceOverrideEnabled": "Disabled", "BootSourceOverrideTarget": "None"},
-            {"BootSourceOverrideEnabled": "Disabled"},
-        ]
-        label = "boot override off (local boot order)"
-    refusal = None
-    for patch in attempts:
-        refusal = await _patch(bmc, spec, path, {"Boot": patch})
-        if refusal is None:
-            break
-    if refusal is not None:
-        return False, f"{label}: {refusal}"
-    after, _ = await bmc.get_json(path, spec.credentials)
-    boot_after = odata.obj(after, "Boot")
-    got_target = boot_after.get("BootSourceOverrideTarget")
-    got_enabled = boot_after.get("BootSourceOverrideEnabled")
-    if san:
-        ok = got_target == target and got_enabled != "Disabled"
-    else:
-        ok = got_enabled == "Disabled" or got_target in ("None", None)
-    if not ok:
-        return False, f"{label}: BMC reports target {got_target}, enabled {got_enabled}"
-    return True, label
-
-
 async def _linked_members(bmc: Bmc, spec: SystemSpec, body: dict[str, Any], key: str, base: str) -> list[str]:
     """Members of the collection ``body[key]`` links to; none if there is no such link."""
     collection = odata.link(body, key)
     if collection is None:
         return []
-    members, final = await bmc.get_json(bmc.same_origin_path(collection, base), spec.credentials)
-    return [bmc.same_origin_path(member, final) for member in odata.member_ids(members)]
+    return await odata.members(bmc, spec.credentials, bmc.same_origin_path(collection, base))
 
 
 async def _network_functions(
@@ -109,6 +63,7 @@ async def _network_functions(
 
 
 async def _set_address(
+    fleet: Fleet,
     bmc: Bmc,
     spec: SystemSpec,
     fn_path: str,
@@ -118,13 +73,14 @@ async def _set_address(
     extra: dict[str, Any] | None = None,
 ) -> str | None:
     """PATCH one address and read it back. None when it took, else why not."""
-    patch: dict[str, Any] = {section: {key: value}}
+    body: dict[str, Any] = {section: {key: value}}
     if extra:
-        patch[section].update(extra.get(section, {}))
-        patch.update({k: v for k, v in extra.items() if k != section})
-    refusal = await _patch(bmc, spec, fn_path, patch)
-    if refusal:
-        return refusal
+        body[section].update(extra.get(section, {}))
+        body.update({k: v for k, v in extra.items() if k != section})
+    outcome = await patch(bmc, spec.credentials, fn_path, body, fleet.cfg.power_deadline,
+                          fleet.cfg.poll_interval)
+    if not outcome.ok:
+        return outcome.why + (f" ({outcome.words()})" if outcome.messages else "")
     after, _ = await bmc.get_json(fn_path, spec.credentials)
     got = odata.obj(after, section).get(key)
     if _norm_addr(got) != _norm_addr(value):
@@ -133,17 +89,23 @@ async def _set_address(
 
 
 class Profiles:
-    def __init__(self, fleet: Fleet) -> None:
+    def __init__(self, fleet: Fleet, boot: Boot) -> None:
         self._fleet = fleet
+        self._boot = boot
 
     async def apply(self, bay: str, profile: Profile) -> ApplyReport:
         bmc, spec, path, body = await self._fleet.system(bay)
         applied: list[str] = []
         not_applied: list[str] = []
+        failed: list[str] = []
         san = profile.boot_mode == "san"
 
-        ok, label = await _set_boot(bmc, spec, path, body, san)
-        (applied if ok else not_applied).append(label)
+        if san:  # without it the server boots its local disk: the failover needs it
+            ok, label = await self._boot.set_san(bay, bmc, spec, path, body)
+            (applied if ok else failed).append(label)
+        else:
+            ok, label = await self._boot.clear(bay, bmc, spec, path, body)
+            (applied if ok else not_applied).append(label)
 
         eth = sorted((c for c in profile.connections if c.kind == "eth"), key=lambda c: c.index)
         fc = sorted((c for c in profile.connections if c.kind == "fc"), key=lambda c: c.index)
@@ -156,7 +118,8 @@ class Profiles:
             if i >= len(eth_fns):
                 not_applied.append(f"{label} (no Ethernet NetworkDeviceFunction offered)")
                 continue
-            why = await _set_address(bmc, spec, eth_fns[i][0], "Ethernet", "MACAddress", conn.address)
+            why = await _set_address(self._fleet, bmc, spec, eth_fns[i][0], "Ethernet", "MACAddress",
+                                     conn.address)
             (not_applied.append(f"{label} ({why})") if why else applied.append(label))
 
         boot_target = san and profile.san_target
@@ -179,7 +142,8 @@ class Profiles:
                     },
                     "BootMode": "FibreChannel",
                 }
-            why = await _set_address(bmc, spec, fc_fns[i][0], "FibreChannel", "WWPN", conn.address, extra)
+            why = await _set_address(self._fleet, bmc, spec, fc_fns[i][0], "FibreChannel", "WWPN",
+                                     conn.address, extra)
             if why:
                 not_applied.append(f"{label} ({why})")
             else:
@@ -203,12 +167,12 @@ class Profiles:
             not_applied.append(f"fabrics {', '.join(profile.fabrics)} (SAN zoning is outside Redfish)")
         if profile.serial:
             not_applied.append(f"virtual serial {profile.serial} (SerialNumber is read-only in Redfish)")
-        return ApplyReport(tuple(applied), tuple(not_applied))
+        return ApplyReport(tuple(applied), tuple(not_applied), tuple(failed))
 
     async def clear(self, bay: str) -> None:
         """Boot override off; MACs/WWPNs back to the Permanent ones. BmcError if an address stays."""
         bmc, spec, path, body = await self._fleet.system(bay)
-        await _set_boot(bmc, spec, path, body, san=False)  # best effort: boot order is not identity
+        await self._boot.clear(bay, bmc, spec, path, body)  # best effort: boot order is not identity
         stuck: list[str] = []
         for fn_path, fn in await _network_functions(bmc, spec, path, body):
             kind = fn.get("NetDevFuncType")
@@ -226,7 +190,7 @@ class Profiles:
                 else None
             )
             if original and (_norm_addr(current) != _norm_addr(original) or extra):
-                why = await _set_address(bmc, spec, fn_path, section, key, original, extra)
+                why = await _set_address(self._fleet, bmc, spec, fn_path, section, key, original, extra)
                 if why:
                     stuck.append(f"{fn_path} {key} {current} ({why})")
         if stuck:

@@ -20,6 +20,9 @@ import httpx
 from tui.drivers.redfish.errors import BadBody, BmcError, Unreachable, one_line
 
 RETRY_STATUS = (500, 502, 503, 504)
+BUSY_TRIES = 4  # a 429 (the request was not processed) is asked again at most this often
+BUSY_WAIT_CAP = 10.0  # the longest Retry-After we honour for a 429
+DEFAULT_PORTS = {"https": 443, "http": 80}
 MAX_BODY = 4 * 2**20  # no Redfish resource we read is near this; a larger answer is broken
 EXCHANGE_FACTOR = 3  # a whole exchange may take this many per-read timeouts
 BACKOFF_BASE = 0.25
@@ -74,6 +77,7 @@ class Transport:
         semaphore: asyncio.Semaphore,
     ) -> None:
         self.origin = origin
+        self.aliases: set[str] = set()  # other host names this BMC may call itself (lower case)
         self.timeout = timeout
         self.retries = retries
         self._sem = semaphore
@@ -91,18 +95,31 @@ class Transport:
     def url(self, path: str) -> str:
         return urljoin(self.origin + "/", path)
 
-    def same_origin_path(self, ref: str, base: str) -> str:
-        """Resolve ``ref`` against ``base``; refuse anything off this BMC's origin."""
+    def split(self, ref: str, base: str) -> tuple[str, str, int | None, str]:
+        """Resolve ``ref`` against ``base`` per RFC 3986: (scheme, host, port, path?query),
+        the port None when it is the scheme's default (so :443 equals none for https)."""
         absolute = urljoin(self.url(base), ref)
-        parts, mine = urlsplit(absolute), urlsplit(self.origin)
+        parts = urlsplit(absolute)
         try:
             port = parts.port
         except ValueError:
             raise BmcError(f"BMC pointed us to a malformed address {one_line(ref, 80)!r}") from None
-        if (parts.scheme, parts.hostname, port) != (mine.scheme, mine.hostname, mine.port):
-            shown = f"{parts.scheme}://{parts.hostname}" + (f":{parts.port}" if parts.port else "")
-            raise BmcError(f"BMC pointed us off its own origin to {shown}; refused to follow")
-        return parts.path + (f"?{parts.query}" if parts.query else "")
+        scheme = parts.scheme.lower()
+        if port == DEFAULT_PORTS.get(scheme):
+            port = None
+        path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        return scheme, (parts.hostname or "").lower(), port, path
+
+    def same_origin_path(self, ref: str, base: str) -> str:
+        """Resolve ``ref`` against ``base``; refuse anything off this BMC's origin (its
+        configured host, or a name it is known by: listed in config or resolved to it)."""
+        scheme, host, port, path = self.split(ref, base)
+        mine_scheme, mine_host, mine_port, _ = self.split("/", "/")
+        if (scheme, port) != (mine_scheme, mine_port) or host not in {mine_host, *self.aliases}:
+            shown = f"{scheme}://{host}" + (f":{port}" if port else "")
+            raise BmcError(f"BMC pointed us off its own origin to {shown} (not {self.origin}); "
+                           "refused to follow (list the name in the bay's aliases if it is this BMC)")
+        return path
 
     async def _exchange(
         self,
@@ -117,7 +134,9 @@ class Transport:
     ) -> httpx.Response:
         """One request with retries on transport errors and 5xx (when ``retry``)."""
         attempts = 1 + (self.retries if retry else 0)
-        for attempt in range(attempts):
+        busy = 0
+        attempt = 0
+        while True:
             try:
                 async with self._sem:
                     resp = await self._send(method, path, headers, json_body, auth, timeout)
@@ -126,13 +145,20 @@ class Transport:
                     tries = f" ({attempts} tries)" if attempts > 1 else ""
                     raise Unreachable(describe_transport(exc, self.timeout) + tries) from None
                 await asyncio.sleep(self._backoff(attempt))
+                attempt += 1
+                continue
+            if resp.status_code == 429 and busy + 1 < BUSY_TRIES:
+                # Too many requests: not processed, so even a POST may be asked again.
+                wait = retry_after(resp)
+                await asyncio.sleep(min(wait, BUSY_WAIT_CAP) if wait is not None else self._backoff(busy))
+                busy += 1
                 continue
             if retry and resp.status_code in RETRY_STATUS and attempt + 1 < attempts:
                 wait = retry_after(resp)
                 await asyncio.sleep(min(wait, BACKOFF_CAP) if wait is not None else self._backoff(attempt))
+                attempt += 1
                 continue
             return resp
-        raise AssertionError("unreachable")  # pragma: no cover
 
     @staticmethod
     def _backoff(attempt: int) -> float:

@@ -1,0 +1,140 @@
+"""End-to-end failovers through the CLI against BMCs with real vendors' quirks.
+
+Each test runs ``bayops failover ... --yes --json`` (a subprocess, as an operator or a
+script would) against :class:`QuirkBmc`, and asserts what the operator sees: the exit
+code, the job's state and journal, and which system booted from what.
+"""
+from __future__ import annotations
+
+import pytest
+from conftest import Cli
+
+from .fleetconfig import systems_toml, write_fleet_config
+from .quirks import PASSWORD, USER, QuirkBmc
+
+SOURCE = "enc-q1/1"
+
+
+def quirk_cli(bmc: QuirkBmc, tmp_path, monkeypatch, extra_bays: str = "") -> Cli:
+    monkeypatch.setenv("BAYOPS_BMC_QUIRK_USER", USER)
+    monkeypatch.setenv("BAYOPS_BMC_QUIRK_PASSWORD", PASSWORD)
+    systems = systems_toml(bmc.url, {n: f"/redfish/v1/Systems/{n}" for n in range(1, 5)},
+                           "enc-q1", "quirk") + "\n" + extra_bays.replace("{url}", bmc.url)
+    config = write_fleet_config(tmp_path / "quirk.toml", systems, group="q", enclosure="enc-q1",
+                                spares=2, graceful=2, power_deadline=10.0)
+    return Cli(config, tmp_path / "state.db")
+
+
+@pytest.fixture
+def quirk(tmp_path, monkeypatch):
+    """quirk(*names) -> (bmc, cli); the server is stopped at teardown."""
+    servers: list[QuirkBmc] = []
+
+    def make(*names: str, extra_bays: str = "") -> tuple[QuirkBmc, Cli]:
+        bmc = QuirkBmc(set(names)).start()
+        servers.append(bmc)
+        # the source runs its profile; the spares are off
+        with bmc.lock:
+            bmc.resources["/redfish/v1/Systems/1"]["PowerState"] = "On"
+            bmc.resources["/redfish/v1/Systems/2"]["PowerState"] = "On"
+        return bmc, quirk_cli(bmc, tmp_path, monkeypatch, extra_bays)
+    yield make
+    for bmc in servers:
+        bmc.stop()
+
+
+def failover(cli: Cli, *extra: str) -> tuple[dict, dict[str, dict]]:
+    r = cli("failover", SOURCE, "--force", "--yes", "--json", *extra)
+    assert r.code == 0, r.err + r.out
+    job = r.json["job"]
+    return r.json, {s["name"]: s for s in job["steps"]}
+
+
+def step(steps: dict[str, dict], prefix: str) -> dict:
+    return next(s for name, s in steps.items() if name.startswith(prefix))
+
+
+@pytest.mark.parametrize("names", [("etag",), ("once",), ("location",), ("settings",),
+                                   ("paging",), ("task",), ("busy",), ("etag", "settings")])
+def test_failover_onto_a_bmc_with_a_quirk_boots_the_spare_from_san(quirk, names):
+    bmc, cli = quirk(*names)
+    out, steps = failover(cli)
+    target = out["plan"]["target"]
+    n = target.split("/")[1]
+    assert out["job"]["state"] == "done"
+    assert bmc.boots[n] == ["Hdd"], "the spare booted from the SAN LUN's disk, not its own"
+    assert bmc.system("1")["PowerState"] == "Off"
+    assert cli.bay(target)["profile"] is not None and cli.bay(SOURCE)["profile"] is None
+    apply, power = step(steps, f"apply profile to {target}"), step(steps, f"power on {target}")
+    assert "REQUIRED" not in apply["detail"] and "boot override Hdd" in apply["detail"]
+    if "etag" in names:
+        assert any(a[0] == 412 and a[1] == "PATCH" for a in bmc.answered), "a stale ETag was retried"
+    if names == ("etag", "settings"):
+        assert any(a[0] == 428 for a in bmc.answered), "a PATCH without If-Match was re-read and retried"
+    if "once" in names:
+        assert "allows only Once: re-applied before each power-on bayops performs" in apply["detail"]
+        assert "re-applied before power-on" in power["detail"]
+        assert bmc.system(n)["Boot"]["BootSourceOverrideEnabled"] == "Disabled"  # used by the boot
+    if "settings" in names:
+        assert "staged in the BMC's settings object, applies at next boot" in apply["detail"]
+        assert "staged boot override Hdd verified after the boot" in power["detail"]
+    if "task" in names:
+        assert "task: Boot override settings updated" in apply["detail"]
+        assert "task: On completed" in power["detail"]  # the Reset's task
+    if "busy" in names:
+        assert {a[1] for a in bmc.answered if a[0] == 429} >= {"GET", "PATCH", "POST"}
+    if "paging" in names:
+        # the FC function is on the second page of NetworkDeviceFunctions
+        assert "WWPN" in apply["detail"].split("; not applied")[0]
+    if "location" in names:
+        cli("status", "--json")
+        assert bmc.logins > 0 and bmc.deletes == bmc.logins and not bmc.sessions
+
+
+def test_a_bay_without_system_on_a_paged_multi_system_bmc_is_refused_listing_the_systems(quirk):
+    extra = '[[redfish.systems]]\nbay = "enc-q1/5"\nurl = "{url}"\ncredentials = "quirk"\n'
+    _, cli = quirk("paging", extra_bays=extra)
+    assert cli("status", "--json").code == 0
+    problems = [e["message"] for e in cli("events", "--json").json if e["kind"] == "fleet.discovery"]
+    assert len(problems) == 1 and "enc-q1/5" in problems[0]
+    assert "offers 4 systems: /redfish/v1/Systems/1, /redfish/v1/Systems/2, " \
+           "/redfish/v1/Systems/3, /redfish/v1/Systems/4" in problems[0]
+
+
+def test_a_spare_that_refuses_the_boot_override_is_dropped_and_the_next_one_boots_san(quirk):
+    bmc, cli = quirk("no-boot")
+    plan = cli("failover", SOURCE, "--force", "--dry-run", "--json").json["plan"]
+    assert plan["target"] == "enc-q1/3", "the test needs the refusing system to be the first choice"
+    out, _ = failover(cli)
+    failed = [s for s in out["job"]["steps"] if s["state"] == "failed"]
+    assert [s["name"] for s in failed] == ["apply profile to enc-q1/3 (attempt 1)"]
+    assert "REQUIRED but not applied" in failed[0]["detail"]
+    assert "Boot configuration is locked by the system administrator" in failed[0]["detail"]
+    assert bmc.boots["3"] == [] and ("3", "On") not in bmc.resets, "never powered on"
+    assert bmc.boots["4"] == ["Hdd"]
+    assert cli.bay("enc-q1/4")["profile"] is not None and cli.bay("enc-q1/3")["profile"] is None
+    assert any(e["kind"] == "failover.target-failed" and "locked" in e["message"]
+               for e in cli("events", "--json").json)
+
+
+def test_a_target_already_on_is_restarted_so_its_new_boot_settings_take_effect(quirk):
+    bmc, cli = quirk()
+    with bmc.lock:
+        bmc.resources["/redfish/v1/Systems/4"]["PowerState"] = "On"
+    out, steps = failover(cli, "--to", "enc-q1/4")
+    assert out["job"]["state"] == "done"
+    assert ("4", "ForceRestart") in bmc.resets and bmc.boots["4"] == ["Hdd"]
+    assert "restarted (ForceRestart) so the new boot settings take effect" in \
+        step(steps, "power on enc-q1/4")["detail"]
+
+
+def test_status_conditions_are_the_health_detail_an_operator_reads(quirk):
+    bmc, cli = quirk()
+    assert cli("status", "--json").code == 0
+    with bmc.lock:
+        bmc.resources["/redfish/v1/Systems/2"]["Status"] = {
+            "State": "Enabled", "Health": "Warning",
+            "Conditions": [{"Message": "Fan 3 redundancy lost", "Severity": "Warning"}]}
+    assert cli("watch", "--count", "1", "--interval", "0.1").code == 0
+    changed = [e["message"] for e in cli("events", "--json").json if e["kind"] == "health.changed"]
+    assert any("enc-q1/2" in m and "Warning: Fan 3 redundancy lost" in m for m in changed), changed

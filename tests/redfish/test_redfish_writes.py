@@ -1,0 +1,59 @@
+"""Writes real BMCs make asynchronous or throttle (respx): failed tasks, 429, busy waits."""
+from __future__ import annotations
+
+import httpx
+
+from tui.model.entities import Profile
+
+from . import test_redfish_respx as respx_tests
+from .test_redfish_respx import BMC, RESET, FakeBmc
+
+router, build = respx_tests.router, respx_tests.build  # the same fixtures
+SAN = Profile("p", "g", "VCX1", "san", "50:00:14:38:00:00:00:01", 1, ())
+MONITOR = "/redfish/v1/TaskService/TaskMonitors/7"
+
+
+def test_a_boot_patch_whose_task_fails_is_a_required_item_not_applied_with_the_tasks_words(router, build):
+    bmc = FakeBmc(router, power="Off")
+    router.get(BMC + "/redfish/v1/Chassis/1").respond(json={"@odata.id": "/redfish/v1/Chassis/1"})
+
+    def system(request: httpx.Request) -> httpx.Response:
+        if request.method == "PATCH":
+            return httpx.Response(202, headers={"Location": MONITOR})
+        return httpx.Response(200, json=bmc.resource())
+    bmc.system.mock(side_effect=system)
+    monitor = router.get(BMC + MONITOR).mock(side_effect=[
+        httpx.Response(202, json={"TaskState": "Running"}),
+        httpx.Response(200, json={"TaskState": "Exception", "TaskStatus": "Critical",
+                                  "Messages": [{"Message": "Boot device RemoteDrive not found"}]})])
+    report = build().apply_profile("enc-c1/1", SAN)
+    assert monitor.call_count == 2
+    assert len(report.failed) == 1
+    assert "task Exception (Boot device RemoteDrive not found)" in report.failed[0]
+
+
+def test_a_reset_answered_429_is_asked_again_after_retry_after(router, build):
+    bmc = FakeBmc(router, power="Off")
+    answers = iter([httpx.Response(429, headers={"Retry-After": "0"})])
+
+    def reset(request: httpx.Request) -> httpx.Response:
+        return next(answers, None) or bmc._reset(request)
+    router.post(BMC + RESET).mock(side_effect=reset)
+    build().power_on("enc-c1/1")
+    assert bmc.resets == ["On"] and bmc.power == "On"
+
+
+def test_the_power_wait_rides_out_a_busy_bmc(router, build):
+    bmc = FakeBmc(router, power="Off")
+    busy = iter([httpx.Response(503, json={"error": {"message": "busy"}})] * 4)
+
+    def system(request: httpx.Request) -> httpx.Response:
+        if bmc.resets:  # once the reset is in, the BMC is busy for a few reads
+            answer = next(busy, None)
+            if answer is not None:
+                return answer
+        return httpx.Response(200, json=bmc.resource())
+    bmc.system.mock(side_effect=system)
+    driver = build(power_deadline=5.0)
+    driver.power_on("enc-c1/1")
+    assert bmc.power == "On"
