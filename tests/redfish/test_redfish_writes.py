@@ -57,3 +57,16 @@ def test_the_power_wait_rides_out_a_busy_bmc(router, build):
     driver = build(power_deadline=5.0)
     driver.power_on("enc-c1/1")
     assert bmc.power == "On"
+
+
+def test_the_boot_mode_the_system_reports_is_kept_never_flipped(router, build):
+    """A SAN LUN installed for Legacy boot does not boot in UEFI: bayops writes the mode
+    the spare already has (BMCs that want the mode in the PATCH get it)."""
+    bmc = FakeBmc(router, power="Off")
+    router.get(BMC + "/redfish/v1/Chassis/1").respond(json={"@odata.id": "/redfish/v1/Chassis/1"})
+    bmc.boot.update({"BootSourceOverrideMode": "Legacy",
+                     "BootSourceOverrideMode@Redfish.AllowableValues": ["Legacy", "UEFI"]})
+    report = build().apply_profile("enc-c1/1", SAN)
+    assert not report.failed
+    assert bmc.boot["BootSourceOverrideMode"] == "Legacy"
+    assert "Legacy" in report.applied[0]

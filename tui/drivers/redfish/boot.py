@@ -7,7 +7,9 @@ What is written follows what the BMC advertises:
   override is reported as not applied;
 - ``BootSourceOverrideEnabled@Redfish.AllowableValues`` without ``Continuous`` but with
   ``Once``: a one-time override, written again before every power-on bayops performs;
-- ``BootSourceOverrideMode`` present: set too (UEFI when allowed);
+- ``BootSourceOverrideMode`` present: set too, to the mode the system reports now (a
+  profile does not say how its LUN was installed, so bayops never flips a server between
+  Legacy and UEFI), UEFI when it reports none;
 - ``@Redfish.Settings``: the change goes to the settings object, is reported as staged,
   and is verified on the system itself after the next power-on.
 
@@ -85,7 +87,11 @@ class Boot:
         mode = None
         if "BootSourceOverrideMode" in boot:
             modes = _allowed(boot, "BootSourceOverrideMode")
-            mode = "UEFI" if modes is None or "UEFI" in modes else modes[0] if modes else None
+            current = boot.get("BootSourceOverrideMode")
+            if isinstance(current, str) and current and (modes is None or current in modes):
+                mode = current
+            else:
+                mode = "UEFI" if modes is None or "UEFI" in modes else modes[0] if modes else None
         intent = Intent(target, enabled, mode, staged=False)
         label = f"boot override {target} ({enabled.lower()}{', ' + mode if mode else ''}) for boot-from-SAN"
         outcome, staged = await self._apply(bmc, spec, path, body, intent)
