@@ -60,6 +60,10 @@ COMMANDS: tuple[Command, ...] = (
     Command("policy", "P", "policy", "Policy",
             "Set the auto-failover mode (manual, alert, auto) and window of the selected group",
             "policy", "group", True),
+    Command("what-if", "W", "what_if", "What if",
+            "What if the selected enclosure, domain or bay failed now: which profiles find a "
+            "spare (simulated with the failover's choice; nothing changes); on a group or the "
+            "fleet, each enclosure in turn"),
     Command("fault", "i", "fault", "Inject fault",
             "Simulator: inject a fault into the selected bay", "sim", "bay", True, sim_only=True),
     Command("heal", "h", "heal", "Heal",

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Self
 
 from tui.core.context import OpContext
+from tui.core.ops import coverage
 from tui.core.store import ChangeSet
 from tui.model.entities import (
     Bay,
@@ -99,6 +100,7 @@ class FleetView:
         self.domains: dict[str, DomainSummary] = {}
         self.jobs: list[Job] = []
         self.touched: set[str] | None = None  # groups the last apply changed (None: all)
+        self.cover: dict[str, tuple[str, bool]] = {}  # group -> coverage badge (text, ok)
 
     # -- loading and following --------------------------------------------------------------
     @classmethod
@@ -113,6 +115,7 @@ class FleetView:
         for bay in store.bays():
             view._add(bay)
         view.jobs = store.jobs(JOBS_SHOWN)
+        view._cover_groups(set(view.by_group))
         view._summarise({g.name for g in view.structure.groups})
         return view, (store.events(0, events, newest=True) if events else [])
 
@@ -165,6 +168,7 @@ class FleetView:
             self._replace(old, bay)
             touched.add(bay.group)
             self.applied += 1
+        self._cover_groups(touched)  # only bays change what a loss would leave
         if update.structure is not None:
             self.structure = update.structure
             touched.update(g.name for g in self.structure.groups)
@@ -219,6 +223,12 @@ class FleetView:
     def _figures(self, key: str) -> list[int]:
         return self._counts.get(key, [0] * _FIGURES)
 
+    def _cover_groups(self, groups: set[str]) -> None:
+        """The coverage badge of ``groups``: the what-if of losing each enclosure, on this
+        copy (a few milliseconds a group; only groups whose bays changed)."""
+        for name in groups:
+            self.cover[name] = coverage.badge(coverage.sweep(self.by_group.get(name, [])))
+
     def _summarise(self, groups: set[str]) -> None:
         s = self.structure
         summaries = {g.name: g for g in self.groups}
@@ -241,7 +251,8 @@ class FleetView:
             summaries[record.name] = GroupSummary(
                 record.name, record.policy, tuple(domains),
                 len(self.by_group.get(record.name, ())), servers, profiles, crit, warn, ready,
-                spares, s.running.get(record.name, 0), record.baseline)
+                spares, s.running.get(record.name, 0), record.baseline,
+                *self.cover.get(record.name, ("", True)))
         self.groups = [summaries[g.name] for g in s.groups]
 
     # -- what the panes ask ---------------------------------------------------------------------

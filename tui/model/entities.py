@@ -40,6 +40,7 @@ class Profile:
     connections: tuple[Connection, ...]
     bay: str | None = None
     job_id: int | None = None
+    home: str | None = None  # the bay a failover took it from, until it fails back
 
     @property
     def networks(self) -> list[str]:
@@ -76,6 +77,8 @@ class Bay:
     maintenance: bool
     acked_by: str | None = None  # who acknowledged its critical state (cleared when healthy)
     acked_at: float | None = None
+    drained: bool = False  # its enclosure is drained (evacuated): no target, no spare
+    flag: str | None = None  # why it is held out of use (a server changed under a profile)
 
     @property
     def empty(self) -> bool:
@@ -245,6 +248,8 @@ class GroupSummary:
     spares: int
     running_jobs: int
     baseline: DomainConfig
+    cover: str = ""  # the coverage badge: "covers 1 enc" / "no cover for <model>"
+    cover_ok: bool = True
 
 
 @dataclass(frozen=True)
@@ -267,6 +272,7 @@ class EnclosureRecord:
     domain: str
     model: str
     bay_count: int
+    drained_job: int | None = None  # the evacuation (or restore) job that drained it
 
 
 @dataclass(frozen=True)
