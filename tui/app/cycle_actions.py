@@ -29,3 +29,77 @@ class CycleActions(ChangeActions):
             self.refuse(exc)
             return
         self.app.push_screen(TextScreen(title, text))
+
+    def _enclosure_for(self) -> str | None:
+        """The enclosure selected in the tree, else the selected bay's."""
+        if self.scope.kind == "enclosure" and self.scope.name:
+            return self.scope.name
+        bay = self.selected_bay()
+        return bay.enclosure if bay else None
+
+    def action_rediscover(self) -> None:
+        """Read what is in the bays now: the selected bay (bays pane), enclosure, or all."""
+        core = self.core
+        bay = self.selected_bay() if self.query_one(BaysTable).has_focus else None
+        target = bay.id if bay else (self.scope.name if self.scope.kind == "enclosure" else None)
+
+        def work() -> str:
+            found = core.rediscover(target)
+            flagged = sum(f.flagged for f in found)
+            return (f"{len(found)} bay(s) changed" + (f", {flagged} FLAGGED" if flagged else "")
+                    + ": " + "; ".join(f"{f.bay} {f.change}" for f in found[:6])
+                    if found else "no bay changed")
+        self.bayops.start_job(f"rediscovery of {target or 'the fleet'}", work)
+
+    def action_clear_flag(self) -> None:
+        bay = self._allowed_bay("clear-flag")
+        if bay is None:
+            return
+        core = self.core
+        self.propose(f"clearing {bay.id}", lambda: core.plan_clear_flag(bay.id),
+                     lambda plan: core.clear_flag(bay.id, expect=plan))
+
+    def action_failback(self) -> None:
+        """The selected bay's profile goes home, or the profile whose home it is comes back."""
+        bay = self._allowed_bay("failback")
+        if bay is None:
+            return
+        core = self.core
+        profile = core.failback_profile(bay.id)
+        if profile is None:
+            self.refuse(f"bay {bay.id} holds no failed-over profile and is no profile's home")
+            return
+        self.propose(f"failback of {profile}", lambda: core.plan_failback(profile),
+                     lambda plan: core.failback(profile, expect=plan))
+
+    def action_evacuate(self) -> None:
+        """Every profile off the enclosure; with too few spares, the forced plan says which
+        stay (the confirmation lists them) and the CLI's --map names targets."""
+        enclosure = self._enclosure_for()
+        if self._allowed("evacuate") is None or enclosure is None:
+            return
+        core = self.core
+        try:
+            plan = core.plan_evacuate(enclosure)
+            force = False
+        except BayopsError as exc:
+            if exc.code != "shortfall":
+                self.refuse(exc)
+                return
+            self.notify(str(exc).splitlines()[0], title="Shortfall", severity="warning",
+                        timeout=10)
+            forced = self.planned(lambda: core.plan_evacuate(enclosure, force=True))
+            if forced is None:
+                return
+            plan, force = forced, True
+        self.confirm_then(plan, f"evacuation of {enclosure}", lambda p: core.evacuate(
+            enclosure, force=force, expect=p))
+
+    def action_restore(self) -> None:
+        enclosure = self._enclosure_for()
+        if self._allowed("restore") is None or enclosure is None:
+            return
+        core = self.core
+        self.propose(f"restore of {enclosure}", lambda: core.plan_restore(enclosure),
+                     lambda plan: core.restore(enclosure, expect=plan))
+

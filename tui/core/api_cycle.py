@@ -58,6 +58,16 @@ class CycleFacade(OpContext):
         return sim.apply_hardware(self, plan.params)
 
     # -- failback -----------------------------------------------------------------------------------
+    def failback_profile(self, bay: str) -> str | None:
+        """The profile a failback from the dashboard means: the bay's own, if it has a home
+        elsewhere, else the profile whose home the bay is."""
+        found = self.bay(bay)
+        if found.profile is not None:
+            profile = self.store.profile(found.profile)
+            if profile is not None and profile.home not in (None, bay):
+                return profile.name
+        return self.store.homed_at([bay]).get(bay)
+
     def plan_failback(self, profile: str) -> Plan:
         return failback.plan(self, profile)
 

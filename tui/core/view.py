@@ -37,7 +37,8 @@ def figures(bay: Bay) -> tuple[int, ...]:
     """What one bay adds to its group's, domain's and enclosure's figures."""
     if bay.empty:
         return (0, 0, 0, 0, 0, 0)
-    ready = bay.spare and bay.health == "ok" and bay.power == "off" and bay.job_id is None
+    ready = (bay.spare and bay.health == "ok" and bay.power == "off" and bay.job_id is None
+             and not bay.drained and bay.flag is None)
     return (1, bay.profile is not None, bay.health == "critical", bay.health == "warning",
             bay.spare, ready)
 

@@ -207,7 +207,8 @@ class FleetTables(StoreBase):
                    SUM(b.health = 'critical' AND b.model IS NOT NULL),
                    SUM(b.health = 'warning' AND b.model IS NOT NULL),
                    SUM(b.spare),
-                   SUM(b.spare AND b.health = 'ok' AND b.power = 'off' AND l.job IS NULL)
+                   SUM(b.spare AND b.health = 'ok' AND b.power = 'off' AND l.job IS NULL
+                       AND e.drained_job IS NULL AND b.flag IS NULL)
             FROM bays b JOIN enclosures e ON e.name = b.enclosure
             JOIN domains d ON d.name = e.domain
             LEFT JOIN profiles p ON p.bay = b.id
