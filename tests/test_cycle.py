@@ -162,3 +162,15 @@ def test_bad_rediscovery_input_changes_nothing(cli):
     assert cli("sim", "insert", "enc-w1/1").code == 3  # full already
     assert cli("sim", "swap", "enc-w1/1", "--model", "a blade").code == 2
     assert dump(cli.state) == before
+
+
+def test_a_silent_bay_is_reported_unreadable_and_the_others_are_still_rediscovered(cli):
+    enc = bays(cli, "enc-w3")
+    silent, swapped = [b["id"] for b in enc.values() if b["model"]][:2]
+    cli("sim", "fail", silent, "--kind", "no-answer")
+    cli("sim", "swap", swapped)
+    found = {f["bay"]: f for f in cli("rediscover", "enc-w3", "--json").json["findings"]}
+    assert found[silent]["change"] == "unreadable"
+    assert found[swapped]["change"] == "swapped"
+    assert bays(cli, "enc-w3")[silent]["serial"] == enc[silent]["serial"], "left as recorded"
+    assert len(events(cli, "rediscovery.unreadable")) == 1
