@@ -128,37 +128,35 @@ def test_one_failed_profile_stops_the_rest_or_not(roomy, stop):
     check_consistent(core)
 
 
+def killed_at_random(core: Core, rng: random.Random, operation, calls: int) -> None:
+    """Run ``operation(ENC)`` dying (as SIGKILL would) at a random hardware call, hand its
+    job to a dead process, and let the core resume it."""
+    real = core.driver
+    core.driver = CrashingDriver(real, rng.randrange(0, calls))
+    try:
+        operation(ENC)
+    except Crash:
+        with core.store.write() as db:
+            db.execute("UPDATE jobs SET pid = ? WHERE state = 'running'", (DEAD_PID,))
+    finally:
+        core.driver = real
+    core.resume_interrupted()
+
+
 @pytest.mark.parametrize("seed", range(8))
 def test_evacuation_killed_at_a_random_point_is_resumed(roomy, seed):
     core = roomy
     rng = random.Random(seed)
     profiles = {p.name for p in core.profiles()}
     on_enc = {b.profile for b in core.bays(enclosure=ENC) if b.profile}
-    real = core.driver
-    core.driver = CrashingDriver(real, rng.randrange(0, 4 * len(on_enc)))
-    try:
-        core.evacuate(ENC)
-    except Crash:
-        with core.store.write() as db:
-            db.execute("UPDATE jobs SET pid = ? WHERE state = 'running'", (DEAD_PID,))
-    finally:
-        core.driver = real
-    core.resume_interrupted()
+    killed_at_random(core, rng, core.evacuate, 4 * len(on_enc))
     check_consistent(core)
     assert {p.name for p in core.profiles()} == profiles
     assert set(placements(core)) == profiles, "every profile on exactly one bay"
     assert all(b.drained for b in core.bays(enclosure=ENC))
     assert not [b for b in core.bays(enclosure=ENC) if b.profile]
     # and a restore killed the same way comes back whole too
-    core.driver = CrashingDriver(real, rng.randrange(0, 4 * len(on_enc)))
-    try:
-        core.restore(ENC)
-    except Crash:
-        with core.store.write() as db:
-            db.execute("UPDATE jobs SET pid = ? WHERE state = 'running'", (DEAD_PID,))
-    finally:
-        core.driver = real
-    core.resume_interrupted()
+    killed_at_random(core, rng, core.restore, 4 * len(on_enc))
     check_consistent(core)
     assert {n for n in on_enc if (core.store.profile(n).bay or "").startswith(ENC)} == on_enc
     assert not any(b.drained for b in core.bays(enclosure=ENC))

@@ -52,12 +52,8 @@ class CycleActions(ChangeActions):
         self.bayops.start_job(f"rediscovery of {target or 'the fleet'}", work)
 
     def action_clear_flag(self) -> None:
-        bay = self._allowed_bay("clear-flag")
-        if bay is None:
-            return
         core = self.core
-        self.propose(f"clearing {bay.id}", lambda: core.plan_clear_flag(bay.id),
-                     lambda plan: core.clear_flag(bay.id, expect=plan))
+        self.propose_on_bay("clear-flag", "clearing", core.plan_clear_flag, core.clear_flag)
 
     def action_failback(self) -> None:
         """The selected bay's profile goes home, or the profile whose home it is comes back."""

@@ -38,6 +38,11 @@ def _enclosure(ctx: OpContext, name: str) -> list[Bay]:
     return ctx.store.bays(enclosure=name)
 
 
+def _locks(enclosure: str, moves: list[Move]) -> tuple[str, ...]:
+    return tuple([f"enclosure:{enclosure}"] + [f"profile:{m[0]}" for m in moves]
+                 + [f"bay:{b}" for m in moves for b in (m[1], m[2]) if b])
+
+
 def _refuse_shortfalls(problems: list[str], force: bool, what: str) -> list[str]:
     if problems and not force:
         raise Refused(f"{what}: {len(problems)} problem(s), nothing started: "
@@ -114,14 +119,12 @@ def plan(ctx: OpContext, enclosure: str, to: str | None = None,
     steps = [f"drain {enclosure}: no failover target, no spare use, until `bayops restore`"]
     steps += reasons
     steps.append(f"{enclosure} stays drained (`bayops restore {enclosure}` brings them back)")
-    locks = [f"enclosure:{enclosure}"] + [f"profile:{m[0]}" for m in moves] + \
-        [f"bay:{b}" for m in moves for b in (m[1], m[2]) if b]
     return Plan("evacuate", f"Evacuate {enclosure}",
                 f"evacuate {enclosure}: {len(moves)} profile(s), {parallel} at a time",
                 tuple(steps),
                 EvacuateParams(group=group, enclosure=enclosure, moves=tuple(moves),
                                parallel=parallel, stop_on_failure=stop_on_failure),
-                locks=tuple(locks), source=enclosure, reason="planned work on the enclosure",
+                locks=_locks(enclosure, moves), source=enclosure, reason="planned work on the enclosure",
                 warnings=tuple(warnings), danger=True, confirm_label="Evacuate")
 
 
@@ -164,15 +167,13 @@ def plan_restore(ctx: OpContext, enclosure: str, stop_on_failure: bool = True,
     steps += [f"move {n}: {s or 'unassigned'} -> {h} (home)" for n, s, h in moves]
     steps += [f"{b} back into the spare pool" for b in pool]
     steps.append(f"undrain {enclosure}" if not problems else f"{enclosure} stays drained")
-    locks = [f"enclosure:{enclosure}"] + [f"profile:{m[0]}" for m in moves] + \
-        [f"bay:{b}" for m in moves for b in (m[1], m[2]) if b]
     return Plan("evacuate", f"Restore {enclosure}",
                 f"restore {enclosure}: {len(moves)} profile(s) home, {parallel} at a time",
                 tuple(steps),
                 EvacuateParams(group=group, enclosure=enclosure, moves=tuple(moves),
                                parallel=parallel, stop_on_failure=stop_on_failure,
                                restore=True, pool=tuple(pool)),
-                locks=tuple(locks), target=enclosure, reason="the work on the enclosure is done",
+                locks=_locks(enclosure, moves), target=enclosure, reason="the work on the enclosure is done",
                 warnings=tuple(warnings), confirm_label="Restore")
 
 

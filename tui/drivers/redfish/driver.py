@@ -23,14 +23,7 @@ from tui.drivers.redfish.loop import LoopThread
 from tui.drivers.redfish.power import Power
 from tui.drivers.redfish.profile import Profiles
 from tui.drivers.redfish.watcher import Watcher
-from tui.model.driver import (
-    ApplyReport,
-    BayInventory,
-    DriverError,
-    HardwareEvent,
-    NoAnswer,
-    Reading,
-)
+from tui.model.driver import ApplyReport, BayInventory, DriverError, HardwareEvent, NoAnswer, Reading
 from tui.model.entities import DomainConfig, Profile, ServerInfo
 
 T = TypeVar("T")
