@@ -105,3 +105,28 @@ def test_coverage_cli_json_and_bad_names(cli):
     bad = cli("coverage", "--lose", "enc-zz", "--json")
     assert bad.code == 2 and bad.json["code"] == "unknown-name"
     assert cli("coverage", "nogroup").code == 2
+
+
+def test_the_groups_badge_follows_the_change_feed(tmp_path):
+    from conftest import write_config
+
+    from tui.core.api import Core
+    from tui.core.config import load_config
+    from tui.core.view import FleetView
+
+    config = load_config(write_config(tmp_path / "c.toml", replace={
+        "spares = 1": "spares = 16",
+        'models = ["ProLiant BL460c Gen9", "ProLiant BL460c Gen8"]': 'models = ["ProLiant BL460c Gen9"]'}))
+    core = Core.open(config, str(tmp_path / "s.db"), operator="tester")
+    try:
+        view, _ = FleetView.load(core)
+        assert (view.group("lab").cover, view.group("lab").cover_ok) == ("covers 1 enc", True)
+        spares = [b.id for b in core.spares("lab")]
+        core.change_spares("lab", [], spares[2:])  # two spares left: an enclosure is not covered
+        view = view.apply(view.fetch(core))
+        assert (view.group("lab").cover, view.group("lab").cover_ok) == ("no cover for Gen9", False)
+        assert view.group("lab").cover == FleetView.load(core)[0].group("lab").cover
+        status = {g.name: g.cover for g in core.groups()}
+        assert status["lab"] == "no cover for Gen9"
+    finally:
+        core.close()

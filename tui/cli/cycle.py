@@ -54,7 +54,8 @@ def register(sub: Subparsers) -> None:
 
 
 def _rediscover(core: Core, args: argparse.Namespace) -> int:
-    findings = core.rediscover(args.target, record=not args.dry_run)
+    dry = bool(args.dry_run) or core.read_only  # read-only: report, record nothing
+    findings = core.rediscover(args.target, record=not dry)
 
     def human() -> str:
         if not findings:
@@ -62,7 +63,7 @@ def _rediscover(core: Core, args: argparse.Namespace) -> int:
         return table(("BAY", "CHANGE", "FLAGGED", "DETAIL"),
                      [(f.bay, f.change, "FLAGGED" if f.flagged else "", f.detail)
                       for f in findings])
-    _emit(args, {"dry_run": bool(args.dry_run), "findings": [f.to_dict() for f in findings]},
+    _emit(args, {"dry_run": dry, "findings": [f.to_dict() for f in findings]},
           human)
     return 0
 

@@ -45,6 +45,7 @@ def _status(core: Core, args: argparse.Namespace) -> int:
             "bays": g.bays, "servers": g.servers, "profiles": g.profiles,
             "critical": g.critical, "warning": g.warning, "spares": g.spares,
             "spares_ready": g.spares_ready, "running_jobs": g.running_jobs,
+            "coverage": g.cover, "covers_one_enclosure": g.cover_ok,
             "domains": [{
                 "name": d.name, "bays": d.bays, "critical": d.critical, "warning": d.warning,
                 "spares": d.spares, "drifted": d.drifted,

@@ -111,6 +111,8 @@ def started(ctx: OpContext, job_id: int, p: MoveParams) -> None:
 def run(ctx: OpContext, job: JobContext, p: MoveParams) -> str:
     name, target = p.profile, p.target
     relocate(ctx, job, name, p.source, target, "move", p.from_group)
+    if ctx.profile(name).home == target:  # moved home by hand: nothing left to fail back
+        ctx.store.set_home(name, None)
     group = ctx.bay(target).group
     ctx.event("info", f"profile:{name}", "move.done",
               f"job {job.job_id}: profile {name} now on {target}"
