@@ -218,7 +218,7 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE enclosures ADD COLUMN drained_job INTEGER;
     ALTER TABLE bays ADD COLUMN flag TEXT;
-    ALTER TABLE profiles ADD COLUMN home TEXT REFERENCES bays(id);
+    ALTER TABLE profiles ADD COLUMN home TEXT;  -- a bay id (bays are never deleted)
     CREATE INDEX profiles_home ON profiles(home) WHERE home IS NOT NULL;
     CREATE TRIGGER feed_enclosure_drain AFTER UPDATE OF drained_job ON enclosures BEGIN
         INSERT INTO changes(kind, key) SELECT 'bay', id FROM bays WHERE enclosure = NEW.name;
