@@ -3,9 +3,11 @@ rediscovery, failback, evacuation and restore. Each asks the core (plans, refusa
 the other actions do; nothing here decides."""
 from __future__ import annotations
 
+from tui.app import commands as cmds
 from tui.app.actions import ChangeActions
 from tui.app.bays_pane import BaysTable
 from tui.app.text_screen import TextScreen
+from tui.model.entities import Event
 from tui.model.errors import BayopsError
 
 
@@ -29,6 +31,14 @@ class CycleActions(ChangeActions):
             self.refuse(exc)
             return
         self.app.push_screen(TextScreen(title, text))
+
+    def offer_failbacks(self, events: list[Event]) -> None:
+        """A group with failback = "offer": the monitor says a home is healthy again; the
+        dashboard offers it (never moves it by itself)."""
+        for event in events:
+            if event.kind == "failback.offer":
+                self.notify(f"{event.message} (or {cmds.BY_ID['failback'].key} on that bay)",
+                            title="Failback possible", timeout=15)
 
     def _enclosure_for(self) -> str | None:
         """The enclosure selected in the tree, else the selected bay's."""

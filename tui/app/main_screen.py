@@ -106,6 +106,7 @@ class MainScreen(CycleActions):
             if not (update.bays or update.structure is not None):
                 self._header()  # the running-jobs count (done above when bays changed)
         self.query_one(EventLog).add_events(events)
+        self.offer_failbacks(events)
 
     def minute_passed(self) -> None:
         """The clock and the maintenance lease countdowns show minutes."""
