@@ -3,8 +3,11 @@ the drain enforced by the database, stop/continue on a failed profile, and a job
 at random points and resumed (every profile on exactly one bay, the enclosure drained)."""
 from __future__ import annotations
 
+import dataclasses
 import random
 import sqlite3
+import threading
+import time
 from collections import Counter
 
 import pytest
@@ -13,6 +16,7 @@ from test_state_machine import DEAD_PID, Crash, CrashingDriver
 
 from tui.core.api import Core
 from tui.core.config import load_config
+from tui.core.ops.evacuate import run_bounded
 from tui.model.errors import OperationFailed, Refused
 
 ENC = "enc-w5"
@@ -112,6 +116,8 @@ def test_a_map_names_targets_and_bad_maps_are_refused(roomy, tmp_path):
 @pytest.mark.parametrize("stop", [True, False])
 def test_one_failed_profile_stops_the_rest_or_not(roomy, stop):
     core = roomy
+    # one at a time, so which moves had started when the first failed is known
+    core.config = dataclasses.replace(core.config, evacuate_parallel=1)
     plan = core.plan_evacuate(ENC, stop_on_failure=stop)
     bad_name, bad_source, bad_target = plan.params.moves[0]
     core.sim_fault(bad_target, "wont-power-on")
@@ -122,7 +128,7 @@ def test_one_failed_profile_stops_the_rest_or_not(roomy, stop):
     assert all(b.drained for b in core.bays(enclosure=ENC)), "stays drained"
     moved = [n for n, _, t in plan.params.moves if core.store.profile(n).bay == t]
     if stop:
-        assert "not started" in str(failed.value) and len(moved) < len(plan.params.moves) - 1
+        assert "4 not started" in str(failed.value) and moved == []
     else:
         assert len(moved) == len(plan.params.moves) - 1
     check_consistent(core)
@@ -160,3 +166,23 @@ def test_evacuation_killed_at_a_random_point_is_resumed(roomy, seed):
     check_consistent(core)
     assert {n for n in on_enc if (core.store.profile(n).bay or "").startswith(ENC)} == on_enc
     assert not any(b.drained for b in core.bays(enclosure=ENC))
+
+
+def test_bounded_parallelism_and_stop_on_failure():
+    running, most, lock = [0], [0], threading.Lock()
+
+    def one(move):
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        time.sleep(0.01)  # overlap, if the bound allowed it
+        with lock:
+            running[0] -= 1
+        if move[0] == "p0":
+            raise OperationFailed("p0 would not power on")
+
+    moves = [(f"p{i}", f"e/{i}", f"t/{i}") for i in range(10)]
+    failed, skipped = run_bounded(moves, one, 3, stop_on_failure=False)
+    assert most[0] <= 3 and failed == ["p0: p0 would not power on"] and skipped == []
+    failed, skipped = run_bounded(moves, one, 1, stop_on_failure=True)
+    assert len(failed) == 1 and skipped == [f"p{i}" for i in range(1, 10)]
