@@ -193,6 +193,36 @@ class FleetMachine(RuleBasedStateMachine):
         self.core.resume_interrupted()
         assert not self.core.store.jobs(running_only=True), "resume left a job running"
 
+    @rule(data=st.data(), restore=st.booleans(), after=st.integers(0, 12), crash=st.booleans())
+    def evacuate_or_restore(self, data, restore, after, crash):
+        """Evacuate an enclosure (forced past shortfalls) or restore one, sometimes killed
+        at a hardware call and resumed."""
+        enclosure = data.draw(st.sampled_from(sorted({b.enclosure for b in self.core.bays()})))
+        core = self.core
+
+        def operation() -> None:
+            if restore:
+                core.restore(enclosure, force=True)
+            else:
+                core.evacuate(enclosure, force=True)
+        if not crash:
+            self._attempt(operation)
+            return
+        real = core.driver
+        core.driver = CrashingDriver(real, after)
+        try:
+            operation()
+        except Crash:
+            event("evacuation crash: resumed")
+            with core.store.write() as db:
+                db.execute("UPDATE jobs SET pid = ? WHERE state = 'running'", (DEAD_PID,))
+        except BayopsError:
+            pass
+        finally:
+            core.driver = real
+        core.resume_interrupted()
+        assert not core.store.jobs(running_only=True), "resume left a job running"
+
     # -- invariants ----------------------------------------------------------------------------
     @invariant()
     def invariants_hold(self):
@@ -219,6 +249,9 @@ class FleetMachine(RuleBasedStateMachine):
         # 4. at most one domain per group in maintenance
         groups = [r[0] for r in db.execute("SELECT grp FROM maintenance")]
         assert len(groups) == len(set(groups))
+        # 5. a flagged bay is no spare (rediscovery and the schema see to it)
+        assert db.execute("SELECT COUNT(*) FROM bays WHERE spare = 1 AND flag IS NOT NULL"
+                          ).fetchone()[0] == 0
         # 6. the event log only grows, and every event names an operator
         events = self._events()
         assert events[:len(self.events_seen)] == self.events_seen

@@ -71,12 +71,16 @@ class ChangeActions(PermissionsScreen):
         self._failover("failover-force", force=True)
 
     def action_ack(self) -> None:
-        bay = self._allowed_bay("ack")
-        if bay is None:
-            return
         core = self.core
-        self.propose(f"acknowledgement of {bay.id}", lambda: core.plan_ack(bay.id),
-                     lambda plan: core.ack(bay.id, expect=plan))
+        self.propose_on_bay("ack", "acknowledgement of", core.plan_ack, core.ack)
+
+    def propose_on_bay(self, cmd_id: str, label: str, make_plan: Callable[[str], Plan],
+                       execute: Callable[..., object]) -> None:
+        """A change to the selected bay: its plan, confirmed, then ``execute(bay, expect=)``."""
+        bay = self._allowed_bay(cmd_id)
+        if bay is not None:
+            self.propose(f"{label} {bay.id}", lambda: make_plan(bay.id),
+                         lambda plan: execute(bay.id, expect=plan))
 
     def _failover(self, cmd_id: str, force: bool) -> None:
         bay = self._allowed_bay(cmd_id)

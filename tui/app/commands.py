@@ -60,6 +60,26 @@ COMMANDS: tuple[Command, ...] = (
     Command("policy", "P", "policy", "Policy",
             "Set the auto-failover mode (manual, alert, auto) and window of the selected group",
             "policy", "group", True),
+    Command("what-if", "W", "what_if", "What if",
+            "What if the selected enclosure, domain or bay failed now: which profiles find a "
+            "spare (simulated with the failover's choice; nothing changes); on a group or the "
+            "fleet, each enclosure in turn"),
+    Command("rediscover", "R", "rediscover", "Rediscover",
+            "Read what is in the bays now (the selected bay, enclosure, or the whole fleet): "
+            "inserted, removed and swapped blades; a server changed under a profile is flagged"),
+    Command("clear-flag", "U", "clear_flag", "Clear flag",
+            "Clear the selected flagged bay: the server now in it may be used again", "spares",
+            "bay", True),
+    Command("failback", "b", "failback", "Failback",
+            "Move the selected bay's failed-over profile back to its home bay (or bring home "
+            "the profile whose home the selected bay is), once that bay is healthy again",
+            "move", "bay", True),
+    Command("evacuate", "e", "evacuate", "Evacuate",
+            "Move every profile off the selected enclosure (planned work) and drain it: no "
+            "failover target, no spare use, until restore", "move", "bay", True),
+    Command("restore", "r", "restore", "Restore",
+            "Move an evacuated enclosure's profiles back to their bays and undrain it", "move",
+            "bay", True),
     Command("fault", "i", "fault", "Inject fault",
             "Simulator: inject a fault into the selected bay", "sim", "bay", True, sim_only=True),
     Command("heal", "h", "heal", "Heal",

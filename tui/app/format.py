@@ -58,7 +58,7 @@ def needs_attention(bay: Bay) -> bool:
     if bay.empty:
         return False
     return (bay.health != "ok" or bay.power == "unknown" or bay.job_id is not None
-            or (bay.profile is not None and bay.power == "off"))
+            or bay.flag is not None or (bay.profile is not None and bay.power == "off"))
 
 
 def alerting(bay: Bay) -> bool:
@@ -94,6 +94,7 @@ def search_text(bay: Bay) -> str:
         bay.id, bay.domain, bay.group, bay.model or "empty", bay.power, bay.health,
         bay.profile or "unassigned", bay.boot_mode or "", "spare" if bay.spare else "",
         "maintenance" if bay.maintenance else "", f"job{bay.job_id}" if bay.job_id else "",
+        "flagged" if bay.flag else "", "drained" if bay.drained else "",
     )).lower()
 
 
@@ -141,7 +142,13 @@ def _job(b: Bay) -> tuple[str, str]:
         parts.append("MAINT")
     if b.acked_by is not None:
         parts.append("ack")
-    return " ".join(parts), "job" if b.job_id is not None else ("maint" if b.maintenance else "")
+    if b.flag is not None:  # a server changed under a profile: held out until cleared
+        parts.insert(0, "FLAG")
+    if b.drained:
+        parts.append("drain")
+    style = "crit" if b.flag is not None else "job" if b.job_id is not None else (
+        "maint" if b.maintenance or b.drained else "")
+    return " ".join(parts), style
 
 
 COLUMNS: tuple[Column, ...] = (

@@ -47,10 +47,14 @@ def health_parts(critical: int, warning: int) -> Parts:
 def group_parts(g: GroupSummary) -> Parts:
     parts: Parts = [(g.name, "header"), (f" {g.bays}b", "dim")]
     parts += health_parts(g.critical, g.warning)
+    if g.cover and not g.cover_ok:  # before the spares: it must survive a narrow pane
+        parts.append((f" {g.cover}", "crit"))
     if g.spares_ready == 0:
         parts.append((" NO SPARE", "crit"))
     else:
         parts.append((f" sp {g.spares_ready}/{g.spares}", "spare"))
+    if g.cover and g.cover_ok:
+        parts.append((f" {g.cover}", "ok"))
     window = f" {g.policy.window}" if g.policy.window else ""
     parts.append((f" [{g.policy.mode}{window}]", "warn" if g.policy.mode == "auto" else "dim"))
     if g.running_jobs:

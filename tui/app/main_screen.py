@@ -12,9 +12,9 @@ from textual.widgets import Footer, Input, Label, Tree
 
 from tui.app import commands as cmds
 from tui.app import format as fmt
-from tui.app.actions import ChangeActions
 from tui.app.bays_pane import BaysTable
 from tui.app.copy import Copier
+from tui.app.cycle_actions import CycleActions
 from tui.app.event_screen import EventScreen
 from tui.app.events_pane import EventLog
 from tui.app.fleet import ATTENTION, FLEET, BayQuery, Scope, Snapshot
@@ -30,7 +30,7 @@ from tui.model.errors import BayopsError
 from tui.model.text import printable
 
 
-class MainScreen(ChangeActions):
+class MainScreen(CycleActions):
     BINDINGS = cmds.bindings()
     AUTO_FOCUS = "#groups"
     # zoom keeps the header (CRIT count, clock), the filter bar and the footer in view
@@ -108,6 +108,7 @@ class MainScreen(ChangeActions):
             if not (update.bays or update.structure is not None):
                 self._header()  # the running-jobs count (done above when bays changed)
         self.query_one(EventLog).add_events(events)
+        self.offer_failbacks(events)
 
     def minute_passed(self) -> None:
         """The clock and the maintenance lease countdowns show minutes."""

@@ -45,6 +45,7 @@ def _status(core: Core, args: argparse.Namespace) -> int:
             "bays": g.bays, "servers": g.servers, "profiles": g.profiles,
             "critical": g.critical, "warning": g.warning, "spares": g.spares,
             "spares_ready": g.spares_ready, "running_jobs": g.running_jobs,
+            "coverage": g.cover, "covers_one_enclosure": g.cover_ok,
             "domains": [{
                 "name": d.name, "bays": d.bays, "critical": d.critical, "warning": d.warning,
                 "spares": d.spares, "drifted": d.drifted,
@@ -82,10 +83,13 @@ def _bays(core: Core, args: argparse.Namespace) -> int:
         raise BadInput(f"no enclosure named {quoted(args.enclosure)}")
 
     def human() -> str:
-        return table(("BAY", "DOMAIN", "MODEL", "POWER", "HEALTH", "PROFILE", "BOOT", "SPARE", "JOB"),
-                     [(b.id, b.domain + (" [maint]" if b.maintenance else ""),
+        return table(("BAY", "DOMAIN", "MODEL", "POWER", "HEALTH", "PROFILE", "BOOT", "SPARE", "JOB",
+                      "FLAG"),
+                     [(b.id, b.domain + (" [maint]" if b.maintenance else "")
+                       + (" [drained]" if b.drained else ""),
                        b.model or "(empty)", b.power if not b.empty else "",
                        b.health if not b.empty else "", b.profile, b.boot_mode,
-                       "spare" if b.spare else "", b.job_id) for b in bays])
+                       "spare" if b.spare else "", b.job_id,
+                       f"FLAGGED: {b.flag}" if b.flag else "") for b in bays])
     _emit(args, [b.to_dict() for b in bays], human)
     return 0

@@ -20,6 +20,8 @@ from pathlib import Path
 
 from tui.cli import (
     ack,
+    coverage,
+    cycle,
     enclosure,
     events,
     failover,
@@ -38,8 +40,8 @@ from tui.model.errors import BayopsError
 from tui.model.text import printable
 
 # in the order `bayops --help` lists them
-COMMAND_MODULES = (fleet, failover, ack, spares, maintenance, enclosure, policy, profiles, pools,
-                   jobs, events, sim, info)
+COMMAND_MODULES = (fleet, coverage, failover, cycle, ack, spares, maintenance, enclosure, policy,
+                   profiles, pools, jobs, events, sim, info)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,4 +1,5 @@
-"""`bayops sim`: inject or clear a simulator fault (sim driver only)."""
+"""`bayops sim`: inject or clear a simulator fault; insert, remove or swap a blade (sim
+driver only)."""
 from __future__ import annotations
 
 import argparse
@@ -28,9 +29,28 @@ def register(sub: Subparsers) -> None:
     c.add_argument("bay")
     c.add_argument("--json", action="store_true")
     dry_runnable(c)
+    for action, text in (("insert", "push a blade into an empty bay"),
+                         ("remove", "pull the blade out of a bay"),
+                         ("swap", "replace the blade of a bay (new serial)")):
+        c = ssub.add_parser(action, help=text + " (rediscovery notices it)")
+        c.add_argument("bay")
+        if action != "remove":
+            c.add_argument("--model", help="e.g. 'ProLiant BL460c Gen10' (default: the bay's "
+                           "own, else the enclosure's most common)")
+        c.add_argument("--json", action="store_true")
+        dry_runnable(c)
 
 
 def _sim(core: Core, args: argparse.Namespace) -> int:
+    if args.action in ("insert", "remove", "swap"):
+        model = getattr(args, "model", None)
+        plan = core.plan_sim_hardware(args.bay, args.action, model)
+        if shown_dry_run(args, plan):
+            return 0
+        message = core.sim_hardware(args.bay, args.action, model, expect=plan)
+        _emit(args, {"bay": args.bay, "action": args.action, "message": message},
+              f"{args.bay}: {printable(message)}")
+        return 0
     fault = args.kind if args.action == "fail" else None
     plan = core.plan_sim_fault(args.bay, fault)
     if shown_dry_run(args, plan):  # no confirmation: the simulator is not the fleet

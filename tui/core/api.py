@@ -16,8 +16,8 @@ from typing import Any
 
 from tui.core import archive as archive_files
 from tui.core import queries, runner
+from tui.core.api_cycle import CycleFacade
 from tui.core.config import Config, find_state
-from tui.core.context import OpContext
 from tui.core.driver_factory import make_driver
 from tui.core.fleet import build_fleet
 from tui.core.health import refresh
@@ -66,7 +66,7 @@ def current_operator() -> str:
         return f"uid{os.getuid()}"
 
 
-class Core(OpContext):
+class Core(CycleFacade):
     """One operator's handle on the fleet: a store, a driver and a config."""
 
     warnings: list[str]  # what the driver warned about at start

@@ -63,6 +63,7 @@ class GroupSpec:
     empty_per_enclosure: int
     profile_prefix: str
     san_target: str
+    failback: str = "manual"  # manual: on request; offer: also proposed once home is healthy
 
 
 @dataclass(frozen=True)
@@ -109,6 +110,8 @@ class Config:
     grants: tuple[Grant, ...]
     keys: dict[str, str]
     raw: dict[str, Any] = field(repr=False, default_factory=dict)
+    rediscover_seconds: float = 600.0  # bays rediscovered by the monitor (0: never)
+    evacuate_parallel: int = 4  # profiles an evacuation or restore moves at once
 
     def group(self, name: str) -> GroupSpec | None:
         return next((g for g in self.groups if g.name == name), None)
@@ -193,7 +196,8 @@ def _overlay(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
 def _parse(raw: dict[str, Any], path: Path) -> Config:
     top = TableReader(raw, "", ("bayops", "sim", "roles", "pools", "keys", "groups", "redfish"))
     main = TableReader(top.get("bayops", dict, {}), "bayops",
-                   ("driver", "theme", "bell", "state", "lease_hours", "graceful_deadline"))
+                   ("driver", "theme", "bell", "state", "lease_hours", "graceful_deadline",
+                    "rediscover_seconds", "evacuate_parallel"))
     driver = main.get("driver", str, "sim")
     if driver not in ("sim", "redfish"):
         raise BadInput(f"bayops.driver: {quoted(driver)} is not one of sim, redfish")
@@ -221,6 +225,8 @@ def _parse(raw: dict[str, Any], path: Path) -> Config:
         grants=_grants(top.get("roles", dict, {}), {g.name for g in groups}),
         keys=dict(keys),
         raw=raw,
+        rediscover_seconds=main.number("rediscover_seconds", 600, 0, 7 * 86400),
+        evacuate_parallel=int(main.number("evacuate_parallel", 4, 1, 64)),
     )
 
 
@@ -240,7 +246,7 @@ def _group(table: Any, index: int) -> GroupSpec:
     where = f"groups[{index}]"
     r = TableReader(table, where, ("name", "policy", "window", "networks", "fabrics", "firmware",
                                "users", "domains", "models", "spares", "local_boot",
-                               "empty_per_enclosure", "profile_prefix", "san_target"))
+                               "empty_per_enclosure", "profile_prefix", "san_target", "failback"))
     name = r.name("name")
     where = r.where = f"groups.{name}"
     policy = r.get("policy", str, "manual")
@@ -280,6 +286,9 @@ def _group(table: Any, index: int) -> GroupSpec:
         if not isinstance(model, str) or not re.search(r"\bGen\d+\b", model):
             raise BadInput(f"{where}.models: {quoted(model)} must name a generation, "
                            "e.g. 'ProLiant BL460c Gen10'")
+    failback = r.get("failback", str, "manual")
+    if failback not in ("manual", "offer"):  # never automatic: a person moves it home
+        raise BadInput(f"{where}.failback: {quoted(failback)} is not one of manual, offer")
     san_target = r.get("san_target", str, "50:00:14:38:00:00:00:01")
     parse_address(san_target, "wwpn")
     return GroupSpec(
@@ -295,6 +304,7 @@ def _group(table: Any, index: int) -> GroupSpec:
         empty_per_enclosure=int(r.number("empty_per_enclosure", 0, 0, 16)),
         profile_prefix=r.get("profile_prefix", str, name),
         san_target=san_target.upper(),
+        failback=failback,
     )
 
 

@@ -1,7 +1,8 @@
 """Hardware polling and the auto-failover policy, shared by `bayops watch` and the dashboard.
 
 This is the one place that reads the hardware on a schedule: a full health sweep every
-``sweep_seconds``, the driver's pushed events on every poll. What it finds lands in the
+``sweep_seconds``, rediscovery of every bay every ``[bayops] rediscover_seconds``
+(blades inserted, removed, swapped), the driver's pushed events on every poll. What it finds lands in the
 store, and readers follow the store's change feed, not the hardware.
 
 Observation and reaction are separate. Any process may observe a change (a sweep, a
@@ -16,6 +17,7 @@ from dataclasses import dataclass
 
 from tui.core import autofailover as rules
 from tui.core.api import Core
+from tui.core.ops import failback
 from tui.model.entities import Event
 from tui.model.errors import BayopsError
 
@@ -29,6 +31,7 @@ PRUNE_BATCH = 20_000
 class PollResult:
     changed: int  # bays whose power or health changed
     hardware_events: int
+    rediscovered: int  # bays whose blade was inserted, removed or swapped
     actions: list[str]  # what the policy did
 
 
@@ -49,7 +52,7 @@ class Monitor:
         # A read-only monitor watches; it neither acts nor takes events from the policy.
         self.apply_policy = apply_policy and not core.read_only
         self.sweep_seconds = sweep_seconds
-        self._last_sweep = self._last_prune = float("-inf")
+        self._last_sweep = self._last_prune = self._last_rediscovery = float("-inf")
 
     def poll(self, now: float | None = None) -> PollResult:
         core, store = self.core, self.core.store
@@ -58,6 +61,11 @@ class Monitor:
         if clock - self._last_sweep >= self.sweep_seconds:
             self._last_sweep = clock
             changed = core.refresh()
+        rediscovered = 0
+        every = core.config.rediscover_seconds
+        if every > 0 and not core.read_only and clock - self._last_rediscovery >= every:
+            self._last_rediscovery = clock
+            rediscovered = sum(f.change != "unreadable" for f in core.rediscover())
         # A bounded batch a poll; while a backlog remains, again at the next poll.
         if (not core.read_only and clock - self._last_prune >= PRUNE_SECONDS
                 and store.prune_changes(FEED_KEEP, PRUNE_BATCH) < PRUNE_BATCH):
@@ -82,7 +90,27 @@ class Monitor:
                     action = self._react(bay, kind, logged.message, now)
                     if action:
                         actions.append(action)
-        return PollResult(len(changed), len(hardware), actions)
+        self._offer_failbacks()
+        return PollResult(len(changed), len(hardware), rediscovered, actions)
+
+    def _offer_failbacks(self) -> None:
+        """For groups whose policy is failback = "offer": once a failed-over profile's home
+        is healthy again, say so once (never moved automatically)."""
+        core, store = self.core, self.core.store
+        for name, home in store.homes().items():
+            profile = store.profile(name)
+            spec = core.config.group(profile.group) if profile else None
+            if profile is None or spec is None or spec.failback != "offer":
+                continue
+            bay = store.bay(home)
+            if bay is None or failback.why_not_home(profile, bay) is not None:
+                continue
+            if store.mark_once(f"failback-offer:{name}:{home}:{bay.serial}"):
+                store.add_event("info", f"profile:{name}", "failback.offer",
+                                f"{home} is healthy again: profile {name} can go home "
+                                f"(now on {profile.bay or 'no bay'}): bayops failback {name}",
+                                "monitor", data={"profile": name, "bay": home,
+                                                 "command": f"bayops failback {name}"})
 
     def _react(self, bay_id: str, kind: str, message: str, now: float) -> str | None:
         store = self.core.store

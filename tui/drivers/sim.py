@@ -14,7 +14,14 @@ import time
 from pathlib import Path
 from types import TracebackType
 
-from tui.model.driver import ApplyReport, DriverError, HardwareEvent, NoAnswer, Reading
+from tui.model.driver import (
+    ApplyReport,
+    BayInventory,
+    DriverError,
+    HardwareEvent,
+    NoAnswer,
+    Reading,
+)
 from tui.model.entities import DomainConfig, Profile, ServerInfo
 from tui.model.errors import BadInput
 from tui.model.text import quoted
@@ -127,11 +134,38 @@ class SimDriver:
                 [(bay, s.model, s.generation, s.serial, s.power, s.health, profile)
                  for bay, (s, profile) in servers.items() if s is not None])
 
+    def insert(self, bay: str, server: ServerInfo) -> None:
+        """A blade into the bay (replacing any: a swap); it arrives off, with no profile."""
+        with self._write() as db:
+            db.execute("INSERT OR REPLACE INTO sim_hw VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, 0)",
+                       (bay, server.model, server.generation, server.serial, server.power,
+                        server.health))
+
+    def remove(self, bay: str) -> None:
+        self._hw(bay)  # DriverError when the bay is already empty
+        with self._write() as db:
+            db.execute("DELETE FROM sim_hw WHERE bay = ?", (bay,))
+
     # -- the Driver protocol ----------------------------------------------------------------
     def discover(self, bays: list[str]) -> dict[str, ServerInfo | None]:
         found = {r[0]: ServerInfo(r[1], r[2], r[3], r[4], r[5]) for r in self._db.execute(
             "SELECT bay, model, generation, serial, power, health FROM sim_hw")}
         return {bay: found.get(bay) for bay in bays}
+
+    def inventory(self, bays: list[str]) -> dict[str, BayInventory]:
+        """Bay by bay, as a real enclosure answers: a silent management processor is that
+        bay's error only."""
+        out = {}
+        for bay in bays:
+            row = self._db.execute("SELECT model, generation, serial, power, health, fault"
+                                   " FROM sim_hw WHERE bay = ?", (bay,)).fetchone()
+            if row is None:
+                out[bay] = BayInventory(None)
+            elif row[5] == "no-answer":
+                out[bay] = BayInventory(None, f"{bay}: management processor does not answer")
+            else:
+                out[bay] = BayInventory(ServerInfo(*row[:5]))
+        return out
 
     def read(self, bays: list[str]) -> dict[str, Reading]:
         rows = {}

@@ -62,11 +62,23 @@ class ApplyReport:
         return text
 
 
+@dataclass(frozen=True)
+class BayInventory:
+    """What one bay holds now, as rediscovery reads it."""
+
+    server: ServerInfo | None  # None: the bay is empty
+    error: str = ""  # its BMC failed: the server is unknown, the bay stays as recorded
+
+
 class Driver(Protocol):
     name: str  # "sim" or "redfish"
 
     def discover(self, bays: list[str]) -> dict[str, ServerInfo | None]:
         """Inventory of the named bays; None for an empty bay."""
+
+    def inventory(self, bays: list[str]) -> dict[str, BayInventory]:
+        """What is in each bay now (model, generation, serial), bay by bay: a bay whose BMC
+        fails gets its error in its own entry, and the other bays still answer."""
 
     def read(self, bays: list[str]) -> dict[str, Reading]:
         """Power and health of every named bay (one sweep; unreachable -> unknown)."""
@@ -107,10 +119,17 @@ class Driver(Protocol):
 
 @runtime_checkable
 class SimulatedHardware(Protocol):
-    """What a simulator offers beyond the protocol: hardware to install, faults to inject,
+    """What a simulator offers beyond the protocol: hardware to install, insert, remove and
+    swap, faults to inject,
     and pruning the hardware events it already delivered (during an archive)."""
 
     def install(self, servers: dict[str, tuple[ServerInfo | None, str | None]]) -> None: ...
+
+    def insert(self, bay: str, server: ServerInfo) -> None:
+        """A blade pushed into an empty bay (or replacing the one there: a swap)."""
+
+    def remove(self, bay: str) -> None:
+        """The blade pulled out of the bay."""
 
     def inject(self, bay: str, kind: str) -> str: ...
 

@@ -40,6 +40,7 @@ class Profile:
     connections: tuple[Connection, ...]
     bay: str | None = None
     job_id: int | None = None
+    home: str | None = None  # the bay a failover took it from, until it fails back
 
     @property
     def networks(self) -> list[str]:
@@ -76,6 +77,8 @@ class Bay:
     maintenance: bool
     acked_by: str | None = None  # who acknowledged its critical state (cleared when healthy)
     acked_at: float | None = None
+    drained: bool = False  # its enclosure is drained (evacuated): no target, no spare
+    flag: str | None = None  # why it is held out of use (a server changed under a profile)
 
     @property
     def empty(self) -> bool:
@@ -83,7 +86,11 @@ class Bay:
 
     def unready_reason(self) -> str | None:
         """Why this bay cannot take a profile now, None when it can: the one rule that the
-        failover's spare choice and the dashboard's spare counts share."""
+        failover's spare choice, evacuation, coverage and the dashboard's spare counts share."""
+        if self.flag is not None:
+            return f"flagged: {self.flag}"
+        if self.drained:
+            return f"enclosure {self.enclosure} drained"
         if self.job_id is not None:
             return f"held by job {self.job_id}"
         if self.maintenance:
@@ -260,6 +267,8 @@ class GroupSummary:
     spares: int
     running_jobs: int
     baseline: DomainConfig
+    cover: str = ""  # the coverage badge: "covers 1 enc" / "no cover for <model>"
+    cover_ok: bool = True
 
 
 @dataclass(frozen=True)
@@ -282,6 +291,7 @@ class EnclosureRecord:
     domain: str
     model: str
     bay_count: int
+    drained_job: int | None = None  # the evacuation (or restore) job that drained it
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,7 @@ class FailoverParams(JobParams):
     reason: str  # why the current target was chosen
     force: bool = False
     tried: tuple[str, ...] = ()  # targets that failed, in order
+    home: str = ""  # the bay the profile belongs on: failback returns it there
 
 
 @dataclass(frozen=True)
@@ -173,6 +174,57 @@ class SimFaultParams(JobParams):
     journaled: ClassVar[bool] = False
     bay: str
     fault: str | None  # None heals
+
+
+@dataclass(frozen=True)
+class FailbackParams(JobParams):
+    kind: ClassVar[str] = "failback"
+    profile: str
+    source: str | None  # where it runs now (None: unassigned)
+    home: str
+    pool: bool  # the source goes back into the spare pool
+
+
+def _moves(data: dict[str, Any]) -> dict[str, Any]:
+    """Nested lists of a JSON job back into tuples (params compare equal after a resume)."""
+    return {**data, "moves": [tuple(m) for m in data.get("moves", ())]}
+
+
+@dataclass(frozen=True)
+class EvacuateParams(JobParams):
+    """Every profile of an enclosure to another bay, or (restore) back home."""
+
+    kind: ClassVar[str] = "evacuate"
+    enclosure: str
+    moves: tuple[tuple[str, str | None, str], ...]  # (profile, from, to), in order
+    parallel: int
+    stop_on_failure: bool
+    restore: bool = False  # back to the homes; the enclosure is undrained at the end
+    pool: tuple[str, ...] = ()  # restore: bays that go back into the spare pool
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> JobParams:
+        return super().from_json(_moves(data))
+
+
+@dataclass(frozen=True)
+class ClearFlagParams(JobParams):
+    """An operator accepts the server now in a flagged bay: it may be used again."""
+
+    kind: ClassVar[str] = "clear-flag"
+    bay: str
+    flag: str  # what was flagged, as confirmed
+
+
+@dataclass(frozen=True)
+class SimHardwareParams(JobParams):
+    """A blade inserted, removed or swapped in the simulator; rediscovery finds it."""
+
+    kind: ClassVar[str] = "sim-hardware"
+    journaled: ClassVar[bool] = False
+    bay: str
+    action: str  # insert, remove, swap
+    model: str  # the new blade's model ("" for remove)
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,14 @@ from dataclasses import dataclass
 from tui.core.context import OpContext
 from tui.core.health import refresh
 from tui.core.jobs import JobContext, StepFailed
-from tui.core.ops.placement import clear_source, place_profile, power_off_or_fence
+from tui.core.ops.placement import (
+    clear_source,
+    not_out_of_use,
+    place_profile,
+    power_off_or_fence,
+    rank_spares,
+    why_unusable,
+)
 from tui.model.entities import Bay
 from tui.model.errors import BadInput, OperationFailed, Refused
 from tui.model.params import FailoverParams
@@ -30,25 +37,9 @@ class Candidate:
     reason: str
 
 
-def _why_unusable(source: Bay, bay: Bay) -> str | None:
-    """Why spare ``bay`` cannot take ``source``'s profile, None when it can: the one
-    place that decides (the plan, the ranking and the no-spare refusal all ask it)."""
-    if bay.model != source.model:
-        return f"different model {bay.model}"
-    return bay.unready_reason()
-
-
 def spare_candidates(ctx: OpContext, source: Bay, exclude: set[str]) -> list[tuple[Bay, str]]:
-    """Usable spares for ``source``: same model and generation, healthy, off, free;
-    same domain first, then the rest of the group."""
-    out = []
-    for bay in ctx.store.bays(group=source.group, spares_only=True):
-        if bay.id in exclude or bay.id == source.id or _why_unusable(source, bay) is not None:
-            continue
-        where = "same domain" if bay.domain == source.domain else f"same group ({bay.domain})"
-        out.append((bay, f"spare {bay.id}: {where}, model {bay.model}, health ok, power off"))
-    out.sort(key=lambda c: (c[0].domain != source.domain, c[0].enclosure, c[0].number))
-    return out
+    """Usable spares for ``source`` from the live store, ranked by ``rank_spares``."""
+    return rank_spares(source, ctx.store.bays(group=source.group, spares_only=True), exclude)
 
 
 def candidates(ctx: OpContext, bay_id: str) -> list[Candidate]:
@@ -58,7 +49,7 @@ def candidates(ctx: OpContext, bay_id: str) -> list[Candidate]:
     usable = [Candidate(bay, True, reason) for bay, reason in spare_candidates(ctx, source, set())]
     others = [Candidate(bay, False, why)
               for bay in ctx.store.bays(group=source.group, spares_only=True)
-              if bay.id != source.id and (why := _why_unusable(source, bay)) is not None]
+              if bay.id != source.id and (why := why_unusable(source, bay)) is not None]
     return usable + sorted(others, key=lambda c: (c.bay.enclosure, c.bay.number))
 
 
@@ -66,7 +57,7 @@ def why_no_spare(ctx: OpContext, source: Bay) -> str:
     spares = ctx.store.bays(group=source.group, spares_only=True)
     if not spares:
         return f"the spare pool of group {source.group} is empty"
-    reasons = [f"{b.id} {_why_unusable(source, b) or 'unusable'}" for b in spares]
+    reasons = [f"{b.id} {why_unusable(source, b) or 'unusable'}" for b in spares]
     return f"no usable spare in group {source.group} for a {source.model}: " + "; ".join(reasons)
 
 
@@ -123,7 +114,8 @@ def plan(ctx: OpContext, bay_id: str, to: str | None = None, force: bool = False
         "failover", f"{'Force fail' if force else 'Fail'} over {source.id}",
         f"fail over {profile.name}: {source.id} -> {target.id}", steps,
         FailoverParams(group=source.group, source=source.id, profile=profile.name,
-                       target=target.id, reason=reason, force=force),
+                       target=target.id, reason=reason, force=force,
+                       home=profile.home or source.id),
         locks=(f"bay:{source.id}", f"profile:{profile.name}", f"bay:{target.id}"),
         source=source.id, target=target.id, profile=profile.name, reason=reason,
         warnings=tuple(warnings), danger=True, confirm_label="Fail over")
@@ -141,6 +133,7 @@ def _check_explicit_target(ctx: OpContext, source: Bay, target: Bay, force: bool
         raise Refused(f"bay {target.id} is empty", code="empty-bay")
     if target.profile is not None:
         raise Refused(f"bay {target.id} holds profile {target.profile}", code="bay-taken")
+    not_out_of_use(target)
     ctx.not_held(f"bay {target.id}", target.job_id)
     ctx.not_in_maintenance(target)
     problems = []
@@ -202,6 +195,8 @@ def run(ctx: OpContext, job: JobContext, p: FailoverParams) -> str:
                   f"({tried}); move it by hand", job_id, profile=name)
         raise OperationFailed(f"profile {name} could not be placed ({tried}); "
                               "it is unassigned, not lost")
+    if p.home and ctx.profile(name).home is None:  # failback brings it back there
+        ctx.store.set_home(name, p.home)
     ctx.event("info", f"bay:{p.target}", "failover.done",
               f"job {job_id}: profile {name} now runs on {p.target} (was {source})", job_id,
               bay=p.target, profile=name, source=source)

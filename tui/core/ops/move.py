@@ -10,7 +10,12 @@ from dataclasses import dataclass
 
 from tui.core.context import OpContext
 from tui.core.jobs import JobContext, StepFailed
-from tui.core.ops.placement import clear_source, place_profile, power_off_or_fence
+from tui.core.ops.placement import (
+    clear_source,
+    not_out_of_use,
+    place_profile,
+    power_off_or_fence,
+)
 from tui.model.entities import Bay, Profile
 from tui.model.errors import BadInput, OperationFailed, Refused
 from tui.model.params import MoveParams
@@ -34,20 +39,21 @@ def targets(ctx: OpContext, profile_name: str) -> list[TargetChoice]:
             out.append(TargetChoice(bay, False, "empty bay"))
             continue
         try:
-            _check_target(ctx, profile, bay)
+            check_target(ctx, profile, bay)
             out.append(TargetChoice(bay, True, "spare: leaves the pool" if bay.spare else "free"))
         except (Refused, BadInput) as exc:
             out.append(TargetChoice(bay, False, str(exc)))
     return out
 
 
-def _check_target(ctx: OpContext, profile: Profile, target: Bay) -> None:
+def check_target(ctx: OpContext, profile: Profile, target: Bay) -> None:
     if target.empty:
         raise Refused(f"bay {target.id} is empty", code="empty-bay")
     if target.profile is not None:
         raise Refused(f"bay {target.id} holds profile {target.profile}"
                       + (" (it is already there)" if target.profile == profile.name else ""),
                       code="bay-taken")
+    not_out_of_use(target)
     ctx.not_held(f"bay {target.id}", target.job_id)
     ctx.not_in_maintenance(target)
     if target.group != profile.group:
@@ -70,7 +76,7 @@ def plan(ctx: OpContext, profile_name: str, to: str) -> Plan:
     if source is not None:
         ctx.not_held(f"bay {source.id}", source.job_id)
         ctx.not_in_maintenance(source)
-    _check_target(ctx, profile, target)
+    check_target(ctx, profile, target)
     steps = []
     if source:
         steps += [f"power off {source.id} (fence it if it does not answer)",
@@ -103,7 +109,24 @@ def started(ctx: OpContext, job_id: int, p: MoveParams) -> None:
 
 
 def run(ctx: OpContext, job: JobContext, p: MoveParams) -> str:
-    name, source, target, job_id = p.profile, p.source, p.target, job.job_id
+    name, target = p.profile, p.target
+    relocate(ctx, job, name, p.source, target, "move", p.from_group)
+    if ctx.profile(name).home == target:  # moved home by hand: nothing left to fail back
+        ctx.store.set_home(name, None)
+    group = ctx.bay(target).group
+    ctx.event("info", f"profile:{name}", "move.done",
+              f"job {job.job_id}: profile {name} now on {target}"
+              + (f" (group {p.from_group} -> {group})" if group != p.from_group else ""),
+              job.job_id, profile=name, bay=target)
+    return f"profile {name} moved to {target}"
+
+
+def relocate(ctx: OpContext, job: JobContext, name: str, source: str | None, target: str,
+             what: str, from_group: str | None = None) -> None:
+    """Power off and clear ``source``, place the profile on ``target``; a failed target
+    puts it back on ``source`` (with ``from_group``). Raises OperationFailed when it did
+    not land on ``target``. Move, failback, evacuation and restore all run it."""
+    job_id = job.job_id
     profile = ctx.profile(name)
     if source:
         try:
@@ -111,24 +134,20 @@ def run(ctx: OpContext, job: JobContext, p: MoveParams) -> str:
             ctx.store.set_reading(source, power="off")
             clear_source(ctx, job, name, source, "")
         except StepFailed as exc:
-            raise OperationFailed(f"move aborted, profile stays on {source}: {exc.reason}") from None
+            raise OperationFailed(f"{what} of {name} aborted, it stays on {source}: "
+                                  f"{exc.reason}") from None
     failure = place_profile(ctx, job, profile, target, 1)
     if failure is None:
-        group = ctx.bay(target).group
-        ctx.event("info", f"profile:{name}", "move.done",
-                  f"job {job_id}: profile {name} now on {target}"
-                  + (f" (group {p.from_group} -> {group})" if group != p.from_group else ""),
-                  job_id, profile=name, bay=target)
-        return f"profile {name} moved to {target}"
-    # Roll back: the profile goes home, with its original group.
-    if source:
-        ctx.store.set_profile_group(name, p.from_group)
+        return
+    if source:  # roll back: the profile goes back, with its original group
+        if from_group is not None:
+            ctx.store.set_profile_group(name, from_group)
         if place_profile(ctx, job, ctx.profile(name), source, 2) is None:
-            ctx.event("warning", f"profile:{name}", "move.rolled-back",
+            ctx.event("warning", f"profile:{name}", f"{what}.rolled-back",
                       f"job {job_id}: {failure}; profile {name} is back on {source}", job_id,
                       profile=name, bay=source)
-            raise OperationFailed(f"{failure}; move rolled back, {name} is back on {source}")
+            raise OperationFailed(f"{failure}; {what} rolled back, {name} is back on {source}")
     ctx.event("critical", f"profile:{name}", "profile.unassigned",
-              f"job {job_id}: profile {name} is UNASSIGNED after a failed move; "
+              f"job {job_id}: profile {name} is UNASSIGNED after a failed {what}; "
               "move it by hand", job_id, profile=name)
     raise OperationFailed(f"{failure}; {name} could not go back, it is unassigned, not lost")

@@ -1,11 +1,47 @@
-"""Hardware steps that failover and move share: power off or fence, place a profile."""
+"""What failover, move, evacuation and the coverage what-if share: the one choice of a
+spare (``rank_spares``), power off or fence, place a profile."""
 from __future__ import annotations
+
+from collections.abc import Collection, Iterable
 
 from tui.core.context import OpContext
 from tui.core.jobs import JobContext, StepFailed
 from tui.model.driver import DriverError
-from tui.model.entities import Profile
-from tui.model.errors import OperationFailed
+from tui.model.entities import Bay, Profile
+from tui.model.errors import OperationFailed, Refused
+
+
+def why_unusable(source: Bay, bay: Bay) -> str | None:
+    """Why spare ``bay`` cannot take ``source``'s profile, None when it can: the one
+    place that decides (the plan, the ranking, the no-spare refusal, evacuation and the
+    coverage what-if all ask it)."""
+    if bay.model != source.model or bay.generation != source.generation:
+        return f"different model {bay.model}"
+    return bay.unready_reason()
+
+
+def not_out_of_use(bay: Bay) -> None:
+    """Refuse a flagged bay or a bay of a drained enclosure as a target."""
+    if bay.flag is not None:
+        raise Refused(f"bay {bay.id} is flagged ({bay.flag}); an operator clears it first "
+                      f"(`bayops rediscover --clear {bay.id}`)", code="flagged")
+    if bay.drained:
+        raise Refused(f"enclosure {bay.enclosure} is drained (evacuated); it takes no profile "
+                      f"until `bayops restore {bay.enclosure}`", code="drained")
+
+
+def rank_spares(source: Bay, spares: Iterable[Bay], exclude: Collection[str]) -> list[tuple[Bay, str]]:
+    """The usable ones of ``spares`` for ``source``'s profile, best first, each with why:
+    same model and generation, healthy, off, free; same domain first, then the rest of
+    the group. Failover reads ``spares`` from the store, the what-if from its copy."""
+    out = []
+    for bay in spares:
+        if bay.id in exclude or bay.id == source.id or why_unusable(source, bay) is not None:
+            continue
+        where = "same domain" if bay.domain == source.domain else f"same group ({bay.domain})"
+        out.append((bay, f"spare {bay.id}: {where}, model {bay.model}, health ok, power off"))
+    out.sort(key=lambda c: (c[0].domain != source.domain, c[0].enclosure, c[0].number))
+    return out
 
 
 def power_off_or_fence(ctx: OpContext, bay_id: str) -> str:

@@ -6,12 +6,15 @@ from tui.core.ops import (
     archive,
     domain,
     enclosures,
+    evacuate,
+    failback,
     failover,
     maintenance,
     move,
     policy,
     pools,
     profiles,
+    rediscover,
     spares,
 )
 from tui.core.runner import JobKind
@@ -20,6 +23,8 @@ from tui.model import params as p
 JOB_KINDS: dict[str, JobKind] = {k.name: k for k in (
     JobKind(p.FailoverParams, failover.run, resumable=True, started=failover.started),
     JobKind(p.MoveParams, move.run, resumable=True, started=move.started),
+    JobKind(p.FailbackParams, failback.run, resumable=True, started=failback.started),
+    JobKind(p.EvacuateParams, evacuate.run, resumable=True, started=evacuate.started),
     JobKind(p.MaintenanceCompleteParams, maintenance.run_complete, resumable=True,
             started=maintenance.started_complete),
     JobKind(p.MaintenanceCancelParams, maintenance.run_cancel, resumable=True,
@@ -33,6 +38,7 @@ JOB_KINDS: dict[str, JobKind] = {k.name: k for k in (
     # store-only changes: the job, its journal and the change commit together
     JobKind(p.SparesParams, spares.run, resumable=False, atomic=True),
     JobKind(p.AckParams, ack.run, resumable=False, atomic=True),
+    JobKind(p.ClearFlagParams, rediscover.run_clear, resumable=False, atomic=True),
     JobKind(p.MaintenanceStartParams, maintenance.run_start, resumable=False, atomic=True),
     JobKind(p.MaintenanceRenewParams, maintenance.run_renew, resumable=False, atomic=True),
     JobKind(p.PolicyParams, policy.run, resumable=False, atomic=True),

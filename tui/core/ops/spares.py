@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from tui.core.context import OpContext
 from tui.core.jobs import JobContext
+from tui.core.ops.placement import not_out_of_use
 from tui.model.errors import BadInput, Refused
 from tui.model.params import SparesParams
 from tui.model.plan import Plan
@@ -30,6 +31,7 @@ def plan(ctx: OpContext, group: str, add: list[str], remove: list[str]) -> Plan:
         if bay.health != "ok":
             raise Refused(f"bay {bay_id} is {bay.health}: a spare must be healthy", code="unhealthy")
         ctx.not_held(f"bay {bay_id}", bay.job_id)
+        not_out_of_use(bay)
         if bay.spare:
             raise Refused(f"bay {bay_id} is already a spare", code="already-spare")
     for bay_id in remove:

@@ -12,13 +12,14 @@ Rows come back as the model's named types, never as tuples.
 from __future__ import annotations
 
 from tui.core.store.archives import ArchiveTables
+from tui.core.store.cycle import CycleTables
 from tui.core.store.events import EventTables
 from tui.core.store.feed import ChangeSet, FeedTables
 from tui.core.store.fleet import FleetTables
 from tui.core.store.jobs import JobTables
 
 
-class Store(FeedTables, ArchiveTables, EventTables, JobTables, FleetTables):
+class Store(CycleTables, FeedTables, ArchiveTables, EventTables, JobTables, FleetTables):
     """Every table of the state file; see the mixins for each part."""
 
 

@@ -23,7 +23,7 @@ from tui.model.errors import Refused
 _BAY_SELECT = """
     SELECT b.id, b.enclosure, b.number, d.name, d.grp, b.model, b.generation, b.serial,
            b.power, b.health, b.spare, p.name, p.boot_mode, l.job, m.domain IS NOT NULL,
-           b.acked_by, b.acked_at
+           b.acked_by, b.acked_at, e.drained_job IS NOT NULL, b.flag
     FROM bays b
     JOIN enclosures e ON e.name = b.enclosure
     JOIN domains d ON d.name = e.domain
@@ -37,7 +37,8 @@ def _bay(row: tuple[Any, ...]) -> Bay:
     return Bay(id=row[0], enclosure=row[1], number=row[2], domain=row[3], group=row[4],
                model=row[5], generation=row[6], serial=row[7], power=row[8], health=row[9],
                spare=bool(row[10]), profile=row[11], boot_mode=row[12], job_id=row[13],
-               maintenance=bool(row[14]), acked_by=row[15], acked_at=row[16])
+               maintenance=bool(row[14]), acked_by=row[15], acked_at=row[16],
+               drained=bool(row[17]), flag=row[18])
 
 
 
@@ -57,7 +58,8 @@ class FleetTables(StoreBase):
     def add_enclosure(self, name: str, domain: str, model: str, bays: int,
                       servers: dict[int, ServerInfo | None]) -> None:
         with self.write() as db:
-            db.execute("INSERT INTO enclosures VALUES (?, ?, ?, ?)", (name, domain, model, bays))
+            db.execute("INSERT INTO enclosures (name, domain, model, bay_count) VALUES (?, ?, ?, ?)",
+                       (name, domain, model, bays))
             db.executemany(
                 "INSERT INTO bays (id, enclosure, number, model, generation, serial, power, health)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -68,7 +70,8 @@ class FleetTables(StoreBase):
 
     def add_profile(self, profile: Profile) -> None:
         with self.write() as db:
-            db.execute("INSERT INTO profiles VALUES (?, ?, ?, ?, ?, ?, ?)",
+            db.execute("INSERT INTO profiles (name, grp, serial, boot_mode, san_target, san_lun, bay)"
+                       " VALUES (?, ?, ?, ?, ?, ?, ?)",
                        (profile.name, profile.group, profile.serial, profile.boot_mode,
                         profile.san_target, profile.san_lun, profile.bay))
             db.executemany("INSERT INTO connections VALUES (?, ?, ?, ?, ?)",
@@ -109,12 +112,13 @@ class FleetTables(StoreBase):
         return row[0] if row else None
 
     def enclosures(self, domain: str | None = None) -> list[EnclosureRecord]:
-        sql = "SELECT name, domain, model, bay_count FROM enclosures"
+        sql = "SELECT name, domain, model, bay_count, drained_job FROM enclosures"
         args: tuple[str, ...] = ()
         if domain is not None:
             sql += " WHERE domain = ?"
             args = (domain,)
-        return [EnclosureRecord(*r) for r in self.db.execute(sql + " ORDER BY name", args)]
+        return [EnclosureRecord(r[0], r[1], r[2], r[3], r[4])
+                for r in self.db.execute(sql + " ORDER BY name", args)]
 
     def enclosure_exists(self, name: str) -> bool:
         return self.db.execute("SELECT 1 FROM enclosures WHERE name = ?", (name,)).fetchone() is not None
@@ -148,7 +152,8 @@ class FleetTables(StoreBase):
 
     def profile(self, name: str) -> Profile | None:
         row = self.db.execute(
-            "SELECT p.name, p.grp, p.serial, p.boot_mode, p.san_target, p.san_lun, p.bay, l.job"
+            "SELECT p.name, p.grp, p.serial, p.boot_mode, p.san_target, p.san_lun, p.bay, l.job,"
+            " p.home"
             " FROM profiles p LEFT JOIN locks l ON l.resource = 'profile:' || p.name"
             " WHERE p.name = ?", (name,)).fetchone()
         if row is None:
@@ -156,7 +161,8 @@ class FleetTables(StoreBase):
         conns = tuple(Connection(*c) for c in self.db.execute(
             "SELECT kind, idx, address, target FROM connections WHERE profile = ?"
             " ORDER BY kind DESC, idx", (name,)))
-        return Profile(row[0], row[1], row[2], row[3], row[4], row[5], conns, row[6], row[7])
+        return Profile(row[0], row[1], row[2], row[3], row[4], row[5], conns, row[6], row[7],
+                       row[8])
 
     def profiles(self, group: str | None = None) -> list[Profile]:
         sql = "SELECT name FROM profiles" + (" WHERE grp = ?" if group else "") + " ORDER BY name"
@@ -201,7 +207,8 @@ class FleetTables(StoreBase):
                    SUM(b.health = 'critical' AND b.model IS NOT NULL),
                    SUM(b.health = 'warning' AND b.model IS NOT NULL),
                    SUM(b.spare),
-                   SUM(b.spare AND b.health = 'ok' AND b.power = 'off' AND l.job IS NULL)
+                   SUM(b.spare AND b.health = 'ok' AND b.power = 'off' AND l.job IS NULL
+                       AND e.drained_job IS NULL AND b.flag IS NULL)
             FROM bays b JOIN enclosures e ON e.name = b.enclosure
             JOIN domains d ON d.name = e.domain
             LEFT JOIN profiles p ON p.bay = b.id

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from tui.model.text import quoted
 
-SCHEMA_VERSION = 5
+SCHEMA_VERSION = 6
 
 # Each entry brings the schema from version i to i+1; never edit one that has shipped.
 MIGRATIONS: list[str] = [
@@ -210,6 +210,37 @@ MIGRATIONS: list[str] = [
     CREATE TRIGGER bays_ack_clears_when_ok AFTER UPDATE OF health ON bays
         WHEN NEW.health = 'ok' AND NEW.acked_by IS NOT NULL
         BEGIN UPDATE bays SET acked_by = NULL, acked_at = NULL WHERE id = NEW.id; END;
+    """,
+    # 6: the failure cycle (issue 14). A drained enclosure (its evacuation job's id) takes
+    # no profile and gives no spare, except to the job that drained it; a flagged bay (a
+    # server changed under a profile) takes none and is no spare until an operator clears
+    # it; a profile's home is the bay a failover took it from (failback puts it back).
+    """
+    ALTER TABLE enclosures ADD COLUMN drained_job INTEGER;
+    ALTER TABLE bays ADD COLUMN flag TEXT;
+    ALTER TABLE profiles ADD COLUMN home TEXT;  -- a bay id (bays are never deleted)
+    CREATE INDEX profiles_home ON profiles(home) WHERE home IS NOT NULL;
+    CREATE TRIGGER feed_enclosure_drain AFTER UPDATE OF drained_job ON enclosures BEGIN
+        INSERT INTO changes(kind, key) SELECT 'bay', id FROM bays WHERE enclosure = NEW.name;
+    END;
+    CREATE TRIGGER drained_gives_no_spare BEFORE UPDATE OF spare ON bays
+        WHEN NEW.spare = 1 AND OLD.spare = 0 AND
+             (SELECT drained_job FROM enclosures WHERE name = NEW.enclosure) IS NOT NULL
+        BEGIN SELECT RAISE(ABORT, 'a bay of a drained enclosure cannot become a spare'); END;
+    CREATE TRIGGER flagged_gives_no_spare BEFORE UPDATE OF spare ON bays
+        WHEN NEW.spare = 1 AND OLD.spare = 0 AND NEW.flag IS NOT NULL
+        BEGIN SELECT RAISE(ABORT, 'a flagged bay cannot become a spare'); END;
+    CREATE TRIGGER drained_takes_no_profile BEFORE UPDATE OF bay ON profiles
+        WHEN NEW.bay IS NOT NULL AND NEW.bay IS NOT OLD.bay AND EXISTS (
+            SELECT 1 FROM bays b JOIN enclosures e ON e.name = b.enclosure
+            WHERE b.id = NEW.bay AND e.drained_job IS NOT NULL AND NOT EXISTS (
+                SELECT 1 FROM locks WHERE resource = 'profile:' || NEW.name
+                                      AND job = e.drained_job))
+        BEGIN SELECT RAISE(ABORT, 'a drained enclosure takes no profile'); END;
+    CREATE TRIGGER flagged_takes_no_profile BEFORE UPDATE OF bay ON profiles
+        WHEN NEW.bay IS NOT NULL AND NEW.bay IS NOT OLD.bay
+             AND (SELECT flag FROM bays WHERE id = NEW.bay) IS NOT NULL
+        BEGIN SELECT RAISE(ABORT, 'a flagged bay takes no profile until it is cleared'); END;
     """,
 ]
 

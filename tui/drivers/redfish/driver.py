@@ -24,7 +24,7 @@ from tui.drivers.redfish.loop import LoopThread
 from tui.drivers.redfish.power import Power
 from tui.drivers.redfish.profile import Profiles
 from tui.drivers.redfish.watcher import Watcher
-from tui.model.driver import ApplyReport, DriverError, HardwareEvent, NoAnswer, Reading
+from tui.model.driver import ApplyReport, BayInventory, DriverError, HardwareEvent, NoAnswer, Reading
 from tui.model.entities import DomainConfig, Profile, ServerInfo
 
 T = TypeVar("T")
@@ -66,6 +66,10 @@ class RedfishDriver:
 
     def discover(self, bays: list[str]) -> dict[str, ServerInfo | None]:
         return self._loop.run(self._inventory.discover(bays), "discover")
+
+    def inventory(self, bays: list[str]) -> dict[str, BayInventory]:
+        """Per bay: one dead BMC is that bay's error, not the sweep's."""
+        return self._loop.run(self._inventory.inventory(list(bays)), "inventory")
 
     def read(self, bays: list[str]) -> dict[str, Reading]:
         return self._loop.run(self._watcher.sweep(list(bays)), "read")

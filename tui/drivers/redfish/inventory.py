@@ -9,7 +9,7 @@ from typing import Any
 from tui.drivers.redfish.errors import BadBody, one_line
 from tui.drivers.redfish.events import Observation
 from tui.drivers.redfish.fleet import Fleet, power_state
-from tui.model.driver import DriverError, NoAnswer, Reading
+from tui.model.driver import BayInventory, DriverError, NoAnswer, Reading
 from tui.model.entities import ServerInfo
 
 POWER_MAP = {"On": "on", "Off": "off", "PoweringOn": "on", "PoweringOff": "on", "Paused": "on"}
@@ -107,6 +107,22 @@ class Inventory:
             kind = NoAnswer if all(isinstance(f, NoAnswer) for f in failures) else DriverError
             raise kind(f"discover: {first}{more}")
         return found
+
+    async def inventory(self, bays: list[str]) -> dict[str, BayInventory]:
+        """Every bay at once, each on its own: a bay whose BMC fails carries its error and
+        the other bays still answer (rediscovery)."""
+        results = await asyncio.gather(
+            *(self._fleet.guard(bay, self._discover_one(bay)) for bay in bays), return_exceptions=True
+        )
+        out: dict[str, BayInventory] = {}
+        for bay, result in zip(bays, results, strict=True):
+            if isinstance(result, DriverError):
+                out[bay] = BayInventory(None, str(result))
+            elif isinstance(result, BaseException):
+                raise result
+            else:
+                out[bay] = BayInventory(result)
+        return out
 
     async def read_one(self, bay: str) -> tuple[Reading, Observation]:
         """The bay's Reading and the Observation the watcher diffs; a failure is the detail."""

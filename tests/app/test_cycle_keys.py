@@ -1,0 +1,94 @@
+"""Dashboard keys of the failure cycle: W (what if), R (rediscover), U (clear), b
+(failback), e/r (evacuate, restore), and the failback offer."""
+from __future__ import annotations
+
+import pytest
+
+from tests.app.conftest import make_app, notifications, wait_for, wait_jobs
+from tests.app.test_pilot import SIZE, select_bay
+from tui.app.confirm_screen import ConfirmScreen
+from tui.app.fleet import Scope
+from tui.app.groups_pane import GroupsTree
+from tui.app.text_screen import TextScreen
+from tui.model.entities import Event
+
+pytestmark = pytest.mark.anyio
+
+
+async def test_what_if_on_an_enclosure_node_shows_the_simulation(core):
+    async with make_app(core).run_test(size=SIZE) as pilot:
+        screen = pilot.app.screen
+        assert screen.query_one(GroupsTree).select_scope(Scope("enclosure", "enc-d1"))
+        await pilot.pause()
+        dump = core.store.dump()
+        await pilot.press("W")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, TextScreen))
+        page = pilot.app.screen
+        assert page.title_text == "What if enc-d1 fails?"
+        assert page.body == core.coverage("enc-d1").text()
+        assert core.store.dump() == dump, "a what-if changes nothing"
+        await pilot.press("escape")
+        # the groups pane's badge is the same what-if, per enclosure
+        label = str(screen.query_one(GroupsTree).render_label(
+            screen.query_one(GroupsTree)._scope_nodes[Scope("group", "prod-db")],
+            pilot.app.screen.rich_style, pilot.app.screen.rich_style))
+        assert "no cover for Gen" in label
+
+
+async def test_rediscover_flags_then_clear_then_failback_from_keys(core):
+    home = next(b for b in core.bays(enclosure="enc-w1") if b.profile and b.boot_mode == "san")
+    core.sim_fault(home.id, "critical")
+    core.failover(home.id)
+    core.sim_hardware(home.id, "swap")
+    async with make_app(core).run_test(size=SIZE) as pilot:
+        await select_bay(pilot, home.id)
+        await pilot.press("R")
+        await wait_jobs(pilot)
+        assert core.store.bay(home.id).flag
+        assert any("FLAGGED" in n for n in notifications(pilot.app))
+        await pilot.press("b")  # refused: the home is flagged
+        await pilot.pause()
+        assert not isinstance(pilot.app.screen, ConfirmScreen)
+        await pilot.press("U")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await wait_jobs(pilot)
+        assert core.store.bay(home.id).flag is None
+        await pilot.press("b")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await wait_jobs(pilot)
+        assert core.store.bay(home.id).profile == home.profile
+
+
+async def test_evacuate_and_restore_from_an_enclosure(core):
+    core.change_spares("prod-db", [b.id for b in core.bays(enclosure="enc-d3")
+                                   if not b.profile and not b.spare and not b.empty], [])
+    on = {b.profile for b in core.bays(enclosure="enc-d1") if b.profile}
+    async with make_app(core).run_test(size=SIZE) as pilot:
+        screen = pilot.app.screen
+        assert screen.query_one(GroupsTree).select_scope(Scope("enclosure", "enc-d1"))
+        await pilot.pause()
+        await pilot.press("e")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await wait_jobs(pilot)
+        assert all(b.drained for b in core.bays(enclosure="enc-d1"))
+        left = {b.profile for b in core.bays(enclosure="enc-d1") if b.profile}
+        assert left < on  # the shortfall's forced plan left some (it said which)
+        await pilot.press("r")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await wait_jobs(pilot)
+        assert not any(b.drained for b in core.bays(enclosure="enc-d1"))
+        assert {b.profile for b in core.bays(enclosure="enc-d1") if b.profile} == on
+
+
+async def test_a_failback_offer_is_notified(core):
+    async with make_app(core).run_test(size=SIZE) as pilot:
+        pilot.app.screen.offer_failbacks([Event(
+            1, 0.0, "info", "profile:web-001", "failback.offer",
+            "enc-w1/1 is healthy again: profile web-001 can go home", "monitor")])
+        await pilot.pause()
+        assert any("Failback possible" in n and "web-001" in n
+                   for n in notifications(pilot.app))

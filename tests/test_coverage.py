@@ -1,0 +1,132 @@
+"""Coverage what-if: hand-built fleets with known answers, the same spare as a failover
+would take, and `bayops coverage` as a script reads it."""
+from __future__ import annotations
+
+from tui.core.ops import coverage
+from tui.model.entities import Bay
+
+GEN10 = ("ProLiant BL460c Gen10", "Gen10")
+GEN9 = ("ProLiant BL460c Gen9", "Gen9")
+
+
+def bay(enc: str, n: int, *, domain: str = "d1", group: str = "g", model=GEN10,
+        profile: str | None = None, spare: bool = False, boot: str = "san",
+        health: str = "ok", maintenance: bool = False, drained: bool = False) -> Bay:
+    return Bay(id=f"{enc}/{n}", enclosure=enc, number=n, domain=domain, group=group,
+               model=model[0], generation=model[1], serial=f"S{enc}{n}",
+               power="on" if profile else "off", health=health, spare=spare, profile=profile,
+               boot_mode=boot if profile else None, job_id=None, maintenance=maintenance,
+               drained=drained)
+
+
+def fleet_two_enclosures(spare_model=GEN10, spares: int = 2) -> list[Bay]:
+    """Enclosure a: 3 SAN profiles (Gen10) and 1 local-boot; enclosure b: spares."""
+    bays = [bay("a", 1, profile="p1"), bay("a", 2, profile="p2"), bay("a", 3, profile="p3"),
+            bay("a", 4, profile="p4", boot="local")]
+    bays += [bay("b", n, domain="d2", model=spare_model, spare=True) for n in range(1, spares + 1)]
+    return bays
+
+
+def test_losing_an_enclosure_places_what_the_spares_cover_and_says_why_not_the_rest():
+    (g,) = coverage.simulate(fleet_two_enclosures(spares=2), {"a/1", "a/2", "a/3", "a/4"})
+    assert [(p.profile, p.target) for p in g.placed] == [("p1", "b/1"), ("p2", "b/2")]
+    assert [(u.profile, u.code) for u in g.unplaced] == [("p3", "no-spare"), ("p4", "local-boot")]
+    assert "used up" in g.unplaced[0].why
+    assert g.spares_before == ("b/1", "b/2") and g.spares_left == ()
+    assert not g.covered and g.short == ("ProLiant BL460c Gen10",)
+
+
+def test_a_group_whose_only_spare_is_another_model_covers_nothing():
+    bays = fleet_two_enclosures(spare_model=GEN9, spares=3)
+    (g,) = coverage.simulate(bays, {"a/1", "a/2", "a/3", "a/4"})
+    assert g.placed == ()
+    assert [u.code for u in g.unplaced] == ["no-spare", "no-spare", "no-spare", "local-boot"]
+    assert g.unplaced[0].why == "no spare of model ProLiant BL460c Gen10 in group g"
+    assert g.spares_left == ("b/1", "b/2", "b/3")  # still there, for Gen9 profiles
+    sweep = {c.enclosure: c for c in coverage.sweep(bays)}
+    assert not sweep["a"].covered and sweep["a"].placed == 0 and sweep["a"].profiles == 4
+    assert sweep["b"].covered and sweep["b"].profiles == 0
+    assert coverage.badge(list(sweep.values())) == ("no cover for Gen10", False)
+
+
+def test_enough_spares_cover_and_the_badge_says_so():
+    bays = fleet_two_enclosures(spares=3)
+    covers = coverage.sweep(bays)
+    assert all(c.covered for c in covers)
+    assert coverage.badge(covers) == ("covers 1 enc", True)
+
+
+def test_lost_spares_maintenance_and_drained_spares_are_not_counted_on():
+    bays = [bay("a", 1, profile="p1"), bay("a", 2, spare=True),
+            bay("b", 1, domain="d2", profile="p2", maintenance=True),
+            bay("c", 1, domain="d3", spare=True, drained=True)]
+    (g,) = coverage.simulate(bays, {"a/1", "a/2", "b/1"})
+    # a/2 dies with its enclosure, c/1 is drained: nothing left for p1
+    assert [(u.profile, u.code) for u in g.unplaced] == [("p1", "no-spare"), ("p2", "maintenance")]
+    assert g.spares_before == ("a/2",) and g.spares_left == ()
+
+
+def test_same_domain_first_as_failover_ranks():
+    bays = [bay("a", 1, profile="p1"), bay("x", 1, domain="d9", spare=True),
+            bay("a", 5, spare=True)]
+    (g,) = coverage.simulate(bays, {"a/1"})
+    assert g.placed[0].target == "a/5" and "same domain" in g.placed[0].reason
+
+
+def test_what_if_of_a_bay_names_the_spare_the_failover_plan_takes(core):
+    source = next(b for b in core.bays() if b.profile and b.boot_mode == "san"
+                  and core.failover_candidates(b.id) and core.failover_candidates(b.id)[0].usable)
+    core.sim_fault(source.id, "critical")
+    plan = core.plan_failover(source.id)
+    result = core.coverage(source.id)
+    (g,) = result.groups
+    assert [(p.profile, p.target, p.reason) for p in g.placed] == [
+        (plan.profile, plan.target, plan.reason)]
+    # the live state is untouched by the what-if
+    assert core.store.bay(plan.target).profile is None
+
+
+def test_coverage_cli_json_and_bad_names(cli):
+    sweep = cli("coverage", "prod-db", "--json")
+    assert sweep.code == 0
+    rows = sweep.json["enclosures"]
+    assert {r["enclosure"] for r in rows} == {"enc-d1", "enc-d2", "enc-d3"}
+    assert all(r["group"] == "prod-db" for r in rows)
+    what_if = cli("coverage", "--lose", "enc-d1", "--json")
+    assert what_if.code == 0
+    data = what_if.json
+    assert data["lose"] == {"kind": "enclosure", "name": "enc-d1",
+                            "bays": [f"enc-d1/{n}" for n in range(1, 17)]}
+    (group,) = data["groups"]
+    placed = len(group["placed"])
+    assert len(group["spares_before"]) - len(group["spares_left"]) == placed
+    text = cli("coverage", "--lose", "enc-d1")
+    assert text.out.startswith("lose enclosure enc-d1 (16 bays): ")
+    bad = cli("coverage", "--lose", "enc-zz", "--json")
+    assert bad.code == 2 and bad.json["code"] == "unknown-name"
+    assert cli("coverage", "nogroup").code == 2
+
+
+def test_the_groups_badge_follows_the_change_feed(tmp_path):
+    from conftest import write_config
+
+    from tui.core.api import Core
+    from tui.core.config import load_config
+    from tui.core.view import FleetView
+
+    config = load_config(write_config(tmp_path / "c.toml", replace={
+        "spares = 1": "spares = 16",
+        'models = ["ProLiant BL460c Gen9", "ProLiant BL460c Gen8"]': 'models = ["ProLiant BL460c Gen9"]'}))
+    core = Core.open(config, str(tmp_path / "s.db"), operator="tester")
+    try:
+        view, _ = FleetView.load(core)
+        assert (view.group("lab").cover, view.group("lab").cover_ok) == ("covers 1 enc", True)
+        spares = [b.id for b in core.spares("lab")]
+        core.change_spares("lab", [], spares[2:])  # two spares left: an enclosure is not covered
+        view = view.apply(view.fetch(core))
+        assert (view.group("lab").cover, view.group("lab").cover_ok) == ("no cover for Gen9", False)
+        assert view.group("lab").cover == FleetView.load(core)[0].group("lab").cover
+        status = {g.name: g.cover for g in core.groups()}
+        assert status["lab"] == "no cover for Gen9"
+    finally:
+        core.close()

@@ -1,0 +1,188 @@
+"""Evacuation and restore of an enclosure: one plan, shortfalls before anything starts,
+the drain enforced by the database, stop/continue on a failed profile, and a job killed
+at random points and resumed (every profile on exactly one bay, the enclosure drained)."""
+from __future__ import annotations
+
+import dataclasses
+import random
+import sqlite3
+import threading
+import time
+from collections import Counter
+
+import pytest
+from conftest import write_config
+from test_state_machine import DEAD_PID, Crash, CrashingDriver
+
+from tui.core.api import Core
+from tui.core.config import load_config
+from tui.core.ops.evacuate import run_bounded
+from tui.model.errors import OperationFailed, Refused
+
+ENC = "enc-w5"
+
+
+@pytest.fixture
+def roomy(tmp_path):
+    """The demo fleet with a deep spare pool in prod-web, evacuating 3 at a time."""
+    config = load_config(write_config(tmp_path / "c.toml", replace={
+        "spares = 3": "spares = 8", "local_boot = 0.08": "local_boot = 0.0",
+        "graceful_deadline = 30": "graceful_deadline = 0\n"
+        "evacuate_parallel = 3"}))
+    core = Core.open(config, str(tmp_path / "s.db"), operator="tester")
+    yield core
+    core.close()
+
+
+def placements(core: Core) -> dict[str, str]:
+    return {p.name: p.bay for p in core.profiles() if p.bay}
+
+
+def check_consistent(core: Core) -> None:
+    db = core.store.db
+    on_bays = [r[0] for r in db.execute("SELECT bay FROM profiles WHERE bay IS NOT NULL")]
+    assert len(on_bays) == len(set(on_bays)), "a bay holds two profiles"
+    hardware = core.driver.applied_profiles()
+    assert all(n == 1 for n in Counter(hardware.values()).values()), "a profile on two bays"
+    assert {b: n for n, b in placements(core).items()} == hardware, "store and hardware differ"
+    assert db.execute("SELECT COUNT(*) FROM locks").fetchone()[0] == 0
+    assert not core.store.jobs(running_only=True)
+
+
+def test_evacuate_then_restore_round_trip(roomy):
+    core = roomy
+    before = placements(core)
+    on_enc = {n: b for n, b in before.items() if b.startswith(ENC + "/")}
+    plan = core.plan_evacuate(ENC)
+    assert len(plan.params.moves) == len(on_enc) and not plan.warnings
+    assert plan.steps[0].startswith(f"drain {ENC}")
+    job = core.evacuate(ENC, expect=plan)
+    assert job.state == "done"
+    after = placements(core)
+    assert not [b for b in after.values() if b.startswith(ENC + "/")]
+    assert all(core.store.profile(n).home == b for n, b in on_enc.items())
+    assert all(b.drained for b in core.bays(enclosure=ENC))
+    check_consistent(core)
+    # drained: no failover target, no spare use, and the database refuses it too
+    drained_spare = next(b for b in core.bays(enclosure=ENC) if b.spare)
+    victim = next(b for b in core.bays(group="prod-web") if b.profile and b.boot_mode == "san")
+    with pytest.raises(Refused) as refused:
+        core.plan_failover(victim.id, to=drained_spare.id, force=True)
+    assert refused.value.code == "drained"
+    assert drained_spare.id not in [c.bay.id for c in core.failover_candidates(victim.id)
+                                    if c.usable]
+    with pytest.raises(sqlite3.IntegrityError, match="drained"):
+        core.store.assign_profile(victim.profile or "", next(
+            b.id for b in core.bays(enclosure=ENC) if not b.empty and not b.spare))
+
+    restored = core.restore(ENC, expect=core.plan_restore(ENC))
+    assert restored.state == "done"
+    assert placements(core) == before
+    assert not any(b.drained for b in core.bays(enclosure=ENC))
+    assert all(core.store.profile(n).home is None for n in on_enc)
+    check_consistent(core)
+
+
+def test_shortfalls_are_listed_before_anything_starts(tmp_path):
+    core = Core.open(load_config(write_config(tmp_path / "c.toml")), str(tmp_path / "s.db"),
+                     operator="tester")
+    try:
+        before = core.store.dump()
+        with pytest.raises(Refused) as refused:
+            core.plan_evacuate("enc-w1")
+        assert refused.value.code == "shortfall" and "no usable spare" in str(refused.value)
+        assert core.store.dump() == before
+        forced = core.plan_evacuate("enc-w1", force=True)
+        assert any(w.startswith("left in place:") for w in forced.warnings)
+    finally:
+        core.close()
+
+
+def test_a_map_names_targets_and_bad_maps_are_refused(roomy, tmp_path):
+    core = roomy
+    profile = next(b.profile for b in core.bays(enclosure=ENC) if b.profile)
+    free = next(b for b in core.bays(group="prod-web") if b.spare and not b.id.startswith(ENC))
+    plan = core.plan_evacuate(ENC, mapping={profile: free.id})
+    assert (profile, core.store.profile(profile).bay, free.id) in plan.params.moves
+    with pytest.raises(Exception) as bad:
+        core.plan_evacuate(ENC, mapping={"no-such-profile": free.id})
+    assert getattr(bad.value, "code", "") == "bad-map"
+    other = next(b.profile for b in core.bays(enclosure=ENC) if b.profile and b.profile != profile)
+    with pytest.raises(Refused) as twice:
+        core.plan_evacuate(ENC, mapping={profile: free.id, other: free.id})
+    assert "already the target" in str(twice.value)
+
+
+@pytest.mark.parametrize("stop", [True, False])
+def test_one_failed_profile_stops_the_rest_or_not(roomy, stop):
+    core = roomy
+    # one at a time, so which moves had started when the first failed is known
+    core.config = dataclasses.replace(core.config, evacuate_parallel=1)
+    plan = core.plan_evacuate(ENC, stop_on_failure=stop)
+    bad_name, bad_source, bad_target = plan.params.moves[0]
+    core.sim_fault(bad_target, "wont-power-on")
+    with pytest.raises(OperationFailed) as failed:
+        core.evacuate(ENC, stop_on_failure=stop, expect=plan)
+    # the failed one went back to its bay on the drained enclosure (the draining job may)
+    assert core.store.profile(bad_name).bay == bad_source
+    assert all(b.drained for b in core.bays(enclosure=ENC)), "stays drained"
+    moved = [n for n, _, t in plan.params.moves if core.store.profile(n).bay == t]
+    if stop:
+        assert "4 not started" in str(failed.value) and moved == []
+    else:
+        assert len(moved) == len(plan.params.moves) - 1
+    check_consistent(core)
+
+
+def killed_at_random(core: Core, rng: random.Random, operation, calls: int) -> None:
+    """Run ``operation(ENC)`` dying (as SIGKILL would) at a random hardware call, hand its
+    job to a dead process, and let the core resume it."""
+    real = core.driver
+    core.driver = CrashingDriver(real, rng.randrange(0, calls))
+    try:
+        operation(ENC)
+    except Crash:
+        with core.store.write() as db:
+            db.execute("UPDATE jobs SET pid = ? WHERE state = 'running'", (DEAD_PID,))
+    finally:
+        core.driver = real
+    core.resume_interrupted()
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_evacuation_killed_at_a_random_point_is_resumed(roomy, seed):
+    core = roomy
+    rng = random.Random(seed)
+    profiles = {p.name for p in core.profiles()}
+    on_enc = {b.profile for b in core.bays(enclosure=ENC) if b.profile}
+    killed_at_random(core, rng, core.evacuate, 4 * len(on_enc))
+    check_consistent(core)
+    assert {p.name for p in core.profiles()} == profiles
+    assert set(placements(core)) == profiles, "every profile on exactly one bay"
+    assert all(b.drained for b in core.bays(enclosure=ENC))
+    assert not [b for b in core.bays(enclosure=ENC) if b.profile]
+    # and a restore killed the same way comes back whole too
+    killed_at_random(core, rng, core.restore, 4 * len(on_enc))
+    check_consistent(core)
+    assert {n for n in on_enc if (core.store.profile(n).bay or "").startswith(ENC)} == on_enc
+    assert not any(b.drained for b in core.bays(enclosure=ENC))
+
+
+def test_bounded_parallelism_and_stop_on_failure():
+    running, most, lock = [0], [0], threading.Lock()
+
+    def one(move):
+        with lock:
+            running[0] += 1
+            most[0] = max(most[0], running[0])
+        time.sleep(0.01)  # overlap, if the bound allowed it
+        with lock:
+            running[0] -= 1
+        if move[0] == "p0":
+            raise OperationFailed("p0 would not power on")
+
+    moves = [(f"p{i}", f"e/{i}", f"t/{i}") for i in range(10)]
+    failed, skipped = run_bounded(moves, one, 3, stop_on_failure=False)
+    assert most[0] <= 3 and failed == ["p0: p0 would not power on"] and skipped == []
+    failed, skipped = run_bounded(moves, one, 1, stop_on_failure=True)
+    assert len(failed) == 1 and skipped == [f"p{i}" for i in range(1, 10)]

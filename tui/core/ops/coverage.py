@@ -1,0 +1,226 @@
+"""The what-if: which profiles would find a spare if a bay, an enclosure or a domain died now.
+
+The loss is simulated on a copy of the bays (the live state is not touched) with the
+choice a failover makes, ``placement.rank_spares``: each lost profile in fleet order
+takes the best usable spare left, which then holds it and is out of the pool. A group
+*covers* a loss when no lost profile is left without a spare; profiles that could never
+fail over (local boot, maintenance, held by a job) are listed, but they are no shortfall
+of the spare pool.
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from tui.core.context import OpContext
+from tui.core.ops.placement import rank_spares, why_unusable
+from tui.model.entities import Bay
+from tui.model.errors import BadInput
+from tui.model.text import quoted
+
+
+@dataclass(frozen=True)
+class Placed:
+    profile: str
+    bay: str
+    target: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class Unplaced:
+    profile: str
+    bay: str
+    code: str  # no-spare, local-boot, maintenance, held
+    why: str
+    model: str | None = None  # the bay's model, for a no-spare
+
+
+@dataclass(frozen=True)
+class GroupCoverage:
+    group: str
+    placed: tuple[Placed, ...]
+    unplaced: tuple[Unplaced, ...]
+    spares_before: tuple[str, ...]  # usable spares before the loss
+    spares_left: tuple[str, ...]  # usable spares after the simulated failovers
+
+    @property
+    def covered(self) -> bool:
+        return not any(u.code == "no-spare" for u in self.unplaced)
+
+    @property
+    def short(self) -> tuple[str, ...]:
+        """The models that ran out of spares, in the order met."""
+        return tuple(dict.fromkeys(u.model or "?" for u in self.unplaced
+                                   if u.code == "no-spare"))
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"group": self.group, "covered": self.covered,
+                "placed": [vars(p) for p in self.placed],
+                "unplaced": [vars(u) for u in self.unplaced],
+                "spares_before": list(self.spares_before), "spares_left": list(self.spares_left)}
+
+
+@dataclass(frozen=True)
+class Coverage:
+    kind: str  # bay, enclosure, domain
+    name: str
+    lost: tuple[str, ...]  # the bays lost
+    groups: tuple[GroupCoverage, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"lose": {"kind": self.kind, "name": self.name, "bays": list(self.lost)},
+                "covered": all(g.covered for g in self.groups),
+                "groups": [g.to_dict() for g in self.groups]}
+
+    def text(self) -> str:
+        """The what-if as lines, for the CLI and the dashboard."""
+        covered = all(g.covered for g in self.groups)
+        n = len(self.lost)
+        lines = [f"lose {self.kind} {self.name} ({n} bay{'s' if n != 1 else ''}): "
+                 + ("covered" if covered else "NOT covered")]
+        for g in self.groups:
+            lines.append(f"group {g.group}: {len(g.placed)} placed, {len(g.unplaced)} unplaced, "
+                         f"usable spares {len(g.spares_before)} -> {len(g.spares_left)}")
+            lines += [f"  placed    {p.profile} {p.bay} -> {p.target} ({p.reason})"
+                      for p in g.placed]
+            lines += [f"  unplaced  {u.profile} {u.bay}: {u.code}: {u.why}" for u in g.unplaced]
+            lines.append("  spares left: " + (", ".join(g.spares_left) or "none"))
+        if not self.groups:
+            lines.append("no profile is on what would be lost")
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class EnclosureCover:
+    enclosure: str
+    group: str
+    profiles: int  # profiles on it
+    placed: int
+    covered: bool
+    short: tuple[str, ...]
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**vars(self), "short": list(self.short)}
+
+    def line(self) -> str:
+        if not self.profiles:
+            return f"{self.enclosure}: no profile, nothing to cover"
+        if self.covered:
+            return f"{self.enclosure}: covered ({self.placed} of {self.profiles} profiles placed)"
+        return (f"{self.enclosure}: NOT covered ({self.placed} of {self.profiles} placed; "
+                f"no spare for {', '.join(self.short)})")
+
+
+def ready(bay: Bay) -> bool:
+    """A spare any failover of its model could use now."""
+    return bay.spare and why_unusable(bay, bay) is None
+
+
+def simulate(bays: Iterable[Bay], lost: set[str]) -> list[GroupCoverage]:
+    """The loss of ``lost`` for every group that loses a bay; ``bays`` are all the bays of
+    those groups (their spares take the profiles)."""
+    members: dict[str, list[Bay]] = {}
+    for bay in bays:
+        members.setdefault(bay.group, []).append(bay)
+    out = []
+    for group, group_bays in members.items():
+        gone = [b for b in group_bays if b.id in lost]
+        if gone:
+            out.append(_simulate_group(group, group_bays, gone))
+    return out
+
+
+def _simulate_group(group: str, group_bays: Sequence[Bay], gone: Sequence[Bay]) -> GroupCoverage:
+    # The copy: the lost bays are dead (a lost spare is no spare any more).
+    dead = {b.id for b in gone}
+    spares = {b.id: (dataclasses.replace(b, health="critical", power="unknown")
+                     if b.id in dead else b) for b in group_bays if b.spare}
+    before = tuple(b.id for b in group_bays if b.spare and ready(b))
+    models = {(b.model, b.generation) for b in spares.values()}
+    placed: list[Placed] = []
+    unplaced: list[Unplaced] = []
+    for source in sorted(gone, key=lambda b: (b.enclosure, b.number)):
+        name = source.profile
+        if name is None:
+            continue
+        if source.maintenance:
+            unplaced.append(Unplaced(name, source.id, "maintenance",
+                                     f"domain {source.domain} is in maintenance: failover waits"))
+        elif source.boot_mode != "san":
+            unplaced.append(Unplaced(name, source.id, "local-boot",
+                                     "boots from local disk: failover needs boot-from-SAN"))
+        elif source.job_id is not None:
+            unplaced.append(Unplaced(name, source.id, "held", f"held by job {source.job_id}"))
+        elif ranked := rank_spares(source, spares.values(), ()):
+            target, reason = ranked[0]
+            placed.append(Placed(name, source.id, target.id, reason))
+            del spares[target.id]  # it holds the profile now: out of the pool
+        else:
+            why = (f"the spares of model {source.model} in group {group} are used up or unusable"
+                   if (source.model, source.generation) in models
+                   else f"no spare of model {source.model} in group {group}")
+            unplaced.append(Unplaced(name, source.id, "no-spare", why,
+                                     source.model))
+    left = tuple(b.id for b in spares.values() if ready(b))
+    return GroupCoverage(group, tuple(placed), tuple(unplaced), before, left)
+
+
+def sweep(bays: Sequence[Bay]) -> list[EnclosureCover]:
+    """For each enclosure of ``bays`` (whole groups): does its group cover its loss?"""
+    by_group: dict[str, list[Bay]] = {}
+    enclosures: dict[str, list[Bay]] = {}
+    for bay in bays:
+        by_group.setdefault(bay.group, []).append(bay)
+        enclosures.setdefault(bay.enclosure, []).append(bay)
+    out = []
+    for enclosure, lost in enclosures.items():
+        group = lost[0].group
+        if not any(b.profile for b in lost):
+            out.append(EnclosureCover(enclosure, group, 0, 0, True, ()))
+            continue
+        g = _simulate_group(group, by_group[group], lost)
+        out.append(EnclosureCover(enclosure, group, len(g.placed) + len(g.unplaced),
+                                  len(g.placed), g.covered, g.short))
+    return out
+
+
+def badge(covers: Sequence[EnclosureCover]) -> tuple[str, bool]:
+    """The groups pane's words: 'covers 1 enc' when the loss of any one enclosure is
+    covered, else 'no cover for Gen9' (the generation of the first model short)."""
+    short = [m for c in covers for m in c.short]
+    if not short:
+        return "covers 1 enc", True
+    generation = re.search(r"\bGen\d+\b", short[0])
+    return "no cover for " + (generation.group(0) if generation else short[0]), False
+
+
+def resolve(ctx: OpContext, name: str) -> tuple[str, list[Bay]]:
+    """(kind, bays) of a bay id, an enclosure or a domain name."""
+    if "/" in name:
+        return "bay", [ctx.bay(name)]
+    if ctx.store.enclosure_exists(name):
+        return "enclosure", ctx.store.bays(enclosure=name)
+    if ctx.store.domain(name) is not None:
+        return "domain", ctx.store.bays(domain=name)
+    raise BadInput(f"--lose {quoted(name)}: no bay, enclosure or domain of that name",
+                   code="unknown-name")
+
+
+def what_if(ctx: OpContext, lose: str, group: str | None = None) -> Coverage:
+    if group is not None:
+        ctx.group(group)
+    kind, lost = resolve(ctx, lose)
+    groups = {b.group for b in lost} if group is None else {group}
+    bays = [b for g in sorted(groups) for b in ctx.store.bays(group=g)]
+    return Coverage(kind, lose, tuple(b.id for b in lost),
+                    tuple(simulate(bays, {b.id for b in lost})))
+
+
+def enclosures(ctx: OpContext, group: str | None = None) -> list[EnclosureCover]:
+    if group is not None:
+        ctx.group(group)
+    return sweep(ctx.store.bays(group=group))

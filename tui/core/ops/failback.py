@@ -1,0 +1,110 @@
+"""Failback: a failed-over profile back to its home bay once that bay is healthy again.
+
+A failover records the home (``FailoverParams.home``, and ``profiles.home``). When the
+home is repaired, or swapped and cleared by an operator, failback is a planned move:
+power off on the spare, apply at home, power on, the spare back into its group's pool.
+Never automatic: with the group's ``failback = "offer"`` the monitor only says it may.
+"""
+from __future__ import annotations
+
+from tui.core.context import OpContext
+from tui.core.jobs import JobContext
+from tui.core.ops.move import relocate
+from tui.model.entities import Bay, Profile
+from tui.model.errors import Refused
+from tui.model.params import FailbackParams
+from tui.model.plan import Plan
+
+
+def why_not_home(profile: Profile, home: Bay, drained_ok: bool = False) -> str | None:
+    """Why ``home`` cannot take ``profile`` back now; None when it can."""
+    if home.empty:
+        return f"home {home.id} is empty"
+    if home.flag is not None:
+        return f"home {home.id} is flagged ({home.flag}); `bayops clear {home.id}` first"
+    if home.drained and not drained_ok:
+        return f"enclosure {home.enclosure} is drained: `bayops restore {home.enclosure}`"
+    if home.profile is not None and home.profile != profile.name:
+        return f"home {home.id} holds profile {home.profile}"
+    if home.job_id is not None:
+        return f"home {home.id} is held by job {home.job_id}"
+    if home.maintenance:
+        return f"home {home.id} is in maintenance"
+    if home.health != "ok":
+        return f"home {home.id} is not healthy (health {home.health})"
+    return None
+
+
+def returns_to_pool(source: Bay | None, home: Bay) -> bool:
+    """The bay the profile leaves goes back into the spare pool of its group (the home's)."""
+    return source is not None and source.group == home.group and not source.drained \
+        and source.flag is None
+
+
+def plan(ctx: OpContext, name: str) -> Plan:
+    profile = ctx.profile(name)
+    ctx.require(profile.group, "move")
+    if profile.home is None:
+        raise Refused(f"profile {name} has no home to go back to: it was not failed over "
+                      "(or has failed back already)", code="no-home")
+    home = ctx.bay(profile.home)
+    ctx.not_held(f"profile {name}", profile.job_id)
+    if profile.bay == home.id:
+        raise Refused(f"profile {name} is at home on {home.id} already", code="at-home")
+    why = why_not_home(profile, home)
+    if why is not None:
+        raise Refused(f"profile {name} cannot go home yet: {why}", code="home-not-ready")
+    source = ctx.bay(profile.bay) if profile.bay else None
+    if source is not None:
+        ctx.not_held(f"bay {source.id}", source.job_id)
+        ctx.not_in_maintenance(source)
+    pool = returns_to_pool(source, home)
+    steps = [f"power off {source.id} (fence it if it does not answer)",
+             f"remove profile {name} from {source.id}"] if source else []
+    steps += [f"apply profile {name} to {home.id}", f"power on {home.id}"]
+    if pool and source is not None:
+        steps.append(f"{source.id} back into the spare pool of {home.group}")
+    warnings = []
+    if source is not None and source.model != home.model:
+        warnings.append(f"model changes: {source.model} -> {home.model}")
+    src = source.id if source else None
+    locks = [f"profile:{name}", f"bay:{home.id}"] + ([f"bay:{src}"] if src else [])
+    return Plan("failback", f"Fail back {name}",
+                f"fail back {name}: {src or 'unassigned'} -> {home.id} (home)", tuple(steps),
+                FailbackParams(group=profile.group, profile=name, source=src, home=home.id,
+                               pool=pool),
+                locks=tuple(locks), source=src, target=home.id, profile=name,
+                reason=f"home {home.id} is healthy again ({home.model}, serial {home.serial})",
+                warnings=tuple(warnings), confirm_label="Fail back")
+
+
+def started(ctx: OpContext, job_id: int, p: FailbackParams) -> None:
+    ctx.event("info", f"profile:{p.profile}", "failback.started",
+              f"job {job_id}: fail back {p.profile}: {p.source or 'unassigned'} -> {p.home}",
+              job_id, profile=p.profile, source=p.source, target=p.home)
+
+
+def go_home(ctx: OpContext, job: JobContext, name: str, source: str | None, home: str,
+            pool: bool, what: str) -> None:
+    """Relocate ``name`` home, forget its home, and put ``source`` back into the pool."""
+    relocate(ctx, job, name, source, home, what)
+    ctx.store.set_home(name, None)
+    if pool and source is not None:
+        def back() -> str:
+            bay = ctx.bay(source)
+            if bay.spare:
+                return f"{source} is in the spare pool"
+            if bay.profile is not None or bay.empty or bay.flag is not None or bay.drained:
+                return f"{source} stays out of the pool (it changed since the plan)"
+            ctx.store.set_spare(source, True)
+            return f"{source} back into the spare pool of {bay.group}"
+        job.step(f"return {source} to the spare pool", back)
+
+
+def run(ctx: OpContext, job: JobContext, p: FailbackParams) -> str:
+    go_home(ctx, job, p.profile, p.source, p.home, p.pool, "failback")
+    ctx.event("info", f"profile:{p.profile}", "failback.done",
+              f"job {job.job_id}: profile {p.profile} is home on {p.home}"
+              + (f"; {p.source} is a spare again" if p.pool and p.source else ""),
+              job.job_id, profile=p.profile, bay=p.home, source=p.source)
+    return f"profile {p.profile} back home on {p.home}"
