@@ -114,11 +114,17 @@ def _watch(core: Core, args: argparse.Namespace) -> int:
     from tui.core.monitor import Monitor
 
     stop = _Stop()
-    monitor = Monitor(core, apply_policy=not args.no_policy, sweep_seconds=args.interval)
+    # A client of a service only follows: the service polls and runs the policy.
+    monitor = None if core.remote else Monitor(core, apply_policy=not args.no_policy,
+                                                sweep_seconds=args.interval)
+    if monitor is None:
+        sys.stderr.write("bayops: the server polls the hardware and runs the policy; "
+                         "following its events\n")
     follower = _EventFollower(core, args, None)
     polls = 0
     while not stop.stopped:
-        monitor.poll()
+        if monitor is not None:
+            monitor.poll()
         follower.print_new()
         polls += 1
         if args.count and polls >= args.count:

@@ -70,6 +70,12 @@ class Core(OpContext):
     """One operator's handle on the fleet: a store, a driver and a config."""
 
     warnings: list[str]  # what the driver warned about at start
+    remote = False  # tui.client.remote.RemoteCore says True: a `bayops serve` answers
+
+    def subscribe(self, wake: Callable[[], None]) -> bool:
+        """Embedded, nothing pushes changes: the reader polls the feed itself (False).
+        A client of a service gets ``wake`` called at each change instead (True)."""
+        return False
 
     # -- opening --------------------------------------------------------------------------
     @classmethod

@@ -108,6 +108,7 @@ class Config:
     default_role: str
     grants: tuple[Grant, ...]
     keys: dict[str, str]
+    server: str = ""  # a bayops service to be the client of (tui.client.find_server)
     raw: dict[str, Any] = field(repr=False, default_factory=dict)
 
     def group(self, name: str) -> GroupSpec | None:
@@ -191,9 +192,11 @@ def _overlay(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
 
 
 def _parse(raw: dict[str, Any], path: Path) -> Config:
-    top = TableReader(raw, "", ("bayops", "sim", "roles", "pools", "keys", "groups", "redfish"))
+    top = TableReader(raw, "", ("bayops", "sim", "roles", "pools", "keys", "groups", "redfish",
+                                "serve"))  # [serve]: read by tui.server.settings
     main = TableReader(top.get("bayops", dict, {}), "bayops",
-                   ("driver", "theme", "bell", "state", "lease_hours", "graceful_deadline"))
+                       ("driver", "theme", "bell", "state", "lease_hours", "graceful_deadline",
+                        "server", "server_ca", "token_file"))
     driver = main.get("driver", str, "sim")
     if driver not in ("sim", "redfish"):
         raise BadInput(f"bayops.driver: {quoted(driver)} is not one of sim, redfish")
@@ -220,6 +223,7 @@ def _parse(raw: dict[str, Any], path: Path) -> Config:
         default_role=_roles_default(top.get("roles", dict, {})),
         grants=_grants(top.get("roles", dict, {}), {g.name for g in groups}),
         keys=dict(keys),
+        server=main.get("server", str, ""),
         raw=raw,
     )
 

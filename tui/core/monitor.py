@@ -38,6 +38,9 @@ def trigger_of(event: Event) -> str | None:
         new = event.data.get("new")
         if new in ("critical", "unknown"):
             return "critical" if new == "critical" else "no-answer"
+    if event.kind == "hardware.alert":  # from the service's alert webhook (Alertmanager)
+        trigger = event.data.get("trigger")
+        return trigger if trigger in rules.TRIGGER_KINDS else None
     if event.kind in ("hardware.cpu-threshold", "hardware.memory-errors"):
         return event.kind.split(".", 1)[1]
     return None
