@@ -32,6 +32,23 @@ SIZE = (120, 40)
 pytestmark = pytest.mark.anyio
 
 
+@pytest.fixture(params=["embedded", "served"])
+def core(request, fleet, tmp_path):
+    """The dashboard's client interface both ways: the Core itself, and a client of a
+    `bayops serve` (in this process, so the simulator can be patched) on the same fleet."""
+    from tests.serve_support import InProcessServer, socket_path
+
+    embedded = open_core(*fleet)
+    if request.param == "embedded":
+        yield embedded
+    else:
+        with InProcessServer(*fleet, socket_path(tmp_path)) as server:
+            client = server.client()
+            yield client
+            client.close()
+    embedded.close()
+
+
 async def select_bay(pilot, bay_id: str) -> None:
     """Type the bay into the `/` filter: the bays pane then holds just that bay."""
     await pilot.press("slash", *bay_id, "enter")
@@ -560,8 +577,17 @@ async def test_events_from_another_process_appear(core, fleet):
         other.close()
 
 
-async def test_interrupted_job_is_resumed_at_start(core, monkeypatch):
-    """A job left 'running' by a dead process is finished by the next dashboard start."""
+@pytest.fixture
+def embedded(fleet):
+    c = open_core(*fleet)
+    yield c
+    c.close()
+
+
+async def test_interrupted_job_is_resumed_at_start(embedded, monkeypatch):
+    """A job left 'running' by a dead process is finished by the next dashboard start
+    (embedded: a client of a service leaves that to the service, tests/test_serve_processes.py)."""
+    core = embedded
     core.sim_fault("enc-w1/3", "critical")
     plan = core.plan_failover("enc-w1/3")
     with core.store.write():

@@ -70,8 +70,13 @@ class Service:
                              data={"who": who, "what": what, "why": why, "code": code, **data})
 
     # -- the background work ------------------------------------------------------------------
-    def start(self) -> None:
-        for name, target in (("bayops-resume", self._resume), ("bayops-monitor", self._poll_loop)):
+    def start(self, monitor: bool = True) -> None:
+        """Resume interrupted jobs, and poll the hardware unless ``monitor`` is False (tests
+        that drive every change themselves)."""
+        work = [("bayops-resume", self._resume)]
+        if monitor:
+            work.append(("bayops-monitor", self._poll_loop))
+        for name, target in work:
             thread = threading.Thread(target=target, name=name, daemon=True)
             thread.start()
             self._threads.append(thread)
