@@ -62,10 +62,11 @@ def record(service: Service, who: str, payload: Any) -> dict[str, Any]:
     return {"accepted": taken, "ignored": ignored}
 
 
-def handler(key: web.AppKey[Any]) -> Callable[[web.Request], Awaitable[web.Response]]:
+def handler(key: web.AppKey[Any], caller: web.RequestKey[Any]) -> Callable[
+        [web.Request], Awaitable[web.Response]]:
     async def alerts(request: web.Request) -> web.Response:
         service: Service = request.app[key]
-        who = request["caller"].operator
+        who = request[caller].operator
         if who not in service.settings.webhook_users:
             raise Refused(f"{who} may not post alerts (serve.webhook_users: "
                           f"{', '.join(service.settings.webhook_users) or 'nobody'})",

@@ -32,6 +32,7 @@ from tui.server.service import Service
 API = "/v1"
 SERVICE = web.AppKey("service", Service)
 GATE = web.AppKey("gate", Gate)
+CALLER = web.RequestKey("caller", Caller)
 FEED = web.AppKey("feed", Feed)
 KEEPALIVE = 15.0
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -76,7 +77,7 @@ async def identify(request: web.Request, handler: Handler) -> web.StreamResponse
         await loop.run_in_executor(service.pool, partial(
             service.audit_refusal, request.remote or "unix peer", what, exc.message, exc.code))
         return error_response(exc)
-    request["caller"] = caller
+    request[CALLER] = caller
     try:
         return await handler(request)
     except BayopsError as exc:
@@ -136,7 +137,7 @@ async def _call(request: web.Request, target: Callable[[Any], Any], sig: ops.Sig
     """Run ``target(core_or_store)(**args)`` in the pool as the caller; answer its result."""
     service = request.app[SERVICE]
     args = _arguments(sig, name, given)
-    core = service.core_for(request["caller"].operator)
+    core = service.core_for(request[CALLER].operator)
 
     def work() -> Any:
         return encode(target(core)(**args))
@@ -168,7 +169,7 @@ def _method(attr: str, owner: str = "core") -> Handler:
 
 
 async def info(request: web.Request) -> web.Response:
-    service, caller = request.app[SERVICE], request["caller"]
+    service, caller = request.app[SERVICE], request[CALLER]
     core = service.core_for(caller.operator)
     roles = await asyncio.get_running_loop().run_in_executor(
         service.pool, lambda: {g: core.role(g) for g in service.store.group_names()})
@@ -229,7 +230,7 @@ def routes() -> list[tuple[str, str, Handler]]:
         ("GET", "/metrics", metrics.handler(SERVICE)),
         ("GET", f"{API}/info", info),
         ("GET", f"{API}/feed", feed),
-        ("POST", f"{API}/alerts", alerts.handler(SERVICE)),
+        ("POST", f"{API}/alerts", alerts.handler(SERVICE, CALLER)),
     ]
     out += [("GET", f"{API}/query/{name}", _query(name)) for name in ops.QUERIES]
     for change in ops.CHANGES:
