@@ -44,7 +44,9 @@ def _claim_socket(path: Path) -> None:
 
 
 async def _run(service: Service, settings: ServeSettings) -> None:
-    runner = web.AppRunner(make_app(service), handle_signals=False, access_log=None)
+    # Feed streams never end by themselves: give open connections a moment, not a minute.
+    runner = web.AppRunner(make_app(service), handle_signals=False, access_log=None,
+                           shutdown_timeout=2.0)
     await runner.setup()
     _claim_socket(settings.socket)
     old = os.umask(0o117)  # the socket is never wider than 0660, not even for a moment
