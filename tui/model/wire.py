@@ -19,6 +19,8 @@ from typing import Any
 from tui.model.errors import BadInput
 from tui.model.params import JobParams, decode_params
 
+_SCALARS = (str, int, float, bool)
+
 
 def encode(value: Any) -> Any:
     if value is None or isinstance(value, str | int | float | bool):
@@ -26,7 +28,8 @@ def encode(value: Any) -> Any:
     if isinstance(value, JobParams):
         return {"kind": value.kind, **value.to_json()}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {f.name: encode(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        # vars(): every field (none of ours is init=False or slotted); scalars as they are
+        return {k: v if v is None or type(v) in _SCALARS else encode(v) for k, v in vars(value).items()}
     if isinstance(value, dict):
         return {str(k): encode(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -41,6 +44,21 @@ def encode(value: Any) -> Any:
 @cache
 def _hints(cls: type) -> dict[str, Any]:
     return typing.get_type_hints(cls, vars(sys.modules[cls.__module__]))
+
+
+@cache
+def _fields(cls: type) -> tuple[tuple[str, Any, tuple[type, ...]], ...]:
+    """(name, type, the plain types a JSON value may have as it is) of each init field."""
+    hints = _hints(cls)
+    out = []
+    for f in dataclasses.fields(cls):
+        if f.init:
+            hint = hints[f.name]
+            options = typing.get_args(hint) if typing.get_origin(hint) in (
+                typing.Union, types.UnionType) else (hint,)
+            plain = tuple(o for o in options if o in (str, int, bool) or o is type(None))
+            out.append((f.name, hint, plain if len(plain) == len(options) else ()))
+    return tuple(out)
 
 
 def decode(hint: Any, value: Any, where: str = "value") -> Any:
@@ -82,9 +100,13 @@ def decode(hint: Any, value: Any, where: str = "value") -> Any:
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         if not isinstance(value, dict):
             raise BadInput(f"{where}: expected an object", code="bad-request")
-        hints = _hints(hint)
-        fields = {f.name: decode(hints[f.name], value[f.name], f"{where}.{f.name}")
-                  for f in dataclasses.fields(hint) if f.init and f.name in value}
+        fields = {}
+        for name, field_hint, plain in _fields(hint):
+            if name in value:
+                item = value[name]
+                # str | None and the like: the value is its own type (a Bay's 17 fields)
+                fields[name] = item if (item is None and plain) or type(item) in plain else decode(
+                    field_hint, item, f"{where}.{name}")
         try:
             return hint(**fields)
         except TypeError as exc:

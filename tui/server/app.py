@@ -54,10 +54,15 @@ def error_response(exc: BayopsError) -> web.Response:
     return web.json_response(body, status=status_of(exc))
 
 
-def caller_of(request: web.Request, gate: Gate) -> Caller:
+def _is_unix(request: web.Request) -> bool:
     sock = request.transport.get_extra_info("socket") if request.transport else None
-    if sock is not None and sock.family == socket.AF_UNIX:
-        return gate.unix(sock)
+    return sock is not None and sock.family == socket.AF_UNIX
+
+
+def caller_of(request: web.Request, gate: Gate) -> Caller:
+    if _is_unix(request):
+        assert request.transport is not None
+        return gate.unix(request.transport.get_extra_info("socket"))
     peer = request.remote or "?"
     return gate.token(request.headers.get("Authorization"), peer)
 
@@ -71,7 +76,10 @@ async def identify(request: web.Request, handler: Handler) -> web.StreamResponse
     loop = asyncio.get_running_loop()
     what = f"{request.method} {request.path}"
     try:
-        caller = await loop.run_in_executor(service.pool, caller_of, request, request.app[GATE])
+        if _is_unix(request):  # the kernel's answer: no need for a thread
+            caller = caller_of(request, request.app[GATE])
+        else:  # a token: a store read
+            caller = await loop.run_in_executor(service.pool, caller_of, request, request.app[GATE])
     except BayopsError as exc:
         service.stats.auth_failures += 1
         await loop.run_in_executor(service.pool, partial(
