@@ -194,8 +194,11 @@ def test_token_rate_limit_after_failed_attempts(tmp_path):
     for _ in range(FAILURES_ALLOWED):
         with pytest.raises(Unauthenticated):
             gate.token("Bearer bayops_wrong", "10.0.0.9", now=100.0)
-    with pytest.raises(RateLimited):
+    with pytest.raises(RateLimited) as first:
         gate.token("Bearer bayops_wrong", "10.0.0.9", now=101.0)
+    with pytest.raises(RateLimited) as again:
+        gate.token("Bearer bayops_wrong", "10.0.0.9", now=102.0)
+    assert first.value.audited and not again.value.audited  # one audit event per window
     with pytest.raises(Unauthenticated):  # another address is not held back
         gate.token(None, "10.0.0.8", now=101.0)
 
@@ -218,3 +221,17 @@ def test_alert_webhook_is_for_webhook_users_only_and_is_audited(served):
         assert r.status_code == 403
         assert any(e.kind == "access.refused" and e.data["what"] == "POST /v1/alerts"
                    for e in server.service.store.events(0, 100))
+
+
+def test_what_the_dashboard_offers_agrees_with_what_the_server_allows(served):
+    from tui.core.roles import ACTION_ROLE
+
+    grant = {'default = "admin"\n': 'default = "viewer"\n[[roles.grant]]\nuser = "' + ME + '"\n'
+             'role = "operator"\ngroups = ["lab"]\n'}
+    with served(grant) as server:
+        client = server.client()
+        asked = client._query("may")  # the server's own answer
+        for group in ("prod-web", "lab"):
+            for action in ACTION_ROLE:
+                assert client.may(group, action) == asked(group, action), (group, action)
+        assert client.may("lab", "sim") and not client.may("prod-web", "sim")

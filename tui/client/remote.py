@@ -177,6 +177,20 @@ class RemoteCore:
             return decode(sig.returns, self.call("POST", f"action/{name}", body), name)
         return action
 
+    # -- roles: the server's, read once at connect (its config is read once at its start) --
+    def role(self, group: str) -> str:
+        roles = self.server_info.get("roles", {})
+        return str(roles[group]) if group in roles else self._query("role")(group)
+
+    def may(self, group: str, action: str) -> bool:
+        """For what the dashboard offers; the server decides again on every change."""
+        from tui.core.config import ROLES
+        from tui.core.roles import ACTION_ROLE
+
+        if self.read_only and action != "view":
+            return False
+        return ROLES.index(self.role(group)) >= ROLES.index(ACTION_ROLE[action])
+
     # -- the change feed ----------------------------------------------------------------------
     def subscribe(self, wake: Callable[[], None], stop: threading.Event | None = None) -> bool:
         """Follow the server's change feed in a daemon thread, calling ``wake`` at each change

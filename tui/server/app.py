@@ -82,8 +82,9 @@ async def identify(request: web.Request, handler: Handler) -> web.StreamResponse
             caller = await loop.run_in_executor(service.pool, caller_of, request, request.app[GATE])
     except BayopsError as exc:
         service.stats.auth_failures += 1
-        await loop.run_in_executor(service.pool, partial(
-            service.audit_refusal, request.remote or "unix peer", what, exc.message, exc.code))
+        if getattr(exc, "audited", True):
+            await loop.run_in_executor(service.pool, partial(
+                service.audit_refusal, request.remote or "unix peer", what, exc.message, exc.code))
         return error_response(exc)
     request[CALLER] = caller
     try:

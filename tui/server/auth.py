@@ -29,6 +29,7 @@ class Unauthenticated(Refused):
 
 class RateLimited(Refused):
     default_code = "rate-limited"
+    audited = True  # False for the repeats within one window: one event, not a flood
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,7 @@ class Gate:
     def __init__(self, store: Store) -> None:
         self.store = store
         self._failures: dict[str, deque[float]] = {}
+        self._reported: dict[str, float] = {}  # when a rate limit was last audited, by address
         self._lock = threading.Lock()
 
     def unix(self, sock: socket.socket) -> Caller:
@@ -70,8 +72,11 @@ class Gate:
             while recent and recent[0] < now - FAILURE_WINDOW:
                 recent.popleft()
             if len(recent) >= FAILURES_ALLOWED:
-                raise RateLimited(f"{len(recent)} failed attempts from {address} in the last "
-                                  f"{FAILURE_WINDOW:g}s; wait and try again")
+                limited = RateLimited(f"{len(recent)} failed attempts from {address} in the last "
+                                      f"{FAILURE_WINDOW:g}s; wait and try again")
+                limited.audited = self._reported.get(address, 0.0) < recent[0]
+                self._reported[address] = now
+                raise limited
         scheme, _, secret = (header or "").partition(" ")
         record = tokens.verify(self.store, secret.strip(), now) if scheme.lower() == "bearer" else None
         if record is None:
