@@ -235,3 +235,28 @@ def test_what_the_dashboard_offers_agrees_with_what_the_server_allows(served):
             for action in ACTION_ROLE:
                 assert client.may(group, action) == asked(group, action), (group, action)
         assert client.may("lab", "sim") and not client.may("prod-web", "sim")
+
+
+def test_which_server_a_client_uses(tmp_path, monkeypatch):
+    """--server, then $BAYOPS_SERVER, then the user config's server, then the site socket;
+    'none' runs embedded whatever comes after."""
+    import dataclasses
+    import socket as sockets
+
+    from tui.client import find_server
+    from tui.core.config import load_config
+
+    config = load_config(write_config(tmp_path / "config.toml"))
+    site = tmp_path / "site.sock"
+    monkeypatch.setenv("BAYOPS_SITE_SOCKET", str(site))
+    monkeypatch.delenv("BAYOPS_SERVER", raising=False)
+    assert find_server(None, config) == (None, "no server configured")
+    listener = sockets.socket(sockets.AF_UNIX)
+    listener.bind(str(site))
+    assert find_server(None, config) == (f"unix:{site}", f"the site socket {site}")
+    configured = dataclasses.replace(config, server="https://bayops.example:8443")
+    assert find_server(None, configured)[0] == "https://bayops.example:8443"
+    monkeypatch.setenv("BAYOPS_SERVER", "unix:/elsewhere.sock")
+    assert find_server(None, configured) == ("unix:/elsewhere.sock", "$BAYOPS_SERVER")
+    assert find_server("none", configured) == (None, "--server")
+    listener.close()

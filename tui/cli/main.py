@@ -98,6 +98,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         for message in core.warnings:
             sys.stderr.write(f"bayops: warning: {printable(message)}\n")
         if core.remote:
+            if args.state:
+                sys.stderr.write(f"bayops: --state is ignored: the server ({args.client_origin}) "
+                                 "owns the state; --server none runs embedded\n")
             if os.environ.get("BAYOPS_USER"):
                 sys.stderr.write("bayops: BAYOPS_USER is ignored: the server knows who you "
                                  f"are ({printable(core.operator)})\n")

@@ -58,7 +58,7 @@ def record(service: Service, who: str, payload: Any) -> dict[str, Any]:
                               "fingerprint": str(alert.get("fingerprint", ""))[:64], "via": who})
         taken += 1
     if taken:
-        service.poll()  # the policy acts now, not at the next poll
+        service.wake_monitor()  # the policy acts now, not at the next poll
     return {"accepted": taken, "ignored": ignored}
 
 

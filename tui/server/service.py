@@ -50,7 +50,7 @@ class Service:
         self.monitor = Monitor(self.core, apply_policy=True, sweep_seconds=settings.sweep_seconds)
         self.stats = Stats()
         self.stopping = threading.Event()
-        self.monitor_lock = threading.Lock()  # the poll loop and the alert webhook
+        self._wake = threading.Event()
         self._threads: list[threading.Thread] = []
         self.feed: Any = None  # the streamed change feed (tui.server.feed), once serving
 
@@ -90,13 +90,17 @@ class Service:
     def _poll_loop(self) -> None:
         while not self.stopping.is_set():
             self.poll()
-            self.stopping.wait(self.settings.poll_seconds)
+            self._wake.wait(self.settings.poll_seconds)
+            self._wake.clear()
+
+    def wake_monitor(self) -> None:
+        """Poll now (an alert arrived), without making its sender wait for what follows."""
+        self._wake.set()
 
     def poll(self) -> None:
         began = time.monotonic()
         try:
-            with self.monitor_lock:
-                result = self.monitor.poll()
+            result = self.monitor.poll()
         except Exception:  # one bad poll must not end polling; the next one tries again
             self.stats.poll_failures += 1
             return
@@ -108,6 +112,7 @@ class Service:
 
     def stop(self) -> None:
         self.stopping.set()
+        self._wake.set()
         for thread in self._threads:
             thread.join(timeout=30)
         # Jobs in request threads finish (they are journaled; a kill leaves them for resume).
