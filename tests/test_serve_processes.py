@@ -270,7 +270,10 @@ def test_tls_port_with_bearer_tokens_expiry_and_revocation(site, tmp_path):
                f'tls_cert = "{cert}"\ntls_key = "{key}"\n')
     site.start()
     local = dict(os.environ, BAYOPS_CONFIG=str(site.config), BAYOPS_STATE=str(site.state))
-    made = bayops("token", "create", "--user", "alice", "--expires", "30d", "--json", env=local)
+    dry = bayops("token", "create", "--user", "alice", "--dry-run", "--json", env=local)
+    assert dry.returncode == 0 and '"dry_run":true' in dry.stdout.replace(" ", "")
+    assert "token" not in dry.stdout.replace('"dry_run"', "").lower().replace("bearer token", "")
+    made = bayops("token", "create", "--user", "alice", "--expires", "30d", "--json", "--yes", env=local)
     assert made.returncode == 0, made.stderr
     import json
 
@@ -283,11 +286,12 @@ def test_tls_port_with_bearer_tokens_expiry_and_revocation(site, tmp_path):
     assert data["roles"]["prod-web"] == "limited-operator"
     assert bayops("sim", "fail", "enc-w1/3", env=remote).returncode == 3  # alice is no operator
     short = json.loads(bayops("token", "create", "--user", "bob", "--expires", "1s", "--json",
-                              env=local).stdout)
+                              "--yes", env=local).stdout)
     time.sleep(1.2)
     expired = bayops("status", env={**remote, "BAYOPS_TOKEN": short["token"]})
     assert expired.returncode == 3 and "no valid bearer token" in expired.stderr
-    assert bayops("token", "revoke", str(token["id"]), env=local).returncode == 0
+    assert bayops("token", "revoke", str(token["id"]), env=local).returncode == 3  # not confirmed
+    assert bayops("token", "revoke", str(token["id"]), "--yes", env=local).returncode == 0
     revoked = bayops("status", env=remote)
     assert revoked.returncode == 3 and "no valid bearer token" in revoked.stderr
     listed = json.loads(bayops("token", "list", "--json", env=local).stdout)

@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 
 def register(sub: Subparsers) -> None:
-    command(sub, "info", "paths, driver and operator this bayops uses").set_defaults(handler=_info)
+    command(sub, "info", "embedded or a server's client: paths, driver, operator").set_defaults(handler=_info)
 
 
 def _info(core: Core, args: argparse.Namespace) -> int:

@@ -6,8 +6,8 @@ import getpass
 import time
 from typing import TYPE_CHECKING
 
-from tui.cli.output import _emit, table
-from tui.cli.parsing import _Parser, command
+from tui.cli.output import _confirm, _emit, table
+from tui.cli.parsing import _Parser, command, confirmable
 from tui.model.errors import BadInput
 
 if TYPE_CHECKING:
@@ -32,11 +32,13 @@ def register(sub: Subparsers) -> None:
     c.add_argument("--user", required=True)
     c.add_argument("--expires", default="30d", help="e.g. 30d, 12h, 90m (default 30d)")
     c.add_argument("--json", action="store_true")
+    confirmable(c)
     c = tsub.add_parser("list", help="every token: user, expiry, revoked, last used")
     c.add_argument("--json", action="store_true")
     c = tsub.add_parser("revoke", help="revoke a token by its id")
     c.add_argument("id", type=int)
     c.add_argument("--json", action="store_true")
+    confirmable(c)
     t.set_defaults(handler=_token)
 
 
@@ -44,13 +46,27 @@ def _when(ts: float | None) -> str:
     return time.strftime("%Y-%m-%d %H:%M", time.localtime(ts)) if ts else "-"
 
 
+def _planned(args: argparse.Namespace, plan: str) -> bool:
+    """--dry-run says what would happen (True: stop); otherwise confirm on a terminal."""
+    if args.dry_run:
+        _emit(args, {"dry_run": True, "plan": plan}, plan)
+        return True
+    _confirm(args, plan)
+    return False
+
+
 def _token(core: Core, args: argparse.Namespace) -> int:
     from tui.core import tokens
+    from tui.core.roles import check_person
 
     store = core.store
     by = getpass.getuser()
     if args.action == "create":
         seconds = tokens.parse_expiry(args.expires)
+        check_person(args.user, "token user")
+        plan = f"create a bearer token for {args.user}, valid for {args.expires}"
+        if _planned(args, plan):
+            return 0
         token_id, secret = tokens.create(store, args.user, seconds, by)
         core.event("info", "server", "token.created",
                    f"token {token_id} for {args.user} made by {by}, expires in {args.expires}",
@@ -60,6 +76,11 @@ def _token(core: Core, args: argparse.Namespace) -> int:
               f"token {token_id} for {args.user} (shown once; keep it secret):\n{secret}")
         return 0
     if args.action == "revoke":
+        live = [r for r in store.tokens() if r.id == args.id and r.valid(time.time())]
+        if not live:
+            raise BadInput(f"no live token {args.id} (bayops token list)", code="unknown-token")
+        if _planned(args, f"revoke token {args.id} of {live[0].user}; it stops working at once"):
+            return 0
         if not store.revoke_token(args.id, time.time()):
             raise BadInput(f"no live token {args.id} (bayops token list)", code="unknown-token")
         core.event("info", "server", "token.revoked", f"token {args.id} revoked by {by}",
