@@ -213,6 +213,7 @@ def test_metrics_count_the_fleet_and_the_failovers(served):
     assert 'bayops_failovers_total{state="done"} 1' in text
     assert 'bayops_spares_ready{group="prod-web"} 2' in text
     assert 'bayops_servers{health="warning"}' in text and "bayops_feed_lag_revisions" in text
+    assert 'bayops_bmc_request_seconds_count{op="power_on"} 1' in text
 
 
 def test_alert_webhook_is_for_webhook_users_only_and_is_audited(served):

@@ -357,3 +357,27 @@ def test_a_viewer_cannot_act_by_claiming_a_name_or_another_config(site, viewer_u
         assert len(audit) == 3 and {e.data["who"] for e in audit} == {name}
     finally:
         shutil.rmtree(shared, ignore_errors=True)
+
+
+def test_events_follow_through_a_server_streams_new_events(site):
+    site.write()
+    site.start()
+    env = client_env(site.url)
+    follower = subprocess.Popen([sys.executable, "-m", "tui.cli", "events", "--follow", "--json"],
+                                env=env, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+    try:
+        wait_until(lambda: _feed_clients(site) >= 1, what="the follower")
+        assert bayops("sim", "fail", "enc-w3/2", env=env).returncode == 0
+        line = follower.stdout.readline()  # the next event, as one JSON line
+        assert "enc-w3/2" in line
+    finally:
+        follower.terminate()
+        follower.wait(10)
+
+
+def _feed_clients(site) -> int:
+    with httpx.Client(transport=httpx.HTTPTransport(uds=str(site.socket)), base_url="http://x") as h:
+        metrics = h.get("/metrics").text
+    return int(next(line.split()[-1] for line in metrics.splitlines()
+                    if line.startswith("bayops_feed_clients ")))

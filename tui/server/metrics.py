@@ -61,6 +61,13 @@ def render(service: Service) -> str:
                   "(BMC reads and pushed events)", "# TYPE bayops_hardware_poll_seconds summary",
                   f"bayops_hardware_poll_seconds_sum {stats.poll_seconds:g}",
                   f"bayops_hardware_poll_seconds_count {stats.polls}"]
+    calls = {op: tuple(v) for op, v in list(stats.driver_calls.items())}
+    out.lines += ["# HELP bayops_bmc_request_seconds hardware (BMC) calls of the driver, by "
+                  "operation (a read covers the bays asked at once)",
+                  "# TYPE bayops_bmc_request_seconds summary"]
+    for op, (count, seconds) in sorted(calls.items()):
+        out.lines += [f'bayops_bmc_request_seconds_sum{{op="{op}"}} {seconds:g}',
+                      f'bayops_bmc_request_seconds_count{{op="{op}"}} {count:g}']
     out.metric("bayops_hardware_poll_failures_total", "counter", "polls that failed",
                [({}, stats.poll_failures)])
     out.metric("bayops_refusals_total", "counter", "refused requests (each one audited)",

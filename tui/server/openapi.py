@@ -27,7 +27,7 @@ _STATIC: dict[tuple[str, str], dict[str, Any]] = {
                           "responses": {"200": {"description": "ok, the store's revision"}}},
     ("GET", "/metrics"): {"summary": "Prometheus text format: servers by health, spares ready per "
                           "group, jobs by state, failovers, auto-failover decisions, feed lag, "
-                          "hardware poll time",
+                          "BMC call latency, hardware poll time",
                           "responses": {"200": {"description": "text/plain; version=0.0.4"}}},
     ("GET", f"{API}/info"): {"summary": "who the server says you are, its driver, your roles",
                              "responses": {"200": {"description": "operator, via, driver, roles"}}},

@@ -37,6 +37,31 @@ class Stats:
     auth_failures: int = 0
     requests: int = 0
     feed_rev: int = 0  # the newest revision the feed has sent
+    driver_calls: dict[str, list[float]] = field(default_factory=dict)  # op -> [count, seconds]
+
+
+DRIVER_CALLS = ("discover", "read", "power_off", "fence", "power_on", "apply_profile",
+                "clear_profile", "apply_domain_config", "events")
+
+
+def time_driver(driver: Any, calls: dict[str, list[float]]) -> None:
+    """Time every hardware call of ``driver`` into ``calls`` (op -> [count, seconds]).
+    The methods are wrapped on the instance, so the driver stays what it is (isinstance)."""
+    lock = threading.Lock()
+
+    def timed(name: str, method: Any) -> Any:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            began = time.monotonic()
+            try:
+                return method(*args, **kwargs)
+            finally:
+                with lock:
+                    figures = calls.setdefault(name, [0, 0.0])
+                    figures[0] += 1
+                    figures[1] += time.monotonic() - began
+        return call
+    for name in DRIVER_CALLS:
+        setattr(driver, name, timed(name, getattr(driver, name)))
 
 
 class Service:
@@ -49,6 +74,7 @@ class Service:
         self.pool = ThreadPoolExecutor(REQUEST_THREADS, thread_name_prefix="bayops-request")
         self.monitor = Monitor(self.core, apply_policy=True, sweep_seconds=settings.sweep_seconds)
         self.stats = Stats()
+        time_driver(self.driver, self.stats.driver_calls)
         self.stopping = threading.Event()
         self._wake = threading.Event()
         self._threads: list[threading.Thread] = []
