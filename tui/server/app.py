@@ -74,7 +74,7 @@ async def identify(request: web.Request, handler: Handler) -> web.StreamResponse
     if request.path in OPEN_ROUTES:
         return await handler(request)
     loop = asyncio.get_running_loop()
-    what = f"{request.method} {request.path}"
+    what = f"{request.method} {request.path[:200]}"  # the path is the caller's text: bounded
     try:
         if _is_unix(request):  # the kernel's answer: no need for a thread
             caller = caller_of(request, request.app[GATE])
