@@ -34,7 +34,7 @@ class InProcessServer:
 
     def _run(self) -> None:
         asyncio.set_event_loop(self.loop)
-        runner = web.AppRunner(self.app, handle_signals=False, access_log=None)
+        runner = web.AppRunner(self.app, handle_signals=False, access_log=None, shutdown_timeout=0.5)
         self.loop.run_until_complete(runner.setup())
         self.loop.run_until_complete(web.UnixSite(runner, str(self.socket)).start())
         self.runner = runner

@@ -244,7 +244,11 @@ class BayopsApp(KeyGate):
         nothing did), hand real changes to the UI and wait until they are applied."""
         worker = get_current_worker()
         while not worker.is_cancelled:
-            self._feed_wake.wait(self._feed_seconds)
+            # A server's client waits for its feed, in slices so that quitting never waits.
+            until = time.monotonic() + self._feed_seconds
+            while not (self._feed_wake.wait(min(FEED_SECONDS, self._feed_seconds))
+                       or worker.is_cancelled or time.monotonic() >= until):
+                pass
             self._feed_wake.clear()
             if self.main is None or worker.is_cancelled:
                 continue

@@ -109,6 +109,7 @@ class RemoteCore:
         self.server_info: dict[str, Any] = info
         self.warnings: list[str] = []
         self.store = RemoteStore(self, (state_dir or Path.home()) / "remote")
+        self._closed = threading.Event()
 
     # -- the wire ---------------------------------------------------------------------------
     def call(self, method: str, path: str, body: dict[str, Any] | None = None,
@@ -123,6 +124,7 @@ class RemoteCore:
         return response.json().get("result")
 
     def close(self) -> None:
+        self._closed.set()  # the feed thread, if any, ends at its next event or retry
         self._http.close()
 
     # -- the Core's methods, by name --------------------------------------------------------
@@ -195,7 +197,7 @@ class RemoteCore:
     def subscribe(self, wake: Callable[[], None], stop: threading.Event | None = None) -> bool:
         """Follow the server's change feed in a daemon thread, calling ``wake`` at each change
         (the reader then fetches). The server polls the hardware; True says so."""
-        stop = stop or threading.Event()
+        stop = stop or self._closed
         thread = threading.Thread(target=self._follow, args=(wake, stop), daemon=True,
                                   name="bayops-feed")
         thread.start()
