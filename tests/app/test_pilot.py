@@ -456,10 +456,10 @@ async def test_limited_operator_scoped_to_group(person):
         core.close()
 
 
-async def test_read_only_refuses_everything(fleet):
+async def test_read_only_refuses_everything(person):
     from tests.conftest import dump
 
-    core = open_core(*fleet, read_only=True)
+    core, _ = person("alice", read_only=True)
     try:
         async with make_app(core).run_test(size=SIZE) as pilot:
             assert "READ-ONLY" in str(pilot.app.screen.query_one("#header").render())

@@ -39,14 +39,24 @@ class Caller:
     peer: str  # uid=1000 or 127.0.0.1
 
 
+NAME_SECONDS = 60.0  # how long a uid's login name is remembered (NSS may be LDAP: slow)
+_names: dict[int, tuple[str, float]] = {}
+
+
 def peer_user(sock: socket.socket) -> tuple[int, str]:
     """(uid, user name) of the process at the other end of a Unix socket."""
     raw = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
     _, uid, _ = struct.unpack("3i", raw)
+    known = _names.get(uid)
+    now = time.monotonic()
+    if known is not None and known[1] > now:
+        return uid, known[0]
     try:
-        return uid, pwd.getpwuid(uid).pw_name
+        name = pwd.getpwuid(uid).pw_name
     except KeyError:
-        return uid, f"uid{uid}"
+        name = f"uid{uid}"
+    _names[uid] = (name, now + NAME_SECONDS)
+    return uid, name
 
 
 class Gate:
