@@ -174,3 +174,46 @@ def test_a_silent_bay_is_reported_unreadable_and_the_others_are_still_rediscover
     assert found[swapped]["change"] == "swapped"
     assert bays(cli, "enc-w3")[silent]["serial"] == enc[silent]["serial"], "left as recorded"
     assert len(events(cli, "rediscovery.unreadable")) == 1
+
+
+def test_failback_gives_back_only_the_spare_the_failover_took(core):
+    home = next(b for b in core.bays(enclosure="enc-w1") if b.profile and b.boot_mode == "san")
+    other = next(b for b in core.bays(enclosure="enc-w1") if b.profile and b.id != home.id)
+    profile, other_profile = home.profile or "", other.profile or ""
+    core.sim_fault(home.id, "critical")
+    spare = core.failover(home.id).params.target  # type: ignore[attr-defined]
+    core.sim_fault(home.id, None)
+    assert core.plan_failback(profile).steps[-1] == \
+        f"{spare} back into the spare pool of prod-web"
+    # shuffled by hand: the profile now sits on a production bay that was never a spare
+    core.move(other_profile, home.id)
+    core.move(profile, other.id)
+    core.move(other_profile, spare)
+    plan = core.plan_failback(profile)
+    assert not plan.params.pool  # type: ignore[attr-defined]
+    assert not any("spare pool" in s for s in plan.steps)
+    assert any(w.startswith("no bay returns to the spare pool") and spare in w
+               for w in plan.warnings)
+    assert core.failback(profile, expect=plan).state == "done"
+    assert not core.store.bay(other.id).spare and core.store.bay(spare).profile == other_profile
+
+
+def test_restore_gives_back_only_the_spares_the_evacuation_took(tmp_path):
+    config = load_config(write_config(tmp_path / "c.toml", replace={
+        "spares = 3": "spares = 8", "local_boot = 0.08": "local_boot = 0.0"}))
+    core = Core.open(config, str(tmp_path / "s.db"), operator="tester")
+    try:
+        job = core.evacuate("enc-w5", expect=core.plan_evacuate("enc-w5"))
+        taken = {name: target for name, _, target in job.params.moves}  # type: ignore[attr-defined]
+        moved, spare = next(iter(taken.items()))
+        # the operator takes another spare out of the pool and moves one profile onto it
+        removed = next(b.id for b in core.spares("prod-web") if b.enclosure != "enc-w5")
+        core.change_spares("prod-web", [], [removed])
+        core.move(moved, removed)
+        plan = core.plan_restore("enc-w5")
+        pool = plan.params.pool  # type: ignore[attr-defined]
+        assert removed not in pool and spare not in pool
+        assert sorted(pool) == sorted(t for n, t in taken.items() if n != moved)
+        assert any(w.startswith(f"{removed} does not return to the spare pool") for w in plan.warnings)
+    finally:
+        core.close()

@@ -146,6 +146,7 @@ def plan_restore(ctx: OpContext, enclosure: str, stop_on_failure: bool = True,
     moves: list[Move] = []
     pool: list[str] = []
     problems: list[str] = []
+    kept: list[str] = []
     for name, home_id in sorted(ctx.store.homes(enclosure).items()):
         profile, home = ctx.profile(name), ctx.bay(home_id)
         ctx.not_held(f"profile {name}", profile.job_id)
@@ -159,9 +160,12 @@ def plan_restore(ctx: OpContext, enclosure: str, stop_on_failure: bool = True,
             problems.append(f"{name}: {why}")
             continue
         moves.append((name, source.id if source else None, home.id))
-        if returns_to_pool(source, home) and source is not None:
+        why_kept = returns_to_pool(profile, source)
+        if why_kept is None and source is not None:
             pool.append(source.id)
-    warnings = _refuse_shortfalls(problems, force, f"restore of {enclosure}")
+        elif source is not None:
+            kept.append(f"{source.id} does not return to the spare pool: {why_kept}")
+    warnings = _refuse_shortfalls(problems, force, f"restore of {enclosure}") + kept
     parallel = ctx.config.evacuate_parallel
     steps = [f"hold the drain of {enclosure} for this job"]
     steps += [f"move {n}: {s or 'unassigned'} -> {h} (home)" for n, s, h in moves]
@@ -197,7 +201,7 @@ def run(ctx: OpContext, job: JobContext, p: EvacuateParams) -> str:
             return
         if source is not None and ctx.profile(name).home is None:
             ctx.store.set_home(name, source)
-        relocate(ctx, job, name, source, target, what)
+        relocate(ctx, job, name, source, target, what, borrow=True)
 
     failed, skipped = run_bounded(p.moves, one, p.parallel, p.stop_on_failure)
     if failed or skipped:

@@ -122,7 +122,7 @@ def run(ctx: OpContext, job: JobContext, p: MoveParams) -> str:
 
 
 def relocate(ctx: OpContext, job: JobContext, name: str, source: str | None, target: str,
-             what: str, from_group: str | None = None) -> None:
+             what: str, from_group: str | None = None, borrow: bool = False) -> None:
     """Power off and clear ``source``, place the profile on ``target``; a failed target
     puts it back on ``source`` (with ``from_group``). Raises OperationFailed when it did
     not land on ``target``. Move, failback, evacuation and restore all run it."""
@@ -136,7 +136,7 @@ def relocate(ctx: OpContext, job: JobContext, name: str, source: str | None, tar
         except StepFailed as exc:
             raise OperationFailed(f"{what} of {name} aborted, it stays on {source}: "
                                   f"{exc.reason}") from None
-    failure = place_profile(ctx, job, profile, target, 1)
+    failure = place_profile(ctx, job, profile, target, 1, borrow)
     if failure is None:
         return
     if source:  # roll back: the profile goes back, with its original group

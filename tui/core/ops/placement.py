@@ -69,8 +69,10 @@ def power_on(ctx: OpContext, bay_id: str) -> str:
 
 
 def place_profile(ctx: OpContext, job: JobContext, profile: Profile, target: str,
-                  attempt: int) -> str | None:
+                  attempt: int, borrow: bool = False) -> str | None:
     """Apply and power on; on failure take the profile back off and say why.
+    ``borrow`` (failover, evacuation): remember whether ``target`` was a spare, in the
+    same transaction that takes it from the pool, so failback gives back that bay.
 
     Step names carry the attempt number, so a resumed job never mistakes one
     attempt's journal for another's; an attempt whose take-back is journaled is over.
@@ -88,6 +90,8 @@ def place_profile(ctx: OpContext, job: JobContext, profile: Profile, target: str
             raise OperationFailed(f"{target} did not take what profile {profile.name} needs: "
                                   f"{report.summary()}")
         with store.write():
+            if borrow:
+                store.set_borrowed(profile.name, target if ctx.bay(target).spare else None)
             store.set_spare(target, False)
             store.assign_profile(profile.name, target)
             group = ctx.bay(target).group
