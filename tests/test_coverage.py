@@ -151,3 +151,10 @@ def test_covered_says_how_many_profiles_no_failover_could_save(core):
     assert g.covered and g.not_recoverable == {"local-boot": 2, "maintenance": 1}
     assert coverage.verdict(g.covered, g.not_recoverable) == (
         "covered (3 not recoverable by failover: 2 boot from local disk, 1 in maintenance)")
+
+
+def test_a_loss_outside_the_named_group_is_bad_input(cli):
+    other = cli("coverage", "prod-db", "--lose", "enc-w1", "--json")
+    assert other.code == 2 and other.json["code"] == "not-in-group"
+    assert other.json["error"] == "enc-w1 is not in group prod-db"
+    assert cli("coverage", "prod-web", "--lose", "enc-w1", "--json").code == 0

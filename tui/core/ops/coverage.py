@@ -247,6 +247,8 @@ def what_if(ctx: OpContext, lose: str, group: str | None = None) -> Coverage:
     if group is not None:
         ctx.group(group)
     kind, lost = resolve(ctx, lose)
+    if group is not None and not any(b.group == group for b in lost):
+        raise BadInput(f"{lose} is not in group {group}", code="not-in-group")
     groups = {b.group for b in lost} if group is None else {group}
     bays = [b for g in sorted(groups) for b in ctx.store.bays(group=g)]
     return Coverage(kind, lose, tuple(b.id for b in lost),
