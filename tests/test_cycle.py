@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pytest
 from conftest import Cli, dump, write_config
+from test_state_machine import DEAD_PID, Crash, CrashingDriver
 
 from tui.core.api import Core
 from tui.core.config import load_config
 from tui.core.monitor import Monitor
+from tui.model.errors import Refused
 
 
 def bays(cli: Cli, enclosure: str) -> dict[str, dict]:
@@ -217,3 +219,49 @@ def test_restore_gives_back_only_the_spares_the_evacuation_took(tmp_path):
         assert any(w.startswith(f"{removed} does not return to the spare pool") for w in plan.warnings)
     finally:
         core.close()
+
+
+VIEWERS = {'default = "admin"': 'default = "viewer"'}
+
+
+def test_recording_a_rediscovery_needs_a_role_a_dry_run_does_not(cli, tmp_path):
+    profiled = next(b for b in bays(cli, "enc-w1").values() if b["profile"])
+    cli("sim", "swap", profiled["id"])
+    viewer = Cli(write_config(tmp_path / "v.toml", replace=VIEWERS), cli.state)
+    before = dump(cli.state)
+    refused = viewer("rediscover", "enc-w1", "--json", user="bob")
+    assert refused.code == 3 and "rediscover needs limited-operator" in refused.json["error"]
+    assert dump(cli.state) == before, "a refused rediscovery flags nothing"
+    dry = viewer("rediscover", "enc-w1", "--dry-run", "--json", user="bob")
+    assert dry.code == 0 and [f["bay"] for f in dry.json["findings"]] == [profiled["id"]]
+    # the monitor's scheduled rediscovery is observation: it runs whoever watches
+    core = Core.open(load_config(viewer.config), str(cli.state), operator="bob")
+    try:
+        assert Monitor(core, sweep_seconds=0).poll().rediscovered == 1
+        assert core.store.bay(profiled["id"]).flag
+    finally:
+        core.close()
+
+
+def test_resuming_jobs_as_a_caller_of_the_service_needs_a_role(tmp_path):
+    path = str(tmp_path / "s.db")
+    admin = Core.open(load_config(write_config(tmp_path / "a.toml")), path, operator="ann")
+    real = admin.driver
+    admin.driver = CrashingDriver(real, 1)
+    profile = next(b.profile for b in admin.bays(enclosure="enc-w1") if b.profile)
+    free = next(b.id for b in admin.bays(group="prod-web") if b.spare)
+    with pytest.raises(Crash):
+        admin.move(profile or "", free)
+    with admin.store.write() as db:
+        db.execute("UPDATE jobs SET pid = ? WHERE state = 'running'", (DEAD_PID,))
+    admin.driver = real
+    viewer = Core(load_config(write_config(tmp_path / "v.toml", replace=VIEWERS)),
+                  admin.store, real, "bob")
+    viewer.remote = True  # as Service.core_for makes it
+    with pytest.raises(Refused, match="resume needs limited-operator"):
+        viewer.resume_interrupted()
+    assert len(admin.interrupted_jobs()) == 1
+    viewer.remote = False  # a starting process recovers what a crash left, whoever runs it
+    assert [outcome for _, outcome in viewer.resume_interrupted()] == ["done"]
+    admin.close()
+

@@ -53,8 +53,12 @@ def _what(server: ServerInfo | None) -> str:
 
 def rediscover(ctx: OpContext, target: str | None = None, record: bool = True) -> list[Finding]:
     """Read the bays' inventory (outside any transaction: it may talk to BMCs) and record
-    what changed; ``record=False`` only reports it."""
+    what changed; ``record=False`` only reports it (open to viewers: recording flags bays
+    and takes profiles off them, so it needs the role of a change in every group read)."""
     bays = scope(ctx, target)
+    if record:
+        for group in sorted({b.group for b in bays}):
+            ctx.require(group, "rediscover")
     found = ctx.driver.inventory([b.id for b in bays])
     findings = []
     for bay in bays:
