@@ -265,3 +265,15 @@ def test_resuming_jobs_as_a_caller_of_the_service_needs_a_role(tmp_path):
     assert [outcome for _, outcome in viewer.resume_interrupted()] == ["done"]
     admin.close()
 
+
+def test_a_dry_run_rediscovery_predicts_the_flags_it_would_set(core):
+    enc = core.bays(enclosure="enc-l1")
+    profiled = next(b for b in enc if b.profile)
+    spare = next(b for b in enc if b.spare)
+    core.sim_hardware(profiled.id, "swap")
+    core.sim_hardware(spare.id, "swap")
+    before = core.store.dump()
+    dry = {f.bay: f.flagged for f in core.rediscover("enc-l1", record=False)}
+    assert dry == {profiled.id: True, spare.id: False}
+    assert core.store.dump() == before, "a dry run records nothing"
+    assert {f.bay: f.flagged for f in core.rediscover("enc-l1")} == dry

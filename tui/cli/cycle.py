@@ -61,7 +61,8 @@ def _rediscover(core: Core, args: argparse.Namespace) -> int:
         if not findings:
             return "no bay changed"
         return table(("BAY", "CHANGE", "FLAGGED", "DETAIL"),
-                     [(f.bay, f.change, "FLAGGED" if f.flagged else "", f.detail)
+                     [(f.bay, f.change, ("would flag" if dry else "FLAGGED") if f.flagged
+                       else "", f.detail)
                       for f in findings])
     _emit(args, {"dry_run": dry, "findings": [f.to_dict() for f in findings]},
           human)

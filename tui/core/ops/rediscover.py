@@ -78,6 +78,8 @@ def rediscover(ctx: OpContext, target: str | None = None, record: bool = True) -
         finding = Finding(bay.id, change, detail)
         if record:
             finding = _record(ctx, bay, new, finding)
+        else:  # what recording would flag, nothing written
+            finding = Finding(bay.id, change, detail, _owner(ctx, bay) is not None)
         findings.append(finding)
     unreadable = [f for f in findings if f.change == "unreadable"]
     if record and unreadable:
@@ -88,6 +90,12 @@ def rediscover(ctx: OpContext, target: str | None = None, record: bool = True) -
     return findings
 
 
+def _owner(ctx: OpContext, bay: Bay) -> str | None:
+    """The profile the bay's server belongs to: the one on it, or the one whose home it is
+    (a changed server there is flagged)."""
+    return bay.profile or ctx.store.homed_at([bay.id]).get(bay.id)
+
+
 def _record(ctx: OpContext, bay: Bay, new: ServerInfo | None, finding: Finding) -> Finding:
     store = ctx.store
     with store.write():
@@ -95,8 +103,7 @@ def _record(ctx: OpContext, bay: Bay, new: ServerInfo | None, finding: Finding) 
         if now is None or now.serial != bay.serial:
             return finding  # another process recorded it first
         store.set_server(bay.id, new)
-        homed = store.homed_at([bay.id]).get(bay.id)
-        owner = bay.profile or homed
+        owner = _owner(ctx, bay)
         flag = None
         if owner is not None:
             flag = (f"server {finding.change} ({finding.detail}) where profile {owner} "
