@@ -17,7 +17,7 @@ from test_state_machine import DEAD_PID, Crash, CrashingDriver
 from tui.core.api import Core
 from tui.core.config import load_config
 from tui.core.ops.evacuate import run_bounded
-from tui.model.errors import OperationFailed, Refused
+from tui.model.errors import BadInput, OperationFailed, Refused
 
 ENC = "enc-w5"
 
@@ -108,9 +108,23 @@ def test_a_map_names_targets_and_bad_maps_are_refused(roomy, tmp_path):
         core.plan_evacuate(ENC, mapping={"no-such-profile": free.id})
     assert getattr(bad.value, "code", "") == "bad-map"
     other = next(b.profile for b in core.bays(enclosure=ENC) if b.profile and b.profile != profile)
-    with pytest.raises(Refused) as twice:
+    with pytest.raises(BadInput) as twice:
         core.plan_evacuate(ENC, mapping={profile: free.id, other: free.id})
-    assert "already the target" in str(twice.value)
+    assert twice.value.code == "bad-map" and f"to {free.id}" in str(twice.value)
+
+
+def test_map_targets_are_reserved_before_automatic_placement(roomy):
+    core = roomy
+    on_enc = [b for b in core.bays(enclosure=ENC) if b.profile]
+    first, last = on_enc[0].profile or "", on_enc[-1].profile or ""
+    auto = core.plan_evacuate(ENC, force=True)
+    taken = {n: t for n, _, t in auto.params.moves}  # type: ignore[attr-defined]
+    # the last profile asks for the spare the automatic choice gives the first
+    plan = core.plan_evacuate(ENC, mapping={last: taken[first]}, force=True)
+    moves = {n: t for n, _, t in plan.params.moves}  # type: ignore[attr-defined]
+    assert moves[last] == taken[first]
+    assert moves[first] != taken[first]
+    assert len(set(moves.values())) == len(moves)
 
 
 @pytest.mark.parametrize("stop", [True, False])

@@ -66,7 +66,7 @@ def plan(ctx: OpContext, enclosure: str, to: str | None = None,
     mapping = dict(mapping or {})
     here = {b.id for b in bays}
     spares = ctx.store.bays(group=pool_group, spares_only=True)
-    used: set[str] = set()
+    used = _reserved(ctx, mapping)  # the map's targets first: no automatic choice takes one
     moves: list[Move] = []
     problems: list[str] = []
     reasons: list[str] = []
@@ -80,9 +80,7 @@ def plan(ctx: OpContext, enclosure: str, to: str | None = None,
         wanted = mapping.pop(name, None) or mapping.pop(source.id, None)
         if wanted is not None:
             target = ctx.bay(wanted)
-            why = ("it is on the enclosure being drained" if target.id in here else
-                   f"{target.id} is already the target of another profile"
-                   if target.id in used else None)
+            why = "it is on the enclosure being drained" if target.id in here else None
             if why is None:
                 try:
                     check_target(ctx, profile, target)
@@ -104,7 +102,7 @@ def plan(ctx: OpContext, enclosure: str, to: str | None = None,
                                 f"{source.model} left in group {pool_group}")
                 continue
             chosen, reason = ranked[0]
-        used.add(chosen.id)
+        used.add(chosen.id)  # (a map target is in it already)
         moves.append((name, source.id, chosen.id))
         reasons.append(f"move {name}: {source.id} -> {chosen.id} ({reason})")
     if mapping:
@@ -126,6 +124,18 @@ def plan(ctx: OpContext, enclosure: str, to: str | None = None,
                                parallel=parallel, stop_on_failure=stop_on_failure),
                 locks=_locks(enclosure, moves), source=enclosure, reason="planned work on the enclosure",
                 warnings=tuple(warnings), danger=True, confirm_label="Evacuate")
+
+
+def _reserved(ctx: OpContext, mapping: dict[str, str]) -> set[str]:
+    """The bays the map names, each once (two profiles to one bay is bad input)."""
+    seen: dict[str, str] = {}
+    for what, target in mapping.items():
+        bay = ctx.bay(target).id
+        if bay in seen:
+            raise BadInput(f"the map sends both {quoted(seen[bay])} and {quoted(what)} to "
+                           f"{bay}", code="bad-map")
+        seen[bay] = what
+    return set(seen)
 
 
 def _fits(ctx: OpContext, profile: Profile, bay: Bay) -> bool:
