@@ -90,10 +90,13 @@ def test_shortfalls_are_listed_before_anything_starts(tmp_path):
         before = core.store.dump()
         with pytest.raises(Refused) as refused:
             core.plan_evacuate("enc-w1")
-        assert refused.value.code == "shortfall" and "no usable spare" in str(refused.value)
+        assert refused.value.code == "shortfall" and "without a target" in str(refused.value)
         assert core.store.dump() == before
         forced = core.plan_evacuate("enc-w1", force=True)
-        assert any(w.startswith("left in place:") for w in forced.warnings)
+        left = [s for s in forced.steps if s.startswith("leave in place: ")]
+        assert left and forced.steps[:len(left)] == tuple(left), "the shortfalls come first"
+        assert forced.warnings == (f"{len(left)} profile(s) stay where they are "
+                                   f"(step(s) 1-{len(left)})",)
     finally:
         core.close()
 
@@ -200,3 +203,20 @@ def test_bounded_parallelism_and_stop_on_failure():
     assert most[0] <= 3 and failed == ["p0: p0 would not power on"] and skipped == []
     failed, skipped = run_bounded(moves, one, 1, stop_on_failure=True)
     assert len(failed) == 1 and skipped == [f"p{i}" for i in range(1, 10)]
+
+
+def test_a_dry_run_with_a_shortfall_shows_the_plan_with_the_shortfalls_first(cli):
+    text = cli("evacuate", "enc-w1", "--dry-run")
+    assert text.code == 3
+    lines = text.out.splitlines()
+    assert lines[0].startswith("evacuate enc-w1: ")
+    left = [n for n, line in enumerate(lines) if ". leave in place: " in line]
+    drain = next(n for n, line in enumerate(lines) if ". drain enc-w1" in line)
+    assert left and max(left) < drain, "each shortfall on its own line, before the moves"
+    assert len(text.err.splitlines()) == 1 and "nothing started" in text.err
+    data = cli("evacuate", "enc-w1", "--dry-run", "--json")
+    assert data.code == 3 and data.json["code"] == "shortfall"
+    assert len(data.json["problems"]) == len(left)
+    assert all(isinstance(p, str) and "enc-w1/" in p for p in data.json["problems"])
+    assert data.json["plan"]["steps"][:len(left)] == ["leave in place: " + p
+                                                      for p in data.json["problems"]]

@@ -43,13 +43,20 @@ def _locks(enclosure: str, moves: list[Move]) -> tuple[str, ...]:
                  + [f"bay:{b}" for m in moves for b in (m[1], m[2]) if b])
 
 
-def _refuse_shortfalls(problems: list[str], force: bool, what: str) -> list[str]:
+LEFT = "leave in place: "  # the first steps of a forced plan, one per shortfall
+
+
+def _shortfalls(problems: list[str], force: bool, what: str, hint: str) -> list[str]:
+    """The plan's first steps: each profile left where it is, and why. Without ``force``
+    any such profile refuses the plan (the CLI then shows the forced plan)."""
     if problems and not force:
-        raise Refused(f"{what}: {len(problems)} problem(s), nothing started: "
-                      + "; ".join(problems), code="shortfall",
-                      hint="add spares, name targets with --map, or --force to leave those "
-                           "profiles where they are")
-    return [f"left in place: {p}" for p in problems]
+        raise Refused(f"{what}: {len(problems)} profile(s) without a target, nothing started",
+                      code="shortfall", hint=hint)
+    return [LEFT + p for p in problems]
+
+
+def _left_warning(left: list[str]) -> list[str]:
+    return [f"{len(left)} profile(s) stay where they are (step(s) 1-{len(left)})"] if left else []
 
 
 def plan(ctx: OpContext, enclosure: str, to: str | None = None,
@@ -112,9 +119,12 @@ def plan(ctx: OpContext, enclosure: str, to: str | None = None,
     if not moves and not problems and drained:
         raise Refused(f"enclosure {enclosure} is drained and empty of profiles already",
                       code="nothing-to-do")
-    warnings = _refuse_shortfalls(problems, force, f"evacuation of {enclosure}")
+    left = _shortfalls(problems, force, f"evacuation of {enclosure}",
+                       "add spares, name targets with --map, or --force to leave those "
+                       "profiles where they are")
     parallel = ctx.config.evacuate_parallel
-    steps = [f"drain {enclosure}: no failover target, no spare use, until `bayops restore`"]
+    steps = [*left, f"drain {enclosure}: no failover target, no spare use, until "
+                    "`bayops restore`"]
     steps += reasons
     steps.append(f"{enclosure} stays drained (`bayops restore {enclosure}` brings them back)")
     return Plan("evacuate", f"Evacuate {enclosure}",
@@ -123,7 +133,7 @@ def plan(ctx: OpContext, enclosure: str, to: str | None = None,
                 EvacuateParams(group=group, enclosure=enclosure, moves=tuple(moves),
                                parallel=parallel, stop_on_failure=stop_on_failure),
                 locks=_locks(enclosure, moves), source=enclosure, reason="planned work on the enclosure",
-                warnings=tuple(warnings), danger=True, confirm_label="Evacuate")
+                warnings=tuple(_left_warning(left)), danger=True, confirm_label="Evacuate")
 
 
 def _reserved(ctx: OpContext, mapping: dict[str, str]) -> set[str]:
@@ -175,9 +185,10 @@ def plan_restore(ctx: OpContext, enclosure: str, stop_on_failure: bool = True,
             pool.append(source.id)
         elif source is not None:
             kept.append(f"{source.id} does not return to the spare pool: {why_kept}")
-    warnings = _refuse_shortfalls(problems, force, f"restore of {enclosure}") + kept
+    left = _shortfalls(problems, force, f"restore of {enclosure}",
+                       "--force to bring the others home and leave those where they are")
     parallel = ctx.config.evacuate_parallel
-    steps = [f"hold the drain of {enclosure} for this job"]
+    steps = [*left, f"hold the drain of {enclosure} for this job"]
     steps += [f"move {n}: {s or 'unassigned'} -> {h} (home)" for n, s, h in moves]
     steps += [f"{b} back into the spare pool" for b in pool]
     steps.append(f"undrain {enclosure}" if not problems else f"{enclosure} stays drained")
@@ -188,7 +199,7 @@ def plan_restore(ctx: OpContext, enclosure: str, stop_on_failure: bool = True,
                                parallel=parallel, stop_on_failure=stop_on_failure,
                                restore=True, pool=tuple(pool)),
                 locks=_locks(enclosure, moves), target=enclosure, reason="the work on the enclosure is done",
-                warnings=tuple(warnings), confirm_label="Restore")
+                warnings=tuple(_left_warning(left) + kept), confirm_label="Restore")
 
 
 def started(ctx: OpContext, job_id: int, p: EvacuateParams) -> None:
