@@ -277,3 +277,59 @@ def test_a_dry_run_rediscovery_predicts_the_flags_it_would_set(core):
     assert dry == {profiled.id: True, spare.id: False}
     assert core.store.dump() == before, "a dry run records nothing"
     assert {f.bay: f.flagged for f in core.rediscover("enc-l1")} == dry
+
+
+def roomy_core(tmp_path) -> Core:
+    config = load_config(write_config(tmp_path / "c.toml", replace={
+        "spares = 3": "spares = 8", "local_boot = 0.08": "local_boot = 0.0"}))
+    return Core.open(config, str(tmp_path / "s.db"), operator="tester")
+
+
+def test_hints_follow_the_state_and_restore_is_its_own_job_kind(tmp_path):
+    core = roomy_core(tmp_path)
+    try:
+        core.evacuate("enc-w5", expect=core.plan_evacuate("enc-w5"))
+        homes = [b for b in core.bays(enclosure="enc-w5") if core.store.homed_at([b.id])]
+        swapped, pulled, sick = homes[0], homes[1], homes[2]
+        core.sim_hardware(swapped.id, "swap")
+        core.sim_hardware(pulled.id, "remove")
+        core.rediscover("enc-w5")
+        clear = core.plan_clear_flag(swapped.id)
+        owner = core.store.homed_at([swapped.id])[swapped.id]
+        assert clear.warnings == (f"profile {owner} belongs here: the restore of enclosure "
+                                  "enc-w5 (drained) brings it home",)
+        assert "failback" not in " ".join(clear.warnings)
+        assert core.plan_clear_flag(pulled.id).summary == (
+            f"clear the flag of {pulled.id}: the bay is empty now; a server inserted later "
+            "may be used")
+        with pytest.raises(Refused) as drained:
+            core.plan_failback(owner)
+        assert drained.value.code == "home-drained" and "restore" in str(drained.value)
+        core.sim_fault(sick.id, "critical")
+        with pytest.raises(Refused) as short:
+            core.plan_restore("enc-w5")
+        assert short.value.code == "shortfall" and "--map" not in str(short.value)
+        job = core.restore("enc-w5", force=True, expect=core.plan_restore("enc-w5", force=True))
+        assert job.kind == "restore" and core.jobs()[0].kind == "restore"
+        assert core.job(job.id).params == job.params, "a restore job reads back as itself"
+    finally:
+        core.close()
+
+
+def test_failback_takes_a_bay_and_a_home_warns_who_would_block_it(core):
+    home = next(b for b in core.bays(enclosure="enc-w1") if b.profile and b.boot_mode == "san")
+    other = next(b for b in core.bays(enclosure="enc-w1") if b.profile and b.id != home.id)
+    core.sim_fault(home.id, "critical")
+    spare = core.failover(home.id).params.target  # type: ignore[attr-defined]
+    core.sim_fault(home.id, None)
+    by_profile = core.plan_failback(home.profile or "")
+    assert core.plan_failback(home.id) == by_profile  # the bay whose home it is
+    assert core.plan_failback(spare) == by_profile  # the bay the profile runs on now
+    with pytest.raises(Refused) as none:
+        core.plan_failback(other.id)
+    assert none.value.code == "no-home"
+    blocked = (f"{home.id} is the home of failed-over profile {home.profile}: "
+               "in the spare pool it blocks the failback of " + (home.profile or ""))
+    assert blocked in core.plan_spares("prod-web", [home.id], []).warnings
+    moved = core.plan_move(other.profile or "", home.id).warnings
+    assert f"{other.profile} on it blocks the failback of {home.profile}" in " ".join(moved)

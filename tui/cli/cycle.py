@@ -36,7 +36,9 @@ def register(sub: Subparsers) -> None:
     confirmable(c)
     c.set_defaults(handler=_clear)
     c = command(sub, "failback", "move a failed-over profile back to its home bay, now healthy")
-    c.add_argument("profile")
+    c.add_argument("profile", metavar="PROFILE|BAY",
+                   help="a profile, or a bay: its failed-over profile, or the one whose home "
+                        "it is")
     confirmable(c)
     c.set_defaults(handler=_failback)
     for name, text in (("evacuate", "move every profile off an enclosure (planned work) and "

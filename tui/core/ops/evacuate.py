@@ -25,7 +25,7 @@ from tui.core.ops.move import check_target, relocate
 from tui.core.ops.placement import rank_spares
 from tui.model.entities import Bay, Profile
 from tui.model.errors import BadInput, OperationFailed, Refused
-from tui.model.params import EvacuateParams
+from tui.model.params import EvacuateParams, RestoreParams
 from tui.model.plan import Plan
 from tui.model.text import quoted
 
@@ -192,12 +192,12 @@ def plan_restore(ctx: OpContext, enclosure: str, stop_on_failure: bool = True,
     steps += [f"move {n}: {s or 'unassigned'} -> {h} (home)" for n, s, h in moves]
     steps += [f"{b} back into the spare pool" for b in pool]
     steps.append(f"undrain {enclosure}" if not problems else f"{enclosure} stays drained")
-    return Plan("evacuate", f"Restore {enclosure}",
+    return Plan("restore", f"Restore {enclosure}",
                 f"restore {enclosure}: {len(moves)} profile(s) home, {parallel} at a time",
                 tuple(steps),
-                EvacuateParams(group=group, enclosure=enclosure, moves=tuple(moves),
-                               parallel=parallel, stop_on_failure=stop_on_failure,
-                               restore=True, pool=tuple(pool)),
+                RestoreParams(group=group, enclosure=enclosure, moves=tuple(moves),
+                              parallel=parallel, stop_on_failure=stop_on_failure,
+                              pool=tuple(pool)),
                 locks=_locks(enclosure, moves), target=enclosure, reason="the work on the enclosure is done",
                 warnings=tuple(_left_warning(left) + kept), confirm_label="Restore")
 

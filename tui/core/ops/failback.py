@@ -53,7 +53,25 @@ def returns_to_pool(profile: Profile, source: Bay | None) -> str | None:
     return None
 
 
+def profile_of_bay(ctx: OpContext, bay_id: str) -> str | None:
+    """The profile a failback of a bay means: the bay's own, if it has a home elsewhere,
+    else the profile whose home the bay is."""
+    found = ctx.bay(bay_id)
+    if found.profile is not None:
+        profile = ctx.store.profile(found.profile)
+        if profile is not None and profile.home not in (None, bay_id):
+            return profile.name
+    return ctx.store.homed_at([bay_id]).get(bay_id)
+
+
 def plan(ctx: OpContext, name: str) -> Plan:
+    """Fail back a profile, or (a bay id) the profile ``profile_of_bay`` names."""
+    if "/" in name:
+        bay_id, found = name, profile_of_bay(ctx, name)
+        if found is None:
+            raise Refused(f"bay {bay_id} holds no failed-over profile and is no profile's "
+                          "home", code="no-home")
+        name = found
     profile = ctx.profile(name)
     ctx.require(profile.group, "move")
     if profile.home is None:
@@ -63,6 +81,10 @@ def plan(ctx: OpContext, name: str) -> Plan:
     ctx.not_held(f"profile {name}", profile.job_id)
     if profile.bay == home.id:
         raise Refused(f"profile {name} is at home on {home.id} already", code="at-home")
+    if home.drained:
+        raise Refused(f"profile {name} cannot go home yet: enclosure {home.enclosure} is "
+                      "drained; its restore brings the profile home", code="home-drained",
+                      hint=f"`bayops restore {home.enclosure}`")
     why = why_not_home(profile, home)
     if why is not None:
         raise Refused(f"profile {name} cannot go home yet: {why}", code="home-not-ready")

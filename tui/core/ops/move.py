@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from tui.core.context import OpContext
 from tui.core.jobs import JobContext, StepFailed
 from tui.core.ops.placement import (
+    blocks_failback,
     clear_source,
     not_out_of_use,
     place_profile,
@@ -85,6 +86,7 @@ def plan(ctx: OpContext, profile_name: str, to: str) -> Plan:
     warnings = []
     if target.spare:
         warnings.append(f"{target.id} is a spare of group {target.group}: it leaves the pool")
+    warnings += blocks_failback(ctx, [target.id], f"{profile.name} on it", profile.name)
     if target.group != profile.group:
         warnings.append(f"profile changes group: {profile.group} -> {target.group}; "
                         "its MACs, WWPNs and serial stay")

@@ -62,6 +62,16 @@ def clear_source(ctx: OpContext, job: JobContext, profile: str, source: str, not
     return job.step(f"remove profile from {source}", clear)
 
 
+def blocks_failback(ctx: OpContext, bay_ids: list[str], how: str,
+                    moving: str | None = None) -> list[str]:
+    """Warnings for the bays of ``bay_ids`` that are a failed-over profile's home (other
+    than ``moving``'s): ``how`` (e.g. 'as a spare it') keeps that profile from going home."""
+    if not bay_ids:
+        return []
+    return [f"{bay} is the home of failed-over profile {name}: {how} blocks the failback "
+            f"of {name}" for bay, name in ctx.store.homed_at(bay_ids).items() if name != moving]
+
+
 def power_on(ctx: OpContext, bay_id: str) -> str:
     note = ctx.driver.power_on(bay_id)
     ctx.store.set_reading(bay_id, power="on")

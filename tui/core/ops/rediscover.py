@@ -136,11 +136,13 @@ def plan_clear(ctx: OpContext, bay_id: str) -> Plan:
         raise Refused(f"bay {bay_id} is not flagged", code="not-flagged")
     ctx.not_held(f"bay {bay_id}", bay.job_id)
     homed = ctx.store.homed_at([bay_id]).get(bay_id)
-    warnings = [f"profile {homed} belongs here: `bayops failback {homed}` brings it home"] \
-        if homed else []
+    warnings = [f"profile {homed} belongs here: " + (
+        f"the restore of enclosure {bay.enclosure} (drained) brings it home" if bay.drained
+        else "its failback brings it home")] if homed else []
+    what = ("the bay is empty now; a server inserted later may be used" if bay.empty else
+            f"the server there ({bay.model}, serial {bay.serial}) may be used again")
     return Plan("clear-flag", f"Clear {bay_id}",
-                f"clear the flag of {bay_id}: the server there ({bay.model or 'none'}, serial "
-                f"{bay.serial or '-'}) may be used again", (f"clear the flag of {bay_id}",),
+                f"clear the flag of {bay_id}: {what}", (f"clear the flag of {bay_id}",),
                 ClearFlagParams(group=bay.group, bay=bay_id, flag=bay.flag),
                 locks=(f"bay:{bay_id}",), target=bay_id, reason=bay.flag,
                 warnings=tuple(warnings), confirm_label="Clear")
