@@ -13,30 +13,46 @@ import os
 import signal
 import socket
 import ssl
+import stat
 import sys
 from pathlib import Path
 
 from aiohttp import web
 
 from tui.core.config import Config
-from tui.model.errors import Refused
+from tui.model.errors import BadInput, Refused
 from tui.server.app import make_app
 from tui.server.service import Service
-from tui.server.settings import ServeSettings
+from tui.server.settings import DEFAULT_SOCKET, ServeSettings
 
 SOCKET_MODE = 0o660
 
 
 def _claim_socket(path: Path) -> None:
-    """Refuse if another service answers on ``path``; remove a stale socket file."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if not path.exists() and not path.is_symlink():
+    """Make ``path`` free for the service's socket, or refuse and touch nothing.
+
+    Only a socket that nobody answers on (left by a service that died) is removed; any
+    other file or a directory at ``path`` is someone's data: an error, never deleted.
+    A missing folder is created only for the default /run/bayops (systemd's
+    RuntimeDirectory normally makes it); any other path's folder must exist."""
+    if not path.parent.is_dir():
+        if path != Path(DEFAULT_SOCKET):
+            raise BadInput(f"socket {path}: its folder {path.parent} does not exist",
+                           code="bad-socket")
+        path.parent.mkdir(mode=0o755, exist_ok=True)
+    try:
+        mode = path.lstat().st_mode
+    except FileNotFoundError:
         return
+    if not stat.S_ISSOCK(mode):
+        what = "a directory" if stat.S_ISDIR(mode) else "a file that is not a socket"
+        raise BadInput(f"socket {path}: {what} is there; bayops serve does not remove it "
+                       "(choose another --socket or [serve] socket)", code="bad-socket")
     probe = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     try:
         probe.connect(str(path))
     except OSError:
-        path.unlink()  # nobody listens: left by a service that died
+        path.unlink()  # a socket nobody listens on: left by a service that died
         return
     finally:
         probe.close()
@@ -48,7 +64,6 @@ async def _run(service: Service, settings: ServeSettings) -> None:
     runner = web.AppRunner(make_app(service), handle_signals=False, access_log=None,
                            shutdown_timeout=2.0)
     await runner.setup()
-    _claim_socket(settings.socket)
     old = os.umask(0o117)  # the socket is never wider than 0660, not even for a moment
     try:
         await web.UnixSite(runner, str(settings.socket)).start()
@@ -81,6 +96,7 @@ async def _run(service: Service, settings: ServeSettings) -> None:
 
 
 def serve(config: Config, state: str | None, settings: ServeSettings) -> int:
+    _claim_socket(settings.socket)  # before the store opens: a refusal touches nothing
     service = Service(config, state, settings)
     try:
         asyncio.run(_run(service, settings))

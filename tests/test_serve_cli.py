@@ -1,0 +1,59 @@
+"""`bayops serve` and its clients as a user meets them: what serve refuses to touch, which
+store `token` writes, what a client says when the server is gone or cannot be reached."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import ROOT, write_config
+from tests.serve_support import socket_path, start_server, stop_server
+
+
+def run(*args: str, env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "tui.cli", *args], env=env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+
+
+@pytest.fixture
+def home(tmp_path):
+    """(environment, config, state) for serve and its clients in ``tmp_path``."""
+    config = write_config(tmp_path / "config.toml")
+    state = tmp_path / "state.db"
+    env = dict(os.environ, BAYOPS_CONFIG=str(config), BAYOPS_STATE=str(state),
+               BAYOPS_SITE_SOCKET=str(tmp_path / "no-site.sock"),
+               BAYOPS_SITE_MARKER=str(tmp_path / "no-site-marker"))
+    env.pop("BAYOPS_SERVER", None)
+    return env, config, state
+
+
+def test_serve_never_removes_a_file_or_folder_that_is_not_a_socket(home, tmp_path):
+    env, _, _ = home
+    precious = tmp_path / "precious.db"
+    precious.write_text("x\n")
+    folder = tmp_path / "folder"
+    folder.mkdir()
+    for path in (precious, folder):
+        done = run("serve", "--socket", str(path), env=env)
+        assert done.returncode == 2, done.stderr
+        assert done.stderr.count("\n") == 1 and "not remove" in done.stderr, done.stderr
+        assert "internal error" not in done.stderr
+    assert precious.read_text() == "x\n" and folder.is_dir()
+    missing = tmp_path / "no" / "such" / "s.sock"
+    done = run("serve", "--socket", str(missing), env=env)
+    assert done.returncode == 2 and "does not exist" in done.stderr, done.stderr
+    assert not (tmp_path / "no").exists()
+
+
+def test_serve_replaces_a_socket_left_by_a_dead_service(home, tmp_path):
+    import socket
+
+    _, config, state = home
+    path = socket_path(tmp_path)
+    dead = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    dead.bind(str(path))
+    dead.close()  # the file stays; nobody listens
+    proc = start_server(config, state, path)
+    stop_server(proc)
