@@ -2,6 +2,7 @@
 store `token` writes, what a client says when the server is gone or cannot be reached."""
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
@@ -57,3 +58,31 @@ def test_serve_replaces_a_socket_left_by_a_dead_service(home, tmp_path):
     dead.close()  # the file stays; nobody listens
     proc = start_server(config, state, path)
     stop_server(proc)
+
+
+def test_token_commands_write_only_the_store_of_the_server_in_use(home, tmp_path):
+    env, config, state = home
+    sock = socket_path(tmp_path, "t.sock")
+    served = dict(env, BAYOPS_SERVER=f"unix:{sock}")
+    other = tmp_path / "other.db"
+    proc = start_server(config, state, sock)
+    try:
+        made = run("token", "create", "--user", "alice", "--yes", "--json", env=served)
+        assert made.returncode == 0, made.stderr
+        token = json.loads(made.stdout)
+        assert token["store"] == str(state)
+        wrong = run("token", "revoke", str(token["id"]), "--yes", env=dict(served, BAYOPS_STATE=str(other)))
+        assert wrong.returncode == 2, wrong.stderr
+        assert str(state) in wrong.stderr and str(other) in wrong.stderr and "revoked" not in wrong.stdout
+        assert not other.exists()
+        listed = run("token", "list", "--json", env=served)
+        assert [t["valid"] for t in json.loads(listed.stdout)] == [True]
+        revoked = run("token", "revoke", str(token["id"]), "--yes", env=served)
+        assert revoked.returncode == 0 and f"revoked in the store {state}" in revoked.stdout
+    finally:
+        stop_server(proc)
+    gone = run("token", "list", env=served)
+    assert gone.returncode == 2 and "does not answer" in gone.stderr and "--state" in gone.stderr
+    explicit = run("--state", str(state), "token", "list", "--json", env=served)
+    assert explicit.returncode == 0, explicit.stderr
+    assert [t["valid"] for t in json.loads(explicit.stdout)] == [False]

@@ -94,8 +94,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         from tui.client import open_client
 
         explicit_resume = args.command == "jobs" and args.action == "resume"
-        # `token` writes the server's own store, on its host: never through a server.
-        server = "none" if args.command in serve.LOCAL_COMMANDS else args.server
+        # `token` writes the server's own store, on its host: never through a server, and
+        # only that store when a server is configured or found.
+        server = args.server
+        if args.command in serve.LOCAL_COMMANDS:
+            serve.token_store(config, args)
+            server = "none"
         core, args.client_origin = open_client(config, args.state, server, args.read_only)
         for message in core.warnings:
             sys.stderr.write(f"bayops: warning: {printable(message)}\n")
