@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -86,3 +87,17 @@ def test_token_commands_write_only_the_store_of_the_server_in_use(home, tmp_path
     explicit = run("--state", str(state), "token", "list", "--json", env=served)
     assert explicit.returncode == 0, explicit.stderr
     assert [t["valid"] for t in json.loads(explicit.stdout)] == [False]
+
+
+def test_a_site_whose_server_stopped_refuses_instead_of_a_private_store(home, tmp_path):
+    env, _, state = home
+    marker = tmp_path / "site-config.toml"
+    marker.write_text("# the site's config\n")
+    site = dict(env, BAYOPS_SITE_MARKER=str(marker))
+    site.pop("BAYOPS_STATE")
+    done = run("status", env=site)
+    assert done.returncode == 1, done.stderr
+    assert "the site's server is not running" in done.stderr and str(marker) in done.stderr
+    assert not (Path(env["XDG_STATE_HOME"]) / "bayops").exists()  # no private demo store made
+    private = run("--server", "none", "status", "--json", env=dict(site, BAYOPS_STATE=str(state)))
+    assert private.returncode == 0, private.stderr

@@ -60,7 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--read-only", action="store_true", help="refuse every change")
     p.add_argument("--server", help="a bayops serve to be the client of: unix:/path.sock or "
                    "https://host:port; 'none' runs embedded (default: $BAYOPS_SERVER, the "
-                   "user config's server, the site socket /run/bayops/bayops.sock if it exists)")
+                   "user config's server, the site socket /run/bayops/bayops.sock if it or the site "
+                   "config /etc/bayops/config.toml exists)")
     sub = p.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
     for module in COMMAND_MODULES:
         module.register(sub)
