@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -101,3 +102,16 @@ def test_a_site_whose_server_stopped_refuses_instead_of_a_private_store(home, tm
     assert not (Path(env["XDG_STATE_HOME"]) / "bayops").exists()  # no private demo store made
     private = run("--server", "none", "status", "--json", env=dict(site, BAYOPS_STATE=str(state)))
     assert private.returncode == 0, private.stderr
+
+
+def test_a_second_service_on_the_same_store_is_refused_naming_the_first(home, tmp_path):
+    env, config, state = home
+    first = start_server(config, state, socket_path(tmp_path, "a.sock"))
+    try:
+        second = run("serve", "--socket", str(socket_path(tmp_path, "b.sock")), env=env, timeout=30)
+        assert second.returncode == 3, second.stderr
+        assert f"pid {first.pid}" in second.stderr and str(state) in second.stderr
+        lock = state.with_name("state.db.serve.lock")
+        assert stat.S_IMODE(lock.stat().st_mode) == 0o600
+    finally:
+        stop_server(first)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import fcntl
 import grp
 import os
 import signal
@@ -19,7 +20,7 @@ from pathlib import Path
 
 from aiohttp import web
 
-from tui.core.config import Config
+from tui.core.config import Config, find_state
 from tui.model.errors import BadInput, Refused
 from tui.server.app import make_app
 from tui.server.service import Service
@@ -59,6 +60,24 @@ def _claim_socket(path: Path) -> None:
     raise Refused(f"another bayops serve answers on {path}", code="busy")
 
 
+def _lock_state(state: Path) -> int:
+    """Hold ``<state>.serve.lock`` (flock, 0600) for the service's life: one service per
+    store. A second one is refused naming the holder's pid. Returns the open descriptor."""
+    lock = state.with_name(state.name + ".serve.lock")
+    lock.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    fd = os.open(lock, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        holder = os.pread(fd, 32, 0).decode("ascii", "replace").strip() or "?"
+        os.close(fd)
+        raise Refused(f"another bayops serve (pid {holder}) already serves {state} "
+                      f"(it holds {lock})", code="busy") from None
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+    return fd
+
+
 async def _run(service: Service, settings: ServeSettings) -> None:
     # Feed streams never end by themselves: give open connections a moment, not a minute.
     runner = web.AppRunner(make_app(service), handle_signals=False, access_log=None,
@@ -96,10 +115,14 @@ async def _run(service: Service, settings: ServeSettings) -> None:
 
 
 def serve(config: Config, state: str | None, settings: ServeSettings) -> int:
-    _claim_socket(settings.socket)  # before the store opens: a refusal touches nothing
-    service = Service(config, state, settings)
+    lock = _lock_state(find_state(state, config))
     try:
-        asyncio.run(_run(service, settings))
+        _claim_socket(settings.socket)  # before the store opens: a refusal touches nothing
+        service = Service(config, state, settings)
+        try:
+            asyncio.run(_run(service, settings))
+        finally:
+            service.stop()
     finally:
-        service.stop()
+        os.close(lock)  # the lock file stays: removing it could race a starting service
     return 0
