@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import stat
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -115,3 +117,68 @@ def test_a_second_service_on_the_same_store_is_refused_naming_the_first(home, tm
         assert stat.S_IMODE(lock.stat().st_mode) == 0o600
     finally:
         stop_server(first)
+
+
+SLOW = {"power_off": 0.2, "power_on": 8.0, "apply_profile": 0.5, "clear_profile": 0.2,
+        "domain_config": 0.2}
+
+
+def _failover_in_flight(env, config, state, tmp_path):
+    """(server, its client, the `bayops failover` process, its job) with the job running."""
+    from tui.client import connect
+    from tui.core.config import load_config
+
+    write_config(config, SLOW)
+    sock = socket_path(tmp_path, "f.sock")
+    server = start_server(config, state, sock)
+    served = dict(env, BAYOPS_SERVER=f"unix:{sock}")
+    client = connect(f"unix:{sock}", load_config(config))
+    client.sim_fault("enc-w1/3", "critical")
+    proc = subprocess.Popen([sys.executable, "-m", "tui.cli", "failover", "enc-w1/3", "--yes"],
+                            env=served, cwd=ROOT, stdin=subprocess.DEVNULL, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    end = time.monotonic() + 60
+    while not (jobs := client.jobs(1)) or not any(
+            s.name.startswith("power on") and s.state == "running" for s in jobs[0].steps):
+        assert time.monotonic() < end, "the failover job did not reach its power-on step"
+        time.sleep(0.05)
+    return server, client, proc, jobs[0]
+
+
+def test_sigterm_lets_a_running_failover_answer_its_client(home, tmp_path):
+    env, config, state = home
+    server, client, proc, job = _failover_in_flight(env, config, state, tmp_path)
+    client.close()
+    server.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err
+    assert server.wait(60) == 0
+    listed = run("--server", "none", "jobs", "show", str(job.id), "--json", env=env)
+    assert json.loads(listed.stdout)["state"] == "done"
+
+
+def test_a_client_cut_off_mid_run_says_the_job_goes_on(home, tmp_path):
+    env, config, state = home
+    server, client, proc, _ = _failover_in_flight(env, config, state, tmp_path)
+    client.close()
+    server.kill()
+    server.wait(30)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 1, err
+    # the server is gone, so which job was this client's cannot be asked
+    assert "connection to the server lost while the failover job ran; it continues on the " \
+           "server: `bayops jobs`" in err
+    assert "Traceback" not in err and "is `bayops serve` running" not in err
+
+
+def test_ctrl_c_in_a_client_mid_run_says_the_job_goes_on(home, tmp_path):
+    env, config, state = home
+    server, client, proc, job = _failover_in_flight(env, config, state, tmp_path)
+    try:
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode == 130, err
+        assert f"interrupted while job {job.id} ran; it continues on the server" in err
+    finally:
+        client.close()
+        stop_server(server)

@@ -18,11 +18,11 @@ from textual.screen import Screen
 
 from tui.model.errors import BayopsError
 
-UNREACHABLE = "server-unreachable"
+UNREACHABLE = ("server-unreachable", "connection-lost")
 
 
 def is_lost(exc: BaseException) -> bool:
-    return isinstance(exc, BayopsError) and exc.code == UNREACHABLE
+    return isinstance(exc, BayopsError) and exc.code in UNREACHABLE
 
 
 class LostServerApp(App):

@@ -130,7 +130,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:  # a server's client says where its job goes on
+        if str(exc):
+            sys.stderr.write(f"bayops: {printable(str(exc))}\n")
         return 130
     except Exception as exc:  # a bug: one line for the operator, the traceback on request
         # ... unless the disk, the media, the file or the process limits failed us: a

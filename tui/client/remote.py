@@ -8,6 +8,7 @@ credentials, or a bearer token over TLS), never sent by the client.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -26,6 +27,10 @@ from tui.model.wire import decode, encode
 API = "/v1"
 ERRORS: dict[int, type[BayopsError]] = {1: OperationFailed, 2: BadInput, 3: Refused}
 TIMEOUT = httpx.Timeout(30.0, read=None)  # a failover answers when its job ends
+
+
+class RunInterrupted(KeyboardInterrupt):
+    """Ctrl-C while a run waited for the server: the job goes on there (the message says)."""
 
 
 class _Named:
@@ -117,8 +122,10 @@ class RemoteCore:
         try:
             response = self._http.request(method, path, json=body, params=params)
         except httpx.TransportError as exc:
-            raise OperationFailed(f"server {self.url}: {type(exc).__name__}: {exc}",
-                                  code="server-unreachable",
+            # Not connected at all, or cut off after the request went out (the server died).
+            code = ("server-unreachable" if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout))
+                    else "connection-lost")
+            raise OperationFailed(f"server {self.url}: {type(exc).__name__}: {exc}", code=code,
                                   hint="is `bayops serve` running? (bayops info)") from None
         raise_for(response)
         return response.json().get("result")
@@ -166,8 +173,36 @@ class RemoteCore:
                 raise Refused("read-only mode: nothing can be changed (started with --read-only)",
                               code="read-only")
             body = _bind(sig, change.run, args, kwargs)
-            return decode(sig.returns, self.call("POST", f"run/{change.name}", body), change.run)
+            before = self._newest_job()
+            try:
+                result = self.call("POST", f"run/{change.name}", body)
+            except OperationFailed as exc:
+                if exc.code != "connection-lost":
+                    raise
+                raise OperationFailed(self._cut_off(change.name, before, "connection to the "
+                                      "server lost"), code="connection-lost") from None
+            except KeyboardInterrupt:
+                raise RunInterrupted(self._cut_off(change.name, before, "interrupted")) from None
+            return decode(sig.returns, result, change.run)
         return run
+
+    def _newest_job(self) -> int | None:
+        """The newest job id before a run, to find the run's own job if the answer is lost."""
+        try:
+            return max((j.id for j in self.jobs(1)), default=0)
+        except BayopsError:
+            return None
+
+    def _cut_off(self, name: str, before: int | None, what: str) -> str:
+        """What to say when this client stops waiting for a run: its job goes on."""
+        job = None
+        if before is not None:  # the newest job this operator started since (jobs: newest first)
+            with contextlib.suppress(BayopsError, KeyboardInterrupt):
+                job = next((j for j in self.jobs(20)
+                            if j.id > before and j.operator == self.operator), None)
+        which = f"job {job.id}" if job is not None else f"the {name} job"
+        look = f"bayops jobs show {job.id}" if job is not None else "bayops jobs"
+        return f"{what} while {which} ran; it continues on the server: `{look}`"
 
     def _action(self, name: str) -> Callable[..., Any]:
         sig = ops.core_signature(name)

@@ -27,6 +27,7 @@ from tui.server.service import Service
 from tui.server.settings import DEFAULT_SOCKET, ServeSettings
 
 SOCKET_MODE = 0o660
+GRACEFUL_SECONDS = 100.0  # below the unit's TimeoutStopSec=120 (deploy/bayops.service)
 
 
 def _claim_socket(path: Path) -> None:
@@ -79,9 +80,10 @@ def _lock_state(state: Path) -> int:
 
 
 async def _run(service: Service, settings: ServeSettings) -> None:
-    # Feed streams never end by themselves: give open connections a moment, not a minute.
+    # At SIGTERM the feed streams end (on_shutdown) and requests still running (a failover
+    # waiting for its job) get up to GRACEFUL_SECONDS to answer before they are cut.
     runner = web.AppRunner(make_app(service), handle_signals=False, access_log=None,
-                           shutdown_timeout=2.0)
+                           shutdown_timeout=GRACEFUL_SECONDS)
     await runner.setup()
     old = os.umask(0o117)  # the socket is never wider than 0660, not even for a moment
     try:
