@@ -182,3 +182,48 @@ def test_ctrl_c_in_a_client_mid_run_says_the_job_goes_on(home, tmp_path):
     finally:
         client.close()
         stop_server(server)
+
+
+def test_errors_say_what_to_fix(home, tmp_path):
+    import socket
+
+    import httpx
+
+    from tests.test_serve_processes import _certificates, _free_port
+
+    env, config, state = home
+    ca, cert, key = _certificates(tmp_path)
+    port = _free_port()
+    config.write_text(config.read_text() + f'\n[serve]\nlisten = "127.0.0.1:{port}"\n'
+                      f'tls_cert = "{cert}"\ntls_key = "{key}"\n')
+    sock = socket_path(tmp_path, "m.sock")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", port))
+        taken.listen()
+        busy = run("serve", "--socket", str(sock), env=env, timeout=30)
+    assert busy.returncode == 2, busy.stderr
+    assert busy.stderr == f"bayops: address 127.0.0.1:{port} in use ([serve] listen or --listen)\n"
+    assert not sock.exists()
+    server = start_server(config, state, sock)
+    try:
+        remote = dict(env, BAYOPS_SERVER=f"https://127.0.0.1:{port}")
+        untrusted = run("status", env=remote)
+        assert untrusted.returncode == 1 and "server_ca" in untrusted.stderr, untrusted.stderr
+        assert "bayops serve` running" not in untrusted.stderr
+        plain = run("status", env=dict(remote, BAYOPS_SERVER=f"http://127.0.0.1:{port}"))
+        assert plain.returncode == 1 and "use https://" in plain.stderr, plain.stderr
+        token_file = tmp_path / "token"
+        token_file.write_text("bayops_not-a-real-token\n")
+        path = run("status", env=dict(remote, BAYOPS_CA=str(ca), BAYOPS_TOKEN=str(token_file)))
+        assert path.returncode == 2, path.stderr
+        assert "BAYOPS_TOKEN is the secret itself" in path.stderr and "token_file" in path.stderr
+        with httpx.Client(transport=httpx.HTTPTransport(uds=str(sock)), base_url="http://x") as h:
+            assert "bayops_auth_failures_total 0" in h.get("/metrics").text  # not an attempt
+        note = run("status", env=dict(env, BAYOPS_SERVER=f"unix:{sock}"))  # BAYOPS_STATE is set
+        assert note.returncode == 0 and "BAYOPS_STATE is ignored" in note.stderr, note.stderr
+    finally:
+        stop_server(server)
+    for expires in ("99999999d", "-5d"):
+        bad = run("--server", "none", "token", "create", "--user", "alice", "--expires", expires,
+                  "--yes", env=env)
+        assert bad.returncode == 2 and "from 1s to 366d" in bad.stderr, bad.stderr

@@ -81,7 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 arg.encode("utf-8")
             except UnicodeEncodeError:
                 raise UsageError(f"argument {position} is not valid UTF-8") from None
-        args = build_parser().parse_args(argv)
+        args = build_parser().parse_args(serve.expiry_argument(argv))
         from tui.core.config import find_config, find_state, load_config
 
         config = load_config(find_config(args.config))
@@ -105,8 +105,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         for message in core.warnings:
             sys.stderr.write(f"bayops: warning: {printable(message)}\n")
         if core.remote:
-            if args.state:
-                sys.stderr.write(f"bayops: --state is ignored: the server ({args.client_origin}) "
+            given = "--state" if args.state else ("BAYOPS_STATE" if os.environ.get("BAYOPS_STATE")
+                                                   else "")
+            if given:
+                sys.stderr.write(f"bayops: {given} is ignored: the server ({args.client_origin}) "
                                  "owns the state; --server none runs embedded\n")
             if os.environ.get("BAYOPS_USER"):
                 sys.stderr.write("bayops: BAYOPS_USER is ignored: the server knows who you "

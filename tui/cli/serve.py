@@ -45,6 +45,17 @@ def register(sub: Subparsers) -> None:
     t.set_defaults(handler=_token)
 
 
+def expiry_argument(argv: list[str]) -> list[str]:
+    """``--expires -5d`` as ``--expires=-5d``: argparse takes a value starting with '-' for an
+    option and says 'expected one argument'; the expiry's own range check says more."""
+    out = list(argv)
+    for i, arg in enumerate(out[:-1]):
+        if arg == "--expires" and out[i + 1].startswith("-") and out[i + 1][1:2].isdigit():
+            out[i:i + 2] = [f"--expires={out[i + 1]}"]
+            break
+    return out
+
+
 def token_store(config: Config, args: argparse.Namespace) -> Path:
     """The store `bayops token` may write: when a server is configured or found (the same
     search as every command), only the server's own store, or tokens would be made and

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 from tui.core.config import Config
-from tui.model.errors import OperationFailed
+from tui.model.errors import BadInput, OperationFailed
 
 if TYPE_CHECKING:
     from tui.core.api import Core
@@ -64,7 +64,13 @@ def _setting(env: str, key: str, config: Config) -> str | None:
 def token_for(config: Config) -> str | None:
     """The bearer token for a TLS server: $BAYOPS_TOKEN, else the file [bayops] token_file."""
     if os.environ.get("BAYOPS_TOKEN"):
-        return os.environ["BAYOPS_TOKEN"].strip()
+        value = os.environ["BAYOPS_TOKEN"].strip()
+        if value.startswith(("/", "~")) and Path(value).expanduser().is_file():
+            # caught here, before the server counts it as a failed token attempt
+            raise BadInput("BAYOPS_TOKEN is the secret itself, not a file; use token_file "
+                           "([bayops] token_file or BAYOPS_TOKEN_FILE) for a file",
+                           code="bad-token-setting")
+        return value
     path = _setting("BAYOPS_TOKEN_FILE", "token_file", config)
     return Path(path).expanduser().read_text(encoding="utf-8").strip() if path else None
 

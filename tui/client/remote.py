@@ -50,6 +50,19 @@ def transport_for(url: str, ca: str | None = None) -> tuple[str, httpx.HTTPTrans
                    code="bad-server")
 
 
+def why(url: str, exc: httpx.TransportError) -> str:
+    """What a failed connection most likely means, as the end of its one-line error."""
+    text = str(exc)
+    if "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text:
+        return (": the server's TLS certificate is not trusted; set server_ca (or BAYOPS_CA) "
+                "to the CA that signed it")
+    if url.startswith("http://"):
+        return ": bayops serve listens with TLS only; use https://"
+    if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)):
+        return ": is `bayops serve` running? (bayops info)"
+    return ": the server closed the connection"
+
+
 def raise_for(response: httpx.Response) -> None:
     if response.status_code < 400:
         return
@@ -125,8 +138,8 @@ class RemoteCore:
             # Not connected at all, or cut off after the request went out (the server died).
             code = ("server-unreachable" if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout))
                     else "connection-lost")
-            raise OperationFailed(f"server {self.url}: {type(exc).__name__}: {exc}", code=code,
-                                  hint="is `bayops serve` running? (bayops info)") from None
+            raise OperationFailed(f"server {self.url}: {type(exc).__name__}: {exc}{why(self.url, exc)}",
+                                  code=code) from None
         raise_for(response)
         return response.json().get("result")
 

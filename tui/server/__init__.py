@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import errno
 import fcntl
 import grp
 import os
@@ -85,6 +86,16 @@ async def _run(service: Service, settings: ServeSettings) -> None:
     runner = web.AppRunner(make_app(service), handle_signals=False, access_log=None,
                            shutdown_timeout=GRACEFUL_SECONDS)
     await runner.setup()
+    try:
+        await _listen(runner, service, settings)
+    finally:  # also when listening failed half-way: no socket left behind
+        await runner.cleanup()
+        with contextlib.suppress(FileNotFoundError):
+            settings.socket.unlink()
+
+
+async def _listen(runner: web.AppRunner, service: Service, settings: ServeSettings) -> None:
+    """Listen, serve until a stop signal, then return (the caller cleans up)."""
     old = os.umask(0o117)  # the socket is never wider than 0660, not even for a moment
     try:
         await web.UnixSite(runner, str(settings.socket)).start()
@@ -100,7 +111,13 @@ async def _run(service: Service, settings: ServeSettings) -> None:
         context.minimum_version = ssl.TLSVersion.TLSv1_2
         context.load_cert_chain(settings.tls_cert, settings.tls_key)
         host, port = settings.host_port()
-        await web.TCPSite(runner, host, port, ssl_context=context).start()
+        try:
+            await web.TCPSite(runner, host, port, ssl_context=context).start()
+        except OSError as exc:
+            if exc.errno != errno.EADDRINUSE:
+                raise
+            raise BadInput(f"address {settings.listen} in use ([serve] listen or --listen)",
+                           code="address-in-use") from None
         where.append(f"https://{settings.listen}")
     service.start()
     stop = asyncio.Event()
@@ -111,9 +128,6 @@ async def _run(service: Service, settings: ServeSettings) -> None:
                      f"state {service.store.path}, listening on {', '.join(where)}\n")
     sys.stderr.flush()
     await stop.wait()
-    await runner.cleanup()
-    with contextlib.suppress(FileNotFoundError):
-        settings.socket.unlink()
 
 
 def serve(config: Config, state: str | None, settings: ServeSettings) -> int:
