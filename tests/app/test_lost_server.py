@@ -21,6 +21,7 @@ async def test_a_lost_server_is_a_notification_and_the_dashboard_recovers(fleet,
             await pilot.press("slash", *"enc-w1/3", "enter")
             await pilot.pause()
             server.__exit__(None, None, None)
+            server = None
             header = pilot.app.screen.query_one(HeaderBar)
             for key in ("f", "m", "t", "enter"):  # each asks the server something
                 await pilot.press(key)
@@ -37,4 +38,5 @@ async def test_a_lost_server_is_a_notification_and_the_dashboard_recovers(fleet,
             assert pilot.app.is_running
     finally:
         client.close()
-        server.__exit__(None, None, None)
+        if server is not None:
+            server.__exit__(None, None, None)
