@@ -26,7 +26,8 @@ def is_lost(exc: BaseException) -> bool:
 
 
 class LostServerApp(App):
-    """The app's half: actions that find the server gone notify instead of exiting."""
+    """The app's half: actions and the app's handlers that find the server gone notify
+    instead of exiting."""
 
     server_lost = False
 
@@ -38,6 +39,14 @@ class LostServerApp(App):
                 raise
             self.lost_server(exc)
             return True
+
+    async def _on_message(self, message: Message) -> None:
+        try:  # the app's own handlers: timers, finished jobs, fetched changes
+            await super()._on_message(message)
+        except BayopsError as exc:
+            if not is_lost(exc):
+                raise
+            self.lost_server(exc)
 
     def feed_failed(self, exc: BaseException) -> None:
         """From the feed thread: a fetch failed; a lost server is marked in the header."""
