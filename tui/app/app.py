@@ -26,6 +26,7 @@ from tui.app.confirm_screen import ConfirmScreen, PlanView
 from tui.app.fleet import Snapshot
 from tui.app.goto import GotoProvider
 from tui.app.keygate import KeyGate
+from tui.app.lost import LostServerApp
 from tui.app.main_screen import MainScreen
 from tui.app.results import result_text
 from tui.app.themes import (
@@ -62,7 +63,7 @@ class JobFinished(Message):
         self.label, self.result, self.error = label, result, error
 
 
-class BayopsApp(KeyGate):
+class BayopsApp(KeyGate, LostServerApp):
     CSS_PATH = str(data_path("themes/bayops.tcss"))
     TITLE = "bayops"
     COMMANDS = App.COMMANDS | {GotoProvider}  # ctrl+p also finds the fleet's names
@@ -103,8 +104,7 @@ class BayopsApp(KeyGate):
 
     def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
                timeout: float | None = None, markup: bool = True) -> None:
-        """Every notification: messages carry names and values from data, so they are shown
-        printable and never parsed as markup."""
+        """Every notification: names and values from data are shown printable, never markup."""
         super().notify(printable(message), title=printable(title), severity=severity,
                        timeout=timeout, markup=False)
 
@@ -254,9 +254,11 @@ class BayopsApp(KeyGate):
                 continue
             try:
                 update = self.main.snapshot.fetch(self.core)
-            except Exception as exc:  # a bad read must never kill the dashboard
+            except Exception as exc:  # a bad read (a lost server) must never kill the dashboard
                 self.log.warning(f"feed failed: {type(exc).__name__}: {exc}")
+                self.feed_failed(exc)
                 continue
+            self.feed_answered()
             if update.changed:
                 self._applied.clear()
                 self.post_message(Fetched(update))

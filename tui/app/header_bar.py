@@ -25,6 +25,7 @@ class HeaderBar(Widget):
         self.operator = "?"
         self.role = ""
         self.read_only = False
+        self.lost = False  # the server does not answer (a client of bayops serve)
         self.critical = 0
         self.no_spare = 0
         self.uncovered = 0
@@ -50,6 +51,9 @@ class HeaderBar(Widget):
         if self.read_only:
             left.append("  ")
             left.append(" READ-ONLY ", self._s("ro"))
+        if self.lost:
+            left.append("  ")
+            left.append(" SERVER LOST ", self._s("crit"))
         right = Text()
         if self.running:
             right.append(f"jobs {self.running}  ", self._s("warn"))

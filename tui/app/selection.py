@@ -7,10 +7,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, cast
 
-from textual.screen import Screen
-
 from tui.app.bays_pane import BaysTable
 from tui.app.fleet import FLEET, Scope, Snapshot
+from tui.app.lost import LostServerScreen
 from tui.model.entities import Bay, Maintenance
 
 if TYPE_CHECKING:
@@ -18,7 +17,7 @@ if TYPE_CHECKING:
     from tui.core.api import Core
 
 
-class SelectionScreen(Screen):
+class SelectionScreen(LostServerScreen):
     def __init__(self) -> None:
         super().__init__()
         self.snapshot = Snapshot()

@@ -60,7 +60,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--read-only", action="store_true", help="refuse every change")
     p.add_argument("--server", help="a bayops serve to be the client of: unix:/path.sock or "
                    "https://host:port; 'none' runs embedded (default: $BAYOPS_SERVER, the "
-                   "user config's server, the site socket /run/bayops/bayops.sock if it exists)")
+                   "user config's server, the site socket /run/bayops/bayops.sock if it or the site "
+                   "config /etc/bayops/config.toml exists)")
     sub = p.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
     for module in COMMAND_MODULES:
         module.register(sub)
@@ -80,7 +81,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 arg.encode("utf-8")
             except UnicodeEncodeError:
                 raise UsageError(f"argument {position} is not valid UTF-8") from None
-        args = build_parser().parse_args(argv)
+        args = build_parser().parse_args(serve.expiry_argument(argv))
         from tui.core.config import find_config, find_state, load_config
 
         config = load_config(find_config(args.config))
@@ -94,14 +95,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         from tui.client import open_client
 
         explicit_resume = args.command == "jobs" and args.action == "resume"
-        # `token` writes the server's own store, on its host: never through a server.
-        server = "none" if args.command in serve.LOCAL_COMMANDS else args.server
+        # `token` writes the server's own store, on its host: never through a server, and
+        # only that store when a server is configured or found.
+        server = args.server
+        if args.command in serve.LOCAL_COMMANDS:
+            serve.token_store(config, args)
+            server = "none"
         core, args.client_origin = open_client(config, args.state, server, args.read_only)
         for message in core.warnings:
             sys.stderr.write(f"bayops: warning: {printable(message)}\n")
         if core.remote:
-            if args.state:
-                sys.stderr.write(f"bayops: --state is ignored: the server ({args.client_origin}) "
+            given = "--state" if args.state else ("BAYOPS_STATE" if os.environ.get("BAYOPS_STATE")
+                                                   else "")
+            if given:
+                sys.stderr.write(f"bayops: {given} is ignored: the server ({args.client_origin}) "
                                  "owns the state; --server none runs embedded\n")
             if os.environ.get("BAYOPS_USER"):
                 sys.stderr.write("bayops: BAYOPS_USER is ignored: the server knows who you "
@@ -125,7 +132,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except BrokenPipeError:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as exc:  # a server's client says where its job goes on
+        if str(exc):
+            sys.stderr.write(f"bayops: {printable(str(exc))}\n")
         return 130
     except Exception as exc:  # a bug: one line for the operator, the traceback on request
         # ... unless the disk, the media, the file or the process limits failed us: a

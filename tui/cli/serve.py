@@ -3,16 +3,19 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import os
 import time
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tui.cli.output import _confirm, _emit, table
 from tui.cli.parsing import _Parser, command, confirmable
-from tui.model.errors import BadInput
+from tui.model.errors import BadInput, OperationFailed
 
 if TYPE_CHECKING:
     from tui.cli.parsing import Subparsers
     from tui.core.api import Core
+    from tui.core.config import Config
 
 # Commands that run on the server's host against its store, never through a server.
 LOCAL_COMMANDS = ("serve", "token")
@@ -40,6 +43,59 @@ def register(sub: Subparsers) -> None:
     c.add_argument("--json", action="store_true")
     confirmable(c)
     t.set_defaults(handler=_token)
+
+
+def expiry_argument(argv: list[str]) -> list[str]:
+    """``--expires -5d`` as ``--expires=-5d``: argparse takes a value starting with '-' for an
+    option and says 'expected one argument'; the expiry's own range check says more."""
+    out = list(argv)
+    for i, arg in enumerate(out[:-1]):
+        if arg == "--expires" and out[i + 1].startswith("-") and out[i + 1][1:2].isdigit():
+            out[i:i + 2] = [f"--expires={out[i + 1]}"]
+            break
+    return out
+
+
+def token_store(config: Config, args: argparse.Namespace) -> Path:
+    """The store `bayops token` may write: when a server is configured or found (the same
+    search as every command), only the server's own store, or tokens would be made and
+    revoked where the server never looks. Refused (exit 2) otherwise, naming both."""
+    from tui.client import connect, find_server
+    from tui.core.config import find_state
+
+    mine = find_state(args.state, config)
+    address, origin = find_server(args.server, config)
+    if address is None:
+        return mine
+    try:
+        remote = connect(address, config, read_only=True)
+    except OperationFailed as exc:
+        if exc.code != "server-unreachable":
+            raise
+        if args.state:
+            return mine
+        raise BadInput(f"the server {address} ({origin}) does not answer, so which store it "
+                       f"uses is unknown; give --state PATH to write that store (default here "
+                       f"would be {mine})", code="server-store") from None
+    try:
+        theirs = str(getattr(remote, "server_info", {}).get("state") or "")
+    finally:
+        remote.close()
+    if not _same_file(mine, theirs):
+        raise BadInput(f"the server {address} ({origin}) uses the store {theirs or '(not said)'}, "
+                       f"but this would write {mine}: run it with --state {theirs or 'PATH'} "
+                       "on the server's host (--server none: a private store)",
+                       code="server-store")
+    return mine
+
+
+def _same_file(mine: Path, theirs: str) -> bool:
+    if not theirs:
+        return False
+    try:
+        return os.path.samefile(mine, theirs)
+    except OSError:
+        return False
 
 
 def _when(ts: float | None) -> str:
@@ -72,8 +128,9 @@ def _token(core: Core, args: argparse.Namespace) -> int:
                    f"token {token_id} for {args.user} made by {by}, expires in {args.expires}",
                    user=args.user, token=token_id)
         _emit(args, {"id": token_id, "user": args.user, "token": secret,
-                     "expires": time.time() + seconds},
-              f"token {token_id} for {args.user} (shown once; keep it secret):\n{secret}")
+                     "expires": time.time() + seconds, "store": str(store.path)},
+              f"token {token_id} for {args.user} in the store {store.path} "
+              f"(shown once; keep it secret):\n{secret}")
         return 0
     if args.action == "revoke":
         live = [r for r in store.tokens() if r.id == args.id and r.valid(time.time())]
@@ -85,7 +142,8 @@ def _token(core: Core, args: argparse.Namespace) -> int:
             raise BadInput(f"no live token {args.id} (bayops token list)", code="unknown-token")
         core.event("info", "server", "token.revoked", f"token {args.id} revoked by {by}",
                    token=args.id)
-        _emit(args, {"id": args.id, "revoked": True}, f"token {args.id} revoked")
+        _emit(args, {"id": args.id, "revoked": True, "store": str(store.path)},
+              f"token {args.id} revoked in the store {store.path}")
         return 0
     now = time.time()
     rows = store.tokens()

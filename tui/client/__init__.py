@@ -3,7 +3,8 @@
 ``connect`` gives either the Core itself (embedded: this process is the whole system)
 or a ``RemoteCore`` that asks a `bayops serve` the same questions over httpx. Which one:
 ``--server``, ``$BAYOPS_SERVER``, ``[bayops] server`` in the user config, or the site's
-well-known socket when it exists; embedded otherwise (``server = "none"`` forces it).
+well-known socket when it or the site marker exists (then a stopped site service is an
+error, never a silent private store); embedded otherwise (``server = "none"`` forces it).
 """
 from __future__ import annotations
 
@@ -12,12 +13,23 @@ from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
 from tui.core.config import Config
+from tui.model.errors import BadInput, OperationFailed
 
 if TYPE_CHECKING:
     from tui.core.api import Core
 
 SITE_SOCKET = Path("/run/bayops/bayops.sock")
+# The host is a site (docs/deploy.md): its config exists even while the service is stopped
+# and its socket is gone. Then no command silently runs embedded on a private store.
+SITE_MARKER = Path("/etc/bayops/config.toml")
 EMBEDDED = ("none", "embedded")
+SITE_ORIGIN = "the site socket"
+
+
+def site_paths() -> tuple[Path, Path]:
+    """(the site socket, the site marker); $BAYOPS_SITE_SOCKET, $BAYOPS_SITE_MARKER for tests."""
+    return (Path(os.environ.get("BAYOPS_SITE_SOCKET", str(SITE_SOCKET))),
+            Path(os.environ.get("BAYOPS_SITE_MARKER", str(SITE_MARKER))))
 
 
 def find_server(explicit: str | None, config: Config) -> tuple[str | None, str]:
@@ -26,10 +38,22 @@ def find_server(explicit: str | None, config: Config) -> tuple[str | None, str]:
                           (config.server, f"server in {config.path}")):
         if value:
             return (None, origin) if value in EMBEDDED else (value, origin)
-    site = Path(os.environ.get("BAYOPS_SITE_SOCKET", str(SITE_SOCKET)))
-    if site.exists():
-        return f"unix:{site}", f"the site socket {site}"
+    site, marker = site_paths()
+    if site.exists() or marker.exists():  # a site: its server, running or not
+        return f"unix:{site}", f"{SITE_ORIGIN} {site}"
     return None, "no server configured"
+
+
+def site_down(exc: OperationFailed, origin: str) -> OperationFailed:
+    """The error for a site whose service does not answer: say so, not just 'connect failed'."""
+    if exc.code != "server-unreachable" or not origin.startswith(SITE_ORIGIN):
+        return exc
+    site, marker = site_paths()
+    why = "its socket is gone" if not site.exists() else "its socket does not answer"
+    return OperationFailed(
+        f"the site's server is not running ({why}: {site}; this host is a bayops site: "
+        f"{marker} exists)", code="server-unreachable",
+        hint="start it (systemctl start bayops), or `--server none` to work on a private store")
 
 
 def _setting(env: str, key: str, config: Config) -> str | None:
@@ -40,7 +64,13 @@ def _setting(env: str, key: str, config: Config) -> str | None:
 def token_for(config: Config) -> str | None:
     """The bearer token for a TLS server: $BAYOPS_TOKEN, else the file [bayops] token_file."""
     if os.environ.get("BAYOPS_TOKEN"):
-        return os.environ["BAYOPS_TOKEN"].strip()
+        value = os.environ["BAYOPS_TOKEN"].strip()
+        if value.startswith(("/", "~")) and Path(value).expanduser().is_file():
+            # caught here, before the server counts it as a failed token attempt
+            raise BadInput("BAYOPS_TOKEN is the secret itself, not a file; use token_file "
+                           "([bayops] token_file or BAYOPS_TOKEN_FILE) for a file",
+                           code="bad-token-setting")
+        return value
     path = _setting("BAYOPS_TOKEN_FILE", "token_file", config)
     return Path(path).expanduser().read_text(encoding="utf-8").strip() if path else None
 
@@ -64,4 +94,7 @@ def open_client(config: Config, state: str | None, server: str | None,
     address, origin = find_server(server, config)
     if address is None:
         return Core.open(config, state, read_only=read_only, resume=False), origin
-    return connect(address, config, read_only, state_dir=find_state(state, config).parent), origin
+    try:
+        return connect(address, config, read_only, state_dir=find_state(state, config).parent), origin
+    except OperationFailed as exc:
+        raise site_down(exc, origin) from None

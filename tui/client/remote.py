@@ -8,6 +8,7 @@ credentials, or a bearer token over TLS), never sent by the client.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import threading
 import time
@@ -28,6 +29,10 @@ ERRORS: dict[int, type[BayopsError]] = {1: OperationFailed, 2: BadInput, 3: Refu
 TIMEOUT = httpx.Timeout(30.0, read=None)  # a failover answers when its job ends
 
 
+class RunInterrupted(KeyboardInterrupt):
+    """Ctrl-C while a run waited for the server: the job goes on there (the message says)."""
+
+
 class _Named:
     def __init__(self, name: str) -> None:
         self.name = name
@@ -43,6 +48,19 @@ def transport_for(url: str, ca: str | None = None) -> tuple[str, httpx.HTTPTrans
         return url.rstrip("/"), httpx.HTTPTransport(verify=verify)
     raise BadInput(f"server {url!r}: expected unix:/path/to.sock or https://host:port",
                    code="bad-server")
+
+
+def why(url: str, exc: httpx.TransportError) -> str:
+    """What a failed connection most likely means, as the end of its one-line error."""
+    text = str(exc)
+    if "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text:
+        return (": the server's TLS certificate is not trusted; set server_ca (or BAYOPS_CA) "
+                "to the CA that signed it")
+    if url.startswith("http://"):
+        return ": bayops serve listens with TLS only; use https://"
+    if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)):
+        return ": is `bayops serve` running? (bayops info)"
+    return ": the server closed the connection"
 
 
 def raise_for(response: httpx.Response) -> None:
@@ -117,9 +135,11 @@ class RemoteCore:
         try:
             response = self._http.request(method, path, json=body, params=params)
         except httpx.TransportError as exc:
-            raise OperationFailed(f"server {self.url}: {type(exc).__name__}: {exc}",
-                                  code="server-unreachable",
-                                  hint="is `bayops serve` running? (bayops info)") from None
+            # Not connected at all, or cut off after the request went out (the server died).
+            code = ("server-unreachable" if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout))
+                    else "connection-lost")
+            raise OperationFailed(f"server {self.url}: {type(exc).__name__}: {exc}{why(self.url, exc)}",
+                                  code=code) from None
         raise_for(response)
         return response.json().get("result")
 
@@ -166,8 +186,36 @@ class RemoteCore:
                 raise Refused("read-only mode: nothing can be changed (started with --read-only)",
                               code="read-only")
             body = _bind(sig, change.run, args, kwargs)
-            return decode(sig.returns, self.call("POST", f"run/{change.name}", body), change.run)
+            before = self._newest_job()
+            try:
+                result = self.call("POST", f"run/{change.name}", body)
+            except OperationFailed as exc:
+                if exc.code != "connection-lost":
+                    raise
+                raise OperationFailed(self._cut_off(change.name, before, "connection to the "
+                                      "server lost"), code="connection-lost") from None
+            except KeyboardInterrupt:
+                raise RunInterrupted(self._cut_off(change.name, before, "interrupted")) from None
+            return decode(sig.returns, result, change.run)
         return run
+
+    def _newest_job(self) -> int | None:
+        """The newest job id before a run, to find the run's own job if the answer is lost."""
+        try:
+            return max((j.id for j in self.jobs(1)), default=0)
+        except BayopsError:
+            return None
+
+    def _cut_off(self, name: str, before: int | None, what: str) -> str:
+        """What to say when this client stops waiting for a run: its job goes on."""
+        job = None
+        if before is not None:  # the newest job this operator started since (jobs: newest first)
+            with contextlib.suppress(BayopsError, KeyboardInterrupt):
+                job = next((j for j in self.jobs(20)
+                            if j.id > before and j.operator == self.operator), None)
+        which = f"job {job.id}" if job is not None else f"the {name} job"
+        look = f"bayops jobs show {job.id}" if job is not None else "bayops jobs"
+        return f"{what} while {which} ran; it continues on the server: `{look}`"
 
     def _action(self, name: str) -> Callable[..., Any]:
         sig = ops.core_signature(name)

@@ -27,13 +27,14 @@ def digest(secret: str) -> str:
 
 def parse_expiry(text: str) -> float:
     """``30d``, ``12h``, ``90m``, ``2w``, ``45s``: seconds from now, at most a year."""
-    match = re.fullmatch(r"(\d{1,6})([smhdw])", text.strip())
+    match = re.fullmatch(r"([-+]?\d{1,30})([smhdw])", text.strip())
     if not match:
         raise BadInput(f"expiry {quoted(text)}: expected a number and a unit, e.g. 30d, 12h, 90m",
                        code="bad-expiry")
     seconds = int(match.group(1)) * _UNITS[match.group(2)]
     if not 0 < seconds <= MAX_SECONDS:
-        raise BadInput(f"expiry {quoted(text)}: between 1s and 366d", code="bad-expiry")
+        raise BadInput(f"expiry {quoted(text)}: out of range; a token lives from 1s to 366d "
+                       "(e.g. 30d, 12h, 90m)", code="bad-expiry")
     return float(seconds)
 
 

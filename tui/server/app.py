@@ -26,7 +26,7 @@ from tui.model.errors import BadInput, BayopsError, Refused
 from tui.model.wire import decode, encode
 from tui.server import alerts, metrics
 from tui.server.auth import Caller, Gate, RateLimited, Unauthenticated
-from tui.server.feed import Feed
+from tui.server.feed import CLOSE, Feed
 from tui.server.service import Service
 
 API = "/v1"
@@ -217,6 +217,8 @@ async def feed(request: web.Request) -> web.StreamResponse:
             except TimeoutError:
                 await response.write(b": keepalive\n\n")
                 continue
+            if event == CLOSE[0]:
+                break
             if event == "change" and data["rev"] <= seen:
                 continue
             seen = data["rev"]
@@ -267,4 +269,9 @@ def make_app(service: Service) -> web.Application:
         with contextlib.suppress(asyncio.CancelledError):
             await task
     app.cleanup_ctx.append(start_feed)
+
+    async def end_feeds(app: web.Application) -> None:
+        if FEED in app:
+            app[FEED].close()
+    app.on_shutdown.append(end_feeds)
     return app

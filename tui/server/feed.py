@@ -43,6 +43,9 @@ class Subscriber:
             self.queue.put_nowait(("resync", {"rev": item[1]["rev"]}))
 
 
+CLOSE = ("close", {"rev": 0})  # the service stops: the stream ends, the client reconnects
+
+
 class Feed:
     def __init__(self, store: Store, pool: Executor, queue_size: int,
                  sent: Callable[[int], None] = lambda rev: None) -> None:
@@ -61,6 +64,14 @@ class Feed:
 
     def unsubscribe(self, sub: Subscriber) -> None:
         self.subscribers.discard(sub)
+
+    def close(self) -> None:
+        """End every open stream (the service stops), so that shutting down waits only
+        for requests that do work, never for feeds that would stream forever."""
+        for sub in list(self.subscribers):
+            while not sub.queue.empty():
+                sub.queue.get_nowait()
+            sub.queue.put_nowait(CLOSE)
 
     async def run(self) -> None:
         loop = asyncio.get_running_loop()
