@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import getpass
 import threading
-import time
 from pathlib import Path
 
 import pytest
@@ -714,7 +713,7 @@ async def test_ctrl_q_asks_like_q_while_a_job_runs(fleet, monkeypatch):
         core.close()
 
 
-async def test_other_processes_events_show_within_a_second_between_full_polls(core, fleet):
+async def test_other_processes_events_show_long_before_the_next_full_poll(core, fleet):
     from tests.app.conftest import open_core as oc
 
     other = oc(*fleet, operator="carol")
@@ -724,9 +723,9 @@ async def test_other_processes_events_show_within_a_second_between_full_polls(co
             log = pilot.app.screen.query_one(EventLog)
             shown = len(log.shown)
             other.set_policy("lab", "alert", "")
-            started = time.monotonic()
-            await wait_for(pilot, lambda: any(e.operator == "carol" for e in log.shown), 1.0)
-            assert time.monotonic() - started < 1.0
+            # the feed is followed every 0.25 s; the full poll comes after 30 s. 5 s tells the
+            # two apart on a loaded machine (the latency itself is measured in bench/).
+            await wait_for(pilot, lambda: any(e.operator == "carol" for e in log.shown), 5.0)
             await pilot.pause(0.6)  # a later tail must not show it twice
             assert sum(e.operator == "carol" for e in log.shown) == 1
             assert len({e.seq for e in log.shown}) == len(log.shown) > shown

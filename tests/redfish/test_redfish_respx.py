@@ -323,10 +323,9 @@ def test_reset_accepted_but_power_state_never_changes(router, build):
     assert bmc.resets == ["GracefulShutdown", "ForceOff"]
     # The core then tries to fence: the same ForceOff through the same BMC would only wait
     # out the deadline again, so it says at once that Redfish cannot fence this bay.
-    started = time.monotonic()
     with pytest.raises(DriverError, match="cannot fence through Redfish: ForceOff already failed"):
         driver.fence("enc-c1/1")
-    assert time.monotonic() - started < 0.2 and bmc.resets == ["GracefulShutdown", "ForceOff"]
+    assert bmc.resets == ["GracefulShutdown", "ForceOff"]  # no second ForceOff, no second wait
 
     bmc.power = "Off"
     with pytest.raises(DriverError, match=r"^enc-c1/1: On accepted but PowerState still Off after 0\.2 s"):
