@@ -24,6 +24,8 @@ from tui.model.errors import BadInput, BayopsError, Refused
 
 DEAD_PID = 2**22 + 12345  # above pid_max's default range: never a live process
 
+pytestmark = pytest.mark.both_stores  # each test on SQLite and PostgreSQL
+
 
 class Crash(BaseException):
     """Stands for SIGKILL: not an Exception, so nothing catches and cleans up after it."""

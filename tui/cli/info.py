@@ -24,7 +24,7 @@ def _info(core: Core, args: argparse.Namespace) -> int:
     from tui.core.config import user_config_path
 
     data = {"config": str(core.config.path), "user_config": str(user_config_path()),
-            "state": str(core.store.path), **core.store.file_modes(),
+            "state": core.store.where, **core.store.file_modes(),
             "driver": core.driver.name,
             "operator": core.operator, "read_only": core.read_only,
             "roles": {g: core.role(g) for g in core.store.group_names()}}

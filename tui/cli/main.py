@@ -62,7 +62,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     json_mode = "--json" in argv
-    state: Path | None = None  # the state file, once known: failures of its disk name it
+    state: Path | str | None = None  # the state, once known: failures of its disk name it
     # A file size limit then fails the write (a plain error) instead of killing bayops.
     with contextlib.suppress(AttributeError, ValueError):  # no SIGXFSZ; not main thread
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
@@ -121,8 +121,9 @@ def main(argv: Sequence[str] | None = None) -> int:
                      "(BAYOPS_DEBUG=1 shows the traceback)", 1, json_mode)
 
 
-def _environment_error(exc: Exception, state: Path | None) -> BayopsError | None:
-    if not isinstance(exc, OSError) and type(exc).__module__ != "sqlite3":
+def _environment_error(exc: Exception, state: Path | str | None) -> BayopsError | None:
+    if isinstance(state, str) or (
+            not isinstance(exc, OSError) and type(exc).__module__ != "sqlite3"):
         return None  # the usual case: no need to import the store to know
     from tui.core.store.statefile import environment_error
 

@@ -75,10 +75,10 @@ class Core(CycleFacade):
     @classmethod
     def open(cls, config: Config, state: str | None = None, operator: str | None = None,
              read_only: bool = False, resume: bool = True) -> Core:
-        path = find_state(state, config)
-        store = Store(path)
+        store = Store(find_state(state, config))
+        path = store.where  # the file, or the database URL without its password
         warnings: list[str] = []
-        driver = make_driver(config, path, warnings.append)
+        driver = make_driver(config, store.path, warnings.append)
         core = cls(config, store, driver, operator or current_operator(), read_only)
         core.warnings = warnings
         deadline = time.monotonic() + 300

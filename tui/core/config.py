@@ -100,7 +100,7 @@ class Config:
     driver: str
     theme: str
     bell: bool  # the dashboard rings the terminal bell on a new critical bay
-    state: Path | None
+    state: Path | str | None  # a SQLite file, or a postgresql:// URL
     lease_hours: float
     graceful_deadline: float
     groups: tuple[GroupSpec, ...]
@@ -134,11 +134,16 @@ def user_config_path() -> Path:
     return Path(xdg) / "bayops" / "config.toml"
 
 
-def find_state(explicit: str | None, config: Config) -> Path:
-    if explicit:
-        return Path(explicit)
-    if os.environ.get("BAYOPS_STATE"):
-        return Path(os.environ["BAYOPS_STATE"])
+def is_database_url(state: str | Path) -> bool:
+    """A ``postgresql://`` URL names a PostgreSQL store; anything else is a SQLite file."""
+    return isinstance(state, str) and state.startswith(("postgresql://", "postgres://"))
+
+
+def find_state(explicit: str | None, config: Config) -> Path | str:
+    """The SQLite file's path, or a PostgreSQL URL (kept as a string)."""
+    for given in (explicit, os.environ.get("BAYOPS_STATE")):
+        if given:
+            return given if is_database_url(given) else Path(given)
     if config.state is not None:
         return config.state
     xdg = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
@@ -215,7 +220,8 @@ def _parse(raw: dict[str, Any], path: Path) -> Config:
         driver=driver,
         theme=main.get("theme", str, "dark"),
         bell=main.get("bell", bool, False),
-        state=(path.parent / Path(state).expanduser()) if state else None,
+        state=(state if is_database_url(state)
+               else (path.parent / Path(state).expanduser()) if state else None),
         lease_hours=main.number("lease_hours", 4, 0.01, 24 * 14),
         graceful_deadline=main.number("graceful_deadline", 30, 0, 3600),
         groups=groups,

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import time
 from typing import Any
 
@@ -25,15 +24,15 @@ class JobTables(StoreBase):
                 raise Refused(f"{held[0]} is held by job {held[1]}")
             cur = db.execute(
                 "INSERT INTO jobs (kind, state, operator, summary, params, created, pid, process)"
-                " VALUES (?, 'running', ?, ?, ?, ?, ?, ?)",
+                " VALUES (?, 'running', ?, ?, ?, ?, ?, ?) RETURNING id",
                 (params.kind, operator, summary, json.dumps(params.to_json()), time.time(), os.getpid(),
                  process_identity()))
-            job_id = int(cur.lastrowid or 0)
+            job_id = int(cur.fetchone()[0])
             db.executemany("INSERT INTO locks VALUES (?, ?)", [(r, job_id) for r in locks])
             return job_id
 
     @staticmethod
-    def _held(db: sqlite3.Connection, resources: list[str]) -> tuple[str, int] | None:
+    def _held(db: Any, resources: list[str]) -> tuple[str, int] | None:
         for resource in resources:
             row = db.execute("SELECT job FROM locks WHERE resource = ?", (resource,)).fetchone()
             if row:
@@ -50,7 +49,7 @@ class JobTables(StoreBase):
                                    if self.lock_holder(r) not in (None, job_id)])
             if held:
                 raise Refused(f"{held[0]} is held by job {held[1]}")
-            db.executemany("INSERT OR IGNORE INTO locks VALUES (?, ?)",
+            db.executemany("INSERT INTO locks VALUES (?, ?) ON CONFLICT DO NOTHING",
                            [(r, job_id) for r in resources])
 
     def set_job_params(self, job_id: int, params: JobParams) -> None:
@@ -68,7 +67,8 @@ class JobTables(StoreBase):
         """Take over an interrupted job; False if another process got there first."""
         with self.write() as db:
             cur = db.execute("UPDATE jobs SET pid = ?, process = ? WHERE id = ? AND state = 'running'"
-                             " AND pid IS ?", (os.getpid(), process_identity(), job_id, old_pid))
+                             " AND COALESCE(pid, -1) = ?",
+                             (os.getpid(), process_identity(), job_id, -1 if old_pid is None else old_pid))
             return cur.rowcount == 1
 
     def job_owners(self) -> dict[int, tuple[int | None, str | None]]:
