@@ -4,11 +4,13 @@ from __future__ import annotations
 import json
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import psycopg
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -90,6 +92,8 @@ def fast_config(tmp_path) -> Path:
 # ``core``, ``make_state``) on SQLite and on PostgreSQL; ``sqlite_only`` keeps a test that
 # reads the SQLite file itself on SQLite. ``--store`` (or $BAYOPS_TEST_STORE) narrows it.
 STORES = ("sqlite", "postgresql")
+# What a database constraint or trigger raises, on either store.
+INTEGRITY_ERRORS = (sqlite3.IntegrityError, psycopg.IntegrityError)
 
 
 def pytest_addoption(parser):

@@ -76,9 +76,15 @@ class PgServer:
         """A fresh, empty database (or a copy of ``template``); its name."""
         self.number += 1
         name = f"t{os.getpid()}_{self.number}"
+        sql = f'CREATE DATABASE "{name}" TEMPLATE "{template or "template0"}"'
         with self.admin() as conn:
-            conn.execute(f'CREATE DATABASE "{name}"'
-                         + (f' TEMPLATE "{template}"' if template else " TEMPLATE template0"))
+            for _ in range(100):  # a template's last client may still be saying goodbye
+                try:
+                    conn.execute(sql)
+                    return name
+                except psycopg.errors.ObjectInUse:
+                    time.sleep(0.05)
+            conn.execute(sql)
         return name
 
     def drop_database(self, name: str) -> None:

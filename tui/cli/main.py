@@ -122,8 +122,11 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _environment_error(exc: Exception, state: Path | str | None) -> BayopsError | None:
-    if isinstance(state, str) or (
-            not isinstance(exc, OSError) and type(exc).__module__ != "sqlite3"):
+    if isinstance(state, str):  # a PostgreSQL URL: a database that went away, a full disk
+        from tui.core.store.pg import pg_failure, redacted
+
+        return pg_failure(exc, redacted(state))
+    if not isinstance(exc, OSError) and type(exc).__module__ != "sqlite3":
         return None  # the usual case: no need to import the store to know
     from tui.core.store.statefile import environment_error
 
