@@ -94,6 +94,17 @@ def fast_config(tmp_path) -> Path:
 STORES = ("sqlite", "postgresql")
 # What a database constraint or trigger raises, on either store.
 INTEGRITY_ERRORS = (sqlite3.IntegrityError, psycopg.IntegrityError)
+DATABASE_ERRORS = (sqlite3.DatabaseError, psycopg.DatabaseError)
+
+
+def raw_connection(state: Path | str):
+    """An autocommit connection to the store's database itself, past bayops' own checks
+    (to show that the database refuses); it takes ``?`` placeholders on both."""
+    from tui.core.store.pg import PgConnection
+
+    if isinstance(state, Path):
+        return sqlite3.connect(state, isolation_level=None)
+    return PgConnection(lambda: psycopg.connect(state, autocommit=True))
 
 
 def pytest_addoption(parser):

@@ -207,30 +207,41 @@ MIGRATIONS_PG: list[str] = [
     CREATE TRIGGER archives_append_only_delete BEFORE DELETE ON archives FOR EACH ROW
         EXECUTE FUNCTION bayops_refuse('the archive register is append-only');
     DROP TRIGGER events_append_only_delete ON events;
-    CREATE FUNCTION bayops_delete_only_archived() RETURNS trigger LANGUAGE plpgsql AS $$
-    DECLARE
-        archived_seq BIGINT := COALESCE((SELECT MAX(last_seq) FROM archives), 0);
-        archived_job BIGINT := COALESCE((SELECT MAX(last_job) FROM archives), 0);
+    CREATE FUNCTION bayops_archived_seq() RETURNS BIGINT LANGUAGE sql STABLE AS $$
+        SELECT COALESCE(MAX(last_seq), 0) FROM archives $$;
+    CREATE FUNCTION bayops_archived_job() RETURNS BIGINT LANGUAGE sql STABLE AS $$
+        SELECT COALESCE(MAX(last_job), 0) FROM archives $$;
+    CREATE FUNCTION bayops_event_delete_only_archived() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
-        IF TG_TABLE_NAME = 'events' AND OLD.seq > archived_seq THEN
+        IF OLD.seq > bayops_archived_seq() THEN
             RAISE EXCEPTION 'the event log is append-only (except into a recorded archive)'
-                USING ERRCODE = 'integrity_constraint_violation';
-        ELSIF TG_TABLE_NAME = 'jobs' AND (OLD.state = 'running' OR OLD.id > archived_job) THEN
-            RAISE EXCEPTION 'only a finished, archived job can be deleted'
-                USING ERRCODE = 'integrity_constraint_violation';
-        ELSIF TG_TABLE_NAME = 'steps' AND (OLD.job > archived_job
-                OR (SELECT state FROM jobs WHERE id = OLD.job) = 'running') THEN
-            RAISE EXCEPTION 'only steps of a finished, archived job can be deleted'
                 USING ERRCODE = 'integrity_constraint_violation';
         END IF;
         RETURN OLD;
     END $$;
     CREATE TRIGGER events_delete_only_archived BEFORE DELETE ON events FOR EACH ROW
-        EXECUTE FUNCTION bayops_delete_only_archived();
+        EXECUTE FUNCTION bayops_event_delete_only_archived();
+    CREATE FUNCTION bayops_job_delete_only_archived() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF OLD.state = 'running' OR OLD.id > bayops_archived_job() THEN
+            RAISE EXCEPTION 'only a finished, archived job can be deleted'
+                USING ERRCODE = 'integrity_constraint_violation';
+        END IF;
+        RETURN OLD;
+    END $$;
     CREATE TRIGGER jobs_delete_only_archived BEFORE DELETE ON jobs FOR EACH ROW
-        EXECUTE FUNCTION bayops_delete_only_archived();
+        EXECUTE FUNCTION bayops_job_delete_only_archived();
+    CREATE FUNCTION bayops_step_delete_only_archived() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF OLD.job > bayops_archived_job()
+                OR (SELECT state FROM jobs WHERE id = OLD.job) = 'running' THEN
+            RAISE EXCEPTION 'only steps of a finished, archived job can be deleted'
+                USING ERRCODE = 'integrity_constraint_violation';
+        END IF;
+        RETURN OLD;
+    END $$;
     CREATE TRIGGER steps_delete_only_archived BEFORE DELETE ON steps FOR EACH ROW
-        EXECUTE FUNCTION bayops_delete_only_archived();
+        EXECUTE FUNCTION bayops_step_delete_only_archived();
     """,
     # 5: acknowledging a critical bay; a bay that turns healthy clears it.
     """
