@@ -34,6 +34,7 @@ from tui.cli import (
     profiles,
     sim,
     spares,
+    store,
 )
 from tui.cli.parsing import UsageError, _Parser
 from tui.model.errors import BayopsError
@@ -41,7 +42,7 @@ from tui.model.text import printable
 
 # in the order `bayops --help` lists them
 COMMAND_MODULES = (fleet, coverage, failover, cycle, ack, spares, maintenance, enclosure, policy,
-                   profiles, pools, jobs, events, sim, info)
+                   profiles, pools, jobs, events, sim, store, info)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -49,8 +50,8 @@ def build_parser() -> argparse.ArgumentParser:
                 "Without a sub-command it opens the dashboard.")
     p.add_argument("--config", help="config file (default: $BAYOPS_CONFIG, the user config, "
                    "else the packaged demo)")
-    p.add_argument("--state", help="state database (default: $BAYOPS_STATE, else "
-                   "$XDG_STATE_HOME/bayops/state.db)")
+    p.add_argument("--state", help="state database: a SQLite file or a postgresql:// URL "
+                   "(default: $BAYOPS_STATE, else $XDG_STATE_HOME/bayops/state.db)")
     p.add_argument("--theme", help="dashboard theme")
     p.add_argument("--read-only", action="store_true", help="refuse every change")
     sub = p.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
@@ -81,6 +82,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from tui.app import run_dashboard
 
             return run_dashboard(config, args)
+        if getattr(args, "offline", None) is not None:  # works on stores, not on a fleet
+            return int(args.offline(config, args))
         from tui.core.api import Core
 
         explicit_resume = args.command == "jobs" and args.action == "resume"

@@ -141,6 +141,20 @@ class SqliteBackend:
     def file_modes(self) -> dict[str, str | None]:
         return {"state_mode": mode_text(self.path), "state_dir_mode": mode_text(self.path.parent)}
 
+    @staticmethod
+    def counter(db: Any, table: str, column: str) -> int:
+        """The highest id ever handed out in ``table`` (AUTOINCREMENT's sqlite_sequence)."""
+        row = db.execute("SELECT seq FROM sqlite_sequence WHERE name = ?", (table,)).fetchone()
+        top = db.execute(f"SELECT COALESCE(MAX({column}), 0) FROM {table}").fetchone()[0]
+        return max(int(row[0]) if row else 0, int(top))
+
+    @staticmethod
+    def set_counter(db: Any, table: str, column: str, value: int) -> None:
+        """The next id handed out in ``table`` is above ``value``."""
+        if not db.execute("UPDATE sqlite_sequence SET seq = MAX(seq, ?) WHERE name = ?",
+                          (value, table)).rowcount and value:
+            db.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)", (table, value))
+
 
 class PostgresBackend:
     name = "postgresql"
@@ -221,6 +235,20 @@ class PostgresBackend:
 
     def file_modes(self) -> dict[str, str | None]:
         return {"state_mode": None, "state_dir_mode": mode_text(self.path.parent)}
+
+    @staticmethod
+    def counter(db: Any, table: str, column: str) -> int:
+        """The highest id ever handed out in ``table`` (its identity sequence)."""
+        sequence = db.execute("SELECT pg_get_serial_sequence(?, ?)", (table, column)).fetchone()[0]
+        last, called = db.execute(f"SELECT last_value, is_called FROM {sequence}").fetchone()
+        top = db.execute(f"SELECT COALESCE(MAX({column}), 0) FROM {table}").fetchone()[0]
+        return max(int(last) if called else 0, int(top))
+
+    @staticmethod
+    def set_counter(db: Any, table: str, column: str, value: int) -> None:
+        """The next id handed out in ``table`` is above ``value``."""
+        if value:
+            db.execute("SELECT setval(pg_get_serial_sequence(?, ?), ?)", (table, column, value))
 
 
 Backend = SqliteBackend | PostgresBackend
