@@ -100,6 +100,14 @@ def _first_line(exc: BaseException) -> str:
     return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
 
 
+def _text(parameters: Sequence[Any]) -> Sequence[Any]:
+    """PostgreSQL text cannot hold NUL: it is stored as U+FFFD (a BMC's message may carry
+    one; names cannot). SQLite keeps it as it is."""
+    if any(isinstance(p, str) and "\x00" in p for p in parameters):
+        return tuple(p.replace("\x00", "\ufffd") if isinstance(p, str) else p for p in parameters)
+    return parameters
+
+
 class PgConnection:
     """A psycopg connection (autocommit; ``write()`` opens transactions) that takes the
     tables' SQL as it is, and opens a new connection when the server went away between
@@ -125,6 +133,7 @@ class PgConnection:
         from psycopg import OperationalError
 
         outside = not self.in_transaction
+        parameters = _text(parameters)
         try:
             return self._usable().execute(translate(sql), parameters)
         except OperationalError:
@@ -136,7 +145,7 @@ class PgConnection:
 
     def executemany(self, sql: str, parameters: Any, /) -> Any:
         cur = self._usable().cursor()
-        cur.executemany(translate(sql), list(parameters))
+        cur.executemany(translate(sql), [_text(row) for row in parameters])
         return cur
 
     def execute_script(self, script: str) -> None:
