@@ -64,7 +64,8 @@ class PgServer:
         self._run(self.pg_ctl, "-D", str(self.data), "-m", mode, "-w", "stop")
 
     def restart(self) -> None:
-        self._run(self.pg_ctl, "-D", str(self.data), "-m", "fast", "-w", "restart")
+        self._run(self.pg_ctl, "-D", str(self.data), "-l", str(self.root / "log"), "-m", "fast",
+                  "-w", "restart")
 
     def url(self, dbname: str) -> str:
         return f"postgresql:///{dbname}?host={self.socket}&user=bayops"

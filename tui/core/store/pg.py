@@ -137,7 +137,7 @@ class PgConnection:
         try:
             return self._usable().execute(translate(sql), parameters)
         except OperationalError:
-            if not (outside and self.conn.broken):
+            if not (outside and (self.conn.broken or self.conn.closed)):
                 raise
             # The connection broke between transactions: one new one, then the same question.
             self.conn = self._open()
