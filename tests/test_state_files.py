@@ -221,10 +221,14 @@ def test_a_new_store_is_marked_ours(cli):
 
 def _unmark(state: Path, version: int = SCHEMA_VERSION) -> None:
     """Make a store look like one an older bayops wrote: no application_id, and the
-    schema of ``version`` (schema 6's drain, flag and home, 5's acknowledgement, 4's
-    archive register and 3's change feed taken back)."""
+    schema of ``version`` (schema 7's tokens, 6's drain, flag and home, 5's acknowledgement,
+    4's archive register and 3's change feed taken back)."""
     db = sqlite3.connect(state, isolation_level=None)
     db.execute("BEGIN")
+    if version < 7:
+        for name in ("tokens_fixed", "tokens_revoked_once", "tokens_kept"):
+            db.execute(f"DROP TRIGGER {name}")
+        db.execute("DROP TABLE tokens")
     if version < 6:
         for name in ("feed_enclosure_drain", "drained_gives_no_spare", "flagged_gives_no_spare",
                      "drained_takes_no_profile", "flagged_takes_no_profile"):
@@ -257,7 +261,7 @@ def _unmark(state: Path, version: int = SCHEMA_VERSION) -> None:
     db.close()
 
 
-@pytest.mark.parametrize("version", [SCHEMA_VERSION, 5, 4, 3, 2])
+@pytest.mark.parametrize("version", [SCHEMA_VERSION, 6, 5, 4, 3, 2])
 def test_an_older_unmarked_store_is_migrated_and_marked(cli, tmp_path, built_store, version):
     state = copy_store(built_store, tmp_path / "old.db")
     _unmark(state, version)

@@ -1,6 +1,7 @@
 """Pilot tests: every binding and modal of the dashboard, including the refusals."""
 from __future__ import annotations
 
+import getpass
 import threading
 import time
 from pathlib import Path
@@ -30,6 +31,23 @@ from tui.app.move_screen import MoveScreen
 
 SIZE = (120, 40)
 pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture(params=["embedded", "served"])
+def core(request, fleet, tmp_path):
+    """The dashboard's client interface both ways: the Core itself, and a client of a
+    `bayops serve` (in this process, so the simulator can be patched) on the same fleet."""
+    from tests.serve_support import InProcessServer, socket_path
+
+    embedded = open_core(*fleet)
+    if request.param == "embedded":
+        yield embedded
+    else:
+        with InProcessServer(*fleet, socket_path(tmp_path)) as server:
+            client = server.client()
+            yield client
+            client.close()
+    embedded.close()
 
 
 async def select_bay(pilot, bay_id: str) -> None:
@@ -363,10 +381,34 @@ def restricted(fleet):
     return config, state
 
 
-async def test_viewer_is_refused_with_reason_and_nothing_changes(restricted):
+@pytest.fixture(params=["embedded", "served"])
+def person(request, restricted, tmp_path):
+    """A factory: (client acting as the person, the name the refusals show). Served, the
+    person is this OS user (the socket says so), given the person's grants in the server's
+    config; embedded, the Core is opened with the person's name."""
+    from tests.serve_support import InProcessServer, socket_path
+
+    servers: list = []
+
+    def open_as(name: str, read_only: bool = False):
+        if request.param == "embedded":
+            return open_core(*restricted, operator=name, read_only=read_only), name
+        me = getpass.getuser()
+        config, state = restricted
+        if name == "alice":  # the OS user gets alice's grant, and nothing else
+            config.write_text(config.read_text().replace('user = "alice"', f'user = "{me}"'))
+        server = InProcessServer(config, state, socket_path(tmp_path)).__enter__()
+        servers.append(server)
+        return server.client(read_only), me
+    yield open_as
+    for server in servers:
+        server.__exit__(None, None, None)
+
+
+async def test_viewer_is_refused_with_reason_and_nothing_changes(person):
     from tests.conftest import dump
 
-    core = open_core(*restricted, operator="bob")
+    core, who = person("bob")
     try:
         async with make_app(core).run_test(size=SIZE) as pilot:
             await select_bay(pilot, "enc-w1/5")
@@ -382,7 +424,7 @@ async def test_viewer_is_refused_with_reason_and_nothing_changes(restricted):
                 await pilot.press(key)
                 await pilot.pause()
                 assert isinstance(pilot.app.screen, MainScreen), key
-                assert any("'bob' is viewer" in n and needs in n for n in notifications(pilot.app)), key
+                assert any(f"'{who}' is viewer" in n and needs in n for n in notifications(pilot.app)), key
             # the palette path says the same
             palette = next(c for c in pilot.app.get_system_commands(screen)
                            if c.title.startswith("Failover"))
@@ -392,8 +434,8 @@ async def test_viewer_is_refused_with_reason_and_nothing_changes(restricted):
         core.close()
 
 
-async def test_limited_operator_scoped_to_group(restricted):
-    core = open_core(*restricted, operator="alice")
+async def test_limited_operator_scoped_to_group(person):
+    core, who = person("alice")
     try:
         async with make_app(core).run_test(size=SIZE) as pilot:
             await select_bay(pilot, "enc-w1/5")
@@ -409,15 +451,15 @@ async def test_limited_operator_scoped_to_group(restricted):
             await select_bay(pilot, "enc-d1/3")
             assert screen.check_action("failover", ()) is None
             await pilot.press("f")
-            assert any("'alice' is viewer in group 'prod-db'" in n for n in notifications(pilot.app))
+            assert any(f"'{who}' is viewer in group 'prod-db'" in n for n in notifications(pilot.app))
     finally:
         core.close()
 
 
-async def test_read_only_refuses_everything(fleet):
+async def test_read_only_refuses_everything(person):
     from tests.conftest import dump
 
-    core = open_core(*fleet, read_only=True)
+    core, _ = person("alice", read_only=True)
     try:
         async with make_app(core).run_test(size=SIZE) as pilot:
             assert "READ-ONLY" in str(pilot.app.screen.query_one("#header").render())
@@ -560,8 +602,17 @@ async def test_events_from_another_process_appear(core, fleet):
         other.close()
 
 
-async def test_interrupted_job_is_resumed_at_start(core, monkeypatch):
-    """A job left 'running' by a dead process is finished by the next dashboard start."""
+@pytest.fixture
+def embedded(fleet):
+    c = open_core(*fleet)
+    yield c
+    c.close()
+
+
+async def test_interrupted_job_is_resumed_at_start(embedded, monkeypatch):
+    """A job left 'running' by a dead process is finished by the next dashboard start
+    (embedded: a client of a service leaves that to the service, tests/test_serve_processes.py)."""
+    core = embedded
     core.sim_fault("enc-w1/3", "critical")
     plan = core.plan_failover("enc-w1/3")
     with core.store.write():

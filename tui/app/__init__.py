@@ -15,11 +15,12 @@ def run_dashboard(config: Config, args: argparse.Namespace) -> int:
         raise BadInput("the dashboard needs a terminal on stdin and stdout; "
                        "scripts use the sub-commands (bayops --help)")
     from tui.app.app import BayopsApp
-    from tui.core.api import Core
+    from tui.client import open_client
 
-    # Interrupted jobs are resumed by the app in the background, not before the first paint.
-    core = Core.open(config, getattr(args, "state", None),
-                     read_only=bool(getattr(args, "read_only", False)), resume=False)
+    # Interrupted jobs are resumed by the app in the background, not before the first paint
+    # (or by the server, when this dashboard is a client of one).
+    core, _ = open_client(config, getattr(args, "state", None), getattr(args, "server", None),
+                          read_only=bool(getattr(args, "read_only", False)))
     app = BayopsApp(core, theme=getattr(args, "theme", None))
     try:
         app.run()

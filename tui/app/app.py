@@ -27,6 +27,7 @@ from tui.app.fleet import Snapshot
 from tui.app.goto import GotoProvider
 from tui.app.keygate import KeyGate
 from tui.app.main_screen import MainScreen
+from tui.app.results import result_text
 from tui.app.themes import (
     DEFAULT_THEME,
     VARIABLE_DEFAULTS,
@@ -44,6 +45,7 @@ from tui.resources import data_path
 FIRST_EVENTS = 500  # newest events shown at start
 FEED_SECONDS = 0.25  # how often the view asks the store's change feed what changed
 SWEEP_SECONDS = 5.0  # full hardware health sweep (pushed hardware events: every poll)
+PUSHED_FEED_SECONDS = 5.0  # a service's client: its feed wakes the reader; this is a backstop
 
 
 class Fetched(Message):
@@ -93,7 +95,10 @@ class BayopsApp(KeyGate):
         self._minute = ""
         from tui.core.monitor import Monitor
 
-        self.monitor = Monitor(core, apply_policy=not core.read_only, sweep_seconds=SWEEP_SECONDS)
+        # A client of a service neither polls the hardware nor resumes jobs: the service does.
+        self.monitor = None if core.remote else Monitor(
+            core, apply_policy=not core.read_only, sweep_seconds=SWEEP_SECONDS)
+        self._feed_seconds = FEED_SECONDS
         self.stats = os.environ.get("BAYOPS_STATS")  # benchmarks read applied changes here
 
     def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
@@ -169,10 +174,13 @@ class BayopsApp(KeyGate):
             except (NotImplementedError, RuntimeError, ValueError):
                 pass
         self.set_interval(1.0, self._tick)
-        if self.resume:
+        if self.resume and not self.core.remote:
             self._resume_interrupted()
         if self.autopoll:
-            self._schedule_poll(self.poll_interval)
+            if self.core.subscribe(self._feed_wake.set):
+                self._feed_seconds = PUSHED_FEED_SECONDS  # the server says when
+            else:
+                self._schedule_poll(self.poll_interval)
             self.run_worker(self._follow_feed, thread=True, group="feed", exit_on_error=False,
                             name="feed")
         if self.stats:
@@ -195,8 +203,9 @@ class BayopsApp(KeyGate):
 
     def whoami(self) -> str:
         core = self.core
+        where = f"server {getattr(core, 'url', '')}" if core.remote else f"config {core.config.path}"
         return (f"operator {core.operator}, driver {core.driver.name}"
-                + (", READ-ONLY" if core.read_only else "") + f", config {core.config.path}")
+                + (", READ-ONLY" if core.read_only else "") + f", {where}")
 
     # -- polling ------------------------------------------------------------------------------
     def _schedule_poll(self, delay: float) -> None:
@@ -207,7 +216,7 @@ class BayopsApp(KeyGate):
     def poll(self) -> None:
         """One hardware poll (the monitor) in a worker thread; the next is scheduled when
         it ends. What it finds reaches the panes through the change feed."""
-        if self._polling:
+        if self._polling or self.monitor is None:
             return
         self._polling = True
         self.run_worker(self._poll_thread, thread=True, group="poll", exit_on_error=False,
@@ -219,7 +228,8 @@ class BayopsApp(KeyGate):
 
     def _poll_thread(self) -> None:
         try:
-            self.monitor.poll()
+            if self.monitor is not None:
+                self.monitor.poll()
         except Exception as exc:  # a poll must never kill the dashboard
             self.log.warning(f"poll failed: {type(exc).__name__}: {exc}")
         self.call_from_thread(self._polled)
@@ -234,7 +244,11 @@ class BayopsApp(KeyGate):
         nothing did), hand real changes to the UI and wait until they are applied."""
         worker = get_current_worker()
         while not worker.is_cancelled:
-            self._feed_wake.wait(FEED_SECONDS)
+            # A server's client waits for its feed, in slices so that quitting never waits.
+            until = time.monotonic() + self._feed_seconds
+            while not (self._feed_wake.wait(min(FEED_SECONDS, self._feed_seconds))
+                       or worker.is_cancelled or time.monotonic() >= until):
+                pass
             self._feed_wake.clear()
             if self.main is None or worker.is_cancelled:
                 continue
@@ -325,7 +339,7 @@ class BayopsApp(KeyGate):
                     self.notify(f"{message.label}: {type(err).__name__}: {err}", title="Error",
                                 severity="error", timeout=10)
         else:
-            self.notify(_result_text(message.label, message.result), title="Done", timeout=5)
+            self.notify(result_text(message.label, message.result), title="Done", timeout=5)
         if self.autopoll:
             self.poll_soon()
         else:
@@ -371,22 +385,6 @@ class BayopsApp(KeyGate):
         yield SystemCommand("Theme", cmds.BY_ID["theme"].help,
                             self.action_change_theme)
         yield SystemCommand("Quit (q)", "Quit (asks first when a job is running)", self.request_quit)
-
-
-def _result_text(label: str, result: Any) -> str:
-    if result is None:
-        return f"{label}: done"
-    if hasattr(result, "summary") and hasattr(result, "id"):
-        return f"job {result.id} {result.state}: {result.summary}"
-    if isinstance(result, list):
-        return f"{label}: " + (", ".join(f"job {j.id}: {o}" for j, o in result) or "nothing to do")
-    if hasattr(result, "domain") and hasattr(result, "owner"):
-        return f"{result.domain} is in maintenance by {result.owner}"
-    if hasattr(result, "mode"):
-        return f"{label}: {result.mode}" + (f" during {result.window}" if result.window else "")
-    if isinstance(result, str):
-        return f"{label}: {result[:120]}"
-    return f"{label}: done"  # never an object's repr: the job's summary says what changed
 
 
 def _terminal_alive() -> bool:

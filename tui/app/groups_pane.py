@@ -47,16 +47,15 @@ def health_parts(critical: int, warning: int) -> Parts:
 def group_parts(g: GroupSummary) -> Parts:
     parts: Parts = [(g.name, "header"), (f" {g.bays}b", "dim")]
     parts += health_parts(g.critical, g.warning)
-    if g.cover and not g.cover_ok:  # before the spares: it must survive a narrow pane
-        parts.append((f" {g.cover}", "crit"))
     if g.spares_ready == 0:
         parts.append((" NO SPARE", "crit"))
     else:
         parts.append((f" sp {g.spares_ready}/{g.spares}", "spare"))
-    if g.cover and g.cover_ok:
-        parts.append((f" {g.cover}", "ok"))
     window = f" {g.policy.window}" if g.policy.window else ""
     parts.append((f" [{g.policy.mode}{window}]", "warn" if g.policy.mode == "auto" else "dim"))
+    # a what-if, not a failure: after the spares and the policy, which an operator acts on
+    if g.cover:
+        parts.append((f" {g.cover}", "ok" if g.cover_ok else "warn"))
     if g.running_jobs:
         parts.append((f" [{g.running_jobs} job{'s' if g.running_jobs > 1 else ''}]", "job"))
     return parts

@@ -5,6 +5,7 @@ import argparse
 import json
 import signal
 import sys
+import threading
 import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
@@ -47,11 +48,13 @@ class _Stop:
 
     def __init__(self) -> None:
         self.stopped = False
+        self.wake = threading.Event()  # set by a server's change feed, and by a stop
         for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
             signal.signal(sig, self._stop)
 
     def _stop(self, *_: Any) -> None:
         self.stopped = True
+        self.wake.set()
 
     def sleep(self, seconds: float) -> None:
         end = time.monotonic() + seconds
@@ -99,9 +102,15 @@ def _events(core: Core, args: argparse.Namespace) -> int:
     if args.follow:
         stop = _Stop()
         follower = _EventFollower(core, args, args.since)
+        # A server's client is woken by its change feed; embedded, the feed is polled.
+        pushed = core.subscribe(stop.wake.set)
         while not stop.stopped:
             follower.print_new()
-            stop.sleep(POLL_SECONDS)
+            if pushed:
+                stop.wake.wait(1.0)
+                stop.wake.clear()
+            else:
+                stop.sleep(POLL_SECONDS)
         return 0
     if args.since is None:
         events = core.events(0, args.limit or 50, newest=True)
@@ -115,12 +124,18 @@ def _watch(core: Core, args: argparse.Namespace) -> int:
     from tui.core.monitor import Monitor
 
     stop = _Stop()
-    monitor = Monitor(core, apply_policy=not args.no_policy, sweep_seconds=args.interval)
+    # A client of a service only follows: the service polls and runs the policy.
+    monitor = None if core.remote else Monitor(core, apply_policy=not args.no_policy,
+                                                sweep_seconds=args.interval)
+    if monitor is None:
+        sys.stderr.write("bayops: the server polls the hardware and runs the policy; "
+                         "following its events\n")
     follower = _EventFollower(core, args, None)
     polls, unreachable = 0, ""
     while not stop.stopped:
         try:
-            monitor.poll()
+            if monitor is not None:
+                monitor.poll()
             follower.print_new()
         except OperationFailed as exc:  # a database server restarting: ride it out
             if exc.code != "store-unreachable":

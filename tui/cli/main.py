@@ -17,6 +17,7 @@ import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tui.cli import (
     ack,
@@ -32,6 +33,7 @@ from tui.cli import (
     policy,
     pools,
     profiles,
+    serve,
     sim,
     spares,
     store,
@@ -40,9 +42,12 @@ from tui.cli.parsing import UsageError, _Parser
 from tui.model.errors import BayopsError
 from tui.model.text import printable
 
+if TYPE_CHECKING:
+    from tui.core.config import Config
+
 # in the order `bayops --help` lists them
 COMMAND_MODULES = (fleet, coverage, failover, cycle, ack, spares, maintenance, enclosure, policy,
-                   profiles, pools, jobs, events, sim, store, info)
+                   profiles, pools, jobs, events, sim, serve, store, info)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -54,6 +59,9 @@ def build_parser() -> argparse.ArgumentParser:
                    "(default: $BAYOPS_STATE, else $XDG_STATE_HOME/bayops/state.db)")
     p.add_argument("--theme", help="dashboard theme")
     p.add_argument("--read-only", action="store_true", help="refuse every change")
+    p.add_argument("--server", help="a bayops serve to be the client of: unix:/path.sock or "
+                   "https://host:port; 'none' runs embedded (default: $BAYOPS_SERVER, the "
+                   "user config's server, the site socket /run/bayops/bayops.sock if it exists)")
     sub = p.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
     for module in COMMAND_MODULES:
         module.register(sub)
@@ -78,19 +86,30 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         config = load_config(find_config(args.config))
         state = find_state(args.state, config)
+        if args.command == "serve":
+            return _serve(config, args)
         if args.command is None:
             from tui.app import run_dashboard
 
             return run_dashboard(config, args)
         if getattr(args, "offline", None) is not None:  # works on stores, not on a fleet
             return int(args.offline(config, args))
-        from tui.core.api import Core
+        from tui.client import open_client
 
         explicit_resume = args.command == "jobs" and args.action == "resume"
-        core = Core.open(config, args.state, read_only=args.read_only, resume=False)
+        # `token` writes the server's own store, on its host: never through a server.
+        server = "none" if args.command in serve.LOCAL_COMMANDS else args.server
+        core, args.client_origin = open_client(config, args.state, server, args.read_only)
         for message in core.warnings:
             sys.stderr.write(f"bayops: warning: {printable(message)}\n")
-        if args.read_only:
+        if core.remote:
+            if args.state:
+                sys.stderr.write(f"bayops: --state is ignored: the server ({args.client_origin}) "
+                                 "owns the state; --server none runs embedded\n")
+            if os.environ.get("BAYOPS_USER"):
+                sys.stderr.write("bayops: BAYOPS_USER is ignored: the server knows who you "
+                                 f"are ({printable(core.operator)})\n")
+        elif args.read_only:
             waiting = core.interrupted_jobs()
             if waiting:
                 sys.stderr.write(f"bayops: {len(waiting)} interrupted job(s) wait for "
@@ -122,6 +141,13 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         return _fail(f"internal error: {type(exc).__name__}: {exc} "
                      "(BAYOPS_DEBUG=1 shows the traceback)", 1, json_mode)
+
+
+def _serve(config: Config, args: argparse.Namespace) -> int:
+    from tui.server import serve as run_service
+    from tui.server.settings import settings
+
+    return run_service(config, args.state, settings(config, args.socket, args.listen))
 
 
 def _environment_error(exc: Exception, state: Path | str | None) -> BayopsError | None:

@@ -37,8 +37,8 @@ from tui.core.ops import (
 )
 from tui.core.ops.move import TargetChoice
 from tui.core.ops.registry import JOB_KINDS
+from tui.core.roles import check_person
 from tui.core.store import ChangeSet, Store
-from tui.core.validate import check_name
 from tui.model.entities import (
     ArchiveRecord,
     Bay,
@@ -58,8 +58,8 @@ __all__ = ["Core", "Plan", "TargetChoice", "current_operator"]
 
 def current_operator() -> str:
     user = os.environ.get("BAYOPS_USER")
-    if user:  # it labels who acts: a plain name, so no one passes for "policy:auto"
-        return check_name(user, "BAYOPS_USER operator")
+    if user:  # it labels who acts: a person's name, so no one passes for "policy:auto"
+        return check_person(user, "BAYOPS_USER operator")
     try:
         return getpass.getuser()
     except (KeyError, OSError):
@@ -70,6 +70,12 @@ class Core(CycleFacade):
     """One operator's handle on the fleet: a store, a driver and a config."""
 
     warnings: list[str]  # what the driver warned about at start
+    remote = False  # tui.client.remote.RemoteCore says True: a `bayops serve` answers
+
+    def subscribe(self, wake: Callable[[], None]) -> bool:
+        """Embedded, nothing pushes changes: the reader polls the feed itself (False).
+        A client of a service gets ``wake`` called at each change instead (True)."""
+        return False
 
     # -- opening --------------------------------------------------------------------------
     @classmethod

@@ -109,6 +109,7 @@ class Config:
     default_role: str
     grants: tuple[Grant, ...]
     keys: dict[str, str]
+    server: str = ""  # a bayops service to be the client of (tui.client.find_server)
     raw: dict[str, Any] = field(repr=False, default_factory=dict)
     rediscover_seconds: float = 600.0  # bays rediscovered by the monitor (0: never)
     evacuate_parallel: int = 4  # profiles an evacuation or restore moves at once
@@ -137,6 +138,16 @@ def user_config_path() -> Path:
 def is_database_url(state: str | Path) -> bool:
     """A ``postgresql://`` URL names a PostgreSQL store; anything else is a SQLite file."""
     return isinstance(state, str) and state.startswith(("postgresql://", "postgres://"))
+
+
+def state_folder(state: Path | str) -> Path:
+    """This host's folder for a site's own files (archives, layout, simulator hardware):
+    the state file's folder, or for a PostgreSQL site one named for its database."""
+    if not is_database_url(state):
+        return Path(state).parent
+    from tui.core.store.pg import local_folder
+
+    return local_folder(str(state))
 
 
 def find_state(explicit: str | None, config: Config) -> Path | str:
@@ -199,10 +210,11 @@ def _overlay(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
 
 
 def _parse(raw: dict[str, Any], path: Path) -> Config:
-    top = TableReader(raw, "", ("bayops", "sim", "roles", "pools", "keys", "groups", "redfish"))
+    top = TableReader(raw, "", ("bayops", "sim", "roles", "pools", "keys", "groups", "redfish",
+                                "serve"))  # [serve]: read by tui.server.settings
     main = TableReader(top.get("bayops", dict, {}), "bayops",
                    ("driver", "theme", "bell", "state", "lease_hours", "graceful_deadline",
-                    "rediscover_seconds", "evacuate_parallel"))
+                    "rediscover_seconds", "evacuate_parallel", "server", "server_ca", "token_file"))
     driver = main.get("driver", str, "sim")
     if driver not in ("sim", "redfish"):
         raise BadInput(f"bayops.driver: {quoted(driver)} is not one of sim, redfish")
@@ -230,6 +242,7 @@ def _parse(raw: dict[str, Any], path: Path) -> Config:
         default_role=_roles_default(top.get("roles", dict, {})),
         grants=_grants(top.get("roles", dict, {}), {g.name for g in groups}),
         keys=dict(keys),
+        server=main.get("server", str, ""),
         raw=raw,
         rediscover_seconds=main.number("rediscover_seconds", 600, 0, 7 * 86400),
         evacuate_parallel=int(main.number("evacuate_parallel", 4, 1, 64)),

@@ -41,6 +41,9 @@ def trigger_of(event: Event) -> str | None:
         new = event.data.get("new")
         if new in ("critical", "unknown"):
             return "critical" if new == "critical" else "no-answer"
+    if event.kind == "hardware.alert":  # from the service's alert webhook (Alertmanager)
+        trigger = event.data.get("trigger")
+        return trigger if trigger in rules.TRIGGER_KINDS else None
     if event.kind in ("hardware.cpu-threshold", "hardware.memory-errors"):
         return event.kind.split(".", 1)[1]
     return None
@@ -87,7 +90,8 @@ class Monitor:
                 kind = trigger_of(logged)
                 bay = logged.data.get("bay")
                 if kind is not None and bay:
-                    action = self._react(bay, kind, logged.message, now)
+                    action = self._react(bay, kind, logged.message, now,
+                                         alerted=logged.kind == "hardware.alert")
                     if action:
                         actions.append(action)
         self._offer_failbacks()
@@ -112,10 +116,15 @@ class Monitor:
                                 "monitor", data={"profile": name, "bay": home,
                                                  "command": f"bayops failback {name}"})
 
-    def _react(self, bay_id: str, kind: str, message: str, now: float) -> str | None:
+    def _react(self, bay_id: str, kind: str, message: str, now: float,
+               alerted: bool = False) -> str | None:
+        """``alerted``: the trigger is an external monitoring alert (the service's webhook),
+        which knows what the BMC's health reading may not show yet: acted on even while the
+        bay reads healthy (the failover is forced, and says so in its plan)."""
         store = self.core.store
         bay = store.bay(bay_id)
-        if bay is None or bay.profile is None or bay.job_id is not None or bay.health == "ok":
+        if bay is None or bay.profile is None or bay.job_id is not None or (
+                bay.health == "ok" and not alerted):
             return None  # gone, already handled, or healed since the event
         profile = store.profile(bay.profile)
         group = store.group(bay.group)
@@ -135,7 +144,7 @@ class Monitor:
             return f"alert {bay_id}"
         auto = Core(self.core.config, store, self.core.driver, "policy:auto", system=True)
         try:
-            job = auto.failover(bay_id)
+            job = auto.failover(bay_id, force=alerted and bay.health == "ok")
         except BayopsError as exc:
             store.add_event("critical", f"bay:{bay_id}", "policy.alert",
                             f"ALERT {bay_id} ({profile.name}): {kind}; automatic failover "

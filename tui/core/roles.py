@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from tui.core.config import ROLES, Config
+from tui.core.validate import check_name
 from tui.model.errors import Refused
 from tui.model.text import quoted
 
@@ -51,3 +52,16 @@ def require(config: Config, user: str, group: str, action: str, read_only: bool)
     if not allowed(config, user, group, action):
         raise Refused(f"user {quoted(user)} is {role_of(config, user, group)} in group {quoted(group)}; "
                       f"{action} needs {ACTION_ROLE[action]}")
+
+
+# Names the system writes events as; no person (login, token) can take one.
+RESERVED_OPERATORS = ("policy", "policy:auto", "monitor", "driver", "server", "system", "fleet")
+
+
+def check_person(name: str, what: str) -> str:
+    """A person's name: a plain name (no ``policy:auto``) and none of the reserved ones."""
+    check_name(name, what)
+    if name.lower() in RESERVED_OPERATORS:
+        raise Refused(f"{quoted(name)} is reserved for bayops itself ({', '.join(RESERVED_OPERATORS)}); "
+                      "it cannot be a person", code="reserved-name")
+    return name

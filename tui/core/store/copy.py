@@ -23,9 +23,10 @@ from tui.model.errors import OperationFailed, Refused
 
 # Parents before children (foreign keys); the change feed stays behind.
 TABLES = ("meta", "groups", "domains", "enclosures", "bays", "profiles", "connections",
-          "excluded_addresses", "maintenance", "jobs", "steps", "locks", "events", "archives")
+          "excluded_addresses", "maintenance", "jobs", "steps", "locks", "events", "archives",
+          "tokens")
 # table -> its id column, whose counter must move past every id the source handed out
-COUNTERS = {"jobs": "id", "events": "seq", "archives": "id", "changes": "rev"}
+COUNTERS = {"jobs": "id", "events": "seq", "archives": "id", "changes": "rev", "tokens": "id"}
 SKIPPED_META = ("feed_pruned_through",)
 
 

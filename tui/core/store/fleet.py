@@ -198,6 +198,11 @@ class FleetTables(StoreBase):
                                   (address,)).fetchone()
         return row[0] if row else None
 
+    def health_counts(self) -> dict[str, int]:
+        """Servers by health across the fleet (empty bays not counted)."""
+        return {r[0]: int(r[1]) for r in self.db.execute(
+            "SELECT health, COUNT(*) FROM bays WHERE model IS NOT NULL GROUP BY health")}
+
     def counts(self, group: str | None = None) -> dict[str, dict[str, int]]:
         """Per-group figures for status, in one pass."""
         out: dict[str, dict[str, int]] = {}

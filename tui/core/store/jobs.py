@@ -103,6 +103,11 @@ class JobTables(StoreBase):
             steps.setdefault(r[0], []).append(Step(*r[1:]))
         return [Job(**{**j.__dict__, "steps": tuple(steps.get(j.id, ()))}) for j in jobs]
 
+    def job_counts(self) -> dict[tuple[str, str], int]:
+        """(kind, state) -> how many jobs the store holds (the service's metrics)."""
+        return {(r[0], r[1]): int(r[2]) for r in self.db.execute(
+            "SELECT kind, state, COUNT(*) FROM jobs GROUP BY kind, state")}
+
     def job(self, job_id: int) -> Job | None:
         row = self.db.execute(
             "SELECT id, kind, state, operator, summary, params, created, finished, pid"

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from tui.model.text import quoted
 
-SCHEMA_VERSION = 6
+SCHEMA_VERSION = 7
 
 # Each entry brings the schema from version i to i+1; never edit one that has shipped.
 MIGRATIONS: list[str] = [
@@ -241,6 +241,26 @@ MIGRATIONS: list[str] = [
         WHEN NEW.bay IS NOT NULL AND NEW.bay IS NOT OLD.bay
              AND (SELECT flag FROM bays WHERE id = NEW.bay) IS NOT NULL
         BEGIN SELECT RAISE(ABORT, 'a flagged bay takes no profile until it is cleared'); END;
+    """,
+    # 7: bearer tokens for remote clients of `bayops serve`: only a SHA-256 of the secret
+    # is kept; a token is never edited (revoked at most once) nor deleted (the audit).
+    """
+    CREATE TABLE tokens(
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        user TEXT NOT NULL,
+        hash TEXT NOT NULL UNIQUE CHECK (length(hash) = 64),
+        created REAL NOT NULL,
+        expires REAL NOT NULL CHECK (expires > created),
+        revoked REAL,
+        created_by TEXT NOT NULL,
+        last_used REAL);
+    CREATE TRIGGER tokens_fixed BEFORE UPDATE OF id, user, hash, created, expires, created_by
+        ON tokens BEGIN SELECT RAISE(ABORT, 'a token is never edited; revoke it, make another'); END;
+    CREATE TRIGGER tokens_revoked_once BEFORE UPDATE OF revoked ON tokens
+        WHEN OLD.revoked IS NOT NULL
+        BEGIN SELECT RAISE(ABORT, 'a revoked token stays revoked'); END;
+    CREATE TRIGGER tokens_kept BEFORE DELETE ON tokens
+        BEGIN SELECT RAISE(ABORT, 'tokens are kept for the audit; revoke instead'); END;
     """,
 ]
 

@@ -1,0 +1,263 @@
+"""The service's API against an in-process `bayops serve`: the document, the dispatch,
+identities and roles, refusals audited, the change feed, tokens, metrics, the webhook."""
+from __future__ import annotations
+
+import asyncio
+import getpass
+import inspect
+import json
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import write_config
+from tests.serve_support import InProcessServer, socket_path
+from tui.client import operations as ops
+from tui.core.api import Core
+from tui.model.errors import BadInput, Refused
+
+VIEWER_ONLY = {'default = "admin"\n': 'default = "viewer"\n'}
+ME = getpass.getuser()
+
+
+@pytest.fixture
+def served(tmp_path):
+    def start(replace: dict[str, str] | None = None, extra: str = "") -> InProcessServer:
+        config = write_config(tmp_path / "config.toml", replace=replace)
+        if extra:
+            config.write_text(config.read_text() + extra)
+        return InProcessServer(config, tmp_path / "state.db", socket_path(tmp_path))
+    return start
+
+
+def http(server: InProcessServer) -> httpx.Client:
+    return httpx.Client(base_url="http://bayops", transport=httpx.HTTPTransport(uds=str(server.socket)),
+                        timeout=30)
+
+
+# -- the document and the registry ------------------------------------------------------------
+def test_every_route_is_in_the_openapi_document_and_every_documented_route_exists(served):
+    from tui.server import openapi
+
+    doc = json.loads(openapi.DOC.read_text())
+    with served() as server:
+        app_routes = {(r.method.lower(), r.resource.canonical) for r in server.app.router.routes()
+                      if r.method != "HEAD"}
+    documented = {(m, path) for path, item in doc["paths"].items() for m in item}
+    assert app_routes - documented == set(), "run: python -m tui.server.openapi --write"
+    assert documented - app_routes == set()
+    assert openapi.text() == openapi.DOC.read_text(), "run: python -m tui.server.openapi --write"
+
+
+def test_every_planned_change_of_the_core_is_served():
+    """A new core operation needs one line in tui/client/operations.py CHANGES."""
+    plans = {name for name, _ in inspect.getmembers(Core, inspect.isfunction) if name.startswith("plan_")}
+    assert plans == set(ops.BY_PLAN), "add the operation to CHANGES in tui/client/operations.py"
+    for change in ops.CHANGES:
+        plan, run = ops.core_signature(change.plan), ops.core_signature(change.run)
+        assert "expect" in run.names(), change
+        assert set(run.names()) - {"expect"} <= set(plan.names()), change
+
+
+# -- identity and roles ---------------------------------------------------------------------------
+def test_the_operator_is_the_peer_os_user_whatever_the_client_says(served, monkeypatch):
+    monkeypatch.setenv("BAYOPS_USER", "alice")
+    with served() as server:
+        client = server.client()
+        assert client.operator == ME
+        client.sim_fault("enc-w1/3", "critical")
+        events = client.events(0, 50, newest=True)
+        assert events[-1].operator == ME and "alice" not in {e.operator for e in events}
+
+
+def test_roles_come_from_the_server_config_and_every_refusal_is_audited(served):
+    with served(VIEWER_ONLY) as server:
+        client = server.client()
+        assert client.role("prod-web") == "viewer"
+        with pytest.raises(Refused) as refused:
+            client.plan_sim_fault("enc-w1/3", "critical")
+        assert "needs operator" in refused.value.message
+        audit = [e for e in client.events(0, 100) if e.kind == "access.refused"]
+        assert audit and audit[-1].data["who"] == ME
+        assert audit[-1].data["what"] == "POST /v1/plan/sim-fault"
+        assert "needs operator" in audit[-1].data["why"]
+        assert server.service.store.bay("enc-w1/3").health != "critical"
+
+
+def test_a_reserved_name_cannot_be_a_person():
+    from tui.core.roles import check_person
+
+    for name in ("monitor", "policy", "server"):
+        with pytest.raises(Refused) as exc:
+            check_person(name, "login")
+        assert exc.value.code == "reserved-name"
+    with pytest.raises(BadInput):
+        check_person("policy:auto", "login")
+
+
+# -- plans, errors and credentials --------------------------------------------------------------
+def test_plan_then_execute_refuses_when_the_live_state_picks_another_target(served):
+    with served() as server:
+        client = server.client()
+        client.sim_fault("enc-w1/3", "critical")
+        plan = client.plan_failover("enc-w1/3")
+        assert plan.target == "enc-w2/16" and plan.steps
+        client.change_spares("prod-web", [], [plan.target])
+        with pytest.raises(Refused) as exc:
+            client.failover("enc-w1/3", expect=plan)
+        assert exc.value.code == "plan-changed"
+        assert server.service.store.bay("enc-w1/3").profile == "web-003"
+
+
+def test_errors_keep_their_class_code_and_status(served):
+    with served() as server:
+        client = server.client()
+        with pytest.raises(BadInput) as exc:
+            client.bays(group="no-such-group")
+        assert exc.value.code == "unknown-group"
+        with http(server) as h:
+            r = h.post("/v1/plan/failover", json={"bay": "enc-w1/3", "bogus": 1})
+            assert r.status_code == 400 and r.json()["code"] == "bad-request"
+            r = h.post("/v1/plan/failover", content=b"[1]")
+            assert r.status_code == 400
+            r = h.get("/v1/query/verify_archives", params={"files": '["/etc/shadow"]'})
+            assert r.status_code == 403 and r.json()["code"] == "server-only"
+
+
+def test_no_answer_carries_the_bmc_credentials(served):
+    secret = "pw-never-leaves-7f3a"
+    extra = f'\n[redfish]\nusername = "admin"\npassword = "{secret}"\n'
+    with served(extra=extra) as server, http(server) as h:
+        answers = [h.get("/v1/info").text, h.get("/metrics").text]
+        answers += [h.get(f"/v1/query/{name}").text for name in ops.QUERIES]
+        answers += [h.post(f"/v1/read/{name}", json={}).text for name in ops.READS]
+    assert all(secret not in text for text in answers)
+    assert any('"operator"' in text for text in answers)
+
+
+# -- the change feed ----------------------------------------------------------------------------
+def test_feed_streams_changes_and_resumes_from_a_revision(served):
+    with served() as server:
+        client = server.client()
+        start = client.revision()
+        client.sim_fault("enc-w1/3", "critical")
+        seen: dict[str, set[str]] = {}
+        for event, data in client.feed(start):
+            assert event == "change" and data["rev"] > start
+            for kind, keys in data["changes"].items():
+                seen.setdefault(kind, set()).update(keys or ())
+            if "enc-w1/3" in seen.get("bay", set()):
+                break
+        assert "event" in seen
+
+
+def test_a_slow_feed_client_gets_a_resync_instead_of_holding_the_server():
+    from tui.server.feed import Subscriber
+
+    async def fill() -> list[tuple[str, dict]]:
+        sub = Subscriber(3)
+        for rev in range(1, 10):
+            sub.offer(("change", {"rev": rev, "changes": {}}))
+        return [sub.queue.get_nowait() for _ in range(sub.queue.qsize())]
+    got = asyncio.run(fill())
+    assert ("resync", {"rev": 7}) in got and len(got) <= 3
+    assert got[-1][1]["rev"] == 9
+
+
+# -- tokens, metrics, the webhook -----------------------------------------------------------------
+def test_tokens_are_stored_hashed_expire_and_revoke(tmp_path):
+    from tui.core import tokens
+    from tui.core.store import Store
+
+    store = Store(tmp_path / "state.db")
+    token_id, secret = tokens.create(store, "alice", 3600, "root")
+    assert secret.startswith("bayops_")
+    raw = (tmp_path / "state.db").read_bytes() + Path(f"{tmp_path}/state.db-wal").read_bytes()
+    assert secret.encode() not in raw
+    assert tokens.verify(store, secret).user == "alice"
+    assert tokens.verify(store, secret, now=store.tokens()[0].expires + 1) is None
+    assert tokens.verify(store, secret + "x") is None
+    assert store.revoke_token(token_id, 1.0) and tokens.verify(store, secret) is None
+    assert not store.revoke_token(token_id, 2.0)
+    with pytest.raises(Refused):
+        tokens.create(store, "monitor", 60, "root")
+    with pytest.raises(BadInput):
+        tokens.parse_expiry("forever")
+
+
+def test_token_rate_limit_after_failed_attempts(tmp_path):
+    from tui.core.store import Store
+    from tui.server.auth import FAILURES_ALLOWED, Gate, RateLimited, Unauthenticated
+
+    gate = Gate(Store(tmp_path / "state.db"))
+    for _ in range(FAILURES_ALLOWED):
+        with pytest.raises(Unauthenticated):
+            gate.token("Bearer bayops_wrong", "10.0.0.9", now=100.0)
+    with pytest.raises(RateLimited) as first:
+        gate.token("Bearer bayops_wrong", "10.0.0.9", now=101.0)
+    with pytest.raises(RateLimited) as again:
+        gate.token("Bearer bayops_wrong", "10.0.0.9", now=102.0)
+    assert first.value.audited and not again.value.audited  # one audit event per window
+    with pytest.raises(Unauthenticated):  # another address is not held back
+        gate.token(None, "10.0.0.8", now=101.0)
+
+
+def test_metrics_count_the_fleet_and_the_failovers(served):
+    with served() as server:
+        client = server.client()
+        client.sim_fault("enc-w1/3", "critical")
+        client.failover("enc-w1/3")
+        with http(server) as h:
+            text = h.get("/metrics").text
+    assert 'bayops_failovers_total{state="done"} 1' in text
+    assert 'bayops_spares_ready{group="prod-web"} 2' in text
+    assert 'bayops_servers{health="warning"}' in text and "bayops_feed_lag_revisions" in text
+    assert 'bayops_bmc_request_seconds_count{op="power_on"} 1' in text
+
+
+def test_alert_webhook_is_for_webhook_users_only_and_is_audited(served):
+    with served() as server, http(server) as h:
+        r = h.post("/v1/alerts", json={"alerts": [{"labels": {"bay": "enc-l1/1"}}]})
+        assert r.status_code == 403
+        assert any(e.kind == "access.refused" and e.data["what"] == "POST /v1/alerts"
+                   for e in server.service.store.events(0, 100))
+
+
+def test_what_the_dashboard_offers_agrees_with_what_the_server_allows(served):
+    from tui.core.roles import ACTION_ROLE
+
+    grant = {'default = "admin"\n': 'default = "viewer"\n[[roles.grant]]\nuser = "' + ME + '"\n'
+             'role = "operator"\ngroups = ["lab"]\n'}
+    with served(grant) as server:
+        client = server.client()
+        asked = client._query("may")  # the server's own answer
+        for group in ("prod-web", "lab"):
+            for action in ACTION_ROLE:
+                assert client.may(group, action) == asked(group, action), (group, action)
+        assert client.may("lab", "sim") and not client.may("prod-web", "sim")
+
+
+def test_which_server_a_client_uses(tmp_path, monkeypatch):
+    """--server, then $BAYOPS_SERVER, then the user config's server, then the site socket;
+    'none' runs embedded whatever comes after."""
+    import dataclasses
+    import socket as sockets
+
+    from tui.client import find_server
+    from tui.core.config import load_config
+
+    config = load_config(write_config(tmp_path / "config.toml"))
+    site = tmp_path / "site.sock"
+    monkeypatch.setenv("BAYOPS_SITE_SOCKET", str(site))
+    monkeypatch.delenv("BAYOPS_SERVER", raising=False)
+    assert find_server(None, config) == (None, "no server configured")
+    listener = sockets.socket(sockets.AF_UNIX)
+    listener.bind(str(site))
+    assert find_server(None, config) == (f"unix:{site}", f"the site socket {site}")
+    configured = dataclasses.replace(config, server="https://bayops.example:8443")
+    assert find_server(None, configured)[0] == "https://bayops.example:8443"
+    monkeypatch.setenv("BAYOPS_SERVER", "unix:/elsewhere.sock")
+    assert find_server(None, configured) == ("unix:/elsewhere.sock", "$BAYOPS_SERVER")
+    assert find_server("none", configured) == (None, "--server")
+    listener.close()

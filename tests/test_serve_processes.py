@@ -1,0 +1,383 @@
+"""A real `bayops serve` subprocess and real client processes: the Unix socket and its
+peer identity across two OS users, the TLS port with tokens, clients and the server
+killed in the middle of a failover, 50 feed followers, the alert webhook."""
+from __future__ import annotations
+
+import contextlib
+import datetime
+import getpass
+import ipaddress
+import os
+import pwd
+import shutil
+import signal
+import socket
+import stat
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import ROOT, write_config
+from tests.serve_support import socket_path, start_server, stop_server
+
+ME = getpass.getuser()
+SLOW = {"power_off": 0.2, "power_on": 2.0, "apply_profile": 0.5, "clear_profile": 0.2,
+        "domain_config": 0.2}
+
+
+def client_env(server: str, **extra: str) -> dict[str, str]:
+    env = dict(os.environ, BAYOPS_SERVER=server, **extra)
+    for var in ("BAYOPS_STATE", "BAYOPS_CONFIG"):
+        env.pop(var, None)
+    return env
+
+
+def bayops(*args: str, env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "tui.cli", *args], env=env, cwd=ROOT,
+                          capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
+
+
+def wait_until(predicate, seconds: float = 60.0, what: str = "condition"):
+    end = time.monotonic() + seconds
+    while True:
+        value = predicate()
+        if value:
+            return value
+        if time.monotonic() > end:
+            raise AssertionError(f"timed out waiting for {what}")
+        time.sleep(0.05)
+
+
+@pytest.fixture
+def site(tmp_path):
+    """(config, state, socket) of a fleet served by a real process, and its handle."""
+    class Site:
+        def __init__(self) -> None:
+            self.config = tmp_path / "config.toml"
+            self.state = tmp_path / "state.db"
+            self.socket = socket_path(tmp_path)
+            self.proc: subprocess.Popen | None = None
+
+        def write(self, latency=0.0, replace=None, extra: str = "") -> None:
+            write_config(self.config, latency, replace)
+            if extra:
+                self.config.write_text(self.config.read_text() + extra)
+
+        def start(self, *args: str) -> subprocess.Popen:
+            self.proc = start_server(self.config, self.state, self.socket, *args)
+            return self.proc
+
+        @property
+        def url(self) -> str:
+            return f"unix:{self.socket}"
+
+        def client(self):
+            from tui.client import connect
+            from tui.core.config import load_config
+
+            return connect(self.url, load_config(self.config))
+
+    s = Site()
+    yield s
+    if s.proc is not None:
+        stop_server(s.proc)
+
+
+def test_cli_through_a_real_server_and_the_socket_mode(site):
+    site.write()
+    site.start()
+    mode = os.stat(site.socket).st_mode
+    assert stat.S_ISSOCK(mode) and stat.S_IMODE(mode) == 0o660
+    env = client_env(site.url, BAYOPS_USER="someone-else")
+    info = bayops("info", "--json", env=env)
+    assert info.returncode == 0, info.stderr
+    assert info.stdout and '"mode":"client"' in info.stdout and f'"operator":"{ME}"' in info.stdout
+    assert "BAYOPS_USER is ignored" in info.stderr
+    assert bayops("sim", "fail", "enc-w1/3", env=env).returncode == 0
+    done = bayops("failover", "enc-w1/3", "--yes", "--json", env=env)
+    assert done.returncode == 0, done.stderr
+    embedded = bayops("info", "--json", env=client_env("none"))
+    assert '"mode":"embedded"' in embedded.stdout
+
+
+def test_a_client_killed_mid_failover_does_not_stop_the_job(site):
+    site.write(SLOW)
+    site.start()
+    client = site.client()
+    client.sim_fault("enc-w1/3", "critical")
+    proc = subprocess.Popen([sys.executable, "-m", "tui.cli", "failover", "enc-w1/3", "--yes"],
+                            env=client_env(site.url), cwd=ROOT, stdin=subprocess.DEVNULL,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    job = wait_until(lambda: next(iter(client.jobs(5)), None), what="the job")
+    proc.kill()
+    proc.wait()
+    assert job.state == "running"
+    done = wait_until(lambda: (j := client.job(job.id)).state != "running" and j, what="job end")
+    assert done.state == "done"
+    assert client.bay("enc-w2/16").profile == "web-003" and client.bay("enc-w1/3").profile is None
+
+
+def test_server_sigkilled_mid_failover_resumes_the_job_after_restart(site):
+    site.write(SLOW)
+    proc = site.start()
+    client = site.client()
+    client.sim_fault("enc-w1/3", "critical")
+    runner = threading.Thread(target=lambda: _ignore_errors(client.failover, "enc-w1/3"), daemon=True)
+    runner.start()
+    other = site.client()
+    wait_until(lambda: any(s.name.startswith("power on") and s.state == "running"
+                           for j in other.jobs(5) for s in j.steps), what="the power-on step")
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    site.start()  # a new service: it resumes the interrupted job
+    after = site.client()
+    job = wait_until(lambda: (j := after.jobs(5)[0]).state != "running" and j, what="resumed job")
+    assert job.state == "done"
+    assert any(e.kind == "job.resumed" for e in after.events(0, 200))
+    holders = [b.id for b in after.bays() if b.profile == "web-003"]
+    assert holders == ["enc-w2/16"]
+
+
+def failable(client, group: str) -> str:
+    """A bay of ``group`` whose profile boots from SAN and has a usable spare."""
+    return next(b.id for b in client.bays(group=group) if b.boot_mode == "san" and b.profile
+                and any(c.usable for c in client.failover_candidates(b.id)))
+
+
+def _ignore_errors(function, *args):
+    with contextlib.suppress(Exception):  # the server was killed under it
+        function(*args)
+
+
+def test_fifty_feed_followers_while_failovers_run(site):
+    site.write(0.05)
+    site.start()
+    client = site.client()
+    start = client.revision()
+    followers = 50
+    seen = [0] * followers
+    errors: list[str] = []
+    connected = threading.Barrier(followers + 1)
+    target = {"rev": None}
+
+    def follow(i: int) -> None:
+        me = site.client()
+        connected.wait(30)
+        try:
+            for event, data in me.feed(start):
+                seen[i] = max(seen[i], data["rev"])
+                if target["rev"] is not None and seen[i] >= target["rev"]:
+                    return
+                if event == "resync":
+                    errors.append(f"follower {i} resynced")
+        except Exception as exc:  # reported below
+            errors.append(f"follower {i}: {exc}")
+    threads = [threading.Thread(target=follow, args=(i,), daemon=True) for i in range(followers)]
+    for t in threads:
+        t.start()
+    connected.wait(30)
+    bays = [failable(client, "prod-web"), failable(client, "prod-db")]
+    for bay in bays:
+        client.sim_fault(bay, "critical")
+    jobs = [threading.Thread(target=client.failover, args=(bay,)) for bay in bays]
+    for t in jobs:
+        t.start()
+    for t in jobs:
+        t.join(60)
+    assert all(client.bay(bay).profile is None for bay in bays)
+    target["rev"] = client.revision()
+    client.sim_fault("enc-w1/5", None)  # one more change, so every stream wakes past the target
+    for t in threads:
+        t.join(60)
+    assert not errors, errors[:3]
+    assert all(rev >= target["rev"] for rev in seen), sorted(seen)[:5]
+    with httpx.Client(transport=httpx.HTTPTransport(uds=str(site.socket)), base_url="http://x") as h:
+        assert h.get("/healthz").status_code == 200
+
+
+def test_alert_webhook_triggers_an_auto_failover_in_an_auto_group(site):
+    site.write(replace={'window = "sat,sun"\n': ""},
+               extra=f'\n[serve]\nwebhook_users = ["{ME}"]\npoll_seconds = 0.2\n')
+    site.start()
+    client = site.client()
+    bay = failable(client, "lab")
+    profile = client.bay(bay).profile
+    payload = {"version": "4", "status": "firing", "receiver": "bayops", "alerts": [
+        {"status": "firing", "labels": {"alertname": "BladeDown", "bay": bay, "severity": "critical"},
+         "annotations": {"summary": "blade down"}, "fingerprint": "abc123"},
+        {"status": "firing", "labels": {"alertname": "Other", "bay": "enc-nowhere/1"}}]}
+    with httpx.Client(transport=httpx.HTTPTransport(uds=str(site.socket)), base_url="http://x") as h:
+        answer = h.post("/v1/alerts", json=payload)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["result"]["accepted"] == 1
+    job = wait_until(lambda: next((j for j in client.jobs(10) if j.operator == "policy:auto"
+                                   and j.state != "running"), None), what="the auto failover")
+    assert job.kind == "failover" and job.state == "done"
+    assert client.bay(bay).profile is None
+    assert [b.id for b in client.bays() if b.profile == profile] == [job.params.target]
+
+
+# -- TLS and tokens ---------------------------------------------------------------------------------
+def _certificates(folder: Path) -> tuple[Path, Path, Path]:
+    """A throwaway CA and a server certificate for 127.0.0.1: (ca, cert, key)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    now = datetime.datetime.now(datetime.UTC)
+
+    def build(subject, issuer, public, signer, ca: bool, san=None):
+        b = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer)
+             .public_key(public).serial_number(x509.random_serial_number())
+             .not_valid_before(now - datetime.timedelta(minutes=5))
+             .not_valid_after(now + datetime.timedelta(days=1))
+             .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True))
+        if san:
+            b = b.add_extension(san, critical=False)
+        return b.sign(signer, hashes.SHA256())
+    ca_key = ec.generate_private_key(ec.SECP256R1())
+    ca_name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "bayops test CA")])
+    ca = build(ca_name, ca_name, ca_key.public_key(), ca_key, True)
+    key = ec.generate_private_key(ec.SECP256R1())
+    cert = build(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")]), ca_name,
+                 key.public_key(), ca_key, False,
+                 x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]))
+    paths = (folder / "ca.pem", folder / "server.pem", folder / "server.key")
+    paths[0].write_bytes(ca.public_bytes(serialization.Encoding.PEM))
+    paths[1].write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    paths[2].write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return paths
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_tls_port_with_bearer_tokens_expiry_and_revocation(site, tmp_path):
+    ca, cert, key = _certificates(tmp_path)
+    port = _free_port()
+    site.write(replace=VIEWER, extra=f'\n[serve]\nlisten = "127.0.0.1:{port}"\n'
+               f'tls_cert = "{cert}"\ntls_key = "{key}"\n')
+    site.start()
+    local = dict(os.environ, BAYOPS_CONFIG=str(site.config), BAYOPS_STATE=str(site.state))
+    dry = bayops("token", "create", "--user", "alice", "--dry-run", "--json", env=local)
+    assert dry.returncode == 0 and '"dry_run":true' in dry.stdout.replace(" ", "")
+    assert "bayops_" not in dry.stdout and bayops("token", "list", "--json", env=local).stdout == "[]\n"
+    made = bayops("token", "create", "--user", "alice", "--expires", "30d", "--json", "--yes", env=local)
+    assert made.returncode == 0, made.stderr
+    import json
+
+    token = json.loads(made.stdout)
+    remote = client_env(f"https://127.0.0.1:{port}", BAYOPS_CA=str(ca), BAYOPS_TOKEN=token["token"])
+    info = bayops("info", "--json", env=remote)
+    assert info.returncode == 0, info.stderr
+    data = json.loads(info.stdout)
+    assert data["operator"] == "alice" and data["via"] == "token"
+    assert data["roles"]["prod-web"] == "limited-operator"
+    assert bayops("sim", "fail", "enc-w1/3", env=remote).returncode == 3  # alice is no operator
+    short = json.loads(bayops("token", "create", "--user", "bob", "--expires", "1s", "--json",
+                              "--yes", env=local).stdout)
+    time.sleep(1.2)
+    expired = bayops("status", env={**remote, "BAYOPS_TOKEN": short["token"]})
+    assert expired.returncode == 3 and "no valid bearer token" in expired.stderr
+    assert bayops("token", "revoke", str(token["id"]), env=local).returncode == 3  # not confirmed
+    assert bayops("token", "revoke", str(token["id"]), "--yes", env=local).returncode == 0
+    revoked = bayops("status", env=remote)
+    assert revoked.returncode == 3 and "no valid bearer token" in revoked.stderr
+    listed = json.loads(bayops("token", "list", "--json", env=local).stdout)
+    assert [t["valid"] for t in listed] == [False, False]
+    assert token["token"] not in site.state.read_bytes().decode("latin-1")
+
+
+VIEWER = {'default = "admin"\n': 'default = "viewer"\n[[roles.grant]]\nuser = "alice"\n'
+          'role = "limited-operator"\ngroups = ["prod-web"]\n'}
+
+
+# -- two OS users -------------------------------------------------------------------------------------
+@pytest.fixture
+def viewer_user():
+    if os.geteuid() != 0:
+        pytest.skip("needs root to create a second OS user (CI runs as root)")
+    if not shutil.which("useradd") or not shutil.which("setpriv"):
+        pytest.skip("needs useradd and setpriv")
+    name, group = f"bopsv{os.getpid() % 100000}", f"bopsg{os.getpid() % 100000}"
+    subprocess.run(["groupadd", group], check=True)
+    subprocess.run(["useradd", "-M", "-N", "-g", group, "-s", "/usr/sbin/nologin", name], check=True)
+    try:
+        yield name, group
+    finally:
+        subprocess.run(["userdel", name], check=False)
+        subprocess.run(["groupdel", group], check=False)
+
+
+def test_a_viewer_cannot_act_by_claiming_a_name_or_another_config(site, viewer_user):
+    name, group = viewer_user
+    shared = Path(tempfile.mkdtemp(prefix="bayops-site-"))
+    try:
+        shared.chmod(0o755)
+        site.socket = shared / "bayops.sock"
+        admin = {'default = "admin"\n': f'default = "viewer"\n[[roles.grant]]\nuser = "{ME}"\n'
+                 'role = "admin"\ngroups = ["*"]\n'}
+        site.write(replace=admin, extra=f'\n[serve]\nsocket_group = "{group}"\n')
+        site.start()
+        assert os.stat(site.socket).st_gid == pwd.getpwnam(name).pw_gid
+        own = write_config(shared / "my-admin.toml")  # default = "admin" in the viewer's own copy
+        own.chmod(0o644)
+        home = shared / "home"
+        home.mkdir()
+        home.chmod(0o777)
+        env = dict(client_env(site.url, BAYOPS_USER=ME), HOME=str(home),
+                   XDG_CONFIG_HOME=str(home), XDG_STATE_HOME=str(home))
+        as_viewer = ["setpriv", f"--reuid={name}", f"--regid={group}", "--init-groups",
+                     sys.executable, "-m", "tui.cli"]
+
+        def run(*args: str) -> subprocess.CompletedProcess:
+            return subprocess.run([*as_viewer, *args], env=env, cwd=ROOT, capture_output=True,
+                                  text=True, timeout=60, stdin=subprocess.DEVNULL)
+        looked = run("status")
+        assert looked.returncode == 0, looked.stderr
+        for attempt in (("sim", "fail", "enc-w1/3"), ("--config", str(own), "sim", "fail", "enc-w1/3"),
+                        ("failover", "enc-w1/3", "--force", "--yes")):
+            refused = run(*attempt)
+            assert refused.returncode == 3, (attempt, refused.stderr)
+            assert f"user '{name}' is viewer" in refused.stderr or f"{name}" in refused.stderr
+        client = site.client()
+        assert client.bay("enc-w1/3").health != "critical"
+        audit = [e for e in client.events(0, 500) if e.kind == "access.refused"]
+        assert len(audit) == 3 and {e.data["who"] for e in audit} == {name}
+    finally:
+        shutil.rmtree(shared, ignore_errors=True)
+
+
+def test_events_follow_through_a_server_streams_new_events(site):
+    site.write()
+    site.start()
+    env = client_env(site.url)
+    follower = subprocess.Popen([sys.executable, "-m", "tui.cli", "events", "--follow", "--json"],
+                                env=env, cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+    try:
+        wait_until(lambda: _feed_clients(site) >= 1, what="the follower")
+        assert bayops("sim", "fail", "enc-w3/2", env=env).returncode == 0
+        line = follower.stdout.readline()  # the next event, as one JSON line
+        assert "enc-w3/2" in line
+    finally:
+        follower.terminate()
+        follower.wait(10)
+
+
+def _feed_clients(site) -> int:
+    with httpx.Client(transport=httpx.HTTPTransport(uds=str(site.socket)), base_url="http://x") as h:
+        metrics = h.get("/metrics").text
+    return int(next(line.split()[-1] for line in metrics.splitlines()
+                    if line.startswith("bayops_feed_clients ")))

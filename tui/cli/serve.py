@@ -1,0 +1,99 @@
+"""`bayops serve` (the site's service) and `bayops token` (bearer tokens, on its host)."""
+from __future__ import annotations
+
+import argparse
+import getpass
+import time
+from typing import TYPE_CHECKING
+
+from tui.cli.output import _confirm, _emit, table
+from tui.cli.parsing import _Parser, command, confirmable
+from tui.model.errors import BadInput
+
+if TYPE_CHECKING:
+    from tui.cli.parsing import Subparsers
+    from tui.core.api import Core
+
+# Commands that run on the server's host against its store, never through a server.
+LOCAL_COMMANDS = ("serve", "token")
+
+
+def register(sub: Subparsers) -> None:
+    c = command(sub, "serve", "run the site's service: the dashboard and the CLI connect to it",
+                json_flag=False)
+    c.add_argument("--socket", help="Unix socket path (default: [serve] socket, else "
+                   "/run/bayops/bayops.sock)")
+    c.add_argument("--listen", help="host:port for TLS clients with bearer tokens "
+                   "(default: [serve] listen; needs tls_cert and tls_key)")
+    c.set_defaults(handler=None, serve=True)
+    t = sub.add_parser("token", help="bearer tokens for remote (TLS) clients: create, list, revoke")
+    tsub = t.add_subparsers(dest="action", parser_class=_Parser, metavar="ACTION", required=True)
+    c = tsub.add_parser("create", help="make a token for a user; its secret is shown once")
+    c.add_argument("--user", required=True)
+    c.add_argument("--expires", default="30d", help="e.g. 30d, 12h, 90m (default 30d)")
+    c.add_argument("--json", action="store_true")
+    confirmable(c)
+    c = tsub.add_parser("list", help="every token: user, expiry, revoked, last used")
+    c.add_argument("--json", action="store_true")
+    c = tsub.add_parser("revoke", help="revoke a token by its id")
+    c.add_argument("id", type=int)
+    c.add_argument("--json", action="store_true")
+    confirmable(c)
+    t.set_defaults(handler=_token)
+
+
+def _when(ts: float | None) -> str:
+    return time.strftime("%Y-%m-%d %H:%M", time.localtime(ts)) if ts else "-"
+
+
+def _planned(args: argparse.Namespace, plan: str) -> bool:
+    """--dry-run says what would happen (True: stop); otherwise confirm on a terminal."""
+    if args.dry_run:
+        _emit(args, {"dry_run": True, "plan": plan}, plan)
+        return True
+    _confirm(args, plan)
+    return False
+
+
+def _token(core: Core, args: argparse.Namespace) -> int:
+    from tui.core import tokens
+    from tui.core.roles import check_person
+
+    store = core.store
+    by = getpass.getuser()
+    if args.action == "create":
+        seconds = tokens.parse_expiry(args.expires)
+        check_person(args.user, "token user")
+        plan = f"create a bearer token for {args.user}, valid for {args.expires}"
+        if _planned(args, plan):
+            return 0
+        token_id, secret = tokens.create(store, args.user, seconds, by)
+        core.event("info", "server", "token.created",
+                   f"token {token_id} for {args.user} made by {by}, expires in {args.expires}",
+                   user=args.user, token=token_id)
+        _emit(args, {"id": token_id, "user": args.user, "token": secret,
+                     "expires": time.time() + seconds},
+              f"token {token_id} for {args.user} (shown once; keep it secret):\n{secret}")
+        return 0
+    if args.action == "revoke":
+        live = [r for r in store.tokens() if r.id == args.id and r.valid(time.time())]
+        if not live:
+            raise BadInput(f"no live token {args.id} (bayops token list)", code="unknown-token")
+        if _planned(args, f"revoke token {args.id} of {live[0].user}; it stops working at once"):
+            return 0
+        if not store.revoke_token(args.id, time.time()):
+            raise BadInput(f"no live token {args.id} (bayops token list)", code="unknown-token")
+        core.event("info", "server", "token.revoked", f"token {args.id} revoked by {by}",
+                   token=args.id)
+        _emit(args, {"id": args.id, "revoked": True}, f"token {args.id} revoked")
+        return 0
+    now = time.time()
+    rows = store.tokens()
+    _emit(args, [{"id": r.id, "user": r.user, "created": r.created, "expires": r.expires,
+                  "revoked": r.revoked, "last_used": r.last_used, "valid": r.valid(now),
+                  "created_by": r.created_by} for r in rows],
+          lambda: table(("ID", "USER", "CREATED", "EXPIRES", "STATE", "LAST USED", "BY"),
+                        [(r.id, r.user, _when(r.created), _when(r.expires),
+                          "live" if r.valid(now) else ("revoked" if r.revoked else "expired"),
+                          _when(r.last_used), r.created_by) for r in rows]))
+    return 0

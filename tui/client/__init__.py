@@ -1,0 +1,67 @@
+"""The one client interface the CLI and the dashboard hold: the Core's methods.
+
+``connect`` gives either the Core itself (embedded: this process is the whole system)
+or a ``RemoteCore`` that asks a `bayops serve` the same questions over httpx. Which one:
+``--server``, ``$BAYOPS_SERVER``, ``[bayops] server`` in the user config, or the site's
+well-known socket when it exists; embedded otherwise (``server = "none"`` forces it).
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING, cast
+
+from tui.core.config import Config
+
+if TYPE_CHECKING:
+    from tui.core.api import Core
+
+SITE_SOCKET = Path("/run/bayops/bayops.sock")
+EMBEDDED = ("none", "embedded")
+
+
+def find_server(explicit: str | None, config: Config) -> tuple[str | None, str]:
+    """(server address or None for embedded, where that choice came from)."""
+    for value, origin in ((explicit, "--server"), (os.environ.get("BAYOPS_SERVER"), "$BAYOPS_SERVER"),
+                          (config.server, f"server in {config.path}")):
+        if value:
+            return (None, origin) if value in EMBEDDED else (value, origin)
+    site = Path(os.environ.get("BAYOPS_SITE_SOCKET", str(SITE_SOCKET)))
+    if site.exists():
+        return f"unix:{site}", f"the site socket {site}"
+    return None, "no server configured"
+
+
+def _setting(env: str, key: str, config: Config) -> str | None:
+    value = os.environ.get(env) or config.raw.get("bayops", {}).get(key)
+    return str(value) if value else None
+
+
+def token_for(config: Config) -> str | None:
+    """The bearer token for a TLS server: $BAYOPS_TOKEN, else the file [bayops] token_file."""
+    if os.environ.get("BAYOPS_TOKEN"):
+        return os.environ["BAYOPS_TOKEN"].strip()
+    path = _setting("BAYOPS_TOKEN_FILE", "token_file", config)
+    return Path(path).expanduser().read_text(encoding="utf-8").strip() if path else None
+
+
+def connect(server: str, config: Config, read_only: bool = False, state_dir: Path | None = None) -> Core:
+    """A client of ``server`` with the Core's interface (see tui.client.remote)."""
+    from tui.client.remote import RemoteCore
+
+    remote = RemoteCore(server, config, read_only, token=token_for(config),
+                        ca=_setting("BAYOPS_CA", "server_ca", config), state_dir=state_dir)
+    return cast("Core", remote)
+
+
+def open_client(config: Config, state: str | None, server: str | None,
+                read_only: bool = False) -> tuple[Core, str]:
+    """(the client, where its choice came from): a server's client or the embedded Core.
+    The embedded one resumes nothing here; the caller decides (tui.cli.main)."""
+    from tui.core.api import Core
+    from tui.core.config import find_state, state_folder
+
+    address, origin = find_server(server, config)
+    if address is None:
+        return Core.open(config, state, read_only=read_only, resume=False), origin
+    return connect(address, config, read_only, state_dir=state_folder(find_state(state, config))), origin

@@ -1,0 +1,263 @@
+"""RemoteCore: the Core's interface, answered by a `bayops serve` over httpx.
+
+Every change, query and read in ``tui.client.operations`` becomes a method of the same
+name and signature that calls the service and rebuilds the typed result from the Core's
+annotations (``tui.model.wire``); errors come back as the same BayopsError classes with
+their codes. The caller's identity is decided by the server (the Unix socket's peer
+credentials, or a bearer token over TLS), never sent by the client.
+"""
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from tui.client import operations as ops
+from tui.core.config import Config
+from tui.model.errors import BadInput, BayopsError, OperationFailed, Refused
+from tui.model.plan import Plan
+from tui.model.wire import decode, encode
+
+API = "/v1"
+ERRORS: dict[int, type[BayopsError]] = {1: OperationFailed, 2: BadInput, 3: Refused}
+TIMEOUT = httpx.Timeout(30.0, read=None)  # a failover answers when its job ends
+
+
+class _Named:
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+
+def transport_for(url: str, ca: str | None = None) -> tuple[str, httpx.HTTPTransport]:
+    """(base URL, transport) for ``unix:/path``, ``/path`` or ``https://host:port``."""
+    if url.startswith("unix:") or url.startswith("/"):
+        path = url.removeprefix("unix:")
+        return "http://bayops", httpx.HTTPTransport(uds=path)
+    if url.startswith("https://") or url.startswith("http://"):
+        verify: Any = True if not ca else httpx.create_ssl_context(verify=ca)
+        return url.rstrip("/"), httpx.HTTPTransport(verify=verify)
+    raise BadInput(f"server {url!r}: expected unix:/path/to.sock or https://host:port",
+                   code="bad-server")
+
+
+def raise_for(response: httpx.Response) -> None:
+    if response.status_code < 400:
+        return
+    try:
+        body = response.json()
+    except ValueError:
+        body = {}
+    cls = ERRORS.get(int(body.get("exit", 1)), OperationFailed)
+    message = str(body.get("message") or body.get("error") or f"server answered {response.status_code}")
+    raise cls(message, code=str(body.get("code") or "server"), hint=str(body.get("hint") or ""))
+
+
+class RemoteStore:
+    """The store reads the FleetView makes, answered by the service."""
+
+    def __init__(self, core: RemoteCore, path: Path) -> None:
+        self._core = core
+        self.path = path  # where this client keeps its own files (the dashboard's UI state)
+        self.warnings: list[str] = []
+
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        if name not in ops.READS:
+            raise AttributeError(name)
+        sig = ops.store_signature(name)
+
+        def read(*args: Any, **kwargs: Any) -> Any:
+            body = _bind(sig, name, args, kwargs)
+            return decode(sig.returns, self._core.call("POST", f"read/{name}", body), name)
+        return read
+
+
+def _bind(sig: ops.Signature, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
+    names = sig.names()
+    if len(args) > len(names):
+        raise TypeError(f"{name}() takes {len(names)} arguments")
+    bound = dict(zip(names, args, strict=False))
+    for key, value in kwargs.items():
+        if key not in names or key in bound:
+            raise TypeError(f"{name}() got an unexpected argument {key!r}")
+        bound[key] = value
+    return {k: encode(v) for k, v in bound.items()}
+
+
+class RemoteCore:
+    """What the faces hold when a server is configured (see tui.client.connect)."""
+
+    remote = True
+
+    def __init__(self, url: str, config: Config, read_only: bool = False,
+                 token: str | None = None, ca: str | None = None, state_dir: Path | None = None) -> None:
+        self.url = url
+        self.config = config  # the client's own: keys, theme, bell; roles are the server's
+        self.read_only = read_only
+        base, transport = transport_for(url, ca)
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self._http = httpx.Client(base_url=base + API, transport=transport, headers=headers,
+                                  timeout=TIMEOUT)
+        self._stream_args = (base, url, ca, headers)
+        info = self.call("GET", "info")
+        self.operator: str = info["operator"]
+        self.driver = _Named(info["driver"])
+        self.server_info: dict[str, Any] = info
+        self.warnings: list[str] = []
+        self.store = RemoteStore(self, (state_dir or Path.home()) / "remote")
+        self._closed = threading.Event()
+
+    # -- the wire ---------------------------------------------------------------------------
+    def call(self, method: str, path: str, body: dict[str, Any] | None = None,
+             params: dict[str, Any] | None = None) -> Any:
+        try:
+            response = self._http.request(method, path, json=body, params=params)
+        except httpx.TransportError as exc:
+            raise OperationFailed(f"server {self.url}: {type(exc).__name__}: {exc}",
+                                  code="server-unreachable",
+                                  hint="is `bayops serve` running? (bayops info)") from None
+        raise_for(response)
+        return response.json().get("result")
+
+    def close(self) -> None:
+        self._closed.set()  # the feed thread, if any, ends at its next event or retry
+        self._http.close()
+
+    # -- the Core's methods, by name --------------------------------------------------------
+    def __getattr__(self, name: str) -> Callable[..., Any]:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        if name in ops.QUERIES:
+            return self._query(name)
+        if name in ops.BY_PLAN:
+            return self._plan(ops.BY_PLAN[name])
+        if name in ops.BY_RUN:
+            return self._run(ops.BY_RUN[name])
+        if name in ops.ACTIONS:
+            return self._action(name)
+        raise AttributeError(name)
+
+    def _query(self, name: str) -> Callable[..., Any]:
+        sig = ops.core_signature(name)
+
+        def query(*args: Any, **kwargs: Any) -> Any:
+            body = _bind(sig, name, args, kwargs)
+            params = {k: json.dumps(v) for k, v in body.items() if v is not None}
+            return decode(sig.returns, self.call("GET", f"query/{name}", params=params), name)
+        return query
+
+    def _plan(self, change: ops.Change) -> Callable[..., Plan]:
+        sig = ops.core_signature(change.plan)
+
+        def plan(*args: Any, **kwargs: Any) -> Plan:
+            body = _bind(sig, change.plan, args, kwargs)
+            return decode(Plan, self.call("POST", f"plan/{change.name}", body), change.plan)
+        return plan
+
+    def _run(self, change: ops.Change) -> Callable[..., Any]:
+        sig = ops.core_signature(change.run)
+
+        def run(*args: Any, **kwargs: Any) -> Any:
+            if self.read_only:
+                raise Refused("read-only mode: nothing can be changed (started with --read-only)",
+                              code="read-only")
+            body = _bind(sig, change.run, args, kwargs)
+            return decode(sig.returns, self.call("POST", f"run/{change.name}", body), change.run)
+        return run
+
+    def _action(self, name: str) -> Callable[..., Any]:
+        sig = ops.core_signature(name)
+
+        def action(*args: Any, **kwargs: Any) -> Any:
+            if self.read_only:
+                raise Refused("read-only mode: nothing can be changed", code="read-only")
+            body = _bind(sig, name, args, kwargs)
+            return decode(sig.returns, self.call("POST", f"action/{name}", body), name)
+        return action
+
+    # -- roles: the server's, read once at connect (its config is read once at its start) --
+    def role(self, group: str) -> str:
+        roles = self.server_info.get("roles", {})
+        return str(roles[group]) if group in roles else self._query("role")(group)
+
+    def may(self, group: str, action: str) -> bool:
+        """For what the dashboard offers; the server decides again on every change."""
+        from tui.core.config import ROLES
+        from tui.core.roles import ACTION_ROLE
+
+        if self.read_only and action != "view":
+            return False
+        return ROLES.index(self.role(group)) >= ROLES.index(ACTION_ROLE[action])
+
+    # -- the change feed ----------------------------------------------------------------------
+    def subscribe(self, wake: Callable[[], None], stop: threading.Event | None = None) -> bool:
+        """Follow the server's change feed in a daemon thread, calling ``wake`` at each change
+        (the reader then fetches). The server polls the hardware; True says so."""
+        stop = stop or self._closed
+        thread = threading.Thread(target=self._follow, args=(wake, stop), daemon=True,
+                                  name="bayops-feed")
+        thread.start()
+        return True
+
+    def _follow(self, wake: Callable[[], None], stop: threading.Event) -> None:
+        rev = 0
+        while not stop.is_set():
+            try:
+                for _event, data in self.feed(rev):
+                    rev = int(data.get("rev", rev))
+                    wake()
+                    if stop.is_set():
+                        return
+            except (OperationFailed, httpx.HTTPError, ValueError):
+                pass
+            wake()  # reconnected: catch up whatever came meanwhile
+            stop.wait(1.0)
+
+    def feed(self, since: int = 0) -> Iterator[tuple[str, dict[str, Any]]]:
+        """The server-sent change feed from revision ``since``: (event, data) pairs; a
+        ``resync`` event says reload (this client was too slow or too far behind)."""
+        base, url, ca, headers = self._stream_args
+        _, transport = transport_for(url, ca)
+        with httpx.Client(base_url=base + API, transport=transport, headers=headers,
+                          timeout=httpx.Timeout(10.0, read=60.0)) as http:
+            try:
+                with http.stream("GET", "feed", params={"since": since}) as response:
+                    if response.status_code >= 400:
+                        response.read()
+                        raise_for(response)
+                    yield from parse_sse(response.iter_lines())
+            except httpx.TransportError as exc:
+                raise OperationFailed(f"server {self.url}: {exc}", code="server-unreachable") from None
+
+
+def parse_sse(lines: Iterator[str]) -> Iterator[tuple[str, dict[str, Any]]]:
+    event, data = "message", ""
+    for line in lines:
+        if not line:
+            if data:
+                yield event, json.loads(data)
+            event, data = "message", ""
+        elif line.startswith("event:"):
+            event = line[6:].strip()
+        elif line.startswith("data:"):
+            data += line[5:].strip()
+
+
+def wait_for_server(url: str, seconds: float = 10.0) -> None:
+    """Until ``/healthz`` answers (tests and the service's own start-up checks)."""
+    base, transport = transport_for(url)
+    deadline = time.monotonic() + seconds
+    with httpx.Client(base_url=base, transport=transport, timeout=1.0) as http:
+        while True:
+            try:
+                if http.get("/healthz").status_code == 200:
+                    return
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise OperationFailed(f"server {url} did not answer in {seconds:g}s")
+            time.sleep(0.05)

@@ -1,0 +1,51 @@
+"""Bearer tokens of remote clients: only a SHA-256 of each secret is stored."""
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+
+from tui.core.store.base import StoreBase
+
+
+@dataclass(frozen=True)
+class TokenRecord:
+    id: int
+    user: str
+    created: float
+    expires: float
+    revoked: float | None
+    created_by: str
+    last_used: float | None
+
+    def valid(self, now: float) -> bool:
+        return self.revoked is None and now < self.expires
+
+
+# "user" quoted: in PostgreSQL a bare user is the database's current user.
+_COLUMNS = 'id, "user", created, expires, revoked, created_by, last_used'
+
+
+class TokenTables(StoreBase):
+    def add_token(self, user: str, digest: str, expires: float, created_by: str) -> int:
+        with self.write() as db:
+            cur = db.execute("INSERT INTO tokens (\"user\", hash, created, expires, created_by)"
+                             " VALUES (?, ?, ?, ?, ?) RETURNING id",
+                             (user, digest, time.time(), expires, created_by))
+            return int(cur.fetchone()[0])
+
+    def tokens(self) -> list[TokenRecord]:
+        return [TokenRecord(*r) for r in self.db.execute(f"SELECT {_COLUMNS} FROM tokens ORDER BY id")]
+
+    def token_by_hash(self, digest: str) -> TokenRecord | None:
+        row = self.db.execute(f"SELECT {_COLUMNS} FROM tokens WHERE hash = ?", (digest,)).fetchone()
+        return TokenRecord(*row) if row else None
+
+    def token_used(self, token_id: int, when: float) -> None:
+        with self.write() as db:
+            db.execute("UPDATE tokens SET last_used = ? WHERE id = ?", (when, token_id))
+
+    def revoke_token(self, token_id: int, when: float) -> bool:
+        """False when there is no such token or it was revoked already."""
+        with self.write() as db:
+            return db.execute("UPDATE tokens SET revoked = ? WHERE id = ? AND revoked IS NULL",
+                              (when, token_id)).rowcount == 1

@@ -1,0 +1,126 @@
+"""The model's values as JSON and back, typed by annotations: what the service sends.
+
+``encode`` turns dataclasses, tuples, sets and job params into plain JSON values;
+``decode(hint, value)`` rebuilds the annotated type (a dataclass, ``list[Bay]``,
+``tuple[DomainConfig, DomainConfig]``, ``X | None``, a ``JobParams`` by its kind). The
+service and its clients use the same annotations (the Core's signatures), so a value
+crosses the wire without a codec per type.
+"""
+from __future__ import annotations
+
+import dataclasses
+import sys
+import types
+import typing
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from tui.model.errors import BadInput
+from tui.model.params import JobParams, decode_params
+
+_SCALARS = (str, int, float, bool)
+
+
+def encode(value: Any) -> Any:
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    if isinstance(value, JobParams):
+        return {"kind": value.kind, **value.to_json()}
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        # vars(): every field (none of ours is init=False or slotted); scalars as they are
+        return {k: v if v is None or type(v) in _SCALARS else encode(v) for k, v in vars(value).items()}
+    if isinstance(value, dict):
+        return {str(k): encode(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [encode(v) for v in value]
+    if isinstance(value, set | frozenset):
+        return sorted(encode(v) for v in value)
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"cannot encode {type(value).__name__}")
+
+
+@cache
+def _hints(cls: type) -> dict[str, Any]:
+    return typing.get_type_hints(cls, vars(sys.modules[cls.__module__]))
+
+
+@cache
+def _fields(cls: type) -> tuple[tuple[str, Any, tuple[type, ...]], ...]:
+    """(name, type, the plain types a JSON value may have as it is) of each init field."""
+    hints = _hints(cls)
+    out = []
+    for f in dataclasses.fields(cls):
+        if f.init:
+            hint = hints[f.name]
+            options = typing.get_args(hint) if typing.get_origin(hint) in (
+                typing.Union, types.UnionType) else (hint,)
+            plain = tuple(o for o in options if o in (str, int, bool) or o is type(None))
+            out.append((f.name, hint, plain if len(plain) == len(options) else ()))
+    return tuple(out)
+
+
+def decode(hint: Any, value: Any, where: str = "value") -> Any:
+    """``value`` (JSON) as the type ``hint`` names; BadInput naming ``where`` if it is not."""
+    origin = typing.get_origin(hint)
+    args = typing.get_args(hint)
+    if hint is Any or hint is object:
+        return value
+    if origin in (typing.Union, types.UnionType):
+        if value is None and type(None) in args:
+            return None
+        options = [a for a in args if a is not type(None)]
+        for option in options[:-1]:
+            try:
+                return decode(option, value, where)
+            except BadInput:
+                continue
+        return decode(options[-1], value, where)
+    if value is None:
+        raise BadInput(f"{where}: a value is needed", code="bad-request")
+    if origin is list or origin is tuple or origin in (set, frozenset):
+        if not isinstance(value, list):
+            raise BadInput(f"{where}: expected a list", code="bad-request")
+        if origin is tuple and not (len(args) == 2 and args[1] is Ellipsis):
+            if len(args) != len(value):
+                raise BadInput(f"{where}: expected {len(args)} items", code="bad-request")
+            return tuple(decode(a, v, where) for a, v in zip(args, value, strict=True))
+        items = [decode(args[0] if args else Any, v, where) for v in value]
+        return (origin or list)(items)
+    if origin is dict:
+        if not isinstance(value, dict):
+            raise BadInput(f"{where}: expected an object", code="bad-request")
+        return {str(k): decode(args[1] if args else Any, v, where) for k, v in value.items()}
+    if isinstance(hint, type) and issubclass(hint, JobParams):
+        if not isinstance(value, dict):
+            raise BadInput(f"{where}: expected job params", code="bad-request")
+        data = dict(value)
+        return decode_params(str(data.pop("kind", "")), data)
+    if isinstance(hint, type) and dataclasses.is_dataclass(hint):
+        if not isinstance(value, dict):
+            raise BadInput(f"{where}: expected an object", code="bad-request")
+        fields = {}
+        for name, field_hint, plain in _fields(hint):
+            if name in value:
+                item = value[name]
+                # str | None and the like: the value is its own type (a Bay's 17 fields)
+                fields[name] = item if (item is None and plain) or type(item) in plain else decode(
+                    field_hint, item, f"{where}.{name}")
+        try:
+            return hint(**fields)
+        except TypeError as exc:
+            raise BadInput(f"{where}: {exc}", code="bad-request") from None
+    return _scalar(hint, value, where)
+
+
+def _scalar(hint: Any, value: Any, where: str) -> Any:
+    if hint is float and isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    if hint is Path and isinstance(value, str):
+        return Path(value)
+    if isinstance(hint, type) and isinstance(value, hint) and not (
+            hint is int and isinstance(value, bool)):
+        return value
+    name = getattr(hint, "__name__", str(hint))
+    raise BadInput(f"{where}: expected {name}, got {type(value).__name__}", code="bad-request")

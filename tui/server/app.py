@@ -1,0 +1,270 @@
+"""The HTTP face of the service (aiohttp): /v1 routes built from the operations registry.
+
+Every route under /v1 runs as the caller the transport proved (``auth.Gate``); errors
+are the core's ``BayopsError.to_dict()`` with an HTTP status by exit code, and every
+refusal is audited. docs/openapi.json describes exactly these routes
+(``tui.server.openapi``; a test checks both ways).
+"""
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import inspect
+import json
+import os
+import socket
+from collections.abc import Awaitable, Callable
+from functools import partial
+from typing import Any
+
+from aiohttp import web
+
+from tui.client import operations as ops
+from tui.core.api import Core
+from tui.core.store import Store
+from tui.model.errors import BadInput, BayopsError, Refused
+from tui.model.wire import decode, encode
+from tui.server import alerts, metrics
+from tui.server.auth import Caller, Gate, RateLimited, Unauthenticated
+from tui.server.feed import Feed
+from tui.server.service import Service
+
+API = "/v1"
+SERVICE = web.AppKey("service", Service)
+GATE = web.AppKey("gate", Gate)
+CALLER = web.RequestKey("caller", Caller)
+FEED = web.AppKey("feed", Feed)
+KEEPALIVE = 15.0
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+OPEN_ROUTES = ("/healthz",)  # answered without knowing who asks
+
+
+def status_of(exc: BayopsError) -> int:
+    if isinstance(exc, Unauthenticated):
+        return 401
+    if isinstance(exc, RateLimited):
+        return 429
+    if exc.code == "plan-changed":
+        return 409
+    return {2: 400, 3: 403}.get(exc.exit_code, 422)
+
+
+def error_response(exc: BayopsError) -> web.Response:
+    body = {**exc.to_dict(), "message": exc.message}
+    return web.json_response(body, status=status_of(exc))
+
+
+def _is_unix(request: web.Request) -> bool:
+    sock = request.transport.get_extra_info("socket") if request.transport else None
+    return sock is not None and sock.family == socket.AF_UNIX
+
+
+def caller_of(request: web.Request, gate: Gate) -> Caller:
+    if _is_unix(request):
+        assert request.transport is not None
+        return gate.unix(request.transport.get_extra_info("socket"))
+    peer = request.remote or "?"
+    return gate.token(request.headers.get("Authorization"), peer)
+
+
+@web.middleware
+async def identify(request: web.Request, handler: Handler) -> web.StreamResponse:
+    service = request.app[SERVICE]
+    service.stats.requests += 1
+    if request.path in OPEN_ROUTES:
+        return await handler(request)
+    loop = asyncio.get_running_loop()
+    what = f"{request.method} {request.path[:200]}"  # the path is the caller's text: bounded
+    try:
+        if _is_unix(request):  # the kernel's answer: no need for a thread
+            caller = caller_of(request, request.app[GATE])
+        else:  # a token: a store read
+            caller = await loop.run_in_executor(service.pool, caller_of, request, request.app[GATE])
+    except BayopsError as exc:
+        service.stats.auth_failures += 1
+        if getattr(exc, "audited", True):
+            await loop.run_in_executor(service.pool, partial(
+                service.audit_refusal, request.remote or "unix peer", what, exc.message, exc.code))
+        return error_response(exc)
+    request[CALLER] = caller
+    try:
+        return await handler(request)
+    except BayopsError as exc:
+        if isinstance(exc, Refused):
+            await loop.run_in_executor(service.pool, partial(
+                service.audit_refusal, caller.operator, what, exc.message, exc.code))
+        return error_response(exc)
+
+
+def _arguments(sig: ops.Signature, name: str, given: dict[str, Any]) -> dict[str, Any]:
+    """The JSON arguments as the method's typed parameters; unknown or missing: BadInput."""
+    names = sig.names()
+    unknown = sorted(set(given) - set(names))
+    if unknown:
+        raise BadInput(f"{name}: no argument {', '.join(unknown)} (takes {', '.join(names) or 'none'})",
+                       code="bad-request")
+    for denied in ops.SERVER_ONLY_ARGS.get(name, ()):
+        if given.get(denied) is not None:
+            raise Refused(f"{name}: {denied} name files on the server's host; run it there",
+                          code="server-only")
+    out = {}
+    for pname, hint, default in sig.params:
+        if pname in given:
+            out[pname] = decode(hint, given[pname], pname)
+        elif default is _EMPTY:
+            raise BadInput(f"{name}: argument {pname} is needed", code="bad-request")
+    return out
+
+
+_EMPTY = inspect.Parameter.empty
+
+
+async def _body(request: web.Request) -> dict[str, Any]:
+    if not request.can_read_body:
+        return {}
+    try:
+        data = await request.json()
+    except (ValueError, UnicodeDecodeError):
+        raise BadInput("the body is not JSON", code="bad-request") from None
+    if not isinstance(data, dict):
+        raise BadInput("the body must be a JSON object of arguments", code="bad-request")
+    return data
+
+
+def _query_args(request: web.Request) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, text in request.query.items():
+        try:
+            out[key] = json.loads(text)
+        except ValueError:
+            out[key] = text  # a plain string: ?group=prod-web
+    return out
+
+
+async def _call(request: web.Request, target: Callable[[Any], Any], sig: ops.Signature,
+                name: str, given: dict[str, Any]) -> web.Response:
+    """Run ``target(core_or_store)(**args)`` in the pool as the caller; answer its result."""
+    service = request.app[SERVICE]
+    args = _arguments(sig, name, given)
+    core = service.core_for(request[CALLER].operator)
+
+    def work() -> Any:
+        return encode(target(core)(**args))
+    result = await asyncio.get_running_loop().run_in_executor(service.pool, work)
+    return web.json_response({"result": result}, dumps=_dumps)
+
+
+def _dumps(data: Any) -> str:
+    return json.dumps(data, separators=(",", ":"))
+
+
+def _query(name: str) -> Handler:
+    sig = ops.core_signature(name)
+
+    async def handle(request: web.Request) -> web.Response:
+        return await _call(request, lambda core: getattr(core, name), sig, name, _query_args(request))
+    return handle
+
+
+def _method(attr: str, owner: str = "core") -> Handler:
+    sig = ops.core_signature(attr) if owner == "core" else ops.store_signature(attr)
+
+    def target(core: Core) -> Any:
+        return getattr(core if owner == "core" else core.store, attr)
+
+    async def handle(request: web.Request) -> web.Response:
+        return await _call(request, target, sig, attr, await _body(request))
+    return handle
+
+
+async def info(request: web.Request) -> web.Response:
+    service, caller = request.app[SERVICE], request[CALLER]
+    core = service.core_for(caller.operator)
+    roles = await asyncio.get_running_loop().run_in_executor(
+        service.pool, lambda: {g: core.role(g) for g in service.store.group_names()})
+    return web.json_response({"result": {
+        "operator": caller.operator, "via": caller.via, "driver": service.driver.name,
+        "config": str(service.config.path), "state": service.store.where,
+        "roles": roles, "pid": os.getpid()}})
+
+
+async def healthz(request: web.Request) -> web.Response:
+    service = request.app[SERVICE]
+    store: Store = service.store
+    rev = await asyncio.get_running_loop().run_in_executor(service.pool, store.revision)
+    return web.json_response({"ok": True, "revision": rev, "polls": service.stats.polls})
+
+
+async def feed(request: web.Request) -> web.StreamResponse:
+    """Server-sent events: ``change`` (rev, keys by kind) and ``resync`` (reload)."""
+    hub = request.app[FEED]
+    try:
+        since = int(request.query.get("since") or request.headers.get("Last-Event-ID") or hub.rev)
+    except ValueError:
+        raise BadInput("since: expected a revision number", code="bad-request") from None
+    response = web.StreamResponse(headers={"Content-Type": "text/event-stream",
+                                           "Cache-Control": "no-cache"})
+    await response.prepare(request)
+    sub = hub.subscribe()
+    try:
+        seen = since
+        for event, data in await hub.catch_up(since):
+            await _send(response, event, data)
+            seen = data["rev"]
+        while True:
+            try:
+                event, data = await asyncio.wait_for(sub.queue.get(), KEEPALIVE)
+            except TimeoutError:
+                await response.write(b": keepalive\n\n")
+                continue
+            if event == "change" and data["rev"] <= seen:
+                continue
+            seen = data["rev"]
+            await _send(response, event, data)
+    except (ConnectionResetError, asyncio.CancelledError):
+        pass
+    finally:
+        hub.unsubscribe(sub)
+    return response
+
+
+async def _send(response: web.StreamResponse, event: str, data: dict[str, Any]) -> None:
+    await response.write(f"id: {data['rev']}\nevent: {event}\ndata: {_dumps(data)}\n\n".encode())
+
+
+def routes() -> list[tuple[str, str, Handler]]:
+    """(method, path, handler): every route the service answers."""
+    out: list[tuple[str, str, Handler]] = [
+        ("GET", "/healthz", healthz),
+        ("GET", "/metrics", metrics.handler(SERVICE)),
+        ("GET", f"{API}/info", info),
+        ("GET", f"{API}/feed", feed),
+        ("POST", f"{API}/alerts", alerts.handler(SERVICE, CALLER)),
+    ]
+    out += [("GET", f"{API}/query/{name}", _query(name)) for name in ops.QUERIES]
+    for change in ops.CHANGES:
+        out.append(("POST", f"{API}/plan/{change.name}", _method(change.plan)))
+        out.append(("POST", f"{API}/run/{change.name}", _method(change.run)))
+    out += [("POST", f"{API}/action/{name}", _method(name)) for name in ops.ACTIONS]
+    out += [("POST", f"{API}/read/{name}", _method(name, "store")) for name in ops.READS]
+    return out
+
+
+def make_app(service: Service) -> web.Application:
+    app = web.Application(middlewares=[identify], client_max_size=1024 * 1024)
+    app[SERVICE] = service
+    app[GATE] = Gate(service.store)
+    for method, path, handler in routes():
+        app.router.add_route(method, path, handler)
+
+    async def start_feed(app: web.Application) -> Any:
+        hub = Feed(service.store, service.pool, service.settings.feed_queue,
+                   sent=lambda rev: setattr(service.stats, "feed_rev", rev))
+        app[FEED] = service.feed = hub
+        task = asyncio.create_task(hub.run())
+        yield
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+    app.cleanup_ctx.append(start_feed)
+    return app

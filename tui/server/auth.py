@@ -1,0 +1,99 @@
+"""Who is calling: the kernel's word on the Unix socket, a bearer token over TLS.
+
+On the Unix socket the operator is the peer's OS user from SO_PEERCRED; nothing the
+client sends can change it. Over TCP only a live token names someone; failed attempts
+are rate-limited per address and every one is audited.
+"""
+from __future__ import annotations
+
+import pwd
+import socket
+import struct
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+
+from tui.core import tokens
+from tui.core.roles import check_person
+from tui.core.store import Store
+from tui.model.errors import BayopsError, Refused
+
+FAILURES_ALLOWED = 5  # failed token attempts per address ...
+FAILURE_WINDOW = 60.0  # ... within this many seconds, then 429 until they age out
+
+
+class Unauthenticated(Refused):
+    default_code = "unauthenticated"
+
+
+class RateLimited(Refused):
+    default_code = "rate-limited"
+    audited = True  # False for the repeats within one window: one event, not a flood
+
+
+@dataclass(frozen=True)
+class Caller:
+    operator: str
+    via: str  # "unix" or "token"
+    peer: str  # uid=1000 or 127.0.0.1
+
+
+NAME_SECONDS = 60.0  # how long a uid's login name is remembered (NSS may be LDAP: slow)
+_names: dict[int, tuple[str, float]] = {}
+
+
+def peer_user(sock: socket.socket) -> tuple[int, str]:
+    """(uid, user name) of the process at the other end of a Unix socket."""
+    raw = sock.getsockopt(socket.SOL_SOCKET, socket.SO_PEERCRED, struct.calcsize("3i"))
+    _, uid, _ = struct.unpack("3i", raw)
+    known = _names.get(uid)
+    now = time.monotonic()
+    if known is not None and known[1] > now:
+        return uid, known[0]
+    try:
+        name = pwd.getpwuid(uid).pw_name
+    except KeyError:
+        name = f"uid{uid}"
+    _names[uid] = (name, now + NAME_SECONDS)
+    return uid, name
+
+
+class Gate:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._failures: dict[str, deque[float]] = {}
+        self._reported: dict[str, float] = {}  # when a rate limit was last audited, by address
+        self._lock = threading.Lock()
+
+    def unix(self, sock: socket.socket) -> Caller:
+        uid, name = peer_user(sock)
+        try:
+            check_person(name, "login")
+        except BayopsError as exc:
+            raise Refused(f"OS user {name} (uid {uid}) cannot use bayops: {exc.message}",
+                          code="reserved-name") from None
+        return Caller(name, "unix", f"uid={uid}")
+
+    def token(self, header: str | None, address: str, now: float | None = None) -> Caller:
+        now = time.time() if now is None else now
+        with self._lock:
+            recent = self._failures.setdefault(address, deque())
+            while recent and recent[0] < now - FAILURE_WINDOW:
+                recent.popleft()
+            if len(recent) >= FAILURES_ALLOWED:
+                limited = RateLimited(f"{len(recent)} failed attempts from {address} in the last "
+                                      f"{FAILURE_WINDOW:g}s; wait and try again")
+                limited.audited = self._reported.get(address, 0.0) < recent[0]
+                self._reported[address] = now
+                raise limited
+        scheme, _, secret = (header or "").partition(" ")
+        record = tokens.verify(self.store, secret.strip(), now) if scheme.lower() == "bearer" else None
+        if record is None:
+            with self._lock:
+                self._failures[address].append(now)
+            raise Unauthenticated("no valid bearer token (expired, revoked or unknown)",
+                                  hint="make one on the server host: bayops token create --user NAME")
+        if record.last_used is None or now - record.last_used > 60:  # not a write per request
+            self.store.token_used(record.id, now)
+        return Caller(record.user, "token", address)

@@ -1,0 +1,153 @@
+"""The service: one process that owns the config, the store, the driver, the monitor
+(hardware polling and the auto-failover policy) and the jobs.
+
+Each request runs as a ``Core`` for the caller (the identity the transport proved, never
+a name the client sent) over the one store and driver, in a thread pool: a job keeps
+running when its client goes away, and a restarted service resumes interrupted jobs.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any
+
+from tui.core.api import Core
+from tui.core.config import Config
+from tui.core.monitor import Monitor
+from tui.model.text import quoted
+from tui.server.settings import ServeSettings
+
+SERVICE_OPERATOR = "server"  # what the service itself writes events as (reserved)
+REQUEST_THREADS = 64
+
+
+@dataclass
+class Stats:
+    """What the service counts for /metrics (since it started)."""
+
+    started: float = field(default_factory=time.time)
+    decisions: Counter[str] = field(default_factory=Counter)  # auto-failover outcomes
+    polls: int = 0
+    poll_seconds: float = 0.0  # summed: hardware sweeps and pushed events
+    poll_failures: int = 0
+    refused: int = 0
+    auth_failures: int = 0
+    requests: int = 0
+    feed_rev: int = 0  # the newest revision the feed has sent
+    driver_calls: dict[str, list[float]] = field(default_factory=dict)  # op -> [count, seconds]
+
+
+DRIVER_CALLS = ("discover", "read", "power_off", "fence", "power_on", "apply_profile",
+                "clear_profile", "apply_domain_config", "events")
+
+
+def time_driver(driver: Any, calls: dict[str, list[float]]) -> None:
+    """Time every hardware call of ``driver`` into ``calls`` (op -> [count, seconds]).
+    The methods are wrapped on the instance, so the driver stays what it is (isinstance)."""
+    lock = threading.Lock()
+
+    def timed(name: str, method: Any) -> Any:
+        def call(*args: Any, **kwargs: Any) -> Any:
+            began = time.monotonic()
+            try:
+                return method(*args, **kwargs)
+            finally:
+                with lock:
+                    figures = calls.setdefault(name, [0, 0.0])
+                    figures[0] += 1
+                    figures[1] += time.monotonic() - began
+        return call
+    for name in DRIVER_CALLS:
+        setattr(driver, name, timed(name, getattr(driver, name)))
+
+
+class Service:
+    def __init__(self, config: Config, state: str | None, settings: ServeSettings) -> None:
+        self.config = config
+        self.settings = settings
+        self.core = Core.open(config, state, operator=SERVICE_OPERATOR, resume=False)
+        self.store = self.core.store
+        self.driver = self.core.driver
+        self.pool = ThreadPoolExecutor(REQUEST_THREADS, thread_name_prefix="bayops-request")
+        self.monitor = Monitor(self.core, apply_policy=True, sweep_seconds=settings.sweep_seconds)
+        self.stats = Stats()
+        time_driver(self.driver, self.stats.driver_calls)
+        self.stopping = threading.Event()
+        self._wake = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self.feed: Any = None  # the streamed change feed (tui.server.feed), once serving
+
+    def feed_clients(self) -> int:
+        return len(self.feed.subscribers) if self.feed is not None else 0
+
+    # -- who acts ---------------------------------------------------------------------------
+    def core_for(self, operator: str) -> Core:
+        """A Core acting as ``operator`` over the service's store and driver."""
+        return Core(self.config, self.store, self.driver, operator)
+
+    def audit_refusal(self, who: str, what: str, why: str, code: str, **data: Any) -> None:
+        """Every refusal is an event: who, what, why."""
+        self.stats.refused += 1
+        self.store.add_event("warning", "server", "access.refused",
+                             f"refused {quoted(who)}: {what}: {why}", SERVICE_OPERATOR,
+                             data={"who": who, "what": what, "why": why, "code": code, **data})
+
+    # -- the background work ------------------------------------------------------------------
+    def start(self, monitor: bool = True) -> None:
+        """Resume interrupted jobs, and poll the hardware unless ``monitor`` is False (tests
+        that drive every change themselves)."""
+        work = [("bayops-resume", self._resume)]
+        if monitor:
+            work.append(("bayops-monitor", self._poll_loop))
+        for name, target in work:
+            thread = threading.Thread(target=target, name=name, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+
+    def _resume(self) -> None:
+        for job, outcome in self.core.resume_interrupted():
+            self.store.add_event("info", f"job:{job.id}", "server.resumed",
+                                 f"the service resumed job {job.id}: {outcome}", SERVICE_OPERATOR,
+                                 job.id)
+
+    def _poll_loop(self) -> None:
+        while not self.stopping.is_set():
+            self.poll()
+            self._wake.wait(self.settings.poll_seconds)
+            self._wake.clear()
+
+    def wake_monitor(self) -> None:
+        """Poll now (an alert arrived), without making its sender wait for what follows."""
+        self._wake.set()
+
+    def poll(self) -> None:
+        began = time.monotonic()
+        try:
+            result = self.monitor.poll()
+        except Exception:  # one bad poll must not end polling; the next one tries again
+            self.stats.poll_failures += 1
+            return
+        finally:
+            self.stats.polls += 1
+            self.stats.poll_seconds += time.monotonic() - began
+        for action in result.actions:
+            self.stats.decisions[decision_of(action)] += 1
+
+    def stop(self) -> None:
+        self.stopping.set()
+        self._wake.set()
+        for thread in self._threads:
+            thread.join(timeout=30)
+        # Jobs in request threads finish (they are journaled; a kill leaves them for resume).
+        self.pool.shutdown(wait=True, cancel_futures=True)
+        self.core.close()
+
+
+def decision_of(action: str) -> str:
+    """The metric label of a policy action ('alert X', 'auto failover X (job N)', ...)."""
+    if action.startswith("alert"):
+        return "alert"
+    return "failover-failed" if "failed" in action else "failover"

@@ -1,0 +1,65 @@
+"""The [serve] table of the server's config: where it listens and how."""
+from __future__ import annotations
+
+import grp
+from dataclasses import dataclass
+from pathlib import Path
+
+from tui.core.config import Config
+from tui.core.validate import TableReader
+from tui.model.errors import BadInput
+from tui.model.text import quoted
+
+DEFAULT_SOCKET = "/run/bayops/bayops.sock"
+
+
+@dataclass(frozen=True)
+class ServeSettings:
+    socket: Path
+    socket_group: str  # "" = the server's own group
+    listen: str  # "" = no TCP; "127.0.0.1:8443" serves TLS with bearer tokens
+    tls_cert: Path | None
+    tls_key: Path | None
+    poll_seconds: float  # how often the monitor polls
+    sweep_seconds: float  # full hardware sweep
+    feed_queue: int  # changes a slow feed client may fall behind before a resync
+    webhook_users: tuple[str, ...]  # token users whose alerts count as hardware events
+
+    def host_port(self) -> tuple[str, int]:
+        host, _, port = self.listen.rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise BadInput(f"serve.listen: {quoted(self.listen)} is not host:port")
+        return host.strip("[]"), int(port)
+
+
+def settings(config: Config, socket: str | None = None, listen: str | None = None) -> ServeSettings:
+    r = TableReader(config.raw.get("serve", {}), "serve",
+                    ("socket", "socket_group", "listen", "tls_cert", "tls_key", "poll_seconds",
+                     "sweep_seconds", "feed_queue", "webhook_users"))
+    base = config.path.parent
+
+    def path(key: str) -> Path | None:
+        value = r.get(key, str, "")
+        return base / Path(value).expanduser() if value else None
+
+    out = ServeSettings(
+        socket=Path(socket) if socket else (path("socket") or Path(DEFAULT_SOCKET)),
+        socket_group=r.get("socket_group", str, ""),
+        listen=r.get("listen", str, "") if listen is None else listen,
+        tls_cert=path("tls_cert"), tls_key=path("tls_key"),
+        poll_seconds=r.number("poll_seconds", 1.0, 0.05, 60),
+        sweep_seconds=r.number("sweep_seconds", 5.0, 0.0, 3600),
+        feed_queue=int(r.number("feed_queue", 256, 1, 100_000)),
+        webhook_users=tuple(str(u) for u in r.get("webhook_users", list, [])),
+    )
+    if out.socket_group:
+        try:
+            grp.getgrnam(out.socket_group)
+        except KeyError:
+            raise BadInput(f"serve.socket_group: no group named {quoted(out.socket_group)}") from None
+    if out.listen:
+        out.host_port()
+        if out.tls_cert is None or out.tls_key is None:
+            raise BadInput("serve.listen needs serve.tls_cert and serve.tls_key: "
+                           "remote clients only over TLS")
+    return out
