@@ -54,6 +54,7 @@ class Connection(Protocol):
 
 class SqliteBackend:
     name = "sqlite"
+    now = "((julianday('now') - 2440587.5) * 86400.0)"  # the database's clock, Unix seconds
 
     def __init__(self, path: Path):
         self.path = Path(path)
@@ -158,6 +159,7 @@ class SqliteBackend:
 
 class PostgresBackend:
     name = "postgresql"
+    now = "(extract(epoch from clock_timestamp())::double precision)"
 
     def __init__(self, url: str):
         self.url = url

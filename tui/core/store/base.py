@@ -24,6 +24,9 @@ class StoreBase:
         self.path = self.backend.path
         self.where = self.backend.where  # what to show: the path, or the URL sans password
         self._local = threading.local()
+        # The lease epoch of a leading service (tui/core/store/lease.py); every job and step
+        # write carries it, and the database refuses a stale one. None: no service leads.
+        self.epoch: int | None = None
         # Warnings about the file for the operator (modes open to others), once per start.
         self.warnings: list[str] = self.backend.prepare()
         self._migrate()

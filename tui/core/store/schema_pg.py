@@ -336,4 +336,42 @@ MIGRATIONS_PG: list[str] = [
     CREATE TRIGGER tokens_kept BEFORE DELETE ON tokens FOR EACH ROW
         EXECUTE FUNCTION bayops_refuse('tokens are kept for the audit; revoke instead');
     """,
+    # 8: the leader lease and fencing (see schema.py, 8).
+    """
+    ALTER TABLE jobs ADD COLUMN epoch BIGINT;
+    ALTER TABLE steps ADD COLUMN epoch BIGINT;
+    CREATE TABLE leader(
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        holder TEXT NOT NULL,
+        address TEXT NOT NULL,
+        epoch BIGINT NOT NULL CHECK (epoch > 0),
+        expires DOUBLE PRECISION NOT NULL);
+    CREATE FUNCTION bayops_leader_epoch_grows() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF NEW.epoch < OLD.epoch THEN
+            RAISE EXCEPTION 'a lease epoch never goes back'
+                USING ERRCODE = 'integrity_constraint_violation';
+        END IF;
+        RETURN NEW;
+    END $$;
+    CREATE TRIGGER leader_epoch_grows BEFORE UPDATE OF epoch ON leader FOR EACH ROW
+        EXECUTE FUNCTION bayops_leader_epoch_grows();
+    CREATE TRIGGER leader_kept BEFORE DELETE ON leader FOR EACH ROW
+        EXECUTE FUNCTION bayops_refuse('the leader row is kept: its epoch must only grow');
+    CREATE FUNCTION bayops_fenced() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+        IF EXISTS (SELECT 1 FROM leader WHERE
+                (NEW.epoch IS NOT NULL AND NEW.epoch <> epoch)
+                OR (NEW.epoch IS NULL
+                    AND expires > extract(epoch from clock_timestamp())::double precision)) THEN
+            RAISE EXCEPTION 'fenced: a job write without the epoch of the leading service'
+                USING ERRCODE = 'integrity_constraint_violation';
+        END IF;
+        RETURN NEW;
+    END $$;
+    CREATE TRIGGER jobs_fenced BEFORE INSERT OR UPDATE ON jobs FOR EACH ROW
+        EXECUTE FUNCTION bayops_fenced();
+    CREATE TRIGGER steps_fenced BEFORE INSERT OR UPDATE ON steps FOR EACH ROW
+        EXECUTE FUNCTION bayops_fenced();
+    """,
 ]
