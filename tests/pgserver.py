@@ -111,3 +111,66 @@ def wait_for(predicate, timeout: float = 30.0, step: float = 0.05) -> bool:
             return True
         time.sleep(step)
     return predicate()
+
+
+class Partition:
+    """A TCP path to the server's socket that the test can cut (a network partition
+    between one bayops and the database) and mend."""
+
+    def __init__(self, server: PgServer) -> None:
+        import socket as sockets
+        import threading
+
+        self._sockets, self._threading = sockets, threading
+        self.target = str(server.socket / ".s.PGSQL.5432")
+        probe = sockets.socket()
+        probe.bind(("127.0.0.1", 0))
+        self.port = probe.getsockname()[1]
+        probe.close()
+        self.open: list = []
+        self.listener = None
+        self.mend()
+
+    def url(self, dbname: str) -> str:
+        return f"postgresql://bayops@127.0.0.1:{self.port}/{dbname}"
+
+    def mend(self) -> None:
+        listener = self._sockets.socket()
+        listener.setsockopt(self._sockets.SOL_SOCKET, self._sockets.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", self.port))
+        listener.listen(64)
+        self.listener = listener
+        self._threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+
+    def cut(self) -> None:
+        """Every connection through it ends, and no new one gets through."""
+        listener, self.listener = self.listener, None
+        if listener is not None:
+            listener.close()
+        for conn in self.open:
+            with contextlib.suppress(OSError):
+                conn.shutdown(self._sockets.SHUT_RDWR)
+            conn.close()
+        self.open.clear()
+
+    def _accept(self, listener) -> None:
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return
+            upstream = self._sockets.socket(self._sockets.AF_UNIX)
+            upstream.connect(self.target)
+            self.open += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                self._threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pump(source, sink) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        with contextlib.suppress(OSError):
+            sink.shutdown(1)

@@ -113,3 +113,68 @@ def _quietly(function, *args):
         function(*args)
     except Exception:  # the server was killed under it
         return
+
+
+def test_a_leader_cut_off_from_the_database_stops_acting(tmp_path, pg_server):
+    """A partition between the leader and the database: the leader stops leading when its
+    lease cannot be renewed, the standby takes over; mended, the old leader stays standby."""
+    from tests.pgserver import Partition
+
+    config = write_config(tmp_path / "config.toml")
+    config.write_text(config.read_text() + f"\n[serve]\nha = true\nlease_seconds = {LEASE}\n")
+    database = pg_server.create_database()
+    partition = Partition(pg_server)
+    sockets = [socket_path(tmp_path, "a.sock"), socket_path(tmp_path, "b.sock")]
+    urls = [f"unix:{s}" for s in sockets]
+    a = start_server(config, partition.url(database), sockets[0])
+    try:
+        assert wait_until(lambda: info(urls[0], config)["role"] == "leader", 10, "a leader")
+        b = start_server(config, pg_server.url(database), sockets[1])
+        try:
+            assert info(urls[1], config)["role"] == "standby"
+            partition.cut()
+            cut = time.monotonic()
+            wait_until(lambda: info(urls[1], config)["role"] == "leader", 15, "the standby to lead")
+            print(f"standby leads {time.monotonic() - cut:.2f} s after the partition")
+            partition.mend()
+            time.sleep(LEASE)  # the old leader can reach the database again...
+            assert info(urls[0], config)["role"] == "standby"  # ...and does not take back
+            assert info(urls[0], config)["leader"] == urls[1]
+        finally:
+            stop_server(b)
+    finally:
+        err = stop_server(a)
+    assert "stopped leading: the lease could not be renewed" in err, err
+
+
+def test_a_database_restart_under_a_running_service_loses_no_job(tmp_path):
+    """The database restarts during a failover's power-on: the service waits for it at
+    the job's next write, and the job ends done with the profile on one bay."""
+    from tests.pgserver import PgServer
+
+    server = PgServer().start()
+    try:
+        config = write_config(tmp_path / "config.toml", SLOW)
+        sock = socket_path(tmp_path, "s.sock")
+        proc = start_server(config, server.url(server.create_database()), sock)
+        try:
+            client = connect(f"unix:{sock}", load_config(config))
+            client.sim_fault("enc-w1/3", "critical")
+            done: list = []
+            runner = threading.Thread(target=lambda: done.append(client.failover("enc-w1/3")),
+                                      daemon=True)
+            runner.start()
+            watcher = connect(f"unix:{sock}", load_config(config))
+            wait_until(lambda: any(s.name.startswith("power on") and s.state == "running"
+                                   for j in watcher.jobs(5) for s in j.steps), 30, "power-on")
+            server.restart()
+            runner.join(60)
+            assert done and done[0].state == "done", done
+            after = connect(f"unix:{sock}", load_config(config))
+            assert [b.id for b in after.bays() if b.profile == "web-003"] != ["enc-w1/3"]
+            assert len([b for b in after.bays() if b.profile == "web-003"]) == 1
+            assert not [j for j in after.jobs(5) if j.state == "running"]
+        finally:
+            stop_server(proc)
+    finally:
+        server.destroy()

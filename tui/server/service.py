@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import socket
+import sys
 import threading
 import time
 from collections import Counter
@@ -21,6 +22,7 @@ from tui.core.api import Core
 from tui.core.config import Config
 from tui.core.monitor import Monitor
 from tui.core.process import process_identity
+from tui.core.store import Store
 from tui.model.text import quoted
 from tui.server.settings import ServeSettings
 
@@ -86,6 +88,9 @@ class Service:
         # Active/standby: only the lease holder polls, runs the policy and jobs. Without
         # [serve] ha this service always leads (it is the only one).
         self.leading = threading.Event()
+        # The lease is kept over a connection of its own that never waits for the database:
+        # a leader that cannot renew must know at once (jobs' writes wait; see Store).
+        self.lease_store = Store(self.store.state, patience=0.0) if settings.ha else self.store
         self.holder = f"{socket.gethostname()} {os.getpid()} {process_identity() or ''}".strip()
         self._monitor = True
 
@@ -144,12 +149,13 @@ class Service:
         while not self.stopping.is_set():
             try:
                 if self.leading.is_set():
-                    if self.store.renew_lease(seconds):
+                    if self.lease_store.renew_lease(seconds):
                         renewed = time.monotonic()
                     else:
                         self._step_down("the lease was lost")
-                elif self.store.take_lease(self.holder, self.settings.address(), seconds):
+                elif self.lease_store.take_lease(self.holder, self.settings.address(), seconds):
                     renewed = time.monotonic()
+                    self.store.epoch = self.lease_store.epoch  # every job write carries it
                     self._take_over()
             except Exception:  # the database is out of reach: the lease runs out meanwhile
                 if self.leading.is_set() and time.monotonic() - renewed > seconds * 0.8:
@@ -167,13 +173,18 @@ class Service:
         """Stop polling and starting jobs; a job still running here is refused its next
         write by the database (its epoch is stale) and the new leader resumes it."""
         self.leading.clear()
+        sys.stderr.write(f"bayops serve: stopped leading: {why}\n")
+        sys.stderr.flush()
         with contextlib.suppress(Exception):  # the database may be out of reach
             self.store.add_event("warning", "server", "server.standby",
                                  f"{self.holder} stopped leading: {why}", SERVICE_OPERATOR)
 
     def leader_address(self) -> str | None:
         """Where the leader is (for a standby's answer to a write)."""
-        lease = self.store.lease()
+        try:
+            lease = self.lease_store.lease()
+        except Exception:  # the database is out of reach: nobody is known to lead
+            return None
         return lease.address if lease is not None and lease.live else None
 
     def _poll_loop(self) -> None:
@@ -208,7 +219,9 @@ class Service:
         self.pool.shutdown(wait=True, cancel_futures=True)
         if self.settings.ha and self.leading.is_set():
             with contextlib.suppress(Exception):
-                self.store.release_lease()  # the standby need not wait for it to run out
+                self.lease_store.release_lease()  # the standby need not wait for it to run out
+        if self.lease_store is not self.store:
+            self.lease_store.close()
         self.core.close()
 
 

@@ -15,6 +15,7 @@ what a database failure means to the operator.
 from __future__ import annotations
 
 import sqlite3
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol
@@ -161,9 +162,13 @@ class PostgresBackend:
     name = "postgresql"
     now = "(extract(epoch from clock_timestamp())::double precision)"
 
-    def __init__(self, url: str):
+    def __init__(self, url: str, patience: float = 30.0):
         self.url = url
         self.where = redacted(url)
+        # How long a write waits at its start for a database that went away (a restart, a
+        # failover to the replica): nothing of the transaction has happened yet, so waiting
+        # and starting again is safe, and a job's next step rides out the outage.
+        self.patience = patience
         # Host-local files of this site (archives, the dashboard's layout, the simulator's
         # hardware) live in a folder named for the database; ``path`` is a file in it.
         self.path = local_folder(url) / "local.db"
@@ -180,12 +185,19 @@ class PostgresBackend:
         return PgConnection(lambda: connect_pg(self.url, self.where))
 
     def begin(self, db: Any) -> None:
-        db.execute("BEGIN")
-        try:
-            db.execute("SELECT pg_advisory_xact_lock(?)", (WRITE_LOCK_KEY,))
-        except BaseException as exc:
-            db.rollback_quietly()
-            raise self.failure(exc) from None
+        deadline = time.monotonic() + self.patience
+        while True:
+            try:
+                db.execute("BEGIN")
+                db.execute("SELECT pg_advisory_xact_lock(?)", (WRITE_LOCK_KEY,))
+                return
+            except Exception as exc:
+                db.rollback_quietly()
+                failure = self.failure(exc)
+                if getattr(failure, "code", "") != "store-unreachable" \
+                        or time.monotonic() > deadline:
+                    raise failure from None
+            time.sleep(0.25)
 
     @staticmethod
     def in_transaction(db: Any) -> bool:
@@ -256,7 +268,7 @@ class PostgresBackend:
 Backend = SqliteBackend | PostgresBackend
 
 
-def backend_for(state: str | Path) -> Backend:
+def backend_for(state: str | Path, patience: float = 30.0) -> Backend:
     if is_database_url(state):
-        return PostgresBackend(str(state))
+        return PostgresBackend(str(state), patience)
     return SqliteBackend(Path(state))

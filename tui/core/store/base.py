@@ -15,9 +15,11 @@ from tui.model.errors import BadInput
 
 
 class StoreBase:
-    def __init__(self, state: str | Path):
-        """``state``: a SQLite file's path, or a ``postgresql://`` URL."""
-        self.backend = backend_for(state)
+    def __init__(self, state: str | Path, patience: float = 30.0):
+        """``state``: a SQLite file's path, or a ``postgresql://`` URL. ``patience``: how
+        long a write waits for a PostgreSQL server that went away (SQLite: its busy wait)."""
+        self.state = state
+        self.backend = backend_for(state, patience)
         # SQLite: the state file. PostgreSQL: a file in this host's folder for the site
         # (archives and the dashboard's layout go next to it; the simulator keeps its
         # hardware in it).
