@@ -12,7 +12,7 @@ from collections import Counter
 import pytest
 
 from tests.conftest import write_config
-from tests.serve_support import socket_path, start_server, stop_server
+from tests.serve_support import socket_path, start_server, stop_server, wait_until
 from tui.client import connect
 from tui.core.config import load_config
 from tui.model.errors import Refused
@@ -20,17 +20,6 @@ from tui.model.errors import Refused
 SLOW = {"power_off": 0.2, "power_on": 3.0, "apply_profile": 0.5, "clear_profile": 0.2,
         "domain_config": 0.2}
 LEASE = 3.0  # seconds: a dead leader is replaced within this and a renewal
-
-
-def wait_until(predicate, seconds: float, what: str):
-    end = time.monotonic() + seconds
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > end:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
 
 
 @pytest.fixture

@@ -53,6 +53,14 @@ class Connection(Protocol):
     def close(self) -> None: ...
 
 
+def _make_folder(path: Path) -> None:
+    try:
+        make_private_dirs(path.parent)
+    except OSError as exc:
+        raise environment_error(exc, path) or BadInput(
+            f"state {path}: cannot create its folder: {exc.strerror or exc}") from None
+
+
 class SqliteBackend:
     name = "sqlite"
     now = "((julianday('now') - 2440587.5) * 86400.0)"  # the database's clock, Unix seconds
@@ -63,11 +71,7 @@ class SqliteBackend:
 
     def prepare(self) -> list[str]:
         """Make the folder and the file (ours or refused before anything is written)."""
-        try:
-            make_private_dirs(self.path.parent)
-        except OSError as exc:
-            raise environment_error(exc, self.path) or BadInput(
-                f"state {self.path}: cannot create its folder: {exc.strerror or exc}") from None
+        _make_folder(self.path)
         if classify(self.path, MIGRATIONS) == "new":
             try:
                 create_private_file(self.path)
@@ -174,11 +178,7 @@ class PostgresBackend:
         self.path = local_folder(url) / "local.db"
 
     def prepare(self) -> list[str]:
-        try:
-            make_private_dirs(self.path.parent)
-        except OSError as exc:
-            raise environment_error(exc, self.path) or BadInput(
-                f"{self.path.parent}: cannot create it: {exc.strerror or exc}") from None
+        _make_folder(self.path)
         return []
 
     def connect(self) -> Connection:

@@ -8,6 +8,20 @@ from tui.model.text import quoted
 
 SCHEMA_VERSION = 8
 
+
+
+def _fenced(table: str, event: str) -> str:
+    """Schema 8's fencing trigger on ``table`` (see there)."""
+    return f"""
+    CREATE TRIGGER {table}_fenced_{event.lower()} BEFORE {event} ON {table}
+        WHEN EXISTS (SELECT 1 FROM leader WHERE
+            (NEW.epoch IS NOT NULL AND NEW.epoch <> epoch)
+            OR (NEW.epoch IS NULL AND expires > ((julianday('now') - 2440587.5) * 86400.0)))
+        BEGIN SELECT RAISE(ABORT, 'fenced: a job write without the epoch of the leading service');
+        END;
+    """
+
+
 # Each entry brings the schema from version i to i+1; never edit one that has shipped.
 MIGRATIONS: list[str] = [
     """
@@ -281,31 +295,8 @@ MIGRATIONS: list[str] = [
         BEGIN SELECT RAISE(ABORT, 'a lease epoch never goes back'); END;
     CREATE TRIGGER leader_kept BEFORE DELETE ON leader
         BEGIN SELECT RAISE(ABORT, 'the leader row is kept: its epoch must only grow'); END;
-    CREATE TRIGGER jobs_fenced_insert BEFORE INSERT ON jobs
-        WHEN EXISTS (SELECT 1 FROM leader WHERE
-            (NEW.epoch IS NOT NULL AND NEW.epoch <> epoch)
-            OR (NEW.epoch IS NULL AND expires > ((julianday('now') - 2440587.5) * 86400.0)))
-        BEGIN SELECT RAISE(ABORT, 'fenced: a job write without the epoch of the leading service');
-        END;
-    CREATE TRIGGER jobs_fenced_update BEFORE UPDATE ON jobs
-        WHEN EXISTS (SELECT 1 FROM leader WHERE
-            (NEW.epoch IS NOT NULL AND NEW.epoch <> epoch)
-            OR (NEW.epoch IS NULL AND expires > ((julianday('now') - 2440587.5) * 86400.0)))
-        BEGIN SELECT RAISE(ABORT, 'fenced: a job write without the epoch of the leading service');
-        END;
-    CREATE TRIGGER steps_fenced_insert BEFORE INSERT ON steps
-        WHEN EXISTS (SELECT 1 FROM leader WHERE
-            (NEW.epoch IS NOT NULL AND NEW.epoch <> epoch)
-            OR (NEW.epoch IS NULL AND expires > ((julianday('now') - 2440587.5) * 86400.0)))
-        BEGIN SELECT RAISE(ABORT, 'fenced: a job write without the epoch of the leading service');
-        END;
-    CREATE TRIGGER steps_fenced_update BEFORE UPDATE ON steps
-        WHEN EXISTS (SELECT 1 FROM leader WHERE
-            (NEW.epoch IS NOT NULL AND NEW.epoch <> epoch)
-            OR (NEW.epoch IS NULL AND expires > ((julianday('now') - 2440587.5) * 86400.0)))
-        BEGIN SELECT RAISE(ABORT, 'fenced: a job write without the epoch of the leading service');
-        END;
-    """,
+    """ + "".join(_fenced(table, event) for table in ("jobs", "steps")
+                  for event in ("INSERT", "UPDATE")),
 ]
 
 
