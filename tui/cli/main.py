@@ -60,8 +60,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--theme", help="dashboard theme")
     p.add_argument("--read-only", action="store_true", help="refuse every change")
     p.add_argument("--server", help="a bayops serve to be the client of: unix:/path.sock or "
-                   "https://host:port; 'none' runs embedded (default: $BAYOPS_SERVER, the "
-                   "user config's server, the site socket /run/bayops/bayops.sock if it exists)")
+                   "https://host:port, or several (a,b: active/standby); 'none' runs embedded "
+                   "(default: $BAYOPS_SERVER, the user config's server, the site socket "
+                   "/run/bayops/bayops.sock if it exists)")
     sub = p.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
     for module in COMMAND_MODULES:
         module.register(sub)
@@ -82,7 +83,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             except UnicodeEncodeError:
                 raise UsageError(f"argument {position} is not valid UTF-8") from None
         args = build_parser().parse_args(argv)
-        from tui.core.config import find_config, find_state, load_config
+        from tui.core.config import find_config, load_config
+        from tui.core.statepath import find_state
 
         config = load_config(find_config(args.config))
         state = find_state(args.state, config)

@@ -33,7 +33,7 @@ def register(sub: Subparsers) -> None:
 
 
 def _copy(config: Config, args: argparse.Namespace) -> int:
-    from tui.core.config import find_state, is_database_url
+    from tui.core.statepath import find_state, is_database_url
     from tui.core.store import Store
     from tui.core.store.copy import check_target, copy_site
 

@@ -59,7 +59,7 @@ def open_client(config: Config, state: str | None, server: str | None,
     """(the client, where its choice came from): a server's client or the embedded Core.
     The embedded one resumes nothing here; the caller decides (tui.cli.main)."""
     from tui.core.api import Core
-    from tui.core.config import find_state, state_folder
+    from tui.core.statepath import find_state, state_folder
 
     address, origin = find_server(server, config)
     if address is None:

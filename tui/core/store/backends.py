@@ -20,7 +20,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
-from tui.core.config import is_database_url
+from tui.core.statepath import is_database_url
 from tui.core.store.pg import PgConnection, connect_pg, local_folder, pg_failure, redacted
 from tui.core.store.schema import MIGRATIONS, statements
 from tui.core.store.schema_pg import MIGRATIONS_PG
