@@ -19,14 +19,21 @@ def gen9_san_bays(core, group="prod-web"):
             if b.profile and b.boot_mode == "san" and b.model.endswith("Gen9")]
 
 
-def test_target_that_wont_power_on_is_dropped_and_the_next_spare_is_used(core):
+def failover_past_a_faulty_first_target(core, fault: str):
+    """Fail a Gen9 SAN bay over while its planned target has ``fault``: (job, first, final);
+    the profile must end on another spare, powered on."""
     source = gen9_san_bays(core)[0]
     core.sim_fault(source.id, "critical")
     first = core.plan_failover(source.id).target
-    core.sim_fault(first, "wont-power-on")
+    core.sim_fault(first, fault)
     job = core.failover(source.id)
     final = core.profile(source.profile).bay
     assert final not in (first, source.id) and core.bay(final).power == "on"
+    return job, first, final
+
+
+def test_target_that_wont_power_on_is_dropped_and_the_next_spare_is_used(core):
+    job, first, final = failover_past_a_faulty_first_target(core, "wont-power-on")
     names = [s.name for s in job.steps]
     assert f"remove profile from {first} (attempt 1)" in names
     assert any(n.startswith("choose target") and final in n for n in names)

@@ -134,3 +134,31 @@ def test_the_groups_badge_follows_the_change_feed(tmp_path, make_state):
         assert status["lab"] == "no cover for Gen9"
     finally:
         core.close()
+
+
+def test_covered_says_how_many_profiles_no_failover_could_save(core):
+    lost = core.bays(enclosure="enc-w5")
+    on_it = [b for b in lost if b.profile]
+    core.start_maintenance(lost[0].domain, "t")
+    result = core.coverage("enc-w5")
+    n = len(on_it)
+    assert result.to_dict()["covered"] is True  # no spare is short: maintenance is no shortfall
+    assert result.to_dict()["not_recoverable"] == {"maintenance": n}
+    assert result.groups[0].to_dict()["not_recoverable"] == {"maintenance": n}
+    assert result.text().splitlines()[0] == (
+        f"lose enclosure enc-w5 ({len(lost)} bays): covered ({n} not recoverable by failover: "
+        f"{n} in maintenance)")
+    # and mixed reasons are each counted
+    g = coverage.simulate([bay("a", 1, profile="p1", boot="local"),
+                           bay("a", 2, profile="p2", maintenance=True),
+                           bay("a", 3, profile="p3", boot="local")], {"a/1", "a/2", "a/3"})[0]
+    assert g.covered and g.not_recoverable == {"local-boot": 2, "maintenance": 1}
+    assert coverage.verdict(g.covered, g.not_recoverable) == (
+        "covered (3 not recoverable by failover: 2 boot from local disk, 1 in maintenance)")
+
+
+def test_a_loss_outside_the_named_group_is_bad_input(cli):
+    other = cli("coverage", "prod-db", "--lose", "enc-w1", "--json")
+    assert other.code == 2 and other.json["code"] == "not-in-group"
+    assert other.json["error"] == "enc-w1 is not in group prod-db"
+    assert cli("coverage", "prod-web", "--lose", "enc-w1", "--json").code == 0

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import pytest
 from conftest import Cli, dump, write_config
+from test_state_machine import DEAD_PID, Crash, CrashingDriver
 
 from tui.core.api import Core
 from tui.core.config import load_config
 from tui.core.monitor import Monitor
+from tui.model.errors import Refused
 
 pytestmark = pytest.mark.both_stores  # each test on SQLite and PostgreSQL
 
@@ -176,3 +178,160 @@ def test_a_silent_bay_is_reported_unreadable_and_the_others_are_still_rediscover
     assert found[swapped]["change"] == "swapped"
     assert bays(cli, "enc-w3")[silent]["serial"] == enc[silent]["serial"], "left as recorded"
     assert len(events(cli, "rediscovery.unreadable")) == 1
+
+
+def test_failback_gives_back_only_the_spare_the_failover_took(core):
+    home = next(b for b in core.bays(enclosure="enc-w1") if b.profile and b.boot_mode == "san")
+    other = next(b for b in core.bays(enclosure="enc-w1") if b.profile and b.id != home.id)
+    profile, other_profile = home.profile or "", other.profile or ""
+    core.sim_fault(home.id, "critical")
+    spare = core.failover(home.id).params.target  # type: ignore[attr-defined]
+    core.sim_fault(home.id, None)
+    assert core.plan_failback(profile).steps[-1] == \
+        f"{spare} back into the spare pool of prod-web"
+    # shuffled by hand: the profile now sits on a production bay that was never a spare
+    core.move(other_profile, home.id)
+    core.move(profile, other.id)
+    core.move(other_profile, spare)
+    plan = core.plan_failback(profile)
+    assert not plan.params.pool  # type: ignore[attr-defined]
+    assert not any("spare pool" in s for s in plan.steps)
+    assert any(w.startswith("no bay returns to the spare pool") and spare in w
+               for w in plan.warnings)
+    assert core.failback(profile, expect=plan).state == "done"
+    assert not core.store.bay(other.id).spare and core.store.bay(spare).profile == other_profile
+
+
+def test_restore_gives_back_only_the_spares_the_evacuation_took(tmp_path):
+    config = load_config(write_config(tmp_path / "c.toml", replace={
+        "spares = 3": "spares = 8", "local_boot = 0.08": "local_boot = 0.0"}))
+    core = Core.open(config, str(tmp_path / "s.db"), operator="tester")
+    try:
+        job = core.evacuate("enc-w5", expect=core.plan_evacuate("enc-w5"))
+        taken = {name: target for name, _, target in job.params.moves}  # type: ignore[attr-defined]
+        moved, spare = next(iter(taken.items()))
+        # the operator takes another spare out of the pool and moves one profile onto it
+        removed = next(b.id for b in core.spares("prod-web") if b.enclosure != "enc-w5")
+        core.change_spares("prod-web", [], [removed])
+        core.move(moved, removed)
+        plan = core.plan_restore("enc-w5")
+        pool = plan.params.pool  # type: ignore[attr-defined]
+        assert removed not in pool and spare not in pool
+        assert sorted(pool) == sorted(t for n, t in taken.items() if n != moved)
+        assert any(w.startswith(f"{removed} does not return to the spare pool") for w in plan.warnings)
+    finally:
+        core.close()
+
+
+VIEWERS = {'default = "admin"': 'default = "viewer"'}
+
+
+def test_recording_a_rediscovery_needs_a_role_a_dry_run_does_not(cli, tmp_path):
+    profiled = next(b for b in bays(cli, "enc-w1").values() if b["profile"])
+    cli("sim", "swap", profiled["id"])
+    viewer = Cli(write_config(tmp_path / "v.toml", replace=VIEWERS), cli.state)
+    before = dump(cli.state)
+    refused = viewer("rediscover", "enc-w1", "--json", user="bob")
+    assert refused.code == 3 and "rediscover needs limited-operator" in refused.json["error"]
+    assert dump(cli.state) == before, "a refused rediscovery flags nothing"
+    dry = viewer("rediscover", "enc-w1", "--dry-run", "--json", user="bob")
+    assert dry.code == 0 and [f["bay"] for f in dry.json["findings"]] == [profiled["id"]]
+    # the monitor's scheduled rediscovery is observation: it runs whoever watches
+    core = Core.open(load_config(viewer.config), str(cli.state), operator="bob")
+    try:
+        assert Monitor(core, sweep_seconds=0).poll().rediscovered == 1
+        assert core.store.bay(profiled["id"]).flag
+    finally:
+        core.close()
+
+
+def test_resuming_jobs_as_a_caller_of_the_service_needs_a_role(tmp_path):
+    path = str(tmp_path / "s.db")
+    admin = Core.open(load_config(write_config(tmp_path / "a.toml")), path, operator="ann")
+    real = admin.driver
+    admin.driver = CrashingDriver(real, 1)
+    profile = next(b.profile for b in admin.bays(enclosure="enc-w1") if b.profile)
+    free = next(b.id for b in admin.bays(group="prod-web") if b.spare)
+    with pytest.raises(Crash):
+        admin.move(profile or "", free)
+    with admin.store.write() as db:
+        db.execute("UPDATE jobs SET pid = ? WHERE state = 'running'", (DEAD_PID,))
+    admin.driver = real
+    viewer = Core(load_config(write_config(tmp_path / "v.toml", replace=VIEWERS)),
+                  admin.store, real, "bob")
+    viewer.remote = True  # as Service.core_for makes it
+    with pytest.raises(Refused, match="resume needs limited-operator"):
+        viewer.resume_interrupted()
+    assert len(admin.interrupted_jobs()) == 1
+    viewer.remote = False  # a starting process recovers what a crash left, whoever runs it
+    assert [outcome for _, outcome in viewer.resume_interrupted()] == ["done"]
+    admin.close()
+
+
+def test_a_dry_run_rediscovery_predicts_the_flags_it_would_set(core):
+    enc = core.bays(enclosure="enc-l1")
+    profiled = next(b for b in enc if b.profile)
+    spare = next(b for b in enc if b.spare)
+    core.sim_hardware(profiled.id, "swap")
+    core.sim_hardware(spare.id, "swap")
+    before = core.store.dump()
+    dry = {f.bay: f.flagged for f in core.rediscover("enc-l1", record=False)}
+    assert dry == {profiled.id: True, spare.id: False}
+    assert core.store.dump() == before, "a dry run records nothing"
+    assert {f.bay: f.flagged for f in core.rediscover("enc-l1")} == dry
+
+
+def roomy_core(tmp_path) -> Core:
+    config = load_config(write_config(tmp_path / "c.toml", replace={
+        "spares = 3": "spares = 8", "local_boot = 0.08": "local_boot = 0.0"}))
+    return Core.open(config, str(tmp_path / "s.db"), operator="tester")
+
+
+def test_hints_follow_the_state_and_restore_is_its_own_job_kind(tmp_path):
+    core = roomy_core(tmp_path)
+    try:
+        core.evacuate("enc-w5", expect=core.plan_evacuate("enc-w5"))
+        homes = [b for b in core.bays(enclosure="enc-w5") if core.store.homed_at([b.id])]
+        swapped, pulled, sick = homes[0], homes[1], homes[2]
+        core.sim_hardware(swapped.id, "swap")
+        core.sim_hardware(pulled.id, "remove")
+        core.rediscover("enc-w5")
+        clear = core.plan_clear_flag(swapped.id)
+        owner = core.store.homed_at([swapped.id])[swapped.id]
+        assert clear.warnings == (f"profile {owner} belongs here: the restore of enclosure "
+                                  "enc-w5 (drained) brings it home",)
+        assert "failback" not in " ".join(clear.warnings)
+        assert core.plan_clear_flag(pulled.id).summary == (
+            f"clear the flag of {pulled.id}: the bay is empty now; a server inserted later "
+            "may be used")
+        with pytest.raises(Refused) as drained:
+            core.plan_failback(owner)
+        assert drained.value.code == "home-drained" and "restore" in str(drained.value)
+        core.sim_fault(sick.id, "critical")
+        with pytest.raises(Refused) as short:
+            core.plan_restore("enc-w5")
+        assert short.value.code == "shortfall" and "--map" not in str(short.value)
+        job = core.restore("enc-w5", force=True, expect=core.plan_restore("enc-w5", force=True))
+        assert job.kind == "restore" and core.jobs()[0].kind == "restore"
+        assert core.job(job.id).params == job.params, "a restore job reads back as itself"
+    finally:
+        core.close()
+
+
+def test_failback_takes_a_bay_and_a_home_warns_who_would_block_it(core):
+    home = next(b for b in core.bays(enclosure="enc-w1") if b.profile and b.boot_mode == "san")
+    other = next(b for b in core.bays(enclosure="enc-w1") if b.profile and b.id != home.id)
+    core.sim_fault(home.id, "critical")
+    spare = core.failover(home.id).params.target  # type: ignore[attr-defined]
+    core.sim_fault(home.id, None)
+    by_profile = core.plan_failback(home.profile or "")
+    assert core.plan_failback(home.id) == by_profile  # the bay whose home it is
+    assert core.plan_failback(spare) == by_profile  # the bay the profile runs on now
+    with pytest.raises(Refused) as none:
+        core.plan_failback(other.id)
+    assert none.value.code == "no-home"
+    blocked = (f"{home.id} is the home of failed-over profile {home.profile}: "
+               "in the spare pool it blocks the failback of " + (home.profile or ""))
+    assert blocked in core.plan_spares("prod-web", [home.id], []).warnings
+    moved = core.plan_move(other.profile or "", home.id).warnings
+    assert f"{other.profile} on it blocks the failback of {home.profile}" in " ".join(moved)

@@ -16,7 +16,7 @@ from test_state_machine import DEAD_PID, Crash, CrashingDriver
 from tui.core.api import Core
 from tui.core.config import load_config
 from tui.core.ops.evacuate import run_bounded
-from tui.model.errors import OperationFailed, Refused
+from tui.model.errors import BadInput, OperationFailed, Refused
 
 ENC = "enc-w5"
 
@@ -91,10 +91,13 @@ def test_shortfalls_are_listed_before_anything_starts(tmp_path):
         before = core.store.dump()
         with pytest.raises(Refused) as refused:
             core.plan_evacuate("enc-w1")
-        assert refused.value.code == "shortfall" and "no usable spare" in str(refused.value)
+        assert refused.value.code == "shortfall" and "without a target" in str(refused.value)
         assert core.store.dump() == before
         forced = core.plan_evacuate("enc-w1", force=True)
-        assert any(w.startswith("left in place:") for w in forced.warnings)
+        left = [s for s in forced.steps if s.startswith("leave in place: ")]
+        assert left and forced.steps[:len(left)] == tuple(left), "the shortfalls come first"
+        assert forced.warnings == (f"{len(left)} profile(s) stay where they are "
+                                   f"(step(s) 1-{len(left)})",)
     finally:
         core.close()
 
@@ -109,9 +112,23 @@ def test_a_map_names_targets_and_bad_maps_are_refused(roomy, tmp_path):
         core.plan_evacuate(ENC, mapping={"no-such-profile": free.id})
     assert getattr(bad.value, "code", "") == "bad-map"
     other = next(b.profile for b in core.bays(enclosure=ENC) if b.profile and b.profile != profile)
-    with pytest.raises(Refused) as twice:
+    with pytest.raises(BadInput) as twice:
         core.plan_evacuate(ENC, mapping={profile: free.id, other: free.id})
-    assert "already the target" in str(twice.value)
+    assert twice.value.code == "bad-map" and f"to {free.id}" in str(twice.value)
+
+
+def test_map_targets_are_reserved_before_automatic_placement(roomy):
+    core = roomy
+    on_enc = [b for b in core.bays(enclosure=ENC) if b.profile]
+    first, last = on_enc[0].profile or "", on_enc[-1].profile or ""
+    auto = core.plan_evacuate(ENC, force=True)
+    taken = {n: t for n, _, t in auto.params.moves}  # type: ignore[attr-defined]
+    # the last profile asks for the spare the automatic choice gives the first
+    plan = core.plan_evacuate(ENC, mapping={last: taken[first]}, force=True)
+    moves = {n: t for n, _, t in plan.params.moves}  # type: ignore[attr-defined]
+    assert moves[last] == taken[first]
+    assert moves[first] != taken[first]
+    assert len(set(moves.values())) == len(moves)
 
 
 @pytest.mark.parametrize("stop", [True, False])
@@ -187,3 +204,20 @@ def test_bounded_parallelism_and_stop_on_failure():
     assert most[0] <= 3 and failed == ["p0: p0 would not power on"] and skipped == []
     failed, skipped = run_bounded(moves, one, 1, stop_on_failure=True)
     assert len(failed) == 1 and skipped == [f"p{i}" for i in range(1, 10)]
+
+
+def test_a_dry_run_with_a_shortfall_shows_the_plan_with_the_shortfalls_first(cli):
+    text = cli("evacuate", "enc-w1", "--dry-run")
+    assert text.code == 3
+    lines = text.out.splitlines()
+    assert lines[0].startswith("evacuate enc-w1: ")
+    left = [n for n, line in enumerate(lines) if ". leave in place: " in line]
+    drain = next(n for n, line in enumerate(lines) if ". drain enc-w1" in line)
+    assert left and max(left) < drain, "each shortfall on its own line, before the moves"
+    assert len(text.err.splitlines()) == 1 and "nothing started" in text.err
+    data = cli("evacuate", "enc-w1", "--dry-run", "--json")
+    assert data.code == 3 and data.json["code"] == "shortfall"
+    assert len(data.json["problems"]) == len(left)
+    assert all(isinstance(p, str) and "enc-w1/" in p for p in data.json["problems"])
+    assert data.json["plan"]["steps"][:len(left)] == ["leave in place: " + p
+                                                      for p in data.json["problems"]]

@@ -261,3 +261,13 @@ def test_which_server_a_client_uses(tmp_path, monkeypatch):
     assert find_server(None, configured) == ("unix:/elsewhere.sock", "$BAYOPS_SERVER")
     assert find_server("none", configured) == (None, "--server")
     listener.close()
+
+
+def test_a_viewer_cannot_record_a_rediscovery_or_resume_jobs_through_the_service(served):
+    with served(VIEWER_ONLY) as server:
+        client = server.client()
+        with pytest.raises(Refused) as refused:
+            client.rediscover("enc-w1")
+        assert "rediscover needs limited-operator" in refused.value.message
+        assert client.rediscover("enc-w1", record=False) == []  # a dry run stays open
+        assert server.service.core_for(ME).remote, "resume through the service needs a role"

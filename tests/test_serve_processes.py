@@ -309,7 +309,25 @@ def viewer_user():
         subprocess.run(["groupdel", group], check=False)
 
 
-def test_a_viewer_cannot_act_by_claiming_a_name_or_another_config(site, viewer_user):
+@pytest.fixture
+def reachable_checkout():
+    """The second user must reach the checkout and its venv: CI clones into a 0700 mkdtemp.
+    Directories above them that others cannot cross get o+x (not read) for the test only."""
+    changed = []
+    for path in {*Path(sys.prefix).resolve().parents, *Path(sys.executable).resolve().parents,
+                 *Path(sys.base_prefix).resolve().parents, *ROOT.parents}:
+        mode = path.stat().st_mode
+        if not mode & stat.S_IXOTH:
+            path.chmod(mode | stat.S_IXOTH)
+            changed.append((path, mode))
+    try:
+        yield
+    finally:
+        for path, mode in changed:
+            path.chmod(stat.S_IMODE(mode))
+
+
+def test_a_viewer_cannot_act_by_claiming_a_name_or_another_config(site, viewer_user, reachable_checkout):
     name, group = viewer_user
     shared = Path(tempfile.mkdtemp(prefix="bayops-site-"))
     try:
@@ -331,7 +349,7 @@ def test_a_viewer_cannot_act_by_claiming_a_name_or_another_config(site, viewer_u
                      sys.executable, "-m", "tui.cli"]
 
         def run(*args: str) -> subprocess.CompletedProcess:
-            return subprocess.run([*as_viewer, *args], env=env, cwd=ROOT, capture_output=True,
+            return subprocess.run([*as_viewer, *args], env=env, cwd=home, capture_output=True,
                                   text=True, timeout=60, stdin=subprocess.DEVNULL)
         looked = run("status")
         assert looked.returncode == 0, looked.stderr

@@ -241,6 +241,7 @@ def _unmark(state: Path, version: int = SCHEMA_VERSION) -> None:
                      "drained_takes_no_profile", "flagged_takes_no_profile"):
             db.execute(f"DROP TRIGGER {name}")
         db.execute("DROP INDEX profiles_home")
+        db.execute("ALTER TABLE profiles DROP COLUMN borrowed")
         db.execute("ALTER TABLE profiles DROP COLUMN home")
         db.execute("ALTER TABLE bays DROP COLUMN flag")
         db.execute("ALTER TABLE enclosures DROP COLUMN drained_job")

@@ -92,3 +92,25 @@ async def test_a_failback_offer_is_notified(core):
         await pilot.pause()
         assert any("Failback possible" in n and "web-001" in n
                    for n in notifications(pilot.app))
+
+
+async def test_what_if_on_the_fleet_and_a_drained_home_say_it_in_dashboard_words(core):
+    from tui.app.fleet import FLEET
+
+    core.change_spares("prod-db", [b.id for b in core.bays(enclosure="enc-d3")
+                                   if not b.profile and not b.spare and not b.empty], [])
+    core.evacuate("enc-d1", force=True, expect=core.plan_evacuate("enc-d1", force=True))
+    home = next(b for b in core.bays(enclosure="enc-d1") if core.store.homed_at([b.id]))
+    async with make_app(core).run_test(size=SIZE) as pilot:
+        screen = pilot.app.screen
+        assert screen.query_one(GroupsTree).select_scope(FLEET)
+        await pilot.pause()
+        await pilot.press("W")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, TextScreen))
+        assert pilot.app.screen.title_text == "What if any one enclosure fails?"
+        await pilot.press("escape")
+        await select_bay(pilot, home.id)
+        await pilot.press("b")  # its enclosure is drained: the restore key brings it home
+        await pilot.pause()
+        said = [n for n in notifications(pilot.app) if "drained" in n]
+        assert said and "(r on the enclosure)" in said[-1] and "bayops" not in said[-1]

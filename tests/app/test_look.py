@@ -71,6 +71,17 @@ async def test_no_color_selected_row_is_reverse_video(core, monkeypatch):
         table = pilot.app.screen.query_one(BaysTable)
         assert pilot.app.no_color
         assert table.get_component_rich_style("list--cursor").reverse
+        # an unfocused list's cursor is underlined, not a grey bar that swallows grey CRIT
+        assert table.get_component_rich_style("list--cursor-blur").underline
+
+
+@pytest.mark.parametrize("key", ["1", "2", "3", "4"])
+async def test_a_zoomed_pane_takes_the_whole_width(core, key):
+    async with make_app(core).run_test(size=SIZE) as pilot:
+        screen = pilot.app.screen
+        await pilot.press(key, "z")
+        await pilot.pause()
+        assert screen.maximized is not None and screen.maximized.outer_size.width == SIZE[0]
 
 
 async def test_zoom_keeps_the_header(core):

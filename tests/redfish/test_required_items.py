@@ -7,6 +7,7 @@ stay "not applied" in the report and do not fail anything.
 from __future__ import annotations
 
 import pytest
+from test_core import failover_past_a_faulty_first_target
 from test_core import gen9_san_bays as san_bays
 
 from tui.model.driver import ApplyReport
@@ -14,13 +15,7 @@ from tui.model.errors import OperationFailed
 
 
 def test_a_refused_boot_override_fails_the_target_and_the_next_spare_takes_the_profile(core):
-    source = san_bays(core)[0]
-    core.sim_fault(source.id, "critical")
-    first = core.plan_failover(source.id).target
-    core.sim_fault(first, "boot-refused")
-    job = core.failover(source.id)
-    final = core.profile(source.profile).bay
-    assert final not in (first, source.id) and core.bay(final).power == "on"
+    job, first, _ = failover_past_a_faulty_first_target(core, "boot-refused")
     steps = {s.name: s for s in job.steps}
     apply = steps[f"apply profile to {first} (attempt 1)"]
     assert apply.state == "failed"

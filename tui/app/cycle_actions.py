@@ -25,7 +25,8 @@ class CycleActions(ChangeActions):
             else:
                 group = scope.name if scope.kind == "group" else None
                 covers = core.coverage_enclosures(group)
-                title = f"What if one enclosure of {scope.label()} fails?"
+                title = (f"What if one enclosure of {scope.label()} fails?" if group else
+                         "What if any one enclosure fails?")
                 text = "\n".join(c.line() for c in covers) or "no enclosure"
         except BayopsError as exc:
             self.refuse(exc)
@@ -75,12 +76,19 @@ class CycleActions(ChangeActions):
         if profile is None:
             self.refuse(f"bay {bay.id} holds no failed-over profile and is no profile's home")
             return
-        self.propose(f"failback of {profile}", lambda: core.plan_failback(profile),
-                     lambda plan: core.failback(profile, expect=plan))
+        try:
+            plan = core.plan_failback(profile)
+        except BayopsError as exc:
+            restore = cmds.BY_ID["restore"].key
+            self.refuse(f"{exc.message} ({restore} on the enclosure)" if exc.code == "home-drained"
+                        else exc)
+            return
+        self.confirm_then(plan, f"failback of {profile}",
+                          lambda p: core.failback(profile, expect=p))
 
     def action_evacuate(self) -> None:
         """Every profile off the enclosure; with too few spares, the forced plan says which
-        stay (the confirmation lists them) and the CLI's --map names targets."""
+        stay (the confirmation lists them first); the CLI's evacuate can name targets."""
         enclosure = self._enclosure_for()
         if self._allowed("evacuate") is None or enclosure is None:
             return
@@ -92,7 +100,8 @@ class CycleActions(ChangeActions):
             if exc.code != "shortfall":
                 self.refuse(exc)
                 return
-            self.notify(str(exc).splitlines()[0], title="Shortfall", severity="warning",
+            self.notify(f"{exc.message}: the plan shows which stay where they are; "
+                        "confirming moves the others", title="Shortfall", severity="warning",
                         timeout=10)
             forced = self.planned(lambda: core.plan_evacuate(enclosure, force=True))
             if forced is None:

@@ -4,14 +4,19 @@ failure (issue 14). Every change is planned, shown, confirmed (--yes), or only s
 from __future__ import annotations
 
 import argparse
+import json
+import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tui.cli.failover import _run_job
-from tui.cli.output import _emit, table
+from tui.cli.output import _emit, printable_lines, table
 from tui.cli.parsing import command, confirmable
-from tui.model.errors import BadInput
-from tui.model.text import quoted
+from tui.core.ops.evacuate import LEFT
+from tui.model.errors import BadInput, Refused
+from tui.model.plan import Plan
+from tui.model.text import printable, quoted
 
 if TYPE_CHECKING:
     from tui.cli.parsing import Subparsers
@@ -31,7 +36,9 @@ def register(sub: Subparsers) -> None:
     confirmable(c)
     c.set_defaults(handler=_clear)
     c = command(sub, "failback", "move a failed-over profile back to its home bay, now healthy")
-    c.add_argument("profile")
+    c.add_argument("profile", metavar="PROFILE|BAY",
+                   help="a profile, or a bay: its failed-over profile, or the one whose home "
+                        "it is")
     confirmable(c)
     c.set_defaults(handler=_failback)
     for name, text in (("evacuate", "move every profile off an enclosure (planned work) and "
@@ -61,7 +68,8 @@ def _rediscover(core: Core, args: argparse.Namespace) -> int:
         if not findings:
             return "no bay changed"
         return table(("BAY", "CHANGE", "FLAGGED", "DETAIL"),
-                     [(f.bay, f.change, "FLAGGED" if f.flagged else "", f.detail)
+                     [(f.bay, f.change, ("would flag" if dry else "FLAGGED") if f.flagged
+                       else "", f.detail)
                       for f in findings])
     _emit(args, {"dry_run": dry, "findings": [f.to_dict() for f in findings]},
           human)
@@ -103,16 +111,40 @@ def read_map(path: str) -> dict[str, str]:
     return mapping
 
 
+def _planned(args: argparse.Namespace, make: Callable[[bool], Plan]) -> Plan | int:
+    """The plan; when profiles have no target (and no --force), the plan --force would
+    run, those profiles first, then the refusal (exit 3; with --json its ``problems``)."""
+    try:
+        return make(args.force)
+    except Refused as exc:
+        if exc.code != "shortfall":
+            raise
+        shown = make(True)
+        problems = [s.removeprefix(LEFT) for s in shown.steps if s.startswith(LEFT)]
+        if args.json:
+            sys.stdout.write(json.dumps({**exc.to_dict(), "problems": problems,
+                                         "plan": shown.to_dict()}, default=str) + "\n")
+        else:
+            sys.stdout.write(printable_lines(shown.text()) + "\n")
+        sys.stderr.write(f"bayops: {printable(str(exc))}\n")
+        return exc.exit_code
+
+
 def _evacuate(core: Core, args: argparse.Namespace) -> int:
     mapping = read_map(args.map) if args.map else None
     stop = args.on_failure == "stop"
-    plan = core.plan_evacuate(args.enclosure, args.to, mapping, stop, args.force)
+    plan = _planned(args, lambda force: core.plan_evacuate(args.enclosure, args.to, mapping,
+                                                           stop, force))
+    if isinstance(plan, int):
+        return plan
     return _run_job(args, plan, lambda expect: core.evacuate(
         args.enclosure, args.to, mapping, stop, args.force, expect))
 
 
 def _restore(core: Core, args: argparse.Namespace) -> int:
     stop = args.on_failure == "stop"
-    plan = core.plan_restore(args.enclosure, stop, args.force)
+    plan = _planned(args, lambda force: core.plan_restore(args.enclosure, stop, force))
+    if isinstance(plan, int):
+        return plan
     return _run_job(args, plan, lambda expect: core.restore(args.enclosure, stop, args.force,
                                                             expect))

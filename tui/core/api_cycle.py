@@ -59,16 +59,12 @@ class CycleFacade(OpContext):
 
     # -- failback -----------------------------------------------------------------------------------
     def failback_profile(self, bay: str) -> str | None:
-        """The profile a failback from the dashboard means: the bay's own, if it has a home
-        elsewhere, else the profile whose home the bay is."""
-        found = self.bay(bay)
-        if found.profile is not None:
-            profile = self.store.profile(found.profile)
-            if profile is not None and profile.home not in (None, bay):
-                return profile.name
-        return self.store.homed_at([bay]).get(bay)
+        """The profile a failback of ``bay`` means (``failback.profile_of_bay``)."""
+        return failback.profile_of_bay(self, bay)
 
     def plan_failback(self, profile: str) -> Plan:
+        """``profile``: a profile, or a bay id (its failed-over profile, or the one whose
+        home it is)."""
         return failback.plan(self, profile)
 
     def failback(self, profile: str, expect: Plan | None = None) -> Job:

@@ -28,6 +28,9 @@ class OpContext:
         # The auto-failover policy acts for the group-admins who set it, not as a user:
         # roles do not apply to it, and no login name can claim it.
         self.system = system
+        # A caller of `bayops serve` (Service.core_for): resuming interrupted jobs is then
+        # a request like any change, not the crash recovery of a starting process.
+        self.remote = False
 
     # -- events ---------------------------------------------------------------------------
     def event(self, severity: str, source: str, kind: str, message: str,

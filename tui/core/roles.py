@@ -12,6 +12,8 @@ ACTION_ROLE = {
     "failover": "limited-operator",
     "ack": "limited-operator",
     "move": "limited-operator",
+    "rediscover": "limited-operator",  # recording flags bays and takes profiles off them
+    "resume": "limited-operator",  # finishing an interrupted job, asked through the service
     "profile": "operator",
     "spares": "group-admin",
     "maintenance": "group-admin",

@@ -102,8 +102,12 @@ def resume_interrupted(ctx: OpContext, registry: dict[str, JobKind]) -> list[tup
     if ctx.read_only:
         raise Refused("read-only mode: interrupted jobs are left for `bayops jobs resume`",
                       code="read-only")
+    waiting = interrupted_jobs(ctx)
+    if ctx.remote:
+        for group in sorted({job.params.group for job in waiting}):
+            ctx.require(group, "resume")
     out = []
-    for job in interrupted_jobs(ctx):
+    for job in waiting:
         if not ctx.store.claim_job(job.id, job.pid):
             continue  # another process is resuming it
         n = mark_interrupted(ctx.store, job.id, job.pid)

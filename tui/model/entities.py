@@ -41,6 +41,7 @@ class Profile:
     bay: str | None = None
     job_id: int | None = None
     home: str | None = None  # the bay a failover took it from, until it fails back
+    borrowed: str | None = None  # the spare that failover (or evacuation) took for it
 
     @property
     def networks(self) -> list[str]:

@@ -208,6 +208,14 @@ class EvacuateParams(JobParams):
 
 
 @dataclass(frozen=True)
+class RestoreParams(EvacuateParams):
+    """An evacuated enclosure's profiles back home: its own kind in `bayops jobs`."""
+
+    kind: ClassVar[str] = "restore"
+    restore: bool = True
+
+
+@dataclass(frozen=True)
 class ClearFlagParams(JobParams):
     """An operator accepts the server now in a flagged bay: it may be used again."""
 
@@ -235,8 +243,9 @@ class UnknownParams(JobParams):
     data: tuple[tuple[str, Any], ...] = ()
 
 
+_KINDS: list[type[JobParams]] = [*JobParams.__subclasses__(), RestoreParams]
 PARAMS_BY_KIND: dict[str, type[JobParams]] = {
-    cls.kind: cls for cls in JobParams.__subclasses__() if cls is not UnknownParams}
+    cls.kind: cls for cls in _KINDS if cls is not UnknownParams}
 
 
 def decode_params(kind: str, data: dict[str, Any]) -> JobParams:

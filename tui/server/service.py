@@ -100,7 +100,9 @@ class Service:
     # -- who acts ---------------------------------------------------------------------------
     def core_for(self, operator: str) -> Core:
         """A Core acting as ``operator`` over the service's store and driver."""
-        return Core(self.config, self.store, self.driver, operator)
+        core = Core(self.config, self.store, self.driver, operator)
+        core.remote = True
+        return core
 
     def audit_refusal(self, who: str, what: str, why: str, code: str, **data: Any) -> None:
         """Every refusal is an event: who, what, why."""

@@ -4,8 +4,9 @@ The loss is simulated on a copy of the bays (the live state is not touched) with
 choice a failover makes, ``placement.rank_spares``: each lost profile in fleet order
 takes the best usable spare left, which then holds it and is out of the pool. A group
 *covers* a loss when no lost profile is left without a spare; profiles that could never
-fail over (local boot, maintenance, held by a job) are listed, but they are no shortfall
-of the spare pool.
+fail over (local boot, maintenance, held by a job) are no shortfall of the spare pool,
+but they are lost all the same: the answer counts them ("covered (3 not recoverable by
+failover: 3 in maintenance)").
 """
 from __future__ import annotations
 
@@ -39,6 +40,28 @@ class Unplaced:
     model: str | None = None  # the bay's model, for a no-spare
 
 
+NOT_RECOVERABLE = {"maintenance": "in maintenance", "local-boot": "boot from local disk",
+                   "held": "held by a job"}
+
+
+def not_recoverable(unplaced: Iterable[Unplaced]) -> dict[str, int]:
+    """Profiles no failover could save, counted by reason (the Unplaced codes)."""
+    counts: dict[str, int] = {}
+    for u in unplaced:
+        if u.code != "no-spare":
+            counts[u.code] = counts.get(u.code, 0) + 1
+    return counts
+
+
+def verdict(covered: bool, lost: dict[str, int]) -> str:
+    """'covered', or 'covered (3 not recoverable by failover: 3 in maintenance)'."""
+    word = "covered" if covered else "NOT covered"
+    if not lost:
+        return word
+    why = ", ".join(f"{n} {NOT_RECOVERABLE.get(code, code)}" for code, n in lost.items())
+    return f"{word} ({sum(lost.values())} not recoverable by failover: {why})"
+
+
 @dataclass(frozen=True)
 class GroupCoverage:
     group: str
@@ -57,8 +80,13 @@ class GroupCoverage:
         return tuple(dict.fromkeys(u.model or "?" for u in self.unplaced
                                    if u.code == "no-spare"))
 
+    @property
+    def not_recoverable(self) -> dict[str, int]:
+        return not_recoverable(self.unplaced)
+
     def to_dict(self) -> dict[str, Any]:
         return {"group": self.group, "covered": self.covered,
+                "not_recoverable": self.not_recoverable,
                 "placed": [vars(p) for p in self.placed],
                 "unplaced": [vars(u) for u in self.unplaced],
                 "spares_before": list(self.spares_before), "spares_left": list(self.spares_left)}
@@ -71,9 +99,14 @@ class Coverage:
     lost: tuple[str, ...]  # the bays lost
     groups: tuple[GroupCoverage, ...]
 
+    @property
+    def not_recoverable(self) -> dict[str, int]:
+        return not_recoverable(u for g in self.groups for u in g.unplaced)
+
     def to_dict(self) -> dict[str, Any]:
         return {"lose": {"kind": self.kind, "name": self.name, "bays": list(self.lost)},
                 "covered": all(g.covered for g in self.groups),
+                "not_recoverable": self.not_recoverable,
                 "groups": [g.to_dict() for g in self.groups]}
 
     def text(self) -> str:
@@ -81,7 +114,7 @@ class Coverage:
         covered = all(g.covered for g in self.groups)
         n = len(self.lost)
         lines = [f"lose {self.kind} {self.name} ({n} bay{'s' if n != 1 else ''}): "
-                 + ("covered" if covered else "NOT covered")]
+                 + verdict(covered, self.not_recoverable)]
         for g in self.groups:
             lines.append(f"group {g.group}: {len(g.placed)} placed, {len(g.unplaced)} unplaced, "
                          f"usable spares {len(g.spares_before)} -> {len(g.spares_left)}")
@@ -214,6 +247,8 @@ def what_if(ctx: OpContext, lose: str, group: str | None = None) -> Coverage:
     if group is not None:
         ctx.group(group)
     kind, lost = resolve(ctx, lose)
+    if group is not None and not any(b.group == group for b in lost):
+        raise BadInput(f"{lose} is not in group {group}", code="not-in-group")
     groups = {b.group for b in lost} if group is None else {group}
     bays = [b for g in sorted(groups) for b in ctx.store.bays(group=g)]
     return Coverage(kind, lose, tuple(b.id for b in lost),

@@ -25,7 +25,7 @@ from tui.core.ops.move import check_target, relocate
 from tui.core.ops.placement import rank_spares
 from tui.model.entities import Bay, Profile
 from tui.model.errors import BadInput, OperationFailed, Refused
-from tui.model.params import EvacuateParams
+from tui.model.params import EvacuateParams, RestoreParams
 from tui.model.plan import Plan
 from tui.model.text import quoted
 
@@ -43,13 +43,20 @@ def _locks(enclosure: str, moves: list[Move]) -> tuple[str, ...]:
                  + [f"bay:{b}" for m in moves for b in (m[1], m[2]) if b])
 
 
-def _refuse_shortfalls(problems: list[str], force: bool, what: str) -> list[str]:
+LEFT = "leave in place: "  # the first steps of a forced plan, one per shortfall
+
+
+def _shortfalls(problems: list[str], force: bool, what: str, hint: str) -> list[str]:
+    """The plan's first steps: each profile left where it is, and why. Without ``force``
+    any such profile refuses the plan (the CLI then shows the forced plan)."""
     if problems and not force:
-        raise Refused(f"{what}: {len(problems)} problem(s), nothing started: "
-                      + "; ".join(problems), code="shortfall",
-                      hint="add spares, name targets with --map, or --force to leave those "
-                           "profiles where they are")
-    return [f"left in place: {p}" for p in problems]
+        raise Refused(f"{what}: {len(problems)} profile(s) without a target, nothing started",
+                      code="shortfall", hint=hint)
+    return [LEFT + p for p in problems]
+
+
+def _left_warning(left: list[str]) -> list[str]:
+    return [f"{len(left)} profile(s) stay where they are (step(s) 1-{len(left)})"] if left else []
 
 
 def plan(ctx: OpContext, enclosure: str, to: str | None = None,
@@ -66,7 +73,7 @@ def plan(ctx: OpContext, enclosure: str, to: str | None = None,
     mapping = dict(mapping or {})
     here = {b.id for b in bays}
     spares = ctx.store.bays(group=pool_group, spares_only=True)
-    used: set[str] = set()
+    used = _reserved(ctx, mapping)  # the map's targets first: no automatic choice takes one
     moves: list[Move] = []
     problems: list[str] = []
     reasons: list[str] = []
@@ -80,9 +87,7 @@ def plan(ctx: OpContext, enclosure: str, to: str | None = None,
         wanted = mapping.pop(name, None) or mapping.pop(source.id, None)
         if wanted is not None:
             target = ctx.bay(wanted)
-            why = ("it is on the enclosure being drained" if target.id in here else
-                   f"{target.id} is already the target of another profile"
-                   if target.id in used else None)
+            why = "it is on the enclosure being drained" if target.id in here else None
             if why is None:
                 try:
                     check_target(ctx, profile, target)
@@ -104,7 +109,7 @@ def plan(ctx: OpContext, enclosure: str, to: str | None = None,
                                 f"{source.model} left in group {pool_group}")
                 continue
             chosen, reason = ranked[0]
-        used.add(chosen.id)
+        used.add(chosen.id)  # (a map target is in it already)
         moves.append((name, source.id, chosen.id))
         reasons.append(f"move {name}: {source.id} -> {chosen.id} ({reason})")
     if mapping:
@@ -114,9 +119,12 @@ def plan(ctx: OpContext, enclosure: str, to: str | None = None,
     if not moves and not problems and drained:
         raise Refused(f"enclosure {enclosure} is drained and empty of profiles already",
                       code="nothing-to-do")
-    warnings = _refuse_shortfalls(problems, force, f"evacuation of {enclosure}")
+    left = _shortfalls(problems, force, f"evacuation of {enclosure}",
+                       "add spares, name targets with --map, or --force to leave those "
+                       "profiles where they are")
     parallel = ctx.config.evacuate_parallel
-    steps = [f"drain {enclosure}: no failover target, no spare use, until `bayops restore`"]
+    steps = [*left, f"drain {enclosure}: no failover target, no spare use, until "
+                    "`bayops restore`"]
     steps += reasons
     steps.append(f"{enclosure} stays drained (`bayops restore {enclosure}` brings them back)")
     return Plan("evacuate", f"Evacuate {enclosure}",
@@ -125,7 +133,19 @@ def plan(ctx: OpContext, enclosure: str, to: str | None = None,
                 EvacuateParams(group=group, enclosure=enclosure, moves=tuple(moves),
                                parallel=parallel, stop_on_failure=stop_on_failure),
                 locks=_locks(enclosure, moves), source=enclosure, reason="planned work on the enclosure",
-                warnings=tuple(warnings), danger=True, confirm_label="Evacuate")
+                warnings=tuple(_left_warning(left)), danger=True, confirm_label="Evacuate")
+
+
+def _reserved(ctx: OpContext, mapping: dict[str, str]) -> set[str]:
+    """The bays the map names, each once (two profiles to one bay is bad input)."""
+    seen: dict[str, str] = {}
+    for what, target in mapping.items():
+        bay = ctx.bay(target).id
+        if bay in seen:
+            raise BadInput(f"the map sends both {quoted(seen[bay])} and {quoted(what)} to "
+                           f"{bay}", code="bad-map")
+        seen[bay] = what
+    return set(seen)
 
 
 def _fits(ctx: OpContext, profile: Profile, bay: Bay) -> bool:
@@ -146,6 +166,7 @@ def plan_restore(ctx: OpContext, enclosure: str, stop_on_failure: bool = True,
     moves: list[Move] = []
     pool: list[str] = []
     problems: list[str] = []
+    kept: list[str] = []
     for name, home_id in sorted(ctx.store.homes(enclosure).items()):
         profile, home = ctx.profile(name), ctx.bay(home_id)
         ctx.not_held(f"profile {name}", profile.job_id)
@@ -159,22 +180,26 @@ def plan_restore(ctx: OpContext, enclosure: str, stop_on_failure: bool = True,
             problems.append(f"{name}: {why}")
             continue
         moves.append((name, source.id if source else None, home.id))
-        if returns_to_pool(source, home) and source is not None:
+        why_kept = returns_to_pool(profile, source)
+        if why_kept is None and source is not None:
             pool.append(source.id)
-    warnings = _refuse_shortfalls(problems, force, f"restore of {enclosure}")
+        elif source is not None:
+            kept.append(f"{source.id} does not return to the spare pool: {why_kept}")
+    left = _shortfalls(problems, force, f"restore of {enclosure}",
+                       "--force to bring the others home and leave those where they are")
     parallel = ctx.config.evacuate_parallel
-    steps = [f"hold the drain of {enclosure} for this job"]
+    steps = [*left, f"hold the drain of {enclosure} for this job"]
     steps += [f"move {n}: {s or 'unassigned'} -> {h} (home)" for n, s, h in moves]
     steps += [f"{b} back into the spare pool" for b in pool]
     steps.append(f"undrain {enclosure}" if not problems else f"{enclosure} stays drained")
-    return Plan("evacuate", f"Restore {enclosure}",
+    return Plan("restore", f"Restore {enclosure}",
                 f"restore {enclosure}: {len(moves)} profile(s) home, {parallel} at a time",
                 tuple(steps),
-                EvacuateParams(group=group, enclosure=enclosure, moves=tuple(moves),
-                               parallel=parallel, stop_on_failure=stop_on_failure,
-                               restore=True, pool=tuple(pool)),
+                RestoreParams(group=group, enclosure=enclosure, moves=tuple(moves),
+                              parallel=parallel, stop_on_failure=stop_on_failure,
+                              pool=tuple(pool)),
                 locks=_locks(enclosure, moves), target=enclosure, reason="the work on the enclosure is done",
-                warnings=tuple(warnings), confirm_label="Restore")
+                warnings=tuple(_left_warning(left) + kept), confirm_label="Restore")
 
 
 def started(ctx: OpContext, job_id: int, p: EvacuateParams) -> None:
@@ -197,7 +222,7 @@ def run(ctx: OpContext, job: JobContext, p: EvacuateParams) -> str:
             return
         if source is not None and ctx.profile(name).home is None:
             ctx.store.set_home(name, source)
-        relocate(ctx, job, name, source, target, what)
+        relocate(ctx, job, name, source, target, what, borrow=True)
 
     failed, skipped = run_bounded(p.moves, one, p.parallel, p.stop_on_failure)
     if failed or skipped:

@@ -35,13 +35,43 @@ def why_not_home(profile: Profile, home: Bay, drained_ok: bool = False) -> str |
     return None
 
 
-def returns_to_pool(source: Bay | None, home: Bay) -> bool:
-    """The bay the profile leaves goes back into the spare pool of its group (the home's)."""
-    return source is not None and source.group == home.group and not source.drained \
-        and source.flag is None
+def returns_to_pool(profile: Profile, source: Bay | None) -> str | None:
+    """Why the bay ``profile`` leaves does not go back into the spare pool; None when it
+    does: only the spare its failover (or evacuation) took, while the profile still sits
+    on it and nothing else has changed it."""
+    if profile.borrowed is None:
+        return f"{profile.name} took no spare from the pool"
+    if source is None or source.id != profile.borrowed:
+        return (f"{profile.name} no longer runs on {profile.borrowed}, the spare it took"
+                + (f" (it is on {source.id})" if source is not None else ""))
+    if source.flag is not None:
+        return f"{source.id} is flagged ({source.flag})"
+    if source.drained:
+        return f"enclosure {source.enclosure} is drained"
+    if source.maintenance:
+        return f"{source.id} is in maintenance"
+    return None
+
+
+def profile_of_bay(ctx: OpContext, bay_id: str) -> str | None:
+    """The profile a failback of a bay means: the bay's own, if it has a home elsewhere,
+    else the profile whose home the bay is."""
+    found = ctx.bay(bay_id)
+    if found.profile is not None:
+        profile = ctx.store.profile(found.profile)
+        if profile is not None and profile.home not in (None, bay_id):
+            return profile.name
+    return ctx.store.homed_at([bay_id]).get(bay_id)
 
 
 def plan(ctx: OpContext, name: str) -> Plan:
+    """Fail back a profile, or (a bay id) the profile ``profile_of_bay`` names."""
+    if "/" in name:
+        bay_id, found = name, profile_of_bay(ctx, name)
+        if found is None:
+            raise Refused(f"bay {bay_id} holds no failed-over profile and is no profile's "
+                          "home", code="no-home")
+        name = found
     profile = ctx.profile(name)
     ctx.require(profile.group, "move")
     if profile.home is None:
@@ -51,6 +81,10 @@ def plan(ctx: OpContext, name: str) -> Plan:
     ctx.not_held(f"profile {name}", profile.job_id)
     if profile.bay == home.id:
         raise Refused(f"profile {name} is at home on {home.id} already", code="at-home")
+    if home.drained:
+        raise Refused(f"profile {name} cannot go home yet: enclosure {home.enclosure} is "
+                      "drained; its restore brings the profile home", code="home-drained",
+                      hint=f"`bayops restore {home.enclosure}`")
     why = why_not_home(profile, home)
     if why is not None:
         raise Refused(f"profile {name} cannot go home yet: {why}", code="home-not-ready")
@@ -58,13 +92,16 @@ def plan(ctx: OpContext, name: str) -> Plan:
     if source is not None:
         ctx.not_held(f"bay {source.id}", source.job_id)
         ctx.not_in_maintenance(source)
-    pool = returns_to_pool(source, home)
+    kept = returns_to_pool(profile, source)
+    pool = kept is None
     steps = [f"power off {source.id} (fence it if it does not answer)",
              f"remove profile {name} from {source.id}"] if source else []
     steps += [f"apply profile {name} to {home.id}", f"power on {home.id}"]
-    if pool and source is not None:
-        steps.append(f"{source.id} back into the spare pool of {home.group}")
     warnings = []
+    if pool and source is not None:
+        steps.append(f"{source.id} back into the spare pool of {source.group}")
+    else:
+        warnings.append(f"no bay returns to the spare pool: {kept}")
     if source is not None and source.model != home.model:
         warnings.append(f"model changes: {source.model} -> {home.model}")
     src = source.id if source else None

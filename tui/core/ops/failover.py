@@ -183,7 +183,7 @@ def run(ctx: OpContext, job: JobContext, p: FailoverParams) -> str:
 
     why: list[str] = []
     while p.target is not None:
-        failure = place_profile(ctx, job, profile, p.target, len(p.tried) + 1)
+        failure = place_profile(ctx, job, profile, p.target, len(p.tried) + 1, borrow=True)
         if failure is None:
             break
         why.append(failure)

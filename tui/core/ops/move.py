@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from tui.core.context import OpContext
 from tui.core.jobs import JobContext, StepFailed
 from tui.core.ops.placement import (
+    blocks_failback,
     clear_source,
     not_out_of_use,
     place_profile,
@@ -85,6 +86,7 @@ def plan(ctx: OpContext, profile_name: str, to: str) -> Plan:
     warnings = []
     if target.spare:
         warnings.append(f"{target.id} is a spare of group {target.group}: it leaves the pool")
+    warnings += blocks_failback(ctx, [target.id], f"{profile.name} on it", profile.name)
     if target.group != profile.group:
         warnings.append(f"profile changes group: {profile.group} -> {target.group}; "
                         "its MACs, WWPNs and serial stay")
@@ -122,7 +124,7 @@ def run(ctx: OpContext, job: JobContext, p: MoveParams) -> str:
 
 
 def relocate(ctx: OpContext, job: JobContext, name: str, source: str | None, target: str,
-             what: str, from_group: str | None = None) -> None:
+             what: str, from_group: str | None = None, borrow: bool = False) -> None:
     """Power off and clear ``source``, place the profile on ``target``; a failed target
     puts it back on ``source`` (with ``from_group``). Raises OperationFailed when it did
     not land on ``target``. Move, failback, evacuation and restore all run it."""
@@ -136,7 +138,7 @@ def relocate(ctx: OpContext, job: JobContext, name: str, source: str | None, tar
         except StepFailed as exc:
             raise OperationFailed(f"{what} of {name} aborted, it stays on {source}: "
                                   f"{exc.reason}") from None
-    failure = place_profile(ctx, job, profile, target, 1)
+    failure = place_profile(ctx, job, profile, target, 1, borrow)
     if failure is None:
         return
     if source:  # roll back: the profile goes back, with its original group

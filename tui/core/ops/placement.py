@@ -62,6 +62,16 @@ def clear_source(ctx: OpContext, job: JobContext, profile: str, source: str, not
     return job.step(f"remove profile from {source}", clear)
 
 
+def blocks_failback(ctx: OpContext, bay_ids: list[str], how: str,
+                    moving: str | None = None) -> list[str]:
+    """Warnings for the bays of ``bay_ids`` that are a failed-over profile's home (other
+    than ``moving``'s): ``how`` (e.g. 'as a spare it') keeps that profile from going home."""
+    if not bay_ids:
+        return []
+    return [f"{bay} is the home of failed-over profile {name}: {how} blocks the failback "
+            f"of {name}" for bay, name in ctx.store.homed_at(bay_ids).items() if name != moving]
+
+
 def power_on(ctx: OpContext, bay_id: str) -> str:
     note = ctx.driver.power_on(bay_id)
     ctx.store.set_reading(bay_id, power="on")
@@ -69,8 +79,10 @@ def power_on(ctx: OpContext, bay_id: str) -> str:
 
 
 def place_profile(ctx: OpContext, job: JobContext, profile: Profile, target: str,
-                  attempt: int) -> str | None:
+                  attempt: int, borrow: bool = False) -> str | None:
     """Apply and power on; on failure take the profile back off and say why.
+    ``borrow`` (failover, evacuation): remember whether ``target`` was a spare, in the
+    same transaction that takes it from the pool, so failback gives back that bay.
 
     Step names carry the attempt number, so a resumed job never mistakes one
     attempt's journal for another's; an attempt whose take-back is journaled is over.
@@ -88,6 +100,8 @@ def place_profile(ctx: OpContext, job: JobContext, profile: Profile, target: str
             raise OperationFailed(f"{target} did not take what profile {profile.name} needs: "
                                   f"{report.summary()}")
         with store.write():
+            if borrow:
+                store.set_borrowed(profile.name, target if ctx.bay(target).spare else None)
             store.set_spare(target, False)
             store.assign_profile(profile.name, target)
             group = ctx.bay(target).group

@@ -53,8 +53,12 @@ def _what(server: ServerInfo | None) -> str:
 
 def rediscover(ctx: OpContext, target: str | None = None, record: bool = True) -> list[Finding]:
     """Read the bays' inventory (outside any transaction: it may talk to BMCs) and record
-    what changed; ``record=False`` only reports it."""
+    what changed; ``record=False`` only reports it (open to viewers: recording flags bays
+    and takes profiles off them, so it needs the role of a change in every group read)."""
     bays = scope(ctx, target)
+    if record:
+        for group in sorted({b.group for b in bays}):
+            ctx.require(group, "rediscover")
     found = ctx.driver.inventory([b.id for b in bays])
     findings = []
     for bay in bays:
@@ -74,6 +78,8 @@ def rediscover(ctx: OpContext, target: str | None = None, record: bool = True) -
         finding = Finding(bay.id, change, detail)
         if record:
             finding = _record(ctx, bay, new, finding)
+        else:  # what recording would flag, nothing written
+            finding = Finding(bay.id, change, detail, _owner(ctx, bay) is not None)
         findings.append(finding)
     unreadable = [f for f in findings if f.change == "unreadable"]
     if record and unreadable:
@@ -84,6 +90,12 @@ def rediscover(ctx: OpContext, target: str | None = None, record: bool = True) -
     return findings
 
 
+def _owner(ctx: OpContext, bay: Bay) -> str | None:
+    """The profile the bay's server belongs to: the one on it, or the one whose home it is
+    (a changed server there is flagged)."""
+    return bay.profile or ctx.store.homed_at([bay.id]).get(bay.id)
+
+
 def _record(ctx: OpContext, bay: Bay, new: ServerInfo | None, finding: Finding) -> Finding:
     store = ctx.store
     with store.write():
@@ -91,8 +103,7 @@ def _record(ctx: OpContext, bay: Bay, new: ServerInfo | None, finding: Finding) 
         if now is None or now.serial != bay.serial:
             return finding  # another process recorded it first
         store.set_server(bay.id, new)
-        homed = store.homed_at([bay.id]).get(bay.id)
-        owner = bay.profile or homed
+        owner = _owner(ctx, bay)
         flag = None
         if owner is not None:
             flag = (f"server {finding.change} ({finding.detail}) where profile {owner} "
@@ -125,11 +136,13 @@ def plan_clear(ctx: OpContext, bay_id: str) -> Plan:
         raise Refused(f"bay {bay_id} is not flagged", code="not-flagged")
     ctx.not_held(f"bay {bay_id}", bay.job_id)
     homed = ctx.store.homed_at([bay_id]).get(bay_id)
-    warnings = [f"profile {homed} belongs here: `bayops failback {homed}` brings it home"] \
-        if homed else []
+    warnings = [f"profile {homed} belongs here: " + (
+        f"the restore of enclosure {bay.enclosure} (drained) brings it home" if bay.drained
+        else "its failback brings it home")] if homed else []
+    what = ("the bay is empty now; a server inserted later may be used" if bay.empty else
+            f"the server there ({bay.model}, serial {bay.serial}) may be used again")
     return Plan("clear-flag", f"Clear {bay_id}",
-                f"clear the flag of {bay_id}: the server there ({bay.model or 'none'}, serial "
-                f"{bay.serial or '-'}) may be used again", (f"clear the flag of {bay_id}",),
+                f"clear the flag of {bay_id}: {what}", (f"clear the flag of {bay_id}",),
                 ClearFlagParams(group=bay.group, bay=bay_id, flag=bay.flag),
                 locks=(f"bay:{bay_id}",), target=bay_id, reason=bay.flag,
                 warnings=tuple(warnings), confirm_label="Clear")

@@ -25,6 +25,7 @@ JOB_KINDS: dict[str, JobKind] = {k.name: k for k in (
     JobKind(p.MoveParams, move.run, resumable=True, started=move.started),
     JobKind(p.FailbackParams, failback.run, resumable=True, started=failback.started),
     JobKind(p.EvacuateParams, evacuate.run, resumable=True, started=evacuate.started),
+    JobKind(p.RestoreParams, evacuate.run, resumable=True, started=evacuate.started),
     JobKind(p.MaintenanceCompleteParams, maintenance.run_complete, resumable=True,
             started=maintenance.started_complete),
     JobKind(p.MaintenanceCancelParams, maintenance.run_cancel, resumable=True,

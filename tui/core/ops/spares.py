@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from tui.core.context import OpContext
 from tui.core.jobs import JobContext
-from tui.core.ops.placement import not_out_of_use
+from tui.core.ops.placement import blocks_failback, not_out_of_use
 from tui.model.errors import BadInput, Refused
 from tui.model.params import SparesParams
 from tui.model.plan import Plan
@@ -47,7 +47,8 @@ def plan(ctx: OpContext, group: str, add: list[str], remove: list[str]) -> Plan:
     return Plan("spares", "Spare pool", f"spare pool of {group}: {'; '.join(parts)}",
                 tuple(steps), SparesParams(group=group, add=tuple(add), remove=tuple(remove)),
                 locks=tuple(f"bay:{b}" for b in bays),
-                target=(add + remove)[0] if len(add + remove) == 1 else None, reason=reason)
+                target=(add + remove)[0] if len(add + remove) == 1 else None, reason=reason,
+                warnings=tuple(blocks_failback(ctx, add, "in the spare pool it")))
 
 
 def run(ctx: OpContext, job: JobContext, p: SparesParams) -> str:

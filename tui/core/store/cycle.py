@@ -24,8 +24,17 @@ class CycleTables(StoreBase):
             db.execute("UPDATE bays SET flag = ? WHERE id = ?", (flag, bay_id))
 
     def set_home(self, profile: str, bay_id: str | None) -> None:
+        """Set the profile's home; None (it is home, or nothing to go back to) forgets the
+        spare it borrowed as well."""
         with self.write() as db:
-            db.execute("UPDATE profiles SET home = ? WHERE name = ?", (bay_id, profile))
+            db.execute("UPDATE profiles SET home = ?,"
+                       " borrowed = CASE WHEN ? IS NULL THEN NULL ELSE borrowed END"
+                       " WHERE name = ?", (bay_id, bay_id, profile))
+
+    def set_borrowed(self, profile: str, bay_id: str | None) -> None:
+        """The spare a failover or evacuation took for the profile (None: no spare)."""
+        with self.write() as db:
+            db.execute("UPDATE profiles SET borrowed = ? WHERE name = ?", (bay_id, profile))
 
     def homes(self, enclosure: str | None = None) -> dict[str, str]:
         """Profile -> its home bay, for profiles away from home (of one enclosure's bays)."""

@@ -152,7 +152,7 @@ class FleetTables(StoreBase):
     def profile(self, name: str) -> Profile | None:
         row = self.db.execute(
             "SELECT p.name, p.grp, p.serial, p.boot_mode, p.san_target, p.san_lun, p.bay, l.job,"
-            " p.home"
+            " p.home, p.borrowed"
             " FROM profiles p LEFT JOIN locks l ON l.resource = 'profile:' || p.name"
             " WHERE p.name = ?", (name,)).fetchone()
         if row is None:
@@ -161,7 +161,7 @@ class FleetTables(StoreBase):
             "SELECT kind, idx, address, target FROM connections WHERE profile = ?"
             " ORDER BY kind DESC, idx", (name,)))
         return Profile(row[0], row[1], row[2], row[3], row[4], row[5], conns, row[6], row[7],
-                       row[8])
+                       row[8], row[9])
 
     def profiles(self, group: str | None = None) -> list[Profile]:
         sql = "SELECT name FROM profiles" + (" WHERE grp = ?" if group else "") + " ORDER BY name"

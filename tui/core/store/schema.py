@@ -228,11 +228,13 @@ MIGRATIONS: list[str] = [
     # 6: the failure cycle (issue 14). A drained enclosure (its evacuation job's id) takes
     # no profile and gives no spare, except to the job that drained it; a flagged bay (a
     # server changed under a profile) takes none and is no spare until an operator clears
-    # it; a profile's home is the bay a failover took it from (failback puts it back).
+    # it; a profile's home is the bay a failover took it from (failback puts it back), and
+    # ``borrowed`` the spare it took (failback gives back that bay, and only that one).
     """
     ALTER TABLE enclosures ADD COLUMN drained_job INTEGER;
     ALTER TABLE bays ADD COLUMN flag TEXT;
     ALTER TABLE profiles ADD COLUMN home TEXT;  -- a bay id (bays are never deleted)
+    ALTER TABLE profiles ADD COLUMN borrowed TEXT;  -- a bay id, or NULL: no spare taken
     CREATE INDEX profiles_home ON profiles(home) WHERE home IS NOT NULL;
     CREATE TRIGGER feed_enclosure_drain AFTER UPDATE OF drained_job ON enclosures BEGIN
         INSERT INTO changes(kind, key) SELECT 'bay', id FROM bays WHERE enclosure = NEW.name;
