@@ -1,7 +1,8 @@
 """The two databases a store can live in, behind one small interface.
 
 The tables' SQL (fleet.py, jobs.py, ...) is written once, in the subset both databases
-speak (``?`` placeholders, ``ON CONFLICT``, ``RETURNING``, no boolean arithmetic). What
+speak (``?`` placeholders, ``ON CONFLICT``, ``RETURNING``, no boolean arithmetic, no
+parameter whose type only its value would tell, such as ``? IS NULL``). What
 differs lives here: connecting, the write lock, the schema version, the migrations and
 what a database failure means to the operator.
 
