@@ -26,24 +26,12 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent / "tests")]
 import tomli_w  # noqa: E402
 from bigfleet import fleet_config  # noqa: E402
+from core_bench import failed_bays  # noqa: E402
 from pgserver import PgServer  # noqa: E402
 
 from tui.core.api import Core  # noqa: E402
 from tui.core.config import load_config  # noqa: E402
 from tui.core.store import Store  # noqa: E402
-
-
-def failed_bays(core: Core, per_group: int) -> list[str]:
-    chosen: list[str] = []
-    by_group: dict[str, int] = {}
-    for bay in core.store.bays():
-        if bay.profile and bay.boot_mode == "san" and by_group.get(bay.group, 0) < per_group:
-            by_group[bay.group] = by_group.get(bay.group, 0) + 1
-            chosen.append(bay.id)
-    for bay in chosen:
-        core.driver.inject(bay, "critical")
-    core.refresh(chosen)
-    return chosen
 
 
 def follow(state: str, stop: threading.Event, lags: list[int]) -> None:
