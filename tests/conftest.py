@@ -4,11 +4,13 @@ from __future__ import annotations
 import json
 import os
 import re
+import sqlite3
 import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import psycopg
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,7 +56,7 @@ class Result:
 class Cli:
     """Runs `bayops` as a subprocess, as a script or an event handler would."""
 
-    def __init__(self, config: Path, state: Path):
+    def __init__(self, config: Path, state: Path | str):
         self.config, self.state = config, state
 
     def env(self, user: str = "tester") -> dict[str, str]:
@@ -85,22 +87,95 @@ def fast_config(tmp_path) -> Path:
     return write_config(tmp_path / "config.toml")
 
 
-@pytest.fixture
-def cli(tmp_path, fast_config) -> Cli:
-    return Cli(fast_config, tmp_path / "state.db")
+# -- the store a test runs on ------------------------------------------------------------
+# Test modules marked ``both_stores`` run each test that uses a state (``state``, ``cli``,
+# ``core``, ``make_state``) on SQLite and on PostgreSQL; ``sqlite_only`` keeps a test that
+# reads the SQLite file itself on SQLite. ``--store`` (or $BAYOPS_TEST_STORE) narrows it.
+STORES = ("sqlite", "postgresql")
+# What a database constraint or trigger raises, on either store.
+INTEGRITY_ERRORS = (sqlite3.IntegrityError, psycopg.IntegrityError)
+DATABASE_ERRORS = (sqlite3.DatabaseError, psycopg.DatabaseError)
+
+
+def raw_connection(state: Path | str):
+    """An autocommit connection to the store's database itself, past bayops' own checks
+    (to show that the database refuses); it takes ``?`` placeholders on both."""
+    from tui.core.store.pg import PgConnection
+
+    if isinstance(state, Path):
+        return sqlite3.connect(state, isolation_level=None)
+    return PgConnection(lambda: psycopg.connect(state, autocommit=True))
+
+
+def pytest_addoption(parser):
+    parser.addoption("--store", choices=(*STORES, "both"),
+                     default=os.environ.get("BAYOPS_TEST_STORE", "both"),
+                     help="which store the both_stores tests run on (default: both)")
+
+
+def pytest_configure(config):
+    config.addinivalue_line("markers", "both_stores: run the module's tests on SQLite and PostgreSQL")
+    config.addinivalue_line("markers", "sqlite_only: the test reads or damages the SQLite file itself")
+
+
+def pytest_generate_tests(metafunc):
+    if "store_kind" not in metafunc.fixturenames:
+        return
+    chosen = metafunc.config.getoption("--store")
+    kinds = list(STORES) if chosen == "both" else [chosen]
+    if (metafunc.definition.get_closest_marker("both_stores") is None
+            or metafunc.definition.get_closest_marker("sqlite_only") is not None):
+        kinds = ["sqlite"]
+    metafunc.parametrize("store_kind", kinds)
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """One PostgreSQL server for the whole session; each test gets its own database."""
+    from pgserver import PgServer
+
+    server = PgServer().start()
+    yield server
+    server.destroy()
 
 
 @pytest.fixture
-def core(tmp_path, fast_config):
+def make_state(request, store_kind, tmp_path):
+    """A factory of fresh, empty states of the test's store: a file path, or a URL."""
+    made: list[str] = []
+
+    def make(name: str = "state.db") -> Path | str:
+        if store_kind == "sqlite":
+            return tmp_path / name
+        server = request.getfixturevalue("pg_server")
+        made.append(server.create_database())
+        return server.url(made[-1])
+    yield make
+    for database in made:
+        request.getfixturevalue("pg_server").drop_database(database)
+
+
+@pytest.fixture
+def state(make_state) -> Path | str:
+    return make_state()
+
+
+@pytest.fixture
+def cli(state, fast_config) -> Cli:
+    return Cli(fast_config, state)
+
+
+@pytest.fixture
+def core(state, fast_config):
     from tui.core.api import Core
     from tui.core.config import load_config
 
-    c = Core.open(load_config(fast_config), str(tmp_path / "state.db"), operator="tester")
+    c = Core.open(load_config(fast_config), str(state), operator="tester")
     yield c
     c.close()
 
 
-def dump(state: Path) -> dict:
+def dump(state: Path | str) -> dict:
     """Every row of every table: tests compare it before and after a refused command."""
     from tui.core.store import Store
 
@@ -109,3 +184,11 @@ def dump(state: Path) -> dict:
         return store.dump()
     finally:
         store.close()
+
+
+def sim_file(state: Path | str) -> Path:
+    """The SQLite file the simulator keeps its hardware in: the state file itself, or for
+    a PostgreSQL state this host's file for the site."""
+    from tui.core.store.backends import backend_for
+
+    return backend_for(state).path

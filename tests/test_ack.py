@@ -2,6 +2,10 @@
 log, refused where it means nothing, cleared when the bay is healthy again."""
 from __future__ import annotations
 
+import pytest
+
+pytestmark = pytest.mark.both_stores  # each test on SQLite and PostgreSQL
+
 
 def test_ack_cli_dry_run_then_record_and_clear(cli):
     assert cli("sim", "fail", "enc-w1/3").code == 0

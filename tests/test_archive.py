@@ -4,7 +4,6 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
-import sqlite3
 import subprocess
 import sys
 import time
@@ -12,12 +11,14 @@ from datetime import datetime
 from pathlib import Path
 
 import pytest
-from conftest import ROOT, Cli, dump, write_config
+from conftest import DATABASE_ERRORS, ROOT, Cli, dump, raw_connection, sim_file, write_config
 
 from tui.model.errors import OperationFailed
 from tui.model.params import PolicyParams
 
 GENESIS = "0" * 64
+
+pytestmark = pytest.mark.both_stores  # each test on SQLite and PostgreSQL
 
 
 def notes(core, n, tag):
@@ -73,7 +74,7 @@ def test_archive_then_verify(cli, core):
     notes(core, 2, "new")
     record = archive(cli, before)
     path = Path(record["file"])
-    assert path.parent == cli.state.parent / "archive" and path.name.startswith("events-1-")
+    assert path.parent == sim_file(cli.state).parent / "archive" and path.name.startswith("events-1-")
     assert record["first_seq"] == 1 and record["first_job"] == 1 and record["last_job"] == job_id
     # the events before the date left the live log, the later ones stayed
     seqs = live_seqs(cli)
@@ -144,19 +145,19 @@ def test_an_edited_record_is_found(cli, core):
 
 def test_a_delete_not_covered_by_an_archive_is_refused(cli, core):
     notes(core, 2, "old")
-    db = sqlite3.connect(cli.state, isolation_level=None)  # autocommit: hold no lock
-    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+    db = raw_connection(cli.state)  # autocommit: hold no lock
+    with pytest.raises(DATABASE_ERRORS, match="append-only"):
         db.execute("DELETE FROM events WHERE seq = 1")
     record = archive(cli, cut())
-    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+    with pytest.raises(DATABASE_ERRORS, match="append-only"):
         db.execute("DELETE FROM events WHERE seq = ?", (record["last_seq"] + 1,))
-    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+    with pytest.raises(DATABASE_ERRORS, match="append-only"):
         db.execute("DELETE FROM events")
-    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+    with pytest.raises(DATABASE_ERRORS, match="append-only"):
         db.execute("UPDATE archives SET last_hash = 'x'")
-    with pytest.raises(sqlite3.DatabaseError, match="append-only"):
+    with pytest.raises(DATABASE_ERRORS, match="append-only"):
         db.execute("DELETE FROM archives")
-    with pytest.raises(sqlite3.DatabaseError, match="archived job"):
+    with pytest.raises(DATABASE_ERRORS, match="archived job"):
         db.execute("DELETE FROM jobs WHERE id = (SELECT MAX(id) FROM jobs)")
     db.close()
     assert cli("events", "verify").code == 0
@@ -201,7 +202,7 @@ def test_a_crash_between_writing_and_deleting_changes_nothing_and_the_next_run_w
     done = subprocess.run([sys.executable, "-c", script, str(cli.config), str(cli.state), before],
                           cwd=ROOT, env=cli.env(), capture_output=True, text=True, timeout=60)
     assert done.returncode == 9, done.stderr
-    leftover = sorted((cli.state.parent / "archive").glob("*.jsonl.gz"))
+    leftover = sorted((sim_file(cli.state).parent / "archive").glob("*.jsonl.gz"))
     assert len(leftover) == 1
     assert {t: dump(cli.state)[t] for t in ("events", "archives")} == old
     # the next run reports the interrupted job, recognises the unrecorded file and replaces it
@@ -237,6 +238,7 @@ def test_a_failure_after_writing_leaves_the_store_and_a_retry_works(core, monkey
     assert core.verify_archives().ok
 
 
+@pytest.mark.sqlite_only  # reads the simulator's table in the state file
 def test_consumed_simulator_events_are_pruned(core):
     bay = next(b for b in core.bays(group="lab") if not b.empty)
     core.driver.inject(bay.id, "critical")
@@ -250,10 +252,10 @@ def test_consumed_simulator_events_are_pruned(core):
     assert [e.kind for e in core.driver.events()] == ["critical"]
 
 
-def test_a_viewer_is_refused_and_may_verify(tmp_path, core):
+def test_a_viewer_is_refused_and_may_verify(tmp_path, cli, core):
     viewer = Cli(write_config(tmp_path / "viewer.toml",
                               replace={'default = "admin"': 'default = "viewer"'}),
-                 tmp_path / "state.db")
+                 cli.state)
     r = viewer("events", "archive", "--before", cut(), "--yes")
     assert r.code == 3 and "archive needs admin" in r.err
     assert viewer("events", "verify").code == 0
@@ -266,7 +268,7 @@ def test_dry_run_changes_nothing(cli, core):
     r = cli("events", "archive", "--before", before, "--dry-run")
     assert r.code == 0 and "archive " in r.out and "events-1-" in r.out
     assert dump(cli.state) == state
-    assert not (cli.state.parent / "archive").exists()
+    assert not (sim_file(cli.state).parent / "archive").exists()
 
 
 @pytest.mark.parametrize("args", [("--before", "2999-01-01"), (), ("--before", "yesterday")])

@@ -6,9 +6,11 @@ import signal
 import time
 
 import pytest
-from conftest import Cli, dump, write_config
+from conftest import Cli, dump, sim_file, write_config
 
 from tui.core.store import Store
+
+pytestmark = pytest.mark.both_stores  # each test on SQLite and PostgreSQL
 
 
 def san_bays(cli: Cli, group: str, model: str | None = None) -> list[dict]:
@@ -88,8 +90,8 @@ def test_failover_needs_confirmation_without_yes(cli):
     assert dump(cli.state) == before
 
 
-def test_two_processes_racing_for_the_last_spare_one_wins_one_is_refused(tmp_path):
-    cli = Cli(write_config(tmp_path / "c.toml", latency=0.3), tmp_path / "s.db")
+def test_two_processes_racing_for_the_last_spare_one_wins_one_is_refused(tmp_path, make_state):
+    cli = Cli(write_config(tmp_path / "c.toml", latency=0.3), make_state())
     spare = cli("spares", "lab", "--json").json
     assert len(spare) == 1
     model = spare[0]["model"]
@@ -112,8 +114,8 @@ def test_two_processes_racing_for_the_last_spare_one_wins_one_is_refused(tmp_pat
     assert [j["state"] for j in jobs if j["kind"] == "failover"] == ["done"]
 
 
-def test_sigkill_between_clear_and_apply_then_resume_puts_profile_on_exactly_one_bay(tmp_path):
-    cli = Cli(write_config(tmp_path / "c.toml", latency={"apply_profile": 30.0}), tmp_path / "s.db")
+def test_sigkill_between_clear_and_apply_then_resume_puts_profile_on_exactly_one_bay(tmp_path, make_state):
+    cli = Cli(write_config(tmp_path / "c.toml", latency={"apply_profile": 30.0}), make_state())
     bay = san_bays(cli, "prod-web")[0]
     cli("sim", "fail", bay["id"])
     proc = cli.popen("failover", bay["id"], "--yes", "--json")
@@ -150,13 +152,13 @@ def test_sigkill_between_clear_and_apply_then_resume_puts_profile_on_exactly_one
     assert "job.resumed" in kinds
 
 
-def test_maintenance_completed_by_another_user_needs_force_and_is_audited(tmp_path):
+def test_maintenance_completed_by_another_user_needs_force_and_is_audited(tmp_path, make_state):
     config = write_config(tmp_path / "c.toml", replace={
         'default = "admin"': 'default = "viewer"\n'
         '[[roles.grant]]\nuser = "alice"\nrole = "group-admin"\ngroups = ["prod-web"]\n'
         '[[roles.grant]]\nuser = "bob"\nrole = "group-admin"\ngroups = ["prod-web"]\n'
         '[[roles.grant]]\nuser = "root-admin"\nrole = "admin"\ngroups = ["*"]'})
-    cli = Cli(config, tmp_path / "s.db")
+    cli = Cli(config, make_state())
     assert cli("maintenance", "start", "web-dom2", "--reason", "firmware", "--yes", user="alice").code == 0
     assert cli("domain", "set", "web-dom2", "firmware", "4.70", "--yes", user="alice").code == 0
     before = dump(cli.state)
@@ -444,7 +446,7 @@ def test_failover_sees_a_hardware_fault_nobody_has_polled_yet(cli):
     from tui.drivers.sim import SimDriver
 
     bay = san_bays(cli, "prod-web", "ProLiant BL460c Gen9")[0]
-    SimDriver(cli.state, {}).inject(bay["id"], "critical")  # hardware only, no refresh
+    SimDriver(sim_file(cli.state), {}).inject(bay["id"], "critical")  # hardware only, no refresh
     assert cli.bay(bay["id"])["health"] == "ok"
     r = cli("failover", bay["id"], "--yes", "--json")
     assert r.code == 0, r.err
@@ -468,19 +470,21 @@ def test_a_spare_must_be_healthy(cli):
 
 
 def expire_lease(state, domain: str) -> None:
-    import sqlite3
+    from tui.core.store import Store
 
-    with sqlite3.connect(state) as db:
+    store = Store(state)
+    with store.write() as db:
         db.execute("UPDATE maintenance SET expires = started WHERE domain = ?", (domain,))
+    store.close()
 
 
-def test_edits_reach_the_domain_and_wait_for_a_running_complete(tmp_path):
+def test_edits_reach_the_domain_and_wait_for_a_running_complete(tmp_path, make_state):
     import sqlite3
 
-    cli = Cli(write_config(tmp_path / "c.toml", latency={"domain_config": 1.5}), tmp_path / "s.db")
+    cli = Cli(write_config(tmp_path / "c.toml", latency={"domain_config": 1.5}), make_state())
     assert cli("maintenance", "start", "lab-dom1", "--reason", "vlan", "--yes").code == 0
     assert cli("domain", "set", "lab-dom1", "network.lab-net", "401", "--yes").code == 0
-    with sqlite3.connect(cli.state) as db:  # the simulator's VC Manager of lab-dom1 took it
+    with sqlite3.connect(sim_file(cli.state)) as db:  # the simulator's VC Manager took it
         pushed = json.loads(db.execute("SELECT config FROM sim_domains WHERE domain = 'lab-dom1'")
                             .fetchone()[0])
     assert pushed["networks"]["lab-net"] == 401
@@ -496,12 +500,12 @@ def test_edits_reach_the_domain_and_wait_for_a_running_complete(tmp_path):
         assert shown["diff"] == [] and "evil" not in shown["config"]["networks"]
 
 
-def test_an_expired_lease_stops_edits_and_lets_another_group_admin_finish(tmp_path):
+def test_an_expired_lease_stops_edits_and_lets_another_group_admin_finish(tmp_path, make_state):
     config = write_config(tmp_path / "c.toml", replace={
         'default = "admin"': 'default = "viewer"\n'
         '[[roles.grant]]\nuser = "alice"\nrole = "group-admin"\ngroups = ["lab"]\n'
         '[[roles.grant]]\nuser = "bob"\nrole = "group-admin"\ngroups = ["lab"]'})
-    cli = Cli(config, tmp_path / "s.db")
+    cli = Cli(config, make_state())
     assert cli("maintenance", "start", "lab-dom2", "--reason", "r", "--yes", user="alice").code == 0
     r = cli("maintenance", "cancel", "lab-dom2", "--yes", user="bob")
     assert r.code == 3 and "--force" in r.err  # not while the lease runs

@@ -11,6 +11,8 @@ from conftest import ROOT
 from tui.model.driver import DriverError
 from tui.model.errors import OperationFailed, Refused
 
+pytestmark = pytest.mark.both_stores  # each test on SQLite and PostgreSQL
+
 
 def gen9_san_bays(core, group="prod-web"):
     return [b for b in core.bays(group=group)
@@ -104,7 +106,7 @@ def test_expired_maintenance_shows_expired_and_is_not_dropped(core):
         core.start_maintenance("lab-dom2", "other")
 
 
-def test_address_pools_run_out_with_a_clear_refusal(tmp_path):
+def test_address_pools_run_out_with_a_clear_refusal(tmp_path, make_state):
     from conftest import write_config
 
     from tui.core.api import Core
@@ -112,7 +114,7 @@ def test_address_pools_run_out_with_a_clear_refusal(tmp_path):
 
     config = write_config(tmp_path / "c.toml", replace={
         'end = "00:17:A4:77:FF:FF"': 'end = "00:17:A4:77:02:FF"'})
-    core = Core.open(load_config(config), str(tmp_path / "s.db"), operator="t")
+    core = Core.open(load_config(config), str(make_state()), operator="t")
     made = 0
     with pytest.raises(Refused, match="mac pool is exhausted"):
         for i in range(100):

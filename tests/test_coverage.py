@@ -2,11 +2,15 @@
 would take, and `bayops coverage` as a script reads it."""
 from __future__ import annotations
 
+import pytest
+
 from tui.core.ops import coverage
 from tui.model.entities import Bay
 
 GEN10 = ("ProLiant BL460c Gen10", "Gen10")
 GEN9 = ("ProLiant BL460c Gen9", "Gen9")
+
+pytestmark = pytest.mark.both_stores  # each test on SQLite and PostgreSQL
 
 
 def bay(enc: str, n: int, *, domain: str = "d1", group: str = "g", model=GEN10,
@@ -107,7 +111,7 @@ def test_coverage_cli_json_and_bad_names(cli):
     assert cli("coverage", "nogroup").code == 2
 
 
-def test_the_groups_badge_follows_the_change_feed(tmp_path):
+def test_the_groups_badge_follows_the_change_feed(tmp_path, make_state):
     from conftest import write_config
 
     from tui.core.api import Core
@@ -117,7 +121,7 @@ def test_the_groups_badge_follows_the_change_feed(tmp_path):
     config = load_config(write_config(tmp_path / "c.toml", replace={
         "spares = 1": "spares = 16",
         'models = ["ProLiant BL460c Gen9", "ProLiant BL460c Gen8"]': 'models = ["ProLiant BL460c Gen9"]'}))
-    core = Core.open(config, str(tmp_path / "s.db"), operator="tester")
+    core = Core.open(config, str(make_state()), operator="tester")
     try:
         view, _ = FleetView.load(core)
         assert (view.group("lab").cover, view.group("lab").cover_ok) == ("covers 1 enc", True)

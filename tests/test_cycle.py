@@ -11,6 +11,8 @@ from tui.core.config import load_config
 from tui.core.monitor import Monitor
 from tui.model.errors import Refused
 
+pytestmark = pytest.mark.both_stores  # each test on SQLite and PostgreSQL
+
 
 def bays(cli: Cli, enclosure: str) -> dict[str, dict]:
     return {b["id"]: b for b in cli("bays", "--enclosure", enclosure, "--json").json}
@@ -120,10 +122,10 @@ def test_failback_waits_while_the_home_is_unhealthy(cli):
 
 
 @pytest.mark.parametrize("policy", ["offer", "manual"])
-def test_the_monitor_offers_a_failback_once_only_where_the_group_says_offer(tmp_path, policy):
+def test_the_monitor_offers_a_failback_once_only_where_the_group_says_offer(tmp_path, policy, make_state):
     config = load_config(write_config(tmp_path / "c.toml", replace={
         'profile_prefix = "web"': f'profile_prefix = "web"\nfailback = "{policy}"'}))
-    core = Core.open(config, str(tmp_path / "s.db"), operator="tester")
+    core = Core.open(config, str(make_state()), operator="tester")
     try:
         home = next(b for b in core.bays(group="prod-web") if b.profile and b.boot_mode == "san")
         core.sim_fault(home.id, "critical")
@@ -141,9 +143,9 @@ def test_the_monitor_offers_a_failback_once_only_where_the_group_says_offer(tmp_
         core.close()
 
 
-def test_rediscovery_runs_on_the_monitor_schedule(tmp_path):
+def test_rediscovery_runs_on_the_monitor_schedule(tmp_path, make_state):
     config = load_config(write_config(tmp_path / "c.toml"))
-    core = Core.open(config, str(tmp_path / "s.db"), operator="tester")
+    core = Core.open(config, str(make_state()), operator="tester")
     try:
         empty = next(b for b in core.bays() if b.empty)
         core.sim_hardware(empty.id, "insert")

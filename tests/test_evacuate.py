@@ -5,13 +5,12 @@ from __future__ import annotations
 
 import dataclasses
 import random
-import sqlite3
 import threading
 import time
 from collections import Counter
 
 import pytest
-from conftest import write_config
+from conftest import INTEGRITY_ERRORS, write_config
 from test_state_machine import DEAD_PID, Crash, CrashingDriver
 
 from tui.core.api import Core
@@ -21,15 +20,17 @@ from tui.model.errors import BadInput, OperationFailed, Refused
 
 ENC = "enc-w5"
 
+pytestmark = pytest.mark.both_stores  # each test on SQLite and PostgreSQL
+
 
 @pytest.fixture
-def roomy(tmp_path):
+def roomy(tmp_path, make_state):
     """The demo fleet with a deep spare pool in prod-web, evacuating 3 at a time."""
     config = load_config(write_config(tmp_path / "c.toml", replace={
         "spares = 3": "spares = 8", "local_boot = 0.08": "local_boot = 0.0",
         "graceful_deadline = 30": "graceful_deadline = 0\n"
         "evacuate_parallel = 3"}))
-    core = Core.open(config, str(tmp_path / "s.db"), operator="tester")
+    core = Core.open(config, str(make_state()), operator="tester")
     yield core
     core.close()
 
@@ -71,7 +72,7 @@ def test_evacuate_then_restore_round_trip(roomy):
     assert refused.value.code == "drained"
     assert drained_spare.id not in [c.bay.id for c in core.failover_candidates(victim.id)
                                     if c.usable]
-    with pytest.raises(sqlite3.IntegrityError, match="drained"):
+    with pytest.raises(INTEGRITY_ERRORS, match="drained"):
         core.store.assign_profile(victim.profile or "", next(
             b.id for b in core.bays(enclosure=ENC) if not b.empty and not b.spare))
 

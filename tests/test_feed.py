@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import random
 
+import pytest
+
 from tui.core.store import Store
 from tui.core.view import FleetView
+
+pytestmark = pytest.mark.both_stores  # each test on SQLite and PostgreSQL
 
 
 def kinds_since(store: Store, rev: int) -> dict[str, set[str]]:

@@ -9,6 +9,8 @@ from conftest import Cli, dump
 from tui.model.errors import Refused
 from tui.model.params import FailoverParams
 
+pytestmark = pytest.mark.both_stores  # each test on SQLite and PostgreSQL
+
 
 def failed_san_bay(cli: Cli) -> dict:
     bay = next(b for b in cli("bays", "--group", "prod-web", "--json").json

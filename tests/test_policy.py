@@ -11,6 +11,8 @@ from tui.core.store import Store
 from tui.core.store.schema import SCHEMA_VERSION
 from tui.model.errors import BadInput
 
+pytestmark = pytest.mark.both_stores  # each test on SQLite and PostgreSQL
+
 
 def at(day: int, hour: int, minute: int = 0) -> float:
     """A local timestamp on weekday ``day`` (0 = Monday) of a known week."""
@@ -48,6 +50,7 @@ def test_decisions_per_mode_and_window():
     assert decide("auto", "", "healed", monday_noon) == "ignore"
 
 
+@pytest.mark.sqlite_only  # the file's own header
 def test_state_from_a_newer_bayops_is_refused_untouched(tmp_path):
     path = tmp_path / "state.db"
     Store(path).close()

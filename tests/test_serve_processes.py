@@ -24,7 +24,7 @@ import httpx
 import pytest
 
 from tests.conftest import ROOT, write_config
-from tests.serve_support import socket_path, start_server, stop_server
+from tests.serve_support import socket_path, start_server, stop_server, wait_until
 
 ME = getpass.getuser()
 SLOW = {"power_off": 0.2, "power_on": 2.0, "apply_profile": 0.5, "clear_profile": 0.2,
@@ -41,17 +41,6 @@ def client_env(server: str, **extra: str) -> dict[str, str]:
 def bayops(*args: str, env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess:
     return subprocess.run([sys.executable, "-m", "tui.cli", *args], env=env, cwd=ROOT,
                           capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
-
-
-def wait_until(predicate, seconds: float = 60.0, what: str = "condition"):
-    end = time.monotonic() + seconds
-    while True:
-        value = predicate()
-        if value:
-            return value
-        if time.monotonic() > end:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.05)
 
 
 @pytest.fixture

@@ -225,6 +225,13 @@ def _unmark(state: Path, version: int = SCHEMA_VERSION) -> None:
     4's archive register and 3's change feed taken back)."""
     db = sqlite3.connect(state, isolation_level=None)
     db.execute("BEGIN")
+    if version < 8:
+        for name in ("leader_epoch_grows", "leader_kept", "jobs_fenced_insert", "jobs_fenced_update",
+                     "steps_fenced_insert", "steps_fenced_update"):
+            db.execute(f"DROP TRIGGER {name}")
+        db.execute("DROP TABLE leader")
+        db.execute("ALTER TABLE steps DROP COLUMN epoch")
+        db.execute("ALTER TABLE jobs DROP COLUMN epoch")
     if version < 7:
         for name in ("tokens_fixed", "tokens_revoked_once", "tokens_kept"):
             db.execute(f"DROP TRIGGER {name}")
@@ -262,7 +269,7 @@ def _unmark(state: Path, version: int = SCHEMA_VERSION) -> None:
     db.close()
 
 
-@pytest.mark.parametrize("version", [SCHEMA_VERSION, 6, 5, 4, 3, 2])
+@pytest.mark.parametrize("version", [SCHEMA_VERSION, 7, 6, 5, 4, 3, 2])
 def test_an_older_unmarked_store_is_migrated_and_marked(cli, tmp_path, built_store, version):
     state = copy_store(built_store, tmp_path / "old.db")
     _unmark(state, version)

@@ -10,9 +10,11 @@ from __future__ import annotations
 import shutil
 import sqlite3
 from collections import Counter
+from pathlib import Path
+from urllib.parse import urlsplit
 
 import pytest
-from conftest import write_config
+from conftest import sim_file, write_config
 from hypothesis import HealthCheck, event, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
@@ -23,6 +25,8 @@ from tui.drivers.sim import FAULT_KINDS
 from tui.model.errors import BadInput, BayopsError, Refused
 
 DEAD_PID = 2**22 + 12345  # above pid_max's default range: never a live process
+
+pytestmark = pytest.mark.both_stores  # each test on SQLite and PostgreSQL
 
 
 class Crash(BaseException):
@@ -50,26 +54,46 @@ class CrashingDriver:
         return call
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory):
-    base = tmp_path_factory.mktemp("sm")
-    config = write_config(base / "config.toml")
-    core = Core.open(load_config(config), str(base / "template.db"), operator="tester")
+@pytest.fixture
+def template(store_kind, tmp_path, request):
+    """A built fleet every machine starts from a copy of: a file, or a database."""
+    config = write_config(tmp_path / "config.toml")
+    server = request.getfixturevalue("pg_server") if store_kind == "postgresql" else None
+    state = tmp_path / "template.db" if server is None else server.url(server.create_database())
+    core = Core.open(load_config(config), str(state), operator="tester")
     core.close()
-    return config, base / "template.db"
+    yield config, state, server
+    if server is not None:
+        server.drop_database(database_of(state))
+
+
+def database_of(url: str) -> str:
+    return urlsplit(url).path.strip("/")
+
+
+def copy_state(template, server, target: Path) -> Path | str:
+    """A copy of the template's store and of the simulator's hardware."""
+    if server is None:
+        shutil.copy(template, target)
+        return target
+    url = server.url(server.create_database(template=database_of(template)))
+    sim = sim_file(url)
+    sim.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(sim_file(template), sim)
+    return url
 
 
 class FleetMachine(RuleBasedStateMachine):
     config_path = None
     template_db = None
+    server = None  # the PostgreSQL test server, when the store is PostgreSQL
     workdir = None
     counter = 0
 
     def __init__(self):
         super().__init__()
         FleetMachine.counter += 1
-        state = self.workdir / f"state-{FleetMachine.counter}.db"
-        shutil.copy(self.template_db, state)
+        state = copy_state(self.template_db, self.server, self.workdir / f"state-{self.counter}.db")
         self.config = load_config(self.config_path)
         self.core = Core.open(self.config, str(state), operator="alice")
         self.state = state
@@ -260,10 +284,12 @@ class FleetMachine(RuleBasedStateMachine):
 
     def teardown(self):
         self.core.close()
+        if self.server is not None:
+            self.server.drop_database(database_of(self.state))
 
 
 def test_invariants_survive_random_operations_faults_and_crashes(template, tmp_path):
-    FleetMachine.config_path, FleetMachine.template_db = template
+    FleetMachine.config_path, FleetMachine.template_db, FleetMachine.server = template
     FleetMachine.workdir = tmp_path
     from hypothesis.stateful import run_state_machine_as_test
 

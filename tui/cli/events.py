@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from tui.cli.output import _emit
 from tui.cli.parsing import COUNT, SECONDS, _bounded, command
+from tui.model.errors import OperationFailed
 from tui.model.text import printable
 
 if TYPE_CHECKING:
@@ -130,11 +131,20 @@ def _watch(core: Core, args: argparse.Namespace) -> int:
         sys.stderr.write("bayops: the server polls the hardware and runs the policy; "
                          "following its events\n")
     follower = _EventFollower(core, args, None)
-    polls = 0
+    polls, unreachable = 0, ""
     while not stop.stopped:
-        if monitor is not None:
-            monitor.poll()
-        follower.print_new()
+        try:
+            if monitor is not None:
+                monitor.poll()
+            follower.print_new()
+        except OperationFailed as exc:  # a database server restarting: ride it out
+            if exc.code != "store-unreachable":
+                raise
+            if str(exc) != unreachable:
+                sys.stderr.write(f"bayops: watch: {printable(str(exc))}; trying again\n")
+                unreachable = str(exc)
+        else:
+            unreachable = ""
         polls += 1
         if args.count and polls >= args.count:
             break

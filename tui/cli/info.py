@@ -35,7 +35,7 @@ def _info(core: Core, args: argparse.Namespace) -> int:
     else:
         data = {"mode": "embedded", "chosen_by": origin,
                 "config": str(core.config.path), "user_config": str(user_config_path()),
-                "state": str(core.store.path), **core.store.file_modes(),
+                "state": core.store.where, **core.store.file_modes(),
                 "driver": core.driver.name,
                 "operator": core.operator, "read_only": core.read_only,
                 "roles": {g: core.role(g) for g in core.store.group_names()}}

@@ -36,6 +36,7 @@ from tui.cli import (
     serve,
     sim,
     spares,
+    store,
 )
 from tui.cli.parsing import UsageError, _Parser
 from tui.model.errors import BayopsError
@@ -46,7 +47,7 @@ if TYPE_CHECKING:
 
 # in the order `bayops --help` lists them
 COMMAND_MODULES = (fleet, coverage, failover, cycle, ack, spares, maintenance, enclosure, policy,
-                   profiles, pools, jobs, events, sim, serve, info)
+                   profiles, pools, jobs, events, sim, serve, store, info)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -54,14 +55,15 @@ def build_parser() -> argparse.ArgumentParser:
                 "Without a sub-command it opens the dashboard.")
     p.add_argument("--config", help="config file (default: $BAYOPS_CONFIG, the user config, "
                    "else the packaged demo)")
-    p.add_argument("--state", help="state database (default: $BAYOPS_STATE, else "
-                   "$XDG_STATE_HOME/bayops/state.db)")
+    p.add_argument("--state", help="state database: a SQLite file or a postgresql:// URL "
+                   "(default: $BAYOPS_STATE, else $XDG_STATE_HOME/bayops/state.db)")
     p.add_argument("--theme", help="dashboard theme")
     p.add_argument("--read-only", action="store_true", help="refuse every change")
     p.add_argument("--server", help="a bayops serve to be the client of: unix:/path.sock or "
-                   "https://host:port; 'none' runs embedded (default: $BAYOPS_SERVER, the "
-                   "user config's server, the site socket /run/bayops/bayops.sock if it or the site "
-                   "config /etc/bayops/config.toml exists)")
+                   "https://host:port, or several (a,b: active/standby); 'none' runs embedded "
+                   "(default: $BAYOPS_SERVER, the user config's server, the site socket "
+                   "/run/bayops/bayops.sock if it or the site config /etc/bayops/config.toml "
+                   "exists)")
     sub = p.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
     for module in COMMAND_MODULES:
         module.register(sub)
@@ -71,7 +73,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     json_mode = "--json" in argv
-    state: Path | None = None  # the state file, once known: failures of its disk name it
+    state: Path | str | None = None  # the state, once known: failures of its disk name it
     # A file size limit then fails the write (a plain error) instead of killing bayops.
     with contextlib.suppress(AttributeError, ValueError):  # no SIGXFSZ; not main thread
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
@@ -82,7 +84,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             except UnicodeEncodeError:
                 raise UsageError(f"argument {position} is not valid UTF-8") from None
         args = build_parser().parse_args(serve.expiry_argument(argv))
-        from tui.core.config import find_config, find_state, load_config
+        from tui.core.config import find_config, load_config
+        from tui.core.statepath import find_state
 
         config = load_config(find_config(args.config))
         state = find_state(args.state, config)
@@ -92,6 +95,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             from tui.app import run_dashboard
 
             return run_dashboard(config, args)
+        if getattr(args, "offline", None) is not None:  # works on stores, not on a fleet
+            return int(args.offline(config, args))
         from tui.client import open_client
 
         explicit_resume = args.command == "jobs" and args.action == "resume"
@@ -156,7 +161,11 @@ def _serve(config: Config, args: argparse.Namespace) -> int:
     return run_service(config, args.state, settings(config, args.socket, args.listen))
 
 
-def _environment_error(exc: Exception, state: Path | None) -> BayopsError | None:
+def _environment_error(exc: Exception, state: Path | str | None) -> BayopsError | None:
+    if isinstance(state, str):  # a PostgreSQL URL: a database that went away, a full disk
+        from tui.core.store.pg import pg_failure, redacted
+
+        return pg_failure(exc, redacted(state))
     if not isinstance(exc, OSError) and type(exc).__module__ != "sqlite3":
         return None  # the usual case: no need to import the store to know
     from tui.core.store.statefile import environment_error

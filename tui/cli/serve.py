@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from tui.cli.output import _confirm, _emit, table
 from tui.cli.parsing import _Parser, command, confirmable
+from tui.core.statepath import is_database_url
 from tui.model.errors import BadInput, OperationFailed
 
 if TYPE_CHECKING:
@@ -56,12 +57,12 @@ def expiry_argument(argv: list[str]) -> list[str]:
     return out
 
 
-def token_store(config: Config, args: argparse.Namespace) -> Path:
+def token_store(config: Config, args: argparse.Namespace) -> Path | str:
     """The store `bayops token` may write: when a server is configured or found (the same
     search as every command), only the server's own store, or tokens would be made and
     revoked where the server never looks. Refused (exit 2) otherwise, naming both."""
     from tui.client import connect, find_server
-    from tui.core.config import find_state
+    from tui.core.statepath import find_state
 
     mine = find_state(args.state, config)
     address, origin = find_server(args.server, config)
@@ -89,9 +90,13 @@ def token_store(config: Config, args: argparse.Namespace) -> Path:
     return mine
 
 
-def _same_file(mine: Path, theirs: str) -> bool:
+def _same_file(mine: Path | str, theirs: str) -> bool:
     if not theirs:
         return False
+    if is_database_url(mine):  # the server shows its URL without the password
+        from tui.core.store.pg import redacted
+
+        return redacted(str(mine)) == theirs
     try:
         return os.path.samefile(mine, theirs)
     except OSError:

@@ -89,12 +89,13 @@ def open_client(config: Config, state: str | None, server: str | None,
     """(the client, where its choice came from): a server's client or the embedded Core.
     The embedded one resumes nothing here; the caller decides (tui.cli.main)."""
     from tui.core.api import Core
-    from tui.core.config import find_state
+    from tui.core.statepath import find_state, state_folder
 
     address, origin = find_server(server, config)
     if address is None:
         return Core.open(config, state, read_only=read_only, resume=False), origin
     try:
-        return connect(address, config, read_only, state_dir=find_state(state, config).parent), origin
+        return connect(address, config, read_only,
+                       state_dir=state_folder(find_state(state, config))), origin
     except OperationFailed as exc:
         raise site_down(exc, origin) from None

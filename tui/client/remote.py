@@ -27,6 +27,9 @@ from tui.model.wire import decode, encode
 API = "/v1"
 ERRORS: dict[int, type[BayopsError]] = {1: OperationFailed, 2: BadInput, 3: Refused}
 TIMEOUT = httpx.Timeout(30.0, read=None)  # a failover answers when its job ends
+# With several servers (active/standby), how long a client looks for the live leader
+# before it gives up: a standby takes an abandoned lease within [serve] lease_seconds.
+MOVE_SECONDS = 20.0
 
 
 class RunInterrupted(KeyboardInterrupt):
@@ -75,6 +78,13 @@ def raise_for(response: httpx.Response) -> None:
     raise cls(message, code=str(body.get("code") or "server"), hint=str(body.get("hint") or ""))
 
 
+def _code(response: httpx.Response) -> str:
+    try:
+        return str(response.json().get("code") or "")
+    except ValueError:
+        return ""
+
+
 class RemoteStore:
     """The store reads the FleetView makes, answered by the service."""
 
@@ -113,14 +123,17 @@ class RemoteCore:
 
     def __init__(self, url: str, config: Config, read_only: bool = False,
                  token: str | None = None, ca: str | None = None, state_dir: Path | None = None) -> None:
-        self.url = url
+        # "a,b": the servers of one site (active/standby); the client uses the leader and
+        # moves when it goes away or answers that it is the standby.
+        self.urls = [u.strip() for u in url.split(",") if u.strip()] or [url]
         self.config = config  # the client's own: keys, theme, bell; roles are the server's
         self.read_only = read_only
-        base, transport = transport_for(url, ca)
-        headers = {"Authorization": f"Bearer {token}"} if token else {}
-        self._http = httpx.Client(base_url=base + API, transport=transport, headers=headers,
-                                  timeout=TIMEOUT)
-        self._stream_args = (base, url, ca, headers)
+        self._ca = ca
+        self._headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self._use(self.urls[0])
+        if len(self.urls) > 1 and not self._move(time.monotonic() + MOVE_SECONDS, leader=True):
+            raise OperationFailed(f"none of the servers {', '.join(self.urls)} leads",
+                                  code="server-unreachable", hint="is `bayops serve` running?")
         info = self.call("GET", "info")
         self.operator: str = info["operator"]
         self.driver = _Named(info["driver"])
@@ -130,18 +143,57 @@ class RemoteCore:
         self._closed = threading.Event()
 
     # -- the wire ---------------------------------------------------------------------------
+    def _use(self, url: str) -> None:
+        self.url = url
+        base, transport = transport_for(url, self._ca)
+        old = getattr(self, "_http", None)
+        self._http = httpx.Client(base_url=base + API, transport=transport,
+                                  headers=self._headers, timeout=TIMEOUT)
+        self._stream_args = (base, url, self._ca, self._headers)
+        if old is not None:
+            old.close()
+
+    def _move(self, deadline: float, leader: bool) -> bool:
+        """Use a server that answers (the leader, if ``leader``) until ``deadline``."""
+        while True:
+            for url in self.urls:
+                base, transport = transport_for(url, self._ca)
+                try:
+                    with httpx.Client(base_url=base + API, transport=transport,
+                                      headers=self._headers, timeout=2.0) as http:
+                        info = http.get("info").json().get("result") or {}
+                except (httpx.HTTPError, ValueError):
+                    continue
+                if not leader or info.get("role", "leader") == "leader":
+                    if url != self.url:
+                        self._use(url)
+                    return True
+            if time.monotonic() > deadline:
+                return False
+            time.sleep(0.25)
+
     def call(self, method: str, path: str, body: dict[str, Any] | None = None,
              params: dict[str, Any] | None = None) -> Any:
-        try:
-            response = self._http.request(method, path, json=body, params=params)
-        except httpx.TransportError as exc:
-            # Not connected at all, or cut off after the request went out (the server died).
-            code = ("server-unreachable" if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout))
-                    else "connection-lost")
-            raise OperationFailed(f"server {self.url}: {type(exc).__name__}: {exc}{why(self.url, exc)}",
-                                  code=code) from None
-        raise_for(response)
-        return response.json().get("result")
+        deadline = time.monotonic() + MOVE_SECONDS
+        while True:
+            try:
+                response = self._http.request(method, path, json=body, params=params)
+            except (httpx.ConnectError, httpx.ConnectTimeout) as exc:  # never sent: may go elsewhere
+                if len(self.urls) > 1 and self._move(deadline, leader=False):
+                    continue
+                raise self._unreachable(exc, "server-unreachable") from None
+            except httpx.TransportError as exc:  # cut off after it went out: not sent again
+                raise self._unreachable(exc, "connection-lost") from None
+            if response.status_code == 503 and len(self.urls) > 1 and _code(response) == "not-leader" \
+                    and self._move(deadline, leader=True):
+                continue
+            raise_for(response)
+            return response.json().get("result")
+
+    def _unreachable(self, exc: httpx.TransportError, code: str) -> OperationFailed:
+        """Not connected at all, or cut off after the request went out (the server died)."""
+        return OperationFailed(f"server {self.url}: {type(exc).__name__}: {exc}{why(self.url, exc)}",
+                               code=code)
 
     def close(self) -> None:
         self._closed.set()  # the feed thread, if any, ends at its next event or retry

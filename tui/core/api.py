@@ -17,7 +17,7 @@ from typing import Any
 from tui.core import archive as archive_files
 from tui.core import queries, runner
 from tui.core.api_cycle import CycleFacade
-from tui.core.config import Config, find_state
+from tui.core.config import Config
 from tui.core.driver_factory import make_driver
 from tui.core.fleet import build_fleet
 from tui.core.health import refresh
@@ -38,6 +38,7 @@ from tui.core.ops import (
 from tui.core.ops.move import TargetChoice
 from tui.core.ops.registry import JOB_KINDS
 from tui.core.roles import check_person
+from tui.core.statepath import find_state
 from tui.core.store import ChangeSet, Store
 from tui.model.entities import (
     ArchiveRecord,
@@ -81,10 +82,10 @@ class Core(CycleFacade):
     @classmethod
     def open(cls, config: Config, state: str | None = None, operator: str | None = None,
              read_only: bool = False, resume: bool = True) -> Core:
-        path = find_state(state, config)
-        store = Store(path)
+        store = Store(find_state(state, config))
+        path = store.where  # the file, or the database URL without its password
         warnings: list[str] = []
-        driver = make_driver(config, path, warnings.append)
+        driver = make_driver(config, store.path, warnings.append)
         core = cls(config, store, driver, operator or current_operator(), read_only)
         core.warnings = warnings
         deadline = time.monotonic() + 300

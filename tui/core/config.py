@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from tui.core.addresses import parse_address
+from tui.core.statepath import is_database_url
 from tui.core.validate import (
     FIRMWARE_LIMIT,
     LOCAL_USER_ROLES,
@@ -100,7 +101,7 @@ class Config:
     driver: str
     theme: str
     bell: bool  # the dashboard rings the terminal bell on a new critical bay
-    state: Path | None
+    state: Path | str | None  # a SQLite file, or a postgresql:// URL
     lease_hours: float
     graceful_deadline: float
     groups: tuple[GroupSpec, ...]
@@ -133,17 +134,6 @@ def user_config_path() -> Path:
     """The user's own config (read, never written by bayops)."""
     xdg = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
     return Path(xdg) / "bayops" / "config.toml"
-
-
-def find_state(explicit: str | None, config: Config) -> Path:
-    if explicit:
-        return Path(explicit)
-    if os.environ.get("BAYOPS_STATE"):
-        return Path(os.environ["BAYOPS_STATE"])
-    if config.state is not None:
-        return config.state
-    xdg = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
-    return Path(xdg) / "bayops" / "state.db"
 
 
 def load_config(path: Path) -> Config:
@@ -217,7 +207,8 @@ def _parse(raw: dict[str, Any], path: Path) -> Config:
         driver=driver,
         theme=main.get("theme", str, "dark"),
         bell=main.get("bell", bool, False),
-        state=(path.parent / Path(state).expanduser()) if state else None,
+        state=(state if is_database_url(state)
+               else (path.parent / Path(state).expanduser()) if state else None),
         lease_hours=main.number("lease_hours", 4, 0.01, 24 * 14),
         graceful_deadline=main.number("graceful_deadline", 30, 0, 3600),
         groups=groups,

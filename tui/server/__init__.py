@@ -21,7 +21,8 @@ from pathlib import Path
 
 from aiohttp import web
 
-from tui.core.config import Config, find_state
+from tui.core.config import Config
+from tui.core.statepath import find_state, is_database_url
 from tui.model.errors import BadInput, Refused
 from tui.server.app import make_app
 from tui.server.service import Service
@@ -125,13 +126,16 @@ async def _listen(runner: web.AppRunner, service: Service, settings: ServeSettin
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         loop.add_signal_handler(sig, stop.set)
     sys.stderr.write(f"bayops serve: pid {os.getpid()}, {service.driver.name} driver, "
-                     f"state {service.store.path}, listening on {', '.join(where)}\n")
+                     f"state {service.store.where}, listening on {', '.join(where)}\n")
     sys.stderr.flush()
     await stop.wait()
 
 
 def serve(config: Config, state: str | None, settings: ServeSettings) -> int:
-    lock = _lock_state(find_state(state, config))
+    where = find_state(state, config)
+    # one service per SQLite file; on PostgreSQL several serve one site, the leader lease
+    # deciding which acts ([serve] ha)
+    lock = None if is_database_url(where) else _lock_state(Path(where))
     try:
         _claim_socket(settings.socket)  # before the store opens: a refusal touches nothing
         service = Service(config, state, settings)
@@ -140,5 +144,6 @@ def serve(config: Config, state: str | None, settings: ServeSettings) -> int:
         finally:
             service.stop()
     finally:
-        os.close(lock)  # the lock file stays: removing it could race a starting service
+        if lock is not None:
+            os.close(lock)  # the lock file stays: removing it could race a starting service
     return 0

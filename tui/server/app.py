@@ -37,6 +37,9 @@ FEED = web.AppKey("feed", Feed)
 KEEPALIVE = 15.0
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 OPEN_ROUTES = ("/healthz",)  # answered without knowing who asks
+# What only the leader of active/standby services answers: changes, and alerts (they may
+# start a failover). Reads, plans and the feed come from either.
+LEADER_ONLY = (f"{API}/run/", f"{API}/action/", f"{API}/alerts")
 
 
 def status_of(exc: BayopsError) -> int:
@@ -46,6 +49,8 @@ def status_of(exc: BayopsError) -> int:
         return 429
     if exc.code == "plan-changed":
         return 409
+    if exc.code == "not-leader":  # a standby: the client moves to the leader
+        return 503
     return {2: 400, 3: 403}.get(exc.exit_code, 422)
 
 
@@ -87,6 +92,12 @@ async def identify(request: web.Request, handler: Handler) -> web.StreamResponse
                 service.audit_refusal, request.remote or "unix peer", what, exc.message, exc.code))
         return error_response(exc)
     request[CALLER] = caller
+    if request.method == "POST" and request.path.startswith(LEADER_ONLY) \
+            and not service.leading.is_set():
+        leader = await loop.run_in_executor(service.pool, service.leader_address)
+        return error_response(Refused(
+            "this service is the standby: changes go to the leader", code="not-leader",
+            hint=f"the leader is at {leader}" if leader else "no leader yet; try again shortly"))
     try:
         return await handler(request)
     except BayopsError as exc:
@@ -184,8 +195,11 @@ async def info(request: web.Request) -> web.Response:
         service.pool, lambda: {g: core.role(g) for g in service.store.group_names()})
     return web.json_response({"result": {
         "operator": caller.operator, "via": caller.via, "driver": service.driver.name,
-        "config": str(service.config.path), "state": str(service.store.path),
-        "roles": roles, "pid": os.getpid()}})
+        "config": str(service.config.path), "state": service.store.where,
+        "roles": roles, "pid": os.getpid(),
+        "role": "leader" if service.leading.is_set() else "standby",
+        "leader": await asyncio.get_running_loop().run_in_executor(
+            service.pool, service.leader_address) if service.settings.ha else None}})
 
 
 async def healthz(request: web.Request) -> web.Response:

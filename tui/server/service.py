@@ -7,6 +7,10 @@ running when its client goes away, and a restarted service resumes interrupted j
 """
 from __future__ import annotations
 
+import contextlib
+import os
+import socket
+import sys
 import threading
 import time
 from collections import Counter
@@ -17,6 +21,8 @@ from typing import Any
 from tui.core.api import Core
 from tui.core.config import Config
 from tui.core.monitor import Monitor
+from tui.core.process import process_identity
+from tui.core.store import Store
 from tui.model.text import quoted
 from tui.server.settings import ServeSettings
 
@@ -79,6 +85,14 @@ class Service:
         self._wake = threading.Event()
         self._threads: list[threading.Thread] = []
         self.feed: Any = None  # the streamed change feed (tui.server.feed), once serving
+        # Active/standby: only the lease holder polls, runs the policy and jobs. Without
+        # [serve] ha this service always leads (it is the only one).
+        self.leading = threading.Event()
+        # The lease is kept over a connection of its own that never waits for the database:
+        # a leader that cannot renew must know at once (jobs' writes wait; see Store).
+        self.lease_store = Store(self.store.state, patience=0.0) if settings.ha else self.store
+        self.holder = f"{socket.gethostname()} {os.getpid()} {process_identity() or ''}".strip()
+        self._monitor = True
 
     def feed_clients(self) -> int:
         return len(self.feed.subscribers) if self.feed is not None else 0
@@ -101,8 +115,21 @@ class Service:
     def start(self, monitor: bool = True) -> None:
         """Resume interrupted jobs, and poll the hardware unless ``monitor`` is False (tests
         that drive every change themselves)."""
+        self._monitor = monitor
+        if self.settings.ha:
+            self._spawn("bayops-lease", self._lease_loop)
+            return
+        self.leading.set()
+        self._lead()
+
+    def _spawn(self, name: str, target: Any) -> None:
+        thread = threading.Thread(target=target, name=name, daemon=True)
+        thread.start()
+        self._threads.append(thread)
+
+    def _lead(self) -> None:
         work = [("bayops-resume", self._resume)]
-        if monitor:
+        if self._monitor:
             work.append(("bayops-monitor", self._poll_loop))
         for name, target in work:
             thread = threading.Thread(target=target, name=name, daemon=True)
@@ -115,8 +142,55 @@ class Service:
                                  f"the service resumed job {job.id}: {outcome}", SERVICE_OPERATOR,
                                  job.id)
 
-    def _poll_loop(self) -> None:
+    # -- the lease (active/standby) -----------------------------------------------------------
+    def _lease_loop(self) -> None:
+        """Take the lease when it is free, renew it while leading; stop acting the moment
+        it cannot be renewed in time (the database is out of reach, or another took it)."""
+        seconds = self.settings.lease_seconds
+        renewed = 0.0
         while not self.stopping.is_set():
+            try:
+                if self.leading.is_set():
+                    if self.lease_store.renew_lease(seconds):
+                        renewed = time.monotonic()
+                    else:
+                        self._step_down("the lease was lost")
+                elif self.lease_store.take_lease(self.holder, self.settings.address(), seconds):
+                    renewed = time.monotonic()
+                    self.store.epoch = self.lease_store.epoch  # every job write carries it
+                    self._take_over()
+            except Exception:  # the database is out of reach: the lease runs out meanwhile
+                if self.leading.is_set() and time.monotonic() - renewed > seconds * 0.8:
+                    self._step_down("the lease could not be renewed")
+            self.stopping.wait(seconds / 4)
+
+    def _take_over(self) -> None:
+        self.leading.set()
+        self.store.add_event("info", "server", "server.leader",
+                             f"{self.holder} leads (lease epoch {self.store.epoch}) at "
+                             f"{self.settings.address()}", SERVICE_OPERATOR)
+        self._lead()
+
+    def _step_down(self, why: str) -> None:
+        """Stop polling and starting jobs; a job still running here is refused its next
+        write by the database (its epoch is stale) and the new leader resumes it."""
+        self.leading.clear()
+        sys.stderr.write(f"bayops serve: stopped leading: {why}\n")
+        sys.stderr.flush()
+        with contextlib.suppress(Exception):  # the database may be out of reach
+            self.store.add_event("warning", "server", "server.standby",
+                                 f"{self.holder} stopped leading: {why}", SERVICE_OPERATOR)
+
+    def leader_address(self) -> str | None:
+        """Where the leader is (for a standby's answer to a write)."""
+        try:
+            lease = self.lease_store.lease()
+        except Exception:  # the database is out of reach: nobody is known to lead
+            return None
+        return lease.address if lease is not None and lease.live else None
+
+    def _poll_loop(self) -> None:
+        while not self.stopping.is_set() and self.leading.is_set():
             self.poll()
             self._wake.wait(self.settings.poll_seconds)
             self._wake.clear()
@@ -145,6 +219,11 @@ class Service:
             thread.join(timeout=30)
         # Jobs in request threads finish (they are journaled; a kill leaves them for resume).
         self.pool.shutdown(wait=True, cancel_futures=True)
+        if self.settings.ha and self.leading.is_set():
+            with contextlib.suppress(Exception):
+                self.lease_store.release_lease()  # the standby need not wait for it to run out
+        if self.lease_store is not self.store:
+            self.lease_store.close()
         self.core.close()
 
 

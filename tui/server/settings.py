@@ -24,6 +24,14 @@ class ServeSettings:
     sweep_seconds: float  # full hardware sweep
     feed_queue: int  # changes a slow feed client may fall behind before a resync
     webhook_users: tuple[str, ...]  # token users whose alerts count as hardware events
+    # Active/standby (docs/postgresql.md): the services of one database hold a leader
+    # lease in it; only the holder polls, runs the policy and jobs.
+    ha: bool = False
+    lease_seconds: float = 5.0  # a dead leader is replaced within this (plus a renewal)
+    advertise: str = ""  # where clients reach this service ("" = its socket)
+
+    def address(self) -> str:
+        return self.advertise or f"unix:{self.socket}"
 
     def host_port(self) -> tuple[str, int]:
         host, _, port = self.listen.rpartition(":")
@@ -35,7 +43,8 @@ class ServeSettings:
 def settings(config: Config, socket: str | None = None, listen: str | None = None) -> ServeSettings:
     r = TableReader(config.raw.get("serve", {}), "serve",
                     ("socket", "socket_group", "listen", "tls_cert", "tls_key", "poll_seconds",
-                     "sweep_seconds", "feed_queue", "webhook_users"))
+                     "sweep_seconds", "feed_queue", "webhook_users", "ha", "lease_seconds",
+                     "advertise"))
     base = config.path.parent
 
     def path(key: str) -> Path | None:
@@ -51,6 +60,9 @@ def settings(config: Config, socket: str | None = None, listen: str | None = Non
         sweep_seconds=r.number("sweep_seconds", 5.0, 0.0, 3600),
         feed_queue=int(r.number("feed_queue", 256, 1, 100_000)),
         webhook_users=tuple(str(u) for u in r.get("webhook_users", list, [])),
+        ha=r.get("ha", bool, False),
+        lease_seconds=r.number("lease_seconds", 5.0, 1.0, 600),
+        advertise=r.get("advertise", str, ""),
     )
     if out.socket_group:
         try:

@@ -17,11 +17,13 @@ from tui.core.store.events import EventTables
 from tui.core.store.feed import ChangeSet, FeedTables
 from tui.core.store.fleet import FleetTables
 from tui.core.store.jobs import JobTables
+from tui.core.store.lease import Lease, LeaseTables
 from tui.core.store.tokens import TokenRecord, TokenTables
 
 
-class Store(CycleTables, FeedTables, ArchiveTables, EventTables, JobTables, FleetTables, TokenTables):
+class Store(CycleTables, FeedTables, ArchiveTables, EventTables, JobTables, FleetTables, TokenTables,
+            LeaseTables):
     """Every table of the state file; see the mixins for each part."""
 
 
-__all__ = ["ChangeSet", "Store", "TokenRecord"]
+__all__ = ["ChangeSet", "Lease", "Store", "TokenRecord"]

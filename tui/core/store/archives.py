@@ -49,7 +49,7 @@ class ArchiveTables(StoreBase):
             n_events = db.execute("SELECT COUNT(*) FROM events WHERE seq BETWEEN ? AND ?",
                                   seqs).fetchone()[0] if seqs[0] else 0
             n_jobs, running = db.execute(
-                "SELECT COUNT(*), COALESCE(SUM(state = 'running'), 0) FROM jobs"
+                "SELECT COUNT(*), COALESCE(SUM(CASE WHEN state = 'running' THEN 1 ELSE 0 END), 0) FROM jobs"
                 " WHERE id BETWEEN ? AND ?", jobs).fetchone() if jobs[0] else (0, 0)
             if (n_events, n_jobs) != counts or running:
                 raise Refused(f"the store holds {n_events} events and {n_jobs} jobs "
@@ -58,7 +58,7 @@ class ArchiveTables(StoreBase):
             cur = db.execute(
                 "INSERT INTO archives (file, first_seq, last_seq, first_job, last_job, events,"
                 " jobs, records, prev_hash, last_hash, sha256, operator, created, job)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (file, seqs[0] or None, seqs[1] or None, jobs[0] or None, jobs[1] or None,
                  counts[0], counts[1], counts[0] + counts[1], prev_hash, last_hash, sha256,
                  operator, time.time(), job_id))
@@ -69,5 +69,5 @@ class ArchiveTables(StoreBase):
             if seqs[0]:
                 db.execute("DELETE FROM events WHERE seq BETWEEN ? AND ?", seqs)
             row = db.execute(f"SELECT {_COLUMNS} FROM archives WHERE id = ?",
-                             (cur.lastrowid,)).fetchone()
+                             (cur.fetchone()[0],)).fetchone()
             return _record(row)

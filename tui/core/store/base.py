@@ -1,67 +1,44 @@
-"""The store's connection, transactions, migrations and meta keys."""
+"""The store's connection, transactions, migrations and meta keys (on either backend)."""
 from __future__ import annotations
 
 import os
-import sqlite3
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from pathlib import Path
+from typing import Any
 
 from tui.core.process import process_alive, process_identity
-from tui.core.store.schema import MIGRATIONS, SCHEMA_VERSION, statements
-from tui.core.store.statefile import (
-    APPLICATION_ID,
-    classify,
-    create_private_file,
-    environment_error,
-    make_private_dirs,
-    mode_text,
-    mode_warnings,
-)
-from tui.model.errors import BadInput, Refused
+from tui.core.store.backends import Connection, backend_for
+from tui.core.store.schema import SCHEMA_VERSION
+from tui.model.errors import BadInput
 
 
 class StoreBase:
-    def __init__(self, path: Path):
-        self.path = Path(path)
+    def __init__(self, state: str | Path, patience: float = 30.0):
+        """``state``: a SQLite file's path, or a ``postgresql://`` URL. ``patience``: how
+        long a write waits for a PostgreSQL server that went away (SQLite: its busy wait)."""
+        self.state = state
+        self.backend = backend_for(state, patience)
+        # SQLite: the state file. PostgreSQL: a file in this host's folder for the site
+        # (archives and the dashboard's layout go next to it; the simulator keeps its
+        # hardware in it).
+        self.path = self.backend.path
+        self.where = self.backend.where  # what to show: the path, or the URL sans password
         self._local = threading.local()
+        # The lease epoch of a leading service (tui/core/store/lease.py); every job and step
+        # write carries it, and the database refuses a stale one. None: no service leads.
+        self.epoch: int | None = None
         # Warnings about the file for the operator (modes open to others), once per start.
-        self.warnings: list[str] = []
-        try:
-            make_private_dirs(self.path.parent)
-        except OSError as exc:
-            raise environment_error(exc, self.path) or BadInput(
-                f"state {self.path}: cannot create its folder: {exc.strerror or exc}") from None
-        # Ours or refused before anything is written: no WAL switch, no table, no fleet.
-        if classify(self.path, MIGRATIONS) == "new":
-            try:
-                create_private_file(self.path)
-            except OSError as exc:
-                raise environment_error(exc, self.path) or BadInput(
-                    f"state {self.path}: cannot create it: {exc.strerror or exc}") from None
-        self.warnings = mode_warnings(self.path)
+        self.warnings: list[str] = self.backend.prepare()
         self._migrate()
 
     # -- connections and transactions ---------------------------------------------------
     @property
-    def db(self) -> sqlite3.Connection:
-        conn = getattr(self._local, "conn", None)
+    def db(self) -> Any:
+        conn: Connection | None = getattr(self._local, "conn", None)
         if conn is None:
-            try:
-                conn = sqlite3.connect(self.path, timeout=15, isolation_level=None,
-                                       check_same_thread=False)
-            except sqlite3.Error as exc:
-                raise environment_error(exc, self.path) or BadInput(
-                    f"state {self.path}: cannot open it ({exc})") from None
-            try:
-                conn.execute("PRAGMA journal_mode=WAL")
-                conn.execute("PRAGMA foreign_keys=ON")
-                conn.execute("PRAGMA synchronous=NORMAL")
-            except sqlite3.Error as exc:
-                conn.close()
-                raise environment_error(exc, self.path) or BadInput(
-                    f"state {self.path}: cannot open it ({exc})") from None
+            conn = self.backend.connect()
             self._local.conn = conn
         return conn
 
@@ -72,63 +49,50 @@ class StoreBase:
             self._local.conn = None
 
     @contextmanager
-    def write(self) -> Iterator[sqlite3.Connection]:
-        """One IMMEDIATE transaction: all of it lands, or none of it."""
-        db = self.db
-        if db.in_transaction:  # nested use joins the outer transaction
+    def write(self) -> Iterator[Any]:
+        """One transaction holding the store's write lock: all of it lands, or none of it."""
+        db, backend = self.db, self.backend
+        if backend.in_transaction(db):  # nested use joins the outer transaction
             yield db
             return
-        try:
-            db.execute("BEGIN IMMEDIATE")
-        except sqlite3.OperationalError as exc:
-            mapped = environment_error(exc, self.path)
-            if mapped is not None:
-                raise mapped from None
-            raise Refused(f"state {self.path} is busy ({exc}); try again") from None
+        backend.begin(db)
         try:
             yield db
             db.execute("COMMIT")
         except BaseException as exc:
             # SQLite may already have rolled back (a full disk, an I/O error): then there
             # is no transaction left, and ROLLBACK would hide the real error.
-            if db.in_transaction:
+            if backend.in_transaction(db):
                 # If even that fails the connection has gone bad; the next open undoes it.
-                with suppress(sqlite3.Error):
+                with suppress(Exception):
                     db.execute("ROLLBACK")
-            if isinstance(exc, sqlite3.Error):
+            if backend.is_db_error(exc):
                 raise self._failure(exc) from None
             raise
 
-    def _failure(self, exc: sqlite3.Error) -> Exception:
-        """A plain error for the disk, media, file or descriptors; anything else as is."""
-        return environment_error(exc, self.path) or exc
+    def _failure(self, exc: BaseException) -> BaseException:
+        """A plain error for the disk, the media, the file, the database server; else as is."""
+        return self.backend.failure(exc)
 
     def _migrate(self) -> None:
         db = self.db
-        try:
-            version = db.execute("PRAGMA user_version").fetchone()[0]
-            app_id = db.execute("PRAGMA application_id").fetchone()[0]
-        except sqlite3.Error as exc:
-            raise self._failure(exc) from None
-        if version == SCHEMA_VERSION and app_id == APPLICATION_ID:
+        version, ours = self.backend.version(db)
+        if version == SCHEMA_VERSION and ours:
             return
         with self.write():  # read the version again under the lock: two may start at once
-            version = db.execute("PRAGMA user_version").fetchone()[0]
+            version, ours = self.backend.version(db)
             if version > SCHEMA_VERSION:
-                raise BadInput(f"state {self.path}: schema version {version} is newer than "
+                raise BadInput(f"state {self.where}: schema version {version} is newer than "
                                f"this bayops ({SCHEMA_VERSION}); upgrade bayops")
             while version < SCHEMA_VERSION:
-                # executescript would COMMIT our transaction; run statement by statement.
-                for statement in statements(MIGRATIONS[version]):
-                    db.execute(statement)
+                self.backend.migrate_step(db, version)
                 version += 1
-                db.execute(f"PRAGMA user_version = {version}")
             # Marked ours in the transaction that creates (or migrates) the schema.
-            db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+            self.backend.mark(db)
 
     def file_modes(self) -> dict[str, str | None]:
         """The permission bits of the state file and its folder, e.g. '0600'."""
-        return {"state_mode": mode_text(self.path), "state_dir_mode": mode_text(self.path.parent)}
+        return self.backend.file_modes()
 
     # -- meta -----------------------------------------------------------------------------
     def meta(self, key: str) -> str | None:
@@ -162,11 +126,9 @@ class StoreBase:
     def mark_once(self, key: str) -> bool:
         """True for the one caller, across all processes, that marks ``key`` first."""
         with self.write() as db:
-            return db.execute("INSERT OR IGNORE INTO meta VALUES (?, '1')", (key,)).rowcount == 1
+            return db.execute("INSERT INTO meta VALUES (?, '1') ON CONFLICT DO NOTHING", (key,)).rowcount == 1
 
     # -- whole-store dump (tests compare before/after) -------------------------------------
     def dump(self) -> dict[str, list[tuple]]:
-        tables = [r[0] for r in self.db.execute(
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
-            " ORDER BY name")]
+        tables = self.backend.tables(self.db)
         return {t: self.db.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall() for t in tables}

@@ -27,9 +27,12 @@ class CycleTables(StoreBase):
         """Set the profile's home; None (it is home, or nothing to go back to) forgets the
         spare it borrowed as well."""
         with self.write() as db:
-            db.execute("UPDATE profiles SET home = ?,"
-                       " borrowed = CASE WHEN ? IS NULL THEN NULL ELSE borrowed END"
-                       " WHERE name = ?", (bay_id, bay_id, profile))
+            # Two statements, not CASE WHEN ? IS NULL: PostgreSQL cannot type a bare NULL.
+            if bay_id is None:
+                db.execute("UPDATE profiles SET home = NULL, borrowed = NULL WHERE name = ?",
+                           (profile,))
+            else:
+                db.execute("UPDATE profiles SET home = ? WHERE name = ?", (bay_id, profile))
 
     def set_borrowed(self, profile: str, bay_id: str | None) -> None:
         """The spare a failover or evacuation took for the profile (None: no spare)."""

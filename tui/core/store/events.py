@@ -16,10 +16,10 @@ class EventTables(StoreBase):
         with self.write() as db:
             cur = db.execute(
                 "INSERT INTO events (ts, severity, source, kind, message, operator, job, data)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                " VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq",
                 (time.time(), severity, source, kind, message, operator, job_id,
                  json.dumps(data or {})))
-            return int(cur.lastrowid or 0)
+            return int(cur.fetchone()[0])
 
     def events(self, since: int = 0, limit: int = 1000, newest: bool = False) -> list[Event]:
         """At most ``limit`` events after ``since``, oldest first: the first ones after it

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import sqlite3
 from typing import Any
 
 from tui.core.store.base import StoreBase
@@ -87,7 +86,7 @@ class FleetTables(StoreBase):
         return [r[0] for r in self.db.execute("SELECT name FROM groups ORDER BY name")]
 
     def group(self, name: str) -> GroupRecord | None:
-        row = self.db.execute("SELECT baseline, policy, window FROM groups WHERE name = ?",
+        row = self.db.execute("SELECT baseline, policy, \"window\" FROM groups WHERE name = ?",
                               (name,)).fetchone()
         if row is None:
             return None
@@ -183,7 +182,8 @@ class FleetTables(StoreBase):
 
     def exclude_address(self, kind: str, address: str) -> None:
         with self.write() as db:
-            db.execute("INSERT OR IGNORE INTO excluded_addresses VALUES (?, ?)", (kind, address))
+            db.execute("INSERT INTO excluded_addresses VALUES (?, ?) ON CONFLICT DO NOTHING",
+                       (kind, address))
 
     def include_address(self, kind: str, address: str) -> None:
         with self.write() as db:
@@ -209,11 +209,11 @@ class FleetTables(StoreBase):
         where = "WHERE d.grp = ?" if group else ""
         for row in self.db.execute(f"""
             SELECT d.grp, COUNT(*), COUNT(b.model), COUNT(p.name),
-                   SUM(b.health = 'critical' AND b.model IS NOT NULL),
-                   SUM(b.health = 'warning' AND b.model IS NOT NULL),
+                   SUM(CASE WHEN b.health = 'critical' AND b.model IS NOT NULL THEN 1 ELSE 0 END),
+                   SUM(CASE WHEN b.health = 'warning' AND b.model IS NOT NULL THEN 1 ELSE 0 END),
                    SUM(b.spare),
-                   SUM(b.spare AND b.health = 'ok' AND b.power = 'off' AND l.job IS NULL
-                       AND e.drained_job IS NULL AND b.flag IS NULL)
+                   SUM(CASE WHEN b.spare = 1 AND b.health = 'ok' AND b.power = 'off' AND l.job IS NULL
+                       AND e.drained_job IS NULL AND b.flag IS NULL THEN 1 ELSE 0 END)
             FROM bays b JOIN enclosures e ON e.name = b.enclosure
             JOIN domains d ON d.name = e.domain
             LEFT JOIN profiles p ON p.bay = b.id
@@ -274,7 +274,7 @@ class FleetTables(StoreBase):
 
     def set_policy(self, group: str, policy: Policy) -> None:
         with self.write() as db:
-            db.execute("UPDATE groups SET policy = ?, window = ? WHERE name = ?",
+            db.execute("UPDATE groups SET policy = ?, \"window\" = ? WHERE name = ?",
                        (policy.mode, policy.window, group))
 
     # -- maintenance ------------------------------------------------------------------------
@@ -286,14 +286,15 @@ class FleetTables(StoreBase):
 
     def start_maintenance(self, m: Maintenance) -> None:
         with self.write() as db:
-            try:
-                db.execute("INSERT INTO maintenance VALUES (?, ?, ?, ?, ?, ?)",
-                           (m.domain, m.group, m.owner, m.reason, m.started, m.expires))
-            except sqlite3.IntegrityError:
-                held = db.execute("SELECT domain, owner FROM maintenance WHERE grp = ?",
-                                  (m.group,)).fetchone()
+            # Asked first, under the write lock (a failed INSERT would end a PostgreSQL
+            # transaction); the UNIQUE group column still refuses a second one.
+            held = db.execute("SELECT domain, owner FROM maintenance WHERE grp = ?",
+                              (m.group,)).fetchone()
+            if held:
                 raise Refused(f"group {m.group} already has domain {held[0]} in maintenance "
-                              f"(owner {held[1]})") from None
+                              f"(owner {held[1]})")
+            db.execute("INSERT INTO maintenance VALUES (?, ?, ?, ?, ?, ?)",
+                       (m.domain, m.group, m.owner, m.reason, m.started, m.expires))
 
     def renew_maintenance(self, domain: str, expires: float) -> None:
         with self.write() as db:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import os
-import sqlite3
 import time
 from typing import Any
 
@@ -24,16 +23,16 @@ class JobTables(StoreBase):
             if held:
                 raise Refused(f"{held[0]} is held by job {held[1]}")
             cur = db.execute(
-                "INSERT INTO jobs (kind, state, operator, summary, params, created, pid, process)"
-                " VALUES (?, 'running', ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO jobs (kind, state, operator, summary, params, created, pid, process,"
+                " epoch) VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (params.kind, operator, summary, json.dumps(params.to_json()), time.time(), os.getpid(),
-                 process_identity()))
-            job_id = int(cur.lastrowid or 0)
+                 process_identity(), self.epoch))
+            job_id = int(cur.fetchone()[0])
             db.executemany("INSERT INTO locks VALUES (?, ?)", [(r, job_id) for r in locks])
             return job_id
 
     @staticmethod
-    def _held(db: sqlite3.Connection, resources: list[str]) -> tuple[str, int] | None:
+    def _held(db: Any, resources: list[str]) -> tuple[str, int] | None:
         for resource in resources:
             row = db.execute("SELECT job FROM locks WHERE resource = ?", (resource,)).fetchone()
             if row:
@@ -50,44 +49,52 @@ class JobTables(StoreBase):
                                    if self.lock_holder(r) not in (None, job_id)])
             if held:
                 raise Refused(f"{held[0]} is held by job {held[1]}")
-            db.executemany("INSERT OR IGNORE INTO locks VALUES (?, ?)",
+            db.executemany("INSERT INTO locks VALUES (?, ?) ON CONFLICT DO NOTHING",
                            [(r, job_id) for r in resources])
 
     def set_job_params(self, job_id: int, params: JobParams) -> None:
         with self.write() as db:
-            db.execute("UPDATE jobs SET params = ? WHERE id = ?",
-                       (json.dumps(params.to_json()), job_id))
+            db.execute("UPDATE jobs SET params = ?, epoch = ? WHERE id = ?",
+                       (json.dumps(params.to_json()), self.epoch, job_id))
 
     def finish_job(self, job_id: int, state: str) -> None:
         with self.write() as db:
-            db.execute("UPDATE jobs SET state = ?, finished = ? WHERE id = ?",
-                       (state, time.time(), job_id))
+            db.execute("UPDATE jobs SET state = ?, finished = ?, epoch = ? WHERE id = ?",
+                       (state, time.time(), self.epoch, job_id))
             db.execute("DELETE FROM locks WHERE job = ?", (job_id,))
 
     def claim_job(self, job_id: int, old_pid: int | None) -> bool:
         """Take over an interrupted job; False if another process got there first."""
         with self.write() as db:
-            cur = db.execute("UPDATE jobs SET pid = ?, process = ? WHERE id = ? AND state = 'running'"
-                             " AND pid IS ?", (os.getpid(), process_identity(), job_id, old_pid))
+            cur = db.execute("UPDATE jobs SET pid = ?, process = ?, epoch = ? WHERE id = ?"
+                             " AND state = 'running'"
+                             " AND COALESCE(pid, -1) = ?",
+                             (os.getpid(), process_identity(), self.epoch, job_id,
+                              -1 if old_pid is None else old_pid))
             return cur.rowcount == 1
 
     def job_owners(self) -> dict[int, tuple[int | None, str | None]]:
-        """Running job -> (pid, process identity) of the process running it."""
-        return {r[0]: (r[1], r[2]) for r in self.db.execute(
-            "SELECT id, pid, process FROM jobs WHERE state = 'running'")}
+        """Running job -> (pid, process identity) of the process running it. For a leading
+        service (``epoch`` set), a job of another epoch has no owner: its leader was
+        deposed and the database refuses its writes, wherever that process still runs."""
+        return {r[0]: (r[1], r[2]) if self.epoch is None or r[3] == self.epoch else (None, None)
+                for r in self.db.execute(
+                    "SELECT id, pid, process, epoch FROM jobs WHERE state = 'running'")}
 
     def start_step(self, job_id: int, name: str, detail: str = "") -> int:
         with self.write() as db:
             seq = db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM steps WHERE job = ?",
                              (job_id,)).fetchone()[0]
-            db.execute("INSERT INTO steps VALUES (?, ?, ?, 'running', ?, ?, NULL)",
-                       (job_id, seq, name, detail, time.time()))
+            db.execute("INSERT INTO steps (job, seq, name, state, detail, started, epoch)"
+                       " VALUES (?, ?, ?, 'running', ?, ?, ?)",
+                       (job_id, seq, name, detail, time.time(), self.epoch))
             return int(seq)
 
     def finish_step(self, job_id: int, seq: int, state: str, detail: str) -> None:
         with self.write() as db:
-            db.execute("UPDATE steps SET state = ?, detail = ?, finished = ? WHERE job = ? AND seq = ?",
-                       (state, detail, time.time(), job_id, seq))
+            db.execute("UPDATE steps SET state = ?, detail = ?, finished = ?, epoch = ?"
+                       " WHERE job = ? AND seq = ?",
+                       (state, detail, time.time(), self.epoch, job_id, seq))
 
     def jobs(self, limit: int = 200, running_only: bool = False) -> list[Job]:
         sql = ("SELECT id, kind, state, operator, summary, params, created, finished, pid FROM jobs"

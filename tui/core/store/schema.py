@@ -6,7 +6,21 @@ from collections.abc import Iterator
 
 from tui.model.text import quoted
 
-SCHEMA_VERSION = 7
+SCHEMA_VERSION = 8
+
+
+
+def _fenced(table: str, event: str) -> str:
+    """Schema 8's fencing trigger on ``table`` (see there)."""
+    return f"""
+    CREATE TRIGGER {table}_fenced_{event.lower()} BEFORE {event} ON {table}
+        WHEN EXISTS (SELECT 1 FROM leader WHERE
+            (NEW.epoch IS NOT NULL AND NEW.epoch <> epoch)
+            OR (NEW.epoch IS NULL AND expires > ((julianday('now') - 2440587.5) * 86400.0)))
+        BEGIN SELECT RAISE(ABORT, 'fenced: a job write without the epoch of the leading service');
+        END;
+    """
+
 
 # Each entry brings the schema from version i to i+1; never edit one that has shipped.
 MIGRATIONS: list[str] = [
@@ -264,6 +278,27 @@ MIGRATIONS: list[str] = [
     CREATE TRIGGER tokens_kept BEFORE DELETE ON tokens
         BEGIN SELECT RAISE(ABORT, 'tokens are kept for the audit; revoke instead'); END;
     """,
+    # 8: active/standby services (docs/postgresql.md). One leader row: who holds the lease,
+    # where clients reach it, its epoch (it only grows) and when it ends (the database's
+    # clock). Every job and step write carries the writer's epoch; while a leader holds a
+    # live lease, a write with another epoch, or none, is refused: a deposed leader (or a
+    # process that is no service) cannot drive a job.
+    """
+    ALTER TABLE jobs ADD COLUMN epoch INTEGER;
+    ALTER TABLE steps ADD COLUMN epoch INTEGER;
+    CREATE TABLE leader(
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        holder TEXT NOT NULL,
+        address TEXT NOT NULL,
+        epoch INTEGER NOT NULL CHECK (epoch > 0),
+        expires REAL NOT NULL);
+    CREATE TRIGGER leader_epoch_grows BEFORE UPDATE OF epoch ON leader
+        WHEN NEW.epoch < OLD.epoch
+        BEGIN SELECT RAISE(ABORT, 'a lease epoch never goes back'); END;
+    CREATE TRIGGER leader_kept BEFORE DELETE ON leader
+        BEGIN SELECT RAISE(ABORT, 'the leader row is kept: its epoch must only grow'); END;
+    """ + "".join(_fenced(table, event) for table in ("jobs", "steps")
+                  for event in ("INSERT", "UPDATE")),
 ]
 
 

@@ -21,15 +21,17 @@ class TokenRecord:
         return self.revoked is None and now < self.expires
 
 
-_COLUMNS = "id, user, created, expires, revoked, created_by, last_used"
+# "user" quoted: in PostgreSQL a bare user is the database's current user.
+_COLUMNS = 'id, "user", created, expires, revoked, created_by, last_used'
 
 
 class TokenTables(StoreBase):
     def add_token(self, user: str, digest: str, expires: float, created_by: str) -> int:
         with self.write() as db:
-            cur = db.execute("INSERT INTO tokens (user, hash, created, expires, created_by)"
-                             " VALUES (?, ?, ?, ?, ?)", (user, digest, time.time(), expires, created_by))
-            return int(cur.lastrowid or 0)
+            cur = db.execute("INSERT INTO tokens (\"user\", hash, created, expires, created_by)"
+                             " VALUES (?, ?, ?, ?, ?) RETURNING id",
+                             (user, digest, time.time(), expires, created_by))
+            return int(cur.fetchone()[0])
 
     def tokens(self) -> list[TokenRecord]:
         return [TokenRecord(*r) for r in self.db.execute(f"SELECT {_COLUMNS} FROM tokens ORDER BY id")]

@@ -1,0 +1,176 @@
+"""A real PostgreSQL server of the tests' own, in a temporary folder (no mock).
+
+initdb refuses to run as root: when the tests run as root (CI), the server runs as the
+system user ``bayops-pg`` (made with useradd if it is missing). It listens on a Unix
+socket in its folder only, trusts local connections, and skips fsync (a test server).
+"""
+from __future__ import annotations
+
+import contextlib
+import glob
+import os
+import shutil
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+import psycopg
+
+PG_USER = "bayops-pg"
+
+
+def pg_bin(name: str) -> str | None:
+    found = shutil.which(name)
+    if found:
+        return found
+    candidates = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
+    return candidates[-1] if candidates else None
+
+
+class PgServer:
+    def __init__(self) -> None:
+        self.root = Path(tempfile.mkdtemp(prefix="bayops-pg-"))
+        self.data = self.root / "data"
+        self.socket = self.root / "sock"
+        self.socket.mkdir()
+        self.as_user: list[str] = []
+        if os.geteuid() == 0:
+            _ensure_user(PG_USER)
+            shutil.chown(self.root, PG_USER)
+            shutil.chown(self.socket, PG_USER)
+            os.chmod(self.root, 0o755)
+            self.as_user = ["runuser", "-u", PG_USER, "--"]
+        self.number = 0
+
+    def _run(self, *argv: str, **kwargs) -> subprocess.CompletedProcess:
+        return subprocess.run([*self.as_user, *argv], check=True, capture_output=True,
+                              text=True, cwd=self.root, **kwargs)
+
+    def start(self) -> PgServer:
+        initdb, pg_ctl = pg_bin("initdb"), pg_bin("pg_ctl")
+        assert initdb and pg_ctl, "PostgreSQL is not installed (initdb, pg_ctl)"
+        self.pg_ctl = pg_ctl
+        self._run(initdb, "-D", str(self.data), "-U", "bayops", "--auth=trust",
+                  "--no-sync", "-E", "UTF8", "--locale=C")
+        options = (f"-c listen_addresses='' -c unix_socket_directories='{self.socket}'"
+                   " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+                   " -c max_connections=300 -c shared_buffers=32MB")
+        self._run(pg_ctl, "-D", str(self.data), "-l", str(self.root / "log"), "-w",
+                  "-o", options, "start")
+        return self
+
+    def stop(self, mode: str = "fast") -> None:
+        self._run(self.pg_ctl, "-D", str(self.data), "-m", mode, "-w", "stop")
+
+    def restart(self) -> None:
+        self._run(self.pg_ctl, "-D", str(self.data), "-l", str(self.root / "log"), "-m", "fast",
+                  "-w", "restart")
+
+    def url(self, dbname: str) -> str:
+        return f"postgresql:///{dbname}?host={self.socket}&user=bayops"
+
+    def admin(self) -> psycopg.Connection:
+        return psycopg.connect(self.url("postgres"), autocommit=True)
+
+    def create_database(self, template: str | None = None) -> str:
+        """A fresh, empty database (or a copy of ``template``); its name."""
+        self.number += 1
+        name = f"t{os.getpid()}_{self.number}"
+        sql = f'CREATE DATABASE "{name}" TEMPLATE "{template or "template0"}"'
+        with self.admin() as conn:
+            for _ in range(100):  # a template's last client may still be saying goodbye
+                try:
+                    conn.execute(sql)
+                    return name
+                except psycopg.errors.ObjectInUse:
+                    time.sleep(0.05)
+            conn.execute(sql)
+        return name
+
+    def drop_database(self, name: str) -> None:
+        with self.admin() as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def destroy(self) -> None:
+        with contextlib.suppress(subprocess.CalledProcessError):
+            self.stop("immediate")
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _ensure_user(name: str) -> None:
+    if subprocess.run(["id", "-u", name], capture_output=True).returncode != 0:
+        subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin",
+                        name], check=True, capture_output=True)
+
+
+def wait_for(predicate, timeout: float = 30.0, step: float = 0.05) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(step)
+    return predicate()
+
+
+class Partition:
+    """A TCP path to the server's socket that the test can cut (a network partition
+    between one bayops and the database) and mend."""
+
+    def __init__(self, server: PgServer) -> None:
+        import socket as sockets
+        import threading
+
+        self._sockets, self._threading = sockets, threading
+        self.target = str(server.socket / ".s.PGSQL.5432")
+        probe = sockets.socket()
+        probe.bind(("127.0.0.1", 0))
+        self.port = probe.getsockname()[1]
+        probe.close()
+        self.open: list = []
+        self.listener = None
+        self.mend()
+
+    def url(self, dbname: str) -> str:
+        return f"postgresql://bayops@127.0.0.1:{self.port}/{dbname}"
+
+    def mend(self) -> None:
+        listener = self._sockets.socket()
+        listener.setsockopt(self._sockets.SOL_SOCKET, self._sockets.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", self.port))
+        listener.listen(64)
+        self.listener = listener
+        self._threading.Thread(target=self._accept, args=(listener,), daemon=True).start()
+
+    def cut(self) -> None:
+        """Every connection through it ends, and no new one gets through."""
+        listener, self.listener = self.listener, None
+        if listener is not None:
+            listener.close()
+        for conn in self.open:
+            with contextlib.suppress(OSError):
+                conn.shutdown(self._sockets.SHUT_RDWR)
+            conn.close()
+        self.open.clear()
+
+    def _accept(self, listener) -> None:
+        while True:
+            try:
+                client, _ = listener.accept()
+            except OSError:
+                return
+            upstream = self._sockets.socket(self._sockets.AF_UNIX)
+            upstream.connect(self.target)
+            self.open += [client, upstream]
+            for a, b in ((client, upstream), (upstream, client)):
+                self._threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pump(source, sink) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        with contextlib.suppress(OSError):
+            sink.shutdown(1)

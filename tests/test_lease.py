@@ -1,0 +1,58 @@
+"""The leader lease and fencing, in the database (schema 8): one holder at a time, the
+epoch only grows, and a deposed leader's job writes are refused by the database itself."""
+from __future__ import annotations
+
+import pytest
+from conftest import INTEGRITY_ERRORS, raw_connection
+
+from tui.core.store import Store
+from tui.model.params import PolicyParams
+
+pytestmark = pytest.mark.both_stores  # each test on SQLite and PostgreSQL
+
+
+def expire(state) -> None:
+    """The lease runs out (as if its holder stopped renewing)."""
+    db = raw_connection(state)
+    db.execute("UPDATE leader SET expires = expires - 3600")
+    db.close()
+
+
+def test_one_holder_and_a_deposed_leader_is_fenced_by_the_database(core, state):
+    params = PolicyParams(group="lab", mode="alert", window="")
+    a, b, plain = core.store, Store(state), Store(state)
+    try:
+        assert a.take_lease("host-a 1", "unix:/a.sock", 30) == 1
+        assert b.take_lease("host-b 2", "unix:/b.sock", 30) is None  # a holds it
+        assert b.lease().address == "unix:/a.sock" and b.lease().live
+        job = a.create_job("alice", "a's job", params, [])
+        a.start_step(job, "one")
+        with pytest.raises(INTEGRITY_ERRORS, match="fenced"):
+            plain.create_job("bob", "no lease", params, [])  # no service: refused while a leads
+
+        expire(state)
+        assert not a.renew_lease(30)
+        assert b.take_lease("host-b 2", "unix:/b.sock", 30) == 2
+        for write in (lambda: a.start_step(job, "two"), lambda: a.finish_step(job, 1, "done", ""),
+                      lambda: a.finish_job(job, "done"),
+                      lambda: a.create_job("alice", "again", params, [])):
+            with pytest.raises(INTEGRITY_ERRORS, match="fenced"):
+                write()
+        assert b.job_owners()[job] == (None, None)  # the new leader may take a's job over
+        assert b.claim_job(job, b.job(job).pid)
+        b.finish_step(job, 1, "done", "taken over")
+        b.finish_job(job, "done")
+        assert b.renew_lease(30)
+
+        b.release_lease()  # a clean stop: the next one need not wait
+        plain.create_job("bob", "no service leads now", params, [])
+        db = raw_connection(state)
+        with pytest.raises(INTEGRITY_ERRORS, match="never goes back"):
+            db.execute("UPDATE leader SET epoch = 1")
+        with pytest.raises(INTEGRITY_ERRORS, match="kept"):
+            db.execute("DELETE FROM leader")
+        db.close()
+        assert a.take_lease("host-a 1", "unix:/a.sock", 30) == 3
+    finally:
+        b.close()
+        plain.close()

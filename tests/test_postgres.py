@@ -1,0 +1,101 @@
+"""What only a PostgreSQL store shows: the database refuses what the invariants forbid
+even to a client past bayops, a restarted database server is ridden out, a database that
+is not bayops' is left alone, and its failures are plain errors with codes."""
+from __future__ import annotations
+
+import json
+import threading
+
+import psycopg
+import pytest
+from conftest import Cli, raw_connection, write_config
+from pgserver import PgServer, wait_for
+
+from tui.core.store import Store
+from tui.model.errors import BadInput, OperationFailed
+
+
+@pytest.fixture
+def own_server():
+    """A server of the test's own (it is stopped and restarted)."""
+    server = PgServer().start()
+    yield server
+    server.destroy()
+
+
+def test_invariants_are_the_databases_own(tmp_path, pg_server):
+    cli = Cli(write_config(tmp_path / "c.toml"), pg_server.url(pg_server.create_database()))
+    assert cli("policy", "lab", "--window", "sat", "--yes").code == 0  # a job, not archived
+    db = raw_connection(cli.state)
+    two = db.execute("SELECT name, bay FROM profiles WHERE bay IS NOT NULL ORDER BY name"
+                     " LIMIT 2").fetchall()
+    spare = db.execute("SELECT id FROM bays WHERE spare = 1 LIMIT 1").fetchone()[0]
+    refusals = {
+        "UPDATE profiles SET bay = ? WHERE name = ?": (two[1][1], two[0][0]),  # one bay, two
+        "UPDATE connections SET address = (SELECT MIN(address) FROM connections)"
+        " WHERE address = (SELECT MAX(address) FROM connections)": (),
+        "UPDATE profiles SET serial = (SELECT MIN(serial) FROM profiles)"
+        " WHERE serial = (SELECT MAX(serial) FROM profiles)": (),
+        "UPDATE profiles SET bay = ? WHERE name = ? AND 1 = 1": (spare, two[0][0]),
+        "UPDATE bays SET spare = 1 WHERE id = ?": (two[0][1],),
+        "UPDATE events SET message = 'rewritten'": (),
+        "DELETE FROM events": (),
+        "DELETE FROM jobs": (),
+    }
+    for sql, args in refusals.items():
+        with pytest.raises(psycopg.IntegrityError):
+            db.execute(sql, args)
+            pytest.fail(f"not refused: {sql}")
+    db.close()
+
+
+def test_a_restarted_database_is_ridden_out_by_a_running_watch(tmp_path, own_server):
+    cli = Cli(write_config(tmp_path / "c.toml"), own_server.url(own_server.create_database()))
+    assert cli("status").code == 0
+    watch = cli.popen("watch", "--json", "--interval", "0.2", "--no-policy")
+    lines: list[dict] = []
+    reader = threading.Thread(target=lambda: lines.extend(json.loads(x) for x in watch.stdout),
+                              daemon=True)
+    reader.start()
+    try:
+        assert cli("sim", "fail", "enc-w1/3").code == 0
+        own_server.restart()
+        assert cli("sim", "fail", "enc-w1/4").code == 0
+        # The watch saw the fault written after the restart: it reconnected by itself.
+        assert wait_for(lambda: any("enc-w1/4" in e.get("source", "") for e in lines), 30), lines
+        assert watch.poll() is None, watch.stderr.read()
+    finally:
+        watch.terminate()
+        watch.wait(timeout=30)
+
+
+def test_a_stopped_database_is_a_plain_error_and_nothing_else(tmp_path, own_server):
+    url = own_server.url(own_server.create_database())
+    cli = Cli(write_config(tmp_path / "c.toml"), url)
+    assert cli("status").code == 0
+    own_server.stop()
+    r = cli("status", "--json")
+    assert r.code == 1 and r.json["code"] == "store-unreachable", r.out + r.err
+    assert len(r.err.strip().splitlines()) == 1
+    with pytest.raises(OperationFailed, match="cannot be reached"):
+        Store(url)
+
+
+def test_a_database_of_something_else_is_left_alone(pg_server):
+    url = pg_server.url(pg_server.create_database())
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE invoices (id int)")
+    with pytest.raises(BadInput, match="not a bayops database") as refused:
+        Store(url)
+    assert refused.value.code == "not-bayops-state"
+    with psycopg.connect(url, autocommit=True) as conn:
+        tables = conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+        assert [r[0] for r in tables] == ["invoices"]
+
+
+def test_the_url_password_never_reaches_the_operator(tmp_path, pg_server):
+    url = pg_server.url(pg_server.create_database()) + "&password=hunter2"
+    cli = Cli(write_config(tmp_path / "c.toml"), url)
+    info = cli("info", "--json")
+    assert info.code == 0, info.err
+    assert "hunter2" not in info.out and "password=***" in info.json["state"]

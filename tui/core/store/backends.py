@@ -1,0 +1,275 @@
+"""The two databases a store can live in, behind one small interface.
+
+The tables' SQL (fleet.py, jobs.py, ...) is written once, in the subset both databases
+speak (``?`` placeholders, ``ON CONFLICT``, ``RETURNING``, no boolean arithmetic, no
+parameter whose type only its value would tell, such as ``? IS NULL``). What
+differs lives here: connecting, the write lock, the schema version, the migrations and
+what a database failure means to the operator.
+
+* **SQLite** (the default, a file): ``BEGIN IMMEDIATE`` is the write lock,
+  ``PRAGMA user_version`` the schema version.
+* **PostgreSQL** (``state = "postgresql://..."``): every write transaction first takes one
+  transaction-scoped advisory lock, so writers are serialised exactly as SQLite's are and
+  "re-plan under the write lock" means the same on both; readers never wait. The schema
+  version is the ``bayops_schema`` table.
+"""
+from __future__ import annotations
+
+import sqlite3
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Protocol
+
+from tui.core.statepath import is_database_url
+from tui.core.store.pg import PgConnection, connect_pg, local_folder, pg_failure, redacted
+from tui.core.store.schema import MIGRATIONS, statements
+from tui.core.store.schema_pg import MIGRATIONS_PG
+from tui.core.store.statefile import (
+    APPLICATION_ID,
+    classify,
+    create_private_file,
+    environment_error,
+    make_private_dirs,
+    mode_text,
+    mode_warnings,
+)
+from tui.model.errors import BadInput, Refused
+
+# One key for the whole store: the write lock (a transaction-scoped advisory lock).
+WRITE_LOCK_KEY = 0x6261796F  # 'bayo', as SQLite's application_id
+
+
+class Cursor(Protocol):
+    rowcount: int
+
+    def fetchone(self) -> Any: ...
+    def fetchall(self) -> list[Any]: ...
+    def __iter__(self) -> Iterator[Any]: ...
+
+
+class Connection(Protocol):
+    def execute(self, sql: str, parameters: Any = ..., /) -> Any: ...
+    def executemany(self, sql: str, parameters: Any, /) -> Any: ...
+    def close(self) -> None: ...
+
+
+def _make_folder(path: Path) -> None:
+    try:
+        make_private_dirs(path.parent)
+    except OSError as exc:
+        raise environment_error(exc, path) or BadInput(
+            f"state {path}: cannot create its folder: {exc.strerror or exc}") from None
+
+
+class SqliteBackend:
+    name = "sqlite"
+    now = "((julianday('now') - 2440587.5) * 86400.0)"  # the database's clock, Unix seconds
+
+    def __init__(self, path: Path):
+        self.path = Path(path)
+        self.where = str(self.path)
+
+    def prepare(self) -> list[str]:
+        """Make the folder and the file (ours or refused before anything is written)."""
+        _make_folder(self.path)
+        if classify(self.path, MIGRATIONS) == "new":
+            try:
+                create_private_file(self.path)
+            except OSError as exc:
+                raise environment_error(exc, self.path) or BadInput(
+                    f"state {self.path}: cannot create it: {exc.strerror or exc}") from None
+        return mode_warnings(self.path)
+
+    def connect(self) -> Connection:
+        try:
+            conn = sqlite3.connect(self.path, timeout=15, isolation_level=None,
+                                   check_same_thread=False)
+        except sqlite3.Error as exc:
+            raise environment_error(exc, self.path) or BadInput(
+                f"state {self.path}: cannot open it ({exc})") from None
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            conn.execute("PRAGMA foreign_keys=ON")
+            conn.execute("PRAGMA synchronous=NORMAL")
+        except sqlite3.Error as exc:
+            conn.close()
+            raise environment_error(exc, self.path) or BadInput(
+                f"state {self.path}: cannot open it ({exc})") from None
+        return conn
+
+    def begin(self, db: Any) -> None:
+        try:
+            db.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            mapped = environment_error(exc, self.path)
+            if mapped is not None:
+                raise mapped from None
+            raise Refused(f"state {self.path} is busy ({exc}); try again") from None
+
+    @staticmethod
+    def in_transaction(db: Any) -> bool:
+        return bool(db.in_transaction)
+
+    @staticmethod
+    def is_db_error(exc: BaseException) -> bool:
+        return isinstance(exc, sqlite3.Error)
+
+    def failure(self, exc: BaseException) -> BaseException:
+        """A plain error for the disk, media, file or descriptors; anything else as is."""
+        return environment_error(exc, self.path) or exc
+
+    def version(self, db: Any) -> tuple[int, bool]:
+        """(schema version, marked as ours)."""
+        try:
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            app_id = db.execute("PRAGMA application_id").fetchone()[0]
+        except sqlite3.Error as exc:
+            raise self.failure(exc) from None
+        return int(version), app_id == APPLICATION_ID
+
+    def migrate_step(self, db: Any, version: int) -> None:
+        """Bring the schema from ``version`` to the next (inside the write lock)."""
+        # executescript would COMMIT our transaction; run statement by statement.
+        for statement in statements(MIGRATIONS[version]):
+            db.execute(statement)
+        db.execute(f"PRAGMA user_version = {version + 1}")
+
+    @staticmethod
+    def mark(db: Any) -> None:
+        db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+
+    @staticmethod
+    def tables(db: Any) -> list[str]:
+        return [r[0] for r in db.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'"
+            " ORDER BY name")]
+
+    def file_modes(self) -> dict[str, str | None]:
+        return {"state_mode": mode_text(self.path), "state_dir_mode": mode_text(self.path.parent)}
+
+    @staticmethod
+    def counter(db: Any, table: str, column: str) -> int:
+        """The highest id ever handed out in ``table`` (AUTOINCREMENT's sqlite_sequence)."""
+        row = db.execute("SELECT seq FROM sqlite_sequence WHERE name = ?", (table,)).fetchone()
+        top = db.execute(f"SELECT COALESCE(MAX({column}), 0) FROM {table}").fetchone()[0]
+        return max(int(row[0]) if row else 0, int(top))
+
+    @staticmethod
+    def set_counter(db: Any, table: str, column: str, value: int) -> None:
+        """The next id handed out in ``table`` is above ``value``."""
+        if not db.execute("UPDATE sqlite_sequence SET seq = MAX(seq, ?) WHERE name = ?",
+                          (value, table)).rowcount and value:
+            db.execute("INSERT INTO sqlite_sequence (name, seq) VALUES (?, ?)", (table, value))
+
+
+class PostgresBackend:
+    name = "postgresql"
+    now = "(extract(epoch from clock_timestamp())::double precision)"
+
+    def __init__(self, url: str, patience: float = 30.0):
+        self.url = url
+        self.where = redacted(url)
+        # How long a write waits at its start for a database that went away (a restart, a
+        # failover to the replica): nothing of the transaction has happened yet, so waiting
+        # and starting again is safe, and a job's next step rides out the outage.
+        self.patience = patience
+        # Host-local files of this site (archives, the dashboard's layout, the simulator's
+        # hardware) live in a folder named for the database; ``path`` is a file in it.
+        self.path = local_folder(url) / "local.db"
+
+    def prepare(self) -> list[str]:
+        _make_folder(self.path)
+        return []
+
+    def connect(self) -> Connection:
+        return PgConnection(lambda: connect_pg(self.url, self.where))
+
+    def begin(self, db: Any) -> None:
+        deadline = time.monotonic() + self.patience
+        while True:
+            try:
+                db.execute("BEGIN")
+                db.execute("SELECT pg_advisory_xact_lock(?)", (WRITE_LOCK_KEY,))
+                return
+            except Exception as exc:
+                db.rollback_quietly()
+                failure = self.failure(exc)
+                if getattr(failure, "code", "") != "store-unreachable" \
+                        or time.monotonic() > deadline:
+                    raise failure from None
+            time.sleep(0.25)
+
+    @staticmethod
+    def in_transaction(db: Any) -> bool:
+        return bool(db.in_transaction)
+
+    @staticmethod
+    def is_db_error(exc: BaseException) -> bool:
+        return pg_failure(exc, "") is not None
+
+    def failure(self, exc: BaseException) -> BaseException:
+        return pg_failure(exc, self.where) or exc
+
+    def version(self, db: Any) -> tuple[int, bool]:
+        try:
+            # One statement, one snapshot: another bayops may be creating the schema now.
+            marked, others = db.execute(
+                "SELECT COUNT(*) FILTER (WHERE tablename = 'bayops_schema'), COUNT(*)"
+                " FROM pg_tables WHERE schemaname = current_schema()").fetchone()
+            if not marked:
+                if others:
+                    raise BadInput(f"state {self.where} is not a bayops database ({others} "
+                                   "tables of something else); use another --state",
+                                   code="not-bayops-state")
+                return 0, False
+            row = db.execute("SELECT version FROM bayops_schema").fetchone()
+        except BadInput:
+            raise
+        except Exception as exc:
+            raise self.failure(exc) from None
+        return (int(row[0]), True) if row else (0, True)
+
+    def migrate_step(self, db: Any, version: int) -> None:
+        if version == 0:
+            db.execute("CREATE TABLE IF NOT EXISTS bayops_schema(version INTEGER NOT NULL)")
+            db.execute("DELETE FROM bayops_schema")
+            db.execute("INSERT INTO bayops_schema VALUES (0)")
+        db.execute_script(MIGRATIONS_PG[version])
+        db.execute("UPDATE bayops_schema SET version = ?", (version + 1,))
+
+    @staticmethod
+    def mark(db: Any) -> None:
+        """The bayops_schema table is the mark (made by the first migration)."""
+
+    @staticmethod
+    def tables(db: Any) -> list[str]:
+        return [r[0] for r in db.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+            " AND tablename <> 'bayops_schema' ORDER BY tablename")]
+
+    def file_modes(self) -> dict[str, str | None]:
+        return {"state_mode": None, "state_dir_mode": mode_text(self.path.parent)}
+
+    @staticmethod
+    def counter(db: Any, table: str, column: str) -> int:
+        """The highest id ever handed out in ``table`` (its identity sequence)."""
+        sequence = db.execute("SELECT pg_get_serial_sequence(?, ?)", (table, column)).fetchone()[0]
+        last, called = db.execute(f"SELECT last_value, is_called FROM {sequence}").fetchone()
+        top = db.execute(f"SELECT COALESCE(MAX({column}), 0) FROM {table}").fetchone()[0]
+        return max(int(last) if called else 0, int(top))
+
+    @staticmethod
+    def set_counter(db: Any, table: str, column: str, value: int) -> None:
+        """The next id handed out in ``table`` is above ``value``."""
+        if value:
+            db.execute("SELECT setval(pg_get_serial_sequence(?, ?), ?)", (table, column, value))
+
+
+Backend = SqliteBackend | PostgresBackend
+
+
+def backend_for(state: str | Path, patience: float = 30.0) -> Backend:
+    if is_database_url(state):
+        return PostgresBackend(str(state), patience)
+    return SqliteBackend(Path(state))
