@@ -167,3 +167,20 @@ def test_a_database_restart_under_a_running_service_loses_no_job(tmp_path):
             stop_server(proc)
     finally:
         server.destroy()
+
+
+def test_two_services_on_one_database_never_both_act_even_without_ha(tmp_path, pg_server):
+    """A database is shared by design: without `[serve] ha` a second service on it is still
+    a standby, never a second poller and job runner."""
+    config = write_config(tmp_path / "config.toml", SLOW)
+    config.write_text(config.read_text() + f"\n[serve]\nlease_seconds = {LEASE}\n")
+    state = pg_server.url(pg_server.create_database())
+    sockets = [socket_path(tmp_path, "a.sock"), socket_path(tmp_path, "b.sock")]
+    procs = [start_server(config, state, sockets[0])]
+    try:
+        assert wait_until(lambda: info(f"unix:{sockets[0]}", config)["role"] == "leader", 10, "a leader")
+        procs.append(start_server(config, state, sockets[1]))
+        assert info(f"unix:{sockets[1]}", config)["role"] == "standby"
+    finally:
+        for proc in procs:
+            stop_server(proc)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import errno
 import fcntl
 import grp
@@ -133,8 +134,11 @@ async def _listen(runner: web.AppRunner, service: Service, settings: ServeSettin
 
 def serve(config: Config, state: str | None, settings: ServeSettings) -> int:
     where = find_state(state, config)
-    # one service per SQLite file; on PostgreSQL several serve one site, the leader lease
-    # deciding which acts ([serve] ha)
+    # One service per SQLite file, by a lock beside it. A database is shared by design: the
+    # leader lease is what keeps a second service from polling and running jobs too, so a
+    # PostgreSQL site always takes it, whether or not [serve] ha says so.
+    if is_database_url(where) and not settings.ha:
+        settings = dataclasses.replace(settings, ha=True)
     lock = None if is_database_url(where) else _lock_state(Path(where))
     try:
         _claim_socket(settings.socket)  # before the store opens: a refusal touches nothing
