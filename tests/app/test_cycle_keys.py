@@ -61,6 +61,11 @@ async def test_rediscover_flags_then_clear_then_failback_from_keys(core):
         assert core.store.bay(home.id).profile == home.profile
 
 
+def finished(core, kind: str) -> bool:
+    """A job of ``kind`` exists and has ended."""
+    return any(j.kind == kind and j.state != "running" for j in core.jobs(20))
+
+
 async def test_evacuate_and_restore_from_an_enclosure(core):
     core.change_spares("prod-db", [b.id for b in core.bays(enclosure="enc-d3")
                                    if not b.profile and not b.spare and not b.empty], [])
@@ -72,6 +77,7 @@ async def test_evacuate_and_restore_from_an_enclosure(core):
         await pilot.press("e")
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen))
         await pilot.press("y")
+        await wait_for(pilot, lambda: finished(core, "evacuate"), 30)  # the job may start late
         await wait_jobs(pilot)
         assert all(b.drained for b in core.bays(enclosure="enc-d1"))
         left = {b.profile for b in core.bays(enclosure="enc-d1") if b.profile}
@@ -79,6 +85,7 @@ async def test_evacuate_and_restore_from_an_enclosure(core):
         await pilot.press("r")
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, ConfirmScreen))
         await pilot.press("y")
+        await wait_for(pilot, lambda: finished(core, "restore"), 30)
         await wait_jobs(pilot)
         assert not any(b.drained for b in core.bays(enclosure="enc-d1"))
         assert {b.profile for b in core.bays(enclosure="enc-d1") if b.profile} == on
