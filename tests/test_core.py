@@ -41,13 +41,21 @@ def test_target_that_wont_power_on_is_dropped_and_the_next_spare_is_used(core):
     assert core.driver.applied_profiles().get(first) is None
 
 
-def test_no_spare_able_to_take_it_leaves_profile_unassigned_with_critical_event(core):
+def failover_with_every_spare_faulty(core, fault: str, refusal: str):
+    """Fail a Gen9 SAN bay over while every prod-web spare has ``fault``: the failover
+    fails with ``refusal`` and the profile is left on no bay. Returns the source bay."""
     source = gen9_san_bays(core)[0]
     core.sim_fault(source.id, "critical")
     for spare in core.spares("prod-web"):
-        core.sim_fault(spare.id, "wont-power-on")
-    with pytest.raises(OperationFailed, match="unassigned, not lost"):
+        core.sim_fault(spare.id, fault)
+    with pytest.raises(OperationFailed, match=refusal):
         core.failover(source.id)
+    assert core.profile(source.profile).bay is None
+    return source
+
+
+def test_no_spare_able_to_take_it_leaves_profile_unassigned_with_critical_event(core):
+    source = failover_with_every_spare_faulty(core, "wont-power-on", "unassigned, not lost")
     assert core.profile(source.profile).bay is None
     assert core.driver.applied_profiles().get(source.id) is None
     critical = [e for e in core.events() if e.kind == "profile.unassigned"]

@@ -6,12 +6,9 @@ stay "not applied" in the report and do not fail anything.
 """
 from __future__ import annotations
 
-import pytest
-from test_core import failover_past_a_faulty_first_target
-from test_core import gen9_san_bays as san_bays
+from test_core import failover_past_a_faulty_first_target, failover_with_every_spare_faulty
 
 from tui.model.driver import ApplyReport
-from tui.model.errors import OperationFailed
 
 
 def test_a_refused_boot_override_fails_the_target_and_the_next_spare_takes_the_profile(core):
@@ -29,13 +26,7 @@ def test_a_refused_boot_override_fails_the_target_and_the_next_spare_takes_the_p
 
 
 def test_when_no_spare_takes_the_boot_override_the_failover_fails_and_says_why(core):
-    source = san_bays(core)[0]
-    core.sim_fault(source.id, "critical")
-    for spare in core.spares("prod-web"):
-        core.sim_fault(spare.id, "boot-refused")
-    with pytest.raises(OperationFailed, match="boot configuration locked"):
-        core.failover(source.id)
-    assert core.profile(source.profile).bay is None
+    failover_with_every_spare_faulty(core, "boot-refused", "boot configuration locked")
     assert all(core.bay(s.id).power == "off" for s in core.spares("prod-web"))
 
 
