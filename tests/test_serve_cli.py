@@ -211,7 +211,7 @@ def test_errors_say_what_to_fix(home, tmp_path):
         assert untrusted.returncode == 1 and "server_ca" in untrusted.stderr, untrusted.stderr
         assert "bayops serve` running" not in untrusted.stderr
         plain = run("status", env=dict(remote, BAYOPS_SERVER=f"http://127.0.0.1:{port}"))
-        assert plain.returncode == 1 and "use https://" in plain.stderr, plain.stderr
+        assert plain.returncode == 2 and "use https://" in plain.stderr, plain.stderr
         token_file = tmp_path / "token"
         token_file.write_text("bayops_not-a-real-token\n")
         path = run("status", env=dict(remote, BAYOPS_CA=str(ca), BAYOPS_TOKEN=str(token_file)))

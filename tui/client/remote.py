@@ -46,7 +46,12 @@ def transport_for(url: str, ca: str | None = None) -> tuple[str, httpx.HTTPTrans
     if url.startswith("unix:") or url.startswith("/"):
         path = url.removeprefix("unix:")
         return "http://bayops", httpx.HTTPTransport(uds=path)
-    if url.startswith("https://") or url.startswith("http://"):
+    if url.startswith("http://"):
+        # The service listens with TLS only; a clear-text URL could only hand the token to
+        # whoever answers it.
+        raise BadInput(f"server {url!r}: bayops serve listens with TLS only; use https://",
+                       code="bad-server")
+    if url.startswith("https://"):
         verify: Any = True if not ca else httpx.create_ssl_context(verify=ca)
         return url.rstrip("/"), httpx.HTTPTransport(verify=verify)
     raise BadInput(f"server {url!r}: expected unix:/path/to.sock or https://host:port",
@@ -59,8 +64,6 @@ def why(url: str, exc: httpx.TransportError) -> str:
     if "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text:
         return (": the server's TLS certificate is not trusted; set server_ca (or BAYOPS_CA) "
                 "to the CA that signed it")
-    if url.startswith("http://"):
-        return ": bayops serve listens with TLS only; use https://"
     if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)):
         return ": is `bayops serve` running? (bayops info)"
     return ": the server closed the connection"
