@@ -84,6 +84,31 @@ def test_evacuate_then_restore_round_trip(roomy):
     check_consistent(core)
 
 
+def test_a_spare_a_failed_over_profile_took_is_a_spare_again_after_restore(roomy):
+    """A profile failed over onto a spare of the enclosure, then evacuated off it: the
+    spare goes back into the pool when the enclosure is restored (it was left out)."""
+    core = roomy
+    spare = next(b for b in core.bays(enclosure=ENC) if b.spare)
+    victim = next(b for b in core.bays(group="prod-web") if b.profile and b.boot_mode == "san"
+                  and not b.id.startswith(ENC + "/"))
+    name = victim.profile or ""
+    assert core.failover(victim.id, to=spare.id, force=True).state == "done"
+    assert core.store.profile(name).borrowed == spare.id
+    elsewhere = next(b for b in core.bays(group="prod-web") if b.spare and b.model == spare.model
+                     and not b.id.startswith(ENC + "/"))
+    plan = core.plan_evacuate(ENC, mapping={name: elsewhere.id}, force=True)  # one Gen9 short
+    assert f"{spare.id} was the spare {name} took: back into the pool on restore" in plan.steps
+    assert core.evacuate(ENC, mapping={name: elsewhere.id}, force=True,
+                         expect=plan).state == "done"
+    assert core.store.profile(name).bay == elsewhere.id
+    restore = core.plan_restore(ENC)
+    assert restore.steps[-1] == f"{spare.id} back into the spare pool (a failed-over profile's spare)"
+    assert core.restore(ENC, expect=restore).state == "done"
+    assert core.bay(spare.id).spare and core.bay(spare.id).profile is None
+    assert core.store.profile(name).home == victim.id  # still failed over, away from home
+    check_consistent(core)
+
+
 def test_shortfalls_are_listed_before_anything_starts(tmp_path):
     core = Core.open(load_config(write_config(tmp_path / "c.toml")), str(tmp_path / "s.db"),
                      operator="tester")

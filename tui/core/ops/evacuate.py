@@ -11,6 +11,9 @@ enclosure stays drained either way. Every profile remembers its home (``profiles
 
 Restore: the drain passes to the restore job, the profiles go back to their homes the
 same way, the bays they leave go back into the spare pool, and the enclosure is undrained.
+A spare of the enclosure that a failed-over profile had borrowed, emptied by the
+evacuation, is named in the job's ``pool`` (carried from drain job to drain job) and goes
+back into the pool after the undrain: the schema refuses a spare on a drained enclosure.
 """
 from __future__ import annotations
 
@@ -20,7 +23,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from tui.core.context import OpContext
 from tui.core.jobs import JobContext
-from tui.core.ops.failback import go_home, returns_to_pool, why_not_home
+from tui.core.ops.failback import give_back, go_home, returns_to_pool, why_not_home
 from tui.core.ops.move import check_target, relocate
 from tui.core.ops.placement import rank_spares
 from tui.model.entities import Bay, Profile
@@ -44,6 +47,16 @@ def _locks(enclosure: str, moves: list[Move]) -> tuple[str, ...]:
 
 
 LEFT = "leave in place: "  # the first steps of a forced plan, one per shortfall
+
+
+def _freed(ctx: OpContext, enclosure: str) -> list[str]:
+    """The enclosure's bays that were spares borrowed by failed-over profiles the
+    evacuation moved away, as the job now draining it recorded them (empty if none)."""
+    job_id = ctx.store.drained_job(enclosure)
+    job = ctx.store.job(job_id) if job_id is not None else None
+    if job is None or not isinstance(job.params, EvacuateParams):
+        return []
+    return [b for b in job.params.pool if ctx.bay(b).enclosure == enclosure]
 
 
 def _shortfalls(problems: list[str], force: bool, what: str, hint: str) -> list[str]:
@@ -77,6 +90,7 @@ def plan(ctx: OpContext, enclosure: str, to: str | None = None,
     moves: list[Move] = []
     problems: list[str] = []
     reasons: list[str] = []
+    freed = _freed(ctx, enclosure)
     for source in (b for b in bays if b.profile):
         name = source.profile
         assert name is not None
@@ -112,6 +126,10 @@ def plan(ctx: OpContext, enclosure: str, to: str | None = None,
         used.add(chosen.id)  # (a map target is in it already)
         moves.append((name, source.id, chosen.id))
         reasons.append(f"move {name}: {source.id} -> {chosen.id} ({reason})")
+        if profile.borrowed == source.id:
+            freed.append(source.id)
+            reasons.append(f"{source.id} was the spare {name} took: back into the pool on "
+                           "restore")
     if mapping:
         raise BadInput("the map names what is not on " + enclosure + ": "
                        + ", ".join(quoted(k) for k in sorted(mapping)), code="bad-map")
@@ -131,7 +149,8 @@ def plan(ctx: OpContext, enclosure: str, to: str | None = None,
                 f"evacuate {enclosure}: {len(moves)} profile(s), {parallel} at a time",
                 tuple(steps),
                 EvacuateParams(group=group, enclosure=enclosure, moves=tuple(moves),
-                               parallel=parallel, stop_on_failure=stop_on_failure),
+                               parallel=parallel, stop_on_failure=stop_on_failure,
+                               pool=tuple(freed)),
                 locks=_locks(enclosure, moves), source=enclosure, reason="planned work on the enclosure",
                 warnings=tuple(_left_warning(left)), danger=True, confirm_label="Evacuate")
 
@@ -187,17 +206,22 @@ def plan_restore(ctx: OpContext, enclosure: str, stop_on_failure: bool = True,
             kept.append(f"{source.id} does not return to the spare pool: {why_kept}")
     left = _shortfalls(problems, force, f"restore of {enclosure}",
                        "--force to bring the others home and leave those where they are")
+    freed = [b for b in _freed(ctx, enclosure) if b not in pool]
     parallel = ctx.config.evacuate_parallel
     steps = [*left, f"hold the drain of {enclosure} for this job"]
     steps += [f"move {n}: {s or 'unassigned'} -> {h} (home)" for n, s, h in moves]
     steps += [f"{b} back into the spare pool" for b in pool]
-    steps.append(f"undrain {enclosure}" if not problems else f"{enclosure} stays drained")
+    if problems:
+        steps.append(f"{enclosure} stays drained")
+    else:
+        steps.append(f"undrain {enclosure}")
+        steps += [f"{b} back into the spare pool (a failed-over profile's spare)" for b in freed]
     return Plan("restore", f"Restore {enclosure}",
                 f"restore {enclosure}: {len(moves)} profile(s) home, {parallel} at a time",
                 tuple(steps),
                 RestoreParams(group=group, enclosure=enclosure, moves=tuple(moves),
                               parallel=parallel, stop_on_failure=stop_on_failure,
-                              pool=tuple(pool)),
+                              pool=tuple(pool + freed)),
                 locks=_locks(enclosure, moves), target=enclosure, reason="the work on the enclosure is done",
                 warnings=tuple(_left_warning(left) + kept), confirm_label="Restore")
 
@@ -237,6 +261,9 @@ def run(ctx: OpContext, job: JobContext, p: EvacuateParams) -> str:
                               + f"; {enclosure} stays drained: " + "; ".join(failed))
     if p.restore:
         job.step(f"undrain {enclosure}", lambda: _undrain(ctx, enclosure))
+        sources = {m[1] for m in p.moves}
+        for bay_id in (b for b in p.pool if b not in sources):
+            give_back(ctx, job, bay_id)
     ctx.event("info", f"enclosure:{enclosure}", f"{'restore' if p.restore else 'evacuate'}.done",
               f"job {job_id}: {what} of {enclosure} done: {len(p.moves)} profile(s) moved"
               + ("" if p.restore else f"; {enclosure} is drained"), job_id, enclosure=enclosure)

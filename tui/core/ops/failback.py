@@ -127,15 +127,20 @@ def go_home(ctx: OpContext, job: JobContext, name: str, source: str | None, home
     relocate(ctx, job, name, source, home, what)
     ctx.store.set_home(name, None)
     if pool and source is not None:
-        def back() -> str:
-            bay = ctx.bay(source)
-            if bay.spare:
-                return f"{source} is in the spare pool"
-            if bay.profile is not None or bay.empty or bay.flag is not None or bay.drained:
-                return f"{source} stays out of the pool (it changed since the plan)"
-            ctx.store.set_spare(source, True)
-            return f"{source} back into the spare pool of {bay.group}"
-        job.step(f"return {source} to the spare pool", back)
+        give_back(ctx, job, source)
+
+
+def give_back(ctx: OpContext, job: JobContext, bay_id: str) -> None:
+    """Put ``bay_id`` back into its group's spare pool, unless it changed since the plan."""
+    def back() -> str:
+        bay = ctx.bay(bay_id)
+        if bay.spare:
+            return f"{bay_id} is in the spare pool"
+        if bay.profile is not None or bay.empty or bay.flag is not None or bay.drained:
+            return f"{bay_id} stays out of the pool (it changed since the plan)"
+        ctx.store.set_spare(bay_id, True)
+        return f"{bay_id} back into the spare pool of {bay.group}"
+    job.step(f"return {bay_id} to the spare pool", back)
 
 
 def run(ctx: OpContext, job: JobContext, p: FailbackParams) -> str:
