@@ -255,3 +255,19 @@ async def test_bay_ids_are_never_cut_and_wide_terminals_give_names_room(core):
         assert cells[0].strip() == "e00-0000/1" and cells[1].strip() == "e00-0000/16"
     wide = {c.key: w for c, w in fmt.fit_columns(150)}
     assert wide["profile"] > 20 and wide["domain"] > 20
+
+
+async def test_start_up_warnings_are_shown_not_only_on_a_cli_stderr(tmp_path):
+    """What the core warns about at start (here: a state file others can read) reaches the
+    operator of the dashboard too, as it does a CLI user's stderr."""
+    config = make_config(tmp_path / "config.toml")
+    open_core(config, tmp_path / "state.db").close()
+    (tmp_path / "state.db").chmod(0o644)
+    core = open_core(config, tmp_path / "state.db")
+    try:
+        async with make_app(core).run_test(size=SIZE) as pilot:
+            await pilot.pause()
+            assert (f"Warning: state {tmp_path / 'state.db'} is readable by others "
+                    "(mode 0644); chmod 600 it") in notifications(pilot.app)
+    finally:
+        core.close()

@@ -159,6 +159,8 @@ class BayopsApp(KeyGate, LostServerApp):
     async def on_mount(self) -> None:
         self._setup_themes()
         self._setup_keys()
+        for message in self.core.warnings:  # e.g. TLS checks off for a BMC, a state others read
+            self.notify(message, title="Warning", severity="warning", timeout=30)
         snap, events = Snapshot.load(self.core, FIRST_EVENTS)
         self.main = MainScreen()
         await self.push_screen(self.main)
@@ -191,12 +193,10 @@ class BayopsApp(KeyGate, LostServerApp):
             waiting = self.core.interrupted_jobs()
         except BayopsError:
             return
-        if waiting or self.core.read_only:
-            if self.core.read_only:
-                if waiting:
-                    self.notify(f"{len(waiting)} interrupted job(s) wait for `bayops jobs resume` "
-                                "(read-only: not resumed here)", severity="warning")
-                return
+        if waiting and self.core.read_only:
+            self.notify(f"{len(waiting)} interrupted job(s) wait for `bayops jobs resume` "
+                        "(read-only: not resumed here)", severity="warning")
+        elif waiting:
             self.notify(f"resuming {len(waiting)} interrupted job(s): "
                         + ", ".join(f"#{j.id} {j.summary}" for j in waiting), title="Jobs")
             self.start_job("resume of interrupted jobs", self.core.resume_interrupted)
