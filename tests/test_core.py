@@ -180,6 +180,49 @@ def test_crash_after_a_failed_target_then_resume_never_leaves_the_profile_on_two
     assert holders == [core.profile(source.profile).bay] and first not in holders
 
 
+class Recording:
+    """The sim driver, writing down each profile and power call; ``crash_at`` dies there."""
+
+    def __init__(self, inner, crash_at: str | None = None):
+        self._inner, self.crash_at, self.calls = inner, crash_at, []
+
+    def __getattr__(self, name):
+        attr = getattr(self._inner, name)
+        if name not in ("apply_profile", "power_on", "power_off"):
+            return attr
+
+        def call(bay, *args):
+            if name == self.crash_at:
+                raise Crash(name)
+            self.calls.append((name, bay))
+            return attr(bay, *args)
+        return call
+
+
+def test_a_power_on_resumed_by_another_process_applies_the_profile_again_first(core):
+    """A one-time boot override or settings staged for the next boot live in the memory of
+    the process that applied the profile: a process resuming at the power-on applies it
+    again, or the server could boot its local disk."""
+    from tui.core.api import Core
+
+    source = gen9_san_bays(core)[0]
+    core.sim_fault(source.id, "critical")
+    target = core.plan_failover(source.id).target
+    real = core.driver
+    core.driver = Recording(real, crash_at="power_on")
+    with pytest.raises(Crash):
+        core.failover(source.id)
+    assert ("apply_profile", target) in core.driver.calls
+    with core.store.write() as db:
+        db.execute("UPDATE jobs SET pid = ? WHERE state = 'running'", (2**22 + 7,))
+    resumer = Core(core.config, core.store, Recording(real), "resumer")
+    [(job, outcome)] = resumer.resume_interrupted()
+    assert outcome == "done"
+    assert resumer.driver.calls == [("apply_profile", target), ("power_on", target)]
+    assert any("applied again" in (s.detail or "") for s in job.steps), job.steps
+    core.driver = real
+
+
 def test_a_reused_pid_does_not_keep_an_interrupted_job_alive(core, monkeypatch):
     from tui.core.api import Core
 

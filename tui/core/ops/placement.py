@@ -92,13 +92,17 @@ def place_profile(ctx: OpContext, job: JobContext, profile: Profile, target: str
     if job.done(f"remove profile from {tag}"):
         return job.step(f"remove profile from {tag}", lambda: "")
 
-    def apply() -> str:
+    def write_to_hardware() -> str:
         report = ctx.driver.apply_profile(target, profile)
         if report.failed:
             # The hardware would not run this profile as it must (e.g. a boot-from-SAN
             # server left booting its local disk): as bad as a failed power-on.
             raise OperationFailed(f"{target} did not take what profile {profile.name} needs: "
                                   f"{report.summary()}")
+        return report.summary()
+
+    def apply() -> str:
+        summary = write_to_hardware()
         with store.write():
             if borrow:
                 store.set_borrowed(profile.name, target if ctx.bay(target).spare else None)
@@ -107,10 +111,18 @@ def place_profile(ctx: OpContext, job: JobContext, profile: Profile, target: str
             group = ctx.bay(target).group
             if ctx.profile(profile.name).group != group:
                 store.set_profile_group(profile.name, group)
-        return report.summary()
+        return summary
+
+    # A one-time boot override or settings staged for the next boot live in the driver of
+    # the process that applied them: one resuming here, at the power-on, applies again.
+    applied_before = job.done(f"apply profile to {tag}")
+
+    def start() -> str:
+        again = f"profile applied again ({write_to_hardware()}); " if applied_before else ""
+        return again + power_on(ctx, target)
     try:
         job.step(f"apply profile to {tag}", apply)
-        job.step(f"power on {tag}", lambda: power_on(ctx, target))
+        job.step(f"power on {tag}", start)
         return None
     except StepFailed as exc:
         failure = exc.reason
