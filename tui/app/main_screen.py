@@ -4,6 +4,8 @@ permission checks in permissions.py.
 """
 from __future__ import annotations
 
+from functools import partial
+
 from rich.markup import escape
 from textual import events
 from textual.app import ComposeResult
@@ -24,10 +26,12 @@ from tui.app.help_screen import HelpScreen
 from tui.app.job_screen import JobScreen
 from tui.app.jobs_pane import JobsList
 from tui.app.linelist import LineList
-from tui.core.view import ViewUpdate
-from tui.model.entities import Event, Profile
+from tui.core.view import FleetView, ViewUpdate
+from tui.model.entities import Bay, Event, Profile
 from tui.model.errors import BayopsError
 from tui.model.text import printable
+
+COVER_SECONDS = 2.0  # the coverage badges follow the bays' changes at most this often
 
 
 class MainScreen(CycleActions):
@@ -41,6 +45,7 @@ class MainScreen(CycleActions):
         self.bay_query = BayQuery()
         self.filter_target = "bays"
         self.copier = Copier()
+        self._covering = False
 
     def compose(self) -> ComposeResult:
         yield HeaderBar(self.bayops.clock)
@@ -86,6 +91,7 @@ class MainScreen(CycleActions):
         self._header()
         self._titles()
         self.update_bindings()
+        self.cover_stale()
 
     def apply_update(self, update: ViewUpdate) -> None:
         """What changed since the view's revision: only the panes it touches repaint, and
@@ -109,6 +115,41 @@ class MainScreen(CycleActions):
                 self._header()  # the running-jobs count (done above when bays changed)
         self.query_one(EventLog).add_events(events)
         self.offer_failbacks(events)
+        self.cover_stale()
+
+    def cover_stale(self) -> None:
+        """Recompute the coverage badges of the groups whose bays changed, in a worker
+        thread at most every COVER_SECONDS (inline without autopoll: tests): the what-if of
+        every enclosure of a big fleet must never hold up the first paint or a key."""
+        snap = self.snapshot
+        if not snap.cover_due or self._covering:
+            return
+        due = snap.take_cover_due()
+        if not self.bayops.autopoll:
+            self._covered(snap, FleetView.covers(due))
+            return
+        self._covering = True
+        self.run_worker(partial(self._cover_thread, snap, due), thread=True, group="cover",
+                        exit_on_error=False)
+
+    def _cover_thread(self, snap: Snapshot, due: dict[str, list[Bay]]) -> None:
+        try:
+            badges = FleetView.covers(due)
+        except Exception as exc:  # a badge must never stop the dashboard or its updates
+            self.log.warning(f"coverage failed: {type(exc).__name__}: {exc}")
+            badges = {}
+        self.app.call_from_thread(self._covered, snap, badges)
+
+    def _covered(self, snap: Snapshot, badges: dict[str, tuple[str, bool]]) -> None:
+        if snap is self.snapshot and badges:
+            snap.set_cover(badges)
+            self.query_one(GroupsTree).update_from(snap, set(badges))
+        if self._covering:
+            self.set_timer(COVER_SECONDS, self._cover_again)
+
+    def _cover_again(self) -> None:
+        self._covering = False
+        self.cover_stale()
 
     def minute_passed(self) -> None:
         """The clock and the maintenance lease countdowns show minutes."""

@@ -9,7 +9,7 @@ client of a future service would apply the same updates.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Self
+from typing import ClassVar, Self
 
 from tui.core.context import OpContext
 from tui.core.ops import coverage
@@ -84,6 +84,10 @@ class ViewUpdate:
 
 
 class FleetView:
+    # The coverage badges (a what-if per enclosure) are computed in ``load``, or (False)
+    # left in ``cover_due`` for the reader to compute off its UI thread (``covers``).
+    cover_at_load: ClassVar[bool] = True
+
     def __init__(self) -> None:
         self.rev = 0
         self.last_event = 0
@@ -104,6 +108,7 @@ class FleetView:
         self.jobs: list[Job] = []
         self.touched: set[str] | None = None  # groups the last apply changed (None: all)
         self.cover: dict[str, tuple[str, bool]] = {}  # group -> coverage badge (text, ok)
+        self.cover_due: set[str] = set()  # groups whose bays changed since their badge
 
     # -- loading and following --------------------------------------------------------------
     @classmethod
@@ -118,7 +123,9 @@ class FleetView:
         for bay in store.bays():
             view._add(bay)
         view.jobs = store.jobs(JOBS_SHOWN)
-        view._cover_groups(set(view.by_group))
+        view.cover_due = set(view.by_group)
+        if cls.cover_at_load:
+            view.cover.update(view.covers(view.take_cover_due()))
         view._summarise({g.name for g in view.structure.groups})
         return view, (store.events(0, events, newest=True) if events else [])
 
@@ -171,7 +178,7 @@ class FleetView:
             self._replace(old, bay)
             touched.add(bay.group)
             self.applied += 1
-        self._cover_groups(touched)  # only bays change what a loss would leave
+        self.cover_due |= touched  # only bays change what a loss would leave
         if update.structure is not None:
             self.structure = update.structure
             touched.update(g.name for g in self.structure.groups)
@@ -234,11 +241,22 @@ class FleetView:
     def _figures(self, key: str) -> list[int]:
         return self._counts.get(key, [0] * _FIGURES)
 
-    def _cover_groups(self, groups: set[str]) -> None:
-        """The coverage badge of ``groups``: the what-if of losing each enclosure, on this
-        copy (a few milliseconds a group; only groups whose bays changed)."""
-        for name in groups:
-            self.cover[name] = coverage.badge(coverage.sweep(self.by_group.get(name, [])))
+    def take_cover_due(self) -> dict[str, list[Bay]]:
+        """The bays of each group whose badge is stale, copied so that ``covers`` may run in
+        another thread while this view goes on; no badge is stale after it."""
+        due = {name: list(self.by_group.get(name, ())) for name in self.cover_due}
+        self.cover_due = set()
+        return due
+
+    @staticmethod
+    def covers(due: dict[str, list[Bay]]) -> dict[str, tuple[str, bool]]:
+        """Each group's coverage badge: the what-if of losing each of its enclosures
+        (milliseconds for a small group, a good part of a second for a 64,000-bay fleet)."""
+        return {name: coverage.badge(coverage.sweep(bays)) for name, bays in due.items()}
+
+    def set_cover(self, badges: dict[str, tuple[str, bool]]) -> None:
+        self.cover.update(badges)
+        self._summarise(set(badges))
 
     def _summarise(self, groups: set[str]) -> None:
         s = self.structure
