@@ -164,3 +164,46 @@ def test_a_loss_outside_the_named_group_is_bad_input(cli):
     assert other.code == 2 and other.json["code"] == "not-in-group"
     assert other.json["error"] == "enc-w1 is not in group prod-db"
     assert cli("coverage", "prod-web", "--lose", "enc-w1", "--json").code == 0
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_the_counting_sweep_answers_as_the_simulated_failovers_do(tmp_path, make_state, seed):
+    """The badge's sweep counts spares instead of simulating each failover: on fleets
+    mangled at random it must say what the simulation says, enclosure by enclosure."""
+    import dataclasses
+    import random
+
+    from conftest import write_config
+
+    from tui.core.api import Core
+    from tui.core.config import load_config
+
+    config = write_config(tmp_path / "c.toml", replace={  # enough spares to cover some
+        "spares = 3": "spares = 10", "spares = 2": "spares = 6", "spares = 1": "spares = 5"})
+    core = Core.open(load_config(config), str(make_state()), operator="tester")
+    rng = random.Random(seed)
+    bays = []
+    for bay in core.bays():
+        if not bay.empty and rng.random() < 0.3:
+            bay = dataclasses.replace(
+                bay, health=rng.choice(["ok", "ok", "warning", "critical"]),
+                power=rng.choice(["off", "off", "on"]), maintenance=rng.random() < 0.1,
+                spare=bay.profile is None and rng.random() < 0.6,
+                boot_mode=rng.choice([bay.boot_mode, "local"]),
+                job_id=rng.choice([None, None, None, 7]), drained=rng.random() < 0.05,
+                flag=rng.choice([None, None, None, None, "swapped"]))
+        bays.append(bay)
+    by_group: dict[str, list] = {}
+    for bay in bays:
+        by_group.setdefault(bay.group, []).append(bay)
+    outcomes = set()
+    for cover in coverage.sweep(bays):
+        lost = [b for b in bays if b.enclosure == cover.enclosure]
+        simulated = coverage._simulate_group(cover.group, by_group[cover.group], lost)
+        assert (cover.profiles, cover.placed, cover.covered, cover.short) == (
+            len(simulated.placed) + len(simulated.unplaced), len(simulated.placed),
+            simulated.covered, simulated.short), cover.enclosure
+        if cover.profiles:
+            outcomes.add(cover.covered)
+    assert outcomes == {True, False}, "both answers are compared"
+    core.close()

@@ -180,14 +180,8 @@ def _simulate_group(group: str, group_bays: Sequence[Bay], gone: Sequence[Bay]) 
         name = source.profile
         if name is None:
             continue
-        if source.maintenance:
-            unplaced.append(Unplaced(name, source.id, "maintenance",
-                                     f"domain {source.domain} is in maintenance: failover waits"))
-        elif source.boot_mode != "san":
-            unplaced.append(Unplaced(name, source.id, "local-boot",
-                                     "boots from local disk: failover needs boot-from-SAN"))
-        elif source.job_id is not None:
-            unplaced.append(Unplaced(name, source.id, "held", f"held by job {source.job_id}"))
+        if (stays := _no_failover(source)) is not None:
+            unplaced.append(stays)
         elif ranked := rank_spares(source, spares.values(), ()):
             target, reason = ranked[0]
             placed.append(Placed(name, source.id, target.id, reason))
@@ -202,22 +196,57 @@ def _simulate_group(group: str, group_bays: Sequence[Bay], gone: Sequence[Bay]) 
     return GroupCoverage(group, tuple(placed), tuple(unplaced), before, left)
 
 
+def _no_failover(source: Bay) -> Unplaced | None:
+    """Why no failover would move the profile on ``source``, whatever the spares."""
+    name = source.profile or ""
+    if source.maintenance:
+        return Unplaced(name, source.id, "maintenance",
+                        f"domain {source.domain} is in maintenance: failover waits")
+    if source.boot_mode != "san":
+        return Unplaced(name, source.id, "local-boot",
+                        "boots from local disk: failover needs boot-from-SAN")
+    if source.job_id is not None:
+        return Unplaced(name, source.id, "held", f"held by job {source.job_id}")
+    return None
+
+
 def sweep(bays: Sequence[Bay]) -> list[EnclosureCover]:
-    """For each enclosure of ``bays`` (whole groups): does its group cover its loss?"""
-    by_group: dict[str, list[Bay]] = {}
+    """For each enclosure of ``bays`` (whole groups): does its group cover its loss?
+
+    The same answer as ``_simulate_group`` for each enclosure, by counting: a failover
+    takes any ready spare of the profile's model and generation (``rank_spares`` only
+    orders them), so a loss is covered when, for each model, its profiles that a
+    failover would move number no more than its ready spares outside the enclosure.
+    That is linear in the bays: the dashboard recomputes it as bays change."""
+    ready_spares: dict[tuple[str, str | None, str | None], int] = {}  # (group, model, gen)
     enclosures: dict[str, list[Bay]] = {}
     for bay in bays:
-        by_group.setdefault(bay.group, []).append(bay)
         enclosures.setdefault(bay.enclosure, []).append(bay)
+        if ready(bay):
+            key = (bay.group, bay.model, bay.generation)
+            ready_spares[key] = ready_spares.get(key, 0) + 1
     out = []
     for enclosure, lost in enclosures.items():
-        group = lost[0].group
-        if not any(b.profile for b in lost):
-            out.append(EnclosureCover(enclosure, group, 0, 0, True, ()))
-            continue
-        g = _simulate_group(group, by_group[group], lost)
-        out.append(EnclosureCover(enclosure, group, len(g.placed) + len(g.unplaced),
-                                  len(g.placed), g.covered, g.short))
+        left = dict(ready_spares)
+        for bay in lost:  # a lost spare is no spare any more
+            if ready(bay):
+                left[(bay.group, bay.model, bay.generation)] -= 1
+        profiles = placed = 0
+        short: dict[str, None] = {}
+        for source in sorted(lost, key=lambda b: b.number):
+            if source.profile is None:
+                continue
+            profiles += 1
+            if _no_failover(source) is not None:
+                continue
+            key = (source.group, source.model, source.generation)
+            if left.get(key, 0) > 0:
+                left[key] -= 1
+                placed += 1
+            else:
+                short[source.model or "?"] = None
+        out.append(EnclosureCover(enclosure, lost[0].group, profiles, placed, not short,
+                                  tuple(short)))
     return out
 
 
