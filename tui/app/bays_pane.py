@@ -15,13 +15,19 @@ class BaysTable(LineList):
         super().__init__(id=id, classes=classes)
         self._columns: list = []
         self._columns_width: tuple[int, int] = (-1, -1)
-        self._bay_width = 10
+        self._bay_width = self._items_width = 10
+        self._width_of: Sequence[Bay] | None = None  # the list _items_width was measured on
+        self._width_count = 0
         self.sort = "bay"
         self.reverse = False
 
     def set_items(self, items: Sequence[Bay], follow: bool = False) -> None:
-        # BAY is as wide as the longest id in view: e00-0000/10 and /1 must not read alike
-        bay_width = max(10, max((len(b.id) for b in items), default=0))
+        # BAY is as wide as the longest id in view: e00-0000/10 and /1 must not read alike.
+        # The same list again (the fleet's, changed in place) keeps its ids: no pass over it.
+        if items is not self._width_of or len(items) != self._width_count:
+            self._width_of, self._width_count = items, len(items)
+            self._items_width = max(10, max((len(b.id) for b in items), default=0))
+        bay_width = self._items_width
         if bay_width != self._bay_width:
             self._bay_width = bay_width
             self._cache.clear()  # every line's columns move

@@ -141,9 +141,8 @@ class MainScreen(CycleActions):
         self.app.call_from_thread(self._covered, snap, badges)
 
     def _covered(self, snap: Snapshot, badges: dict[str, tuple[str, bool]]) -> None:
-        if snap is self.snapshot and badges:
-            snap.set_cover(badges)
-            self.query_one(GroupsTree).update_from(snap, set(badges))
+        if snap is self.snapshot and (changed := snap.set_cover(badges)):
+            self.query_one(GroupsTree).update_from(snap, changed)
         if self._covering:
             self.set_timer(COVER_SECONDS, self._cover_again)
 

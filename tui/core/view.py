@@ -254,9 +254,13 @@ class FleetView:
         (milliseconds for a small group, a good part of a second for a 64,000-bay fleet)."""
         return {name: coverage.badge(coverage.sweep(bays)) for name, bays in due.items()}
 
-    def set_cover(self, badges: dict[str, tuple[str, bool]]) -> None:
+    def set_cover(self, badges: dict[str, tuple[str, bool]]) -> set[str]:
+        """Take new badges; the groups whose badge changed (only those are summarised)."""
+        changed = {name for name, badge in badges.items() if self.cover.get(name) != badge}
         self.cover.update(badges)
-        self._summarise(set(badges))
+        if changed:
+            self._summarise(changed)
+        return changed
 
     def _summarise(self, groups: set[str]) -> None:
         s = self.structure
