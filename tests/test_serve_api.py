@@ -10,7 +10,7 @@ import json
 import httpx
 import pytest
 
-from tests.conftest import stored_text, write_config
+from tests.conftest import dump, stored_text, write_config
 from tests.serve_support import InProcessServer, socket_path
 from tui.client import operations as ops
 from tui.core.api import Core
@@ -200,6 +200,28 @@ def test_token_rate_limit_after_failed_attempts(state):
     assert first.value.audited and not again.value.audited  # one audit event per window
     with pytest.raises(Unauthenticated):  # another address is not held back
         gate.token(None, "10.0.0.8", now=101.0)
+
+
+def test_the_services_of_one_store_share_the_failed_attempt_limit(state):
+    """Two gates on one store (two services of one site): taking turns between them wins
+    no extra tries; once the window has passed the address may try again, and the old
+    attempts are forgotten."""
+    from tui.core.store import Store
+    from tui.server.auth import FAILURE_WINDOW, FAILURES_ALLOWED, Gate, RateLimited, Unauthenticated
+
+    stores = [Store(state), Store(state)]
+    gates = [Gate(store) for store in stores]
+    for i in range(FAILURES_ALLOWED):
+        with pytest.raises(Unauthenticated):
+            gates[i % 2].token("Bearer bayops_wrong", "10.0.0.9", now=100.0 + i)
+    for gate in gates:
+        with pytest.raises(RateLimited):
+            gate.token("Bearer bayops_wrong", "10.0.0.9", now=110.0)
+    with pytest.raises(Unauthenticated):
+        gates[1].token("Bearer bayops_wrong", "10.0.0.9", now=100.0 + FAILURE_WINDOW + 5)
+    for store in stores:
+        store.close()
+    assert [row[0] for row in dump(state)["token_failures"]] == ["10.0.0.9"]
 
 
 def test_metrics_count_the_fleet_and_the_failovers(served):
