@@ -192,3 +192,22 @@ def sim_file(state: Path | str) -> Path:
     from tui.core.store.backends import backend_for
 
     return backend_for(state).path
+
+
+def stored_text(state: Path | str) -> str:
+    """Everything the store keeps, as text to look for a secret in: the SQLite file and its
+    write-ahead log byte for byte, or every row of every table of the PostgreSQL database."""
+    if isinstance(state, Path):
+        files = (state, state.with_name(state.name + "-wal"))
+        return "".join(f.read_bytes().decode("latin-1") for f in files if f.exists())
+    return json.dumps(dump(state), default=str)
+
+
+def never_opened(state: Path | str) -> bool:
+    """No store was made there: no SQLite file, or a database without a table."""
+    if isinstance(state, Path):
+        return not state.exists()
+    with psycopg.connect(state) as conn:
+        row = conn.execute("SELECT count(*) FROM information_schema.tables"
+                           " WHERE table_schema = 'public'").fetchone()
+    return row is not None and row[0] == 0

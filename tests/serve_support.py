@@ -18,7 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 class InProcessServer:
     """The service's app on a Unix socket, served by an event loop in a thread."""
 
-    def __init__(self, config: Path, state: Path, socket: Path, monitor: bool = False) -> None:
+    def __init__(self, config: Path, state: Path | str, socket: Path, monitor: bool = False) -> None:
         from tui.core.config import load_config
         from tui.server.app import make_app
         from tui.server.service import Service
@@ -70,9 +70,10 @@ def socket_path(tmp: Path, name: str = "s.sock") -> Path:
     return Path(tempfile.mkdtemp(prefix="bayops-")) / name
 
 
-def start_server(config: Path, state: Path, socket: Path, *extra: str,
+def start_server(config: Path, state: Path | str, socket: Path, *extra: str,
                  env: dict[str, str] | None = None) -> subprocess.Popen:
-    """A real `bayops serve` subprocess; returns once it answers on ``socket``."""
+    """A real `bayops serve` subprocess; returns once it answers on ``socket`` and has
+    settled: it leads, or (a standby on PostgreSQL) it knows which service does."""
     from tui.client.remote import wait_for_server
 
     full = dict(os.environ, BAYOPS_CONFIG=str(config), BAYOPS_STATE=str(state), **(env or {}))
@@ -82,10 +83,22 @@ def start_server(config: Path, state: Path, socket: Path, *extra: str,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
         wait_for_server(f"unix:{socket}", 30)
+        wait_until(lambda: _settled(socket), 30, "the service to lead or know its leader")
     except Exception:
         proc.kill()
         raise AssertionError(f"bayops serve did not start: {proc.communicate()[1]}") from None
     return proc
+
+
+def _settled(socket: Path) -> bool:
+    """The service leads, or knows a live leader (it answers writes or says where to go).
+    On PostgreSQL the lease is taken by a thread that starts once the socket listens."""
+    import httpx
+
+    with httpx.Client(base_url="http://bayops", transport=httpx.HTTPTransport(uds=str(socket)),
+                      timeout=10) as http:
+        info = http.get("/v1/info").json()["result"]
+    return info["role"] == "leader" or info["leader"] is not None
 
 
 def stop_server(proc: subprocess.Popen) -> str:

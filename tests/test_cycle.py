@@ -202,10 +202,10 @@ def test_failback_gives_back_only_the_spare_the_failover_took(core):
     assert not core.store.bay(other.id).spare and core.store.bay(spare).profile == other_profile
 
 
-def test_restore_gives_back_only_the_spares_the_evacuation_took(tmp_path):
+def test_restore_gives_back_only_the_spares_the_evacuation_took(tmp_path, make_state):
     config = load_config(write_config(tmp_path / "c.toml", replace={
         "spares = 3": "spares = 8", "local_boot = 0.08": "local_boot = 0.0"}))
-    core = Core.open(config, str(tmp_path / "s.db"), operator="tester")
+    core = Core.open(config, str(make_state()), operator="tester")
     try:
         job = core.evacuate("enc-w5", expect=core.plan_evacuate("enc-w5"))
         taken = {name: target for name, _, target in job.params.moves}  # type: ignore[attr-defined]
@@ -245,8 +245,8 @@ def test_recording_a_rediscovery_needs_a_role_a_dry_run_does_not(cli, tmp_path):
         core.close()
 
 
-def test_resuming_jobs_as_a_caller_of_the_service_needs_a_role(tmp_path):
-    path = str(tmp_path / "s.db")
+def test_resuming_jobs_as_a_caller_of_the_service_needs_a_role(tmp_path, make_state):
+    path = str(make_state())
     admin = Core.open(load_config(write_config(tmp_path / "a.toml")), path, operator="ann")
     real = admin.driver
     admin.driver = CrashingDriver(real, 1)
@@ -281,14 +281,14 @@ def test_a_dry_run_rediscovery_predicts_the_flags_it_would_set(core):
     assert {f.bay: f.flagged for f in core.rediscover("enc-l1")} == dry
 
 
-def roomy_core(tmp_path) -> Core:
+def roomy_core(tmp_path, make_state) -> Core:
     config = load_config(write_config(tmp_path / "c.toml", replace={
         "spares = 3": "spares = 8", "local_boot = 0.08": "local_boot = 0.0"}))
-    return Core.open(config, str(tmp_path / "s.db"), operator="tester")
+    return Core.open(config, str(make_state()), operator="tester")
 
 
-def test_hints_follow_the_state_and_restore_is_its_own_job_kind(tmp_path):
-    core = roomy_core(tmp_path)
+def test_hints_follow_the_state_and_restore_is_its_own_job_kind(tmp_path, make_state):
+    core = roomy_core(tmp_path, make_state)
     try:
         core.evacuate("enc-w5", expect=core.plan_evacuate("enc-w5"))
         homes = [b for b in core.bays(enclosure="enc-w5") if core.store.homed_at([b.id])]

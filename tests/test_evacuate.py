@@ -109,8 +109,8 @@ def test_a_spare_a_failed_over_profile_took_is_a_spare_again_after_restore(roomy
     check_consistent(core)
 
 
-def test_shortfalls_are_listed_before_anything_starts(tmp_path):
-    core = Core.open(load_config(write_config(tmp_path / "c.toml")), str(tmp_path / "s.db"),
+def test_shortfalls_are_listed_before_anything_starts(tmp_path, make_state):
+    core = Core.open(load_config(write_config(tmp_path / "c.toml")), str(make_state()),
                      operator="tester")
     try:
         before = core.store.dump()

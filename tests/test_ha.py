@@ -184,3 +184,36 @@ def test_two_services_on_one_database_never_both_act_even_without_ha(tmp_path, p
     finally:
         for proc in procs:
             stop_server(proc)
+
+
+def test_an_attacker_taking_turns_between_the_services_meets_one_limit(tmp_path, pg_server):
+    """Failed token attempts are counted in the database: a guesser who alternates between
+    the leader and the standby is held to the same five tries a minute as against one."""
+    import ssl
+
+    import httpx
+
+    from tests.test_serve_processes import _certificates, _free_port
+    from tui.server.auth import FAILURES_ALLOWED
+
+    ca, cert, key = _certificates(tmp_path)
+    config = write_config(tmp_path / "config.toml")
+    config.write_text(config.read_text() + f'\n[serve]\ntls_cert = "{cert}"\ntls_key = "{key}"\n')
+    state = pg_server.url(pg_server.create_database())
+    ports = [_free_port(), _free_port()]
+    procs = []
+    try:
+        for i, port in enumerate(ports):
+            procs.append(start_server(config, state, socket_path(tmp_path, f"{i}.sock"),
+                                      "--listen", f"127.0.0.1:{port}"))
+        trust = ssl.create_default_context(cafile=str(ca))
+        answers = []
+        for attempt in range(FAILURES_ALLOWED + 2):
+            port = ports[attempt % 2]
+            answer = httpx.get(f"https://127.0.0.1:{port}/v1/info", verify=trust,
+                               headers={"Authorization": "Bearer bayops_guess"})
+            answers.append(answer.status_code)
+        assert answers == [401] * FAILURES_ALLOWED + [429, 429]
+    finally:
+        for proc in procs:
+            stop_server(proc)

@@ -6,12 +6,11 @@ import asyncio
 import getpass
 import inspect
 import json
-from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.conftest import write_config
+from tests.conftest import dump, stored_text, write_config
 from tests.serve_support import InProcessServer, socket_path
 from tui.client import operations as ops
 from tui.core.api import Core
@@ -19,15 +18,16 @@ from tui.model.errors import BadInput, Refused
 
 VIEWER_ONLY = {'default = "admin"\n': 'default = "viewer"\n'}
 ME = getpass.getuser()
+pytestmark = pytest.mark.both_stores  # each test with a state on SQLite and PostgreSQL
 
 
 @pytest.fixture
-def served(tmp_path):
+def served(tmp_path, state):
     def start(replace: dict[str, str] | None = None, extra: str = "") -> InProcessServer:
         config = write_config(tmp_path / "config.toml", replace=replace)
         if extra:
             config.write_text(config.read_text() + extra)
-        return InProcessServer(config, tmp_path / "state.db", socket_path(tmp_path))
+        return InProcessServer(config, state, socket_path(tmp_path))
     return start
 
 
@@ -166,15 +166,14 @@ def test_a_slow_feed_client_gets_a_resync_instead_of_holding_the_server():
 
 
 # -- tokens, metrics, the webhook -----------------------------------------------------------------
-def test_tokens_are_stored_hashed_expire_and_revoke(tmp_path):
+def test_tokens_are_stored_hashed_expire_and_revoke(state):
     from tui.core import tokens
     from tui.core.store import Store
 
-    store = Store(tmp_path / "state.db")
+    store = Store(state)
     token_id, secret = tokens.create(store, "alice", 3600, "root")
     assert secret.startswith("bayops_")
-    raw = (tmp_path / "state.db").read_bytes() + Path(f"{tmp_path}/state.db-wal").read_bytes()
-    assert secret.encode() not in raw
+    assert secret not in stored_text(state)
     assert tokens.verify(store, secret).user == "alice"
     assert tokens.verify(store, secret, now=store.tokens()[0].expires + 1) is None
     assert tokens.verify(store, secret + "x") is None
@@ -186,11 +185,11 @@ def test_tokens_are_stored_hashed_expire_and_revoke(tmp_path):
         tokens.parse_expiry("forever")
 
 
-def test_token_rate_limit_after_failed_attempts(tmp_path):
+def test_token_rate_limit_after_failed_attempts(state):
     from tui.core.store import Store
     from tui.server.auth import FAILURES_ALLOWED, Gate, RateLimited, Unauthenticated
 
-    gate = Gate(Store(tmp_path / "state.db"))
+    gate = Gate(Store(state))
     for _ in range(FAILURES_ALLOWED):
         with pytest.raises(Unauthenticated):
             gate.token("Bearer bayops_wrong", "10.0.0.9", now=100.0)
@@ -201,6 +200,28 @@ def test_token_rate_limit_after_failed_attempts(tmp_path):
     assert first.value.audited and not again.value.audited  # one audit event per window
     with pytest.raises(Unauthenticated):  # another address is not held back
         gate.token(None, "10.0.0.8", now=101.0)
+
+
+def test_the_services_of_one_store_share_the_failed_attempt_limit(state):
+    """Two gates on one store (two services of one site): taking turns between them wins
+    no extra tries; once the window has passed the address may try again, and the old
+    attempts are forgotten."""
+    from tui.core.store import Store
+    from tui.server.auth import FAILURE_WINDOW, FAILURES_ALLOWED, Gate, RateLimited, Unauthenticated
+
+    stores = [Store(state), Store(state)]
+    gates = [Gate(store) for store in stores]
+    for i in range(FAILURES_ALLOWED):
+        with pytest.raises(Unauthenticated):
+            gates[i % 2].token("Bearer bayops_wrong", "10.0.0.9", now=100.0 + i)
+    for gate in gates:
+        with pytest.raises(RateLimited):
+            gate.token("Bearer bayops_wrong", "10.0.0.9", now=110.0)
+    with pytest.raises(Unauthenticated):
+        gates[1].token("Bearer bayops_wrong", "10.0.0.9", now=100.0 + FAILURE_WINDOW + 5)
+    for store in stores:
+        store.close()
+    assert [row[0] for row in dump(state)["token_failures"]] == ["10.0.0.9"]
 
 
 def test_metrics_count_the_fleet_and_the_failovers(served):

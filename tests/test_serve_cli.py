@@ -13,8 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, write_config
+from tests.conftest import ROOT, never_opened, write_config
 from tests.serve_support import socket_path, start_server, stop_server
+
+pytestmark = pytest.mark.both_stores  # each test on SQLite and PostgreSQL
 
 
 def run(*args: str, env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess:
@@ -23,10 +25,9 @@ def run(*args: str, env: dict[str, str], timeout: float = 60) -> subprocess.Comp
 
 
 @pytest.fixture
-def home(tmp_path):
+def home(tmp_path, state):
     """(environment, config, state) for serve and its clients in ``tmp_path``."""
     config = write_config(tmp_path / "config.toml")
-    state = tmp_path / "state.db"
     env = dict(os.environ, BAYOPS_CONFIG=str(config), BAYOPS_STATE=str(state),
                BAYOPS_SITE_SOCKET=str(tmp_path / "no-site.sock"),
                BAYOPS_SITE_MARKER=str(tmp_path / "no-site-marker"))
@@ -64,11 +65,11 @@ def test_serve_replaces_a_socket_left_by_a_dead_service(home, tmp_path):
     stop_server(proc)
 
 
-def test_token_commands_write_only_the_store_of_the_server_in_use(home, tmp_path):
+def test_token_commands_write_only_the_store_of_the_server_in_use(home, tmp_path, make_state):
     env, config, state = home
     sock = socket_path(tmp_path, "t.sock")
     served = dict(env, BAYOPS_SERVER=f"unix:{sock}")
-    other = tmp_path / "other.db"
+    other = make_state("other.db")
     proc = start_server(config, state, sock)
     try:
         made = run("token", "create", "--user", "alice", "--yes", "--json", env=served)
@@ -78,7 +79,7 @@ def test_token_commands_write_only_the_store_of_the_server_in_use(home, tmp_path
         wrong = run("token", "revoke", str(token["id"]), "--yes", env=dict(served, BAYOPS_STATE=str(other)))
         assert wrong.returncode == 2, wrong.stderr
         assert str(state) in wrong.stderr and str(other) in wrong.stderr and "revoked" not in wrong.stdout
-        assert not other.exists()
+        assert never_opened(other)
         listed = run("token", "list", "--json", env=served)
         assert [t["valid"] for t in json.loads(listed.stdout)] == [True]
         revoked = run("token", "revoke", str(token["id"]), "--yes", env=served)
@@ -106,6 +107,8 @@ def test_a_site_whose_server_stopped_refuses_instead_of_a_private_store(home, tm
     assert private.returncode == 0, private.stderr
 
 
+@pytest.mark.sqlite_only  # the lock file beside the SQLite file; on PostgreSQL a second
+# service is the standby (tests/test_ha.py)
 def test_a_second_service_on_the_same_store_is_refused_naming_the_first(home, tmp_path):
     env, config, state = home
     first = start_server(config, state, socket_path(tmp_path, "a.sock"))

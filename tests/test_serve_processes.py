@@ -23,9 +23,10 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import ROOT, write_config
+from tests.conftest import ROOT, stored_text, write_config
 from tests.serve_support import socket_path, start_server, stop_server, wait_until
 
+pytestmark = pytest.mark.both_stores  # each test on SQLite and PostgreSQL
 ME = getpass.getuser()
 SLOW = {"power_off": 0.2, "power_on": 2.0, "apply_profile": 0.5, "clear_profile": 0.2,
         "domain_config": 0.2}
@@ -44,12 +45,12 @@ def bayops(*args: str, env: dict[str, str], timeout: float = 60) -> subprocess.C
 
 
 @pytest.fixture
-def site(tmp_path):
+def site(tmp_path, state):
     """(config, state, socket) of a fleet served by a real process, and its handle."""
     class Site:
         def __init__(self) -> None:
             self.config = tmp_path / "config.toml"
-            self.state = tmp_path / "state.db"
+            self.state = state
             self.socket = socket_path(tmp_path)
             self.proc: subprocess.Popen | None = None
 
@@ -285,7 +286,7 @@ def test_tls_port_with_bearer_tokens_expiry_and_revocation(site, tmp_path):
     assert revoked.returncode == 3 and "no valid bearer token" in revoked.stderr
     listed = json.loads(bayops("token", "list", "--json", env=local).stdout)
     assert [t["valid"] for t in listed] == [False, False]
-    assert token["token"] not in site.state.read_bytes().decode("latin-1")
+    assert token["token"] not in stored_text(site.state)
 
 
 VIEWER = {'default = "admin"\n': 'default = "viewer"\n[[roles.grant]]\nuser = "alice"\n'

@@ -221,10 +221,12 @@ def test_a_new_store_is_marked_ours(cli):
 
 def _unmark(state: Path, version: int = SCHEMA_VERSION) -> None:
     """Make a store look like one an older bayops wrote: no application_id, and the
-    schema of ``version`` (schema 7's tokens, 6's drain, flag and home, 5's acknowledgement,
-    4's archive register and 3's change feed taken back)."""
+    schema of ``version`` (schema 9's token failures, 8's lease, 7's tokens, 6's drain, flag
+    and home, 5's acknowledgement, 4's archive register and 3's change feed taken back)."""
     db = sqlite3.connect(state, isolation_level=None)
     db.execute("BEGIN")
+    if version < 9:
+        db.execute("DROP TABLE token_failures")
     if version < 8:
         for name in ("leader_epoch_grows", "leader_kept", "jobs_fenced_insert", "jobs_fenced_update",
                      "steps_fenced_insert", "steps_fenced_update"):
@@ -269,7 +271,7 @@ def _unmark(state: Path, version: int = SCHEMA_VERSION) -> None:
     db.close()
 
 
-@pytest.mark.parametrize("version", [SCHEMA_VERSION, 7, 6, 5, 4, 3, 2])
+@pytest.mark.parametrize("version", [SCHEMA_VERSION, 8, 7, 6, 5, 4, 3, 2])
 def test_an_older_unmarked_store_is_migrated_and_marked(cli, tmp_path, built_store, version):
     state = copy_store(built_store, tmp_path / "old.db")
     _unmark(state, version)

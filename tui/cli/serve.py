@@ -133,8 +133,8 @@ def _token(core: Core, args: argparse.Namespace) -> int:
                    f"token {token_id} for {args.user} made by {by}, expires in {args.expires}",
                    user=args.user, token=token_id)
         _emit(args, {"id": token_id, "user": args.user, "token": secret,
-                     "expires": time.time() + seconds, "store": str(store.path)},
-              f"token {token_id} for {args.user} in the store {store.path} "
+                     "expires": time.time() + seconds, "store": store.where},
+              f"token {token_id} for {args.user} in the store {store.where} "
               f"(shown once; keep it secret):\n{secret}")
         return 0
     if args.action == "revoke":
@@ -147,8 +147,8 @@ def _token(core: Core, args: argparse.Namespace) -> int:
             raise BadInput(f"no live token {args.id} (bayops token list)", code="unknown-token")
         core.event("info", "server", "token.revoked", f"token {args.id} revoked by {by}",
                    token=args.id)
-        _emit(args, {"id": args.id, "revoked": True, "store": str(store.path)},
-              f"token {args.id} revoked in the store {store.path}")
+        _emit(args, {"id": args.id, "revoked": True, "store": store.where},
+              f"token {args.id} revoked in the store {store.where}")
         return 0
     now = time.time()
     rows = store.tokens()

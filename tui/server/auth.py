@@ -2,7 +2,8 @@
 
 On the Unix socket the operator is the peer's OS user from SO_PEERCRED; nothing the
 client sends can change it. Over TCP only a live token names someone; failed attempts
-are rate-limited per address and every one is audited.
+are rate-limited per address, counted in the store (shared by every service of the site),
+and every one is audited.
 """
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ import socket
 import struct
 import threading
 import time
-from collections import deque
 from dataclasses import dataclass
 
 from tui.core import tokens
@@ -62,7 +62,6 @@ def peer_user(sock: socket.socket) -> tuple[int, str]:
 class Gate:
     def __init__(self, store: Store) -> None:
         self.store = store
-        self._failures: dict[str, deque[float]] = {}
         self._reported: dict[str, float] = {}  # when a rate limit was last audited, by address
         self._lock = threading.Lock()
 
@@ -77,21 +76,22 @@ class Gate:
 
     def token(self, header: str | None, address: str, now: float | None = None) -> Caller:
         now = time.time() if now is None else now
-        with self._lock:
-            recent = self._failures.setdefault(address, deque())
-            while recent and recent[0] < now - FAILURE_WINDOW:
-                recent.popleft()
-            if len(recent) >= FAILURES_ALLOWED:
-                limited = RateLimited(f"{len(recent)} failed attempts from {address} in the last "
-                                      f"{FAILURE_WINDOW:g}s; wait and try again")
-                limited.audited = self._reported.get(address, 0.0) < recent[0]
+        # Counted in the store: the services of one site (active/standby) share the limit,
+        # so an attacker gains nothing by taking turns between them.
+        failed, first = self.store.token_failures(address, now - FAILURE_WINDOW)
+        if failed >= FAILURES_ALLOWED:
+            limited = RateLimited(f"{failed} failed attempts from {address} in the last "
+                                  f"{FAILURE_WINDOW:g}s; wait and try again")
+            with self._lock:  # one audit event per window (per service)
+                limited.audited = self._reported.get(address, 0.0) < (first or now)
+                for old in [a for a, t in self._reported.items() if t < now - FAILURE_WINDOW]:
+                    del self._reported[old]
                 self._reported[address] = now
-                raise limited
+            raise limited
         scheme, _, secret = (header or "").partition(" ")
         record = tokens.verify(self.store, secret.strip(), now) if scheme.lower() == "bearer" else None
         if record is None:
-            with self._lock:
-                self._failures[address].append(now)
+            self.store.add_token_failure(address, now, FAILURE_WINDOW)
             raise Unauthenticated("no valid bearer token (expired, revoked or unknown)",
                                   hint="make one on the server host: bayops token create --user NAME")
         if record.last_used is None or now - record.last_used > 60:  # not a write per request

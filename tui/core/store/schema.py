@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from tui.model.text import quoted
 
-SCHEMA_VERSION = 8
+SCHEMA_VERSION = 9
 
 
 
@@ -299,6 +299,15 @@ MIGRATIONS: list[str] = [
         BEGIN SELECT RAISE(ABORT, 'the leader row is kept: its epoch must only grow'); END;
     """ + "".join(_fenced(table, event) for table in ("jobs", "steps")
                   for event in ("INSERT", "UPDATE")),
+    # 9: failed bearer-token attempts by address, so the services of one site (an
+    # active/standby pair) hold an attacker to one limit, not one each. Only the last
+    # minute or so is kept: each new failure deletes the ones older than the window.
+    """
+    CREATE TABLE token_failures(
+        address TEXT NOT NULL CHECK (length(address) BETWEEN 1 AND 200),
+        at REAL NOT NULL);
+    CREATE INDEX token_failures_by_address ON token_failures(address, at);
+    """,
 ]
 
 

@@ -202,6 +202,8 @@ TRIGGERS: list[str] = [
                       f" OR (NEW.epoch IS NULL AND expires > {_NOW}))",
                       "fenced: a job write without the epoch of the leading service")
               for table in ("jobs", "steps")),
+    # 9: failed token attempts: a table and an index, no trigger.
+    "",
 ]
 
 MIGRATIONS_PG: list[str] = [tables(m) + t for m, t in zip(MIGRATIONS, TRIGGERS, strict=True)]

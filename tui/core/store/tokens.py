@@ -1,4 +1,6 @@
-"""Bearer tokens of remote clients: only a SHA-256 of each secret is stored."""
+"""Bearer tokens of remote clients: only a SHA-256 of each secret is stored. Failed
+attempts are kept by address for a minute or so (schema 9), so that every service of a
+site counts them together."""
 from __future__ import annotations
 
 import time
@@ -49,3 +51,17 @@ class TokenTables(StoreBase):
         with self.write() as db:
             return db.execute("UPDATE tokens SET revoked = ? WHERE id = ? AND revoked IS NULL",
                               (when, token_id)).rowcount == 1
+
+    def token_failures(self, address: str, since: float) -> tuple[int, float | None]:
+        """(failed attempts from ``address`` at ``since`` or later, the earliest one's time)."""
+        row = self.db.execute("SELECT COUNT(*), MIN(at) FROM token_failures"
+                              " WHERE address = ? AND at >= ?", (address, since)).fetchone()
+        return int(row[0]), (float(row[1]) if row[1] is not None else None)
+
+    def add_token_failure(self, address: str, when: float, keep: float) -> None:
+        """Record a failed attempt from ``address``; attempts from anyone older than
+        ``keep`` seconds before it are forgotten (the table stays small)."""
+        with self.write() as db:
+            db.execute("DELETE FROM token_failures WHERE at < ?", (when - keep,))
+            db.execute("INSERT INTO token_failures (address, at) VALUES (?, ?)",
+                       (address[:200] or "?", when))
