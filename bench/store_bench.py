@@ -6,9 +6,11 @@ groups, all started at once from `workers` threads, each its own Core over one s
 zero simulator latency: the store is the cost); the wall time, failovers per second,
 p50/p95 of one failover; and how far behind the followers' change feed was (p95 of
 revision lag measured at each read). The PostgreSQL server is started here, in a temp
-folder (as tests do: tests/pgserver.py).
+folder (as tests do: tests/pgserver.py), with fsync off as the tests' server, or with
+``--durable`` as a production server runs (fsync and synchronous commit on: every commit
+waits for the disk).
 
-Run: python bench/store_bench.py [--groups 100] [--per-group 10] [--followers 50]
+Run: python bench/store_bench.py [--groups 100] [--per-group 10] [--followers 50] [--durable]
 """
 from __future__ import annotations
 
@@ -100,6 +102,8 @@ def main() -> None:
     p.add_argument("--enclosures-per-group", type=int, default=4)
     p.add_argument("--followers", type=int, default=50)
     p.add_argument("--workers", type=int, default=32)
+    p.add_argument("--durable", action="store_true",
+                   help="PostgreSQL with fsync and synchronous_commit on (a production server)")
     args = p.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bayops-store-bench-"))
     os.environ["XDG_STATE_HOME"] = str(work / "xdg")
@@ -109,9 +113,10 @@ def main() -> None:
     config = work / "fleet.toml"
     config.write_bytes(tomli_w.dumps(fleet).encode())
     print(f"{args.groups} groups, {args.per_group} failovers each, {args.workers} threads, "
-          f"{args.followers} feed followers, {os.cpu_count()} CPUs")
+          f"{args.followers} feed followers, {os.cpu_count()} CPUs, PostgreSQL fsync "
+          f"{'on' if args.durable else 'off'}")
     run("sqlite", str(work / "state.db"), config, args)
-    server = PgServer().start()
+    server = PgServer(durable=args.durable).start()
     try:
         run("postgresql", server.url(server.create_database()), config, args)
     finally:
