@@ -75,13 +75,16 @@ def run_job(ctx: OpContext, registry: dict[str, JobKind], job_id: int) -> Job:
     try:
         result = kind.run(ctx, JobContext(store, job_id), job.params)
     except (OperationFailed, StepFailed) as exc:  # StepFailed: a revert that failed too
-        store.finish_job(job_id, "failed")
-        ctx.event("warning", f"job:{job_id}", "job.failed", f"job {job_id} failed: {exc}", job_id)
+        with store.write():
+            store.finish_job(job_id, "failed")
+            ctx.event("warning", f"job:{job_id}", "job.failed", f"job {job_id} failed: {exc}",
+                      job_id)
         raise OperationFailed(f"job {job_id}: {exc}") from None
     # Anything else (a bug, an interrupt) leaves the job journaled and running so that
     # `bayops jobs resume` finishes it; its locks keep others off meanwhile.
-    store.finish_job(job_id, "done")
-    ctx.event("info", f"job:{job_id}", "job.done", f"job {job_id} done: {result}", job_id)
+    with store.write():
+        store.finish_job(job_id, "done")
+        ctx.event("info", f"job:{job_id}", "job.done", f"job {job_id} done: {result}", job_id)
     return _job(ctx, job_id)
 
 

@@ -18,7 +18,7 @@ from tui.core.ops.placement import (
     clear_source,
     not_out_of_use,
     place_profile,
-    power_off_or_fence,
+    power_off_source,
     rank_spares,
     why_unusable,
 )
@@ -98,17 +98,19 @@ def plan(ctx: OpContext, bay_id: str, to: str | None = None, force: bool = False
     if to is not None:
         target = ctx.bay(to)
         reason = _check_explicit_target(ctx, source, target, force, warnings)
+        others = spare_candidates(ctx, source, {target.id})
     else:
         candidates = spare_candidates(ctx, source, set())
         if not candidates:
             raise Refused(why_no_spare(ctx, source), code="no-spare")
         target, reason = candidates[0]
+        others = candidates[1:]  # the pool after this failover, without a second read
     power = ("power off the source (graceful, force after "
              f"{ctx.config.graceful_deadline:.0f} s; fence it if it does not answer)")
     steps = (power, f"remove profile {profile.name} from {source.id}",
              f"apply profile {profile.name} to {target.id}", f"power on {target.id}",
              "update the spare pool, unlock")
-    if not spare_candidates(ctx, source, {target.id}):
+    if not others:
         warnings.append(f"after this failover group {source.group} has no usable spare left")
     return Plan(
         "failover", f"{'Force fail' if force else 'Fail'} over {source.id}",
@@ -152,6 +154,8 @@ def _check_explicit_target(ctx: OpContext, source: Bay, target: Bay, force: bool
 
 
 def started(ctx: OpContext, job_id: int, p: FailoverParams) -> None:
+    # The target was chosen under the write lock that creates the job: journaled there.
+    ctx.store.record_step(job_id, f"choose target {p.target}", p.reason)
     summary = f"fail over {p.profile}: {p.source} -> {p.target}"
     ctx.event("warning", f"bay:{p.source}", "failover.started",
               f"job {job_id}: {summary} ({p.reason})", job_id,
@@ -164,15 +168,14 @@ def started(ctx: OpContext, job_id: int, p: FailoverParams) -> None:
 def run(ctx: OpContext, job: JobContext, p: FailoverParams) -> str:
     source, name, job_id = p.source, p.profile, job.job_id
     profile = ctx.profile(name)
-    job.note(f"choose target {p.target}", p.reason)
+    job.note(f"choose target {p.target}", p.reason)  # started() did (an older bayops' job: here)
     try:
-        job.step(f"power off {source}", lambda: power_off_or_fence(ctx, source))
+        power_off_source(ctx, job, source)
     except StepFailed as exc:
         ctx.event("critical", f"bay:{source}", "failover.aborted",
                   f"job {job_id}: could not power off or fence {source} ({exc.reason}); "
                   f"profile {name} stays on {source}", job_id, bay=source, profile=name)
         raise OperationFailed(f"failover aborted, nothing moved: {exc.reason}") from None
-    ctx.store.set_reading(source, power="off")
     try:
         clear_source(ctx, job, name, source, f"; held only by job {job_id} until applied")
     except StepFailed as exc:
@@ -195,11 +198,13 @@ def run(ctx: OpContext, job: JobContext, p: FailoverParams) -> str:
                   f"({tried}); move it by hand", job_id, profile=name)
         raise OperationFailed(f"profile {name} could not be placed ({tried}); "
                               "it is unassigned, not lost")
-    if p.home and ctx.profile(name).home is None:  # failback brings it back there
-        ctx.store.set_home(name, p.home)
-    ctx.event("info", f"bay:{p.target}", "failover.done",
-              f"job {job_id}: profile {name} now runs on {p.target} (was {source})", job_id,
-              bay=p.target, profile=name, source=source)
+    new_home = p.home and ctx.profile(name).home is None  # failback brings it back there
+    with ctx.store.write():
+        if new_home:
+            ctx.store.set_home(name, p.home)
+        ctx.event("info", f"bay:{p.target}", "failover.done",
+                  f"job {job_id}: profile {name} now runs on {p.target} (was {source})", job_id,
+                  bay=p.target, profile=name, source=source)
     warn_if_pool_empty(ctx, ctx.bay(source).group, job_id)
     return f"profile {name} moved {source} -> {p.target}"
 

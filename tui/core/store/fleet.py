@@ -254,9 +254,20 @@ class FleetTables(StoreBase):
         with self.write() as db:
             db.execute("UPDATE bays SET spare = ? WHERE id = ?", (int(spare), bay_id))
 
-    def assign_profile(self, name: str, bay_id: str | None) -> None:
+    def assign_profile(self, name: str, bay_id: str | None, group: str | None = None) -> None:
+        """Put the profile on ``bay_id`` (None: on no bay); with ``group``, it joins that
+        group in the same statement."""
         with self.write() as db:
-            db.execute("UPDATE profiles SET bay = ? WHERE name = ?", (bay_id, name))
+            if group is None:
+                db.execute("UPDATE profiles SET bay = ? WHERE name = ?", (bay_id, name))
+            else:
+                db.execute("UPDATE profiles SET bay = ?, grp = ? WHERE name = ?",
+                           (bay_id, group, name))
+
+    def unassign_profile(self, name: str, bay_id: str) -> None:
+        """Take the profile off ``bay_id`` if it is there (else nothing changes)."""
+        with self.write() as db:
+            db.execute("UPDATE profiles SET bay = NULL WHERE name = ? AND bay = ?", (name, bay_id))
 
     def set_profile_group(self, name: str, group: str) -> None:
         with self.write() as db:
