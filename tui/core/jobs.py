@@ -31,28 +31,52 @@ class JobContext:
         self.job_id = job_id
         job = store.job(job_id)
         self._done = {s.name: s.detail for s in job.steps if s.state == "done"} if job else {}
+        self._started: tuple[str, int] | None = None  # (name, seq) journaled by `then`
+        self._on_done: list[Callable[[], None]] = []
 
     def done(self, name: str) -> bool:
         return name in self._done
 
     def step(self, name: str, action: Callable[[], str],
-             record: Callable[[], None] | None = None) -> str:
+             record: Callable[[], None] | None = None, then: str | None = None) -> str:
         """Run ``action`` (hardware) as journaled step ``name``. ``record`` writes to the
         store what the action did; it commits in the one transaction that marks the step
-        done, so the journal and the fleet never disagree about it."""
+        done, so the journal and the fleet never disagree about it. ``then``: the step
+        that always comes next when this one succeeds, journaled as running in that same
+        transaction (one commit fewer; a crash there leaves it interrupted, as any)."""
         if name in self._done:
             return self._done[name]
-        seq = self.store.start_step(self.job_id, name)
+        seq = self._start(name)
         with self._journaled(seq, name):
             detail = action()
-        if record is None:
-            self.store.finish_step(self.job_id, seq, "done", detail)
-        else:
-            with self._journaled(seq, name), self.store.write():
+        with self._journaled(seq, name), self.store.write():
+            if record is not None:
                 record()
-                self.store.finish_step(self.job_id, seq, "done", detail)
+            self.store.finish_step(self.job_id, seq, "done", detail)
+            following = None if then is None else (then, self.store.start_step(self.job_id, then))
+        self._started = following
         self._done[name] = detail
         return detail
+
+    def _start(self, name: str) -> int:
+        started, self._started = self._started, None
+        if started is not None:
+            if started[0] == name:
+                return started[1]
+            # A runner that went another way than it said: that step never ran.
+            self.store.finish_step(self.job_id, started[1], "failed", "not run")
+        return self.store.start_step(self.job_id, name)
+
+    def on_done(self, write: Callable[[], None]) -> None:
+        """``write`` (store writes, e.g. the closing event) lands in the transaction that
+        marks the job done; not at all if the job fails."""
+        self._on_done.append(write)
+
+    def land_done(self) -> None:
+        """Run the ``on_done`` writes (the runner does, inside its closing transaction)."""
+        writes, self._on_done = self._on_done, []
+        for write in writes:
+            write()
 
     @contextmanager
     def _journaled(self, seq: int, name: str) -> Iterator[None]:

@@ -198,14 +198,17 @@ def run(ctx: OpContext, job: JobContext, p: FailoverParams) -> str:
                   f"({tried}); move it by hand", job_id, profile=name)
         raise OperationFailed(f"profile {name} could not be placed ({tried}); "
                               "it is unassigned, not lost")
-    new_home = p.home and ctx.profile(name).home is None  # failback brings it back there
-    with ctx.store.write():
-        if new_home:
-            ctx.store.set_home(name, p.home)
-        ctx.event("info", f"bay:{p.target}", "failover.done",
-                  f"job {job_id}: profile {name} now runs on {p.target} (was {source})", job_id,
-                  bay=p.target, profile=name, source=source)
-    warn_if_pool_empty(ctx, ctx.bay(source).group, job_id)
+    new_home = p.home if p.home and ctx.profile(name).home is None else None
+    group, target = ctx.bay(source).group, p.target
+
+    def done() -> None:  # with the job's own end: one transaction
+        if new_home:  # failback brings it back there
+            ctx.store.set_home(name, new_home)
+        ctx.event("info", f"bay:{target}", "failover.done",
+                  f"job {job_id}: profile {name} now runs on {target} (was {source})", job_id,
+                  bay=target, profile=name, source=source)
+        warn_if_pool_empty(ctx, group, job_id)
+    job.on_done(done)
     return f"profile {name} moved {source} -> {p.target}"
 
 

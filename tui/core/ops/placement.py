@@ -54,7 +54,12 @@ def power_off_or_fence(ctx: OpContext, bay_id: str) -> str:
 def power_off_source(ctx: OpContext, job: JobContext, source: str) -> str:
     """Power off (or fence) ``source``, journaled; its power reads off with the step."""
     return job.step(f"power off {source}", lambda: power_off_or_fence(ctx, source),
-                    lambda: ctx.store.set_reading(source, power="off"))
+                    lambda: ctx.store.set_reading(source, power="off"),
+                    then=_clear_step(source))
+
+
+def _clear_step(source: str) -> str:
+    return f"remove profile from {source}"
 
 
 def clear_source(ctx: OpContext, job: JobContext, profile: str, source: str, note: str) -> str:
@@ -64,7 +69,7 @@ def clear_source(ctx: OpContext, job: JobContext, profile: str, source: str, not
         if current is not None and current.bay == source:
             ctx.driver.clear_profile(source)
         return f"profile {profile} removed from {source}{note}"
-    return job.step(f"remove profile from {source}", clear,
+    return job.step(_clear_step(source), clear,
                     lambda: ctx.store.unassign_profile(profile, source))
 
 
@@ -113,7 +118,7 @@ def place_profile(ctx: OpContext, job: JobContext, profile: Profile, target: str
         store.set_spare(target, False)
         store.assign_profile(profile.name, target, bay.group)
     try:
-        job.step(f"apply profile to {tag}", apply, applied)
+        job.step(f"apply profile to {tag}", apply, applied, then=f"power on {tag}")
         job.step(f"power on {tag}", lambda: power_on(ctx, target),
                  lambda: store.set_reading(target, power="on"))
         return None

@@ -87,21 +87,22 @@ class JobTables(StoreBase):
 
     def start_step(self, job_id: int, name: str, detail: str = "") -> int:
         """Journal step ``name`` as running; its seq."""
-        return self._add_step(job_id, name, "running", detail, None)
+        return self._add_step(job_id, name, "running", detail)
 
     def record_step(self, job_id: int, name: str, detail: str) -> int:
         """Journal step ``name`` as done at once (a decision, no action); its seq."""
-        return self._add_step(job_id, name, "done", detail, time.time())
+        return self._add_step(job_id, name, "done", detail)
 
-    def _add_step(self, job_id: int, name: str, state: str, detail: str,
-                  finished: float | None) -> int:
+    def _add_step(self, job_id: int, name: str, state: str, detail: str) -> int:
+        now = time.time()
+        finished = now if state == "done" else None
         # One statement: the next seq is taken under the write lock, in the INSERT itself.
         with self.write() as db:
             return int(db.execute(
                 "INSERT INTO steps (job, seq, name, state, detail, started, finished, epoch)"
                 " VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM steps WHERE job = ?),"
                 " ?, ?, ?, ?, ?, ?) RETURNING seq",
-                (job_id, job_id, name, state, detail, time.time(), finished, self.epoch)
+                (job_id, job_id, name, state, detail, now, finished, self.epoch)
             ).fetchone()[0])
 
     def finish_step(self, job_id: int, seq: int, state: str, detail: str) -> None:
