@@ -31,7 +31,7 @@ class JobContext:
         self.job_id = job_id
         job = store.job(job_id)
         self._done = {s.name: s.detail for s in job.steps if s.state == "done"} if job else {}
-        self._started: tuple[str, int] | None = None  # (name, seq) journaled by `then`
+        self._started: tuple[str, Callable[[], int]] | None = None  # (name, seq) by `then`
         self._on_done: list[Callable[[], None]] = []
 
     def done(self, name: str) -> bool:
@@ -53,7 +53,7 @@ class JobContext:
             if record is not None:
                 record()
             self.store.finish_step(self.job_id, seq, "done", detail)
-            following = None if then is None else (then, self.store.start_step(self.job_id, then))
+            following = None if then is None else (then, self.store.open_step(self.job_id, then))
         self._started = following
         self._done[name] = detail
         return detail
@@ -62,9 +62,9 @@ class JobContext:
         started, self._started = self._started, None
         if started is not None:
             if started[0] == name:
-                return started[1]
+                return started[1]()
             # A runner that went another way than it said: that step never ran.
-            self.store.finish_step(self.job_id, started[1], "failed", "not run")
+            self.store.finish_step(self.job_id, started[1](), "failed", "not run")
         return self.store.start_step(self.job_id, name)
 
     def on_done(self, write: Callable[[], None]) -> None:

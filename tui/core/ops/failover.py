@@ -200,6 +200,7 @@ def run(ctx: OpContext, job: JobContext, p: FailoverParams) -> str:
                               "it is unassigned, not lost")
     new_home = p.home if p.home and ctx.profile(name).home is None else None
     group, target = ctx.bay(source).group, p.target
+    pool_empty = pool_is_empty(ctx, group)  # asked before: no wait inside the write lock
 
     def done() -> None:  # with the job's own end: one transaction
         if new_home:  # failback brings it back there
@@ -207,7 +208,8 @@ def run(ctx: OpContext, job: JobContext, p: FailoverParams) -> str:
         ctx.event("info", f"bay:{target}", "failover.done",
                   f"job {job_id}: profile {name} now runs on {target} (was {source})", job_id,
                   bay=target, profile=name, source=source)
-        warn_if_pool_empty(ctx, group, job_id)
+        if pool_empty:
+            warn_pool_empty(ctx, group, job_id)
     job.on_done(done)
     return f"profile {name} moved {source} -> {p.target}"
 
@@ -227,8 +229,11 @@ def _next_spare(ctx: OpContext, job: JobContext, p: FailoverParams) -> FailoverP
     return p
 
 
-def warn_if_pool_empty(ctx: OpContext, group: str, job_id: int | None) -> None:
-    if ctx.store.counts(group).get(group, {}).get("spares_ready", 0) == 0:
-        ctx.event("warning", f"group:{group}", "spares.empty",
-                  f"group {group} has no usable spare left: the next failover there "
-                  "will find nothing", job_id, group=group)
+def pool_is_empty(ctx: OpContext, group: str) -> bool:
+    return bool(ctx.store.counts(group).get(group, {}).get("spares_ready", 0) == 0)
+
+
+def warn_pool_empty(ctx: OpContext, group: str, job_id: int | None) -> None:
+    ctx.event("warning", f"group:{group}", "spares.empty",
+              f"group {group} has no usable spare left: the next failover there "
+              "will find nothing", job_id, group=group)

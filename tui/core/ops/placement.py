@@ -111,14 +111,10 @@ def place_profile(ctx: OpContext, job: JobContext, profile: Profile, target: str
                                   f"{report.summary()}")
         return report.summary()
 
-    def applied() -> None:  # in the transaction that journals the apply as done
-        bay = ctx.bay(target)
-        if borrow:
-            store.set_borrowed(profile.name, target if bay.spare else None)
-        store.set_spare(target, False)
-        store.assign_profile(profile.name, target, bay.group)
     try:
-        job.step(f"apply profile to {tag}", apply, applied, then=f"power on {tag}")
+        job.step(f"apply profile to {tag}", apply,
+                 lambda: store.place_profile(profile.name, target, borrow),
+                 then=f"power on {tag}")
         job.step(f"power on {tag}", lambda: power_on(ctx, target),
                  lambda: store.set_reading(target, power="on"))
         return None

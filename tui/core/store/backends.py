@@ -110,6 +110,12 @@ class SqliteBackend:
             raise Refused(f"state {self.path} is busy ({exc}); try again") from None
 
     @staticmethod
+    def later(cursor: Any) -> Iterator[Any]:
+        """A statement's rows, to read after the transaction (SQLite: read now, as its
+        COMMIT needs every statement done)."""
+        return iter(cursor.fetchall())
+
+    @staticmethod
     def commit(db: Any) -> None:
         db.execute("COMMIT")
 
@@ -208,6 +214,11 @@ class PostgresBackend:
                         or time.monotonic() > deadline:
                     raise failure from None
             time.sleep(0.25)
+
+    @staticmethod
+    def later(cursor: Any) -> Iterator[Any]:
+        """A statement's rows, to read after the transaction (they come with the COMMIT)."""
+        return iter(cursor)
 
     @staticmethod
     def commit(db: Any) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Callable
 from typing import Any
 
 from tui.core.process import process_identity
@@ -87,23 +88,28 @@ class JobTables(StoreBase):
 
     def start_step(self, job_id: int, name: str, detail: str = "") -> int:
         """Journal step ``name`` as running; its seq."""
+        return self.open_step(job_id, name, detail)()
+
+    def open_step(self, job_id: int, name: str, detail: str = "") -> Callable[[], int]:
+        """Journal step ``name`` as running; its seq when asked (on PostgreSQL it comes
+        with the COMMIT: asked after the transaction, nobody waits for it inside)."""
         return self._add_step(job_id, name, "running", detail)
 
     def record_step(self, job_id: int, name: str, detail: str) -> int:
         """Journal step ``name`` as done at once (a decision, no action); its seq."""
-        return self._add_step(job_id, name, "done", detail)
+        return self._add_step(job_id, name, "done", detail)()
 
-    def _add_step(self, job_id: int, name: str, state: str, detail: str) -> int:
+    def _add_step(self, job_id: int, name: str, state: str, detail: str) -> Callable[[], int]:
         now = time.time()
         finished = now if state == "done" else None
         # One statement: the next seq is taken under the write lock, in the INSERT itself.
         with self.write() as db:
-            return int(db.execute(
+            rows = self.backend.later(db.execute(
                 "INSERT INTO steps (job, seq, name, state, detail, started, finished, epoch)"
                 " VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM steps WHERE job = ?),"
                 " ?, ?, ?, ?, ?, ?) RETURNING seq",
-                (job_id, job_id, name, state, detail, now, finished, self.epoch)
-            ).fetchone()[0])
+                (job_id, job_id, name, state, detail, now, finished, self.epoch)))
+        return lambda: int(next(rows)[0])
 
     def finish_step(self, job_id: int, seq: int, state: str, detail: str) -> None:
         with self.write() as db:
