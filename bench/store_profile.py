@@ -10,16 +10,13 @@ server with fsync on (``--durable``) each COMMIT waits for the disk while holdin
 Same fleet and load as store_bench.py (without the feed followers), PostgreSQL only;
 the store's PgConnection and write() are wrapped to count (measuring costs a little).
 
-Run: python bench/store_profile.py [--groups 100] [--per-group 10] [--durable]
+Run: python bench/store_profile.py [--groups 100] [--per-group 10] [--workers 32] [--durable]
 """
 from __future__ import annotations
 
-import argparse
 import collections
-import os
 import statistics
 import sys
-import tempfile
 import threading
 import time
 from collections.abc import Iterator
@@ -30,10 +27,9 @@ from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent / "tests")]
-import tomli_w  # noqa: E402
-from bigfleet import fleet_config  # noqa: E402
 from core_bench import failed_bays  # noqa: E402
 from pgserver import PgServer  # noqa: E402
+from store_bench import fleet_arguments, fleet_file  # noqa: E402
 
 from tui.core.api import Core  # noqa: E402
 from tui.core.config import load_config  # noqa: E402
@@ -80,20 +76,8 @@ def _instrument() -> None:
 
 
 def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--groups", type=int, default=100)
-    p.add_argument("--per-group", type=int, default=10)
-    p.add_argument("--workers", type=int, default=32)
-    p.add_argument("--durable", action="store_true",
-                   help="PostgreSQL with fsync and synchronous_commit on (a production server)")
-    args = p.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="bayops-store-profile-"))
-    os.environ["XDG_STATE_HOME"] = str(work / "xdg")
-    fleet = fleet_config(args.groups * 4, args.groups)
-    for group in fleet["groups"]:
-        group["spares"] = max(group["spares"], args.per_group + 2)
-    config_path = work / "fleet.toml"
-    config_path.write_bytes(tomli_w.dumps(fleet).encode())
+    args = fleet_arguments(__doc__.splitlines()[0]).parse_args()
+    config_path = fleet_file(args, "bayops-store-profile-")
     config = load_config(config_path)
     server = PgServer(durable=args.durable).start()
     try:
