@@ -6,9 +6,11 @@ groups, all started at once from `workers` threads, each its own Core over one s
 zero simulator latency: the store is the cost); the wall time, failovers per second,
 p50/p95 of one failover; and how far behind the followers' change feed was (p95 of
 revision lag measured at each read). The PostgreSQL server is started here, in a temp
-folder (as tests do: tests/pgserver.py).
+folder (as tests do: tests/pgserver.py), with fsync off as the tests' server, or with
+``--durable`` as a production server runs (fsync and synchronous commit on: every commit
+waits for the disk).
 
-Run: python bench/store_bench.py [--groups 100] [--per-group 10] [--followers 50]
+Run: python bench/store_bench.py [--groups 100] [--per-group 10] [--followers 50] [--durable]
 """
 from __future__ import annotations
 
@@ -93,25 +95,40 @@ def run(name: str, state: str, config_path: Path, args: argparse.Namespace) -> N
     core.close()
 
 
-def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def fleet_arguments(description: str) -> argparse.ArgumentParser:
+    """The fleet and load options store_bench and store_profile share."""
+    p = argparse.ArgumentParser(description=description)
     p.add_argument("--groups", type=int, default=100)
     p.add_argument("--per-group", type=int, default=10)
     p.add_argument("--enclosures-per-group", type=int, default=4)
-    p.add_argument("--followers", type=int, default=50)
     p.add_argument("--workers", type=int, default=32)
-    args = p.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="bayops-store-bench-"))
+    p.add_argument("--durable", action="store_true",
+                   help="PostgreSQL with fsync and synchronous_commit on (a production server)")
+    return p
+
+
+def fleet_file(args: argparse.Namespace, prefix: str) -> Path:
+    """A temp folder (this process's XDG state home) with the fleet's config in it."""
+    work = Path(tempfile.mkdtemp(prefix=prefix))
     os.environ["XDG_STATE_HOME"] = str(work / "xdg")
     fleet = fleet_config(args.groups * args.enclosures_per_group, args.groups)
     for group in fleet["groups"]:  # a spare for every failover
         group["spares"] = max(group["spares"], args.per_group + 2)
     config = work / "fleet.toml"
     config.write_bytes(tomli_w.dumps(fleet).encode())
+    return config
+
+
+def main() -> None:
+    p = fleet_arguments(__doc__.splitlines()[0])
+    p.add_argument("--followers", type=int, default=50)
+    args = p.parse_args()
+    config = fleet_file(args, "bayops-store-bench-")
     print(f"{args.groups} groups, {args.per_group} failovers each, {args.workers} threads, "
-          f"{args.followers} feed followers, {os.cpu_count()} CPUs")
-    run("sqlite", str(work / "state.db"), config, args)
-    server = PgServer().start()
+          f"{args.followers} feed followers, {os.cpu_count()} CPUs, PostgreSQL fsync "
+          f"{'on' if args.durable else 'off'}")
+    run("sqlite", str(config.parent / "state.db"), config, args)
+    server = PgServer(durable=args.durable).start()
     try:
         run("postgresql", server.url(server.create_database()), config, args)
     finally:

@@ -29,7 +29,9 @@ def pg_bin(name: str) -> str | None:
 
 
 class PgServer:
-    def __init__(self) -> None:
+    def __init__(self, durable: bool = False) -> None:
+        # durable: fsync and synchronous commit on, as a production server runs (benches).
+        self.durable = durable
         self.root = Path(tempfile.mkdtemp(prefix="bayops-pg-"))
         self.data = self.root / "data"
         self.socket = self.root / "sock"
@@ -54,8 +56,9 @@ class PgServer:
         self._run(initdb, "-D", str(self.data), "-U", "bayops", "--auth=trust",
                   "--no-sync", "-E", "UTF8", "--locale=C")
         options = (f"-c listen_addresses='' -c unix_socket_directories='{self.socket}'"
-                   " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
                    " -c max_connections=300 -c shared_buffers=32MB")
+        if not self.durable:
+            options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
         self._run(pg_ctl, "-D", str(self.data), "-l", str(self.root / "log"), "-w",
                   "-o", options, "start")
         return self

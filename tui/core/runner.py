@@ -51,8 +51,10 @@ def execute(ctx: OpContext, registry: dict[str, JobKind], replan: Callable[[], P
             kind.started(ctx, job_id, plan.params)
         if kind.atomic:  # a refusal raised by the runner rolls all of it back
             seq = store.start_step(job_id, plan.summary)
-            detail = kind.run(ctx, JobContext(store, job_id), plan.params)
+            journal = JobContext(store, job_id)
+            detail = kind.run(ctx, journal, plan.params)
             store.finish_step(job_id, seq, "done", detail)
+            journal.land_done()
             store.finish_job(job_id, "done")
     if kind.atomic:
         return _job(ctx, job_id)
@@ -72,16 +74,21 @@ def run_job(ctx: OpContext, registry: dict[str, JobKind], job_id: int) -> Job:
     store = ctx.store
     job = _job(ctx, job_id)
     kind = registry[job.kind]
+    journal = JobContext(store, job_id)
     try:
-        result = kind.run(ctx, JobContext(store, job_id), job.params)
+        result = kind.run(ctx, journal, job.params)
     except (OperationFailed, StepFailed) as exc:  # StepFailed: a revert that failed too
-        store.finish_job(job_id, "failed")
-        ctx.event("warning", f"job:{job_id}", "job.failed", f"job {job_id} failed: {exc}", job_id)
+        with store.write():
+            store.finish_job(job_id, "failed")
+            ctx.event("warning", f"job:{job_id}", "job.failed", f"job {job_id} failed: {exc}",
+                      job_id)
         raise OperationFailed(f"job {job_id}: {exc}") from None
     # Anything else (a bug, an interrupt) leaves the job journaled and running so that
     # `bayops jobs resume` finishes it; its locks keep others off meanwhile.
-    store.finish_job(job_id, "done")
-    ctx.event("info", f"job:{job_id}", "job.done", f"job {job_id} done: {result}", job_id)
+    with store.write():
+        journal.land_done()
+        store.finish_job(job_id, "done")
+        ctx.event("info", f"job:{job_id}", "job.done", f"job {job_id} done: {result}", job_id)
     return _job(ctx, job_id)
 
 

@@ -18,7 +18,7 @@ from tui.core.ops.placement import (
     clear_source,
     not_out_of_use,
     place_profile,
-    power_off_or_fence,
+    power_off_source,
     rank_spares,
     why_unusable,
 )
@@ -98,17 +98,19 @@ def plan(ctx: OpContext, bay_id: str, to: str | None = None, force: bool = False
     if to is not None:
         target = ctx.bay(to)
         reason = _check_explicit_target(ctx, source, target, force, warnings)
+        others = spare_candidates(ctx, source, {target.id})
     else:
         candidates = spare_candidates(ctx, source, set())
         if not candidates:
             raise Refused(why_no_spare(ctx, source), code="no-spare")
         target, reason = candidates[0]
+        others = candidates[1:]  # the pool after this failover, without a second read
     power = ("power off the source (graceful, force after "
              f"{ctx.config.graceful_deadline:.0f} s; fence it if it does not answer)")
     steps = (power, f"remove profile {profile.name} from {source.id}",
              f"apply profile {profile.name} to {target.id}", f"power on {target.id}",
              "update the spare pool, unlock")
-    if not spare_candidates(ctx, source, {target.id}):
+    if not others:
         warnings.append(f"after this failover group {source.group} has no usable spare left")
     return Plan(
         "failover", f"{'Force fail' if force else 'Fail'} over {source.id}",
@@ -152,6 +154,8 @@ def _check_explicit_target(ctx: OpContext, source: Bay, target: Bay, force: bool
 
 
 def started(ctx: OpContext, job_id: int, p: FailoverParams) -> None:
+    # The target was chosen under the write lock that creates the job: journaled there.
+    ctx.store.record_step(job_id, f"choose target {p.target}", p.reason)
     summary = f"fail over {p.profile}: {p.source} -> {p.target}"
     ctx.event("warning", f"bay:{p.source}", "failover.started",
               f"job {job_id}: {summary} ({p.reason})", job_id,
@@ -164,15 +168,14 @@ def started(ctx: OpContext, job_id: int, p: FailoverParams) -> None:
 def run(ctx: OpContext, job: JobContext, p: FailoverParams) -> str:
     source, name, job_id = p.source, p.profile, job.job_id
     profile = ctx.profile(name)
-    job.note(f"choose target {p.target}", p.reason)
+    job.note(f"choose target {p.target}", p.reason)  # started() did (an older bayops' job: here)
     try:
-        job.step(f"power off {source}", lambda: power_off_or_fence(ctx, source))
+        power_off_source(ctx, job, source)
     except StepFailed as exc:
         ctx.event("critical", f"bay:{source}", "failover.aborted",
                   f"job {job_id}: could not power off or fence {source} ({exc.reason}); "
                   f"profile {name} stays on {source}", job_id, bay=source, profile=name)
         raise OperationFailed(f"failover aborted, nothing moved: {exc.reason}") from None
-    ctx.store.set_reading(source, power="off")
     try:
         clear_source(ctx, job, name, source, f"; held only by job {job_id} until applied")
     except StepFailed as exc:
@@ -195,12 +198,19 @@ def run(ctx: OpContext, job: JobContext, p: FailoverParams) -> str:
                   f"({tried}); move it by hand", job_id, profile=name)
         raise OperationFailed(f"profile {name} could not be placed ({tried}); "
                               "it is unassigned, not lost")
-    if p.home and ctx.profile(name).home is None:  # failback brings it back there
-        ctx.store.set_home(name, p.home)
-    ctx.event("info", f"bay:{p.target}", "failover.done",
-              f"job {job_id}: profile {name} now runs on {p.target} (was {source})", job_id,
-              bay=p.target, profile=name, source=source)
-    warn_if_pool_empty(ctx, ctx.bay(source).group, job_id)
+    new_home = p.home if p.home and ctx.profile(name).home is None else None
+    group, target = ctx.bay(source).group, p.target
+    pool_empty = pool_is_empty(ctx, group)  # asked before: no wait inside the write lock
+
+    def done() -> None:  # with the job's own end: one transaction
+        if new_home:  # failback brings it back there
+            ctx.store.set_home(name, new_home)
+        ctx.event("info", f"bay:{target}", "failover.done",
+                  f"job {job_id}: profile {name} now runs on {target} (was {source})", job_id,
+                  bay=target, profile=name, source=source)
+        if pool_empty:
+            warn_pool_empty(ctx, group, job_id)
+    job.on_done(done)
     return f"profile {name} moved {source} -> {p.target}"
 
 
@@ -219,8 +229,11 @@ def _next_spare(ctx: OpContext, job: JobContext, p: FailoverParams) -> FailoverP
     return p
 
 
-def warn_if_pool_empty(ctx: OpContext, group: str, job_id: int | None) -> None:
-    if ctx.store.counts(group).get(group, {}).get("spares_ready", 0) == 0:
-        ctx.event("warning", f"group:{group}", "spares.empty",
-                  f"group {group} has no usable spare left: the next failover there "
-                  "will find nothing", job_id, group=group)
+def pool_is_empty(ctx: OpContext, group: str) -> bool:
+    return bool(ctx.store.counts(group).get(group, {}).get("spares_ready", 0) == 0)
+
+
+def warn_pool_empty(ctx: OpContext, group: str, job_id: int | None) -> None:
+    ctx.event("warning", f"group:{group}", "spares.empty",
+              f"group {group} has no usable spare left: the next failover there "
+              "will find nothing", job_id, group=group)

@@ -15,7 +15,7 @@ from tui.core.ops.placement import (
     clear_source,
     not_out_of_use,
     place_profile,
-    power_off_or_fence,
+    power_off_source,
 )
 from tui.model.entities import Bay, Profile
 from tui.model.errors import BadInput, OperationFailed, Refused
@@ -132,8 +132,7 @@ def relocate(ctx: OpContext, job: JobContext, name: str, source: str | None, tar
     profile = ctx.profile(name)
     if source:
         try:
-            job.step(f"power off {source}", lambda: power_off_or_fence(ctx, source))
-            ctx.store.set_reading(source, power="off")
+            power_off_source(ctx, job, source)
             clear_source(ctx, job, name, source, "")
         except StepFailed as exc:
             raise OperationFailed(f"{what} of {name} aborted, it stays on {source}: "

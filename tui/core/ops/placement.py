@@ -51,15 +51,26 @@ def power_off_or_fence(ctx: OpContext, bay_id: str) -> str:
         return f"{exc}; {ctx.driver.fence(bay_id)}"
 
 
+def power_off_source(ctx: OpContext, job: JobContext, source: str) -> str:
+    """Power off (or fence) ``source``, journaled; its power reads off with the step."""
+    return job.step(f"power off {source}", lambda: power_off_or_fence(ctx, source),
+                    lambda: ctx.store.set_reading(source, power="off"),
+                    then=_clear_step(source))
+
+
+def _clear_step(source: str) -> str:
+    return f"remove profile from {source}"
+
+
 def clear_source(ctx: OpContext, job: JobContext, profile: str, source: str, note: str) -> str:
     """Take ``profile`` off ``source`` (idempotent: a resumed job may have done it)."""
     def clear() -> str:
         current = ctx.store.profile(profile)
         if current is not None and current.bay == source:
             ctx.driver.clear_profile(source)
-            ctx.store.assign_profile(profile, None)
         return f"profile {profile} removed from {source}{note}"
-    return job.step(f"remove profile from {source}", clear)
+    return job.step(_clear_step(source), clear,
+                    lambda: ctx.store.unassign_profile(profile, source))
 
 
 def blocks_failback(ctx: OpContext, bay_ids: list[str], how: str,
@@ -74,7 +85,6 @@ def blocks_failback(ctx: OpContext, bay_ids: list[str], how: str,
 
 def power_on(ctx: OpContext, bay_id: str) -> str:
     note = ctx.driver.power_on(bay_id)
-    ctx.store.set_reading(bay_id, power="on")
     return f"{bay_id} powered on" + (f"; {note}" if note else "")
 
 
@@ -101,18 +111,6 @@ def place_profile(ctx: OpContext, job: JobContext, profile: Profile, target: str
                                   f"{report.summary()}")
         return report.summary()
 
-    def apply() -> str:
-        summary = write_to_hardware()
-        with store.write():
-            if borrow:
-                store.set_borrowed(profile.name, target if ctx.bay(target).spare else None)
-            store.set_spare(target, False)
-            store.assign_profile(profile.name, target)
-            group = ctx.bay(target).group
-            if ctx.profile(profile.name).group != group:
-                store.set_profile_group(profile.name, group)
-        return summary
-
     # A one-time boot override or settings staged for the next boot live in the driver of
     # the process that applied them: one resuming here, at the power-on, applies again.
     applied_before = job.done(f"apply profile to {tag}")
@@ -121,8 +119,10 @@ def place_profile(ctx: OpContext, job: JobContext, profile: Profile, target: str
         again = f"profile applied again ({write_to_hardware()}); " if applied_before else ""
         return again + power_on(ctx, target)
     try:
-        job.step(f"apply profile to {tag}", apply)
-        job.step(f"power on {tag}", start)
+        job.step(f"apply profile to {tag}", write_to_hardware,
+                 lambda: store.place_profile(profile.name, target, borrow),
+                 then=f"power on {tag}")
+        job.step(f"power on {tag}", start, lambda: store.set_reading(target, power="on"))
         return None
     except StepFailed as exc:
         failure = exc.reason
@@ -132,18 +132,16 @@ def place_profile(ctx: OpContext, job: JobContext, profile: Profile, target: str
 
     def release() -> None:
         with store.write():
-            if ctx.profile(profile.name).bay == target:
-                store.assign_profile(profile.name, None)
+            store.unassign_profile(profile.name, target)
             store.set_spare(target, False)
 
     def take_back() -> str:
         # Whatever the store says, the hardware may hold it (an apply that died
         # half-way): clearing is idempotent, so always clear.
         ctx.driver.clear_profile(target)
-        release()
         return f"{failure}; profile {profile.name} taken back off {target}"
     try:
-        job.step(f"remove profile from {tag}", take_back)
+        job.step(f"remove profile from {tag}", take_back, release)
     except StepFailed as stuck:
         if not _may_be_running(ctx, job_id, f"power on {tag}"):
             # It never booted: whatever is left on it is not on the wire. Move on, and

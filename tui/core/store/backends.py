@@ -10,8 +10,10 @@ what a database failure means to the operator.
   ``PRAGMA user_version`` the schema version.
 * **PostgreSQL** (``state = "postgresql://..."``): every write transaction first takes one
   transaction-scoped advisory lock, so writers are serialised exactly as SQLite's are and
-  "re-plan under the write lock" means the same on both; readers never wait. The schema
-  version is the ``bayops_schema`` table.
+  "re-plan under the write lock" means the same on both; readers never wait. It also
+  keeps ids and revisions in commit order (the change feed and the event cursor rely on
+  it). Its statements are pipelined (pg.py). The schema version is the ``bayops_schema``
+  table.
 """
 from __future__ import annotations
 
@@ -108,6 +110,20 @@ class SqliteBackend:
             raise Refused(f"state {self.path} is busy ({exc}); try again") from None
 
     @staticmethod
+    def later(cursor: Any) -> Iterator[Any]:
+        """A statement's rows, to read after the transaction (SQLite: read now, as its
+        COMMIT needs every statement done)."""
+        return iter(cursor.fetchall())
+
+    @staticmethod
+    def commit(db: Any) -> None:
+        db.execute("COMMIT")
+
+    @staticmethod
+    def rollback(db: Any) -> None:
+        db.execute("ROLLBACK")
+
+    @staticmethod
     def in_transaction(db: Any) -> bool:
         return bool(db.in_transaction)
 
@@ -189,8 +205,7 @@ class PostgresBackend:
         deadline = time.monotonic() + self.patience
         while True:
             try:
-                db.execute("BEGIN")
-                db.execute("SELECT pg_advisory_xact_lock(?)", (WRITE_LOCK_KEY,))
+                db.begin(WRITE_LOCK_KEY)
                 return
             except Exception as exc:
                 db.rollback_quietly()
@@ -199,6 +214,19 @@ class PostgresBackend:
                         or time.monotonic() > deadline:
                     raise failure from None
             time.sleep(0.25)
+
+    @staticmethod
+    def later(cursor: Any) -> Iterator[Any]:
+        """A statement's rows, to read after the transaction (they come with the COMMIT)."""
+        return iter(cursor)
+
+    @staticmethod
+    def commit(db: Any) -> None:
+        db.commit()
+
+    @staticmethod
+    def rollback(db: Any) -> None:
+        db.rollback_quietly()
 
     @staticmethod
     def in_transaction(db: Any) -> bool:

@@ -58,14 +58,14 @@ class StoreBase:
         backend.begin(db)
         try:
             yield db
-            db.execute("COMMIT")
+            backend.commit(db)
         except BaseException as exc:
             # SQLite may already have rolled back (a full disk, an I/O error): then there
             # is no transaction left, and ROLLBACK would hide the real error.
             if backend.in_transaction(db):
                 # If even that fails the connection has gone bad; the next open undoes it.
                 with suppress(Exception):
-                    db.execute("ROLLBACK")
+                    backend.rollback(db)
             if backend.is_db_error(exc):
                 raise self._failure(exc) from None
             raise

@@ -34,11 +34,6 @@ class CycleTables(StoreBase):
             else:
                 db.execute("UPDATE profiles SET home = ? WHERE name = ?", (bay_id, profile))
 
-    def set_borrowed(self, profile: str, bay_id: str | None) -> None:
-        """The spare a failover or evacuation took for the profile (None: no spare)."""
-        with self.write() as db:
-            db.execute("UPDATE profiles SET borrowed = ? WHERE name = ?", (bay_id, profile))
-
     def homes(self, enclosure: str | None = None) -> dict[str, str]:
         """Profile -> its home bay, for profiles away from home (of one enclosure's bays)."""
         sql = "SELECT p.name, p.home FROM profiles p"

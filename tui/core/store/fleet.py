@@ -258,6 +258,25 @@ class FleetTables(StoreBase):
         with self.write() as db:
             db.execute("UPDATE profiles SET bay = ? WHERE name = ?", (bay_id, name))
 
+    def place_profile(self, name: str, bay_id: str, borrow: bool) -> None:
+        """Put the profile on ``bay_id``, which leaves the spare pool; the profile joins
+        the bay's group. ``borrow``: remember the bay as the spare it borrowed (or no
+        spare, if it was none). Asks nothing back: no wait inside the write lock."""
+        with self.write() as db:
+            if borrow:
+                db.execute("UPDATE profiles SET borrowed = (SELECT id FROM bays WHERE id = ?"
+                           " AND spare = 1) WHERE name = ?", (bay_id, name))
+            db.execute("UPDATE bays SET spare = 0 WHERE id = ?", (bay_id,))
+            db.execute("UPDATE profiles SET bay = ?, grp = (SELECT d.grp FROM bays b"
+                       " JOIN enclosures e ON e.name = b.enclosure JOIN domains d"
+                       " ON d.name = e.domain WHERE b.id = ?) WHERE name = ?",
+                       (bay_id, bay_id, name))
+
+    def unassign_profile(self, name: str, bay_id: str) -> None:
+        """Take the profile off ``bay_id`` if it is there (else nothing changes)."""
+        with self.write() as db:
+            db.execute("UPDATE profiles SET bay = NULL WHERE name = ? AND bay = ?", (name, bay_id))
+
     def set_profile_group(self, name: str, group: str) -> None:
         with self.write() as db:
             db.execute("UPDATE profiles SET grp = ? WHERE name = ?", (group, name))

@@ -4,6 +4,7 @@ from __future__ import annotations
 import json
 import os
 import time
+from collections.abc import Callable
 from typing import Any
 
 from tui.core.process import process_identity
@@ -32,11 +33,16 @@ class JobTables(StoreBase):
             return job_id
 
     @staticmethod
-    def _held(db: Any, resources: list[str]) -> tuple[str, int] | None:
+    def _held(db: Any, resources: list[str], mine: int | None = None) -> tuple[str, int] | None:
+        """The first of ``resources`` (in their order) that a job other than ``mine``
+        holds, with that job."""
+        if not resources:
+            return None
+        held = dict(db.execute(f"SELECT resource, job FROM locks WHERE resource IN"
+                               f" ({','.join('?' * len(resources))})", resources).fetchall())
         for resource in resources:
-            row = db.execute("SELECT job FROM locks WHERE resource = ?", (resource,)).fetchone()
-            if row:
-                return resource.replace(":", " ", 1), row[0]
+            if held.get(resource, mine) != mine:
+                return resource.replace(":", " ", 1), held[resource]
         return None
 
     def lock_holder(self, resource: str) -> int | None:
@@ -45,8 +51,7 @@ class JobTables(StoreBase):
 
     def add_locks(self, job_id: int, resources: list[str]) -> None:
         with self.write() as db:
-            held = self._held(db, [r for r in resources
-                                   if self.lock_holder(r) not in (None, job_id)])
+            held = self._held(db, resources, job_id)
             if held:
                 raise Refused(f"{held[0]} is held by job {held[1]}")
             db.executemany("INSERT INTO locks VALUES (?, ?) ON CONFLICT DO NOTHING",
@@ -82,13 +87,29 @@ class JobTables(StoreBase):
                     "SELECT id, pid, process, epoch FROM jobs WHERE state = 'running'")}
 
     def start_step(self, job_id: int, name: str, detail: str = "") -> int:
+        """Journal step ``name`` as running; its seq."""
+        return self.open_step(job_id, name, detail)()
+
+    def open_step(self, job_id: int, name: str, detail: str = "") -> Callable[[], int]:
+        """Journal step ``name`` as running; its seq when asked (on PostgreSQL it comes
+        with the COMMIT: asked after the transaction, nobody waits for it inside)."""
+        return self._add_step(job_id, name, "running", detail)
+
+    def record_step(self, job_id: int, name: str, detail: str) -> int:
+        """Journal step ``name`` as done at once (a decision, no action); its seq."""
+        return self._add_step(job_id, name, "done", detail)()
+
+    def _add_step(self, job_id: int, name: str, state: str, detail: str) -> Callable[[], int]:
+        now = time.time()
+        finished = now if state == "done" else None
+        # One statement: the next seq is taken under the write lock, in the INSERT itself.
         with self.write() as db:
-            seq = db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM steps WHERE job = ?",
-                             (job_id,)).fetchone()[0]
-            db.execute("INSERT INTO steps (job, seq, name, state, detail, started, epoch)"
-                       " VALUES (?, ?, ?, 'running', ?, ?, ?)",
-                       (job_id, seq, name, detail, time.time(), self.epoch))
-            return int(seq)
+            rows = self.backend.later(db.execute(
+                "INSERT INTO steps (job, seq, name, state, detail, started, finished, epoch)"
+                " VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM steps WHERE job = ?),"
+                " ?, ?, ?, ?, ?, ?) RETURNING seq",
+                (job_id, job_id, name, state, detail, now, finished, self.epoch)))
+        return lambda: int(next(rows)[0])
 
     def finish_step(self, job_id: int, seq: int, state: str, detail: str) -> None:
         with self.write() as db:

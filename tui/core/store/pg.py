@@ -10,7 +10,8 @@ import functools
 import hashlib
 import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import ExitStack, suppress
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -109,19 +110,28 @@ def _text(parameters: Sequence[Any]) -> Sequence[Any]:
 
 
 class PgConnection:
-    """A psycopg connection (autocommit; ``write()`` opens transactions) that takes the
-    tables' SQL as it is, and opens a new connection when the server went away between
-    transactions (a restarted database, a failover of the database server)."""
+    """A psycopg connection (autocommit; ``begin()`` opens a write transaction) that takes
+    the tables' SQL as it is, and opens a new connection when the server went away between
+    transactions (a restarted database, a failover of the database server).
+
+    A write transaction runs in pipeline mode: a statement goes out without waiting for
+    the one before, and the client waits only where it reads a result (a row, a rowcount)
+    and at COMMIT. The server still runs them one by one, in order, inside the one
+    transaction; a failed one fails the transaction (raised at the next wait, COMMIT at
+    the latest), and nothing of it lands. So the write lock is held for the server's
+    work plus one round trip per result read, not one per statement."""
 
     def __init__(self, opener: Callable[[], Any]):
         self._open = opener
         self.conn = opener()
+        self._pipeline: ExitStack | None = None  # the open write transaction's pipeline
+        self._sync: Callable[[], None] = lambda: None  # wait for all sent in it
 
     @property
     def in_transaction(self) -> bool:
         from psycopg.pq import TransactionStatus
 
-        return bool(self.conn.info.transaction_status in (
+        return self._pipeline is not None or bool(self.conn.info.transaction_status in (
             TransactionStatus.INTRANS, TransactionStatus.INERROR, TransactionStatus.ACTIVE))
 
     def _usable(self) -> Any:
@@ -129,11 +139,43 @@ class PgConnection:
             self.conn = self._open()
         return self.conn
 
+    def begin(self, lock_key: int) -> None:
+        """BEGIN and wait for the advisory lock ``lock_key``: one round trip. Returns
+        holding it (a server that went away shows here, before anything was written)."""
+        conn = self._usable()
+        self._pipeline = ExitStack()
+        self._sync = self._pipeline.enter_context(conn.pipeline()).sync
+        conn.execute("BEGIN")
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (lock_key,))
+        self._sync()
+
+    def commit(self) -> None:
+        """COMMIT, sent after the transaction's statements; waits for all of them."""
+        pipeline, self._pipeline = self._pipeline, None
+        if pipeline is None:
+            self.conn.execute("COMMIT")
+            return
+        try:
+            self.conn.execute("COMMIT")
+        except BaseException:  # the transaction's first error; what follows it is moot
+            with suppress(Exception):
+                pipeline.close()
+            raise
+        pipeline.close()  # waits for all; the first error of the transaction is raised here
+
+    def _settle(self) -> None:
+        """Leave pipeline mode (waiting for what was sent); the transaction goes on."""
+        pipeline, self._pipeline = self._pipeline, None
+        if pipeline is not None:
+            pipeline.close()
+
     def execute(self, sql: str, parameters: Sequence[Any] = (), /) -> Any:
         from psycopg import OperationalError
 
-        outside = not self.in_transaction
         parameters = _text(parameters)
+        if self._pipeline is not None:
+            return _Pending(self.conn.execute(translate(sql), parameters), self._sync)
+        outside = not self.in_transaction
         try:
             return self._usable().execute(translate(sql), parameters)
         except OperationalError:
@@ -149,10 +191,14 @@ class PgConnection:
         return cur
 
     def execute_script(self, script: str) -> None:
-        """Several statements (a migration), without parameters."""
+        """Several statements (a migration), without parameters (not pipelined)."""
+        self._settle()
         self._usable().execute(script)
 
     def rollback_quietly(self) -> None:
+        """End the transaction, if any, landing nothing of it."""
+        with suppress(Exception):  # the transaction's own failure: rolled back below
+            self._settle()
         if not self.conn.broken and not self.conn.closed:
             try:
                 self.conn.execute("ROLLBACK")
@@ -160,4 +206,31 @@ class PgConnection:
                 return
 
     def close(self) -> None:
+        self._pipeline = None
         self.conn.close()
+
+
+class _Pending:
+    """A statement's result in a pipelined transaction: reading it waits for it."""
+
+    def __init__(self, cursor: Any, sync: Callable[[], None]):
+        self._cursor, self._sync = cursor, sync
+
+    @property
+    def rowcount(self) -> int:
+        self._sync()  # a write's count is known once it ran
+        return int(self._cursor.rowcount)
+
+    @property
+    def description(self) -> Any:
+        self._sync()
+        return self._cursor.description
+
+    def fetchone(self) -> Any:
+        return self._cursor.fetchone()
+
+    def fetchall(self) -> list[Any]:
+        return list(self._cursor.fetchall())
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._cursor)
