@@ -11,7 +11,7 @@ from tui.app.header_bar import HeaderBar
 from tui.app.jobs_pane import JobsList
 
 SIZE = (120, 40)
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.both_stores]
 
 
 def count_renders(monkeypatch) -> dict[str, list[int]]:
