@@ -37,7 +37,7 @@ def make_config(path: Path, latency: float = 0.0, roles: str | None = None,
     return path
 
 
-def open_core(config: Path, state: Path, operator: str = "tester", read_only: bool = False):
+def open_core(config: Path, state: Path | str, operator: str = "tester", read_only: bool = False):
     from tui.core.api import Core
     from tui.core.config import load_config
 
@@ -67,12 +67,13 @@ def frozen_time(monkeypatch):
 
 
 @pytest.fixture
-def fleet(tmp_path, monkeypatch):
-    """(config path, state path) of a zero-latency demo fleet; cwd is tmp_path so the
-    'fleet created from config.toml' event reads the same in every run."""
+def fleet(state, tmp_path, monkeypatch):
+    """(config path, state) of a zero-latency demo fleet on the test's store: a file in
+    tmp_path, or a fresh PostgreSQL database (modules marked ``both_stores`` run on both).
+    cwd is tmp_path so the 'fleet created from config.toml' event reads the same in every run."""
     monkeypatch.chdir(tmp_path)
     config = make_config(Path("config.toml"))
-    return config, Path("state.db")
+    return config, state
 
 
 @pytest.fixture

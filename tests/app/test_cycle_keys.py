@@ -12,7 +12,7 @@ from tui.app.groups_pane import GroupsTree
 from tui.app.text_screen import TextScreen
 from tui.model.entities import Event
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.both_stores]
 
 
 async def test_what_if_on_an_enclosure_node_shows_the_simulation(core):

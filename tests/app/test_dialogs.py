@@ -10,7 +10,7 @@ from tui.app.main_screen import MainScreen
 from tui.model.errors import OperationFailed
 
 SIZE = (120, 40)
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.both_stores]
 
 
 async def test_enter_in_jobs_pane_opens_done_and_failed_jobs(core):

@@ -11,7 +11,7 @@ from tests.app.conftest import make_app
 from tui.app.fleet import Scope
 from tui.app.groups_pane import GroupsTree
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.both_stores]
 SIZE = (120, 40)
 UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
 OSC = "\x1b]2;OWNED\x07"

@@ -34,7 +34,7 @@ from tui.app.main_screen import MainScreen
 from tui.model.errors import BayopsError
 
 SIZE = (80, 24)
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.both_stores]
 
 QUIT_ACTIONS = {"quit", "app.quit"}  # exit the app: covered by test_pilot's quit tests
 

@@ -17,7 +17,7 @@ from tui.app.themes import load_themes
 
 SIZE = (120, 40)
 PANES = ("groups", "bays", "events", "jobs")
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.both_stores]
 
 
 def screen_lines(app) -> list[str]:

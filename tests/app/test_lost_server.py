@@ -7,7 +7,7 @@ from tests.app.conftest import make_app, notifications, wait_for
 from tui.app.header_bar import HeaderBar
 from tui.app.main_screen import MainScreen
 
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.both_stores]
 
 
 async def test_a_lost_server_is_a_notification_and_the_dashboard_recovers(fleet, tmp_path):

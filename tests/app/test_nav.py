@@ -10,7 +10,7 @@ from tui.app.groups_pane import GroupsTree
 from tui.app.main_screen import MainScreen
 
 SIZE = (120, 40)
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.both_stores]
 
 
 def palette_open(app) -> bool:

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import getpass
 import threading
-from pathlib import Path
 
 import pytest
 
@@ -29,7 +28,7 @@ from tui.app.main_screen import MainScreen
 from tui.app.move_screen import MoveScreen
 
 SIZE = (120, 40)
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.both_stores]
 
 
 @pytest.fixture(params=["embedded", "served"])
@@ -94,20 +93,20 @@ async def test_failover_from_keyboard(core):
         assert isinstance(pilot.app.screen, MainScreen)
 
 
-async def test_failover_declined_changes_nothing(core):
+async def test_failover_declined_changes_nothing(core, state):
     from tests.conftest import dump
 
     core.sim_fault("enc-w1/3", "critical")
     async with make_app(core).run_test(size=SIZE) as pilot:
         await select_bay(pilot, "enc-w1/3")
-        before = dump(Path("state.db"))
+        before = dump(state)
         await pilot.press("f")
         await pilot.press("n")
         await pilot.pause()
         assert isinstance(pilot.app.screen, MainScreen)
         await pilot.press("f", "escape")
         await pilot.pause()
-        assert dump(Path("state.db")) == before
+        assert dump(state) == before
         assert core.bay("enc-w1/3").profile == "web-003"
 
 
@@ -404,7 +403,7 @@ def person(request, restricted, tmp_path):
         server.__exit__(None, None, None)
 
 
-async def test_viewer_is_refused_with_reason_and_nothing_changes(person):
+async def test_viewer_is_refused_with_reason_and_nothing_changes(person, state):
     from tests.conftest import dump
 
     core, who = person("bob")
@@ -413,7 +412,7 @@ async def test_viewer_is_refused_with_reason_and_nothing_changes(person):
             await select_bay(pilot, "enc-w1/5")
             screen = pilot.app.screen
             assert screen.check_action("failover", ()) is None  # shown disabled
-            before = dump(Path("state.db"))
+            before = dump(state)
             for key, needs in (("f", "failover needs limited-operator"),
                                ("m", "move needs limited-operator"),
                                ("t", "spares needs group-admin"),
@@ -428,7 +427,7 @@ async def test_viewer_is_refused_with_reason_and_nothing_changes(person):
             palette = next(c for c in pilot.app.get_system_commands(screen)
                            if c.title.startswith("Failover"))
             await palette.callback()
-            assert dump(Path("state.db")) == before
+            assert dump(state) == before
     finally:
         core.close()
 
@@ -455,7 +454,7 @@ async def test_limited_operator_scoped_to_group(person):
         core.close()
 
 
-async def test_read_only_refuses_everything(person):
+async def test_read_only_refuses_everything(person, state):
     from tests.conftest import dump
 
     core, _ = person("alice", read_only=True)
@@ -463,13 +462,13 @@ async def test_read_only_refuses_everything(person):
         async with make_app(core).run_test(size=SIZE) as pilot:
             assert "READ-ONLY" in str(pilot.app.screen.query_one("#header").render())
             await select_bay(pilot, "enc-w2/16")
-            before = dump(Path("state.db"))
+            before = dump(state)
             for key in ("f", "m", "t", "M", "E", "C", "X", "P", "i", "h"):
                 await pilot.press(key)
                 await pilot.pause()
                 assert isinstance(pilot.app.screen, MainScreen), key
             assert sum("read-only mode" in n for n in notifications(pilot.app)) >= 8
-            assert dump(Path("state.db")) == before
+            assert dump(state) == before
     finally:
         core.close()
 

@@ -29,7 +29,7 @@ from tui.app.jobs_pane import JobsList
 from tui.app.main_screen import MainScreen
 
 SIZE = (120, 40)
-pytestmark = pytest.mark.anyio
+pytestmark = [pytest.mark.anyio, pytest.mark.both_stores]
 
 
 async def test_attention_most_urgent_first(core):

@@ -1,14 +1,37 @@
 """Snapshot tests (pytest-textual-snapshot) at 80x24 and 120x40: deterministic fleet
-(fixed seed), frozen clock, no polling, no cursor blink, jobs gated at a known step."""
+(fixed seed), frozen clock, no polling, no cursor blink, jobs gated at a known step.
+On both stores, against one SVG per test: the dashboard must look the same on each."""
 from __future__ import annotations
 
+import dataclasses
+import re
+
 import pytest
+from syrupy.assertion import SnapshotAssertion
+from syrupy.location import PyTestLocation
 
 from tests.app.conftest import Gate, make_app, open_core, wait_for
 from tui.app.fleet import Scope
 from tui.app.groups_pane import GroupsTree
 
 SIZES = [pytest.param((80, 24), id="80x24"), pytest.param((120, 40), id="120x40")]
+pytestmark = pytest.mark.both_stores
+STORE_ID = re.compile(r"(?<=\[)(?:sqlite|postgresql)-|-(?:sqlite|postgresql)(?=[-\]])")
+
+
+class StorelessLocation(PyTestLocation):
+    """The test's snapshot name without the store in it: `test_main[sqlite-80x24]` and
+    `test_main[postgresql-80x24]` both compare with `test_main[80x24].svg`."""
+
+    def __attrs_post_init_def__(self) -> None:
+        super().__attrs_post_init_def__()
+        self.nodename = self.testname = STORE_ID.sub("", self.testname)
+
+
+@pytest.fixture
+def snapshot(snapshot: SnapshotAssertion) -> SnapshotAssertion:
+    """syrupy's own fixture (which snap_compare uses), named without the store."""
+    return dataclasses.replace(snapshot, test_location=StorelessLocation(snapshot.test_location.item))
 
 
 @pytest.fixture

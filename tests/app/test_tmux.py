@@ -16,7 +16,8 @@ import pytest
 
 from tests.app.conftest import ROOT, make_config
 
-pytestmark = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed")
+pytestmark = [pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is not installed"),
+              pytest.mark.both_stores]
 
 
 class Tmux:
@@ -61,9 +62,8 @@ class Tmux:
 
 
 @pytest.fixture
-def setup(tmp_path):
+def setup(tmp_path, state):
     config = make_config(tmp_path / "config.toml", latency=0.2)
-    state = tmp_path / "state.db"
     env = dict(os.environ)
     env.update(BAYOPS_CONFIG=str(config), BAYOPS_STATE=str(state), BAYOPS_USER="tester",
                TERM="xterm-256color", PYTHONPATH=str(ROOT))

@@ -25,6 +25,7 @@ from tui.app.alerting import Alerts
 from tui.app.confirm_screen import ConfirmScreen, PlanView
 from tui.app.fleet import Snapshot
 from tui.app.goto import GotoProvider
+from tui.app.header_bar import clock_minute
 from tui.app.keygate import KeyGate
 from tui.app.lost import LostServerApp
 from tui.app.main_screen import MainScreen
@@ -70,8 +71,7 @@ class BayopsApp(KeyGate, LostServerApp):
 
     def __init__(self, core: Core, *, theme: str | None = None, clock: Callable[[], float] = time.time,
                  autopoll: bool = True, poll_interval: float = 1.0, save_theme: bool = True,
-                 keys: dict[str, str] | None = None, resume: bool = True,
-                 watch_terminal: bool = True,
+                 keys: dict[str, str] | None = None, resume: bool = True, watch_terminal: bool = True,
                  on_first_paint: Callable[[], None] | None = None) -> None:
         super().__init__()
         self.on_first_paint = on_first_paint
@@ -93,7 +93,6 @@ class BayopsApp(KeyGate, LostServerApp):
         self._feed_wake = threading.Event()
         self._applied = threading.Event()
         self._theme_ready = False
-        self._minute = ""
         from tui.core.monitor import Monitor
 
         # A client of a service neither polls the hardware nor resumes jobs: the service does.
@@ -165,6 +164,7 @@ class BayopsApp(KeyGate, LostServerApp):
         self.main = MainScreen()
         await self.push_screen(self.main)
         self.main.apply(snap, events)
+        self._minute = clock_minute(self.clock)  # what the first paint shows: no tick repaints it
         self.alerts.update(snap.alerting)
         if self.on_first_paint is not None:
             self.call_after_refresh(self.on_first_paint)
@@ -293,7 +293,7 @@ class BayopsApp(KeyGate, LostServerApp):
             out.write(json.dumps({"t": time.time(), "applied": snap.applied, "rev": snap.rev}) + "\n")
 
     def _tick(self) -> None:
-        minute = time.strftime("%H:%M", time.localtime(self.clock()))
+        minute = clock_minute(self.clock)
         if self.main is not None and minute != self._minute:
             self._minute = minute  # the clock and the lease countdowns show minutes
             self.main.minute_passed()

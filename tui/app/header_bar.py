@@ -11,6 +11,11 @@ from textual.widget import Widget
 from tui.model.text import printable
 
 
+def clock_minute(clock: Callable[[], float]) -> str:
+    """The clock as the header shows it: a repaint is due when this changes."""
+    return time.strftime("%H:%M", time.localtime(clock()))
+
+
 class HeaderBar(Widget):
     DEFAULT_CSS = """
     HeaderBar { dock: top; height: 1; background: $panel; color: $foreground; }
@@ -67,7 +72,7 @@ class HeaderBar(Widget):
                          self._s("crit"))
         if not self.uncovered and not self.no_spare:
             right.append("spares ok", self._s("ok"))
-        right.append("  " + time.strftime("%H:%M", time.localtime(self.clock())) + " ")
+        right.append("  " + clock_minute(self.clock) + " ")
         room = width - right.cell_len
         if left.cell_len > room:
             left.truncate(max(0, room - 1))

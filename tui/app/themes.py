@@ -1,6 +1,6 @@
 """Themes are files in themes/ (TOML), turned into Textual Theme objects. The theme
-chosen in the dashboard is kept in a small UI state file next to the state database
-(``bayops-ui.json``); the user's config is never written.
+chosen in the dashboard is kept in a small UI state file next to the state database, or in
+this host's folder for a PostgreSQL site (``bayops-ui.json``); the user's config is never written.
 
 Which theme a start uses: ``--theme`` > the saved choice > ``[bayops] theme`` in the
 config > ``dark``.
@@ -74,7 +74,8 @@ UI_STATE_NAME = "bayops-ui.json"
 
 
 def ui_state_path(state_db: Path) -> Path:
-    """The UI state file: the dashboard's remembered choices, next to the state database."""
+    """The UI state file: the dashboard's remembered choices, next to ``state_db`` (the
+    store's file: the state itself, or a PostgreSQL site's file on this host)."""
     return state_db.parent / UI_STATE_NAME
 
 
