@@ -171,12 +171,14 @@ class FleetView:
                                            update.events[-1].seq if update.events else 0)
             return update.reload
         touched: set[str] = set()
+        domains: set[str] = set()
         for bay in update.bays:
             old = self.by_id.get(bay.id)
             if old is None or old == bay:
                 continue
             self._replace(old, bay)
             touched.add(bay.group)
+            domains.add(bay.domain)
             self.applied += 1
         self.cover_due |= touched  # only bays change what a loss would leave
         if update.structure is not None:
@@ -187,7 +189,7 @@ class FleetView:
         if update.events:
             self.last_event = max(self.last_event, update.events[-1].seq)
         if touched:
-            self._summarise(touched)
+            self._summarise(touched, None if update.structure is not None else domains)
         self.touched = None if update.structure is not None else touched
         self.rev = max(self.rev, update.rev)
         return self
@@ -259,17 +261,22 @@ class FleetView:
         changed = {name for name, badge in badges.items() if self.cover.get(name) != badge}
         self.cover.update(badges)
         if changed:
-            self._summarise(changed)
+            self._summarise(changed, set())
         return changed
 
-    def _summarise(self, groups: set[str]) -> None:
+    def _summarise(self, groups: set[str], domains: set[str] | None = None) -> None:
+        """The summaries of ``groups``; of their domains only ``domains`` (None: all) are
+        built again, the others kept (their bays did not change)."""
         s = self.structure
         summaries = {g.name: g for g in self.groups}
         for record in s.groups:
             if record.name not in groups and record.name in summaries:
                 continue
-            domains = []
+            kept = []
             for d in s.domains.get(record.name, []):
+                if domains is not None and d.name not in domains and d.name in self.domains:
+                    kept.append(self.domains[d.name])
+                    continue
                 encs = []
                 for e in s.enclosures.get(d.name, []):
                     servers, _, crit, warn, _, _ = self._figures(f"e:{e.name}")
@@ -279,10 +286,10 @@ class FleetView:
                                         len(self.by_domain.get(d.name, ())), crit, warn, spares,
                                         s.maintenance.get(d.name), d.config != record.baseline)
                 self.domains[d.name] = summary
-                domains.append(summary)
+                kept.append(summary)
             servers, profiles, crit, warn, spares, ready = self._figures(f"g:{record.name}")
             summaries[record.name] = GroupSummary(
-                record.name, record.policy, tuple(domains),
+                record.name, record.policy, tuple(kept),
                 len(self.by_group.get(record.name, ())), servers, profiles, crit, warn, ready,
                 spares, s.running.get(record.name, 0), record.baseline,
                 *self.cover.get(record.name, ("", True)))
