@@ -109,6 +109,37 @@ def test_a_spare_a_failed_over_profile_took_is_a_spare_again_after_restore(roomy
     check_consistent(core)
 
 
+def test_a_forced_restore_that_leaves_a_profile_keeps_the_enclosure_drained(roomy):
+    """The plan says the enclosure stays drained when a profile cannot go home: the job
+    must keep it so (and keep its freed spare out of the pool), so that a later restore
+    brings the rest home."""
+    core = roomy
+    spare = next(b for b in core.bays(enclosure=ENC) if b.spare)
+    victim = next(b for b in core.bays(group="prod-web") if b.profile and b.boot_mode == "san"
+                  and not b.id.startswith(ENC + "/"))
+    assert core.failover(victim.id, to=spare.id, force=True).state == "done"
+    elsewhere = next(b for b in core.bays(group="prod-web") if b.spare and b.model == spare.model
+                     and not b.id.startswith(ENC + "/"))
+    mapping = {victim.profile or "": elsewhere.id}
+    core.evacuate(ENC, mapping=mapping, force=True,
+                  expect=core.plan_evacuate(ENC, mapping=mapping, force=True))
+    away = next(n for n, h in core.store.homes(ENC).items() if core.store.profile(n).bay != h)
+    home = core.store.profile(away).home or ""
+    core.sim_fault(home, "critical")  # this one cannot go home now
+    plan = core.plan_restore(ENC, force=True)
+    assert plan.steps[0].startswith(f"leave in place: {away}") and plan.steps[-1] == f"{ENC} stays drained"
+    assert core.restore(ENC, force=True, expect=plan).state == "done"
+    assert all(b.drained for b in core.bays(enclosure=ENC))
+    assert not core.bay(spare.id).spare, "no spare on a drained enclosure"
+    assert core.store.profile(away).bay != home
+    core.sim_fault(home, None)  # repaired
+    assert core.restore(ENC, expect=core.plan_restore(ENC)).state == "done"
+    assert core.store.profile(away).bay == home
+    assert not any(b.drained for b in core.bays(enclosure=ENC))
+    assert core.bay(spare.id).spare, "the freed spare is back once the enclosure is"
+    check_consistent(core)
+
+
 def test_shortfalls_are_listed_before_anything_starts(tmp_path, make_state):
     core = Core.open(load_config(write_config(tmp_path / "c.toml")), str(make_state()),
                      operator="tester")

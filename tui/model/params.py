@@ -201,6 +201,7 @@ class EvacuateParams(JobParams):
     stop_on_failure: bool
     restore: bool = False  # back to the homes; the enclosure is undrained at the end
     pool: tuple[str, ...] = ()  # restore: bays that go back into the spare pool
+    left: tuple[str, ...] = ()  # profiles the (forced) plan leaves: the enclosure stays drained
 
     @classmethod
     def from_json(cls, data: dict[str, Any]) -> JobParams:

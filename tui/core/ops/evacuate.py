@@ -186,6 +186,7 @@ def plan_restore(ctx: OpContext, enclosure: str, stop_on_failure: bool = True,
     pool: list[str] = []
     problems: list[str] = []
     kept: list[str] = []
+    left_out: list[str] = []
     for name, home_id in sorted(ctx.store.homes(enclosure).items()):
         profile, home = ctx.profile(name), ctx.bay(home_id)
         ctx.not_held(f"profile {name}", profile.job_id)
@@ -197,6 +198,7 @@ def plan_restore(ctx: OpContext, enclosure: str, stop_on_failure: bool = True,
             why = f"{source.id} is held or in maintenance"
         if why is not None:
             problems.append(f"{name}: {why}")
+            left_out.append(name)
             continue
         moves.append((name, source.id if source else None, home.id))
         why_kept = returns_to_pool(profile, source)
@@ -221,7 +223,7 @@ def plan_restore(ctx: OpContext, enclosure: str, stop_on_failure: bool = True,
                 tuple(steps),
                 RestoreParams(group=group, enclosure=enclosure, moves=tuple(moves),
                               parallel=parallel, stop_on_failure=stop_on_failure,
-                              pool=tuple(pool + freed)),
+                              pool=tuple(pool + freed), left=tuple(left_out)),
                 locks=_locks(enclosure, moves), target=enclosure, reason="the work on the enclosure is done",
                 warnings=tuple(_left_warning(left) + kept), confirm_label="Restore")
 
@@ -259,14 +261,18 @@ def run(ctx: OpContext, job: JobContext, p: EvacuateParams) -> str:
                               + (f", {len(skipped)} not started ({', '.join(skipped)})"
                                  if skipped else "")
                               + f"; {enclosure} stays drained: " + "; ".join(failed))
-    if p.restore:
+    if p.restore and not p.left:
         job.step(f"undrain {enclosure}", lambda: _undrain(ctx, enclosure))
         sources = {m[1] for m in p.moves}
         for bay_id in (b for b in p.pool if b not in sources):
             give_back(ctx, job, bay_id)
+    # A forced restore that leaves profiles away keeps the drain (and the enclosure's
+    # freed spares out of the pool): `bayops restore` again brings the rest home.
     ctx.event("info", f"enclosure:{enclosure}", f"{'restore' if p.restore else 'evacuate'}.done",
               f"job {job_id}: {what} of {enclosure} done: {len(p.moves)} profile(s) moved"
-              + ("" if p.restore else f"; {enclosure} is drained"), job_id, enclosure=enclosure)
+              + (f"; {enclosure} stays drained, {len(p.left)} profile(s) away from home"
+                 if p.left else "" if p.restore else f"; {enclosure} is drained"),
+              job_id, enclosure=enclosure)
     return f"{what} of {enclosure}: {len(p.moves)} profile(s) moved"
 
 
