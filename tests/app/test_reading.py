@@ -257,6 +257,37 @@ async def test_bay_ids_are_never_cut_and_wide_terminals_give_names_room(core):
     assert wide["profile"] > 20 and wide["domain"] > 20
 
 
+async def test_a_very_long_enclosure_name_is_cut_in_the_middle_not_the_columns(core):
+    """Enclosure names may be 63 characters: the BAY column stops growing at 20 and keeps
+    the bay number, so power, health, profile, spare and job stay on a 100-column screen."""
+    from tui.app import format as fmt
+
+    name = "enc-a-very-long-enclosure-name"
+    async with make_app(core).run_test(size=(100, 30)) as pilot:
+        table = pilot.app.screen.query_one(BaysTable)
+        bays = [dataclasses.replace(b, id=f"{name}/{n}", enclosure=name)
+                for b, n in zip([b for b in core.bays() if not b.empty][:2], (4, 12), strict=True)]
+        table.set_items(bays)
+        await pilot.pause()
+        columns = table.columns(table.size.width)
+        assert {c.key for c, _ in columns} >= {"power", "health", "profile", "spare", "job"}
+        cells = [fmt.bay_cells(b, columns)[0][0] for b in bays]
+        assert [c.strip() for c in cells] == ["enc-a-very-long-e…/4", "enc-a-very-long-…/12"]
+
+
+async def test_the_bays_title_names_the_scope_groups_coverage(core):
+    """The groups pane cuts a long group line in its 40 columns; the bays pane's title
+    says the selected group's coverage in full."""
+    async with make_app(core).run_test(size=(100, 30)) as pilot:
+        screen = pilot.app.screen
+        await pilot.press("1", "down", "down")  # fleet, needs attention, lab
+        await pilot.pause()
+        lab = screen.snapshot.group("lab")
+        assert lab is not None and lab.cover == "no cover for Gen9"
+        title = str(screen.query_one(BaysTable).border_title)
+        assert title.startswith("Bays [2]: group lab (56)") and "no cover for Gen9" in title
+
+
 async def test_start_up_warnings_are_shown_not_only_on_a_cli_stderr(tmp_path):
     """What the core warns about at start (here: a state file others can read) reaches the
     operator of the dashboard too, as it does a CLI user's stderr."""

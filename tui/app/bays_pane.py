@@ -26,7 +26,8 @@ class BaysTable(LineList):
         # The same list again (the fleet's, changed in place) keeps its ids: no pass over it.
         if items is not self._width_of or len(items) != self._width_count:
             self._width_of, self._width_count = items, len(items)
-            self._items_width = max(10, max((len(b.id) for b in items), default=0))
+            longest = max((len(b.id) for b in items), default=0)
+            self._items_width = min(fmt.BAY_WIDTH_MAX, max(10, longest))
         bay_width = self._items_width
         if bay_width != self._bay_width:
             self._bay_width = bay_width

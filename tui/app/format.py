@@ -167,6 +167,7 @@ COLUMNS: tuple[Column, ...] = (
            lambda b: (b.model or "~", b.enclosure, b.number)),
     Column("domain", "DOMAIN", 10, 5, lambda b: (b.domain, ""), lambda b: (b.domain, b.enclosure, b.number)),
 )
+BAY_WIDTH_MAX = 20  # a longer enclosure name is cut in the middle, not the other columns
 COLUMN_ORDER = ("bay", "model", "power", "health", "profile", "boot", "spare", "job", "domain")
 SORT_KEYS = ("bay", "health", "power", "profile", "model", "domain", "spare", "job", "boot")
 _BY_KEY = {c.key: c for c in COLUMNS}
@@ -204,6 +205,9 @@ def bay_cells(bay: Bay, columns: list[tuple[Column, int]]) -> list[tuple[str, st
     acked = bay.acked_by is not None  # acknowledged: dimmed, still listed, "ack" in JOB
     for column, width in columns:
         text, style = column.cell(bay)
+        if column.key == "bay" and len(text) > width:  # keep "/<n>": the part that differs
+            tail = text[text.rfind("/"):]
+            text = text[:max(0, width - len(tail) - 1)] + "…" + tail
         cells.append((text[:width].ljust(width) + " ", "dim" if acked else style))
     return cells
 

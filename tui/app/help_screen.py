@@ -18,6 +18,8 @@ NOTES = """\
 Health reads without colour: "X CRIT", "! WARN", "? UNKN", "ok"; power "on", "off", "?unk".
 A bay held by a job shows "#<job>", a bay in a maintenance domain "MAINT".
 Tree badges: "NO SPARE" (empty spare pool), "[MAINT owner time left]", "[alert]" policy, "[1 job]".
+Coverage (a group's line, and the bays title of its scopes): "covers 1 enc" when its spares
+take the profiles of any one lost enclosure, "no cover for Gen9" when not (W: the what-if).
 Every change opens a confirmation with the plan first: y confirms, n or esc backs out.
 Lists: up/down, pgup/pgdn, home/end; enter opens (a tree node, a job). Event log: End follows.
 Keys are remapped in config.toml [keys], e.g. failover = "F"; ctrl+p opens the command palette."""

@@ -143,6 +143,7 @@ class MainScreen(CycleActions):
     def _covered(self, snap: Snapshot, badges: dict[str, tuple[str, bool]]) -> None:
         if snap is self.snapshot and (changed := snap.set_cover(badges)):
             self.query_one(GroupsTree).update_from(snap, changed)
+            self._titles()
         if self._covering:
             self.set_timer(COVER_SECONDS, self._cover_again)
 
@@ -176,9 +177,13 @@ class MainScreen(CycleActions):
         total = len(self.snapshot.scope_bays(self.scope))
         shown = len(table.items)
         extra = self.bay_query.describe()
+        # The tree's group line is cut in a narrow pane; the title has room for it.
+        group = self.snapshot.group(self.snapshot.scope_group(self.scope) or "")
+        if group is not None and group.cover:
+            extra = f"{group.cover} {extra}".strip()
         domain = self.snapshot.scope_domain(self.scope)
         held = self._maintenance(domain) if domain else None
-        if held is not None:
+        if held is not None:  # first: it says who holds the domain, and for how long
             badge, _ = fmt.maintenance_badge(held, self.bayops.clock())
             extra = f"{badge} {extra}".strip()
         self._set_title(table, f"Bays [2]: {self.scope.label()} ({shown}"
