@@ -86,10 +86,11 @@ def test_roles_come_from_the_server_config_and_every_refusal_is_audited(served):
 
 
 def test_a_reserved_name_cannot_be_a_person():
+    """Bad input, exit 2, like any other bad name (a token's --user, BAYOPS_USER)."""
     from tui.core.roles import check_person
 
     for name in ("monitor", "policy", "server"):
-        with pytest.raises(Refused) as exc:
+        with pytest.raises(BadInput) as exc:
             check_person(name, "login")
         assert exc.value.code == "reserved-name"
     with pytest.raises(BadInput):
@@ -179,7 +180,7 @@ def test_tokens_are_stored_hashed_expire_and_revoke(state):
     assert tokens.verify(store, secret + "x") is None
     assert store.revoke_token(token_id, 1.0) and tokens.verify(store, secret) is None
     assert not store.revoke_token(token_id, 2.0)
-    with pytest.raises(Refused):
+    with pytest.raises(BadInput):
         tokens.create(store, "monitor", 60, "root")
     with pytest.raises(BadInput):
         tokens.parse_expiry("forever")

@@ -43,7 +43,8 @@ def _job_text(job: Job) -> str:
     lines = [f"job {job.id} {job.kind} {job.state}: {printable(job.summary)} "
              f"(by {printable(job.operator)})"]
     for s in job.steps:
-        lines.append(f"  {s.seq:>2}. [{s.state:7}] {printable(s.name)}: {printable(s.detail)}")
+        detail = f": {printable(s.detail)}" if s.detail else ""  # a running step has none yet
+        lines.append(f"  {s.seq:>2}. [{s.state:7}] {printable(s.name)}{detail}")
     return "\n".join(lines)
 
 

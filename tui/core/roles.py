@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from tui.core.config import ROLES, Config
 from tui.core.validate import check_name
-from tui.model.errors import Refused
+from tui.model.errors import BadInput, Refused
 from tui.model.text import quoted
 
 # What each action needs at least; roles are ordered, each includes those before it.
@@ -64,6 +64,6 @@ def check_person(name: str, what: str) -> str:
     """A person's name: a plain name (no ``policy:auto``) and none of the reserved ones."""
     check_name(name, what)
     if name.lower() in RESERVED_OPERATORS:
-        raise Refused(f"{quoted(name)} is reserved for bayops itself ({', '.join(RESERVED_OPERATORS)}); "
+        raise BadInput(f"{quoted(name)} is reserved for bayops itself ({', '.join(RESERVED_OPERATORS)}); "
                       "it cannot be a person", code="reserved-name")
     return name
