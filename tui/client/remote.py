@@ -30,6 +30,9 @@ TIMEOUT = httpx.Timeout(30.0, read=None)  # a failover answers when its job ends
 # With several servers (active/standby), how long a client looks for the live leader
 # before it gives up: a standby takes an abandoned lease within [serve] lease_seconds.
 MOVE_SECONDS = 20.0
+# A client cut off from its run (the server died) follows the job this long on whichever
+# server answers (a restarted one, or the standby that took the lease).
+FOLLOW_SECONDS = 600.0
 
 
 class RunInterrupted(KeyboardInterrupt):
@@ -247,12 +250,39 @@ class RemoteCore:
             except OperationFailed as exc:
                 if exc.code != "connection-lost":
                     raise
-                raise OperationFailed(self._cut_off(change.name, before, "connection to the "
-                                      "server lost"), code="connection-lost") from None
+                try:
+                    return self._follow_job(change.name, before)
+                except KeyboardInterrupt:
+                    raise RunInterrupted(self._cut_off(change.name, before,
+                                                       "interrupted")) from None
             except KeyboardInterrupt:
                 raise RunInterrupted(self._cut_off(change.name, before, "interrupted")) from None
             return decode(sig.returns, result, change.run)
         return run
+
+    def _follow_job(self, name: str, before: int | None) -> Any:
+        """The server died while it ran this client's change; the job goes on where the
+        store is (the restarted service or the standby resumes it). Follow it on whichever
+        server answers and end as the run would have: the job, or its failure."""
+        find_by = time.monotonic() + MOVE_SECONDS  # for a server to answer and name the job
+        job = None
+        while before is not None:
+            with contextlib.suppress(OperationFailed):
+                job = self._own_job(before) if job is None else self.job(job.id)
+            if job is not None and job.state != "running":
+                break
+            if time.monotonic() > (find_by if job is None else find_by + FOLLOW_SECONDS):
+                break
+            time.sleep(1.0)
+        if job is None or job.state == "running":
+            raise OperationFailed(self._cut_off(name, before, "connection to the server lost"),
+                                  code="connection-lost")
+        if job.state == "done":
+            return job
+        with contextlib.suppress(OperationFailed):
+            job = self.job(job.id) or job  # with its steps: say why it failed
+        failed = [s for s in job.steps if s.state == "failed"]
+        raise OperationFailed(f"job {job.id}: " + (failed[-1].detail if failed else job.state))
 
     def _newest_job(self) -> int | None:
         """The newest job id before a run, to find the run's own job if the answer is lost."""
@@ -261,13 +291,18 @@ class RemoteCore:
         except BayopsError:
             return None
 
+    def _own_job(self, before: int | None) -> Any:
+        """The newest job this operator started since job ``before`` (jobs: newest first)."""
+        if before is None:
+            return None
+        return next((j for j in self.jobs(20) if j.id > before and j.operator == self.operator),
+                    None)
+
     def _cut_off(self, name: str, before: int | None, what: str) -> str:
         """What to say when this client stops waiting for a run: its job goes on."""
         job = None
-        if before is not None:  # the newest job this operator started since (jobs: newest first)
-            with contextlib.suppress(BayopsError, KeyboardInterrupt):
-                job = next((j for j in self.jobs(20)
-                            if j.id > before and j.operator == self.operator), None)
+        with contextlib.suppress(BayopsError, KeyboardInterrupt):
+            job = self._own_job(before)
         which = f"job {job.id}" if job is not None else f"the {name} job"
         look = f"bayops jobs show {job.id}" if job is not None else "bayops jobs"
         return f"{what} while {which} ran; it continues on the server: `{look}`"
