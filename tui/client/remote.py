@@ -261,9 +261,8 @@ class RemoteCore:
         return run
 
     def _follow_job(self, name: str, before: int | None) -> Any:
-        """The server died while it ran this client's change; the job goes on where the
-        store is (the restarted service or the standby resumes it). Follow it on whichever
-        server answers and end as the run would have: the job, or its failure."""
+        """The server died while it ran this change; the restarted service or the standby
+        resumes the job. Follow it there and end as the run would: the job, or its failure."""
         find_by = time.monotonic() + MOVE_SECONDS  # for a server to answer and name the job
         job = None
         while before is not None:
