@@ -30,8 +30,7 @@ TIMEOUT = httpx.Timeout(30.0, read=None)  # a failover answers when its job ends
 # With several servers (active/standby), how long a client looks for the live leader
 # before it gives up: a standby takes an abandoned lease within [serve] lease_seconds.
 MOVE_SECONDS = 20.0
-# A client cut off from its run (the server died) follows the job this long on whichever
-# server answers (a restarted one, or the standby that took the lease).
+# A client cut off mid-run follows its job this long where it resumes (restart, standby).
 FOLLOW_SECONDS = 600.0
 
 
@@ -42,6 +41,12 @@ class RunInterrupted(KeyboardInterrupt):
 class _Named:
     def __init__(self, name: str) -> None:
         self.name = name
+
+
+def _goes_on(name: str, job: Any, what: str) -> str:
+    which, look = ((f"job {job.id}", f"bayops jobs show {job.id}") if job is not None
+                   else (f"the {name} job", "bayops jobs"))
+    return f"{what} while {which} ran; it continues on the server: `{look}`"
 
 
 def transport_for(url: str, ca: str | None = None) -> tuple[str, httpx.HTTPTransport]:
@@ -261,20 +266,18 @@ class RemoteCore:
         return run
 
     def _follow_job(self, name: str, before: int | None) -> Any:
-        """The server died while it ran this change; the restarted service or the standby
-        resumes the job. Follow it there and end as the run would: the job, or its failure."""
+        """The server died mid-run: follow the job where it resumes, end as the run would."""
         find_by = time.monotonic() + MOVE_SECONDS  # for a server to answer and name the job
         job = None
         while before is not None:
             with contextlib.suppress(OperationFailed):
                 job = self._own_job(before) if job is None else self.job(job.id)
-            if job is not None and job.state != "running":
-                break
-            if time.monotonic() > (find_by if job is None else find_by + FOLLOW_SECONDS):
+            if (job is not None and job.state != "running") or time.monotonic() > (
+                    find_by if job is None else find_by + FOLLOW_SECONDS):
                 break
             time.sleep(1.0)
         if job is None or job.state == "running":
-            raise OperationFailed(self._cut_off(name, before, "connection to the server lost"),
+            raise OperationFailed(_goes_on(name, job, "connection to the server lost"),
                                   code="connection-lost")
         if job.state == "done":
             return job
@@ -299,12 +302,9 @@ class RemoteCore:
 
     def _cut_off(self, name: str, before: int | None, what: str) -> str:
         """What to say when this client stops waiting for a run: its job goes on."""
-        job = None
         with contextlib.suppress(BayopsError, KeyboardInterrupt):
-            job = self._own_job(before)
-        which = f"job {job.id}" if job is not None else f"the {name} job"
-        look = f"bayops jobs show {job.id}" if job is not None else "bayops jobs"
-        return f"{what} while {which} ran; it continues on the server: `{look}`"
+            return _goes_on(name, self._own_job(before), what)
+        return _goes_on(name, None, what)
 
     def _action(self, name: str) -> Callable[..., Any]:
         sig = ops.core_signature(name)

@@ -230,7 +230,7 @@ def _next_spare(ctx: OpContext, job: JobContext, p: FailoverParams) -> FailoverP
 
 
 def pool_is_empty(ctx: OpContext, group: str) -> bool:
-    return bool(ctx.store.counts(group).get(group, {}).get("spares_ready", 0) == 0)
+    return ctx.store.counts(group).get(group, {}).get("spares_ready", 0) == 0
 
 
 def warn_pool_empty(ctx: OpContext, group: str, job_id: int | None) -> None:
