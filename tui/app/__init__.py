@@ -21,7 +21,10 @@ def run_dashboard(config: Config, args: argparse.Namespace) -> int:
     # (or by the server, when this dashboard is a client of one).
     core, _ = open_client(config, getattr(args, "state", None), getattr(args, "server", None),
                           read_only=bool(getattr(args, "read_only", False)))
+    from tui.app.terminal import TerminalDriver
+
     app = BayopsApp(core, theme=getattr(args, "theme", None))
+    app.driver_class = TerminalDriver  # lets go of a terminal that went away (issue 27)
     try:
         app.run()
     finally:
