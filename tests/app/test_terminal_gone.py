@@ -199,7 +199,7 @@ def _set_up(pane: Pane, run: Run, rng: random.Random) -> Flood | None:
         pane.keys("2")
         time.sleep(0.3)
         pane.keys("f")
-        assert pane.wait_for("Fail over enc-w1/3", 20), pane.screen()
+        assert pane.wait_for("Fail over enc-w1/3"), pane.screen()
         pane.keys("y")
     elif run.scenario in ("keys", "flood", "resize"):
         flood = Flood(pane, run.scenario, rng)
@@ -371,3 +371,33 @@ def test_served_dashboards_whose_terminal_goes_away_leave_nothing_on_the_server(
     finally:
         err = stop_server(server)
     assert "Traceback" not in err, err
+
+
+@needs_tmux
+@pytest.mark.parametrize("kill", ["sigterm", "kill-server"])
+def test_a_dashboard_stuck_on_a_frozen_server_still_ends_within_5_s(tmp_path, kill):
+    """Its threads wait for a server that will never answer (stopped, as a hung host): the
+    exit cannot join them, so the hard exit ends the process."""
+    config = make_config(tmp_path / "config.toml")
+    state = tmp_path / "served.db"
+    socket = socket_path(tmp_path)
+    env = _env(config, BAYOPS_STATE=str(state))
+    _cli(env, "sim", "fail", "enc-w1/3")
+    server = start_server(config, state, socket)
+    pane = Pane(f"frozen-{kill}", dict(env, BAYOPS_SERVER=f"unix:{socket}"))
+    try:
+        run = Run(0, "frozen", kill, 0.0, state, pids=pane.start())
+        assert pane.wait_for("Groups ["), pane.screen()
+        server.send_signal(signal.SIGSTOP)
+        pane.keys("a", "2", "f")  # the plan is asked of the server: no answer, ever
+        time.sleep(1.0)
+        _take_away(pane, run)
+        took = _wait_gone(run.pids, GONE_WITHIN)
+        assert took is not None, f"still running {GONE_WITHIN:g} s after {kill}"
+    finally:
+        server.send_signal(signal.SIGCONT)
+        pane.kill_server()
+        for pid in run.pids:
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
+        stop_server(server)

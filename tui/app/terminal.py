@@ -18,6 +18,7 @@ suspended, and `close()` waits a bounded time. Reproduced in tests/app/test_term
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import sys
@@ -52,17 +53,27 @@ def arm_hard_exit(code: int = 0, seconds: float = HARD_EXIT_SECONDS) -> None:
 
 
 def watch_signals(hangup: Callable[[], None]) -> None:
-    """SIGHUP and SIGTERM end the dashboard: ``hangup`` runs in the event loop, and the hard
-    exit is armed in the handler itself. Python runs a handler in the main thread even while
-    it waits on a lock, so a main thread stuck there cannot make the process deaf (asyncio's
-    add_signal_handler would run it only once the loop turns again)."""
+    """SIGHUP and SIGTERM end the dashboard: the hard exit is armed and ``hangup`` runs in the
+    event loop. A thread of ours hears them, not the main thread: the kernel may deliver a
+    signal to any thread, and Python runs its handler only once the main thread executes
+    bytecode again, never while it waits in a call (a socket read of a server that stopped
+    answering). The signal's number reaches the thread through the wakeup fd, written by
+    the C-level handler in whatever thread took the signal. Call it from the main thread."""
     loop = asyncio.get_running_loop()
-
-    def handler(signum: int, frame: Any) -> None:
-        arm_hard_exit()
-        loop.call_soon_threadsafe(hangup)
+    heard, told = os.pipe()
+    os.set_blocking(told, False)
     for sig in (signal.SIGHUP, signal.SIGTERM):
-        signal.signal(sig, handler)
+        signal.signal(sig, lambda signum, frame: None)  # caught, so that the fd hears of it
+    signal.set_wakeup_fd(told, warn_on_full_buffer=False)
+    ending = {signal.SIGHUP.value, signal.SIGTERM.value}
+
+    def listen() -> None:
+        while not ending.intersection(os.read(heard, 64)):
+            pass
+        arm_hard_exit()
+        with contextlib.suppress(RuntimeError):  # the loop has closed: the exit is under way
+            loop.call_soon_threadsafe(hangup)
+    threading.Thread(target=listen, name="bayops-signals", daemon=True).start()
 
 
 class TerminalOutput:
