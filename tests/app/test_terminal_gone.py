@@ -95,6 +95,29 @@ def test_our_terminal_output_survives_a_failed_write_and_says_the_terminal_went_
     assert _finishes(writer.stop)
 
 
+@pytest.mark.anyio
+async def test_a_hangups_sigcont_restarts_only_what_sigtstp_suspended(monkeypatch):
+    """The kernel sends SIGCONT with a hang-up's SIGHUP; Textual's handler would start a
+    second writer and input thread on the dead terminal."""
+    from tui.app.terminal import TerminalDriver
+
+    saved = {sig: signal.getsignal(sig) for sig in (signal.SIGTSTP, signal.SIGCONT)}
+    try:
+        driver = TerminalDriver(object())
+        restarted: list[bool] = []
+        monkeypatch.setattr(driver, "start_application_mode", lambda: restarted.append(True))
+        driver._sigcont_application(signal.SIGCONT, None)
+        assert not restarted
+        monkeypatch.setattr(driver, "suspend_application_mode", lambda: None)
+        monkeypatch.setattr(os, "kill", lambda pid, sig: None)  # its SIGSTOP to itself
+        driver._sigtstp_application(signal.SIGTSTP, None)  # ctrl+z: suspended, then resumed
+        driver._sigcont_application(signal.SIGCONT, None)
+        assert restarted == [True]
+    finally:
+        for sig, handler in saved.items():
+            signal.signal(sig, handler)
+
+
 # -- the dashboard in tmux --------------------------------------------------------------------
 @dataclass
 class Run:

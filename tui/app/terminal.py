@@ -110,13 +110,8 @@ class TerminalDriver(LinuxDriver):
     def __init__(self, app: Any, **kwargs: Any) -> None:
         super().__init__(app, **kwargs)
         self._output = TerminalOutput(sys.__stderr__, self._terminal_gone)  # type: ignore[arg-type]
-        self._file = self._output  # what Textual's writer thread writes to
-        self._loop: asyncio.AbstractEventLoop | None = None
+        self._file = self._output  # type: ignore[assignment]  # what its writer writes to
         self._suspended = False
-
-    def start_application_mode(self) -> None:
-        self._loop = asyncio.get_running_loop()
-        super().start_application_mode()
 
     def _terminal_gone(self) -> None:
         """Any thread: the terminal went away. The app exits (its hangup), and the hard
@@ -124,7 +119,7 @@ class TerminalDriver(LinuxDriver):
         self._output.lost = True
         arm_hard_exit()
         hangup = getattr(self._app, "hangup", self._app.exit)
-        if self._loop is not None and not self._loop.is_closed():
+        with contextlib.suppress(RuntimeError):  # the loop has closed: the exit is under way
             self._loop.call_soon_threadsafe(hangup)
 
     def run_input_thread(self) -> None:
