@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import sys
 
@@ -15,6 +16,7 @@ def run_dashboard(config: Config, args: argparse.Namespace) -> int:
         raise BadInput("the dashboard needs a terminal on stdin and stdout; "
                        "scripts use the sub-commands (bayops --help)")
     from tui.app.app import BayopsApp
+    from tui.app.terminal import TerminalDriver
     from tui.client import open_client
 
     # Interrupted jobs are resumed by the app in the background, not before the first paint
@@ -22,6 +24,7 @@ def run_dashboard(config: Config, args: argparse.Namespace) -> int:
     core, _ = open_client(config, getattr(args, "state", None), getattr(args, "server", None),
                           read_only=bool(getattr(args, "read_only", False)))
     app = BayopsApp(core, theme=getattr(args, "theme", None))
+    app.driver_class = TerminalDriver  # lets go of a terminal that went away (issue 27)
     try:
         app.run()
     finally:
@@ -29,10 +32,11 @@ def run_dashboard(config: Config, args: argparse.Namespace) -> int:
         if running:
             # A job thread is still in a core call. Leave it journaled and exit now: the
             # next `bayops` start or `bayops jobs resume` finishes it (docs/architecture.md, "Jobs").
-            sys.stderr.write("bayops: left running, journaled for `bayops jobs resume`: "
-                             + ", ".join(running) + "\n")
-            sys.stderr.flush()
-            sys.stdout.flush()
+            with contextlib.suppress(OSError, ValueError):  # the terminal may be gone
+                sys.stderr.write("bayops: left running, journaled for `bayops jobs resume`: "
+                                 + ", ".join(running) + "\n")
+                sys.stderr.flush()
+                sys.stdout.flush()
             os._exit(app.return_code or 0)
         core.close()
     return app.return_code or 0

@@ -1,11 +1,9 @@
 """BayopsApp: owns the core handle, the polling loop, the job threads, themes and keys."""
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import os
-import signal
 import sys
 import threading
 import time
@@ -30,6 +28,7 @@ from tui.app.keygate import KeyGate
 from tui.app.lost import LostServerApp
 from tui.app.main_screen import MainScreen
 from tui.app.results import result_text
+from tui.app.terminal import arm_hard_exit, watch_signals
 from tui.app.themes import (
     DEFAULT_THEME,
     VARIABLE_DEFAULTS,
@@ -169,12 +168,8 @@ class BayopsApp(KeyGate, LostServerApp):
         if self.on_first_paint is not None:
             self.call_after_refresh(self.on_first_paint)
         if self.watch_terminal:
-            try:
-                loop = asyncio.get_running_loop()
-                for sig in (signal.SIGHUP, signal.SIGTERM):
-                    loop.add_signal_handler(sig, self.hangup)
-            except (NotImplementedError, RuntimeError, ValueError):
-                pass
+            with contextlib.suppress(ValueError):  # not the main thread
+                watch_signals(self.hangup)
         self.set_interval(1.0, self._tick)
         if self.resume and not self.core.remote:
             self._resume_interrupted()
@@ -301,8 +296,10 @@ class BayopsApp(KeyGate, LostServerApp):
             self.hangup()
 
     def hangup(self) -> None:
-        """The terminal went away (SIGHUP, SIGTERM, stdin gone): exit now. A running job
-        stays journaled; the next bayops start or `bayops jobs resume` finishes it."""
+        """The terminal went away (SIGHUP, SIGTERM, stdin gone, EIO on it): exit now, and
+        within HARD_EXIT_SECONDS whatever is stuck. A running job stays journaled; the next
+        bayops start or `bayops jobs resume` finishes it."""
+        arm_hard_exit()
         self.exit(return_code=0)
 
     # -- jobs ---------------------------------------------------------------------------------
