@@ -130,20 +130,27 @@ def place_profile(ctx: OpContext, job: JobContext, profile: Profile, target: str
               f"job {job_id}: {failure}; {target} leaves the spare pool", job_id,
               bay=target, profile=profile.name)
 
+    powered = _power_tried(ctx, job_id, f"power on {tag}")
+
     def release() -> None:
         with store.write():
             store.unassign_profile(profile.name, target)
             store.set_spare(target, False)
+            if powered:
+                store.set_reading(target, power="off")
 
     def take_back() -> str:
+        # A target that failed after its power-on may be running, booted from what it
+        # should not (its local disk): off first, before the next spare is tried.
+        off = f"; {target} powered off again ({power_off_or_fence(ctx, target)})" if powered else ""
         # Whatever the store says, the hardware may hold it (an apply that died
         # half-way): clearing is idempotent, so always clear.
         ctx.driver.clear_profile(target)
-        return f"{failure}; profile {profile.name} taken back off {target}"
+        return f"{failure}{off}; profile {profile.name} taken back off {target}"
     try:
         job.step(f"remove profile from {tag}", take_back, release)
     except StepFailed as stuck:
-        if not _may_be_running(ctx, job_id, f"power on {tag}"):
+        if not powered:
             # It never booted: whatever is left on it is not on the wire. Move on, and
             # keep the bay out of the pool until someone clears it.
             release()
@@ -161,9 +168,8 @@ def place_profile(ctx: OpContext, job: JobContext, profile: Profile, target: str
     return failure
 
 
-def _may_be_running(ctx: OpContext, job_id: int, power_step: str) -> bool:
-    """Did this power-on succeed, or die with an unknown outcome?"""
+def _power_tried(ctx: OpContext, job_id: int, power_step: str) -> bool:
+    """Was this power-on attempted (done, failed or interrupted)? Then the target may be
+    running, whatever the step's outcome says."""
     job = ctx.store.job(job_id)
-    return job is not None and any(
-        s.name == power_step and (s.state == "done" or s.detail.startswith("interrupted"))
-        for s in job.steps)
+    return job is not None and any(s.name == power_step and s.detail != "not run" for s in job.steps)
