@@ -23,8 +23,9 @@ Each quirk is a behaviour seen on real BMCs, switched on by name:
 - ``settings-only`` (an iDRAC 10 variant): the system shows no BootSourceOverride*;
   its settings object does, and what is staged there decides the next boot.
 - ``jobqueue`` (Dell, with ``settings``): the settings object advertises apply times;
-  a change without ``@Redfish.SettingsApplyTime`` is queued and never applied; with
-  it the PATCH answers 202 with a job, Scheduled until the boot runs it.
+  a change without ``@Redfish.SettingsApplyTime`` is queued and applied only by a
+  configuration job (POST to the manager's Oem Dell Jobs with TargetSettingsURI); with
+  it the PATCH answers 202 with a job. A job stays Scheduled until the boot runs it.
 - ``weak-etag`` (Lenovo XCC): ETags are weak, but If-Match matches only the strong form.
 - ``anonymous`` (stock OpenBMC): no Model, Manufacturer, SerialNumber or UUID.
 - ``nics-system`` (older iDRAC): addresses under Systems/n/NetworkInterfaces, none
@@ -78,6 +79,7 @@ class QuirkBmc:
         self.tasks: dict[str, int] = {}  # task monitor -> polls so far
         self.task_words: dict[str, str] = {}  # task monitor -> its message once completed
         self.jobs: dict[str, dict[str, Any]] = {}  # Dell job -> its body
+        self.queued: dict[str, dict[str, Any]] = {}  # system -> Boot waiting for a Dell job
         self.sys518_given = False
         self._ids = itertools.count(1)
         self.members: dict[str, list[str]] = {}
@@ -133,6 +135,9 @@ class QuirkBmc:
             system["Boot"] = {"BootOrder": ["Disk.1", "NIC.1"]}
         if "jobqueue" in self.quirks:
             system["@Redfish.Settings"]["SupportedApplyTimes"] = ["Immediate", "OnReset"]
+            system["Links"]["ManagedBy"] = [{"@odata.id": f"{ROOT}/Managers/1"}]
+            self.resources[f"{ROOT}/Managers/1"] = {"@odata.id": f"{ROOT}/Managers/1", "Links": {
+                "Oem": {"Dell": {"Jobs": {"@odata.id": f"{ROOT}/Managers/1/Jobs"}}}}}
         if "pending" in self.quirks:
             system["@Redfish.Settings"] = {"SettingsObject": {"@odata.id": f"{path}/Pending"}}
             self.resources[f"{path}/Pending"] = {"@odata.id": f"{path}/Pending",
@@ -268,17 +273,21 @@ class QuirkBmc:
         self.versions[path] = self.versions.get(path, 0) + 1
         if path.endswith("/Settings") and "jobqueue" in self.quirks:
             if apply_time is None:
+                self.queued[path[: -len("/Settings")]] = copy.deepcopy(resource["Boot"])
                 return 204, {}  # queued: nothing applies it without a job or an apply time
-            job = f"{ROOT}/Managers/1/Jobs/JID_{next(self._ids)}"
-            self.jobs[job] = {"@odata.id": job, "JobState": "Scheduled",
-                              "Message": "Task successfully scheduled."}
             self.pending_settings[path[: -len("/Settings")]] = copy.deepcopy(resource["Boot"])
-            return 202, {"Location": job}
+            return 202, {"Location": self.job()}
         if path.endswith("/Settings"):
             self.pending_settings[path[: -len("/Settings")]] = copy.deepcopy(resource["Boot"])
         if boot is not None and "task" in self.quirks:
             return 202, {"Location": self._task("Boot override settings updated")}
         return 204, {}
+
+    def job(self) -> str:
+        job = f"{ROOT}/Managers/1/Jobs/JID_{next(self._ids)}"
+        self.jobs[job] = {"@odata.id": job, "JobState": "Scheduled",
+                          "Message": "Task successfully scheduled."}
+        return job
 
     def _task(self, words: str) -> str:
         task = f"{ROOT}/TaskService/TaskMonitors/{next(self._ids)}"
@@ -389,6 +398,12 @@ class QuirkBmc:
         if method == "PATCH":
             status, extra = self.patch(path, body, headers.get("if-match"))
             return status, (extra if status >= 400 else None), (extra if status == 202 else {})
+        if method == "POST" and path == f"{ROOT}/Managers/1/Jobs" and "jobqueue" in self.quirks:
+            system = str(body.get("TargetSettingsURI", "")).removesuffix("/Settings")
+            if system not in self.queued:
+                return 400, _error("No pending data present to create a Configuration job"), {}
+            self.pending_settings[system] = self.queued.pop(system)
+            return 200, None, {"Location": self.job()}
         if method == "GET" and path in self.jobs:
             return 200, self.jobs[path], {}
         if method == "GET" and path in self.tasks:

@@ -67,7 +67,7 @@ def step(steps: dict[str, dict], prefix: str) -> dict:
                                    ("paging",), ("task",), ("busy",), ("etag", "settings"),
                                    ("weak-etag",), ("pending",), ("settings-only",),
                                    ("settings", "jobqueue"), ("bios-mode",), ("sys518",),
-                                   ("nics-system",)])
+                                   ("nics-system",), ("hpe-base",)])
 def test_failover_onto_a_bmc_with_a_quirk_boots_the_spare_from_san(quirk, names):
     bmc, cli = quirk(*names)
     out, steps = failover(cli)
@@ -118,6 +118,10 @@ def test_failover_onto_a_bmc_with_a_quirk_boots_the_spare_from_san(quirk, names)
         assert "BMC answered 500: SYS518: iDRAC is not ready" in power["detail"]
         assert "not retried: a Reset is not idempotent; PowerState re-read" in power["detail"]
         assert [r for r in bmc.resets if r == (n, "On")] == [(n, "On")], "the Reset was sent once"
+    if "hpe-base" in names:  # iLO 5: addresses only in the OEM BaseNetworkAdapters, read-only
+        assert (f"(HPE BaseNetworkAdapters port 1 of HPE FlexFabric 20Gb 2-port 650FLB holds "
+                f"00:17:a4:77:00:0{n}; it is read-only through Redfish") in apply["detail"]
+        assert f"holds 50:01:43:80:00:00:00:0{n}; it is read-only" in apply["detail"]
     if "nics-system" in names:  # older iDRAC: Systems/n/NetworkInterfaces
         assert "MAC" in apply["detail"].split("; not applied")[0]
         assert "WWPN" in apply["detail"].split("; not applied")[0]
@@ -188,13 +192,33 @@ def test_a_spare_that_drops_the_override_at_boot_fails_is_powered_off_and_the_ne
     assert cli.bay("enc-q1/3")["profile"] is None and cli.bay("enc-q1/3")["power"] == "off"
 
 
-def test_a_dell_queue_without_apply_time_fails_the_spare_and_powers_it_off(quirk):
-    """The settings object advertises no apply time, so the change sits in Dell's queue:
-    the spare boots its own disk; bayops says so, powers it off, and the job fails."""
-    bmc, cli = quirk("settings", "jobqueue")
+def no_apply_time(bmc: QuirkBmc, job_queue: bool) -> None:
     with bmc.lock:
         for n in ("3", "4"):
-            del bmc.resources[f"/redfish/v1/Systems/{n}"]["@Redfish.Settings"]["SupportedApplyTimes"]
+            system = bmc.resources[f"/redfish/v1/Systems/{n}"]
+            del system["@Redfish.Settings"]["SupportedApplyTimes"]
+            if not job_queue:
+                del system["Links"]["ManagedBy"]
+
+
+def test_a_dell_without_apply_time_gets_a_configuration_job_followed_to_its_end(quirk):
+    bmc, cli = quirk("settings", "jobqueue")
+    no_apply_time(bmc, job_queue=True)
+    out, steps = failover(cli)
+    n = out["plan"]["target"].split("/")[1]
+    assert out["job"]["state"] == "done" and bmc.boots[n] == ["Hdd"]
+    apply = step(steps, "apply profile to")["detail"]
+    power = step(steps, "power on")["detail"]
+    assert "configuration job /redfish/v1/Managers/1/Jobs/JID_" in apply
+    assert "created for it, followed after the boot" in apply
+    assert "for the boot override completed: Job completed successfully." in power
+
+
+def test_a_dell_queue_without_apply_time_or_job_fails_the_spare_and_powers_it_off(quirk):
+    """Neither an apply time nor a job queue: the change sits in Dell's queue, the spare
+    boots its own disk; bayops says so, powers it off, and the job fails."""
+    bmc, cli = quirk("settings", "jobqueue")
+    no_apply_time(bmc, job_queue=False)
     steps = failed_job(cli, "failover", SOURCE, "--force")
     failed = [name for name, s in steps.items() if s["state"] == "failed"]
     assert failed[:2] == ["power on enc-q1/3 (attempt 1)", "power on enc-q1/4 (attempt 2)"]

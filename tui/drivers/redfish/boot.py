@@ -34,7 +34,7 @@ from typing import Any
 from tui.drivers.redfish import odata
 from tui.drivers.redfish.bmc import Bmc
 from tui.drivers.redfish.config import SystemSpec
-from tui.drivers.redfish.errors import BadBody, BmcError, HttpStatus, one_line
+from tui.drivers.redfish.errors import BadBody, BmcError, HttpStatus, one_line, redfish_message
 from tui.drivers.redfish.fleet import Fleet
 from tui.drivers.redfish.writes import Outcome, follow_monitor, patch
 
@@ -146,6 +146,8 @@ class Boot:
             return False, f"{label}: {outcome.why}" + (f" ({outcome.words()})" if outcome.messages else "")
         if where.staged and not _carries(odata.obj(body, "Boot")):
             intent.settings = where.path
+        if where.staged and not where.apply_time and not intent.job:
+            intent.job = await dell_job(bmc, spec, path, body, where.path)
         self.intents[bay] = intent
         notes = [n for n in (where.note, mode_note) if n]
         if where.staged:
@@ -156,6 +158,8 @@ class Boot:
             notes.append("the BMC allows only Once: re-applied before each power-on bayops performs")
         if outcome.monitor:
             notes.append(f"the BMC queued it as {outcome.monitor}, followed after the boot")
+        elif intent.job:
+            notes.append(f"configuration job {intent.job} created for it, followed after the boot")
         if outcome.messages:
             notes.append(f"task: {outcome.words()}")
         if outcome.attempts:
@@ -288,6 +292,32 @@ def settings_refusals(body: dict[str, Any]) -> str:
            and m.get("Severity") in ("Warning", "Critical") and isinstance(m.get("Message"), str)] \
         if isinstance(messages, list) else []
     return "; ".join(one_line(m, 160) for m in bad[:3])
+
+
+async def dell_job(bmc: Bmc, spec: SystemSpec, path: str, body: dict[str, Any],
+                   settings: str) -> str | None:
+    """Dell applies staged settings only through a configuration job: create one for
+    ``settings`` when the system's manager has a Dell job queue. Its monitor, or None."""
+    managers = odata.obj(body, "Links").get("ManagedBy")
+    first = managers[0] if isinstance(managers, list) and managers else None
+    manager = odata.link({"m": first}, "m")
+    if not manager:
+        return None
+    try:
+        found, final = await bmc.get_json(bmc.same_origin_path(manager, path), spec.credentials)
+        dell = odata.obj(odata.obj(odata.obj(found, "Links"), "Oem"), "Dell")
+        jobs = odata.link(dell, "Jobs") or odata.link(odata.obj(odata.obj(found, "Oem"), "Dell"), "Jobs")
+        if not jobs:
+            return None
+        resp, final = await bmc.request("POST", bmc.same_origin_path(jobs, final), spec.credentials,
+                                        json_body={"TargetSettingsURI": settings}, retry=False)
+    except (HttpStatus, BadBody):
+        return None
+    location = resp.headers.get("location")
+    if resp.status_code >= 300 or not location:
+        raise BmcError(f"the BMC refused a configuration job for {settings} ({resp.status_code}"
+                       f"{': ' + redfish_message(resp) if redfish_message(resp) else ''})")
+    return bmc.same_origin_path(location, final)
 
 
 BIOS_MODES = {"uefi": "UEFI", "bios": "Legacy", "legacybios": "Legacy", "legacy": "Legacy"}
