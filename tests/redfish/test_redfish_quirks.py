@@ -236,3 +236,23 @@ def test_a_move_onto_a_bay_that_drops_the_override_goes_back_home(quirk):
     assert "not in force after the power-on" in steps["power on enc-q1/3 (attempt 1)"]["detail"]
     assert "enc-q1/3 powered off again" in steps["remove profile from enc-q1/3 (attempt 1)"]["detail"]
     assert bmc.system("3")["PowerState"] == "Off" and cli.bay(SOURCE)["profile"] == profile
+
+
+def test_servers_that_do_not_say_what_they_are_read_identity_unknown_and_are_never_the_same(quirk):
+    """Stock OpenBMC: no Model, Manufacturer, SerialNumber or UUID. The bay says so,
+    rediscovery never takes it for the same server (nor records a swap), and the spare
+    rule compares the model only, saying why."""
+    bmc, cli = quirk("anonymous")
+    with bmc.lock:  # one of them has a chassis that knows its serial
+        bmc.resources["/redfish/v1/Chassis/4"]["SerialNumber"] = "CHS-0004"
+    bays = {b["id"]: b for b in cli("bays", "--json").json}
+    assert bays["enc-q1/3"]["serial"] == "identity unknown"
+    assert bays["enc-q1/4"]["serial"] == "CHS-0004"
+    assert bays["enc-q1/3"]["generation"] == "unknown"
+    found = cli("rediscover", "--json").json["findings"]
+    assert {f["bay"]: f["change"] for f in found} == {
+        "enc-q1/1": "unidentified", "enc-q1/2": "unidentified", "enc-q1/3": "unidentified"}
+    assert not any(f["flagged"] for f in found)
+    assert "exposes no identity" in found[0]["detail"]
+    plan = cli("failover", SOURCE, "--force", "--dry-run", "--json").json["plan"]
+    assert "model unknown (generation unknown: model compared only)" in plan["reason"]

@@ -7,7 +7,7 @@ from collections.abc import Collection, Iterable
 from tui.core.context import OpContext
 from tui.core.jobs import JobContext, StepFailed
 from tui.model.driver import DriverError
-from tui.model.entities import Bay, Profile
+from tui.model.entities import UNKNOWN_GENERATIONS, Bay, Profile
 from tui.model.errors import OperationFailed, Refused
 
 
@@ -15,9 +15,15 @@ def why_unusable(source: Bay, bay: Bay) -> str | None:
     """Why spare ``bay`` cannot take ``source``'s profile, None when it can: the one
     place that decides (the plan, the ranking, the no-spare refusal, evacuation and the
     coverage what-if all ask it)."""
-    if bay.model != source.model or bay.generation != source.generation:
+    if bay.model != source.model or (bay.generation != source.generation and not _unknown_generation(
+            source, bay)):
         return f"different model {bay.model}"
     return bay.unready_reason()
+
+
+def _unknown_generation(*bays: Bay) -> bool:
+    """A generation the BMC does not tell (nor its model name): not compared."""
+    return any(b.generation in UNKNOWN_GENERATIONS for b in bays)
 
 
 def not_out_of_use(bay: Bay) -> None:
@@ -39,7 +45,9 @@ def rank_spares(source: Bay, spares: Iterable[Bay], exclude: Collection[str]) ->
         if bay.id in exclude or bay.id == source.id or why_unusable(source, bay) is not None:
             continue
         where = "same domain" if bay.domain == source.domain else f"same group ({bay.domain})"
-        out.append((bay, f"spare {bay.id}: {where}, model {bay.model}, health ok, power off"))
+        model = f"model {bay.model}" + (" (generation unknown: model compared only)"
+                                        if _unknown_generation(source, bay) else "")
+        out.append((bay, f"spare {bay.id}: {where}, {model}, health ok, power off"))
     out.sort(key=lambda c: (c[0].domain != source.domain, c[0].enclosure, c[0].number))
     return out
 
