@@ -127,8 +127,8 @@ class Boot:
         self.intents.pop(bay, None)
         where = await locate(bmc, spec, path, body)
         if where is None:
-            return False, ("boot override for boot-from-SAN (neither the system nor its settings "
-                           "object advertises BootSourceOverride properties)")
+            return False, ("boot override for boot-from-SAN (the system advertises no "
+                           "BootSourceOverride properties, nor does any settings object)")
         boot = where.boot
         allowed = _allowed(boot, "BootSourceOverrideTarget")
         target = "RemoteDrive" if allowed and "RemoteDrive" in allowed else "Hdd"
