@@ -150,7 +150,11 @@ def place_profile(ctx: OpContext, job: JobContext, profile: Profile, target: str
     def take_back() -> str:
         # A target that failed after its power-on may be running, booted from what it
         # should not (its local disk): off first, before the next spare is tried.
-        off = f"; {target} powered off again ({power_off_or_fence(ctx, target)})" if powered else ""
+        off = ""
+        if powered:
+            how = power_off_or_fence(ctx, target)
+            off = f"; {target} is off ({how})" if how == "already off" else \
+                f"; {target} powered off again ({how})"
         # Whatever the store says, the hardware may hold it (an apply that died
         # half-way): clearing is idempotent, so always clear.
         ctx.driver.clear_profile(target)
