@@ -187,7 +187,7 @@ class Boot:
         outcome = await self._write(bmc, spec, where, patch_body)
         if not outcome.ok:
             return outcome
-        intent.job = outcome.monitor
+        intent.job = outcome.monitor or intent.job  # a Once re-applied keeps the boot's job
         after, _ = await bmc.get_json(where.path, spec.credentials)
         got = odata.obj(after, "Boot")
         if not self._holds(got, intent):
