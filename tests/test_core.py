@@ -41,6 +41,26 @@ def test_target_that_wont_power_on_is_dropped_and_the_next_spare_is_used(core):
     assert core.driver.applied_profiles().get(first) is None
 
 
+def test_a_target_that_fails_after_its_power_on_is_powered_off_before_the_next_spare(core, monkeypatch):
+    """A power-on that turned the server on but failed its read-back (a BMC that dropped
+    the boot override at boot): the target is powered off again, and the journal says so."""
+    source = gen9_san_bays(core)[0]
+    core.sim_fault(source.id, "critical")
+    first = core.plan_failover(source.id).target
+    real_on = core.driver.power_on
+
+    def on_then_fail(bay):
+        real_on(bay)
+        if bay == first:
+            raise DriverError(f"{bay}: boot override not in force after the power-on")
+    monkeypatch.setattr(core.driver, "power_on", on_then_fail)
+    job = core.failover(source.id)
+    detail = next(s.detail for s in job.steps if s.name == f"remove profile from {first} (attempt 1)")
+    assert f"{first} powered off again" in detail
+    assert core.bay(first).power == "off" and core.driver.read([first])[first].power == "off"
+    assert core.profile(source.profile).bay not in (first, source.id)
+
+
 def failover_with_every_spare_faulty(core, fault: str, refusal: str):
     """Fail a Gen9 SAN bay over while every prod-web spare has ``fault``: the failover
     fails with ``refusal`` and the profile is left on no bay. Returns the source bay."""

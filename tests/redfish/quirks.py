@@ -16,6 +16,23 @@ Each quirk is a behaviour seen on real BMCs, switched on by name:
 - ``busy``: the first request of each method to each path answers 429 Retry-After: 1.
 - ``no-boot``: a Boot PATCH to system 3 is refused with 405 (boot configuration locked).
 - ``conditions``: system 1 is Warning with Status.Conditions.
+- ``drops`` (Supermicro): system 3 accepts a Continuous override and keeps it until
+  power-on, then drops it at boot (Disabled, target None) and boots its local disk.
+- ``pending`` (Lenovo SE450): ``@Redfish.Settings`` points at ``Pending``, which holds
+  only BootOrder; an override PATCHed there is refused (400 read-only).
+- ``settings-only`` (an iDRAC 10 variant): the system shows no BootSourceOverride*;
+  its settings object does, and what is staged there decides the next boot.
+- ``jobqueue`` (Dell, with ``settings``): the settings object advertises apply times;
+  a change without ``@Redfish.SettingsApplyTime`` is queued and applied only by a
+  configuration job (POST to the manager's Oem Dell Jobs with TargetSettingsURI); with
+  it the PATCH answers 202 with a job. A job stays Scheduled until the boot runs it.
+- ``weak-etag`` (Lenovo XCC): ETags are weak, but If-Match matches only the strong form.
+- ``anonymous`` (stock OpenBMC): no Model, Manufacturer, SerialNumber or UUID.
+- ``nics-system`` (older iDRAC): addresses under Systems/n/NetworkInterfaces, none
+  under the chassis.
+- ``hpe-base`` (HPE iLO 5): addresses only in the OEM BaseNetworkAdapters (read-only).
+- ``bios-mode``: no BootSourceOverrideMode; the BIOS attribute BootMode says Uefi.
+- ``sys518`` (Dell): the first Reset On answers 500 SYS518 (iDRAC reloading) yet acts.
 
 The server records what a test asserts on: every Reset and what each system booted from
 (``boots``), logins and session deletes, the 412/428/429 answers it gave.
@@ -61,6 +78,9 @@ class QuirkBmc:
         self.pending_settings: dict[str, dict[str, Any]] = {}
         self.tasks: dict[str, int] = {}  # task monitor -> polls so far
         self.task_words: dict[str, str] = {}  # task monitor -> its message once completed
+        self.jobs: dict[str, dict[str, Any]] = {}  # Dell job -> its body
+        self.queued: dict[str, dict[str, Any]] = {}  # system -> Boot waiting for a Dell job
+        self.sys518_given = False
         self._ids = itertools.count(1)
         self.members: dict[str, list[str]] = {}
         self._build(systems)
@@ -92,6 +112,8 @@ class QuirkBmc:
         }
         if "once" in self.quirks:
             boot["BootSourceOverrideEnabled@Redfish.AllowableValues"] = ["Once", "Disabled"]
+        if "bios-mode" in self.quirks:
+            del boot["BootSourceOverrideMode"], boot["BootSourceOverrideMode@Redfish.AllowableValues"]
         system: dict[str, Any] = {
             "@odata.id": path, "Id": n, "Name": f"Blade {n}", "Model": MODEL,
             "Manufacturer": "HPE", "SerialNumber": f"CZ300{n}", "PowerState": "Off",
@@ -105,22 +127,53 @@ class QuirkBmc:
         if "conditions" in self.quirks and n == "1":
             system["Status"] = {"State": "Enabled", "Health": "Warning", "Conditions": [
                 {"Message": "Fan 3 redundancy lost", "Severity": "Warning"}]}
-        if "settings" in self.quirks:
+        if "settings" in self.quirks or "settings-only" in self.quirks:
             system["@Redfish.Settings"] = {"SettingsObject": {"@odata.id": f"{path}/Settings"}}
             self.resources[f"{path}/Settings"] = {"@odata.id": f"{path}/Settings",
                                                   "Boot": copy.deepcopy(boot)}
+        if "settings-only" in self.quirks:
+            system["Boot"] = {"BootOrder": ["Disk.1", "NIC.1"]}
+        if "jobqueue" in self.quirks:
+            system["@Redfish.Settings"]["SupportedApplyTimes"] = ["Immediate", "OnReset"]
+            system["Links"]["ManagedBy"] = [{"@odata.id": f"{ROOT}/Managers/1"}]
+            self.resources[f"{ROOT}/Managers/1"] = {"@odata.id": f"{ROOT}/Managers/1", "Links": {
+                "Oem": {"Dell": {"Jobs": {"@odata.id": f"{ROOT}/Managers/1/Jobs"}}}}}
+        if "pending" in self.quirks:
+            system["@Redfish.Settings"] = {"SettingsObject": {"@odata.id": f"{path}/Pending"}}
+            self.resources[f"{path}/Pending"] = {"@odata.id": f"{path}/Pending",
+                                                 "Boot": {"BootOrder": ["Disk.1", "NIC.1"]}}
+        if "anonymous" in self.quirks:
+            for key in ("Model", "Manufacturer", "SerialNumber", "UUID"):
+                system.pop(key, None)
+        if "bios-mode" in self.quirks:
+            system["Bios"] = {"@odata.id": f"{path}/Bios"}
+            self.resources[f"{path}/Bios"] = {"@odata.id": f"{path}/Bios",
+                                              "Attributes": {"BootMode": "Uefi"}}
         self.resources[path] = system
         self.members[ROOT + "/Systems"].append(path)
         self.boots[n] = []
         chassis = f"{ROOT}/Chassis/{n}"
-        adapters = f"{chassis}/NetworkAdapters"
-        functions = f"{adapters}/1/NetworkDeviceFunctions"
-        self.resources[chassis] = {"@odata.id": chassis, "NetworkAdapters": {"@odata.id": adapters}}
+        self.resources[chassis] = {"@odata.id": chassis}
         self.members[ROOT + "/Chassis"].append(chassis)
+        mac, wwpn = f"00:17:a4:77:00:0{n}", f"50:01:43:80:00:00:00:0{n}"
+        if "hpe-base" in self.quirks:
+            base = f"{path}/BaseNetworkAdapters"
+            system["Oem"] = {"Hpe": {"Links": {"NetworkAdapters": {"@odata.id": base}}}}
+            self.members[base] = [f"{base}/1"]
+            self.resources[f"{base}/1"] = {
+                "@odata.id": f"{base}/1", "Name": "HPE FlexFabric 20Gb 2-port 650FLB",
+                "PhysicalPorts": [{"MacAddress": mac}], "FcPorts": [{"WWPN": wwpn}]}
+            return
+        if "nics-system" in self.quirks:
+            adapters = f"{path}/NetworkInterfaces"
+            system["NetworkInterfaces"] = {"@odata.id": adapters}
+        else:
+            adapters = f"{chassis}/NetworkAdapters"
+            self.resources[chassis]["NetworkAdapters"] = {"@odata.id": adapters}
+        functions = f"{adapters}/1/NetworkDeviceFunctions"
         self.members[adapters] = [f"{adapters}/1"]
         self.resources[f"{adapters}/1"] = {"@odata.id": f"{adapters}/1",
                                            "NetworkDeviceFunctions": {"@odata.id": functions}}
-        mac, wwpn = f"00:17:a4:77:00:0{n}", f"50:01:43:80:00:00:00:0{n}"
         self.resources[f"{functions}/1"] = {
             "@odata.id": f"{functions}/1", "NetDevFuncType": "Ethernet",
             "Ethernet": {"MACAddress": mac, "PermanentMACAddress": mac}}
@@ -136,14 +189,42 @@ class QuirkBmc:
     def etag(self, path: str) -> str:
         return f'W/"{self.versions.get(path, 0)}"'
 
+    def _match(self, path: str, if_match: str | None) -> int | None:
+        """The refusal an If-Match earns under ``etag`` or ``weak-etag``, None if it passes."""
+        if "weak-etag" in self.quirks:
+            if if_match is None:
+                return 428
+            return None if if_match == self.etag(path)[2:] else 412
+        if "etag" not in self.quirks:
+            return None
+        if if_match is None:
+            self.stale_given.add(path)  # one refusal per resource is enough
+            return 428
+        if if_match != self.etag(path):
+            return 412
+        if path not in self.stale_given:
+            self.stale_given.add(path)
+            self.versions[path] = self.versions.get(path, 0) + 1  # someone else wrote it
+            return 412
+        return None
+
     # ------------------------------------------------------------------ behaviour
     def _boot(self, n: str) -> None:
         """The system boots: staged settings apply, the override decides where from."""
         path = f"{ROOT}/Systems/{n}"
         system = self.resources[path]
-        if path in self.pending_settings:
-            _merge(system["Boot"], self.pending_settings.pop(path))
-        boot = system["Boot"]
+        if "settings-only" in self.quirks:
+            self.pending_settings.pop(path, None)
+            boot = self.resources[f"{path}/Settings"]["Boot"]  # the override lives there
+        else:
+            if path in self.pending_settings:
+                _merge(system["Boot"], self.pending_settings.pop(path))
+            boot = system["Boot"]
+        for job in self.jobs.values():
+            if job["JobState"] == "Scheduled":
+                job.update(JobState="Completed", Message="Job completed successfully.")
+        if "drops" in self.quirks and n == "3" and boot["BootSourceOverrideEnabled"] == "Continuous":
+            boot.update(BootSourceOverrideEnabled="Disabled", BootSourceOverrideTarget="None")
         if boot["BootSourceOverrideEnabled"] in ("Once", "Continuous"):
             self.boots[n].append(boot["BootSourceOverrideTarget"])
             if boot["BootSourceOverrideEnabled"] == "Once":
@@ -171,32 +252,42 @@ class QuirkBmc:
         resource = self.resources.get(path)
         if resource is None:
             return 404, {}
-        if "etag" in self.quirks:
-            if if_match is None:
-                self.stale_given.add(path)  # one refusal per resource is enough
-                return 428, _error("If-Match header is required for this resource")
-            if if_match != self.etag(path):
-                return 412, _error("ETag does not match the resource")
-            if path not in self.stale_given:
-                self.stale_given.add(path)
-                self.versions[path] = self.versions.get(path, 0) + 1  # someone else wrote it
-                return 412, _error("ETag does not match the resource")
+        refusal = self._match(path, if_match)
+        if refusal == 428:
+            return 428, _error("If-Match header is required for this resource")
+        if refusal == 412:
+            return 412, _error("ETag does not match the resource")
         boot = body.get("Boot")
         if boot is not None:
             if "settings" in self.quirks and not path.endswith("/Settings"):
                 return 400, _error("Boot is read-only here; PATCH the settings object")
+            if path.endswith("/Pending") and set(boot) - {"BootOrder"}:
+                return 400, _error("BootSourceOverrideEnabled is a read only property")
             if "no-boot" in self.quirks and path == f"{ROOT}/Systems/3":
                 return 405, _error("Boot configuration is locked by the system administrator")
             allowed = resource["Boot"].get("BootSourceOverrideEnabled@Redfish.AllowableValues")
             if allowed and boot.get("BootSourceOverrideEnabled") not in (None, *allowed):
                 return 400, _error(f"Value {boot['BootSourceOverrideEnabled']} is not allowed")
+        apply_time = body.pop("@Redfish.SettingsApplyTime", None)
         _merge(resource, body)
         self.versions[path] = self.versions.get(path, 0) + 1
+        if path.endswith("/Settings") and "jobqueue" in self.quirks:
+            if apply_time is None:
+                self.queued[path[: -len("/Settings")]] = copy.deepcopy(resource["Boot"])
+                return 204, {}  # queued: nothing applies it without a job or an apply time
+            self.pending_settings[path[: -len("/Settings")]] = copy.deepcopy(resource["Boot"])
+            return 202, {"Location": self.job()}
         if path.endswith("/Settings"):
             self.pending_settings[path[: -len("/Settings")]] = copy.deepcopy(resource["Boot"])
         if boot is not None and "task" in self.quirks:
             return 202, {"Location": self._task("Boot override settings updated")}
         return 204, {}
+
+    def job(self) -> str:
+        job = f"{ROOT}/Managers/1/Jobs/JID_{next(self._ids)}"
+        self.jobs[job] = {"@odata.id": job, "JobState": "Scheduled",
+                          "Message": "Task successfully scheduled."}
+        return job
 
     def _task(self, words: str) -> str:
         task = f"{ROOT}/TaskService/TaskMonitors/{next(self._ids)}"
@@ -297,19 +388,32 @@ class QuirkBmc:
             return 404, _error("No such session"), {}
         if method == "POST" and path.endswith("/Actions/ComputerSystem.Reset"):
             status = self.reset(path, body.get("ResetType"))
+            if "sys518" in self.quirks and not self.sys518_given and body.get("ResetType") == "On":
+                self.sys518_given = True  # it acted, then failed the answer
+                return 500, _error("SYS518: iDRAC is not ready. The configuration values cannot "
+                                   "be accessed. Please retry after a few minutes."), {}
             if status < 300 and "task" in self.quirks:
                 return 202, None, {"Location": self._task(f"{body['ResetType']} completed")}
             return status, None, {}
         if method == "PATCH":
             status, extra = self.patch(path, body, headers.get("if-match"))
             return status, (extra if status >= 400 else None), (extra if status == 202 else {})
+        if method == "POST" and path == f"{ROOT}/Managers/1/Jobs" and "jobqueue" in self.quirks:
+            system = str(body.get("TargetSettingsURI", "")).removesuffix("/Settings")
+            if system not in self.queued:
+                return 400, _error("No pending data present to create a Configuration job"), {}
+            self.pending_settings[system] = self.queued.pop(system)
+            return 200, None, {"Location": self.job()}
+        if method == "GET" and path in self.jobs:
+            return 200, self.jobs[path], {}
         if method == "GET" and path in self.tasks:
             status, task = self.task(path)
             return status, task, {}
         if method == "GET" and path in self.members:
             return 200, self._page(path, skip), {}
         if method == "GET" and path in self.resources:
-            return 200, self.resources[path], {"ETag": self.etag(path)} if "etag" in self.quirks else {}
+            tagged = "etag" in self.quirks or "weak-etag" in self.quirks
+            return 200, self.resources[path], {"ETag": self.etag(path)} if tagged else {}
         return 404, _error(f"{path} not found"), {}
 
     def _page(self, path: str, skip: int) -> dict[str, Any]:

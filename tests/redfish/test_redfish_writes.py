@@ -1,6 +1,8 @@
 """Writes real BMCs make asynchronous or throttle (respx): failed tasks, 429, busy waits."""
 from __future__ import annotations
 
+import json
+
 import httpx
 
 from tui.model.entities import Profile
@@ -70,3 +72,39 @@ def test_the_boot_mode_the_system_reports_is_kept_never_flipped(router, build):
     assert not report.failed
     assert bmc.boot["BootSourceOverrideMode"] == "Legacy"
     assert "Legacy" in report.applied[0]
+
+
+def weak_etag_bmc(router, final: int) -> tuple[FakeBmc, list[str | None]]:
+    """A BMC that hands out a weak ETag and refuses every If-Match (412); a PATCH without
+    If-Match gets ``final``. Returns it and the If-Match of every Boot PATCH."""
+    bmc = FakeBmc(router, power="Off")
+    router.get(BMC + "/redfish/v1/Chassis/1").respond(json={"@odata.id": "/redfish/v1/Chassis/1"})
+    sent: list[str | None] = []
+
+    def system(request: httpx.Request) -> httpx.Response:
+        if request.method != "PATCH":
+            return httpx.Response(200, json=bmc.resource(), headers={"ETag": 'W/"7"'})
+        sent.append(request.headers.get("if-match"))
+        status = 412 if sent[-1] else final
+        if status < 300:
+            bmc.boot.update(json.loads(request.content)["Boot"])
+        return httpx.Response(status, json={"error": {"message": f"answered {status}"}})
+    bmc.system.mock(side_effect=system)
+    return bmc, sent
+
+
+def test_a_weak_etag_refused_is_sent_strong_then_without_if_match_each_attempt_journaled(router, build):
+    bmc, sent = weak_etag_bmc(router, 204)
+    report = build().apply_profile("enc-c1/1", SAN)
+    assert sent == ['W/"7"', 'W/"7"', '"7"', None]
+    assert not report.failed and bmc.boot["BootSourceOverrideTarget"] == "Hdd"
+    assert ('ETag: 412: re-read the resource and sent again; 412 for the BMC\'s weak ETag W/"7": '
+            "sent its strong form; 412 again: sent without If-Match") in report.applied[0]
+
+
+def test_a_bmc_that_requires_if_match_is_not_written_without_it(router, build):
+    bmc, sent = weak_etag_bmc(router, 428)
+    report = build().apply_profile("enc-c1/1", SAN)
+    assert sent == ['W/"7"', 'W/"7"', '"7"', None]
+    assert len(report.failed) == 1 and "428: the BMC requires If-Match" in report.failed[0]
+    assert bmc.boot["BootSourceOverrideTarget"] == "None"

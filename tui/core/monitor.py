@@ -70,7 +70,8 @@ class Monitor:
             self._last_rediscovery = clock
             # Observation on a schedule, like the sweep: the monitor's, whoever watches.
             observer = Core(core.config, store, core.driver, "monitor", system=True)
-            rediscovered = sum(f.change != "unreadable" for f in observer.rediscover())
+            rediscovered = sum(f.change not in ("unreadable", "unidentified")
+                               for f in observer.rediscover())
         # A bounded batch a poll; while a backlog remains, again at the next poll.
         if (not core.read_only and clock - self._last_prune >= PRUNE_SECONDS
                 and store.prune_changes(FEED_KEEP, PRUNE_BATCH) < PRUNE_BATCH):

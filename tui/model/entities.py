@@ -8,6 +8,10 @@ from tui.model.params import JobParams
 from tui.model.plan import Change
 
 POLICY_MODES = ("manual", "alert", "auto")
+# The serial of a server that exposes no identity at all (no serial, UUID, chassis serial
+# or BMC identity): two such servers are never taken for the same one.
+IDENTITY_UNKNOWN = "identity unknown"
+UNKNOWN_GENERATIONS = ("", "unknown", None)  # generation not compared
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from collections.abc import Collection, Iterable
 from tui.core.context import OpContext
 from tui.core.jobs import JobContext, StepFailed
 from tui.model.driver import DriverError
-from tui.model.entities import Bay, Profile
+from tui.model.entities import UNKNOWN_GENERATIONS, Bay, Profile
 from tui.model.errors import OperationFailed, Refused
 
 
@@ -15,9 +15,15 @@ def why_unusable(source: Bay, bay: Bay) -> str | None:
     """Why spare ``bay`` cannot take ``source``'s profile, None when it can: the one
     place that decides (the plan, the ranking, the no-spare refusal, evacuation and the
     coverage what-if all ask it)."""
-    if bay.model != source.model or bay.generation != source.generation:
+    if bay.model != source.model or (bay.generation != source.generation and not _unknown_generation(
+            source, bay)):
         return f"different model {bay.model}"
     return bay.unready_reason()
+
+
+def _unknown_generation(*bays: Bay) -> bool:
+    """A generation the BMC does not tell (nor its model name): not compared."""
+    return any(b.generation in UNKNOWN_GENERATIONS for b in bays)
 
 
 def not_out_of_use(bay: Bay) -> None:
@@ -39,7 +45,9 @@ def rank_spares(source: Bay, spares: Iterable[Bay], exclude: Collection[str]) ->
         if bay.id in exclude or bay.id == source.id or why_unusable(source, bay) is not None:
             continue
         where = "same domain" if bay.domain == source.domain else f"same group ({bay.domain})"
-        out.append((bay, f"spare {bay.id}: {where}, model {bay.model}, health ok, power off"))
+        model = f"model {bay.model}" + (" (generation unknown: model compared only)"
+                                        if _unknown_generation(source, bay) else "")
+        out.append((bay, f"spare {bay.id}: {where}, {model}, health ok, power off"))
     out.sort(key=lambda c: (c[0].domain != source.domain, c[0].enclosure, c[0].number))
     return out
 
@@ -130,20 +138,31 @@ def place_profile(ctx: OpContext, job: JobContext, profile: Profile, target: str
               f"job {job_id}: {failure}; {target} leaves the spare pool", job_id,
               bay=target, profile=profile.name)
 
+    powered = _power_tried(ctx, job_id, f"power on {tag}")
+
     def release() -> None:
         with store.write():
             store.unassign_profile(profile.name, target)
             store.set_spare(target, False)
+            if powered:
+                store.set_reading(target, power="off")
 
     def take_back() -> str:
+        # A target that failed after its power-on may be running, booted from what it
+        # should not (its local disk): off first, before the next spare is tried.
+        off = ""
+        if powered:
+            how = power_off_or_fence(ctx, target)
+            off = f"; {target} is off ({how})" if how == "already off" else \
+                f"; {target} powered off again ({how})"
         # Whatever the store says, the hardware may hold it (an apply that died
         # half-way): clearing is idempotent, so always clear.
         ctx.driver.clear_profile(target)
-        return f"{failure}; profile {profile.name} taken back off {target}"
+        return f"{failure}{off}; profile {profile.name} taken back off {target}"
     try:
         job.step(f"remove profile from {tag}", take_back, release)
     except StepFailed as stuck:
-        if not _may_be_running(ctx, job_id, f"power on {tag}"):
+        if not powered:
             # It never booted: whatever is left on it is not on the wire. Move on, and
             # keep the bay out of the pool until someone clears it.
             release()
@@ -161,9 +180,8 @@ def place_profile(ctx: OpContext, job: JobContext, profile: Profile, target: str
     return failure
 
 
-def _may_be_running(ctx: OpContext, job_id: int, power_step: str) -> bool:
-    """Did this power-on succeed, or die with an unknown outcome?"""
+def _power_tried(ctx: OpContext, job_id: int, power_step: str) -> bool:
+    """Was this power-on attempted (done, failed or interrupted)? Then the target may be
+    running, whatever the step's outcome says."""
     job = ctx.store.job(job_id)
-    return job is not None and any(
-        s.name == power_step and (s.state == "done" or s.detail.startswith("interrupted"))
-        for s in job.steps)
+    return job is not None and any(s.name == power_step and s.detail != "not run" for s in job.steps)

@@ -17,7 +17,7 @@ from typing import Any
 
 from tui.core.context import OpContext
 from tui.core.jobs import JobContext
-from tui.model.entities import Bay, ServerInfo
+from tui.model.entities import IDENTITY_UNKNOWN, Bay, ServerInfo
 from tui.model.errors import BadInput, Refused
 from tui.model.params import ClearFlagParams
 from tui.model.plan import Plan
@@ -27,7 +27,7 @@ from tui.model.text import quoted
 @dataclass(frozen=True)
 class Finding:
     bay: str
-    change: str  # inserted, removed, swapped, unreadable
+    change: str  # inserted, removed, swapped, unreadable, unidentified
     detail: str
     flagged: bool = False
 
@@ -69,6 +69,11 @@ def rediscover(ctx: OpContext, target: str | None = None, record: bool = True) -
             findings.append(Finding(bay.id, "unreadable", seen.error))
             continue
         new, old_serial = seen.server, bay.serial
+        if _unidentified(bay, new):
+            findings.append(Finding(bay.id, "unidentified", f"{bay.model}: the server exposes no "
+                                    "identity (serial, UUID, chassis serial or BMC identity), so "
+                                    "a swap cannot be told apart; check the bay by eye"))
+            continue
         if (new is None) == bay.empty and (new is None or new.serial == old_serial):
             continue
         change = ("inserted" if bay.empty else "removed" if new is None else "swapped")
@@ -88,6 +93,12 @@ def rediscover(ctx: OpContext, target: str | None = None, record: bool = True) -
                   + (f" (and {len(unreadable) - 1} more)" if len(unreadable) > 1 else ""),
                   None, bays=[f.bay for f in unreadable][:50])
     return findings
+
+
+def _unidentified(bay: Bay, new: ServerInfo | None) -> bool:
+    """The same model then and now, and neither tells who it is: never "the same server",
+    nor a swap to record (a server that stops telling who it is counts as swapped)."""
+    return new is not None and new.model == bay.model and new.serial == bay.serial == IDENTITY_UNKNOWN
 
 
 def _owner(ctx: OpContext, bay: Bay) -> str | None:

@@ -1,7 +1,9 @@
 """Power off, fence and power on through ComputerSystem.Reset.
 
 A Reset POST is never retried: whether it took is settled by re-reading PowerState
-until the wanted state or a deadline, so every outcome reported is a verified one.
+until the wanted state or a deadline, so every outcome reported is a verified one. A
+5xx to the POST (Dell's SYS518 while iDRAC reloads) is an unknown outcome, not a
+refusal: the journal says it was not retried, and PowerState is re-read before deciding.
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ class _PowerPhase:
     """How a reset POST went: accepted, or why its outcome is unknown."""
 
     reset_type: str
-    status: str  # accepted, no-answer, error
+    status: str  # accepted, no-answer (outcome unknown: re-read), error
     why: str = ""
     messages: str = ""  # what a 202 task said
 
@@ -100,7 +102,9 @@ class Power:
         msg = redfish_message(resp)
         detail = f"{resp.status_code}{': ' + msg if msg else ''}"
         if resp.status_code >= 500:
-            return _PowerPhase(reset_type, "error", f"BMC answered {detail} to {reset_type}")
+            # The BMC may have acted before failing (iDRAC's SYS518 while it reloads)
+            return _PowerPhase(reset_type, "no-answer", f"BMC answered {detail} to {reset_type} "
+                               "(not retried: a Reset is not idempotent; PowerState re-read)")
         raise HttpStatus(resp.status_code, f"BMC refused {reset_type} ({detail})")
 
     async def _wait_power(
@@ -225,7 +229,7 @@ class Power:
             phase, reached, state = await self._reset(bmc, spec, path, target, reset_type, "On")
             if not reached:
                 raise _unverified(phase, state, self._fleet.cfg.power_deadline)
-            notes.append(f"task: {phase.messages}" if phase.messages else "")
+            notes.append(f"task: {phase.messages}" if phase.messages else phase.why)
         self._verified(bay, "on")
         notes.append(await self._boot.after_power_on(bay, bmc, spec, path))
         return "; ".join(n for n in notes if n)

@@ -13,7 +13,7 @@ from tui.drivers.redfish import odata
 from tui.drivers.redfish.bmc import Bmc
 from tui.drivers.redfish.boot import Boot
 from tui.drivers.redfish.config import SystemSpec
-from tui.drivers.redfish.errors import BadBody, BmcError, HttpStatus
+from tui.drivers.redfish.errors import BadBody, BmcError, HttpStatus, one_line
 from tui.drivers.redfish.fleet import Fleet
 from tui.drivers.redfish.writes import patch
 from tui.model.driver import ApplyReport
@@ -35,31 +35,64 @@ async def _linked_members(bmc: Bmc, spec: SystemSpec, body: dict[str, Any], key:
 async def _network_functions(
     bmc: Bmc, spec: SystemSpec, path: str, body: dict[str, Any]
 ) -> list[tuple[str, dict[str, Any]]]:
-    """(path, body) of every NetworkDeviceFunction of the system's chassis, in BMC order."""
+    """(path, body) of every NetworkDeviceFunction of the system's chassis adapters and
+    of the system's own NetworkInterfaces (where older iDRACs put them), in BMC order."""
     links = odata.obj(body, "Links")
-    chassis = [
-        c["@odata.id"]
+    holders: list[tuple[str, str]] = [
+        (bmc.same_origin_path(c["@odata.id"], path), "NetworkAdapters")
         for c in links.get("Chassis") or []
         if isinstance(c, dict) and isinstance(c.get("@odata.id"), str)
     ]
+    holders.append((path, "NetworkInterfaces"))
     found: list[tuple[str, dict[str, Any]]] = []
-    for chassis_path in chassis:
+    seen: set[str] = set()
+    for holder_path, key in holders:
         try:
-            chassis_body, chassis_final = await bmc.get_json(
-                bmc.same_origin_path(chassis_path, path), spec.credentials
-            )
-            for adapter_path in await _linked_members(
-                bmc, spec, chassis_body, "NetworkAdapters", chassis_final
-            ):
+            holder, holder_final = (body, path) if holder_path == path else \
+                await bmc.get_json(holder_path, spec.credentials)
+            for adapter_path in await _linked_members(bmc, spec, holder, key, holder_final):
                 adapter, adapter_final = await bmc.get_json(adapter_path, spec.credentials)
                 for fn_path in await _linked_members(
                     bmc, spec, adapter, "NetworkDeviceFunctions", adapter_final
                 ):
                     fn, fn_final = await bmc.get_json(fn_path, spec.credentials)
-                    found.append((fn_final, fn))
+                    if fn_final not in seen:  # a NetworkInterface links its adapter's functions
+                        seen.add(fn_final)
+                        found.append((fn_final, fn))
         except (HttpStatus, BadBody):
-            continue  # a chassis without (readable) adapters offers nothing to write
+            continue  # a holder without (readable) adapters offers nothing to write
     return found
+
+
+async def _hpe_base_ports(bmc: Bmc, spec: SystemSpec, path: str,
+                          body: dict[str, Any]) -> dict[str, list[str]]:
+    """HPE iLO's OEM BaseNetworkAdapters: per kind ("Ethernet", "FibreChannel") where each
+    port's address is and what it holds. Read-only through Redfish: reported, never written."""
+    link = odata.link(odata.obj(odata.obj(odata.obj(body, "Oem"), "Hpe"), "Links"), "NetworkAdapters")
+    ports: dict[str, list[str]] = {"Ethernet": [], "FibreChannel": []}
+    if not link:
+        return ports
+    try:
+        for adapter_path in await odata.members(bmc, spec.credentials, bmc.same_origin_path(link, path)):
+            adapter, _ = await bmc.get_json(adapter_path, spec.credentials)
+            name = one_line(str(adapter.get("Name") or adapter_path), 60)
+            for kind, key, field in (("Ethernet", "PhysicalPorts", "MacAddress"),
+                                     ("FibreChannel", "FcPorts", "WWPN")):
+                for i, port in enumerate(adapter.get(key) or [], 1):
+                    if isinstance(port, dict) and isinstance(port.get(field), str):
+                        ports[kind].append(f"port {i} of {name} holds {one_line(port[field], 40)}")
+    except (HttpStatus, BadBody):
+        pass  # unreadable: nothing to report
+    return ports
+
+
+def _unoffered(kind: str, index: int, hpe: dict[str, list[str]]) -> str:
+    """Why connection ``index`` (0-based) of ``kind`` has nowhere to be written."""
+    ports = hpe.get(kind) or []
+    if index < len(ports):
+        return (f"HPE BaseNetworkAdapters {ports[index]}; it is read-only through Redfish "
+                "(set it in the adapter's own configuration)")
+    return f"no {kind} NetworkDeviceFunction offered"
 
 
 async def _set_address(
@@ -112,11 +145,13 @@ class Profiles:
         functions = await _network_functions(bmc, spec, path, body) if (eth or fc or san) else []
         eth_fns = [(p, f) for p, f in functions if f.get("NetDevFuncType") == "Ethernet"]
         fc_fns = [(p, f) for p, f in functions if f.get("NetDevFuncType") == "FibreChannel"]
+        hpe = await _hpe_base_ports(bmc, spec, path, body) if len(eth_fns) < len(eth) or \
+            len(fc_fns) < len(fc) else {}
 
         for i, conn in enumerate(eth):
             label = f"eth{conn.index} MAC {conn.address}"
             if i >= len(eth_fns):
-                not_applied.append(f"{label} (no Ethernet NetworkDeviceFunction offered)")
+                not_applied.append(f"{label} ({_unoffered('Ethernet', i, hpe)})")
                 continue
             why = await _set_address(self._fleet, bmc, spec, eth_fns[i][0], "Ethernet", "MACAddress",
                                      conn.address)
@@ -126,7 +161,7 @@ class Profiles:
         for i, conn in enumerate(fc):
             label = f"fc{conn.index} WWPN {conn.address}"
             if i >= len(fc_fns):
-                not_applied.append(f"{label} (no FibreChannel NetworkDeviceFunction offered)")
+                not_applied.append(f"{label} ({_unoffered('FibreChannel', i, hpe)})")
                 continue
             extra: dict[str, Any] | None = None
             if boot_target:

@@ -2,8 +2,12 @@
 
 PATCH sends ``If-Match`` with the ETag of the resource's last GET when the BMC gave
 one; a 412 (stale) or 428 (If-Match required) re-reads the resource and tries once
-more. A 202 Accepted with a task monitor in ``Location`` is followed to its end,
-bounded by a deadline, and the task's messages are kept for the journal.
+more. A weak tag refused again (Lenovo XCC hands out ``W/"…"`` but matches only the
+strong form) is sent once in its strong form, then once without ``If-Match``, which a
+BMC that requires it refuses with 428; each of those attempts is kept for the journal.
+A 202 Accepted with a task monitor in ``Location`` is followed to its end, bounded by
+a deadline, and the task's messages are kept for the journal; a Dell job (``JobState``,
+``Message``) is read the same way.
 """
 
 from __future__ import annotations
@@ -20,7 +24,8 @@ from tui.drivers.redfish.errors import BmcError, one_line, redfish_message
 from tui.drivers.redfish.transport import retry_after
 
 TASK_DONE = {"Completed"}
-TASK_FAILED = {"Exception", "Killed", "Cancelled", "Interrupted", "Suspended"}
+TASK_FAILED = {"Exception", "Killed", "Cancelled", "Interrupted", "Suspended", "Failed",
+               "CompletedWithErrors"}
 MAX_MESSAGES = 3
 
 
@@ -32,6 +37,8 @@ class Outcome:
     status: int
     why: str = ""
     messages: tuple[str, ...] = ()
+    attempts: tuple[str, ...] = ()  # the If-Match retries it took, for the journal
+    monitor: str | None = None  # a 202's task/job monitor, not followed (``settle=False``)
 
     def words(self) -> str:
         return "; ".join(self.messages)
@@ -42,6 +49,8 @@ def task_messages(body: dict[str, Any]) -> tuple[str, ...]:
     for info in body.get("Messages") or []:
         if isinstance(info, dict) and isinstance(info.get("Message"), str) and info["Message"].strip():
             found.append(one_line(info["Message"], 200))
+    if isinstance(body.get("Message"), str) and body["Message"].strip():  # a Dell job
+        found.append(one_line(body["Message"], 200))
     return tuple(found[:MAX_MESSAGES])
 
 
@@ -51,7 +60,12 @@ async def follow_task(bmc: Bmc, cred: Credentials | None, resp: httpx.Response, 
     location = resp.headers.get("location")
     if not location:
         return Outcome(True, resp.status_code, messages=("accepted (202) without a task monitor",))
-    monitor = bmc.same_origin_path(location, base)
+    return await follow_monitor(bmc, cred, bmc.same_origin_path(location, base), deadline, poll)
+
+
+async def follow_monitor(bmc: Bmc, cred: Credentials | None, monitor: str, deadline: float,
+                         poll: float) -> Outcome:
+    """Poll a task monitor (or a Dell job) until it ends or ``deadline`` seconds."""
     loop = asyncio.get_running_loop()
     end = loop.time() + deadline
     messages: tuple[str, ...] = ()
@@ -66,7 +80,7 @@ async def follow_task(bmc: Bmc, cred: Credentials | None, resp: httpx.Response, 
             except ValueError:
                 body = {}
         messages = task_messages(body) or messages
-        state = str(body.get("TaskState") or state)
+        state = str(body.get("TaskState") or body.get("JobState") or state)
         if answer.status_code >= 400:
             why = redfish_message(answer) or f"task monitor answered {answer.status_code}"
             return Outcome(False, answer.status_code, why, messages)
@@ -81,25 +95,50 @@ async def follow_task(bmc: Bmc, cred: Credentials | None, resp: httpx.Response, 
         await asyncio.sleep(min(wait if wait is not None else poll, left, 5.0))
 
 
+def _strong(etag: str) -> str:
+    return etag[2:] if etag.startswith("W/") else etag
+
+
 async def patch(bmc: Bmc, cred: Credentials | None, path: str, body: dict[str, Any],
-                deadline: float, poll: float) -> Outcome:
-    """PATCH (idempotent: retried on 5xx/transport) with If-Match when an ETag is known."""
-    reread = False
-    while True:
+                deadline: float, poll: float, settle: bool = True) -> Outcome:
+    """PATCH (idempotent: retried on 5xx/transport) with If-Match when an ETag is known.
+    ``settle=False``: a 202 is not followed, its monitor is returned (a job that runs at
+    the next boot)."""
+    attempts: list[str] = []
+    resp, final = await _send(bmc, cred, path, body, bmc.etags.get(path))
+    if resp.status_code in (412, 428):
+        # stale or missing ETag: read the resource again, then once more
+        attempts.append(f"{resp.status_code}: re-read the resource and sent again")
+        await bmc.get_json(path, cred)
         etag = bmc.etags.get(path)
-        resp, final = await bmc.request("PATCH", path, cred, json_body=body, retry=True,
-                                        extra={"If-Match": etag} if etag else None)
-        if resp.status_code in (412, 428) and not reread:
-            # stale or missing ETag: read the resource again, then once more
-            reread = True
-            await bmc.get_json(path, cred)
-            continue
-        if resp.status_code == 202:
-            return await follow_task(bmc, cred, resp, final, deadline, poll)
-        if resp.status_code < 300:
-            return Outcome(True, resp.status_code)
-        msg = redfish_message(resp)
-        return Outcome(False, resp.status_code, f"BMC refused: {resp.status_code}{': ' + msg if msg else ''}")
+        resp, final = await _send(bmc, cred, path, body, etag)
+        if resp.status_code == 412 and etag and etag != _strong(etag):
+            attempts.append(f"412 for the BMC's weak ETag {one_line(etag, 40)}: sent its strong form")
+            resp, final = await _send(bmc, cred, path, body, _strong(etag))
+        if resp.status_code == 412 and etag:
+            attempts.append("412 again: sent without If-Match")
+            resp, final = await _send(bmc, cred, path, body, None)
+            if resp.status_code == 428:
+                attempts.append("428: the BMC requires If-Match")
+    if resp.status_code == 202:
+        if not settle and resp.headers.get("location"):
+            return Outcome(True, 202, attempts=tuple(attempts),
+                           monitor=bmc.same_origin_path(resp.headers["location"], final))
+        done = await follow_task(bmc, cred, resp, final, deadline, poll)
+        return Outcome(done.ok, done.status, done.why, done.messages, tuple(attempts))
+    if resp.status_code < 300:
+        return Outcome(True, resp.status_code, attempts=tuple(attempts))
+    msg = redfish_message(resp)
+    tried = f" (ETag: {'; '.join(attempts)})" if attempts else ""
+    return Outcome(False, resp.status_code,
+                   f"BMC refused: {resp.status_code}{': ' + msg if msg else ''}{tried}",
+                   attempts=tuple(attempts))
+
+
+async def _send(bmc: Bmc, cred: Credentials | None, path: str, body: dict[str, Any],
+                etag: str | None) -> tuple[httpx.Response, str]:
+    return await bmc.request("PATCH", path, cred, json_body=body, retry=True,
+                             extra={"If-Match": etag} if etag else None)
 
 
 def must(outcome: Outcome, what: str) -> Outcome:
