@@ -35,11 +35,13 @@ from tui.core.ops import (
     sim,
     spares,
 )
+from tui.core.ops.adopt import adopt
 from tui.core.ops.move import TargetChoice
 from tui.core.ops.registry import JOB_KINDS
 from tui.core.roles import check_person
 from tui.core.statepath import find_state
 from tui.core.store import ChangeSet, Store
+from tui.model.driver import ProfileManager
 from tui.model.entities import (
     ArchiveRecord,
     Bay,
@@ -118,6 +120,9 @@ class Core(CycleFacade):
         store = self.store
         for problem in build_fleet(store, self.config, self.driver):
             self.event("warning", "fleet", "fleet.discovery", problem)
+        if isinstance(self.driver, ProfileManager):  # its profiles exist: adopted, not made
+            builder = Core(self.config, store, self.driver, self.operator, system=True)
+            adopt(builder, record=True)
         self.event("info", "fleet", "fleet.created",
                    f"fleet created from {self.config.path}: {len(store.group_names())} "
                    f"groups, {len(store.bays())} bays ({self.driver.name} driver)")

@@ -186,13 +186,13 @@ def _overlay(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
 
 def _parse(raw: dict[str, Any], path: Path) -> Config:
     top = TableReader(raw, "", ("bayops", "sim", "roles", "pools", "keys", "groups", "redfish",
-                                "serve"))  # [serve]: read by tui.server.settings
+                                "oneview", "serve"))  # [serve]: read by tui.server.settings
     main = TableReader(top.get("bayops", dict, {}), "bayops",
                    ("driver", "theme", "bell", "state", "lease_hours", "graceful_deadline",
                     "rediscover_seconds", "evacuate_parallel", "server", "server_ca", "token_file"))
     driver = main.get("driver", str, "sim")
-    if driver not in ("sim", "redfish"):
-        raise BadInput(f"bayops.driver: {quoted(driver)} is not one of sim, redfish")
+    if driver not in ("sim", "redfish", "oneview"):
+        raise BadInput(f"bayops.driver: {quoted(driver)} is not one of sim, redfish, oneview")
     state = main.get("state", str, "")
     groups = tuple(_group(g, i) for i, g in enumerate(top.get("groups", list, [])))
     if not groups:
