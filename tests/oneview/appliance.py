@@ -11,7 +11,6 @@ nothing runs in the background.
 from __future__ import annotations
 
 import copy
-import json
 import re
 import secrets
 import threading
@@ -19,10 +18,11 @@ import time
 import uuid as uuidlib
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
+from .common import ApiError, Reply, dump, now_iso, task_error
+from .domain import DomainMixin
 from .inventory import Builder, ProfileSpec, Spec, place_profile
 
 EMU_USER = "Administrator"
@@ -40,46 +40,6 @@ PROFILE_EDITABLE = (
 )
 CONNECTION_EDITABLE = ("name", "networkUri", "boot", "requestedMbps", "portId")
 POWER_CONTROLS = ("MomentaryPress", "PressAndHold", "ColdBoot", "Reset")
-SEVERITY = {"OK": 0, "Unknown": 1, "Warning": 2, "Critical": 3}
-
-
-def now_iso() -> str:
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-
-
-class ApiError(Exception):
-    """An error answer, shaped like the appliance's error body."""
-
-    def __init__(
-        self,
-        status: int,
-        code: str,
-        message: str,
-        *actions: str,
-        source: str | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message = status, code, message
-        self.actions, self.source, self.headers = list(actions), source, headers or {}
-
-    def body(self) -> dict:
-        return {
-            "errorCode": self.code,
-            "message": self.message,
-            "details": "",
-            "recommendedActions": self.actions,
-            "nestedErrors": [],
-            "errorSource": self.source,
-            "data": {},
-        }
-
-
-@dataclass
-class Reply:
-    status: int
-    body: object = None
-    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass
@@ -92,7 +52,7 @@ class Task:
     error: dict | None = None  # its taskErrors entry, when it is to fail
 
 
-class Appliance:
+class Appliance(DomainMixin):
     """State and rules; the attributes below are the knobs the handle exposes."""
 
     def __init__(
@@ -359,6 +319,10 @@ class Appliance:
             members.reverse()  # newest first, as the appliance lists them
         for clause in parse_filters(query.get("filter", [])):
             members = [m for m in members if clause(m)]
+        return Reply(200, self.page(members, f"/rest/{collection}", collection, query))
+
+    def page(self, members: list[dict], path: str, category: str, query: Mapping[str, list[str]]) -> dict:
+        """One page of ``members`` as the appliance lists them, linked to its neighbours."""
         for spec in query.get("sort", [])[:1]:
             key, _, order = spec.partition(":")
             members.sort(key=lambda m: str(lookup(m, key)), reverse=order.lower().startswith("desc"))
@@ -367,28 +331,25 @@ class Appliance:
         if count < 0 or count > self.page_size:
             count = self.page_size
         page = members[start : start + count]
-        kept = [(k, v) for k in ("filter", "sort") for v in query.get(k, [])]
+        kept = [(k, v) for k in ("filter", "sort", "query", "category") for v in query.get(k, [])]
 
         def link(at: int) -> str:
-            return f"/rest/{collection}?" + urlencode([*kept, ("start", at), ("count", count)])
+            return f"{path}?" + urlencode([*kept, ("start", at), ("count", count)])
 
-        return Reply(
-            200,
-            {
-                "type": "".join(w.title() for w in collection.split("-")) + "List",
-                "category": collection,
-                "uri": link(start),
-                "members": page,
-                "count": len(page),
-                "total": len(members),
-                "start": start,
-                "nextPageUri": link(start + count) if start + count < len(members) else None,
-                "prevPageUri": link(max(0, start - count)) if start > 0 else None,
-                "eTag": str(self.etag_seq),
-                "created": now_iso(),
-                "modified": now_iso(),
-            },
-        )
+        return {
+            "type": "".join(w.title() for w in category.split("-")) + "List",
+            "category": category,
+            "uri": link(start),
+            "members": page,
+            "count": len(page),
+            "total": len(members),
+            "start": start,
+            "nextPageUri": link(start + count) if start + count < len(members) else None,
+            "prevPageUri": link(max(0, start - count)) if start > 0 else None,
+            "eTag": str(self.etag_seq),
+            "created": now_iso(),
+            "modified": now_iso(),
+        }
 
     def get_resource(self, collection: str, rid: str, **_: object) -> Reply:
         return Reply(200, self.existing(collection, rid))
@@ -613,121 +574,6 @@ class Appliance:
                     source=hw["uri"],
                 )
 
-    # --- alerts and labels ---------------------------------------------------------
-
-    def raise_alert(self, target: dict, severity: str, description: str) -> dict:
-        self.alert_seq += 1
-        alert = {
-            "type": "AlertResourceV3",
-            "uri": f"/rest/alerts/{self.alert_seq}",
-            "category": "alerts",
-            "name": None,
-            "resourceUri": target["uri"],
-            "severity": severity,
-            "alertState": "Active",
-            "description": description,
-            "correctiveAction": "Contact support.",
-            "healthCategory": "Processor",
-            "urgency": "High" if severity == "Critical" else "Low",
-            "lifeCycle": False,
-            "associatedResource": {
-                "resourceUri": target["uri"],
-                "resourceName": target["name"],
-                "resourceCategory": target["category"],
-                "associationType": "HAS_A",
-            },
-            "created": now_iso(),
-            "modified": now_iso(),
-            "eTag": "1",
-        }
-        self.res["alerts"][alert["uri"]] = alert
-        if SEVERITY.get(severity, 0) > SEVERITY.get(target.get("status", "OK"), 0):
-            target["status"] = severity
-            self.touch(target)
-        return alert
-
-    def clear_alert(self, alert: dict) -> None:
-        alert["alertState"] = "Cleared"
-        self.touch(alert)
-        target = self.resolve(alert["resourceUri"])
-        active = [
-            a["severity"]
-            for a in self.res["alerts"].values()
-            if a["resourceUri"] == target["uri"] and a["alertState"] == "Active"
-        ]
-        target["status"] = max(active, key=lambda s: SEVERITY.get(s, 0), default="OK")
-        self.touch(target)
-
-    def put_alert(self, rid: str, *, headers: Mapping[str, str], body: object, **_: object) -> Reply:
-        alert = self.existing("alerts", rid)
-        self.puts[alert["uri"]] += 1
-        self.check_etag(alert, body, headers)
-        state = body.get("alertState") if isinstance(body, dict) else None
-        if state not in ("Cleared", "Active", "Locked"):
-            raise ApiError(
-                400, "INVALID_ALERT_STATE", f"alertState {state!r} is not one the appliance accepts."
-            )
-        if state == "Cleared":
-            self.clear_alert(alert)
-        return Reply(200, alert)
-
-    def labelled(self, resource_uri: str) -> dict:
-        names = self.labels.get(resource_uri, [])
-        by_name = {lab["name"]: lab for lab in self.res["labels"].values()}
-        return {
-            "type": "ResourceLabels",
-            "category": "resource-labels",
-            "resourceUri": resource_uri,
-            "uri": f"/rest/labels/resources{resource_uri}",
-            "labels": [{"name": n, "uri": by_name[n]["uri"]} for n in names],
-        }
-
-    def set_labels(self, resource_uri: str, body: object) -> dict:
-        if not isinstance(body, dict) or not isinstance(body.get("labels"), list):
-            raise ApiError(400, "INVALID_LABELS", "The body must name resourceUri and labels.")
-        self.resolve_or_400(resource_uri)
-        names: list[str] = []
-        for lab in body["labels"]:
-            name = lab.get("name") if isinstance(lab, dict) else None
-            if not isinstance(name, str) or not name:
-                raise ApiError(400, "INVALID_LABELS", "Every label needs a name.")
-            if name not in names:
-                names.append(name)
-            if not any(x["name"] == name for x in self.res["labels"].values()):
-                lid = str(len(self.res["labels"]) + 1)
-                self.res["labels"][f"/rest/labels/{lid}"] = {
-                    "type": "LabelV2",
-                    "uri": f"/rest/labels/{lid}",
-                    "category": "labels",
-                    "name": name,
-                    "eTag": "1",
-                    "created": now_iso(),
-                    "modified": now_iso(),
-                }
-        self.puts[resource_uri] += 1
-        self.labels[resource_uri] = names
-        return self.labelled(resource_uri)
-
-    def resolve_or_400(self, uri: str) -> dict:
-        try:
-            return self.resolve(uri)
-        except KeyError:
-            raise ApiError(400, "INVALID_RESOURCE_URI", f"No resource {uri}.") from None
-
-    def post_labels(self, *, body: object, **_: object) -> Reply:
-        uri = body.get("resourceUri") if isinstance(body, dict) else None
-        if not isinstance(uri, str):
-            raise ApiError(400, "INVALID_LABELS", "The body must name resourceUri and labels.")
-        return Reply(200, self.set_labels(uri, body))
-
-    def get_labels(self, uri: str, **_: object) -> Reply:
-        uri = "/" + uri.lstrip("/")  # the SDKs send /rest/labels/resources//rest/...
-        self.resolve_or_400(uri)
-        return Reply(200, self.labelled(uri))
-
-    def put_labels(self, uri: str, *, body: object, **_: object) -> Reply:
-        return Reply(200, self.set_labels("/" + uri.lstrip("/"), body))
-
 
 def profile_edits(prof: dict, body: dict) -> dict:
     """What a PUT may change; identities (MACs, WWPNs, serial) are the appliance's and
@@ -751,18 +597,6 @@ def profile_edits(prof: dict, body: dict) -> dict:
             conns.append(kept)
         edits["connectionSettings"] = {**prof["connectionSettings"], "connections": conns}
     return edits
-
-
-def task_error(code: str, message: str, *actions: str) -> dict:
-    return {
-        "errorCode": code,
-        "message": message,
-        "details": "",
-        "recommendedActions": list(actions) or ["Correct the problem and retry."],
-        "nestedErrors": [],
-        "errorSource": None,
-        "data": {},
-    }
 
 
 def int_param(query: Mapping[str, list[str]], name: str, default: int) -> int:
@@ -824,11 +658,13 @@ def make_clause(name: str, op: str, value: str) -> Callable[[dict], bool]:
     return lambda item: as_text(lookup(item, name)) == value
 
 
-def dump(body: object) -> bytes:
-    return json.dumps(body, separators=(",", ":")).encode()
-
-
 ROUTES: list[tuple[str, re.Pattern[str], str]] = [
+    ("GET", re.compile(r"/rest/index/resources"), "get_index"),
+    ("POST", re.compile(r"/rest/backups"), "post_backup"),
+    ("PUT", re.compile(r"/rest/logical-interconnects/([^/]+)/compliance"), "put_compliance"),
+    ("GET", re.compile(r"/rest/logical-interconnects/([^/]+)/firmware"), "get_li_firmware"),
+    ("PUT", re.compile(r"/rest/logical-interconnects/([^/]+)/([A-Za-z]+)"), "put_li_section"),
+    ("PUT", re.compile(r"/rest/logical-interconnect-groups/([^/]+)"), "put_lig"),
     ("POST", re.compile(r"/rest/labels/resources"), "post_labels"),
     ("GET", re.compile(r"/rest/labels/resources(/.+)"), "get_labels"),
     ("PUT", re.compile(r"/rest/labels/resources(/.+)"), "put_labels"),

@@ -70,7 +70,8 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
-from .appliance import EMU_PASSWORD, EMU_USER, ApiError, Appliance, task_error
+from .appliance import EMU_PASSWORD, EMU_USER, Appliance
+from .common import ApiError, task_error
 from .inventory import Spec, place_profile, small_spec
 
 # the task kinds emu.durations can time separately (else emu.task_delay)

@@ -358,3 +358,100 @@ def test_a_put_edits_what_it_may_and_never_the_identities(ov):
     after = ov.get(prof["uri"]).json()
     assert after["name"] == "db-001-renamed" and identities(after) == identities(prof)
     assert after["connectionSettings"]["connections"][0]["networkUri"] == ov.emu.find("mgmt")["uri"]
+
+
+def test_a_profile_changed_or_made_in_the_console_shows_on_the_api(ov):
+    before = ov.get(ov.emu.profile("web-002")["uri"]).json()
+    ov.emu.change_profile_outside("web-002", mutate=lambda p: p["boot"].update(order=["PXE"]))
+    after = ov.get(before["uri"]).json()
+    assert after["boot"]["order"] == ["PXE"] and after["eTag"] != before["eTag"]
+    spare = ov.emu.hardware("enc-a3/4")
+    made = ov.emu.create_profile_outside("console-made", "enc-a3/4")
+    assert ov.get(spare["uri"]).json()["serverProfileUri"] == made["uri"]
+    assert made["connectionSettings"]["connections"][0]["mac"] not in {
+        c["mac"] for p in ov.all("/rest/server-profiles") if p["name"] != "console-made"
+        for c in p["connectionSettings"]["connections"]}
+    ov.emu.change_profile_outside("console-made", serverHardwareUri=None)
+    assert ov.get(spare["uri"]).json()["serverProfileUri"] is None
+
+
+# --- labels, alerts, backups -----------------------------------------------------------
+
+
+def test_labels_mark_a_resource_and_find_it_again(ov):
+    spare = ov.emu.hardware("enc-a3/2")
+    r = ov.call("POST", "/rest/labels/resources", json={"resourceUri": spare["uri"],
+                                                        "labels": [{"name": "bayops-spare"}]})
+    assert r.status_code == 200 and [lab["name"] for lab in r.json()["labels"]] == ["bayops-spare"]
+    got = ov.get(f"/rest/labels/resources/{spare['uri']}").json()  # the SDK's double slash
+    assert got["resourceUri"] == spare["uri"] and got["labels"][0]["uri"].startswith("/rest/labels/")
+    found = ov.all("/rest/index/resources", category="server-hardware", query="labels='bayops-spare'")
+    assert [f["uri"] for f in found] == [spare["uri"]]
+    ov.put(f"/rest/labels/resources{spare['uri']}", {"resourceUri": spare["uri"], "labels": []})
+    assert ov.emu.labels_of(spare["name"]) == []
+    assert ov.all("/rest/index/resources", query="labels='bayops-spare'") == []
+
+
+def test_an_alert_raised_on_a_blade_is_listed_active_and_sets_its_status(ov):
+    hw = ov.emu.hardware("enc-a1/1")
+    uri = ov.emu.raise_alert(hw["name"], "Critical", "Uncorrectable memory error in DIMM 4.")
+    [alert] = ov.all("/rest/alerts", filter="\"alertState='Active'\"")
+    assert (alert["uri"], alert["resourceUri"], alert["severity"]) == (uri, hw["uri"], "Critical")
+    assert ov.get(hw["uri"]).json()["status"] == "Critical"
+    alert = ov.get(uri).json()
+    assert ov.put(uri, {"alertState": "Cleared", "eTag": alert["eTag"]}).status_code == 200
+    assert ov.all("/rest/alerts", filter="alertState='Active'") == []
+    assert ov.get(hw["uri"]).json()["status"] == "OK"
+
+
+def test_a_backup_is_a_task_that_leaves_a_backup(ov):
+    r = ov.call("POST", "/rest/backups")
+    assert r.status_code == 202 and ov.wait(r.headers["Location"])["taskState"] == "Completed"
+    [backup] = ov.all("/rest/backups")
+    assert backup["status"] == "Succeeded"
+
+
+# --- logical interconnects and their group --------------------------------------------
+
+
+def li_named(ov: Ov, enclosure: str) -> dict:
+    [li] = ov.all("/rest/logical-interconnects", filter=f"name='LE-{enclosure}-LIG-A'")
+    return li
+
+
+def test_an_edit_on_one_li_makes_it_inconsistent_until_it_is_updated_from_its_group(ov):
+    li = li_named(ov, "enc-a1")
+    assert li["consistencyStatus"] == "CONSISTENT"
+    mgmt = ov.emu.find("mgmt")["uri"]
+    prod = ov.emu.find("prod-a")["uri"]
+    done = ov.wait(ov.put(f"{li['uri']}/internalNetworks", [mgmt, prod]).headers["Location"])
+    assert done["taskState"] == "Completed"
+    edited = ov.get(li["uri"]).json()
+    assert edited["internalNetworkUris"] == [mgmt, prod] and edited["consistencyStatus"] == "NOT_CONSISTENT"
+    assert li_named(ov, "enc-a2")["consistencyStatus"] == "CONSISTENT"
+    spp = ov.emu.find("SPP 2024.01.0")["uri"]
+    ov.wait(ov.put(f"{li['uri']}/firmware", {"command": "Update", "sppUri": spp}).headers["Location"])
+    assert ov.get(f"{li['uri']}/firmware").json()["sppName"] == "SPP 2024.01.0"
+    assert ov.put(f"{li['uri']}/internalNetworks", ["/rest/ethernet-networks/nope"]).status_code == 400
+    ov.wait(ov.put(f"{li['uri']}/compliance", None).headers["Location"])
+    back = ov.get(li["uri"]).json()
+    assert back["consistencyStatus"] == "CONSISTENT" and back["internalNetworkUris"] == li["internalNetworkUris"]
+
+
+def test_a_group_update_needs_its_etag_and_leaves_members_to_be_brought_to_it(ov):
+    lig = ov.get(ov.emu.find("LIG-A")["uri"]).json()
+    settings = {**lig["ethernetSettings"], "igmpSnooping": True}
+    stale = {**lig, "eTag": "0", "ethernetSettings": settings}
+    assert ov.put(lig["uri"], stale).status_code == 412
+    task = ov.wait(ov.put(lig["uri"], {**lig, "ethernetSettings": settings}).headers["Location"])
+    assert task["taskState"] == "Completed"
+    members = [li_named(ov, enc) for enc in ("enc-a1", "enc-a2", "enc-a3")]
+    assert {m["consistencyStatus"] for m in members} == {"NOT_CONSISTENT"}
+    assert li_named(ov, "enc-a1")["ethernetSettings"]["igmpSnooping"] is False
+    ov.emu.fail_next_task(members[1]["name"], "InterconnectUpdateFailed", "Interconnect 2 did not answer.")
+    results = [ov.wait(ov.put(f"{m['uri']}/compliance", None).headers["Location"]) for m in members]
+    assert [r["taskState"] for r in results] == ["Completed", "Error", "Completed"]
+    assert results[1]["taskErrors"][0]["message"] == "Interconnect 2 did not answer."
+    statuses = [li_named(ov, enc)["consistencyStatus"] for enc in ("enc-a1", "enc-a2", "enc-a3")]
+    assert statuses == ["CONSISTENT", "NOT_CONSISTENT", "CONSISTENT"]
+    assert ov.emu.puts_to(members[1]["name"]) == 1
