@@ -16,6 +16,10 @@ the dashboard both reach it; it outlives a SIGKILLed client)::
     emu.user, emu.password          # the only account ("Administrator", ...)
     emu.stop()       # also a context manager; emu.restart() keeps the state, drops sessions
 
+Or in a process of its own: ``python -m tests.oneview.emulator --workdir DIR --bays 1000
+--duration profile=5`` prints ``{"url", "ca_file", "user", "password_file"}`` and serves
+until SIGTERM (no handle then).
+
 The fixture ``oneview`` (tests/oneview/conftest.py) gives a started small_spec() one.
 
 REST surface (see the contract in the OneView API reference): GET /rest/version (no
@@ -130,6 +134,9 @@ class _Handler(BaseHTTPRequestHandler):
         # the TLS handshake happens here, in the connection's own thread, so one slow
         # client cannot stall the accept loop
         self.request.settimeout(30)
+        # headers and body go out in two writes: without this, Nagle and delayed ACKs
+        # add 40 ms to every answer
+        self.request.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self.request.do_handshake()
         self.server.connections.add(self.request)
         super().setup()
@@ -426,3 +433,61 @@ class OneViewEmulator:
     def clear_alert(self, uri: str) -> None:
         with self.appliance.lock:
             self.appliance.clear_alert(self.appliance.find("alerts", uri))
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Serve an emulator in the foreground (for the bench and by hand); prints one JSON
+    line {url, ca_file, user, password_file} once it listens; ends on SIGTERM/SIGINT."""
+    import argparse
+    import os
+    import signal
+
+    from .inventory import large_spec
+
+    parser = argparse.ArgumentParser(prog="python -m tests.oneview.emulator")
+    parser.add_argument("--workdir", type=pathlib.Path, required=True)
+    parser.add_argument("--bays", type=int, default=0, help="large_spec(BAYS) instead of small_spec()")
+    parser.add_argument("--task-delay", type=float, default=0.05)
+    parser.add_argument(
+        "--duration",
+        action="append",
+        default=[],
+        metavar="KIND=SECONDS",
+        help=f"a task kind's duration, kinds: {', '.join(TASK_KINDS)}",
+    )
+    parser.add_argument("--page-size", type=int, default=50)
+    parser.add_argument("--port", type=int, default=0)
+    args = parser.parse_args(argv)
+    emu = OneViewEmulator(
+        args.workdir,
+        large_spec(args.bays) if args.bays else small_spec(),
+        task_delay=args.task_delay,
+        page_size=args.page_size,
+    )
+    for item in args.duration:
+        kind, _, seconds = item.partition("=")
+        if kind not in TASK_KINDS:
+            parser.error(f"unknown task kind {kind!r}")
+        emu.durations[kind] = float(seconds)
+    emu.port = args.port
+    emu.start()
+    # the password goes to a file only its owner reads, never to stdout
+    secret = args.workdir / "password"
+    secret.write_text(emu.password)
+    os.chmod(secret, 0o600)
+    print(
+        json.dumps(
+            {"url": emu.url, "ca_file": str(emu.ca_file), "user": emu.user, "password_file": str(secret)}
+        ),
+        flush=True,
+    )
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    stop.wait()
+    emu.stop()
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -369,8 +369,11 @@ def test_a_profile_changed_or_made_in_the_console_shows_on_the_api(ov):
     made = ov.emu.create_profile_outside("console-made", "enc-a3/4")
     assert ov.get(spare["uri"]).json()["serverProfileUri"] == made["uri"]
     assert made["connectionSettings"]["connections"][0]["mac"] not in {
-        c["mac"] for p in ov.all("/rest/server-profiles") if p["name"] != "console-made"
-        for c in p["connectionSettings"]["connections"]}
+        c["mac"]
+        for p in ov.all("/rest/server-profiles")
+        if p["name"] != "console-made"
+        for c in p["connectionSettings"]["connections"]
+    }
     ov.emu.change_profile_outside("console-made", serverHardwareUri=None)
     assert ov.get(spare["uri"]).json()["serverProfileUri"] is None
 
@@ -380,8 +383,11 @@ def test_a_profile_changed_or_made_in_the_console_shows_on_the_api(ov):
 
 def test_labels_mark_a_resource_and_find_it_again(ov):
     spare = ov.emu.hardware("enc-a3/2")
-    r = ov.call("POST", "/rest/labels/resources", json={"resourceUri": spare["uri"],
-                                                        "labels": [{"name": "bayops-spare"}]})
+    r = ov.call(
+        "POST",
+        "/rest/labels/resources",
+        json={"resourceUri": spare["uri"], "labels": [{"name": "bayops-spare"}]},
+    )
     assert r.status_code == 200 and [lab["name"] for lab in r.json()["labels"]] == ["bayops-spare"]
     got = ov.get(f"/rest/labels/resources/{spare['uri']}").json()  # the SDK's double slash
     assert got["resourceUri"] == spare["uri"] and got["labels"][0]["uri"].startswith("/rest/labels/")
@@ -435,7 +441,9 @@ def test_an_edit_on_one_li_makes_it_inconsistent_until_it_is_updated_from_its_gr
     assert ov.put(f"{li['uri']}/internalNetworks", ["/rest/ethernet-networks/nope"]).status_code == 400
     ov.wait(ov.put(f"{li['uri']}/compliance", None).headers["Location"])
     back = ov.get(li["uri"]).json()
-    assert back["consistencyStatus"] == "CONSISTENT" and back["internalNetworkUris"] == li["internalNetworkUris"]
+    assert (
+        back["consistencyStatus"] == "CONSISTENT" and back["internalNetworkUris"] == li["internalNetworkUris"]
+    )
 
 
 def test_a_group_update_needs_its_etag_and_leaves_members_to_be_brought_to_it(ov):
