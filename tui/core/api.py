@@ -118,11 +118,13 @@ class Core(CycleFacade):
 
     def _build_fleet(self) -> None:
         store = self.store
-        for problem in build_fleet(store, self.config, self.driver):
+        # A manager's profiles exist: adopted as they are, never made from the pools.
+        managed = self.driver.managed_profiles() if isinstance(self.driver, ProfileManager) else None
+        for problem in build_fleet(store, self.config, self.driver, managed):
             self.event("warning", "fleet", "fleet.discovery", problem)
-        if isinstance(self.driver, ProfileManager):  # its profiles exist: adopted, not made
+        if managed is not None:
             builder = Core(self.config, store, self.driver, self.operator, system=True)
-            adopt(builder, record=True)
+            adopt(builder, record=True, managed=managed)
         self.event("info", "fleet", "fleet.created",
                    f"fleet created from {self.config.path}: {len(store.group_names())} "
                    f"groups, {len(store.bays())} bays ({self.driver.name} driver)")

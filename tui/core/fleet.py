@@ -7,7 +7,7 @@ import re
 from tui.core.config import Config, EnclosureSpec, GroupSpec
 from tui.core.pools import Allocator
 from tui.core.store import Store
-from tui.model.driver import Driver, DriverError, ProfileManager, SimulatedHardware
+from tui.model.driver import Driver, DriverError, ManagedProfile, SimulatedHardware
 from tui.model.entities import Connection, Policy, Profile, ServerInfo
 from tui.model.errors import BadInput
 from tui.model.text import quoted
@@ -59,7 +59,8 @@ def discover_tolerant(driver: Driver, bays: list[str],
         return found
 
 
-def build_fleet(store: Store, config: Config, driver: Driver) -> list[str]:
+def build_fleet(store: Store, config: Config, driver: Driver,
+                managed: list[ManagedProfile] | None = None) -> list[str]:
     """Create groups, domains, enclosures, bays, profiles and spares.
 
     Planned in memory first; the simulator's hardware is racked before the store is
@@ -80,10 +81,9 @@ def build_fleet(store: Store, config: Config, driver: Driver) -> list[str]:
     profiles: list[Profile] = []
     spare_bays: list[str] = []
     serial_base = 0
-    # A manager's profiles exist already: adopted afterwards (ops/adopt.py), never made here,
-    # and the spares come from the bays that hold none.
-    managed = ({m.profile.bay for m in driver.managed_profiles() if m.profile.bay}
-               if isinstance(driver, ProfileManager) else None)
+    # A manager's profiles (``managed``, read once by the caller) exist already: adopted
+    # afterwards (ops/adopt.py), never made here; the spares come from bays that hold none.
+    taken = {m.profile.bay for m in managed if m.profile.bay} if managed is not None else None
     for group in config.groups:
         populated: list[tuple[str, str, ServerInfo]] = []  # (domain, bay, server)
         for domain in group.domains:
@@ -98,12 +98,12 @@ def build_fleet(store: Store, config: Config, driver: Driver) -> list[str]:
                 enclosures.append((enc.name, domain.name, enc.model, enc.bays, servers))
                 populated += [(domain.name, f"{enc.name}/{n}", s)
                               for n, s in servers.items() if s is not None]
-        spares = _pick_spares(group, [p for p in populated if not managed or p[1] not in managed])
+        spares = _pick_spares(group, [p for p in populated if not taken or p[1] not in taken])
         spare_bays += spares
         width = max(3, len(str(len(populated))))
         count = 0
         for _, bay, server in populated:
-            if bay in spares or managed is not None:
+            if bay in spares or taken is not None:
                 hardware[bay] = (server, None)
                 continue
             count += 1

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pathlib
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -27,6 +28,7 @@ from tui.model.driver import (
 )
 from tui.model.entities import DomainConfig, Profile, ServerInfo
 
+SWEEP_REUSE = 5.0  # seconds an inventory sweep answers later discover/inventory calls
 ALERT_KIND = {"Critical": ("critical", "critical"), "Warning": ("warning", "warning")}
 
 
@@ -44,6 +46,7 @@ class OneViewDriver:
         self._names: dict[str, str] = {}  # network / fc network uri -> name
         self._alerts: set[str] | None = None  # active alert uris already reported
         self._labelled: set[str] = set()
+        self._last_sweep: tuple[float, dict[str, Json]] | None = None
 
     @classmethod
     def from_config(cls, section: dict[str, Any], config_dir: pathlib.Path,
@@ -55,9 +58,13 @@ class OneViewDriver:
         return f"<OneViewDriver {self.cfg.url}, {len(self._by_bay)} bays mapped>"
 
     # -- the map ------------------------------------------------------------------------------
-    def _sweep(self) -> dict[str, Json]:
-        """Every server hardware in a known enclosure, by bay (one paged sweep)."""
+    def _sweep(self, max_age: float = 0.0) -> dict[str, Json]:
+        """Every server hardware in a known enclosure, by bay (one paged sweep); a sweep
+        younger than ``max_age`` seconds is reused (a fleet build asks enclosure by
+        enclosure: one sweep, not one per enclosure)."""
         with self._lock:
+            if self._last_sweep is not None and time.monotonic() - self._last_sweep[0] < max_age:
+                return self._last_sweep[1]
             if not self._enclosures:
                 self._enclosures = {str(e["uri"]): str(e["name"]) for e in self.api.members("enclosures")}
         found: dict[str, Json] = {}
@@ -67,6 +74,7 @@ class OneViewDriver:
                 found[bay] = hw
         with self._lock:
             self._by_bay = {bay: str(hw["uri"]) for bay, hw in found.items()}
+            self._last_sweep = (time.monotonic(), found)
         return found
 
     def _hardware(self, bay: str) -> Json:
@@ -93,12 +101,12 @@ class OneViewDriver:
 
     # -- reading -------------------------------------------------------------------------------
     def discover(self, bays: list[str]) -> dict[str, ServerInfo | None]:
-        found = self._sweep()
+        found = self._sweep(max_age=SWEEP_REUSE)
         return {b: res.server_info(found[b]) if b in found else None for b in bays}
 
     def inventory(self, bays: list[str]) -> dict[str, BayInventory]:
         try:
-            found = self._sweep()
+            found = self._sweep(max_age=SWEEP_REUSE)
         except DriverError as exc:  # the appliance is one source for every bay
             return {b: BayInventory(None, str(exc)) for b in bays}
         return {b: BayInventory(res.server_info(found[b]) if b in found else None) for b in bays}
