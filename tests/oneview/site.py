@@ -35,6 +35,8 @@ default = "admin"
 [[groups]]
 name = "EG-A"
 spares = 0
+networks = { prod-a = 101, prod-b = 102, mgmt = 10 }
+fabrics = ["fabric-a", "fabric-b"]
 models = ["ProLiant BL460c Gen10"]
 [[groups.domains]]
 name = "LE-enc-a1"
@@ -46,6 +48,8 @@ enclosures = [{ name = "enc-a2", model = "c3000" }]
 [[groups]]
 name = "EG-B"
 spares = 0
+networks = { prod-a = 101, prod-b = 102, mgmt = 10 }
+fabrics = ["fabric-a", "fabric-b"]
 models = ["Synergy 480 Gen10"]
 [[groups.domains]]
 name = "LE-enc-b1"

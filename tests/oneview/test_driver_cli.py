@@ -97,6 +97,15 @@ def test_move_through_the_appliance(bayops, oneview):
     assert bayops.bay("enc-a1/5")["profile"] == "web-002"
 
 
+def test_the_plan_names_the_appliance_rule_that_refuses(bayops, oneview):
+    r = bayops("move", "web-002", "--to", "enc-b1/4", "--yes")  # a BL460c Gen10, in EG-B
+    assert r.code == 3
+    assert "not in the profile's enclosure group" in r.err
+    r = bayops("move", "web-002", "--to", "enc-a1/8", "--yes")
+    assert r.code == 3 and "server hardware type" in r.err, r.err
+    assert not any(m == "PUT" for m, _ in oneview.requests)  # nothing was asked of it
+
+
 def test_a_target_whose_task_fails_is_taken_back_and_the_next_spare_used(bayops, oneview):
     assert bayops("spares", "EG-A", "--add", "enc-a1/5", "enc-a2/4", "--yes").code == 0
     fail_bay(bayops, oneview, "enc-a1/1")

@@ -209,7 +209,7 @@ class Core(CycleFacade):
         """``refresh`` reads the live state of the bays involved first."""
         if refresh:
             failover.refresh_involved(self, bay, to)
-        return failover.plan(self, bay, to, force)
+        return self._manager_rules(failover.plan(self, bay, to, force))
 
     def failover_candidates(self, bay: str) -> list[failover.Candidate]:
         """The spares of the bay's group ranked for its failover, each with why (not)."""
@@ -221,7 +221,17 @@ class Core(CycleFacade):
         return self.execute(lambda: failover.plan(self, bay, to, force), expect)
 
     def plan_move(self, profile: str, to: str) -> Plan:
-        return move.plan(self, profile, to)
+        return self._manager_rules(move.plan(self, profile, to))
+
+    def _manager_rules(self, plan: Plan) -> Plan:
+        """A manager that holds the profiles (OneView) has its own assignment rules: asked
+        before the operator confirms, outside any transaction; the run asks again."""
+        if isinstance(self.driver, ProfileManager) and plan.profile and plan.target:
+            rule = self.driver.refusal(plan.profile, plan.target)
+            if rule:
+                raise Refused(f"the appliance would refuse profile {plan.profile} on "
+                              f"{plan.target}: {rule}", code="manager-rule")
+        return plan
 
     def move(self, profile: str, to: str, expect: Plan | None = None) -> Job:
         return self.execute(lambda: move.plan(self, profile, to), expect)

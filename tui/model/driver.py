@@ -144,6 +144,9 @@ class ProfileManager(Protocol):
     def managed_profiles(self) -> list[ManagedProfile]:
         """Every profile the manager holds (a bounded, paged sweep)."""
 
+    def refusal(self, profile: str, bay: str) -> str | None:
+        """Which of the manager's own rules would refuse ``profile`` on ``bay``, if any."""
+
     def mark_spares(self, spares: list[str], others: list[str]) -> dict[str, str]:
         """Mark ``spares`` as bayops's spares on the manager and unmark ``others``;
         returns the spares that hold a profile there now, with that profile's name."""

@@ -170,8 +170,12 @@ class OneViewDriver:
         return None
 
     # -- profiles -------------------------------------------------------------------------------
-    def refusal(self, profile: Json, hw: Json) -> str | None:
-        """Which of the appliance's assignment rules refuses ``hw`` for ``profile``, if any."""
+    def refusal(self, profile: str, bay: str) -> str | None:
+        """Which of the appliance's assignment rules refuses ``bay`` for ``profile`` now."""
+        return self._refusal(self._profile(profile), self._hardware(bay))
+
+    @staticmethod
+    def _refusal(profile: Json, hw: Json) -> str | None:
         if hw.get("serverProfileUri") not in (None, profile.get("uri")):
             return f"{hw.get('name')} already has a server profile"
         if hw.get("serverHardwareTypeUri") != profile.get("serverHardwareTypeUri"):
@@ -180,6 +184,8 @@ class OneViewDriver:
             return f"{hw.get('name')} is not in the profile's enclosure group"
         if hw.get("status") == "Critical":
             return f"{hw.get('name')} is Critical on the appliance"
+        if hw.get("powerState") != "Off" and hw.get("serverProfileUri") != profile.get("uri"):
+            return f"{hw.get('name')} is powered {hw.get('powerState')}, not Off"
         return None
 
     def _put_profile(self, prof: Json, hw: Json | None) -> str:
@@ -210,7 +216,7 @@ class OneViewDriver:
             prof = self.api.get(str(prof["uri"]))
             how = f"task {followed} (already running) followed"
         if prof.get("serverHardwareUri") != hw["uri"]:
-            rule = self.refusal(prof, hw)
+            rule = self._refusal(prof, hw)
             if rule:
                 raise DriverError(f"{bay}: the appliance would refuse profile {profile.name}: {rule}")
             how = f"task {self._put_profile(prof, hw)} completed"
