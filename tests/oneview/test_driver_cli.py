@@ -203,3 +203,15 @@ def test_spares_are_labelled_and_one_taken_outside_leaves_the_pool(tmp_path, one
     events = bayops("events", "--json").json
     assert any(e["kind"] == "spare.taken-outside" and "rogue-001" in e["message"] for e in events)
     assert json.dumps(events).count("spare.taken-outside") == 1
+
+
+def test_an_alert_on_the_appliance_drives_the_auto_failover_policy(bayops, oneview):
+    assert bayops("spares", "EG-A", "--add", "enc-a2/4", "--yes").code == 0
+    assert bayops("policy", "EG-A", "--mode", "auto", "--yes").code == 0
+    assert bayops("watch", "--count", "1").code == 0  # healthy: nothing to do
+    oneview.raise_alert("enc-a1/1", severity="Critical", description="Uncorrectable memory error")
+    assert bayops("watch", "--count", "2", "--interval", "0.1").code == 0
+    assert on_hardware(oneview, "web-001") == "enc-a2, bay 4"
+    events = bayops("events", "--json").json
+    assert any(e["kind"] == "hardware.critical" and "Uncorrectable memory error" in e["message"]
+               for e in events)

@@ -8,6 +8,7 @@ idempotent: a resumed step first follows a task still running on the same resour
 
 from __future__ import annotations
 
+import datetime as dt
 import pathlib
 import threading
 import time
@@ -29,6 +30,7 @@ from tui.model.driver import (
 from tui.model.entities import DomainConfig, Profile, ServerInfo
 
 SWEEP_REUSE = 5.0  # seconds an inventory sweep answers later discover/inventory calls
+ALERT_LOOKBACK = 300.0
 ALERT_KIND = {"Critical": ("critical", "critical"), "Warning": ("warning", "warning")}
 
 
@@ -311,7 +313,9 @@ class OneViewDriver:
         raise DriverError(f"domain {domain}: no logical interconnect or logical enclosure of that name")
 
     def events(self) -> list[HardwareEvent]:
-        """Active alerts on mapped server hardware that are new since the last call."""
+        """Active alerts on mapped server hardware that are new since the last call; at
+        the first call, those raised in the last ALERT_LOOKBACK seconds (older ones show
+        in the health read, and a restarted monitor does not report them again)."""
         try:
             alerts = list(self.api.members("alerts", "alertState='Active'"))
             if not self._by_bay:
@@ -319,7 +323,7 @@ class OneViewDriver:
         except DriverError:
             return []  # the next poll asks again; read() reports the appliance's silence
         bays = {uri: bay for bay, uri in self._by_bay.items()}
-        first = self._alerts is None
+        since = time.time() - ALERT_LOOKBACK if self._alerts is None else float("-inf")
         seen = self._alerts or set()
         out = []
         for alert in alerts:
@@ -327,10 +331,11 @@ class OneViewDriver:
             if uri in seen or bay is None:
                 continue
             seen.add(uri)
+            if _created(alert) < since:
+                continue
             kind, severity = ALERT_KIND.get(str(alert.get("severity")), ("alert", "info"))
-            if not first:  # alerts standing at start show in the health read instead
-                text = one_line(alert.get("description"), 200)
-                out.append(HardwareEvent(bay, kind, severity, f"{bay}: appliance alert: {text}"))
+            text = one_line(alert.get("description"), 200)
+            out.append(HardwareEvent(bay, kind, severity, f"{bay}: appliance alert: {text}"))
         self._alerts = seen
         return out
 
@@ -345,3 +350,11 @@ class OneViewDriver:
 
     def close(self) -> None:
         self.api.close()
+
+
+def _created(alert: Json) -> float:
+    """An alert's ``created`` as a POSIX time (0 if it has none the driver can read)."""
+    try:
+        return dt.datetime.fromisoformat(str(alert.get("created")).replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return 0.0
