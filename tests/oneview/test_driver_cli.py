@@ -215,3 +215,47 @@ def test_an_alert_on_the_appliance_drives_the_auto_failover_policy(bayops, onevi
     events = bayops("events", "--json").json
     assert any(e["kind"] == "hardware.critical" and "Uncorrectable memory error" in e["message"]
                for e in events)
+
+
+THREE_DOMAINS = '''
+[[groups]]
+name = "EG-A"
+spares = 0
+networks = { prod-a = 101, prod-b = 102, mgmt = 10 }
+fabrics = ["fabric-a", "fabric-b"]
+''' + "".join(f'''[[groups.domains]]
+name = "LE-enc-a{n}"
+enclosures = [{{ name = "enc-a{n}", model = "c3000" }}]
+''' for n in (1, 2, 3))
+
+
+def internal(emu, enclosure: str) -> list[str]:
+    li = emu.resource("logical-interconnects", f"LE-{enclosure}-LIG-A")
+    return [emu.find(uri)["name"] for uri in li["internalNetworkUris"]]
+
+
+def test_maintenance_edits_one_li_then_the_group_one_member_at_a_time(tmp_path, oneview):
+    bayops = site(tmp_path, oneview, groups=THREE_DOMAINS)
+    assert bayops("maintenance", "start", "LE-enc-a1", "--reason", "drop mgmt", "--yes").code == 0
+    r = bayops("domain", "set", "LE-enc-a1", "network.mgmt", "-", "--yes")
+    assert r.code == 0, r.err + r.out
+    # in maintenance the edit reaches that one logical interconnect only
+    assert internal(oneview, "enc-a1") == [] and internal(oneview, "enc-a2") == ["mgmt"]
+    assert oneview.resource("logical-interconnect-groups", "LIG-A")["internalNetworkUris"]
+
+    oneview.fail_next_task("LE-enc-a3-LIG-A", code="InterconnectUnreachable",
+                           message="Interconnect bay 2 of enc-a3 does not respond")
+    r = bayops("maintenance", "complete", "LE-enc-a1", "--yes")
+    assert r.code == 1
+    journal = bayops("jobs", "show", "3").out
+    assert "Interconnect bay 2 of enc-a3 does not respond" in journal
+    assert "revert LE-enc-a2" in journal  # what was done is undone; a3 was never changed
+    assert internal(oneview, "enc-a2") == ["mgmt"] and internal(oneview, "enc-a3") == ["mgmt"]
+    assert internal(oneview, "enc-a1") == []  # still in maintenance, still edited
+
+    r = bayops("maintenance", "complete", "LE-enc-a1", "--yes")
+    assert r.code == 0, r.err + r.out
+    assert oneview.resource("logical-interconnect-groups", "LIG-A")["internalNetworkUris"] == []
+    for enc in ("enc-a1", "enc-a2", "enc-a3"):
+        li = oneview.resource("logical-interconnects", f"LE-{enc}-LIG-A")
+        assert li["internalNetworkUris"] == [] and li["consistencyStatus"] == "CONSISTENT"

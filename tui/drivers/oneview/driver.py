@@ -288,10 +288,40 @@ class OneViewDriver:
 
     # -- domains and events ------------------------------------------------------------------------
     def apply_domain_config(self, domain: str, config: DomainConfig) -> str:
-        """Bring the domain's logical interconnect to its group (LIG): update from group."""
+        """The domain's networks on its logical interconnect, with VCEM's meaning: while
+        the LI is the only one that differs from its group (LIG), the edit applies to that
+        LI alone (maintenance); once another LI of the group already has it, the group is
+        updated (the change becomes the baseline) and this LI is brought to it (update
+        from group); an LI asked for what its group has is brought back to the group."""
         li = self.logical_interconnect(domain)
+        lig = self.api.get(str(li["logicalInterconnectGroupUri"]))
+        by_name = {name: uri for uri, name in self._network_names().items()}
+        missing = sorted(n for n in config.networks if n not in by_name)
+        uplinks = {u for s in lig.get("uplinkSets") or [] for u in s.get("networkUris") or []}
+        internal = sorted(by_name[n] for n in config.networks if n in by_name and by_name[n] not in uplinks)
+        note = (f"; not on the appliance, not applied: {', '.join(missing)}" if missing else "") + \
+            "; fabrics, firmware baseline and users are kept as OneView has them"
+        if sorted(lig.get("internalNetworkUris") or []) != internal:
+            peers = [x for x in self.api.members("logical-interconnects",
+                                                 f"logicalInterconnectGroupUri='{lig['uri']}'")
+                     if x["uri"] != li["uri"] and sorted(x.get("internalNetworkUris") or []) == internal]
+            if not peers:  # this LI alone differs: an edit in maintenance
+                if sorted(li.get("internalNetworkUris") or []) == internal:
+                    return f"logical interconnect {li.get('name')} already has these networks" + note
+                task = self.api.running_task(str(li["uri"])) or self.api.write(
+                    "PUT", f"{li['uri']}/internalNetworks", internal)
+                self.api.follow(task)
+                return f"logical interconnect {li.get('name')} alone changed (task {task})" + note
+            body = {**lig, "internalNetworkUris": internal}
+            task = self.api.running_task(str(lig["uri"])) or self.api.write(
+                "PUT", str(lig["uri"]), body, etag=str(lig.get("eTag") or ""))
+            self.api.follow(task)
+            note = f"; group {lig.get('name')} updated from {peers[0].get('name')} (task {task})" + note
+        return self._update_from_group(domain, self.api.get(str(li["uri"]))) + note
+
+    def _update_from_group(self, domain: str, li: Json) -> str:
         if li.get("consistencyStatus") == "CONSISTENT":
-            return f"logical interconnect {li.get('name')} already consistent with its group"
+            return f"logical interconnect {li.get('name')} consistent with its group"
         task = self.api.running_task(str(li["uri"])) or self.api.write(
             "PUT", f"{li['uri']}/compliance", {"type": "li-compliance", "uri": li["uri"]})
         self.api.follow(task)
