@@ -259,3 +259,23 @@ def test_maintenance_edits_one_li_then_the_group_one_member_at_a_time(tmp_path, 
     for enc in ("enc-a1", "enc-a2", "enc-a3"):
         li = oneview.resource("logical-interconnects", f"LE-{enc}-LIG-A")
         assert li["internalNetworkUris"] == [] and li["consistencyStatus"] == "CONSISTENT"
+
+
+def test_adopt_and_info_through_bayops_serve_never_show_the_password(tmp_path, oneview, monkeypatch):
+    from tests.oneview.site import PASSWORD_ENV
+    from tests.serve_support import InProcessServer, socket_path
+
+    bayops = site(tmp_path, oneview)
+    monkeypatch.setenv(PASSWORD_ENV, oneview.password)
+    with InProcessServer(bayops.config, bayops.state, socket_path(tmp_path)) as server:
+        client = server.client()
+        try:
+            found = client.adopt(record=False)
+            assert {f.profile: f.state for f in found}["web-001"] == "same"
+        finally:
+            client.close()
+        r = bayops("--server", f"unix:{server.socket}", "adopt", "--dry-run", "--json")
+        assert r.code == 0, r.err
+        assert len(r.json["profiles"]) == 6
+        info = bayops("--server", f"unix:{server.socket}", "info", "--json")
+        assert oneview.password not in info.out + info.err + r.out
