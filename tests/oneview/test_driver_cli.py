@@ -279,3 +279,20 @@ def test_adopt_and_info_through_bayops_serve_never_show_the_password(tmp_path, o
         assert len(r.json["profiles"]) == 6
         info = bayops("--server", f"unix:{server.socket}", "info", "--json")
         assert oneview.password not in info.out + info.err + r.out
+
+
+def test_a_config_without_groups_takes_the_fleet_from_the_appliance(tmp_path, oneview):
+    bayops = site(tmp_path, oneview, groups="")
+    status = bayops("status", "--json")
+    assert status.code == 0, status.err
+    bays = bayops("bays", "--json").json
+    # every enclosure of the appliance, each logical enclosure a domain, each EG a group
+    assert {(b["group"], b["domain"]) for b in bays} == {
+        ("EG-A", "LE-enc-a1"), ("EG-A", "LE-enc-a2"), ("EG-A", "LE-enc-a3"), ("EG-B", "LE-enc-b1")}
+    assert sum(b["model"] is not None for b in bays) == 20
+    assert {b["profile"] for b in bays if b["profile"]} == {"web-001", "web-002", "db-001", "legacy-001",
+                                                            "syn-001"}
+    shown = bayops("domain", "show", "LE-enc-a2", "--json")
+    assert shown.code == 0, shown.err
+    text = json.dumps(shown.json)
+    assert all(name in text for name in ("prod-a", "prod-b", "mgmt", "fabric-a", "fabric-b")), text

@@ -7,6 +7,7 @@ confirmed, and runs it as a journaled job that writes events naming the operator
 """
 from __future__ import annotations
 
+import dataclasses
 import getpass
 import os
 import time
@@ -19,7 +20,7 @@ from tui.core import queries, runner
 from tui.core.api_cycle import CycleFacade
 from tui.core.config import Config
 from tui.core.driver_factory import make_driver
-from tui.core.fleet import build_fleet
+from tui.core.fleet import build_fleet, groups_from
 from tui.core.health import refresh
 from tui.core.ops import (
     ack,
@@ -120,13 +121,17 @@ class Core(CycleFacade):
         store = self.store
         # A manager's profiles exist: adopted as they are, never made from the pools.
         managed = self.driver.managed_profiles() if isinstance(self.driver, ProfileManager) else None
-        for problem in build_fleet(store, self.config, self.driver, managed):
+        config = self.config
+        if not config.groups and isinstance(self.driver, ProfileManager):  # the manager's layout
+            config = dataclasses.replace(config, groups=groups_from(self.driver.layout()))
+        for problem in build_fleet(store, config, self.driver, managed):
             self.event("warning", "fleet", "fleet.discovery", problem)
         if managed is not None:
             builder = Core(self.config, store, self.driver, self.operator, system=True)
             adopt(builder, record=True, managed=managed)
         self.event("info", "fleet", "fleet.created",
-                   f"fleet created from {self.config.path}: {len(store.group_names())} "
+                   f"fleet created from {self.config.path if self.config.groups else 'the appliance'}: "
+                   f"{len(store.group_names())} "
                    f"groups, {len(store.bays())} bays ({self.driver.name} driver)")
         # The policy considers every event from here on, also those written before the
         # first monitor starts.

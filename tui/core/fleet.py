@@ -4,11 +4,11 @@ from __future__ import annotations
 import random
 import re
 
-from tui.core.config import Config, EnclosureSpec, GroupSpec
+from tui.core.config import Config, DomainSpec, EnclosureSpec, GroupSpec
 from tui.core.pools import Allocator
 from tui.core.store import Store
-from tui.model.driver import Driver, DriverError, ManagedProfile, SimulatedHardware
-from tui.model.entities import Connection, Policy, Profile, ServerInfo
+from tui.model.driver import Driver, DriverError, ManagedGroup, ManagedProfile, SimulatedHardware
+from tui.model.entities import Connection, DomainConfig, Policy, Profile, ServerInfo
 from tui.model.errors import BadInput
 from tui.model.text import quoted
 
@@ -155,6 +155,19 @@ def _pick_spares(group: GroupSpec, populated: list[tuple[str, str, ServerInfo]])
             spares.append(pick[0])
             covered.add(pick[1].model)
     return spares
+
+
+def groups_from(layout: list[ManagedGroup]) -> tuple[GroupSpec, ...]:
+    """Group specs for a manager's own layout (a config that names no groups): manual
+    policy, no spares until the operator adds them, the models the hardware has."""
+    return tuple(GroupSpec(
+        name=g.name, policy="manual", window="",
+        baseline=DomainConfig(networks=dict(g.networks), fabrics=g.fabrics),
+        domains=tuple(DomainSpec(name, tuple(EnclosureSpec(enc, "c7000" if bays > 8 else "c3000")
+                                             for enc, bays in encs[:4]))
+                      for name, encs in g.domains),
+        models=(), spares=0, local_boot=0.0, empty_per_enclosure=0, profile_prefix=g.name,
+        san_target="50:00:14:38:00:00:00:01") for g in layout)
 
 
 def new_profile(alloc: Allocator, name: str, *, group: str, networks: list[str],

@@ -131,6 +131,18 @@ class ManagedProfile:
     version: str
 
 
+@dataclass(frozen=True)
+class ManagedGroup:
+    """A domain group as the manager lays it out (OneView: an enclosure group and its
+    logical interconnect group): its baseline networks (name -> VLAN) and fabrics, and its
+    domains (OneView: logical enclosures), each ((enclosure, bays), ...)."""
+
+    name: str
+    networks: dict[str, int]
+    fabrics: tuple[str, ...]
+    domains: tuple[tuple[str, tuple[tuple[str, int], ...]], ...]
+
+
 @runtime_checkable
 class ProfileManager(Protocol):
     """What a driver offers whose profiles live in a manager rather than on the blade
@@ -143,6 +155,9 @@ class ProfileManager(Protocol):
 
     def managed_profiles(self) -> list[ManagedProfile]:
         """Every profile the manager holds (a bounded, paged sweep)."""
+
+    def layout(self) -> list[ManagedGroup]:
+        """The fleet as the manager organises it (for a config that names no groups)."""
 
     def refusal(self, profile: str, bay: str) -> str | None:
         """Which of the manager's own rules would refuse ``profile`` on ``bay``, if any."""

@@ -23,6 +23,7 @@ from tui.model.driver import (
     BayInventory,
     DriverError,
     HardwareEvent,
+    ManagedGroup,
     ManagedProfile,
     NoAnswer,
     Reading,
@@ -249,6 +250,41 @@ class OneViewDriver:
         hw = self.api.get(str(hw["uri"]))
         if hw.get("serverProfileUri") == uri:
             raise DriverError(f"{bay}: profile {prof.get('name')} is still on {hw.get('name')}")
+
+    def layout(self) -> list[ManagedGroup]:
+        """Enclosure groups (+ their LIG's networks) as groups, logical enclosures as
+        domains; an enclosure in no logical enclosure is a domain of its own."""
+        enclosures = {str(e["uri"]): e for e in self.api.members("enclosures")}
+        in_le: dict[str, list[tuple[str, tuple[tuple[str, int], ...]]]] = {}
+        placed: set[str] = set()
+        for le in self.api.members("logical-enclosures"):
+            uris = [u for u in le.get("enclosureUris") or [] if u in enclosures]
+            placed.update(uris)
+            in_le.setdefault(str(le.get("enclosureGroupUri")), []).append((str(le["name"]), tuple(
+                (str(enclosures[u]["name"]), int(enclosures[u].get("deviceBayCount") or 16)) for u in uris)))
+        for uri, enc in enclosures.items():
+            if uri not in placed:
+                in_le.setdefault(str(enc.get("enclosureGroupUri")), []).append(
+                    (str(enc["name"]), ((str(enc["name"]), int(enc.get("deviceBayCount") or 16)),)))
+        vlans: dict[str, tuple[str, int]] = {}
+        for net in self.api.members("ethernet-networks"):
+            vlan = net.get("vlanId")
+            if isinstance(vlan, int) and 1 <= vlan <= 4094:  # untagged ones have no VLAN here
+                vlans[str(net["uri"])] = (str(net["name"]), vlan)
+        names = self._network_names()
+        out = []
+        for eg in self.api.members("enclosure-groups"):
+            ligs = eg.get("associatedLogicalInterconnectGroups") or []
+            lig = self.api.get(str(ligs[0])) if ligs else {}
+            nets = {str(u) for s in lig.get("uplinkSets") or [] for u in s.get("networkUris") or []}
+            nets |= {str(u) for u in lig.get("internalNetworkUris") or []}
+            networks = dict(vlans[u] for u in nets if u in vlans)
+            fabrics = tuple(sorted(names[u] for u in nets
+                                   if u.startswith("/rest/fc-networks/") and u in names))
+            domains = tuple(sorted(d for d in in_le.get(str(eg["uri"]), []) if d[1]))
+            if domains:
+                out.append(ManagedGroup(str(eg["name"]), networks, fabrics, domains))
+        return out
 
     def managed_profiles(self) -> list[ManagedProfile]:
         by_uri = {uri: bay for bay, uri in self._by_bay.items()} if self._by_bay else {}
