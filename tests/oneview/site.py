@@ -19,7 +19,7 @@ def site_config(path: Path, emu, *, groups: str | None = None, extra: str = "") 
     path.write_text(f'''
 [bayops]
 driver = "oneview"
-graceful_deadline = 5
+graceful_deadline = 1
 rediscover_seconds = 0
 
 [oneview]

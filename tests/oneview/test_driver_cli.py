@@ -296,3 +296,15 @@ def test_a_config_without_groups_takes_the_fleet_from_the_appliance(tmp_path, on
     assert shown.code == 0, shown.err
     text = json.dumps(shown.json)
     assert all(name in text for name in ("prod-a", "prod-b", "mgmt", "fabric-a", "fabric-b")), text
+
+
+def test_a_hung_os_is_pressed_and_held_at_the_deadline(bayops, oneview):
+    assert bayops("spares", "EG-A", "--add", "enc-a2/4", "--yes").code == 0
+    fail_bay(bayops, oneview, "enc-a1/1")
+    oneview.hang_os("enc-a1/1")  # a MomentaryPress never completes
+    r = bayops("failover", "enc-a1/1", "--yes", "--json")
+    assert r.code == 0, r.err + r.out
+    steps = {s["name"]: s["detail"] for s in r.json["job"]["steps"]}
+    assert steps["power off enc-a1/1"] == "forced"
+    assert oneview.hardware("enc-a1/1")["powerState"] == "Off"
+    assert on_hardware(oneview, "web-001") == "enc-a2, bay 4"
