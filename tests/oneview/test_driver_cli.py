@@ -203,6 +203,10 @@ def test_spares_are_labelled_and_one_taken_outside_leaves_the_pool(tmp_path, one
     events = bayops("events", "--json").json
     assert any(e["kind"] == "spare.taken-outside" and "rogue-001" in e["message"] for e in events)
     assert json.dumps(events).count("spare.taken-outside") == 1
+    # a bay that left the pool loses the label, also when another process had put it there
+    assert bayops("spares", "EG-A", "--remove", "enc-a1/5", "--yes").code == 0
+    assert bayops("watch", "--count", "1", "--no-policy").code == 0
+    assert "bayops-spare" not in oneview.labels_of("enc-a1/5")
 
 
 def test_an_alert_on_the_appliance_drives_the_auto_failover_policy(bayops, oneview):

@@ -166,9 +166,11 @@ class Appliance:
     def get(self, uri: str) -> Json:
         return self._json(self.call("GET", _path(uri)), uri)
 
-    def members(self, collection: str, filter: str | None = None) -> Iterator[Json]:
-        """Every member, page by page, following ``nextPageUri`` (no page size assumed)."""
-        uri: str | None = f"/rest/{collection}" + (f"?filter={quote(filter, safe='')}" if filter else "")
+    def members(self, collection: str, filter: str | None = None, query: str = "") -> Iterator[Json]:
+        """Every member, page by page, following ``nextPageUri`` (no page size assumed);
+        ``query``: more query string, already encoded."""
+        params = ([f"filter={quote(filter, safe='')}"] if filter else []) + ([query] if query else [])
+        uri: str | None = f"/rest/{collection}" + ("?" + "&".join(params) if params else "")
         seen: set[str] = set()
         while uri:
             if uri in seen:  # a next page pointing back: stop rather than loop forever

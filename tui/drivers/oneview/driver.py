@@ -14,6 +14,7 @@ import threading
 import time
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import quote
 
 from tui.drivers.oneview import resources as res
 from tui.drivers.oneview.client import Appliance, ApplianceError, Json, TaskTimeout, one_line
@@ -48,7 +49,8 @@ class OneViewDriver:
         self._by_bay: dict[str, str] = {}  # bay -> server hardware uri
         self._names: dict[str, str] = {}  # network / fc network uri -> name
         self._alerts: set[str] | None = None  # active alert uris already reported
-        self._labelled: set[str] = set()
+        self._labelled: set[str] = set()  # server hardware carrying spare_label
+        self._labelled_known = False
         self._last_sweep: tuple[float, dict[str, Json]] | None = None
 
     @classmethod
@@ -302,6 +304,11 @@ class OneViewDriver:
     def mark_spares(self, spares: list[str], others: list[str]) -> dict[str, str]:
         found = self._sweep()
         label = self.cfg.spare_label
+        if self._labelled_known is False:  # what carries the label now, e.g. from another process
+            query = quote(f"labels='{label}'", safe="")
+            self._labelled = {str(r["uri"]) for r in self.api.members(
+                "index/resources", None, f"category=server-hardware&query={query}")}
+            self._labelled_known = True
         for bay in spares + others:
             hw = found.get(bay)
             want = bay in spares
