@@ -38,7 +38,8 @@ The handle (all look-ups first advance the tasks, all return deep copies):
   uri or uuid), ``emu.resource(collection, key)``, ``emu.find(key)`` (any collection, by
   uri or name), ``emu.members(collection)``
 - ``emu.task(uri)``; ``emu.tasks_for(key)``: tasks whose associatedResource is that
-  resource, newest first; ``emu.puts_to(key)``: PUTs to it and its sub-resources
+  resource, newest first; ``emu.puts_to(key)``: PUTs to it and its sub-resources;
+  ``emu.task_seconds(kinds=TASK_KINDS)``: the summed time of the ended tasks (bench)
 - ``emu.requests``: Counter of (method, path); ``emu.refusals``: Counter of errorCode;
   ``emu.versions``: Counter of X-API-Version values sent; ``emu.logins``
 - ``emu.labels_of(key)``
@@ -51,7 +52,7 @@ The handle (all look-ups first advance the tasks, all return deep copies):
 - ``emu.hang_os(hardware, hung=True)``: a MomentaryPress Off on it never completes (a
   PressAndHold then interrupts it: taskState Interrupted)
 - ``emu.set_power(hardware, "On"|"Off"|"Unknown")`` (Unknown: its iLO does not answer,
-  power tasks end in Error)
+  power tasks end in Error, and its profile can leave it only with PUT ...?force=true)
 - ``emu.change_profile_outside(name, mutate=None, **fields)``: an edit made in OneView's
   own console (new eTag); ``serverHardwareUri=`` moves it without the power rules
 - ``emu.create_profile_outside(name, hardware)``: a new profile on that hardware
@@ -354,6 +355,13 @@ class OneViewEmulator:
     def puts_to(self, key: str) -> int:
         with self.appliance.lock:
             return self.appliance.puts[self.appliance.resolve(key)["uri"]]
+
+    def task_seconds(self, kinds: tuple[str, ...] = TASK_KINDS) -> float:
+        """The sum of the ended tasks' times (start to end, by the emulator's clock) of
+        those kinds: the appliance's own share of a run, for the benchmark."""
+        with self.appliance.lock:
+            self.appliance.tick()
+            return sum(end - start for _, kind, start, end in self.appliance.spans if kind in kinds)
 
     def labels_of(self, key: str) -> list[str]:
         with self.appliance.lock:

@@ -463,3 +463,23 @@ def test_a_group_update_needs_its_etag_and_leaves_members_to_be_brought_to_it(ov
     statuses = [li_named(ov, enc)["consistencyStatus"] for enc in ("enc-a1", "enc-a2", "enc-a3")]
     assert statuses == ["CONSISTENT", "NOT_CONSISTENT", "CONSISTENT"]
     assert ov.emu.puts_to(members[1]["name"]) == 1
+
+
+def test_a_profile_leaves_a_blade_whose_ilo_is_gone_only_when_forced(ov):
+    ov.emu.set_power("enc-a1/1", "Unknown")
+    prof = ov.emu.profile("web-001")
+    target = ov.emu.hardware("enc-a1/5")["uri"]
+    assert ov.move(prof, target).json()["errorCode"] == "PowerStateOnOrUnknown"
+    r = ov.move(prof, target, params={"force": "true"})
+    assert ov.wait(r.headers["Location"])["taskState"] == "Completed"
+    moved = ov.emu.profile("web-001")
+    assert moved["serverHardwareUri"] == target and identities(moved) == identities(prof)
+
+
+def test_task_seconds_sum_what_the_appliance_spent(ov):
+    ov.emu.durations.update({"power-off": 0.2, "power-on": 0.1})
+    uri = ov.emu.hardware("enc-a3/1")["uri"]
+    ov.wait(ov.power(uri, "On").headers["Location"])
+    ov.wait(ov.power(uri, "Off", "PressAndHold").headers["Location"])
+    assert ov.emu.task_seconds() == pytest.approx(0.3)
+    assert ov.emu.task_seconds(("power-off",)) == pytest.approx(0.2)
