@@ -496,28 +496,18 @@ class Appliance(DomainMixin):
         before = copy.deepcopy(prof)
         prof.update(inProgress=True, state="Updating")
         self.touch(prof)
-        for hw, profile_uri, state in (
-            (old_hw, None, "RemovingProfile"),
-            (new_hw, prof["uri"], "ApplyingProfile"),
-        ):
-            if moving and hw is not None:
-                hw.update(serverProfileUri=profile_uri, state=state)
-                self.touch(hw)
+        # both blades are claimed while the task runs: no other profile lands on either
+        pairs = (
+            [(old_hw, None, "RemovingProfile"), (new_hw, prof["uri"], "ApplyingProfile")] if moving else []
+        )
+        self.mark(pairs)
 
         def effect() -> None:
             prof.update(edits)
-            if moving and old_hw is not None:
-                old_hw.update(
-                    serverProfileUri=None,
-                    state="NoProfileApplied",
-                    virtualSerialNumber=None,
-                    virtualUuid=None,
-                )
-                self.touch(old_hw)
             if moving:
+                self.mark([(old_hw, None, "NoProfileApplied")], virtualSerialNumber=None, virtualUuid=None)
                 place_profile(prof, new_hw)
-                if new_hw is not None:
-                    self.touch(new_hw)
+                self.mark([(new_hw, prof["uri"], "ProfileApplied")])
             prof.update(inProgress=False, state="Normal")
             self.touch(prof)
 
@@ -525,18 +515,20 @@ class Appliance(DomainMixin):
             prof.clear()
             prof.update(before)
             self.touch(prof)
-            for hw, profile_uri, state in (
-                (old_hw, prof["uri"], "ProfileApplied"),
-                (new_hw, None, "NoProfileApplied"),
-            ):
-                if moving and hw is not None:
-                    hw.update(serverProfileUri=profile_uri, state=state)
-                    self.touch(hw)
+            if moving:
+                self.mark([(old_hw, prof["uri"], "ProfileApplied"), (new_hw, None, "NoProfileApplied")])
 
         task = self.start_task("Update", "profile", prof, effect, undo)
         prof["taskUri"] = task["uri"]
         before["taskUri"] = task["uri"]
         return Reply(202, task, {"Location": task["uri"]})
+
+    def mark(self, pairs: list[tuple[dict | None, str | None, str]], **fields: object) -> None:
+        """Set each blade's serverProfileUri and state (None blades are skipped)."""
+        for hw, profile_uri, state in pairs:
+            if hw is not None:
+                hw.update(serverProfileUri=profile_uri, state=state, **fields)
+                self.touch(hw)
 
     def hardware_at(self, uri: object, *, check: bool = False) -> dict | None:
         if uri is None:
