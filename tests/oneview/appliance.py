@@ -84,6 +84,7 @@ class Appliance(DomainMixin):
         self.etag_seq = 1
         self.spans: list[tuple[str, str, float, float]] = []  # ended tasks: uri, kind, start, end
         self.alert_seq = 0
+        self.backup_seq = 0
 
     # --- lookups -------------------------------------------------------------------
 
@@ -671,6 +672,7 @@ def make_clause(name: str, op: str, value: str) -> Callable[[dict], bool]:
 
 ROUTES: list[tuple[str, re.Pattern[str], str]] = [
     ("GET", re.compile(r"/rest/index/resources"), "get_index"),
+    ("GET", re.compile(r"/rest/appliance/nodeinfo/version"), "get_node_version"),
     ("POST", re.compile(r"/rest/backups"), "post_backup"),
     ("PUT", re.compile(r"/rest/logical-interconnects/([^/]+)/compliance"), "put_compliance"),
     ("GET", re.compile(r"/rest/logical-interconnects/([^/]+)/firmware"), "get_li_firmware"),

@@ -30,9 +30,10 @@ logical-interconnects/{id}/compliance and .../{ethernetSettings|internalNetworks
 uplinkSets|firmware}, GET .../firmware; PUT logical-interconnect-groups/{id}; POST
 /rest/labels/resources, GET/PUT /rest/labels/resources/<resourceUri>, GET
 /rest/index/resources?category=&query=labels='NAME'; PUT /rest/alerts/{id}
-(alertState Cleared); POST /rest/backups. Writes answer 202 with the task in the body and
-its uri in ``Location``; tasks go New -> Running (percentComplete rising with the clock)
--> Completed | Error (taskErrors) | Interrupted.
+(alertState Cleared); POST /rest/backups (one kept); GET /rest/appliance/nodeinfo/version.
+Writes answer 202 with the task in the body and its uri in ``Location``; tasks go
+New -> Running (percentComplete rising with the clock) -> Completed | Error (taskErrors)
+| Interrupted.
 
 What it refuses (status, errorCode):
 - 401 AUTHN_AUTH_FAIL: a wrong login; 401 AUTHORIZATION: no, unknown, expired or idle

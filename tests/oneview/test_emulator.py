@@ -410,11 +410,13 @@ def test_an_alert_raised_on_a_blade_is_listed_active_and_sets_its_status(ov):
     assert ov.get(hw["uri"]).json()["status"] == "OK"
 
 
-def test_a_backup_is_a_task_that_leaves_a_backup(ov):
-    r = ov.call("POST", "/rest/backups")
-    assert r.status_code == 202 and ov.wait(r.headers["Location"])["taskState"] == "Completed"
+def test_a_backup_is_a_task_that_leaves_the_one_backup_the_appliance_keeps(ov):
+    for _ in range(2):
+        r = ov.call("POST", "/rest/backups")
+        assert r.status_code == 202 and ov.wait(r.headers["Location"])["taskState"] == "Completed"
     [backup] = ov.all("/rest/backups")
-    assert backup["status"] == "Succeeded"
+    assert backup["status"] == "Succeeded" and backup["uri"] == r.json()["associatedResource"]["resourceUri"]
+    assert ov.get("/rest/appliance/nodeinfo/version").json()["softwareVersion"].startswith("6.60")
 
 
 # --- logical interconnects and their group --------------------------------------------
