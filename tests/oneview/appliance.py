@@ -225,6 +225,8 @@ class Appliance(DomainMixin):
                 reply = self.dispatch(method, path, query, headers, body)
             except ApiError as exc:
                 return self.error(exc)
+            except Exception as exc:  # an emulator bug: say so rather than drop the connection
+                return self.error(ApiError(500, "EMULATOR_BUG", f"{method} {path}: {exc!r}"))
             # serialized under the lock: the body is live state another call may change
             return Reply(reply.status, None if reply.body is None else dump(reply.body), reply.headers)
 
@@ -377,7 +379,7 @@ class Appliance(DomainMixin):
         if isinstance(body, dict):
             sent.append(body.get("eTag"))
         for tag in sent:
-            if tag not in (None, "*") and tag.strip('"').removeprefix("W/").strip('"') != item["eTag"]:
+            if tag not in (None, "*") and str(tag).strip('"').removeprefix("W/").strip('"') != item["eTag"]:
                 raise ApiError(
                     412,
                     "PRECONDITION_FAILED",
