@@ -82,7 +82,9 @@ class Appliance(DomainMixin):
         self.versions: Counter[int] = Counter()  # X-API-Version values seen
         self.refusals: Counter[str] = Counter()  # errorCode -> error answers
         self.etag_seq = 1
+        self.spans: list[tuple[str, str, float, float]] = []  # ended tasks: uri, kind, start, end
         self.alert_seq = 0
+        self.backup_seq = 0
 
     # --- lookups -------------------------------------------------------------------
 
@@ -187,6 +189,9 @@ class Appliance(DomainMixin):
 
     def end_task(self, uri: str, task: Task, state: str | None = None) -> None:
         del self.pending[uri]
+        # a task that ran its course ended at its deadline, whenever a call noticed it
+        end = self.clock() if task.duration is None or state else task.started + task.duration
+        self.spans.append((uri, task.resource["data"]["kind"], task.started, end))
         res = task.resource
         if state is None and task.error is not None:
             state = "Error"
@@ -220,6 +225,8 @@ class Appliance(DomainMixin):
                 reply = self.dispatch(method, path, query, headers, body)
             except ApiError as exc:
                 return self.error(exc)
+            except Exception as exc:  # an emulator bug: say so rather than drop the connection
+                return self.error(ApiError(500, "EMULATOR_BUG", f"{method} {path}: {exc!r}"))
             # serialized under the lock: the body is live state another call may change
             return Reply(reply.status, None if reply.body is None else dump(reply.body), reply.headers)
 
@@ -372,7 +379,7 @@ class Appliance(DomainMixin):
         if isinstance(body, dict):
             sent.append(body.get("eTag"))
         for tag in sent:
-            if tag not in (None, "*") and tag.strip('"').removeprefix("W/").strip('"') != item["eTag"]:
+            if tag not in (None, "*") and str(tag).strip('"').removeprefix("W/").strip('"') != item["eTag"]:
                 raise ApiError(
                     412,
                     "PRECONDITION_FAILED",
@@ -458,7 +465,15 @@ class Appliance(DomainMixin):
         self.touch(hw)
         return prof
 
-    def put_profile(self, rid: str, *, headers: Mapping[str, str], body: object, **_: object) -> Reply:
+    def put_profile(
+        self,
+        rid: str,
+        *,
+        query: Mapping[str, list[str]],
+        headers: Mapping[str, str],
+        body: object,
+        **_: object,
+    ) -> Reply:
         prof = self.existing("server-profiles", rid)
         self.puts[prof["uri"]] += 1
         if not isinstance(body, dict):
@@ -479,32 +494,23 @@ class Appliance(DomainMixin):
         new_hw = self.hardware_at(body.get("serverHardwareUri", prof["serverHardwareUri"]), check=True)
         moving = old_hw is not new_hw
         if moving:
-            self.check_move(prof, edits, old_hw, new_hw)
+            force = query.get("force", ["false"])[0].lower() in ("true", "all")
+            self.check_move(prof, edits, old_hw, new_hw, force=force)
         before = copy.deepcopy(prof)
         prof.update(inProgress=True, state="Updating")
         self.touch(prof)
-        for hw, profile_uri, state in (
-            (old_hw, None, "RemovingProfile"),
-            (new_hw, prof["uri"], "ApplyingProfile"),
-        ):
-            if moving and hw is not None:
-                hw.update(serverProfileUri=profile_uri, state=state)
-                self.touch(hw)
+        # both blades are claimed while the task runs: no other profile lands on either
+        pairs = (
+            [(old_hw, None, "RemovingProfile"), (new_hw, prof["uri"], "ApplyingProfile")] if moving else []
+        )
+        self.mark(pairs)
 
         def effect() -> None:
             prof.update(edits)
-            if moving and old_hw is not None:
-                old_hw.update(
-                    serverProfileUri=None,
-                    state="NoProfileApplied",
-                    virtualSerialNumber=None,
-                    virtualUuid=None,
-                )
-                self.touch(old_hw)
             if moving:
+                self.mark([(old_hw, None, "NoProfileApplied")], virtualSerialNumber=None, virtualUuid=None)
                 place_profile(prof, new_hw)
-                if new_hw is not None:
-                    self.touch(new_hw)
+                self.mark([(new_hw, prof["uri"], "ProfileApplied")])
             prof.update(inProgress=False, state="Normal")
             self.touch(prof)
 
@@ -512,18 +518,20 @@ class Appliance(DomainMixin):
             prof.clear()
             prof.update(before)
             self.touch(prof)
-            for hw, profile_uri, state in (
-                (old_hw, prof["uri"], "ProfileApplied"),
-                (new_hw, None, "NoProfileApplied"),
-            ):
-                if moving and hw is not None:
-                    hw.update(serverProfileUri=profile_uri, state=state)
-                    self.touch(hw)
+            if moving:
+                self.mark([(old_hw, prof["uri"], "ProfileApplied"), (new_hw, None, "NoProfileApplied")])
 
         task = self.start_task("Update", "profile", prof, effect, undo)
         prof["taskUri"] = task["uri"]
         before["taskUri"] = task["uri"]
         return Reply(202, task, {"Location": task["uri"]})
+
+    def mark(self, pairs: list[tuple[dict | None, str | None, str]], **fields: object) -> None:
+        """Set each blade's serverProfileUri and state (None blades are skipped)."""
+        for hw, profile_uri, state in pairs:
+            if hw is not None:
+                hw.update(serverProfileUri=profile_uri, state=state, **fields)
+                self.touch(hw)
 
     def hardware_at(self, uri: object, *, check: bool = False) -> dict | None:
         if uri is None:
@@ -535,7 +543,9 @@ class Appliance(DomainMixin):
             )
         return hw
 
-    def check_move(self, prof: dict, edits: dict, old_hw: dict | None, new_hw: dict | None) -> None:
+    def check_move(
+        self, prof: dict, edits: dict, old_hw: dict | None, new_hw: dict | None, *, force: bool
+    ) -> None:
         if new_hw is not None:
             if new_hw["serverProfileUri"] not in (None, prof["uri"]):
                 raise ApiError(
@@ -564,6 +574,10 @@ class Appliance(DomainMixin):
                     source=new_hw["uri"],
                 )
         for hw in (old_hw, new_hw):
+            # force=true lets a profile leave a blade whose iLO no longer answers (the
+            # reference: the operation completes despite errors on the resource itself)
+            if hw is old_hw and force and hw is not None and hw["powerState"] == "Unknown":
+                continue
             if hw is not None and hw["powerState"] != "Off":
                 raise ApiError(
                     400,
@@ -660,6 +674,7 @@ def make_clause(name: str, op: str, value: str) -> Callable[[dict], bool]:
 
 ROUTES: list[tuple[str, re.Pattern[str], str]] = [
     ("GET", re.compile(r"/rest/index/resources"), "get_index"),
+    ("GET", re.compile(r"/rest/appliance/nodeinfo/version"), "get_node_version"),
     ("POST", re.compile(r"/rest/backups"), "post_backup"),
     ("PUT", re.compile(r"/rest/logical-interconnects/([^/]+)/compliance"), "put_compliance"),
     ("GET", re.compile(r"/rest/logical-interconnects/([^/]+)/firmware"), "get_li_firmware"),

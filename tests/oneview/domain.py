@@ -230,7 +230,10 @@ class DomainMixin:
     # --- backups and the index ---------------------------------------------------------
 
     def post_backup(self, **_: object) -> Reply:
-        n = len(self.res["backups"]) + 1
+        """A new backup replaces the last: the appliance keeps one backup file."""
+        self.backup_seq += 1
+        n = self.backup_seq
+        self.res["backups"].clear()
         backup = {
             "type": "BackupFileV3",
             "uri": f"/rest/backups/backup-{n}",
@@ -256,6 +259,17 @@ class DomainMixin:
 
         task = self.start_task("Create backup", "backup", backup, effect, undo)
         return Reply(202, task, {"Location": task["uri"]})
+
+    def get_node_version(self, **_: object) -> Reply:
+        return Reply(
+            200,
+            {
+                "type": "ApplianceNodeInfoVersion",
+                "uri": "/rest/appliance/nodeinfo/version",
+                "softwareVersion": "6.60.05-0486631",
+                "modelNumber": "HPE OneView VM - emulator",
+            },
+        )
 
     def get_index(self, *, query: Mapping[str, list[str]], **_: object) -> Reply:
         """/rest/index/resources?category=...&query=labels='name': what carries a label."""

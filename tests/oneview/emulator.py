@@ -1,9 +1,9 @@
 """An HPE OneView appliance emulator: a real HTTPS server on 127.0.0.1 plus a handle.
 
 Built from HPE's published OneView REST API reference (API 2400, OneView 6.60) and the
-request/response shapes recorded in HPE's Apache-2.0 / MIT licensed SDKs
-(HewlettPackard/oneview-golang, oneview-python, oneview-ansible, POSH-HPEOneView); no
-file of theirs is copied. Origin, licences and what is simplified: tests/oneview/README.md.
+request/response shapes in HPE's Apache-2.0 SDKs (HewlettPackard/oneview-golang,
+oneview-python) and the POSH-HPEOneView cmdlet docs; no file of theirs is copied.
+Origin, licences and what is simplified: tests/oneview/README.md.
 
 Start one (a thread in the test process, so the real ``bayops`` CLI in a subprocess and
 the dashboard both reach it; it outlives a SIGKILLed client)::
@@ -22,15 +22,32 @@ until SIGTERM (no handle then).
 
 The fixture ``oneview`` (tests/oneview/conftest.py) gives a started small_spec() one.
 
-REST surface (see the contract in the OneView API reference): GET /rest/version (no
-auth); POST/DELETE /rest/login-sessions; every other call needs ``Auth`` and
-``X-API-Version`` (MINIMUM_VERSION..CURRENT_VERSION, else 400); GET on every collection
-with start/count/filter/sort paging (``nextPageUri``); PUT server-hardware/{id}/powerState;
-PUT server-profiles/{id}; PUT logical-interconnects/{id}/compliance and
-/{ethernetSettings|internalNetworks|uplinkSets|firmware}; PUT logical-interconnect-groups/{id};
-labels (POST /rest/labels/resources, GET/PUT /rest/labels/resources/<resourceUri>);
-PUT /rest/alerts/{id} (alertState Cleared); POST /rest/backups. Writes answer 202 with the
-task in the body and its uri in ``Location``.
+REST surface: GET /rest/version (no auth); POST/DELETE /rest/login-sessions (the version
+header optional on login); every other call needs ``Auth`` and ``X-API-Version``; GET on
+every collection (start/count/filter/sort, ``nextPageUri``) and member; PUT
+server-hardware/{id}/powerState; PUT server-profiles/{id} (``?force=true``); PUT
+logical-interconnects/{id}/compliance and .../{ethernetSettings|internalNetworks|
+uplinkSets|firmware}, GET .../firmware; PUT logical-interconnect-groups/{id}; POST
+/rest/labels/resources, GET/PUT /rest/labels/resources/<resourceUri>, GET
+/rest/index/resources?category=&query=labels='NAME'; PUT /rest/alerts/{id}
+(alertState Cleared); POST /rest/backups (one kept); GET /rest/appliance/nodeinfo/version.
+Writes answer 202 with the task in the body and its uri in ``Location``; tasks go
+New -> Running (percentComplete rising with the clock) -> Completed | Error (taskErrors)
+| Interrupted.
+
+What it refuses (status, errorCode):
+- 401 AUTHN_AUTH_FAIL: a wrong login; 401 AUTHORIZATION: no, unknown, expired or idle
+  session; 400 MISSING_API_VERSION / UNSUPPORTED_API_VERSION (outside
+  MINIMUM_VERSION..CURRENT_VERSION); 503 + Retry-After while busy; 400 INVALID_FILTER
+- profile PUT: 412 PRECONDITION_FAILED (stale eTag in the body or If-Match); 409
+  ProfileTaskInProgress; when serverHardwareUri changes (move, assign, or null:
+  unassign): 400 InvalidServerHardwareUri, ProfileAlreadyExistsInServer,
+  InvalidServerHardwareType, InvalidEnclosureGroup (the profile's type/group, as the body
+  sets them, against the target's), PowerStateOnOrUnknown (source or target not Off).
+  Identities (virtual MACs/WWPNs/WWNNs/serial) never change; physical ones follow the blade
+- power PUT: 400 INVALID_POWER_REQUEST / InvalidPowerControl; 409 ServerHardwareLocked
+  while a profile task holds the blade
+- LIG PUT: 412 on a stale eTag
 
 The handle (all look-ups first advance the tasks, all return deep copies):
 
@@ -38,7 +55,8 @@ The handle (all look-ups first advance the tasks, all return deep copies):
   uri or uuid), ``emu.resource(collection, key)``, ``emu.find(key)`` (any collection, by
   uri or name), ``emu.members(collection)``
 - ``emu.task(uri)``; ``emu.tasks_for(key)``: tasks whose associatedResource is that
-  resource, newest first; ``emu.puts_to(key)``: PUTs to it and its sub-resources
+  resource, newest first; ``emu.puts_to(key)``: PUTs to it and its sub-resources;
+  ``emu.task_seconds(kinds=TASK_KINDS)``: the summed time of the ended tasks (bench)
 - ``emu.requests``: Counter of (method, path); ``emu.refusals``: Counter of errorCode;
   ``emu.versions``: Counter of X-API-Version values sent; ``emu.logins``
 - ``emu.labels_of(key)``
@@ -51,7 +69,7 @@ The handle (all look-ups first advance the tasks, all return deep copies):
 - ``emu.hang_os(hardware, hung=True)``: a MomentaryPress Off on it never completes (a
   PressAndHold then interrupts it: taskState Interrupted)
 - ``emu.set_power(hardware, "On"|"Off"|"Unknown")`` (Unknown: its iLO does not answer,
-  power tasks end in Error)
+  power tasks end in Error, and its profile can leave it only with PUT ...?force=true)
 - ``emu.change_profile_outside(name, mutate=None, **fields)``: an edit made in OneView's
   own console (new eTag); ``serverHardwareUri=`` moves it without the power rules
 - ``emu.create_profile_outside(name, hardware)``: a new profile on that hardware
@@ -355,6 +373,13 @@ class OneViewEmulator:
         with self.appliance.lock:
             return self.appliance.puts[self.appliance.resolve(key)["uri"]]
 
+    def task_seconds(self, kinds: tuple[str, ...] = TASK_KINDS) -> float:
+        """The sum of the ended tasks' times (start to end, by the emulator's clock) of
+        those kinds: the appliance's own share of a run, for the benchmark."""
+        with self.appliance.lock:
+            self.appliance.tick()
+            return sum(end - start for _, kind, start, end in self.appliance.spans if kind in kinds)
+
     def labels_of(self, key: str) -> list[str]:
         with self.appliance.lock:
             return list(self.appliance.labels.get(self.appliance.resolve(key)["uri"], []))
@@ -397,18 +422,10 @@ class OneViewEmulator:
             if "serverHardwareUri" in fields:
                 target = fields.pop("serverHardwareUri")
                 old = app.hardware_at(prof["serverHardwareUri"])
-                if old is not None:
-                    old.update(
-                        serverProfileUri=None,
-                        state="NoProfileApplied",
-                        virtualSerialNumber=None,
-                        virtualUuid=None,
-                    )
-                    app.touch(old)
+                app.mark([(old, None, "NoProfileApplied")], virtualSerialNumber=None, virtualUuid=None)
                 new = app.hardware_at(target, check=True)
                 place_profile(prof, new)
-                if new is not None:
-                    app.touch(new)
+                app.mark([(new, prof["uri"], "ProfileApplied")])
             prof.update(fields)
             if mutate is not None:
                 mutate(prof)
