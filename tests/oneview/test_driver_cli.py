@@ -312,3 +312,16 @@ def test_a_hung_os_is_pressed_and_held_at_the_deadline(bayops, oneview):
     assert steps["power off enc-a1/1"] == "forced"
     assert oneview.hardware("enc-a1/1")["powerState"] == "Off"
     assert on_hardware(oneview, "web-001") == "enc-a2, bay 4"
+
+
+def test_a_blade_whose_ilo_is_gone_keeps_its_profile_and_says_why(bayops, oneview):
+    assert bayops("spares", "EG-A", "--add", "enc-a2/4", "--yes").code == 0
+    oneview.set_power("enc-a1/1", "Unknown")
+    assert bayops("watch", "--count", "1", "--no-policy").code == 0
+    assert bayops.bay("enc-a1/1")["power"] == "unknown"
+    r = bayops("failover", "enc-a1/1", "--yes")
+    assert r.code == 1
+    assert "its iLO does not respond" in r.err + r.out
+    assert on_hardware(oneview, "web-001") == "enc-a1, bay 1"  # nothing moved
+    assert oneview.hardware("enc-a2/4")["serverProfileUri"] is None
+    assert bayops.bay("enc-a1/1")["profile"] == "web-001"
