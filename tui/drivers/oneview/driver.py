@@ -326,7 +326,7 @@ class OneViewDriver:
             kind, severity = ALERT_KIND.get(str(alert.get("severity")), ("alert", "info"))
             text = one_line(alert.get("description"), 200)
             out.append(HardwareEvent(bay, kind, severity, f"{bay}: appliance alert: {text}"))
-        self._alerts = seen
+        self._alerts = seen & {str(a.get("uri")) for a in alerts}  # only the active: bounded
         return out
 
     def describe(self) -> dict[str, str]:
