@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from tui.cli.output import _emit
 from tui.cli.parsing import command
+from tui.model.driver import DriverError, ProfileManager
 from tui.model.text import printable
 
 if TYPE_CHECKING:
@@ -39,6 +40,11 @@ def _info(core: Core, args: argparse.Namespace) -> int:
                 "driver": core.driver.name,
                 "operator": core.operator, "read_only": core.read_only,
                 "roles": {g: core.role(g) for g in core.store.group_names()}}
+    if isinstance(core.driver, ProfileManager):  # the appliance, its API version, what it maps
+        try:
+            data.update(core.driver.describe())
+        except DriverError as exc:
+            data["appliance"] = f"did not answer: {exc}"
     width = max(map(len, data))
     _emit(args, data, lambda: "\n".join(f"{k:{width}} {printable(v)}" for k, v in data.items()))
     return 0

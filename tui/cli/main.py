@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 
 from tui.cli import (
     ack,
+    adopt,
     coverage,
     cycle,
     enclosure,
@@ -46,7 +47,7 @@ if TYPE_CHECKING:
     from tui.core.config import Config
 
 # in the order `bayops --help` lists them
-COMMAND_MODULES = (fleet, coverage, failover, cycle, ack, spares, maintenance, enclosure, policy,
+COMMAND_MODULES = (fleet, coverage, failover, cycle, adopt, ack, spares, maintenance, enclosure, policy,
                    profiles, pools, jobs, events, sim, serve, store, info)
 
 

@@ -7,6 +7,7 @@ confirmed, and runs it as a journaled job that writes events naming the operator
 """
 from __future__ import annotations
 
+import dataclasses
 import getpass
 import os
 import time
@@ -19,7 +20,7 @@ from tui.core import queries, runner
 from tui.core.api_cycle import CycleFacade
 from tui.core.config import Config
 from tui.core.driver_factory import make_driver
-from tui.core.fleet import build_fleet
+from tui.core.fleet import build_fleet, groups_from
 from tui.core.health import refresh
 from tui.core.ops import (
     ack,
@@ -35,11 +36,13 @@ from tui.core.ops import (
     sim,
     spares,
 )
+from tui.core.ops.adopt import adopt
 from tui.core.ops.move import TargetChoice
 from tui.core.ops.registry import JOB_KINDS
 from tui.core.roles import check_person
 from tui.core.statepath import find_state
 from tui.core.store import ChangeSet, Store
+from tui.model.driver import ProfileManager
 from tui.model.entities import (
     ArchiveRecord,
     Bay,
@@ -116,10 +119,19 @@ class Core(CycleFacade):
 
     def _build_fleet(self) -> None:
         store = self.store
-        for problem in build_fleet(store, self.config, self.driver):
+        # A manager's profiles exist: adopted as they are, never made from the pools.
+        managed = self.driver.managed_profiles() if isinstance(self.driver, ProfileManager) else None
+        config = self.config
+        if not config.groups and isinstance(self.driver, ProfileManager):  # the manager's layout
+            config = dataclasses.replace(config, groups=groups_from(self.driver.layout()))
+        for problem in build_fleet(store, config, self.driver, managed):
             self.event("warning", "fleet", "fleet.discovery", problem)
+        if managed is not None:
+            builder = Core(self.config, store, self.driver, self.operator, system=True)
+            adopt(builder, record=True, managed=managed)
         self.event("info", "fleet", "fleet.created",
-                   f"fleet created from {self.config.path}: {len(store.group_names())} "
+                   f"fleet created from {self.config.path if self.config.groups else 'the appliance'}: "
+                   f"{len(store.group_names())} "
                    f"groups, {len(store.bays())} bays ({self.driver.name} driver)")
         # The policy considers every event from here on, also those written before the
         # first monitor starts.
@@ -202,7 +214,7 @@ class Core(CycleFacade):
         """``refresh`` reads the live state of the bays involved first."""
         if refresh:
             failover.refresh_involved(self, bay, to)
-        return failover.plan(self, bay, to, force)
+        return self._manager_rules(failover.plan(self, bay, to, force))
 
     def failover_candidates(self, bay: str) -> list[failover.Candidate]:
         """The spares of the bay's group ranked for its failover, each with why (not)."""
@@ -214,7 +226,17 @@ class Core(CycleFacade):
         return self.execute(lambda: failover.plan(self, bay, to, force), expect)
 
     def plan_move(self, profile: str, to: str) -> Plan:
-        return move.plan(self, profile, to)
+        return self._manager_rules(move.plan(self, profile, to))
+
+    def _manager_rules(self, plan: Plan) -> Plan:
+        """A manager that holds the profiles (OneView) has its own assignment rules: asked
+        before the operator confirms, outside any transaction; the run asks again."""
+        if isinstance(self.driver, ProfileManager) and plan.profile and plan.target:
+            rule = self.driver.refusal(plan.profile, plan.target)
+            if rule:
+                raise Refused(f"the appliance would refuse profile {plan.profile} on "
+                              f"{plan.target}: {rule}", code="manager-rule")
+        return plan
 
     def move(self, profile: str, to: str, expect: Plan | None = None) -> Job:
         return self.execute(lambda: move.plan(self, profile, to), expect)

@@ -8,9 +8,11 @@ from collections.abc import Callable
 
 from tui.core import runner
 from tui.core.context import OpContext
+from tui.core.ops import adopt as adoption
 from tui.core.ops import coverage as cover
 from tui.core.ops import evacuate, failback, sim
 from tui.core.ops import rediscover as rediscovery
+from tui.core.ops.adopt import Adoption
 from tui.core.ops.coverage import Coverage, EnclosureCover
 from tui.core.ops.rediscover import Finding
 from tui.model.entities import Job
@@ -38,6 +40,14 @@ class CycleFacade(OpContext):
         if record and self.read_only:
             record = False
         return rediscovery.rediscover(self, target, record)
+
+    # -- adoption (profiles that live in a manager: OneView) ---------------------------------------
+    def adopt(self, record: bool = True) -> list[Adoption]:
+        """Record the manager's profiles as they are (nothing is written to the manager);
+        report the ones edited there since as drift; ``record=False`` only reports."""
+        if record and self.read_only:
+            record = False
+        return adoption.adopt(self, record)
 
     def plan_clear_flag(self, bay: str) -> Plan:
         return rediscovery.plan_clear(self, bay)

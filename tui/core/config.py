@@ -186,16 +186,16 @@ def _overlay(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
 
 def _parse(raw: dict[str, Any], path: Path) -> Config:
     top = TableReader(raw, "", ("bayops", "sim", "roles", "pools", "keys", "groups", "redfish",
-                                "serve"))  # [serve]: read by tui.server.settings
+                                "oneview", "serve"))  # [serve]: read by tui.server.settings
     main = TableReader(top.get("bayops", dict, {}), "bayops",
                    ("driver", "theme", "bell", "state", "lease_hours", "graceful_deadline",
                     "rediscover_seconds", "evacuate_parallel", "server", "server_ca", "token_file"))
     driver = main.get("driver", str, "sim")
-    if driver not in ("sim", "redfish"):
-        raise BadInput(f"bayops.driver: {quoted(driver)} is not one of sim, redfish")
+    if driver not in ("sim", "redfish", "oneview"):
+        raise BadInput(f"bayops.driver: {quoted(driver)} is not one of sim, redfish, oneview")
     state = main.get("state", str, "")
     groups = tuple(_group(g, i) for i, g in enumerate(top.get("groups", list, [])))
-    if not groups:
+    if not groups and driver != "oneview":  # OneView: the appliance's groups (fleet.py)
         raise BadInput("groups: at least one [[groups]] table is needed")
     _check_unique_names(groups)
     keys = top.get("keys", dict, {})
@@ -215,7 +215,7 @@ def _parse(raw: dict[str, Any], path: Path) -> Config:
         pools=_pools(top.get("pools", dict, {})),
         sim=_sim(top.get("sim", dict, {})),
         default_role=_roles_default(top.get("roles", dict, {})),
-        grants=_grants(top.get("roles", dict, {}), {g.name for g in groups}),
+        grants=_grants(top.get("roles", dict, {}), {g.name for g in groups} if groups else None),
         keys=dict(keys),
         server=main.get("server", str, ""),
         raw=raw,
@@ -370,7 +370,8 @@ def _roles_default(table: Any) -> str:
     return default
 
 
-def _grants(table: dict[str, Any], group_names: set[str]) -> tuple[Grant, ...]:
+def _grants(table: dict[str, Any], group_names: set[str] | None) -> tuple[Grant, ...]:
+    """``group_names`` None: the groups come from the driver, names are not checked here."""
     grants = []
     entries = table.get("grant", [])
     if not isinstance(entries, list):
@@ -382,7 +383,8 @@ def _grants(table: dict[str, Any], group_names: set[str]) -> tuple[Grant, ...]:
             raise BadInput(f"roles.grant[{i}].role: {quoted(role)} is not one of {', '.join(ROLES)}")
         groups = tuple(r.get("groups", list, ["*"]))
         for g in groups:
-            if not isinstance(g, str) or (g != "*" and g not in group_names):
+            if not isinstance(g, str) or (g != "*" and group_names is not None
+                                          and g not in group_names):
                 raise BadInput(f"roles.grant[{i}].groups: no group named {quoted(g)}")
         grants.append(Grant(check_name(r.get("user", str), f"roles.grant[{i}].user: user"),
                             role, groups))

@@ -14,6 +14,10 @@ def make_driver(config: Config, state_path: Path, warn: Callable[[str], None]) -
         from tui.drivers.sim import SimDriver
 
         return SimDriver(state_path, config.sim.latency)
+    if config.driver == "oneview":
+        from tui.drivers.oneview import OneViewDriver
+
+        return OneViewDriver.from_config(config.raw.get("oneview", {}), config.path.parent, warn)
     from tui.drivers.redfish import RedfishDriver
 
     return RedfishDriver.from_config(config.raw.get("redfish", {}), config.path.parent, warn)

@@ -4,11 +4,11 @@ from __future__ import annotations
 import random
 import re
 
-from tui.core.config import Config, EnclosureSpec, GroupSpec
+from tui.core.config import Config, DomainSpec, EnclosureSpec, GroupSpec
 from tui.core.pools import Allocator
 from tui.core.store import Store
-from tui.model.driver import Driver, DriverError, SimulatedHardware
-from tui.model.entities import Connection, Policy, Profile, ServerInfo
+from tui.model.driver import Driver, DriverError, ManagedGroup, ManagedProfile, SimulatedHardware
+from tui.model.entities import Connection, DomainConfig, Policy, Profile, ServerInfo
 from tui.model.errors import BadInput
 from tui.model.text import quoted
 
@@ -59,7 +59,8 @@ def discover_tolerant(driver: Driver, bays: list[str],
         return found
 
 
-def build_fleet(store: Store, config: Config, driver: Driver) -> list[str]:
+def build_fleet(store: Store, config: Config, driver: Driver,
+                managed: list[ManagedProfile] | None = None) -> list[str]:
     """Create groups, domains, enclosures, bays, profiles and spares.
 
     Planned in memory first; the simulator's hardware is racked before the store is
@@ -80,6 +81,9 @@ def build_fleet(store: Store, config: Config, driver: Driver) -> list[str]:
     profiles: list[Profile] = []
     spare_bays: list[str] = []
     serial_base = 0
+    # A manager's profiles (``managed``, read once by the caller) exist already: adopted
+    # afterwards (ops/adopt.py), never made here; the spares come from bays that hold none.
+    taken = {m.profile.bay for m in managed if m.profile.bay} if managed is not None else None
     for group in config.groups:
         populated: list[tuple[str, str, ServerInfo]] = []  # (domain, bay, server)
         for domain in group.domains:
@@ -94,12 +98,12 @@ def build_fleet(store: Store, config: Config, driver: Driver) -> list[str]:
                 enclosures.append((enc.name, domain.name, enc.model, enc.bays, servers))
                 populated += [(domain.name, f"{enc.name}/{n}", s)
                               for n, s in servers.items() if s is not None]
-        spares = _pick_spares(group, populated)
+        spares = _pick_spares(group, [p for p in populated if not taken or p[1] not in taken])
         spare_bays += spares
         width = max(3, len(str(len(populated))))
         count = 0
         for _, bay, server in populated:
-            if bay in spares:
+            if bay in spares or taken is not None:
                 hardware[bay] = (server, None)
                 continue
             count += 1
@@ -151,6 +155,19 @@ def _pick_spares(group: GroupSpec, populated: list[tuple[str, str, ServerInfo]])
             spares.append(pick[0])
             covered.add(pick[1].model)
     return spares
+
+
+def groups_from(layout: list[ManagedGroup]) -> tuple[GroupSpec, ...]:
+    """Group specs for a manager's own layout (a config that names no groups): manual
+    policy, no spares until the operator adds them, the models the hardware has."""
+    return tuple(GroupSpec(
+        name=g.name, policy="manual", window="",
+        baseline=DomainConfig(networks=dict(g.networks), fabrics=g.fabrics),
+        domains=tuple(DomainSpec(name, tuple(EnclosureSpec(enc, "c7000" if bays > 8 else "c3000")
+                                             for enc, bays in encs[:4]))
+                      for name, encs in g.domains),
+        models=(), spares=0, local_boot=0.0, empty_per_enclosure=0, profile_prefix=g.name,
+        san_target="50:00:14:38:00:00:00:01") for g in layout)
 
 
 def new_profile(alloc: Allocator, name: str, *, group: str, networks: list[str],

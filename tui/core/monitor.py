@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from tui.core import autofailover as rules
 from tui.core.api import Core
 from tui.core.ops import failback
+from tui.core.ops.adopt import mark_spares
+from tui.model.driver import ProfileManager
 from tui.model.entities import Event
 from tui.model.errors import BayopsError
 
@@ -72,6 +74,8 @@ class Monitor:
             observer = Core(core.config, store, core.driver, "monitor", system=True)
             rediscovered = sum(f.change not in ("unreadable", "unidentified")
                                for f in observer.rediscover())
+            if isinstance(core.driver, ProfileManager):  # spares marked on the manager
+                mark_spares(observer)
         # A bounded batch a poll; while a backlog remains, again at the next poll.
         if (not core.read_only and clock - self._last_prune >= PRUNE_SECONDS
                 and store.prune_changes(FEED_KEEP, PRUNE_BATCH) < PRUNE_BATCH):

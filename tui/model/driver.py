@@ -117,6 +117,56 @@ class Driver(Protocol):
     def close(self) -> None: ...
 
 
+@dataclass(frozen=True)
+class ManagedProfile:
+    """A profile as the manager that owns it holds it (e.g. HPE OneView): ``profile.bay``
+    is where the manager has it now (None: unassigned), ``profile.group`` is empty (the
+    fleet's mapping decides); ``enclosures`` are those its manager lets it run in (an
+    unassigned one's group is the group holding them); ``virtual``: its MACs, WWPNs and
+    serial are the manager's and move with it; ``version`` changes with every edit."""
+
+    profile: Profile
+    enclosures: tuple[str, ...]
+    virtual: bool
+    version: str
+
+
+@dataclass(frozen=True)
+class ManagedGroup:
+    """A domain group as the manager lays it out (OneView: an enclosure group and its
+    logical interconnect group): its baseline networks (name -> VLAN) and fabrics, and its
+    domains (OneView: logical enclosures), each ((enclosure, bays), ...)."""
+
+    name: str
+    networks: dict[str, int]
+    fabrics: tuple[str, ...]
+    domains: tuple[tuple[str, tuple[tuple[str, int], ...]], ...]
+
+
+@runtime_checkable
+class ProfileManager(Protocol):
+    """What a driver offers whose profiles live in a manager rather than on the blade
+    (HPE OneView): the manager allocates and holds the identities, bayops adopts them
+    as they are and keeps the spare pools, the policy and the journal.
+    ``apply_profile`` there reassigns the manager's profile, ``clear_profile`` unassigns it."""
+
+    def describe(self) -> dict[str, str]:
+        """The manager, its API version and what it maps, for ``bayops info``."""
+
+    def managed_profiles(self) -> list[ManagedProfile]:
+        """Every profile the manager holds (a bounded, paged sweep)."""
+
+    def layout(self) -> list[ManagedGroup]:
+        """The fleet as the manager organises it (for a config that names no groups)."""
+
+    def refusal(self, profile: str, bay: str) -> str | None:
+        """Which of the manager's own rules would refuse ``profile`` on ``bay``, if any."""
+
+    def mark_spares(self, spares: list[str], others: list[str]) -> dict[str, str]:
+        """Mark ``spares`` as bayops's spares on the manager and unmark ``others``;
+        returns the spares that hold a profile there now, with that profile's name."""
+
+
 @runtime_checkable
 class SimulatedHardware(Protocol):
     """What a simulator offers beyond the protocol: hardware to install, insert, remove and

@@ -1,0 +1,298 @@
+"""The appliance's alerts, labels, logical interconnects and their groups, and backups.
+
+A mixin of ``Appliance`` (tests/oneview/appliance.py), kept apart to keep each file
+readable. A logical interconnect is CONSISTENT when its baseline parts
+(inventory.BASELINE_KEYS) equal its group's; editing one part of an LI, or updating the
+group, makes it NOT_CONSISTENT; "update from group" (PUT .../compliance) copies the
+group's parts back.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Mapping
+
+from .common import SEVERITY, ApiError, Reply, now_iso
+from .inventory import BASELINE_KEYS, baseline_of
+
+LI_SECTIONS = ("ethernetSettings", "internalNetworks", "uplinkSets", "firmware")
+LABEL_QUERY = re.compile(r"""\s*"?\s*labels\s*[=:]\s*'?([^'"]+)'?\s*"?\s*""")
+
+
+class DomainMixin:
+    """Uses the Appliance's state (res, labels, puts) and helpers (touch, resolve,
+    existing, check_etag, start_task, page)."""
+
+    # --- alerts and labels ---------------------------------------------------------
+
+    def raise_alert(self, target: dict, severity: str, description: str) -> dict:
+        self.alert_seq += 1
+        alert = {
+            "type": "AlertResourceV3",
+            "uri": f"/rest/alerts/{self.alert_seq}",
+            "category": "alerts",
+            "name": None,
+            "resourceUri": target["uri"],
+            "severity": severity,
+            "alertState": "Active",
+            "description": description,
+            "correctiveAction": "Contact support.",
+            "healthCategory": "Processor",
+            "urgency": "High" if severity == "Critical" else "Low",
+            "lifeCycle": False,
+            "associatedResource": {
+                "resourceUri": target["uri"],
+                "resourceName": target["name"],
+                "resourceCategory": target["category"],
+                "associationType": "HAS_A",
+            },
+            "created": now_iso(),
+            "modified": now_iso(),
+            "eTag": "1",
+        }
+        self.res["alerts"][alert["uri"]] = alert
+        if SEVERITY.get(severity, 0) > SEVERITY.get(target.get("status", "OK"), 0):
+            target["status"] = severity
+            self.touch(target)
+        return alert
+
+    def clear_alert(self, alert: dict) -> None:
+        alert["alertState"] = "Cleared"
+        self.touch(alert)
+        target = self.resolve(alert["resourceUri"])
+        active = [
+            a["severity"]
+            for a in self.res["alerts"].values()
+            if a["resourceUri"] == target["uri"] and a["alertState"] == "Active"
+        ]
+        target["status"] = max(active, key=lambda s: SEVERITY.get(s, 0), default="OK")
+        self.touch(target)
+
+    def put_alert(self, rid: str, *, headers: Mapping[str, str], body: object, **_: object) -> Reply:
+        alert = self.existing("alerts", rid)
+        self.puts[alert["uri"]] += 1
+        self.check_etag(alert, body, headers)
+        state = body.get("alertState") if isinstance(body, dict) else None
+        if state not in ("Cleared", "Active", "Locked"):
+            raise ApiError(
+                400, "INVALID_ALERT_STATE", f"alertState {state!r} is not one the appliance accepts."
+            )
+        if state == "Cleared":
+            self.clear_alert(alert)
+        return Reply(200, alert)
+
+    def labelled(self, resource_uri: str) -> dict:
+        names = self.labels.get(resource_uri, [])
+        by_name = {lab["name"]: lab for lab in self.res["labels"].values()}
+        return {
+            "type": "ResourceLabels",
+            "category": "resource-labels",
+            "resourceUri": resource_uri,
+            "uri": f"/rest/labels/resources{resource_uri}",
+            "labels": [{"name": n, "uri": by_name[n]["uri"]} for n in names],
+        }
+
+    def set_labels(self, resource_uri: str, body: object) -> dict:
+        if not isinstance(body, dict) or not isinstance(body.get("labels"), list):
+            raise ApiError(400, "INVALID_LABELS", "The body must name resourceUri and labels.")
+        self.resolve_or_400(resource_uri)
+        names: list[str] = []
+        for lab in body["labels"]:
+            name = lab.get("name") if isinstance(lab, dict) else None
+            if not isinstance(name, str) or not name:
+                raise ApiError(400, "INVALID_LABELS", "Every label needs a name.")
+            if name not in names:
+                names.append(name)
+            if not any(x["name"] == name for x in self.res["labels"].values()):
+                lid = str(len(self.res["labels"]) + 1)
+                self.res["labels"][f"/rest/labels/{lid}"] = {
+                    "type": "LabelV2",
+                    "uri": f"/rest/labels/{lid}",
+                    "category": "labels",
+                    "name": name,
+                    "eTag": "1",
+                    "created": now_iso(),
+                    "modified": now_iso(),
+                }
+        self.puts[resource_uri] += 1
+        self.labels[resource_uri] = names
+        return self.labelled(resource_uri)
+
+    def resolve_or_400(self, uri: str) -> dict:
+        try:
+            return self.resolve(uri)
+        except KeyError:
+            raise ApiError(400, "INVALID_RESOURCE_URI", f"No resource {uri}.") from None
+
+    def post_labels(self, *, body: object, **_: object) -> Reply:
+        uri = body.get("resourceUri") if isinstance(body, dict) else None
+        if not isinstance(uri, str):
+            raise ApiError(400, "INVALID_LABELS", "The body must name resourceUri and labels.")
+        return Reply(200, self.set_labels(uri, body))
+
+    def get_labels(self, uri: str, **_: object) -> Reply:
+        uri = "/" + uri.lstrip("/")  # the SDKs send /rest/labels/resources//rest/...
+        self.resolve_or_400(uri)
+        return Reply(200, self.labelled(uri))
+
+    def put_labels(self, uri: str, *, body: object, **_: object) -> Reply:
+        return Reply(200, self.set_labels("/" + uri.lstrip("/"), body))
+
+    # --- logical interconnects and their groups --------------------------------------
+
+    def group_of(self, li: dict) -> dict:
+        return self.res["logical-interconnect-groups"][li["logicalInterconnectGroupUri"]]
+
+    def reconcile(self, li: dict) -> None:
+        same = baseline_of(li) == baseline_of(self.group_of(li))
+        status = "CONSISTENT" if same else "NOT_CONSISTENT"
+        if li["consistencyStatus"] != status:
+            li["consistencyStatus"] = status
+            self.touch(li)
+
+    def li_change(self, li: dict, section: str, body: object) -> tuple[str, object]:
+        """The baseline part a PUT to .../{section} sets, and its new value."""
+        if section == "internalNetworks":
+            known = self.res["ethernet-networks"]
+            if not isinstance(body, list) or any(uri not in known for uri in body):
+                raise ApiError(400, "INVALID_NETWORK_URI", "The body must list ethernet network uris.")
+            return "internalNetworkUris", list(body)
+        if section == "uplinkSets":
+            if not isinstance(body, list) or not all(isinstance(u, dict) and "name" in u for u in body):
+                raise ApiError(400, "INVALID_UPLINK_SETS", "The body must list uplink sets with names.")
+            return "uplinkSets", copy.deepcopy(body)
+        if section == "firmware":
+            spp = body.get("sppUri") or body.get("firmwareBaselineUri") if isinstance(body, dict) else None
+            baseline = self.res["firmware-drivers"].get(str(spp))
+            if baseline is None or body.get("command", "Update") not in ("Update", "Stage", "Activate"):
+                raise ApiError(400, "INVALID_FIRMWARE_REQUEST", f"No firmware baseline {spp!r}.")
+            return "firmware", {"sppName": baseline["name"], "firmwareBaselineUri": baseline["uri"]}
+        if not isinstance(body, dict):
+            raise ApiError(400, "INVALID_ETHERNET_SETTINGS", "The body must be the Ethernet settings.")
+        return "ethernetSettings", {
+            k: copy.deepcopy(body.get(k, v)) for k, v in li["ethernetSettings"].items()
+        }
+
+    def put_li_section(self, rid: str, section: str, *, body: object, **_: object) -> Reply:
+        li = self.existing("logical-interconnects", rid)
+        if section not in LI_SECTIONS:
+            raise ApiError(404, "RESOURCE_NOT_FOUND", f"The resource {li['uri']}/{section} was not found.")
+        self.puts[li["uri"]] += 1
+        key, value = self.li_change(li, section, body)
+
+        def effect() -> None:
+            li[key] = value
+            self.touch(li)
+            self.reconcile(li)
+
+        task = self.start_task(f"Update {section}", "li-update", li, effect)
+        return Reply(202, task, {"Location": task["uri"]})
+
+    def get_li_firmware(self, rid: str, **_: object) -> Reply:
+        li = self.existing("logical-interconnects", rid)
+        return Reply(
+            200,
+            {"type": "LIFirmwareV4", "uri": f"{li['uri']}/firmware", "state": "Activated", **li["firmware"]},
+        )
+
+    def put_compliance(self, rid: str, **_: object) -> Reply:
+        li = self.existing("logical-interconnects", rid)
+        self.puts[li["uri"]] += 1
+
+        def effect() -> None:
+            li.update(copy.deepcopy(baseline_of(self.group_of(li))))
+            self.touch(li)
+            self.reconcile(li)
+
+        task = self.start_task("Update from group", "compliance", li, effect)
+        return Reply(202, task, {"Location": task["uri"]})
+
+    def put_lig(self, rid: str, *, headers: Mapping[str, str], body: object, **_: object) -> Reply:
+        lig = self.existing("logical-interconnect-groups", rid)
+        self.puts[lig["uri"]] += 1
+        if not isinstance(body, dict):
+            raise ApiError(400, "INVALID_JSON", "The body must be the logical interconnect group.")
+        self.check_etag(lig, body, headers)
+        changes = {k: copy.deepcopy(body[k]) for k in (*BASELINE_KEYS, "name", "description") if k in body}
+        self.touch(lig)
+
+        def effect() -> None:
+            lig.update(changes)
+            self.touch(lig)
+            for li in self.res["logical-interconnects"].values():
+                if li["logicalInterconnectGroupUri"] == lig["uri"]:
+                    self.reconcile(li)
+
+        task = self.start_task("Update", "lig-update", lig, effect)
+        return Reply(202, task, {"Location": task["uri"]})
+
+    # --- backups and the index ---------------------------------------------------------
+
+    def post_backup(self, **_: object) -> Reply:
+        """A new backup replaces the last: the appliance keeps one backup file."""
+        self.backup_seq += 1
+        n = self.backup_seq
+        self.res["backups"].clear()
+        backup = {
+            "type": "BackupFileV3",
+            "uri": f"/rest/backups/backup-{n}",
+            "category": "backups",
+            "name": f"appliance-backup-{n}",
+            "id": f"backup-{n}",
+            "status": "InProgress",
+            "backupType": "FULL",
+            "created": now_iso(),
+            "modified": now_iso(),
+            "eTag": "1",
+            "downloadUri": f"/rest/backups/archive/backup-{n}",
+        }
+        self.res["backups"][backup["uri"]] = backup
+
+        def effect() -> None:
+            backup["status"] = "Succeeded"
+            self.touch(backup)
+
+        def undo() -> None:
+            backup["status"] = "Failed"
+            self.touch(backup)
+
+        task = self.start_task("Create backup", "backup", backup, effect, undo)
+        return Reply(202, task, {"Location": task["uri"]})
+
+    def get_node_version(self, **_: object) -> Reply:
+        return Reply(
+            200,
+            {
+                "type": "ApplianceNodeInfoVersion",
+                "uri": "/rest/appliance/nodeinfo/version",
+                "softwareVersion": "6.60.05-0486631",
+                "modelNumber": "HPE OneView VM - emulator",
+            },
+        )
+
+    def get_index(self, *, query: Mapping[str, list[str]], **_: object) -> Reply:
+        """/rest/index/resources?category=...&query=labels='name': what carries a label."""
+        wanted = set(query.get("category", [])) or set(self.res)
+        label = None
+        for text in query.get("query", []):
+            m = LABEL_QUERY.fullmatch(text)
+            if m is None:
+                raise ApiError(
+                    400, "INVALID_QUERY", f"The emulator only answers labels queries, not {text!r}."
+                )
+            label = m.group(1)
+        members = []
+        for uri, names in self.labels.items():
+            item = self.resolve(uri)
+            if item["category"] in wanted and (label is None or label in names):
+                members.append(
+                    {
+                        "type": "IndexResourceV300",
+                        "uri": uri,
+                        "name": item["name"],
+                        "category": item["category"],
+                        "attributes": {"labels": list(names)},
+                    }
+                )
+        return Reply(200, self.page(members, "/rest/index/resources", "index-resources", query))
