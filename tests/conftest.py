@@ -25,6 +25,9 @@ def isolated_env(tmp_path_factory, monkeypatch):
         monkeypatch.setenv(var, str(home / sub))
     for var in ("BAYOPS_CONFIG", "BAYOPS_STATE", "NO_COLOR"):
         monkeypatch.delenv(var, raising=False)
+    # a site set up on the test machine (/etc/bayops, /run/bayops) is not the tests' site
+    monkeypatch.setenv("BAYOPS_SITE_MARKER", str(home / "no-site" / "config.toml"))
+    monkeypatch.setenv("BAYOPS_SITE_SOCKET", str(home / "no-site" / "bayops.sock"))
     monkeypatch.setenv("BAYOPS_USER", "tester")
 
 

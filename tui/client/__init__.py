@@ -12,24 +12,23 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
-from tui.core.config import Config
+from tui.core.config import Config, site_config_path
 from tui.model.errors import BadInput, OperationFailed
 
 if TYPE_CHECKING:
     from tui.core.api import Core
 
 SITE_SOCKET = Path("/run/bayops/bayops.sock")
-# The host is a site (docs/deploy.md): its config exists even while the service is stopped
-# and its socket is gone. Then no command silently runs embedded on a private store.
-SITE_MARKER = Path("/etc/bayops/config.toml")
+# The host is a site (docs/deploy.md) when its config (tui.core.config.SITE_CONFIG) exists,
+# even while the service is stopped and its socket is gone. Then no command silently runs
+# embedded on a private store.
 EMBEDDED = ("none", "embedded")
 SITE_ORIGIN = "the site socket"
 
 
 def site_paths() -> tuple[Path, Path]:
     """(the site socket, the site marker); $BAYOPS_SITE_SOCKET, $BAYOPS_SITE_MARKER for tests."""
-    return (Path(os.environ.get("BAYOPS_SITE_SOCKET", str(SITE_SOCKET))),
-            Path(os.environ.get("BAYOPS_SITE_MARKER", str(SITE_MARKER))))
+    return Path(os.environ.get("BAYOPS_SITE_SOCKET", str(SITE_SOCKET))), site_config_path()
 
 
 def find_server(explicit: str | None, config: Config) -> tuple[str | None, str]:

@@ -1,7 +1,8 @@
 """Reads config.toml with tomllib and validates it into typed objects.
 
 Lookup order (README, "Configuration"): --config, $BAYOPS_CONFIG, $XDG_CONFIG_HOME/bayops/config.toml,
-the packaged default. Every problem is a one-line BadInput naming the key.
+the site's /etc/bayops/config.toml when readable, the packaged default. Every problem is a
+one-line BadInput naming the key.
 """
 from __future__ import annotations
 
@@ -119,7 +120,18 @@ class Config:
         return next((g for g in self.groups if g.name == name), None)
 
 
+# The site's config on a server host (docs/deploy.md); it also marks the host as a site
+# (tui.client). $BAYOPS_SITE_MARKER moves it, for tests.
+SITE_CONFIG = Path("/etc/bayops/config.toml")
+
+
+def site_config_path() -> Path:
+    return Path(os.environ.get("BAYOPS_SITE_MARKER", str(SITE_CONFIG)))
+
+
 def find_config(explicit: str | None) -> Path:
+    """--config, $BAYOPS_CONFIG, the user's config, the site's config where this user may
+    read it (root and the service user on the server host), else the packaged demo."""
     if explicit:
         return Path(explicit)
     if os.environ.get("BAYOPS_CONFIG"):
@@ -127,6 +139,9 @@ def find_config(explicit: str | None) -> Path:
     user = user_config_path()
     if user.exists():
         return user
+    site = site_config_path()
+    if os.access(site, os.R_OK):
+        return site
     return data_path("config.toml")
 
 

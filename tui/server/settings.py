@@ -40,7 +40,9 @@ class ServeSettings:
         return host.strip("[]"), int(port)
 
 
-def settings(config: Config, socket: str | None = None, listen: str | None = None) -> ServeSettings:
+def settings(config: Config, socket: str | None = None, listen: str | None = None,
+             advertise: str | None = None) -> ServeSettings:
+    """The [serve] table; the flags of `bayops serve` (per host) win over it."""
     r = TableReader(config.raw.get("serve", {}), "serve",
                     ("socket", "socket_group", "listen", "tls_cert", "tls_key", "poll_seconds",
                      "sweep_seconds", "feed_queue", "webhook_users", "ha", "lease_seconds",
@@ -62,7 +64,7 @@ def settings(config: Config, socket: str | None = None, listen: str | None = Non
         webhook_users=tuple(str(u) for u in r.get("webhook_users", list, [])),
         ha=r.get("ha", bool, False),
         lease_seconds=r.number("lease_seconds", 5.0, 1.0, 600),
-        advertise=r.get("advertise", str, ""),
+        advertise=r.get("advertise", str, "") if advertise is None else advertise,
     )
     if out.socket_group:
         try:
