@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from tui.core.api import Core
 
 SITE_SOCKET = Path("/run/bayops/bayops.sock")
-# The host is a site (docs/deploy.md) when its config (tui.core.config.SITE_CONFIG) exists,
+# The host is a site (docs/deploy.md) when its config (tui.core.config.site_config_path) exists,
 # even while the service is stopped and its socket is gone. Then no command silently runs
 # embedded on a private store.
 EMBEDDED = ("none", "embedded")
