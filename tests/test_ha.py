@@ -217,3 +217,34 @@ def test_an_attacker_taking_turns_between_the_services_meets_one_limit(tmp_path,
     finally:
         for proc in procs:
             stop_server(proc)
+
+
+def test_info_says_leader_or_standby_and_each_service_logs_its_lease_changes(pair, tmp_path):
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    config, urls, start, procs = pair
+    first = start(0)
+    wait_until(lambda: info(urls[0], config)["role"] == "leader", 10, "a leader")
+    second = start(1)
+
+    def bayops_info(url: str) -> str:
+        env = {k: v for k, v in os.environ.items() if k != "BAYOPS_STATE"}
+        done = subprocess.run([sys.executable, "-m", "tui.cli", "--server", url, "info"],
+                              env=dict(env, BAYOPS_CONFIG=str(config)), cwd=ROOT,
+                              capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        return next(line for line in done.stdout.splitlines() if line.startswith("server_role"))
+    epoch = info(urls[0], config)["epoch"]
+    assert bayops_info(urls[0]).split(None, 1)[1] == f"leader, lease epoch {epoch}"
+    assert bayops_info(urls[1]).split(None, 1)[1] == f"standby, leader {urls[0]}, lease epoch {epoch}"
+    first_log = stop_server(first)  # SIGTERM: it lets go of the lease
+    assert f"leads (lease epoch {epoch}) at {urls[0]}" in first_log
+    wait_until(lambda: info(urls[1], config)["role"] == "leader", 10, "the standby to lead")
+    assert bayops_info(urls[1]).split(None, 1)[1] == f"leader, lease epoch {epoch + 1}"
+    second_log = stop_server(second)
+    procs.clear()
+    assert f"leads (lease epoch {epoch + 1}) at {urls[1]}" in second_log

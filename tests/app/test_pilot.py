@@ -427,7 +427,14 @@ async def test_viewer_is_refused_with_reason_and_nothing_changes(person, state):
             palette = next(c for c in pilot.app.get_system_commands(screen)
                            if c.title.startswith("Failover"))
             await palette.callback()
-            assert dump(state) == before
+            await pilot.app.workers.wait_for_complete()
+            after = dump(state)
+            # nothing changed but the audit: one access.refused event per refusal
+            changed = {t for t in after if after[t] != before.get(t)}
+            assert changed <= {"events", "changes", "meta"}, changed
+            audit = [e for e in core.events(0, 500) if e.kind == "access.refused"]
+            assert len(audit) == 7 and all(e.data["who"] == who for e in audit)
+            assert len(after["events"]) - len(before["events"]) == 7
     finally:
         core.close()
 

@@ -5,6 +5,9 @@ choosing it from the command palette, says why instead of doing nothing.
 """
 from __future__ import annotations
 
+import contextlib
+from functools import partial
+
 from textual import events
 
 from tui.app import commands as cmds
@@ -65,12 +68,25 @@ class PermissionsScreen(SelectionScreen):
             title = "Bad input" if reason.exit_code == 2 else "Failed"
         self.notify(text, title=title, severity="error", timeout=8)
 
+    def refuse_command(self, cmd: cmds.Command, fallback: str = "not allowed") -> None:
+        """Say why ``cmd`` cannot run; a refusal by role is also audited by the core (an
+        ``access.refused`` event, as the CLI's), off the UI thread: a server may answer."""
+        self.refuse(self.why_not(cmd) or fallback)
+        group = self._group_for(cmd.target)
+        if cmd.perm and group is not None and not self.core.read_only \
+                and not self.core.may(group, cmd.perm):
+            self.run_worker(partial(self._audit_refusal, group, cmd.perm), thread=True,
+                            exit_on_error=False, group="audit")
+
+    def _audit_refusal(self, group: str, action: str) -> None:
+        with contextlib.suppress(BayopsError):  # refused, as expected; or the server is gone
+            self.core.check_allowed(group, action)
+
     def _allowed(self, cmd_id: str) -> str | None:
         """The group the command acts on, or None after notifying why it cannot run."""
         cmd = cmds.BY_ID[cmd_id]
-        why = self.why_not(cmd)
-        if why:
-            self.refuse(why)
+        if self.why_not(cmd):
+            self.refuse_command(cmd)
             return None
         return self._group_for(cmd.target)
 
@@ -89,7 +105,7 @@ class PermissionsScreen(SelectionScreen):
             if cmd is not None and cmd.perm is not None:
                 event.stop()
                 event.prevent_default()
-                self.refuse(self.why_not(cmd) or "not available here")
+                self.refuse_command(cmd, "not available here")
             return
         if active.enabled or active.node is not self:
             return
@@ -98,13 +114,13 @@ class PermissionsScreen(SelectionScreen):
         if cmd is not None and cmd.perm is not None:
             event.stop()
             event.prevent_default()
-            self.refuse(self.why_not(cmd) or "not allowed")
+            self.refuse_command(cmd)
 
     async def run_command(self, cmd_id: str) -> None:
         """From the command palette: same checks as the key."""
         cmd = cmds.BY_ID[cmd_id]
         name = cmd.action.split("(")[0]
         if cmd.perm is not None and not self.check_action(name, ()):
-            self.refuse(self.why_not(cmd) or "not allowed")
+            self.refuse_command(cmd)
             return
         await self.run_action(cmd.action)

@@ -5,7 +5,8 @@ Its own module because it is listed last in `bayops --help`.
 from __future__ import annotations
 
 import argparse
-from typing import TYPE_CHECKING
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from tui.cli.output import _emit
 from tui.cli.parsing import command
@@ -25,17 +26,20 @@ def _info(core: Core, args: argparse.Namespace) -> int:
     from tui.core.config import user_config_path
 
     origin = getattr(args, "client_origin", "")
+    user = user_config_path()
     if core.remote:  # the server's config, state and roles; this client's own config
         server = getattr(core, "server_info", {})
         data = {"mode": "client", "server": getattr(core, "url", ""), "chosen_by": origin,
-                "via": server.get("via"), "server_config": server.get("config"),
+                "via": server.get("via"), "server_role": server.get("role"),
+                "epoch": server.get("epoch"), "leader": server.get("leader"),
+                "server_config": server.get("config"),
                 "server_state": server.get("state"), "server_pid": server.get("pid"),
-                "user_config": str(user_config_path()), "driver": core.driver.name,
+                "user_config": str(user) if user.exists() else None, "driver": core.driver.name,
                 "operator": core.operator, "read_only": core.read_only,
                 "roles": server.get("roles", {})}
     else:
         data = {"mode": "embedded", "chosen_by": origin,
-                "config": str(core.config.path), "user_config": str(user_config_path()),
+                "config": str(core.config.path), "user_config": str(user) if user.exists() else None,
                 "state": core.store.where, **core.store.file_modes(),
                 "driver": core.driver.name,
                 "operator": core.operator, "read_only": core.read_only,
@@ -45,6 +49,20 @@ def _info(core: Core, args: argparse.Namespace) -> int:
             data.update(core.driver.describe())
         except DriverError as exc:
             data["appliance"] = f"did not answer: {exc}"
-    width = max(map(len, data))
-    _emit(args, data, lambda: "\n".join(f"{k:{width}} {printable(v)}" for k, v in data.items()))
+    _emit(args, data, lambda: _text(data, user))
     return 0
+
+
+def _text(data: dict[str, Any], user: Path) -> str:
+    """One line per key; the roles as group=role, an absent user config as what would be read."""
+    shown = dict(data)
+    shown["roles"] = ", ".join(f"{g}={r}" for g, r in data["roles"].items()) or "-"
+    shown["user_config"] = data["user_config"] or f"none ({user} is not there)"
+    if data.get("server_role"):
+        epoch = f", lease epoch {data['epoch']}" if data.get("epoch") is not None else ""
+        leader = f", leader {data['leader']}" if data["server_role"] == "standby" else ""
+        shown["server_role"] = f"{data['server_role']}{leader}{epoch}"
+    for key in ("epoch", "leader"):
+        shown.pop(key, None)
+    width = max(map(len, shown))
+    return "\n".join(f"{k:{width}} {printable(v)}" for k, v in shown.items())

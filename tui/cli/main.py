@@ -51,15 +51,25 @@ COMMAND_MODULES = (fleet, coverage, failover, cycle, adopt, ack, spares, mainten
                    profiles, pools, jobs, events, sim, serve, store, info)
 
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("bayops")
+    except PackageNotFoundError:  # run from a checkout that was never installed
+        return "(not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="bayops", description="Operations console for blade-server fleets. "
                 "Without a sub-command it opens the dashboard.")
     p.add_argument("--config", help="config file (default: $BAYOPS_CONFIG, the user config, "
-                   "else the packaged demo)")
+                   "the site config /etc/bayops/config.toml if readable, else the packaged demo)")
     p.add_argument("--state", help="state database: a SQLite file or a postgresql:// URL "
                    "(default: $BAYOPS_STATE, else $XDG_STATE_HOME/bayops/state.db)")
     p.add_argument("--theme", help="dashboard theme")
     p.add_argument("--read-only", action="store_true", help="refuse every change")
+    p.add_argument("--version", action="version", version=f"bayops {_version()}")
     p.add_argument("--server", help="a bayops serve to be the client of: unix:/path.sock or "
                    "https://host:port, or several (a,b: active/standby); 'none' runs embedded "
                    "(default: $BAYOPS_SERVER, the user config's server, the site socket "
@@ -159,7 +169,8 @@ def _serve(config: Config, args: argparse.Namespace) -> int:
     from tui.server import serve as run_service
     from tui.server.settings import settings
 
-    return run_service(config, args.state, settings(config, args.socket, args.listen))
+    return run_service(config, args.state,
+                       settings(config, args.socket, args.listen, args.advertise))
 
 
 def _environment_error(exc: Exception, state: Path | str | None) -> BayopsError | None:

@@ -42,9 +42,13 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
 def _job_text(job: Job) -> str:
     lines = [f"job {job.id} {job.kind} {job.state}: {printable(job.summary)} "
              f"(by {printable(job.operator)})"]
+    seen: set[str] = set()
     for s in job.steps:
         detail = f": {printable(s.detail)}" if s.detail else ""  # a running step has none yet
-        lines.append(f"  {s.seq:>2}. [{s.state:7}] {printable(s.name)}{detail}")
+        # a step interrupted by a crash is run again under its own name when the job resumes
+        again = ", resumed" if s.name in seen else ""
+        seen.add(s.name)
+        lines.append(f"  {s.seq:>2}. [{s.state:7}] {printable(s.name)}{again}{detail}")
     return "\n".join(lines)
 
 

@@ -29,6 +29,9 @@ def register(sub: Subparsers) -> None:
                    "/run/bayops/bayops.sock)")
     c.add_argument("--listen", help="host:port for TLS clients with bearer tokens "
                    "(default: [serve] listen; needs tls_cert and tls_key)")
+    c.add_argument("--advertise", help="where clients reach this service, told by a standby "
+                   "(default: [serve] advertise, else its socket); with --socket and --listen, "
+                   "what differs between the two hosts of an HA pair")
     c.set_defaults(handler=None, serve=True)
     t = sub.add_parser("token", help="bearer tokens for remote (TLS) clients: create, list, revoke")
     tsub = t.add_subparsers(dest="action", parser_class=_Parser, metavar="ACTION", required=True)

@@ -9,27 +9,27 @@ error, never a silent private store); embedded otherwise (``server = "none"`` fo
 from __future__ import annotations
 
 import os
+import ssl
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
-from tui.core.config import Config
+from tui.core.config import Config, site_config_path
 from tui.model.errors import BadInput, OperationFailed
 
 if TYPE_CHECKING:
     from tui.core.api import Core
 
 SITE_SOCKET = Path("/run/bayops/bayops.sock")
-# The host is a site (docs/deploy.md): its config exists even while the service is stopped
-# and its socket is gone. Then no command silently runs embedded on a private store.
-SITE_MARKER = Path("/etc/bayops/config.toml")
+# The host is a site (docs/deploy.md) when its config (tui.core.config.site_config_path) exists,
+# even while the service is stopped and its socket is gone. Then no command silently runs
+# embedded on a private store.
 EMBEDDED = ("none", "embedded")
 SITE_ORIGIN = "the site socket"
 
 
 def site_paths() -> tuple[Path, Path]:
     """(the site socket, the site marker); $BAYOPS_SITE_SOCKET, $BAYOPS_SITE_MARKER for tests."""
-    return (Path(os.environ.get("BAYOPS_SITE_SOCKET", str(SITE_SOCKET))),
-            Path(os.environ.get("BAYOPS_SITE_MARKER", str(SITE_MARKER))))
+    return Path(os.environ.get("BAYOPS_SITE_SOCKET", str(SITE_SOCKET))), site_config_path()
 
 
 def find_server(explicit: str | None, config: Config) -> tuple[str | None, str]:
@@ -56,9 +56,29 @@ def site_down(exc: OperationFailed, origin: str) -> OperationFailed:
         hint="start it (systemctl start bayops), or `--server none` to work on a private store")
 
 
-def _setting(env: str, key: str, config: Config) -> str | None:
-    value = os.environ.get(env) or config.raw.get("bayops", {}).get(key)
-    return str(value) if value else None
+def _file_setting(env: str, key: str, config: Config) -> Path | None:
+    """A file named by $``env`` or ``[bayops] key``: ``~`` expanded, a relative path in the
+    config relative to its folder (as every path key), one that is missing a plain error."""
+    if os.environ.get(env):
+        path, named = Path(os.environ[env]).expanduser(), env
+    elif config.raw.get("bayops", {}).get(key):
+        path = config.path.parent / Path(str(config.raw["bayops"][key])).expanduser()
+        named = f"{key} in {config.path}"
+    else:
+        return None
+    if not path.is_file():
+        what = ("a copy of the CA that signed the server's certificate (on the server's host: "
+                "/etc/bayops/tls/ca.pem)" if key == "server_ca"
+                else "the secret `bayops token create` showed, alone, chmod 600")
+        raise BadInput(f"{named}: {path}: no such file; put there {what}, or fix {named}",
+                       code=f"bad-{key.replace('_', '-')}")
+    if key == "server_ca":
+        try:
+            ssl.create_default_context(cafile=str(path))
+        except (OSError, ssl.SSLError) as exc:
+            raise BadInput(f"{named}: {path}: not a PEM CA certificate ({exc}); copy there the "
+                           "CA that signed the server's certificate", code="bad-server-ca") from None
+    return path
 
 
 def token_for(config: Config) -> str | None:
@@ -71,16 +91,17 @@ def token_for(config: Config) -> str | None:
                            "([bayops] token_file or BAYOPS_TOKEN_FILE) for a file",
                            code="bad-token-setting")
         return value
-    path = _setting("BAYOPS_TOKEN_FILE", "token_file", config)
-    return Path(path).expanduser().read_text(encoding="utf-8").strip() if path else None
+    path = _file_setting("BAYOPS_TOKEN_FILE", "token_file", config)
+    return path.read_text(encoding="utf-8").strip() if path else None
 
 
 def connect(server: str, config: Config, read_only: bool = False, state_dir: Path | None = None) -> Core:
     """A client of ``server`` with the Core's interface (see tui.client.remote)."""
     from tui.client.remote import RemoteCore
 
+    ca = _file_setting("BAYOPS_CA", "server_ca", config)
     remote = RemoteCore(server, config, read_only, token=token_for(config),
-                        ca=_setting("BAYOPS_CA", "server_ca", config), state_dir=state_dir)
+                        ca=str(ca) if ca else None, state_dir=state_dir)
     return cast("Core", remote)
 
 

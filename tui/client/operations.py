@@ -60,7 +60,7 @@ QUERIES = (
     "coverage", "coverage_enclosures", "failback_profile",
 )
 # Core methods that act without a plan (POST /v1/action/<name>).
-ACTIONS = ("resume_interrupted", "rediscover", "adopt")
+ACTIONS = ("resume_interrupted", "rediscover", "adopt", "check_allowed")
 # Store reads the FleetView makes (GET /v1/read/<name>): the dashboard's copy of the fleet.
 READS = (
     "revision", "last_event_seq", "group_names", "group", "domains", "enclosures", "jobs",

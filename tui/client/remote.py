@@ -19,6 +19,7 @@ from typing import Any
 import httpx
 
 from tui.client import operations as ops
+from tui.client.diagnose import socket_refused, why
 from tui.core.config import Config
 from tui.model.errors import BadInput, BayopsError, OperationFailed, Refused
 from tui.model.plan import Plan
@@ -64,17 +65,6 @@ def transport_for(url: str, ca: str | None = None) -> tuple[str, httpx.HTTPTrans
         return url.rstrip("/"), httpx.HTTPTransport(verify=verify)
     raise BadInput(f"server {url!r}: expected unix:/path/to.sock or https://host:port",
                    code="bad-server")
-
-
-def why(url: str, exc: httpx.TransportError) -> str:
-    """What a failed connection most likely means, as the end of its one-line error."""
-    text = str(exc)
-    if "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text:
-        return (": the server's TLS certificate is not trusted; set server_ca (or BAYOPS_CA) "
-                "to the CA that signed it")
-    if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)):
-        return ": is `bayops serve` running? (bayops info)"
-    return ": the server closed the connection"
 
 
 def raise_for(response: httpx.Response) -> None:
@@ -141,9 +131,11 @@ class RemoteCore:
         self.read_only = read_only
         self._ca = ca
         self._headers = {"Authorization": f"Bearer {token}"} if token else {}
+        self._missed: dict[str, str] = {}  # why each server was passed over, for the error
         self._use(self.urls[0])
         if len(self.urls) > 1 and not self._move(time.monotonic() + MOVE_SECONDS, leader=True):
-            raise OperationFailed(f"none of the servers {', '.join(self.urls)} leads",
+            seen = "; ".join(f"{u}: {self._missed.get(u, 'no answer')}" for u in self.urls)
+            raise OperationFailed(f"none of the servers leads ({seen})",
                                   code="server-unreachable", hint="is `bayops serve` running?")
         info = self.call("GET", "info")
         self.operator: str = info["operator"]
@@ -173,8 +165,12 @@ class RemoteCore:
                     with httpx.Client(base_url=base + API, transport=transport,
                                       headers=self._headers, timeout=2.0) as http:
                         info = http.get("info").json().get("result") or {}
+                except httpx.TransportError as exc:
+                    self._missed[url] = why(url, exc).removeprefix(": ")
+                    continue
                 except (httpx.HTTPError, ValueError):
                     continue
+                self._missed[url] = "a standby" if info.get("role") == "standby" else "answers"
                 if not leader or info.get("role", "leader") == "leader":
                     if url != self.url:
                         self._use(url)
@@ -201,8 +197,11 @@ class RemoteCore:
             raise_for(response)
             return response.json().get("result")
 
-    def _unreachable(self, exc: httpx.TransportError, code: str) -> OperationFailed:
+    def _unreachable(self, exc: httpx.TransportError, code: str) -> BayopsError:
         """Not connected at all, or cut off after the request went out (the server died)."""
+        refused = socket_refused(self.url, exc)
+        if refused is not None:
+            return refused
         return OperationFailed(f"server {self.url}: {type(exc).__name__}: {exc}{why(self.url, exc)}",
                                code=code)
 

@@ -1,7 +1,8 @@
 """Reads config.toml with tomllib and validates it into typed objects.
 
 Lookup order (README, "Configuration"): --config, $BAYOPS_CONFIG, $XDG_CONFIG_HOME/bayops/config.toml,
-the packaged default. Every problem is a one-line BadInput naming the key.
+the site's /etc/bayops/config.toml when readable, the packaged default. Every problem is a
+one-line BadInput naming the key.
 """
 from __future__ import annotations
 
@@ -119,15 +120,21 @@ class Config:
         return next((g for g in self.groups if g.name == name), None)
 
 
+def site_config_path() -> Path:
+    """The site's config on a server host (docs/deploy.md), which also marks the host as a
+    site (tui.client); $BAYOPS_SITE_MARKER moves it, for tests."""
+    return Path(os.environ.get("BAYOPS_SITE_MARKER", "/etc/bayops/config.toml"))
+
+
 def find_config(explicit: str | None) -> Path:
-    if explicit:
-        return Path(explicit)
-    if os.environ.get("BAYOPS_CONFIG"):
-        return Path(os.environ["BAYOPS_CONFIG"])
-    user = user_config_path()
+    """--config, $BAYOPS_CONFIG, the user's config, the site's config where this user may
+    read it (root and the service user on the server host), else the packaged demo."""
+    if explicit or os.environ.get("BAYOPS_CONFIG"):
+        return Path(explicit or os.environ["BAYOPS_CONFIG"])
+    user, site = user_config_path(), site_config_path()
     if user.exists():
         return user
-    return data_path("config.toml")
+    return site if os.access(site, os.R_OK) else data_path("config.toml")
 
 
 def user_config_path() -> Path:

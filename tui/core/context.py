@@ -44,6 +44,19 @@ class OpContext:
             return
         roles.require(self.config, self.operator, group, action, self.read_only)
 
+    def check_allowed(self, group: str, action: str) -> None:
+        """For a face that refused without asking (a greyed dashboard key): the same check,
+        and its refusal audited like every other, as an ``access.refused`` event."""
+        try:
+            self.require(group, action)
+        except Refused as exc:
+            if not self.remote:  # a service audits what its callers are refused (tui.server.app)
+                self.event("warning", f"group:{group}", "access.refused",
+                           f"refused {quoted(self.operator)}: {action} in {group}: {exc}",
+                           who=self.operator, what=f"{action} in {group}", why=str(exc),
+                           code=exc.code)
+            raise
+
     def role(self, group: str) -> str:
         return roles.role_of(self.config, self.operator, group)
 

@@ -199,8 +199,10 @@ class SimDriver:
         if power == "off":
             return "already off"
         self._set(bay, power="off")
-        # A failed OS does not answer the ACPI shutdown request; the deadline then forces it.
-        return f"forced off after the {graceful_deadline:.0f} s graceful deadline" \
+        # A failed OS does not answer the ACPI shutdown request; real hardware then waits out
+        # the deadline before forcing it, the simulator only its power_off latency.
+        return (f"forced off: the failed OS did not answer the graceful shutdown (hardware waits "
+                f"the {graceful_deadline:.0f} s graceful deadline; the simulator does not)") \
             if health == "critical" else "graceful shutdown"
 
     def fence(self, bay: str) -> str:

@@ -198,6 +198,8 @@ async def info(request: web.Request) -> web.Response:
         "config": str(service.config.path), "state": service.store.where,
         "roles": roles, "pid": os.getpid(),
         "role": "leader" if service.leading.is_set() else "standby",
+        "epoch": await asyncio.get_running_loop().run_in_executor(
+            service.pool, service.lease_epoch) if service.settings.ha else None,
         "leader": await asyncio.get_running_loop().run_in_executor(
             service.pool, service.leader_address) if service.settings.ha else None}})
 

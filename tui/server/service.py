@@ -166,6 +166,9 @@ class Service:
 
     def _take_over(self) -> None:
         self.leading.set()
+        sys.stderr.write(f"bayops serve: leads (lease epoch {self.store.epoch}) at "
+                         f"{self.settings.address()}\n")  # the journal shows each lease change
+        sys.stderr.flush()
         self.store.add_event("info", "server", "server.leader",
                              f"{self.holder} leads (lease epoch {self.store.epoch}) at "
                              f"{self.settings.address()}", SERVICE_OPERATOR)
@@ -188,6 +191,14 @@ class Service:
         except Exception:  # the database is out of reach: nobody is known to lead
             return None
         return lease.address if lease is not None and lease.live else None
+
+    def lease_epoch(self) -> int | None:
+        """The live lease's epoch, this service's or the leader's (`bayops info`)."""
+        try:
+            lease = self.lease_store.lease()
+        except Exception:  # the database is out of reach: no lease is known
+            return None
+        return lease.epoch if lease is not None and lease.live else None
 
     def _poll_loop(self) -> None:
         while not self.stopping.is_set() and self.leading.is_set():

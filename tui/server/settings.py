@@ -1,7 +1,9 @@
 """The [serve] table of the server's config: where it listens and how."""
 from __future__ import annotations
 
+import getpass
 import grp
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -40,7 +42,9 @@ class ServeSettings:
         return host.strip("[]"), int(port)
 
 
-def settings(config: Config, socket: str | None = None, listen: str | None = None) -> ServeSettings:
+def settings(config: Config, socket: str | None = None, listen: str | None = None,
+             advertise: str | None = None) -> ServeSettings:
+    """The [serve] table; the flags of `bayops serve` (per host) win over it."""
     r = TableReader(config.raw.get("serve", {}), "serve",
                     ("socket", "socket_group", "listen", "tls_cert", "tls_key", "poll_seconds",
                      "sweep_seconds", "feed_queue", "webhook_users", "ha", "lease_seconds",
@@ -62,16 +66,27 @@ def settings(config: Config, socket: str | None = None, listen: str | None = Non
         webhook_users=tuple(str(u) for u in r.get("webhook_users", list, [])),
         ha=r.get("ha", bool, False),
         lease_seconds=r.number("lease_seconds", 5.0, 1.0, 600),
-        advertise=r.get("advertise", str, ""),
+        advertise=r.get("advertise", str, "") if advertise is None else advertise,
     )
     if out.socket_group:
-        try:
-            grp.getgrnam(out.socket_group)
-        except KeyError:
-            raise BadInput(f"serve.socket_group: no group named {quoted(out.socket_group)}") from None
+        _check_group(out.socket_group)
     if out.listen:
         out.host_port()
         if out.tls_cert is None or out.tls_key is None:
             raise BadInput("serve.listen needs serve.tls_cert and serve.tls_key: "
                            "remote clients only over TLS")
     return out
+
+
+def _check_group(name: str) -> None:
+    """The service can give its socket the group ``name``: it exists and (unless root) the
+    service user is a member; found before anything listens, not as a chown error."""
+    try:
+        gid = grp.getgrnam(name).gr_gid
+    except KeyError:
+        raise BadInput(f"serve.socket_group: no group named {quoted(name)}") from None
+    if os.geteuid() != 0 and gid != os.getegid() and gid not in os.getgroups():
+        user = getpass.getuser()
+        raise BadInput(f"serve.socket_group: the service user {user} is not in {quoted(name)}, "
+                       f"so it cannot give its socket that group: usermod -aG {name} {user} "
+                       f"(or SupplementaryGroups={name} in the unit)", code="bad-socket-group")
