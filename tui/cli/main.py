@@ -4,8 +4,10 @@ Exit codes: 0 done; 1 operation failed (job failed, rolled back); 2 bad input or
 3 refused by a precondition, a lock or a role (nothing changed). With --json, stdout
 carries exactly one JSON document (JSON lines for --follow and watch).
 
-Each sub-command module registers its parsers and sets `handler`; the core, the
-dashboard and the monitor are imported only once a command needs them (start-up time).
+Arguments are parsed before anything else is imported: the sub-commands come from the table
+in `tui.cli.commands`, and only the parsed command's module is imported (it registers its
+parser and sets `handler`); the core, the dashboard and the monitor only once a command
+needs them (start-up time; tests/test_import_hygiene.py).
 """
 from __future__ import annotations
 
@@ -19,36 +21,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tui.cli import (
-    ack,
-    coverage,
-    cycle,
-    enclosure,
-    events,
-    failover,
-    fleet,
-    info,
-    jobs,
-    maintenance,
-    policy,
-    pools,
-    profiles,
-    serve,
-    sim,
-    spares,
-    store,
-)
-from tui.cli.parsing import UsageError, _Parser
+from tui.cli.commands import COMMANDS, LOCAL_COMMANDS
+from tui.cli.parsing import LazySubparsers, UsageError, _Parser, expiry_argument
 from tui.model.errors import BayopsError
 from tui.model.text import printable
 
 if TYPE_CHECKING:
     from tui.core.config import Config
-
-# in the order `bayops --help` lists them
-COMMAND_MODULES = (fleet, coverage, failover, cycle, ack, spares, maintenance, enclosure, policy,
-                   profiles, pools, jobs, events, sim, serve, store, info)
-
 
 def build_parser() -> argparse.ArgumentParser:
     p = _Parser(prog="bayops", description="Operations console for blade-server fleets. "
@@ -64,9 +43,10 @@ def build_parser() -> argparse.ArgumentParser:
                    "(default: $BAYOPS_SERVER, the user config's server, the site socket "
                    "/run/bayops/bayops.sock if it or the site config /etc/bayops/config.toml "
                    "exists)")
-    sub = p.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
-    for module in COMMAND_MODULES:
-        module.register(sub)
+    sub = p.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND",
+                           action=LazySubparsers)
+    for name, _, help_text in COMMANDS:
+        sub.add_parser(name, help=help_text)
     return p
 
 
@@ -83,7 +63,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 arg.encode("utf-8")
             except UnicodeEncodeError:
                 raise UsageError(f"argument {position} is not valid UTF-8") from None
-        args = build_parser().parse_args(serve.expiry_argument(argv))
+        args = build_parser().parse_args(expiry_argument(argv))
         from tui.core.config import find_config, load_config
         from tui.core.statepath import find_state
 
@@ -103,8 +83,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         # `token` writes the server's own store, on its host: never through a server, and
         # only that store when a server is configured or found.
         server = args.server
-        if args.command in serve.LOCAL_COMMANDS:
-            serve.token_store(config, args)
+        if args.command in LOCAL_COMMANDS:
+            from tui.cli.serve import token_store
+
+            token_store(config, args)
             server = "none"
         core, args.client_origin = open_client(config, args.state, server, args.read_only)
         for message in core.warnings:
