@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
 import signal
 import sys
@@ -45,8 +44,9 @@ def build_parser() -> argparse.ArgumentParser:
                    "exists)")
     sub = p.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND",
                            action=LazySubparsers)
+    assert isinstance(sub, LazySubparsers)
     for name, _, help_text in COMMANDS:
-        sub.add_parser(name, help=help_text)
+        sub.add_lazy(name, help_text)
     return p
 
 
@@ -160,6 +160,8 @@ def _fail(message: str, exit_code: int, json_mode: bool, code: str = "internal",
     """One line on stderr; with --json also the error's machine-readable code and hint."""
     sys.stderr.write(f"bayops: {printable(message)}\n")
     if json_mode:
+        import json
+
         sys.stdout.write(json.dumps({"error": message, "exit": exit_code, "code": code,
                                      "hint": hint or None}) + "\n")
     return exit_code

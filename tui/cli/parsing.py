@@ -27,9 +27,14 @@ class _Parser(argparse.ArgumentParser):
 
 
 class LazySubparsers(Subparsers):
-    """Sub-commands named from `tui.cli.commands.COMMANDS` with empty parsers; the one
-    parsed (or asked for --help) gets its real parser from its module's `register` first,
-    so start-up imports one command's module, not every one's (and its imports)."""
+    """Sub-commands named from `tui.cli.commands.COMMANDS` without parsers; the one parsed
+    (or asked for --help) gets its parser from its module's `register` first, so start-up
+    imports one command's module, not every one's (and its imports), and builds its parser
+    only (each argparse parser costs a few gettext look-ups on disk)."""
+
+    def add_lazy(self, name: str, help_text: str) -> None:
+        self._name_parser_map[name] = None  # type: ignore[assignment]  # set when parsed
+        self._choices_actions.append(self._ChoicesPseudoAction(name, (), help_text))
 
     def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
                  values: Any, option_string: str | None = None) -> None:
