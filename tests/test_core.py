@@ -155,7 +155,9 @@ def test_address_pools_run_out_with_a_clear_refusal(tmp_path, make_state):
 
 def test_core_and_drivers_import_without_textual():
     code = ("import sys; sys.modules['textual'] = None\n"
-            "import tui.core.api, tui.core.monitor, tui.drivers.sim, tui.cli\n"
+            "import importlib, tui.core.api, tui.core.monitor, tui.drivers.sim\n"
+            "from tui.cli.commands import COMMANDS\n"  # every command module, as before
+            "for _, m, _ in COMMANDS: importlib.import_module(f'tui.cli.{m}')\n"
             "print('ok')")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr

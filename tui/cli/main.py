@@ -4,14 +4,15 @@ Exit codes: 0 done; 1 operation failed (job failed, rolled back); 2 bad input or
 3 refused by a precondition, a lock or a role (nothing changed). With --json, stdout
 carries exactly one JSON document (JSON lines for --follow and watch).
 
-Each sub-command module registers its parsers and sets `handler`; the core, the
-dashboard and the monitor are imported only once a command needs them (start-up time).
+Arguments are parsed before anything else is imported: the sub-commands come from the table
+in `tui.cli.commands`, and only the parsed command's module is imported (it registers its
+parser and sets `handler`); the core, the dashboard and the monitor only once a command
+needs them (start-up time; tests/test_import_hygiene.py).
 """
 from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import os
 import signal
 import sys
@@ -19,45 +20,31 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tui.cli import (
-    ack,
-    adopt,
-    coverage,
-    cycle,
-    enclosure,
-    events,
-    failover,
-    fleet,
-    info,
-    jobs,
-    maintenance,
-    policy,
-    pools,
-    profiles,
-    serve,
-    sim,
-    spares,
-    store,
-)
-from tui.cli.parsing import UsageError, _Parser
+from tui.cli.commands import COMMANDS, LOCAL_COMMANDS
+from tui.cli.parsing import LazySubparsers, UsageError, _Parser, expiry_argument
 from tui.model.errors import BayopsError
 from tui.model.text import printable
 
 if TYPE_CHECKING:
     from tui.core.config import Config
 
-# in the order `bayops --help` lists them
-COMMAND_MODULES = (fleet, coverage, failover, cycle, adopt, ack, spares, maintenance, enclosure, policy,
-                   profiles, pools, jobs, events, sim, serve, store, info)
+class _Version(argparse.Action):
+    """--version: the installed package's version, looked up only when asked for."""
 
+    def __init__(self, option_strings: list[str], dest: str, help: str | None = None) -> None:
+        super().__init__(option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS,
+                         nargs=0, help=help)
 
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: object, option_string: str | None = None) -> None:
+        from importlib.metadata import PackageNotFoundError, version
 
-    try:
-        return version("bayops")
-    except PackageNotFoundError:  # run from a checkout that was never installed
-        return "(not installed)"
+        try:
+            found = version("bayops")
+        except PackageNotFoundError:  # run from a checkout that was never installed
+            found = "(not installed)"
+        sys.stdout.write(f"bayops {found}\n")
+        parser.exit()
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -69,15 +56,17 @@ def build_parser() -> argparse.ArgumentParser:
                    "(default: $BAYOPS_STATE, else $XDG_STATE_HOME/bayops/state.db)")
     p.add_argument("--theme", help="dashboard theme")
     p.add_argument("--read-only", action="store_true", help="refuse every change")
-    p.add_argument("--version", action="version", version=f"bayops {_version()}")
+    p.add_argument("--version", action=_Version, help="show the version and exit")
     p.add_argument("--server", help="a bayops serve to be the client of: unix:/path.sock or "
                    "https://host:port, or several (a,b: active/standby); 'none' runs embedded "
                    "(default: $BAYOPS_SERVER, the user config's server, the site socket "
                    "/run/bayops/bayops.sock if it or the site config /etc/bayops/config.toml "
                    "exists)")
-    sub = p.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND")
-    for module in COMMAND_MODULES:
-        module.register(sub)
+    sub = p.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND",
+                           action=LazySubparsers)
+    assert isinstance(sub, LazySubparsers)
+    for name, _, help_text in COMMANDS:
+        sub.add_lazy(name, help_text)
     return p
 
 
@@ -94,7 +83,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 arg.encode("utf-8")
             except UnicodeEncodeError:
                 raise UsageError(f"argument {position} is not valid UTF-8") from None
-        args = build_parser().parse_args(serve.expiry_argument(argv))
+        args = build_parser().parse_args(expiry_argument(argv))
         from tui.core.config import find_config, load_config
         from tui.core.statepath import find_state
 
@@ -114,8 +103,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         # `token` writes the server's own store, on its host: never through a server, and
         # only that store when a server is configured or found.
         server = args.server
-        if args.command in serve.LOCAL_COMMANDS:
-            serve.token_store(config, args)
+        if args.command in LOCAL_COMMANDS:
+            from tui.cli.serve import token_store
+
+            token_store(config, args)
             server = "none"
         core, args.client_origin = open_client(config, args.state, server, args.read_only)
         for message in core.warnings:
@@ -190,6 +181,8 @@ def _fail(message: str, exit_code: int, json_mode: bool, code: str = "internal",
     """One line on stderr; with --json also the error's machine-readable code and hint."""
     sys.stderr.write(f"bayops: {printable(message)}\n")
     if json_mode:
+        import json
+
         sys.stdout.write(json.dumps({"error": message, "exit": exit_code, "code": code,
                                      "hint": hint or None}) + "\n")
     return exit_code

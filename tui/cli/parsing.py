@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -10,6 +11,8 @@ from tui.model.text import quoted
 
 if TYPE_CHECKING:
     Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
+else:
+    Subparsers = argparse._SubParsersAction
 
 
 class UsageError(BadInput):
@@ -21,6 +24,29 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> None:  # type: ignore[override]
         raise UsageError(f"{message} (see `{self.prog} --help`)")
+
+
+class LazySubparsers(Subparsers):
+    """Sub-commands named from `tui.cli.commands.COMMANDS` without parsers; the one parsed
+    (or asked for --help) gets its parser from its module's `register` first, so start-up
+    imports one command's module, not every one's (and its imports), and builds its parser
+    only (each argparse parser costs a few gettext look-ups on disk)."""
+
+    def add_lazy(self, name: str, help_text: str) -> None:
+        self._name_parser_map[name] = None  # type: ignore[assignment]  # set when parsed
+        self._choices_actions.append(self._ChoicesPseudoAction(name, (), help_text))
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace,
+                 values: Any, option_string: str | None = None) -> None:
+        from tui.cli.commands import COMMANDS
+
+        module = next((m for name, m, _ in COMMANDS if name == values[0]), None)
+        if module is not None:
+            scratch = _Parser(add_help=False).add_subparsers(
+                prog=self._prog_prefix, parser_class=_Parser)
+            importlib.import_module(f"tui.cli.{module}").register(scratch)
+            self._name_parser_map.update(scratch._name_parser_map)
+        super().__call__(parser, namespace, values, option_string)
 
 
 def _bounded(kind: type, low: float, high: float) -> Callable[[str], Any]:
@@ -59,3 +85,14 @@ def dry_runnable(c: argparse.ArgumentParser) -> None:
 def confirmable(c: argparse.ArgumentParser) -> None:
     c.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
     dry_runnable(c)
+
+
+def expiry_argument(argv: list[str]) -> list[str]:
+    """``--expires -5d`` as ``--expires=-5d``: argparse takes a value starting with '-' for an
+    option and says 'expected one argument'; the expiry's own range check says more."""
+    out = list(argv)
+    for i, arg in enumerate(out[:-1]):
+        if arg == "--expires" and out[i + 1].startswith("-") and out[i + 1][1:2].isdigit():
+            out[i:i + 2] = [f"--expires={out[i + 1]}"]
+            break
+    return out

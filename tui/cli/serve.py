@@ -18,10 +18,6 @@ if TYPE_CHECKING:
     from tui.core.api import Core
     from tui.core.config import Config
 
-# Commands that run on the server's host against its store, never through a server.
-LOCAL_COMMANDS = ("serve", "token")
-
-
 def register(sub: Subparsers) -> None:
     c = command(sub, "serve", "run the site's service: the dashboard and the CLI connect to it",
                 json_flag=False)
@@ -47,17 +43,6 @@ def register(sub: Subparsers) -> None:
     c.add_argument("--json", action="store_true")
     confirmable(c)
     t.set_defaults(handler=_token)
-
-
-def expiry_argument(argv: list[str]) -> list[str]:
-    """``--expires -5d`` as ``--expires=-5d``: argparse takes a value starting with '-' for an
-    option and says 'expected one argument'; the expiry's own range check says more."""
-    out = list(argv)
-    for i, arg in enumerate(out[:-1]):
-        if arg == "--expires" and out[i + 1].startswith("-") and out[i + 1][1:2].isdigit():
-            out[i:i + 2] = [f"--expires={out[i + 1]}"]
-            break
-    return out
 
 
 def token_store(config: Config, args: argparse.Namespace) -> Path | str:

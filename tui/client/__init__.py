@@ -9,7 +9,6 @@ error, never a silent private store); embedded otherwise (``server = "none"`` fo
 from __future__ import annotations
 
 import os
-import ssl
 from pathlib import Path
 from typing import TYPE_CHECKING, cast
 
@@ -73,6 +72,8 @@ def _file_setting(env: str, key: str, config: Config) -> Path | None:
         raise BadInput(f"{named}: {path}: no such file; put there {what}, or fix {named}",
                        code=f"bad-{key.replace('_', '-')}")
     if key == "server_ca":
+        import ssl  # only a TLS client pays for it: `bayops status` embedded never does
+
         try:
             ssl.create_default_context(cafile=str(path))
         except (OSError, ssl.SSLError) as exc:

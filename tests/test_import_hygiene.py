@@ -1,0 +1,76 @@
+"""Start-up: `bayops --help` and `bayops status` import only what they use (issue 20, 22).
+
+Each runs `tui.cli.main` in a fresh interpreter and reads `sys.modules` at exit: what a
+command imports is what every start of it pays for (bench/cli_start.py times it).
+"""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tui.cli import commands
+from tui.cli.parsing import _Parser
+
+# Runs the CLI, then writes the imported modules to the file named by argv[1], whatever
+# main did (argparse's --help exits by SystemExit).
+WRAPPER = """
+import sys
+out, sys.argv[1:] = sys.argv[1], sys.argv[2:]
+from tui.cli import main
+try:
+    code = main()
+finally:
+    with open(out, "w") as f:
+        f.write("\\n".join(sorted(sys.modules)))
+sys.exit(code)
+"""
+
+# Never needed by the embedded CLI's status or help: the dashboard, the service, the
+# client's transport, a PostgreSQL driver, the Redfish driver, test tooling.
+HEAVY = ("textual", "rich", "httpx", "aiohttp", "psycopg", "psycopg_pool", "hypothesis",
+         "pytest", "tui.app", "tui.server", "tui.drivers.redfish", "asyncio", "ssl")
+
+
+def imported(tmp_path: Path, *argv: str) -> set[str]:
+    out = tmp_path / "modules.txt"
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("BAYOPS_") and k not in ("XDG_STATE_HOME", "XDG_CONFIG_HOME")}
+    env.update(HOME=str(tmp_path), BAYOPS_STATE=str(tmp_path / "state.db"), BAYOPS_SERVER="none")
+    proc = subprocess.run([sys.executable, "-c", WRAPPER, str(out), *argv], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    return set(out.read_text().split())
+
+
+def under(modules: set[str], prefixes: tuple[str, ...]) -> set[str]:
+    return {m for m in modules if any(m == p or m.startswith(p + ".") for p in prefixes)}
+
+
+def test_help_imports_only_argparse_and_the_command_table(tmp_path: Path) -> None:
+    modules = imported(tmp_path, "--help")
+    assert {m for m in modules if m.startswith("tui.")} == {
+        "tui.cli", "tui.cli.main", "tui.cli.commands", "tui.cli.parsing",
+        "tui.model", "tui.model.errors", "tui.model.text"}
+    assert not under(modules, (*HEAVY, "sqlite3", "tomllib", "dataclasses"))
+
+
+def test_status_imports_its_command_and_the_embedded_core_only(tmp_path: Path) -> None:
+    modules = imported(tmp_path, "status", "--json")
+    assert "tui.cli.fleet" in modules and "tui.core.queries" in modules  # it did run
+    other_commands = {f"tui.cli.{m}" for _, m, _ in commands.COMMANDS} - {"tui.cli.fleet"}
+    assert not modules & other_commands
+    assert not under(modules, HEAVY)
+
+
+@pytest.mark.parametrize(("name", "module", "help_text"), commands.COMMANDS)
+def test_the_table_says_what_the_module_registers(name: str, module: str,
+                                                  help_text: str) -> None:
+    """`bayops --help` lists the table's help; `bayops NAME --help` the module's parser."""
+    sub = _Parser(prog="bayops").add_subparsers(parser_class=_Parser)
+    __import__(f"tui.cli.{module}", fromlist=["register"]).register(sub)
+    helps = {action.dest: action.help for action in sub._choices_actions}
+    assert helps.get(name) == help_text
