@@ -74,7 +74,8 @@ class Service:
     def __init__(self, config: Config, state: str | None, settings: ServeSettings) -> None:
         self.config = config
         self.settings = settings
-        self.core = Core.open(config, state, operator=SERVICE_OPERATOR, resume=False)
+        self.core = Core.open(config, state, operator=SERVICE_OPERATOR, resume=False,
+                              patience=settings.database_wait)
         self.store = self.core.store
         self.driver = self.core.driver
         self.pool = ThreadPoolExecutor(REQUEST_THREADS, thread_name_prefix="bayops-request")
@@ -137,10 +138,17 @@ class Service:
             self._threads.append(thread)
 
     def _resume(self) -> None:
-        for job, outcome in self.core.resume_interrupted():
-            self.store.add_event("info", f"job:{job.id}", "server.resumed",
-                                 f"the service resumed job {job.id}: {outcome}", SERVICE_OPERATOR,
-                                 job.id)
+        """Resume the jobs nobody runs. A runner of this process from an epoch it led
+        before (it stepped down and took the lease back) is stopped, not doubled: its
+        job is resumed here once that runner has ended (one runner per job)."""
+        while not self.stopping.is_set() and self.leading.is_set():
+            settled = self.store.wait_for_stale_runners(self.settings.lease_seconds)
+            for job, outcome in self.core.resume_interrupted():
+                self.store.add_event("info", f"job:{job.id}", "server.resumed",
+                                     f"the service resumed job {job.id}: {outcome}",
+                                     SERVICE_OPERATOR, job.id)
+            if settled:
+                return
 
     # -- the lease (active/standby) -----------------------------------------------------------
     def _lease_loop(self) -> None:
@@ -175,6 +183,7 @@ class Service:
         """Stop polling and starting jobs; a job still running here is refused its next
         write by the database (its epoch is stale) and the new leader resumes it."""
         self.leading.clear()
+        self.store.stop_runners()  # none starts another step; the leader resumes their jobs
         sys.stderr.write(f"bayops serve: stopped leading: {why}\n")
         sys.stderr.flush()
         with contextlib.suppress(Exception):  # the database may be out of reach

@@ -11,7 +11,7 @@ from typing import Any
 from tui.core.process import process_alive, process_identity
 from tui.core.store.backends import Connection, backend_for
 from tui.core.store.schema import SCHEMA_VERSION
-from tui.model.errors import BadInput
+from tui.model.errors import BadInput, Fenced
 
 
 class StoreBase:
@@ -29,6 +29,9 @@ class StoreBase:
         # The lease epoch of a leading service (tui/core/store/lease.py); every job and step
         # write carries it, and the database refuses a stale one. None: no service leads.
         self.epoch: int | None = None
+        # The runners of this process, by job (jobs.py: one runner per job).
+        self._runners: dict[int, Any] = {}
+        self._runners_changed = threading.Condition()
         # Warnings about the file for the operator (modes open to others), once per start.
         self.warnings: list[str] = self.backend.prepare()
         self._migrate()
@@ -66,6 +69,9 @@ class StoreBase:
                 # If even that fails the connection has gone bad; the next open undoes it.
                 with suppress(Exception):
                     backend.rollback(db)
+            fenced = fencing(exc)
+            if fenced is not None:
+                raise fenced from None
             if backend.is_db_error(exc):
                 raise self._failure(exc) from None
             raise
@@ -132,3 +138,12 @@ class StoreBase:
     def dump(self) -> dict[str, list[tuple]]:
         tables = self.backend.tables(self.db)
         return {t: self.db.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall() for t in tables}
+
+
+def fencing(exc: BaseException) -> Fenced | None:
+    """The plain error for a write a fencing trigger refused (schema 8 and 10), else None."""
+    text = str(exc)
+    if not type(exc).__module__.startswith(("sqlite3", "psycopg")) or "fenced:" not in text:
+        return None
+    return Fenced("this runner may not write: " + text.split("fenced:", 1)[1].strip().splitlines()[0],
+                  hint="the leading service runs jobs; ask it")
