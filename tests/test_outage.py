@@ -190,3 +190,38 @@ def test_an_outage_mid_job_leaves_one_runner_and_the_hardware_as_stored(
     thread.join(60)
     assert job.state == "done", (job.state, [(s.name, s.state, s.detail) for s in job.steps])
     _check(config, state, job_id)
+
+
+def test_verify_tells_ids_a_crash_skipped_from_a_deleted_event(tmp_path, pg):
+    """PostgreSQL caches sequence values: after a crash (immediate stop) the next event's
+    seq jumps ~32 ahead. That is no missing event; an event deleted behind the triggers'
+    back is, and so is a deleted job whose events remain."""
+    from tests.conftest import Cli
+
+    config = write_config(tmp_path / "config.toml")
+    state = pg.url(pg.create_database())
+    core = Core.open(load_config(config), state, operator="tester")
+    try:
+        core.sim_fault("enc-w1/3", "critical")
+        _, before, _ = core.store.event_bounds()
+        core.close()
+        pg.stop("immediate")
+        pg.start_again()
+        core.sim_fault("enc-w1/3", None)  # events and a job after the crash
+        _, after, _ = core.store.event_bounds()
+        gaps = core.store.event_gaps()
+        assert gaps and all(skipped for *_, skipped in gaps), (before, after, gaps)
+        cli = Cli(config, state)
+        verified = cli("events", "verify", "--json")
+        assert verified.code == 0 and verified.json["live"]["skipped_ids"] > 0, verified
+        assert "sequences skipped, no event missing" in cli("events", "verify").out
+
+        victim = core.store.events(0, 1000)[1].seq
+        raw = core.store.backend.connect()  # someone with the database's keys, triggers off
+        raw.execute("SET session_replication_role = replica")
+        raw.execute("DELETE FROM events WHERE seq = ?", (victim,))
+        raw.close()
+        broken = cli("events", "verify")
+        assert broken.code == 1 and f"events {victim}..{victim} missing" in broken.out, broken
+    finally:
+        core.close()
