@@ -10,6 +10,9 @@ so an outage "longer than the database wait" costs seconds, not minutes.
 """
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import threading
 import time
 from collections import Counter
@@ -39,7 +42,7 @@ def pg():
 
 @pytest.fixture
 def site(tmp_path, pg):
-    """start(n) -> (config, urls) of n services on a fresh database of ``pg``."""
+    """start(n) -> (config, state, urls, processes) of n services on a fresh database."""
     procs: list = []
 
     def start(n: int):
@@ -49,9 +52,9 @@ def site(tmp_path, pg):
                           f"database_wait = {DATABASE_WAIT}\npoll_seconds = 60\n")
         state = pg.url(pg.create_database())
         sockets = [socket_path(tmp_path, f"{i}.sock") for i in range(n)]
-        for sock in sockets:
-            procs.append(start_server(config, state, sock))
-        return config, state, ",".join(f"unix:{s}" for s in sockets)
+        mine = [start_server(config, state, sock) for sock in sockets]
+        procs.extend(mine)
+        return config, state, ",".join(f"unix:{s}" for s in sockets), mine
     yield start
     for proc in procs:
         stop_server(proc)
@@ -170,7 +173,7 @@ def _complete(client) -> object:
 ])
 def test_an_outage_mid_job_leaves_one_runner_and_the_hardware_as_stored(
         site, pg, operation, step, services, outage):
-    config, state, urls = site(services)
+    config, state, urls, _ = site(services)
     client = _client(urls, config)
     run = operation(client)
     answers: list = []
@@ -225,3 +228,65 @@ def test_verify_tells_ids_a_crash_skipped_from_a_deleted_event(tmp_path, pg):
         assert broken.code == 1 and f"events {victim}..{victim} missing" in broken.out, broken
     finally:
         core.close()
+
+
+class Hang:
+    """Every database backend of one process stopped (SIGSTOP), new ones too, until
+    ``release``: its connections hang without an error, as behind a silent network."""
+
+    def __init__(self, pg, pid: int) -> None:
+        self.pg, self.name, self.stopped = pg, f"bayops {pid}", set()
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        with self.pg.admin() as admin:
+            while not self.done.is_set():
+                # Idle ones (between transactions): a backend stopped inside one would hold
+                # the site's write lock, which no service could take over from.
+                for (pid,) in admin.execute("SELECT pid FROM pg_stat_activity WHERE"
+                                            " application_name = %s AND state = 'idle'",
+                                            (self.name,)):
+                    if pid not in self.stopped:
+                        os.kill(pid, signal.SIGSTOP)
+                        self.stopped.add(pid)
+                time.sleep(0.02)
+
+    def release(self) -> None:
+        self.done.set()
+        self.thread.join(5)
+        for pid in self.stopped:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGCONT)
+
+
+def test_a_leader_whose_database_hangs_steps_down_and_clients_move(site, pg):
+    """No error, no answer: the leader cannot renew within its lease, so it stops leading
+    (by its own clock), answers changes with 503 not-leader, and a client of both moves
+    to the standby, which takes the lease once it ran out."""
+    import httpx
+
+    config, _, urls, (leader, _) = site(2)
+    first, second = urls.split(",")
+    client = connect(urls, load_config(config))
+    assert client.url == first
+    hang = Hang(pg, leader.pid)
+    began = time.monotonic()
+    try:
+        def refused():
+            with httpx.Client(base_url="http://bayops", timeout=10, transport=httpx.HTTPTransport(
+                    uds=first.removeprefix("unix:"))) as http:
+                answer = http.post("/v1/run/sim_fault", json={"bay": "enc-w1/3", "fault": "critical"})
+            return answer.status_code == 503 and answer.json()["code"] == "not-leader"
+        wait_until(refused, 10, "the hung leader to answer not-leader")
+        stepped = time.monotonic() - began
+        assert stepped < LEASE * 1.5, stepped  # within its lease (and one renewal's wait)
+        client.sim_fault("enc-w1/3", "critical")  # moves to the standby, which now leads
+        moved = time.monotonic() - began
+        assert client.url == second
+        assert next(b for b in client.bays() if b.id == "enc-w1/3").health == "critical"
+    finally:
+        hang.release()
+    print(f"hung leader answered not-leader after {stepped:.2f} s, the change landed on the "
+          f"standby after {moved:.2f} s (lease {LEASE} s)")

@@ -15,11 +15,12 @@ from tui.model.errors import BadInput, Fenced
 
 
 class StoreBase:
-    def __init__(self, state: str | Path, patience: float = 30.0):
+    def __init__(self, state: str | Path, patience: float = 30.0, deadline: float | None = None):
         """``state``: a SQLite file's path, or a ``postgresql://`` URL. ``patience``: how
-        long a write waits for a PostgreSQL server that went away (SQLite: its busy wait)."""
+        long a write waits for a PostgreSQL server that went away (SQLite: its busy wait).
+        ``deadline``: the most one PostgreSQL statement may take (the lease's)."""
         self.state = state
-        self.backend = backend_for(state, patience)
+        self.backend = backend_for(state, patience, deadline)
         # SQLite: the state file. PostgreSQL: a file in this host's folder for the site
         # (archives and the dashboard's layout go next to it; the simulator keeps its
         # hardware in it).

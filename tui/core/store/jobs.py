@@ -63,10 +63,10 @@ class JobTables(StoreBase):
 
     def wait_for_stale_runners(self, seconds: float) -> bool:
         """Wait (up to ``seconds``) until no runner of this process holds an epoch other
-        than the one it leads with now; True when none is left."""
+        than the one it leads with now, or was told to stop; True when none is left."""
         deadline = time.monotonic() + seconds
         with self._runners_changed:
-            while any(c.epoch != self.epoch for c in self._runners.values()):
+            while any(c.epoch != self.epoch or c.stop.is_set() for c in self._runners.values()):
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return False
