@@ -184,11 +184,12 @@ class RemoteCore:
             time.sleep(0.25)
 
     def call(self, method: str, path: str, body: dict[str, Any] | None = None,
-             params: dict[str, Any] | None = None) -> Any:
+             params: dict[str, Any] | None = None, timeout: float | None = None) -> Any:
         deadline = time.monotonic() + MOVE_SECONDS
         while True:
             try:
-                response = self._http.request(method, path, json=body, params=params)
+                response = self._http.request(method, path, json=body, params=params,
+                                              timeout=timeout or TIMEOUT)
             except (httpx.ConnectError, httpx.ConnectTimeout) as exc:  # never sent: may go elsewhere
                 if len(self.urls) > 1 and self._move(deadline, leader=False):
                     continue
@@ -253,7 +254,7 @@ class RemoteCore:
             try:
                 result = self.call("POST", f"run/{change.name}", body)
             except OperationFailed as exc:
-                if exc.code != "connection-lost":
+                if exc.code not in ("connection-lost", "job-goes-on"):  # else: it goes on
                     raise
                 try:
                     return self._follow_job(change.name, before)
@@ -287,9 +288,11 @@ class RemoteCore:
         raise OperationFailed(f"job {job.id}: " + (failed[-1].detail if failed else job.state))
 
     def _newest_job(self) -> int | None:
-        """The newest job id before a run, to find the run's own job if the answer is lost."""
+        """The newest job id before a run, to find the run's own job if the answer is lost
+        (asked with a bound: a server whose database hangs must not hold the run back)."""
         try:
-            return max((j.id for j in self.jobs(1)), default=0)
+            return max((int(j["id"]) for j in self.call(
+                "GET", "query/jobs", params={"limit": "1"}, timeout=5.0)), default=0)
         except BayopsError:
             return None
 
