@@ -1,11 +1,12 @@
 """Untrusted text on its way to a terminal: the one place it is neutralised.
 
 Anything that came from the store, the config, the environment or a BMC may hold
-terminal escapes (ESC/OSC/CSI), other C0 and C1 controls, DEL, bidi overrides or invisible format characters. Shown
-raw they retitle a window, move the cursor or forge a line; ``printable`` shows each as
-a visible escape instead (``\\x1b``, ``\\u202e``). It is for one-line fields: newline and
-tab are escaped too. Markup is a separate matter: the faces render data as plain text
-(Rich ``Text``, segments), never as markup strings.
+terminal escapes (ESC/OSC/CSI), other C0 and C1 controls, DEL, bidi overrides or
+invisible format characters. Shown raw they retitle a window, move the cursor or
+forge a line; ``printable`` shows each as a visible escape instead (``\\x1b``,
+``\\u202e``). It is for one-line fields: newline and tab are escaped too. Markup is a
+separate matter: the faces render data as plain text (Rich ``Text``, segments), never
+as markup strings.
 """
 from __future__ import annotations
 
