@@ -124,6 +124,15 @@ def test_errors_keep_their_class_code_and_status(served):
             assert r.status_code == 400
             r = h.get("/v1/query/verify_archives", params={"files": '["/etc/shadow"]'})
             assert r.status_code == 403 and r.json()["code"] == "server-only"
+            # Malformed past what a parser or a column holds: bad input, not a crash.
+            deep = b"[" * 200_000 + b"]" * 200_000
+            for body in (b'{"rev": ' + deep + b"}", deep):
+                r = h.post("/v1/read/changes_since", content=body,
+                           headers={"Content-Type": "application/json"})
+                assert r.status_code == 400 and r.json()["code"] == "bad-request", r.text
+            for rev in (-1e30, -10**30, 10**19):
+                r = h.post("/v1/read/changes_since", json={"rev": rev})
+                assert r.status_code == 400 and r.json()["code"] == "bad-request", r.text
 
 
 def test_no_answer_carries_the_bmc_credentials(served):
