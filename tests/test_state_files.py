@@ -517,3 +517,18 @@ def test_exhausted_file_descriptors_are_one_line(cli, built_store, tmp_path):
     assert hit, "no limit made bayops run out of file descriptors"
     assert run(cli, "jobs", state=state).code == 0
     invariants_hold(state)
+
+
+def test_our_tables_with_no_schema_version_are_refused_with_a_code(cli, tmp_path):
+    """A bayops store whose header lost its schema version (user_version 0): migrating it
+    would trip on its own tables; it is refused, untouched, with a code."""
+    state = tmp_path / "state.db"
+    assert run(cli, "bays", state=state).code == 0
+    db = sqlite3.connect(state)
+    db.execute("PRAGMA user_version = 0")
+    db.close()
+    before = sha256(state)
+    result = run(cli, "status", "--json", state=state)
+    assert result.code == 2 and result.json["code"] == "unknown-schema", result
+    assert "internal error" not in result.err and "already exists" not in result.err
+    assert sha256(state) == before

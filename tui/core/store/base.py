@@ -91,6 +91,11 @@ class StoreBase:
             if version > SCHEMA_VERSION:
                 raise BadInput(f"state {self.where}: schema version {version} is newer than "
                                f"this bayops ({SCHEMA_VERSION}); upgrade bayops")
+            if version == 0 and self.backend.tables(db):  # migrating would trip on them
+                raise BadInput(f"state {self.where} holds tables but no schema version; bayops "
+                               "cannot tell what it is and leaves it untouched",
+                               code="unknown-schema", hint="use another --state, or restore "
+                               "the store from a copy")
             while version < SCHEMA_VERSION:
                 self.backend.migrate_step(db, version)
                 version += 1
