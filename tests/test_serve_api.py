@@ -302,3 +302,25 @@ def test_a_viewer_cannot_record_a_rediscovery_or_resume_jobs_through_the_service
         assert "rediscover needs limited-operator" in refused.value.message
         assert client.rediscover("enc-w1", record=False) == []  # a dry run stays open
         assert server.service.core_for(ME).remote, "resume through the service needs a role"
+
+
+def test_a_remote_archive_goes_only_under_the_services_archive_folder(served, tmp_path):
+    """A remote admin names the file, not the place: an absolute path, a climb out or a
+    symlink out is refused (nothing written); a plain name lands in the archive folder."""
+    import time as clock
+
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    with served() as server:
+        folder = server.service.store.path.parent / "archive"
+        folder.mkdir(exist_ok=True)
+        (folder / "escape").symlink_to(outside)
+        with http(server) as h:
+            before = clock.time()
+            for to in (str(outside / "x.jsonl.gz"), "../x.jsonl.gz", "escape/x.jsonl.gz"):
+                r = h.post("/v1/run/archive", json={"before": before, "to": to})
+                assert r.status_code == 403 and r.json()["code"] == "outside-archive-folder", r.text
+            assert not list(outside.iterdir()) and not (folder.parent / "x.jsonl.gz").exists()
+            r = h.post("/v1/run/archive", json={"before": before, "to": "mine.jsonl.gz"})
+            assert r.status_code == 200, r.text
+        assert (folder / "mine.jsonl.gz").is_file()
