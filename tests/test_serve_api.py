@@ -3,6 +3,7 @@ identities and roles, refusals audited, the change feed, tokens, metrics, the we
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import getpass
 import inspect
 import json
@@ -14,7 +15,7 @@ from tests.conftest import dump, stored_text, write_config
 from tests.serve_support import InProcessServer, socket_path
 from tui.client import operations as ops
 from tui.core.api import Core
-from tui.model.errors import BadInput, Refused
+from tui.model.errors import BadInput, BayopsError, Refused
 
 VIEWER_ONLY = {'default = "admin"\n': 'default = "viewer"\n'}
 ME = getpass.getuser()
@@ -231,7 +232,32 @@ def test_the_services_of_one_store_share_the_failed_attempt_limit(state):
         gates[1].token("Bearer bayops_wrong", "10.0.0.9", now=100.0 + FAILURE_WINDOW + 5)
     for store in stores:
         store.close()
-    assert [row[0] for row in dump(state)["token_failures"]] == ["10.0.0.9"]
+    assert [row[0] for row in dump(state)["token_failures"]] == ["10.0.0.9 wrong"]
+
+
+def test_one_addresss_bad_tokens_do_not_lock_out_a_valid_token_from_it(state):
+    """A NAT or a jump host: one client's bad tokens are held back, another's valid token
+    from the same address still works; a guesser trying many tokens meets the address's
+    own, looser limit."""
+    from tui.core import tokens
+    from tui.core.store import Store
+    from tui.server.auth import ADDRESS_FAILURES_ALLOWED, FAILURES_ALLOWED, Gate, RateLimited
+
+    store = Store(state)
+    _, secret = tokens.create(store, "alice", 3600, "admin")
+    gate = Gate(store)
+    for _ in range(FAILURES_ALLOWED):
+        with contextlib.suppress(BayopsError):
+            gate.token("Bearer bayops_stale-token", "10.0.0.9", now=100.0)
+    with pytest.raises(RateLimited):
+        gate.token("Bearer bayops_stale-token", "10.0.0.9", now=101.0)
+    assert gate.token(f"Bearer {secret}", "10.0.0.9", now=102.0).operator == "alice"
+    for i in range(ADDRESS_FAILURES_ALLOWED):  # a different guess each time
+        with contextlib.suppress(BayopsError):
+            gate.token(f"Bearer bayops_{i:06d}x", "10.0.0.7", now=100.0)
+    with pytest.raises(RateLimited):
+        gate.token("Bearer bayops_fresh1", "10.0.0.7", now=101.0)
+    store.close()
 
 
 def test_metrics_count_the_fleet_and_the_failovers(served):
