@@ -355,11 +355,11 @@ def _verify_store(store: Store) -> Verification:
                 + (f" (events {cursor.seq}..{first - 1} missing)" if first > cursor.seq else ""))
     elif count and first > cursor.seq:
         skipped += first - cursor.seq
-    for a, b, gap in store.event_gaps():
+    for low, high, gap in store.event_gaps():
         if gap:
-            skipped += b - a + 1
+            skipped += high - low + 1
         else:
-            problem(f"live log: events {a}..{b} missing")
+            problem(f"live log: events {low}..{high} missing")
     first_job, last_job, jobs = store.job_bounds()
     if jobs and first_job < cursor.job:
         problem(f"jobs: the oldest in the store is {first_job}, the archives hold jobs up to "
