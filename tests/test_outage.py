@@ -254,7 +254,12 @@ class Hang:
                                             (self.name,)):
                     if pid not in self.stopped:
                         os.kill(pid, signal.SIGSTOP)
-                        self.stopped.add(pid)
+                        state = admin.execute("SELECT state FROM pg_stat_activity WHERE pid = %s",
+                                              (pid,)).fetchone()
+                        if state and state[0] != "idle":  # it began one meanwhile: later
+                            os.kill(pid, signal.SIGCONT)
+                        else:
+                            self.stopped.add(pid)
                 time.sleep(0.02)
 
     def release(self) -> None:
