@@ -77,13 +77,17 @@ class PgServer:
         self.pg_ctl = pg_ctl
         self._run(initdb, "-D", str(self.data), "-U", "bayops", "--auth=trust",
                   "--no-sync", "-E", "UTF8", "--locale=C")
+        self.start_again()
+        return self
+
+    def start_again(self) -> None:
+        """Start the server (made by ``start``) after a ``stop``."""
         options = (f"-c listen_addresses='' -c unix_socket_directories='{self.socket}'"
                    " -c max_connections=300 -c shared_buffers=32MB")
         if not self.durable:
             options += " -c fsync=off -c synchronous_commit=off -c full_page_writes=off"
-        self._run(pg_ctl, "-D", str(self.data), "-l", str(self.root / "log"), "-w",
+        self._run(self.pg_ctl, "-D", str(self.data), "-l", str(self.root / "log"), "-w",
                   "-o", options, "start")
-        return self
 
     def stop(self, mode: str = "fast") -> None:
         self._run(self.pg_ctl, "-D", str(self.data), "-m", mode, "-w", "stop")

@@ -165,14 +165,15 @@ def test_a_delete_not_covered_by_an_archive_is_refused(cli, core):
 
 def test_running_jobs_stay_and_later_ones_wait_for_them(cli, core):
     done = finished_job(core)
+    claim = core.store.new_claim()
     running = core.store.create_job("tester", "still at it", PolicyParams(group="lab", mode="alert",
-                                                                           window=""), [])
+                                                                           window=""), [], claim)
     later = finished_job(core)
     record = archive(cli, cut())
     assert (record["first_job"], record["last_job"]) == (done, done)
     jobs = {j["id"]: j["state"] for j in cli("jobs", "--json").json}
     assert jobs[running] == "running" and later in jobs and done not in jobs
-    core.store.finish_job(running, "done")
+    core.store.finish_job(running, "done", claim)
     record = archive(cli, cut())
     assert record["first_job"] == running
     assert cli("events", "verify").code == 0

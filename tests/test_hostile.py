@@ -8,13 +8,16 @@ import pytest
 from conftest import dump
 
 pytestmark = pytest.mark.both_stores  # refused on either store, and nothing changed in it
-UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+INVISIBLE = "\u2028\u2029\u200b\u200c\u200d\u2060\ufeff\u00ad\u034f\u180e"
+UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
+                    + INVISIBLE + "]")
 # (NUL cannot travel in an argument; the stored-text test below carries one.)
 HOSTILE = {
     "osc-title": "\x1b]2;OWNED\x07",
     "csi": "x\x1b[2J\x1b[31mred",
     "c1": "a\x9b31mb",
     "bidi": "abc\u202edcba",
+    "invisible": "a" + INVISIBLE + "b",
     "newline": "x\n   77 2030-01-01 00:00:00 critical bay:enc-l1/1 FORGED",
     "tab": "a\tb",
     "markup": "[/]4.70",
@@ -126,3 +129,16 @@ def test_a_trailing_newline_makes_no_enclosure(cli):
     r = cli("enclosure", "add", "lab", "enc-z\n", "--yes")
     assert r.code == 2
     assert not any(b["id"].startswith("enc-z") for b in cli("bays", "--json").json)
+
+
+@pytest.mark.parametrize("char", list(INVISIBLE))
+def test_each_invisible_character_is_refused_in_text_and_escaped_when_shown(char):
+    from tui.core.validate import check_text
+    from tui.model.errors import BadInput
+    from tui.model.text import printable
+
+    with pytest.raises(BadInput) as refused:
+        check_text(f"fw{char}update", "--reason")
+    assert refused.value.code == "bad-text" and char not in str(refused.value)
+    shown = printable(f"a{char}b")
+    assert shown.isascii() and f"{ord(char):02x}" in shown  # a visible escape: \\xad, \\u200b

@@ -6,6 +6,7 @@ import pytest
 from conftest import INTEGRITY_ERRORS, raw_connection
 
 from tui.core.store import Store
+from tui.model.errors import Fenced
 from tui.model.params import PolicyParams
 
 pytestmark = pytest.mark.both_stores  # each test on SQLite and PostgreSQL
@@ -25,23 +26,30 @@ def test_one_holder_and_a_deposed_leader_is_fenced_by_the_database(core, state):
         assert a.take_lease("host-a 1", "unix:/a.sock", 30) == 1
         assert b.take_lease("host-b 2", "unix:/b.sock", 30) is None  # a holds it
         assert b.lease().address == "unix:/a.sock" and b.lease().live
-        job = a.create_job("alice", "a's job", params, [])
-        a.start_step(job, "one")
-        with pytest.raises(INTEGRITY_ERRORS, match="fenced"):
+        claim = a.new_claim()
+        job = a.create_job("alice", "a's job", params, [], claim)
+        a.start_step(job, "one", claim)
+        with pytest.raises(Fenced, match="epoch"):
             plain.create_job("bob", "no lease", params, [])  # no service: refused while a leads
 
         expire(state)
         assert not a.renew_lease(30)
         assert b.take_lease("host-b 2", "unix:/b.sock", 30) == 2
-        for write in (lambda: a.start_step(job, "two"), lambda: a.finish_step(job, 1, "done", ""),
-                      lambda: a.finish_job(job, "done"),
+        for write in (lambda: a.start_step(job, "two", claim),
+                      lambda: a.finish_step(job, 1, "done", "", claim),
+                      lambda: a.finish_job(job, "done", claim),
                       lambda: a.create_job("alice", "again", params, [])):
-            with pytest.raises(INTEGRITY_ERRORS, match="fenced"):
+            with pytest.raises(Fenced) as fenced:
                 write()
-        assert b.job_owners()[job] == (None, None)  # the new leader may take a's job over
-        assert b.claim_job(job, b.job(job).pid)
-        b.finish_step(job, 1, "done", "taken over")
-        b.finish_job(job, "done")
+            assert fenced.value.code == "not-leader"
+        assert b.job_owners()[job][:2] == (None, None)  # the new leader may take a's job over
+        assert b.claim_job(job, "someone else's runner") is None
+        taken = b.claim_job(job, b.job_owners()[job][2])
+        assert taken is not None and taken.epoch == 2
+        with pytest.raises(Fenced):  # a runner of the right epoch that does not hold the job
+            b.finish_step(job, 1, "done", "a second runner", b.new_claim())
+        b.finish_step(job, 1, "done", "taken over", taken)
+        b.finish_job(job, "done", taken)
         assert b.renew_lease(30)
 
         b.release_lease()  # a clean stop: the next one need not wait

@@ -3,6 +3,7 @@ identities and roles, refusals audited, the change feed, tokens, metrics, the we
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import getpass
 import inspect
 import json
@@ -14,7 +15,7 @@ from tests.conftest import dump, stored_text, write_config
 from tests.serve_support import InProcessServer, socket_path
 from tui.client import operations as ops
 from tui.core.api import Core
-from tui.model.errors import BadInput, Refused
+from tui.model.errors import BadInput, BayopsError, Refused
 
 VIEWER_ONLY = {'default = "admin"\n': 'default = "viewer"\n'}
 ME = getpass.getuser()
@@ -124,6 +125,15 @@ def test_errors_keep_their_class_code_and_status(served):
             assert r.status_code == 400
             r = h.get("/v1/query/verify_archives", params={"files": '["/etc/shadow"]'})
             assert r.status_code == 403 and r.json()["code"] == "server-only"
+            # Malformed past what a parser or a column holds: bad input, not a crash.
+            deep = b"[" * 200_000 + b"]" * 200_000
+            for body in (b'{"rev": ' + deep + b"}", deep):
+                r = h.post("/v1/read/changes_since", content=body,
+                           headers={"Content-Type": "application/json"})
+                assert r.status_code == 400 and r.json()["code"] == "bad-request", r.text
+            for rev in (-1e30, -10**30, 10**19):
+                r = h.post("/v1/read/changes_since", json={"rev": rev})
+                assert r.status_code == 400 and r.json()["code"] == "bad-request", r.text
 
 
 def test_no_answer_carries_the_bmc_credentials(served):
@@ -222,7 +232,32 @@ def test_the_services_of_one_store_share_the_failed_attempt_limit(state):
         gates[1].token("Bearer bayops_wrong", "10.0.0.9", now=100.0 + FAILURE_WINDOW + 5)
     for store in stores:
         store.close()
-    assert [row[0] for row in dump(state)["token_failures"]] == ["10.0.0.9"]
+    assert [row[0] for row in dump(state)["token_failures"]] == ["10.0.0.9 wrong"]
+
+
+def test_one_addresss_bad_tokens_do_not_lock_out_a_valid_token_from_it(state):
+    """A NAT or a jump host: one client's bad tokens are held back, another's valid token
+    from the same address still works; a guesser trying many tokens meets the address's
+    own, looser limit."""
+    from tui.core import tokens
+    from tui.core.store import Store
+    from tui.server.auth import ADDRESS_FAILURES_ALLOWED, FAILURES_ALLOWED, Gate, RateLimited
+
+    store = Store(state)
+    _, secret = tokens.create(store, "alice", 3600, "admin")
+    gate = Gate(store)
+    for _ in range(FAILURES_ALLOWED):
+        with contextlib.suppress(BayopsError):
+            gate.token("Bearer bayops_stale-token", "10.0.0.9", now=100.0)
+    with pytest.raises(RateLimited):
+        gate.token("Bearer bayops_stale-token", "10.0.0.9", now=101.0)
+    assert gate.token(f"Bearer {secret}", "10.0.0.9", now=102.0).operator == "alice"
+    for i in range(ADDRESS_FAILURES_ALLOWED):  # a different guess each time
+        with contextlib.suppress(BayopsError):
+            gate.token(f"Bearer bayops_{i:06d}x", "10.0.0.7", now=100.0)
+    with pytest.raises(RateLimited):
+        gate.token("Bearer bayops_fresh1", "10.0.0.7", now=101.0)
+    store.close()
 
 
 def test_metrics_count_the_fleet_and_the_failovers(served):
@@ -293,3 +328,25 @@ def test_a_viewer_cannot_record_a_rediscovery_or_resume_jobs_through_the_service
         assert "rediscover needs limited-operator" in refused.value.message
         assert client.rediscover("enc-w1", record=False) == []  # a dry run stays open
         assert server.service.core_for(ME).remote, "resume through the service needs a role"
+
+
+def test_a_remote_archive_goes_only_under_the_services_archive_folder(served, tmp_path):
+    """A remote admin names the file, not the place: an absolute path, a climb out or a
+    symlink out is refused (nothing written); a plain name lands in the archive folder."""
+    import time as clock
+
+    outside = tmp_path / "elsewhere"
+    outside.mkdir()
+    with served() as server:
+        folder = server.service.store.path.parent / "archive"
+        folder.mkdir(exist_ok=True)
+        (folder / "escape").symlink_to(outside)
+        with http(server) as h:
+            before = clock.time()
+            for to in (str(outside / "x.jsonl.gz"), "../x.jsonl.gz", "escape/x.jsonl.gz"):
+                r = h.post("/v1/run/archive", json={"before": before, "to": to})
+                assert r.status_code == 403 and r.json()["code"] == "outside-archive-folder", r.text
+            assert not list(outside.iterdir()) and not (folder.parent / "x.jsonl.gz").exists()
+            r = h.post("/v1/run/archive", json={"before": before, "to": "mine.jsonl.gz"})
+            assert r.status_code == 200, r.text
+        assert (folder / "mine.jsonl.gz").is_file()

@@ -221,10 +221,16 @@ def test_a_new_store_is_marked_ours(cli):
 
 def _unmark(state: Path, version: int = SCHEMA_VERSION) -> None:
     """Make a store look like one an older bayops wrote: no application_id, and the
-    schema of ``version`` (schema 9's token failures, 8's lease, 7's tokens, 6's drain, flag
-    and home, 5's acknowledgement, 4's archive register and 3's change feed taken back)."""
+    schema of ``version`` (schema 10's runners and event links, 9's token failures, 8's
+    lease, 7's tokens, 6's drain, flag and home, 5's acknowledgement, 4's archive register
+    and 3's change feed taken back)."""
     db = sqlite3.connect(state, isolation_level=None)
     db.execute("BEGIN")
+    if version < 10:
+        for name in ("steps_claimed_insert", "steps_claimed_update"):
+            db.execute(f"DROP TRIGGER {name}")
+        for table, column in (("jobs", "runner"), ("steps", "runner"), ("events", "prev")):
+            db.execute(f"ALTER TABLE {table} DROP COLUMN {column}")
     if version < 9:
         db.execute("DROP TABLE token_failures")
     if version < 8:
@@ -271,7 +277,7 @@ def _unmark(state: Path, version: int = SCHEMA_VERSION) -> None:
     db.close()
 
 
-@pytest.mark.parametrize("version", [SCHEMA_VERSION, 8, 7, 6, 5, 4, 3, 2])
+@pytest.mark.parametrize("version", [SCHEMA_VERSION, 9, 8, 7, 6, 5, 4, 3, 2])
 def test_an_older_unmarked_store_is_migrated_and_marked(cli, tmp_path, built_store, version):
     state = copy_store(built_store, tmp_path / "old.db")
     _unmark(state, version)
@@ -517,3 +523,18 @@ def test_exhausted_file_descriptors_are_one_line(cli, built_store, tmp_path):
     assert hit, "no limit made bayops run out of file descriptors"
     assert run(cli, "jobs", state=state).code == 0
     invariants_hold(state)
+
+
+def test_our_tables_with_no_schema_version_are_refused_with_a_code(cli, tmp_path):
+    """A bayops store whose header lost its schema version (user_version 0): migrating it
+    would trip on its own tables; it is refused, untouched, with a code."""
+    state = tmp_path / "state.db"
+    assert run(cli, "bays", state=state).code == 0
+    db = sqlite3.connect(state)
+    db.execute("PRAGMA user_version = 0")
+    db.close()
+    before = sha256(state)
+    result = run(cli, "status", "--json", state=state)
+    assert result.code == 2 and result.json["code"] == "unknown-schema", result
+    assert "internal error" not in result.err and "already exists" not in result.err
+    assert sha256(state) == before

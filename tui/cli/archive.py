@@ -72,7 +72,9 @@ def _verify(core: Core, args: argparse.Namespace) -> int:
         if args.files:
             return "\n".join([*lines, f"intact: {len(found.files)} file(s), {records} records"])
         live = found.live
+        skipped = (f" ({live['skipped_ids']} id(s) the database's sequences skipped, no event"
+                   " missing)") if live.get("skipped_ids") else ""
         return "\n".join([*lines, f"intact: {len(found.files)} archive(s), {records} records; "
-                          f"the live log continues at event seq {live['first_seq']}"])
+                          f"the live log continues at event seq {live['first_seq']}{skipped}"])
     _emit(args, found.to_dict(), text)
     return 0 if found.ok else 1

@@ -180,11 +180,11 @@ class RemoteCore:
             time.sleep(0.25)
 
     def call(self, method: str, path: str, body: dict[str, Any] | None = None,
-             params: dict[str, Any] | None = None) -> Any:
+             params: dict[str, Any] | None = None, wait: float | None = None) -> Any:
         deadline = time.monotonic() + MOVE_SECONDS
         while True:
             try:
-                response = self._http.request(method, path, json=body, params=params)
+                response = self._http.request(method, path, json=body, params=params, timeout=wait or TIMEOUT)
             except (httpx.ConnectError, httpx.ConnectTimeout) as exc:  # never sent: may go elsewhere
                 if len(self.urls) > 1 and self._move(deadline, leader=False):
                     continue
@@ -252,7 +252,7 @@ class RemoteCore:
             try:
                 result = self.call("POST", f"run/{change.name}", body)
             except OperationFailed as exc:
-                if exc.code != "connection-lost":
+                if exc.code not in ("connection-lost", "job-goes-on"):  # else: it goes on
                     raise
                 try:
                     return self._follow_job(change.name, before)
@@ -287,8 +287,9 @@ class RemoteCore:
 
     def _newest_job(self) -> int | None:
         """The newest job id before a run, to find the run's own job if the answer is lost."""
-        try:
-            return max((j.id for j in self.jobs(1)), default=0)
+        try:  # bounded: a server whose database hangs must not hold the run back
+            return max((int(j["id"]) for j in self.call(
+                "GET", "query/jobs", params={"limit": "1"}, wait=5.0)), default=0)
         except BayopsError:
             return None
 
@@ -296,8 +297,7 @@ class RemoteCore:
         """The newest job this operator started since job ``before`` (jobs: newest first)."""
         if before is None:
             return None
-        return next((j for j in self.jobs(20) if j.id > before and j.operator == self.operator),
-                    None)
+        return next((j for j in self.jobs(20) if j.id > before and j.operator == self.operator), None)
 
     def _cut_off(self, name: str, before: int | None, what: str) -> str:
         """What to say when this client stops waiting for a run: its job goes on."""

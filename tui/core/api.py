@@ -84,8 +84,9 @@ class Core(CycleFacade):
     # -- opening --------------------------------------------------------------------------
     @classmethod
     def open(cls, config: Config, state: str | None = None, operator: str | None = None,
-             read_only: bool = False, resume: bool = True) -> Core:
-        store = Store(find_state(state, config))
+             read_only: bool = False, resume: bool = True, patience: float = 30.0) -> Core:
+        """``patience``: how long a write waits for a PostgreSQL server that went away."""
+        store = Store(find_state(state, config), patience)
         path = store.where  # the file, or the database URL without its password
         warnings: list[str] = []
         driver = make_driver(config, store.path, warnings.append)

@@ -6,6 +6,13 @@ in the same transaction as the store writes that record the action's outcome (``
 After a crash, a resumed runner calls the same sequence again: steps already done are
 skipped and return their journaled detail, a step left 'running' is marked
 'failed: interrupted' and run again. So every action must be idempotent.
+
+A runner writes under its ``Claim`` (the store's jobs.py): its own id and the lease epoch
+it started under. When the database refuses that claim (another runner holds the job, or
+another epoch leads), cannot be reached, or the runner is told to stop (its service
+stopped leading), the runner stops where it is with ``JobHandedOver``: nothing is rolled
+back nor marked failed, since the hardware did what the journal says and the runner that
+resumes the job finishes it.
 """
 from __future__ import annotations
 
@@ -13,8 +20,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from tui.core.store import Store
+from tui.core.store.jobs import Claim
 from tui.model.driver import DriverError
-from tui.model.errors import BayopsError
+from tui.model.errors import BayopsError, Fenced, JobHandedOver
 from tui.model.params import JobParams
 from tui.model.text import quoted
 
@@ -25,10 +33,36 @@ class StepFailed(Exception):
         self.name, self.reason = name, reason
 
 
+def handed_over(job_id: int, exc: BaseException) -> JobHandedOver | None:
+    """What ``exc`` means to job ``job_id``'s runner when it says the runner cannot go on
+    (its claim refused, the database away); None for anything else."""
+    if isinstance(exc, JobHandedOver):
+        return exc
+    if isinstance(exc, Fenced):
+        return JobHandedOver(job_id, f"its claim was refused: {exc.message}")
+    if isinstance(exc, BayopsError) and exc.code == "store-unreachable":
+        return JobHandedOver(job_id, "the database could not be reached")
+    return None
+
+
+@contextmanager
+def handing_over(job_id: int) -> Iterator[None]:
+    """Journal writes of job ``job_id``'s runner: a refused claim or a lost database
+    stops the runner (JobHandedOver) instead of failing the job."""
+    try:
+        yield
+    except BayopsError as exc:
+        handed = handed_over(job_id, exc)
+        if handed is None:
+            raise
+        raise handed from None
+
+
 class JobContext:
-    def __init__(self, store: Store, job_id: int):
+    def __init__(self, store: Store, job_id: int, claim: Claim):
         self.store = store
         self.job_id = job_id
+        self.claim = claim
         job = store.job(job_id)
         self._done = {s.name: s.detail for s in job.steps if s.state == "done"} if job else {}
         self._started: tuple[str, Callable[[], int]] | None = None  # (name, seq) by `then`
@@ -52,20 +86,24 @@ class JobContext:
         with self._journaled(seq, name), self.store.write():
             if record is not None:
                 record()
-            self.store.finish_step(self.job_id, seq, "done", detail)
-            following = None if then is None else (then, self.store.open_step(self.job_id, then))
+            self.store.finish_step(self.job_id, seq, "done", detail, self.claim)
+            following = None if then is None else (
+                then, self.store.open_step(self.job_id, then, self.claim))
         self._started = following
         self._done[name] = detail
         return detail
 
     def _start(self, name: str) -> int:
         started, self._started = self._started, None
-        if started is not None:
-            if started[0] == name:
-                return started[1]()
-            # A runner that went another way than it said: that step never ran.
-            self.store.finish_step(self.job_id, started[1](), "failed", "not run")
-        return self.store.start_step(self.job_id, name)
+        if self.claim.stop.is_set():  # its service stopped leading: no new action here
+            raise JobHandedOver(self.job_id, "its service stopped leading")
+        with handing_over(self.job_id):
+            if started is not None:
+                if started[0] == name:
+                    return started[1]()
+                # A runner that went another way than it said: that step never ran.
+                self.store.finish_step(self.job_id, started[1](), "failed", "not run", self.claim)
+            return self.store.start_step(self.job_id, name, self.claim)
 
     def on_done(self, write: Callable[[], None]) -> None:
         """``write`` (store writes, e.g. the closing event) lands in the transaction that
@@ -80,35 +118,45 @@ class JobContext:
 
     @contextmanager
     def _journaled(self, seq: int, name: str) -> Iterator[None]:
-        """A failure inside marks step ``seq`` failed (with why) before it goes on."""
+        """A failure inside marks step ``seq`` failed (with why) before it goes on; one
+        that stops the runner (``handed_over``) leaves the step as it is for the resume."""
         try:
             yield
-        except (DriverError, BayopsError) as exc:
-            self.store.finish_step(self.job_id, seq, "failed", str(exc))
-            raise StepFailed(name, str(exc)) from exc
         except BaseException as exc:
+            handed = handed_over(self.job_id, exc)
+            if handed is not None:
+                raise handed from None
+            if isinstance(exc, DriverError | BayopsError):
+                self._mark_failed(seq, str(exc))
+                raise StepFailed(name, str(exc)) from exc
             # Anything else is a bug; journal it so the job is not left looking alive.
-            self.store.finish_step(self.job_id, seq, "failed", f"internal error: {quoted(exc)}")
+            self._mark_failed(seq, f"internal error: {quoted(exc)}")
             raise
+
+    def _mark_failed(self, seq: int, why: str) -> None:
+        with handing_over(self.job_id):
+            self.store.finish_step(self.job_id, seq, "failed", why, self.claim)
 
     def save_params(self, params: JobParams) -> None:
         """Keep what the runner decided (e.g. the next target) for a resume."""
-        self.store.set_job_params(self.job_id, params)
+        with handing_over(self.job_id):
+            self.store.set_job_params(self.job_id, params, self.claim)
 
     def note(self, name: str, detail: str) -> None:
         """A step that is only a decision (e.g. the chosen target), journaled as done."""
         if name not in self._done:
-            self.store.record_step(self.job_id, name, detail)
+            with handing_over(self.job_id):
+                self.store.record_step(self.job_id, name, detail, self.claim)
             self._done[name] = detail
 
 
-def mark_interrupted(store: Store, job_id: int, old_pid: int | None) -> int:
+def mark_interrupted(store: Store, job_id: int, old_pid: int | None, claim: Claim) -> int:
     """Mark steps a dead process left 'running'; returns how many."""
     job = store.job(job_id)
     count = 0
     for step in job.steps if job else ():
         if step.state == "running":
             store.finish_step(job_id, step.seq, "failed",
-                              f"interrupted: process {old_pid} ended while this step ran")
+                              f"interrupted: process {old_pid} ended while this step ran", claim)
             count += 1
     return count

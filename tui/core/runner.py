@@ -13,10 +13,11 @@ from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from tui.core.context import OpContext
-from tui.core.jobs import JobContext, StepFailed, mark_interrupted
+from tui.core.jobs import JobContext, StepFailed, handed_over, handing_over, mark_interrupted
 from tui.core.process import process_alive
+from tui.core.store.jobs import Claim
 from tui.model.entities import Job
-from tui.model.errors import OperationFailed, Refused
+from tui.model.errors import JobHandedOver, OperationFailed, Refused
 from tui.model.params import JobParams
 from tui.model.plan import Plan
 from tui.model.text import quoted
@@ -30,7 +31,7 @@ class JobKind(Generic[P]):
     run: Callable[[OpContext, JobContext, P], str]  # returns the job's one-line result
     resumable: bool  # a crash mid-run is finished (or rolled back) by the next process
     atomic: bool = False  # store-only: runs inside the transaction that creates the job
-    started: Callable[[OpContext, int, P], None] | None = None  # events when the job starts
+    started: Callable[[OpContext, JobContext, P], None] | None = None  # when the job starts
 
     @property
     def name(self) -> str:
@@ -41,24 +42,25 @@ def execute(ctx: OpContext, registry: dict[str, JobKind], replan: Callable[[], P
             expect: Plan | None) -> Job:
     """Re-plan under the write lock, check it against ``expect``, run it as a job."""
     store = ctx.store
+    claim = store.new_claim()
     with store.write():
         plan = replan()
         if expect is not None:
             check_unchanged(expect, plan)
         kind = registry[plan.kind]
-        job_id = store.create_job(ctx.operator, plan.summary, plan.params, plan.locks)
+        job_id = store.create_job(ctx.operator, plan.summary, plan.params, plan.locks, claim)
+        journal = JobContext(store, job_id, claim)
         if kind.started is not None:
-            kind.started(ctx, job_id, plan.params)
+            kind.started(ctx, journal, plan.params)
         if kind.atomic:  # a refusal raised by the runner rolls all of it back
-            seq = store.start_step(job_id, plan.summary)
-            journal = JobContext(store, job_id)
+            seq = store.start_step(job_id, plan.summary, claim)
             detail = kind.run(ctx, journal, plan.params)
-            store.finish_step(job_id, seq, "done", detail)
+            store.finish_step(job_id, seq, "done", detail, claim)
             journal.land_done()
-            store.finish_job(job_id, "done")
+            store.finish_job(job_id, "done", claim)
     if kind.atomic:
         return _job(ctx, job_id)
-    return run_job(ctx, registry, job_id)
+    return run_job(ctx, registry, journal)
 
 
 def check_unchanged(expect: Plan, fresh: Plan) -> None:
@@ -70,25 +72,28 @@ def check_unchanged(expect: Plan, fresh: Plan) -> None:
                       "changed, look at the plan again", code="plan-changed")
 
 
-def run_job(ctx: OpContext, registry: dict[str, JobKind], job_id: int) -> Job:
-    store = ctx.store
-    job = _job(ctx, job_id)
-    kind = registry[job.kind]
-    journal = JobContext(store, job_id)
-    try:
-        result = kind.run(ctx, journal, job.params)
-    except (OperationFailed, StepFailed) as exc:  # StepFailed: a revert that failed too
-        with store.write():
-            store.finish_job(job_id, "failed")
-            ctx.event("warning", f"job:{job_id}", "job.failed", f"job {job_id} failed: {exc}",
-                      job_id)
-        raise OperationFailed(f"job {job_id}: {exc}") from None
-    # Anything else (a bug, an interrupt) leaves the job journaled and running so that
-    # `bayops jobs resume` finishes it; its locks keep others off meanwhile.
-    with store.write():
-        journal.land_done()
-        store.finish_job(job_id, "done")
-        ctx.event("info", f"job:{job_id}", "job.done", f"job {job_id} done: {result}", job_id)
+def run_job(ctx: OpContext, registry: dict[str, JobKind], journal: JobContext) -> Job:
+    """Run the job ``journal`` holds (by its claim) to its end, as its one runner here."""
+    store, job_id, claim = ctx.store, journal.job_id, journal.claim
+    with store.running(job_id, claim):
+        job = _job(ctx, job_id)
+        try:
+            result = registry[job.kind].run(ctx, journal, job.params)
+        except (OperationFailed, StepFailed) as exc:  # StepFailed: a revert that failed too
+            handed = handed_over(job_id, exc)
+            if handed is not None:  # not a failure of the job: its resume finishes it
+                raise handed from None
+            with handing_over(job_id), store.write():
+                store.finish_job(job_id, "failed", claim)
+                ctx.event("warning", f"job:{job_id}", "job.failed",
+                          f"job {job_id} failed: {exc}", job_id)
+            raise OperationFailed(f"job {job_id}: {exc}") from None
+        # Anything else (a bug, an interrupt) leaves the job journaled and running so that
+        # `bayops jobs resume` finishes it; its locks keep others off meanwhile.
+        with handing_over(job_id), store.write():
+            journal.land_done()
+            store.finish_job(job_id, "done", claim)
+            ctx.event("info", f"job:{job_id}", "job.done", f"job {job_id} done: {result}", job_id)
     return _job(ctx, job_id)
 
 
@@ -99,9 +104,12 @@ def _job(ctx: OpContext, job_id: int) -> Job:
 
 
 def interrupted_jobs(ctx: OpContext) -> list[Job]:
+    """Running jobs that no runner runs: their process died, their leader was deposed,
+    or their runner in this very process ended without finishing them."""
     owners = ctx.store.job_owners()
     return [j for j in ctx.store.jobs(running_only=True)
-            if not process_alive(*owners.get(j.id, (j.pid, None)))]
+            if not ctx.store.runs_here(j.id)
+            and not process_alive(*owners.get(j.id, (j.pid, None, None))[:2])]
 
 
 def resume_interrupted(ctx: OpContext, registry: dict[str, JobKind]) -> list[tuple[Job, str]]:
@@ -113,27 +121,33 @@ def resume_interrupted(ctx: OpContext, registry: dict[str, JobKind]) -> list[tup
     if ctx.remote:
         for group in sorted({job.params.group for job in waiting}):
             ctx.require(group, "resume")
+    owners = ctx.store.job_owners()
     out = []
     for job in waiting:
-        if not ctx.store.claim_job(job.id, job.pid):
-            continue  # another process is resuming it
-        n = mark_interrupted(ctx.store, job.id, job.pid)
-        ctx.event("warning", f"job:{job.id}", "job.resumed",
-                  f"job {job.id} ({job.summary}) resumed after process {job.pid} died"
-                  f" ({n} step(s) interrupted)", job.id)
-        kind = registry.get(job.kind)
-        if kind is None or not kind.resumable:
-            # One store change or one hardware step: it landed whole or not at all.
-            ctx.store.finish_job(job.id, "failed")
-            out.append((_job(ctx, job.id), "interrupted; see its journal"))
-            continue
-        try:
-            out.append((run_job(ctx, registry, job.id), "done"))
-        except OperationFailed as exc:
-            out.append((_job(ctx, job.id), str(exc)))
-        except Exception as exc:  # a bug must not stop every later bayops from starting
-            ctx.event("critical", f"job:{job.id}", "job.resume-failed",
-                      f"job {job.id} could not be resumed ({quoted(exc)}); it keeps its locks "
-                      "and stays journaled for `bayops jobs resume`", job.id)
-            out.append((_job(ctx, job.id), f"resume failed: {quoted(exc)}"))
+        claim = ctx.store.claim_job(job.id, owners.get(job.id, (None, None, None))[2])
+        if claim is None:
+            continue  # another runner is resuming it
+        out.append(_resume(ctx, registry, job, claim))
     return out
+
+
+def _resume(ctx: OpContext, registry: dict[str, JobKind], job: Job,
+            claim: Claim) -> tuple[Job, str]:
+    n = mark_interrupted(ctx.store, job.id, job.pid, claim)
+    ctx.event("warning", f"job:{job.id}", "job.resumed",
+              f"job {job.id} ({job.summary}) resumed after process {job.pid} died"
+              f" ({n} step(s) interrupted)", job.id)
+    kind = registry.get(job.kind)
+    if kind is None or not kind.resumable:
+        # One store change or one hardware step: it landed whole or not at all.
+        ctx.store.finish_job(job.id, "failed", claim)
+        return _job(ctx, job.id), "interrupted; see its journal"
+    try:
+        return run_job(ctx, registry, JobContext(ctx.store, job.id, claim)), "done"
+    except (OperationFailed, JobHandedOver) as exc:
+        return _job(ctx, job.id), str(exc)
+    except Exception as exc:  # a bug must not stop every later bayops from starting
+        ctx.event("critical", f"job:{job.id}", "job.resume-failed",
+                  f"job {job.id} could not be resumed ({quoted(exc)}); it keeps its locks "
+                  "and stays journaled for `bayops jobs resume`", job.id)
+        return _job(ctx, job.id), f"resume failed: {quoted(exc)}"

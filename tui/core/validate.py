@@ -30,7 +30,7 @@ def check_name(value: object, what: str) -> str:
 def check_text(value: str, what: str, limit: int = REASON_LIMIT) -> str:
     """Free text (a reason, a firmware version): no control characters, bounded."""
     if has_unsafe(value):
-        raise BadInput(f"{what} {quoted(value)} holds control or bidi characters",
+        raise BadInput(f"{what} {quoted(value)} holds control, bidi or invisible characters",
                        code="bad-text")
     if len(value) > limit:
         raise BadInput(f"{what} is {len(value)} characters long; at most {limit}",

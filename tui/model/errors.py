@@ -46,3 +46,25 @@ class Refused(BayopsError):
 
     exit_code = 3
     default_code = "refused"
+
+
+class Fenced(Refused):
+    """A job write refused because its writer no longer holds what it needs: the leader
+    lease (its epoch is stale) or the job itself (another runner claimed it). Nothing of
+    the write landed; the leading service is the one to ask. Exit 3."""
+
+    default_code = "not-leader"
+
+
+class JobHandedOver(BayopsError):
+    """A job's runner stopped before the job ended, because its service stopped leading
+    or the database went away: nothing was rolled back, the job stays journaled, and the
+    leading service resumes it (``bayops jobs show ID`` follows it). Exit 1."""
+
+    exit_code = 1
+    default_code = "job-goes-on"
+
+    def __init__(self, job_id: int, why: str) -> None:
+        super().__init__(f"job {job_id} stopped here ({why}); it stays journaled and the "
+                         "leading service resumes it", hint=f"follow it: bayops jobs show {job_id}")
+        self.job_id = job_id

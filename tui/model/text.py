@@ -1,18 +1,23 @@
 """Untrusted text on its way to a terminal: the one place it is neutralised.
 
 Anything that came from the store, the config, the environment or a BMC may hold
-terminal escapes (ESC/OSC/CSI), other C0 and C1 controls, DEL or bidi overrides. Shown
-raw they retitle a window, move the cursor or forge a line; ``printable`` shows each as
-a visible escape instead (``\\x1b``, ``\\u202e``). It is for one-line fields: newline and
-tab are escaped too. Markup is a separate matter: the faces render data as plain text
-(Rich ``Text``, segments), never as markup strings.
+terminal escapes (ESC/OSC/CSI), other C0 and C1 controls, DEL, bidi overrides or
+invisible format characters. Shown raw they retitle a window, move the cursor or
+forge a line; ``printable`` shows each as a visible escape instead (``\\x1b``,
+``\\u202e``). It is for one-line fields: newline and tab are escaped too. Markup is a
+separate matter: the faces render data as plain text (Rich ``Text``, segments), never
+as markup strings.
 """
 from __future__ import annotations
 
 import re
 
-# C0 controls, DEL, C1 controls, and the bidi embeddings, overrides, isolates and marks.
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# C0 controls, DEL, C1 controls, the bidi embeddings, overrides, isolates and marks, and
+# the invisible and format characters that hide or forge text: line and paragraph
+# separators, zero-width space/joiners, word joiner, BOM, soft hyphen, the combining
+# grapheme joiner and the Mongolian vowel separator.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u00ad\u034f\u061c\u180e\u200b-\u200f"
+                     "\u2028\u2029\u202a-\u202e\u2060\u2066-\u2069\ufeff]")
 
 
 def _visible(match: re.Match[str]) -> str:

@@ -119,6 +119,9 @@ def _scalar(hint: Any, value: Any, where: str) -> Any:
         return float(value)
     if hint is Path and isinstance(value, str):
         return Path(value)
+    if hint is int and isinstance(value, int) and not isinstance(value, bool) \
+            and not -2**63 <= value < 2**63:  # what a database column holds
+        raise BadInput(f"{where}: {value:.3g} is out of range", code="bad-request")
     if isinstance(hint, type) and isinstance(value, hint) and not (
             hint is int and isinstance(value, bool)):
         return value

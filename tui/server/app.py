@@ -135,8 +135,8 @@ async def _body(request: web.Request) -> dict[str, Any]:
         return {}
     try:
         data = await request.json()
-    except (ValueError, UnicodeDecodeError):
-        raise BadInput("the body is not JSON", code="bad-request") from None
+    except (ValueError, UnicodeDecodeError, RecursionError):  # nested past the parser's depth
+        raise BadInput("the body is not JSON (or nested too deep)", code="bad-request") from None
     if not isinstance(data, dict):
         raise BadInput("the body must be a JSON object of arguments", code="bad-request")
     return data
@@ -147,7 +147,7 @@ def _query_args(request: web.Request) -> dict[str, Any]:
     for key, text in request.query.items():
         try:
             out[key] = json.loads(text)
-        except ValueError:
+        except (ValueError, RecursionError):
             out[key] = text  # a plain string: ?group=prod-web
     return out
 

@@ -2,8 +2,8 @@
 
 On the Unix socket the operator is the peer's OS user from SO_PEERCRED; nothing the
 client sends can change it. Over TCP only a live token names someone; failed attempts
-are rate-limited per address, counted in the store (shared by every service of the site),
-and every one is audited.
+are rate-limited per address and token prefix (and, more loosely, per address), counted
+in the store (shared by every service of the site), and every one is audited.
 """
 from __future__ import annotations
 
@@ -19,8 +19,10 @@ from tui.core.roles import check_person
 from tui.core.store import Store
 from tui.model.errors import BayopsError, Refused
 
-FAILURES_ALLOWED = 5  # failed token attempts per address ...
+FAILURES_ALLOWED = 5  # failed token attempts per address and token prefix ...
+ADDRESS_FAILURES_ALLOWED = 60  # ... and per address, whatever tokens were tried ...
 FAILURE_WINDOW = 60.0  # ... within this many seconds, then 429 until they age out
+PREFIX_CHARS = 6  # of a token's secret part: what tells one tried token from another
 
 
 class Unauthenticated(Refused):
@@ -76,22 +78,27 @@ class Gate:
 
     def token(self, header: str | None, address: str, now: float | None = None) -> Caller:
         now = time.time() if now is None else now
-        # Counted in the store: the services of one site (active/standby) share the limit,
-        # so an attacker gains nothing by taking turns between them.
-        failed, first = self.store.token_failures(address, now - FAILURE_WINDOW)
-        if failed >= FAILURES_ALLOWED:
-            limited = RateLimited(f"{failed} failed attempts from {address} in the last "
-                                  f"{FAILURE_WINDOW:g}s; wait and try again")
+        scheme, _, secret = (header or "").partition(" ")
+        secret = secret.strip() if scheme.lower() == "bearer" else ""
+        # Counted per address and token prefix, so one client's bad tokens do not lock out
+        # a valid one used from the same address (a NAT, a jump host); and per address, so
+        # guessing stays bounded. In the store: the services of one site (active/standby)
+        # share the limits, so an attacker gains nothing by taking turns between them.
+        key = f"{address[:150]} {secret.removeprefix(tokens.PREFIX)[:PREFIX_CHARS]}"
+        failed, from_address, first = self.store.token_failures(
+            address[:150], key, now - FAILURE_WINDOW)
+        if failed >= FAILURES_ALLOWED or from_address >= ADDRESS_FAILURES_ALLOWED:
+            limited = RateLimited(f"{max(failed, from_address)} failed attempts from {address}"
+                                  f" in the last {FAILURE_WINDOW:g}s; wait and try again")
             with self._lock:  # one audit event per window (per service)
-                limited.audited = self._reported.get(address, 0.0) < (first or now)
+                limited.audited = self._reported.get(key, 0.0) < (first or now)
                 for old in [a for a, t in self._reported.items() if t < now - FAILURE_WINDOW]:
                     del self._reported[old]
-                self._reported[address] = now
+                self._reported[key] = now
             raise limited
-        scheme, _, secret = (header or "").partition(" ")
-        record = tokens.verify(self.store, secret.strip(), now) if scheme.lower() == "bearer" else None
+        record = tokens.verify(self.store, secret, now) if secret else None
         if record is None:
-            self.store.add_token_failure(address, now, FAILURE_WINDOW)
+            self.store.add_token_failure(key, now, FAILURE_WINDOW)
             raise Unauthenticated("no valid bearer token (expired, revoked or unknown)",
                                   hint="make one on the server host: bayops token create --user NAME")
         if record.last_used is None or now - record.last_used > 60:  # not a write per request

@@ -74,7 +74,8 @@ class Service:
     def __init__(self, config: Config, state: str | None, settings: ServeSettings) -> None:
         self.config = config
         self.settings = settings
-        self.core = Core.open(config, state, operator=SERVICE_OPERATOR, resume=False)
+        self.core = Core.open(config, state, operator=SERVICE_OPERATOR, resume=False,
+                              patience=settings.database_wait)
         self.store = self.core.store
         self.driver = self.core.driver
         self.pool = ThreadPoolExecutor(REQUEST_THREADS, thread_name_prefix="bayops-request")
@@ -90,7 +91,13 @@ class Service:
         self.leading = threading.Event()
         # The lease is kept over a connection of its own that never waits for the database:
         # a leader that cannot renew must know at once (jobs' writes wait; see Store).
-        self.lease_store = Store(self.store.state, patience=0.0) if settings.ha else self.store
+        # Its statements have a deadline too, and the loop waits for each on a monotonic
+        # clock (``_lease_call``): a connection that hangs without an error (a stopped
+        # backend, a silent network) cannot keep a leader leading past its lease.
+        self.lease_store = Store(self.store.state, patience=0.0,
+                                 deadline=settings.lease_seconds / 4) if settings.ha else self.store
+        self._lease_pool = ThreadPoolExecutor(1, thread_name_prefix="bayops-lease-db")
+        self._lease_pool_lock = threading.Lock()
         self.holder = f"{socket.gethostname()} {os.getpid()} {process_identity() or ''}".strip()
         self._monitor = True
 
@@ -137,57 +144,87 @@ class Service:
             self._threads.append(thread)
 
     def _resume(self) -> None:
-        for job, outcome in self.core.resume_interrupted():
-            self.store.add_event("info", f"job:{job.id}", "server.resumed",
-                                 f"the service resumed job {job.id}: {outcome}", SERVICE_OPERATOR,
-                                 job.id)
+        """Resume the jobs nobody runs. A runner of this process from an epoch it led
+        before (it stepped down and took the lease back) is stopped, not doubled: its
+        job is resumed here once that runner has ended (one runner per job)."""
+        if self.settings.ha:
+            self._record("info", "server.leader", f"{self.holder} leads (lease epoch "
+                         f"{self.store.epoch}) at {self.settings.address()}")
+        while not self.stopping.is_set() and self.leading.is_set():
+            settled = self.store.wait_for_stale_runners(self.settings.lease_seconds)
+            for job, outcome in self.core.resume_interrupted():
+                self.store.add_event("info", f"job:{job.id}", "server.resumed",
+                                     f"the service resumed job {job.id}: {outcome}",
+                                     SERVICE_OPERATOR, job.id)
+            if settled:
+                return
 
     # -- the lease (active/standby) -----------------------------------------------------------
     def _lease_loop(self) -> None:
         """Take the lease when it is free, renew it while leading; stop acting the moment
-        it cannot be renewed in time (the database is out of reach, or another took it)."""
+        it cannot be renewed in time (the database is out of reach or hangs, or another
+        took it): 0.8 of the lease after the last renewal, by this host's monotonic clock."""
         seconds = self.settings.lease_seconds
         renewed = 0.0
         while not self.stopping.is_set():
             try:
                 if self.leading.is_set():
-                    if self.lease_store.renew_lease(seconds):
+                    left = renewed + seconds * 0.8 - time.monotonic()
+                    if self._lease_call(lambda: self.lease_store.renew_lease(seconds), left):
                         renewed = time.monotonic()
                     else:
                         self._step_down("the lease was lost")
-                elif self.lease_store.take_lease(self.holder, self.settings.address(), seconds):
+                elif self._lease_call(lambda: self.lease_store.take_lease(
+                        self.holder, self.settings.address(), seconds), seconds / 2):
                     renewed = time.monotonic()
-                    self.store.epoch = self.lease_store.epoch  # every job write carries it
+                    self.store.epoch = self.lease_store.epoch  # jobs started from now carry it
                     self._take_over()
-            except Exception:  # the database is out of reach: the lease runs out meanwhile
+            except Exception:  # the database is out of reach or hangs: the lease runs out
                 if self.leading.is_set() and time.monotonic() - renewed > seconds * 0.8:
-                    self._step_down("the lease could not be renewed")
+                    self._step_down("the lease could not be renewed in time")
             self.stopping.wait(seconds / 4)
+
+    def _lease_call(self, call: Any, seconds: float) -> Any:
+        """``call`` (a lease statement) on the lease's own thread, waiting ``seconds`` at
+        most; TimeoutError past that. A thread left hanging keeps its connection: the
+        next call runs on a new thread, so over a new connection (they are per thread)."""
+        with self._lease_pool_lock:
+            future = self._lease_pool.submit(call)
+        try:
+            return future.result(timeout=max(seconds, 0.05))
+        except TimeoutError:
+            with self._lease_pool_lock:
+                self._lease_pool.shutdown(wait=False, cancel_futures=True)
+                self._lease_pool = ThreadPoolExecutor(1, thread_name_prefix="bayops-lease-db")
+            raise
 
     def _take_over(self) -> None:
         self.leading.set()
         sys.stderr.write(f"bayops serve: leads (lease epoch {self.store.epoch}) at "
                          f"{self.settings.address()}\n")  # the journal shows each lease change
         sys.stderr.flush()
-        self.store.add_event("info", "server", "server.leader",
-                             f"{self.holder} leads (lease epoch {self.store.epoch}) at "
-                             f"{self.settings.address()}", SERVICE_OPERATOR)
         self._lead()
 
     def _step_down(self, why: str) -> None:
-        """Stop polling and starting jobs; a job still running here is refused its next
-        write by the database (its epoch is stale) and the new leader resumes it."""
+        """Stop polling and starting jobs and steps; a job running here stops before its
+        next step (or is refused its next write: its epoch is stale), and the leader
+        resumes it."""
         self.leading.clear()
+        self.store.stop_runners()
         sys.stderr.write(f"bayops serve: stopped leading: {why}\n")
         sys.stderr.flush()
+        # The event is written by a thread of its own: this thread's connection may hang.
+        threading.Thread(target=self._record, daemon=True, name="bayops-standby-event", args=(
+            "warning", "server.standby", f"{self.holder} stopped leading: {why}")).start()
+
+    def _record(self, severity: str, kind: str, message: str) -> None:
         with contextlib.suppress(Exception):  # the database may be out of reach
-            self.store.add_event("warning", "server", "server.standby",
-                                 f"{self.holder} stopped leading: {why}", SERVICE_OPERATOR)
+            self.store.add_event(severity, "server", kind, message, SERVICE_OPERATOR)
 
     def leader_address(self) -> str | None:
         """Where the leader is (for a standby's answer to a write)."""
         try:
-            lease = self.lease_store.lease()
+            lease = self._lease_call(self.lease_store.lease, self.settings.lease_seconds / 2)
         except Exception:  # the database is out of reach: nobody is known to lead
             return None
         return lease.address if lease is not None and lease.live else None
@@ -231,8 +268,9 @@ class Service:
         # Jobs in request threads finish (they are journaled; a kill leaves them for resume).
         self.pool.shutdown(wait=True, cancel_futures=True)
         if self.settings.ha and self.leading.is_set():
-            with contextlib.suppress(Exception):
-                self.lease_store.release_lease()  # the standby need not wait for it to run out
+            with contextlib.suppress(Exception):  # the standby need not wait for it to run out
+                self._lease_call(self.lease_store.release_lease, self.settings.lease_seconds / 2)
+        self._lease_pool.shutdown(wait=False, cancel_futures=True)
         if self.lease_store is not self.store:
             self.lease_store.close()
         self.core.close()

@@ -31,6 +31,7 @@ class ServeSettings:
     ha: bool = False
     lease_seconds: float = 5.0  # a dead leader is replaced within this (plus a renewal)
     advertise: str = ""  # where clients reach this service ("" = its socket)
+    database_wait: float = 30.0  # how long a write waits for a PostgreSQL that went away
 
     def address(self) -> str:
         return self.advertise or f"unix:{self.socket}"
@@ -48,7 +49,7 @@ def settings(config: Config, socket: str | None = None, listen: str | None = Non
     r = TableReader(config.raw.get("serve", {}), "serve",
                     ("socket", "socket_group", "listen", "tls_cert", "tls_key", "poll_seconds",
                      "sweep_seconds", "feed_queue", "webhook_users", "ha", "lease_seconds",
-                     "advertise"))
+                     "advertise", "database_wait"))
     base = config.path.parent
 
     def path(key: str) -> Path | None:
@@ -67,6 +68,7 @@ def settings(config: Config, socket: str | None = None, listen: str | None = Non
         ha=r.get("ha", bool, False),
         lease_seconds=r.number("lease_seconds", 5.0, 1.0, 600),
         advertise=r.get("advertise", str, "") if advertise is None else advertise,
+        database_wait=r.number("database_wait", 30.0, 0.0, 3600),
     )
     if out.socket_group:
         _check_group(out.socket_group)

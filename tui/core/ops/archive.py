@@ -21,6 +21,7 @@ from tui.model.driver import SimulatedHardware
 from tui.model.errors import BadInput, OperationFailed, Refused
 from tui.model.params import ArchiveParams
 from tui.model.plan import Plan
+from tui.model.text import quoted
 
 
 def _n(count: int, noun: str) -> str:
@@ -43,13 +44,14 @@ def plan(ctx: OpContext, before: float, to: str | None = None) -> Plan:
                       code="nothing-to-archive")
     head = ctx.store.last_archive()
     prev = head.last_hash if head else archive.GENESIS
+    folder = ctx.store.path.parent.absolute() / "archive"
     if to:
-        path = Path(to).expanduser().absolute()
-        if not path.parent.is_dir():
+        path = _remote_target(folder, to) if ctx.remote else Path(to).expanduser().absolute()
+        if not path.parent.is_dir() and path.parent not in (folder, folder.resolve()):
             raise BadInput(f"{path.parent} is not a folder", code="bad-path")
     else:
         name = f"events-{seqs[0]}-{seqs[1]}" if seqs[2] else f"jobs-{jobs[0]}-{jobs[1]}"
-        path = ctx.store.path.parent.absolute() / "archive" / f"{name}.jsonl.gz"
+        path = folder / f"{name}.jsonl.gz"
     warnings = []
     if ctx.store.archive_named(str(path)):
         raise Refused(f"{path} is a recorded archive already", code="file-exists",
@@ -77,6 +79,16 @@ def plan(ctx: OpContext, before: float, to: str | None = None) -> Plan:
                 reason="the file is durable before anything is deleted; running jobs stay; "
                        "`bayops events verify` checks the chain across archives",
                 warnings=tuple(warnings), confirm_label="Archive")
+
+
+def _remote_target(folder: Path, to: str) -> Path:
+    """Where a remote caller's ``to`` writes: only under the service's archive folder
+    (relative to it; an absolute path, ``..`` or a symlink may not lead out of it)."""
+    path = (folder / to).resolve()
+    if not path.is_relative_to(folder.resolve()) or path == folder.resolve():
+        raise Refused(f"{quoted(to)}: a remote archive goes under {folder}, nowhere else",
+                      code="outside-archive-folder", hint="give a file name, or none")
+    return path
 
 
 def run(ctx: OpContext, job: JobContext, p: ArchiveParams) -> str:

@@ -228,7 +228,8 @@ def plan_restore(ctx: OpContext, enclosure: str, stop_on_failure: bool = True,
                 warnings=tuple(_left_warning(left) + kept), confirm_label="Restore")
 
 
-def started(ctx: OpContext, job_id: int, p: EvacuateParams) -> None:
+def started(ctx: OpContext, job: JobContext, p: EvacuateParams) -> None:
+    job_id = job.job_id
     what = "restore" if p.restore else "evacuate"
     ctx.event("warning" if not p.restore else "info", f"enclosure:{p.enclosure}",
               f"{what}.started", f"job {job_id}: {what} {p.enclosure}: {len(p.moves)} "

@@ -115,7 +115,8 @@ def plan(ctx: OpContext, name: str) -> Plan:
                 warnings=tuple(warnings), confirm_label="Fail back")
 
 
-def started(ctx: OpContext, job_id: int, p: FailbackParams) -> None:
+def started(ctx: OpContext, job: JobContext, p: FailbackParams) -> None:
+    job_id = job.job_id
     ctx.event("info", f"profile:{p.profile}", "failback.started",
               f"job {job_id}: fail back {p.profile}: {p.source or 'unassigned'} -> {p.home}",
               job_id, profile=p.profile, source=p.source, target=p.home)

@@ -153,9 +153,10 @@ def _check_explicit_target(ctx: OpContext, source: Bay, target: Bay, force: bool
     return f"chosen by the operator (--to): {kind} {target.id}, model {target.model}"
 
 
-def started(ctx: OpContext, job_id: int, p: FailoverParams) -> None:
+def started(ctx: OpContext, job: JobContext, p: FailoverParams) -> None:
     # The target was chosen under the write lock that creates the job: journaled there.
-    ctx.store.record_step(job_id, f"choose target {p.target}", p.reason)
+    job.note(f"choose target {p.target}", p.reason)
+    job_id = job.job_id
     summary = f"fail over {p.profile}: {p.source} -> {p.target}"
     ctx.event("warning", f"bay:{p.source}", "failover.started",
               f"job {job_id}: {summary} ({p.reason})", job_id,
@@ -225,7 +226,7 @@ def _next_spare(ctx: OpContext, job: JobContext, p: FailoverParams) -> FailoverP
         ctx.store.add_locks(job.job_id, [f"bay:{bay.id}"])
         p = dataclasses.replace(p, target=bay.id, reason=reason)
         job.save_params(p)
-    JobContext(ctx.store, job.job_id).note(f"choose target {bay.id}", "next spare: " + reason)
+    JobContext(ctx.store, job.job_id, job.claim).note(f"choose target {bay.id}", "next spare: " + reason)
     return p
 
 

@@ -173,8 +173,8 @@ def audit_takeover(ctx: OpContext, job_id: int, domain: str, owner: str, action:
                   domain=domain, owner=owner)
 
 
-def started_complete(ctx: OpContext, job_id: int, p: MaintenanceCompleteParams) -> None:
-    audit_takeover(ctx, job_id, p.domain, p.owner, "complete")
+def started_complete(ctx: OpContext, job: JobContext, p: MaintenanceCompleteParams) -> None:
+    audit_takeover(ctx, job.job_id, p.domain, p.owner, "complete")
 
 
 def push_config(ctx: OpContext, domain: str, config: DomainConfig) -> str:
@@ -226,8 +226,8 @@ def plan_cancel(ctx: OpContext, domain: str, force: bool = False) -> Plan:
                 warnings=_takeover_warning(ctx, m), danger=True, confirm_label="Cancel it")
 
 
-def started_cancel(ctx: OpContext, job_id: int, p: MaintenanceCancelParams) -> None:
-    audit_takeover(ctx, job_id, p.domain, p.owner, "cancel")
+def started_cancel(ctx: OpContext, job: JobContext, p: MaintenanceCancelParams) -> None:
+    audit_takeover(ctx, job.job_id, p.domain, p.owner, "cancel")
 
 
 def run_cancel(ctx: OpContext, job: JobContext, p: MaintenanceCancelParams) -> str:

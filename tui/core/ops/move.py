@@ -104,7 +104,8 @@ def plan(ctx: OpContext, profile_name: str, to: str) -> Plan:
                 reason="chosen by the operator", warnings=tuple(warnings), confirm_label="Move")
 
 
-def started(ctx: OpContext, job_id: int, p: MoveParams) -> None:
+def started(ctx: OpContext, job: JobContext, p: MoveParams) -> None:
+    job_id = job.job_id
     ctx.event("info", f"profile:{p.profile}", "move.started",
               f"job {job_id}: move {p.profile}: {p.source or 'unassigned'} -> {p.target}", job_id,
               profile=p.profile, source=p.source, target=p.target)

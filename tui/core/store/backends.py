@@ -183,8 +183,9 @@ class PostgresBackend:
     name = "postgresql"
     now = "(extract(epoch from clock_timestamp())::double precision)"
 
-    def __init__(self, url: str, patience: float = 30.0):
+    def __init__(self, url: str, patience: float = 30.0, deadline: float | None = None):
         self.url = url
+        self.deadline = deadline  # the most one statement may take (None: no limit)
         self.where = redacted(url)
         # How long a write waits at its start for a database that went away (a restart, a
         # failover to the replica): nothing of the transaction has happened yet, so waiting
@@ -199,7 +200,7 @@ class PostgresBackend:
         return []
 
     def connect(self) -> Connection:
-        return PgConnection(lambda: connect_pg(self.url, self.where))
+        return PgConnection(lambda: connect_pg(self.url, self.where, self.deadline))
 
     def begin(self, db: Any) -> None:
         deadline = time.monotonic() + self.patience
@@ -297,7 +298,8 @@ class PostgresBackend:
 Backend = SqliteBackend | PostgresBackend
 
 
-def backend_for(state: str | Path, patience: float = 30.0) -> Backend:
+def backend_for(state: str | Path, patience: float = 30.0,
+                deadline: float | None = None) -> Backend:
     if is_database_url(state):
-        return PostgresBackend(str(state), patience)
+        return PostgresBackend(str(state), patience, deadline)
     return SqliteBackend(Path(state))

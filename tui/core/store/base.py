@@ -11,15 +11,16 @@ from typing import Any
 from tui.core.process import process_alive, process_identity
 from tui.core.store.backends import Connection, backend_for
 from tui.core.store.schema import SCHEMA_VERSION
-from tui.model.errors import BadInput
+from tui.model.errors import BadInput, Fenced
 
 
 class StoreBase:
-    def __init__(self, state: str | Path, patience: float = 30.0):
+    def __init__(self, state: str | Path, patience: float = 30.0, deadline: float | None = None):
         """``state``: a SQLite file's path, or a ``postgresql://`` URL. ``patience``: how
-        long a write waits for a PostgreSQL server that went away (SQLite: its busy wait)."""
+        long a write waits for a PostgreSQL server that went away (SQLite: its busy wait).
+        ``deadline``: the most one PostgreSQL statement may take (the lease's)."""
         self.state = state
-        self.backend = backend_for(state, patience)
+        self.backend = backend_for(state, patience, deadline)
         # SQLite: the state file. PostgreSQL: a file in this host's folder for the site
         # (archives and the dashboard's layout go next to it; the simulator keeps its
         # hardware in it).
@@ -29,6 +30,9 @@ class StoreBase:
         # The lease epoch of a leading service (tui/core/store/lease.py); every job and step
         # write carries it, and the database refuses a stale one. None: no service leads.
         self.epoch: int | None = None
+        # The runners of this process, by job (jobs.py: one runner per job).
+        self._runners: dict[int, Any] = {}
+        self._runners_changed = threading.Condition()
         # Warnings about the file for the operator (modes open to others), once per start.
         self.warnings: list[str] = self.backend.prepare()
         self._migrate()
@@ -66,6 +70,9 @@ class StoreBase:
                 # If even that fails the connection has gone bad; the next open undoes it.
                 with suppress(Exception):
                     backend.rollback(db)
+            fenced = fencing(exc)
+            if fenced is not None:
+                raise fenced from None
             if backend.is_db_error(exc):
                 raise self._failure(exc) from None
             raise
@@ -84,6 +91,11 @@ class StoreBase:
             if version > SCHEMA_VERSION:
                 raise BadInput(f"state {self.where}: schema version {version} is newer than "
                                f"this bayops ({SCHEMA_VERSION}); upgrade bayops")
+            if version == 0 and self.backend.tables(db):  # migrating would trip on them
+                raise BadInput(f"state {self.where} holds tables but no schema version; bayops "
+                               "cannot tell what it is and leaves it untouched",
+                               code="unknown-schema", hint="use another --state, or restore "
+                               "the store from a copy")
             while version < SCHEMA_VERSION:
                 self.backend.migrate_step(db, version)
                 version += 1
@@ -132,3 +144,12 @@ class StoreBase:
     def dump(self) -> dict[str, list[tuple]]:
         tables = self.backend.tables(self.db)
         return {t: self.db.execute(f"SELECT * FROM {t} ORDER BY 1, 2").fetchall() for t in tables}
+
+
+def fencing(exc: BaseException) -> Fenced | None:
+    """The plain error for a write a fencing trigger refused (schema 8 and 10), else None."""
+    text = str(exc)
+    if not type(exc).__module__.startswith(("sqlite3", "psycopg")) or "fenced:" not in text:
+        return None
+    return Fenced("this runner may not write: " + text.split("fenced:", 1)[1].strip().splitlines()[0],
+                  hint="the leading service runs jobs; ask it")

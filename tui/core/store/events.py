@@ -15,8 +15,9 @@ class EventTables(StoreBase):
                   job_id: int | None = None, data: dict[str, Any] | None = None) -> int:
         with self.write() as db:
             cur = db.execute(
-                "INSERT INTO events (ts, severity, source, kind, message, operator, job, data)"
-                " VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq",
+                "INSERT INTO events (ts, severity, source, kind, message, operator, job, data,"
+                " prev) VALUES (?, ?, ?, ?, ?, ?, ?, ?, COALESCE((SELECT MAX(seq) FROM events),"
+                " (SELECT MAX(last_seq) FROM archives), 0)) RETURNING seq",
                 (time.time(), severity, source, kind, message, operator, job_id,
                  json.dumps(data or {})))
             return int(cur.fetchone()[0])
@@ -80,10 +81,25 @@ class EventTables(StoreBase):
         row = self.db.execute("SELECT MIN(seq), MAX(seq), COUNT(*) FROM events").fetchone()
         return int(row[0] or 0), int(row[1] or 0), int(row[2])
 
-    def event_gaps(self, limit: int = 10) -> list[tuple[int, int]]:
-        """Missing seq ranges (first, last) inside the live log, oldest first."""
-        return [(int(r[0]), int(r[1])) for r in self.db.execute(
-            "SELECT e.seq + 1, (SELECT MIN(n.seq) FROM events n WHERE n.seq > e.seq) - 1"
-            " FROM events e WHERE e.seq < (SELECT MAX(seq) FROM events)"
-            " AND NOT EXISTS (SELECT 1 FROM events n WHERE n.seq = e.seq + 1)"
-            " ORDER BY e.seq LIMIT ?", (limit,))]
+    def event_gaps(self, limit: int = 10) -> list[tuple[int, int, bool]]:
+        """Seq ranges (first, last, skipped) absent from inside the live log, oldest first.
+        ``skipped``: the event after the range names the one before it as its predecessor,
+        so no event was there (a sequence skipped ids, e.g. PostgreSQL after a crash);
+        otherwise events are missing."""
+        return [(int(r[0]), int(r[1]), r[2] is not None and int(r[2]) == int(r[0]) - 1)
+                for r in self.db.execute(
+                    "SELECT e.seq + 1, n.seq - 1, n.prev FROM events e"
+                    " JOIN events n ON n.seq = (SELECT MIN(x.seq) FROM events x WHERE x.seq > e.seq)"
+                    " WHERE n.seq > e.seq + 1 ORDER BY e.seq LIMIT ?", (limit,))]
+
+    def event_prev(self, seq: int) -> int | None:
+        """The predecessor event ``seq`` names (None: written before schema 10)."""
+        row = self.db.execute("SELECT prev FROM events WHERE seq = ?", (seq,)).fetchone()
+        return None if row is None or row[0] is None else int(row[0])
+
+    def orphan_jobs(self, first: int, limit: int = 10) -> list[int]:
+        """Jobs from ``first`` on that live events name but the store does not hold: a job
+        deleted (an archived job is below ``first``)."""
+        return [int(r[0]) for r in self.db.execute(
+            "SELECT DISTINCT e.job FROM events e WHERE e.job >= ? AND NOT EXISTS"
+            " (SELECT 1 FROM jobs j WHERE j.id = e.job) ORDER BY e.job LIMIT ?", (first, limit))]

@@ -3,8 +3,12 @@ from __future__ import annotations
 
 import json
 import os
+import threading
 import time
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from typing import Any
 
 from tui.core.process import process_identity
@@ -14,20 +18,76 @@ from tui.model.errors import Refused
 from tui.model.params import JobParams, decode_params
 
 
+@dataclass(frozen=True, eq=False)
+class Claim:
+    """One runner's hold on a job: its own id (recorded in the job and every step it
+    writes) and the lease epoch it started under, which every one of its writes carries
+    however the service's lease moves meanwhile. ``stop``: the runner starts no more steps
+    (its service stopped leading); the job stays journaled for the leader to resume."""
+
+    runner: str
+    epoch: int | None
+    stop: threading.Event = field(default_factory=threading.Event)
+
+
 class JobTables(StoreBase):
+    # -- runners (this process's) ---------------------------------------------------------
+    def new_claim(self) -> Claim:
+        """A claim for a runner starting now, under the epoch this process leads with."""
+        return Claim(uuid.uuid4().hex, self.epoch)
+
+    @contextmanager
+    def running(self, job_id: int, claim: Claim) -> Iterator[None]:
+        """While inside, ``claim``'s runner runs ``job_id`` in this process: no resume here
+        takes that job (one runner per job)."""
+        with self._runners_changed:
+            self._runners[job_id] = claim
+        try:
+            yield
+        finally:
+            with self._runners_changed:
+                if self._runners.get(job_id) is claim:
+                    del self._runners[job_id]
+                self._runners_changed.notify_all()
+
+    def runs_here(self, job_id: int) -> bool:
+        with self._runners_changed:
+            return job_id in self._runners
+
+    def stop_runners(self) -> int:
+        """Every runner of this process starts no further step; how many run."""
+        with self._runners_changed:
+            for claim in self._runners.values():
+                claim.stop.set()
+            return len(self._runners)
+
+    def wait_for_stale_runners(self, seconds: float) -> bool:
+        """Wait (up to ``seconds``) until no runner of this process holds an epoch other
+        than the one it leads with now, or was told to stop; True when none is left."""
+        deadline = time.monotonic() + seconds
+        with self._runners_changed:
+            while any(c.epoch != self.epoch or c.stop.is_set() for c in self._runners.values()):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    return False
+                self._runners_changed.wait(min(left, 0.5))
+            return True
+
     # -- jobs, steps and locks ----------------------------------------------------------------
     def create_job(self, operator: str, summary: str, params: JobParams,
-                   locks: list[str] | tuple[str, ...]) -> int:
-        """Insert a running job holding ``locks``; Refused if another job holds one."""
+                   locks: list[str] | tuple[str, ...], claim: Claim | None = None) -> int:
+        """Insert a running job holding ``locks``, held by ``claim`` (none: by a runner
+        nobody runs, left for a resume); Refused if another job holds one of the locks."""
+        claim = claim or self.new_claim()
         with self.write() as db:
             held = self._held(db, list(locks))
             if held:
                 raise Refused(f"{held[0]} is held by job {held[1]}")
             cur = db.execute(
                 "INSERT INTO jobs (kind, state, operator, summary, params, created, pid, process,"
-                " epoch) VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                " epoch, runner) VALUES (?, 'running', ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (params.kind, operator, summary, json.dumps(params.to_json()), time.time(), os.getpid(),
-                 process_identity(), self.epoch))
+                 process_identity(), claim.epoch, claim.runner))
             job_id = int(cur.fetchone()[0])
             db.executemany("INSERT INTO locks VALUES (?, ?)", [(r, job_id) for r in locks])
             return job_id
@@ -57,65 +117,80 @@ class JobTables(StoreBase):
             db.executemany("INSERT INTO locks VALUES (?, ?) ON CONFLICT DO NOTHING",
                            [(r, job_id) for r in resources])
 
-    def set_job_params(self, job_id: int, params: JobParams) -> None:
+    def set_job_params(self, job_id: int, params: JobParams, claim: Claim) -> None:
         with self.write() as db:
-            db.execute("UPDATE jobs SET params = ?, epoch = ? WHERE id = ?",
-                       (json.dumps(params.to_json()), self.epoch, job_id))
+            self._held_by(db.execute("UPDATE jobs SET params = ?, epoch = ? WHERE id = ?"
+                                     " AND runner = ?", (json.dumps(params.to_json()),
+                                                         claim.epoch, job_id, claim.runner)), job_id)
 
-    def finish_job(self, job_id: int, state: str) -> None:
+    def finish_job(self, job_id: int, state: str, claim: Claim) -> None:
         with self.write() as db:
-            db.execute("UPDATE jobs SET state = ?, finished = ?, epoch = ? WHERE id = ?",
-                       (state, time.time(), self.epoch, job_id))
+            self._held_by(db.execute("UPDATE jobs SET state = ?, finished = ?, epoch = ?"
+                                     " WHERE id = ? AND runner = ?",
+                                     (state, time.time(), claim.epoch, job_id, claim.runner)), job_id)
             db.execute("DELETE FROM locks WHERE job = ?", (job_id,))
 
-    def claim_job(self, job_id: int, old_pid: int | None) -> bool:
-        """Take over an interrupted job; False if another process got there first."""
+    @staticmethod
+    def _held_by(cursor: Any, job_id: int) -> None:
+        if cursor.rowcount != 1:  # another runner claimed the job: this one is no longer it
+            raise Refused(f"job {job_id} is run by another runner now", code="not-leader")
+
+    def claim_job(self, job_id: int, runner: str | None) -> Claim | None:
+        """Take over an interrupted job from its runner ``runner`` (as the job says);
+        the new runner's claim, or None if another got there first."""
+        claim = self.new_claim()
         with self.write() as db:
-            cur = db.execute("UPDATE jobs SET pid = ?, process = ?, epoch = ? WHERE id = ?"
-                             " AND state = 'running'"
-                             " AND COALESCE(pid, -1) = ?",
-                             (os.getpid(), process_identity(), self.epoch, job_id,
-                              -1 if old_pid is None else old_pid))
-            return cur.rowcount == 1
+            cur = db.execute("UPDATE jobs SET pid = ?, process = ?, epoch = ?, runner = ?"
+                             " WHERE id = ? AND state = 'running' AND COALESCE(runner, '') = ?",
+                             (os.getpid(), process_identity(), claim.epoch, claim.runner, job_id,
+                              runner or ""))
+            return claim if cur.rowcount == 1 else None
 
-    def job_owners(self) -> dict[int, tuple[int | None, str | None]]:
-        """Running job -> (pid, process identity) of the process running it. For a leading
-        service (``epoch`` set), a job of another epoch has no owner: its leader was
-        deposed and the database refuses its writes, wherever that process still runs."""
-        return {r[0]: (r[1], r[2]) if self.epoch is None or r[3] == self.epoch else (None, None)
-                for r in self.db.execute(
-                    "SELECT id, pid, process, epoch FROM jobs WHERE state = 'running'")}
+    def job_owners(self) -> dict[int, tuple[int | None, str | None, str | None]]:
+        """Running job -> (pid, process identity, runner) of the runner holding it; the
+        process is None when nobody may still run it: a job of another epoch while this
+        process leads (its leader was deposed and the database refuses its writes, wherever
+        that process still runs), or one of this very process that no runner here runs."""
+        me = (os.getpid(), process_identity())
+        out: dict[int, tuple[int | None, str | None, str | None]] = {}
+        for job_id, pid, process, epoch, runner in self.db.execute(
+                "SELECT id, pid, process, epoch, runner FROM jobs WHERE state = 'running'"):
+            stale = self.epoch is not None and epoch != self.epoch
+            ours = (pid, process) == me and not self.runs_here(job_id)
+            out[job_id] = (None, None, runner) if stale or ours else (pid, process, runner)
+        return out
 
-    def start_step(self, job_id: int, name: str, detail: str = "") -> int:
+    def start_step(self, job_id: int, name: str, claim: Claim, detail: str = "") -> int:
         """Journal step ``name`` as running; its seq."""
-        return self.open_step(job_id, name, detail)()
+        return self.open_step(job_id, name, claim, detail)()
 
-    def open_step(self, job_id: int, name: str, detail: str = "") -> Callable[[], int]:
+    def open_step(self, job_id: int, name: str, claim: Claim, detail: str = "") -> Callable[[], int]:
         """Journal step ``name`` as running; its seq when asked (on PostgreSQL it comes
         with the COMMIT: asked after the transaction, nobody waits for it inside)."""
-        return self._add_step(job_id, name, "running", detail)
+        return self._add_step(job_id, name, "running", detail, claim)
 
-    def record_step(self, job_id: int, name: str, detail: str) -> int:
+    def record_step(self, job_id: int, name: str, detail: str, claim: Claim) -> int:
         """Journal step ``name`` as done at once (a decision, no action); its seq."""
-        return self._add_step(job_id, name, "done", detail)()
+        return self._add_step(job_id, name, "done", detail, claim)()
 
-    def _add_step(self, job_id: int, name: str, state: str, detail: str) -> Callable[[], int]:
+    def _add_step(self, job_id: int, name: str, state: str, detail: str,
+                  claim: Claim) -> Callable[[], int]:
         now = time.time()
         finished = now if state == "done" else None
         # One statement: the next seq is taken under the write lock, in the INSERT itself.
         with self.write() as db:
             rows = self.backend.later(db.execute(
-                "INSERT INTO steps (job, seq, name, state, detail, started, finished, epoch)"
+                "INSERT INTO steps (job, seq, name, state, detail, started, finished, epoch, runner)"
                 " VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM steps WHERE job = ?),"
-                " ?, ?, ?, ?, ?, ?) RETURNING seq",
-                (job_id, job_id, name, state, detail, now, finished, self.epoch)))
+                " ?, ?, ?, ?, ?, ?, ?) RETURNING seq",
+                (job_id, job_id, name, state, detail, now, finished, claim.epoch, claim.runner)))
         return lambda: int(next(rows)[0])
 
-    def finish_step(self, job_id: int, seq: int, state: str, detail: str) -> None:
+    def finish_step(self, job_id: int, seq: int, state: str, detail: str, claim: Claim) -> None:
         with self.write() as db:
-            db.execute("UPDATE steps SET state = ?, detail = ?, finished = ?, epoch = ?"
+            db.execute("UPDATE steps SET state = ?, detail = ?, finished = ?, epoch = ?, runner = ?"
                        " WHERE job = ? AND seq = ?",
-                       (state, detail, time.time(), self.epoch, job_id, seq))
+                       (state, detail, time.time(), claim.epoch, claim.runner, job_id, seq))
 
     def jobs(self, limit: int = 200, running_only: bool = False) -> list[Job]:
         sql = ("SELECT id, kind, state, operator, summary, params, created, finished, pid FROM jobs"

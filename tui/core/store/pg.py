@@ -51,13 +51,18 @@ def _psycopg() -> Any:
     return psycopg
 
 
-def connect_pg(url: str, where: str) -> Any:
+def connect_pg(url: str, where: str, deadline: float | None = None) -> Any:
+    """``deadline``: seconds any one statement (or wait for a lock) may take at most."""
     psycopg = _psycopg()
     try:
         conn = psycopg.connect(url, autocommit=True, connect_timeout=10,
-                               application_name="bayops")
+                               application_name=f"bayops {os.getpid()}")
         # A writer waits for the write lock at most as long as SQLite's busy timeout.
-        conn.execute("SET lock_timeout = '15s'")
+        conn.execute("SET lock_timeout = '15s'" if deadline is None
+                     else f"SET lock_timeout = {int(deadline * 1000)}")
+        if deadline is not None:  # the server ends what its client left hanging, too
+            for setting in ("statement_timeout", "idle_in_transaction_session_timeout"):
+                conn.execute(f"SET {setting} = {int(deadline * 1000)}")
     except psycopg.Error as exc:
         raise pg_failure(exc, where) or OperationFailed(
             f"state {where}: cannot connect ({_first_line(exc)})") from None

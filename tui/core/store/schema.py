@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from tui.model.text import quoted
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 
 
 
@@ -307,6 +307,24 @@ MIGRATIONS: list[str] = [
         address TEXT NOT NULL CHECK (length(address) BETWEEN 1 AND 200),
         at REAL NOT NULL);
     CREATE INDEX token_failures_by_address ON token_failures(address, at);
+    """,
+    # 10: one runner per job (issue 19). A job records the runner that holds it (a claim:
+    # the process, the epoch and this runner's own id); a step is journaled only by that
+    # runner, so a stale runner in the very process that took the job back cannot write.
+    # An event names its predecessor (the seq written before it, or the last archived),
+    # so `events verify` tells ids a sequence skipped (a crash) from an event deleted.
+    """
+    ALTER TABLE jobs ADD COLUMN runner TEXT;
+    ALTER TABLE steps ADD COLUMN runner TEXT;
+    ALTER TABLE events ADD COLUMN prev INTEGER;
+    CREATE TRIGGER steps_claimed_insert BEFORE INSERT ON steps
+        WHEN NEW.runner IS NOT (SELECT runner FROM jobs WHERE id = NEW.job)
+        BEGIN SELECT RAISE(ABORT, 'fenced: a step written by a runner that does not hold its job');
+        END;
+    CREATE TRIGGER steps_claimed_update BEFORE UPDATE ON steps
+        WHEN NEW.runner IS NOT (SELECT runner FROM jobs WHERE id = NEW.job)
+        BEGIN SELECT RAISE(ABORT, 'fenced: a step written by a runner that does not hold its job');
+        END;
     """,
 ]
 

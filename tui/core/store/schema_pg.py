@@ -204,6 +204,10 @@ TRIGGERS: list[str] = [
               for table in ("jobs", "steps")),
     # 9: failed token attempts: a table and an index, no trigger.
     "",
+    # 10: a step is written only by the runner that holds its job (see schema.py, 10).
+    refusal("steps_claimed", "BEFORE INSERT OR UPDATE ON steps",
+            "NEW.runner IS DISTINCT FROM (SELECT runner FROM jobs WHERE id = NEW.job)",
+            "fenced: a step written by a runner that does not hold its job"),
 ]
 
 MIGRATIONS_PG: list[str] = [tables(m) + t for m, t in zip(MIGRATIONS, TRIGGERS, strict=True)]

@@ -52,16 +52,22 @@ class TokenTables(StoreBase):
             return db.execute("UPDATE tokens SET revoked = ? WHERE id = ? AND revoked IS NULL",
                               (when, token_id)).rowcount == 1
 
-    def token_failures(self, address: str, since: float) -> tuple[int, float | None]:
-        """(failed attempts from ``address`` at ``since`` or later, the earliest one's time)."""
-        row = self.db.execute("SELECT COUNT(*), MIN(at) FROM token_failures"
-                              " WHERE address = ? AND at >= ?", (address, since)).fetchone()
-        return int(row[0]), (float(row[1]) if row[1] is not None else None)
+    def token_failures(self, address: str, key: str, since: float) -> tuple[int, int, float | None]:
+        """Failed attempts at ``since`` or later: (under ``key``, from ``address`` under any
+        key, the earliest one's time under ``key``). A key is the address, a space and
+        more (``add_token_failure``)."""
+        start = f"{address} "
+        row = self.db.execute(
+            "SELECT SUM(CASE WHEN address = ? THEN 1 ELSE 0 END), COUNT(*),"
+            " MIN(CASE WHEN address = ? THEN at END) FROM token_failures"
+            " WHERE (address = ? OR substr(address, 1, ?) = ?) AND at >= ?",
+            (key, key, address, len(start), start, since)).fetchone()
+        return int(row[0] or 0), int(row[1]), (float(row[2]) if row[2] is not None else None)
 
-    def add_token_failure(self, address: str, when: float, keep: float) -> None:
-        """Record a failed attempt from ``address``; attempts from anyone older than
-        ``keep`` seconds before it are forgotten (the table stays small)."""
+    def add_token_failure(self, key: str, when: float, keep: float) -> None:
+        """Record a failed attempt under ``key`` (its address first); attempts from anyone
+        older than ``keep`` seconds before it are forgotten (the table stays small)."""
         with self.write() as db:
             db.execute("DELETE FROM token_failures WHERE at < ?", (when - keep,))
             db.execute("INSERT INTO token_failures (address, at) VALUES (?, ?)",
-                       (address[:200] or "?", when))
+                       (key[:200] or "?", when))
