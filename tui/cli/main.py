@@ -37,6 +37,7 @@ from tui.cli import (
     sim,
     spares,
     store,
+    upkeep,
 )
 from tui.cli.parsing import UsageError, _Parser
 from tui.model.errors import BayopsError
@@ -46,8 +47,8 @@ if TYPE_CHECKING:
     from tui.core.config import Config
 
 # in the order `bayops --help` lists them
-COMMAND_MODULES = (fleet, coverage, failover, cycle, ack, spares, maintenance, enclosure, policy,
-                   profiles, pools, jobs, events, sim, serve, store, info)
+COMMAND_MODULES = (fleet, coverage, failover, cycle, ack, spares, maintenance, upkeep, enclosure,
+                   policy, profiles, pools, jobs, events, sim, serve, store, info)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -49,6 +49,9 @@ CHANGES = (
     Change("failback", "plan_failback", "failback"),
     Change("evacuate", "plan_evacuate", "evacuate"),
     Change("restore", "plan_restore", "restore"),
+    Change("firmware-upgrade", "plan_firmware_upgrade", "firmware_upgrade"),
+    Change("domain-backup", "plan_domain_backup", "backup_domain"),
+    Change("domain-restore", "plan_domain_restore", "restore_domain"),
 )
 
 # Core methods that change nothing (GET /v1/query/<name>); the operator is the caller.
@@ -58,6 +61,7 @@ QUERIES = (
     "domain_config", "spares", "pools", "move_targets", "failover_candidates",
     "interrupted_jobs", "archives", "verify_archives", "role", "may", "why_not",
     "coverage", "coverage_enclosures", "failback_profile",
+    "firmware_compliance", "domain_backups", "ports",
 )
 # Core methods that act without a plan (POST /v1/action/<name>).
 ACTIONS = ("resume_interrupted", "rediscover")

@@ -13,6 +13,7 @@ import threading
 import time
 from pathlib import Path
 from types import TracebackType
+from typing import Any
 
 from tui.model.driver import (
     ApplyReport,
@@ -25,6 +26,7 @@ from tui.model.driver import (
 from tui.model.entities import DomainConfig, Profile, ServerInfo
 from tui.model.errors import BadInput
 from tui.model.text import quoted
+from tui.model.upkeep import PortStatus
 
 FAULT_KINDS = ("critical", "cpu-threshold", "memory-errors", "no-answer", "power-stuck",
                "wont-power-on", "boot-refused")
@@ -41,7 +43,15 @@ _SCHEMA = (
     # One cursor for all processes: each hardware event is consumed by exactly one monitor.
     """CREATE TABLE IF NOT EXISTS sim_cursor(id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER)""",
     """INSERT OR IGNORE INTO sim_cursor SELECT 1, COALESCE(MAX(seq), 0) FROM sim_events""",
+    # Domain maintenance: the firmware a component runs when it differs from what its
+    # domain was configured with, and faults of components and uplink ports.
+    """CREATE TABLE IF NOT EXISTS sim_firmware(
+        component TEXT PRIMARY KEY, domain TEXT NOT NULL, version TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS sim_part_faults(part TEXT PRIMARY KEY, kind TEXT NOT NULL)""",
 )
+# Each simulated enclosure: an Onboard Administrator and two Virtual Connect modules.
+PARTS = ("oa", "ic1", "ic2")
+PART_FAULTS = ("firmware-refused", "port-down")
 
 # What each injected fault looks like to a health sweep and to the event stream.
 _FAULT_EFFECT = {
@@ -126,9 +136,13 @@ class SimDriver:
                    (bay, kind, severity, message))
 
     # -- racking servers (the simulator's stand-in for real hardware) ---------------------
-    def install(self, servers: dict[str, tuple[ServerInfo | None, str | None]]) -> None:
-        """Put servers (and the profiles VC has applied to them) into bays."""
+    def install(self, servers: dict[str, tuple[ServerInfo | None, str | None]],
+                domains: dict[str, DomainConfig] | None = None) -> None:
+        """Put servers (and the profiles VC has applied to them) into bays, and the domains'
+        Virtual Connect Managers configured."""
         with self._write() as db:
+            db.executemany("INSERT OR REPLACE INTO sim_domains VALUES (?, ?)",
+                           [(d, json.dumps(c.to_dict())) for d, c in (domains or {}).items()])
             db.executemany(
                 "INSERT OR REPLACE INTO sim_hw VALUES (?, ?, ?, ?, ?, ?, NULL, ?, 0)",
                 [(bay, s.model, s.generation, s.serial, s.power, s.health, profile)
@@ -247,9 +261,75 @@ class SimDriver:
         with self._write() as db:
             db.execute("INSERT OR REPLACE INTO sim_domains VALUES (?, ?)",
                        (domain, json.dumps(config.to_dict())))
+            db.execute("DELETE FROM sim_firmware WHERE domain = ?", (domain,))  # now configured
         return (f"Virtual Connect Manager of {domain} took {len(config.networks)} networks, "
                 f"{len(config.fabrics)} fabrics, firmware {config.firmware or '-'}, "
                 f"{len(config.users)} local users")
+
+    # -- DomainMaintenanceDriver ------------------------------------------------------------
+    def _configured(self, domain: str) -> dict[str, Any]:
+        row = self._db.execute("SELECT config FROM sim_domains WHERE domain = ?", (domain,)).fetchone()
+        return json.loads(row[0]) if row else {}
+
+    def _part_fault(self, part: str) -> str | None:
+        row = self._db.execute("SELECT kind FROM sim_part_faults WHERE part = ?", (part,)).fetchone()
+        return row[0] if row else None
+
+    def firmware(self, domain: str, enclosures: list[str]) -> dict[str, str]:
+        configured = self._configured(domain).get("firmware") or "unknown"
+        staged = dict(self._db.execute("SELECT component, version FROM sim_firmware WHERE domain = ?",
+                                       (domain,)).fetchall())
+        return {f"{e}/{p}": staged.get(f"{e}/{p}", configured) for e in enclosures for p in PARTS}
+
+    def stage_firmware(self, domain: str, enclosure: str, version: str) -> dict[str, str]:
+        for component, running in self.firmware(domain, [enclosure]).items():
+            if running == version:
+                continue
+            self._wait("firmware")
+            if self._part_fault(component) == "firmware-refused":
+                raise DriverError(f"{component}: firmware {version} refused (image validation failed)")
+            with self._write() as db:
+                db.execute("INSERT OR REPLACE INTO sim_firmware VALUES (?, ?, ?)",
+                           (component, domain, version))
+        return self.firmware(domain, [enclosure])
+
+    def ports(self, domain: str, enclosures: list[str]) -> list[PortStatus]:
+        """Two uplinks per Virtual Connect module; X1 carries the domain's networks, X2 is
+        its standby. A failed port is down and counts receive errors."""
+        networks = tuple(sorted(self._configured(domain).get("networks", {})))
+        out = []
+        for enc in enclosures:
+            for ic in PARTS[1:]:
+                for uplink in ("X1", "X2"):
+                    name = f"{enc}/{ic}:{uplink}"
+                    down = self._part_fault(name) == "port-down"
+                    out.append(PortStatus(name, "down" if down else "up", 0.0 if down else 10.0,
+                                          networks if uplink == "X1" else (),
+                                          rx_errors=_errors(down), tx_errors=0))
+        return out
+
+    def export_config(self, domain: str) -> dict[str, Any]:
+        return {"vcm": domain, "config": self._configured(domain)}
+
+    def import_config(self, domain: str, payload: dict[str, Any]) -> str:
+        self._wait("domain_config")
+        with self._write() as db:
+            db.execute("INSERT OR REPLACE INTO sim_domains VALUES (?, ?)",
+                       (domain, json.dumps(payload.get("config", {}))))
+            db.execute("DELETE FROM sim_firmware WHERE domain = ?", (domain,))
+        return f"Virtual Connect Manager of {domain} restored its saved configuration"
+
+    def fail_part(self, part: str, kind: str) -> str:
+        """Inject a fault into a component or uplink port (``enc-a1/ic1``, ``enc-a1/ic1:X1``)."""
+        if kind not in PART_FAULTS:
+            raise BadInput(f"fault kind {quoted(kind)} is not one of {', '.join(PART_FAULTS)}")
+        with self._write() as db:
+            db.execute("INSERT OR REPLACE INTO sim_part_faults VALUES (?, ?)", (part, kind))
+        return f"{part}: {kind}"
+
+    def heal_part(self, part: str) -> None:
+        with self._write() as db:
+            db.execute("DELETE FROM sim_part_faults WHERE part = ?", (part,))
 
     def events(self) -> list[HardwareEvent]:
         with self._write() as db:
@@ -300,3 +380,8 @@ class SimDriver:
         """Bay -> profile as the hardware holds them (tests check it against the store)."""
         return {r[0]: r[1] for r in self._db.execute(
             "SELECT bay, profile FROM sim_hw WHERE profile IS NOT NULL")}
+
+
+def _errors(down: bool) -> int:
+    """A failed port's receive errors grow with time (so a rate shows); a good one has none."""
+    return int(time.time()) % 100000 * 7 if down else 0

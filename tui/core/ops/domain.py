@@ -10,7 +10,7 @@ from tui.core.jobs import JobContext
 from tui.core.ops.maintenance import domain_free, held, push_config
 from tui.core.validate import FIRMWARE_LIMIT, LOCAL_USER_ROLES, NAME_RE, check_text
 from tui.model.entities import DomainConfig
-from tui.model.errors import BadInput
+from tui.model.errors import BadInput, Refused
 from tui.model.params import DomainSetParams
 from tui.model.plan import Diff, Plan
 from tui.model.text import quoted
@@ -58,9 +58,18 @@ def edited(config: DomainConfig, domain: str, key: str, value: str) -> DomainCon
         else:
             raise BadInput(f"local user role must be admin, domain, network, storage, "
                            f"operator or user, got {quoted(value)}")
+        _keeps_an_admin(config, data["users"], domain, name)
     else:
         raise BadInput(f"unknown key {quoted(key)}; keys: {DOMAIN_KEYS}")
     return DomainConfig.from_dict(data)
+
+
+def _keeps_an_admin(config: DomainConfig, users: dict[str, str], domain: str, name: str) -> None:
+    """Refused when the edit would leave a domain that had an administrator without one:
+    nobody could then log in to its Virtual Connect Manager to repair it."""
+    if "admin" in config.users.values() and "admin" not in users.values():
+        raise Refused(f"{name} is the last administrator of {domain}; add another admin first",
+                      code="last-admin")
 
 
 def plan_set(ctx: OpContext, domain: str, key: str, value: str, force: bool = False) -> Plan:

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from tui.model.text import quoted
 
-SCHEMA_VERSION = 9
+SCHEMA_VERSION = 10
 
 
 
@@ -307,6 +307,29 @@ MIGRATIONS: list[str] = [
         address TEXT NOT NULL CHECK (length(address) BETWEEN 1 AND 200),
         at REAL NOT NULL);
     CREATE INDEX token_failures_by_address ON token_failures(address, at);
+    """,
+    # 10: domain maintenance (issue 24). The firmware each component of a domain runs, as
+    # read back after each stage of an upgrade (not one string per domain); configuration
+    # backups: who, when, why, a SHA-256 of what was saved, the domain's configuration and
+    # the hardware's own export. Credentials never reach either table.
+    """
+    CREATE TABLE domain_firmware(
+        domain TEXT NOT NULL REFERENCES domains(name),
+        component TEXT NOT NULL,
+        version TEXT NOT NULL,
+        read_at REAL NOT NULL,
+        PRIMARY KEY (domain, component));
+    CREATE TABLE domain_backups(
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        domain TEXT NOT NULL REFERENCES domains(name),
+        taken REAL NOT NULL,
+        operator TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        hash TEXT NOT NULL CHECK (length(hash) = 64),
+        config TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        job INTEGER);
+    CREATE INDEX domain_backups_by_domain ON domain_backups(domain, id);
     """,
 ]
 

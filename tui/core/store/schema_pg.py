@@ -204,6 +204,8 @@ TRIGGERS: list[str] = [
               for table in ("jobs", "steps")),
     # 9: failed token attempts: a table and an index, no trigger.
     "",
+    # 10: domain firmware per component and configuration backups: tables, no trigger.
+    "",
 ]
 
 MIGRATIONS_PG: list[str] = [tables(m) + t for m, t in zip(MIGRATIONS, TRIGGERS, strict=True)]

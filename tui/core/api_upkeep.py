@@ -1,0 +1,53 @@
+"""Domain maintenance's part of the Core facade (issue 24): firmware upgrades and
+compliance, configuration backups and restores, uplink ports. Same shape as ``Core``."""
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from tui.core.context import OpContext
+from tui.core.ops import backup, config_restore, firmware
+from tui.model.entities import Job
+from tui.model.plan import Plan
+from tui.model.upkeep import DomainBackup, FirmwareState, PortStatus
+
+
+class UpkeepFacade(OpContext):
+    def execute(self, replan: Callable[[], Plan], expect: Plan | None) -> Job:
+        raise NotImplementedError  # Core runs plans through the job runner
+
+    # -- firmware ---------------------------------------------------------------------------
+    def firmware_compliance(self, group: str | None = None) -> list[FirmwareState]:
+        """Every domain (of ``group``) against its group's firmware baseline."""
+        return firmware.compliance(self, group)
+
+    def plan_firmware_upgrade(self, domain: str, version: str, force: bool = False) -> Plan:
+        return firmware.plan_upgrade(self, domain, version, force)
+
+    def firmware_upgrade(self, domain: str, version: str, force: bool = False,
+                         expect: Plan | None = None) -> Job:
+        return self.execute(lambda: firmware.plan_upgrade(self, domain, version, force), expect)
+
+    # -- configuration backups ----------------------------------------------------------------
+    def domain_backups(self, domain: str) -> list[DomainBackup]:
+        """Newest first."""
+        return backup.backups(self, domain)
+
+    def plan_domain_backup(self, domain: str, reason: str = "") -> Plan:
+        return backup.plan_backup(self, domain, reason)
+
+    def backup_domain(self, domain: str, reason: str = "", expect: Plan | None = None) -> Job:
+        return self.execute(lambda: backup.plan_backup(self, domain, reason), expect)
+
+    def plan_domain_restore(self, domain: str, backup_id: int, force: bool = False) -> Plan:
+        return config_restore.plan_restore(self, domain, backup_id, force)
+
+    def restore_domain(self, domain: str, backup_id: int, force: bool = False,
+                       expect: Plan | None = None) -> Job:
+        return self.execute(lambda: config_restore.plan_restore(self, domain, backup_id, force),
+                            expect)
+
+    # -- ports (read-only: the hardware, now) ---------------------------------------------------
+    def ports(self, domain: str) -> list[PortStatus]:
+        self.require(self.domain_group(domain), "view")
+        driver = firmware.maintenance_driver(self, "read uplink ports")
+        return driver.ports(domain, [e.name for e in self.store.enclosures(domain)])
