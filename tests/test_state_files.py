@@ -221,10 +221,14 @@ def test_a_new_store_is_marked_ours(cli):
 
 def _unmark(state: Path, version: int = SCHEMA_VERSION) -> None:
     """Make a store look like one an older bayops wrote: no application_id, and the
-    schema of ``version`` (schema 9's token failures, 8's lease, 7's tokens, 6's drain, flag
-    and home, 5's acknowledgement, 4's archive register and 3's change feed taken back)."""
+    schema of ``version`` (schema 10's domain firmware and backups, 9's token failures, 8's
+    lease, 7's tokens, 6's drain, flag and home, 5's acknowledgement, 4's archive register
+    and 3's change feed taken back)."""
     db = sqlite3.connect(state, isolation_level=None)
     db.execute("BEGIN")
+    if version < 10:
+        db.execute("DROP TABLE domain_backups")
+        db.execute("DROP TABLE domain_firmware")
     if version < 9:
         db.execute("DROP TABLE token_failures")
     if version < 8:

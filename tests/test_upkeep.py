@@ -6,18 +6,13 @@ import signal
 import time
 
 import pytest
-from conftest import Cli, dump, sim_file, write_config
+from conftest import Cli, dump, write_config
 
 from tui.core.store import Store
-from tui.drivers.sim import SimDriver
 from tui.model.errors import Refused
 from tui.model.params import DomainSetParams
 
 pytestmark = pytest.mark.both_stores
-
-
-def sim(cli: Cli) -> SimDriver:
-    return SimDriver(sim_file(cli.state), {})
 
 
 def wait_for_step(cli: Cli, prefix: str, timeout: float = 30) -> None:
@@ -70,7 +65,7 @@ def test_firmware_upgrade_is_staged_per_enclosure_and_recorded_per_component(cli
 
 def test_firmware_upgrade_stops_at_the_first_failing_enclosure_with_each_component_recorded(cli):
     assert cli("maintenance", "start", "web-dom1", "--reason", "fw", "--yes").code == 0
-    sim(cli).fail_part("enc-w2/ic1", "firmware-refused")
+    assert cli("sim", "firmware-refuse", "enc-w2/ic1").code == 0
     r = cli("firmware", "upgrade", "web-dom1", "--to", "4.70", "--yes", "--json")
     assert r.code == 1, r.out
     assert "stopped at enc-w2" in r.json["error"]
@@ -81,7 +76,7 @@ def test_firmware_upgrade_stops_at_the_first_failing_enclosure_with_each_compone
     assert cli("domain", "show", "web-dom1", "--json").json["config"]["firmware"] == "4.62"
     kinds = [e["kind"] for e in cli("events", "--json", "--limit", "5").json]
     assert "firmware.failed" in kinds
-    sim(cli).heal_part("enc-w2/ic1")  # fixed: the retry stages only what is left
+    assert cli("sim", "firmware-accept", "enc-w2/ic1").code == 0  # the retry stages what is left
     r = cli("firmware", "upgrade", "web-dom1", "--to", "4.70", "--yes", "--json")
     assert r.code == 0, r.err
     assert set(components(cli, "web-dom1").values()) == {"4.70"}
@@ -230,7 +225,13 @@ def test_ports_show_uplinks_and_a_failed_port(cli):
     up = cli("ports", "web-dom1", "--json").json["ports"]
     assert len(up) == 8 and all(p["link"] == "up" and p["speed_gbps"] == 10 for p in up)
     assert "web-front" in up[0]["networks"]
-    sim(cli).fail_part("enc-w1/ic1:X1", "port-down")
+    assert cli("sim", "port-down", "enc-w1/ic1").code == 2, "a module is no port"
+    assert cli("sim", "port-down", "enc-w1/ic1:X1").code == 0
     down = {p["name"]: p for p in cli("ports", "web-dom1", "--json").json["ports"]}
     assert down["enc-w1/ic1:X1"]["link"] == "down" and down["enc-w1/ic1:X1"]["rx_errors"] > 0
     assert cli("ports", "web-dom1").out.splitlines()[0] == "web-dom1: 8 uplink(s), 1 down"
+    event = cli("events", "--json", "--limit", "1").json[-1]
+    assert (event["kind"], event["severity"], event["source"]) == ("port.down", "warning", "domain:web-dom1")
+    assert "web-front" in event["message"]
+    assert cli("sim", "port-up", "enc-w1/ic1:X1").code == 0
+    assert all(p["link"] == "up" for p in cli("ports", "web-dom1", "--json").json["ports"])

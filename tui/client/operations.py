@@ -52,6 +52,7 @@ CHANGES = (
     Change("firmware-upgrade", "plan_firmware_upgrade", "firmware_upgrade"),
     Change("domain-backup", "plan_domain_backup", "backup_domain"),
     Change("domain-restore", "plan_domain_restore", "restore_domain"),
+    Change("sim-part", "plan_sim_part", "sim_part"),
 )
 
 # Core methods that change nothing (GET /v1/query/<name>); the operator is the caller.

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from tui.core import runner
 from tui.core.context import OpContext
-from tui.core.ops import backup, config_restore, firmware
+from tui.core.ops import backup, config_restore, firmware, sim_parts
 from tui.model.entities import Job
+from tui.model.params import SimPartParams
 from tui.model.plan import Plan
 from tui.model.upkeep import DomainBackup, FirmwareState, PortStatus
 
@@ -51,3 +53,15 @@ class UpkeepFacade(OpContext):
         self.require(self.domain_group(domain), "view")
         driver = firmware.maintenance_driver(self, "read uplink ports")
         return driver.ports(domain, [e.name for e in self.store.enclosures(domain)])
+
+    # -- the simulator's components and ports -----------------------------------------------------
+    def plan_sim_part(self, part: str, fault: str | None) -> Plan:
+        return sim_parts.plan(self, part, fault)
+
+    def sim_part(self, part: str, fault: str | None, expect: Plan | None = None) -> str:
+        """Not a job (see SimPartParams): planned, checked against ``expect``, applied."""
+        plan = sim_parts.plan(self, part, fault)
+        if expect is not None:
+            runner.check_unchanged(expect, plan)
+        assert isinstance(plan.params, SimPartParams)
+        return sim_parts.apply(self, plan.params)

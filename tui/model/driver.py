@@ -164,3 +164,12 @@ class DomainMaintenanceDriver(Protocol):
 
     def import_config(self, domain: str, payload: dict[str, Any]) -> str:
         """Restore an ``export_config`` payload; returns what was done."""
+
+
+@runtime_checkable
+class SimulatedParts(Protocol):
+    """A simulator's faults of components and uplink ports (beside SimulatedHardware)."""
+
+    def fail_part(self, part: str, kind: str) -> str: ...
+
+    def heal_part(self, part: str) -> None: ...

@@ -237,6 +237,18 @@ class SimHardwareParams(JobParams):
 
 
 @dataclass(frozen=True)
+class SimPartParams(JobParams):
+    """A simulated component or uplink port fails or recovers (like SimFaultParams: audited
+    by its event, not a job)."""
+
+    kind: ClassVar[str] = "sim-part"
+    journaled: ClassVar[bool] = False
+    domain: str
+    part: str  # enc-a1/ic1 (a component) or enc-a1/ic1:X1 (an uplink port)
+    fault: str | None  # firmware-refused, port-down; None heals
+
+
+@dataclass(frozen=True)
 class FirmwareUpgradeParams(JobParams):
     kind: ClassVar[str] = "firmware-upgrade"
     domain: str

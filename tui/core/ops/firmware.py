@@ -59,9 +59,11 @@ def plan_upgrade(ctx: OpContext, domain: str, version: str, force: bool = False)
     if not pending:
         raise Refused(f"every component of {domain} already runs {version}", code="no-change")
     baseline = ctx.group(m.group).baseline.firmware
-    warnings: tuple[str, ...] = (f"{domain} will differ from the group baseline {baseline} until the maintenance "
-                "is completed (which makes it the baseline) or cancelled (which reverts it)",) \
-        if version != baseline else ()
+    warnings: tuple[str, ...] = ()
+    if version != baseline:
+        warnings += (f"{domain} will differ from the group baseline {baseline} until the "
+                     "maintenance is completed (which makes it the baseline) or cancelled "
+                     "(which reverts it)",)
     bays = [b.id for b in ctx.store.bays(domain=domain) if b.profile and b.power == "on"]
     if bays:
         warnings += (f"the interconnects restart one enclosure at a time: {len(bays)} running "
