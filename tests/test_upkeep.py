@@ -6,7 +6,7 @@ import signal
 import time
 
 import pytest
-from conftest import Cli, dump, write_config
+from conftest import Cli, dump, stored_text, write_config
 
 from tui.core.store import Store
 from tui.model.errors import Refused
@@ -235,3 +235,35 @@ def test_ports_show_uplinks_and_a_failed_port(cli):
     assert "web-front" in event["message"]
     assert cli("sim", "port-up", "enc-w1/ic1:X1").code == 0
     assert all(p["link"] == "up" for p in cli("ports", "web-dom1", "--json").json["ports"])
+
+
+# -- storage configuration and credentials ------------------------------------------------------
+def test_storage_settings_and_credentials_propagate_and_the_secret_is_never_kept(cli, tmp_path):
+    secret = "s3cr3t-array-password-7f3a"
+    creds = tmp_path / "array.cred"
+    creds.write_text(secret + "\n")
+    creds.chmod(0o644)
+    assert cli("maintenance", "start", "web-dom2", "--reason", "storage", "--yes").code == 0
+    r = cli("domain", "set", "web-dom2", "storage.san-a.credentials", f"@{creds}", "--yes", "--json")
+    assert r.code == 3 and r.json["code"] == "unsafe-file"
+    creds.chmod(0o600)
+    for key, value in (("storage.san-a.type", "fc"), ("storage.san-a.speed", "16"),
+                       ("storage.san-a.targets", "3par-a,50:01:43:80:02:a3:4b:10"),
+                       ("storage.san-a.credentials", f"@{creds}")):
+        r = cli("domain", "set", "web-dom2", key, value, "--yes", "--json")
+        assert r.code == 0, r.err
+        assert secret not in r.out + r.err
+    assert cli("domain", "set", "web-dom2", "storage.san-a.speed", "9", "--yes").code == 2
+    assert cli("domain", "set", "web-dom2", "storage.nosuch.speed", "8", "--yes").code == 2
+    plan = cli("maintenance", "complete", "web-dom2", "--dry-run", "--json")
+    assert f"+ storage san-a.credentials @{creds}" in plan.out and secret not in plan.out
+    done = cli("maintenance", "complete", "web-dom2", "--yes", "--json")
+    assert done.code == 0, done.err
+    assert "storage credentials for san-a" in done.out
+    other = cli("domain", "show", "web-dom1", "--json").json["config"]["storage"]["san-a"]
+    assert other == {"credentials": f"@{creds}", "speed": "16", "type": "fc",
+                     "targets": "3par-a,50:01:43:80:02:a3:4b:10"}
+    outputs = [cli(*args).out for args in (("events", "--json"), ("jobs", "--json"),
+                                           ("domain", "backups", "web-dom1", "--json"))]
+    assert all(secret not in text for text in outputs)
+    assert secret not in stored_text(cli.state)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
 from typing import TYPE_CHECKING
 
@@ -48,7 +49,9 @@ def register(sub: Subparsers) -> None:
     dsub = d.add_subparsers(dest="action", parser_class=_Parser, required=True, metavar="ACTION")
     c = dsub.add_parser("set", help="edit a domain in maintenance: network.NAME VLAN|-, "
                         "fabric.NAME present|-, firmware VERSION, user.NAME ROLE|- (accounts "
-                        "get no password from bayops: set it on the domain itself)")
+                        "get no password from bayops: set it on the domain itself), "
+                        "storage.FABRIC.type|speed|targets VALUE, storage.FABRIC.credentials "
+                        "@FILE (only the file's path is kept)")
     c.add_argument("domain")
     c.add_argument("key")
     c.add_argument("value")
@@ -106,6 +109,8 @@ def _domain(core: Core, args: argparse.Namespace) -> int:
     if args.action in ("backup", "backups", "restore"):
         return upkeep.domain_action(core, args)
     if args.action == "set":
+        if args.value.startswith("@") and len(args.value) > 1:  # @FILE: where, never what
+            args.value = "@" + os.path.abspath(args.value[1:])
         plan = core.plan_domain_set(args.domain, args.key, args.value, args.force)
         if carry_out(args, plan, lambda expect: core.set_domain(
                 args.domain, args.key, args.value, args.force, expect)) is None:

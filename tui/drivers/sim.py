@@ -258,13 +258,16 @@ class SimDriver:
 
     def apply_domain_config(self, domain: str, config: DomainConfig) -> str:
         self._wait("domain_config")
+        logins = [fabric for fabric, settings in sorted(config.storage.items())
+                  if _credentials_read(domain, fabric, settings.get("credentials"))]
         with self._write() as db:
             db.execute("INSERT OR REPLACE INTO sim_domains VALUES (?, ?)",
                        (domain, json.dumps(config.to_dict())))
             db.execute("DELETE FROM sim_firmware WHERE domain = ?", (domain,))  # now configured
         return (f"Virtual Connect Manager of {domain} took {len(config.networks)} networks, "
                 f"{len(config.fabrics)} fabrics, firmware {config.firmware or '-'}, "
-                f"{len(config.users)} local users")
+                f"{len(config.users)} local users"
+                + (f", storage credentials for {', '.join(logins)}" if logins else ""))
 
     # -- DomainMaintenanceDriver ------------------------------------------------------------
     def _configured(self, domain: str) -> dict[str, Any]:
@@ -385,3 +388,18 @@ class SimDriver:
 def _errors(down: bool) -> int:
     """A failed port's receive errors grow with time (so a rate shows); a good one has none."""
     return int(time.time()) % 100000 * 7 if down else 0
+
+
+def _credentials_read(domain: str, fabric: str, reference: str | None) -> bool:
+    """Read a storage credentials file as Virtual Connect would take it (the secret goes no
+    further than this call); DriverError naming the fabric, never the contents."""
+    if not reference:
+        return False
+    try:
+        secret = Path(reference.removeprefix("@")).read_bytes()
+    except OSError as exc:
+        raise DriverError(f"{domain}: storage credentials of {fabric} unreadable "
+                          f"({exc.strerror})") from None
+    if not secret.strip():
+        raise DriverError(f"{domain}: storage credentials file of {fabric} is empty")
+    return True
