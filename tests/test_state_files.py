@@ -227,6 +227,7 @@ def _unmark(state: Path, version: int = SCHEMA_VERSION) -> None:
     db = sqlite3.connect(state, isolation_level=None)
     db.execute("BEGIN")
     if version < 10:
+        db.execute("DROP TABLE domain_ports_down")
         db.execute("DROP TABLE domain_backups")
         db.execute("DROP TABLE domain_firmware")
     if version < 9:

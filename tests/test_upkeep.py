@@ -267,3 +267,39 @@ def test_storage_settings_and_credentials_propagate_and_the_secret_is_never_kept
                                            ("domain", "backups", "web-dom1", "--json"))]
     assert all(secret not in text for text in outputs)
     assert secret not in stored_text(cli.state)
+
+
+def test_the_monitor_sees_a_port_go_down_and_the_domain_row_counts_it(core):
+    from tui.core.monitor import Monitor
+    from tui.core.view import FleetView
+
+    core.driver.fail_part("enc-w3/ic2:X1", "port-down")  # the hardware alone, no bayops command
+    Monitor(core, apply_policy=False).poll()
+    event = core.events(limit=1, newest=True)[-1]
+    assert (event.kind, event.severity, event.data["port"]) == ("port.down", "warning", "enc-w3/ic2:X1")
+    Monitor(core, apply_policy=False).poll()
+    kinds = [e.kind for e in core.events(limit=10, newest=True)]
+    assert kinds.count("port.down") == 1, "once, not every sweep"
+    view, _ = FleetView.load(core)
+    row = next(d for g in view.groups for d in g.domains if d.name == "web-dom2")
+    assert row.ports_down == 1 and not row.firmware_off
+    core.driver.heal_part("enc-w3/ic2:X1")
+    Monitor(core, apply_policy=False).poll()
+    assert core.events(limit=1, newest=True)[-1].kind == "port.up"
+    view, _ = FleetView.load(core)
+    assert next(d for g in view.groups for d in g.domains if d.name == "web-dom2").ports_down == 0
+
+
+def test_a_failed_upgrade_leaves_the_domain_row_marked_off_its_firmware_baseline(core):
+    from tui.core.view import FleetView
+    from tui.model.errors import OperationFailed
+
+    core.start_maintenance("web-dom2", "fw")
+    core.driver.fail_part("enc-w3/ic2", "firmware-refused")  # after oa and ic1
+    with pytest.raises(OperationFailed):
+        core.firmware_upgrade("web-dom2", "4.70")
+    states = {s.domain: s for s in core.firmware_compliance("prod-web")}
+    assert states["web-dom2"].differing == ("enc-w3/ic1", "enc-w3/oa")
+    view, _ = FleetView.load(core)
+    row = next(d for g in view.groups for d in g.domains if d.name == "web-dom2")
+    assert row.firmware_off and not row.drifted

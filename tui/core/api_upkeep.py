@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 from tui.core import runner
 from tui.core.context import OpContext
-from tui.core.ops import backup, config_restore, firmware, sim_parts
+from tui.core.ops import backup, config_restore, firmware, ports, sim_parts
 from tui.model.entities import Job
 from tui.model.params import SimPartParams
 from tui.model.plan import Plan
@@ -50,9 +50,9 @@ class UpkeepFacade(OpContext):
 
     # -- ports (read-only: the hardware, now) ---------------------------------------------------
     def ports(self, domain: str) -> list[PortStatus]:
+        """Read now; a link that changed since the last read is recorded, an event."""
         self.require(self.domain_group(domain), "view")
-        driver = firmware.maintenance_driver(self, "read uplink ports")
-        return driver.ports(domain, [e.name for e in self.store.enclosures(domain)])
+        return ports.observe(self, self.domain(domain).name, record=not self.read_only)
 
     # -- the simulator's components and ports -----------------------------------------------------
     def plan_sim_part(self, part: str, fault: str | None) -> Plan:

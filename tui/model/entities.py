@@ -266,6 +266,8 @@ class DomainSummary:
     spares: int
     maintenance: Maintenance | None
     drifted: bool  # configuration differs from the group baseline
+    firmware_off: bool = False  # a component was read running other than the baseline
+    ports_down: int = 0  # uplink ports seen down
 
 
 @dataclass(frozen=True)

@@ -1,12 +1,12 @@
 """Simulator faults of a domain's components and uplink ports (sim driver only): a
-firmware image a module refuses, a port whose link goes down. A port going down is a
-warning event of its domain, as the hardware's own alert would be."""
+firmware image a module refuses, a port whose link goes down (observed at once:
+``ops/ports.py`` makes it an event of the domain)."""
 from __future__ import annotations
 
 import re
 
 from tui.core.context import OpContext
-from tui.core.ops.firmware import maintenance_driver
+from tui.core.ops import ports
 from tui.model.driver import SimulatedParts
 from tui.model.errors import BadInput, Refused
 from tui.model.params import SimPartParams
@@ -49,16 +49,8 @@ def apply(ctx: OpContext, p: SimPartParams) -> str:
         message = f"{p.part}: fault cleared"
     else:
         message = sim.fail_part(p.part, p.fault)
-    if ":" in p.part:  # a port: what the interconnect now reports is the event
-        enclosures = [e.name for e in ctx.store.enclosures(p.domain)]
-        port = next(x for x in maintenance_driver(ctx, "read uplink ports").ports(p.domain, enclosures)
-                    if x.name == p.part)
-        down = port.link != "up"
-        ctx.event("warning" if down else "info", f"domain:{p.domain}",
-                  "port.down" if down else "port.up",
-                  f"{p.domain}: uplink {p.part} link {port.link}"
-                  + (f" (carried {', '.join(port.networks)})" if down and port.networks else ""),
-                  None, domain=p.domain, port=p.part, link=port.link)
+    if ":" in p.part:  # a port: what the interconnect now reports makes the event
+        ports.observe(ctx, p.domain)
     else:
         ctx.event("info", f"domain:{p.domain}", "sim.fault", f"simulator: {message}", None,
                   domain=p.domain, part=p.part, fault=p.fault)

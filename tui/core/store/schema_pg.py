@@ -204,8 +204,11 @@ TRIGGERS: list[str] = [
               for table in ("jobs", "steps")),
     # 9: failed token attempts: a table and an index, no trigger.
     "",
-    # 10: domain firmware per component and configuration backups: tables, no trigger.
-    "",
+    # 10: domain firmware per component, configuration backups, ports down: the feed.
+    _feed("feed_domain_firmware_insert", "AFTER INSERT ON domain_firmware", "domain", "domain")
+    + _feed("feed_domain_firmware_update", "AFTER UPDATE ON domain_firmware", "domain", "domain")
+    + _feed("feed_domain_port_insert", "AFTER INSERT ON domain_ports_down", "domain", "domain")
+    + _feed("feed_domain_port_delete", "AFTER DELETE ON domain_ports_down", "domain", "domain"),
 ]
 
 MIGRATIONS_PG: list[str] = [tables(m) + t for m, t in zip(MIGRATIONS, TRIGGERS, strict=True)]

@@ -28,6 +28,32 @@ class UpkeepTables(StoreBase):
                            " SET version = excluded.version, read_at = excluded.read_at",
                            (domain, component, version, now))
 
+    def firmware_versions(self) -> dict[str, list[str]]:
+        """Domain -> the distinct versions its components were last read running."""
+        out: dict[str, list[str]] = {}
+        for domain, version in self.db.execute(
+                "SELECT DISTINCT domain, version FROM domain_firmware ORDER BY domain, version"):
+            out.setdefault(domain, []).append(version)
+        return out
+
+    def ports_down(self) -> dict[str, list[str]]:
+        """Domain -> its uplink ports last seen down."""
+        out: dict[str, list[str]] = {}
+        for domain, port in self.db.execute(
+                "SELECT domain, port FROM domain_ports_down ORDER BY domain, port"):
+            out.setdefault(domain, []).append(port)
+        return out
+
+    def record_port(self, domain: str, port: str, up: bool) -> bool:
+        """Note a port's link; True when that changed what was recorded."""
+        with self.write() as db:
+            if up:
+                return db.execute("DELETE FROM domain_ports_down WHERE domain = ? AND port = ?",
+                                  (domain, port)).rowcount > 0
+            return db.execute("INSERT INTO domain_ports_down (domain, port, since) VALUES (?, ?, ?)"
+                              " ON CONFLICT (domain, port) DO NOTHING",
+                              (domain, port, time.time())).rowcount > 0
+
     def add_backup(self, backup: DomainBackup) -> int:
         """Keep ``backup`` (its id is given by the store) and drop the domain's oldest past
         ``BACKUPS_KEPT``."""
