@@ -44,3 +44,22 @@ async def test_e_upgrades_firmware_stage_by_stage_and_restores_a_backup(core):
         await pilot.press("y")
         await wait_jobs(pilot)
         assert core.domain_config("web-dom1")[0].firmware == "4.62"
+
+
+async def test_p_on_a_domain_lists_its_uplink_ports_and_a_port_down(core):
+    from tui.app.fleet import Scope
+    from tui.app.groups_pane import GroupsTree
+    from tui.app.text_screen import TextScreen
+
+    core.sim_part("enc-w3/ic1:X2", "port-down")
+    async with make_app(core).run_test(size=SIZE) as pilot:
+        pilot.app.screen.query_one(GroupsTree).select_scope(Scope("domain", "web-dom2"))
+        await settle(pilot)
+        await pilot.press("p")
+        await settle(pilot)
+        screen = pilot.app.screen
+        assert isinstance(screen, TextScreen)
+        assert screen.title_text == "Uplink ports of web-dom2: 4, 1 down"
+        lines = screen.body.splitlines()
+        assert any(line.startswith("enc-w3/ic1:X2") and "DOWN" in line for line in lines)
+        assert any("web-front" in line for line in lines)

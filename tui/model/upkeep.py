@@ -60,6 +60,11 @@ class PortStatus:
     rx_errors: int
     tx_errors: int
 
+    def line(self) -> str:
+        speed = f"{self.speed_gbps:g} Gb/s" if self.link == "up" else "-"
+        return (f"{self.name:16} {self.link.upper():4} {speed:9} errors rx {self.rx_errors} "
+                f"tx {self.tx_errors}  carries {', '.join(self.networks) or '-'}")
+
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "link": self.link, "speed_gbps": self.speed_gbps,
                 "networks": list(self.networks), "rx_errors": self.rx_errors,
