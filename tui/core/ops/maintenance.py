@@ -160,8 +160,10 @@ def plan_complete(ctx: OpContext, domain: str, force: bool = False) -> Plan:
     steps += [f"make it the new baseline of group {m.group}", f"release the lock on {domain}"]
     warnings = _takeover_warning(ctx, m)
     if any(c.kind == "firmware" for c in changes):
-        warnings += tuple(f"firmware: the interconnects of {o} restart; its running bays lose "
-                          f"their uplinks meanwhile ({_listed(t)})" for o, t in touched.items() if t)
+        warnings += tuple(f"firmware: the interconnects of {o} restart; {len(t)} bay(s) with a "
+                          f"profile lose their uplinks meanwhile (e.g. "
+                          f"{', '.join(bay for _, bay in t[:3])})"
+                          for o, t in touched.items() if t)
     return Plan("maintenance-complete", f"Complete maintenance of {domain}",
                 f"complete maintenance of {domain}: propagate to "
                 f"{', '.join(others) or 'no other domain'}", tuple(steps),
@@ -173,8 +175,8 @@ def plan_complete(ctx: OpContext, domain: str, force: bool = False) -> Plan:
 
 
 def _touched(ctx: OpContext, domain: str, changes: tuple[Change, ...],
-             profiles: dict[str, Profile]) -> list[str]:
-    """'profile (bay)' for each profile running in ``domain`` that ``changes`` touch: one
+             profiles: dict[str, Profile]) -> list[tuple[str, str]]:
+    """(profile, bay) for each profile placed in ``domain`` that ``changes`` touch: one
     whose network or fabric changes, every one when the firmware does."""
     networks = {c.name for c in changes if c.kind == "network"}
     fabrics = {c.name for c in changes if c.kind == "fabric"}
@@ -183,15 +185,16 @@ def _touched(ctx: OpContext, domain: str, changes: tuple[Change, ...],
     for bay in ctx.store.bays(domain=domain):
         p = profiles.get(bay.profile or "")
         if p and (firmware or networks & set(p.networks) or fabrics & set(p.fabrics)):
-            out.append(f"{p.name} ({bay.id})")
+            out.append((p.name, bay.id))
     return out
 
 
-def _listed(touched: list[str], most: int = 6) -> str:
+def _listed(touched: list[tuple[str, str]], most: int = 6) -> str:
     if not touched:
         return "no profile touched"
     more = f" and {len(touched) - most} more" if len(touched) > most else ""
-    return f"{len(touched)} profile(s) touched: {', '.join(touched[:most])}{more}"
+    return (f"{len(touched)} profile(s) touched: "
+            f"{', '.join(f'{p} ({bay})' for p, bay in touched[:most])}{more}")
 
 
 def audit_takeover(ctx: OpContext, job_id: int, domain: str, owner: str, action: str) -> None:
