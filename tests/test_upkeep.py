@@ -2,6 +2,7 @@
 configuration backups and restores, local users, uplink ports, the complete plan's impact."""
 from __future__ import annotations
 
+import json
 import signal
 import time
 
@@ -303,3 +304,46 @@ def test_a_failed_upgrade_leaves_the_domain_row_marked_off_its_firmware_baseline
     view, _ = FleetView.load(core)
     row = next(d for g in view.groups for d in g.domains if d.name == "web-dom2")
     assert row.firmware_off and not row.drifted
+
+
+# -- through bayops serve -------------------------------------------------------------------------
+def test_firmware_backups_restore_and_ports_through_bayops_serve(tmp_path, state):
+    import os
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+    from tests.serve_support import socket_path, start_server, stop_server
+
+    config = write_config(tmp_path / "config.toml")
+    sock = socket_path(tmp_path)
+    env = dict(os.environ, BAYOPS_SERVER=f"unix:{sock}")
+    for var in ("BAYOPS_STATE", "BAYOPS_CONFIG"):
+        env.pop(var, None)
+
+    def bayops(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "tui.cli", *args, "--json"], env=env, cwd=ROOT,
+                              capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+
+    proc = start_server(config, state, sock)
+    try:
+        assert bayops("maintenance", "start", "db-dom1", "--reason", "fw", "--yes").returncode == 0
+        dry = bayops("firmware", "upgrade", "db-dom1", "--to", "4.80", "--dry-run")
+        assert dry.returncode == 0 and len(json.loads(dry.stdout)["plan"]["params"]["enclosures"]) == 2
+        done = bayops("firmware", "upgrade", "db-dom1", "--to", "4.80", "--yes")
+        assert done.returncode == 0, done.stderr
+        rows = json.loads(bayops("firmware", "compliance", "prod-db").stdout)
+        assert [r["compliant"] for r in rows] == [False, True]
+        assert bayops("domain", "backup", "db-dom1", "--yes").returncode == 0
+        backups = json.loads(bayops("domain", "backups", "db-dom1").stdout)
+        assert backups[0]["operator"] and len(backups[0]["hash"]) == 64
+        refused = bayops("domain", "restore", "db-dom2", str(backups[0]["id"]), "--yes")
+        assert refused.returncode in (2, 3) and json.loads(refused.stdout)["code"] in (
+            "unknown-backup", "not-in-maintenance")
+        ports = json.loads(bayops("ports", "db-dom1").stdout)["ports"]
+        assert len(ports) == 8 and {p["link"] for p in ports} == {"up"}
+        assert bayops("sim", "port-down", "enc-d2/ic2:X1").returncode == 0
+        events = json.loads(bayops("events", "--limit", "500").stdout)
+        assert any(e["kind"] == "port.down" and e["data"]["port"] == "enc-d2/ic2:X1" for e in events)
+    finally:
+        stop_server(proc)
