@@ -148,6 +148,9 @@ def test_backups_are_taken_before_complete_cancel_and_each_propagated_domain(cli
     listed = cli("domain", "backups", "web-dom2", "--json").json
     assert [(b["operator"], b["reason"]) for b in listed] == [("tester", "before the change")]
     assert len(listed[0]["hash"]) == 64 and listed[0]["taken"] > 0
+    logged = next(e for e in cli("events", "--json").json if e["kind"] == "domain.backup")
+    assert logged["data"]["hash"] == listed[0]["hash"], "the event (and so the archive) holds it"
+    assert logged["data"]["config"] == listed[0]["config"]
     assert cli("maintenance", "start", "web-dom2", "--reason", "vlan", "--yes").code == 0
     assert cli("domain", "set", "web-dom2", "network.web-front", "111", "--yes").code == 0
     assert cli("maintenance", "cancel", "web-dom2", "--yes").code == 0

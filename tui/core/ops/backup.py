@@ -5,7 +5,8 @@ cancel, and before a propagation touches each other domain (restored in maintena
 A backup holds the domain's configuration as bayops knows it and, when the driver offers
 it (``DomainMaintenanceDriver.export_config``), the hardware's own export; a SHA-256 over
 both names it in the list and pins a restore to exactly what its plan showed. The store
-keeps the newest ``BACKUPS_KEPT`` per domain.
+keeps the newest ``BACKUPS_KEPT`` per domain; each backup is also its ``domain.backup``
+event's data, which `bayops events archive` keeps in the hash-chained archive.
 """
 from __future__ import annotations
 
@@ -38,9 +39,12 @@ def take(ctx: OpContext, domain: str, reason: str, job_id: int | None) -> Domain
                           config, payload, job_id)
     with ctx.store.write():
         new = ctx.store.add_backup(backup)
+        # The whole backup rides in the event's data, so the event archive keeps it after
+        # the store's retention lets it go (nothing in it is a secret: see ops/storage.py).
         ctx.event("info", f"domain:{domain}", "domain.backup",
                   f"{domain}: configuration backup {new} taken ({reason})", job_id,
-                  domain=domain, backup=new, hash=backup.hash, reason=reason)
+                  domain=domain, backup=new, hash=backup.hash, reason=reason,
+                  config=config.to_dict(), payload=payload)
     return ctx.store.backup(new) or backup
 
 

@@ -213,11 +213,13 @@ def started_complete(ctx: OpContext, job_id: int, p: MaintenanceCompleteParams) 
 def push_config(ctx: OpContext, domain: str, config: DomainConfig) -> str:
     detail = ctx.driver.apply_domain_config(domain, config)
     driver = ctx.driver
+    # firmware as read back, per component (read before the transaction: no driver call
+    # ever runs inside one)
+    versions = driver.firmware(domain, [e.name for e in ctx.store.enclosures(domain)]) \
+        if isinstance(driver, DomainMaintenanceDriver) else {}
     with ctx.store.write():
         ctx.store.set_domain_config(domain, config)
-        if isinstance(driver, DomainMaintenanceDriver):  # firmware as read back, per component
-            ctx.store.record_firmware(domain, driver.firmware(
-                domain, [e.name for e in ctx.store.enclosures(domain)]))
+        ctx.store.record_firmware(domain, versions)
     return detail
 
 
