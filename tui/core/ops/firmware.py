@@ -53,9 +53,9 @@ def plan_upgrade(ctx: OpContext, domain: str, version: str, force: bool = False)
     maintenance_driver(ctx, "upgrade firmware")
     enclosures = tuple(e.name for e in ctx.store.enclosures(domain))
     running = ctx.store.firmware(domain)
+    # an enclosure never read, or with a component off the version, is staged
     pending = [e for e in enclosures
-               if not running or any(v != version for c, v in running.items()
-                                     if c.startswith(f"{e}/"))]
+               if {v for c, v in running.items() if c.startswith(f"{e}/")} != {version}]
     if not pending:
         raise Refused(f"every component of {domain} already runs {version}", code="no-change")
     baseline = ctx.group(m.group).baseline.firmware
