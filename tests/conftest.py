@@ -14,7 +14,8 @@ import psycopg
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-LATENCY_KEYS = ("power_off", "power_on", "apply_profile", "clear_profile", "domain_config")
+LATENCY_KEYS = ("power_off", "power_on", "apply_profile", "clear_profile", "domain_config",
+                "firmware")
 
 
 @pytest.fixture(autouse=True)

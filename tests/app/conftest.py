@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
-LATENCY_KEYS = ("power_off", "power_on", "apply_profile", "clear_profile", "domain_config")
+LATENCY_KEYS = ("power_off", "power_on", "apply_profile", "clear_profile", "domain_config",
+                "firmware")
 FROZEN = 1_749_700_000.0  # Thursday 2025-06-12 03:46:40 UTC (outside lab's weekend window)
 
 RESTRICTED = '''default = "viewer"

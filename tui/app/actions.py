@@ -9,7 +9,7 @@ from collections.abc import Callable
 
 from tui.app import commands as cmds
 from tui.app.confirm_screen import ConfirmScreen, PlanView
-from tui.app.domain_edit_screen import DomainEditScreen
+from tui.app.domain_edit_screen import DomainEditScreen, edit_plan, edit_run
 from tui.app.failover_screen import FailoverScreen
 from tui.app.fault_screen import FaultScreen
 from tui.app.maintenance_start_screen import MaintenanceStartScreen
@@ -201,9 +201,9 @@ class ChangeActions(PermissionsScreen):
             if change:  # already planned by the dialog: a refusal was shown there
                 key, value, plan = change
                 self.confirm_then(plan, f"edit of {domain}",
-                                  lambda p: core.set_domain(domain, key, value, expect=p))
+                                  lambda p: edit_run(core, domain, key, value, p))
         self.app.push_screen(DomainEditScreen(
-            domain, config, baseline, lambda key, value: core.plan_domain_set(domain, key, value)),
+            domain, config, baseline, lambda key, value: edit_plan(core, domain, key, value)),
             chosen)
 
     def action_maintenance_complete(self) -> None:

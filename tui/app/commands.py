@@ -60,6 +60,9 @@ COMMANDS: tuple[Command, ...] = (
     Command("policy", "P", "policy", "Policy",
             "Set the auto-failover mode (manual, alert, auto) and window of the selected group",
             "policy", "group", True),
+    Command("ports", "p", "ports", "Ports",
+            "Uplink ports of the selected domain: link, speed, networks carried, errors",
+            "view", "domain"),
     Command("what-if", "W", "what_if", "What if",
             "What if the selected enclosure, domain or bay failed now: which profiles find a "
             "spare (simulated with the failover's choice; nothing changes); on a group or the "

@@ -33,6 +33,21 @@ class CycleActions(ChangeActions):
             return
         self.app.push_screen(TextScreen(title, text))
 
+    def action_ports(self) -> None:
+        """The selected domain's uplink ports, read now (a link that changed is an event)."""
+        scope, core = self.scope, self.core
+        if scope.kind != "domain" or not scope.name:
+            self.notify("Ports: select a domain in the groups pane", severity="warning")
+            return
+        try:
+            ports = core.ports(scope.name)
+        except BayopsError as exc:
+            self.refuse(exc)
+            return
+        down = sum(p.link != "up" for p in ports)
+        self.app.push_screen(TextScreen(f"Uplink ports of {scope.name}: {len(ports)}, {down} down",
+                                        "\n".join(p.line() for p in ports) or "no uplink port"))
+
     def offer_failbacks(self, events: list[Event]) -> None:
         """A group with failback = "offer": the monitor says a home is healthy again; the
         dashboard offers it (never moves it by itself)."""

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -14,11 +15,41 @@ from textual.widgets import Button, Input, Label, Static
 
 from tui.app.form_screen import FormScreen
 from tui.app.format import plain
-from tui.model.errors import BayopsError
+from tui.model.entities import Job
+from tui.model.errors import BadInput, BayopsError
 from tui.model.plan import Plan
+from tui.model.text import quoted
+
+if TYPE_CHECKING:
+    from tui.core.api import Core
 
 KEY_HELP = ("network.NAME VLAN|-   fabric.NAME present|-   firmware VERSION   "
-            "user.NAME ROLE|-   (or type `key value` in the key box)")
+            "user.NAME ROLE|-   storage.FABRIC.SETTING VALUE   upgrade VERSION (staged "
+            "firmware upgrade)   restore BACKUP   (or type `key value` in the key box)")
+
+
+def edit_plan(core: Core, domain: str, key: str, value: str) -> Plan:
+    """The dialog's KEY VALUE as the core's plan: ``upgrade`` and ``restore`` are their own
+    operations (`bayops firmware upgrade`, `bayops domain restore`), the rest `domain set`."""
+    if key == "upgrade":
+        return core.plan_firmware_upgrade(domain, value)
+    if key == "restore":
+        return core.plan_domain_restore(domain, _backup_id(value))
+    return core.plan_domain_set(domain, key, value)
+
+
+def edit_run(core: Core, domain: str, key: str, value: str, expect: Plan) -> Job:
+    if key == "upgrade":
+        return core.firmware_upgrade(domain, value, expect=expect)
+    if key == "restore":
+        return core.restore_domain(domain, _backup_id(value), expect=expect)
+    return core.set_domain(domain, key, value, expect=expect)
+
+
+def _backup_id(value: str) -> int:
+    if not value.isdigit():
+        raise BadInput(f"restore needs a backup number (bayops domain backups), got {quoted(value)}")
+    return int(value)
 
 
 class DomainEditScreen(FormScreen):

@@ -71,6 +71,10 @@ def domain_parts(d: DomainSummary, now: float) -> Parts:
     parts.append((f" sp {d.spares}", "spare" if d.spares else "dim"))
     if d.drifted:
         parts.append((" drift", "warn"))
+    elif d.firmware_off:  # the hardware differs from the baseline with no drift to explain it
+        parts.append((" fw", "warn"))
+    if d.ports_down:
+        parts.append((f" {d.ports_down} port{'s' if d.ports_down > 1 else ''} down", "crit"))
     return parts
 
 

@@ -28,6 +28,8 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("spares", "spares", "show or change a group's spare pool"),
     ("maintenance", "maintenance", "exclusive maintenance lock on one domain"),
     ("domain", "maintenance", "show or edit a domain's configuration"),
+    ("firmware", "upkeep", "firmware upgrade of a domain in maintenance; compliance"),
+    ("ports", "upkeep", "a domain's uplink ports: link, speed, networks, errors"),
     ("enclosure", "enclosure", "add an enclosure to a group"),
     ("policy", "policy", "show or set a group's auto-failover policy"),
     ("profile", "profiles", "server profiles"),

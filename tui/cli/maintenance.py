@@ -3,9 +3,11 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import time
 from typing import TYPE_CHECKING
 
+from tui.cli import upkeep
 from tui.cli.output import _emit, _job_text, carry_out, table
 from tui.cli.parsing import _bounded, _Parser, confirmable
 from tui.humanize import duration
@@ -46,7 +48,10 @@ def register(sub: Subparsers) -> None:
     d.set_defaults(handler=_domain)
     dsub = d.add_subparsers(dest="action", parser_class=_Parser, required=True, metavar="ACTION")
     c = dsub.add_parser("set", help="edit a domain in maintenance: network.NAME VLAN|-, "
-                        "fabric.NAME present|-, firmware VERSION, user.NAME ROLE|-")
+                        "fabric.NAME present|-, firmware VERSION, user.NAME ROLE|- (accounts "
+                        "get no password from bayops: set it on the domain itself), "
+                        "storage.FABRIC.type|speed|targets VALUE, storage.FABRIC.credentials "
+                        "@FILE (only the file's path is kept)")
     c.add_argument("domain")
     c.add_argument("key")
     c.add_argument("value")
@@ -56,6 +61,7 @@ def register(sub: Subparsers) -> None:
     c = dsub.add_parser("show", help="a domain's configuration and its drift from the baseline")
     c.add_argument("domain")
     c.add_argument("--json", action="store_true")
+    upkeep.register_domain(dsub)
 
 
 def _maintenance(core: Core, args: argparse.Namespace) -> int:
@@ -100,7 +106,11 @@ def _maintenance(core: Core, args: argparse.Namespace) -> int:
 
 
 def _domain(core: Core, args: argparse.Namespace) -> int:
+    if args.action in ("backup", "backups", "restore"):
+        return upkeep.domain_action(core, args)
     if args.action == "set":
+        if args.value.startswith("@") and len(args.value) > 1:  # @FILE: where, never what
+            args.value = "@" + os.path.abspath(args.value[1:])
         plan = core.plan_domain_set(args.domain, args.key, args.value, args.force)
         if carry_out(args, plan, lambda expect: core.set_domain(
                 args.domain, args.key, args.value, args.force, expect)) is None:

@@ -39,9 +39,33 @@ def register(sub: Subparsers) -> None:
                            "own, else the enclosure's most common)")
         c.add_argument("--json", action="store_true")
         dry_runnable(c)
+    for action, (_, text) in PART_ACTIONS.items():
+        c = ssub.add_parser(action, help=text)
+        c.add_argument("part", metavar="PORT" if action.startswith("port") else "COMPONENT")
+        c.add_argument("--json", action="store_true")
+        dry_runnable(c)
+
+
+# action -> (the fault it injects, None: heals; help)
+PART_ACTIONS = {
+    "port-down": ("port-down", "take an uplink port's link down (ENCLOSURE/ic1:X1)"),
+    "port-up": (None, "bring an uplink port back up"),
+    "firmware-refuse": ("firmware-refused", "make a component (ENCLOSURE/oa, /ic1) refuse "
+                        "firmware images"),
+    "firmware-accept": (None, "make a component accept firmware again"),
+}
 
 
 def _sim(core: Core, args: argparse.Namespace) -> int:
+    if args.action in PART_ACTIONS:
+        fault = PART_ACTIONS[args.action][0]
+        plan = core.plan_sim_part(args.part, fault)
+        if shown_dry_run(args, plan):
+            return 0
+        message = core.sim_part(args.part, fault, expect=plan)
+        _emit(args, {"part": args.part, "action": args.action, "message": message},
+              printable(message))
+        return 0
     if args.action in ("insert", "remove", "swap"):
         model = getattr(args, "model", None)
         plan = core.plan_sim_hardware(args.bay, args.action, model)

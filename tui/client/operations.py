@@ -49,6 +49,10 @@ CHANGES = (
     Change("failback", "plan_failback", "failback"),
     Change("evacuate", "plan_evacuate", "evacuate"),
     Change("restore", "plan_restore", "restore"),
+    Change("firmware-upgrade", "plan_firmware_upgrade", "firmware_upgrade"),
+    Change("domain-backup", "plan_domain_backup", "backup_domain"),
+    Change("domain-restore", "plan_domain_restore", "restore_domain"),
+    Change("sim-part", "plan_sim_part", "sim_part"),
 )
 
 # Core methods that change nothing (GET /v1/query/<name>); the operator is the caller.
@@ -58,13 +62,14 @@ QUERIES = (
     "domain_config", "spares", "pools", "move_targets", "failover_candidates",
     "interrupted_jobs", "archives", "verify_archives", "role", "may", "why_not",
     "coverage", "coverage_enclosures", "failback_profile",
+    "firmware_compliance", "domain_backups", "ports",
 )
 # Core methods that act without a plan (POST /v1/action/<name>).
 ACTIONS = ("resume_interrupted", "rediscover", "adopt", "check_allowed")
 # Store reads the FleetView makes (GET /v1/read/<name>): the dashboard's copy of the fleet.
 READS = (
     "revision", "last_event_seq", "group_names", "group", "domains", "enclosures", "jobs",
-    "maintenance", "bays", "events", "changes_since",
+    "maintenance", "bays", "events", "changes_since", "firmware_versions", "ports_down",
 )
 # Arguments a remote caller may not give: they name files on the server's host.
 SERVER_ONLY_ARGS = {"verify_archives": ("files",)}

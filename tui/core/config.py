@@ -31,9 +31,10 @@ from tui.resources import data_path
 ENCLOSURE_MODELS = {"c7000": 16, "c3000": 8}
 MAX_CONFIG_BYTES = 1024 * 1024  # a fleet of 64,000 bays needs a fraction of this
 ROLES = ("viewer", "limited-operator", "operator", "group-admin", "admin")
-SIM_LATENCY_KEYS = ("power_off", "power_on", "apply_profile", "clear_profile", "domain_config")
+SIM_LATENCY_KEYS = ("power_off", "power_on", "apply_profile", "clear_profile", "domain_config",
+                    "firmware")
 DEFAULT_LATENCY = {"power_off": 2.0, "power_on": 3.0, "apply_profile": 1.5,
-                   "clear_profile": 1.0, "domain_config": 2.0}
+                   "clear_profile": 1.0, "domain_config": 2.0, "firmware": 4.0}
 
 
 @dataclass(frozen=True)

@@ -118,7 +118,7 @@ def build_fleet(store: Store, config: Config, driver: Driver,
                 server = ServerInfo(server.model, server.generation, server.serial, "on", health)
             hardware[bay] = (server, profile.name)
     if isinstance(driver, SimulatedHardware):
-        driver.install(hardware)
+        driver.install(hardware, {d.name: g.baseline for g in config.groups for d in g.domains})
     with store.write():
         for group in config.groups:
             store.add_group(group.name, group.baseline, Policy(group.policy, group.window))

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 
 from tui.core import autofailover as rules
 from tui.core.api import Core
-from tui.core.ops import failback
+from tui.core.ops import failback, ports
 from tui.core.ops.adopt import mark_spares
-from tui.model.driver import ProfileManager
+from tui.model.driver import DomainMaintenanceDriver, ProfileManager
 from tui.model.entities import Event
 from tui.model.errors import BayopsError
 
@@ -66,6 +66,11 @@ class Monitor:
         if clock - self._last_sweep >= self.sweep_seconds:
             self._last_sweep = clock
             changed = core.refresh()
+            if not core.read_only and isinstance(core.driver, DomainMaintenanceDriver):
+                # uplink ports too: a link that went down is the domain's warning event
+                observer = Core(core.config, store, core.driver, "monitor", system=True)
+                for domain in store.domains():
+                    ports.observe(observer, domain.name)
         rediscovered = 0
         every = core.config.rediscover_seconds
         if every > 0 and not core.read_only and clock - self._last_rediscovery >= every:

@@ -18,6 +18,9 @@ ACTION_ROLE = {
     "spares": "group-admin",
     "maintenance": "group-admin",
     "domain-set": "group-admin",
+    "firmware": "group-admin",  # the domain's admin: an upgrade reboots its interconnects
+    "config-restore": "group-admin",
+    "backup": "operator",
     "policy": "group-admin",
     "enclosure": "group-admin",
     "sim": "operator",

@@ -51,6 +51,8 @@ class Structure:
     enclosures: dict[str, list[EnclosureRecord]]  # by domain
     maintenance: dict[str, Maintenance]  # by domain
     running: dict[str, int]  # running jobs by group
+    firmware: dict[str, list[str]] = field(default_factory=dict)  # versions read, by domain
+    ports_down: dict[str, list[str]] = field(default_factory=dict)  # by domain
 
     @classmethod
     def read(cls, ctx: OpContext) -> Structure:
@@ -66,7 +68,7 @@ class Structure:
         for job in store.jobs(running_only=True):
             running[job.params.group] = running.get(job.params.group, 0) + 1
         return cls(groups, domains, enclosures, {m.domain: m for m in store.maintenance()},
-                   running)
+                   running, store.firmware_versions(), store.ports_down())
 
 
 @dataclass
@@ -284,7 +286,10 @@ class FleetView:
                 _, _, crit, warn, spares, _ = self._figures(f"d:{d.name}")
                 summary = DomainSummary(d.name, record.name, tuple(encs),
                                         len(self.by_domain.get(d.name, ())), crit, warn, spares,
-                                        s.maintenance.get(d.name), d.config != record.baseline)
+                                        s.maintenance.get(d.name), d.config != record.baseline,
+                                        any(v != record.baseline.firmware
+                                            for v in s.firmware.get(d.name, ())),
+                                        len(s.ports_down.get(d.name, ())))
                 self.domains[d.name] = summary
                 kept.append(summary)
             servers, profiles, crit, warn, spares, ready = self._figures(f"g:{record.name}")

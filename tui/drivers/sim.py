@@ -14,6 +14,7 @@ import time
 from pathlib import Path
 from types import TracebackType
 
+from tui.drivers.sim_upkeep import SimUpkeep, credentials_read
 from tui.model.driver import (
     ApplyReport,
     BayInventory,
@@ -41,6 +42,11 @@ _SCHEMA = (
     # One cursor for all processes: each hardware event is consumed by exactly one monitor.
     """CREATE TABLE IF NOT EXISTS sim_cursor(id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER)""",
     """INSERT OR IGNORE INTO sim_cursor SELECT 1, COALESCE(MAX(seq), 0) FROM sim_events""",
+    # Domain maintenance: the firmware a component runs when it differs from what its
+    # domain was configured with, and faults of components and uplink ports.
+    """CREATE TABLE IF NOT EXISTS sim_firmware(
+        component TEXT PRIMARY KEY, domain TEXT NOT NULL, version TEXT NOT NULL)""",
+    """CREATE TABLE IF NOT EXISTS sim_part_faults(part TEXT PRIMARY KEY, kind TEXT NOT NULL)""",
 )
 
 # What each injected fault looks like to a health sweep and to the event stream.
@@ -55,7 +61,7 @@ _FAULT_EFFECT = {
 }
 
 
-class SimDriver:
+class SimDriver(SimUpkeep):
     name = "sim"
 
     def __init__(self, path: Path, latency: dict[str, float]):
@@ -126,9 +132,13 @@ class SimDriver:
                    (bay, kind, severity, message))
 
     # -- racking servers (the simulator's stand-in for real hardware) ---------------------
-    def install(self, servers: dict[str, tuple[ServerInfo | None, str | None]]) -> None:
-        """Put servers (and the profiles VC has applied to them) into bays."""
+    def install(self, servers: dict[str, tuple[ServerInfo | None, str | None]],
+                domains: dict[str, DomainConfig] | None = None) -> None:
+        """Put servers (and the profiles VC has applied to them) into bays, and the domains'
+        Virtual Connect Managers configured."""
         with self._write() as db:
+            db.executemany("INSERT OR REPLACE INTO sim_domains VALUES (?, ?)",
+                           [(d, json.dumps(c.to_dict())) for d, c in (domains or {}).items()])
             db.executemany(
                 "INSERT OR REPLACE INTO sim_hw VALUES (?, ?, ?, ?, ?, ?, NULL, ?, 0)",
                 [(bay, s.model, s.generation, s.serial, s.power, s.health, profile)
@@ -246,12 +256,16 @@ class SimDriver:
 
     def apply_domain_config(self, domain: str, config: DomainConfig) -> str:
         self._wait("domain_config")
+        logins = [fabric for fabric, settings in sorted(config.storage.items())
+                  if credentials_read(domain, fabric, settings.get("credentials"))]
         with self._write() as db:
             db.execute("INSERT OR REPLACE INTO sim_domains VALUES (?, ?)",
                        (domain, json.dumps(config.to_dict())))
+            db.execute("DELETE FROM sim_firmware WHERE domain = ?", (domain,))  # now configured
         return (f"Virtual Connect Manager of {domain} took {len(config.networks)} networks, "
                 f"{len(config.fabrics)} fabrics, firmware {config.firmware or '-'}, "
-                f"{len(config.users)} local users")
+                f"{len(config.users)} local users"
+                + (f", storage credentials for {', '.join(logins)}" if logins else ""))
 
     def events(self) -> list[HardwareEvent]:
         with self._write() as db:
@@ -302,3 +316,4 @@ class SimDriver:
         """Bay -> profile as the hardware holds them (tests check it against the store)."""
         return {r[0]: r[1] for r in self._db.execute(
             "SELECT bay, profile FROM sim_hw WHERE profile IS NOT NULL")}
+

@@ -7,9 +7,10 @@ refused or did not answer, with a one-line message fit for a job step.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 from tui.model.entities import DomainConfig, Profile, ServerInfo
+from tui.model.upkeep import PortStatus
 
 
 class DriverError(Exception):
@@ -173,7 +174,8 @@ class SimulatedHardware(Protocol):
     swap, faults to inject,
     and pruning the hardware events it already delivered (during an archive)."""
 
-    def install(self, servers: dict[str, tuple[ServerInfo | None, str | None]]) -> None: ...
+    def install(self, servers: dict[str, tuple[ServerInfo | None, str | None]],
+                domains: dict[str, DomainConfig] | None = None) -> None: ...
 
     def insert(self, bay: str, server: ServerInfo) -> None:
         """A blade pushed into an empty bay (or replacing the one there: a swap)."""
@@ -187,3 +189,37 @@ class SimulatedHardware(Protocol):
 
     def prune_consumed(self) -> int:
         """Delete simulated hardware events every monitor has already consumed; how many."""
+
+
+@runtime_checkable
+class DomainMaintenanceDriver(Protocol):
+    """What domain maintenance needs of the hardware beyond ``Driver`` (issue 24): a
+    driver offers all of it or none; the core tells a driver without it apart
+    (``driver-cannot``) instead of pretending. Components are named ``<enclosure>/<part>``
+    (``enc-a1/oa``, ``enc-a1/ic1``)."""
+
+    def firmware(self, domain: str, enclosures: list[str]) -> dict[str, str]:
+        """The firmware version each component of these enclosures runs, read now."""
+
+    def stage_firmware(self, domain: str, enclosure: str, version: str) -> dict[str, str]:
+        """Upgrade one enclosure's components to ``version`` (those already on it are left
+        alone, so a repeated stage is harmless) and return every component's version read
+        back. DriverError when a component refuses or fails; what it reached stays."""
+
+    def ports(self, domain: str, enclosures: list[str]) -> list[PortStatus]:
+        """The uplink ports of these enclosures' interconnects, read now."""
+
+    def export_config(self, domain: str) -> dict[str, Any]:
+        """The domain's configuration as the hardware saves it (no secrets)."""
+
+    def import_config(self, domain: str, payload: dict[str, Any]) -> str:
+        """Restore an ``export_config`` payload; returns what was done."""
+
+
+@runtime_checkable
+class SimulatedParts(Protocol):
+    """A simulator's faults of components and uplink ports (beside SimulatedHardware)."""
+
+    def fail_part(self, part: str, kind: str) -> str: ...
+
+    def heal_part(self, part: str) -> None: ...

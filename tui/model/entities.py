@@ -120,14 +120,20 @@ class DomainConfig:
     fabrics: tuple[str, ...] = ()
     firmware: str = ""
     users: dict[str, str] = field(default_factory=dict)  # local user -> role
+    # fabric -> its settings: type, speed, targets, and credentials as a reference to a
+    # file (@/path) on the host that pushes it, never the secret itself
+    storage: dict[str, dict[str, str]] = field(default_factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "networks": dict(sorted(self.networks.items())),
             "fabrics": sorted(self.fabrics),
             "firmware": self.firmware,
             "users": dict(sorted(self.users.items())),
         }
+        if self.storage:  # absent when unset, so configurations from before it read the same
+            out["storage"] = {f: dict(sorted(s.items())) for f, s in sorted(self.storage.items())}
+        return out
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> DomainConfig:
@@ -136,20 +142,28 @@ class DomainConfig:
             fabrics=tuple(sorted(data.get("fabrics", ()))),
             firmware=str(data.get("firmware", "")),
             users={str(k): str(v) for k, v in data.get("users", {}).items()},
+            storage={str(f): {str(k): str(v) for k, v in settings.items()}
+                     for f, settings in data.get("storage", {}).items()},
         )
 
     def changes(self, baseline: DomainConfig) -> tuple[Change, ...]:
-        """What differs from ``baseline``: networks, fabrics, firmware, users."""
+        """What differs from ``baseline``: networks, fabrics, firmware, users, storage."""
         out = _mapping_changes("network", baseline.networks, self.networks)
         out += [Change("+" if name in self.fabrics else "-", "fabric", name, None, None)
                 for name in sorted(set(self.fabrics) ^ set(baseline.fabrics))]
         if self.firmware != baseline.firmware:
             out.append(Change("~", "firmware", "", baseline.firmware, self.firmware))
-        return tuple(out + _mapping_changes("user", baseline.users, self.users))
+        out += _mapping_changes("user", baseline.users, self.users)
+        return tuple(out + _mapping_changes("storage", _flat(baseline.storage), _flat(self.storage)))
 
     def diff(self, baseline: DomainConfig) -> list[str]:
         """Lines like ``+ network web vlan 110``, ``- fabric san-c``, ``~ firmware 4.6 -> 4.7``."""
         return [c.text for c in self.changes(baseline)]
+
+
+def _flat(storage: dict[str, dict[str, str]]) -> dict[str, str]:
+    return {f"{fabric}.{key}": value for fabric, settings in storage.items()
+            for key, value in settings.items()}
 
 
 def _mapping_changes(kind: str, old: dict[str, Any], new: dict[str, Any]) -> list[Change]:
@@ -256,6 +270,8 @@ class DomainSummary:
     spares: int
     maintenance: Maintenance | None
     drifted: bool  # configuration differs from the group baseline
+    firmware_off: bool = False  # a component was read running other than the baseline
+    ports_down: int = 0  # uplink ports seen down
 
 
 @dataclass(frozen=True)

@@ -237,6 +237,41 @@ class SimHardwareParams(JobParams):
 
 
 @dataclass(frozen=True)
+class SimPartParams(JobParams):
+    """A simulated component or uplink port fails or recovers (like SimFaultParams: audited
+    by its event, not a job)."""
+
+    kind: ClassVar[str] = "sim-part"
+    journaled: ClassVar[bool] = False
+    domain: str
+    part: str  # enc-a1/ic1 (a component) or enc-a1/ic1:X1 (an uplink port)
+    fault: str | None  # firmware-refused, port-down; None heals
+
+
+@dataclass(frozen=True)
+class FirmwareUpgradeParams(JobParams):
+    kind: ClassVar[str] = "firmware-upgrade"
+    domain: str
+    version: str
+    enclosures: tuple[str, ...]  # staged in this order, one step each
+
+
+@dataclass(frozen=True)
+class DomainBackupParams(JobParams):
+    kind: ClassVar[str] = "domain-backup"
+    domain: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class DomainRestoreParams(JobParams):
+    kind: ClassVar[str] = "domain-restore"
+    domain: str
+    backup: int
+    hash: str  # of the backup as planned: restore exactly what was shown
+
+
+@dataclass(frozen=True)
 class UnknownParams(JobParams):
     """Params of a job kind this bayops does not know (written by a newer one)."""
 
@@ -257,3 +292,4 @@ def decode_params(kind: str, data: dict[str, Any]) -> JobParams:
         return cls.from_json(data)
     except TypeError:  # written by an older bayops with fewer fields: show it as it is
         return UnknownParams(group=str(data.get("group", "")), data=tuple(sorted(data.items())))
+

@@ -7,15 +7,17 @@ from __future__ import annotations
 
 from tui.core.context import OpContext
 from tui.core.jobs import JobContext
+from tui.core.ops import storage
 from tui.core.ops.maintenance import domain_free, held, push_config
 from tui.core.validate import FIRMWARE_LIMIT, LOCAL_USER_ROLES, NAME_RE, check_text
 from tui.model.entities import DomainConfig
-from tui.model.errors import BadInput
+from tui.model.errors import BadInput, Refused
 from tui.model.params import DomainSetParams
 from tui.model.plan import Diff, Plan
 from tui.model.text import quoted
 
-DOMAIN_KEYS = "network.NAME VLAN|-, fabric.NAME present|-, firmware VERSION, user.NAME ROLE|-"
+DOMAIN_KEYS = ("network.NAME VLAN|-, fabric.NAME present|-, firmware VERSION, user.NAME ROLE|-, "
+               "storage.FABRIC.SETTING VALUE|- (" + storage.SETTINGS + ")")
 
 
 def edited(config: DomainConfig, domain: str, key: str, value: str) -> DomainConfig:
@@ -23,6 +25,8 @@ def edited(config: DomainConfig, domain: str, key: str, value: str) -> DomainCon
     key or value is not valid."""
     data = config.to_dict()
     kind, _, name = key.partition(".")
+    if kind == "storage":
+        return storage.edited(config, domain, name, value)
     if kind in ("network", "fabric", "user") and not NAME_RE.fullmatch(name or ""):
         raise BadInput(f"key {quoted(key)}: {kind}.NAME needs a valid name ({DOMAIN_KEYS})")
     if kind == "network":
@@ -39,6 +43,7 @@ def edited(config: DomainConfig, domain: str, key: str, value: str) -> DomainCon
             if name not in data["fabrics"]:
                 raise BadInput(f"domain {domain} has no fabric {quoted(name)}")
             data["fabrics"].remove(name)
+            data.get("storage", {}).pop(name, None)  # its settings go with it
         elif value == "present":
             data["fabrics"] = sorted(set(data["fabrics"]) | {name})
         else:
@@ -58,9 +63,18 @@ def edited(config: DomainConfig, domain: str, key: str, value: str) -> DomainCon
         else:
             raise BadInput(f"local user role must be admin, domain, network, storage, "
                            f"operator or user, got {quoted(value)}")
+        _keeps_an_admin(config, data["users"], domain, name)
     else:
         raise BadInput(f"unknown key {quoted(key)}; keys: {DOMAIN_KEYS}")
     return DomainConfig.from_dict(data)
+
+
+def _keeps_an_admin(config: DomainConfig, users: dict[str, str], domain: str, name: str) -> None:
+    """Refused when the edit would leave a domain that had an administrator without one:
+    nobody could then log in to its Virtual Connect Manager to repair it."""
+    if "admin" in config.users.values() and "admin" not in users.values():
+        raise Refused(f"{name} is the last administrator of {domain}; add another admin first",
+                      code="last-admin")
 
 
 def plan_set(ctx: OpContext, domain: str, key: str, value: str, force: bool = False) -> Plan:

@@ -13,8 +13,10 @@ from functools import partial
 
 from tui.core.context import OpContext
 from tui.core.jobs import JobContext, StepFailed
+from tui.core.ops.backup import backup_step, take
 from tui.core.validate import check_text
-from tui.model.entities import DomainConfig, Maintenance
+from tui.model.driver import DomainMaintenanceDriver
+from tui.model.entities import DomainConfig, Maintenance, Profile
 from tui.model.errors import BadInput, OperationFailed, Refused
 from tui.model.params import (
     MaintenanceCancelParams,
@@ -22,7 +24,7 @@ from tui.model.params import (
     MaintenanceRenewParams,
     MaintenanceStartParams,
 )
-from tui.model.plan import Diff, Plan
+from tui.model.plan import Change, Diff, Plan
 
 MAX_LEASE_HOURS = 24 * 14
 
@@ -151,9 +153,17 @@ def plan_complete(ctx: OpContext, domain: str, force: bool = False) -> Plan:
                       code="still-in-use")
     others = tuple(d.name for d in ctx.store.domains(m.group) if d.name != domain)
     changes = config.changes(baseline)
-    steps = [f"apply the change to {o}" for o in others]
+    profiles = {p.name: p for p in ctx.store.profiles(m.group)}
+    touched = {o: _touched(ctx, o, changes, profiles) for o in others}
+    steps = [f"back up {domain}"]
+    steps += [f"back up {o}, apply the change: " + _listed(touched[o]) for o in others]
     steps += [f"make it the new baseline of group {m.group}", f"release the lock on {domain}"]
     warnings = _takeover_warning(ctx, m)
+    if any(c.kind == "firmware" for c in changes):
+        warnings += tuple(f"firmware: the interconnects of {o} restart; {len(t)} bay(s) with a "
+                          f"profile lose their uplinks meanwhile (e.g. "
+                          f"{', '.join(bay for _, bay in t[:3])})"
+                          for o, t in touched.items() if t)
     return Plan("maintenance-complete", f"Complete maintenance of {domain}",
                 f"complete maintenance of {domain}: propagate to "
                 f"{', '.join(others) or 'no other domain'}", tuple(steps),
@@ -162,6 +172,29 @@ def plan_complete(ctx: OpContext, domain: str, force: bool = False) -> Plan:
                 locks=tuple(f"domain:{d}" for d in (domain, *others)), target=domain,
                 diff=Diff("Diff against the baseline", changes), warnings=warnings,
                 danger=bool(warnings), confirm_label="Complete")
+
+
+def _touched(ctx: OpContext, domain: str, changes: tuple[Change, ...],
+             profiles: dict[str, Profile]) -> list[tuple[str, str]]:
+    """(profile, bay) for each profile placed in ``domain`` that ``changes`` touch: one
+    whose network or fabric changes, every one when the firmware does."""
+    networks = {c.name for c in changes if c.kind == "network"}
+    fabrics = {c.name for c in changes if c.kind == "fabric"}
+    firmware = any(c.kind == "firmware" for c in changes)
+    out = []
+    for bay in ctx.store.bays(domain=domain):
+        p = profiles.get(bay.profile or "")
+        if p and (firmware or networks & set(p.networks) or fabrics & set(p.fabrics)):
+            out.append((p.name, bay.id))
+    return out
+
+
+def _listed(touched: list[tuple[str, str]], most: int = 6) -> str:
+    if not touched:
+        return "no profile touched"
+    more = f" and {len(touched) - most} more" if len(touched) > most else ""
+    return (f"{len(touched)} profile(s) touched: "
+            f"{', '.join(f'{p} ({bay})' for p, bay in touched[:most])}{more}")
 
 
 def audit_takeover(ctx: OpContext, job_id: int, domain: str, owner: str, action: str) -> None:
@@ -179,18 +212,33 @@ def started_complete(ctx: OpContext, job: JobContext, p: MaintenanceCompletePara
 
 def push_config(ctx: OpContext, domain: str, config: DomainConfig) -> str:
     detail = ctx.driver.apply_domain_config(domain, config)
-    ctx.store.set_domain_config(domain, config)
+    driver = ctx.driver
+    # firmware as read back, per component (read before the transaction: no driver call
+    # ever runs inside one)
+    versions = driver.firmware(domain, [e.name for e in ctx.store.enclosures(domain)]) \
+        if isinstance(driver, DomainMaintenanceDriver) else {}
+    with ctx.store.write():
+        ctx.store.set_domain_config(domain, config)
+        ctx.store.record_firmware(domain, versions)
     return detail
+
+
+def _apply_to(ctx: OpContext, job: JobContext, other: str, config: DomainConfig) -> str:
+    """Back ``other`` up, then push ``config`` to it: one step, so a resumed propagation
+    never pushes to a domain it has not backed up."""
+    saved = take(ctx, other, f"before propagation of maintenance job {job.job_id}", job.job_id)
+    return f"backup {saved.id}; " + push_config(ctx, other, config)
 
 
 def run_complete(ctx: OpContext, job: JobContext, p: MaintenanceCompleteParams) -> str:
     config = ctx.domain(p.domain).config
     baseline = ctx.group(p.group).baseline
     job.note(f"diff {p.domain} against the baseline", "; ".join(p.diff) or "no change")
+    backup_step(ctx, job, p.domain, f"before completing its maintenance (job {job.job_id})")
     done: list[str] = []
     try:
         for other in p.others:
-            job.step(f"apply to {other}", partial(push_config, ctx, other, config))
+            job.step(f"apply to {other}", partial(_apply_to, ctx, job, other, config))
             done.append(other)
     except StepFailed as exc:
         for other in done:  # put the group back to one configuration
@@ -233,6 +281,7 @@ def started_cancel(ctx: OpContext, job: JobContext, p: MaintenanceCancelParams) 
 def run_cancel(ctx: OpContext, job: JobContext, p: MaintenanceCancelParams) -> str:
     domain = p.domain
     baseline = ctx.group(p.group).baseline
+    backup_step(ctx, job, domain, f"before cancelling its maintenance (job {job.job_id})")
     try:
         job.step(f"revert {domain} to the baseline", lambda: push_config(ctx, domain, baseline))
     except StepFailed as exc:

@@ -4,11 +4,14 @@ from __future__ import annotations
 from tui.core.ops import (
     ack,
     archive,
+    backup,
+    config_restore,
     domain,
     enclosures,
     evacuate,
     failback,
     failover,
+    firmware,
     maintenance,
     move,
     policy,
@@ -31,6 +34,10 @@ JOB_KINDS: dict[str, JobKind] = {k.name: k for k in (
     JobKind(p.MaintenanceCancelParams, maintenance.run_cancel, resumable=True,
             started=maintenance.started_cancel),
     JobKind(p.EnclosureAddParams, enclosures.run, resumable=True),
+    # idempotent stages (firmware), a backup first then a hash-pinned restore
+    JobKind(p.FirmwareUpgradeParams, firmware.run_upgrade, resumable=True),
+    JobKind(p.DomainRestoreParams, config_restore.run_restore, resumable=True),
+    JobKind(p.DomainBackupParams, backup.run_backup, resumable=False),
     # one hardware step: interrupted, it is reported, not repeated
     JobKind(p.DomainSetParams, domain.run_set, resumable=False),
     # writes a file outside the store, then deletes in one transaction: an interrupted

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from tui.model.text import quoted
 
-SCHEMA_VERSION = 10
+SCHEMA_VERSION = 11
 
 
 
@@ -325,6 +325,43 @@ MIGRATIONS: list[str] = [
         WHEN NEW.runner IS NOT (SELECT runner FROM jobs WHERE id = NEW.job)
         BEGIN SELECT RAISE(ABORT, 'fenced: a step written by a runner that does not hold its job');
         END;
+    """,
+    # 11: domain maintenance (issue 24). The firmware each component of a domain runs, as
+    # read back after each stage of an upgrade (not one string per domain); configuration
+    # backups: who, when, why, a SHA-256 of what was saved, the domain's configuration and
+    # the hardware's own export (credentials never reach either table); the uplink ports
+    # seen down. Firmware and ports write the change feed, so the groups pane shows them.
+    """
+    CREATE TABLE domain_firmware(
+        domain TEXT NOT NULL REFERENCES domains(name),
+        component TEXT NOT NULL,
+        version TEXT NOT NULL,
+        read_at REAL NOT NULL,
+        PRIMARY KEY (domain, component));
+    CREATE TABLE domain_backups(
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        domain TEXT NOT NULL REFERENCES domains(name),
+        taken REAL NOT NULL,
+        operator TEXT NOT NULL,
+        reason TEXT NOT NULL,
+        hash TEXT NOT NULL CHECK (length(hash) = 64),
+        config TEXT NOT NULL,
+        payload TEXT NOT NULL,
+        job INTEGER);
+    CREATE INDEX domain_backups_by_domain ON domain_backups(domain, id);
+    CREATE TABLE domain_ports_down(
+        domain TEXT NOT NULL REFERENCES domains(name),
+        port TEXT NOT NULL,
+        since REAL NOT NULL,
+        PRIMARY KEY (domain, port));
+    CREATE TRIGGER feed_domain_firmware_insert AFTER INSERT ON domain_firmware
+        BEGIN INSERT INTO changes(kind, key) VALUES ('domain', NEW.domain); END;
+    CREATE TRIGGER feed_domain_firmware_update AFTER UPDATE ON domain_firmware
+        BEGIN INSERT INTO changes(kind, key) VALUES ('domain', NEW.domain); END;
+    CREATE TRIGGER feed_domain_port_insert AFTER INSERT ON domain_ports_down
+        BEGIN INSERT INTO changes(kind, key) VALUES ('domain', NEW.domain); END;
+    CREATE TRIGGER feed_domain_port_delete AFTER DELETE ON domain_ports_down
+        BEGIN INSERT INTO changes(kind, key) VALUES ('domain', OLD.domain); END;
     """,
 ]
 

@@ -208,6 +208,11 @@ TRIGGERS: list[str] = [
     refusal("steps_claimed", "BEFORE INSERT OR UPDATE ON steps",
             "NEW.runner IS DISTINCT FROM (SELECT runner FROM jobs WHERE id = NEW.job)",
             "fenced: a step written by a runner that does not hold its job"),
+    # 11: domain firmware per component, configuration backups, ports down: the feed.
+    _feed("feed_domain_firmware_insert", "AFTER INSERT ON domain_firmware", "domain", "domain")
+    + _feed("feed_domain_firmware_update", "AFTER UPDATE ON domain_firmware", "domain", "domain")
+    + _feed("feed_domain_port_insert", "AFTER INSERT ON domain_ports_down", "domain", "domain")
+    + _feed("feed_domain_port_delete", "AFTER DELETE ON domain_ports_down", "domain", "domain"),
 ]
 
 MIGRATIONS_PG: list[str] = [tables(m) + t for m, t in zip(MIGRATIONS, TRIGGERS, strict=True)]

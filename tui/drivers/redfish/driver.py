@@ -100,8 +100,8 @@ class RedfishDriver:
     def apply_domain_config(self, domain: str, config: DomainConfig) -> str:
         return (
             f"Redfish cannot express Virtual Connect domain configuration: nothing was pushed for "
-            f"domain {domain} (networks, fabrics, firmware baseline and users stay as configured "
-            "on the interconnects)"
+            f"domain {domain} (networks, fabrics, storage settings and credentials, firmware "
+            "baseline and users stay as configured on the interconnects)"
         )
 
     def events(self) -> list[HardwareEvent]:

@@ -1,0 +1,65 @@
+"""Domain maintenance from the dashboard (issue 24): `E` on a domain in maintenance takes
+a staged firmware upgrade (`upgrade VERSION`) and a restore (`restore BACKUP`), each
+confirmed as its own plan."""
+from __future__ import annotations
+
+import pytest
+
+from tests.app.conftest import make_app, wait_jobs
+from tests.app.test_dialogs import SIZE, settle, start_maintenance
+from tui.app.confirm_screen import ConfirmScreen
+from tui.app.domain_edit_screen import DomainEditScreen
+
+pytestmark = [pytest.mark.anyio, pytest.mark.both_stores]
+
+
+async def test_e_upgrades_firmware_stage_by_stage_and_restores_a_backup(core):
+    core.backup_domain("web-dom1", "before the upgrade")
+    async with make_app(core).run_test(size=SIZE) as pilot:
+        await start_maintenance(pilot, core, "web-dom1")
+        await pilot.press("E")
+        await settle(pilot)
+        await pilot.press(*"upgrade 4.70", "enter")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, ConfirmScreen)
+        assert any(s.startswith("stage 4.70 on enc-w1") for s in pilot.app.screen.view.steps)
+        await pilot.press("y")
+        await wait_jobs(pilot)
+        state = next(s for s in core.firmware_compliance("prod-web") if s.domain == "web-dom1")
+        assert set(state.components.values()) == {"4.70"} and len(state.components) == 6
+        await pilot.press("E")
+        await settle(pilot)
+        await pilot.press(*"restore x", "enter")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, DomainEditScreen), "a bad number stays in the dialog"
+        await pilot.press("escape")
+        await settle(pilot)
+        backup = core.domain_backups("web-dom1")[-1].id
+        await pilot.press("E")
+        await settle(pilot)
+        await pilot.press(*f"restore {backup}", "enter")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, ConfirmScreen)
+        assert "~ firmware 4.70 -> 4.62" in pilot.app.screen.view.details
+        await pilot.press("y")
+        await wait_jobs(pilot)
+        assert core.domain_config("web-dom1")[0].firmware == "4.62"
+
+
+async def test_p_on_a_domain_lists_its_uplink_ports_and_a_port_down(core):
+    from tui.app.fleet import Scope
+    from tui.app.groups_pane import GroupsTree
+    from tui.app.text_screen import TextScreen
+
+    core.sim_part("enc-w3/ic1:X2", "port-down")
+    async with make_app(core).run_test(size=SIZE) as pilot:
+        pilot.app.screen.query_one(GroupsTree).select_scope(Scope("domain", "web-dom2"))
+        await settle(pilot)
+        await pilot.press("p")
+        await settle(pilot)
+        screen = pilot.app.screen
+        assert isinstance(screen, TextScreen)
+        assert screen.title_text == "Uplink ports of web-dom2: 4, 1 down"
+        lines = screen.body.splitlines()
+        assert any(line.startswith("enc-w3/ic1:X2") and "DOWN" in line for line in lines)
+        assert any("web-front" in line for line in lines)

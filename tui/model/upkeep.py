@@ -1,0 +1,71 @@
+"""What domain maintenance reads and keeps beyond the configuration (issue 24): the
+firmware of each component, configuration backups, uplink ports."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from tui.model.entities import DomainConfig
+
+
+@dataclass(frozen=True)
+class DomainBackup:
+    """A saved configuration of one domain: ours (``config``) and the hardware's own
+    export (``payload``, opaque), with a SHA-256 over both. Never holds a secret."""
+
+    id: int
+    domain: str
+    taken: float
+    operator: str
+    reason: str
+    hash: str
+    config: DomainConfig
+    payload: dict[str, Any] = field(default_factory=dict)
+    job: int | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "domain": self.domain, "taken": self.taken,
+                "operator": self.operator, "reason": self.reason, "hash": self.hash,
+                "job": self.job, "config": self.config.to_dict()}
+
+
+@dataclass(frozen=True)
+class FirmwareState:
+    """One domain's firmware against its group's baseline: per component, as last read."""
+
+    group: str
+    domain: str
+    baseline: str
+    components: dict[str, str]  # component ("enc-a1/oa", "enc-a1/ic1") -> version
+    read: bool  # False: never read from the hardware; ``components`` is the configured version
+
+    @property
+    def differing(self) -> tuple[str, ...]:
+        return tuple(c for c, v in sorted(self.components.items()) if v != self.baseline)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"group": self.group, "domain": self.domain, "baseline": self.baseline,
+                "components": dict(sorted(self.components.items())), "read": self.read,
+                "compliant": not self.differing, "differing": list(self.differing)}
+
+
+@dataclass(frozen=True)
+class PortStatus:
+    """One uplink port of a domain as its interconnect reports it."""
+
+    name: str  # "enc-a1/ic1:X1"
+    link: str  # up, down
+    speed_gbps: float
+    networks: tuple[str, ...]
+    rx_errors: int
+    tx_errors: int
+
+    def line(self) -> str:
+        speed = f"{self.speed_gbps:g} Gb/s" if self.link == "up" else "-"
+        return (f"{self.name:16} {self.link.upper():4} {speed:9} errors rx {self.rx_errors} "
+                f"tx {self.tx_errors}  carries {', '.join(self.networks) or '-'}")
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"name": self.name, "link": self.link, "speed_gbps": self.speed_gbps,
+                "networks": list(self.networks), "rx_errors": self.rx_errors,
+                "tx_errors": self.tx_errors}
