@@ -278,3 +278,12 @@ def test_a_confirmed_target_that_is_no_longer_best_is_refused_not_swapped(core):
         core.failover(source.id, expect=plan)
     after = core.store.dump()
     assert after["profiles"] == before["profiles"] and after["jobs"] == before["jobs"]
+
+
+def test_the_simulator_clears_only_the_profile_it_is_named(core):
+    source = gen9_san_bays(core)[0]
+    with pytest.raises(DriverError, match="left as it is"):
+        core.driver.clear_profile(source.id, "not-" + source.profile)
+    assert core.driver.applied_profiles()[source.id] == source.profile
+    core.driver.clear_profile(source.id, source.profile)
+    assert core.driver.applied_profiles().get(source.id) is None

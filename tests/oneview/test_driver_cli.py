@@ -325,3 +325,15 @@ def test_a_blade_whose_ilo_is_gone_keeps_its_profile_and_says_why(bayops, onevie
     assert on_hardware(oneview, "web-001") == "enc-a1, bay 1"  # nothing moved
     assert oneview.hardware("enc-a2/4")["serverProfileUri"] is None
     assert bayops.bay("enc-a1/1")["profile"] == "web-001"
+
+
+def test_a_failover_never_unassigns_a_profile_put_on_the_bay_from_the_console(bayops, oneview):
+    assert bayops("spares", "EG-A", "--add", "enc-a2/4", "--yes").code == 0
+    fail_bay(bayops, oneview, "enc-a1/1")
+    # From OneView's console, since bayops last looked: web-001 moved away, another in its place
+    oneview.change_profile_outside("web-001", serverHardwareUri=oneview.hardware("enc-a1/7")["uri"])
+    oneview.create_profile_outside("console-001", "enc-a1/1")
+    r = bayops("failover", "enc-a1/1", "--yes")
+    assert r.code != 0
+    assert "console-001" in r.out + r.err and "left as it is" in r.out + r.err
+    assert on_hardware(oneview, "console-001") == "enc-a1, bay 1"

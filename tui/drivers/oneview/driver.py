@@ -241,13 +241,16 @@ class OneViewDriver:
         applied.append(f"virtual identities read back: {len(profile.connections) - fc} MACs, {fc} WWPNs")
         return ApplyReport(tuple(applied), failed=tuple(missing))
 
-    def clear_profile(self, bay: str) -> None:
+    def clear_profile(self, bay: str, profile: str) -> None:
         hw = self._hardware(bay)
         uri = hw.get("serverProfileUri")
         if not uri:
             return
         self._follow_running(str(uri))
         prof = self.api.get(str(uri))
+        if prof.get("name") != profile:  # e.g. assigned from OneView's console since
+            raise DriverError(f"{bay}: the appliance shows profile {one_line(prof.get('name'), 80)!r} "
+                              f"on {one_line(hw.get('name'), 80)}, not bayops's {profile}: left as it is")
         if prof.get("serverHardwareUri") == hw["uri"]:
             self._put_profile(prof, None)
         hw = self.api.get(str(hw["uri"]))
