@@ -337,3 +337,17 @@ def test_a_failover_never_unassigns_a_profile_put_on_the_bay_from_the_console(ba
     assert r.code != 0
     assert "console-001" in r.out + r.err and "left as it is" in r.out + r.err
     assert on_hardware(oneview, "console-001") == "enc-a1, bay 1"
+
+
+def test_physical_identities_follow_the_blade_and_adoption_records_them_not_drift(bayops, oneview):
+    r = bayops("move", "legacy-001", "--to", "enc-a2/3", "--yes")
+    assert r.code == 0, r.err + r.out
+    found = {p["profile"]: p for p in bayops("adopt", "--json").json["profiles"]}
+    assert found["legacy-001"]["state"] == "refreshed", found["legacy-001"]
+    on_appliance = {a for _, m, w in identities(oneview, "legacy-001") for a in (m, w) if a}
+    recorded = bayops("profile", "show", "legacy-001", "--json").json
+    assert {c["address"] for c in recorded["connections"]} == on_appliance
+    assert recorded["serial"] == oneview.hardware("enc-a2/3")["serialNumber"]
+    again = {p["profile"]: p["state"] for p in bayops("adopt", "--json").json["profiles"]}
+    assert again["legacy-001"] == "same"
+    assert "profile.drift" not in [e["kind"] for e in bayops("events", "--json").json]

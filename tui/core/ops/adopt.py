@@ -23,7 +23,7 @@ from tui.model.errors import Refused
 @dataclass(frozen=True)
 class Adoption:
     profile: str
-    state: str  # adopted, new (dry run), same, drift, skipped, gone
+    state: str  # adopted, new (dry run), same, drift, skipped, gone, refresh(ed)
     bay: str  # where the manager has it ("" unassigned)
     group: str
     detail: str = ""
@@ -54,6 +54,24 @@ def differences(recorded: Profile, seen: Profile) -> list[str]:
     return out
 
 
+def _hardware_identities_only(recorded: Profile, seen: Profile) -> bool:
+    """Do the two differ only in addresses and serial, on the same bay and connections?
+    (What a profile with physical identities shows after it moved: the hardware's.)"""
+    def shape(p: Profile) -> tuple[object, ...]:
+        return (p.bay, p.boot_mode, p.san_target, p.san_lun,
+                sorted((c.kind, c.index, c.target) for c in p.connections))
+    return shape(recorded) == shape(seen)
+
+
+def _clash(p: Profile, owners: dict[str, str]) -> list[str]:
+    """``p``'s identities that bayops records as another profile's."""
+    clash = [f"{c.address} is profile {owners[c.address]}'s" for c in p.connections
+             if owners.get(c.address) not in (None, p.name)]
+    if owners.get(p.serial) not in (None, p.name):
+        clash.append(f"serial {p.serial} is profile {owners[p.serial]}'s")
+    return clash
+
+
 def _group(item: ManagedProfile, bays: dict[str, Bay], enclosures: dict[str, str]) -> str | None:
     if item.profile.bay is not None:
         bay = bays.get(item.profile.bay)
@@ -67,6 +85,10 @@ def _classify(item: ManagedProfile, group: str | None, recorded: Profile | None,
     where = p.bay or ""
     if recorded is not None:
         diff = differences(recorded, p)
+        if diff and not item.virtual and _hardware_identities_only(recorded, p) and not _clash(p, owners):
+            # physical MACs/WWPNs/serial are the blade's: they follow it, not an edit
+            return Adoption(p.name, "refresh", where, recorded.group,
+                            f"physical identities of the hardware in {where}: " + "; ".join(diff))
         return Adoption(p.name, "drift" if diff else "same", where, recorded.group, "; ".join(diff))
     if group is None:
         why = (f"{p.bay} is not in bayops's fleet" if p.bay else
@@ -75,10 +97,7 @@ def _classify(item: ManagedProfile, group: str | None, recorded: Profile | None,
     bay = bays.get(p.bay) if p.bay else None
     if bay is not None and bay.profile not in (None, p.name):
         return Adoption(p.name, "skipped", where, group, f"bayops records profile {bay.profile} on {p.bay}")
-    clash = [f"{c.address} is profile {owners[c.address]}'s" for c in p.connections
-             if owners.get(c.address) not in (None, p.name)]
-    if owners.get(p.serial) not in (None, p.name):
-        clash.append(f"serial {p.serial} is profile {owners[p.serial]}'s")
+    clash = _clash(p, owners)
     if clash:
         return Adoption(p.name, "skipped", where, group, "identity in use: " + "; ".join(clash))
     return Adoption(p.name, "new", where, group, f"{len(p.connections)} connections, {p.boot_mode} boot"
@@ -133,6 +152,12 @@ def _record(ctx: OpContext, finding: Adoption, item: ManagedProfile | None) -> A
                   f"profile {finding.profile} was changed on the manager since bayops adopted it "
                   f"({finding.detail}); bayops overwrites neither side", None,
                   profile=finding.profile, bay=finding.bay or None)
+    if finding.state == "refresh" and item is not None:
+        store.set_identities(finding.profile, item.profile.serial, item.profile.connections)
+        ctx.event("info", f"profile:{finding.profile}", "profile.identities",
+                  f"profile {finding.profile}: {finding.detail}", None,
+                  profile=finding.profile, bay=finding.bay or None)
+        return dataclasses.replace(finding, state="refreshed")
     if finding.state != "new" or item is None:
         return finding
     profile = dataclasses.replace(item.profile, group=finding.group)
