@@ -351,3 +351,16 @@ def test_physical_identities_follow_the_blade_and_adoption_records_them_not_drif
     again = {p["profile"]: p["state"] for p in bayops("adopt", "--json").json["profiles"]}
     assert again["legacy-001"] == "same"
     assert "profile.drift" not in [e["kind"] for e in bayops("events", "--json").json]
+
+
+def test_a_refused_login_is_the_operators_error_not_an_internal_one(tmp_path, oneview):
+    bayops = site(tmp_path, oneview)
+    bayops.password = "not-the-password"
+    r = bayops("status", "--json")  # the first run: the fleet is built from the appliance
+    assert (r.code, r.json["code"]) == (1, "manager-unreachable"), r.err
+    assert "refused the login" in r.json["error"] and "internal error" not in r.err
+    bayops.password = oneview.password
+    assert bayops("status").code == 0  # the failed build left nothing in the way
+    bayops.password = "not-the-password"
+    r = bayops("adopt")
+    assert r.code == 1 and "refused the login" in r.err and "internal error" not in r.err

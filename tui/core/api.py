@@ -36,13 +36,13 @@ from tui.core.ops import (
     sim,
     spares,
 )
-from tui.core.ops.adopt import adopt
+from tui.core.ops.adopt import adopt, managed_now
 from tui.core.ops.move import TargetChoice
 from tui.core.ops.registry import JOB_KINDS
 from tui.core.roles import check_person
 from tui.core.statepath import find_state
 from tui.core.store import ChangeSet, Store
-from tui.model.driver import ProfileManager
+from tui.model.driver import DriverError, ProfileManager
 from tui.model.entities import (
     ArchiveRecord,
     Bay,
@@ -53,7 +53,7 @@ from tui.model.entities import (
     Maintenance,
     Profile,
 )
-from tui.model.errors import BadInput, Refused
+from tui.model.errors import BadInput, OperationFailed, Refused
 from tui.model.params import SimFaultParams
 from tui.model.plan import Plan
 
@@ -120,10 +120,15 @@ class Core(CycleFacade):
     def _build_fleet(self) -> None:
         store = self.store
         # A manager's profiles exist: adopted as they are, never made from the pools.
-        managed = self.driver.managed_profiles() if isinstance(self.driver, ProfileManager) else None
+        managed = managed_now(self.driver) if isinstance(self.driver, ProfileManager) else None
         config = self.config
         if not config.groups and isinstance(self.driver, ProfileManager):  # the manager's layout
-            config = dataclasses.replace(config, groups=groups_from(self.driver.layout()))
+            try:
+                layout = self.driver.layout()
+            except DriverError as exc:
+                raise OperationFailed(f"cannot read the fleet's layout on the manager: {exc}",
+                                      code="manager-unreachable") from None
+            config = dataclasses.replace(config, groups=groups_from(layout))
         for problem in build_fleet(store, config, self.driver, managed):
             self.event("warning", "fleet", "fleet.discovery", problem)
         if managed is not None:

@@ -17,7 +17,7 @@ from typing import Any
 from tui.core.context import OpContext
 from tui.model.driver import DriverError, ManagedProfile, ProfileManager
 from tui.model.entities import Bay, Profile
-from tui.model.errors import Refused
+from tui.model.errors import OperationFailed, Refused
 
 
 @dataclass(frozen=True)
@@ -37,6 +37,16 @@ def manager(ctx: OpContext) -> ProfileManager:
         raise Refused(f"the {ctx.driver.name} driver keeps no profiles in a manager: nothing to "
                       "adopt (adoption is for [bayops] driver = \"oneview\")", code="not-managed")
     return ctx.driver
+
+
+def managed_now(driver: ProfileManager) -> list[ManagedProfile]:
+    """The manager's profiles; a manager that cannot be read (unreachable, login refused,
+    TLS) is the operator's to fix: OperationFailed with its words, not an internal error."""
+    try:
+        return driver.managed_profiles()
+    except DriverError as exc:
+        raise OperationFailed(f"cannot read the profiles on the manager: {exc}",
+                              code="manager-unreachable") from None
 
 
 def differences(recorded: Profile, seen: Profile) -> list[str]:
@@ -129,7 +139,7 @@ def compare(ctx: OpContext, managed: list[ManagedProfile]) -> list[Adoption]:
 
 def adopt(ctx: OpContext, record: bool = True, managed: list[ManagedProfile] | None = None) -> list[Adoption]:
     """Compare the manager's profiles with the store; ``record``: adopt the new ones."""
-    items = manager(ctx).managed_profiles() if managed is None else managed  # outside the lock
+    items = managed_now(manager(ctx)) if managed is None else managed  # outside the lock
     found = compare(ctx, items)
     if record:
         for group in sorted({f.group for f in found if f.state == "new"}):
