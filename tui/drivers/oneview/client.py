@@ -76,7 +76,7 @@ class Appliance:
     def _send(self, method: str, path: str, headers: dict[str, str], body: object) -> httpx.Response:
         try:
             return self._http.request(method, path, headers=headers, json=body)
-        except httpx.TransportError as exc:
+        except httpx.RequestError as exc:  # the transport's, and a body that cannot be decoded
             raise NoAnswer(self.scrub(f"appliance {self.cfg.url} did not answer "
                                       f"({type(exc).__name__}: {one_line(exc, 160)})")) from None
 
@@ -158,8 +158,12 @@ class Appliance:
 
     def _json(self, resp: httpx.Response, what: str) -> Json:
         body = self._maybe_json(resp)
-        if resp.status_code >= 400 or not isinstance(body, dict):
+        if resp.status_code >= 400:
             raise DriverError(f"appliance {what}: {resp.status_code} {appliance_message(body)}".strip())
+        if not isinstance(body, dict):
+            kind = resp.headers.get("Content-Type", "no content type")
+            raise DriverError(f"appliance {what}: {resp.status_code} answered with what is not a JSON "
+                              f"object ({one_line(kind, 60)}, {len(resp.content)} bytes)")
         return body
 
     # -- resources -------------------------------------------------------------------------
