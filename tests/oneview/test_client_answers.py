@@ -10,9 +10,9 @@ from tui.drivers.oneview.config import parse_config
 from tui.model.driver import DriverError
 
 
-def appliance(tmp_path, monkeypatch, hardware_answer) -> Appliance:
+def appliance(tmp_path, monkeypatch, hardware_answer, **options) -> Appliance:
     monkeypatch.setenv("OV_PW", "s3cret-Pw")
-    cfg = parse_config({"url": "https://ov.example.net", "user": "svc", "password_env": "OV_PW"},
+    cfg = parse_config({"url": "https://ov.example.net", "user": "svc", "password_env": "OV_PW", **options},
                        tmp_path, [].append)
 
     def answer(request: httpx.Request) -> httpx.Response:
@@ -48,3 +48,16 @@ def test_an_answer_that_is_not_the_appliances_is_one_clear_error(tmp_path, monke
         api.get("/rest/server-hardware")
     assert words in str(caught.value)
     assert "s3cret-Pw" not in str(caught.value)
+
+
+@pytest.mark.parametrize(("retry_after", "words"), [
+    ("30", "asked for 30 s more, beyond busy_wait = 3 s (0 retries in 0 s)"),
+    ("0", "through 2 retries in 0 s"),
+])
+def test_a_busy_answer_says_why_bayops_stopped_waiting(tmp_path, monkeypatch, retry_after, words):
+    busy = {"errorCode": "SERVICE_UNAVAILABLE", "message": "backup in progress"}
+    api = appliance(tmp_path, monkeypatch, lambda r: httpx.Response(
+        503, json=busy, headers={"Retry-After": retry_after}), retries=2, busy_wait=3)
+    with pytest.raises(DriverError, match="stayed busy") as caught:
+        api.get("/rest/server-hardware")
+    assert words in str(caught.value) and "backup in progress" in str(caught.value)

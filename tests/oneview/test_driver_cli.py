@@ -171,6 +171,7 @@ def test_a_busy_appliance_beyond_the_bound_is_one_clear_error(bayops, oneview):
     r = bayops("adopt", "--dry-run")
     assert r.code == 1
     assert "busy (503)" in r.err and oneview.password not in r.err
+    assert "internal error" not in r.err
 
 
 @pytest.mark.parametrize(("extra", "key"), [

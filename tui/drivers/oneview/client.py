@@ -126,12 +126,17 @@ class Appliance:
             if resp.status_code != 503:
                 return resp
             delay = _retry_after(resp.headers.get("Retry-After"), 2.0 ** attempt)
-            if attempt == self.cfg.retries or waited + delay > self.cfg.busy_wait:
+            if attempt == self.cfg.retries:
+                how = f"through {attempt} retries in {waited:.0f} s"
+                break
+            if waited + delay > self.cfg.busy_wait:
+                how = (f"and asked for {delay:.0f} s more, beyond busy_wait = {self.cfg.busy_wait:.0f} s "
+                       f"({attempt} retries in {waited:.0f} s)")
                 break
             self._sleep(delay)
             waited += delay
-        raise DriverError(f"appliance {self.cfg.url} stayed busy (503) for {waited:.0f} s and "
-                          f"{self.cfg.retries} retries: {appliance_message(self._maybe_json(resp))}")
+        raise DriverError(f"appliance {self.cfg.url} stayed busy (503) {how}: "
+                          f"{appliance_message(self._maybe_json(resp))}")
 
     def call(self, method: str, path: str, body: object = None, etag: str | None = None) -> httpx.Response:
         """An authenticated call; a 401 logs in again once; an error answer is raised."""
