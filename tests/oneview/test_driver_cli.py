@@ -335,9 +335,27 @@ def test_a_failover_never_unassigns_a_profile_put_on_the_bay_from_the_console(ba
     oneview.change_profile_outside("web-001", serverHardwareUri=oneview.hardware("enc-a1/7")["uri"])
     oneview.create_profile_outside("console-001", "enc-a1/1")
     r = bayops("failover", "enc-a1/1", "--yes")
-    assert r.code != 0
-    assert "console-001" in r.out + r.err and "left as it is" in r.out + r.err
+    assert r.code == 3 and "enc-a1/1 holds server profile 'console-001'" in r.err, r.err + r.out
     assert on_hardware(oneview, "console-001") == "enc-a1, bay 1"
+    assert oneview.hardware("enc-a1/1")["powerState"] == "On"  # refused before anything started
+    assert not any(m == "PUT" for m, _ in oneview.requests)
+
+
+def test_clearing_a_bay_never_unassigns_a_profile_bayops_did_not_mean(oneview, tmp_path, monkeypatch):
+    """The run checks again: a console edit may land between the plan and the clear step."""
+    from tui.drivers.oneview.driver import OneViewDriver
+    from tui.model.driver import DriverError
+    monkeypatch.setenv("OV_TEST_PW", oneview.password)
+    driver = OneViewDriver.from_config({"url": oneview.url, "ca_file": str(oneview.ca_file),
+                                        "user": oneview.user, "password_env": "OV_TEST_PW"},
+                                       tmp_path, [].append)
+    oneview.set_power("enc-a1/1", "Off")
+    with pytest.raises(DriverError, match=r"shows profile 'web-001'.*not bayops's web-002: left as it is"):
+        driver.clear_profile("enc-a1/1", "web-002")
+    assert on_hardware(oneview, "web-001") == "enc-a1, bay 1"
+    driver.clear_profile("enc-a1/1", "web-001")
+    assert on_hardware(oneview, "web-001") is None
+    driver.close()
 
 
 def test_physical_identities_follow_the_blade_and_adoption_records_them_not_drift(bayops, oneview):

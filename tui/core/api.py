@@ -237,7 +237,7 @@ class Core(CycleFacade):
         """A manager that holds the profiles (OneView) has its own assignment rules: asked
         before the operator confirms, outside any transaction; the run asks again."""
         if isinstance(self.driver, ProfileManager) and plan.profile and plan.target:
-            rule = self.driver.refusal(plan.profile, plan.target)
+            rule = self.driver.refusal(plan.profile, plan.target, plan.source)
             if rule:
                 raise Refused(f"the appliance would refuse profile {plan.profile} on "
                               f"{plan.target}: {rule}", code="manager-rule")

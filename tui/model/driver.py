@@ -162,8 +162,9 @@ class ProfileManager(Protocol):
     def layout(self) -> list[ManagedGroup]:
         """The fleet as the manager organises it (for a config that names no groups)."""
 
-    def refusal(self, profile: str, bay: str) -> str | None:
-        """Which of the manager's own rules would refuse ``profile`` on ``bay``, if any."""
+    def refusal(self, profile: str, bay: str, source: str | None = None) -> str | None:
+        """Which of the manager's own rules would refuse ``profile`` on ``bay``, if any;
+        also when ``source`` (where bayops has it) holds another profile on the manager."""
 
     def mark_spares(self, spares: list[str], others: list[str]) -> dict[str, str]:
         """Mark ``spares`` as bayops's spares on the manager and unmark ``others``;

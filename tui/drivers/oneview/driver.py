@@ -176,9 +176,17 @@ class OneViewDriver:
         return None
 
     # -- profiles -------------------------------------------------------------------------------
-    def refusal(self, profile: str, bay: str) -> str | None:
-        """Which of the appliance's assignment rules refuses ``bay`` for ``profile`` now."""
-        return self._refusal(self._profile(profile), self._hardware(bay))
+    def refusal(self, profile: str, bay: str, source: str | None = None) -> str | None:
+        """Which of the appliance's assignment rules refuses ``bay`` for ``profile`` now;
+        or ``source`` holding another profile there (the move would start by powering off
+        a blade that runs what bayops does not mean to move)."""
+        prof = self._profile(profile)
+        held = self._hardware(source).get("serverProfileUri") if source else None
+        if held and held != prof.get("uri"):
+            other = one_line(self.api.get(str(held)).get("name"), 80)
+            return (f"{source} holds server profile {other!r} on the appliance, not {profile} "
+                    "(changed in OneView's console since; see `bayops adopt --dry-run`)")
+        return self._refusal(prof, self._hardware(bay))
 
     @staticmethod
     def _refusal(profile: Json, hw: Json) -> str | None:
