@@ -1,6 +1,7 @@
 """Core API behaviour that the CLI tests do not reach: fallbacks, pools, layering, packaging."""
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
 import zipfile
@@ -280,3 +281,22 @@ def test_a_confirmed_target_that_is_no_longer_best_is_refused_not_swapped(core):
         core.failover(source.id, expect=plan)
     after = core.store.dump()
     assert after["profiles"] == before["profiles"] and after["jobs"] == before["jobs"]
+
+
+def test_the_simulator_clears_only_the_profile_it_is_named(core):
+    source = gen9_san_bays(core)[0]
+    with pytest.raises(DriverError, match="left as it is"):
+        core.driver.clear_profile(source.id, "not-" + source.profile)
+    assert core.driver.applied_profiles()[source.id] == source.profile
+    core.driver.clear_profile(source.id, source.profile)
+    assert core.driver.applied_profiles().get(source.id) is None
+
+
+def test_a_profiles_identities_are_replaced_as_one(core):
+    """What adoption records when physical identities followed a blade (OneView)."""
+    profile = core.store.profile(gen9_san_bays(core)[0].profile)
+    moved = tuple(dataclasses.replace(c, address=f"9C:DC:71:AA:00:{i:02X}")
+                  for i, c in enumerate(profile.connections))
+    core.store.set_identities(profile.name, "CZJNEWSERIAL", moved)
+    again = core.store.profile(profile.name)
+    assert (again.serial, again.connections) == ("CZJNEWSERIAL", moved)

@@ -171,6 +171,7 @@ def test_a_busy_appliance_beyond_the_bound_is_one_clear_error(bayops, oneview):
     r = bayops("adopt", "--dry-run")
     assert r.code == 1
     assert "busy (503)" in r.err and oneview.password not in r.err
+    assert "internal error" not in r.err
 
 
 @pytest.mark.parametrize(("extra", "key"), [
@@ -325,3 +326,60 @@ def test_a_blade_whose_ilo_is_gone_keeps_its_profile_and_says_why(bayops, onevie
     assert on_hardware(oneview, "web-001") == "enc-a1, bay 1"  # nothing moved
     assert oneview.hardware("enc-a2/4")["serverProfileUri"] is None
     assert bayops.bay("enc-a1/1")["profile"] == "web-001"
+
+
+def test_a_failover_never_unassigns_a_profile_put_on_the_bay_from_the_console(bayops, oneview):
+    assert bayops("spares", "EG-A", "--add", "enc-a2/4", "--yes").code == 0
+    fail_bay(bayops, oneview, "enc-a1/1")
+    # From OneView's console, since bayops last looked: web-001 moved away, another in its place
+    oneview.change_profile_outside("web-001", serverHardwareUri=oneview.hardware("enc-a1/7")["uri"])
+    oneview.create_profile_outside("console-001", "enc-a1/1")
+    r = bayops("failover", "enc-a1/1", "--yes")
+    assert r.code == 3 and "enc-a1/1 holds server profile 'console-001'" in r.err, r.err + r.out
+    assert on_hardware(oneview, "console-001") == "enc-a1, bay 1"
+    assert oneview.hardware("enc-a1/1")["powerState"] == "On"  # refused before anything started
+    assert not any(m == "PUT" for m, _ in oneview.requests)
+
+
+def test_clearing_a_bay_never_unassigns_a_profile_bayops_did_not_mean(oneview, tmp_path, monkeypatch):
+    """The run checks again: a console edit may land between the plan and the clear step."""
+    from tui.drivers.oneview.driver import OneViewDriver
+    from tui.model.driver import DriverError
+    monkeypatch.setenv("OV_TEST_PW", oneview.password)
+    driver = OneViewDriver.from_config({"url": oneview.url, "ca_file": str(oneview.ca_file),
+                                        "user": oneview.user, "password_env": "OV_TEST_PW"},
+                                       tmp_path, [].append)
+    oneview.set_power("enc-a1/1", "Off")
+    with pytest.raises(DriverError, match=r"shows profile 'web-001'.*not bayops's web-002: left as it is"):
+        driver.clear_profile("enc-a1/1", "web-002")
+    assert on_hardware(oneview, "web-001") == "enc-a1, bay 1"
+    driver.clear_profile("enc-a1/1", "web-001")
+    assert on_hardware(oneview, "web-001") is None
+    driver.close()
+
+
+def test_physical_identities_follow_the_blade_and_adoption_records_them_not_drift(bayops, oneview):
+    r = bayops("move", "legacy-001", "--to", "enc-a2/3", "--yes")
+    assert r.code == 0, r.err + r.out
+    found = {p["profile"]: p for p in bayops("adopt", "--json").json["profiles"]}
+    assert found["legacy-001"]["state"] == "refreshed", found["legacy-001"]
+    on_appliance = {a for _, m, w in identities(oneview, "legacy-001") for a in (m, w) if a}
+    recorded = bayops("profile", "show", "legacy-001", "--json").json
+    assert {c["address"] for c in recorded["connections"]} == on_appliance
+    assert recorded["serial"] == oneview.hardware("enc-a2/3")["serialNumber"]
+    again = {p["profile"]: p["state"] for p in bayops("adopt", "--json").json["profiles"]}
+    assert again["legacy-001"] == "same"
+    assert "profile.drift" not in [e["kind"] for e in bayops("events", "--json").json]
+
+
+def test_a_refused_login_is_the_operators_error_not_an_internal_one(tmp_path, oneview):
+    bayops = site(tmp_path, oneview)
+    bayops.password = "not-the-password"
+    r = bayops("status", "--json")  # the first run: the fleet is built from the appliance
+    assert (r.code, r.json["code"]) == (1, "manager-unreachable"), r.err
+    assert "refused the login" in r.json["error"] and "internal error" not in r.err
+    bayops.password = oneview.password
+    assert bayops("status").code == 0  # the failed build left nothing in the way
+    bayops.password = "not-the-password"
+    r = bayops("adopt")
+    assert r.code == 1 and "refused the login" in r.err and "internal error" not in r.err

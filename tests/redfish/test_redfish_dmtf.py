@@ -89,7 +89,7 @@ def test_a_san_profile_sets_a_continuous_override_and_clearing_disables_it(blade
     assert "eth1 MAC 00:17:A4:77:00:10 (no Ethernet NetworkDeviceFunction offered)" in report.not_applied
     boot = bladed.get(f"/redfish/v1/Systems/{BLADES[1]}")["Boot"]
     assert (boot["BootSourceOverrideEnabled"], boot["BootSourceOverrideTarget"]) == ("Continuous", "Hdd")
-    driver.clear_profile("enc-d1/2")
+    driver.clear_profile("enc-d1/2", SAN.name)
     boot = bladed.get(f"/redfish/v1/Systems/{BLADES[1]}")["Boot"]
     assert boot["BootSourceOverrideEnabled"] == "Disabled"
 

@@ -105,7 +105,7 @@ def test_apply_profile_sets_boot_override_read_back(sushy_fast, make_driver):
     assert "SAN boot target 50:06:01:60:3b:20:11:22 LUN 3" in text
     assert "virtual serial VCX0000101" in text
 
-    driver.clear_profile("enc-a1/3")
+    driver.clear_profile("enc-a1/3", SAN_PROFILE.name)
     assert _boot(sushy_fast, "enc-a1-bay03")["Boot"]["BootSourceOverrideTarget"] == "None"
 
 

@@ -511,7 +511,7 @@ def test_apply_profile_writes_network_device_functions_where_offered(router, bui
     assert fc["BootMode"] == "FibreChannel"
 
     patches = len([c for c in fn_route.calls if c.request.method == "PATCH"])
-    driver.clear_profile("enc-c1/1")
+    driver.clear_profile("enc-c1/1", profile.name)
     eth = functions["/redfish/v1/Chassis/1/NetworkAdapters/A/NetworkDeviceFunctions/1"]
     assert eth["Ethernet"]["MACAddress"] == "aa:aa:aa:00:00:01"
     assert fc["FibreChannel"]["WWPN"] == "10:00:00:00:00:00:00:01" and fc["FibreChannel"]["BootTargets"] == []

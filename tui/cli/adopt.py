@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from tui.cli.parsing import Subparsers
     from tui.core.api import Core
 
-SHOWN = {"new": "would adopt"}
+SHOWN = {"new": "would adopt", "refresh": "would refresh"}
 
 
 def register(sub: Subparsers) -> None:

@@ -37,13 +37,13 @@ from tui.core.ops import (
     sim,
     spares,
 )
-from tui.core.ops.adopt import adopt
+from tui.core.ops.adopt import adopt, managed_now
 from tui.core.ops.move import TargetChoice
 from tui.core.ops.registry import JOB_KINDS
 from tui.core.roles import check_person
 from tui.core.statepath import find_state
 from tui.core.store import ChangeSet, Store
-from tui.model.driver import ProfileManager
+from tui.model.driver import DriverError, ProfileManager
 from tui.model.entities import (
     ArchiveRecord,
     Bay,
@@ -54,7 +54,7 @@ from tui.model.entities import (
     Maintenance,
     Profile,
 )
-from tui.model.errors import BadInput, Refused
+from tui.model.errors import BadInput, OperationFailed, Refused
 from tui.model.params import SimFaultParams
 from tui.model.plan import Plan
 
@@ -122,10 +122,15 @@ class Core(CycleFacade, UpkeepFacade):
     def _build_fleet(self) -> None:
         store = self.store
         # A manager's profiles exist: adopted as they are, never made from the pools.
-        managed = self.driver.managed_profiles() if isinstance(self.driver, ProfileManager) else None
+        managed = managed_now(self.driver) if isinstance(self.driver, ProfileManager) else None
         config = self.config
         if not config.groups and isinstance(self.driver, ProfileManager):  # the manager's layout
-            config = dataclasses.replace(config, groups=groups_from(self.driver.layout()))
+            try:
+                layout = self.driver.layout()
+            except DriverError as exc:
+                raise OperationFailed(f"cannot read the fleet's layout on the manager: {exc}",
+                                      code="manager-unreachable") from None
+            config = dataclasses.replace(config, groups=groups_from(layout))
         for problem in build_fleet(store, config, self.driver, managed):
             self.event("warning", "fleet", "fleet.discovery", problem)
         if managed is not None:
@@ -234,7 +239,7 @@ class Core(CycleFacade, UpkeepFacade):
         """A manager that holds the profiles (OneView) has its own assignment rules: asked
         before the operator confirms, outside any transaction; the run asks again."""
         if isinstance(self.driver, ProfileManager) and plan.profile and plan.target:
-            rule = self.driver.refusal(plan.profile, plan.target)
+            rule = self.driver.refusal(plan.profile, plan.target, plan.source)
             if rule:
                 raise Refused(f"the appliance would refuse profile {plan.profile} on "
                               f"{plan.target}: {rule}", code="manager-rule")

@@ -247,10 +247,14 @@ class SimDriver(SimUpkeep):
         applied.append(boot)
         return ApplyReport(tuple(applied))
 
-    def clear_profile(self, bay: str) -> None:
+    def clear_profile(self, bay: str, profile: str) -> None:
         # Virtual Connect removes a profile at the interconnect, so this works even when the
         # server's own management processor does not answer.
         self._hw(bay)
+        held = self._db.execute("SELECT profile FROM sim_hw WHERE bay = ?", (bay,)).fetchone()[0]
+        if held not in (None, profile):
+            raise DriverError(f"{bay}: Virtual Connect shows profile {held}, not {profile}: "
+                              "left as it is")
         self._wait("clear_profile")
         self._set(bay, profile=None)
 

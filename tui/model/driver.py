@@ -107,7 +107,10 @@ class Driver(Protocol):
 
     def apply_profile(self, bay: str, profile: Profile) -> ApplyReport: ...
 
-    def clear_profile(self, bay: str) -> None: ...
+    def clear_profile(self, bay: str, profile: str) -> None:
+        """Take bayops's ``profile`` off ``bay``. Where the hardware or its manager names the
+        profile it holds, a different one there (e.g. put there from a console) is left as
+        it is: DriverError, so a failover never unassigns what bayops did not place."""
 
     def apply_domain_config(self, domain: str, config: DomainConfig) -> str:
         """Push a domain's networks, fabrics, firmware and users; returns what was done."""
@@ -160,8 +163,9 @@ class ProfileManager(Protocol):
     def layout(self) -> list[ManagedGroup]:
         """The fleet as the manager organises it (for a config that names no groups)."""
 
-    def refusal(self, profile: str, bay: str) -> str | None:
-        """Which of the manager's own rules would refuse ``profile`` on ``bay``, if any."""
+    def refusal(self, profile: str, bay: str, source: str | None = None) -> str | None:
+        """Which of the manager's own rules would refuse ``profile`` on ``bay``, if any;
+        also when ``source`` (where bayops has it) holds another profile on the manager."""
 
     def mark_spares(self, spares: list[str], others: list[str]) -> dict[str, str]:
         """Mark ``spares`` as bayops's spares on the manager and unmark ``others``;

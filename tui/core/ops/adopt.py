@@ -17,13 +17,13 @@ from typing import Any
 from tui.core.context import OpContext
 from tui.model.driver import DriverError, ManagedProfile, ProfileManager
 from tui.model.entities import Bay, Profile
-from tui.model.errors import Refused
+from tui.model.errors import OperationFailed, Refused
 
 
 @dataclass(frozen=True)
 class Adoption:
     profile: str
-    state: str  # adopted, new (dry run), same, drift, skipped, gone
+    state: str  # adopted, new (dry run), same, drift, skipped, gone, refresh(ed)
     bay: str  # where the manager has it ("" unassigned)
     group: str
     detail: str = ""
@@ -37,6 +37,16 @@ def manager(ctx: OpContext) -> ProfileManager:
         raise Refused(f"the {ctx.driver.name} driver keeps no profiles in a manager: nothing to "
                       "adopt (adoption is for [bayops] driver = \"oneview\")", code="not-managed")
     return ctx.driver
+
+
+def managed_now(driver: ProfileManager) -> list[ManagedProfile]:
+    """The manager's profiles; a manager that cannot be read (unreachable, login refused,
+    TLS) is the operator's to fix: OperationFailed with its words, not an internal error."""
+    try:
+        return driver.managed_profiles()
+    except DriverError as exc:
+        raise OperationFailed(f"cannot read the profiles on the manager: {exc}",
+                              code="manager-unreachable") from None
 
 
 def differences(recorded: Profile, seen: Profile) -> list[str]:
@@ -54,6 +64,24 @@ def differences(recorded: Profile, seen: Profile) -> list[str]:
     return out
 
 
+def _hardware_identities_only(recorded: Profile, seen: Profile) -> bool:
+    """Do the two differ only in addresses and serial, on the same bay and connections?
+    (What a profile with physical identities shows after it moved: the hardware's.)"""
+    def shape(p: Profile) -> tuple[object, ...]:
+        return (p.bay, p.boot_mode, p.san_target, p.san_lun,
+                sorted((c.kind, c.index, c.target) for c in p.connections))
+    return shape(recorded) == shape(seen)
+
+
+def _clash(p: Profile, owners: dict[str, str]) -> list[str]:
+    """``p``'s identities that bayops records as another profile's."""
+    clash = [f"{c.address} is profile {owners[c.address]}'s" for c in p.connections
+             if owners.get(c.address) not in (None, p.name)]
+    if owners.get(p.serial) not in (None, p.name):
+        clash.append(f"serial {p.serial} is profile {owners[p.serial]}'s")
+    return clash
+
+
 def _group(item: ManagedProfile, bays: dict[str, Bay], enclosures: dict[str, str]) -> str | None:
     if item.profile.bay is not None:
         bay = bays.get(item.profile.bay)
@@ -67,6 +95,10 @@ def _classify(item: ManagedProfile, group: str | None, recorded: Profile | None,
     where = p.bay or ""
     if recorded is not None:
         diff = differences(recorded, p)
+        if diff and not item.virtual and _hardware_identities_only(recorded, p) and not _clash(p, owners):
+            # physical MACs/WWPNs/serial are the blade's: they follow it, not an edit
+            return Adoption(p.name, "refresh", where, recorded.group,
+                            f"physical identities of the hardware in {where}: " + "; ".join(diff))
         return Adoption(p.name, "drift" if diff else "same", where, recorded.group, "; ".join(diff))
     if group is None:
         why = (f"{p.bay} is not in bayops's fleet" if p.bay else
@@ -75,10 +107,7 @@ def _classify(item: ManagedProfile, group: str | None, recorded: Profile | None,
     bay = bays.get(p.bay) if p.bay else None
     if bay is not None and bay.profile not in (None, p.name):
         return Adoption(p.name, "skipped", where, group, f"bayops records profile {bay.profile} on {p.bay}")
-    clash = [f"{c.address} is profile {owners[c.address]}'s" for c in p.connections
-             if owners.get(c.address) not in (None, p.name)]
-    if owners.get(p.serial) not in (None, p.name):
-        clash.append(f"serial {p.serial} is profile {owners[p.serial]}'s")
+    clash = _clash(p, owners)
     if clash:
         return Adoption(p.name, "skipped", where, group, "identity in use: " + "; ".join(clash))
     return Adoption(p.name, "new", where, group, f"{len(p.connections)} connections, {p.boot_mode} boot"
@@ -110,7 +139,7 @@ def compare(ctx: OpContext, managed: list[ManagedProfile]) -> list[Adoption]:
 
 def adopt(ctx: OpContext, record: bool = True, managed: list[ManagedProfile] | None = None) -> list[Adoption]:
     """Compare the manager's profiles with the store; ``record``: adopt the new ones."""
-    items = manager(ctx).managed_profiles() if managed is None else managed  # outside the lock
+    items = managed_now(manager(ctx)) if managed is None else managed  # outside the lock
     found = compare(ctx, items)
     if record:
         for group in sorted({f.group for f in found if f.state == "new"}):
@@ -133,6 +162,12 @@ def _record(ctx: OpContext, finding: Adoption, item: ManagedProfile | None) -> A
                   f"profile {finding.profile} was changed on the manager since bayops adopted it "
                   f"({finding.detail}); bayops overwrites neither side", None,
                   profile=finding.profile, bay=finding.bay or None)
+    if finding.state == "refresh" and item is not None:
+        store.set_identities(finding.profile, item.profile.serial, item.profile.connections)
+        ctx.event("info", f"profile:{finding.profile}", "profile.identities",
+                  f"profile {finding.profile}: {finding.detail}", None,
+                  profile=finding.profile, bay=finding.bay or None)
+        return dataclasses.replace(finding, state="refreshed")
     if finding.state != "new" or item is None:
         return finding
     profile = dataclasses.replace(item.profile, group=finding.group)

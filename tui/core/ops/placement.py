@@ -75,7 +75,7 @@ def clear_source(ctx: OpContext, job: JobContext, profile: str, source: str, not
     def clear() -> str:
         current = ctx.store.profile(profile)
         if current is not None and current.bay == source:
-            ctx.driver.clear_profile(source)
+            ctx.driver.clear_profile(source, profile)
         return f"profile {profile} removed from {source}{note}"
     return job.step(_clear_step(source), clear,
                     lambda: ctx.store.unassign_profile(profile, source))
@@ -157,7 +157,7 @@ def place_profile(ctx: OpContext, job: JobContext, profile: Profile, target: str
                 f"; {target} powered off again ({how})"
         # Whatever the store says, the hardware may hold it (an apply that died
         # half-way): clearing is idempotent, so always clear.
-        ctx.driver.clear_profile(target)
+        ctx.driver.clear_profile(target, profile.name)
         return f"{failure}{off}; profile {profile.name} taken back off {target}"
     try:
         job.step(f"remove profile from {tag}", take_back, release)

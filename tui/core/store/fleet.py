@@ -77,6 +77,14 @@ class FleetTables(StoreBase):
                            [(profile.name, c.kind, c.index, c.address, c.target)
                             for c in profile.connections])
 
+    def set_identities(self, name: str, serial: str, connections: tuple[Connection, ...]) -> None:
+        """Record the addresses and serial a profile carries now (physical ones follow the blade)."""
+        with self.write() as db:
+            db.execute("UPDATE profiles SET serial = ? WHERE name = ?", (serial, name))
+            db.execute("DELETE FROM connections WHERE profile = ?", (name,))
+            db.executemany("INSERT INTO connections VALUES (?, ?, ?, ?, ?)",
+                           [(name, c.kind, c.index, c.address, c.target) for c in connections])
+
     def delete_profile(self, name: str) -> None:
         with self.write() as db:
             db.execute("DELETE FROM profiles WHERE name = ?", (name,))

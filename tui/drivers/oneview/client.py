@@ -76,7 +76,7 @@ class Appliance:
     def _send(self, method: str, path: str, headers: dict[str, str], body: object) -> httpx.Response:
         try:
             return self._http.request(method, path, headers=headers, json=body)
-        except httpx.TransportError as exc:
+        except httpx.RequestError as exc:  # the transport's, and a body that cannot be decoded
             raise NoAnswer(self.scrub(f"appliance {self.cfg.url} did not answer "
                                       f"({type(exc).__name__}: {one_line(exc, 160)})")) from None
 
@@ -126,12 +126,17 @@ class Appliance:
             if resp.status_code != 503:
                 return resp
             delay = _retry_after(resp.headers.get("Retry-After"), 2.0 ** attempt)
-            if attempt == self.cfg.retries or waited + delay > self.cfg.busy_wait:
+            if attempt == self.cfg.retries:
+                how = f"through {attempt} retries in {waited:.0f} s"
+                break
+            if waited + delay > self.cfg.busy_wait:
+                how = (f"and asked for {delay:.0f} s more, beyond busy_wait = {self.cfg.busy_wait:.0f} s "
+                       f"({attempt} retries in {waited:.0f} s)")
                 break
             self._sleep(delay)
             waited += delay
-        raise DriverError(f"appliance {self.cfg.url} stayed busy (503) for {waited:.0f} s and "
-                          f"{self.cfg.retries} retries: {appliance_message(self._maybe_json(resp))}")
+        raise DriverError(f"appliance {self.cfg.url} stayed busy (503) {how}: "
+                          f"{appliance_message(self._maybe_json(resp))}")
 
     def call(self, method: str, path: str, body: object = None, etag: str | None = None) -> httpx.Response:
         """An authenticated call; a 401 logs in again once; an error answer is raised."""
@@ -158,8 +163,12 @@ class Appliance:
 
     def _json(self, resp: httpx.Response, what: str) -> Json:
         body = self._maybe_json(resp)
-        if resp.status_code >= 400 or not isinstance(body, dict):
+        if resp.status_code >= 400:
             raise DriverError(f"appliance {what}: {resp.status_code} {appliance_message(body)}".strip())
+        if not isinstance(body, dict):
+            kind = resp.headers.get("Content-Type", "no content type")
+            raise DriverError(f"appliance {what}: {resp.status_code} answered with what is not a JSON "
+                              f"object ({one_line(kind, 60)}, {len(resp.content)} bytes)")
         return body
 
     # -- resources -------------------------------------------------------------------------

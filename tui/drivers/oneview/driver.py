@@ -176,9 +176,17 @@ class OneViewDriver:
         return None
 
     # -- profiles -------------------------------------------------------------------------------
-    def refusal(self, profile: str, bay: str) -> str | None:
-        """Which of the appliance's assignment rules refuses ``bay`` for ``profile`` now."""
-        return self._refusal(self._profile(profile), self._hardware(bay))
+    def refusal(self, profile: str, bay: str, source: str | None = None) -> str | None:
+        """Which of the appliance's assignment rules refuses ``bay`` for ``profile`` now;
+        or ``source`` holding another profile there (the move would start by powering off
+        a blade that runs what bayops does not mean to move)."""
+        prof = self._profile(profile)
+        held = self._hardware(source).get("serverProfileUri") if source else None
+        if held and held != prof.get("uri"):
+            other = one_line(self.api.get(str(held)).get("name"), 80)
+            return (f"{source} holds server profile {other!r} on the appliance, not {profile} "
+                    "(changed in OneView's console since; see `bayops adopt --dry-run`)")
+        return self._refusal(prof, self._hardware(bay))
 
     @staticmethod
     def _refusal(profile: Json, hw: Json) -> str | None:
@@ -241,13 +249,16 @@ class OneViewDriver:
         applied.append(f"virtual identities read back: {len(profile.connections) - fc} MACs, {fc} WWPNs")
         return ApplyReport(tuple(applied), failed=tuple(missing))
 
-    def clear_profile(self, bay: str) -> None:
+    def clear_profile(self, bay: str, profile: str) -> None:
         hw = self._hardware(bay)
         uri = hw.get("serverProfileUri")
         if not uri:
             return
         self._follow_running(str(uri))
         prof = self.api.get(str(uri))
+        if prof.get("name") != profile:  # e.g. assigned from OneView's console since
+            raise DriverError(f"{bay}: the appliance shows profile {one_line(prof.get('name'), 80)!r} "
+                              f"on {one_line(hw.get('name'), 80)}, not bayops's {profile}: left as it is")
         if prof.get("serverHardwareUri") == hw["uri"]:
             self._put_profile(prof, None)
         hw = self.api.get(str(hw["uri"]))

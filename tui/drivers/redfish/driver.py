@@ -93,8 +93,9 @@ class RedfishDriver:
     def apply_profile(self, bay: str, profile: Profile) -> ApplyReport:
         return self._on_bay(bay, self._profiles.apply(bay, profile), "apply profile")
 
-    def clear_profile(self, bay: str) -> None:
-        """Boot override off; MACs/WWPNs back to the Permanent ones. DriverError if an address stays."""
+    def clear_profile(self, bay: str, profile: str) -> None:
+        """Boot override off; MACs/WWPNs back to the Permanent ones. DriverError if an address
+        stays. A BMC names no profile, so ``profile`` has nothing to be checked against."""
         self._on_bay(bay, self._profiles.clear(bay), "clear profile")
 
     def apply_domain_config(self, domain: str, config: DomainConfig) -> str:
