@@ -25,7 +25,7 @@ from tui.app.help_screen import HelpScreen
 from tui.app.job_screen import JobScreen
 from tui.app.jobs_pane import JobsList
 from tui.app.main_screen import MainScreen
-from tui.app.move_screen import MoveScreen
+from tui.app.move_screen import ForceUnfitScreen, MoveScreen
 
 SIZE = (120, 40)
 pytestmark = [pytest.mark.anyio, pytest.mark.both_stores]
@@ -150,6 +150,34 @@ async def test_move_picker_and_invalid_target(core):
         await pilot.press("y")
         await wait_jobs(pilot)
     assert core.profile("web-004").bay == target
+
+
+async def test_move_never_offers_a_critical_bay_first_and_forces_it_only_typed(core):
+    spare = next(b.id for b in core.spares("prod-web"))
+    core.sim_fault(spare, "critical")
+    async with make_app(core).run_test(size=SIZE) as pilot:
+        await select_bay(pilot, "enc-w1/4")
+        await pilot.press("m")
+        await pilot.pause()
+        targets = pilot.app.screen.query_one("#targets")
+        first = targets.items[0]
+        assert first.valid and first.bay.spare and first.bay.health == "ok", first
+        sick = next(c for c in targets.items if c.bay.id == spare)
+        assert not sick.valid and sick.forceable == "critical" and "critical" in sick.reason
+        assert all(c.valid for c in targets.items[:targets.items.index(sick)])
+        await pilot.press(*spare, "enter", "enter")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, ForceUnfitScreen)
+        await pilot.press(*"crit", "enter")  # not the state's name: nothing forced
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, ForceUnfitScreen)
+        await pilot.press(*"ical", "enter")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, ConfirmScreen)
+        assert any(w.startswith("FORCED onto a critical bay") for w in pilot.app.screen.view.warnings)
+        await pilot.press("y")
+        await wait_jobs(pilot)
+    assert core.profile("web-004").bay == spare
 
 
 async def test_toggle_spare(core):
