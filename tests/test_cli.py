@@ -78,6 +78,9 @@ def test_failover_with_empty_spare_pool_is_refused(cli):
     r = cli("failover", bay["id"], "--yes")
     assert r.code == 3
     assert "spare pool of group prod-db is empty" in r.err
+    # the next step: a move by hand to the best free bays of the group, or a blade
+    assert f"bayops move {bay['profile']} --to {spares[0]}" in r.err
+    assert "insert a" in r.err and "bayops spares prod-db --add" in r.err
     assert dump(cli.state) == before
 
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from tui.core.context import OpContext
 from tui.core.health import refresh
 from tui.core.jobs import JobContext, StepFailed
+from tui.core.ops import move
 from tui.core.ops.placement import (
     clear_source,
     fit_target,
@@ -62,6 +63,17 @@ def why_no_spare(ctx: OpContext, source: Bay) -> str:
     return f"no usable spare in group {source.group} for a {source.model}: " + "; ".join(reasons)
 
 
+def next_steps(ctx: OpContext, source: Bay, profile: str) -> str:
+    """What an operator can do when no spare can take ``profile``: move it by hand (the
+    best bays of its group, with what they warn), add or insert a blade of its model, or
+    move it to another group."""
+    moves = move.alternatives(ctx, profile)
+    spare = (f"insert a {source.model} blade or make one a spare "
+             f"(`bayops spares {source.group} --add BAY`)")
+    other = f"or move it to another group (`bayops move {profile} --to BAY`)"
+    return "; ".join([*moves, spare, other]) if moves else f"{spare}, {other}"
+
+
 def refresh_involved(ctx: OpContext, bay_id: str, to: str | None) -> None:
     """Read the live state of the source and the possible targets (never inside a store
     transaction: it may talk to BMCs)."""
@@ -106,7 +118,8 @@ def plan(ctx: OpContext, bay_id: str, to: str | None = None, force: bool = False
         forced = None
         candidates = spare_candidates(ctx, source, set())
         if not candidates:
-            raise Refused(why_no_spare(ctx, source), code="no-spare")
+            raise Refused(why_no_spare(ctx, source), code="no-spare",
+                          hint=next_steps(ctx, source, profile.name))
         target, reason = candidates[0]
         others = candidates[1:]  # the pool after this failover, without a second read
     power = ("power off the source (graceful, force after "

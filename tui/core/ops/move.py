@@ -51,6 +51,23 @@ def targets(ctx: OpContext, profile_name: str) -> list[TargetChoice]:
     return [choice for _, choice in ranked]
 
 
+def alternatives(ctx: OpContext, profile_name: str, limit: int = 3) -> list[str]:
+    """The best few bays of the profile's own group a move could take it to, each as the
+    command with what it warns (for a refusal's next step): no pass over the fleet."""
+    profile = ctx.profile(profile_name)
+    source = ctx.store.bay(profile.bay) if profile.bay else None
+    ranked = sorted((_rank(profile, source, c), c) for c in (
+        _choice(ctx, profile, b) for b in ctx.store.bays(group=profile.group)
+        if not b.empty and b.profile is None) if c.valid)
+    out = []
+    for _, c in ranked[:limit]:
+        notes = [c.reason]
+        if source is not None and c.bay.model != source.model:
+            notes.append(f"model {c.bay.model}")
+        out.append(f"bayops move {profile.name} --to {c.bay.id} ({', '.join(notes)})")
+    return out
+
+
 def _choice(ctx: OpContext, profile: Profile, bay: Bay) -> TargetChoice:
     try:
         check_target(ctx, profile, bay)
