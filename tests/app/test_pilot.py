@@ -758,3 +758,60 @@ async def test_other_processes_events_show_long_before_the_next_full_poll(core, 
             assert len({e.seq for e in log.shown}) == len(log.shown) > shown
     finally:
         other.close()
+
+
+def _row(table, bay_id: str) -> str:
+    item = next(b for b in table.items if b.id == bay_id)
+    return "".join(text for text, _ in table.item_parts(item, 120))
+
+
+async def test_needs_attention_is_a_triage_queue(core):
+    lab = [b for b in core.bays(group="lab") if not b.empty]
+    lab_spare = next(b.id for b in lab if b.spare)
+    lab_victim = next(b for b in lab if b.profile and b.boot_mode == "san")
+    core.sim_fault(lab_spare, "critical")  # the lab's only spare: its failures find none
+    async with make_app(core).run_test(size=SIZE) as pilot:
+        screen = pilot.app.screen
+        table = screen.query_one(BaysTable)
+        await pilot.press("a", "o", "o", "o")  # a chosen sort, not health
+        assert screen.bay_query.sort not in ("bay", "health")
+        assert "NEW" not in _row(table, "enc-w1/5"), "what the dashboard found at start"
+        core.sim_fault("enc-w1/3", "critical")
+        core.sim_fault(lab_victim.id, "critical")
+        pilot.app.refresh_now()
+        await pilot.pause()
+        critical = [b.id for b in table.items if b.health == "critical"]
+        assert [b.id for b in table.items[:len(critical)]] == critical, "critical first"
+        web = _row(table, "enc-w1/3")
+        assert "NEW" in web and "fail over → enc-w" in web, web
+        gen = lab_victim.generation or lab_victim.model
+        assert f"NO SPARE {gen}"[:20] in _row(table, lab_victim.id)
+        table.focus()
+        await pilot.pause()
+        table.move_cursor([b.id for b in table.items].index("enc-w1/3"))
+        await pilot.pause()
+        assert "NEW" not in _row(table, "enc-w1/3"), "seen once the cursor was on it"
+        assert "NEW" in _row(table, lab_victim.id)
+
+
+async def test_the_jobs_pane_is_newest_first_and_its_cursor_follows_new_jobs(core):
+    def toggle() -> int:
+        bay = core.bay("enc-w2/16")
+        add, remove = ([], [bay.id]) if bay.spare else ([bay.id], [])
+        return core.change_spares("prod-web", add, remove).id
+    toggle()
+    async with make_app(core).run_test(size=SIZE) as pilot:
+        jobs = pilot.app.screen.query_one(JobsList)
+        await pilot.press("4")
+        ids = [r.job.id for r in jobs.items if r.step is None]
+        assert ids == sorted(ids, reverse=True) and jobs.job.id == ids[0]
+        newer = toggle()
+        pilot.app.refresh_now()
+        await pilot.pause()
+        assert jobs.job.id == newer, "the cursor on the newest follows a new job"
+        await pilot.press("j")
+        below = jobs.job.id
+        toggle()
+        pilot.app.refresh_now()
+        await pilot.pause()
+        assert jobs.job.id == below, "a cursor moved down stays on its job"

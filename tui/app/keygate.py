@@ -46,9 +46,14 @@ class KeyGate(App):
             self._key_tokens += 1
             token = self._key_busy = self._key_tokens
             target: MessagePump = self.focused or self.screen
+            screen = self.screen
             await super().on_event(event)
             if self._key_busy != token:
                 continue  # handled in full already (a priority binding that awaited)
+            if screen not in self.screen_stack:
+                # The key closed its screen (the go-to's enter): that screen's widgets stop
+                # taking messages, so follow the key on the app's queue, not up a dead chain.
+                target = self
             # Follow the key up the same queues it bubbles through; the app's binding
             # runs before the chain reaches the app again.
             target.call_later(self._settle, target, token)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar, Self
 
 from tui.core.context import OpContext
-from tui.core.ops import coverage
+from tui.core.ops import coverage, placement
 from tui.core.store import ChangeSet
 from tui.model.entities import (
     Bay,
@@ -312,6 +312,27 @@ class FleetView:
                        if b.job_id is None
                        and not self._ready_models.get((b.group, b.model, b.generation))),
                       key=lambda b: b.id)
+
+    def next_action(self, bay: Bay) -> str:
+        """What the triage queue says to do about ``bay`` next: the spare a failover would
+        take (``rank_spares``, the failover's own choice), or why there is none, or what
+        holds it. Asked for the rows on screen only."""
+        if bay.job_id is not None:
+            return f"job {bay.job_id} running"
+        if bay.flag is not None:
+            return "FLAGGED: check, then clear"
+        if bay.drained:
+            live = sum(1 for b in self.by_enclosure.get(bay.enclosure, ()) if b.profile)
+            return f"DRAINED, {live} live" if live else "DRAINED"
+        if bay.health != "critical" or bay.profile is None:
+            return "acked" if bay.acked_by else ""
+        if bay.boot_mode != "san":
+            return "local boot: move by hand"
+        spares = [b for b in self.by_group.get(bay.group, ()) if b.spare]
+        ranked = placement.rank_spares(bay, spares, ())
+        if ranked:
+            return f"fail over → {ranked[0][0].id}"
+        return f"NO SPARE {bay.generation or bay.model or ''}".rstrip()
 
     def running_jobs(self) -> list[Job]:
         return [j for j in self.jobs if j.state == "running"]
