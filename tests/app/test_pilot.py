@@ -792,6 +792,15 @@ async def test_needs_attention_is_a_triage_queue(core):
         await pilot.pause()
         assert "NEW" not in _row(table, "enc-w1/3"), "seen once the cursor was on it"
         assert "NEW" in _row(table, lab_victim.id)
+        # a failed-over profile's bay joins the queue: away from home, then home healthy
+        target = core.failover("enc-w1/3").params.target
+        pilot.app.refresh_now()
+        await pilot.pause()
+        assert "away from enc-w1/3" in _row(table, target)
+        core.sim_fault("enc-w1/3", None)
+        pilot.app.refresh_now()
+        await pilot.pause()
+        assert "home healthy: fail back" in _row(table, target)
 
 
 async def test_the_jobs_pane_is_newest_first_and_its_cursor_follows_new_jobs(core):

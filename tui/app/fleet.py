@@ -50,12 +50,17 @@ class Snapshot(FleetView):
         self.goto_built: Any = None  # goto's NameIndexes over it; None: build again
         super().__init__()
 
+    def needs_attention(self, bay: Bay) -> bool:
+        """The attention view's rule, and a bay running a failed-over profile away from
+        its home (it may fail back, or must not be taken for a free one)."""
+        return fmt.needs_attention(bay) or (bay.profile is not None and bay.profile in self.homes)
+
     def bay_changed(self, old: Bay | None, new: Bay) -> None:
         self._mark_new(old, new)
         if old is None or old.profile != new.profile:
             self.goto[new.id] = (new.id.lower(), new.profile.lower() if new.profile else None)
             self.goto_built = None
-        if fmt.needs_attention(new):
+        if self.needs_attention(new):
             self.attention.add(new.id)
         else:
             self.attention.discard(new.id)
@@ -67,9 +72,9 @@ class Snapshot(FleetView):
     def _mark_new(self, old: Bay | None, new: Bay) -> None:
         """NEW until seen: a bay that comes to need attention, or turns critical, while the
         dashboard runs (not the ones it found at start)."""
-        if not fmt.needs_attention(new):
+        if not self.needs_attention(new):
             self.unseen.discard(new.id)
-        elif old is not None and (not fmt.needs_attention(old)
+        elif old is not None and (not self.needs_attention(old)
                                   or (new.health == "critical" and old.health != "critical")):
             self.unseen.add(new.id)
 
