@@ -299,8 +299,11 @@ async def test_views_filters_sort_panes(core):
         assert len(table.items) == total and spares < total
         await pilot.press("o")  # sort by health: critical first
         assert table.items[0].id == "enc-w1/3" and screen.bay_query.sort == "health"
+        header = "".join(t for t, _ in table.header_parts(table.size.width))
+        assert "HEALT^" in header, header  # the mark survives a title as wide as its column
         await pilot.press("O")
         assert table.items[-1].id == "enc-w1/3"
+        assert "HEALTv" in "".join(t for t, _ in table.header_parts(table.size.width))
         for key, pane in (("2", "bays"), ("3", "events"), ("4", "jobs"), ("1", "groups")):
             await pilot.press(key)
             assert screen.focused.id == pane

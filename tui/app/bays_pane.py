@@ -65,10 +65,10 @@ class BaysTable(LineList):
     def header_parts(self, width: int) -> Parts:
         parts = []
         for column, w in self.columns(width):
-            title = column.title
-            if column.key == self.sort:
-                title += "v" if self.reverse else "^"
-            parts.append((title[:w].ljust(w) + " ", "header"))
+            title = column.title[:w]
+            if column.key == self.sort:  # the mark survives a title as wide as its column
+                title = title[:w - 1] + ("v" if self.reverse else "^")
+            parts.append((title.ljust(w) + " ", "header"))
         if self.triage is not None:
             parts.append(("NEXT".ljust(TRIAGE_WIDTH), "header"))
         return parts
