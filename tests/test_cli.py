@@ -78,6 +78,9 @@ def test_failover_with_empty_spare_pool_is_refused(cli):
     r = cli("failover", bay["id"], "--yes")
     assert r.code == 3
     assert "spare pool of group prod-db is empty" in r.err
+    # the next step: a move by hand to the best free bays of the group, or a blade
+    assert f"bayops move {bay['profile']} --to {spares[0]}" in r.err
+    assert "insert a" in r.err and "bayops spares prod-db --add" in r.err
     assert dump(cli.state) == before
 
 
@@ -205,6 +208,37 @@ def test_cross_group_move_missing_a_network_is_refused_with_its_name(cli):
     assert r.code == 3
     assert "prod-db does not carry network backup" in r.err
     assert dump(cli.state) == before
+
+
+def test_a_move_onto_a_critical_bay_is_refused_unless_the_state_is_named(cli):
+    web = next(b for b in cli("bays", "--group", "prod-web", "--json").json if b["profile"])
+    spare = cli("spares", "prod-web", "--json").json[0]["id"]
+    assert cli("sim", "fail", spare).code == 0
+    assert cli.bay(spare)["health"] == "critical"
+    before = dump(cli.state)
+    dry = cli("move", web["profile"], "--to", spare, "--dry-run", "--json")
+    assert dry.code == 3 and dry.json["code"] == "target-unfit", dry.out
+    assert "critical" in dry.json["error"] and "--force-unfit critical" in dry.err
+    wrong = cli("move", web["profile"], "--to", spare, "--force-unfit", "unknown", "--yes")
+    assert wrong.code == 3 and "is critical" in wrong.err
+    assert cli("move", web["profile"], "--to", spare, "--force-unfit", "sick").code == 2
+    assert dump(cli.state) == before, "a refused move changes nothing"
+    forced = cli("move", web["profile"], "--to", spare, "--force-unfit", "critical", "--yes",
+                 "--json")
+    assert forced.code == 0, forced.err
+    assert any(w.startswith("FORCED onto a critical bay") for w in forced.json["plan"]["warnings"])
+    assert cli.bay(spare)["profile"] == web["profile"]
+    assert [e for e in cli("events", "--json").json if e["kind"] == "move.forced-unfit"]
+
+
+def test_a_failover_to_a_critical_spare_needs_the_state_named_not_just_force(cli):
+    bay = san_bays(cli, "prod-web", "ProLiant BL460c Gen9")[0]
+    spare = next(s["id"] for s in cli("spares", "prod-web", "--json").json
+                 if s["model"] == bay["model"])
+    cli("sim", "fail", bay["id"])
+    cli("sim", "fail", spare)
+    r = cli("failover", bay["id"], "--to", spare, "--force", "--yes", "--json")
+    assert r.code == 3 and r.json["code"] == "target-unfit", r.out
 
 
 def test_cross_group_move_keeps_identities(cli):

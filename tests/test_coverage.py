@@ -148,15 +148,26 @@ def test_covered_says_how_many_profiles_no_failover_could_save(core):
     assert result.to_dict()["not_recoverable"] == {"maintenance": n}
     assert result.groups[0].to_dict()["not_recoverable"] == {"maintenance": n}
     assert result.text().splitlines()[0] == (
-        f"lose enclosure enc-w5 ({len(lost)} bays): covered ({n} not recoverable by failover: "
-        f"{n} in maintenance)")
+        f"lose enclosure enc-w5 ({len(lost)} bays): covered: 0 of {n} profiles placed, "
+        f"{n} unplaced ({n} in maintenance)")
     # and mixed reasons are each counted
     g = coverage.simulate([bay("a", 1, profile="p1", boot="local"),
                            bay("a", 2, profile="p2", maintenance=True),
                            bay("a", 3, profile="p3", boot="local")], {"a/1", "a/2", "a/3"})[0]
     assert g.covered and g.not_recoverable == {"local-boot": 2, "maintenance": 1}
-    assert coverage.verdict(g.covered, g.not_recoverable) == (
-        "covered (3 not recoverable by failover: 2 boot from local disk, 1 in maintenance)")
+    assert coverage.verdict(g.covered, len(g.placed), g.unplaced) == (
+        "covered: 0 of 3 profiles placed, 3 unplaced (2 boot from local disk, 1 in maintenance)")
+
+
+def test_the_what_if_headline_counts_every_unplaced_profile(core):
+    core.change_spares("prod-web", [], [b.id for b in core.spares("prod-web")])
+    result = core.coverage("enc-w1")
+    placed = sum(len(g.placed) for g in result.groups)
+    unplaced = sum(len(g.unplaced) for g in result.groups)
+    assert unplaced > 1
+    head = result.text().splitlines()[0]
+    assert f"NOT covered: {placed} of {placed + unplaced} profiles placed, {unplaced} unplaced (" \
+        in head and "no usable spare" in head, head
 
 
 def test_a_loss_outside_the_named_group_is_bad_input(cli):

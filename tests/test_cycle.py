@@ -335,3 +335,38 @@ def test_failback_takes_a_bay_and_a_home_warns_who_would_block_it(core):
     assert blocked in core.plan_spares("prod-web", [home.id], []).warnings
     moved = core.plan_move(other.profile or "", home.id).warnings
     assert f"{other.profile} on it blocks the failback of {home.profile}" in " ".join(moved)
+
+
+def test_the_auto_policy_retries_a_failover_refused_for_want_of_a_spare(tmp_path, make_state):
+    core = Core.open(load_config(write_config(tmp_path / "c.toml")), str(make_state()),
+                     operator="tester")
+    try:
+        core.set_policy("prod-web", "auto", "")
+        victim = next(b for b in core.bays(group="prod-web") if b.profile and b.boot_mode == "san")
+        spares = [b.id for b in core.spares("prod-web")]
+        core.change_spares("prod-web", [], spares)
+        monitor = Monitor(core, sweep_seconds=0)
+        core.sim_fault(victim.id, "critical")
+        monitor.poll()
+        refused = [e for e in core.events() if e.kind == "policy.alert"]
+        assert refused and "when a usable spare appears" in refused[-1].message
+        assert core.store.profile(victim.profile or "").bay == victim.id
+        monitor.poll()  # still no spare: it waits, quietly
+        assert not [e for e in core.events() if e.kind.startswith("policy.retry")]
+        back = next(s for s in spares if core.bay(s).model == victim.model)
+        core.change_spares("prod-web", [back], [])
+        monitor.poll()
+        retried = [e for e in core.events() if e.kind == "policy.retry"]
+        assert len(retried) == 1 and back in retried[0].message
+        assert core.store.profile(victim.profile or "").bay == back
+        # a second bay waits, then heals: the wait is given up, with an event
+        other = next(b for b in core.bays(group="prod-web") if b.profile and b.boot_mode == "san"
+                     and b.model == victim.model and b.id != victim.id)
+        core.sim_fault(other.id, "critical")
+        monitor.poll()
+        core.sim_fault(other.id, None)
+        monitor.poll()
+        monitor.poll()
+        assert [e for e in core.events() if e.kind == "policy.retry-dropped"]
+    finally:
+        core.close()

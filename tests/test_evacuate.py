@@ -277,3 +277,21 @@ def test_a_dry_run_with_a_shortfall_shows_the_plan_with_the_shortfalls_first(cli
     assert all(isinstance(p, str) and "enc-w1/" in p for p in data.json["problems"])
     assert data.json["plan"]["steps"][:len(left)] == ["leave in place: " + p
                                                       for p in data.json["problems"]]
+
+
+def test_an_evacuation_that_could_move_nothing_is_refused_even_forced(tmp_path, make_state):
+    core = Core.open(load_config(write_config(tmp_path / "c.toml")), str(make_state()),
+                     operator="tester")
+    try:
+        spares = [b.id for b in core.spares("prod-web")]
+        core.change_spares("prod-web", [], spares)
+        for bay in spares:  # a free bay is a move target: fail them, so none is left
+            core.sim_fault(bay, "critical")
+        before = core.store.dump()
+        with pytest.raises(Refused) as refused:
+            core.plan_evacuate("enc-w1", force=True)
+        assert refused.value.code == "nothing-movable"
+        assert "none of its" in refused.value.message and "bayops move" in refused.value.hint
+        assert core.store.dump() == before
+    finally:
+        core.close()

@@ -21,6 +21,7 @@ from hypothesis.stateful import RuleBasedStateMachine, invariant, rule
 
 from tui.core.api import Core
 from tui.core.config import load_config
+from tui.core.ops.placement import FORCEABLE, unfit_state
 from tui.drivers.sim import FAULT_KINDS
 from tui.model.errors import BadInput, BayopsError, Refused
 
@@ -114,8 +115,11 @@ class FleetMachine(RuleBasedStateMachine):
         return data.draw(st.sampled_from(self.all_bays))
 
     def _attempt(self, action, *args, **kwargs):
-        """Run an operation; a refusal or bad input must change nothing."""
+        """Run an operation; a refusal or bad input must change nothing, and a job never
+        puts a profile on a bay that was critical, unknown, flagged or drained (unless the
+        operator named that state) nor brings one home to a bay that was not healthy."""
         dump = self.core.store.dump()
+        before = {b.id: b for b in self.core.bays()}
         try:
             result = action(*args, **kwargs)
         except (Refused, BadInput):
@@ -126,7 +130,29 @@ class FleetMachine(RuleBasedStateMachine):
             event(f"{action.__name__}: job failed")
             return None  # a job failed: invariants are checked all the same
         event(f"{action.__name__}: done")
+        if result is not None and result.state == "done":
+            self._landed_on_fit_bays(result, before)
         return result
+
+    def _landed_on_fit_bays(self, job, before) -> None:
+        p = job.params
+        if job.kind in ("failover", "move"):
+            targets, homes = [p.target], []
+        elif job.kind == "failback":
+            targets, homes = [p.home], [p.home]
+        elif job.kind in ("evacuate", "restore"):
+            targets = [t for _, _, t in p.moves]
+            homes = targets if job.kind == "restore" else []
+        else:
+            return
+        for bay in targets:
+            state = unfit_state(before[bay])
+            if state == "drained" and job.kind == "restore":
+                continue  # the restore's own drain: it brings the profiles home and lifts it
+            if state is not None:
+                assert state == getattr(p, "forced", None), f"{job.kind} onto {state} {bay}"
+                event(f"{job.kind}: forced onto {state}")
+        assert all(before[b].health == "ok" for b in homes), f"{job.kind} home not healthy"
 
     # -- rules -------------------------------------------------------------------------------
     @rule(data=st.data(), kind=st.sampled_from(FAULT_KINDS))
@@ -139,13 +165,30 @@ class FleetMachine(RuleBasedStateMachine):
         bay = data.draw(st.sampled_from(self.all_bays))
         self.core.sim_fault(bay, None)
 
+    def _target_choice(self, data) -> str:
+        """A free bay, often an unfit one (critical, unknown, flagged, drained) when any."""
+        unfit = [b.id for b in self.core.bays() if b.profile is None and not b.empty
+                 and unfit_state(b) is not None]
+        if unfit and data.draw(st.booleans()):
+            return data.draw(st.sampled_from(unfit))
+        return self._bay_choice(data, lambda b: b.profile is None)
+
+    def _force_unfit(self, data, to: str | None) -> str | None:
+        """Sometimes the operator names the target's unfit state, sometimes another."""
+        if to is None or not data.draw(st.booleans()):
+            return None
+        state = unfit_state(self.core.bay(to))
+        return state if state in FORCEABLE and data.draw(st.booleans()) else \
+            data.draw(st.sampled_from(FORCEABLE))
+
     @rule(data=st.data(), force=st.booleans(), explicit=st.booleans())
     def failover(self, data, force, explicit):
         bay = self._bay_choice(data, lambda b: b.profile is not None)
-        to = self._bay_choice(data, lambda b: b.profile is None) if explicit else None
+        to = self._target_choice(data) if explicit else None
         before = self.core.bay(bay)
         target_before = self.core.bay(to) if to else None
-        job = self._attempt(self.core.failover, bay, to, force)
+        job = self._attempt(self.core.failover, bay, to, force,
+                            force_unfit=self._force_unfit(data, to))
         if job is not None:
             assert not before.maintenance and not (target_before and target_before.maintenance)
 
@@ -153,13 +196,19 @@ class FleetMachine(RuleBasedStateMachine):
     def move(self, data):
         profiles = [p.name for p in self.core.profiles()]
         name = data.draw(st.sampled_from(profiles))
-        to = self._bay_choice(data, lambda b: b.profile is None)
+        to = self._target_choice(data)
         profile = self.core.profile(name)
         source = self.core.bay(profile.bay) if profile.bay else None
         target = self.core.bay(to)
-        job = self._attempt(self.core.move, name, to)
+        job = self._attempt(self.core.move, name, to, force_unfit=self._force_unfit(data, to))
         if job is not None:
             assert not target.maintenance and not (source and source.maintenance)
+
+    @rule(data=st.data())
+    def failback(self, data):
+        away = [p.name for p in self.core.profiles() if p.home and p.home != p.bay]
+        if away:
+            self._attempt(self.core.failback, data.draw(st.sampled_from(away)))
 
     @rule(data=st.data(), add=st.booleans())
     def spares(self, data, add):
@@ -224,11 +273,10 @@ class FleetMachine(RuleBasedStateMachine):
         enclosure = data.draw(st.sampled_from(sorted({b.enclosure for b in self.core.bays()})))
         core = self.core
 
-        def operation() -> None:
+        def operation():
             if restore:
-                core.restore(enclosure, force=True)
-            else:
-                core.evacuate(enclosure, force=True)
+                return core.restore(enclosure, force=True)
+            return core.evacuate(enclosure, force=True)
         if not crash:
             self._attempt(operation)
             return

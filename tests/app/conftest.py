@@ -131,3 +131,16 @@ class Gate:
 @pytest.fixture
 def anyio_backend():
     return "asyncio"
+
+
+def type_fast(pilot, *keys: str) -> None:
+    """Keys as a quick typist or a paste sends them: all queued, no pause between."""
+    from textual import events
+
+    for key in keys:
+        char = key if len(key) == 1 else None
+        name = {"/": "slash", ".": "full_stop", "-": "minus", " ": "space",
+                ":": "colon"}.get(key, key)
+        event = events.Key(name, char)
+        event.set_sender(pilot.app)
+        pilot.app._driver.send_message(event)

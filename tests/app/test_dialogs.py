@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.app.conftest import make_app, notifications, wait_jobs
+from tests.app.conftest import make_app, notifications, type_fast, wait_jobs
 from tui.app.bays_pane import BaysTable
 from tui.app.job_screen import JobScreen
 from tui.app.main_screen import MainScreen
@@ -56,18 +56,6 @@ async def test_enter_opens_a_failed_job_and_a_running_one_from_its_bay(core, mon
         assert "running" in str(pilot.app.screen.query_one("#job-title").render())
         gate.release()
         await wait_jobs(pilot)
-
-
-def type_fast(pilot, *keys: str) -> None:
-    """Keys as a quick typist or a paste sends them: all queued, no pause between."""
-    from textual import events
-
-    for key in keys:
-        char = key if len(key) == 1 else None
-        name = {"/": "slash", ".": "full_stop", "-": "minus", " ": "space"}.get(key, key)
-        event = events.Key(name, char)
-        event.set_sender(pilot.app)
-        pilot.app._driver.send_message(event)
 
 
 async def settle(pilot) -> None:

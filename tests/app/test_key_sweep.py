@@ -281,15 +281,7 @@ async def open_modal(pilot, core, setup: Setup, opener: str) -> Screen:
     return modal
 
 
-# Textual's own command palette (ctrl+p, and T's theme list built on it): when the
-# sweep sends keys straight to the driver, the app's key gate (tui/app/keygate.py) and
-# the palette's input race, and reopening it may not register in the test; pressed by
-# hand (tmux) it opens every time. Kept visible here rather than dropped.
-PALETTE_RACE = pytest.mark.xfail(strict=False, reason="key gate vs Textual palette in the sweep")
-
-
-@pytest.mark.parametrize("modal", [pytest.param(m, marks=PALETTE_RACE)
-                                   if m in ("theme-picker", "palette") else m for m in MODALS])
+@pytest.mark.parametrize("modal", list(MODALS))
 async def test_every_key_in_every_modal(swept, modal):
     setup, opener = MODALS[modal]
     yes_keys = {b.key for b in ConfirmScreen.BINDINGS if isinstance(b, Binding)
@@ -315,3 +307,41 @@ async def test_every_key_in_every_modal(swept, modal):
                 assert swept.store.dump() == before, f"{key} changed the store"
         await settle(pilot, main)
         assert app.screen is main
+
+
+# Bursts: what a quick typist (or a paste) sends in one go lands where slow typing lands,
+# on the screen each key was typed for: after a go-to, a dialog, a refusal, help.
+BURSTS = {
+    "goto-then-pane": ["colon", *"enc-d2", "enter", "2"],
+    "goto-then-zoom": ["colon", *"enc-w1", "enter", "z"],
+    "goto-bay-then-move": ["colon", *"bay enc-w1/4", "enter", "m", *"enc-w2"],
+    "refusal-then-pane": ["colon", *"bay enc-w1/4", "enter", "f", "4"],
+    "help-closed-then-pane": ["question_mark", "escape", "3"],
+    "filter-then-goto": ["slash", *"enc-w1/5", "enter", "colon", *"lab", "enter", "2"],
+}
+
+
+def _landed(app) -> tuple:
+    screen = app.screen
+    main = next(s for s in app.screen_stack if isinstance(s, MainScreen))
+    box = next(iter(screen.query("Input")), None) if screen is not main else None
+    return (type(screen).__name__, getattr(screen.focused, "id", None), main.scope,
+            main.maximized is not None, getattr(box, "value", None))
+
+
+@pytest.mark.parametrize("burst", list(BURSTS))
+async def test_a_burst_lands_where_slow_typing_lands(swept, burst):
+    from tests.app.conftest import type_fast
+
+    keys = BURSTS[burst]
+    async with make_app(swept).run_test(size=SIZE) as pilot:
+        for key in keys:
+            await pilot.press(key)
+        await pilot.pause(0.3)
+        slow = _landed(pilot.app)
+    async with make_app(swept).run_test(size=SIZE) as pilot:
+        type_fast(pilot, *keys)
+        for _ in range(20):
+            await pilot.pause(0.05)
+        fast = _landed(pilot.app)
+    assert fast == slow, burst

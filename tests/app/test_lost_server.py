@@ -1,6 +1,8 @@
 """The dashboard as a client of `bayops serve` when the server goes away and comes back."""
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.app.conftest import make_app, notifications, wait_for
@@ -29,10 +31,12 @@ async def test_a_lost_server_is_a_notification_and_the_dashboard_recovers(fleet,
                 assert pilot.app.is_running and isinstance(pilot.app.screen, MainScreen)
             assert any(n.startswith("Server unreachable") for n in notifications(pilot.app))
             await wait_for(pilot, lambda: header.lost, timeout=15)
-            assert "SERVER LOST" in str(header.render())
+            assert re.search(r"SERVER LOST, data \d+s old", str(header.render()))
+            assert pilot.app.screen.has_class("-stale"), "the panes' data is dimmed"
             path.unlink(missing_ok=True)
             server = InProcessServer(*fleet, path).__enter__()
             await wait_for(pilot, lambda: not header.lost, timeout=15)
+            assert not pilot.app.screen.has_class("-stale")
             await pilot.press("f")
             await pilot.pause()
             assert pilot.app.is_running

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.app.conftest import make_app, wait_for
+from tests.app.conftest import make_app, type_fast, wait_for
 from tui.app.bays_pane import BaysTable
 from tui.app.fleet import Scope
 from tui.app.groups_pane import GroupsTree
@@ -18,13 +18,56 @@ def palette_open(app) -> bool:
 
 
 async def goto(pilot, text: str) -> None:
-    await pilot.press("colon")
-    await wait_for(pilot, lambda: palette_open(pilot.app))
-    await pilot.press(*text)
-    await pilot.pause(0.4)  # the palette searches in a worker
-    await pilot.press("enter")
+    await pilot.press("colon", *text, "enter")  # in one burst: the box answers each key at once
     await wait_for(pilot, lambda: isinstance(pilot.app.screen, MainScreen))
     await pilot.pause()
+
+
+@pytest.mark.parametrize("after", ["2", "z"])
+async def test_a_key_typed_right_after_a_goto_is_applied_to_the_screen_behind(core, after):
+    async with make_app(core).run_test(size=SIZE) as pilot:
+        type_fast(pilot, ":", *"enc-d2", "enter", after)  # one burst, as a typist sends it
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, MainScreen))
+        for _ in range(10):
+            await pilot.pause(0.05)
+        screen = pilot.app.screen
+        assert screen.scope == Scope("enclosure", "enc-d2")
+        if after == "2":
+            assert screen.focused is screen.query_one(BaysTable)
+        else:
+            assert screen.maximized is screen.query_one(GroupsTree)
+
+
+async def test_goto_answers_a_keystroke_within_50_ms_at_16000_bays(core):
+    import dataclasses
+
+    from tui.app.fleet import Snapshot
+    from tui.app.goto import search
+
+    model = next(b for b in core.bays() if b.profile)
+    snap = Snapshot()
+    for e in range(1000):
+        for n in range(1, 17):
+            snap._add(dataclasses.replace(model, id=f"e{e:04d}/{n}", enclosure=f"e{e:04d}",
+                                          number=n, profile=f"p{e:04d}-{n:02d}"))
+    main = type("Main", (), {"snapshot": snap})()
+    search(main, "e")  # the index is built once (as the box opens)
+    for query in ("e", "e0", "e0012", "e0012/1", "p03", "bay e0", "zzz", "e12x9", "p0999-16"):
+        took = min(_timed(search, main, query) for _ in range(3))
+        assert took < 0.05, (query, took)
+    assert search(main, "e0012/1")[0].name == "e0012/1"
+    assert search(main, "profile p0999-16")[0].text == "profile p0999-16"
+    moved = dataclasses.replace(snap.by_id["e0001/1"], profile="fresh-one")
+    snap._replace(snap.by_id["e0001/1"], moved)  # what the change feed does
+    assert search(main, "fresh")[0].name == "fresh-one"
+
+
+def _timed(function, *args) -> float:
+    import time
+
+    started = time.perf_counter()
+    function(*args)
+    return time.perf_counter() - started
 
 
 @pytest.mark.parametrize(("text", "scope"), [("domain db-dom2", Scope("domain", "db-dom2")),

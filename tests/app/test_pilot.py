@@ -25,7 +25,7 @@ from tui.app.help_screen import HelpScreen
 from tui.app.job_screen import JobScreen
 from tui.app.jobs_pane import JobsList
 from tui.app.main_screen import MainScreen
-from tui.app.move_screen import MoveScreen
+from tui.app.move_screen import ForceUnfitScreen, MoveScreen
 
 SIZE = (120, 40)
 pytestmark = [pytest.mark.anyio, pytest.mark.both_stores]
@@ -152,6 +152,34 @@ async def test_move_picker_and_invalid_target(core):
     assert core.profile("web-004").bay == target
 
 
+async def test_move_never_offers_a_critical_bay_first_and_forces_it_only_typed(core):
+    spare = next(b.id for b in core.spares("prod-web"))
+    core.sim_fault(spare, "critical")
+    async with make_app(core).run_test(size=SIZE) as pilot:
+        await select_bay(pilot, "enc-w1/4")
+        await pilot.press("m")
+        await pilot.pause()
+        targets = pilot.app.screen.query_one("#targets")
+        first = targets.items[0]
+        assert first.valid and first.bay.spare and first.bay.health == "ok", first
+        sick = next(c for c in targets.items if c.bay.id == spare)
+        assert not sick.valid and sick.forceable == "critical" and "critical" in sick.reason
+        assert all(c.valid for c in targets.items[:targets.items.index(sick)])
+        await pilot.press(*spare, "enter", "enter")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, ForceUnfitScreen)
+        await pilot.press(*"crit", "enter")  # not the state's name: nothing forced
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, ForceUnfitScreen)
+        await pilot.press(*"ical", "enter")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, ConfirmScreen)
+        assert any(w.startswith("FORCED onto a critical bay") for w in pilot.app.screen.view.warnings)
+        await pilot.press("y")
+        await wait_jobs(pilot)
+    assert core.profile("web-004").bay == spare
+
+
 async def test_toggle_spare(core):
     async with make_app(core).run_test(size=SIZE) as pilot:
         await select_bay(pilot, "enc-w2/16")
@@ -271,8 +299,11 @@ async def test_views_filters_sort_panes(core):
         assert len(table.items) == total and spares < total
         await pilot.press("o")  # sort by health: critical first
         assert table.items[0].id == "enc-w1/3" and screen.bay_query.sort == "health"
+        header = "".join(t for t, _ in table.header_parts(table.size.width))
+        assert "HEALT^" in header, header  # the mark survives a title as wide as its column
         await pilot.press("O")
         assert table.items[-1].id == "enc-w1/3"
+        assert "HEALTv" in "".join(t for t, _ in table.header_parts(table.size.width))
         for key, pane in (("2", "bays"), ("3", "events"), ("4", "jobs"), ("1", "groups")):
             await pilot.press(key)
             assert screen.focused.id == pane
@@ -737,3 +768,69 @@ async def test_other_processes_events_show_long_before_the_next_full_poll(core, 
             assert len({e.seq for e in log.shown}) == len(log.shown) > shown
     finally:
         other.close()
+
+
+def _row(table, bay_id: str) -> str:
+    item = next(b for b in table.items if b.id == bay_id)
+    return "".join(text for text, _ in table.item_parts(item, 120))
+
+
+async def test_needs_attention_is_a_triage_queue(core):
+    lab = [b for b in core.bays(group="lab") if not b.empty]
+    lab_spare = next(b.id for b in lab if b.spare)
+    lab_victim = next(b for b in lab if b.profile and b.boot_mode == "san")
+    core.sim_fault(lab_spare, "critical")  # the lab's only spare: its failures find none
+    async with make_app(core).run_test(size=SIZE) as pilot:
+        screen = pilot.app.screen
+        table = screen.query_one(BaysTable)
+        await pilot.press("a", "o", "o", "o")  # a chosen sort, not health
+        assert screen.bay_query.sort not in ("bay", "health")
+        assert "NEW" not in _row(table, "enc-w1/5"), "what the dashboard found at start"
+        core.sim_fault("enc-w1/3", "critical")
+        core.sim_fault(lab_victim.id, "critical")
+        pilot.app.refresh_now()
+        await pilot.pause()
+        critical = [b.id for b in table.items if b.health == "critical"]
+        assert [b.id for b in table.items[:len(critical)]] == critical, "critical first"
+        web = _row(table, "enc-w1/3")
+        assert "NEW" in web and "fail over → enc-w" in web, web
+        gen = lab_victim.generation or lab_victim.model
+        assert f"NO SPARE {gen}"[:20] in _row(table, lab_victim.id)
+        table.focus()
+        await pilot.pause()
+        table.move_cursor([b.id for b in table.items].index("enc-w1/3"))
+        await pilot.pause()
+        assert "NEW" not in _row(table, "enc-w1/3"), "seen once the cursor was on it"
+        assert "NEW" in _row(table, lab_victim.id)
+        # a failed-over profile's bay joins the queue: away from home, then home healthy
+        target = core.failover("enc-w1/3").params.target
+        pilot.app.refresh_now()
+        await pilot.pause()
+        assert "away from enc-w1/3" in _row(table, target)
+        core.sim_fault("enc-w1/3", None)
+        pilot.app.refresh_now()
+        await pilot.pause()
+        assert "home healthy: fail back" in _row(table, target)
+
+
+async def test_the_jobs_pane_is_newest_first_and_its_cursor_follows_new_jobs(core):
+    def toggle() -> int:
+        bay = core.bay("enc-w2/16")
+        add, remove = ([], [bay.id]) if bay.spare else ([bay.id], [])
+        return core.change_spares("prod-web", add, remove).id
+    toggle()
+    async with make_app(core).run_test(size=SIZE) as pilot:
+        jobs = pilot.app.screen.query_one(JobsList)
+        await pilot.press("4")
+        ids = [r.job.id for r in jobs.items if r.step is None]
+        assert ids == sorted(ids, reverse=True) and jobs.job.id == ids[0]
+        newer = toggle()
+        pilot.app.refresh_now()
+        await pilot.pause()
+        assert jobs.job.id == newer, "the cursor on the newest follows a new job"
+        await pilot.press("j")
+        below = jobs.job.id
+        toggle()
+        pilot.app.refresh_now()
+        await pilot.pause()
+        assert jobs.job.id == below, "a cursor moved down stays on its job"

@@ -64,15 +64,20 @@ async def test_event_log_opens_at_newest_and_follows(core):
         await pilot.press("pageup")
         assert not log.following and log.cursor < len(log.items) - 1
         held = log.event
+        before = len(log.events)
         core.set_policy("lab", "auto", "")
         pilot.app.refresh_now()
         await wait_for(pilot, lambda: len(log.events) > 41)
         assert log.event == held and not log.following  # paused: new events do not move it
-        assert "paused" in str(log.border_title)
+        arrived = len(log.events) - before
+        assert f"paused, {arrived} new" in str(log.border_title), log.border_title
         await pilot.press("end")
         assert log.following and log.event.seq == max(e.seq for e in log.events)
         await pilot.press("up")
         assert not log.following
+        await pilot.press("2")  # leaving the pane resumes following
+        await pilot.pause()
+        assert log.following and log.event.seq == max(e.seq for e in log.events)
 
 
 async def test_event_log_dates_wrap_and_detail(core):

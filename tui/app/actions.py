@@ -120,10 +120,13 @@ class ChangeActions(PermissionsScreen):
             self.refuse(exc)
             return
 
-        def chosen(target: str | None) -> None:
-            if target:
-                self.propose(f"move of {profile}", lambda: core.plan_move(profile, target),
-                             lambda plan: core.move(profile, target, expect=plan))
+        def chosen(picked: tuple[str, str | None] | None) -> None:
+            if picked:
+                target, forced = picked
+                self.propose(f"move of {profile}",
+                             lambda: core.plan_move(profile, target, forced),
+                             lambda plan: core.move(profile, target, expect=plan,
+                                                    force_unfit=forced))
         self.app.push_screen(MoveScreen(profile, bay.id, choices), chosen)
 
     def action_toggle_spare(self) -> None:

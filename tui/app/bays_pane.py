@@ -1,11 +1,13 @@
 """Bays pane: every bay of the selected scope, one line each, only visible lines drawn."""
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Callable, Hashable, Sequence
 
 from tui.app import format as fmt
 from tui.app.linelist import LineList, Parts
 from tui.model.entities import Bay
+
+TRIAGE_WIDTH = 26  # the needs-attention view's NEXT column: "NEW fail over → enc-w1/11"
 
 
 class BaysTable(LineList):
@@ -20,6 +22,15 @@ class BaysTable(LineList):
         self._width_count = 0
         self.sort = "bay"
         self.reverse = False
+        # The needs-attention view's triage: bay -> (its next action, not seen yet)
+        self.triage: Callable[[Bay], tuple[str, bool]] | None = None
+
+    def set_triage(self, triage: Callable[[Bay], tuple[str, bool]] | None) -> None:
+        if (triage is None) != (self.triage is None):
+            self._columns_width = (-1, -1)
+            self._cache.clear()
+            self._drawn.clear()
+        self.triage = triage
 
     def set_items(self, items: Sequence[Bay], follow: bool = False) -> None:
         # BAY is as wide as the longest id in view: e00-0000/10 and /1 must not read alike.
@@ -37,7 +48,8 @@ class BaysTable(LineList):
 
     def columns(self, width: int) -> list:
         if (width, self._bay_width) != self._columns_width:
-            self._columns = fmt.fit_columns(width, {"bay": self._bay_width})
+            room = width - (TRIAGE_WIDTH + 1 if self.triage else 0)
+            self._columns = fmt.fit_columns(room, {"bay": self._bay_width})
             self._columns_width = (width, self._bay_width)
         return self._columns
 
@@ -45,19 +57,32 @@ class BaysTable(LineList):
         return item.id
 
     def header_signature(self) -> Hashable:
-        return (self.sort, self.reverse, self._bay_width)
+        return (self.sort, self.reverse, self._bay_width, self.triage is None)
+
+    def item_signature(self, item: Bay) -> Hashable:
+        return item if self.triage is None else (item, self.triage(item))
 
     def header_parts(self, width: int) -> Parts:
         parts = []
         for column, w in self.columns(width):
-            title = column.title
-            if column.key == self.sort:
-                title += "v" if self.reverse else "^"
-            parts.append((title[:w].ljust(w) + " ", "header"))
+            title = column.title[:w]
+            if column.key == self.sort:  # the mark survives a title as wide as its column
+                title = title[:w - 1] + ("v" if self.reverse else "^")
+            parts.append((title.ljust(w) + " ", "header"))
+        if self.triage is not None:
+            parts.append(("NEXT".ljust(TRIAGE_WIDTH), "header"))
         return parts
 
     def item_parts(self, item: Bay, width: int) -> Parts:
-        return fmt.bay_cells(item, self.columns(width))
+        cells = fmt.bay_cells(item, self.columns(width))
+        if self.triage is not None:
+            action, new = self.triage(item)
+            if new:
+                cells.append(("NEW ", "warn"))
+            room = TRIAGE_WIDTH - (4 if new else 0)
+            text = action if len(action) <= room else action[:room - 1] + "…"
+            cells.append((text, "crit" if action.startswith("NO SPARE") else ""))
+        return cells
 
     @property
     def bay(self) -> Bay | None:

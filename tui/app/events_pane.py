@@ -32,6 +32,7 @@ class EventLog(LineList):
         Binding("G", "follow", "Follow", show=False, id="events.vim-last"),
     ]
     following = True  # follows the newest event until the operator moves up
+    missed = 0  # events that arrived while paused (shown in the title)
 
     def __init__(self, *, id: str | None = "events", classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
@@ -102,6 +103,8 @@ class EventLog(LineList):
             self.shown = self.shown[-MAX_EVENTS:]
         else:
             self.shown = self.events
+        if not self.following:
+            self.missed += sum(1 for e in events if self._matches(e))
         self._show()
 
     def _show(self, follow: bool | None = None) -> None:
@@ -160,6 +163,14 @@ class EventLog(LineList):
         self.move_cursor(len(self.items) - 1)
         self.scroll_end(animate=False, immediate=True)
         self.following = True
+        self.missed = 0
+
+    def on_blur(self) -> None:
+        """Leaving the pane resumes following: a pause is for reading, not for good."""
+        super().on_blur()
+        # another pane of this screen took the focus (not a dialog opened over it)
+        if not self.following and self.app.screen is self.screen and self.screen.focused:
+            self.action_follow()
 
     def on_resize(self) -> None:
         super().on_resize()
@@ -177,5 +188,6 @@ class EventLog(LineList):
         if self.wrap:
             parts.append("wrapped")
         if not self.following:
-            parts.append("paused: End follows")
+            parts.append(f"paused, {self.missed} new: End follows" if self.missed
+                         else "paused: End follows")
         return ", ".join(parts)

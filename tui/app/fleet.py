@@ -7,6 +7,7 @@ filters this copy (a few milliseconds for 16,000 bays); it never waits for the s
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from tui.app import format as fmt
 from tui.core.view import FleetView
@@ -42,10 +43,24 @@ class Snapshot(FleetView):
     def __init__(self) -> None:
         self.attention: set[str] = set()
         self.alerting: set[str] = set()  # critical bays nobody has acknowledged
+        # The go-to index: bay id -> (the id, its profile's name) in lower case
+        # (goto.search), built with the view and kept as the change feed changes bays.
+        self.goto: dict[str, tuple[str, str | None]] = {}
+        self.unseen: set[str] = set()  # NEW in the attention view until the cursor is on it
+        self.goto_built: Any = None  # goto's NameIndexes over it; None: build again
         super().__init__()
 
+    def needs_attention(self, bay: Bay) -> bool:
+        """The attention view's rule, and a bay running a failed-over profile away from
+        its home (it may fail back, or must not be taken for a free one)."""
+        return fmt.needs_attention(bay) or (bay.profile is not None and bay.profile in self.homes)
+
     def bay_changed(self, old: Bay | None, new: Bay) -> None:
-        if fmt.needs_attention(new):
+        self._mark_new(old, new)
+        if old is None or old.profile != new.profile:
+            self.goto[new.id] = (new.id.lower(), new.profile.lower() if new.profile else None)
+            self.goto_built = None
+        if self.needs_attention(new):
             self.attention.add(new.id)
         else:
             self.attention.discard(new.id)
@@ -53,6 +68,19 @@ class Snapshot(FleetView):
             self.alerting.add(new.id)
         else:
             self.alerting.discard(new.id)
+
+    def _mark_new(self, old: Bay | None, new: Bay) -> None:
+        """NEW until seen: a bay that comes to need attention, or turns critical, while the
+        dashboard runs (not the ones it found at start)."""
+        if not self.needs_attention(new):
+            self.unseen.discard(new.id)
+        elif old is not None and (not self.needs_attention(old)
+                                  or (new.health == "critical" and old.health != "critical")):
+            self.unseen.add(new.id)
+
+    def triage(self, bay: Bay) -> tuple[str, bool]:
+        """The needs-attention view's NEXT column: the core's next action, and NEW."""
+        return self.next_action(bay), bay.id in self.unseen
 
     def scope_bays(self, scope: Scope) -> list[Bay]:
         if scope.kind == "fleet":

@@ -8,6 +8,7 @@ from collections.abc import Callable
 from rich.text import Text
 from textual.widget import Widget
 
+from tui.humanize import duration as fmt_age
 from tui.model.text import printable
 
 
@@ -31,6 +32,7 @@ class HeaderBar(Widget):
         self.role = ""
         self.read_only = False
         self.lost = False  # the server does not answer (a client of bayops serve)
+        self.lost_since: float | None = None  # since when: what the panes show is that old
         self.critical = 0
         self.no_spare = 0
         self.uncovered = 0
@@ -58,7 +60,9 @@ class HeaderBar(Widget):
             left.append(" READ-ONLY ", self._s("ro"))
         if self.lost:
             left.append("  ")
-            left.append(" SERVER LOST ", self._s("crit"))
+            age = "" if self.lost_since is None else \
+                f", data {fmt_age(self.clock() - self.lost_since)} old"
+            left.append(f" SERVER LOST{age} ", self._s("crit"))
         right = Text()
         if self.running:
             right.append(f"jobs {self.running}  ", self._s("warn"))

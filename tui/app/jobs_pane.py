@@ -37,6 +37,9 @@ class JobsList(LineList):
         return parts
 
     def set_jobs(self, jobs: list[Job]) -> None:
+        """Newest first; a cursor on the newest follows a new job to the top (one moved
+        down stays on its job)."""
+        newest = self.cursor == 0
         running = [j for j in jobs if j.state == "running"]
         rest = [j for j in jobs if j.state != "running"]
         rows: list[JobRow] = []
@@ -45,6 +48,8 @@ class JobsList(LineList):
             rows.extend(JobRow(job, s) for s in job.steps)
         rows.extend(JobRow(j) for j in rest)
         self.set_items(rows)
+        if newest and self.cursor != 0:
+            self.move_cursor(0)
 
     @property
     def job(self) -> Job | None:

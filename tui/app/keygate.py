@@ -13,6 +13,7 @@ from collections import deque
 
 from textual import events
 from textual.app import App
+from textual.await_complete import AwaitComplete
 from textual.message_pump import MessagePump
 from textual.timer import Timer
 
@@ -53,6 +54,16 @@ class KeyGate(App):
             # runs before the chain reaches the app again.
             target.call_later(self._settle, target, token)
             self._key_timer = self.set_timer(KEY_TIMEOUT, lambda t=token: self._key_done(t))
+
+    def pop_screen(self) -> AwaitComplete:
+        result = super().pop_screen()
+        token = self._key_busy
+        if token > 0:
+            # The key in flight closed its screen (a go-to's enter, a palette's escape): that
+            # screen's widgets stop taking messages and its chain would end in the timeout,
+            # so the key ends two turns of the app's queue from here.
+            self.call_later(self.call_later, self._key_done, token)
+        return result
 
     def _screen_mounted(self) -> bool:
         try:

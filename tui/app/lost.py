@@ -71,14 +71,16 @@ class LostServerApp(App):
             self.notify("the server answers again", title="Server", timeout=4)
 
     def _show_lost(self, lost: bool) -> None:
+        """The header says SERVER LOST with the age of what is shown; the panes' data is
+        dimmed (``-stale``) until the server answers again."""
         from tui.app.header_bar import HeaderBar
 
         self.server_lost = lost
-        for header in self.query(HeaderBar):
-            header.update(lost=lost)
-        for screen in self.screen_stack:
+        for screen in [self, *self.screen_stack]:
             for header in screen.query(HeaderBar):
-                header.update(lost=lost)
+                header.update(lost=lost, lost_since=header.clock() if lost else None)
+            if isinstance(screen, Screen):
+                screen.set_class(lost, "-stale")
 
 
 class LostServerScreen(Screen):

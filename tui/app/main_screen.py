@@ -113,7 +113,10 @@ class MainScreen(CycleActions):
             self.query_one(JobsList).set_jobs(snap.jobs)
             if not (update.bays or update.structure is not None):
                 self._header()  # the running-jobs count (done above when bays changed)
-        self.query_one(EventLog).add_events(events)
+        log = self.query_one(EventLog)
+        log.add_events(events)
+        if events and not log.following:
+            self._titles()  # the count of what arrived while paused
         self.offer_failbacks(events)
         self.cover_stale()
 
@@ -205,7 +208,12 @@ class MainScreen(CycleActions):
     def refresh_bays(self) -> None:
         table = self.query_one(BaysTable)
         table.sort, table.reverse = self.bay_query.sort, self.bay_query.reverse
-        table.set_items(self.bay_query.apply(self.snapshot.scope_bays(self.scope)))
+        bays = self.bay_query.apply(self.snapshot.scope_bays(self.scope))
+        triage = self.scope == ATTENTION
+        if triage and bays is not self.snapshot.bays:  # a triage queue: critical first, always
+            bays = sorted(bays, key=lambda b: b.health != "critical")
+        table.set_triage(self.snapshot.triage if triage else None)
+        table.set_items(bays)
         self._titles()
 
     # -- selection ------------------------------------------------------------------------------
@@ -223,7 +231,15 @@ class MainScreen(CycleActions):
 
     def on_line_list_highlighted(self, event: LineList.Highlighted) -> None:
         if isinstance(event.sender, BaysTable):
+            if event.item is not None and event.sender.has_focus:
+                self._seen(event.sender, event.item)
             self.update_bindings()
+
+    def _seen(self, table: BaysTable, bay: Bay) -> None:
+        """The cursor on a NEW row, in the focused bays pane: it has been seen."""
+        if bay.id in self.snapshot.unseen:
+            self.snapshot.unseen.discard(bay.id)
+            table.refresh()
 
     def on_line_list_activated(self, event: LineList.Activated) -> None:
         if isinstance(event.sender, JobsList):
@@ -327,9 +343,9 @@ class MainScreen(CycleActions):
             return None
 
     def action_goto(self) -> None:
-        from tui.app.goto import goto_palette
+        from tui.app.goto import GotoScreen
 
-        self.app.push_screen(goto_palette())
+        self.app.push_screen(GotoScreen(self))
 
     def goto_scope(self, scope: Scope) -> None:
         """Go to anything: select a group, domain or enclosure in the groups tree."""

@@ -1,6 +1,7 @@
-"""Choose where a profile moves: valid bays first, invalid ones below with the reason
-(the core decides which are valid and why). Down or enter from the filter goes to the
-list, up from its first row back to the filter, and typing in the list filters."""
+"""Choose where a profile moves, in the core's order (the best spare first, invalid bays
+below with the reason). Down or enter from the filter goes to the list, up from its first
+row back to the filter, and typing in the list filters. A bay unfit only for its state
+(critical, unknown) is taken only after the operator types that state."""
 from __future__ import annotations
 
 from collections.abc import Hashable
@@ -8,11 +9,12 @@ from collections.abc import Hashable
 from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, Static
+from textual.widgets import Button, Input, Static
 
 from tui.app import format as fmt
+from tui.app.form_screen import FormScreen
 from tui.app.linelist import LineList, Parts
 
 
@@ -22,7 +24,8 @@ class TargetList(LineList):
 
     def item_parts(self, item, width: int) -> Parts:
         b = item.bay
-        mark, style = ("  ok ", "ok") if item.valid else (" no  ", "dim")
+        mark, style = ("  ok ", "ok") if item.valid else \
+            (" no! ", "warn") if item.forceable else (" no  ", "dim")
         health = fmt.HEALTH_TEXT.get(b.health, b.health) if not b.empty else ""
         return [(mark, style), (f"{b.id:12} ", "" if item.valid else "dim"),
                 (f"{b.group:10} {fmt.short_model(b.model):12} {health:6} ", "dim"),
@@ -35,7 +38,45 @@ class TargetList(LineList):
         super().action_cursor(delta)
 
 
-class MoveScreen(ModalScreen[str | None]):
+class ForceUnfitScreen(FormScreen):
+    """The typed confirmation that forces a profile onto an unfit bay: the operator types
+    the bay's state; dismisses with it, or None."""
+
+    AUTO_FOCUS = "#force-state"
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="force-unfit.cancel")]
+
+    def __init__(self, profile: str, choice) -> None:
+        super().__init__()
+        self.profile, self.choice = profile, choice
+
+    def compose(self) -> ComposeResult:
+        bay, state = self.choice.bay.id, self.choice.forceable
+        with Vertical(classes="dialog"):
+            yield Static(fmt.plain(f"Force {self.profile} onto {state} bay {bay}?"),
+                         classes="title")
+            yield Static(fmt.plain(self.choice.reason), classes="hint")
+            yield Static(fmt.plain(f"Type {state} to force it (the plan still asks)"),
+                         classes="section")
+            yield Input(placeholder=state, id="force-state")
+            with Horizontal(classes="buttons"):
+                yield Button("Force", id="ok", variant="error", compact=True)
+                yield Button("Cancel (esc)", id="cancel", compact=True)
+
+    def _submit(self) -> None:
+        if self.query_one("#force-state", Input).value.strip() != self.choice.forceable:
+            self.app.bell()
+            self.notify(f"type {self.choice.forceable} to force it, or esc", severity="warning")
+            return
+        self.dismiss(self.choice.forceable)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self._submit()
+
+
+class MoveScreen(ModalScreen[tuple[str, str | None] | None]):
+    """Dismisses with (target, the unfit state the operator typed to force it, or None)."""
+
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="move.cancel"),
                 Binding("down", "to_list", "To the list", show=False, id="move.to-list")]
     AUTO_FOCUS = "#target-filter"
@@ -48,8 +89,7 @@ class MoveScreen(ModalScreen[str | None]):
         super().__init__()
         self.profile = profile
         self.source = source
-        self.choices = sorted(choices, key=lambda c: (not c.valid, c.bay.group, c.bay.enclosure,
-                                                      c.bay.number))
+        self.choices = choices
 
     def compose(self) -> ComposeResult:
         valid = sum(c.valid for c in self.choices)
@@ -100,17 +140,25 @@ class MoveScreen(ModalScreen[str | None]):
     def _show_reason(self, choice) -> None:
         text = "" if choice is None else \
             f"{choice.bay.id}: {'valid' if choice.valid else 'not valid'}: {choice.reason}"
+        if choice is not None and choice.forceable:
+            text += f" (enter: type {choice.forceable} to force it)"
         self.query_one("#target-reason", Static).update(fmt.plain(text))
 
     def on_line_list_activated(self, event: LineList.Activated) -> None:
         event.stop()
         choice = event.item
+        if choice.forceable:
+            def forced(state: str | None) -> None:
+                if state:
+                    self.dismiss((choice.bay.id, state))
+            self.app.push_screen(ForceUnfitScreen(self.profile, choice), forced)
+            return
         if not choice.valid:
             self.app.bell()
             self.notify(f"{choice.bay.id}: {choice.reason}", title="Not a valid target",
                         severity="warning")
             return
-        self.dismiss(choice.bay.id)
+        self.dismiss((choice.bay.id, None))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 
 from tui.cli.output import _emit, _job_text, carry_out
 from tui.cli.parsing import command, confirmable
+from tui.core.ops.placement import FORCEABLE
 
 if TYPE_CHECKING:
     from tui.cli.parsing import Subparsers
@@ -20,13 +21,21 @@ def register(sub: Subparsers) -> None:
     c.add_argument("--to", help="target bay instead of the best spare")
     c.add_argument("--force", action="store_true",
                    help="fail over a healthy bay, or to a target that does not match")
+    _force_unfit(c)
     confirmable(c)
     c.set_defaults(handler=_failover)
     c = command(sub, "move", "move a profile to a named bay, in this group or another")
     c.add_argument("profile")
     c.add_argument("--to", required=True)
+    _force_unfit(c)
     confirmable(c)
     c.set_defaults(handler=_move)
+
+
+def _force_unfit(c: argparse.ArgumentParser) -> None:
+    c.add_argument("--force-unfit", metavar="STATE", choices=FORCEABLE,
+                   help="put the profile on a target in this state anyway: name it "
+                        f"({', '.join(FORCEABLE)})")
 
 
 def _run_job(args: argparse.Namespace, plan: Plan, execute: Callable[[Plan | None], Job]) -> int:
@@ -37,10 +46,13 @@ def _run_job(args: argparse.Namespace, plan: Plan, execute: Callable[[Plan | Non
 
 
 def _failover(core: Core, args: argparse.Namespace) -> int:
-    plan = core.plan_failover(args.bay, args.to, args.force, refresh=True)
-    return _run_job(args, plan, lambda expect: core.failover(args.bay, args.to, args.force, expect))
+    plan = core.plan_failover(args.bay, args.to, args.force, refresh=True,
+                              force_unfit=args.force_unfit)
+    return _run_job(args, plan, lambda expect: core.failover(
+        args.bay, args.to, args.force, expect, force_unfit=args.force_unfit))
 
 
 def _move(core: Core, args: argparse.Namespace) -> int:
-    plan = core.plan_move(args.profile, args.to)
-    return _run_job(args, plan, lambda expect: core.move(args.profile, args.to, expect))
+    plan = core.plan_move(args.profile, args.to, args.force_unfit)
+    return _run_job(args, plan, lambda expect: core.move(
+        args.profile, args.to, expect, force_unfit=args.force_unfit))

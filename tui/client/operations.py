@@ -69,7 +69,7 @@ ACTIONS = ("resume_interrupted", "rediscover", "adopt", "check_allowed")
 # Store reads the FleetView makes (GET /v1/read/<name>): the dashboard's copy of the fleet.
 READS = (
     "revision", "last_event_seq", "group_names", "group", "domains", "enclosures", "jobs",
-    "maintenance", "bays", "events", "changes_since", "firmware_versions", "ports_down",
+    "maintenance", "bays", "events", "changes_since", "firmware_versions", "ports_down", "homes",
 )
 # Arguments a remote caller may not give: they name files on the server's host.
 SERVER_ONLY_ARGS = {"verify_archives": ("files",)}

@@ -217,23 +217,25 @@ class Core(CycleFacade, UpkeepFacade):
 
     # -- changes: plan_x(...) -> Plan, then x(..., expect=plan) ------------------------------
     def plan_failover(self, bay: str, to: str | None = None, force: bool = False,
-                      refresh: bool = False) -> Plan:
-        """``refresh`` reads the live state of the bays involved first."""
+                      refresh: bool = False, force_unfit: str | None = None) -> Plan:
+        """``refresh`` reads the live state of the bays involved first; ``force_unfit``
+        names the state (critical, unknown) of a ``to`` the operator forces."""
         if refresh:
             failover.refresh_involved(self, bay, to)
-        return self._manager_rules(failover.plan(self, bay, to, force))
+        return self._manager_rules(failover.plan(self, bay, to, force, force_unfit))
 
     def failover_candidates(self, bay: str) -> list[failover.Candidate]:
         """The spares of the bay's group ranked for its failover, each with why (not)."""
         return failover.candidates(self, bay)
 
     def failover(self, bay: str, to: str | None = None, force: bool = False,
-                 expect: Plan | None = None) -> Job:
+                 expect: Plan | None = None, force_unfit: str | None = None) -> Job:
         failover.refresh_involved(self, bay, to)
-        return self.execute(lambda: failover.plan(self, bay, to, force), expect)
+        return self.execute(lambda: failover.plan(self, bay, to, force, force_unfit), expect)
 
-    def plan_move(self, profile: str, to: str) -> Plan:
-        return self._manager_rules(move.plan(self, profile, to))
+    def plan_move(self, profile: str, to: str, force_unfit: str | None = None) -> Plan:
+        """``force_unfit`` names the state (critical, unknown) of a target forced anyway."""
+        return self._manager_rules(move.plan(self, profile, to, force_unfit))
 
     def _manager_rules(self, plan: Plan) -> Plan:
         """A manager that holds the profiles (OneView) has its own assignment rules: asked
@@ -245,8 +247,9 @@ class Core(CycleFacade, UpkeepFacade):
                               f"{plan.target}: {rule}", code="manager-rule")
         return plan
 
-    def move(self, profile: str, to: str, expect: Plan | None = None) -> Job:
-        return self.execute(lambda: move.plan(self, profile, to), expect)
+    def move(self, profile: str, to: str, expect: Plan | None = None,
+             force_unfit: str | None = None) -> Job:
+        return self.execute(lambda: move.plan(self, profile, to, force_unfit), expect)
 
     def plan_ack(self, bay: str) -> Plan:
         return ack.plan(self, bay)

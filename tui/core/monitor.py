@@ -17,7 +17,7 @@ from dataclasses import dataclass
 
 from tui.core import autofailover as rules
 from tui.core.api import Core
-from tui.core.ops import failback, ports
+from tui.core.ops import failback, failover, ports
 from tui.core.ops.adopt import mark_spares
 from tui.model.driver import DomainMaintenanceDriver, ProfileManager
 from tui.model.entities import Event
@@ -58,6 +58,10 @@ class Monitor:
         self.apply_policy = apply_policy and not core.read_only
         self.sweep_seconds = sweep_seconds
         self._last_sweep = self._last_prune = self._last_rediscovery = float("-inf")
+        # Bays whose automatic failover found no usable spare: bay -> (trigger, message).
+        # Retried when one appears while the policy would still fail over (this monitor's;
+        # a restarted one waits for the next trigger).
+        self._waiting: dict[str, tuple[str, str]] = {}
 
     def poll(self, now: float | None = None) -> PollResult:
         core, store = self.core, self.core.store
@@ -106,6 +110,7 @@ class Monitor:
                                          alerted=logged.kind == "hardware.alert")
                     if action:
                         actions.append(action)
+            actions += self._retry_waiting(now)
         self._offer_failbacks()
         return PollResult(len(changed), len(hardware), rediscovered, actions)
 
@@ -127,6 +132,41 @@ class Monitor:
                                 f"(now on {profile.bay or 'no bay'}): bayops failback {name}",
                                 "monitor", data={"profile": name, "bay": home,
                                                  "command": f"bayops failback {name}"})
+
+    def _retry_waiting(self, now: float) -> list[str]:
+        """A refused automatic failover, again once a usable spare appears; given up (with
+        an event) when the bay healed or lost its profile, or the policy would no longer
+        fail over (mode changed, window closed)."""
+        store, actions = self.core.store, []
+        for bay_id, (kind, message) in list(self._waiting.items()):
+            bay = store.bay(bay_id)
+            group = store.group(bay.group) if bay is not None else None
+            if bay is None or group is None or bay.profile is None or bay.health == "ok":
+                why = "it is healthy or holds no profile now"
+            elif rules.decide(group.policy.mode, group.policy.window, kind, now) != "failover":
+                why = (f"the policy of {group.name} no longer fails over now (mode "
+                       f"{group.policy.mode}, outside its window?): bayops failover {bay_id}")
+            else:
+                why = None
+            if why is not None:
+                del self._waiting[bay_id]
+                store.add_event("warning", f"bay:{bay_id}", "policy.retry-dropped",
+                                f"{bay_id}: no longer waiting for a spare: {why}", "policy",
+                                data={"bay": bay_id, "trigger": kind})
+                continue
+            assert bay is not None
+            spares = failover.spare_candidates(self.core, bay, set())
+            if bay.job_id is not None or not spares:
+                continue
+            del self._waiting[bay_id]
+            store.add_event("warning", f"bay:{bay_id}", "policy.retry",
+                            f"{bay_id}: usable spare {spares[0][0].id} appeared inside the "
+                            "window: automatic failover again", "policy",
+                            data={"bay": bay_id, "trigger": kind, "target": spares[0][0].id})
+            action = self._react(bay_id, kind, message, now)
+            if action:
+                actions.append(action)
+        return actions
 
     def _react(self, bay_id: str, kind: str, message: str, now: float,
                alerted: bool = False) -> str | None:
@@ -158,9 +198,14 @@ class Monitor:
         try:
             job = auto.failover(bay_id, force=alerted and bay.health == "ok")
         except BayopsError as exc:
+            waits = exc.code == "no-spare"
+            if waits:
+                self._waiting[bay_id] = (kind, message)
             store.add_event("critical", f"bay:{bay_id}", "policy.alert",
                             f"ALERT {bay_id} ({profile.name}): {kind}; automatic failover "
-                            f"did not complete: {exc}", "policy",
+                            f"did not complete: {exc}"
+                            + ("; the policy fails it over when a usable spare appears "
+                               "inside its window" if waits else ""), "policy",
                             data={"bay": bay_id, "profile": profile.name, "trigger": kind,
                                   "code": exc.code})
             return f"auto failover of {bay_id} failed: {exc}"

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import ClassVar, Self
 
 from tui.core.context import OpContext
-from tui.core.ops import coverage
+from tui.core.ops import coverage, placement
 from tui.core.store import ChangeSet
 from tui.model.entities import (
     Bay,
@@ -81,6 +81,7 @@ class ViewUpdate:
     jobs: list[Job] | None = None
     events: list[Event] = field(default_factory=list)
     reload: FleetView | None = None  # too far behind, or the fleet's shape changed
+    homes: dict[str, str] | None = None  # profile -> home bay, when a profile changed
     more: bool = False  # more changes wait: fetch again soon
     changed: bool = False  # anything to apply (rows, or only a newer revision)
 
@@ -108,6 +109,7 @@ class FleetView:
         self.groups: list[GroupSummary] = []
         self.domains: dict[str, DomainSummary] = {}
         self.jobs: list[Job] = []
+        self.homes: dict[str, str] = {}  # profile -> its home bay, for profiles away from it
         self.touched: set[str] | None = None  # groups the last apply changed (None: all)
         self.cover: dict[str, tuple[str, bool]] = {}  # group -> coverage badge (text, ok)
         self.cover_due: set[str] = set()  # groups whose bays changed since their badge
@@ -122,6 +124,7 @@ class FleetView:
         view.rev = store.revision()
         view.last_event = store.last_event_seq()
         view.structure = Structure.read(ctx)
+        view.homes = store.homes()
         for bay in store.bays():
             view._add(bay)
         view.jobs = store.jobs(JOBS_SHOWN)
@@ -151,6 +154,8 @@ class FleetView:
             update.structure = Structure.read(ctx)
         if changes.of("job"):
             update.jobs = store.jobs(JOBS_SHOWN)
+        if changes.of("profile"):
+            update.homes = store.homes()
         if changes.of("event"):
             update.events = store.events(self.last_event, EVENT_BATCH)
             update.more = update.more or len(update.events) == EVENT_BATCH
@@ -174,6 +179,8 @@ class FleetView:
             return update.reload
         touched: set[str] = set()
         domains: set[str] = set()
+        if update.homes is not None:  # before the bays: their attention reads it
+            self.homes = update.homes
         for bay in update.bays:
             old = self.by_id.get(bay.id)
             if old is None or old == bay:
@@ -317,6 +324,38 @@ class FleetView:
                        if b.job_id is None
                        and not self._ready_models.get((b.group, b.model, b.generation))),
                       key=lambda b: b.id)
+
+    def next_action(self, bay: Bay) -> str:
+        """What the triage queue says to do about ``bay`` next: the spare a failover would
+        take (``rank_spares``, the failover's own choice), or why there is none, or what
+        holds it. Asked for the rows on screen only."""
+        if bay.job_id is not None:
+            return f"job {bay.job_id} running"
+        if bay.flag is not None:
+            return "FLAGGED: check, then clear"
+        if bay.drained:
+            live = sum(1 for b in self.by_enclosure.get(bay.enclosure, ()) if b.profile)
+            return f"DRAINED, {live} live" if live else "DRAINED"
+        if bay.health != "critical" or bay.profile is None:
+            return self._home_action(bay) or ("acked" if bay.acked_by else "")
+        if bay.boot_mode != "san":
+            return "local boot: move by hand"
+        spares = [b for b in self.by_group.get(bay.group, ()) if b.spare]
+        ranked = placement.rank_spares(bay, spares, ())
+        if ranked:
+            return f"fail over → {ranked[0][0].id}"
+        return f"NO SPARE {bay.generation or bay.model or ''}".rstrip()
+
+    def _home_action(self, bay: Bay) -> str:
+        """For a failed-over profile's bay: its home is fit to take it back, or where it is."""
+        home_id = self.homes.get(bay.profile or "")
+        if home_id is None or home_id == bay.id:
+            return ""
+        home = self.by_id.get(home_id)
+        if home is not None and home.health == "ok" and home.profile is None \
+                and placement.unfit_state(home) is None and home.job_id is None:
+            return "home healthy: fail back"
+        return f"away from {home_id}"
 
     def running_jobs(self) -> list[Job]:
         return [j for j in self.jobs if j.state == "running"]

@@ -42,6 +42,7 @@ class FailoverParams(JobParams):
     force: bool = False
     tried: tuple[str, ...] = ()  # targets that failed, in order
     home: str = ""  # the bay the profile belongs on: failback returns it there
+    forced: str | None = None  # the unfit state of the --to target the operator named
 
 
 @dataclass(frozen=True)
@@ -51,6 +52,7 @@ class MoveParams(JobParams):
     source: str | None
     target: str
     from_group: str
+    forced: str | None = None  # the unfit state (critical, unknown) the operator named
 
 
 @dataclass(frozen=True)

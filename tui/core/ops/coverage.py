@@ -53,13 +53,25 @@ def not_recoverable(unplaced: Iterable[Unplaced]) -> dict[str, int]:
     return counts
 
 
-def verdict(covered: bool, lost: dict[str, int]) -> str:
-    """'covered', or 'covered (3 not recoverable by failover: 3 in maintenance)'."""
+UNPLACED = {"no-spare": "no usable spare", **NOT_RECOVERABLE}
+
+
+def verdict(covered: bool, placed: int, unplaced: Iterable[Unplaced]) -> str:
+    """'covered: 5 of 5 profiles placed', or 'NOT covered: 3 of 16 profiles placed, 13
+    unplaced (12 no usable spare, 1 boot from local disk)': every unplaced profile counted,
+    whatever keeps it from a spare."""
     word = "covered" if covered else "NOT covered"
-    if not lost:
+    counts: dict[str, int] = {}
+    for u in unplaced:
+        counts[u.code] = counts.get(u.code, 0) + 1
+    lost = sum(counts.values())
+    if not placed and not lost:
         return word
-    why = ", ".join(f"{n} {NOT_RECOVERABLE.get(code, code)}" for code, n in lost.items())
-    return f"{word} ({sum(lost.values())} not recoverable by failover: {why})"
+    text = f"{word}: {placed} of {placed + lost} profiles placed"
+    if lost:
+        why = ", ".join(f"{n} {UNPLACED.get(code, code)}" for code, n in counts.items())
+        text += f", {lost} unplaced ({why})"
+    return text
 
 
 @dataclass(frozen=True)
@@ -113,8 +125,9 @@ class Coverage:
         """The what-if as lines, for the CLI and the dashboard."""
         covered = all(g.covered for g in self.groups)
         n = len(self.lost)
+        placed = sum(len(g.placed) for g in self.groups)
         lines = [f"lose {self.kind} {self.name} ({n} bay{'s' if n != 1 else ''}): "
-                 + verdict(covered, self.not_recoverable)]
+                 + verdict(covered, placed, (u for g in self.groups for u in g.unplaced))]
         for g in self.groups:
             lines.append(f"group {g.group}: {len(g.placed)} placed, {len(g.unplaced)} unplaced, "
                          f"usable spares {len(g.spares_before)} -> {len(g.spares_left)}")

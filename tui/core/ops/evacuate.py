@@ -134,6 +134,11 @@ def plan(ctx: OpContext, enclosure: str, to: str | None = None,
         raise BadInput("the map names what is not on " + enclosure + ": "
                        + ", ".join(quoted(k) for k in sorted(mapping)), code="bad-map")
     drained = ctx.store.drained_job(enclosure) is not None
+    if not moves and problems:  # draining would leave every profile running there
+        raise Refused(f"evacuation of {enclosure}: none of its {len(problems)} profile(s) can "
+                      "move: " + "; ".join(problems), code="nothing-movable",
+                      hint="add spares of their models, name targets with --map, or move "
+                           "them by hand (`bayops move PROFILE --to BAY`)")
     if not moves and not problems and drained:
         raise Refused(f"enclosure {enclosure} is drained and empty of profiles already",
                       code="nothing-to-do")

@@ -14,12 +14,14 @@ from dataclasses import dataclass
 from tui.core.context import OpContext
 from tui.core.health import refresh
 from tui.core.jobs import JobContext, StepFailed
+from tui.core.ops import move
 from tui.core.ops.placement import (
     clear_source,
-    not_out_of_use,
+    fit_target,
     place_profile,
     power_off_source,
     rank_spares,
+    unfit_state,
     why_unusable,
 )
 from tui.model.entities import Bay
@@ -61,6 +63,17 @@ def why_no_spare(ctx: OpContext, source: Bay) -> str:
     return f"no usable spare in group {source.group} for a {source.model}: " + "; ".join(reasons)
 
 
+def next_steps(ctx: OpContext, source: Bay, profile: str) -> str:
+    """What an operator can do when no spare can take ``profile``: move it by hand (the
+    best bays of its group, with what they warn), add or insert a blade of its model, or
+    move it to another group."""
+    moves = move.alternatives(ctx, profile)
+    spare = (f"insert a {source.model} blade or make one a spare "
+             f"(`bayops spares {source.group} --add BAY`)")
+    other = f"or move it to another group (`bayops move {profile} --to BAY`)"
+    return "; ".join([*moves, spare, other]) if moves else f"{spare}, {other}"
+
+
 def refresh_involved(ctx: OpContext, bay_id: str, to: str | None) -> None:
     """Read the live state of the source and the possible targets (never inside a store
     transaction: it may talk to BMCs)."""
@@ -72,7 +85,8 @@ def refresh_involved(ctx: OpContext, bay_id: str, to: str | None) -> None:
         refresh(ctx, ids)
 
 
-def plan(ctx: OpContext, bay_id: str, to: str | None = None, force: bool = False) -> Plan:
+def plan(ctx: OpContext, bay_id: str, to: str | None = None, force: bool = False,
+         force_unfit: str | None = None) -> Plan:
     source = ctx.bay(bay_id)
     ctx.require(source.group, "failover")
     if source.profile is None:
@@ -97,12 +111,15 @@ def plan(ctx: OpContext, bay_id: str, to: str | None = None, force: bool = False
                         "and restarts on the target")
     if to is not None:
         target = ctx.bay(to)
-        reason = _check_explicit_target(ctx, source, target, force, warnings)
+        reason = _check_explicit_target(ctx, source, target, (force, force_unfit), warnings)
+        forced = force_unfit if unfit_state(target) == force_unfit else None
         others = spare_candidates(ctx, source, {target.id})
     else:
+        forced = None
         candidates = spare_candidates(ctx, source, set())
         if not candidates:
-            raise Refused(why_no_spare(ctx, source), code="no-spare")
+            raise Refused(why_no_spare(ctx, source), code="no-spare",
+                          hint=next_steps(ctx, source, profile.name))
         target, reason = candidates[0]
         others = candidates[1:]  # the pool after this failover, without a second read
     power = ("power off the source (graceful, force after "
@@ -117,14 +134,18 @@ def plan(ctx: OpContext, bay_id: str, to: str | None = None, force: bool = False
         f"fail over {profile.name}: {source.id} -> {target.id}", steps,
         FailoverParams(group=source.group, source=source.id, profile=profile.name,
                        target=target.id, reason=reason, force=force,
-                       home=profile.home or source.id),
+                       home=profile.home or source.id,
+                       forced=forced),
         locks=(f"bay:{source.id}", f"profile:{profile.name}", f"bay:{target.id}"),
         source=source.id, target=target.id, profile=profile.name, reason=reason,
         warnings=tuple(warnings), danger=True, confirm_label="Fail over")
 
 
-def _check_explicit_target(ctx: OpContext, source: Bay, target: Bay, force: bool,
-                           warnings: list[str]) -> str:
+def _check_explicit_target(ctx: OpContext, source: Bay, target: Bay,
+                           forces: tuple[bool, str | None], warnings: list[str]) -> str:
+    """``forces``: --force (a healthy source, a model or health warning) and the unfit
+    state named by --force-unfit (a critical or unknown target)."""
+    force, force_unfit = forces
     if target.id == source.id:
         raise BadInput("--to names the failing bay itself")
     if target.group != source.group:
@@ -135,15 +156,17 @@ def _check_explicit_target(ctx: OpContext, source: Bay, target: Bay, force: bool
         raise Refused(f"bay {target.id} is empty", code="empty-bay")
     if target.profile is not None:
         raise Refused(f"bay {target.id} holds profile {target.profile}", code="bay-taken")
-    not_out_of_use(target)
     ctx.not_held(f"bay {target.id}", target.job_id)
     ctx.not_in_maintenance(target)
+    forced = fit_target(target, force_unfit)
+    if forced:
+        warnings.append(forced)
     problems = []
     if target.model != source.model:
         problems.append(f"model {target.model} differs from {source.model}")
-    if target.health != "ok":
+    if target.health == "warning":
         problems.append(f"health {target.health}")
-    if target.power != "off":
+    if target.power not in ("off", "unknown"):
         problems.append(f"power {target.power}")
     if problems and not force:
         raise Refused(f"bay {target.id}: {', '.join(problems)}", code="needs-force",
@@ -164,6 +187,10 @@ def started(ctx: OpContext, job: JobContext, p: FailoverParams) -> None:
     if p.force:
         ctx.event("warning", f"bay:{p.source}", "failover.forced",
                   f"job {job_id}: started with --force", job_id, bay=p.source)
+    if p.forced:
+        ctx.event("warning", f"bay:{p.target}", "failover.forced-unfit",
+                  f"job {job_id}: {p.profile} forced onto {p.forced} bay {p.target}", job_id,
+                  bay=p.target, profile=p.profile)
 
 
 def run(ctx: OpContext, job: JobContext, p: FailoverParams) -> str:

@@ -13,9 +13,11 @@ from tui.core.jobs import JobContext, StepFailed
 from tui.core.ops.placement import (
     blocks_failback,
     clear_source,
-    not_out_of_use,
+    fit_target,
     place_profile,
     power_off_source,
+    unfit_state,
+    why_unusable,
 )
 from tui.model.entities import Bay, Profile
 from tui.model.errors import BadInput, OperationFailed, Refused
@@ -28,33 +30,75 @@ class TargetChoice:
     bay: Bay
     valid: bool
     reason: str
+    forceable: str | None = None  # not valid only for this state: naming it forces the move
 
 
 def targets(ctx: OpContext, profile_name: str) -> list[TargetChoice]:
-    """Every bay, each marked valid or with why not (for pickers); an empty bay is
-    listed as not valid, so a picker never leaves a bay out without saying why."""
+    """Every bay, best first, each marked valid or with why not (for pickers): the usable
+    spares the way a failover ranks them, then other free bays of the group, then of other
+    groups, then the invalid ones. An empty bay is listed as not valid, so a picker never
+    leaves a bay out without saying why."""
     profile = ctx.profile(profile_name)
-    out = []
+    source = ctx.store.bay(profile.bay) if profile.bay else None
+    ranked = []
     for bay in ctx.store.bays():
         if bay.empty:
-            out.append(TargetChoice(bay, False, "empty bay"))
-            continue
-        try:
-            check_target(ctx, profile, bay)
-            out.append(TargetChoice(bay, True, "spare: leaves the pool" if bay.spare else "free"))
-        except (Refused, BadInput) as exc:
-            out.append(TargetChoice(bay, False, str(exc)))
+            choice = TargetChoice(bay, False, "empty bay")
+        else:
+            choice = _choice(ctx, profile, bay)
+        ranked.append((_rank(profile, source, choice), choice))
+    ranked.sort(key=lambda r: r[0])
+    return [choice for _, choice in ranked]
+
+
+def alternatives(ctx: OpContext, profile_name: str, limit: int = 3) -> list[str]:
+    """The best few bays of the profile's own group a move could take it to, each as the
+    command with what it warns (for a refusal's next step): no pass over the fleet."""
+    profile = ctx.profile(profile_name)
+    source = ctx.store.bay(profile.bay) if profile.bay else None
+    ranked = sorted((_rank(profile, source, c), c) for c in (
+        _choice(ctx, profile, b) for b in ctx.store.bays(group=profile.group)
+        if not b.empty and b.profile is None) if c.valid)
+    out = []
+    for _, c in ranked[:limit]:
+        notes = [c.reason]
+        if source is not None and c.bay.model != source.model:
+            notes.append(f"model {c.bay.model}")
+        out.append(f"bayops move {profile.name} --to {c.bay.id} ({', '.join(notes)})")
     return out
 
 
-def check_target(ctx: OpContext, profile: Profile, target: Bay) -> None:
+def _choice(ctx: OpContext, profile: Profile, bay: Bay) -> TargetChoice:
+    try:
+        check_target(ctx, profile, bay)
+    except (Refused, BadInput) as exc:
+        state = unfit_state(bay)
+        if exc.code == "target-unfit":  # the hint is in CLI words: a picker says its own
+            return TargetChoice(bay, False, exc.message, state)
+        return TargetChoice(bay, False, str(exc))
+    if bay.health != "ok":
+        return TargetChoice(bay, True, f"health {bay.health}"
+                            + (": a spare, leaves the pool" if bay.spare else ""))
+    return TargetChoice(bay, True, "spare: leaves the pool" if bay.spare else "free")
+
+
+def _rank(profile: Profile, source: Bay | None, c: TargetChoice) -> tuple:
+    bay = c.bay
+    ready_spare = bay.spare and (source is None or why_unusable(source, bay) is None)
+    return (not c.valid, c.forceable is None, bay.group != profile.group, not ready_spare,
+            bay.health != "ok", source is None or bay.domain != source.domain,
+            bay.group, bay.enclosure, bay.number)
+
+
+def check_target(ctx: OpContext, profile: Profile, target: Bay,
+                 force_unfit: str | None = None) -> str | None:
+    """Refuse ``target`` for ``profile``; the warning of a forced unfit target, else None."""
     if target.empty:
         raise Refused(f"bay {target.id} is empty", code="empty-bay")
     if target.profile is not None:
         raise Refused(f"bay {target.id} holds profile {target.profile}"
                       + (" (it is already there)" if target.profile == profile.name else ""),
                       code="bay-taken")
-    not_out_of_use(target)
     ctx.not_held(f"bay {target.id}", target.job_id)
     ctx.not_in_maintenance(target)
     if target.group != profile.group:
@@ -64,9 +108,10 @@ def check_target(ctx: OpContext, profile: Profile, target: Bay) -> None:
         if missing:
             raise Refused(f"group {target.group} does not carry {', '.join(missing)} "
                           f"used by profile {profile.name}", code="missing-networks")
+    return fit_target(target, force_unfit)
 
 
-def plan(ctx: OpContext, profile_name: str, to: str) -> Plan:
+def plan(ctx: OpContext, profile_name: str, to: str, force_unfit: str | None = None) -> Plan:
     profile = ctx.profile(profile_name)
     target = ctx.bay(to)
     ctx.require(profile.group, "move")
@@ -77,13 +122,15 @@ def plan(ctx: OpContext, profile_name: str, to: str) -> Plan:
     if source is not None:
         ctx.not_held(f"bay {source.id}", source.job_id)
         ctx.not_in_maintenance(source)
-    check_target(ctx, profile, target)
+    forced = check_target(ctx, profile, target, force_unfit)
     steps = []
     if source:
         steps += [f"power off {source.id} (fence it if it does not answer)",
                   f"remove profile {profile.name} from {source.id}"]
     steps += [f"apply profile {profile.name} to {target.id}", f"power on {target.id}"]
-    warnings = []
+    warnings = [forced] if forced else []
+    if target.health == "warning":
+        warnings.append(f"{target.id} reports health warning")
     if target.spare:
         warnings.append(f"{target.id} is a spare of group {target.group}: it leaves the pool")
     warnings += blocks_failback(ctx, [target.id], f"{profile.name} on it", profile.name)
@@ -99,7 +146,8 @@ def plan(ctx: OpContext, profile_name: str, to: str) -> Plan:
     return Plan("move", f"Move profile {profile.name}",
                 f"move {profile.name}: {src or 'unassigned'} -> {target.id}", tuple(steps),
                 MoveParams(group=profile.group, profile=profile.name, source=src,
-                           target=target.id, from_group=profile.group),
+                           target=target.id, from_group=profile.group,
+                           forced=force_unfit if forced else None),
                 locks=tuple(locks), source=src, target=target.id, profile=profile.name,
                 reason="chosen by the operator", warnings=tuple(warnings), confirm_label="Move")
 
@@ -109,6 +157,10 @@ def started(ctx: OpContext, job: JobContext, p: MoveParams) -> None:
     ctx.event("info", f"profile:{p.profile}", "move.started",
               f"job {job_id}: move {p.profile}: {p.source or 'unassigned'} -> {p.target}", job_id,
               profile=p.profile, source=p.source, target=p.target)
+    if p.forced:
+        ctx.event("warning", f"bay:{p.target}", "move.forced-unfit",
+                  f"job {job_id}: {p.profile} forced onto {p.forced} bay {p.target}", job_id,
+                  bay=p.target, profile=p.profile)
 
 
 def run(ctx: OpContext, job: JobContext, p: MoveParams) -> str:

@@ -8,7 +8,12 @@ from tui.core.context import OpContext
 from tui.core.jobs import JobContext, StepFailed
 from tui.model.driver import DriverError
 from tui.model.entities import UNKNOWN_GENERATIONS, Bay, Profile
-from tui.model.errors import OperationFailed, Refused
+from tui.model.errors import BadInput, OperationFailed, Refused
+from tui.model.text import quoted
+
+# The states an operator may name to force a profile onto a bay anyway (flagged and
+# drained never: the store refuses those too).
+FORCEABLE = ("critical", "unknown")
 
 
 def why_unusable(source: Bay, bay: Bay) -> str | None:
@@ -34,6 +39,40 @@ def not_out_of_use(bay: Bay) -> None:
     if bay.drained:
         raise Refused(f"enclosure {bay.enclosure} is drained (evacuated); it takes no profile "
                       f"until `bayops restore {bay.enclosure}`", code="drained")
+
+
+def unfit_state(bay: Bay) -> str | None:
+    """The state that keeps any profile off ``bay`` (flagged, drained, critical, unknown),
+    None when there is none: the one rule move, failover, evacuation and the pickers share
+    (failback and restore ask more: a home must be healthy)."""
+    if bay.flag is not None:
+        return "flagged"
+    if bay.drained:
+        return "drained"
+    if bay.health in FORCEABLE:
+        return bay.health
+    if bay.power == "unknown":
+        return "unknown"
+    return None
+
+
+def fit_target(bay: Bay, force_unfit: str | None = None) -> str | None:
+    """Refuse ``bay`` as a profile's target while it is unfit, unless ``force_unfit``
+    names its state; returns the plan's warning when forced, else None."""
+    if force_unfit is not None and force_unfit not in FORCEABLE:
+        raise BadInput(f"--force-unfit takes one of {', '.join(FORCEABLE)}, not "
+                       f"{quoted(force_unfit)}", code="bad-force")
+    not_out_of_use(bay)
+    state = unfit_state(bay)
+    if state is None:
+        return None
+    detail = f"health {bay.health}, power {bay.power}"
+    if force_unfit != state:
+        raise Refused(f"bay {bay.id} is {state} ({detail}): a profile put there may not run",
+                      code="target-unfit",
+                      hint=f"choose another bay, or name the state to force it: "
+                           f"--force-unfit {state}")
+    return f"FORCED onto a {state} bay: {bay.id} ({detail})"
 
 
 def rank_spares(source: Bay, spares: Iterable[Bay], exclude: Collection[str]) -> list[tuple[Bay, str]]:
