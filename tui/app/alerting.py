@@ -14,13 +14,11 @@ class Alerts:
         self.bell = bell
         self.known: set[str] | None = None  # None: nothing seen yet (no bell at start)
         self.title = ""
-        self.rang = 0
 
     def update(self, alerting: set[str]) -> None:
         new = alerting - self.known if self.known is not None else set()
         self.known = set(alerting)
         if new and self.bell:
-            self.rang += 1
             self.app.bell()
         self.set_title(f"bayops CRIT {len(alerting)}" if alerting else "bayops")
 

@@ -32,7 +32,6 @@ PRUNE_BATCH = 20_000
 @dataclass
 class PollResult:
     changed: int  # bays whose power or health changed
-    hardware_events: int
     rediscovered: int  # bays whose blade was inserted, removed or swapped
     actions: list[str]  # what the policy did
 
@@ -89,8 +88,7 @@ class Monitor:
         if (not core.read_only and clock - self._last_prune >= PRUNE_SECONDS
                 and store.prune_changes(FEED_KEEP, PRUNE_BATCH) < PRUNE_BATCH):
             self._last_prune = clock
-        hardware = core.driver.events()
-        for event in hardware:
+        for event in core.driver.events():
             store.add_event(event.severity, f"bay:{event.bay}", f"hardware.{event.kind}",
                             event.message, "monitor", data={"bay": event.bay})
         now = time.time() if now is None else now
@@ -112,7 +110,7 @@ class Monitor:
                         actions.append(action)
             actions += self._retry_waiting(now)
         self._offer_failbacks()
-        return PollResult(len(changed), len(hardware), rediscovered, actions)
+        return PollResult(len(changed), rediscovered, actions)
 
     def _offer_failbacks(self) -> None:
         """For groups whose policy is failback = "offer": once a failed-over profile's home

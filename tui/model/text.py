@@ -36,12 +36,6 @@ def has_unsafe(text: str) -> bool:
     return _UNSAFE.search(text) is not None
 
 
-def clip(text: str, limit: int = 80) -> str:
-    """At most ``limit`` characters of a bad value for an error message, printable."""
-    shown = printable(text)
-    return shown if len(shown) <= limit else shown[: limit - 1] + "…"
-
-
 def quoted(value: object, limit: int = 80) -> str:
     """A bad value as an error message quotes it: repr, at most ``limit`` characters."""
     shown = repr(value)

@@ -31,7 +31,6 @@ def change_event(changes: ChangeSet) -> tuple[str, dict[str, Any]]:
 class Subscriber:
     def __init__(self, size: int) -> None:
         self.queue: asyncio.Queue[tuple[str, dict[str, Any]]] = asyncio.Queue(size)
-        self.resyncs = 0
 
     def offer(self, item: tuple[str, dict[str, Any]]) -> None:
         try:
@@ -39,7 +38,6 @@ class Subscriber:
         except asyncio.QueueFull:  # too slow: forget what it missed, tell it to reload
             while not self.queue.empty():
                 self.queue.get_nowait()
-            self.resyncs += 1
             self.queue.put_nowait(("resync", {"rev": item[1]["rev"]}))
 
 

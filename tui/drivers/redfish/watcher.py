@@ -44,6 +44,7 @@ class Watcher:
         self._power_ops: dict[str, int] = {}  # bay -> power operations of ours in progress
         # strong references: asyncio keeps only weak ones to tasks
         self._tasks: list[asyncio.Task[None]] = []
+        # the one strong reference to the watch task (the loop keeps only a weak one)
         self._watching: concurrent.futures.Future[None] | None = None
 
     # ------------------------------------------------------------ observations

@@ -20,7 +20,7 @@ import httpx
 
 from tui.drivers.redfish.bmc import Bmc
 from tui.drivers.redfish.config import Credentials
-from tui.drivers.redfish.errors import BmcError, one_line, redfish_message
+from tui.drivers.redfish.errors import one_line, redfish_message
 from tui.drivers.redfish.transport import retry_after
 
 TASK_DONE = {"Completed"}
@@ -141,9 +141,3 @@ async def _send(bmc: Bmc, cred: Credentials | None, path: str, body: dict[str, A
                              extra={"If-Match": etag} if etag else None)
 
 
-def must(outcome: Outcome, what: str) -> Outcome:
-    """The outcome if it went well; a BmcError saying why otherwise."""
-    if not outcome.ok:
-        said = f" ({outcome.words()})" if outcome.messages else ""
-        raise BmcError(f"{what}: {outcome.why}{said}")
-    return outcome
