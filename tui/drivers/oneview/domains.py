@@ -57,7 +57,7 @@ def apply(api: Appliance, names: dict[str, str], domain: str, config: DomainConf
     uplinks = {u for s in lig.get("uplinkSets") or [] for u in s.get("networkUris") or []}
     internal = sorted(by_name[n] for n in config.networks if n in by_name and by_name[n] not in uplinks)
     note = (f"; not on the appliance, not applied: {', '.join(missing)}" if missing else "") + \
-        "; fabrics, firmware baseline and users are kept as OneView has them"
+        "; fabrics and users are kept as OneView has them (firmware: bayops firmware upgrade)"
     if sorted(lig.get("internalNetworkUris") or []) != internal:
         peers = [x for x in api.members("logical-interconnects",
                                              f"logicalInterconnectGroupUri='{lig['uri']}'")
