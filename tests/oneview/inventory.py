@@ -265,7 +265,7 @@ class Builder:
 
     def interconnect(self, enclosure: dict, li: dict, bay: int) -> dict:
         """A Virtual Connect module in interconnect bay 1 or 2: two uplinks, X1 (in the
-        uplink set its LIG puts there, Linked) and X2 (spare, Unlinked), on the LI's SPP."""
+        LIG's uplink set, Linked) and X2 (unused, no cable: Unlinked), on the LI's SPP."""
         base = self.res["firmware-drivers"][li["firmware"]["firmwareBaselineUri"]]
         return self.add(
             "interconnects",
@@ -466,7 +466,8 @@ def baseline(network_uris: list[str], fc: dict[str, dict]) -> dict:
                 "networkType": "Ethernet",
                 "networkUris": network_uris[:-1],
                 "logicalPortConfigInfos": [
-                    {"logicalLocation": {"bay": 1, "port": "X1"}, "desiredSpeed": "Auto"}
+                    {"logicalLocation": {"bay": bay, "port": "X1"}, "desiredSpeed": "Auto"}
+                    for bay in (1, 2)
                 ],
             },
             *(

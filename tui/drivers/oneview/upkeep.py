@@ -111,11 +111,15 @@ def ports(api: Appliance, domain: str, enclosures: list[str], names: dict[str, s
             if port.get("portType") != "Uplink":
                 continue
             pname = str(port.get("portName"))
-            up = port.get("portStatus") == "Linked" and port.get("portHealthStatus") != "Critical"
+            carried = _carried(li, bay, pname, names)
+            linked = port.get("portStatus") == "Linked"
+            if not linked and not carried:
+                continue  # no cable and in no uplink set: unused, not a port that is down
+            up = linked and port.get("portHealthStatus") != "Critical"
             rx, tx = _errors(api, ic, pname)
             out.append(PortStatus(f"{name}:{one_line(pname, 12)}", "up" if up else "down",
                                   SPEEDS.get(str(port.get("operationalSpeed")), 0.0) if up else 0.0,
-                                  _carried(li, bay, pname, names), rx_errors=rx, tx_errors=tx))
+                                  carried, rx_errors=rx, tx_errors=tx))
     return out
 
 
