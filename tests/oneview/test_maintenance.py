@@ -98,3 +98,29 @@ def test_a_backup_carries_the_lis_settings_and_a_restore_puts_them_back(bayops, 
     li = oneview.resource("logical-interconnects", LI)
     assert [oneview.find(u)["name"] for u in li["internalNetworkUris"]] == ["mgmt"]
     assert li["consistencyStatus"] == "CONSISTENT"
+
+
+NO_LI = '''
+[[groups]]
+name = "EG-A"
+spares = 0
+networks = { prod-a = 101, prod-b = 102, mgmt = 10 }
+fabrics = ["fabric-a", "fabric-b"]
+[[groups.domains]]
+name = "LE-enc-a1"
+enclosures = [{ name = "enc-a1", model = "c3000" }]
+[[groups.domains]]
+name = "enc-a2"
+enclosures = [{ name = "enc-a2", model = "c3000" }]
+'''
+
+
+def test_a_domain_without_a_logical_interconnect_has_no_uplinks_and_the_monitor_goes_on(tmp_path, oneview):
+    bayops = site(tmp_path, oneview, groups=NO_LI)  # enc-a2 named as itself: no LI of that name
+    oneview.set_port("enc-a1, interconnect 2", "X1", linked=False)
+    r = bayops("watch", "--count", "1", "--no-policy")
+    assert r.code == 0, r.err + r.out
+    events = bayops("events", "--json").json
+    assert [e["data"]["port"] for e in events if e["kind"] == "port.down"] == ["enc-a1/ic2:X1"]
+    r = bayops("ports", "enc-a2", "--json")
+    assert r.code == 0 and r.json["ports"] == []

@@ -88,6 +88,10 @@ def _update_from_group(api: Appliance, domain: str, li: Json) -> str:
                           "after update from group")
     return f"logical interconnect {li.get('name')} updated from its group (task {task})"
 
+class NoLogicalInterconnect(DriverError):
+    """The domain is an enclosure the appliance manages without a logical interconnect."""
+
+
 def logical_interconnect(api: Appliance, domain: str) -> Json:
     """The domain's logical interconnect: named so, or the one of the logical enclosure
     named so."""
@@ -97,4 +101,4 @@ def logical_interconnect(api: Appliance, domain: str) -> Json:
     for le in api.members("logical-enclosures"):
         if le.get("name") == domain and le.get("logicalInterconnectUris"):
             return api.get(str(le["logicalInterconnectUris"][0]))
-    raise DriverError(f"domain {domain}: no logical interconnect or logical enclosure of that name")
+    raise NoLogicalInterconnect(f"domain {domain}: no logical interconnect or logical enclosure of that name")

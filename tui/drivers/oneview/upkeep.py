@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from tui.drivers.oneview.client import Appliance, ApplianceError, Json, one_line
-from tui.drivers.oneview.domains import logical_interconnect
+from tui.drivers.oneview.domains import NoLogicalInterconnect, logical_interconnect
 from tui.model.driver import DriverError
 from tui.model.upkeep import PortStatus
 
@@ -103,7 +103,12 @@ def _errors(api: Appliance, ic: Json, port: str) -> tuple[int, int]:
 
 
 def ports(api: Appliance, domain: str, enclosures: list[str], names: dict[str, str]) -> list[PortStatus]:
-    li, found = modules(api, domain, enclosures)
+    """The LI's uplinks; none for a domain with no LI (the monitor reads every domain's
+    ports at each sweep: such a domain must not stop it)."""
+    try:
+        li, found = modules(api, domain, enclosures)
+    except NoLogicalInterconnect:
+        return []
     out = []
     for name, ic in found:
         bay = _location(ic)[1]
