@@ -678,6 +678,7 @@ ROUTES: list[tuple[str, re.Pattern[str], str]] = [
     ("POST", re.compile(r"/rest/backups"), "post_backup"),
     ("PUT", re.compile(r"/rest/logical-interconnects/([^/]+)/compliance"), "put_compliance"),
     ("GET", re.compile(r"/rest/logical-interconnects/([^/]+)/firmware"), "get_li_firmware"),
+    ("GET", re.compile(r"/rest/interconnects/([^/]+)/statistics/([^/]+)"), "get_port_statistics"),
     ("PUT", re.compile(r"/rest/logical-interconnects/([^/]+)/([A-Za-z]+)"), "put_li_section"),
     ("PUT", re.compile(r"/rest/logical-interconnect-groups/([^/]+)"), "put_lig"),
     ("POST", re.compile(r"/rest/labels/resources"), "post_labels"),

@@ -150,6 +150,28 @@ class DomainMixin:
         if li["consistencyStatus"] != status:
             li["consistencyStatus"] = status
             self.touch(li)
+        # the modules run the SPP the LI was last updated to (an update or update from group)
+        spp = self.res["firmware-drivers"].get(li["firmware"]["firmwareBaselineUri"], {})
+        for uri in li.get("interconnects", []):
+            ic = self.res["interconnects"][uri]
+            if spp and ic["firmwareVersion"] != spp["version"]:
+                ic["firmwareVersion"] = spp["version"]
+                self.touch(ic)
+
+    def get_port_statistics(self, rid: str, port: str, **_: object) -> Reply:
+        """GET /rest/interconnects/{id}/statistics/{portName}: one port's counters."""
+        ic = self.existing("interconnects", rid)
+        found = next((p for p in ic["ports"] if p["portName"] == port), None)
+        if found is None:
+            raise ApiError(404, "RESOURCE_NOT_FOUND", f"No port {port} on {ic['name']}.")
+        return Reply(200, {
+            "type": "PortStatisticsV2",
+            "uri": f"{ic['uri']}/statistics/{port}",
+            "commonStatistics": {
+                "rfc1213IfInErrors": str(found["rxErrors"]),
+                "rfc1213IfOutErrors": str(found["txErrors"]),
+            },
+        })
 
     def li_change(self, li: dict, section: str, body: object) -> tuple[str, object]:
         """The baseline part a PUT to .../{section} sets, and its new value."""

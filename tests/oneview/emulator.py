@@ -27,7 +27,8 @@ header optional on login); every other call needs ``Auth`` and ``X-API-Version``
 every collection (start/count/filter/sort, ``nextPageUri``) and member; PUT
 server-hardware/{id}/powerState; PUT server-profiles/{id} (``?force=true``); PUT
 logical-interconnects/{id}/compliance and .../{ethernetSettings|internalNetworks|
-uplinkSets|firmware}, GET .../firmware; PUT logical-interconnect-groups/{id}; POST
+uplinkSets|firmware}, GET .../firmware (the LI's modules take the SPP's version);
+GET /rest/interconnects/{id}/statistics/{portName}; PUT logical-interconnect-groups/{id}; POST
 /rest/labels/resources, GET/PUT /rest/labels/resources/<resourceUri>, GET
 /rest/index/resources?category=&query=labels='NAME'; PUT /rest/alerts/{id}
 (alertState Cleared); POST /rest/backups (one kept); GET /rest/appliance/nodeinfo/version.
@@ -64,6 +65,7 @@ The handle (all look-ups first advance the tasks, all return deep copies):
   kind (TASK_KINDS), ``emu.page_size``, ``emu.session_timeout`` (idle seconds)
 - ``emu.fail_next_task(key, code=, message=)``: the next task on that resource (a profile,
   a hardware's power, an LI's compliance...) ends in Error with that taskErrors entry
+- ``emu.set_port(interconnect, port, linked, rx_errors=0)``: an uplink taken down or up
 - ``emu.set_busy(seconds)``: every call answers 503 + Retry-After until then
 - ``emu.expire_sessions()``: every session answers 401 from now on
 - ``emu.hang_os(hardware, hung=True)``: a MomentaryPress Off on it never completes (a
@@ -392,6 +394,17 @@ class OneViewEmulator:
         with self.appliance.lock:
             uri = self.appliance.resolve(key)["uri"]
             self.appliance.failures.setdefault(uri, []).append(task_error(code, message))
+
+    def set_port(self, interconnect: str, port: str, linked: bool, rx_errors: int = 0) -> None:
+        """An uplink cable pulled (Unlinked, health Critical, counting receive errors) or
+        plugged back; ``interconnect`` by name ("enc-a1, interconnect 1") or uri."""
+        with self.appliance.lock:
+            ic = self.appliance.resolve(interconnect)
+            found = next(p for p in ic["ports"] if p["portName"] == port)
+            found.update(portStatus="Linked" if linked else "Unlinked",
+                         portHealthStatus="Normal" if linked else "Critical",
+                         operationalSpeed="Speed10G" if linked else "Unknown", rxErrors=rx_errors)
+            self.appliance.touch(ic)
 
     def set_busy(self, seconds: float) -> None:
         with self.appliance.lock:

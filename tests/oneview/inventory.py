@@ -24,7 +24,7 @@ HARDWARE_TYPES = {
     "SY 480 Gen10 1": "Synergy 480 Gen10",
 }
 NAMESPACE = uuidlib.uuid5(uuidlib.NAMESPACE_URL, "bayops-test/oneview")
-BASE_FIRMWARE = {"sppName": "SPP 2023.03.0", "firmwareBaselineUri": "/rest/firmware-drivers/spp-2023-03"}
+BASE_FIRMWARE = {"sppName": "SPP 2023.03.0", "firmwareBaselineUri": "/rest/firmware-drivers/spp-2023-03-0"}
 
 
 @dataclass(frozen=True)
@@ -259,8 +259,26 @@ class Builder:
         )
         enclosure["logicalEnclosureUri"] = le["uri"]
         le["logicalInterconnectUris"] = [li["uri"]]
+        li["interconnects"] = [self.interconnect(enclosure, li, b)["uri"] for b in (1, 2)]
         for bay in range(1, enc.bays + 1):
             self.hardware(enc, enclosure, bay)
+
+    def interconnect(self, enclosure: dict, li: dict, bay: int) -> dict:
+        """A Virtual Connect module in interconnect bay 1 or 2: two uplinks, X1 (in the
+        LIG's uplink set, Linked) and X2 (unused, no cable: Unlinked), on the LI's SPP."""
+        base = self.res["firmware-drivers"][li["firmware"]["firmwareBaselineUri"]]
+        return self.add(
+            "interconnects",
+            "InterconnectV7",
+            f"{enclosure['name']}, interconnect {bay}",
+            model="HP VC FlexFabric-20/40 F8 Module",
+            enclosureName=enclosure["name"],
+            logicalInterconnectUri=li["uri"],
+            interconnectLocation={"locationEntries": [
+                {"type": "Enclosure", "value": enclosure["uri"]}, {"type": "Bay", "value": str(bay)}]},
+            firmwareVersion=base["version"],
+            ports=[uplink_port(bay, name, linked) for name, linked in (("X1", True), ("X2", False))],
+        )
 
     def hardware(self, enc: EnclosureSpec, enclosure: dict, bay: int) -> None:
         type_name = enc.other_types.get(bay, enc.hardware_type)
@@ -421,6 +439,23 @@ def place_profile(profile: dict, hw: dict | None) -> None:
         hw["virtualUuid"] = None if physical else profile["uuid"]
 
 
+def uplink_port(bay: int, name: str, linked: bool) -> dict:
+    """An uplink port as the interconnect lists it (with its own error counters, which
+    GET .../statistics/{port} answers)."""
+    return {
+        "type": "port",
+        "portName": name,
+        "portType": "Uplink",
+        "bayNumber": bay,
+        "portStatus": "Linked" if linked else "Unlinked",
+        "portHealthStatus": "Normal",
+        "operationalSpeed": "Speed10G" if linked else "Unknown",
+        "enabled": True,
+        "rxErrors": 0,
+        "txErrors": 0,
+    }
+
+
 def baseline(network_uris: list[str], fc: dict[str, dict]) -> dict:
     """The parts of a LIG a logical interconnect is compared with (consistencyStatus)."""
     return {
@@ -431,7 +466,8 @@ def baseline(network_uris: list[str], fc: dict[str, dict]) -> dict:
                 "networkType": "Ethernet",
                 "networkUris": network_uris[:-1],
                 "logicalPortConfigInfos": [
-                    {"logicalLocation": {"bay": 1, "port": "X1"}, "desiredSpeed": "Auto"}
+                    {"logicalLocation": {"bay": bay, "port": "X1"}, "desiredSpeed": "Auto"}
+                    for bay in (1, 2)
                 ],
             },
             *(

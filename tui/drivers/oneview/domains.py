@@ -57,7 +57,7 @@ def apply(api: Appliance, names: dict[str, str], domain: str, config: DomainConf
     uplinks = {u for s in lig.get("uplinkSets") or [] for u in s.get("networkUris") or []}
     internal = sorted(by_name[n] for n in config.networks if n in by_name and by_name[n] not in uplinks)
     note = (f"; not on the appliance, not applied: {', '.join(missing)}" if missing else "") + \
-        "; fabrics, firmware baseline and users are kept as OneView has them"
+        "; fabrics and users are kept as OneView has them (firmware: bayops firmware upgrade)"
     if sorted(lig.get("internalNetworkUris") or []) != internal:
         peers = [x for x in api.members("logical-interconnects",
                                              f"logicalInterconnectGroupUri='{lig['uri']}'")
@@ -88,6 +88,10 @@ def _update_from_group(api: Appliance, domain: str, li: Json) -> str:
                           "after update from group")
     return f"logical interconnect {li.get('name')} updated from its group (task {task})"
 
+class NoLogicalInterconnect(DriverError):
+    """The domain is an enclosure the appliance manages without a logical interconnect."""
+
+
 def logical_interconnect(api: Appliance, domain: str) -> Json:
     """The domain's logical interconnect: named so, or the one of the logical enclosure
     named so."""
@@ -97,4 +101,4 @@ def logical_interconnect(api: Appliance, domain: str) -> Json:
     for le in api.members("logical-enclosures"):
         if le.get("name") == domain and le.get("logicalInterconnectUris"):
             return api.get(str(le["logicalInterconnectUris"][0]))
-    raise DriverError(f"domain {domain}: no logical interconnect or logical enclosure of that name")
+    raise NoLogicalInterconnect(f"domain {domain}: no logical interconnect or logical enclosure of that name")

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
-from tui.drivers.oneview import domains
+from tui.drivers.oneview import domains, upkeep
 from tui.drivers.oneview import resources as res
 from tui.drivers.oneview.client import Appliance, ApplianceError, Json, TaskTimeout, one_line
 from tui.drivers.oneview.config import OneViewConfig, parse_config
@@ -31,6 +31,7 @@ from tui.model.driver import (
     Reading,
 )
 from tui.model.entities import DomainConfig, Profile, ServerInfo
+from tui.model.upkeep import PortStatus
 
 SWEEP_REUSE = 5.0  # seconds an inventory sweep answers later discover/inventory calls
 ALERT_LOOKBACK = 300.0
@@ -38,7 +39,7 @@ ALERT_KIND = {"Critical": ("critical", "critical"), "Warning": ("warning", "warn
 
 
 class OneViewDriver:
-    """Driver and ProfileManager over one OneView appliance."""
+    """Driver, ProfileManager and DomainMaintenanceDriver over one OneView appliance."""
 
     name = "oneview"
 
@@ -312,6 +313,22 @@ class OneViewDriver:
     # -- domains and events ------------------------------------------------------------------------
     def apply_domain_config(self, domain: str, config: DomainConfig) -> str:
         return domains.apply(self.api, self._network_names(), domain, config)
+
+    # -- domain maintenance (tui/drivers/oneview/upkeep.py) -----------------------------------
+    def firmware(self, domain: str, enclosures: list[str]) -> dict[str, str]:
+        return upkeep.firmware(self.api, domain, enclosures)
+
+    def stage_firmware(self, domain: str, enclosure: str, version: str) -> dict[str, str]:
+        return upkeep.stage(self.api, domain, enclosure, version)
+
+    def ports(self, domain: str, enclosures: list[str]) -> list[PortStatus]:
+        return upkeep.ports(self.api, domain, enclosures, self._network_names())
+
+    def export_config(self, domain: str) -> dict[str, Any]:
+        return upkeep.export(self.api, domain)
+
+    def import_config(self, domain: str, payload: dict[str, Any]) -> str:
+        return upkeep.restore(self.api, domain, payload)
 
     def events(self) -> list[HardwareEvent]:
         """Active alerts on mapped server hardware that are new since the last call; at
