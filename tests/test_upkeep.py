@@ -294,6 +294,22 @@ def test_the_monitor_sees_a_port_go_down_and_the_domain_row_counts_it(core):
     assert next(d for g in view.groups for d in g.domains if d.name == "web-dom2").ports_down == 0
 
 
+def test_ports_that_cannot_be_read_do_not_stop_the_poll_or_count_as_down(core, monkeypatch):
+    from tui.core.monitor import Monitor
+    from tui.model.driver import DriverError
+
+    def unreachable(domain, enclosures):
+        raise DriverError("appliance busy")
+
+    core.driver.fail_part("enc-w3/ic2:X1", "port-down")
+    monkeypatch.setattr(core.driver, "ports", unreachable)
+    core.driver.inject("enc-w1/4", "critical")  # the same sweep must still see this
+    result = Monitor(core, apply_policy=False).poll()
+    assert result.changed >= 1
+    kinds = [e.kind for e in core.events(limit=20, newest=True)]
+    assert "port.down" not in kinds
+
+
 def test_a_failed_upgrade_leaves_the_domain_row_marked_off_its_firmware_baseline(core):
     from tui.core.view import FleetView
     from tui.model.errors import OperationFailed

@@ -19,7 +19,7 @@ from tui.core import autofailover as rules
 from tui.core.api import Core
 from tui.core.ops import failback, failover, ports
 from tui.core.ops.adopt import mark_spares
-from tui.model.driver import DomainMaintenanceDriver, ProfileManager
+from tui.model.driver import DomainMaintenanceDriver, DriverError, ProfileManager
 from tui.model.entities import Event
 from tui.model.errors import BayopsError
 
@@ -73,7 +73,10 @@ class Monitor:
                 # uplink ports too: a link that went down is the domain's warning event
                 observer = Core(core.config, store, core.driver, "monitor", system=True)
                 for domain in store.domains():
-                    ports.observe(observer, domain.name)
+                    try:
+                        ports.observe(observer, domain.name)
+                    except DriverError:  # unread this sweep, not down: the poll goes on
+                        continue
         rediscovered = 0
         every = core.config.rediscover_seconds
         if every > 0 and not core.read_only and clock - self._last_rediscovery >= every:
