@@ -458,7 +458,7 @@ def test_half_open_tls_peers_at_a_1024_file_limit_hold_nothing_for_long(site, tm
     print(f"RSS {before:.0f} MB before, {peak:.0f} MB with 1,100 peers, {after:.0f} MB after; "
           f"Unix /v1/info {during * 1000:.0f} ms during")
     # Bounded by max_connections (256 x ~0.8 MB of TLS buffers), and given back after.
-    assert peak - before < 280 and after - before < 25, (before, peak, after)
+    assert peak - before < 280 and after - before < 40, (before, peak, after)
     assert _unix_info_seconds(site.socket) < 2.0
     log = stop_server(proc)
     assert token not in log and token[:12] not in log
