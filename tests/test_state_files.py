@@ -573,4 +573,6 @@ def test_our_tables_with_no_schema_version_are_refused_with_a_code(cli, tmp_path
     result = run(cli, "status", "--json", state=state)
     assert result.code == 2 and result.json["code"] == "unknown-schema", result
     assert "internal error" not in result.err and "already exists" not in result.err
+    read = run(cli, "--read-only", "status", "--json", state=state)
+    assert read.code == 2 and read.json["code"] == "unknown-schema", read
     assert sha256(state) == before
