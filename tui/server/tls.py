@@ -17,12 +17,11 @@ import errno
 import gc
 import socket
 import ssl
-from typing import Any
 
 from aiohttp import web
-from aiohttp.web_protocol import RequestHandler
 
 TRIM_AFTER = 16
+TRIM_DELAY = 0.5  # seconds
 
 # A peer that resets mid-accept is routine; a full file table waits for a close.
 _RETRY_LATER = {errno.EMFILE, errno.ENFILE, errno.ENOBUFS, errno.ENOMEM}
@@ -36,26 +35,14 @@ def _malloc_trim() -> None:
             ctypes.CDLL(name).malloc_trim(0)
 
 
-class _Server(web.Server):
-    """The app's server, telling its listener when a connection has gone."""
-
-    def __init__(self, listener: TlsListener, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.listener = listener
-
-    def connection_lost(self, handler: RequestHandler, exc: BaseException | None = None) -> None:
-        super().connection_lost(handler, exc)
-        self.listener.gone()
-
-
 class TlsListener:
     def __init__(self, app_server: web.Server, context: ssl.SSLContext, max_connections: int,
                  handshake_seconds: float, idle_seconds: float) -> None:
         # A server of its own: the idle limit is the TLS port's, not the Unix socket's.
-        self.server = _Server(self, app_server.request_handler,
-                              request_factory=app_server.request_factory,
-                              access_log=None, keepalive_timeout=idle_seconds)
-        self.peak = 0  # the most connections at once since memory was last given back
+        self.server = web.Server(app_server.request_handler,
+                                 request_factory=app_server.request_factory,
+                                 access_log=None, keepalive_timeout=idle_seconds)
+        self.crowd = False  # TRIM_AFTER peers or more at once since memory was given back
         self.context = context
         self.max_connections = max_connections
         self.handshake_seconds = handshake_seconds
@@ -84,7 +71,10 @@ class TlsListener:
             if self.open_connections() >= self.max_connections:
                 conn.close()  # full: the peer is told at once, and holds nothing of ours
                 continue
-            self.peak = max(self.peak, self.open_connections() + 1)
+            if not self.crowd and self.open_connections() + 1 >= TRIM_AFTER:
+                self.crowd = True
+                loop.call_later(TRIM_DELAY, self._trim)
+            self.handshaking += 1  # now: this loop may accept many before the task runs
             task = loop.create_task(self._handshake(conn))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
@@ -92,7 +82,6 @@ class TlsListener:
     async def _handshake(self, conn: socket.socket) -> None:
         """Hand ``conn`` to the app once its handshake is done in time; the app's server
         counts it from then on (until it closes)."""
-        self.handshaking += 1
         try:
             await asyncio.get_running_loop().connect_accepted_socket(
                 self.server, conn, ssl=self.context, ssl_handshake_timeout=self.handshake_seconds)
@@ -100,15 +89,16 @@ class TlsListener:
             pass  # asyncio closed it; a failed handshake is the peer's business, not logged
         finally:
             self.handshaking -= 1
-        self.gone()
 
-    def gone(self) -> None:
-        """After a close: once all are gone after a crowd, the crowd's memory goes back
-        (not after every ordinary request: the trim walks the whole heap)."""
-        if self.peak >= TRIM_AFTER and self.open_connections() == 0:
-            self.peak = 0
-            gc.collect()  # the TLS transports hold themselves in cycles
-            _malloc_trim()
+    def _trim(self) -> None:
+        """Once a crowd has gone, its memory goes back (not after every ordinary request:
+        the trim walks the whole heap). Checked every TRIM_DELAY while it is there."""
+        if self.open_connections():
+            asyncio.get_running_loop().call_later(TRIM_DELAY, self._trim)
+            return
+        self.crowd = False
+        gc.collect()  # the TLS transports hold themselves in cycles
+        _malloc_trim()
 
     async def close(self, timeout: float) -> None:
         if self._task is not None:
