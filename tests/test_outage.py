@@ -299,3 +299,51 @@ def test_a_leader_whose_database_hangs_steps_down_and_clients_move(site, pg):
         hang.release()
     print(f"hung leader answered not-leader after {stepped:.2f} s, the change landed on the "
           f"standby after {moved:.2f} s (lease {LEASE} s)")
+
+
+def test_a_client_whose_leader_stopped_mid_job_reports_the_job_the_standby_finished(site, pg):
+    """The leader is frozen (SIGSTOP) while a failover's power-on runs; the standby takes
+    the lease and finishes the job; the leader, thawed, finds it no longer leads and
+    answers job-goes-on. The client (`bayops failover` of both services) follows the job
+    to its end on the standby: exit 0, never "server answered 500"."""
+    import subprocess
+    import sys
+
+    from tests.conftest import ROOT
+
+    config, state, urls, (leader, _) = site(2)
+    client = _client(urls, config)
+    client.sim_fault("enc-w1/3", "critical")
+    client.close()
+    env = dict(os.environ, BAYOPS_CONFIG=str(config), BAYOPS_SERVER=urls)
+    for var in ("BAYOPS_STATE", "BAYOPS_USER"):
+        env.pop(var, None)
+    cli = subprocess.Popen([sys.executable, "-m", "tui.cli", "failover", "enc-w1/3", "--force",
+                            "--yes"], env=env, cwd=ROOT, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL)
+    try:
+        job_id = _running_step(urls, config, "power on", [])
+        os.kill(leader.pid, signal.SIGSTOP)
+        began = time.monotonic()
+        try:
+            job = _settled(urls.split(",")[1], config, job_id)  # the standby alone
+        finally:
+            os.kill(leader.pid, signal.SIGCONT)
+        finished = time.monotonic() - began
+        out, err = cli.communicate(timeout=90)
+    finally:
+        if cli.poll() is None:
+            cli.kill()
+    assert job.state == "done", [(s.name, s.state, s.detail) for s in job.steps]
+    assert cli.returncode == 0, (out, err)
+    assert "500" not in err and "internal error" not in err, err
+    _check(config, state, job_id)
+    core = Core.open(load_config(config), state, operator="tester", read_only=True, resume=False)
+    try:  # the standby resumed it: the answer the client followed was not the leader's own
+        kinds = [r[0] for r in core.store.db.execute(
+            "SELECT kind FROM events WHERE job = ? OR source = ?", (job_id, f"job:{job_id}"))]
+    finally:
+        core.close()
+    assert "job.resumed" in kinds or "server.resumed" in kinds, kinds
+    print(f"the standby finished job {job_id} {finished:.1f} s after the leader froze; the "
+          f"client said: {out.strip()[:160]!r}")

@@ -389,3 +389,78 @@ def _feed_clients(site) -> int:
         metrics = h.get("/metrics").text
     return int(next(line.split()[-1] for line in metrics.splitlines()
                     if line.startswith("bayops_feed_clients ")))
+
+
+def _rss_mb(pid: int) -> float:
+    status = Path(f"/proc/{pid}/status").read_text()
+    return int(status.split("VmRSS:")[1].split()[0]) / 1024
+
+
+def _unix_info_seconds(sock: Path) -> float:
+    start = time.monotonic()
+    with httpx.Client(base_url="http://bayops", transport=httpx.HTTPTransport(uds=str(sock)),
+                      timeout=10) as http:
+        assert http.get("/v1/info").status_code == 200
+    return time.monotonic() - start
+
+
+def test_half_open_tls_peers_at_a_1024_file_limit_hold_nothing_for_long(site, tmp_path):
+    """1,100 peers that never send a request (1,000 without a handshake, 100 silent after
+    one) against a service at a 1,024 file limit: the Unix socket answers throughout, a
+    valid token is served once they are timed out, the memory they took goes back."""
+    import resource
+    import ssl
+
+    _soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+    if hard != resource.RLIM_INFINITY and hard < 2400:
+        pytest.skip(f"the test itself needs 2,400 descriptors (hard limit {hard})")
+    resource.setrlimit(resource.RLIMIT_NOFILE, (2400, hard))
+    ca, cert, key = _certificates(tmp_path)
+    port = _free_port()
+    site.write(extra=f'\n[serve]\nlisten = "127.0.0.1:{port}"\ntls_cert = "{cert}"\n'
+               f'tls_key = "{key}"\nhandshake_seconds = 2\nidle_seconds = 2\n')
+    proc = site.start()
+    resource.prlimit(proc.pid, resource.RLIMIT_NOFILE, (1024, 1024))
+    local = dict(os.environ, BAYOPS_CONFIG=str(site.config), BAYOPS_STATE=str(site.state))
+    made = bayops("token", "create", "--user", ME, "--json", "--yes", env=local)
+    assert made.returncode == 0, made.stderr
+    import json
+
+    token = json.loads(made.stdout)["token"]
+    remote = client_env(f"https://127.0.0.1:{port}", BAYOPS_CA=str(ca), BAYOPS_TOKEN=token)
+    assert bayops("info", env=remote).returncode == 0
+    time.sleep(0.5)
+    before = _rss_mb(proc.pid)
+    client_context = ssl.create_default_context(cafile=str(ca))
+    peers: list[socket.socket] = []
+    try:
+        for _ in range(100):  # a handshake, then silence
+            peers.append(client_context.wrap_socket(
+                socket.create_connection(("127.0.0.1", port), timeout=5), server_hostname="127.0.0.1"))
+        for _ in range(1000):  # a TCP connection, no handshake
+            peer = socket.socket()
+            peer.setblocking(False)
+            peer.connect_ex(("127.0.0.1", port))
+            peers.append(peer)
+        time.sleep(0.5)
+        during = _unix_info_seconds(site.socket)
+        peak = _rss_mb(proc.pid)
+        descriptors = len(os.listdir(f"/proc/{proc.pid}/fd"))
+        assert descriptors < 400, descriptors  # [serve] max_connections 256, and the rest
+        assert during < 2.0, f"/v1/info on the Unix socket took {during:.2f} s"
+        time.sleep(2.5)  # past the handshake and idle limits
+        served = bayops("info", "--json", env=remote)
+        assert served.returncode == 0, served.stderr
+        assert json.loads(served.stdout)["via"] == "token"
+    finally:
+        for peer in peers:
+            peer.close()
+    time.sleep(1.0)
+    after = _rss_mb(proc.pid)
+    print(f"RSS {before:.0f} MB before, {peak:.0f} MB with 1,100 peers, {after:.0f} MB after; "
+          f"{descriptors} descriptors; Unix /v1/info {during * 1000:.0f} ms during")
+    # Bounded by max_connections (256 x ~0.3 MB of TLS buffers), and given back after.
+    assert peak - before < 160 and after - before < 20, (before, peak, after)
+    assert _unix_info_seconds(site.socket) < 2.0
+    log = stop_server(proc)
+    assert token not in log and token[:12] not in log

@@ -461,7 +461,7 @@ def test_read_only_state(cli, tmp_path, built_store):
         os.chmod(state, 0o400)
         os.chmod(state.parent, 0o500)
         try:
-            _read_only_checks(cli, state)
+            _read_only_checks(cli, state, built_store)
         finally:
             os.chmod(state.parent, 0o700)
         return
@@ -473,10 +473,36 @@ def test_read_only_state(cli, tmp_path, built_store):
                               text=True)
         if done.returncode != 0:
             pytest.skip(f"cannot remount read-only ({done.stderr.strip()})")
-        _read_only_checks(cli, state)
+        _read_only_checks(cli, state, built_store)
 
 
-def _read_only_checks(cli: Cli, state: Path) -> None:
+@pytest.mark.skipif(not _can_mount(), reason="needs root to mount read-only media")
+def test_read_only_media_with_changes_still_in_the_wal_are_refused_plainly(cli, tmp_path,
+                                                                           built_store):
+    """Read as immutable, the file alone would show the store as it was before its -wal:
+    a copy taken while a bayops was writing is refused, not shown stale."""
+    source = copy_store(built_store, tmp_path / "source" / "state.db")
+    writer = sqlite3.connect(source, isolation_level=None)
+    writer.execute("PRAGMA journal_mode=WAL")
+    writer.execute("PRAGMA wal_autocheckpoint=0")
+    writer.execute("INSERT INTO meta VALUES ('note', 'only in the wal')")
+    with tmpfs(tmp_path / "media", "8m") as media:
+        state = copy_store(source, media / "state.db")  # copied mid-write: file and -wal
+        shutil.copy(f"{source}-wal", f"{state}-wal")
+        writer.close()
+        assert Path(f"{state}-wal").stat().st_size > 0
+        done = subprocess.run(["mount", "-o", "remount,ro", str(media)], capture_output=True,
+                              text=True)
+        if done.returncode != 0:
+            pytest.skip(f"cannot remount read-only ({done.stderr.strip()})")
+        result = run(cli, "--read-only", "bays", state=state)
+        assert result.code == 1, result.err
+        assert "not yet in the file" in one_plain_line(result)
+        assert run(cli, "--read-only", "bays", "--json", state=state).json["code"] == \
+            "read-only-state"
+
+
+def _read_only_checks(cli: Cli, state: Path, built_store: Path) -> None:
     before = sha256(state)
     for command in (("bays",), ("spares", "prod-db", "--remove", "enc-d3/3", "--yes"),
                     ("info", "--json")):
@@ -485,7 +511,17 @@ def _read_only_checks(cli: Cli, state: Path) -> None:
         line = one_plain_line(result)
         assert f"cannot write state {state}: it is read-only" in line, line
     assert run(cli, "info", "--json", state=state).json["code"] == "read-only-state"
+    # --read-only reads it there, simulated hardware included, and writes nothing
+    status = run(cli, "--read-only", "status", state=state)
+    assert status.code == 0, status.err
+    bays = run(cli, "--read-only", "bays", "--json", state=state)
+    assert bays.code == 0, bays.err
+    assert bays.json == run(cli, "bays", "--json", state=built_store).json
+    refused = run(cli, "--read-only", "spares", "prod-db", "--remove", "enc-d3/3", "--yes",
+                  state=state)
+    assert refused.code == 3, refused.err
     assert sha256(state) == before
+    assert sorted(p.name for p in state.parent.iterdir()) == [state.name]  # no -wal, no -shm
 
 
 @pytest.mark.parametrize("where", ["schema", "middle"])
@@ -542,4 +578,6 @@ def test_our_tables_with_no_schema_version_are_refused_with_a_code(cli, tmp_path
     result = run(cli, "status", "--json", state=state)
     assert result.code == 2 and result.json["code"] == "unknown-schema", result
     assert "internal error" not in result.err and "already exists" not in result.err
+    read = run(cli, "--read-only", "status", "--json", state=state)
+    assert read.code == 2 and read.json["code"] == "unknown-schema", read
     assert sha256(state) == before

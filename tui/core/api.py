@@ -87,10 +87,10 @@ class Core(CycleFacade, UpkeepFacade):
     def open(cls, config: Config, state: str | None = None, operator: str | None = None,
              read_only: bool = False, resume: bool = True, patience: float = 30.0) -> Core:
         """``patience``: how long a write waits for a PostgreSQL server that went away."""
-        store = Store(find_state(state, config), patience)
+        store = Store(find_state(state, config), patience, read_only=read_only)
         path = store.where  # the file, or the database URL without its password
         warnings: list[str] = []
-        driver = make_driver(config, store.path, warnings.append)
+        driver = make_driver(config, store.path, warnings.append, store.read_only)
         core = cls(config, store, driver, operator or current_operator(), read_only)
         core.warnings = warnings
         deadline = time.monotonic() + 300
@@ -107,7 +107,7 @@ class Core(CycleFacade, UpkeepFacade):
                            f"the config asks for {driver.name}; use another --state")
         for message in warnings:  # e.g. TLS verification off for a BMC
             key = f"warned:{message}"
-            if store.meta(key) is None:  # in the log once, on stderr at every start
+            if store.meta(key) is None and not store.read_only:  # logged once, on stderr always
                 core.event("warning", "driver", "driver.warning", message)
                 store.set_meta(key, "1")
         warnings.extend(store.warnings)  # the state's modes: on stderr at every start

@@ -8,11 +8,18 @@ from tui.core.config import Config
 from tui.model.driver import Driver
 
 
-def make_driver(config: Config, state_path: Path, warn: Callable[[str], None]) -> Driver:
-    """The configured driver; ``warn`` receives start-up warnings (e.g. TLS checks off)."""
+def make_driver(config: Config, state_path: Path, warn: Callable[[str], None],
+                read_only: bool = False) -> Driver:
+    """The configured driver; ``warn`` receives start-up warnings (e.g. TLS checks off).
+    ``read_only``: the state file is opened read-only (the simulator keeps its hardware
+    in it), through the store's own read-only connection."""
     if config.driver == "sim":
         from tui.drivers.sim import SimDriver
 
+        if read_only:
+            from tui.core.store.backends import SqliteBackend
+
+            return SimDriver(state_path, config.sim.latency, SqliteBackend(state_path, True).connect)
         return SimDriver(state_path, config.sim.latency)
     if config.driver == "oneview":
         from tui.drivers.oneview import OneViewDriver

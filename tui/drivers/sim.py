@@ -11,6 +11,7 @@ import json
 import sqlite3
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 from types import TracebackType
 
@@ -64,23 +65,31 @@ _FAULT_EFFECT = {
 class SimDriver(SimUpkeep):
     name = "sim"
 
-    def __init__(self, path: Path, latency: dict[str, float]):
+    def __init__(self, path: Path, latency: dict[str, float],
+                 read_only: Callable[[], sqlite3.Connection] | None = None):
+        """``read_only``: opens the state read-only (`--read-only`, read-only media); the
+        simulator then writes nothing, not even its tables (a writer made them)."""
         self.path = Path(path)
         self.latency = dict(latency)
         self._local = threading.local()
-        with self._write() as db:
-            for statement in _SCHEMA:
-                db.execute(statement)
+        self._read_only = read_only
+        if read_only is None:
+            with self._write() as db:
+                for statement in _SCHEMA:
+                    db.execute(statement)
 
     # -- plumbing ------------------------------------------------------------------------
     @property
     def _db(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(self.path, timeout=15, isolation_level=None,
-                                   check_same_thread=False)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
+            if self._read_only is not None:
+                conn = self._read_only()
+            else:
+                conn = sqlite3.connect(self.path, timeout=15, isolation_level=None,
+                                       check_same_thread=False)
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")
             self._local.conn = conn
         return conn
 
@@ -272,6 +281,8 @@ class SimDriver(SimUpkeep):
                 + (f", storage credentials for {', '.join(logins)}" if logins else ""))
 
     def events(self) -> list[HardwareEvent]:
+        if self._read_only is not None:
+            return []  # consuming moves the shared cursor: a writing monitor's to do
         with self._write() as db:
             cursor = db.execute("SELECT seq FROM sim_cursor WHERE id = 1").fetchone()[0]
             rows = db.execute("SELECT seq, bay, kind, severity, message FROM sim_events"

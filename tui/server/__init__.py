@@ -28,6 +28,7 @@ from tui.model.errors import BadInput, Refused
 from tui.server.app import make_app
 from tui.server.service import Service
 from tui.server.settings import DEFAULT_SOCKET, ServeSettings
+from tui.server.tls import TlsListener
 
 SOCKET_MODE = 0o660
 GRACEFUL_SECONDS = 100.0  # below the unit's TimeoutStopSec=120 (deploy/bayops.service)
@@ -88,16 +89,20 @@ async def _run(service: Service, settings: ServeSettings) -> None:
     runner = web.AppRunner(make_app(service), handle_signals=False, access_log=None,
                            shutdown_timeout=GRACEFUL_SECONDS)
     await runner.setup()
+    tls: list[TlsListener] = []
     try:
-        await _listen(runner, service, settings)
+        await _listen(runner, service, settings, tls)
     finally:  # also when listening failed half-way: no socket left behind
+        for listener in tls:
+            await listener.close(GRACEFUL_SECONDS)
         await runner.cleanup()
         with contextlib.suppress(FileNotFoundError):
             settings.socket.unlink()
 
 
-async def _listen(runner: web.AppRunner, service: Service, settings: ServeSettings) -> None:
-    """Listen, serve until a stop signal, then return (the caller cleans up)."""
+async def _listen(runner: web.AppRunner, service: Service, settings: ServeSettings,
+                  tls: list[TlsListener]) -> None:
+    """Listen, serve until a stop signal, then return (the caller cleans up ``tls``)."""
     old = os.umask(0o117)  # the socket is never wider than 0660, not even for a moment
     try:
         await web.UnixSite(runner, str(settings.socket)).start()
@@ -113,8 +118,11 @@ async def _listen(runner: web.AppRunner, service: Service, settings: ServeSettin
         context.minimum_version = ssl.TLSVersion.TLSv1_2
         context.load_cert_chain(settings.tls_cert, settings.tls_key)
         host, port = settings.host_port()
+        assert runner.server is not None  # after setup()
+        tls.append(TlsListener(runner.server, context, settings.max_connections,
+                               settings.handshake_seconds, settings.idle_seconds))
         try:
-            await web.TCPSite(runner, host, port, ssl_context=context).start()
+            await tls[0].start(host, port)
         except OSError as exc:
             if exc.errno != errno.EADDRINUSE:
                 raise

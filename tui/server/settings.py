@@ -32,6 +32,11 @@ class ServeSettings:
     lease_seconds: float = 5.0  # a dead leader is replaced within this (plus a renewal)
     advertise: str = ""  # where clients reach this service ("" = its socket)
     database_wait: float = 30.0  # how long a write waits for a PostgreSQL that went away
+    # The TLS port's bounds on peers that have not (yet) sent a request: well under the
+    # usual 1,024 file limit, so the Unix socket and the store always have descriptors.
+    max_connections: int = 256
+    handshake_seconds: float = 10.0
+    idle_seconds: float = 30.0  # to the first request, and between requests
 
     def address(self) -> str:
         return self.advertise or f"unix:{self.socket}"
@@ -49,7 +54,8 @@ def settings(config: Config, socket: str | None = None, listen: str | None = Non
     r = TableReader(config.raw.get("serve", {}), "serve",
                     ("socket", "socket_group", "listen", "tls_cert", "tls_key", "poll_seconds",
                      "sweep_seconds", "feed_queue", "webhook_users", "ha", "lease_seconds",
-                     "advertise", "database_wait"))
+                     "advertise", "database_wait", "max_connections", "handshake_seconds",
+                     "idle_seconds"))
     base = config.path.parent
 
     def path(key: str) -> Path | None:
@@ -69,6 +75,9 @@ def settings(config: Config, socket: str | None = None, listen: str | None = Non
         lease_seconds=r.number("lease_seconds", 5.0, 1.0, 600),
         advertise=r.get("advertise", str, "") if advertise is None else advertise,
         database_wait=r.number("database_wait", 30.0, 0.0, 3600),
+        max_connections=int(r.number("max_connections", 256, 1, 100_000)),
+        handshake_seconds=r.number("handshake_seconds", 10.0, 0.1, 600),
+        idle_seconds=r.number("idle_seconds", 30.0, 0.1, 3600),
     )
     if out.socket_group:
         _check_group(out.socket_group)

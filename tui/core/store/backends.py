@@ -35,6 +35,7 @@ from tui.core.store.statefile import (
     make_private_dirs,
     mode_text,
     mode_warnings,
+    read_only_uri,
 )
 from tui.model.errors import BadInput, Refused
 
@@ -60,12 +61,18 @@ class SqliteBackend:
     name = "sqlite"
     now = "((julianday('now') - 2440587.5) * 86400.0)"  # the database's clock, Unix seconds
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, read_only: bool = False):
         self.path = Path(path)
         self.where = str(self.path)
+        self.read_only = read_only  # `--read-only`: nothing is created or written, not even -shm
 
     def prepare(self) -> list[str]:
         """Make the folder and the file (ours or refused before anything is written)."""
+        if self.read_only:
+            if classify(self.path, MIGRATIONS) == "new":
+                raise BadInput(f"state {self.path}: no store there to read (--read-only makes "
+                               "none)", code="no-state")
+            return mode_warnings(self.path)
         _make_folder(self.path)
         if classify(self.path, MIGRATIONS) == "new":
             try:
@@ -75,17 +82,21 @@ class SqliteBackend:
                     f"state {self.path}: cannot create it: {exc.strerror or exc}") from None
         return mode_warnings(self.path)
 
-    def connect(self) -> Connection:
+    def connect(self) -> sqlite3.Connection:
         try:
-            conn = sqlite3.connect(self.path, timeout=15, isolation_level=None,
-                                   check_same_thread=False)
+            conn = sqlite3.connect(read_only_uri(self.path) if self.read_only else self.path,
+                                   timeout=15, isolation_level=None, check_same_thread=False,
+                                   uri=self.read_only)
         except sqlite3.Error as exc:
             raise environment_error(exc, self.path) or BadInput(
                 f"state {self.path}: cannot open it ({exc})") from None
         try:
-            conn.execute("PRAGMA journal_mode=WAL")
+            if self.read_only:
+                conn.execute("PRAGMA query_only=ON")
+            else:
+                conn.execute("PRAGMA journal_mode=WAL")
+                conn.execute("PRAGMA synchronous=NORMAL")
             conn.execute("PRAGMA foreign_keys=ON")
-            conn.execute("PRAGMA synchronous=NORMAL")
         except sqlite3.Error as exc:
             conn.close()
             raise environment_error(exc, self.path) or BadInput(
@@ -290,8 +301,8 @@ class PostgresBackend:
 Backend = SqliteBackend | PostgresBackend
 
 
-def backend_for(state: str | Path, patience: float = 30.0,
-                deadline: float | None = None) -> Backend:
+def backend_for(state: str | Path, patience: float = 30.0, deadline: float | None = None,
+                read_only: bool = False) -> Backend:
     if is_database_url(state):
         return PostgresBackend(str(state), patience, deadline)
-    return SqliteBackend(Path(state))
+    return SqliteBackend(Path(state), read_only)

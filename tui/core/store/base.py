@@ -15,12 +15,15 @@ from tui.model.errors import BadInput, Fenced
 
 
 class StoreBase:
-    def __init__(self, state: str | Path, patience: float = 30.0, deadline: float | None = None):
+    def __init__(self, state: str | Path, patience: float = 30.0, deadline: float | None = None,
+                 read_only: bool = False):
         """``state``: a SQLite file's path, or a ``postgresql://`` URL. ``patience``: how
         long a write waits for a PostgreSQL server that went away (SQLite: its busy wait).
-        ``deadline``: the most one PostgreSQL statement may take (the lease's)."""
+        ``deadline``: the most one PostgreSQL statement may take (the lease's).
+        ``read_only``: SQLite is opened read-only (read-only media), nothing migrated."""
         self.state = state
-        self.backend = backend_for(state, patience, deadline)
+        self.backend = backend_for(state, patience, deadline, read_only)
+        self.read_only = read_only and self.backend.name == "sqlite"
         # SQLite: the state file. PostgreSQL: a file in this host's folder for the site
         # (archives and the dashboard's layout go next to it; the simulator keeps its
         # hardware in it).
@@ -86,21 +89,29 @@ class StoreBase:
         version, ours = self.backend.version(db)
         if version == SCHEMA_VERSION and ours:
             return
+        if self.read_only:
+            self._refuse_unknown(db, version)
+            raise BadInput(f"state {self.where}: schema version {version}, this bayops reads "
+                           f"{SCHEMA_VERSION}; a --read-only open does not migrate it",
+                           code="schema-mismatch", hint="open it once without --read-only")
         with self.write():  # read the version again under the lock: two may start at once
             version, ours = self.backend.version(db)
             if version > SCHEMA_VERSION:
                 raise BadInput(f"state {self.where}: schema version {version} is newer than "
                                f"this bayops ({SCHEMA_VERSION}); upgrade bayops")
-            if version == 0 and self.backend.tables(db):  # migrating would trip on them
-                raise BadInput(f"state {self.where} holds tables but no schema version; bayops "
-                               "cannot tell what it is and leaves it untouched",
-                               code="unknown-schema", hint="use another --state, or restore "
-                               "the store from a copy")
+            self._refuse_unknown(db, version)
             while version < SCHEMA_VERSION:
                 self.backend.migrate_step(db, version)
                 version += 1
             # Marked ours in the transaction that creates (or migrates) the schema.
             self.backend.mark(db)
+
+    def _refuse_unknown(self, db: Any, version: int) -> None:
+        if version == 0 and self.backend.tables(db):  # migrating would trip on them
+            raise BadInput(f"state {self.where} holds tables but no schema version; bayops "
+                           "cannot tell what it is and leaves it untouched",
+                           code="unknown-schema", hint="use another --state, or restore "
+                           "the store from a copy")
 
     def file_modes(self) -> dict[str, str | None]:
         """The permission bits of the state file and its folder, e.g. '0600'."""

@@ -198,6 +198,29 @@ def mode_warnings(path: Path) -> list[str]:
     return out
 
 
+def read_only_uri(path: Path) -> str:
+    """An SQLite URI that reads ``path`` and writes nothing. Where nothing can be written
+    beside it (read-only media) SQLite cannot make the -shm a WAL reader needs, so the file
+    is read as immutable; that would silently skip changes still in its -wal, so a store
+    with such changes is refused there instead."""
+    uri = f"{path.absolute().as_uri()}?mode=ro"
+    if not _read_only_media(path):
+        return uri
+    wal = Path(f"{path}-wal")
+    try:
+        pending = wal.stat().st_size > 0
+    except FileNotFoundError:
+        pending = False
+    except OSError as exc:
+        raise _os_error(exc, wal) from None
+    if pending:
+        raise StateEnvironmentError(
+            f"state {path}: changes in {wal.name} are not yet in the file, and on read-only "
+            "media they cannot be read", code="read-only-state",
+            hint="open it once with bayops where it is writable, then read it here")
+    return uri + "&immutable=1"
+
+
 # -- failures -----------------------------------------------------------------------------
 _SQLITE_READONLY, _SQLITE_IOERR, _SQLITE_CORRUPT = 8, 10, 11
 _SQLITE_CANTOPEN, _SQLITE_FULL, _SQLITE_NOTADB = 14, 13, 26
