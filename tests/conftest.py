@@ -1,14 +1,18 @@
 """Fixtures shared by every test: an isolated HOME/XDG, fast sim configs, a CLI runner."""
 from __future__ import annotations
 
+import contextlib
+import fnmatch
+import io
 import json
 import os
 import re
 import sqlite3
-import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from subprocess import DEVNULL, PIPE, Popen
+from subprocess import run as run_process
 
 import psycopg
 import pytest
@@ -58,7 +62,10 @@ class Result:
 
 
 class Cli:
-    """Runs `bayops` as a subprocess, as a script or an event handler would."""
+    """Runs `bayops` as a script or an event handler would: in this process (its ``main``
+    with the environment, cwd and standard streams of a fresh process), or with
+    ``subprocess=True``, or ``popen``, as a process of its own (exit codes of the real
+    entry point, signals, terminals)."""
 
     def __init__(self, config: Path, state: Path | str):
         self.config, self.state = config, state
@@ -71,19 +78,53 @@ class Cli:
     def argv(self, *args: str) -> list[str]:
         return [sys.executable, "-m", "tui.cli", *args]
 
-    def __call__(self, *args: str, user: str = "tester", timeout: float = 60) -> Result:
-        proc = subprocess.run(self.argv(*args), env=self.env(user), capture_output=True,
-                              text=True, timeout=timeout, stdin=subprocess.DEVNULL, cwd=ROOT)
-        return Result(proc.returncode, proc.stdout, proc.stderr)
+    def __call__(self, *args: str, user: str = "tester", timeout: float = 60,
+                 subprocess: bool = False) -> Result:
+        if subprocess:
+            proc = run_process(self.argv(*args), env=self.env(user), capture_output=True,
+                               text=True, timeout=timeout, stdin=DEVNULL, cwd=ROOT)
+            return Result(proc.returncode, proc.stdout, proc.stderr)
+        return self._in_process(args, user)
 
-    def popen(self, *args: str, user: str = "tester") -> subprocess.Popen:
-        return subprocess.Popen(self.argv(*args), env=self.env(user), stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL, cwd=ROOT)
+    def _in_process(self, args: tuple[str, ...], user: str) -> Result:
+        """``main`` as ``python -m tui.cli`` runs it, without the ~0.5 s of a new Python."""
+        from tui.cli.main import main
+
+        saved_env, saved_cwd, env = dict(os.environ), os.getcwd(), self.env(user)
+        out, err = io.StringIO(), io.StringIO()
+        os.environ.clear()
+        os.environ.update(env)
+        os.chdir(ROOT)
+        try:
+            with (contextlib.redirect_stdout(out), contextlib.redirect_stderr(err),
+                  _stdin(io.StringIO())):
+                try:
+                    code = main(list(args))
+                except SystemExit as stop:
+                    code = stop.code if isinstance(stop.code, int) else 1
+        finally:
+            os.chdir(saved_cwd)
+            os.environ.clear()
+            os.environ.update(saved_env)
+        return Result(code, out.getvalue(), err.getvalue())
+
+    def popen(self, *args: str, user: str = "tester") -> Popen:
+        return Popen(self.argv(*args), env=self.env(user), stdout=PIPE,
+                                stderr=PIPE, text=True, stdin=DEVNULL, cwd=ROOT)
 
     def bay(self, bay_id: str) -> dict:
         enclosure = bay_id.split("/")[0]
         bays = self("bays", "--enclosure", enclosure, "--json").json
         return next(b for b in bays if b["id"] == bay_id)
+
+
+@contextlib.contextmanager
+def _stdin(stream):
+    saved, sys.stdin = sys.stdin, stream
+    try:
+        yield
+    finally:
+        sys.stdin = saved
 
 
 @pytest.fixture
@@ -95,7 +136,13 @@ def fast_config(tmp_path) -> Path:
 # Test modules marked ``both_stores`` run each test that uses a state (``state``, ``cli``,
 # ``core``, ``make_state``) on SQLite and on PostgreSQL; ``sqlite_only`` keeps a test that
 # reads the SQLite file itself on SQLite. ``--store`` (or $BAYOPS_TEST_STORE) narrows it.
+# The default, ``tiered``, runs both stores only where the store is the subject (the
+# modules of STORE_SUBJECTS); the dashboard, CLI and hostile-input modules reach the store
+# through the same Core and run on SQLite, and ``--store both`` (CI) runs them on both.
 STORES = ("sqlite", "postgresql")
+STORE_SUBJECTS = ("test_core.py", "test_feed.py", "test_lease.py", "test_serve_*.py",
+                  "test_ha.py", "test_state_machine.py", "test_store_copy.py",
+                  "test_archive.py", "test_postgres.py")
 # What a database constraint or trigger raises, on either store.
 INTEGRITY_ERRORS = (sqlite3.IntegrityError, psycopg.IntegrityError)
 DATABASE_ERRORS = (sqlite3.DatabaseError, psycopg.DatabaseError)
@@ -112,9 +159,10 @@ def raw_connection(state: Path | str):
 
 
 def pytest_addoption(parser):
-    parser.addoption("--store", choices=(*STORES, "both"),
-                     default=os.environ.get("BAYOPS_TEST_STORE", "both"),
-                     help="which store the both_stores tests run on (default: both)")
+    parser.addoption("--store", choices=(*STORES, "both", "tiered"),
+                     default=os.environ.get("BAYOPS_TEST_STORE", "tiered"),
+                     help="which store the both_stores tests run on (default: tiered, both "
+                          "stores for the store-subject modules only; CI: both)")
 
 
 # Modules about PostgreSQL itself (HA, the store copy, its own guards): `--store sqlite`
@@ -133,11 +181,17 @@ def pytest_configure(config):
     config.addinivalue_line("markers", "sqlite_only: the test reads or damages the SQLite file itself")
 
 
+def store_kinds(chosen: str, module: Path) -> list[str]:
+    """The stores a ``both_stores`` test of ``module`` runs on under ``--store chosen``."""
+    if chosen == "tiered":
+        chosen = "both" if any(fnmatch.fnmatch(module.name, p) for p in STORE_SUBJECTS) else "sqlite"
+    return list(STORES) if chosen == "both" else [chosen]
+
+
 def pytest_generate_tests(metafunc):
     if "store_kind" not in metafunc.fixturenames:
         return
-    chosen = metafunc.config.getoption("--store")
-    kinds = list(STORES) if chosen == "both" else [chosen]
+    kinds = store_kinds(metafunc.config.getoption("--store"), Path(metafunc.definition.path))
     if (metafunc.definition.get_closest_marker("both_stores") is None
             or metafunc.definition.get_closest_marker("sqlite_only") is not None):
         kinds = ["sqlite"]

@@ -335,7 +335,7 @@ def test_malformed_config_gets_one_line_exit_2_and_changes_nothing(tmp_path, cli
 
 
 def test_missing_config_file_and_corrupt_state_are_clear_errors(tmp_path, cli):
-    r = Cli(tmp_path / "nope.toml", cli.state)("status")
+    r = Cli(tmp_path / "nope.toml", cli.state)("status", subprocess=True)  # the real exit code
     assert r.code == 2 and "no such file" in r.err
     junk = tmp_path / "junk.db"
     junk.write_bytes(b"this is not sqlite" * 100)
@@ -347,7 +347,7 @@ def test_read_only_and_viewer_role_refuse_changes(tmp_path, cli):
     bay = san_bays(cli, "prod-web")[0]
     cli("sim", "fail", bay["id"])
     before = dump(cli.state)
-    r = cli("--read-only", "failover", bay["id"], "--yes")
+    r = cli("--read-only", "failover", bay["id"], "--yes", subprocess=True)  # the real exit code
     assert r.code == 3 and "read-only" in r.err
     viewer = Cli(write_config(tmp_path / "v.toml", replace={'default = "admin"': 'default = "viewer"'}),
                  cli.state)
@@ -362,7 +362,7 @@ def test_events_follow_streams_events_written_by_another_process(cli):
     follower = cli.popen("events", "--follow", "--json")
     try:
         time.sleep(1.0)
-        assert cli("sim", "fail", "enc-w1/2").code == 0
+        assert cli("sim", "fail", "enc-w1/2", subprocess=True).code == 0
         deadline = time.time() + 10
         seen = []
         import selectors
@@ -528,7 +528,10 @@ def test_edits_reach_the_domain_and_wait_for_a_running_complete(tmp_path, make_s
                             .fetchone()[0])
     assert pushed["networks"]["lab-net"] == 401
     completing = cli.popen("maintenance", "complete", "lab-dom1", "--yes")
-    time.sleep(0.8)
+    deadline = time.time() + 30  # the other process holds the domain once its job runs
+    while time.time() < deadline and not any(
+            j["state"] == "running" for j in cli("jobs", "--json").json):
+        time.sleep(0.05)
     r = cli("domain", "set", "lab-dom1", "network.evil", "666", "--yes")
     assert r.code == 3 and "held by job" in r.err
     r = cli("enclosure", "add", "lab", "enc-n1", "--domain", "lab-dom9", "--bays", "8", "--yes")
