@@ -421,6 +421,8 @@ def person(request, restricted, tmp_path):
 
     def open_as(name: str, read_only: bool = False):
         if request.param == "embedded":
+            if read_only:  # --read-only reads a store and never makes one: the site has it
+                open_core(*restricted, operator=name).close()
             return open_core(*restricted, operator=name, read_only=read_only), name
         me = getpass.getuser()
         config, state = restricted
