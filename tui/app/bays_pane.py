@@ -81,7 +81,8 @@ class BaysTable(LineList):
                 cells.append(("NEW ", "warn"))
             room = TRIAGE_WIDTH - (4 if new else 0)
             text = action if len(action) <= room else action[:room - 1] + "…"
-            cells.append((text, "crit" if action.startswith("NO SPARE") else ""))
+            style = "crit" if action.startswith("NO SPARE") else ""
+            cells.append((text, "dim" if item.acked_by else style))  # acknowledged: dimmed
         return cells
 
     @property

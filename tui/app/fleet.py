@@ -72,7 +72,7 @@ class Snapshot(FleetView):
     def _mark_new(self, old: Bay | None, new: Bay) -> None:
         """NEW until seen: a bay that comes to need attention, or turns critical, while the
         dashboard runs (not the ones it found at start)."""
-        if not self.needs_attention(new):
+        if not self.needs_attention(new) or new.acked_by:  # acknowledged: seen
             self.unseen.discard(new.id)
         elif old is not None and (not self.needs_attention(old)
                                   or (new.health == "critical" and old.health != "critical")):
