@@ -54,19 +54,25 @@ def edited(config: DomainConfig, domain: str, key: str, value: str) -> DomainCon
         check_text(value, "firmware", FIRMWARE_LIMIT)
         data["firmware"] = value
     elif kind == "user":
-        if value == "-":
-            if name not in data["users"]:
-                raise BadInput(f"domain {domain} has no local user {quoted(name)}")
-            del data["users"][name]
-        elif value in LOCAL_USER_ROLES:
-            data["users"][name] = value
-        else:
-            raise BadInput(f"local user role must be admin, domain, network, storage, "
-                           f"operator or user, got {quoted(value)}")
-        _keeps_an_admin(config, data["users"], domain, name)
+        _edit_user(config, data["users"], domain, name, value)
     else:
         raise BadInput(f"unknown key {quoted(key)}; keys: {DOMAIN_KEYS}")
     return DomainConfig.from_dict(data)
+
+
+def _edit_user(config: DomainConfig, users: dict[str, str], domain: str, name: str,
+               value: str) -> None:
+    """``user.NAME ROLE|-`` applied to ``users`` (the edited copy)."""
+    if value == "-":
+        if name not in users:
+            raise BadInput(f"domain {domain} has no local user {quoted(name)}")
+        del users[name]
+    elif value in LOCAL_USER_ROLES:
+        users[name] = value
+    else:
+        raise BadInput(f"local user role must be admin, domain, network, storage, "
+                       f"operator or user, got {quoted(value)}")
+    _keeps_an_admin(config, users, domain, name)
 
 
 def _keeps_an_admin(config: DomainConfig, users: dict[str, str], domain: str, name: str) -> None:
