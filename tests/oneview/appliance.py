@@ -85,6 +85,8 @@ class Appliance(DomainMixin):
         self.spans: list[tuple[str, str, float, float]] = []  # ended tasks: uri, kind, start, end
         self.alert_seq = 0
         self.backup_seq = 0
+        for li in self.res["logical-interconnects"].values():
+            self.publish_uplinks(li)
 
     # --- lookups -------------------------------------------------------------------
 
@@ -681,6 +683,9 @@ ROUTES: list[tuple[str, re.Pattern[str], str]] = [
     ("GET", re.compile(r"/rest/interconnects/([^/]+)/statistics/([^/]+)"), "get_port_statistics"),
     ("PUT", re.compile(r"/rest/logical-interconnects/([^/]+)/([A-Za-z]+)"), "put_li_section"),
     ("PUT", re.compile(r"/rest/logical-interconnect-groups/([^/]+)"), "put_lig"),
+    ("POST", re.compile(r"/rest/uplink-sets"), "post_uplink_set"),
+    ("PUT", re.compile(r"/rest/uplink-sets/([^/]+)"), "put_uplink_set"),
+    ("DELETE", re.compile(r"/rest/uplink-sets/([^/]+)"), "delete_uplink_set"),
     ("POST", re.compile(r"/rest/labels/resources"), "post_labels"),
     ("GET", re.compile(r"/rest/labels/resources(/.+)"), "get_labels"),
     ("PUT", re.compile(r"/rest/labels/resources(/.+)"), "put_labels"),

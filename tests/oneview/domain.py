@@ -5,6 +5,11 @@ readable. A logical interconnect is CONSISTENT when its baseline parts
 (inventory.BASELINE_KEYS) equal its group's; editing one part of an LI, or updating the
 group, makes it NOT_CONSISTENT; "update from group" (PUT .../compliance) copies the
 group's parts back.
+
+An LI's uplink sets are also ``/rest/uplink-sets`` resources (as on the appliance: FC
+networks in ``fcNetworkUris``, created by POST, changed by PUT with their eTag, removed
+by DELETE); the LI's ``uplinkSets`` list is the same sets as its group lists them (FC
+networks in ``networkUris``), which is what consistency compares.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import re
 from collections.abc import Mapping
 
 from .common import SEVERITY, ApiError, Reply, now_iso
-from .inventory import BASELINE_KEYS, baseline_of
+from .inventory import BASELINE_KEYS, baseline_of, uid
 
 LI_SECTIONS = ("ethernetSettings", "internalNetworks", "uplinkSets", "firmware")
 LABEL_QUERY = re.compile(r"""\s*"?\s*labels\s*[=:]\s*'?([^'"]+)'?\s*"?\s*""")
@@ -145,7 +150,7 @@ class DomainMixin:
         return self.res["logical-interconnect-groups"][li["logicalInterconnectGroupUri"]]
 
     def reconcile(self, li: dict) -> None:
-        same = baseline_of(li) == baseline_of(self.group_of(li))
+        same = comparable(li) == comparable(self.group_of(li))
         status = "CONSISTENT" if same else "NOT_CONSISTENT"
         if li["consistencyStatus"] != status:
             li["consistencyStatus"] = status
@@ -207,6 +212,7 @@ class DomainMixin:
             li[key] = value
             self.touch(li)
             self.reconcile(li)
+            self.publish_uplinks(li)
 
         task = self.start_task(f"Update {section}", "li-update", li, effect)
         return Reply(202, task, {"Location": task["uri"]})
@@ -215,7 +221,13 @@ class DomainMixin:
         li = self.existing("logical-interconnects", rid)
         return Reply(
             200,
-            {"type": "LIFirmwareV4", "uri": f"{li['uri']}/firmware", "state": "Activated", **li["firmware"]},
+            {
+                "type": "LIFirmwareV4",
+                "uri": f"{li['uri']}/firmware",
+                "state": "Activated",
+                "sppUri": li["firmware"]["firmwareBaselineUri"],
+                **li["firmware"],
+            },
         )
 
     def put_compliance(self, rid: str, **_: object) -> Reply:
@@ -226,6 +238,7 @@ class DomainMixin:
             li.update(copy.deepcopy(baseline_of(self.group_of(li))))
             self.touch(li)
             self.reconcile(li)
+            self.publish_uplinks(li)
 
         task = self.start_task("Update from group", "compliance", li, effect)
         return Reply(202, task, {"Location": task["uri"]})
@@ -236,6 +249,7 @@ class DomainMixin:
         if not isinstance(body, dict):
             raise ApiError(400, "INVALID_JSON", "The body must be the logical interconnect group.")
         self.check_etag(lig, body, headers)
+        self.check_lig_parts(body)
         changes = {k: copy.deepcopy(body[k]) for k in (*BASELINE_KEYS, "name", "description") if k in body}
         self.touch(lig)
 
@@ -247,6 +261,130 @@ class DomainMixin:
                     self.reconcile(li)
 
         task = self.start_task("Update", "lig-update", lig, effect)
+        return Reply(202, task, {"Location": task["uri"]})
+
+    def check_lig_parts(self, body: dict) -> None:
+        """A group's networks, uplink sets' networks and firmware baseline must exist."""
+        eth, fc = self.res["ethernet-networks"], self.res["fc-networks"]
+        if any(u not in eth for u in body.get("internalNetworkUris") or []):
+            raise ApiError(400, "INVALID_NETWORK_URI", "internalNetworkUris must list ethernet network uris.")
+        for uplink in body.get("uplinkSets") or []:
+            known = fc if uplink.get("networkType") == "FibreChannel" else eth
+            unknown = [u for u in uplink.get("networkUris") or [] if u not in known]
+            if unknown:
+                code = "INVALID_FC_NETWORK_URI" if known is fc else "INVALID_NETWORK_URI"
+                raise ApiError(400, code, f"Uplink set {uplink.get('name')}: no network {unknown[0]}.")
+        baseline = (body.get("firmware") or {}).get("firmwareBaselineUri")
+        if baseline is not None and baseline not in self.res["firmware-drivers"]:
+            raise ApiError(400, "INVALID_FIRMWARE_BASELINE", f"No firmware baseline {baseline}.")
+
+    # --- uplink sets (/rest/uplink-sets) ------------------------------------------------
+
+    def publish_uplinks(self, li: dict) -> None:
+        """The LI's uplink sets as /rest/uplink-sets resources (one left as it is keeps its eTag)."""
+        sets = self.res.setdefault("uplink-sets", {})
+        mine = {u["name"]: u for u in sets.values() if u["logicalInterconnectUri"] == li["uri"]}
+        for listed in li["uplinkSets"]:
+            have = mine.pop(listed["name"], None)
+            if have is not None and group_shape(have) == group_shape(listed):
+                continue
+            if have is not None:
+                del sets[have["uri"]]
+            self.new_uplink(listed, li)
+        for gone in mine.values():
+            del sets[gone["uri"]]
+
+    def new_uplink(self, fields: dict, li: dict) -> None:
+        self.etag_seq += 1
+        made = resource_shape(fields, li, uid("uplink-set", li["uri"], fields["name"]), str(self.etag_seq))
+        self.res["uplink-sets"][made["uri"]] = made
+
+    def collect_uplinks(self, li: dict) -> None:
+        """The LI's list from its uplink-set resources, after one of them changed."""
+        mine = [u for u in self.res["uplink-sets"].values() if u["logicalInterconnectUri"] == li["uri"]]
+        li["uplinkSets"] = [group_shape(u) for u in mine]
+        self.touch(li)
+        self.reconcile(li)
+
+    def check_uplink_set(self, body: object, li: dict, keep: dict | None = None) -> dict:
+        """The fields of a valid uplink set body for ``li``; 400 with the appliance's kind
+        of errorCode otherwise (an unknown network or FC network is refused)."""
+        if not isinstance(body, dict) or not isinstance(body.get("name"), str) or not body["name"]:
+            raise ApiError(400, "INVALID_UPLINK_SET", "The uplink set needs a name.")
+        kind = body.get("networkType")
+        if kind not in ("Ethernet", "FibreChannel"):
+            raise ApiError(400, "INVALID_NETWORK_TYPE", f"networkType {kind!r}: Ethernet or FibreChannel.")
+        eth, fc = list(body.get("networkUris") or []), list(body.get("fcNetworkUris") or [])
+        if any(u not in self.res["ethernet-networks"] for u in eth):
+            raise ApiError(400, "INVALID_NETWORK_URI", "networkUris must list ethernet network uris.")
+        if any(u not in self.res["fc-networks"] for u in fc):
+            raise ApiError(
+                400,
+                "INVALID_FC_NETWORK_URI",
+                f"No FC network {next(u for u in fc if u not in self.res['fc-networks'])}.",
+                "Create the FC network first.",
+            )
+        if kind == "FibreChannel" and (eth or len(fc) != 1):
+            raise ApiError(
+                400, "INVALID_FC_UPLINK_SET", "A FibreChannel uplink set carries exactly one FC network."
+            )
+        if kind == "Ethernet" and fc:
+            raise ApiError(400, "INVALID_NETWORK_URI", "An Ethernet uplink set carries no FC network.")
+        taken = {
+            u["name"]
+            for u in self.res["uplink-sets"].values()
+            if u["logicalInterconnectUri"] == li["uri"] and u is not keep
+        }
+        if body["name"] in taken:
+            raise ApiError(400, "DUPLICATE_UPLINK_SET_NAME", f"{li['name']} has one named {body['name']}.")
+        return {
+            "name": body["name"],
+            "networkType": kind,
+            "networkUris": eth,
+            "fcNetworkUris": fc,
+            "logicalPortConfigInfos": copy.deepcopy(body.get("logicalPortConfigInfos") or []),
+        }
+
+    def post_uplink_set(self, *, body: object, **_: object) -> Reply:
+        uri = body.get("logicalInterconnectUri") if isinstance(body, dict) else None
+        li = self.res["logical-interconnects"].get(str(uri))
+        if li is None:
+            raise ApiError(400, "INVALID_LOGICAL_INTERCONNECT_URI", f"No logical interconnect {uri}.")
+        fields = self.check_uplink_set(body, li)
+        self.puts[li["uri"]] += 1
+
+        def effect() -> None:
+            self.new_uplink(fields, li)
+            self.collect_uplinks(li)
+
+        task = self.start_task("Create uplink set", "li-update", li, effect)
+        return Reply(202, task, {"Location": task["uri"]})
+
+    def put_uplink_set(self, rid: str, *, headers: Mapping[str, str], body: object, **_: object) -> Reply:
+        found = self.existing("uplink-sets", rid)
+        self.puts[found["uri"]] += 1
+        self.check_etag(found, body, headers)
+        li = self.res["logical-interconnects"][found["logicalInterconnectUri"]]
+        fields = self.check_uplink_set(body, li, keep=found)
+
+        def effect() -> None:
+            found.update(resource_shape(fields, li, found["uri"].rsplit("/", 1)[1], found["eTag"]))
+            self.touch(found)
+            self.collect_uplinks(li)
+
+        task = self.start_task("Update uplink set", "li-update", found, effect)
+        return Reply(202, task, {"Location": task["uri"]})
+
+    def delete_uplink_set(self, rid: str, **_: object) -> Reply:
+        found = self.existing("uplink-sets", rid)
+        li = self.res["logical-interconnects"][found["logicalInterconnectUri"]]
+        self.puts[li["uri"]] += 1
+
+        def effect() -> None:
+            self.res["uplink-sets"].pop(found["uri"], None)
+            self.collect_uplinks(li)
+
+        task = self.start_task("Delete uplink set", "li-update", li, effect)
         return Reply(202, task, {"Location": task["uri"]})
 
     # --- backups and the index ---------------------------------------------------------
@@ -318,3 +456,53 @@ class DomainMixin:
                     }
                 )
         return Reply(200, self.page(members, "/rest/index/resources", "index-resources", query))
+
+
+def group_shape(uplink: dict) -> dict:
+    """An uplink set as a LIG (and the LI's ``uplinkSets``) lists it: every network,
+    Ethernet or FC, in ``networkUris``."""
+    return {
+        "name": uplink["name"],
+        "networkType": uplink["networkType"],
+        "networkUris": [*uplink.get("networkUris", []), *uplink.get("fcNetworkUris", [])],
+        "logicalPortConfigInfos": copy.deepcopy(uplink.get("logicalPortConfigInfos", [])),
+    }
+
+
+def resource_shape(uplink: dict, li: dict, rid: str, etag: str) -> dict:
+    """An uplink set of ``li`` as GET /rest/uplink-sets/{id} answers it."""
+    fc = uplink["networkType"] == "FibreChannel"
+    nets = list(uplink.get("fcNetworkUris") or []) + list(uplink.get("networkUris") or [])
+    return {
+        "type": "uplink-setV7",
+        "uri": f"/rest/uplink-sets/{rid}",
+        "category": "uplink-sets",
+        "name": uplink["name"],
+        "logicalInterconnectUri": li["uri"],
+        "networkType": uplink["networkType"],
+        "ethernetNetworkType": "NotApplicable" if fc else "Tagged",
+        "networkUris": [] if fc else nets,
+        "fcNetworkUris": nets if fc else [],
+        "fcoeNetworkUris": [],
+        "portConfigInfos": [],
+        "logicalPortConfigInfos": copy.deepcopy(uplink.get("logicalPortConfigInfos", [])),
+        "connectionMode": "Auto",
+        "manualLoginRedistributionState": "Supported" if fc else "NotSupported",
+        "reachability": "Reachable",
+        "status": "OK",
+        "state": "Normal",
+        "eTag": etag,
+        "created": now_iso(),
+        "modified": now_iso(),
+    }
+
+
+def comparable(resource: dict) -> dict:
+    """The baseline parts as consistency compares them: uplink sets in any order."""
+    parts = baseline_of(resource)
+    parts["uplinkSets"] = sorted(
+        ({**u, "networkUris": sorted(u.get("networkUris", []))} for u in parts["uplinkSets"]),
+        key=lambda u: u["name"],
+    )
+    parts["internalNetworkUris"] = sorted(parts["internalNetworkUris"])
+    return parts

@@ -294,11 +294,23 @@ class Core(CycleFacade, UpkeepFacade):
         return self.execute(lambda: maintenance.plan_cancel(self, domain, force), expect)
 
     def plan_domain_set(self, domain_name: str, key: str, value: str, force: bool = False) -> Plan:
-        return domain.plan_set(self, domain_name, key, value, force)
+        plan = domain.plan_set(self, domain_name, key, value, force)
+        self._manager_edit_rules(domain_name, key, value)
+        return plan
 
     def set_domain(self, domain_name: str, key: str, value: str, force: bool = False,
                    expect: Plan | None = None) -> Job:
+        self._manager_edit_rules(domain_name, key, value)
         return self.execute(lambda: domain.plan_set(self, domain_name, key, value, force), expect)
+
+    def _manager_edit_rules(self, domain_name: str, key: str, value: str) -> None:
+        """A manager that holds the domains' configuration (OneView) refuses an edit it has
+        no place for; asked outside any transaction, like ``_manager_rules``."""
+        if isinstance(self.driver, ProfileManager):
+            why = self.driver.domain_edit_refusal(domain_name, key, value)
+            if why:
+                raise Refused(f"domain {domain_name}: {key} cannot be set on the appliance: {why}",
+                              code="manager-rule")
 
     def plan_enclosure_add(self, group: str, enclosure: str, domain: str | None = None,
                            bays: int = 16) -> Plan:

@@ -167,6 +167,10 @@ class ProfileManager(Protocol):
         """Which of the manager's own rules would refuse ``profile`` on ``bay``, if any;
         also when ``source`` (where bayops has it) holds another profile on the manager."""
 
+    def domain_edit_refusal(self, domain: str, key: str, value: str) -> str | None:
+        """Why the manager has no place for this ``domain set`` edit (a setting it keeps
+        elsewhere, a network or version it lacks), if so: refused before the plan."""
+
     def mark_spares(self, spares: list[str], others: list[str]) -> dict[str, str]:
         """Mark ``spares`` as bayops's spares on the manager and unmark ``others``;
         returns the spares that hold a profile there now, with that profile's name."""

@@ -282,6 +282,9 @@ class OneViewDriver:
                             groups.get(str(p.get("enclosureGroupUri")), ()))
                 for p in self.api.members("server-profiles")]
 
+    def domain_edit_refusal(self, domain: str, key: str, value: str) -> str | None:
+        return domains.edit_refusal(self.api, self._network_names(), key, value)
+
     def mark_spares(self, spares: list[str], others: list[str]) -> dict[str, str]:
         found = self._sweep()
         label = self.cfg.spare_label

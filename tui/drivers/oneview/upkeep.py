@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from tui.drivers.oneview.client import Appliance, ApplianceError, Json, one_line
-from tui.drivers.oneview.domains import NoLogicalInterconnect, logical_interconnect
+from tui.drivers.oneview.domains import NoLogicalInterconnect, logical_interconnect, spp
 from tui.model.driver import DriverError
 from tui.model.upkeep import PortStatus
 
@@ -47,14 +47,6 @@ def firmware(api: Appliance, domain: str, enclosures: list[str]) -> dict[str, st
             for name, ic in modules(api, domain, enclosures)[1]}
 
 
-def _spp(api: Appliance, version: str) -> Json:
-    for spp in api.members("firmware-drivers"):
-        if version in (spp.get("version"), spp.get("name")):
-            return spp
-    raise DriverError(f"the appliance has no firmware bundle (SPP) of version {one_line(version, 40)!r}; "
-                      "upload it to OneView's firmware repository first")
-
-
 def stage(api: Appliance, domain: str, enclosure: str, version: str) -> dict[str, str]:
     """The LI's firmware update to the SPP of ``version`` (it updates every module of the
     LI: one task per LI, and a later enclosure of the same LI finds it done)."""
@@ -64,8 +56,7 @@ def stage(api: Appliance, domain: str, enclosure: str, version: str) -> dict[str
     versions = {name: str(ic.get("firmwareVersion")) for name, ic in found}
     if set(versions.values()) == {version}:
         return versions
-    spp = _spp(api, version)
-    body = {"command": "Update", "sppUri": spp["uri"], "force": False}
+    body = {"command": "Update", "sppUri": spp(api, version)["uri"], "force": False}
     try:
         api.follow(api.running_task(str(li["uri"])) or api.write("PUT", f"{li['uri']}/firmware", body))
     except ApplianceError as exc:
