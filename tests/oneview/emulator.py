@@ -28,7 +28,8 @@ every collection (start/count/filter/sort, ``nextPageUri``) and member; PUT
 server-hardware/{id}/powerState; PUT server-profiles/{id} (``?force=true``); PUT
 logical-interconnects/{id}/compliance and .../{ethernetSettings|internalNetworks|
 uplinkSets|firmware}, GET .../firmware (the LI's modules take the SPP's version);
-GET /rest/interconnects/{id}/statistics/{portName}; PUT logical-interconnect-groups/{id}; POST
+GET /rest/interconnects/{id}/statistics/{portName}; PUT logical-interconnect-groups/{id};
+POST /rest/uplink-sets, PUT/DELETE /rest/uplink-sets/{id} (an LI's uplink sets); POST
 /rest/labels/resources, GET/PUT /rest/labels/resources/<resourceUri>, GET
 /rest/index/resources?category=&query=labels='NAME'; PUT /rest/alerts/{id}
 (alertState Cleared); POST /rest/backups (one kept); GET /rest/appliance/nodeinfo/version.
@@ -48,7 +49,12 @@ What it refuses (status, errorCode):
   Identities (virtual MACs/WWPNs/WWNNs/serial) never change; physical ones follow the blade
 - power PUT: 400 INVALID_POWER_REQUEST / InvalidPowerControl; 409 ServerHardwareLocked
   while a profile task holds the blade
-- LIG PUT: 412 on a stale eTag
+- LIG PUT: 412 on a stale eTag; 400 INVALID_FC_NETWORK_URI / INVALID_NETWORK_URI /
+  INVALID_FIRMWARE_BASELINE for an uplink set's network, an internal network or a
+  firmware baseline the appliance does not have
+- uplink sets: 400 INVALID_FC_NETWORK_URI (an FC network it does not have),
+  INVALID_FC_UPLINK_SET (a FibreChannel set carries exactly one FC network),
+  DUPLICATE_UPLINK_SET_NAME, INVALID_LOGICAL_INTERCONNECT_URI; PUT: 412 on a stale eTag
 
 The handle (all look-ups first advance the tasks, all return deep copies):
 
@@ -75,6 +81,7 @@ The handle (all look-ups first advance the tasks, all return deep copies):
 - ``emu.change_profile_outside(name, mutate=None, **fields)``: an edit made in OneView's
   own console (new eTag); ``serverHardwareUri=`` moves it without the power rules
 - ``emu.create_profile_outside(name, hardware)``: a new profile on that hardware
+- ``emu.create_fc_network(name)`` -> uri: an FC network made in the console
 - ``emu.raise_alert(key, severity="Critical", description=...)`` -> alert uri (the
   resource's status becomes at least that severity); ``emu.clear_alert(uri)``
 """
@@ -450,6 +457,13 @@ class OneViewEmulator:
         app = self.appliance
         with app.lock:
             return copy.deepcopy(app.create_profile(name, self._live("server-hardware", hardware)))
+
+    def create_fc_network(self, name: str) -> str:
+        """An FC network made in OneView's console (in no uplink set yet); its uri."""
+        app = self.appliance
+        with app.lock:
+            return app.builder.add("fc-networks", "fc-networkV4", name, fabricType="FabricAttach",
+                                   autoLoginRedistribution=True, linkStabilityTime=30)["uri"]
 
     def raise_alert(
         self,

@@ -491,3 +491,33 @@ def test_task_seconds_sum_what_the_appliance_spent(ov):
     ov.wait(ov.power(uri, "Off", "PressAndHold").headers["Location"])
     assert ov.emu.task_seconds() == pytest.approx(0.3)
     assert ov.emu.task_seconds(("power-off",)) == pytest.approx(0.2)
+
+
+def test_an_lis_uplink_sets_are_resources_whose_fc_networks_must_exist(ov):
+    li = li_named(ov, "enc-a1")
+    mine = ov.all("/rest/uplink-sets", filter=f"logicalInterconnectUri='{li['uri']}'")
+    fc = [s for s in mine if s["networkType"] == "FibreChannel"]
+    assert sorted(ov.emu.find(s["fcNetworkUris"][0])["name"] for s in fc) == ["fabric-a", "fabric-b"]
+    assert all(s["networkUris"] == [] for s in fc)
+    body = {"name": "san-x", "logicalInterconnectUri": li["uri"], "networkType": "FibreChannel",
+            "networkUris": [], "fcNetworkUris": ["/rest/fc-networks/nope"]}
+    r = ov.call("POST", "/rest/uplink-sets", json=body)
+    assert r.status_code == 400 and r.json()["errorCode"] == "INVALID_FC_NETWORK_URI"
+    two = [ov.emu.find("fabric-a")["uri"], ov.emu.find("fabric-b")["uri"]]
+    r = ov.call("POST", "/rest/uplink-sets", json={**body, "fcNetworkUris": two})
+    assert r.status_code == 400 and r.json()["errorCode"] == "INVALID_FC_UPLINK_SET"
+    new = ov.emu.create_fc_network("fabric-c")
+    made = ov.call("POST", "/rest/uplink-sets", json={**body, "fcNetworkUris": [new]})
+    task = ov.wait(made.headers["Location"])
+    assert task["taskState"] == "Completed"
+    assert li_named(ov, "enc-a1")["consistencyStatus"] == "NOT_CONSISTENT"  # its group has no fabric-c
+    made = next(s for s in ov.all("/rest/uplink-sets") if s["name"] == "san-x")
+    assert ov.put(made["uri"], {**made, "eTag": "0"}).status_code == 412
+    ov.wait(ov.call("DELETE", made["uri"]).headers["Location"])
+    assert ov.get(made["uri"]).status_code == 404
+    assert li_named(ov, "enc-a1")["consistencyStatus"] == "CONSISTENT"
+    lig = ov.get(ov.emu.find("LIG-A")["uri"]).json()
+    bad = [*lig["uplinkSets"], {"name": "san-y", "networkType": "FibreChannel",
+                                "networkUris": ["/rest/fc-networks/nope"], "logicalPortConfigInfos": []}]
+    r = ov.put(lig["uri"], {**lig, "uplinkSets": bad})
+    assert r.status_code == 400 and r.json()["errorCode"] == "INVALID_FC_NETWORK_URI"

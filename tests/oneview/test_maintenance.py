@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from .site import site
+from .test_driver_cli import THREE_DOMAINS
 
 LI = "LE-enc-a1-LIG-A"
 NEW = "2024.01.0"
@@ -124,3 +125,143 @@ def test_a_domain_without_a_logical_interconnect_has_no_uplinks_and_the_monitor_
     assert [e["data"]["port"] for e in events if e["kind"] == "port.down"] == ["enc-a1/ic2:X1"]
     r = bayops("ports", "enc-a2", "--json")
     assert r.code == 0 and r.json["ports"] == []
+
+
+# --- the seed's maintenance edits: fabrics, firmware baseline, local users ------------------
+
+def fabrics(emu, enclosure: str) -> dict[str, str]:
+    """FC network -> the uplink set carrying it, read on the appliance's side (the LI's
+    /rest/uplink-sets resources)."""
+    li = emu.resource("logical-interconnects", f"LE-{enclosure}-LIG-A")["uri"]
+    return {emu.find(uri)["name"]: s["name"] for s in emu.members("uplink-sets")
+            if s["logicalInterconnectUri"] == li for uri in s["fcNetworkUris"]}
+
+
+def group_fabrics(emu) -> list[str]:
+    lig = emu.resource("logical-interconnect-groups", "LIG-A")
+    return sorted(emu.find(u)["name"] for s in lig["uplinkSets"] if s["networkType"] == "FibreChannel"
+                  for u in s["networkUris"])
+
+
+def consistency(emu) -> list[str]:
+    return [emu.resource("logical-interconnects", f"LE-enc-a{n}-LIG-A")["consistencyStatus"]
+            for n in (1, 2, 3)]
+
+
+def test_a_fabric_added_in_maintenance_reaches_each_member_on_complete_and_stops_at_a_failure(
+        tmp_path, oneview):
+    bayops = site(tmp_path, oneview, groups=THREE_DOMAINS)
+    oneview.create_fc_network("fabric-c")  # made in OneView first, as the docs say
+    assert bayops("maintenance", "start", "LE-enc-a1", "--reason", "new SAN", "--yes").code == 0
+    r = bayops("domain", "set", "LE-enc-a1", "fabric.fabric-c", "present", "--yes")
+    assert r.code == 0, r.err + r.out
+    # that one LI carries it in a FibreChannel uplink set of its own; nobody else does
+    assert fabrics(oneview, "enc-a1") == {"fabric-a": "uplink-fabric-a", "fabric-b": "uplink-fabric-b",
+                                          "fabric-c": "fabric-c"}
+    assert "fabric-c" not in fabrics(oneview, "enc-a2") and group_fabrics(oneview) == ["fabric-a", "fabric-b"]
+    assert consistency(oneview) == ["NOT_CONSISTENT", "CONSISTENT", "CONSISTENT"]
+
+    oneview.fail_next_task("LE-enc-a3-LIG-A", code="InterconnectUnreachable",
+                           message="Interconnect bay 1 of enc-a3 does not respond")
+    r = bayops("maintenance", "complete", "LE-enc-a1", "--yes")
+    assert r.code == 1
+    assert "LE-enc-a2 reverted" in r.err and "stays in maintenance" in r.err
+    journal = bayops("jobs", "show", "3").out
+    assert "Interconnect bay 1 of enc-a3 does not respond" in journal and "revert LE-enc-a2" in journal
+    # a2 got it and gave it back (the group too); a3 never changed; a1 keeps its edit
+    assert "fabric-c" not in fabrics(oneview, "enc-a2") and "fabric-c" not in fabrics(oneview, "enc-a3")
+    assert group_fabrics(oneview) == ["fabric-a", "fabric-b"] and "fabric-c" in fabrics(oneview, "enc-a1")
+
+    r = bayops("maintenance", "complete", "LE-enc-a1", "--yes")
+    assert r.code == 0, r.err + r.out
+    assert group_fabrics(oneview) == ["fabric-a", "fabric-b", "fabric-c"]
+    for enc in ("enc-a1", "enc-a2", "enc-a3"):
+        assert fabrics(oneview, enc)["fabric-c"] == "fabric-c"
+    assert consistency(oneview) == ["CONSISTENT"] * 3
+    shown = bayops("domain", "show", "LE-enc-a3", "--json").json
+    assert "fabric-c" in shown["baseline"]["fabrics"] and shown["diff"] == []
+
+
+def test_when_the_first_member_fails_the_group_is_set_back_and_cancel_reverts_the_fabric(tmp_path, oneview):
+    bayops = site(tmp_path, oneview, groups=THREE_DOMAINS)
+    oneview.create_fc_network("fabric-c")
+    assert bayops("maintenance", "start", "LE-enc-a1", "--reason", "new SAN", "--yes").code == 0
+    assert bayops("domain", "set", "LE-enc-a1", "fabric.fabric-c", "present", "--yes").code == 0
+    oneview.fail_next_task("LE-enc-a2-LIG-A", code="InterconnectUnreachable",
+                           message="Interconnect bay 2 of enc-a2 does not respond")
+    r = bayops("maintenance", "complete", "LE-enc-a1", "--yes")
+    assert r.code == 1
+    assert "does not respond" in r.err and "group LIG-A set back as it was" in r.err
+    assert "no domain reverted" in r.err  # nothing was done to any member
+    # the group never keeps a baseline no member has
+    assert group_fabrics(oneview) == ["fabric-a", "fabric-b"]
+    assert consistency(oneview) == ["NOT_CONSISTENT", "CONSISTENT", "CONSISTENT"]
+    r = bayops("maintenance", "cancel", "LE-enc-a1", "--yes")
+    assert r.code == 0, r.err + r.out
+    assert "fabric-c" not in fabrics(oneview, "enc-a1")
+    assert consistency(oneview) == ["CONSISTENT"] * 3
+
+
+def test_cancel_brings_a_removed_fabric_back_as_its_group_has_it(bayops, oneview):
+    assert bayops("maintenance", "start", "LE-enc-a1", "--reason", "retire B", "--yes").code == 0
+    r = bayops("domain", "set", "LE-enc-a1", "fabric.fabric-b", "-", "--yes")
+    assert r.code == 0, r.err + r.out
+    assert sorted(fabrics(oneview, "enc-a1")) == ["fabric-a"] and "fabric-b" in fabrics(oneview, "enc-a2")
+    r = bayops("maintenance", "cancel", "LE-enc-a1", "--yes")
+    assert r.code == 0, r.err + r.out
+    assert fabrics(oneview, "enc-a1") == {"fabric-a": "uplink-fabric-a", "fabric-b": "uplink-fabric-b"}
+    assert oneview.resource("logical-interconnects", LI)["consistencyStatus"] == "CONSISTENT"
+
+
+def test_a_fabric_the_appliance_lacks_is_refused_and_nothing_is_written(bayops, oneview):
+    assert bayops("maintenance", "start", "LE-enc-a1", "--reason", "SAN", "--yes").code == 0
+    before = oneview.puts_to(LI)
+    r = bayops("domain", "set", "LE-enc-a1", "fabric.fabric-x", "present", "--yes")
+    assert r.code == 3
+    assert "no FC network 'fabric-x'" in r.err and "create it in OneView" in r.err
+    assert oneview.puts_to(LI) == before and not oneview.requests[("POST", "/rest/uplink-sets")]
+    assert "fabric-x" not in bayops("domain", "show", "LE-enc-a1", "--json").json["config"]["fabrics"]
+
+
+def test_a_baseline_fabric_the_appliance_lacks_is_reported_not_applied(tmp_path, oneview):
+    bayops = site(tmp_path, oneview, groups=THREE_DOMAINS.replace('"fabric-b"]', '"fabric-b", "fabric-z"]'))
+    assert bayops("maintenance", "start", "LE-enc-a1", "--reason", "look", "--yes").code == 0
+    r = bayops("maintenance", "cancel", "LE-enc-a1", "--yes")
+    assert r.code == 0, r.err + r.out
+    assert "not on the appliance, not applied: fabric fabric-z" in bayops("jobs", "show", "2").out
+
+
+def test_local_user_and_storage_edits_are_refused_with_why_and_what_to_do(bayops, oneview):
+    assert bayops("maintenance", "start", "LE-enc-a1", "--reason", "ops", "--yes").code == 0
+    before = oneview.puts_to(LI)
+    r = bayops("domain", "set", "LE-enc-a1", "user.ops", "operator", "--yes", "--json")
+    assert r.code == 3 and r.json["code"] == "manager-rule"
+    r = bayops("domain", "set", "LE-enc-a1", "user.ops", "operator", "--yes")
+    assert r.code == 3
+    assert "local users are not per domain under HPE OneView" in r.err
+    assert "Settings > Users and Groups" in r.err
+    r = bayops("domain", "set", "LE-enc-a1", "storage.fabric-a.speed", "8", "--yes")
+    assert r.code == 3 and "FC network's on HPE OneView" in r.err
+    assert oneview.puts_to(LI) == before
+    assert bayops("domain", "show", "LE-enc-a1", "--json").json["diff"] == []
+
+
+def test_the_firmware_baseline_is_the_lis_spp_and_complete_makes_it_the_groups(tmp_path, oneview):
+    bayops = site(tmp_path, oneview, groups=THREE_DOMAINS)
+    assert bayops("maintenance", "start", "LE-enc-a1", "--reason", "SPP", "--yes").code == 0
+    r = bayops("domain", "set", "LE-enc-a1", "firmware", "9.99", "--yes")
+    assert r.code == 3 and "no firmware bundle (SPP) of version '9.99'" in r.err
+    r = bayops("domain", "set", "LE-enc-a1", "firmware", NEW, "--yes")
+    assert r.code == 0, r.err + r.out
+    assert versions(oneview, "enc-a1") == [NEW, NEW] and versions(oneview, "enc-a2") == ["2023.03.0"] * 2
+    assert len(firmware_tasks(oneview, LI)) == 1  # the same update task `firmware upgrade` sends
+    r = bayops("maintenance", "complete", "LE-enc-a1", "--yes")
+    assert r.code == 0, r.err + r.out
+    lig = oneview.resource("logical-interconnect-groups", "LIG-A")
+    assert lig["firmware"]["sppName"] == "SPP 2024.01.0"
+    for enc in ("enc-a1", "enc-a2", "enc-a3"):
+        assert versions(oneview, enc) == [NEW, NEW]
+    assert consistency(oneview) == ["CONSISTENT"] * 3
+    states = bayops("firmware", "compliance", "EG-A", "--json")
+    assert states.code == 0, states.err
+    assert NEW in states.out and "2023.03.0" not in states.out

@@ -159,13 +159,32 @@ def apply(api: Appliance, names: dict[str, str], domain: str, config: DomainConf
     li = api.get(str(li["uri"]))
     lig = api.get(str(li["logicalInterconnectGroupUri"]))
     want, note = _wanted(api, names, lig, config)
-    if not _lig_parts(lig).matches(want):
-        peer = _peer(api, lig, li, want)
-        if peer is None:  # this LI alone differs: an edit in maintenance
-            return _edit_alone(api, names, li, lig, want) + note
-        task = _update_group(api, lig, want, peer)
-        note = f"; group {lig.get('name')} updated from {peer[0].get('name')} (task {task})" + note
-    return _update_from_group(api, domain, api.get(str(li["uri"]))) + note
+    if _lig_parts(lig).matches(want):
+        return _bring_to_group(api, domain, li, lig, want) + note
+    peer = _peer(api, lig, li, want)
+    if peer is None:  # this LI alone differs: an edit in maintenance
+        return _edit_alone(api, names, li, lig, want) + note
+    task = _update_group(api, lig, want, peer)
+    try:
+        done = _bring_to_group(api, domain, li, lig, want)
+    except DriverError as exc:
+        # the first member failed: the group goes back to what it was, so it never
+        # holds a baseline no member has
+        fresh = api.get(str(lig["uri"]))
+        body: Json = {**fresh, **{k: lig[k] for k in ("internalNetworkUris", "uplinkSets", "firmware")
+                                  if k in lig}}
+        api.follow(api.write("PUT", str(lig["uri"]), body, etag=str(fresh.get("eTag") or "")))
+        raise DriverError(f"{exc}; group {lig.get('name')} set back as it was") from None
+    return done + f"; group {lig.get('name')} updated from {peer[0].get('name')} (task {task})" + note
+
+
+def _bring_to_group(api: Appliance, domain: str, li: Json, lig: Json, want: Parts) -> str:
+    """Update from group, then read back that the LI has what was asked for."""
+    done = _update_from_group(api, domain, api.get(str(li["uri"])))
+    if not _li_parts(api, api.get(str(li["uri"]))).matches(want):  # read back, not assumed
+        raise DriverError(f"domain {domain}: {li.get('name')} does not have the configuration asked "
+                          f"for after update from group {lig.get('name')}")
+    return done
 
 
 def _peer(api: Appliance, lig: Json, li: Json, want: Parts) -> tuple[Json, Parts] | None:

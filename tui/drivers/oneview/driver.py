@@ -92,10 +92,13 @@ class OneViewDriver:
             raise DriverError(f"{bay}: the appliance has no server hardware in this bay")
         return self.api.get(uri)
 
-    def _network_names(self) -> dict[str, str]:
-        if not self._names:
-            for collection in ("ethernet-networks", "fc-networks"):
-                self._names.update({str(n["uri"]): str(n["name"]) for n in self.api.members(collection)})
+    def _network_names(self, fresh: bool = False) -> dict[str, str]:
+        """Network and FC network names by uri; ``fresh``: read again (a domain edit may
+        name one made in OneView since this process read them)."""
+        if fresh or not self._names:
+            names = {str(n["uri"]): str(n["name"]) for collection in ("ethernet-networks", "fc-networks")
+                     for n in self.api.members(collection)}
+            self._names = names  # whole, never half-filled for another thread
         return self._names
 
     def _profile(self, name: str) -> Json:
@@ -283,7 +286,7 @@ class OneViewDriver:
                 for p in self.api.members("server-profiles")]
 
     def domain_edit_refusal(self, domain: str, key: str, value: str) -> str | None:
-        return domains.edit_refusal(self.api, self._network_names(), key, value)
+        return domains.edit_refusal(self.api, self._network_names(fresh=True), key, value)
 
     def mark_spares(self, spares: list[str], others: list[str]) -> dict[str, str]:
         found = self._sweep()
@@ -315,7 +318,7 @@ class OneViewDriver:
 
     # -- domains and events ------------------------------------------------------------------------
     def apply_domain_config(self, domain: str, config: DomainConfig) -> str:
-        return domains.apply(self.api, self._network_names(), domain, config)
+        return domains.apply(self.api, self._network_names(fresh=True), domain, config)
 
     # -- domain maintenance (tui/drivers/oneview/upkeep.py) -----------------------------------
     def firmware(self, domain: str, enclosures: list[str]) -> dict[str, str]:
