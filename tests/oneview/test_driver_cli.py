@@ -301,6 +301,7 @@ def test_a_config_without_groups_takes_the_fleet_from_the_appliance(tmp_path, on
     assert shown.code == 0, shown.err
     text = json.dumps(shown.json)
     assert all(name in text for name in ("prod-a", "prod-b", "mgmt", "fabric-a", "fabric-b")), text
+    assert shown.json["baseline"]["firmware"] == "2023.03.0"  # the LIG's firmware baseline (SPP)
 
 
 def test_a_hung_os_is_pressed_and_held_at_the_deadline(bayops, oneview):

@@ -40,6 +40,10 @@ def test_firmware_upgrade_is_one_li_task_and_every_module_read_back(bayops, onev
     again = bayops("firmware", "upgrade", "LE-enc-a1", "--to", NEW, "--yes")
     assert again.code != 0 and "already runs" in again.err + again.out  # recorded: nothing to do
     assert len(firmware_tasks(oneview, LI)) == 1
+    r = bayops("maintenance", "complete", "LE-enc-a1", "--yes")  # the SPP becomes the group's
+    assert r.code == 0, r.err + r.out
+    assert versions(oneview, "enc-a2") == [NEW, NEW]
+    assert oneview.resource("logical-interconnect-groups", "LIG-A")["firmware"]["sppName"] == "SPP 2024.01.0"
 
 
 def test_a_failed_firmware_task_stops_the_job_with_the_appliances_message(bayops, oneview):

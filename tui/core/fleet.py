@@ -162,7 +162,7 @@ def groups_from(layout: list[ManagedGroup]) -> tuple[GroupSpec, ...]:
     policy, no spares until the operator adds them, the models the hardware has."""
     return tuple(GroupSpec(
         name=g.name, policy="manual", window="",
-        baseline=DomainConfig(networks=dict(g.networks), fabrics=g.fabrics),
+        baseline=DomainConfig(networks=dict(g.networks), fabrics=g.fabrics, firmware=g.firmware),
         domains=tuple(DomainSpec(name, tuple(EnclosureSpec(enc, "c7000" if bays > 8 else "c3000")
                                              for enc, bays in encs[:4]))
                       for name, encs in g.domains),

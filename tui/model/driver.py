@@ -139,12 +139,14 @@ class ManagedProfile:
 class ManagedGroup:
     """A domain group as the manager lays it out (OneView: an enclosure group and its
     logical interconnect group): its baseline networks (name -> VLAN) and fabrics, and its
-    domains (OneView: logical enclosures), each ((enclosure, bays), ...)."""
+    domains (OneView: logical enclosures), each ((enclosure, bays), ...); its firmware
+    baseline (OneView: the LIG's SPP version; empty if it pins none)."""
 
     name: str
     networks: dict[str, int]
     fabrics: tuple[str, ...]
     domains: tuple[tuple[str, tuple[tuple[str, int], ...]], ...]
+    firmware: str = ""
 
 
 @runtime_checkable

@@ -12,8 +12,9 @@ from tui.model.entities import DomainConfig
 
 
 def layout(api: Appliance, names: dict[str, str]) -> list[ManagedGroup]:
-    """Enclosure groups (+ their LIG's networks) as groups, logical enclosures as
-    domains; an enclosure in no logical enclosure is a domain of its own."""
+    """Enclosure groups (+ their LIG's networks, fabrics and firmware baseline) as
+    groups, logical enclosures as domains; an enclosure in no logical enclosure is a
+    domain of its own."""
     enclosures = {str(e["uri"]): e for e in api.members("enclosures")}
     in_le: dict[str, list[tuple[str, tuple[tuple[str, int], ...]]]] = {}
     placed: set[str] = set()
@@ -31,6 +32,7 @@ def layout(api: Appliance, names: dict[str, str]) -> list[ManagedGroup]:
         vlan = net.get("vlanId")
         if isinstance(vlan, int) and 1 <= vlan <= 4094:  # untagged ones have no VLAN here
             vlans[str(net["uri"])] = (str(net["name"]), vlan)
+    spps = {str(b["uri"]): str(b.get("version") or b.get("name")) for b in api.members("firmware-drivers")}
     out = []
     for eg in api.members("enclosure-groups"):
         ligs = eg.get("associatedLogicalInterconnectGroups") or []
@@ -42,7 +44,8 @@ def layout(api: Appliance, names: dict[str, str]) -> list[ManagedGroup]:
                                if u.startswith("/rest/fc-networks/") and u in names))
         domains = tuple(sorted(d for d in in_le.get(str(eg["uri"]), []) if d[1]))
         if domains:
-            out.append(ManagedGroup(str(eg["name"]), networks, fabrics, domains))
+            spp_uri = str((lig.get("firmware") or {}).get("firmwareBaselineUri"))
+            out.append(ManagedGroup(str(eg["name"]), networks, fabrics, domains, spps.get(spp_uri, "")))
     return out
 
 
