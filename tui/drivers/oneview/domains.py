@@ -98,9 +98,9 @@ def spp(api: Appliance, version: str) -> Json:
 
 def _wanted(api: Appliance, names: dict[str, str], lig: Json, config: DomainConfig) -> tuple[Parts, str]:
     """The parts ``config`` asks for, and what of it the appliance cannot take (a note)."""
-    by_name = {name: uri for uri, name in names.items()}
+    fc = {n: u for u, n in names.items() if u.startswith("/rest/fc-networks/")}
+    by_name = {n: u for u, n in names.items() if not u.startswith("/rest/fc-networks/")}  # Ethernet
     uplinks = {u for s in lig.get("uplinkSets") or [] for u in s.get("networkUris") or []}
-    fc = {n: u for n, u in by_name.items() if u.startswith("/rest/fc-networks/")}
     missing = sorted(n for n in config.networks if n not in by_name) + \
         sorted(f"fabric {f}" for f in config.fabrics if f not in fc)
     note = f"; not on the appliance, not applied: {', '.join(missing)}" if missing else ""
