@@ -23,7 +23,7 @@ from urllib.parse import urlencode
 
 from .common import ApiError, Reply, dump, now_iso, task_error
 from .domain import DomainMixin
-from .inventory import Builder, ProfileSpec, Spec, place_profile
+from .inventory import BASE_SPP, Builder, ProfileSpec, Spec, place_profile
 
 EMU_USER = "Administrator"
 EMU_PASSWORD = "Ov-emu-pa55word-3q9z"  # tests may assert it never shows up in a message
@@ -85,8 +85,10 @@ class Appliance(DomainMixin):
         self.spans: list[tuple[str, str, float, float]] = []  # ended tasks: uri, kind, start, end
         self.alert_seq = 0
         self.backup_seq = 0
+        self.li_spp = dict.fromkeys(self.res["logical-interconnects"], BASE_SPP)  # what each LI runs
+        self.res["uplink-sets"] = {}
         for li in self.res["logical-interconnects"].values():
-            self.publish_uplinks(li)
+            self.publish_uplinks(li, self.group_of(li)["uplinkSets"])
 
     # --- lookups -------------------------------------------------------------------
 
@@ -683,6 +685,7 @@ ROUTES: list[tuple[str, re.Pattern[str], str]] = [
     ("GET", re.compile(r"/rest/interconnects/([^/]+)/statistics/([^/]+)"), "get_port_statistics"),
     ("PUT", re.compile(r"/rest/logical-interconnects/([^/]+)/([A-Za-z]+)"), "put_li_section"),
     ("PUT", re.compile(r"/rest/logical-interconnect-groups/([^/]+)"), "put_lig"),
+    ("PATCH", re.compile(r"/rest/logical-enclosures/([^/]+)"), "patch_le"),
     ("POST", re.compile(r"/rest/uplink-sets"), "post_uplink_set"),
     ("PUT", re.compile(r"/rest/uplink-sets/([^/]+)"), "put_uplink_set"),
     ("DELETE", re.compile(r"/rest/uplink-sets/([^/]+)"), "delete_uplink_set"),

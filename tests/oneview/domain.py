@@ -1,15 +1,17 @@
-"""The appliance's alerts, labels, logical interconnects and their groups, and backups.
+"""The appliance's alerts, labels, logical interconnects and their groups, logical
+enclosures' firmware, and backups.
 
 A mixin of ``Appliance`` (tests/oneview/appliance.py), kept apart to keep each file
-readable. A logical interconnect is CONSISTENT when its baseline parts
-(inventory.BASELINE_KEYS) equal its group's; editing one part of an LI, or updating the
-group, makes it NOT_CONSISTENT; "update from group" (PUT .../compliance) copies the
-group's parts back.
+readable. A logical interconnect is CONSISTENT when its internal networks, Ethernet
+settings and uplink sets equal its group's (inventory.BASELINE_KEYS); editing one of
+them on an LI, or updating the group, makes it NOT_CONSISTENT; "update from group" (PUT
+.../compliance) copies the group's back.
 
-An LI's uplink sets are also ``/rest/uplink-sets`` resources (as on the appliance: FC
+An LI's uplink sets are only ``/rest/uplink-sets`` resources (as on the appliance: FC
 networks in ``fcNetworkUris``, created by POST, changed by PUT with their eTag, removed
-by DELETE); the LI's ``uplinkSets`` list is the same sets as its group lists them (FC
-networks in ``networkUris``), which is what consistency compares.
+by DELETE; the LI's own body lists none). Firmware is not the LIG's: the baseline is the
+logical enclosure's ``firmware`` (``PATCH /rest/logical-enclosures/{id}``, op replace
+``/firmware``), and what an LI runs is ``GET/PUT .../firmware`` (kept in ``li_spp``).
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from collections.abc import Mapping
 from .common import SEVERITY, ApiError, Reply, now_iso
 from .inventory import BASELINE_KEYS, baseline_of, uid
 
-LI_SECTIONS = ("ethernetSettings", "internalNetworks", "uplinkSets", "firmware")
+LI_SECTIONS = ("ethernetSettings", "internalNetworks", "firmware")
+FIRMWARE_UPDATE_ON = ("EnclosureOnly", "SharedInfrastructureOnly", "SharedInfrastructureAndServerProfiles")
 LABEL_QUERY = re.compile(r"""\s*"?\s*labels\s*[=:]\s*'?([^'"]+)'?\s*"?\s*""")
 
 
@@ -150,17 +153,26 @@ class DomainMixin:
         return self.res["logical-interconnect-groups"][li["logicalInterconnectGroupUri"]]
 
     def reconcile(self, li: dict) -> None:
-        same = comparable(li) == comparable(self.group_of(li))
+        same = comparable(self.li_parts(li)) == comparable(self.group_of(li))
         status = "CONSISTENT" if same else "NOT_CONSISTENT"
         if li["consistencyStatus"] != status:
             li["consistencyStatus"] = status
             self.touch(li)
-        # the modules run the SPP the LI was last updated to (an update or update from group)
-        spp = self.res["firmware-drivers"].get(li["firmware"]["firmwareBaselineUri"], {})
+
+    def li_parts(self, li: dict) -> dict:
+        """The LI's parts in its group's shape: its uplink sets from /rest/uplink-sets."""
+        mine = [u for u in self.res["uplink-sets"].values() if u["logicalInterconnectUri"] == li["uri"]]
+        return {"internalNetworkUris": li["internalNetworkUris"], "ethernetSettings": li["ethernetSettings"],
+                "uplinkSets": [group_shape(u) for u in mine]}
+
+    def flash(self, li: dict, spp_uri: str) -> None:
+        """The LI's modules now run that SPP (an LI firmware update, or its LE's)."""
+        self.li_spp[li["uri"]] = spp_uri
+        version = self.res["firmware-drivers"][spp_uri]["version"]
         for uri in li.get("interconnects", []):
             ic = self.res["interconnects"][uri]
-            if spp and ic["firmwareVersion"] != spp["version"]:
-                ic["firmwareVersion"] = spp["version"]
+            if ic["firmwareVersion"] != version:
+                ic["firmwareVersion"] = version
                 self.touch(ic)
 
     def get_port_statistics(self, rid: str, port: str, **_: object) -> Reply:
@@ -185,16 +197,13 @@ class DomainMixin:
             if not isinstance(body, list) or any(uri not in known for uri in body):
                 raise ApiError(400, "INVALID_NETWORK_URI", "The body must list ethernet network uris.")
             return "internalNetworkUris", list(body)
-        if section == "uplinkSets":
-            if not isinstance(body, list) or not all(isinstance(u, dict) and "name" in u for u in body):
-                raise ApiError(400, "INVALID_UPLINK_SETS", "The body must list uplink sets with names.")
-            return "uplinkSets", copy.deepcopy(body)
         if section == "firmware":
-            spp = body.get("sppUri") or body.get("firmwareBaselineUri") if isinstance(body, dict) else None
-            baseline = self.res["firmware-drivers"].get(str(spp))
-            if baseline is None or body.get("command", "Update") not in ("Update", "Stage", "Activate"):
+            spp = body.get("sppUri") if isinstance(body, dict) else None
+            if spp not in self.res["firmware-drivers"] or body.get("command", "Update") not in (
+                "Update", "Stage", "Activate"
+            ):
                 raise ApiError(400, "INVALID_FIRMWARE_REQUEST", f"No firmware baseline {spp!r}.")
-            return "firmware", {"sppName": baseline["name"], "firmwareBaselineUri": baseline["uri"]}
+            return "firmware", spp
         if not isinstance(body, dict):
             raise ApiError(400, "INVALID_ETHERNET_SETTINGS", "The body must be the Ethernet settings.")
         return "ethernetSettings", {
@@ -209,24 +218,34 @@ class DomainMixin:
         key, value = self.li_change(li, section, body)
 
         def effect() -> None:
-            li[key] = value
+            if key == "firmware":
+                self.flash(li, str(value))
+            else:
+                li[key] = value
             self.touch(li)
             self.reconcile(li)
-            self.publish_uplinks(li)
 
         task = self.start_task(f"Update {section}", "li-update", li, effect)
         return Reply(202, task, {"Location": task["uri"]})
 
     def get_li_firmware(self, rid: str, **_: object) -> Reply:
+        """GET .../firmware (oneview-golang's ``Firmware``): the SPP the LI was last updated to."""
         li = self.existing("logical-interconnects", rid)
+        spp = self.res["firmware-drivers"][self.li_spp[li["uri"]]]
         return Reply(
             200,
             {
                 "type": "LIFirmwareV4",
                 "uri": f"{li['uri']}/firmware",
+                "command": "Update",
                 "state": "Activated",
-                "sppUri": li["firmware"]["firmwareBaselineUri"],
-                **li["firmware"],
+                "sppUri": spp["uri"],
+                "sppName": spp["name"],
+                "interconnects": [
+                    {"interconnectUri": u, "interconnectName": self.res["interconnects"][u]["name"],
+                     "installedFw": self.res["interconnects"][u]["firmwareVersion"], "sppUri": spp["uri"]}
+                    for u in li.get("interconnects", [])
+                ],
             },
         )
 
@@ -235,10 +254,11 @@ class DomainMixin:
         self.puts[li["uri"]] += 1
 
         def effect() -> None:
-            li.update(copy.deepcopy(baseline_of(self.group_of(li))))
+            group = self.group_of(li)
+            li.update(copy.deepcopy({k: group[k] for k in ("internalNetworkUris", "ethernetSettings")}))
             self.touch(li)
+            self.publish_uplinks(li, group["uplinkSets"])
             self.reconcile(li)
-            self.publish_uplinks(li)
 
         task = self.start_task("Update from group", "compliance", li, effect)
         return Reply(202, task, {"Location": task["uri"]})
@@ -250,6 +270,8 @@ class DomainMixin:
             raise ApiError(400, "INVALID_JSON", "The body must be the logical interconnect group.")
         self.check_etag(lig, body, headers)
         self.check_lig_parts(body)
+        # a field the LIG does not have (a "firmware" baseline: that is the logical
+        # enclosure's) is dropped, not kept: GET answers without it
         changes = {k: copy.deepcopy(body[k]) for k in (*BASELINE_KEYS, "name", "description") if k in body}
         self.touch(lig)
 
@@ -264,7 +286,7 @@ class DomainMixin:
         return Reply(202, task, {"Location": task["uri"]})
 
     def check_lig_parts(self, body: dict) -> None:
-        """A group's networks, uplink sets' networks and firmware baseline must exist."""
+        """A group's networks and its uplink sets' networks must exist."""
         eth, fc = self.res["ethernet-networks"], self.res["fc-networks"]
         if any(u not in eth for u in body.get("internalNetworkUris") or []):
             raise ApiError(400, "INVALID_NETWORK_URI", "internalNetworkUris must list ethernet network uris.")
@@ -274,17 +296,48 @@ class DomainMixin:
             if unknown:
                 code = "INVALID_FC_NETWORK_URI" if known is fc else "INVALID_NETWORK_URI"
                 raise ApiError(400, code, f"Uplink set {uplink.get('name')}: no network {unknown[0]}.")
-        baseline = (body.get("firmware") or {}).get("firmwareBaselineUri")
-        if baseline is not None and baseline not in self.res["firmware-drivers"]:
-            raise ApiError(400, "INVALID_FIRMWARE_BASELINE", f"No firmware baseline {baseline}.")
+
+    # --- logical enclosures: the firmware baseline ------------------------------------------
+
+    def patch_le(self, rid: str, *, headers: Mapping[str, str], body: object, **_: object) -> Reply:
+        """PATCH /rest/logical-enclosures/{id} ``[{"op": "replace", "path": "/firmware",
+        "value": {...}}]`` (the SDKs' only LE patch): its firmware baseline, and unless
+        ``firmwareUpdateOn`` is EnclosureOnly, its LIs updated to that SPP."""
+        le = self.existing("logical-enclosures", rid)
+        self.puts[le["uri"]] += 1
+        self.check_etag(le, None, headers)
+        ops = body if isinstance(body, list) else []
+        if len(ops) != 1 or not isinstance(ops[0], dict) or (ops[0].get("op"), ops[0].get("path")) != (
+            "replace", "/firmware"
+        ):
+            raise ApiError(400, "INVALID_PATCH_REQUEST", "Only op replace of /firmware is supported.")
+        value = ops[0].get("value")
+        value = value if isinstance(value, dict) else {}
+        spp = value.get("firmwareBaselineUri")
+        if spp not in self.res["firmware-drivers"]:
+            raise ApiError(400, "INVALID_FIRMWARE_BASELINE", f"No firmware baseline {spp!r}.")
+        if value.get("firmwareUpdateOn") not in FIRMWARE_UPDATE_ON:
+            raise ApiError(400, "INVALID_FIRMWARE_UPDATE_ON", f"firmwareUpdateOn: {FIRMWARE_UPDATE_ON}.")
+        firmware = {**le["firmware"], **copy.deepcopy(value)}
+
+        def effect() -> None:
+            le["firmware"] = firmware
+            self.touch(le)
+            if firmware["firmwareUpdateOn"] != "EnclosureOnly":
+                for uri in le["logicalInterconnectUris"]:
+                    self.flash(self.res["logical-interconnects"][uri], str(spp))
+
+        task = self.start_task("Update firmware", "le-firmware", le, effect)
+        return Reply(202, task, {"Location": task["uri"]})
 
     # --- uplink sets (/rest/uplink-sets) ------------------------------------------------
 
-    def publish_uplinks(self, li: dict) -> None:
-        """The LI's uplink sets as /rest/uplink-sets resources (one left as it is keeps its eTag)."""
+    def publish_uplinks(self, li: dict, listed_sets: list[dict]) -> None:
+        """The LI's /rest/uplink-sets resources made as its group lists them (one left
+        as it is keeps its eTag)."""
         sets = self.res.setdefault("uplink-sets", {})
         mine = {u["name"]: u for u in sets.values() if u["logicalInterconnectUri"] == li["uri"]}
-        for listed in li["uplinkSets"]:
+        for listed in listed_sets:
             have = mine.pop(listed["name"], None)
             if have is not None and group_shape(have) == group_shape(listed):
                 continue
@@ -300,9 +353,7 @@ class DomainMixin:
         self.res["uplink-sets"][made["uri"]] = made
 
     def collect_uplinks(self, li: dict) -> None:
-        """The LI's list from its uplink-set resources, after one of them changed."""
-        mine = [u for u in self.res["uplink-sets"].values() if u["logicalInterconnectUri"] == li["uri"]]
-        li["uplinkSets"] = [group_shape(u) for u in mine]
+        """After one of its uplink sets changed: the LI's eTag and consistency."""
         self.touch(li)
         self.reconcile(li)
 
@@ -342,7 +393,8 @@ class DomainMixin:
             "networkType": kind,
             "networkUris": eth,
             "fcNetworkUris": fc,
-            "logicalPortConfigInfos": copy.deepcopy(body.get("logicalPortConfigInfos") or []),
+            # the ports as the resource has them (a LIG's logicalPortConfigInfos is not kept)
+            "portConfigInfos": copy.deepcopy(body.get("portConfigInfos") or []),
         }
 
     def post_uplink_set(self, *, body: object, **_: object) -> Reply:
@@ -459,14 +511,40 @@ class DomainMixin:
 
 
 def group_shape(uplink: dict) -> dict:
-    """An uplink set as a LIG (and the LI's ``uplinkSets``) lists it: every network,
-    Ethernet or FC, in ``networkUris``."""
+    """An uplink set (/rest/uplink-sets) as a LIG lists it (and consistency compares it):
+    every network, Ethernet or FC, in ``networkUris``; its ports by bay and port."""
+    ports = []
+    for info in uplink.get("portConfigInfos") or []:
+        where = {e["type"]: e["value"] for e in info["location"]["locationEntries"]}
+        port = {"logicalLocation": {"bay": int(where["Bay"]), "port": where["Port"]},
+                "desiredSpeed": info.get("desiredSpeed", "Auto")}
+        if port not in ports:  # the same bay and port of each enclosure of the LI
+            ports.append(port)
     return {
         "name": uplink["name"],
         "networkType": uplink["networkType"],
         "networkUris": [*uplink.get("networkUris", []), *uplink.get("fcNetworkUris", [])],
-        "logicalPortConfigInfos": copy.deepcopy(uplink.get("logicalPortConfigInfos", [])),
+        "logicalPortConfigInfos": ports,
     }
+
+
+def port_configs(listed: dict, li: dict) -> list[dict]:
+    """A LIG uplink set's logical ports as an LI's uplink set has them: one per
+    enclosure, located by Enclosure, Bay and Port (oneview-golang ``PortConfigInfos``)."""
+    return [
+        {
+            "desiredSpeed": info.get("desiredSpeed", "Auto"),
+            "expectedNeighbor": None,
+            "portUri": None,
+            "location": {"locationEntries": [
+                {"type": "Enclosure", "value": enclosure},
+                {"type": "Bay", "value": str(info["logicalLocation"]["bay"])},
+                {"type": "Port", "value": info["logicalLocation"]["port"]},
+            ]},
+        }
+        for enclosure in li["enclosureUris"]
+        for info in listed.get("logicalPortConfigInfos") or []
+    ]
 
 
 def resource_shape(uplink: dict, li: dict, rid: str, etag: str) -> dict:
@@ -484,8 +562,9 @@ def resource_shape(uplink: dict, li: dict, rid: str, etag: str) -> dict:
         "networkUris": [] if fc else nets,
         "fcNetworkUris": nets if fc else [],
         "fcoeNetworkUris": [],
-        "portConfigInfos": [],
-        "logicalPortConfigInfos": copy.deepcopy(uplink.get("logicalPortConfigInfos", [])),
+        "portConfigInfos": copy.deepcopy(
+            uplink["portConfigInfos"] if "portConfigInfos" in uplink else port_configs(uplink, li)
+        ),
         "connectionMode": "Auto",
         "manualLoginRedistributionState": "Supported" if fc else "NotSupported",
         "reachability": "Reachable",
@@ -499,7 +578,7 @@ def resource_shape(uplink: dict, li: dict, rid: str, etag: str) -> dict:
 
 def comparable(resource: dict) -> dict:
     """The baseline parts as consistency compares them: uplink sets in any order."""
-    parts = baseline_of(resource)
+    parts = copy.deepcopy(baseline_of(resource))
     parts["uplinkSets"] = sorted(
         ({**u, "networkUris": sorted(u.get("networkUris", []))} for u in parts["uplinkSets"]),
         key=lambda u: u["name"],

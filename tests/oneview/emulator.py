@@ -22,12 +22,14 @@ until SIGTERM (no handle then).
 
 The fixture ``oneview`` (tests/oneview/conftest.py) gives a started small_spec() one.
 
-REST surface: GET /rest/version (no auth); POST/DELETE /rest/login-sessions (the version
-header optional on login); every other call needs ``Auth`` and ``X-API-Version``; GET on
-every collection (start/count/filter/sort, ``nextPageUri``) and member; PUT
+REST surface (each with its source in tests/oneview/README.md): GET /rest/version (no
+auth); POST/DELETE /rest/login-sessions (the version header optional on login); every
+other call needs ``Auth`` and ``X-API-Version``; GET on every collection
+(start/count/filter/sort, ``nextPageUri``) and member; PUT
 server-hardware/{id}/powerState; PUT server-profiles/{id} (``?force=true``); PUT
 logical-interconnects/{id}/compliance and .../{ethernetSettings|internalNetworks|
-uplinkSets|firmware}, GET .../firmware (the LI's modules take the SPP's version);
+firmware}, GET .../firmware (the LI's modules take the SPP's version); PATCH
+logical-enclosures/{id} (op replace /firmware: the firmware baseline);
 GET /rest/interconnects/{id}/statistics/{portName}; PUT logical-interconnect-groups/{id};
 POST /rest/uplink-sets, PUT/DELETE /rest/uplink-sets/{id} (an LI's uplink sets); POST
 /rest/labels/resources, GET/PUT /rest/labels/resources/<resourceUri>, GET
@@ -49,9 +51,11 @@ What it refuses (status, errorCode):
   Identities (virtual MACs/WWPNs/WWNNs/serial) never change; physical ones follow the blade
 - power PUT: 400 INVALID_POWER_REQUEST / InvalidPowerControl; 409 ServerHardwareLocked
   while a profile task holds the blade
-- LIG PUT: 412 on a stale eTag; 400 INVALID_FC_NETWORK_URI / INVALID_NETWORK_URI /
-  INVALID_FIRMWARE_BASELINE for an uplink set's network, an internal network or a
-  firmware baseline the appliance does not have
+- LIG PUT: 412 on a stale eTag; 400 INVALID_FC_NETWORK_URI / INVALID_NETWORK_URI for
+  an uplink set's network or an internal network the appliance does not have; a field a
+  LIG does not have (``firmware``) is dropped
+- LE PATCH: 412 on a stale If-Match; 400 INVALID_PATCH_REQUEST (other than op replace
+  /firmware), INVALID_FIRMWARE_BASELINE, INVALID_FIRMWARE_UPDATE_ON
 - uplink sets: 400 INVALID_FC_NETWORK_URI (an FC network it does not have),
   INVALID_FC_UPLINK_SET (a FibreChannel set carries exactly one FC network),
   DUPLICATE_UPLINK_SET_NAME, INVALID_LOGICAL_INTERCONNECT_URI; PUT: 412 on a stale eTag
@@ -82,6 +86,8 @@ The handle (all look-ups first advance the tasks, all return deep copies):
   own console (new eTag); ``serverHardwareUri=`` moves it without the power rules
 - ``emu.create_profile_outside(name, hardware)``: a new profile on that hardware
 - ``emu.create_fc_network(name)`` -> uri: an FC network made in the console
+- ``emu.set_firmware_baseline(logical_enclosure, spp_name)``: an LE's baseline set in the
+  console (EnclosureOnly: its interconnects keep their firmware)
 - ``emu.raise_alert(key, severity="Critical", description=...)`` -> alert uri (the
   resource's status becomes at least that severity); ``emu.clear_alert(uri)``
 """
@@ -115,6 +121,7 @@ TASK_KINDS = (
     "compliance",
     "li-update",
     "lig-update",
+    "le-firmware",
     "backup",
 )
 
@@ -464,6 +471,16 @@ class OneViewEmulator:
         with app.lock:
             return app.builder.add("fc-networks", "fc-networkV4", name, fabricType="FabricAttach",
                                    autoLoginRedistribution=True, linkStabilityTime=30)["uri"]
+
+    def set_firmware_baseline(self, logical_enclosure: str, spp: str) -> None:
+        """A logical enclosure's firmware baseline set in OneView's console to the SPP of
+        that name, with ``firmwareUpdateOn`` EnclosureOnly (its interconnects untouched)."""
+        app = self.appliance
+        with app.lock:
+            le = app.find("logical-enclosures", logical_enclosure)
+            uri = app.find("firmware-drivers", spp)["uri"]
+            le["firmware"].update(firmwareBaselineUri=uri, firmwareUpdateOn="EnclosureOnly")
+            app.touch(le)
 
     def raise_alert(
         self,

@@ -6,7 +6,8 @@ turns it into the resource dicts the appliance serves, shaped like OneView's
 (API 2400 field names; see tests/oneview/README.md for where the shapes come from).
 
 Each enclosure gets its own logical enclosure and logical interconnect (c-Class with
-Virtual Connect: one VC domain per enclosure; the LIG is the domain group's baseline).
+Virtual Connect: one VC domain per enclosure; the LIG is the domain group's network
+baseline, the logical enclosure's ``firmware`` its firmware baseline).
 Building is linear and cheap: 1,000 bays take a few milliseconds.
 """
 
@@ -24,7 +25,7 @@ HARDWARE_TYPES = {
     "SY 480 Gen10 1": "Synergy 480 Gen10",
 }
 NAMESPACE = uuidlib.uuid5(uuidlib.NAMESPACE_URL, "bayops-test/oneview")
-BASE_FIRMWARE = {"sppName": "SPP 2023.03.0", "firmwareBaselineUri": "/rest/firmware-drivers/spp-2023-03-0"}
+BASE_SPP = "/rest/firmware-drivers/spp-2023-03-0"  # every LE's baseline and LI's SPP at build
 
 
 @dataclass(frozen=True)
@@ -231,6 +232,7 @@ class Builder:
         eg = self.by_name("enclosure-groups", enc.group)
         eg["enclosureCount"] += 1
         lig_uri = eg["associatedLogicalInterconnectGroups"][0]
+        lig = self.res["logical-interconnect-groups"][lig_uri]
         enclosure = self.add(
             "enclosures",
             "EnclosureV8",
@@ -246,7 +248,7 @@ class Builder:
             f"LE-{enc.name}",
             enclosureGroupUri=eg["uri"],
             enclosureUris=[enclosure["uri"]],
-            firmware=dict(BASE_FIRMWARE),
+            firmware=le_firmware(BASE_SPP),
         )
         li = self.add(
             "logical-interconnects",
@@ -255,7 +257,8 @@ class Builder:
             logicalInterconnectGroupUri=lig_uri,
             enclosureUris=[enclosure["uri"]],
             consistencyStatus="CONSISTENT",
-            **copy.deepcopy(baseline_of(self.res["logical-interconnect-groups"][lig_uri])),
+            # its uplink sets are /rest/uplink-sets resources (the appliance makes them)
+            **{k: copy.deepcopy(v) for k, v in baseline_of(lig).items() if k != "uplinkSets"},
         )
         enclosure["logicalEnclosureUri"] = le["uri"]
         le["logicalInterconnectUris"] = [li["uri"]]
@@ -266,7 +269,7 @@ class Builder:
     def interconnect(self, enclosure: dict, li: dict, bay: int) -> dict:
         """A Virtual Connect module in interconnect bay 1 or 2: two uplinks, X1 (in the
         LIG's uplink set, Linked) and X2 (unused, no cable: Unlinked), on the LI's SPP."""
-        base = self.res["firmware-drivers"][li["firmware"]["firmwareBaselineUri"]]
+        base = self.res["firmware-drivers"][BASE_SPP]
         return self.add(
             "interconnects",
             "InterconnectV7",
@@ -487,11 +490,23 @@ def baseline(network_uris: list[str], fc: dict[str, dict]) -> dict:
             "macRefreshInterval": 5,
             "enableNetworkLoopProtection": True,
         },
-        "firmware": dict(BASE_FIRMWARE),
     }
 
 
-BASELINE_KEYS = ("internalNetworkUris", "uplinkSets", "ethernetSettings", "firmware")
+# what a LIG holds for its LIs (no firmware: that baseline is the logical enclosure's)
+BASELINE_KEYS = ("internalNetworkUris", "uplinkSets", "ethernetSettings")
+
+
+def le_firmware(spp_uri: str, update_on: str = "SharedInfrastructureOnly") -> dict:
+    """A logical enclosure's ``firmware`` as oneview-golang's LogicalEnclosureFirmware has it."""
+    return {
+        "firmwareBaselineUri": spp_uri,
+        "firmwareUpdateOn": update_on,
+        "forceInstallFirmware": False,
+        "logicalInterconnectUpdateMode": "Parallel",
+        "updateFirmwareOnUnmanagedInterconnect": False,
+        "validateIfLIFirmwareUpdateIsNonDisruptive": False,
+    }
 
 
 def baseline_of(resource: dict) -> dict:

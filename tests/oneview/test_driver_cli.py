@@ -301,7 +301,19 @@ def test_a_config_without_groups_takes_the_fleet_from_the_appliance(tmp_path, on
     assert shown.code == 0, shown.err
     text = json.dumps(shown.json)
     assert all(name in text for name in ("prod-a", "prod-b", "mgmt", "fabric-a", "fabric-b")), text
-    assert shown.json["baseline"]["firmware"] == "2023.03.0"  # the LIG's firmware baseline (SPP)
+    assert shown.json["baseline"]["firmware"] == "2023.03.0"  # its logical enclosures' baseline (SPP)
+
+
+def test_a_group_taken_from_the_appliance_has_its_logical_enclosures_firmware_baseline(tmp_path, oneview):
+    for enclosure in ("enc-a1", "enc-a2"):  # set in OneView's console; the LIG holds none
+        oneview.set_firmware_baseline(f"LE-{enclosure}", "SPP 2024.01.0")
+    bayops = site(tmp_path, oneview, groups="")
+    shown = bayops("domain", "show", "LE-enc-a2", "--json")
+    assert shown.code == 0, shown.err
+    assert shown.json["baseline"]["firmware"] == "2024.01.0"  # what most of EG-A's LEs pin
+    states = bayops("firmware", "compliance", "EG-A", "--json")
+    assert states.code == 0, states.err
+    assert "2024.01.0" in states.out
 
 
 def test_a_hung_os_is_pressed_and_held_at_the_deadline(bayops, oneview):

@@ -521,3 +521,38 @@ def test_an_lis_uplink_sets_are_resources_whose_fc_networks_must_exist(ov):
                                 "networkUris": ["/rest/fc-networks/nope"], "logicalPortConfigInfos": []}]
     r = ov.put(lig["uri"], {**lig, "uplinkSets": bad})
     assert r.status_code == 400 and r.json()["errorCode"] == "INVALID_FC_NETWORK_URI"
+
+
+def test_the_firmware_baseline_is_the_logical_enclosures_and_neither_lig_nor_li_lists_invented_parts(ov):
+    lig = ov.get(ov.emu.find("LIG-A")["uri"]).json()
+    li = li_named(ov, "enc-a1")
+    assert "firmware" not in lig and "firmware" not in li and "uplinkSets" not in li
+    spp = ov.emu.find("SPP 2024.01.0")["uri"]
+    # a LIG PUT carrying a firmware baseline: the field is not the LIG's and is not kept
+    body = {**lig, "firmware": {"firmwareBaselineUri": spp}}
+    assert ov.wait(ov.put(lig["uri"], body).headers["Location"])["taskState"] == "Completed"
+    assert "firmware" not in ov.get(lig["uri"]).json()
+    assert li_named(ov, "enc-a1")["consistencyStatus"] == "CONSISTENT"
+    assert ov.put(f"{li['uri']}/uplinkSets", []).status_code == 404  # restore goes to /rest/uplink-sets
+
+    le = ov.get(ov.emu.find("LE-enc-a1")["uri"]).json()
+    assert le["firmware"]["firmwareBaselineUri"] == ov.emu.find("SPP 2023.03.0")["uri"]
+    value = {"firmwareBaselineUri": spp, "firmwareUpdateOn": "SharedInfrastructureOnly",
+             "forceInstallFirmware": False}
+    patch = [{"op": "replace", "path": "/firmware", "value": value}]
+    assert ov.call("PATCH", le["uri"], json=patch, headers={"If-Match": "0"}).status_code == 412
+    wrong = [{"op": "replace", "path": "/name", "value": "x"}]
+    assert ov.call("PATCH", le["uri"], json=wrong).json()["errorCode"] == "INVALID_PATCH_REQUEST"
+    r = ov.call("PATCH", le["uri"], json=patch, headers={"If-Match": le["eTag"]})
+    task = ov.wait(r.headers["Location"])
+    assert task["taskState"] == "Completed" and task["associatedResource"]["resourceUri"] == le["uri"]
+    assert ov.get(le["uri"]).json()["firmware"]["firmwareBaselineUri"] == spp
+    assert ov.get(f"{li['uri']}/firmware").json()["sppName"] == "SPP 2024.01.0"
+    assert {ov.emu.resource("interconnects", f"enc-a1, interconnect {b}")["firmwareVersion"]
+            for b in (1, 2)} == {"2024.01.0"}
+    # EnclosureOnly sets the baseline and leaves the interconnects as they are
+    other = ov.emu.find("LE-enc-a2")
+    only = [{"op": "replace", "path": "/firmware", "value": {**value, "firmwareUpdateOn": "EnclosureOnly"}}]
+    ov.wait(ov.call("PATCH", other["uri"], json=only).headers["Location"])
+    assert ov.get(other["uri"]).json()["firmware"]["firmwareBaselineUri"] == spp
+    assert ov.get(f"{li_named(ov, 'enc-a2')['uri']}/firmware").json()["sppName"] == "SPP 2023.03.0"

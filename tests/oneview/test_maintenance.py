@@ -26,6 +26,12 @@ def firmware_tasks(emu, li: str) -> list[dict]:
     return [t for t in emu.tasks_for(li) if t["name"] == "Update firmware"]
 
 
+def baseline(emu, enclosure: str) -> str:
+    """The SPP a logical enclosure pins (its ``firmware``, where OneView keeps the baseline)."""
+    le = emu.resource("logical-enclosures", f"LE-{enclosure}")
+    return emu.find(le["firmware"]["firmwareBaselineUri"])["name"]
+
+
 def test_firmware_upgrade_is_one_li_task_and_every_module_read_back(bayops, oneview):
     assert bayops("maintenance", "start", "LE-enc-a1", "--reason", "SPP", "--yes").code == 0
     r = bayops("firmware", "upgrade", "LE-enc-a1", "--to", NEW, "--yes")
@@ -34,7 +40,7 @@ def test_firmware_upgrade_is_one_li_task_and_every_module_read_back(bayops, onev
     assert versions(oneview, "enc-a2") == ["2023.03.0", "2023.03.0"]  # another domain: untouched
     [task] = firmware_tasks(oneview, LI)
     assert task["taskState"] == "Completed"
-    assert oneview.resource("logical-interconnects", LI)["firmware"]["sppName"] == "SPP 2024.01.0"
+    assert baseline(oneview, "enc-a1") == "SPP 2023.03.0"  # an LI update leaves its LE's baseline
     journal = bayops("jobs", "show", "2").out
     assert f"enc-a1/ic1 {NEW}" in journal and f"enc-a1/ic2 {NEW}" in journal
     again = bayops("firmware", "upgrade", "LE-enc-a1", "--to", NEW, "--yes")
@@ -43,7 +49,8 @@ def test_firmware_upgrade_is_one_li_task_and_every_module_read_back(bayops, onev
     r = bayops("maintenance", "complete", "LE-enc-a1", "--yes")  # the SPP becomes the group's
     assert r.code == 0, r.err + r.out
     assert versions(oneview, "enc-a2") == [NEW, NEW]
-    assert oneview.resource("logical-interconnect-groups", "LIG-A")["firmware"]["sppName"] == "SPP 2024.01.0"
+    assert baseline(oneview, "enc-a1") == baseline(oneview, "enc-a2") == "SPP 2024.01.0"
+    assert "firmware" not in oneview.resource("logical-interconnect-groups", "LIG-A")
 
 
 def test_a_failed_firmware_task_stops_the_job_with_the_appliances_message(bayops, oneview):
@@ -250,7 +257,7 @@ def test_local_user_and_storage_edits_are_refused_with_why_and_what_to_do(bayops
     assert bayops("domain", "show", "LE-enc-a1", "--json").json["diff"] == []
 
 
-def test_the_firmware_baseline_is_the_lis_spp_and_complete_makes_it_the_groups(tmp_path, oneview):
+def test_the_firmware_baseline_is_the_logical_enclosures_and_complete_sets_it_on_each(tmp_path, oneview):
     bayops = site(tmp_path, oneview, groups=THREE_DOMAINS)
     assert bayops("maintenance", "start", "LE-enc-a1", "--reason", "SPP", "--yes").code == 0
     r = bayops("domain", "set", "LE-enc-a1", "firmware", "9.99", "--yes")
@@ -258,14 +265,47 @@ def test_the_firmware_baseline_is_the_lis_spp_and_complete_makes_it_the_groups(t
     r = bayops("domain", "set", "LE-enc-a1", "firmware", NEW, "--yes")
     assert r.code == 0, r.err + r.out
     assert versions(oneview, "enc-a1") == [NEW, NEW] and versions(oneview, "enc-a2") == ["2023.03.0"] * 2
-    assert len(firmware_tasks(oneview, LI)) == 1  # the same update task `firmware upgrade` sends
+    # the baseline is set where OneView keeps it: PATCH of the logical enclosure's firmware
+    assert baseline(oneview, "enc-a1") == "SPP 2024.01.0" and baseline(oneview, "enc-a2") == "SPP 2023.03.0"
+    assert [t["taskState"] for t in firmware_tasks(oneview, "LE-enc-a1")] == ["Completed"]
+    assert not firmware_tasks(oneview, LI)  # not an LI-only update
     r = bayops("maintenance", "complete", "LE-enc-a1", "--yes")
     assert r.code == 0, r.err + r.out
-    lig = oneview.resource("logical-interconnect-groups", "LIG-A")
-    assert lig["firmware"]["sppName"] == "SPP 2024.01.0"
+    assert "firmware" not in oneview.resource("logical-interconnect-groups", "LIG-A")
     for enc in ("enc-a1", "enc-a2", "enc-a3"):
-        assert versions(oneview, enc) == [NEW, NEW]
+        assert versions(oneview, enc) == [NEW, NEW] and baseline(oneview, enc) == "SPP 2024.01.0"
     assert consistency(oneview) == ["CONSISTENT"] * 3
     states = bayops("firmware", "compliance", "EG-A", "--json")
     assert states.code == 0, states.err
     assert NEW in states.out and "2023.03.0" not in states.out
+
+
+def test_a_backup_restores_a_removed_fabric_as_an_uplink_set_resource(bayops, oneview):
+    r = bayops("domain", "backup", "LE-enc-a1", "--reason", "before", "--yes", "--json")
+    assert r.code == 0, r.err + r.out
+    backup = bayops("domain", "backups", "LE-enc-a1", "--json").json[0]["id"]
+    assert bayops("maintenance", "start", "LE-enc-a1", "--reason", "retire B", "--yes").code == 0
+    assert bayops("domain", "set", "LE-enc-a1", "fabric.fabric-b", "-", "--yes").code == 0
+    assert sorted(fabrics(oneview, "enc-a1")) == ["fabric-a"]
+    r = bayops("domain", "restore", "LE-enc-a1", str(backup), "--yes")
+    assert r.code == 0, r.err + r.out
+    assert "uplink set uplink-fabric-b created" in r.out and "consistent with its group" in r.out
+    # put back where the appliance keeps uplink sets, not through an LI list it does not have
+    assert fabrics(oneview, "enc-a1") == {"fabric-a": "uplink-fabric-a", "fabric-b": "uplink-fabric-b"}
+    assert oneview.requests[("POST", "/rest/uplink-sets")] == 1
+    li = oneview.resource("logical-interconnects", LI)
+    assert not oneview.requests[("PUT", f"{li['uri']}/uplinkSets")]
+    assert li["consistencyStatus"] == "CONSISTENT"
+
+
+def test_complete_in_a_group_of_one_domain_makes_its_li_the_groups_baseline(bayops, oneview):
+    li = "LE-enc-b1-LIG-B"  # EG-B has no other domain
+    assert bayops("maintenance", "start", "LE-enc-b1", "--reason", "drop mgmt", "--yes").code == 0
+    assert bayops("domain", "set", "LE-enc-b1", "network.mgmt", "-", "--yes").code == 0
+    assert oneview.resource("logical-interconnects", li)["consistencyStatus"] == "NOT_CONSISTENT"
+    r = bayops("maintenance", "complete", "LE-enc-b1", "--yes")
+    assert r.code == 0, r.err + r.out
+    assert oneview.resource("logical-interconnect-groups", "LIG-B")["internalNetworkUris"] == []
+    edited = oneview.resource("logical-interconnects", li)
+    assert edited["internalNetworkUris"] == [] and edited["consistencyStatus"] == "CONSISTENT"
+    assert bayops("domain", "show", "LE-enc-b1", "--json").json["diff"] == []

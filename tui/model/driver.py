@@ -173,6 +173,11 @@ class ProfileManager(Protocol):
         """Why the manager has no place for this ``domain set`` edit (a setting it keeps
         elsewhere, a network or version it lacks), if so: refused before the plan."""
 
+    def make_baseline(self, domain: str, config: DomainConfig) -> str:
+        """Make ``domain``'s configuration its group's baseline where the manager keeps
+        one (OneView: the LIG, updated from the domain's LI; the LI read back consistent),
+        also when the group has no other domain: the end of a maintenance."""
+
     def mark_spares(self, spares: list[str], others: list[str]) -> dict[str, str]:
         """Mark ``spares`` as bayops's spares on the manager and unmark ``others``;
         returns the spares that hold a profile there now, with that profile's name."""

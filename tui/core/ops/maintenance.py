@@ -15,7 +15,7 @@ from tui.core.context import OpContext
 from tui.core.jobs import JobContext, StepFailed
 from tui.core.ops.backup import backup_step, take
 from tui.core.validate import check_text
-from tui.model.driver import DomainMaintenanceDriver
+from tui.model.driver import DomainMaintenanceDriver, ProfileManager
 from tui.model.entities import DomainConfig, Maintenance, Profile
 from tui.model.errors import BadInput, OperationFailed, Refused
 from tui.model.params import (
@@ -246,6 +246,16 @@ def run_complete(ctx: OpContext, job: JobContext, p: MaintenanceCompleteParams) 
         raise OperationFailed(f"propagation stopped at {exc.name}: {exc.reason}; "
                               f"{', '.join(done) or 'no domain'} reverted, "
                               f"{p.domain} stays in maintenance") from None
+
+    if isinstance(ctx.driver, ProfileManager):  # the manager keeps the baseline too (OneView: the LIG)
+        manager = ctx.driver
+        try:
+            job.step(f"make {p.domain} the baseline of group {p.group} on the manager",
+                     lambda: manager.make_baseline(p.domain, config))
+        except StepFailed as exc:
+            raise OperationFailed(f"the manager did not take {p.domain} as the baseline of {p.group}: "
+                                  f"{exc.reason}; {', '.join(p.others) or 'no other domain'} changed, "
+                                  f"{p.domain} stays in maintenance (complete it again)") from None
 
     def finish() -> str:
         with ctx.store.write():

@@ -4,6 +4,7 @@ on logical interconnects. See docs/oneview.md ("Domain maintenance")."""
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 
 from tui.drivers.oneview.client import Appliance, Json, one_line
@@ -12,15 +13,18 @@ from tui.model.entities import DomainConfig
 
 
 def layout(api: Appliance, names: dict[str, str]) -> list[ManagedGroup]:
-    """Enclosure groups (+ their LIG's networks, fabrics and firmware baseline) as
-    groups, logical enclosures as domains; an enclosure in no logical enclosure is a
-    domain of its own."""
+    """Enclosure groups (+ their LIG's networks and fabrics, and the firmware baseline
+    most of their logical enclosures have) as groups, logical enclosures as domains; an
+    enclosure in no logical enclosure is a domain of its own."""
     enclosures = {str(e["uri"]): e for e in api.members("enclosures")}
     in_le: dict[str, list[tuple[str, tuple[tuple[str, int], ...]]]] = {}
+    baselines: dict[str, Counter[str]] = {}  # enclosure group -> its LEs' firmware baselines
     placed: set[str] = set()
     for le in api.members("logical-enclosures"):
         uris = [u for u in le.get("enclosureUris") or [] if u in enclosures]
         placed.update(uris)
+        baselines.setdefault(str(le.get("enclosureGroupUri")), Counter()).update(
+            [str((le.get("firmware") or {}).get("firmwareBaselineUri"))])
         in_le.setdefault(str(le.get("enclosureGroupUri")), []).append((str(le["name"]), tuple(
             (str(enclosures[u]["name"]), int(enclosures[u].get("deviceBayCount") or 16)) for u in uris)))
     for uri, enc in enclosures.items():
@@ -44,21 +48,20 @@ def layout(api: Appliance, names: dict[str, str]) -> list[ManagedGroup]:
                                if u.startswith("/rest/fc-networks/") and u in names))
         domains = tuple(sorted(d for d in in_le.get(str(eg["uri"]), []) if d[1]))
         if domains:
-            spp_uri = str((lig.get("firmware") or {}).get("firmwareBaselineUri"))
-            out.append(ManagedGroup(str(eg["name"]), networks, fabrics, domains, spps.get(spp_uri, "")))
+            # OneView pins firmware per logical enclosure, not per group: the group's
+            # baseline is the one most of its LEs have (compliance shows the others)
+            common = baselines.get(str(eg["uri"]), Counter()).most_common(1)
+            out.append(ManagedGroup(str(eg["name"]), networks, fabrics, domains,
+                                    spps.get(common[0][0], "") if common else ""))
     return out
 
 
-# The parts of a domain bayops edits, as they live on a logical interconnect (and its group)
+# The parts of a domain bayops edits that live on a logical interconnect and its group
+# (LIG); its firmware baseline is its logical enclosure's (``_firmware``)
 @dataclass(frozen=True)
 class Parts:
     internal: frozenset[str]  # internal networks: Ethernet networks in no uplink set of the LIG
     fabrics: frozenset[str]  # the FC networks of its FibreChannel uplink sets (SAN fabrics)
-    firmware: str | None  # its firmware baseline (SPP uri); None where a config pins none
-
-    def matches(self, want: Parts) -> bool:
-        return (self.internal, self.fabrics) == (want.internal, want.fabrics) and \
-            want.firmware in (None, self.firmware)
 
 
 USERS = ("local users are not per domain under HPE OneView: a VC domain's local accounts become "
@@ -96,8 +99,10 @@ def spp(api: Appliance, version: str) -> Json:
                       "upload it to OneView's firmware repository first")
 
 
-def _wanted(api: Appliance, names: dict[str, str], lig: Json, config: DomainConfig) -> tuple[Parts, str]:
-    """The parts ``config`` asks for, and what of it the appliance cannot take (a note)."""
+def _wanted(api: Appliance, names: dict[str, str], lig: Json,
+            config: DomainConfig) -> tuple[Parts, str | None, str]:
+    """The parts ``config`` asks for, its firmware baseline (an SPP uri; None where it
+    pins none) and what of it the appliance cannot take (a note)."""
     fc = {n: u for u, n in names.items() if u.startswith("/rest/fc-networks/")}
     by_name = {n: u for u, n in names.items() if not u.startswith("/rest/fc-networks/")}  # Ethernet
     uplinks = {u for s in lig.get("uplinkSets") or [] for u in s.get("networkUris") or []}
@@ -115,7 +120,7 @@ def _wanted(api: Appliance, names: dict[str, str], lig: Json, config: DomainConf
     if config.storage:
         note += "; storage settings: " + STORAGE + ", not applied"
     internal = frozenset(by_name[n] for n in config.networks if n in by_name and by_name[n] not in uplinks)
-    return Parts(internal, frozenset(fc[f] for f in config.fabrics if f in fc), firmware), note
+    return Parts(internal, frozenset(fc[f] for f in config.fabrics if f in fc)), firmware, note
 
 
 def _fc(uplink: Json) -> list[str]:
@@ -126,21 +131,18 @@ def _fc(uplink: Json) -> list[str]:
     return [str(u) for u in uplink.get("fcNetworkUris") or uplink.get("networkUris") or []]
 
 
-def _uplink_sets(api: Appliance, li: Json) -> list[Json]:
+def uplink_sets(api: Appliance, li: Json) -> list[Json]:
     return list(api.members("uplink-sets", f"logicalInterconnectUri='{li['uri']}'"))
 
 
 def _li_parts(api: Appliance, li: Json) -> Parts:
-    firmware = li.get("firmware") or api.get(f"{li['uri']}/firmware")
     return Parts(frozenset(li.get("internalNetworkUris") or []),
-                 frozenset(u for s in _uplink_sets(api, li) for u in _fc(s)),
-                 firmware.get("sppUri") or firmware.get("firmwareBaselineUri"))
+                 frozenset(u for s in uplink_sets(api, li) for u in _fc(s)))
 
 
 def _lig_parts(lig: Json) -> Parts:
     return Parts(frozenset(lig.get("internalNetworkUris") or []),
-                 frozenset(u for s in lig.get("uplinkSets") or [] for u in _fc(s)),
-                 (lig.get("firmware") or {}).get("firmwareBaselineUri"))
+                 frozenset(u for s in lig.get("uplinkSets") or [] for u in _fc(s)))
 
 
 def _settle(api: Appliance, uri: str) -> None:
@@ -150,23 +152,47 @@ def _settle(api: Appliance, uri: str) -> None:
         api.follow(task)
 
 
-def apply(api: Appliance, names: dict[str, str], domain: str, config: DomainConfig) -> str:
-    """The domain's networks, fabrics and firmware baseline on its logical interconnect,
-    with VCEM's meaning: while the LI is the only one that differs from its group (LIG),
-    the edit applies to that LI alone (maintenance); once another member that left the
-    group already has it, the group is updated from it (the change becomes the baseline)
-    and this LI is brought to it (update from group); an LI asked for what its group has
-    is brought back to the group."""
+def _current(api: Appliance, names: dict[str, str], domain: str,
+             config: DomainConfig) -> tuple[Json, Json, Parts, str | None, str]:
+    """The domain's LI (a task still running on it followed first), its LIG, and what
+    ``config`` asks of them (see ``_wanted``)."""
     li = logical_interconnect(api, domain)
     _settle(api, str(li["uri"]))
     li = api.get(str(li["uri"]))
     lig = api.get(str(li["logicalInterconnectGroupUri"]))
-    want, note = _wanted(api, names, lig, config)
-    if _lig_parts(lig).matches(want):
-        return _bring_to_group(api, domain, li, lig, want) + note
+    return (li, lig, *_wanted(api, names, lig, config))
+
+
+def apply(api: Appliance, names: dict[str, str], domain: str, config: DomainConfig) -> str:
+    """The domain's networks and fabrics on its logical interconnect, with VCEM's
+    meaning: while the LI is the only one that differs from its group (LIG), the edit
+    applies to that LI alone (maintenance); once another member that left the group
+    already has it, the group is updated from it (the change becomes the baseline) and
+    this LI is brought to it (update from group); an LI asked for what its group has is
+    brought back to the group. Its firmware baseline is its logical enclosure's."""
+    li, lig, want, firmware, note = _current(api, names, domain, config)
+    return _networks(api, names, domain, li, lig, want) + _firmware(api, domain, li, firmware) + note
+
+
+def make_baseline(api: Appliance, names: dict[str, str], domain: str, config: DomainConfig) -> str:
+    """The LIG updated from the domain's LI (when it differs), the LI brought to it and
+    read back CONSISTENT, its logical enclosure on the firmware baseline: the end of a
+    maintenance, also in a group with no other member."""
+    li, lig, want, firmware, note = _current(api, names, domain, config)
+    updated = ""
+    if _lig_parts(lig) != want:
+        task = _update_group(api, lig, want, li)
+        updated = f"; group {lig.get('name')} updated from {li.get('name')} (task {task})"
+    done = _bring_to_group(api, domain, li, lig, want)
+    return done + updated + _firmware(api, domain, li, firmware) + note
+
+
+def _networks(api: Appliance, names: dict[str, str], domain: str, li: Json, lig: Json, want: Parts) -> str:
+    if _lig_parts(lig) == want:
+        return _bring_to_group(api, domain, li, lig, want)
     peer = _peer(api, lig, li, want)
     if peer is None:  # this LI alone differs: an edit in maintenance
-        return _edit_alone(api, names, li, lig, want) + note
+        return _edit_alone(api, names, li, lig, want)
     task = _update_group(api, lig, want, peer)
     try:
         done = _bring_to_group(api, domain, li, lig, want)
@@ -174,43 +200,76 @@ def apply(api: Appliance, names: dict[str, str], domain: str, config: DomainConf
         # the first member failed: the group goes back to what it was, so it never
         # holds a baseline no member has
         fresh = api.get(str(lig["uri"]))
-        body: Json = {**fresh, **{k: lig[k] for k in ("internalNetworkUris", "uplinkSets", "firmware")
-                                  if k in lig}}
+        body: Json = {**fresh, **{k: lig[k] for k in ("internalNetworkUris", "uplinkSets") if k in lig}}
         api.follow(api.write("PUT", str(lig["uri"]), body, etag=str(fresh.get("eTag") or "")))
         raise DriverError(f"{exc}; group {lig.get('name')} set back as it was") from None
-    return done + f"; group {lig.get('name')} updated from {peer[0].get('name')} (task {task})" + note
+    return done + f"; group {lig.get('name')} updated from {peer.get('name')} (task {task})"
+
+
+def logical_enclosure_of(api: Appliance, li: Json) -> Json | None:
+    return next((le for le in api.members("logical-enclosures")
+                 if li["uri"] in (le.get("logicalInterconnectUris") or [])), None)
+
+
+def _firmware(api: Appliance, domain: str, li: Json, spp_uri: str | None) -> str:
+    """The firmware baseline of the LI's logical enclosure (where OneView keeps it: its
+    ``firmware``, set by ``PATCH`` op replace ``/firmware`` with the LE's eTag), applied
+    to the shared infrastructure (the LE's interconnects), and read back on both."""
+    if spp_uri is None:
+        return ""
+    le = logical_enclosure_of(api, li)
+    if le is None:
+        return f"; firmware: {li.get('name')} is in no logical enclosure (which holds it), not applied"
+    _settle(api, str(le["uri"]))
+    le = api.get(str(le["uri"]))
+    if _on_baseline(api, le, li, spp_uri):
+        return ""
+    value = {**(le.get("firmware") or {}), "firmwareBaselineUri": spp_uri,
+             "firmwareUpdateOn": "SharedInfrastructureOnly", "forceInstallFirmware": False}
+    task = api.write("PATCH", str(le["uri"]), [{"op": "replace", "path": "/firmware", "value": value}],
+                     etag=str(le.get("eTag") or ""))
+    api.follow(task)
+    if not _on_baseline(api, api.get(str(le["uri"])), li, spp_uri):
+        raise DriverError(f"domain {domain}: {le.get('name')} or {li.get('name')} is not on firmware "
+                          f"baseline {spp_uri} after the update (task {task})")
+    return f"; logical enclosure {le.get('name')} firmware baseline {spp_uri} (task {task})"
+
+
+def _on_baseline(api: Appliance, le: Json, li: Json, spp_uri: str) -> bool:
+    """The LE pins that SPP and the LI runs it."""
+    return (le.get("firmware") or {}).get("firmwareBaselineUri") == spp_uri and \
+        api.get(f"{li['uri']}/firmware").get("sppUri") == spp_uri
 
 
 def _bring_to_group(api: Appliance, domain: str, li: Json, lig: Json, want: Parts) -> str:
     """Update from group, then read back that the LI has what was asked for."""
     done = _update_from_group(api, domain, api.get(str(li["uri"])))
-    if not _li_parts(api, api.get(str(li["uri"]))).matches(want):  # read back, not assumed
+    if _li_parts(api, api.get(str(li["uri"]))) != want:  # read back, not assumed
         raise DriverError(f"domain {domain}: {li.get('name')} does not have the configuration asked "
                           f"for after update from group {lig.get('name')}")
     return done
 
 
-def _peer(api: Appliance, lig: Json, li: Json, want: Parts) -> tuple[Json, Parts] | None:
+def _peer(api: Appliance, lig: Json, li: Json, want: Parts) -> Json | None:
     """Another member that left the group (NOT_CONSISTENT) and has what ``want`` asks:
     the domain edited in maintenance, or when a propagation is undone, one still on the
     old baseline."""
     for other in api.members("logical-interconnects", f"logicalInterconnectGroupUri='{lig['uri']}'"):
         if other["uri"] == li["uri"] or other.get("consistencyStatus") == "CONSISTENT":
             continue
-        parts = _li_parts(api, other)
-        if parts.matches(want):
-            return other, parts
+        if _li_parts(api, other) == want:
+            return other
     return None
 
 
 def _edit_alone(api: Appliance, names: dict[str, str], li: Json, lig: Json, want: Parts) -> str:
-    """Networks, fabrics (FibreChannel uplink sets) and firmware of this one LI."""
+    """Networks and fabrics (FibreChannel uplink sets) of this one LI."""
     have = _li_parts(api, li)
     done = []
     if have.internal != want.internal:
         api.follow(api.write("PUT", f"{li['uri']}/internalNetworks", sorted(want.internal)))
         done.append("internal networks")
-    sets = _uplink_sets(api, li)
+    sets = uplink_sets(api, li)
     for uplink in sets:
         fc = _fc(uplink)
         if fc and not set(fc) & want.fabrics:
@@ -219,10 +278,6 @@ def _edit_alone(api: Appliance, names: dict[str, str], li: Json, lig: Json, want
     for fabric in sorted(want.fabrics - have.fabrics):
         api.follow(api.write("POST", "/rest/uplink-sets", _fc_uplink_set(li, lig, fabric, names)))
         done.append(f"fabric {names.get(fabric, fabric)} added")
-    if want.firmware is not None and have.firmware != want.firmware:
-        body = {"command": "Update", "sppUri": want.firmware, "force": False}
-        api.follow(api.write("PUT", f"{li['uri']}/firmware", body))
-        done.append("firmware baseline")
     if not done:
         return f"logical interconnect {li.get('name')} already has this configuration"
     return f"logical interconnect {li.get('name')} alone changed: {', '.join(done)}"
@@ -230,33 +285,49 @@ def _edit_alone(api: Appliance, names: dict[str, str], li: Json, lig: Json, want
 
 def _fc_uplink_set(li: Json, lig: Json, fabric: str, names: dict[str, str]) -> Json:
     """A FibreChannel uplink set carrying ``fabric`` on this LI: as its group has it
-    (name, ports) if the group carries that fabric, else named after the FC network and
-    without uplink ports (which are chosen in OneView)."""
+    (name, and its logical ports located in each of the LI's enclosures) if the group
+    carries that fabric, else named after the FC network and without uplink ports
+    (which are chosen in OneView)."""
     theirs: Json = next((s for s in lig.get("uplinkSets") or [] if fabric in _fc(s)), {})
+    ports = [{"desiredSpeed": info.get("desiredSpeed", "Auto"), "location": {"locationEntries": [
+        {"type": "Enclosure", "value": enclosure},
+        {"type": "Bay", "value": str((info.get("logicalLocation") or {}).get("bay"))},
+        {"type": "Port", "value": str((info.get("logicalLocation") or {}).get("port"))}]}}
+        for enclosure in li.get("enclosureUris") or [] for info in theirs.get("logicalPortConfigInfos") or []]
     return {"type": "uplink-setV7", "name": theirs.get("name") or names.get(fabric, fabric),
             "logicalInterconnectUri": li["uri"], "networkType": "FibreChannel",
             "ethernetNetworkType": "NotApplicable", "networkUris": [], "fcNetworkUris": [fabric],
-            "fcoeNetworkUris": [], "portConfigInfos": [],
-            "logicalPortConfigInfos": theirs.get("logicalPortConfigInfos") or [],
+            "fcoeNetworkUris": [], "portConfigInfos": ports,
             "connectionMode": "Auto", "manualLoginRedistributionState": "Supported"}
 
 
-def _update_group(api: Appliance, lig: Json, want: Parts, peer: tuple[Json, Parts]) -> str:
-    """The LIG set to ``want`` (PUT with its eTag): its internal networks, its FibreChannel
-    uplink sets as the peer has them, and the firmware baseline (the peer's where the
-    configuration pins none)."""
-    other, parts = peer
+def port_location(info: Json) -> dict[str, str]:
+    """An uplink set's port (``portConfigInfos[]``) located: Enclosure, Bay, Port."""
+    return {str(e.get("type")): str(e.get("value"))
+            for e in (info.get("location") or {}).get("locationEntries") or []}
+
+
+def _logical_ports(uplink: Json) -> list[Json]:
+    """An LI's uplink set's ports as its group lists them: by bay and port, once."""
+    out: list[Json] = []
+    for info in uplink.get("portConfigInfos") or []:
+        where = port_location(info)
+        port = {"logicalLocation": {"bay": int(where.get("Bay", "0")), "port": where.get("Port")},
+                "desiredSpeed": info.get("desiredSpeed", "Auto")}
+        if port not in out:
+            out.append(port)
+    return out
+
+
+def _update_group(api: Appliance, lig: Json, want: Parts, other: Json) -> str:
+    """The LIG set to ``want`` (PUT with its eTag): its internal networks and its
+    FibreChannel uplink sets as ``other`` (an LI that has them) has them."""
     kept = [s for s in lig.get("uplinkSets") or [] if not _fc(s) or set(_fc(s)) <= want.fabrics]
     carried = {u for s in kept for u in _fc(s)}
     added = [{"name": s.get("name"), "networkType": "FibreChannel", "networkUris": _fc(s),
-              "logicalPortConfigInfos": s.get("logicalPortConfigInfos") or []}
-             for s in _uplink_sets(api, other) if _fc(s) and not set(_fc(s)) <= carried]
+              "logicalPortConfigInfos": _logical_ports(s)}
+             for s in uplink_sets(api, other) if _fc(s) and not set(_fc(s)) <= carried]
     body = {**lig, "internalNetworkUris": sorted(want.internal), "uplinkSets": kept + added}
-    firmware = want.firmware or parts.firmware
-    if firmware and firmware != _lig_parts(lig).firmware:
-        bundle = api.get(firmware)
-        body["firmware"] = {**(lig.get("firmware") or {}), "sppName": bundle.get("name"),
-                            "firmwareBaselineUri": firmware}
     task = api.running_task(str(lig["uri"])) or api.write("PUT", str(lig["uri"]), body,
                                                             etag=str(lig.get("eTag") or ""))
     api.follow(task)

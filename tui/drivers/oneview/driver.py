@@ -320,6 +320,9 @@ class OneViewDriver:
     def apply_domain_config(self, domain: str, config: DomainConfig) -> str:
         return domains.apply(self.api, self._network_names(fresh=True), domain, config)
 
+    def make_baseline(self, domain: str, config: DomainConfig) -> str:
+        return domains.make_baseline(self.api, self._network_names(fresh=True), domain, config)
+
     # -- domain maintenance (tui/drivers/oneview/upkeep.py) -----------------------------------
     def firmware(self, domain: str, enclosures: list[str]) -> dict[str, str]:
         return upkeep.firmware(self.api, domain, enclosures)
