@@ -309,3 +309,14 @@ def test_complete_in_a_group_of_one_domain_makes_its_li_the_groups_baseline(bayo
     edited = oneview.resource("logical-interconnects", li)
     assert edited["internalNetworkUris"] == [] and edited["consistencyStatus"] == "CONSISTENT"
     assert bayops("domain", "show", "LE-enc-b1", "--json").json["diff"] == []
+
+
+def test_cancel_of_a_firmware_edit_the_group_does_not_pin_says_the_baseline_stays(tmp_path, oneview):
+    bayops = site(tmp_path, oneview, groups=THREE_DOMAINS)  # its [[groups]] name no firmware
+    assert bayops("maintenance", "start", "LE-enc-a1", "--reason", "SPP", "--yes").code == 0
+    assert bayops("domain", "set", "LE-enc-a1", "firmware", NEW, "--yes").code == 0
+    r = bayops("maintenance", "cancel", "LE-enc-a1", "--yes")
+    assert r.code == 0, r.err + r.out
+    # update from group never touches firmware, and nothing pins one to go back to: said, not hidden
+    assert "the group pins no baseline, so LE-enc-a1 keeps" in bayops("jobs", "show", "3").out
+    assert baseline(oneview, "enc-a1") == "SPP 2024.01.0" and baseline(oneview, "enc-a2") == "SPP 2023.03.0"

@@ -215,9 +215,9 @@ def _firmware(api: Appliance, domain: str, li: Json, spp_uri: str | None) -> str
     """The firmware baseline of the LI's logical enclosure (where OneView keeps it: its
     ``firmware``, set by ``PATCH`` op replace ``/firmware`` with the LE's eTag), applied
     to the shared infrastructure (the LE's interconnects), and read back on both."""
-    if spp_uri is None:
-        return ""
     le = logical_enclosure_of(api, li)
+    if spp_uri is None:
+        return _unpinned(api, le)
     if le is None:
         return f"; firmware: {li.get('name')} is in no logical enclosure (which holds it), not applied"
     _settle(api, str(le["uri"]))
@@ -233,6 +233,23 @@ def _firmware(api: Appliance, domain: str, li: Json, spp_uri: str | None) -> str
         raise DriverError(f"domain {domain}: {le.get('name')} or {li.get('name')} is not on firmware "
                           f"baseline {spp_uri} after the update (task {task})")
     return f"; logical enclosure {le.get('name')} firmware baseline {spp_uri} (task {task})"
+
+
+def _unpinned(api: Appliance, le: Json | None) -> str:
+    """With no firmware baseline in the configuration nothing is flashed; say so when the
+    LE's baseline is not the one most other LEs of its enclosure group have (a firmware
+    edit that a cancel or revert therefore leaves as it is)."""
+    if le is None:
+        return ""
+    mine = (le.get("firmware") or {}).get("firmwareBaselineUri")
+    others = Counter(str((e.get("firmware") or {}).get("firmwareBaselineUri"))
+                     for e in api.members("logical-enclosures")
+                     if e.get("enclosureGroupUri") == le.get("enclosureGroupUri") and e["uri"] != le["uri"])
+    common = others.most_common(1)
+    if not common or common[0][0] == mine:
+        return ""
+    return (f"; firmware: the group pins no baseline, so {le.get('name')} keeps {mine} (most of its "
+            f"group have {common[0][0]}): not changed")
 
 
 def _on_baseline(api: Appliance, le: Json, li: Json, spp_uri: str) -> bool:
