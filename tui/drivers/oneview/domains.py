@@ -182,9 +182,9 @@ def make_baseline(api: Appliance, names: dict[str, str], domain: str, config: Do
     updated = ""
     if _lig_parts(lig) != want:
         task = _update_group(api, lig, want, li)
-        updated = f"; group {lig.get('name')} updated from {li.get('name')} (task {task})"
+        updated = f"group {lig.get('name')} updated from {li.get('name')} (task {task}); "
     done = _bring_to_group(api, domain, li, lig, want)
-    return done + updated + _firmware(api, domain, li, firmware) + note
+    return updated + done + _firmware(api, domain, li, firmware) + note
 
 
 def _networks(api: Appliance, names: dict[str, str], domain: str, li: Json, lig: Json, want: Parts) -> str:
@@ -232,7 +232,8 @@ def _firmware(api: Appliance, domain: str, li: Json, spp_uri: str | None) -> str
     if not _on_baseline(api, api.get(str(le["uri"])), li, spp_uri):
         raise DriverError(f"domain {domain}: {le.get('name')} or {li.get('name')} is not on firmware "
                           f"baseline {spp_uri} after the update (task {task})")
-    return f"; logical enclosure {le.get('name')} firmware baseline {spp_uri} (task {task})"
+    bundle = api.get(spp_uri).get("name")
+    return f"; logical enclosure {le.get('name')} firmware baseline {bundle} (task {task})"
 
 
 def _unpinned(api: Appliance, le: Json | None) -> str:
