@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 from tui.cli.failover import run_job
 from tui.cli.output import emit, printable_lines, table
 from tui.cli.parsing import command, confirmable
-from tui.core.ops.evacuate import LEFT
 from tui.model.errors import BadInput, Refused
 from tui.model.plan import Plan
 from tui.model.text import printable, quoted
@@ -120,7 +119,7 @@ def _planned(args: argparse.Namespace, make: Callable[[bool], Plan]) -> Plan | i
         if exc.code != "shortfall":
             raise
         shown = make(True)
-        problems = [s.removeprefix(LEFT) for s in shown.steps if s.startswith(LEFT)]
+        problems = list(shown.shortfalls)
         if args.json:
             sys.stdout.write(json.dumps({**exc.to_dict(), "problems": problems,
                                          "plan": shown.to_dict()}, default=str) + "\n")

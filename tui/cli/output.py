@@ -46,8 +46,8 @@ def job_text(job: Job) -> str:
     for s in job.steps:
         detail = f": {printable(s.detail)}" if s.detail else ""  # a running step has none yet
         # a step interrupted by a crash is run again under its own name when the job resumes
-        again = ", resumed" if s.name in seen else ""
-        seen.add(s.name)
+        again = ", resumed" if s.key in seen else ""
+        seen.add(s.key)
         lines.append(f"  {s.seq:>2}. [{s.state:7}] {printable(s.name)}{again}{detail}")
     return "\n".join(lines)
 
