@@ -17,7 +17,6 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -85,8 +84,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _ended(exc, seen.state, json_mode)
 
 
-@dataclass
 class _Seen:
+    """What the command learned before it failed (no dataclasses: `--help` stays light)."""
+
     state: Path | str | None = None  # the state, once known: failures of its disk name it
 
 

@@ -43,12 +43,13 @@ def job_text(job: Job) -> str:
     lines = [f"job {job.id} {job.kind} {job.state}: {printable(job.summary)} "
              f"(by {printable(job.operator)})"]
     seen: set[str] = set()
+    width = max([7, *(len(s.state) for s in job.steps)])  # "running"; "interrupted" is longer
     for s in job.steps:
         detail = f": {printable(s.detail)}" if s.detail else ""  # a running step has none yet
         # a step interrupted by a crash is run again under its own name when the job resumes
         again = ", resumed" if s.key in seen else ""
         seen.add(s.key)
-        lines.append(f"  {s.seq:>2}. [{s.state:7}] {printable(s.name)}{again}{detail}")
+        lines.append(f"  {s.seq:>2}. [{s.state:{width}}] {printable(s.name)}{again}{detail}")
     return "\n".join(lines)
 
 

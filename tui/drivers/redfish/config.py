@@ -212,8 +212,8 @@ def _credentials(
     return cred
 
 
-def _origin(value: Any, where: str) -> str:
-    if not isinstance(value, str) or not value.strip():
+def _origin(value: str, where: str) -> str:
+    if not value.strip():
         raise _bad(where, "must be a URL string like https://10.0.0.5")
     try:
         parts = urlsplit(value.strip())
@@ -248,7 +248,7 @@ def parse_config(section: Any, config_dir: pathlib.Path, warn: Callable[[str], N
     logins = _Logins(_load_credentials_file(cred_path) if cred_path else None, warn)
     systems: list[SystemSpec] = []
     seen: dict[str, int] = {}
-    for i, raw in enumerate(values.pop("systems")):
+    for i, raw in enumerate(values["systems"]):
         spec = _system(raw, f"systems[{i}]", logins)
         if spec.bay in seen:
             raise _bad(f"systems[{i}].bay", f"{spec.bay} is already mapped by systems[{seen[spec.bay]}]")
@@ -259,8 +259,8 @@ def parse_config(section: Any, config_dir: pathlib.Path, warn: Callable[[str], N
     for spec in systems:
         if verify_by_url.setdefault(spec.url, spec.verify) != spec.verify:
             raise _bad("systems", f"{spec.url} appears with both verify = true and verify = false")
-    del values["ca_bundle"], values["credentials_file"]
-    return RedfishConfig(systems=tuple(systems), ca_bundle=ca_bundle, **values)
+    numbers = {k: v for k, v in values.items() if TOP.keys[k].kind in (int, float)}
+    return RedfishConfig(systems=tuple(systems), ca_bundle=ca_bundle, **numbers)
 
 
 @dataclass
