@@ -150,7 +150,7 @@ def test_sigkill_between_clear_and_apply_then_resume_puts_profile_on_exactly_one
     assert list(where.values()).count(target) == 1
     shown = cli("jobs", "show", str(job.id), "--json").json
     assert shown["state"] == "done"
-    assert any("interrupted" in s["detail"] for s in shown["steps"] if s["state"] == "failed")
+    assert any("interrupted" in s["detail"] for s in shown["steps"] if s["state"] == "interrupted")
     # the step run again on resume reads as that, not as the same line twice
     applied = [line for line in cli("jobs", "show", str(job.id)).out.splitlines()
                if "apply profile to" in line]
@@ -311,7 +311,7 @@ def test_malformed_arguments_get_one_line_exit_2_and_change_nothing(cli, args, f
 @pytest.mark.parametrize("mutation, fragment", [
     (("[bayops]", "[bayops"), "not valid TOML"),
     (('driver = "sim"', 'driver = "ipmi"'), "bayops.driver"),
-    (("seed = 7", 'seed = "seven"'), "sim.seed: expected int"),
+    (("seed = 7", 'seed = "seven"'), "sim.seed: must be an integer, got str"),
     (("web-front = 110,", "web-front = 5000,"), "VLAN id must be an integer 1..4094"),
     (('model = "c3000"', 'model = "c9000"'), "is not one of c7000, c3000"),
     (('policy = "alert"', 'policy = "panic"'), "groups.prod-web.policy"),
@@ -332,6 +332,23 @@ def test_malformed_config_gets_one_line_exit_2_and_changes_nothing(tmp_path, cli
     lines = r.err.strip().splitlines()
     assert len(lines) == 1 and fragment in lines[0], lines
     assert dump(cli.state) == before
+
+
+@pytest.mark.parametrize("replace, key", [
+    ({"[sim]": "[sim]\ncolour = 1"}, "sim.colour"),
+    ({'driver = "sim"': 'driver = "redfish"', "[keys]": "[redfish]\nbogus = 1\n[keys]"},
+     "redfish.bogus"),
+    ({'driver = "sim"': 'driver = "oneview"', "[keys]": "[oneview]\nbogus = 1\n[keys]"},
+     "oneview.bogus"),
+])
+def test_an_unknown_key_names_the_file_and_the_key_whichever_part_reads_it(tmp_path, cli,
+                                                                          replace, key):
+    """The core's tables and each driver's are checked by one checker, the same way."""
+    bad = write_config(tmp_path / "bad.toml", replace=replace)
+    r = Cli(bad, cli.state)("status")
+    assert r.code == 2, r.err
+    assert r.err.startswith(f"bayops: config: {bad}: {key}: unknown key (known: "), r.err
+    assert r.err.count("\n") == 1
 
 
 def test_missing_config_file_and_corrupt_state_are_clear_errors(tmp_path, cli):

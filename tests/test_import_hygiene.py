@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from tui.cli import commands
-from tui.cli.parsing import _Parser
+from tui.cli.parsing import Parser
 
 # Runs the CLI, then writes the imported modules to the file named by argv[1], whatever
 # main did (argparse's --help exits by SystemExit).
@@ -70,7 +70,7 @@ def test_status_imports_its_command_and_the_embedded_core_only(tmp_path: Path) -
 def test_the_table_says_what_the_module_registers(name: str, module: str,
                                                   help_text: str) -> None:
     """`bayops --help` lists the table's help; `bayops NAME --help` the module's parser."""
-    sub = _Parser(prog="bayops").add_subparsers(parser_class=_Parser)
+    sub = Parser(prog="bayops").add_subparsers(parser_class=Parser)
     __import__(f"tui.cli.{module}", fromlist=["register"]).register(sub)
     helps = {action.dest: action.help for action in sub._choices_actions}
     assert helps.get(name) == help_text

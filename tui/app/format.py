@@ -32,7 +32,8 @@ POWER_TEXT = {"on": "on", "off": "off", "unknown": "?unk"}
 SEVERITY_TEXT = {"info": "info", "warning": "WARN", "critical": "CRIT"}
 SEVERITY_STYLE = {"info": "info", "warning": "warn", "critical": "crit"}
 SEVERITY_RANK = {"info": 0, "warning": 1, "critical": 2}
-STEP_TEXT = {"done": "[done]", "running": "[ >> ]", "failed": "[FAIL]"}
+STEP_TEXT = {"done": "[done]", "running": "[ >> ]", "failed": "[FAIL]", "interrupted": "[INTR]",
+             "skipped": "[skip]"}
 JOB_STATE_TEXT = {"running": "run", "done": "done", "failed": "FAIL"}
 JOB_STATE_STYLE = {"running": "job", "done": "ok", "failed": "crit"}
 
@@ -294,8 +295,9 @@ def job_progress(job: Job) -> str:
 
 
 def retried(step: Step, job: Job) -> bool:
-    """A failed (interrupted) step that a later step of the same name took over."""
-    return step.state == "failed" and any(
+    """An interrupted step that a later step of the same name took over (an older
+    release journaled it as failed)."""
+    return step.state in ("interrupted", "failed") and any(
         s.seq > step.seq and s.name == step.name for s in job.steps)
 
 
@@ -308,7 +310,7 @@ def job_line(job: Job) -> list[tuple[str, str]]:
 def step_line(step: Step, job: Job | None = None) -> list[tuple[str, str]]:
     if job is not None and retried(step, job):
         return [("  ", ""), ("[RTRY] ", "dim"), (f"{step.name}: interrupted, retried", "dim")]
-    style = {"done": "ok", "running": "job", "failed": "crit"}.get(step.state, "")
+    style = {"done": "ok", "running": "job", "failed": "crit", "interrupted": "crit"}.get(step.state, "")
     detail = f": {step.detail}" if step.detail and step.state != "running" else ""
     return [("  ", ""), (STEP_TEXT.get(step.state, step.state) + " ", style),
             (step.name + detail, "dim" if step.state == "done" else "")]

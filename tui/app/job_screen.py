@@ -44,7 +44,8 @@ def job_text(job: Job) -> Text:
     for s in job.steps:
         took = f" ({s.finished - s.started:.1f}s)" if s.finished else ""
         out.append(f"  {s.seq:>2}. {fmt.STEP_TEXT.get(s.state, s.state)} {printable(s.name)}{took}\n",
-                   style={"failed": "bold red", "running": "bold"}.get(s.state, ""))
+                   style={"failed": "bold red", "interrupted": "bold red",
+                          "running": "bold"}.get(s.state, ""))
         if s.detail:
             out.append(f"        {printable(s.detail)}\n", style="dim")
     if job.state == "running" and job.pid:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from tui.cli.output import _emit, _job_text, carry_out
+from tui.cli.output import carry_out, emit, job_text
 from tui.cli.parsing import command, confirmable
 
 if TYPE_CHECKING:
@@ -25,6 +25,6 @@ def _ack(core: Core, args: argparse.Namespace) -> int:
     job = carry_out(args, plan, lambda expect: core.ack(args.bay, expect))
     if job is None:
         return 0
-    _emit(args, {"job": job.to_dict(), "bay": core.bay(args.bay).to_dict()},
-          lambda: _job_text(job))
+    emit(args, {"job": job.to_dict(), "bay": core.bay(args.bay).to_dict()},
+          lambda: job_text(job))
     return 0

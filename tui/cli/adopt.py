@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from tui.cli.output import _emit, table
+from tui.cli.output import emit, table
 from tui.cli.parsing import command
 
 if TYPE_CHECKING:
@@ -34,5 +34,5 @@ def _adopt(core: Core, args: argparse.Namespace) -> int:
         return table(("PROFILE", "STATE", "BAY", "GROUP", "DETAIL"),
                      [(f.profile, SHOWN.get(f.state, f.state), f.bay or "-", f.group or "-", f.detail)
                       for f in found]) + "\n" + ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
-    _emit(args, {"dry_run": dry, "profiles": [f.to_dict() for f in found]}, human)
+    emit(args, {"dry_run": dry, "profiles": [f.to_dict() for f in found]}, human)
     return 0

@@ -5,8 +5,8 @@ import argparse
 from datetime import datetime
 from typing import TYPE_CHECKING
 
-from tui.cli.output import _emit, _job_text, carry_out
-from tui.cli.parsing import _Parser, confirmable
+from tui.cli.output import carry_out, emit, job_text
+from tui.cli.parsing import Parser, confirmable
 from tui.model.errors import BadInput
 from tui.model.text import quoted
 
@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 
 def register(events: argparse.ArgumentParser) -> None:
     """The sub-actions of `bayops events` (which lists the log without one)."""
-    sub = events.add_subparsers(dest="action", parser_class=_Parser, metavar="ACTION")
+    sub = events.add_subparsers(dest="action", parser_class=Parser, metavar="ACTION")
     c = sub.add_parser("archive", help="move events and finished jobs older than a date to a "
                        "hash-chained archive file (admin)",
                        description="Write every event and every finished job (with its journal) "
@@ -56,8 +56,8 @@ def _archive(core: Core, args: argparse.Namespace) -> int:
     if job is None:
         return 0
     record = next((a for a in core.archives() if a.job_id == job.id), None)
-    _emit(args, {"job": job.to_dict(), "archive": record.to_dict() if record else None},
-          lambda: _job_text(job))
+    emit(args, {"job": job.to_dict(), "archive": record.to_dict() if record else None},
+          lambda: job_text(job))
     return 0
 
 
@@ -76,5 +76,5 @@ def _verify(core: Core, args: argparse.Namespace) -> int:
                    " missing)") if live.get("skipped_ids") else ""
         return "\n".join([*lines, f"intact: {len(found.files)} archive(s), {records} records; "
                           f"the live log continues at event seq {live['first_seq']}{skipped}"])
-    _emit(args, found.to_dict(), text)
+    emit(args, found.to_dict(), text)
     return 0 if found.ok else 1

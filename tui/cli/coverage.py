@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from tui.cli.output import _emit, table
+from tui.cli.output import emit, table
 from tui.cli.parsing import command
 
 if TYPE_CHECKING:
@@ -24,7 +24,7 @@ def register(sub: Subparsers) -> None:
 def _coverage(core: Core, args: argparse.Namespace) -> int:
     if args.lose:
         result = core.coverage(args.lose, args.group)
-        _emit(args, result.to_dict(), result.text)
+        emit(args, result.to_dict(), result.text)
         return 0
     covers = core.coverage_enclosures(args.group)
 
@@ -32,5 +32,5 @@ def _coverage(core: Core, args: argparse.Namespace) -> int:
         return table(("ENCLOSURE", "GROUP", "PROFILES", "PLACED", "COVERED", "NO SPARE FOR"),
                      [(c.enclosure, c.group, c.profiles, c.placed, "yes" if c.covered else "NO",
                        ", ".join(c.short)) for c in covers])
-    _emit(args, {"enclosures": [c.to_dict() for c in covers]}, human)
+    emit(args, {"enclosures": [c.to_dict() for c in covers]}, human)
     return 0

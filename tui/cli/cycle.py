@@ -10,10 +10,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tui.cli.failover import _run_job
-from tui.cli.output import _emit, printable_lines, table
+from tui.cli.failover import run_job
+from tui.cli.output import emit, printable_lines, table
 from tui.cli.parsing import command, confirmable
-from tui.core.ops.evacuate import LEFT
 from tui.model.errors import BadInput, Refused
 from tui.model.plan import Plan
 from tui.model.text import printable, quoted
@@ -71,18 +70,18 @@ def _rediscover(core: Core, args: argparse.Namespace) -> int:
                      [(f.bay, f.change, ("would flag" if dry else "FLAGGED") if f.flagged
                        else "", f.detail)
                       for f in findings])
-    _emit(args, {"dry_run": dry, "findings": [f.to_dict() for f in findings]},
+    emit(args, {"dry_run": dry, "findings": [f.to_dict() for f in findings]},
           human)
     return 0
 
 
 def _clear(core: Core, args: argparse.Namespace) -> int:
-    return _run_job(args, core.plan_clear_flag(args.bay),
+    return run_job(args, core.plan_clear_flag(args.bay),
                     lambda expect: core.clear_flag(args.bay, expect))
 
 
 def _failback(core: Core, args: argparse.Namespace) -> int:
-    return _run_job(args, core.plan_failback(args.profile),
+    return run_job(args, core.plan_failback(args.profile),
                     lambda expect: core.failback(args.profile, expect))
 
 
@@ -120,7 +119,7 @@ def _planned(args: argparse.Namespace, make: Callable[[bool], Plan]) -> Plan | i
         if exc.code != "shortfall":
             raise
         shown = make(True)
-        problems = [s.removeprefix(LEFT) for s in shown.steps if s.startswith(LEFT)]
+        problems = list(shown.shortfalls)
         if args.json:
             sys.stdout.write(json.dumps({**exc.to_dict(), "problems": problems,
                                          "plan": shown.to_dict()}, default=str) + "\n")
@@ -137,7 +136,7 @@ def _evacuate(core: Core, args: argparse.Namespace) -> int:
                                                            stop, force))
     if isinstance(plan, int):
         return plan
-    return _run_job(args, plan, lambda expect: core.evacuate(
+    return run_job(args, plan, lambda expect: core.evacuate(
         args.enclosure, args.to, mapping, stop, args.force, expect))
 
 
@@ -146,5 +145,5 @@ def _restore(core: Core, args: argparse.Namespace) -> int:
     plan = _planned(args, lambda force: core.plan_restore(args.enclosure, stop, force))
     if isinstance(plan, int):
         return plan
-    return _run_job(args, plan, lambda expect: core.restore(args.enclosure, stop, args.force,
+    return run_job(args, plan, lambda expect: core.restore(args.enclosure, stop, args.force,
                                                             expect))

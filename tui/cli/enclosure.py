@@ -4,8 +4,8 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from tui.cli.output import _emit, _job_text, carry_out
-from tui.cli.parsing import _Parser, confirmable
+from tui.cli.output import carry_out, emit, job_text
+from tui.cli.parsing import Parser, confirmable
 
 if TYPE_CHECKING:
     from tui.cli.parsing import Subparsers
@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 def register(sub: Subparsers) -> None:
     e = sub.add_parser("enclosure", help="add an enclosure to a group")
     e.set_defaults(handler=_enclosure)
-    esub = e.add_subparsers(dest="action", parser_class=_Parser, required=True, metavar="ACTION")
+    esub = e.add_subparsers(dest="action", parser_class=Parser, required=True, metavar="ACTION")
     c = esub.add_parser("add", help="add an enclosure; its domain receives the group baseline")
     c.add_argument("group")
     c.add_argument("enclosure")
@@ -30,5 +30,5 @@ def _enclosure(core: Core, args: argparse.Namespace) -> int:
     job = carry_out(args, plan, lambda expect: core.add_enclosure(
         args.group, args.enclosure, args.domain, args.bays, expect))
     if job is not None:
-        _emit(args, {"job": job.to_dict()}, lambda: _job_text(job))
+        emit(args, {"job": job.to_dict()}, lambda: job_text(job))
     return 0

@@ -10,8 +10,8 @@ import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from tui.cli.output import _emit
-from tui.cli.parsing import COUNT, SECONDS, _bounded, command
+from tui.cli.output import emit
+from tui.cli.parsing import COUNT, SECONDS, bounded, command
 from tui.model.errors import OperationFailed
 from tui.model.text import printable
 
@@ -26,9 +26,9 @@ EVENT_BATCH = 500
 
 def register(sub: Subparsers) -> None:
     c = command(sub, "events", "the event log (audit trail)")
-    c.add_argument("--since", type=_bounded(int, 0, 2**62), default=None,
+    c.add_argument("--since", type=bounded(int, 0, 2**62), default=None,
                    help="events after this sequence number")
-    c.add_argument("--limit", type=_bounded(int, 1, 100_000), default=None,
+    c.add_argument("--limit", type=bounded(int, 1, 100_000), default=None,
                    help="at most N: the newest 50 by default; with --since the first 1000 "
                         "after it (page on from the last one shown)")
     c.add_argument("--follow", "-f", action="store_true", help="stream new events")
@@ -43,7 +43,7 @@ def register(sub: Subparsers) -> None:
     c.set_defaults(handler=_watch)
 
 
-class _Stop:
+class StopSignal:
     """SIGTERM/SIGINT end a follow loop cleanly (a service manager stops `watch` so)."""
 
     def __init__(self) -> None:
@@ -100,7 +100,7 @@ class _EventFollower:
 
 def _events(core: Core, args: argparse.Namespace) -> int:
     if args.follow:
-        stop = _Stop()
+        stop = StopSignal()
         follower = _EventFollower(core, args, args.since)
         # A server's client is woken by its change feed; embedded, the feed is polled.
         pushed = core.subscribe(stop.wake.set)
@@ -116,14 +116,14 @@ def _events(core: Core, args: argparse.Namespace) -> int:
         events = core.events(0, args.limit or 50, newest=True)
     else:
         events = core.events(args.since, args.limit or 1000)
-    _emit(args, [e.to_dict() for e in events], lambda: "\n".join(_event_line(e) for e in events))
+    emit(args, [e.to_dict() for e in events], lambda: "\n".join(_event_line(e) for e in events))
     return 0
 
 
 def _watch(core: Core, args: argparse.Namespace) -> int:
     from tui.core.monitor import Monitor
 
-    stop = _Stop()
+    stop = StopSignal()
     # A client of a service only follows: the service polls and runs the policy.
     monitor = None if core.remote else Monitor(core, apply_policy=not args.no_policy,
                                                 sweep_seconds=args.interval)

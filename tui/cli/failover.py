@@ -5,7 +5,7 @@ import argparse
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from tui.cli.output import _emit, _job_text, carry_out
+from tui.cli.output import carry_out, emit, job_text
 from tui.cli.parsing import command, confirmable
 from tui.core.ops.placement import FORCEABLE
 
@@ -38,21 +38,21 @@ def _force_unfit(c: argparse.ArgumentParser) -> None:
                         f"({', '.join(FORCEABLE)})")
 
 
-def _run_job(args: argparse.Namespace, plan: Plan, execute: Callable[[Plan | None], Job]) -> int:
+def run_job(args: argparse.Namespace, plan: Plan, execute: Callable[[Plan | None], Job]) -> int:
     job = carry_out(args, plan, execute)
     if job is not None:
-        _emit(args, {"job": job.to_dict(), "plan": plan.to_dict()}, lambda: _job_text(job))
+        emit(args, {"job": job.to_dict(), "plan": plan.to_dict()}, lambda: job_text(job))
     return 0
 
 
 def _failover(core: Core, args: argparse.Namespace) -> int:
     plan = core.plan_failover(args.bay, args.to, args.force, refresh=True,
                               force_unfit=args.force_unfit)
-    return _run_job(args, plan, lambda expect: core.failover(
+    return run_job(args, plan, lambda expect: core.failover(
         args.bay, args.to, args.force, expect, force_unfit=args.force_unfit))
 
 
 def _move(core: Core, args: argparse.Namespace) -> int:
     plan = core.plan_move(args.profile, args.to, args.force_unfit)
-    return _run_job(args, plan, lambda expect: core.move(
+    return run_job(args, plan, lambda expect: core.move(
         args.profile, args.to, expect, force_unfit=args.force_unfit))

@@ -5,7 +5,7 @@ import argparse
 import time
 from typing import TYPE_CHECKING
 
-from tui.cli.output import _emit, table
+from tui.cli.output import emit, table
 from tui.cli.parsing import command
 from tui.humanize import duration
 from tui.model.errors import BadInput
@@ -72,7 +72,7 @@ def _status(core: Core, args: argparse.Namespace) -> int:
             if g.spares_ready == 0:
                 out.append(f"warning: group {g.name} has no usable spare")
         return "\n".join(out)
-    _emit(args, data, human)
+    emit(args, data, human)
     return 0
 
 
@@ -91,5 +91,5 @@ def _bays(core: Core, args: argparse.Namespace) -> int:
                        b.health if not b.empty else "", b.profile, b.boot_mode,
                        "spare" if b.spare else "", b.job_id,
                        f"FLAGGED: {b.flag}" if b.flag else "") for b in bays])
-    _emit(args, [b.to_dict() for b in bays], human)
+    emit(args, [b.to_dict() for b in bays], human)
     return 0

@@ -8,7 +8,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from tui.cli.output import _emit
+from tui.cli.output import emit
 from tui.cli.parsing import command
 from tui.model.driver import DriverError, ProfileManager
 from tui.model.text import printable
@@ -49,7 +49,7 @@ def _info(core: Core, args: argparse.Namespace) -> int:
             data.update(core.driver.describe())
         except DriverError as exc:
             data["appliance"] = f"did not answer: {exc}"
-    _emit(args, data, lambda: _text(data, user))
+    emit(args, data, lambda: _text(data, user))
     return 0
 
 

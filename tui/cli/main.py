@@ -21,11 +21,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tui.cli.commands import COMMANDS, LOCAL_COMMANDS
-from tui.cli.parsing import LazySubparsers, UsageError, _Parser, expiry_argument
+from tui.cli.parsing import LazySubparsers, Parser, UsageError, expiry_argument
 from tui.model.errors import BayopsError
 from tui.model.text import printable
 
 if TYPE_CHECKING:
+    from tui.core.api import Core
     from tui.core.config import Config
 
 class _Version(argparse.Action):
@@ -48,7 +49,7 @@ class _Version(argparse.Action):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="bayops", description="Operations console for blade-server fleets. "
+    p = Parser(prog="bayops", description="Operations console for blade-server fleets. "
                 "Without a sub-command it opens the dashboard.")
     p.add_argument("--config", help="config file (default: $BAYOPS_CONFIG, the user config, "
                    "the site config /etc/bayops/config.toml if readable, else the packaged demo)")
@@ -62,7 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
                    "(default: $BAYOPS_SERVER, the user config's server, the site socket "
                    "/run/bayops/bayops.sock if it or the site config /etc/bayops/config.toml "
                    "exists)")
-    sub = p.add_subparsers(dest="command", parser_class=_Parser, metavar="COMMAND",
+    sub = p.add_subparsers(dest="command", parser_class=Parser, metavar="COMMAND",
                            action=LazySubparsers)
     assert isinstance(sub, LazySubparsers)
     for name, _, help_text in COMMANDS:
@@ -73,87 +74,115 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     json_mode = "--json" in argv
-    state: Path | str | None = None  # the state, once known: failures of its disk name it
+    seen = _Seen()
     # A file size limit then fails the write (a plain error) instead of killing bayops.
     with contextlib.suppress(AttributeError, ValueError):  # no SIGXFSZ; not main thread
         signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     try:
-        for position, arg in enumerate(argv, 1):
-            try:
-                arg.encode("utf-8")
-            except UnicodeEncodeError:
-                raise UsageError(f"argument {position} is not valid UTF-8") from None
-        args = build_parser().parse_args(expiry_argument(argv))
-        from tui.core.config import find_config, load_config
-        from tui.core.statepath import find_state
+        return _dispatch(argv, seen)
+    except (Exception, KeyboardInterrupt) as exc:
+        return _ended(exc, seen.state, json_mode)
 
-        config = load_config(find_config(args.config))
-        state = find_state(args.state, config)
-        if args.command == "serve":
-            return _serve(config, args)
-        if args.command is None:
-            from tui.app import run_dashboard
 
-            return run_dashboard(config, args)
-        if getattr(args, "offline", None) is not None:  # works on stores, not on a fleet
-            return int(args.offline(config, args))
-        from tui.client import open_client
+class _Seen:
+    """What the command learned before it failed (no dataclasses: `--help` stays light)."""
 
-        explicit_resume = args.command == "jobs" and args.action == "resume"
-        # `token` writes the server's own store, on its host: never through a server, and
-        # only that store when a server is configured or found.
-        server = args.server
-        if args.command in LOCAL_COMMANDS:
-            from tui.cli.serve import token_store
+    state: Path | str | None = None  # the state, once known: failures of its disk name it
 
-            token_store(config, args)
-            server = "none"
-        core, args.client_origin = open_client(config, args.state, server, args.read_only)
-        for message in core.warnings:
-            sys.stderr.write(f"bayops: warning: {printable(message)}\n")
-        if core.remote:
-            given = "--state" if args.state else ("BAYOPS_STATE" if os.environ.get("BAYOPS_STATE")
-                                                   else "")
-            if given:
-                sys.stderr.write(f"bayops: {given} is ignored: the server ({args.client_origin}) "
-                                 "owns the state; --server none runs embedded\n")
-            if os.environ.get("BAYOPS_USER"):
-                sys.stderr.write("bayops: BAYOPS_USER is ignored: the server knows who you "
-                                 f"are ({printable(core.operator)})\n")
-        elif args.read_only:
-            waiting = core.interrupted_jobs()
-            if waiting:
-                sys.stderr.write(f"bayops: {len(waiting)} interrupted job(s) wait for "
-                                 "`bayops jobs resume` (not resumed: read-only)\n")
-        elif not explicit_resume:
-            for job, outcome in core.resume_interrupted():
-                sys.stderr.write(f"bayops: resumed interrupted job {job.id} "
-                                 f"({printable(job.summary)}): {printable(outcome)}\n")
+
+def _dispatch(argv: list[str], seen: _Seen) -> int:
+    """Parse, then run the command: the service, the dashboard, a store command, or one
+    on the client (embedded Core or a server)."""
+    for position, arg in enumerate(argv, 1):
         try:
-            return args.handler(core, args)
-        finally:
-            core.close()
-    except BayopsError as exc:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            raise UsageError(f"argument {position} is not valid UTF-8") from None
+    args = build_parser().parse_args(expiry_argument(argv))
+    from tui.core.config import find_config, load_config
+    from tui.core.statepath import find_state
+
+    config = load_config(find_config(args.config))
+    seen.state = find_state(args.state, config)
+    if args.command == "serve":
+        return _serve(config, args)
+    if args.command is None:
+        from tui.app import run_dashboard
+
+        return run_dashboard(config, args)
+    if getattr(args, "offline", None) is not None:  # works on stores, not on a fleet
+        return int(args.offline(config, args))
+    core = _client(config, args)
+    try:
+        return int(args.handler(core, args))
+    finally:
+        core.close()
+
+
+def _client(config: Config, args: argparse.Namespace) -> Core:
+    """The client the command runs on, its warnings said and, embedded, the interrupted
+    jobs resumed (or counted, read-only) first."""
+    from tui.client import open_client
+
+    # `token` writes the server's own store, on its host: never through a server, and
+    # only that store when a server is configured or found.
+    server = args.server
+    if args.command in LOCAL_COMMANDS:
+        from tui.cli.serve import token_store
+
+        token_store(config, args)
+        server = "none"
+    core, args.client_origin = open_client(config, args.state, server, args.read_only)
+    for message in core.warnings:
+        sys.stderr.write(f"bayops: warning: {printable(message)}\n")
+    if core.remote:
+        _ignored_on_a_server(core, args)
+    elif args.read_only:
+        waiting = core.interrupted_jobs()
+        if waiting:
+            sys.stderr.write(f"bayops: {len(waiting)} interrupted job(s) wait for "
+                             "`bayops jobs resume` (not resumed: read-only)\n")
+    elif not (args.command == "jobs" and args.action == "resume"):
+        for job, outcome in core.resume_interrupted():
+            sys.stderr.write(f"bayops: resumed interrupted job {job.id} "
+                             f"({printable(job.summary)}): {printable(outcome)}\n")
+    return core
+
+
+def _ignored_on_a_server(core: Core, args: argparse.Namespace) -> None:
+    given = "--state" if args.state else ("BAYOPS_STATE" if os.environ.get("BAYOPS_STATE") else "")
+    if given:
+        sys.stderr.write(f"bayops: {given} is ignored: the server ({args.client_origin}) "
+                         "owns the state; --server none runs embedded\n")
+    if os.environ.get("BAYOPS_USER"):
+        sys.stderr.write("bayops: BAYOPS_USER is ignored: the server knows who you "
+                         f"are ({printable(core.operator)})\n")
+
+
+def _ended(exc: BaseException, state: Path | str | None, json_mode: bool) -> int:
+    """The exit code (and the one line) for what stopped the command."""
+    if isinstance(exc, BayopsError):
         message = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
         return _fail(message, exc.exit_code, json_mode, exc.code, exc.hint)
-    except BrokenPipeError:
+    if isinstance(exc, BrokenPipeError):
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
-    except KeyboardInterrupt as exc:  # a server's client says where its job goes on
+    if isinstance(exc, KeyboardInterrupt):  # a server's client says where its job goes on
         if str(exc):
             sys.stderr.write(f"bayops: {printable(str(exc))}\n")
         return 130
-    except Exception as exc:  # a bug: one line for the operator, the traceback on request
-        # ... unless the disk, the media, the file or the process limits failed us: a
-        # read or a driver's write to the state that the store did not translate.
-        mapped = _environment_error(exc, state)
-        if mapped is not None:
-            return _fail(str(mapped).splitlines()[0], mapped.exit_code, json_mode,
-                         mapped.code, mapped.hint)
-        if os.environ.get("BAYOPS_DEBUG"):
-            raise
-        return _fail(f"internal error: {type(exc).__name__}: {exc} "
-                     "(BAYOPS_DEBUG=1 shows the traceback)", 1, json_mode)
+    # A bug: one line for the operator, the traceback on request ... unless the disk, the
+    # media, the file or the process limits failed us: a read or a driver's write to the
+    # state that the store did not translate.
+    assert isinstance(exc, Exception)
+    mapped = _environment_error(exc, state)
+    if mapped is not None:
+        return _fail(str(mapped).splitlines()[0], mapped.exit_code, json_mode,
+                     mapped.code, mapped.hint)
+    if os.environ.get("BAYOPS_DEBUG"):
+        raise exc
+    return _fail(f"internal error: {type(exc).__name__}: {exc} "
+                 "(BAYOPS_DEBUG=1 shows the traceback)", 1, json_mode)
 
 
 def _serve(config: Config, args: argparse.Namespace) -> int:

@@ -8,8 +8,8 @@ import time
 from typing import TYPE_CHECKING
 
 from tui.cli import upkeep
-from tui.cli.output import _emit, _job_text, carry_out, table
-from tui.cli.parsing import _bounded, _Parser, confirmable
+from tui.cli.output import carry_out, emit, job_text, table
+from tui.cli.parsing import Parser, bounded, confirmable
 from tui.humanize import duration
 from tui.model.text import printable
 
@@ -21,11 +21,11 @@ if TYPE_CHECKING:
 def register(sub: Subparsers) -> None:
     m = sub.add_parser("maintenance", help="exclusive maintenance lock on one domain")
     m.set_defaults(handler=_maintenance)
-    msub = m.add_subparsers(dest="action", parser_class=_Parser, required=True, metavar="ACTION")
+    msub = m.add_subparsers(dest="action", parser_class=Parser, required=True, metavar="ACTION")
     c = msub.add_parser("start", help="lock a domain for maintenance")
     c.add_argument("domain")
     c.add_argument("--reason", required=True)
-    c.add_argument("--hours", type=_bounded(float, 0.001, 336), help="lease length (default from config)")
+    c.add_argument("--hours", type=bounded(float, 0.001, 336), help="lease length (default from config)")
     c.add_argument("--json", action="store_true")
     confirmable(c)
     for action, text in (("complete", "propagate the domain's changes to its group"),
@@ -37,7 +37,7 @@ def register(sub: Subparsers) -> None:
         confirmable(c)
     c = msub.add_parser("renew", help="extend the lease (owner, or admin with --force)")
     c.add_argument("domain")
-    c.add_argument("--hours", type=_bounded(float, 0.001, 336), help="from now (default from config)")
+    c.add_argument("--hours", type=bounded(float, 0.001, 336), help="from now (default from config)")
     c.add_argument("--force", action="store_true")
     c.add_argument("--json", action="store_true")
     confirmable(c)
@@ -46,7 +46,7 @@ def register(sub: Subparsers) -> None:
 
     d = sub.add_parser("domain", help="show or edit a domain's configuration")
     d.set_defaults(handler=_domain)
-    dsub = d.add_subparsers(dest="action", parser_class=_Parser, required=True, metavar="ACTION")
+    dsub = d.add_subparsers(dest="action", parser_class=Parser, required=True, metavar="ACTION")
     c = dsub.add_parser("set", help="edit a domain in maintenance: network.NAME VLAN|-, "
                         "fabric.NAME present|-, firmware VERSION, user.NAME ROLE|- (accounts "
                         "get no password from bayops: set it on the domain itself), "
@@ -68,7 +68,7 @@ def _maintenance(core: Core, args: argparse.Namespace) -> int:
     now = time.time()
     if args.action == "status":
         held = core.maintenance()
-        _emit(args, [m.to_dict(now) for m in held], lambda: table(
+        emit(args, [m.to_dict(now) for m in held], lambda: table(
             ("DOMAIN", "GROUP", "OWNER", "STARTED", "LEASE", "REASON"),
             [(m.domain, m.group, m.owner, time.strftime("%m-%d %H:%M", time.localtime(m.started)),
               ("EXPIRED " + duration(now - m.expires) + " ago") if m.expired(now)
@@ -81,7 +81,7 @@ def _maintenance(core: Core, args: argparse.Namespace) -> int:
                 args.domain, args.reason, args.hours, expect)) is None:
             return 0
         m = core.maintenance_of(args.domain)
-        _emit(args, m.to_dict(now), f"{m.domain} is in maintenance by {printable(m.owner)} "
+        emit(args, m.to_dict(now), f"{m.domain} is in maintenance by {printable(m.owner)} "
               f"({duration(m.expires - now)} lease)")
         return 0
     if args.action == "renew":
@@ -90,7 +90,7 @@ def _maintenance(core: Core, args: argparse.Namespace) -> int:
                 args.domain, args.hours, args.force, expect)) is None:
             return 0
         m = core.maintenance_of(args.domain)
-        _emit(args, m.to_dict(now), f"{m.domain}: lease renewed, {duration(m.expires - now)} left")
+        emit(args, m.to_dict(now), f"{m.domain}: lease renewed, {duration(m.expires - now)} left")
         return 0
     if args.action == "complete":
         plan = core.plan_complete(args.domain, args.force)
@@ -101,7 +101,7 @@ def _maintenance(core: Core, args: argparse.Namespace) -> int:
         job = carry_out(args, plan, lambda expect: core.cancel_maintenance(
             args.domain, args.force, expect))
     if job is not None:
-        _emit(args, {"job": job.to_dict()}, lambda: _job_text(job))
+        emit(args, {"job": job.to_dict()}, lambda: job_text(job))
     return 0
 
 
@@ -117,7 +117,7 @@ def _domain(core: Core, args: argparse.Namespace) -> int:
             return 0
     config, baseline = core.domain_config(args.domain)
     diff = config.diff(baseline)
-    _emit(args, {"domain": args.domain, "config": config.to_dict(),
+    emit(args, {"domain": args.domain, "config": config.to_dict(),
                  "baseline": baseline.to_dict(), "diff": diff},
           lambda: json.dumps(config.to_dict(), indent=2) + "\ndiff against the baseline:\n"
           + ("\n".join(f"  {printable(line)}" for line in diff) or "  (none)"))

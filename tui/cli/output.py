@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     from tui.model.plan import Plan
 
 
-def _emit(args: argparse.Namespace, data: Any, human: Callable[[], str] | str) -> None:
+def emit(args: argparse.Namespace, data: Any, human: Callable[[], str] | str) -> None:
     if getattr(args, "json", False):
         # Compact: json's C encoder runs only without indent (16k bays: 4x faster).
         sys.stdout.write(json.dumps(data, default=str, separators=(",", ":")) + "\n")
@@ -39,20 +39,21 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=False)).rstrip() for r in cells)
 
 
-def _job_text(job: Job) -> str:
+def job_text(job: Job) -> str:
     lines = [f"job {job.id} {job.kind} {job.state}: {printable(job.summary)} "
              f"(by {printable(job.operator)})"]
     seen: set[str] = set()
+    width = max([7, *(len(s.state) for s in job.steps)])  # "running"; "interrupted" is longer
     for s in job.steps:
         detail = f": {printable(s.detail)}" if s.detail else ""  # a running step has none yet
         # a step interrupted by a crash is run again under its own name when the job resumes
-        again = ", resumed" if s.name in seen else ""
-        seen.add(s.name)
-        lines.append(f"  {s.seq:>2}. [{s.state:7}] {printable(s.name)}{again}{detail}")
+        again = ", resumed" if s.key in seen else ""
+        seen.add(s.key)
+        lines.append(f"  {s.seq:>2}. [{s.state:{width}}] {printable(s.name)}{again}{detail}")
     return "\n".join(lines)
 
 
-def _confirm(args: argparse.Namespace, plan_text: str) -> None:
+def confirm(args: argparse.Namespace, plan_text: str) -> None:
     if getattr(args, "yes", False):
         return
     if not sys.stdin.isatty():
@@ -66,7 +67,7 @@ def _confirm(args: argparse.Namespace, plan_text: str) -> None:
 def shown_dry_run(args: argparse.Namespace, plan: Plan) -> bool:
     """With --dry-run, print the plan (structured with --json) and say so."""
     if args.dry_run:
-        _emit(args, {"dry_run": True, "plan": plan.to_dict()}, plan.text())
+        emit(args, {"dry_run": True, "plan": plan.to_dict()}, plan.text())
     return bool(args.dry_run)
 
 
@@ -79,5 +80,5 @@ def carry_out(args: argparse.Namespace, plan: Plan,
     """
     if shown_dry_run(args, plan):
         return None
-    _confirm(args, plan.text())
+    confirm(args, plan.text())
     return execute(None if args.yes else plan)

@@ -19,7 +19,7 @@ class UsageError(BadInput):
     pass
 
 
-class _Parser(argparse.ArgumentParser):
+class Parser(argparse.ArgumentParser):
     """argparse that reports a usage error as one line and exit code 2."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
@@ -42,14 +42,14 @@ class LazySubparsers(Subparsers):
 
         module = next((m for name, m, _ in COMMANDS if name == values[0]), None)
         if module is not None:
-            scratch = _Parser(add_help=False).add_subparsers(
-                prog=self._prog_prefix, parser_class=_Parser)
+            scratch = Parser(add_help=False).add_subparsers(
+                prog=self._prog_prefix, parser_class=Parser)
             importlib.import_module(f"tui.cli.{module}").register(scratch)
             self._name_parser_map.update(scratch._name_parser_map)
         super().__call__(parser, namespace, values, option_string)
 
 
-def _bounded(kind: type, low: float, high: float) -> Callable[[str], Any]:
+def bounded(kind: type, low: float, high: float) -> Callable[[str], Any]:
     """An argparse type: a finite number within [low, high]."""
     def parse(text: str) -> Any:
         try:
@@ -64,9 +64,9 @@ def _bounded(kind: type, low: float, high: float) -> Callable[[str], Any]:
     return parse
 
 
-JOB_ID = _bounded(int, 1, 2**62)
-COUNT = _bounded(int, 0, 10**7)
-SECONDS = _bounded(float, 0.05, 3600)
+JOB_ID = bounded(int, 1, 2**62)
+COUNT = bounded(int, 0, 10**7)
+SECONDS = bounded(float, 0.05, 3600)
 
 
 def command(sub: Subparsers, name: str, help_text: str, json_flag: bool = True) -> argparse.ArgumentParser:

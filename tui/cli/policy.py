@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from tui.cli.output import _emit, carry_out
+from tui.cli.output import carry_out, emit
 from tui.cli.parsing import command, confirmable
 from tui.model.text import printable
 
@@ -29,7 +29,7 @@ def _policy(core: Core, args: argparse.Namespace) -> int:
                 args.group, args.mode, args.window, expect)) is None:
             return 0
     policy = core.group(args.group).policy
-    _emit(args, {"group": args.group, "mode": policy.mode, "window": policy.window},
+    emit(args, {"group": args.group, "mode": policy.mode, "window": policy.window},
           f"{args.group}: {policy.mode}"
           + (f" during {printable(policy.window)}" if policy.window else ""))
     return 0

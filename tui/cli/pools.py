@@ -4,8 +4,8 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from tui.cli.output import _emit, carry_out, table
-from tui.cli.parsing import _Parser, confirmable
+from tui.cli.output import carry_out, emit, table
+from tui.cli.parsing import Parser, confirmable
 
 if TYPE_CHECKING:
     from tui.cli.parsing import Subparsers
@@ -16,7 +16,7 @@ def register(sub: Subparsers) -> None:
     po = sub.add_parser("pools", help="MAC, WWPN and serial pools: free, in use, excluded")
     po.add_argument("--json", action="store_true")
     po.set_defaults(handler=_pools)
-    posub = po.add_subparsers(dest="action", parser_class=_Parser, metavar="ACTION")
+    posub = po.add_subparsers(dest="action", parser_class=Parser, metavar="ACTION")
     for action, text in (("exclude", "never allocate this address (admin)"),
                          ("include", "give an excluded address back to its pool (admin)")):
         c = posub.add_parser(action, help=text)
@@ -34,11 +34,11 @@ def _pools(core: Core, args: argparse.Namespace) -> int:
                 args.kind, args.address, include, expect)) is None:
             return 0
         address = plan.target
-        _emit(args, {"kind": args.kind, "address": address, "action": args.action},
+        emit(args, {"kind": args.kind, "address": address, "action": args.action},
               f"{args.kind} {address}: {args.action}d")
         return 0
     pools = core.pools()
-    _emit(args, pools, lambda: table(
+    emit(args, pools, lambda: table(
         ("POOL", "RANGE", "SIZE", "IN USE", "EXCLUDED", "FREE"),
         [(kind, f"{p['start']}..{p['end']}", p["size"], p["in_use"], len(p["excluded"]), p["free"])
          for kind, p in pools.items()]))

@@ -4,8 +4,8 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from tui.cli.output import _emit, carry_out, table
-from tui.cli.parsing import _bounded, _Parser, confirmable
+from tui.cli.output import carry_out, emit, table
+from tui.cli.parsing import Parser, bounded, confirmable
 
 if TYPE_CHECKING:
     from tui.cli.parsing import Subparsers
@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 def register(sub: Subparsers) -> None:
     pr = sub.add_parser("profile", help="server profiles")
     pr.set_defaults(handler=_profile)
-    psub = pr.add_subparsers(dest="action", parser_class=_Parser, required=True, metavar="ACTION")
+    psub = pr.add_subparsers(dest="action", parser_class=Parser, required=True, metavar="ACTION")
     c = psub.add_parser("list", help="profiles and where they run")
     c.add_argument("--group")
     c.add_argument("--json", action="store_true")
@@ -28,7 +28,7 @@ def register(sub: Subparsers) -> None:
     c.add_argument("--network", action="append", help="default: every network of the group")
     c.add_argument("--fabric", action="append", help="default: every fabric of the group")
     c.add_argument("--boot", choices=("san", "local"), default="san")
-    c.add_argument("--lun", type=_bounded(int, 0, 16383), default=0)
+    c.add_argument("--lun", type=bounded(int, 0, 16383), default=0)
     c.add_argument("--json", action="store_true")
     confirmable(c)
     c = psub.add_parser("delete", help="delete an unassigned profile; its addresses return")
@@ -40,14 +40,14 @@ def register(sub: Subparsers) -> None:
 def _profile(core: Core, args: argparse.Namespace) -> int:
     if args.action == "list":
         profiles = core.profiles(args.group)
-        _emit(args, [p.to_dict() for p in profiles], lambda: table(
+        emit(args, [p.to_dict() for p in profiles], lambda: table(
             ("PROFILE", "GROUP", "BAY", "BOOT", "SERIAL", "NETWORKS", "FABRICS"),
             [(p.name, p.group, p.bay or "(unassigned)", p.boot_mode, p.serial,
               ",".join(p.networks), ",".join(p.fabrics)) for p in profiles]))
         return 0
     if args.action == "show":
         p = core.profile(args.name)
-        _emit(args, p.to_dict(), lambda: "\n".join(
+        emit(args, p.to_dict(), lambda: "\n".join(
             [f"{p.name} (group {p.group}) on {p.bay or 'no bay'}, serial {p.serial}, boot "
              + (f"from SAN {p.san_target} LUN {p.san_lun}" if p.boot_mode == "san" else "local")]
             + [f"  {c.kind} {c.index}: {c.address} -> {c.target}" for c in p.connections]))
@@ -60,10 +60,10 @@ def _profile(core: Core, args: argparse.Namespace) -> int:
                 expect)) is None:
             return 0
         created = core.profile(args.name)
-        _emit(args, created.to_dict(), f"profile {created.name} created (serial {created.serial})")
+        emit(args, created.to_dict(), f"profile {created.name} created (serial {created.serial})")
         return 0
     plan = core.plan_profile_delete(args.name)
     if carry_out(args, plan, lambda expect: core.delete_profile(args.name, expect)) is None:
         return 0
-    _emit(args, {"deleted": args.name}, f"profile {args.name} deleted")
+    emit(args, {"deleted": args.name}, f"profile {args.name} deleted")
     return 0

@@ -8,8 +8,8 @@ import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tui.cli.output import _confirm, _emit, table
-from tui.cli.parsing import _Parser, command, confirmable
+from tui.cli.output import confirm, emit, table
+from tui.cli.parsing import Parser, command, confirmable
 from tui.core.statepath import is_database_url
 from tui.model.errors import BadInput, OperationFailed
 
@@ -30,7 +30,7 @@ def register(sub: Subparsers) -> None:
                    "what differs between the two hosts of an HA pair")
     c.set_defaults(handler=None, serve=True)
     t = sub.add_parser("token", help="bearer tokens for remote (TLS) clients: create, list, revoke")
-    tsub = t.add_subparsers(dest="action", parser_class=_Parser, metavar="ACTION", required=True)
+    tsub = t.add_subparsers(dest="action", parser_class=Parser, metavar="ACTION", required=True)
     c = tsub.add_parser("create", help="make a token for a user; its secret is shown once")
     c.add_argument("--user", required=True)
     c.add_argument("--expires", default="30d", help="e.g. 30d, 12h, 90m (default 30d)")
@@ -98,9 +98,9 @@ def _when(ts: float | None) -> str:
 def _planned(args: argparse.Namespace, plan: str) -> bool:
     """--dry-run says what would happen (True: stop); otherwise confirm on a terminal."""
     if args.dry_run:
-        _emit(args, {"dry_run": True, "plan": plan}, plan)
+        emit(args, {"dry_run": True, "plan": plan}, plan)
         return True
-    _confirm(args, plan)
+    confirm(args, plan)
     return False
 
 
@@ -120,7 +120,7 @@ def _token(core: Core, args: argparse.Namespace) -> int:
         core.event("info", "server", "token.created",
                    f"token {token_id} for {args.user} made by {by}, expires in {args.expires}",
                    user=args.user, token=token_id)
-        _emit(args, {"id": token_id, "user": args.user, "token": secret,
+        emit(args, {"id": token_id, "user": args.user, "token": secret,
                      "expires": time.time() + seconds, "store": store.where},
               f"token {token_id} for {args.user} in the store {store.where} "
               f"(shown once; keep it secret):\n{secret}")
@@ -135,12 +135,12 @@ def _token(core: Core, args: argparse.Namespace) -> int:
             raise BadInput(f"no live token {args.id} (bayops token list)", code="unknown-token")
         core.event("info", "server", "token.revoked", f"token {args.id} revoked by {by}",
                    token=args.id)
-        _emit(args, {"id": args.id, "revoked": True, "store": store.where},
+        emit(args, {"id": args.id, "revoked": True, "store": store.where},
               f"token {args.id} revoked in the store {store.where}")
         return 0
     now = time.time()
     rows = store.tokens()
-    _emit(args, [{"id": r.id, "user": r.user, "created": r.created, "expires": r.expires,
+    emit(args, [{"id": r.id, "user": r.user, "created": r.created, "expires": r.expires,
                   "revoked": r.revoked, "last_used": r.last_used, "valid": r.valid(now),
                   "created_by": r.created_by} for r in rows],
           lambda: table(("ID", "USER", "CREATED", "EXPIRES", "STATE", "LAST USED", "BY"),

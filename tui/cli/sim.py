@@ -5,8 +5,8 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from tui.cli.output import _emit, shown_dry_run
-from tui.cli.parsing import _Parser, dry_runnable
+from tui.cli.output import emit, shown_dry_run
+from tui.cli.parsing import Parser, dry_runnable
 from tui.model.text import printable
 
 if TYPE_CHECKING:
@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 def register(sub: Subparsers) -> None:
     s = sub.add_parser("sim", help="simulator faults (sim driver only)")
     s.set_defaults(handler=_sim)
-    ssub = s.add_subparsers(dest="action", parser_class=_Parser, required=True, metavar="ACTION")
+    ssub = s.add_subparsers(dest="action", parser_class=Parser, required=True, metavar="ACTION")
     c = ssub.add_parser("fail", help="inject a fault")
     c.add_argument("bay")
     c.add_argument("--kind", default="critical",
@@ -63,7 +63,7 @@ def _sim(core: Core, args: argparse.Namespace) -> int:
         if shown_dry_run(args, plan):
             return 0
         message = core.sim_part(args.part, fault, expect=plan)
-        _emit(args, {"part": args.part, "action": args.action, "message": message},
+        emit(args, {"part": args.part, "action": args.action, "message": message},
               printable(message))
         return 0
     if args.action in ("insert", "remove", "swap"):
@@ -72,7 +72,7 @@ def _sim(core: Core, args: argparse.Namespace) -> int:
         if shown_dry_run(args, plan):
             return 0
         message = core.sim_hardware(args.bay, args.action, model, expect=plan)
-        _emit(args, {"bay": args.bay, "action": args.action, "message": message},
+        emit(args, {"bay": args.bay, "action": args.action, "message": message},
               f"{args.bay}: {printable(message)}")
         return 0
     fault = args.kind if args.action == "fail" else None
@@ -80,6 +80,6 @@ def _sim(core: Core, args: argparse.Namespace) -> int:
     if shown_dry_run(args, plan):  # no confirmation: the simulator is not the fleet
         return 0
     message = core.sim_fault(args.bay, fault)
-    _emit(args, {"bay": args.bay, "action": args.action, "message": message},
+    emit(args, {"bay": args.bay, "action": args.action, "message": message},
           f"{args.bay}: {printable(message)}")
     return 0

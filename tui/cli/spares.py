@@ -4,7 +4,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
-from tui.cli.output import _emit, _job_text, carry_out, table
+from tui.cli.output import carry_out, emit, job_text, table
 from tui.cli.parsing import command, confirmable
 
 if TYPE_CHECKING:
@@ -24,7 +24,7 @@ def register(sub: Subparsers) -> None:
 def _spares(core: Core, args: argparse.Namespace) -> int:
     if not args.add and not args.remove:
         spares = core.spares(args.group)
-        _emit(args, [b.to_dict() for b in spares], lambda: table(
+        emit(args, [b.to_dict() for b in spares], lambda: table(
             ("BAY", "DOMAIN", "MODEL", "POWER", "HEALTH", "JOB"),
             [(b.id, b.domain, b.model, b.power, b.health, b.job_id) for b in spares])
             or f"group {args.group} has no spares")
@@ -34,6 +34,6 @@ def _spares(core: Core, args: argparse.Namespace) -> int:
                                                                   args.remove, expect))
     if job is None:
         return 0
-    _emit(args, {"job": job.to_dict(), "spares": [b.id for b in core.spares(args.group)]},
-          lambda: _job_text(job))
+    emit(args, {"job": job.to_dict(), "spares": [b.id for b in core.spares(args.group)]},
+          lambda: job_text(job))
     return 0

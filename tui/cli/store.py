@@ -9,7 +9,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tui.cli.output import _confirm, _emit, table
+from tui.cli.output import confirm, emit, table
 from tui.cli.parsing import command, confirmable
 from tui.model.errors import BadInput
 
@@ -49,11 +49,11 @@ def _copy(config: Config, args: argparse.Namespace) -> int:
         text = (f"copy the site in {source.where}\n  to {target.where}\n"
                 + table(("table", "rows"), sorted(rows.items())))
         if args.dry_run:
-            _emit(args, {"dry_run": True, **data}, text)
+            emit(args, {"dry_run": True, **data}, text)
             return 0
-        _confirm(args, text)
+        confirm(args, text)
         copied = copy_site(source, target)
-        _emit(args, {**data, "rows": copied, "verified": True},
+        emit(args, {**data, "rows": copied, "verified": True},
               text.replace("copy the site", "copied the site", 1)
               + "\nevery table compared row by row; the invariants hold in the copy")
         return 0

@@ -7,9 +7,9 @@ import sys
 import time
 from typing import TYPE_CHECKING
 
-from tui.cli.events import _Stop
-from tui.cli.output import _emit, _job_text, carry_out, shown_dry_run, table
-from tui.cli.parsing import _bounded, _Parser, confirmable
+from tui.cli.events import StopSignal
+from tui.cli.output import carry_out, emit, job_text, shown_dry_run, table
+from tui.cli.parsing import Parser, bounded, confirmable
 from tui.model.text import printable
 
 if TYPE_CHECKING:
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 def register(sub: Subparsers) -> None:
     f = sub.add_parser("firmware", help="firmware upgrade of a domain in maintenance; compliance")
     f.set_defaults(handler=_firmware)
-    fsub = f.add_subparsers(dest="action", parser_class=_Parser, required=True, metavar="ACTION")
+    fsub = f.add_subparsers(dest="action", parser_class=Parser, required=True, metavar="ACTION")
     for action, text in (("plan", "show what an upgrade would do (a dry run)"),
                          ("upgrade", "upgrade one enclosure at a time, each read back")):
         c = fsub.add_parser(action, help=text)
@@ -39,11 +39,11 @@ def register(sub: Subparsers) -> None:
     p.set_defaults(handler=_ports)
     p.add_argument("domain")
     p.add_argument("--watch", action="store_true", help="read again every --interval seconds")
-    p.add_argument("--interval", type=_bounded(float, 0.2, 3600), default=5.0)
+    p.add_argument("--interval", type=bounded(float, 0.2, 3600), default=5.0)
     p.add_argument("--json", action="store_true")
 
 
-def register_domain(dsub: argparse._SubParsersAction[_Parser]) -> None:
+def register_domain(dsub: argparse._SubParsersAction[Parser]) -> None:
     """`bayops domain backup|backups|restore` (added to `bayops domain`)."""
     c = dsub.add_parser("backup", help="save a domain's configuration (with a hash)")
     c.add_argument("domain")
@@ -56,7 +56,7 @@ def register_domain(dsub: argparse._SubParsersAction[_Parser]) -> None:
     c = dsub.add_parser("restore", help="restore a backup to a domain in maintenance "
                         "(shows the diff first)")
     c.add_argument("domain")
-    c.add_argument("backup", type=_bounded(int, 1, 2**62))
+    c.add_argument("backup", type=bounded(int, 1, 2**62))
     c.add_argument("--force", action="store_true")
     c.add_argument("--json", action="store_true")
     confirmable(c)
@@ -65,7 +65,7 @@ def register_domain(dsub: argparse._SubParsersAction[_Parser]) -> None:
 def domain_action(core: Core, args: argparse.Namespace) -> int:
     if args.action == "backups":
         found = core.domain_backups(args.domain)
-        _emit(args, [b.to_dict() for b in found], lambda: table(
+        emit(args, [b.to_dict() for b in found], lambda: table(
             ("ID", "TAKEN", "BY", "WHY", "HASH"),
             [(b.id, time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(b.taken)), b.operator,
               b.reason, b.hash[:16]) for b in found]) if found else f"{args.domain}: no backup")
@@ -79,14 +79,14 @@ def domain_action(core: Core, args: argparse.Namespace) -> int:
         job = carry_out(args, plan, lambda expect: core.restore_domain(
             args.domain, args.backup, args.force, expect))
     if job is not None:
-        _emit(args, {"job": job.to_dict()}, lambda: _job_text(job))
+        emit(args, {"job": job.to_dict()}, lambda: job_text(job))
     return 0
 
 
 def _firmware(core: Core, args: argparse.Namespace) -> int:
     if args.action == "compliance":
         states = core.firmware_compliance(args.group)
-        _emit(args, [s.to_dict() for s in states], lambda: table(
+        emit(args, [s.to_dict() for s in states], lambda: table(
             ("GROUP", "DOMAIN", "BASELINE", "STATE", "DIFFERING"),
             [(s.group, s.domain, s.baseline,
               ("differs" if s.differing else "ok") + ("" if s.read else " (not read yet)"),
@@ -102,7 +102,7 @@ def _firmware(core: Core, args: argparse.Namespace) -> int:
     job = carry_out(args, plan, lambda expect: core.firmware_upgrade(
         args.domain, args.to, args.force, expect))
     if job is not None:
-        _emit(args, {"job": job.to_dict()}, lambda: _job_text(job))
+        emit(args, {"job": job.to_dict()}, lambda: job_text(job))
     return 0
 
 
@@ -115,7 +115,7 @@ def _port_rows(ports: list[PortStatus], rates: dict[str, float]) -> str:
 
 def _ports(core: Core, args: argparse.Namespace) -> int:
     before: dict[str, tuple[float, int]] = {}
-    stop = _Stop() if args.watch else None
+    stop = StopSignal() if args.watch else None
     while True:
         ports = core.ports(args.domain)
         now = time.monotonic()
@@ -123,7 +123,7 @@ def _ports(core: Core, args: argparse.Namespace) -> int:
                  for p in ports if p.name in before and now > before[p.name][0]}
         before = {p.name: (now, p.rx_errors + p.tx_errors) for p in ports}
         down = sum(p.link != "up" for p in ports)
-        _emit(args, {"domain": args.domain, "at": time.time(),
+        emit(args, {"domain": args.domain, "at": time.time(),
                      "ports": [dict(p.to_dict(), error_rate=rates.get(p.name)) for p in ports]},
               f"{printable(args.domain)}: {len(ports)} uplink(s), {down} down\n"
               + _port_rows(ports, rates))

@@ -282,7 +282,7 @@ class RemoteCore:
             return job
         with contextlib.suppress(OperationFailed):
             job = self.job(job.id) or job  # with its steps: say why it failed
-        failed = [s for s in job.steps if s.state == "failed"]
+        failed = [s for s in job.steps if s.state in ("failed", "interrupted")]
         raise OperationFailed(f"job {job.id}: " + (failed[-1].detail if failed else job.state))
 
     def _newest_job(self) -> int | None:

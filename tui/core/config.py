@@ -19,12 +19,13 @@ from tui.core.validate import (
     FIRMWARE_LIMIT,
     LOCAL_USER_ROLES,
     NAME_RE,
-    TableReader,
+    NAME_RULE,
     check_name,
     check_text,
 )
 from tui.model.entities import POLICY_MODES, DomainConfig
-from tui.model.errors import BadInput
+from tui.model.errors import BadConfig, BadInput
+from tui.model.tables import Key, Table
 from tui.model.text import quoted
 from tui.resources import data_path
 
@@ -165,6 +166,8 @@ def load_config(path: Path) -> Config:
         raw = _overlay(_packaged_default(), raw)
     try:
         return _parse(raw, path)
+    except BadConfig as exc:
+        raise exc.in_file(path) from None
     except BadInput as exc:
         raise BadInput(f"config: {path}: {exc}") from None
 
@@ -192,43 +195,57 @@ def _overlay(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
     return merged
 
 
+# The file's tables; [serve] is read by tui.server.settings, [redfish] and [oneview] by
+# their drivers.
+_TOP = Table({**{k: Key(dict, {}) for k in ("bayops", "sim", "roles", "pools", "keys", "redfish",
+                                             "oneview", "serve")}, "groups": Key(list, [])})
+_MAIN = Table({
+    "driver": Key(str, "sim"), "theme": Key(str, "dark"), "bell": Key(bool, False),
+    "state": Key(str, ""), "lease_hours": Key(float, 4, 0.01, 24 * 14),
+    "graceful_deadline": Key(float, 30, 0, 3600),
+    "rediscover_seconds": Key(float, 600, 0, 7 * 86400),
+    "evacuate_parallel": Key(int, 4, 1, 64), "server": Key(str, ""),
+    "server_ca": Key(str, ""), "token_file": Key(str, ""),  # read by tui.client
+})
+
+
 def _parse(raw: dict[str, Any], path: Path) -> Config:
-    top = TableReader(raw, "", ("bayops", "sim", "roles", "pools", "keys", "groups", "redfish",
-                                "oneview", "serve"))  # [serve]: read by tui.server.settings
-    main = TableReader(top.get("bayops", dict, {}), "bayops",
-                   ("driver", "theme", "bell", "state", "lease_hours", "graceful_deadline",
-                    "rediscover_seconds", "evacuate_parallel", "server", "server_ca", "token_file"))
-    driver = main.get("driver", str, "sim")
+    top = _TOP.read(raw, "")
+    main = _MAIN.read(top["bayops"], "bayops")
+    driver = main["driver"]
     if driver not in ("sim", "redfish", "oneview"):
-        raise BadInput(f"bayops.driver: {quoted(driver)} is not one of sim, redfish, oneview")
-    state = main.get("state", str, "")
-    groups = tuple(_group(g, i) for i, g in enumerate(top.get("groups", list, [])))
+        raise BadConfig("bayops.driver", f"{quoted(driver)} is not one of sim, redfish, oneview")
+    state = main["state"]
+    groups = tuple(_group(g, i) for i, g in enumerate(top["groups"]))
     if not groups and driver != "oneview":  # OneView: the appliance's groups (fleet.py)
         raise BadInput("groups: at least one [[groups]] table is needed")
     _check_unique_names(groups)
-    keys = top.get("keys", dict, {})
+    roles = _ROLES.read(top["roles"], "roles")
+    if roles["default"] not in ROLES:
+        raise BadConfig("roles.default", f"{quoted(roles['default'])} is not one of {', '.join(ROLES)}")
+    keys = top["keys"]
     for action, key in keys.items():
         if not isinstance(key, str) or not key:
-            raise BadInput(f"keys.{action}: expected a key name such as \"f\" or \"ctrl+r\"")
+            raise BadConfig(f"keys.{action}", "expected a key name such as \"f\" or \"ctrl+r\"")
     return Config(
         path=path,
         driver=driver,
-        theme=main.get("theme", str, "dark"),
-        bell=main.get("bell", bool, False),
+        theme=main["theme"],
+        bell=main["bell"],
         state=(state if is_database_url(state)
                else (path.parent / Path(state).expanduser()) if state else None),
-        lease_hours=main.number("lease_hours", 4, 0.01, 24 * 14),
-        graceful_deadline=main.number("graceful_deadline", 30, 0, 3600),
+        lease_hours=main["lease_hours"],
+        graceful_deadline=main["graceful_deadline"],
         groups=groups,
-        pools=_pools(top.get("pools", dict, {})),
-        sim=_sim(top.get("sim", dict, {})),
-        default_role=_roles_default(top.get("roles", dict, {})),
-        grants=_grants(top.get("roles", dict, {}), {g.name for g in groups} if groups else None),
+        pools=_pools(top["pools"]),
+        sim=_sim(top["sim"]),
+        default_role=roles["default"],
+        grants=_grants(roles["grant"], {g.name for g in groups} if groups else None),
         keys=dict(keys),
-        server=main.get("server", str, ""),
+        server=main["server"],
         raw=raw,
-        rediscover_seconds=main.number("rediscover_seconds", 600, 0, 7 * 86400),
-        evacuate_parallel=int(main.number("evacuate_parallel", 4, 1, 64)),
+        rediscover_seconds=main["rediscover_seconds"],
+        evacuate_parallel=main["evacuate_parallel"],
     )
 
 
@@ -244,156 +261,176 @@ def _check_unique_names(groups: tuple[GroupSpec, ...]) -> None:
             seen[key] = group.name
 
 
+def _name(value: Any, key: str) -> str:
+    if not isinstance(value, str) or not NAME_RE.fullmatch(value):
+        raise BadConfig(key, f"{quoted(value)} is not a valid name ({NAME_RULE})")
+    return value
+
+
+def _named(table: Any, where: str) -> str:
+    """Where a table that has a valid name is: e.g. groups.web rather than groups[0]."""
+    if isinstance(table, dict) and "name" in table:
+        return where.rsplit("[", 1)[0] + "." + _name(table["name"], f"{where}.name")
+    return where
+
+
+_GROUP = Table({
+    "name": Key(str), "policy": Key(str, "manual"), "window": Key(str, ""),
+    "networks": Key(dict, {}), "fabrics": Key(list, []), "firmware": Key(str, ""),
+    "users": Key(dict, {}), "domains": Key(list, []),
+    "models": Key(list, ["ProLiant BL460c Gen10"]), "spares": Key(int, 1, 0, 64),
+    "local_boot": Key(float, 0.1, 0, 1), "empty_per_enclosure": Key(int, 0, 0, 16),
+    "profile_prefix": Key(str, None), "san_target": Key(str, "50:00:14:38:00:00:00:01"),
+    "failback": Key(str, "manual"),
+})
+
+
 def _group(table: Any, index: int) -> GroupSpec:
-    where = f"groups[{index}]"
-    r = TableReader(table, where, ("name", "policy", "window", "networks", "fabrics", "firmware",
-                               "users", "domains", "models", "spares", "local_boot",
-                               "empty_per_enclosure", "profile_prefix", "san_target", "failback"))
-    name = r.name("name")
-    where = r.where = f"groups.{name}"
-    policy = r.get("policy", str, "manual")
+    where = _named(table, f"groups[{index}]")
+    v = _GROUP.read(table, where)
+    name, policy, window, failback = v["name"], v["policy"], v["window"], v["failback"]
     if policy not in POLICY_MODES:
-        raise BadInput(f"{where}.policy: {quoted(policy)} is not one of {', '.join(POLICY_MODES)}")
-    window = r.get("window", str, "")
+        raise BadConfig(f"{where}.policy", f"{quoted(policy)} is not one of {', '.join(POLICY_MODES)}")
     if window:
         from tui.core.autofailover import parse_window  # autofailover depends on config for nothing else
 
         try:
             parse_window(window)
         except BadInput as exc:
-            raise BadInput(f"{where}.window: {exc}") from None
-    networks = r.get("networks", dict, {})
-    for net, vlan in networks.items():
-        if not NAME_RE.fullmatch(net):
-            raise BadInput(f"{where}.networks: {quoted(net)} is not a valid network name")
-        if isinstance(vlan, bool) or not isinstance(vlan, int) or not 1 <= vlan <= 4094:
-            raise BadInput(f"{where}.networks.{net}: VLAN id must be an integer 1..4094, got {quoted(vlan)}")
-    fabrics = r.get("fabrics", list, [])
-    for fabric in fabrics:
-        if not isinstance(fabric, str) or not NAME_RE.fullmatch(fabric):
-            raise BadInput(f"{where}.fabrics: {quoted(fabric)} is not a valid fabric name")
-    users = r.get("users", dict, {})
-    for user, role in users.items():
-        check_name(user, f"{where}.users: local user")
-        if role not in LOCAL_USER_ROLES:
-            raise BadInput(f"{where}.users.{user}: {quoted(role)} is not one of "
-                           f"{', '.join(LOCAL_USER_ROLES)}")
-    firmware = check_text(r.get("firmware", str, ""), f"{where}.firmware", FIRMWARE_LIMIT)
-    domains = tuple(_domain(d, f"{where}.domains[{i}]")
-                    for i, d in enumerate(r.get("domains", list, [])))
+            raise BadConfig(f"{where}.window", str(exc)) from None
+    _check_baseline(v, where)
+    firmware = check_text(v["firmware"], f"{where}.firmware", FIRMWARE_LIMIT)
+    domains = tuple(_domain(d, f"{where}.domains[{i}]") for i, d in enumerate(v["domains"]))
     if not domains:
-        raise BadInput(f"{where}.domains: a group needs at least one domain")
-    models = r.get("models", list, ["ProLiant BL460c Gen10"])
-    for model in models:
+        raise BadConfig(f"{where}.domains", "a group needs at least one domain")
+    for model in v["models"]:
         if not isinstance(model, str) or not re.search(r"\bGen\d+\b", model):
-            raise BadInput(f"{where}.models: {quoted(model)} must name a generation, "
-                           "e.g. 'ProLiant BL460c Gen10'")
-    failback = r.get("failback", str, "manual")
+            raise BadConfig(f"{where}.models", f"{quoted(model)} must name a generation, "
+                            "e.g. 'ProLiant BL460c Gen10'")
     if failback not in ("manual", "offer"):  # never automatic: a person moves it home
-        raise BadInput(f"{where}.failback: {quoted(failback)} is not one of manual, offer")
-    san_target = r.get("san_target", str, "50:00:14:38:00:00:00:01")
-    parse_address(san_target, "wwpn")
+        raise BadConfig(f"{where}.failback", f"{quoted(failback)} is not one of manual, offer")
+    parse_address(v["san_target"], "wwpn")
     return GroupSpec(
         name=name,
         policy=policy,
         window=window,
-        baseline=DomainConfig(networks=dict(networks), fabrics=tuple(sorted(fabrics)),
-                              firmware=firmware, users=dict(users)),
+        baseline=DomainConfig(networks=dict(v["networks"]), fabrics=tuple(sorted(v["fabrics"])),
+                              firmware=firmware, users=dict(v["users"])),
         domains=domains,
-        models=tuple(models),
-        spares=int(r.number("spares", 1, 0, 64)),
-        local_boot=r.number("local_boot", 0.1, 0, 1),
-        empty_per_enclosure=int(r.number("empty_per_enclosure", 0, 0, 16)),
-        profile_prefix=r.get("profile_prefix", str, name),
-        san_target=san_target.upper(),
+        models=tuple(v["models"]),
+        spares=v["spares"],
+        local_boot=v["local_boot"],
+        empty_per_enclosure=v["empty_per_enclosure"],
+        profile_prefix=name if v["profile_prefix"] is None else v["profile_prefix"],
+        san_target=v["san_target"].upper(),
         failback=failback,
     )
 
 
+def _check_baseline(v: dict[str, Any], where: str) -> None:
+    """A group's networks (name = VLAN id), fabrics and local users (name = role)."""
+    for net, vlan in v["networks"].items():
+        if not NAME_RE.fullmatch(net):
+            raise BadConfig(f"{where}.networks", f"{quoted(net)} is not a valid network name")
+        if isinstance(vlan, bool) or not isinstance(vlan, int) or not 1 <= vlan <= 4094:
+            raise BadConfig(f"{where}.networks.{net}",
+                            f"VLAN id must be an integer 1..4094, got {quoted(vlan)}")
+    for fabric in v["fabrics"]:
+        if not isinstance(fabric, str) or not NAME_RE.fullmatch(fabric):
+            raise BadConfig(f"{where}.fabrics", f"{quoted(fabric)} is not a valid fabric name")
+    for user, role in v["users"].items():
+        check_name(user, f"{where}.users: local user")
+        if role not in LOCAL_USER_ROLES:
+            raise BadConfig(f"{where}.users.{user}", f"{quoted(role)} is not one of "
+                            f"{', '.join(LOCAL_USER_ROLES)}")
+
+
+_DOMAIN = Table({"name": Key(str), "enclosures": Key(list)})
+_ENCLOSURE = Table({"name": Key(str), "model": Key(str, "c7000")})
+
+
 def _domain(table: Any, where: str) -> DomainSpec:
-    r = TableReader(table, where, ("name", "enclosures"))
-    name = r.name("name")
+    v = _DOMAIN.read(table, where)
+    name = _name(v["name"], f"{where}.name")
     enclosures = []
-    for i, enc in enumerate(r.get("enclosures", list)):
-        er = TableReader(enc, f"domains.{name}.enclosures[{i}]", ("name", "model"))
-        model = er.get("model", str, "c7000")
-        if model not in ENCLOSURE_MODELS:
-            raise BadInput(f"domains.{name}.enclosures[{i}].model: {quoted(model)} is not one of "
-                           f"{', '.join(ENCLOSURE_MODELS)}")
-        enclosures.append(EnclosureSpec(er.name("name"), model))
+    for i, enc in enumerate(v["enclosures"]):
+        at = f"domains.{name}.enclosures[{i}]"
+        e = _ENCLOSURE.read(enc, at)
+        if e["model"] not in ENCLOSURE_MODELS:
+            raise BadConfig(f"{at}.model", f"{quoted(e['model'])} is not one of "
+                            f"{', '.join(ENCLOSURE_MODELS)}")
+        enclosures.append(EnclosureSpec(_name(e["name"], f"{at}.name"), e["model"]))
     if not 1 <= len(enclosures) <= 4:
-        raise BadInput(f"domains.{name}.enclosures: a VC domain has 1 to 4 enclosures, got {len(enclosures)}")
+        raise BadConfig(f"domains.{name}.enclosures",
+                        f"a VC domain has 1 to 4 enclosures, got {len(enclosures)}")
     return DomainSpec(name, tuple(enclosures))
 
 
+_POOLS = Table({"mac": Key(dict, {}), "wwpn": Key(dict, {}), "serial": Key(dict, {})})
+_SERIALS = Table({"prefix": Key(str, "VCX"), "start": Key(int, 1, 0, 10**9),
+                  "end": Key(int, 9_999_999, 0, 10**9)})
+
+
 def _pools(table: Any) -> PoolsSpec:
-    r = TableReader(table, "pools", ("mac", "wwpn", "serial"))
+    v = _POOLS.read(table, "pools")
 
     def address_range(key: str, kind: str, start: str, end: str) -> RangeSpec:
-        rr = TableReader(r.get(key, dict, {}), f"pools.{key}", ("start", "end"))
+        r = Table({"start": Key(str, start), "end": Key(str, end)}).read(v[key], f"pools.{key}")
         try:
-            low = parse_address(rr.get("start", str, start), kind)
-            high = parse_address(rr.get("end", str, end), kind)
+            low = parse_address(r["start"], kind)
+            high = parse_address(r["end"], kind)
         except BadInput as exc:
-            raise BadInput(f"pools.{key}: {exc}") from None
+            raise BadConfig(f"pools.{key}", str(exc)) from None
         if high < low:
-            raise BadInput(f"pools.{key}: end is below start")
+            raise BadConfig(f"pools.{key}", "end is below start")
         return RangeSpec(low, high)
 
-    serial = TableReader(r.get("serial", dict, {}), "pools.serial", ("prefix", "start", "end"))
-    prefix = serial.get("prefix", str, "VCX")
-    if not re.match(r"^[A-Z0-9]{1,6}$", prefix):
-        raise BadInput("pools.serial.prefix: 1-6 upper-case letters or digits")
-    low = int(serial.number("start", 1, 0, 10**9))
-    high = int(serial.number("end", 9_999_999, 0, 10**9))
+    serial = _SERIALS.read(v["serial"], "pools.serial")
+    if not re.match(r"^[A-Z0-9]{1,6}$", serial["prefix"]):
+        raise BadConfig("pools.serial.prefix", "1-6 upper-case letters or digits")
+    low, high = serial["start"], serial["end"]
     if high < low:
-        raise BadInput("pools.serial: end is below start")
+        raise BadConfig("pools.serial", "end is below start")
     return PoolsSpec(
         mac=address_range("mac", "mac", "00:17:A4:77:00:00", "00:17:A4:77:FF:FF"),
         wwpn=address_range("wwpn", "wwpn", "50:06:0B:00:00:C2:00:00", "50:06:0B:00:00:C2:FF:FF"),
-        serial_prefix=prefix,
+        serial_prefix=serial["prefix"],
         serial=RangeSpec(low, high),
     )
 
 
+_SIM = Table({"seed": Key(int, 7, 0, 2**31), "latency": Key(dict, {}),
+              "warning_bays": Key(list, [])})
+_LATENCY = Table({key: Key(float, DEFAULT_LATENCY[key], 0, 600) for key in SIM_LATENCY_KEYS})
+
+
 def _sim(table: Any) -> SimSpec:
-    r = TableReader(table, "sim", ("seed", "latency", "warning_bays"))
-    latency = dict(DEFAULT_LATENCY)
-    lr = TableReader(r.get("latency", dict, {}), "sim.latency", SIM_LATENCY_KEYS)
-    for key in SIM_LATENCY_KEYS:
-        latency[key] = lr.number(key, latency[key], 0, 600)
-    warning = r.get("warning_bays", list, [])
-    for bay in warning:
+    v = _SIM.read(table, "sim")
+    for bay in v["warning_bays"]:
         if not isinstance(bay, str):
-            raise BadInput(f"sim.warning_bays: {quoted(bay)} is not a bay id")
-    return SimSpec(seed=int(r.number("seed", 7, 0, 2**31)), latency=latency,
-                   warning_bays=tuple(warning))
+            raise BadConfig("sim.warning_bays", f"{quoted(bay)} is not a bay id")
+    return SimSpec(seed=v["seed"], latency=_LATENCY.read(v["latency"], "sim.latency"),
+                   warning_bays=tuple(v["warning_bays"]))
 
 
-def _roles_default(table: Any) -> str:
-    r = TableReader(table, "roles", ("default", "grant"))
-    default = r.get("default", str, "viewer")
-    if default not in ROLES:
-        raise BadInput(f"roles.default: {quoted(default)} is not one of {', '.join(ROLES)}")
-    return default
+_ROLES = Table({"default": Key(str, "viewer"), "grant": Key(list, [], what="a list of tables "
+                                                            "([[roles.grant]])")})
+_GRANT = Table({"user": Key(str), "role": Key(str), "groups": Key(list, ["*"])})
 
 
-def _grants(table: dict[str, Any], group_names: set[str] | None) -> tuple[Grant, ...]:
+def _grants(entries: list[Any], group_names: set[str] | None) -> tuple[Grant, ...]:
     """``group_names`` None: the groups come from the driver, names are not checked here."""
     grants = []
-    entries = table.get("grant", [])
-    if not isinstance(entries, list):
-        raise BadInput(f"roles.grant: expected a list of tables ([[roles.grant]]), got {quoted(entries)}")
     for i, entry in enumerate(entries):
-        r = TableReader(entry, f"roles.grant[{i}]", ("user", "role", "groups"))
-        role = r.get("role", str)
-        if role not in ROLES:
-            raise BadInput(f"roles.grant[{i}].role: {quoted(role)} is not one of {', '.join(ROLES)}")
-        groups = tuple(r.get("groups", list, ["*"]))
+        v = _GRANT.read(entry, f"roles.grant[{i}]")
+        if v["role"] not in ROLES:
+            raise BadConfig(f"roles.grant[{i}].role",
+                            f"{quoted(v['role'])} is not one of {', '.join(ROLES)}")
+        groups = tuple(v["groups"])
         for g in groups:
             if not isinstance(g, str) or (g != "*" and group_names is not None
                                           and g not in group_names):
-                raise BadInput(f"roles.grant[{i}].groups: no group named {quoted(g)}")
-        grants.append(Grant(check_name(r.get("user", str), f"roles.grant[{i}].user: user"),
-                            role, groups))
+                raise BadConfig(f"roles.grant[{i}].groups", f"no group named {quoted(g)}")
+        grants.append(Grant(check_name(v["user"], f"roles.grant[{i}].user: user"), v["role"],
+                            groups))
     return tuple(grants)

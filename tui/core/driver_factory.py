@@ -6,6 +6,7 @@ from pathlib import Path
 
 from tui.core.config import Config
 from tui.model.driver import Driver
+from tui.model.errors import BadConfig
 
 
 def make_driver(config: Config, state_path: Path, warn: Callable[[str], None],
@@ -21,10 +22,14 @@ def make_driver(config: Config, state_path: Path, warn: Callable[[str], None],
 
             return SimDriver(state_path, config.sim.latency, SqliteBackend(state_path, True).connect)
         return SimDriver(state_path, config.sim.latency)
-    if config.driver == "oneview":
-        from tui.drivers.oneview import OneViewDriver
+    try:
+        if config.driver == "oneview":
+            from tui.drivers.oneview import OneViewDriver
 
-        return OneViewDriver.from_config(config.raw.get("oneview", {}), config.path.parent, warn)
-    from tui.drivers.redfish import RedfishDriver
+            return OneViewDriver.from_config(config.raw.get("oneview", {}), config.path.parent,
+                                             warn)
+        from tui.drivers.redfish import RedfishDriver
 
-    return RedfishDriver.from_config(config.raw.get("redfish", {}), config.path.parent, warn)
+        return RedfishDriver.from_config(config.raw.get("redfish", {}), config.path.parent, warn)
+    except BadConfig as exc:  # the driver knows its table, not which file it came from
+        raise exc.in_file(config.path) from None

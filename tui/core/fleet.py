@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import random
 import re
+from dataclasses import dataclass, field
 
 from tui.core.config import Config, DomainSpec, EnclosureSpec, GroupSpec
 from tui.core.pools import Allocator
@@ -59,6 +60,18 @@ def discover_tolerant(driver: Driver, bays: list[str],
         return found
 
 
+@dataclass
+class _Fleet:
+    """The fleet planned in memory, before the simulator racks it and the store gets it."""
+    problems: list[str] = field(default_factory=list)  # bays whose discovery failed
+    hardware: dict[str, tuple[ServerInfo | None, str | None]] = field(default_factory=dict)
+    enclosures: list[tuple[str, str, str, int, dict[int, ServerInfo | None]]] = field(
+        default_factory=list)
+    profiles: list[Profile] = field(default_factory=list)
+    spare_bays: list[str] = field(default_factory=list)
+    serial_base: int = 0  # the simulator's next enclosure's serial numbers
+
+
 def build_fleet(store: Store, config: Config, driver: Driver,
                 managed: list[ManagedProfile] | None = None) -> list[str]:
     """Create groups, domains, enclosures, bays, profiles and spares.
@@ -68,43 +81,26 @@ def build_fleet(store: Store, config: Config, driver: Driver,
     in one transaction, so a crash leaves either no fleet or the whole fleet. Returns
     the problems met (bays whose discovery failed).
     """
-    problems: list[str] = []
-    rng = random.Random(config.sim.seed)
-    alloc = Allocator(config.pools, {k: store.used_addresses(k) for k in ("mac", "wwpn", "serial")})
     all_bays = {f"{e.name}/{n}" for g in config.groups for d in g.domains
                 for e in d.enclosures for n in range(1, e.bays + 1)}
     for bay in config.sim.warning_bays:
         if bay not in all_bays:
             raise BadInput(f"config: sim.warning_bays: no bay {quoted(bay)} in the fleet")
-    hardware: dict[str, tuple[ServerInfo | None, str | None]] = {}
-    enclosures: list[tuple[str, str, str, int, dict[int, ServerInfo | None]]] = []
-    profiles: list[Profile] = []
-    spare_bays: list[str] = []
-    serial_base = 0
+    fleet = _Fleet()
+    rng = random.Random(config.sim.seed)
+    alloc = Allocator(config.pools, {k: store.used_addresses(k) for k in ("mac", "wwpn", "serial")})
     # A manager's profiles (``managed``, read once by the caller) exist already: adopted
     # afterwards (ops/adopt.py), never made here; the spares come from bays that hold none.
     taken = {m.profile.bay for m in managed if m.profile.bay} if managed is not None else None
     for group in config.groups:
-        populated: list[tuple[str, str, ServerInfo]] = []  # (domain, bay, server)
-        for domain in group.domains:
-            for enc in domain.enclosures:
-                if driver.name == "sim":
-                    servers = simulated_servers(group, enc, config.sim.seed, serial_base)
-                    serial_base += 100
-                else:
-                    found = discover_tolerant(
-                        driver, [f"{enc.name}/{n}" for n in range(1, enc.bays + 1)], problems)
-                    servers = {n: found.get(f"{enc.name}/{n}") for n in range(1, enc.bays + 1)}
-                enclosures.append((enc.name, domain.name, enc.model, enc.bays, servers))
-                populated += [(domain.name, f"{enc.name}/{n}", s)
-                              for n, s in servers.items() if s is not None]
+        populated = _rack(fleet, group, config, driver)
         spares = _pick_spares(group, [p for p in populated if not taken or p[1] not in taken])
-        spare_bays += spares
+        fleet.spare_bays += spares
         width = max(3, len(str(len(populated))))
         count = 0
         for _, bay, server in populated:
             if bay in spares or taken is not None:
-                hardware[bay] = (server, None)
+                fleet.hardware[bay] = (server, None)
                 continue
             count += 1
             profile = new_profile(alloc, f"{group.profile_prefix}-{count:0{width}d}",
@@ -112,28 +108,53 @@ def build_fleet(store: Store, config: Config, driver: Driver,
                                   fabrics=list(group.baseline.fabrics),
                                   boot_mode="local" if rng.random() < group.local_boot else "san",
                                   lun=count, san_target=group.san_target, bay=bay)
-            profiles.append(profile)
+            fleet.profiles.append(profile)
             if driver.name == "sim":  # the simulator racks its servers running their profiles
                 health = "warning" if bay in config.sim.warning_bays else "ok"
                 server = ServerInfo(server.model, server.generation, server.serial, "on", health)
-            hardware[bay] = (server, profile.name)
+            fleet.hardware[bay] = (server, profile.name)
     if isinstance(driver, SimulatedHardware):
-        driver.install(hardware, {d.name: g.baseline for g in config.groups for d in g.domains})
+        driver.install(fleet.hardware, {d.name: g.baseline for g in config.groups for d in g.domains})
+    _record(store, config, driver.name, fleet)
+    return fleet.problems
+
+
+def _rack(fleet: _Fleet, group: GroupSpec, config: Config,
+          driver: Driver) -> list[tuple[str, str, ServerInfo]]:
+    """The group's enclosures into ``fleet``, their servers simulated or discovered;
+    returns the populated bays as (domain, bay, server)."""
+    populated: list[tuple[str, str, ServerInfo]] = []
+    for domain in group.domains:
+        for enc in domain.enclosures:
+            if driver.name == "sim":
+                servers = simulated_servers(group, enc, config.sim.seed, fleet.serial_base)
+                fleet.serial_base += 100
+            else:
+                found = discover_tolerant(
+                    driver, [f"{enc.name}/{n}" for n in range(1, enc.bays + 1)], fleet.problems)
+                servers = {n: found.get(f"{enc.name}/{n}") for n in range(1, enc.bays + 1)}
+            fleet.enclosures.append((enc.name, domain.name, enc.model, enc.bays, servers))
+            populated += [(domain.name, f"{enc.name}/{n}", s)
+                          for n, s in servers.items() if s is not None]
+    return populated
+
+
+def _record(store: Store, config: Config, driver_name: str, fleet: _Fleet) -> None:
+    """The planned fleet into the store, in one transaction."""
     with store.write():
         for group in config.groups:
             store.add_group(group.name, group.baseline, Policy(group.policy, group.window))
             for domain in group.domains:
                 store.add_domain(domain.name, group.name, group.baseline)
-        for name, domain_name, model, count, servers in enclosures:
+        for name, domain_name, model, count, servers in fleet.enclosures:
             store.add_enclosure(name, domain_name, model, count, servers)
-        for profile in profiles:
+        for profile in fleet.profiles:
             store.add_profile(profile)
-        store.set_readings({bay: (s.power, s.health) for bay, (s, _) in hardware.items() if s})
-        for bay in spare_bays:
+        store.set_readings({bay: (s.power, s.health) for bay, (s, _) in fleet.hardware.items() if s})
+        for bay in fleet.spare_bays:
             store.set_spare(bay, True)
         store.set_meta("created", "1")
-        store.set_meta("driver", driver.name)
-    return problems
+        store.set_meta("driver", driver_name)
 
 
 def _pick_spares(group: GroupSpec, populated: list[tuple[str, str, ServerInfo]]) -> list[str]:

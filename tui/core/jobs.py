@@ -1,11 +1,12 @@
 """Journaled steps: each step is written to the store before it runs.
 
-A job's runner calls ``ctx.step(name, action)``; the step row goes in as 'running',
-the action runs, and the row becomes 'done' with what happened (or 'failed' with why),
-in the same transaction as the store writes that record the action's outcome (``record``).
-After a crash, a resumed runner calls the same sequence again: steps already done are
-skipped and return their journaled detail, a step left 'running' is marked
-'failed: interrupted' and run again. So every action must be idempotent.
+A job's runner calls ``ctx.step(StepKey.x(...), action)`` (the keys: tui/core/steps.py);
+the step row goes in as 'running', the action runs, and the row becomes 'done' with what
+happened (or 'failed' with why), in the same transaction as the store writes that record
+the action's outcome (``record``). After a crash, a resumed runner calls the same sequence
+again: steps whose key is journaled done are skipped and return their journaled detail, a
+step left 'running' is marked 'interrupted' and run again. So every action must be
+idempotent.
 
 A runner writes under its ``Claim`` (the store's jobs.py): its own id and the lease epoch
 it started under. When the database refuses that claim (another runner holds the job, or
@@ -19,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from tui.core.steps import StepKey
 from tui.core.store import Store
 from tui.core.store.jobs import Claim
 from tui.model.driver import DriverError
@@ -64,46 +66,46 @@ class JobContext:
         self.job_id = job_id
         self.claim = claim
         job = store.job(job_id)
-        self._done = {s.name: s.detail for s in job.steps if s.state == "done"} if job else {}
-        self._started: tuple[str, Callable[[], int]] | None = None  # (name, seq) by `then`
+        self._done = {s.key: s.detail for s in job.steps if s.state == "done"} if job else {}
+        self._started: tuple[str, Callable[[], int]] | None = None  # (key, seq) by `then`
         self._on_done: list[Callable[[], None]] = []
 
-    def done(self, name: str) -> bool:
-        return name in self._done
+    def done(self, step: StepKey) -> bool:
+        return step.key in self._done
 
-    def step(self, name: str, action: Callable[[], str],
-             record: Callable[[], None] | None = None, then: str | None = None) -> str:
-        """Run ``action`` (hardware) as journaled step ``name``. ``record`` writes to the
+    def step(self, step: StepKey, action: Callable[[], str],
+             record: Callable[[], None] | None = None, then: StepKey | None = None) -> str:
+        """Run ``action`` (hardware) as journaled step ``step``. ``record`` writes to the
         store what the action did; it commits in the one transaction that marks the step
         done, so the journal and the fleet never disagree about it. ``then``: the step
         that always comes next when this one succeeds, journaled as running in that same
         transaction (one commit fewer; a crash there leaves it interrupted, as any)."""
-        if name in self._done:
-            return self._done[name]
-        seq = self._start(name)
-        with self._journaled(seq, name):
+        if step.key in self._done:
+            return self._done[step.key]
+        seq = self._start(step)
+        with self._journaled(seq, step.words):
             detail = action()
-        with self._journaled(seq, name), self.store.write():
+        with self._journaled(seq, step.words), self.store.write():
             if record is not None:
                 record()
             self.store.finish_step(self.job_id, seq, "done", detail, self.claim)
             following = None if then is None else (
-                then, self.store.open_step(self.job_id, then, self.claim))
+                then.key, self.store.open_step(self.job_id, then.words, self.claim, key=then.key))
         self._started = following
-        self._done[name] = detail
+        self._done[step.key] = detail
         return detail
 
-    def _start(self, name: str) -> int:
+    def _start(self, step: StepKey) -> int:
         started, self._started = self._started, None
         if self.claim.stop.is_set():  # its service stopped leading: no new action here
             raise JobHandedOver(self.job_id, "its service stopped leading")
         with handing_over(self.job_id):
             if started is not None:
-                if started[0] == name:
+                if started[0] == step.key:
                     return started[1]()
                 # A runner that went another way than it said: that step never ran.
-                self.store.finish_step(self.job_id, started[1](), "failed", "not run", self.claim)
-            return self.store.start_step(self.job_id, name, self.claim)
+                self.store.finish_step(self.job_id, started[1](), "skipped", "not run", self.claim)
+            return self.store.start_step(self.job_id, step.words, self.claim, key=step.key)
 
     def on_done(self, write: Callable[[], None]) -> None:
         """``write`` (store writes, e.g. the closing event) lands in the transaction that
@@ -142,21 +144,21 @@ class JobContext:
         with handing_over(self.job_id):
             self.store.set_job_params(self.job_id, params, self.claim)
 
-    def note(self, name: str, detail: str) -> None:
+    def note(self, step: StepKey, detail: str) -> None:
         """A step that is only a decision (e.g. the chosen target), journaled as done."""
-        if name not in self._done:
+        if step.key not in self._done:
             with handing_over(self.job_id):
-                self.store.record_step(self.job_id, name, detail, self.claim)
-            self._done[name] = detail
+                self.store.record_step(self.job_id, step.words, detail, self.claim, key=step.key)
+            self._done[step.key] = detail
 
 
 def mark_interrupted(store: Store, job_id: int, old_pid: int | None, claim: Claim) -> int:
-    """Mark steps a dead process left 'running'; returns how many."""
+    """Mark steps a dead process left 'running' as interrupted; returns how many."""
     job = store.job(job_id)
     count = 0
     for step in job.steps if job else ():
         if step.state == "running":
-            store.finish_step(job_id, step.seq, "failed",
+            store.finish_step(job_id, step.seq, "interrupted",
                               f"interrupted: process {old_pid} ended while this step ran", claim)
             count += 1
     return count

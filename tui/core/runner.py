@@ -15,6 +15,7 @@ from typing import Generic, TypeVar
 from tui.core.context import OpContext
 from tui.core.jobs import JobContext, StepFailed, handed_over, handing_over, mark_interrupted
 from tui.core.process import process_alive
+from tui.core.steps import StepKey
 from tui.core.store.jobs import Claim
 from tui.model.entities import Job
 from tui.model.errors import JobHandedOver, OperationFailed, Refused
@@ -53,7 +54,8 @@ def execute(ctx: OpContext, registry: dict[str, JobKind], replan: Callable[[], P
         if kind.started is not None:
             kind.started(ctx, journal, plan.params)
         if kind.atomic:  # a refusal raised by the runner rolls all of it back
-            seq = store.start_step(job_id, plan.summary, claim)
+            whole = StepKey.whole_change(plan.summary)
+            seq = store.start_step(job_id, whole.words, claim, key=whole.key)
             detail = kind.run(ctx, journal, plan.params)
             store.finish_step(job_id, seq, "done", detail, claim)
             journal.land_done()

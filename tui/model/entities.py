@@ -199,11 +199,12 @@ class Maintenance:
 @dataclass(frozen=True)
 class Step:
     seq: int
-    name: str
-    state: str  # running, done, failed
+    name: str  # the words shown
+    state: str  # running, done, failed, interrupted (its process ended), skipped (never ran)
     detail: str
     started: float
     finished: float | None
+    key: str = ""  # what a resumed job matches it by (tui/core/steps.py)
 
 
 @dataclass(frozen=True)

@@ -41,6 +41,18 @@ class BadInput(BayopsError):
     default_code = "bad-input"
 
 
+class BadConfig(BadInput):
+    """A key of config.toml is wrong (``tui.model.tables``): names the key, and the file
+    once the reader knows it. Exit 2."""
+
+    def __init__(self, key: str, problem: str, file: str = "") -> None:
+        super().__init__(f"config: {file + ': ' if file else ''}{key}: {problem}")
+        self.key, self.problem, self.file = key, problem, file
+
+    def in_file(self, file: object) -> BadConfig:
+        return BadConfig(self.key, self.problem, str(file))
+
+
 class Refused(BayopsError):
     """A precondition, lock or role said no. Nothing changed. Exit 3."""
 

@@ -69,13 +69,14 @@ class Plan:
     diff: Diff | None = None
     danger: bool = False  # forced, or undoes work: the faces mark it
     confirm_label: str = "Yes, do it"
+    shortfalls: tuple[str, ...] = ()  # a forced plan's profiles left where they are: "name: why"
 
     def to_dict(self) -> dict[str, Any]:
         return {"kind": self.kind, "summary": self.summary, "steps": list(self.steps),
                 "source": self.source, "target": self.target, "profile": self.profile,
                 "reason": self.reason, "warnings": list(self.warnings),
                 "diff": self.diff.to_dict() if self.diff else None,
-                "params": self.params.to_json()}
+                "shortfalls": list(self.shortfalls), "params": self.params.to_json()}
 
     def text(self) -> str:
         """The plan as the CLI prints it before asking, and for --dry-run."""

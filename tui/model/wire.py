@@ -64,54 +64,67 @@ def _fields(cls: type) -> tuple[tuple[str, Any, tuple[type, ...]], ...]:
 def decode(hint: Any, value: Any, where: str = "value") -> Any:
     """``value`` (JSON) as the type ``hint`` names; BadInput naming ``where`` if it is not."""
     origin = typing.get_origin(hint)
-    args = typing.get_args(hint)
     if hint is Any or hint is object:
         return value
     if origin in (typing.Union, types.UnionType):
-        if value is None and type(None) in args:
-            return None
-        options = [a for a in args if a is not type(None)]
-        for option in options[:-1]:
-            try:
-                return decode(option, value, where)
-            except BadInput:
-                continue
-        return decode(options[-1], value, where)
+        return _union(typing.get_args(hint), value, where)
     if value is None:
         raise BadInput(f"{where}: a value is needed", code="bad-request")
-    if origin is list or origin is tuple or origin in (set, frozenset):
-        if not isinstance(value, list):
-            raise BadInput(f"{where}: expected a list", code="bad-request")
-        if origin is tuple and not (len(args) == 2 and args[1] is Ellipsis):
-            if len(args) != len(value):
-                raise BadInput(f"{where}: expected {len(args)} items", code="bad-request")
-            return tuple(decode(a, v, where) for a, v in zip(args, value, strict=True))
-        items = [decode(args[0] if args else Any, v, where) for v in value]
-        return (origin or list)(items)
+    if origin in (list, tuple, set, frozenset):
+        return _collection(origin, typing.get_args(hint), value, where)
     if origin is dict:
-        if not isinstance(value, dict):
-            raise BadInput(f"{where}: expected an object", code="bad-request")
-        return {str(k): decode(args[1] if args else Any, v, where) for k, v in value.items()}
+        args = typing.get_args(hint)
+        return {str(k): decode(args[1] if args else Any, v, where)
+                for k, v in _expect(dict, value, where, "an object").items()}
     if isinstance(hint, type) and issubclass(hint, JobParams):
-        if not isinstance(value, dict):
-            raise BadInput(f"{where}: expected job params", code="bad-request")
-        data = dict(value)
+        data = dict(_expect(dict, value, where, "job params"))
         return decode_params(str(data.pop("kind", "")), data)
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):
-        if not isinstance(value, dict):
-            raise BadInput(f"{where}: expected an object", code="bad-request")
-        fields = {}
-        for name, field_hint, plain in _fields(hint):
-            if name in value:
-                item = value[name]
-                # str | None and the like: the value is its own type (a Bay's 17 fields)
-                fields[name] = item if (item is None and plain) or type(item) in plain else decode(
-                    field_hint, item, f"{where}.{name}")
-        try:
-            return hint(**fields)
-        except TypeError as exc:
-            raise BadInput(f"{where}: {exc}", code="bad-request") from None
+        return _dataclass(hint, _expect(dict, value, where, "an object"), where)
     return _scalar(hint, value, where)
+
+
+def _expect(kind: type, value: Any, where: str, expected: str) -> Any:
+    if not isinstance(value, kind):
+        raise BadInput(f"{where}: expected {expected}", code="bad-request")
+    return value
+
+
+def _union(args: tuple[Any, ...], value: Any, where: str) -> Any:
+    """The first option ``value`` decodes as (None for an optional's null)."""
+    if value is None and type(None) in args:
+        return None
+    options = [a for a in args if a is not type(None)]
+    for option in options[:-1]:
+        try:
+            return decode(option, value, where)
+        except BadInput:
+            continue
+    return decode(options[-1], value, where)
+
+
+def _collection(origin: type, args: tuple[Any, ...], value: Any, where: str) -> Any:
+    """A list, set or tuple (of fixed length, or ``tuple[X, ...]``) from a JSON list."""
+    _expect(list, value, where, "a list")
+    if origin is tuple and not (len(args) == 2 and args[1] is Ellipsis):
+        if len(args) != len(value):
+            raise BadInput(f"{where}: expected {len(args)} items", code="bad-request")
+        return tuple(decode(a, v, where) for a, v in zip(args, value, strict=True))
+    return origin(decode(args[0] if args else Any, v, where) for v in value)
+
+
+def _dataclass(cls: type, value: dict[str, Any], where: str) -> Any:
+    fields = {}
+    for name, field_hint, plain in _fields(cls):
+        if name in value:
+            item = value[name]
+            # str | None and the like: the value is its own type (a Bay's 17 fields)
+            fields[name] = item if (item is None and plain) or type(item) in plain else decode(
+                field_hint, item, f"{where}.{name}")
+    try:
+        return cls(**fields)
+    except TypeError as exc:
+        raise BadInput(f"{where}: {exc}", code="bad-request") from None
 
 
 def _scalar(hint: Any, value: Any, where: str) -> Any:

@@ -8,8 +8,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from tui.core.config import Config
-from tui.core.validate import TableReader
-from tui.model.errors import BadInput
+from tui.model.errors import BadConfig, BadInput
+from tui.model.tables import Key, Table
 from tui.model.text import quoted
 
 DEFAULT_SOCKET = "/run/bayops/bayops.sock"
@@ -48,36 +48,45 @@ class ServeSettings:
         return host.strip("[]"), int(port)
 
 
+_SERVE = Table({
+    **{key: Key(str, "") for key in ("socket", "socket_group", "listen", "tls_cert", "tls_key",
+                                     "advertise")},
+    "poll_seconds": Key(float, 1.0, 0.05, 60), "sweep_seconds": Key(float, 5.0, 0.0, 3600),
+    "feed_queue": Key(int, 256, 1, 100_000), "webhook_users": Key(list, []),
+    "ha": Key(bool, False), "lease_seconds": Key(float, 5.0, 1.0, 600),
+    "database_wait": Key(float, 30.0, 0.0, 3600), "max_connections": Key(int, 256, 1, 100_000),
+    "handshake_seconds": Key(float, 10.0, 0.1, 600), "idle_seconds": Key(float, 30.0, 0.1, 3600),
+})
+
+
 def settings(config: Config, socket: str | None = None, listen: str | None = None,
              advertise: str | None = None) -> ServeSettings:
     """The [serve] table; the flags of `bayops serve` (per host) win over it."""
-    r = TableReader(config.raw.get("serve", {}), "serve",
-                    ("socket", "socket_group", "listen", "tls_cert", "tls_key", "poll_seconds",
-                     "sweep_seconds", "feed_queue", "webhook_users", "ha", "lease_seconds",
-                     "advertise", "database_wait", "max_connections", "handshake_seconds",
-                     "idle_seconds"))
+    try:
+        v = _SERVE.read(config.raw.get("serve", {}), "serve")
+    except BadConfig as exc:
+        raise exc.in_file(config.path) from None
     base = config.path.parent
 
     def path(key: str) -> Path | None:
-        value = r.get(key, str, "")
-        return base / Path(value).expanduser() if value else None
+        return base / Path(v[key]).expanduser() if v[key] else None
 
     out = ServeSettings(
         socket=Path(socket) if socket else (path("socket") or Path(DEFAULT_SOCKET)),
-        socket_group=r.get("socket_group", str, ""),
-        listen=r.get("listen", str, "") if listen is None else listen,
+        socket_group=v["socket_group"],
+        listen=v["listen"] if listen is None else listen,
         tls_cert=path("tls_cert"), tls_key=path("tls_key"),
-        poll_seconds=r.number("poll_seconds", 1.0, 0.05, 60),
-        sweep_seconds=r.number("sweep_seconds", 5.0, 0.0, 3600),
-        feed_queue=int(r.number("feed_queue", 256, 1, 100_000)),
-        webhook_users=tuple(str(u) for u in r.get("webhook_users", list, [])),
-        ha=r.get("ha", bool, False),
-        lease_seconds=r.number("lease_seconds", 5.0, 1.0, 600),
-        advertise=r.get("advertise", str, "") if advertise is None else advertise,
-        database_wait=r.number("database_wait", 30.0, 0.0, 3600),
-        max_connections=int(r.number("max_connections", 256, 1, 100_000)),
-        handshake_seconds=r.number("handshake_seconds", 10.0, 0.1, 600),
-        idle_seconds=r.number("idle_seconds", 30.0, 0.1, 3600),
+        poll_seconds=v["poll_seconds"],
+        sweep_seconds=v["sweep_seconds"],
+        feed_queue=v["feed_queue"],
+        webhook_users=tuple(str(u) for u in v["webhook_users"]),
+        ha=v["ha"],
+        lease_seconds=v["lease_seconds"],
+        advertise=v["advertise"] if advertise is None else advertise,
+        database_wait=v["database_wait"],
+        max_connections=v["max_connections"],
+        handshake_seconds=v["handshake_seconds"],
+        idle_seconds=v["idle_seconds"],
     )
     if out.socket_group:
         _check_group(out.socket_group)

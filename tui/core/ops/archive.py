@@ -17,6 +17,7 @@ from pathlib import Path
 from tui.core import archive
 from tui.core.context import OpContext
 from tui.core.jobs import JobContext
+from tui.core.steps import StepKey
 from tui.model.driver import SimulatedHardware
 from tui.model.errors import BadInput, OperationFailed, Refused
 from tui.model.params import ArchiveParams
@@ -125,10 +126,10 @@ def run(ctx: OpContext, job: JobContext, p: ArchiveParams) -> str:
                       sha256=done.sha256)
         return f"recorded archive {record.id}; deleted {_n(p.events, 'event')} and {_n(p.jobs, 'job')}"
 
-    job.step(f"write {path.name}", write)
-    job.step("record the archive and delete what it holds", commit)
+    job.step(StepKey.write_archive(path.name), write)
+    job.step(StepKey.record_archive(), commit)
     driver = ctx.driver
     if isinstance(driver, SimulatedHardware):
-        job.step("simulator: prune consumed hardware events",
+        job.step(StepKey.prune_sim_events(),
                  lambda: f"pruned {driver.prune_consumed()} consumed hardware events")
     return f"archived {_n(p.events, 'event')} and {_n(p.jobs, 'job')} to {path}"

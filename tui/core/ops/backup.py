@@ -17,6 +17,7 @@ from typing import Any
 
 from tui.core.context import OpContext
 from tui.core.jobs import JobContext
+from tui.core.steps import StepKey
 from tui.core.validate import check_text
 from tui.model.driver import DomainMaintenanceDriver
 from tui.model.entities import DomainConfig
@@ -50,7 +51,7 @@ def take(ctx: OpContext, domain: str, reason: str, job_id: int | None) -> Domain
 
 def backup_step(ctx: OpContext, job: JobContext, domain: str, reason: str) -> None:
     """A journaled step that backs ``domain`` up before a job changes it."""
-    job.step(f"back up {domain}", lambda: _saved(take(ctx, domain, reason, job.job_id)))
+    job.step(StepKey.back_up(domain), lambda: _saved(take(ctx, domain, reason, job.job_id)))
 
 
 def _saved(backup: DomainBackup) -> str:
@@ -70,7 +71,7 @@ def plan_backup(ctx: OpContext, domain: str, reason: str = "") -> Plan:
 
 
 def run_backup(ctx: OpContext, job: JobContext, p: DomainBackupParams) -> str:
-    return job.step(f"back up {p.domain}", lambda: _saved(take(ctx, p.domain, p.reason, job.job_id)))
+    return job.step(StepKey.back_up(p.domain), lambda: _saved(take(ctx, p.domain, p.reason, job.job_id)))
 
 
 def backups(ctx: OpContext, domain: str) -> list[DomainBackup]:

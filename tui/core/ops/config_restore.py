@@ -10,6 +10,7 @@ from tui.core.jobs import JobContext, StepFailed
 from tui.core.ops.backup import backup_step
 from tui.core.ops.firmware import busy_bay
 from tui.core.ops.maintenance import domain_free, held, push_config
+from tui.core.steps import StepKey
 from tui.model.driver import DomainMaintenanceDriver
 from tui.model.errors import BadInput, OperationFailed, Refused
 from tui.model.params import DomainRestoreParams
@@ -59,7 +60,7 @@ def run_restore(ctx: OpContext, job: JobContext, p: DomainRestoreParams) -> str:
         done.append(push_config(ctx, p.domain, backup.config))
         return "; ".join(done)
     try:
-        detail = job.step(f"restore backup {p.backup} to {p.domain}", restore)
+        detail = job.step(StepKey.restore_backup(p.backup, p.domain), restore)
     except StepFailed as exc:
         raise OperationFailed(f"restore of {p.domain} failed: {exc.reason}; it stays in "
                               "maintenance (the backup taken first is in bayops domain backups)") from None

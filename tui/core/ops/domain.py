@@ -9,6 +9,7 @@ from tui.core.context import OpContext
 from tui.core.jobs import JobContext
 from tui.core.ops import storage
 from tui.core.ops.maintenance import domain_free, held, push_config
+from tui.core.steps import StepKey
 from tui.core.validate import FIRMWARE_LIMIT, LOCAL_USER_ROLES, NAME_RE, check_text
 from tui.model.entities import DomainConfig
 from tui.model.errors import BadInput, Refused
@@ -116,7 +117,7 @@ def _still_used(ctx: OpContext, group: str, key: str, value: str) -> tuple[str, 
 
 def run_set(ctx: OpContext, job: JobContext, p: DomainSetParams) -> str:
     new = edited(ctx.domain(p.domain).config, p.domain, p.key, p.value)
-    detail = job.step(f"apply to {p.domain}", lambda: push_config(ctx, p.domain, new))
+    detail = job.step(StepKey.apply_to(p.domain), lambda: push_config(ctx, p.domain, new))
     ctx.event("info", f"domain:{p.domain}", "domain.changed",
               f"{p.domain}: {p.key} = {p.value} (in maintenance)", job.job_id,
               domain=p.domain, key=p.key, value=p.value)

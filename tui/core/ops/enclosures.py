@@ -9,6 +9,7 @@ from tui.core.context import OpContext
 from tui.core.fleet import simulated_servers
 from tui.core.jobs import JobContext, StepFailed
 from tui.core.ops.maintenance import push_config
+from tui.core.steps import StepKey
 from tui.core.validate import check_name
 from tui.model.driver import SimulatedHardware
 from tui.model.errors import BadInput, OperationFailed, Refused
@@ -76,9 +77,9 @@ def run(ctx: OpContext, job: JobContext, p: EnclosureAddParams) -> str:
                                         {n: found.get(f"{p.enclosure}/{n}")
                                          for n in range(1, p.bays + 1)})
         return f"{sum(1 for s in found.values() if s)} servers in {p.bays} bays"
-    job.step(f"discover {p.enclosure}", discover)
+    job.step(StepKey.discover(p.enclosure), discover)
     try:
-        job.step(f"apply group baseline to {p.domain}",
+        job.step(StepKey.apply_baseline(p.domain),
                  lambda: push_config(ctx, p.domain, baseline))
     except StepFailed as exc:
         raise OperationFailed(f"{p.enclosure} was added but {p.domain} did not take the "

@@ -26,6 +26,7 @@ from tui.core.jobs import JobContext
 from tui.core.ops.failback import give_back, go_home, returns_to_pool, why_not_home
 from tui.core.ops.move import check_target, relocate
 from tui.core.ops.placement import rank_spares
+from tui.core.steps import StepKey
 from tui.model.entities import Bay, Profile
 from tui.model.errors import BadInput, OperationFailed, Refused
 from tui.model.params import EvacuateParams, RestoreParams
@@ -46,7 +47,7 @@ def _locks(enclosure: str, moves: list[Move]) -> tuple[str, ...]:
                  + [f"bay:{b}" for m in moves for b in (m[1], m[2]) if b])
 
 
-LEFT = "leave in place: "  # the first steps of a forced plan, one per shortfall
+LEFT = "leave in place: "  # the words of a forced plan's first steps, one per shortfall
 
 
 def _freed(ctx: OpContext, enclosure: str) -> list[str]:
@@ -157,7 +158,8 @@ def plan(ctx: OpContext, enclosure: str, to: str | None = None,
                                parallel=parallel, stop_on_failure=stop_on_failure,
                                pool=tuple(freed)),
                 locks=_locks(enclosure, moves), source=enclosure, reason="planned work on the enclosure",
-                warnings=tuple(_left_warning(left)), danger=True, confirm_label="Evacuate")
+                warnings=tuple(_left_warning(left)), danger=True, confirm_label="Evacuate",
+                shortfalls=tuple(problems))
 
 
 def _reserved(ctx: OpContext, mapping: dict[str, str]) -> set[str]:
@@ -230,7 +232,8 @@ def plan_restore(ctx: OpContext, enclosure: str, stop_on_failure: bool = True,
                               parallel=parallel, stop_on_failure=stop_on_failure,
                               pool=tuple(pool + freed), left=tuple(left_out)),
                 locks=_locks(enclosure, moves), target=enclosure, reason="the work on the enclosure is done",
-                warnings=tuple(_left_warning(left) + kept), confirm_label="Restore")
+                warnings=tuple(_left_warning(left) + kept), confirm_label="Restore",
+                shortfalls=tuple(problems))
 
 
 def started(ctx: OpContext, job: JobContext, p: EvacuateParams) -> None:
@@ -244,7 +247,7 @@ def started(ctx: OpContext, job: JobContext, p: EvacuateParams) -> None:
 def run(ctx: OpContext, job: JobContext, p: EvacuateParams) -> str:
     enclosure, job_id = p.enclosure, job.job_id
     what = "restore" if p.restore else "evacuation"
-    job.step(f"{'hold the drain of' if p.restore else 'drain'} {enclosure}",
+    job.step(StepKey.drain(enclosure, p.restore),
              lambda: _drain(ctx, enclosure, job_id))
 
     def one(move: Move) -> None:
@@ -268,7 +271,7 @@ def run(ctx: OpContext, job: JobContext, p: EvacuateParams) -> str:
                                  if skipped else "")
                               + f"; {enclosure} stays drained: " + "; ".join(failed))
     if p.restore and not p.left:
-        job.step(f"undrain {enclosure}", lambda: _undrain(ctx, enclosure))
+        job.step(StepKey.undrain(enclosure), lambda: _undrain(ctx, enclosure))
         sources = {m[1] for m in p.moves}
         for bay_id in (b for b in p.pool if b not in sources):
             give_back(ctx, job, bay_id)

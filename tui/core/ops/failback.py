@@ -10,6 +10,7 @@ from __future__ import annotations
 from tui.core.context import OpContext
 from tui.core.jobs import JobContext
 from tui.core.ops.move import relocate
+from tui.core.steps import StepKey
 from tui.model.entities import Bay, Profile
 from tui.model.errors import Refused
 from tui.model.params import FailbackParams
@@ -141,7 +142,7 @@ def give_back(ctx: OpContext, job: JobContext, bay_id: str) -> None:
             return f"{bay_id} stays out of the pool (it changed since the plan)"
         ctx.store.set_spare(bay_id, True)
         return f"{bay_id} back into the spare pool of {bay.group}"
-    job.step(f"return {bay_id} to the spare pool", back)
+    job.step(StepKey.return_to_pool(bay_id), back)
 
 
 def run(ctx: OpContext, job: JobContext, p: FailbackParams) -> str:

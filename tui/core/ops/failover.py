@@ -24,6 +24,7 @@ from tui.core.ops.placement import (
     unfit_state,
     why_unusable,
 )
+from tui.core.steps import StepKey
 from tui.model.entities import Bay
 from tui.model.errors import BadInput, OperationFailed, Refused
 from tui.model.params import FailoverParams
@@ -178,7 +179,7 @@ def _check_explicit_target(ctx: OpContext, source: Bay, target: Bay,
 
 def started(ctx: OpContext, job: JobContext, p: FailoverParams) -> None:
     # The target was chosen under the write lock that creates the job: journaled there.
-    job.note(f"choose target {p.target}", p.reason)
+    job.note(StepKey.choose_target(p.target), p.reason)
     job_id = job.job_id
     summary = f"fail over {p.profile}: {p.source} -> {p.target}"
     ctx.event("warning", f"bay:{p.source}", "failover.started",
@@ -196,7 +197,7 @@ def started(ctx: OpContext, job: JobContext, p: FailoverParams) -> None:
 def run(ctx: OpContext, job: JobContext, p: FailoverParams) -> str:
     source, name, job_id = p.source, p.profile, job.job_id
     profile = ctx.profile(name)
-    job.note(f"choose target {p.target}", p.reason)  # started() did (an older bayops' job: here)
+    job.note(StepKey.choose_target(p.target), p.reason)  # started() did (an older bayops' job: here)
     try:
         power_off_source(ctx, job, source)
     except StepFailed as exc:
@@ -253,7 +254,8 @@ def _next_spare(ctx: OpContext, job: JobContext, p: FailoverParams) -> FailoverP
         ctx.store.add_locks(job.job_id, [f"bay:{bay.id}"])
         p = dataclasses.replace(p, target=bay.id, reason=reason)
         job.save_params(p)
-    JobContext(ctx.store, job.job_id, job.claim).note(f"choose target {bay.id}", "next spare: " + reason)
+    JobContext(ctx.store, job.job_id, job.claim).note(StepKey.choose_target(bay.id),
+                                                      "next spare: " + reason)
     return p
 
 

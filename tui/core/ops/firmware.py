@@ -15,6 +15,7 @@ import dataclasses
 from tui.core.context import OpContext
 from tui.core.jobs import JobContext, StepFailed
 from tui.core.ops.maintenance import domain_free, held
+from tui.core.steps import StepKey
 from tui.core.validate import FIRMWARE_LIMIT, check_text
 from tui.model.driver import DomainMaintenanceDriver, DriverError
 from tui.model.errors import BadInput, OperationFailed, Refused
@@ -93,7 +94,7 @@ def run_upgrade(ctx: OpContext, job: JobContext, p: FirmwareUpgradeParams) -> st
         def record(read: dict[str, str] = read) -> None:
             ctx.store.record_firmware(p.domain, read)
         try:
-            job.step(f"stage {p.version} on {enclosure} ({number}/{len(p.enclosures)})", stage,
+            job.step(StepKey.stage_firmware(p.version, enclosure, number, len(p.enclosures)), stage,
                      record=record)
         except StepFailed as exc:
             _record_after_failure(ctx, driver, p.domain, enclosure)
@@ -109,7 +110,7 @@ def run_upgrade(ctx: OpContext, job: JobContext, p: FirmwareUpgradeParams) -> st
         config = ctx.domain(p.domain).config
         ctx.store.set_domain_config(p.domain, dataclasses.replace(config, firmware=p.version))
         return f"{p.domain} runs {p.version}"
-    job.step(f"record {p.domain} as running {p.version}", finish)
+    job.step(StepKey.record_firmware(p.domain, p.version), finish)
     ctx.event("info", f"domain:{p.domain}", "firmware.upgraded",
               f"{p.domain} upgraded to firmware {p.version} (in maintenance)", job.job_id,
               domain=p.domain, version=p.version)

@@ -14,6 +14,7 @@ from functools import partial
 from tui.core.context import OpContext
 from tui.core.jobs import JobContext, StepFailed
 from tui.core.ops.backup import backup_step, take
+from tui.core.steps import StepKey
 from tui.core.validate import check_text
 from tui.model.driver import DomainMaintenanceDriver, ProfileManager
 from tui.model.entities import DomainConfig, Maintenance, Profile
@@ -233,16 +234,16 @@ def _apply_to(ctx: OpContext, job: JobContext, other: str, config: DomainConfig)
 def run_complete(ctx: OpContext, job: JobContext, p: MaintenanceCompleteParams) -> str:
     config = ctx.domain(p.domain).config
     baseline = ctx.group(p.group).baseline
-    job.note(f"diff {p.domain} against the baseline", "; ".join(p.diff) or "no change")
+    job.note(StepKey.diff_against_baseline(p.domain), "; ".join(p.diff) or "no change")
     backup_step(ctx, job, p.domain, f"before completing its maintenance (job {job.job_id})")
     done: list[str] = []
     try:
         for other in p.others:
-            job.step(f"apply to {other}", partial(_apply_to, ctx, job, other, config))
+            job.step(StepKey.apply_to(other), partial(_apply_to, ctx, job, other, config))
             done.append(other)
     except StepFailed as exc:
         for other in done:  # put the group back to one configuration
-            job.step(f"revert {other}", partial(push_config, ctx, other, baseline))
+            job.step(StepKey.revert(other), partial(push_config, ctx, other, baseline))
         raise OperationFailed(f"propagation stopped at {exc.name}: {exc.reason}; "
                               f"{', '.join(done) or 'no domain'} reverted, "
                               f"{p.domain} stays in maintenance") from None
@@ -262,7 +263,7 @@ def run_complete(ctx: OpContext, job: JobContext, p: MaintenanceCompleteParams) 
             ctx.store.set_baseline(p.group, config)
             ctx.store.end_maintenance(p.domain)
         return f"group {p.group} baseline is now the configuration of {p.domain}"
-    job.step("set the new baseline and end maintenance", finish)
+    job.step(StepKey.set_baseline(), finish)
     ctx.event("info", f"domain:{p.domain}", "maintenance.completed",
               f"{p.domain} maintenance completed: {len(p.diff)} change(s) applied to "
               f"{len(p.others)} other domain(s) of {p.group}", job.job_id, domain=p.domain)
@@ -293,14 +294,14 @@ def run_cancel(ctx: OpContext, job: JobContext, p: MaintenanceCancelParams) -> s
     baseline = ctx.group(p.group).baseline
     backup_step(ctx, job, domain, f"before cancelling its maintenance (job {job.job_id})")
     try:
-        job.step(f"revert {domain} to the baseline", lambda: push_config(ctx, domain, baseline))
+        job.step(StepKey.revert_to_baseline(domain), lambda: push_config(ctx, domain, baseline))
     except StepFailed as exc:
         raise OperationFailed(f"could not revert {domain}: {exc.reason}; it stays in maintenance") from None
 
     def end() -> str:
         ctx.store.end_maintenance(domain)
         return "lock released"
-    job.step("end maintenance", end)
+    job.step(StepKey.end_maintenance(), end)
     ctx.event("info", f"domain:{domain}", "maintenance.cancelled",
               f"{domain} maintenance cancelled: {len(p.diff)} change(s) reverted", job.job_id,
               domain=domain)

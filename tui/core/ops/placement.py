@@ -6,6 +6,7 @@ from collections.abc import Collection, Iterable
 
 from tui.core.context import OpContext
 from tui.core.jobs import JobContext, StepFailed
+from tui.core.steps import StepKey
 from tui.model.driver import DriverError
 from tui.model.entities import UNKNOWN_GENERATIONS, Bay, Profile
 from tui.model.errors import BadInput, OperationFailed, Refused
@@ -100,13 +101,9 @@ def power_off_or_fence(ctx: OpContext, bay_id: str) -> str:
 
 def power_off_source(ctx: OpContext, job: JobContext, source: str) -> str:
     """Power off (or fence) ``source``, journaled; its power reads off with the step."""
-    return job.step(f"power off {source}", lambda: power_off_or_fence(ctx, source),
+    return job.step(StepKey.power_off(source), lambda: power_off_or_fence(ctx, source),
                     lambda: ctx.store.set_reading(source, power="off"),
-                    then=_clear_step(source))
-
-
-def _clear_step(source: str) -> str:
-    return f"remove profile from {source}"
+                    then=StepKey.clear_source(source))
 
 
 def clear_source(ctx: OpContext, job: JobContext, profile: str, source: str, note: str) -> str:
@@ -116,7 +113,7 @@ def clear_source(ctx: OpContext, job: JobContext, profile: str, source: str, not
         if current is not None and current.bay == source:
             ctx.driver.clear_profile(source, profile)
         return f"profile {profile} removed from {source}{note}"
-    return job.step(_clear_step(source), clear,
+    return job.step(StepKey.clear_source(source), clear,
                     lambda: ctx.store.unassign_profile(profile, source))
 
 
@@ -141,13 +138,15 @@ def place_profile(ctx: OpContext, job: JobContext, profile: Profile, target: str
     ``borrow`` (failover, evacuation): remember whether ``target`` was a spare, in the
     same transaction that takes it from the pool, so failback gives back that bay.
 
-    Step names carry the attempt number, so a resumed job never mistakes one
+    Step keys carry the attempt number, so a resumed job never mistakes one
     attempt's journal for another's; an attempt whose take-back is journaled is over.
     """
     store, job_id = ctx.store, job.job_id
-    tag = f"{target} (attempt {attempt})"
-    if job.done(f"remove profile from {tag}"):
-        return job.step(f"remove profile from {tag}", lambda: "")
+    apply_step = StepKey.apply_profile(target, attempt)
+    power_step = StepKey.power_on(target, attempt)
+    back_step = StepKey.take_back(target, attempt)
+    if job.done(back_step):
+        return job.step(back_step, lambda: "")
 
     def write_to_hardware() -> str:
         report = ctx.driver.apply_profile(target, profile)
@@ -160,16 +159,15 @@ def place_profile(ctx: OpContext, job: JobContext, profile: Profile, target: str
 
     # A one-time boot override or settings staged for the next boot live in the driver of
     # the process that applied them: one resuming here, at the power-on, applies again.
-    applied_before = job.done(f"apply profile to {tag}")
+    applied_before = job.done(apply_step)
 
     def start() -> str:
         again = f"profile applied again ({write_to_hardware()}); " if applied_before else ""
         return again + power_on(ctx, target)
     try:
-        job.step(f"apply profile to {tag}", write_to_hardware,
-                 lambda: store.place_profile(profile.name, target, borrow),
-                 then=f"power on {tag}")
-        job.step(f"power on {tag}", start, lambda: store.set_reading(target, power="on"))
+        job.step(apply_step, write_to_hardware,
+                 lambda: store.place_profile(profile.name, target, borrow), then=power_step)
+        job.step(power_step, start, lambda: store.set_reading(target, power="on"))
         return None
     except StepFailed as exc:
         failure = exc.reason
@@ -177,7 +175,7 @@ def place_profile(ctx: OpContext, job: JobContext, profile: Profile, target: str
               f"job {job_id}: {failure}; {target} leaves the spare pool", job_id,
               bay=target, profile=profile.name)
 
-    powered = _power_tried(ctx, job_id, f"power on {tag}")
+    powered = _power_tried(ctx, job_id, power_step)
 
     def release() -> None:
         with store.write():
@@ -199,7 +197,7 @@ def place_profile(ctx: OpContext, job: JobContext, profile: Profile, target: str
         ctx.driver.clear_profile(target, profile.name)
         return f"{failure}{off}; profile {profile.name} taken back off {target}"
     try:
-        job.step(f"remove profile from {tag}", take_back, release)
+        job.step(back_step, take_back, release)
     except StepFailed as stuck:
         if not powered:
             # It never booted: whatever is left on it is not on the wire. Move on, and
@@ -219,8 +217,9 @@ def place_profile(ctx: OpContext, job: JobContext, profile: Profile, target: str
     return failure
 
 
-def _power_tried(ctx: OpContext, job_id: int, power_step: str) -> bool:
+def _power_tried(ctx: OpContext, job_id: int, power_step: StepKey) -> bool:
     """Was this power-on attempted (done, failed or interrupted)? Then the target may be
     running, whatever the step's outcome says."""
     job = ctx.store.job(job_id)
-    return job is not None and any(s.name == power_step and s.detail != "not run" for s in job.steps)
+    return job is not None and any(s.key == power_step.key and s.state != "skipped"
+                                   for s in job.steps)

@@ -17,6 +17,12 @@ from tui.model.entities import Job, Step
 from tui.model.errors import Refused
 from tui.model.params import JobParams, decode_params
 
+# A failed step that did not fail by itself: its process ended while it ran (interrupted),
+# or it was journaled as the next step and never ran (skipped). Schema 12's steps.stopped.
+STOPPED = ("interrupted", "skipped")
+_STEP_COLUMNS = ("seq, name, COALESCE(stopped, state), detail, started, finished,"
+                 " COALESCE(key, name)")
+
 
 @dataclass(frozen=True, eq=False)
 class Claim:
@@ -160,37 +166,47 @@ class JobTables(StoreBase):
             out[job_id] = (None, None, runner) if stale or ours else (pid, process, runner)
         return out
 
-    def start_step(self, job_id: int, name: str, claim: Claim, detail: str = "") -> int:
+    # A step's ``name`` is the words shown, its ``key`` what a resume matches (None: the
+    # name is the key, as in a journal of release 11 and before; tui/core/steps.py).
+    def start_step(self, job_id: int, name: str, claim: Claim, detail: str = "",
+                   key: str | None = None) -> int:
         """Journal step ``name`` as running; its seq."""
-        return self.open_step(job_id, name, claim, detail)()
+        return self.open_step(job_id, name, claim, detail, key)()
 
-    def open_step(self, job_id: int, name: str, claim: Claim, detail: str = "") -> Callable[[], int]:
+    def open_step(self, job_id: int, name: str, claim: Claim, detail: str = "",
+                  key: str | None = None) -> Callable[[], int]:
         """Journal step ``name`` as running; its seq when asked (on PostgreSQL it comes
         with the COMMIT: asked after the transaction, nobody waits for it inside)."""
-        return self._add_step(job_id, name, "running", detail, claim)
+        return self._add_step(job_id, name, key, "running", detail, claim)
 
-    def record_step(self, job_id: int, name: str, detail: str, claim: Claim) -> int:
+    def record_step(self, job_id: int, name: str, detail: str, claim: Claim,
+                    key: str | None = None) -> int:
         """Journal step ``name`` as done at once (a decision, no action); its seq."""
-        return self._add_step(job_id, name, "done", detail, claim)()
+        return self._add_step(job_id, name, key, "done", detail, claim)()
 
-    def _add_step(self, job_id: int, name: str, state: str, detail: str,
+    def _add_step(self, job_id: int, name: str, key: str | None, state: str, detail: str,
                   claim: Claim) -> Callable[[], int]:
         now = time.time()
         finished = now if state == "done" else None
         # One statement: the next seq is taken under the write lock, in the INSERT itself.
         with self.write() as db:
             rows = self.backend.later(db.execute(
-                "INSERT INTO steps (job, seq, name, state, detail, started, finished, epoch, runner)"
-                " VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM steps WHERE job = ?),"
-                " ?, ?, ?, ?, ?, ?, ?) RETURNING seq",
-                (job_id, job_id, name, state, detail, now, finished, claim.epoch, claim.runner)))
+                "INSERT INTO steps (job, seq, name, key, state, detail, started, finished, epoch,"
+                " runner) VALUES (?, (SELECT COALESCE(MAX(seq), 0) + 1 FROM steps WHERE job = ?),"
+                " ?, ?, ?, ?, ?, ?, ?, ?) RETURNING seq",
+                (job_id, job_id, name, key, state, detail, now, finished, claim.epoch,
+                 claim.runner)))
         return lambda: int(next(rows)[0])
 
     def finish_step(self, job_id: int, seq: int, state: str, detail: str, claim: Claim) -> None:
+        """``state``: done, failed, or one of ``STOPPED`` (stored as failed with its
+        ``stopped`` column: the state column's CHECK predates them)."""
+        stopped = state if state in STOPPED else None
         with self.write() as db:
-            db.execute("UPDATE steps SET state = ?, detail = ?, finished = ?, epoch = ?, runner = ?"
-                       " WHERE job = ? AND seq = ?",
-                       (state, detail, time.time(), claim.epoch, claim.runner, job_id, seq))
+            db.execute("UPDATE steps SET state = ?, stopped = ?, detail = ?, finished = ?,"
+                       " epoch = ?, runner = ? WHERE job = ? AND seq = ?",
+                       ("failed" if stopped else state, stopped, detail, time.time(),
+                        claim.epoch, claim.runner, job_id, seq))
 
     def jobs(self, limit: int = 200, running_only: bool = False) -> list[Job]:
         sql = ("SELECT id, kind, state, operator, summary, params, created, finished, pid FROM jobs"
@@ -201,7 +217,7 @@ class JobTables(StoreBase):
             return []
         steps: dict[int, list[Step]] = {}
         ids = [j.id for j in jobs]
-        for r in self.db.execute(f"SELECT job, seq, name, state, detail, started, finished FROM steps"
+        for r in self.db.execute(f"SELECT job, {_STEP_COLUMNS} FROM steps"
                                  f" WHERE job IN ({','.join('?' * len(ids))}) ORDER BY job, seq", ids):
             steps.setdefault(r[0], []).append(Step(*r[1:]))
         return [Job(**{**j.__dict__, "steps": tuple(steps.get(j.id, ()))}) for j in jobs]
@@ -218,8 +234,7 @@ class JobTables(StoreBase):
         if row is None:
             return None
         steps = tuple(Step(*r) for r in self.db.execute(
-            "SELECT seq, name, state, detail, started, finished FROM steps WHERE job = ?"
-            " ORDER BY seq", (job_id,)))
+            f"SELECT {_STEP_COLUMNS} FROM steps WHERE job = ? ORDER BY seq", (job_id,)))
         return Job(row[0], row[1], row[2], row[3], row[4],
                    decode_params(row[1], json.loads(row[5])), row[6], row[7], row[8], steps)
 

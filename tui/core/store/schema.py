@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from tui.model.text import quoted
 
-SCHEMA_VERSION = 11
+SCHEMA_VERSION = 12
 
 
 
@@ -362,6 +362,15 @@ MIGRATIONS: list[str] = [
         BEGIN INSERT INTO changes(kind, key) VALUES ('domain', NEW.domain); END;
     CREATE TRIGGER feed_domain_port_delete AFTER DELETE ON domain_ports_down
         BEGIN INSERT INTO changes(kind, key) VALUES ('domain', OLD.domain); END;
+    """,
+    # 12: journal steps as structure, not text (issue 20). ``key``: what a resumed job
+    # matches a step by, apart from its words (``name``); NULL in an older journal, whose
+    # name was its key. ``stopped``: a failed step that did not fail by itself, its
+    # process having ended while it ran (interrupted) or it never having run (skipped);
+    # before, only its detail's words said so.
+    """
+    ALTER TABLE steps ADD COLUMN key TEXT;
+    ALTER TABLE steps ADD COLUMN stopped TEXT CHECK (stopped IN ('interrupted', 'skipped'));
     """,
 ]
 

@@ -213,6 +213,8 @@ TRIGGERS: list[str] = [
     + _feed("feed_domain_firmware_update", "AFTER UPDATE ON domain_firmware", "domain", "domain")
     + _feed("feed_domain_port_insert", "AFTER INSERT ON domain_ports_down", "domain", "domain")
     + _feed("feed_domain_port_delete", "AFTER DELETE ON domain_ports_down", "domain", "domain"),
+    # 12: a step's key and why a failed step stopped: two columns, no trigger.
+    "",
 ]
 
 MIGRATIONS_PG: list[str] = [tables(m) + t for m, t in zip(MIGRATIONS, TRIGGERS, strict=True)]

@@ -19,11 +19,28 @@ from dataclasses import dataclass, field
 from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
-from tui.model.errors import BadInput
+from tui.model.errors import BadConfig
+from tui.model.tables import Key, Table
 
-KEYS = {"url", "credentials_file", "user", "password_env", "login_domain", "ca_file",
-        "insecure", "api_version", "timeout", "retries", "busy_wait", "task_timeout",
-        "poll_interval", "spare_label"}
+_PATH = "a non-empty path string"
+_URL = "the appliance's address, like https://oneview.example.net"
+TABLE = Table({
+    "url": Key(str, what=_URL),
+    "credentials_file": Key(str, None, what=_PATH),
+    "user": Key(str, None, what="the appliance account name"),
+    "password_env": Key(str, None, what="the name of an environment variable"),
+    "login_domain": Key(str, "", what="a string (the directory, or empty for local)"),
+    "ca_file": Key(str, None, what=_PATH),
+    "insecure": Key(bool, False),
+    "api_version": Key(int, None, what="a positive integer, e.g. 2400"),
+    "timeout": Key(float, 30.0, 0.01, 600),
+    "retries": Key(int, 5, 0, 20),
+    "busy_wait": Key(float, 120.0, 0, 3600),
+    "task_timeout": Key(float, 1800.0, 0.1, 86400),
+    "poll_interval": Key(float, 1.0, 0.001, 60),
+    "spare_label": Key(str, "bayops-spare",
+                       what="a label name of letters, digits, '.', '_' and '-'"),
+})
 ENV_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 LABEL_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
@@ -74,26 +91,14 @@ class OneViewConfig:
         return ssl.create_default_context(cafile=self.ca_file)
 
 
-def _bad(key: str, what: str) -> BadInput:
-    return BadInput(f"config: oneview.{key}: {what}")
+def _bad(key: str, what: str) -> BadConfig:
+    return BadConfig(f"oneview.{key}", what)
 
 
-def _number(section: dict, key: str, default: float, low: float, high: float, *,
-            integer: bool = False) -> Any:
-    value = section.get(key, default)
-    wrong_type = isinstance(value, bool) or not isinstance(value, (int, float))
-    if wrong_type or (integer and not isinstance(value, int)):
-        raise _bad(key, f"must be {'an integer' if integer else 'a number'}, got {type(value).__name__}")
-    if not low <= value <= high:
-        raise _bad(key, f"must be between {low:g} and {high:g}, got {value!r}")
-    return value
-
-
-def _file(section: dict, key: str, config_dir: pathlib.Path) -> pathlib.Path | None:
-    value = section.get(key)
+def _file(value: str | None, key: str, config_dir: pathlib.Path) -> pathlib.Path | None:
     if value is None:
         return None
-    if not isinstance(value, str) or not value.strip():
+    if not value.strip():
         raise _bad(key, "must be a non-empty path string")
     path = pathlib.Path(value).expanduser()
     path = path if path.is_absolute() else config_dir / path
@@ -102,9 +107,9 @@ def _file(section: dict, key: str, config_dir: pathlib.Path) -> pathlib.Path | N
     return path
 
 
-def _origin(value: Any) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise _bad("url", "is required: the appliance's address, like https://oneview.example.net")
+def _origin(value: str) -> str:
+    if not value.strip():
+        raise _bad("url", f"is required: {_URL}")
     try:
         parts = urlsplit(value.strip())
         port = parts.port
@@ -143,24 +148,21 @@ def _from_file(path: pathlib.Path) -> tuple[str, str, str]:
     return user, password, domain
 
 
-def _login(section: dict, config_dir: pathlib.Path) -> Login:
-    path = _file(section, "credentials_file", config_dir)
-    env = section.get("password_env")
+def _login(values: dict[str, Any], config_dir: pathlib.Path) -> Login:
+    path = _file(values["credentials_file"], "credentials_file", config_dir)
+    env, domain = values["password_env"], values["login_domain"]
     if path is not None and env is not None:
         raise _bad("password_env", "set either credentials_file or password_env, not both")
-    domain = section.get("login_domain", "")
-    if not isinstance(domain, str):
-        raise _bad("login_domain", "must be a string (the directory, or empty for local)")
     if path is not None:
         user, password, file_domain = _from_file(path)
         return Login(user, password, file_domain or domain)
     if env is None:
         raise _bad("credentials_file", "is required, or password_env with user: where the "
                    "appliance password is read (never in this file)")
-    if not isinstance(env, str) or not ENV_RE.match(env):
+    if not ENV_RE.match(env):
         raise _bad("password_env", "must be the name of an environment variable")
-    name = section.get("user")
-    if not isinstance(name, str) or not name:
+    name = values["user"]
+    if not name:
         raise _bad("user", "is required with password_env: the appliance account name")
     secret = os.environ.get(env)
     if not secret:
@@ -169,37 +171,27 @@ def _login(section: dict, config_dir: pathlib.Path) -> Login:
 
 
 def parse_config(section: Any, config_dir: pathlib.Path, warn: Callable[[str], None]) -> OneViewConfig:
-    if not isinstance(section, dict):
-        raise BadInput("config: oneview: must be a table ([oneview])")
-    unknown = set(section) - KEYS
-    if unknown:
-        raise _bad(sorted(unknown)[0], f"unknown key (known: {', '.join(sorted(KEYS))})")
-    url = _origin(section.get("url"))
-    ca_path = _file(section, "ca_file", config_dir)
+    values = TABLE.read(section, "oneview")
+    url = _origin(values["url"])
+    ca_path = _file(values["ca_file"], "ca_file", config_dir)
     if ca_path is not None:
         try:
             ssl.create_default_context(cafile=str(ca_path))
         except (ssl.SSLError, OSError):
             raise _bad("ca_file", f"{ca_path} holds no PEM certificate") from None
-    insecure = section.get("insecure", False)
-    if not isinstance(insecure, bool):
-        raise _bad("insecure", "must be true or false")
-    if insecure:
+    if values["insecure"]:
         warn(f"oneview: TLS certificate verification is OFF for {url} (insecure = true): anyone "
              "on the path can impersonate the appliance and read its password")
-    version = section.get("api_version")
-    if version is not None and (isinstance(version, bool) or not isinstance(version, int) or version < 1):
+    version = values["api_version"]
+    if version is not None and version < 1:
         raise _bad("api_version", "must be a positive integer, e.g. 2400")
-    label = section.get("spare_label", "bayops-spare")
-    if not isinstance(label, str) or not LABEL_RE.match(label):
+    label = values["spare_label"]
+    if not LABEL_RE.match(label):
         raise _bad("spare_label", "must be a label name of letters, digits, '.', '_' and '-'")
     return OneViewConfig(
-        url=url, login=_login(section, config_dir),
-        ca_file=str(ca_path) if ca_path else None, insecure=insecure, api_version=version,
-        timeout=float(_number(section, "timeout", 30.0, 0.01, 600)),
-        retries=int(_number(section, "retries", 5, 0, 20, integer=True)),
-        busy_wait=float(_number(section, "busy_wait", 120.0, 0, 3600)),
-        task_timeout=float(_number(section, "task_timeout", 1800.0, 0.1, 86400)),
-        poll_interval=float(_number(section, "poll_interval", 1.0, 0.001, 60)),
-        spare_label=label,
+        url=url, login=_login(values, config_dir),
+        ca_file=str(ca_path) if ca_path else None, insecure=values["insecure"],
+        api_version=version, timeout=values["timeout"], retries=values["retries"],
+        busy_wait=values["busy_wait"], task_timeout=values["task_timeout"],
+        poll_interval=values["poll_interval"], spare_label=label,
     )

@@ -19,27 +19,36 @@ from dataclasses import dataclass, field
 from typing import Any, NoReturn
 from urllib.parse import urlsplit
 
-from tui.model.errors import BadInput
+from tui.model.errors import BadConfig
+from tui.model.tables import Key, Table
 
 BAY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*/([1-9][0-9]?)$")
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]*$")
 SYSTEM_RE = re.compile(r"^/redfish/v1/Systems/[^/?#\s]+$")
 MAX_BAY = 16
 
-TOP_KEYS = {
-    "ca_bundle",
-    "credentials_file",
-    "concurrency",
-    "connections_per_bmc",
-    "timeout",
-    "retries",
-    "poll_interval",
-    "power_deadline",
-    "event_poll_interval",
-    "event_reconnect",
-    "systems",
-}
-SYSTEM_KEYS = {"bay", "url", "system", "credentials", "verify", "aliases"}
+_PATH = "a non-empty path string"
+TOP = Table({
+    "ca_bundle": Key(str, None, what=_PATH),
+    "credentials_file": Key(str, None, what=_PATH),
+    "concurrency": Key(int, 64, 1, 1024),
+    "connections_per_bmc": Key(int, 16, 1, 1024),
+    "timeout": Key(float, 10.0, 0.001, 600),
+    "retries": Key(int, 3, 0, 10),
+    "poll_interval": Key(float, 1.0, 0.001, 60),
+    "power_deadline": Key(float, 60.0, 0.001, 3600),
+    "event_poll_interval": Key(float, 10.0, 0.01, 3600),
+    "event_reconnect": Key(float, 30.0, 0.01, 3600),
+    "systems": Key(list, [], what="an array of tables ([[redfish.systems]])"),
+})
+SYSTEM = Table({
+    "bay": Key(str, what="a bay id like enc-a1/3"),
+    "url": Key(str, what="the BMC's base URL"),
+    "system": Key(str, None, what="a path like /redfish/v1/Systems/1"),
+    "credentials": Key(str, None, what="a name of letters, digits, - and _"),
+    "verify": Key(bool, True),
+    "aliases": Key(list, [], what="a list of host names like ilo-enc-a1-3.example.net"),
+})
 HOST_RE = re.compile(r"^[A-Za-z0-9]([A-Za-z0-9.-]{0,251}[A-Za-z0-9])?$|^\[?[0-9A-Fa-f:.]+\]?$")
 
 
@@ -118,29 +127,14 @@ class RedfishConfig:
         return ssl.create_default_context(cafile=self.ca_bundle)
 
 
-def _bad(key: str, what: str) -> BadInput:
-    return BadInput(f"config: redfish.{key}: {what}")
+def _bad(key: str, what: str) -> BadConfig:
+    return BadConfig(f"redfish.{key}", what)
 
 
-def _number(section: dict, key: str, default: float, *, integer: bool, low: float, high: float) -> Any:
-    if key not in section:
-        return default
-    value = section[key]
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        kind = "an integer" if integer else "a number"
-        raise _bad(key, f"must be {kind}, got {type(value).__name__}")
-    if integer and not isinstance(value, int):
-        raise _bad(key, f"must be an integer, got {value!r}")
-    if not (low <= value <= high):
-        raise _bad(key, f"must be between {low:g} and {high:g}, got {value!r}")
-    return int(value) if integer else float(value)
-
-
-def _path(section: dict, key: str, config_dir: pathlib.Path) -> pathlib.Path | None:
-    if key not in section:
+def _path(value: str | None, key: str, config_dir: pathlib.Path) -> pathlib.Path | None:
+    if value is None:
         return None
-    value = section[key]
-    if not isinstance(value, str) or not value.strip():
+    if not value.strip():
         raise _bad(key, "must be a non-empty path string")
     path = pathlib.Path(value).expanduser()
     if not path.is_absolute():
@@ -218,8 +212,8 @@ def _credentials(
     return cred
 
 
-def _origin(value: Any, where: str) -> str:
-    if not isinstance(value, str) or not value.strip():
+def _origin(value: str, where: str) -> str:
+    if not value.strip():
         raise _bad(where, "must be a URL string like https://10.0.0.5")
     try:
         parts = urlsplit(value.strip())
@@ -242,99 +236,75 @@ def _origin(value: Any, where: str) -> str:
 
 
 def parse_config(section: Any, config_dir: pathlib.Path, warn: Callable[[str], None]) -> RedfishConfig:
-    if not isinstance(section, dict):
-        raise BadInput("config: redfish: must be a table")
-    unknown = set(section) - TOP_KEYS
-    if unknown:
-        raise _bad(sorted(unknown)[0], f"unknown key (known: {', '.join(sorted(TOP_KEYS))})")
-
-    ca_path = _path(section, "ca_bundle", config_dir)
+    values = TOP.read(section, "redfish")
+    ca_path = _path(values["ca_bundle"], "ca_bundle", config_dir)
     ca_bundle = str(ca_path) if ca_path else None
     if ca_bundle:
         try:
             ssl.create_default_context(cafile=ca_bundle)
         except (ssl.SSLError, OSError):
             raise _bad("ca_bundle", f"{ca_bundle} holds no PEM certificate") from None
-
-    cred_path = _path(section, "credentials_file", config_dir)
-    from_file = _load_credentials_file(cred_path) if cred_path else None
-
-    numbers = {
-        "concurrency": _number(section, "concurrency", 64, integer=True, low=1, high=1024),
-        "connections_per_bmc": _number(section, "connections_per_bmc", 16, integer=True, low=1, high=1024),
-        "timeout": _number(section, "timeout", 10.0, integer=False, low=0.001, high=600),
-        "retries": _number(section, "retries", 3, integer=True, low=0, high=10),
-        "poll_interval": _number(section, "poll_interval", 1.0, integer=False, low=0.001, high=60),
-        "power_deadline": _number(section, "power_deadline", 60.0, integer=False, low=0.001, high=3600),
-        "event_poll_interval": _number(
-            section, "event_poll_interval", 10.0, integer=False, low=0.01, high=3600
-        ),
-        "event_reconnect": _number(section, "event_reconnect", 30.0, integer=False, low=0.01, high=3600),
-    }
-
-    raw_systems = section.get("systems", [])
-    if not isinstance(raw_systems, list):
-        raise _bad("systems", "must be an array of tables ([[redfish.systems]])")
+    cred_path = _path(values["credentials_file"], "credentials_file", config_dir)
+    logins = _Logins(_load_credentials_file(cred_path) if cred_path else None, warn)
     systems: list[SystemSpec] = []
     seen: dict[str, int] = {}
-    cache: dict[str, Credentials] = {}
-    insecure_warned: set[tuple[str, str]] = set()
-    for i, raw in enumerate(raw_systems):
-        at = f"systems[{i}]"
-        if not isinstance(raw, dict):
-            raise _bad(at, "must be a table")
-        unknown = set(raw) - SYSTEM_KEYS
-        if unknown:
-            raise _bad(f"{at}.{sorted(unknown)[0]}", f"unknown key (known: {', '.join(sorted(SYSTEM_KEYS))})")
-        bay = raw.get("bay")
-        if not isinstance(bay, str):
-            raise _bad(f"{at}.bay", "is required: a bay id like enc-a1/3")
-        m = BAY_RE.match(bay)
-        if not m:
-            raise _bad(f"{at}.bay", f"{bay!r} is not a bay id like enc-a1/3")
-        if not 1 <= int(m.group(1)) <= MAX_BAY:
-            raise _bad(f"{at}.bay", f"{bay!r}: bay number must be 1..{MAX_BAY}")
-        if bay in seen:
-            raise _bad(f"{at}.bay", f"{bay} is already mapped by systems[{seen[bay]}]")
-        seen[bay] = i
-        if "url" not in raw:
-            raise _bad(f"{at}.url", "is required: the BMC's base URL")
-        url = _origin(raw["url"], f"{at}.url")
-        system = raw.get("system")
-        if system is not None and (
-            not isinstance(system, str) or not SYSTEM_RE.match(system) or "/.." in system
-        ):
-            raise _bad(f"{at}.system", f"{system!r} is not a path like /redfish/v1/Systems/1")
-        verify = raw.get("verify", True)
-        if not isinstance(verify, bool):
-            raise _bad(f"{at}.verify", "must be true or false")
-        aliases = raw.get("aliases", [])
-        if not isinstance(aliases, list) or not all(
-            isinstance(a, str) and HOST_RE.match(a) for a in aliases
-        ):
-            raise _bad(f"{at}.aliases", "must be a list of host names like ilo-enc-a1-3.example.net")
-        cred = None
-        if "credentials" in raw:
-            name = raw["credentials"]
-            if not isinstance(name, str) or not NAME_RE.fullmatch(name):
-                raise _bad(f"{at}.credentials", "must be a name of letters, digits, - and _")
-            cred = _credentials(name, f"{at}.credentials", from_file, cache)
-        if not verify and ("verify", url) not in insecure_warned:
-            insecure_warned.add(("verify", url))
-            warn(
-                f"redfish: TLS certificate verification is OFF for {url} ({bay}): "
-                "anyone on the path can impersonate this BMC"
-            )
-        if url.startswith("http://") and cred is not None and ("http", url) not in insecure_warned:
-            insecure_warned.add(("http", url))
-            warn(f"redfish: {url} ({bay}) is plain HTTP: credentials {cred.name!r} travel unencrypted")
-        systems.append(SystemSpec(bay=bay, url=url, system=system, credentials=cred, verify=verify,
-                                  aliases=tuple(a.strip("[]").lower() for a in aliases)))
-
+    for i, raw in enumerate(values["systems"]):
+        spec = _system(raw, f"systems[{i}]", logins)
+        if spec.bay in seen:
+            raise _bad(f"systems[{i}].bay", f"{spec.bay} is already mapped by systems[{seen[spec.bay]}]")
+        seen[spec.bay] = i
+        systems.append(spec)
     # One BMC origin must not be reached with two verify settings: they share a client.
     verify_by_url: dict[str, bool] = {}
     for spec in systems:
         if verify_by_url.setdefault(spec.url, spec.verify) != spec.verify:
             raise _bad("systems", f"{spec.url} appears with both verify = true and verify = false")
-
+    numbers = {k: v for k, v in values.items() if TOP.keys[k].kind in (int, float)}
     return RedfishConfig(systems=tuple(systems), ca_bundle=ca_bundle, **numbers)
+
+
+@dataclass
+class _Logins:
+    """The credentials the systems name, each looked up once, and the warnings given."""
+
+    from_file: dict[str, Credentials] | None
+    warn: Callable[[str], None]
+    cache: dict[str, Credentials] = field(default_factory=dict)
+    warned: set[tuple[str, str]] = field(default_factory=set)
+
+    def once(self, what: str, url: str, message: str) -> None:
+        if (what, url) not in self.warned:
+            self.warned.add((what, url))
+            self.warn(message)
+
+
+def _system(raw: Any, at: str, logins: _Logins) -> SystemSpec:
+    """One [[redfish.systems]] table (``at``: e.g. systems[0])."""
+    v = SYSTEM.read(raw, f"redfish.{at}")
+    bay = v["bay"]
+    m = BAY_RE.match(bay)
+    if not m:
+        raise _bad(f"{at}.bay", f"{bay!r} is not a bay id like enc-a1/3")
+    if not 1 <= int(m.group(1)) <= MAX_BAY:
+        raise _bad(f"{at}.bay", f"{bay!r}: bay number must be 1..{MAX_BAY}")
+    url = _origin(v["url"], f"{at}.url")
+    system = v["system"]
+    if system is not None and (not SYSTEM_RE.match(system) or "/.." in system):
+        raise _bad(f"{at}.system", f"{system!r} is not a path like /redfish/v1/Systems/1")
+    aliases = v["aliases"]
+    if not all(isinstance(a, str) and HOST_RE.match(a) for a in aliases):
+        raise _bad(f"{at}.aliases", "must be a list of host names like ilo-enc-a1-3.example.net")
+    cred = None
+    if v["credentials"] is not None:
+        name = v["credentials"]
+        if not NAME_RE.fullmatch(name):
+            raise _bad(f"{at}.credentials", "must be a name of letters, digits, - and _")
+        cred = _credentials(name, f"{at}.credentials", logins.from_file, logins.cache)
+    if not v["verify"]:
+        logins.once("verify", url, f"redfish: TLS certificate verification is OFF for {url} "
+                    f"({bay}): anyone on the path can impersonate this BMC")
+    if url.startswith("http://") and cred is not None:
+        logins.once("http", url, f"redfish: {url} ({bay}) is plain HTTP: credentials "
+                    f"{cred.name!r} travel unencrypted")
+    return SystemSpec(bay=bay, url=url, system=system, credentials=cred, verify=v["verify"],
+                      aliases=tuple(a.strip("[]").lower() for a in aliases))
