@@ -83,6 +83,10 @@ class StepKey:
         return cls._same("set the new baseline and end maintenance")
 
     @classmethod
+    def make_manager_baseline(cls, domain: str, group: str) -> StepKey:
+        return cls._same(f"make {domain} the baseline of group {group} on the manager")
+
+    @classmethod
     def end_maintenance(cls) -> StepKey:
         return cls._same("end maintenance")
 

@@ -251,7 +251,7 @@ def run_complete(ctx: OpContext, job: JobContext, p: MaintenanceCompleteParams) 
     if isinstance(ctx.driver, ProfileManager):  # the manager keeps the baseline too (OneView: the LIG)
         manager = ctx.driver
         try:
-            job.step(f"make {p.domain} the baseline of group {p.group} on the manager",
+            job.step(StepKey.make_manager_baseline(p.domain, p.group),
                      lambda: manager.make_baseline(p.domain, config))
         except StepFailed as exc:
             raise OperationFailed(f"the manager did not take {p.domain} as the baseline of {p.group}: "
