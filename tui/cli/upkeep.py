@@ -11,11 +11,12 @@ from tui.cli.events import _Stop
 from tui.cli.output import _emit, _job_text, carry_out, shown_dry_run, table
 from tui.cli.parsing import _bounded, _Parser, confirmable
 from tui.model.text import printable
+from tui.model.upkeep import group_firmware
 
 if TYPE_CHECKING:
     from tui.cli.parsing import Subparsers
     from tui.core.api import Core
-    from tui.model.upkeep import PortStatus
+    from tui.model.upkeep import FirmwareState, PortStatus
 
 
 def register(sub: Subparsers) -> None:
@@ -86,13 +87,7 @@ def domain_action(core: Core, args: argparse.Namespace) -> int:
 def _firmware(core: Core, args: argparse.Namespace) -> int:
     if args.action == "compliance":
         states = core.firmware_compliance(args.group)
-        _emit(args, [s.to_dict() for s in states], lambda: table(
-            ("GROUP", "DOMAIN", "BASELINE", "STATE", "DIFFERING"),
-            [(s.group, s.domain, s.baseline,
-              ("differs" if s.differing else "ok") + ("" if s.read else " (not read yet)"),
-              ", ".join(f"{c} {s.components[c]}" for c in s.differing[:4])
-              + (f" +{len(s.differing) - 4}" if len(s.differing) > 4 else ""))
-             for s in states]))
+        _emit(args, [s.to_dict() for s in states], lambda: _compliance_text(states))
         return 0
     plan = core.plan_firmware_upgrade(args.domain, args.to, args.force)
     if args.action == "plan":
@@ -104,6 +99,23 @@ def _firmware(core: Core, args: argparse.Namespace) -> int:
     if job is not None:
         _emit(args, {"job": job.to_dict()}, lambda: _job_text(job))
     return 0
+
+
+def _compliance_text(states: list[FirmwareState]) -> str:
+    """One line per group (the groups pane's words), then one row per domain."""
+    groups: dict[str, list[FirmwareState]] = {}
+    for s in states:
+        groups.setdefault(s.group, []).append(s)
+    lines = [printable(f"{name}: " + group_firmware(
+        found[0].baseline, (s.components.values() for s in found)).text)
+        for name, found in groups.items()]
+    return "\n".join(lines) + "\n" + table(
+        ("GROUP", "DOMAIN", "BASELINE", "STATE", "DIFFERING"),
+        [(s.group, s.domain, s.baseline,
+          ("differs" if s.differing else "ok") + ("" if s.read else " (not read yet)"),
+          ", ".join(f"{c} {s.components[c]}" for c in s.differing[:4])
+          + (f" +{len(s.differing) - 4}" if len(s.differing) > 4 else ""))
+         for s in states])
 
 
 def _port_rows(ports: list[PortStatus], rates: dict[str, float]) -> str:
