@@ -8,8 +8,8 @@ import time
 from tui.core.context import OpContext
 from tui.core.jobs import JobContext, StepFailed
 from tui.core.ops.backup import backup_step
-from tui.core.ops.firmware import busy_bay
 from tui.core.ops.maintenance import domain_free, held, push_config
+from tui.core.ops.staging import busy_bay
 from tui.model.driver import DomainMaintenanceDriver
 from tui.model.errors import BadInput, OperationFailed, Refused
 from tui.model.params import DomainRestoreParams
