@@ -282,6 +282,40 @@ def test_sigkill_during_a_restore_then_resume_finishes_it(tmp_path, make_state):
     assert cli("domain", "show", "web-dom2", "--json").json["config"]["networks"]["web-front"] == 110
 
 
+def test_backups_past_retention_move_to_the_archive_and_restore_from_there(cli, monkeypatch):
+    from datetime import datetime
+
+    monkeypatch.setattr("tui.core.store.upkeep.BACKUPS_KEPT", 2)
+    for why in ("first", "second", "third"):
+        assert cli("domain", "backup", "web-dom2", "--reason", why, "--yes").code == 0
+    taken = {b["reason"]: b for b in cli("domain", "backups", "web-dom2", "--json").json}
+    assert set(taken) == {"first", "second", "third"}, "kept until an archive takes them"
+    time.sleep(0.02)
+    r = cli("events", "archive", "--before", datetime.now().isoformat(), "--yes", "--json")
+    assert r.code == 0, r.err
+    assert [b["reason"] for b in cli("domain", "backups", "web-dom2", "--json").json] == [
+        "third", "second"]
+    archived = cli("domain", "backups", "web-dom2", "--archived", "--json").json
+    assert [(b["id"], b["reason"], b["hash"]) for b in archived] == [
+        (taken["first"]["id"], "first", taken["first"]["hash"])]
+    assert "first" in cli("domain", "backups", "web-dom2", "--archived").out
+    assert cli("domain", "backups", "web-dom1", "--archived").out.strip() == "web-dom1: no archived backup"
+    verified = cli("events", "verify", "--json")
+    assert verified.code == 0 and verified.json["ok"], verified.out
+    assert verified.json["files"][0]["backups"] == 1
+    # a restore finds it in the archive, pinned by its hash like any other
+    assert cli("maintenance", "start", "web-dom2", "--reason", "x", "--yes").code == 0
+    assert cli("domain", "set", "web-dom2", "network.web-front", "333", "--yes").code == 0
+    dry = cli("domain", "restore", "web-dom2", str(taken["first"]["id"]), "--dry-run", "--json")
+    assert dry.code == 0, dry.err
+    assert [c["text"] for c in dry.json["plan"]["diff"]["changes"]] == ["~ network web-front vlan 333 -> 110"]
+    r = cli("domain", "restore", "web-dom2", str(taken["first"]["id"]), "--yes", "--json")
+    assert r.code == 0, r.err
+    assert cli("domain", "show", "web-dom2", "--json").json["config"]["networks"]["web-front"] == 110
+    r = cli("domain", "restore", "web-dom1", str(taken["first"]["id"]), "--dry-run", "--json")
+    assert r.code in (2, 3) and r.json["code"] in ("unknown-backup", "not-in-maintenance")
+
+
 # -- local users, the complete plan's impact, ports --------------------------------------------
 def test_the_last_local_administrator_cannot_be_removed_or_demoted(cli):
     assert cli("maintenance", "start", "web-dom2", "--reason", "users", "--yes").code == 0

@@ -53,6 +53,8 @@ def register_domain(dsub: argparse._SubParsersAction[_Parser]) -> None:
     confirmable(c)
     c = dsub.add_parser("backups", help="a domain's saved configurations: who, when, why, hash")
     c.add_argument("domain")
+    c.add_argument("--archived", action="store_true",
+                   help="those past retention that `bayops events archive` moved to its files")
     c.add_argument("--json", action="store_true")
     c = dsub.add_parser("restore", help="restore a backup to a domain in maintenance "
                         "(shows the diff first)")
@@ -65,11 +67,13 @@ def register_domain(dsub: argparse._SubParsersAction[_Parser]) -> None:
 
 def domain_action(core: Core, args: argparse.Namespace) -> int:
     if args.action == "backups":
-        found = core.domain_backups(args.domain)
+        found = core.domain_backups(args.domain, args.archived)
+        kind = "archived backup" if args.archived else "backup"
         _emit(args, [b.to_dict() for b in found], lambda: table(
             ("ID", "TAKEN", "BY", "WHY", "HASH"),
             [(b.id, time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(b.taken)), b.operator,
-              b.reason, b.hash[:16]) for b in found]) if found else f"{args.domain}: no backup")
+              b.reason, b.hash[:16]) for b in found]) if found
+            else printable(f"{args.domain}: no {kind}"))
         return 0
     if args.action == "backup":
         plan = core.plan_domain_backup(args.domain, args.reason)

@@ -167,6 +167,7 @@ class ArchiveParams(JobParams):
     events: int
     jobs: int
     prev: str  # the hash the chain continues from
+    backups: tuple[int, ...] = ()  # domain backups past their retention, archived after the jobs
 
 
 @dataclass(frozen=True)

@@ -5,8 +5,9 @@ cancel, and before a propagation touches each other domain (restored in maintena
 A backup holds the domain's configuration as bayops knows it and, when the driver offers
 it (``DomainMaintenanceDriver.export_config``), the hardware's own export; a SHA-256 over
 both names it in the list and pins a restore to exactly what its plan showed. The store
-keeps the newest ``BACKUPS_KEPT`` per domain; each backup is also its ``domain.backup``
-event's data, which `bayops events archive` keeps in the hash-chained archive.
+keeps the newest ``BACKUPS_KEPT`` per domain; `bayops events archive` moves older ones to
+its hash-chained file, where `bayops domain backups --archived` lists them and a restore
+finds them (checked against both hashes). Each backup is also its ``domain.backup`` event's data.
 """
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import json
 import time
 from typing import Any
 
+from tui.core import archive
 from tui.core.context import OpContext
 from tui.core.jobs import JobContext
 from tui.core.validate import check_text
@@ -73,6 +75,21 @@ def run_backup(ctx: OpContext, job: JobContext, p: DomainBackupParams) -> str:
     return job.step(f"back up {p.domain}", lambda: _saved(take(ctx, p.domain, p.reason, job.job_id)))
 
 
-def backups(ctx: OpContext, domain: str) -> list[DomainBackup]:
+def backups(ctx: OpContext, domain: str, archived: bool = False) -> list[DomainBackup]:
     ctx.require(ctx.domain_group(domain), "view")
-    return ctx.store.backups(ctx.domain(domain).name)
+    name = ctx.domain(domain).name
+    return _archived(ctx, name) if archived else ctx.store.backups(name)
+
+
+def _archived(ctx: OpContext, domain: str) -> list[DomainBackup]:
+    """Those of the recorded archives whose content still matches their own SHA-256."""
+    return [b for b in archive.archived_backups(ctx.store, domain)
+            if digest(b.config, b.payload) == b.hash]
+
+
+def find(ctx: OpContext, domain: str, backup_id: int) -> DomainBackup | None:
+    """Backup ``backup_id`` of ``domain``: in the store, else in an archive file."""
+    backup = ctx.store.backup(backup_id)
+    if backup is not None:
+        return backup if backup.domain == domain else None
+    return next((b for b in _archived(ctx, domain) if b.id == backup_id), None)
