@@ -28,9 +28,8 @@ from pathlib import Path
 from typing import Any
 
 from tui.core.store import Store
-from tui.model.entities import DomainConfig, Event
+from tui.model.entities import Event
 from tui.model.errors import Refused
-from tui.model.upkeep import DomainBackup
 
 RECORD_TYPES = ("event", "job", "backup")
 GENESIS = "0" * 64  # the ``prev`` of the first record of the first archive
@@ -53,22 +52,10 @@ def event_record(e: Event) -> dict[str, Any]:
             "operator": e.operator, "job": e.job_id, "data": e.data}
 
 
-def backup_record(b: DomainBackup) -> dict[str, Any]:
-    return {"type": "backup", "id": b.id, "domain": b.domain, "taken": b.taken,
-            "operator": b.operator, "reason": b.reason, "digest": b.hash, "job": b.job,
-            "config": b.config.to_dict(), "payload": b.payload}
-
-
-def backup_of(record: dict[str, Any]) -> DomainBackup:
-    return DomainBackup(record["id"], record["domain"], record["taken"], record["operator"],
-                        record["reason"], record["digest"], DomainConfig.from_dict(record["config"]),
-                        record["payload"], record["job"])
-
-
 def records(store: Store, seqs: tuple[int, int], jobs: tuple[int, int],
-            backups: tuple[int, ...] = ()) -> Iterator[dict[str, Any]]:
+            more: Iterable[dict[str, Any]] = ()) -> Iterator[dict[str, Any]]:
     """The events ``seqs`` and jobs ``jobs`` (inclusive; (0, 0): none), read in batches,
-    then the backups ``backups``."""
+    then ``more`` (the backups' records, ``ops/backup.records``)."""
     if seqs[0]:
         after = seqs[0] - 1
         while batch := store.events_between(after, seqs[1], BATCH):
@@ -79,10 +66,7 @@ def records(store: Store, seqs: tuple[int, int], jobs: tuple[int, int],
         while rows := store.job_records(after, jobs[1], BATCH):
             yield from ({"type": "job", **row} for row in rows)
             after = rows[-1]["id"]
-    for backup_id in backups:
-        found = store.backup(backup_id)
-        if found is not None:  # gone: the count the caller checks tells
-            yield backup_record(found)
+    yield from more
 
 
 def chain(items: Iterable[dict[str, Any]], prev: str) -> Iterator[dict[str, Any]]:
@@ -196,22 +180,6 @@ def _count(scan: Scan, record: dict[str, Any], what: str) -> None:
     else:
         scan.first_job = scan.first_job or number
         scan.last_job, scan.jobs = number, scan.jobs + 1
-
-
-def archived_backups(store: Store, domain: str) -> list[DomainBackup]:
-    """``domain``'s backups in the recorded archives, newest first. A record whose chain
-    hash or backup digest does not match what it holds is left out (`bayops events
-    verify` names it); a missing or unreadable file too."""
-    found = []
-    for a in store.archives():
-        try:
-            for record in read_records(Path(a.file)):
-                if record.get("type") == "backup" and record.get("domain") == domain \
-                        and record.get("hash") == record_hash(record):
-                    found.append(backup_of(record))
-        except (OSError, EOFError, zlib.error, UnicodeDecodeError, json.JSONDecodeError):
-            continue
-    return sorted(found, key=lambda b: b.id, reverse=True)
 
 
 def first_record(path: Path) -> dict[str, Any] | None:

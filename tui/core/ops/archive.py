@@ -18,6 +18,7 @@ from pathlib import Path
 from tui.core import archive
 from tui.core.context import OpContext
 from tui.core.jobs import JobContext
+from tui.core.ops import backup
 from tui.model.driver import SimulatedHardware
 from tui.model.errors import BadInput, OperationFailed, Refused
 from tui.model.params import ArchiveParams
@@ -105,8 +106,8 @@ def run(ctx: OpContext, job: JobContext, p: ArchiveParams) -> str:
                                 p.backups[0] if p.backups else 0)
         path.parent.mkdir(parents=True, exist_ok=True)
         done = archive.write(path, archive.chain(archive.records(
-            ctx.store, (p.first_seq, p.last_seq), (p.first_job, p.last_job), p.backups),
-            p.prev), leftover)
+            ctx.store, (p.first_seq, p.last_seq), (p.first_job, p.last_job),
+            backup.records(ctx, p.backups)), p.prev), leftover)
         expected = p.events + p.jobs + len(p.backups)
         if done.records != expected:
             raise OperationFailed(f"wrote {done.records} records, expected {expected}; "

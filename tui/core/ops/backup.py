@@ -14,6 +14,9 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 from tui.core import archive
@@ -81,10 +84,35 @@ def backups(ctx: OpContext, domain: str, archived: bool = False) -> list[DomainB
     return _archived(ctx, name) if archived else ctx.store.backups(name)
 
 
+# -- in the archive files (``bayops events archive`` moves those past retention there) ------
+def records(ctx: OpContext, ids: tuple[int, ...]) -> Iterator[dict[str, Any]]:
+    """Archive records of the backups ``ids`` (one gone meanwhile is left out: the
+    archive's count of what it wrote tells)."""
+    for backup_id in ids:
+        b = ctx.store.backup(backup_id)
+        if b is not None:
+            yield {"type": "backup", "id": b.id, "domain": b.domain, "taken": b.taken,
+                   "operator": b.operator, "reason": b.reason, "digest": b.hash, "job": b.job,
+                   "config": b.config.to_dict(), "payload": b.payload}
+
+
 def _archived(ctx: OpContext, domain: str) -> list[DomainBackup]:
-    """Those of the recorded archives whose content still matches their own SHA-256."""
-    return [b for b in archive.archived_backups(ctx.store, domain)
-            if digest(b.config, b.payload) == b.hash]
+    """``domain``'s backups in the recorded archives, newest first: those whose chain hash
+    and own SHA-256 both match what they hold (`bayops events verify` names the others);
+    a missing or unreadable file is skipped."""
+    found = []
+    for a in ctx.store.archives():
+        try:
+            for r in archive.read_records(Path(a.file)):
+                if r.get("type") == "backup" and r.get("domain") == domain \
+                        and r.get("hash") == archive.record_hash(r):
+                    found.append(DomainBackup(
+                        r["id"], domain, r["taken"], r["operator"], r["reason"], r["digest"],
+                        DomainConfig.from_dict(r["config"]), r["payload"], r["job"]))
+        except (OSError, EOFError, zlib.error, UnicodeDecodeError, json.JSONDecodeError):
+            continue
+    return sorted((b for b in found if digest(b.config, b.payload) == b.hash),
+                  key=lambda b: b.id, reverse=True)
 
 
 def find(ctx: OpContext, domain: str, backup_id: int) -> DomainBackup | None:
