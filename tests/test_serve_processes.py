@@ -328,43 +328,91 @@ def reachable_checkout():
             path.chmod(stat.S_IMODE(mode))
 
 
-def test_a_viewer_cannot_act_by_claiming_a_name_or_another_config(site, viewer_user, reachable_checkout):
+@pytest.fixture
+def other_user(site, viewer_user, reachable_checkout):
+    """A site served by this user (admin everywhere), and ``run`` as a second OS user
+    through its socket. ``start(grants)`` adds config lines (the second user's roles)."""
     name, group = viewer_user
     shared = Path(tempfile.mkdtemp(prefix="bayops-site-"))
-    try:
-        shared.chmod(0o755)
-        site.socket = shared / "bayops.sock"
-        admin = {'default = "admin"\n': f'default = "viewer"\n[[roles.grant]]\nuser = "{ME}"\n'
-                 'role = "admin"\ngroups = ["*"]\n'}
-        site.write(replace=admin, extra=f'\n[serve]\nsocket_group = "{group}"\n')
-        site.start()
-        assert os.stat(site.socket).st_gid == pwd.getpwnam(name).pw_gid
-        own = write_config(shared / "my-admin.toml")  # default = "admin" in the viewer's own copy
-        own.chmod(0o644)
-        home = shared / "home"
-        home.mkdir()
-        home.chmod(0o777)
-        env = dict(client_env(site.url, BAYOPS_USER=ME), HOME=str(home),
-                   XDG_CONFIG_HOME=str(home), XDG_STATE_HOME=str(home))
-        as_viewer = ["setpriv", f"--reuid={name}", f"--regid={group}", "--init-groups",
-                     sys.executable, "-m", "tui.cli"]
+    shared.chmod(0o755)
+    home = shared / "home"
+    home.mkdir()
+    home.chmod(0o777)
+    env = dict(client_env(f"unix:{shared / 'bayops.sock'}", BAYOPS_USER=ME), HOME=str(home),
+               XDG_CONFIG_HOME=str(home), XDG_STATE_HOME=str(home))
 
-        def run(*args: str) -> subprocess.CompletedProcess:
-            return subprocess.run([*as_viewer, *args], env=env, cwd=home, capture_output=True,
-                                  text=True, timeout=60, stdin=subprocess.DEVNULL)
-        looked = run("status")
-        assert looked.returncode == 0, looked.stderr
-        for attempt in (("sim", "fail", "enc-w1/3"), ("--config", str(own), "sim", "fail", "enc-w1/3"),
-                        ("failover", "enc-w1/3", "--force", "--yes")):
-            refused = run(*attempt)
-            assert refused.returncode == 3, (attempt, refused.stderr)
-            assert f"user '{name}' is viewer" in refused.stderr or f"{name}" in refused.stderr
-        client = site.client()
-        assert client.bay("enc-w1/3").health != "critical"
-        audit = [e for e in client.events(0, 500) if e.kind == "access.refused"]
-        assert len(audit) == 3 and {e.data["who"] for e in audit} == {name}
+    class Other:
+        def __init__(self) -> None:
+            self.name, self.shared = name, shared
+
+        def start(self, grants: str = "") -> None:
+            site.socket = shared / "bayops.sock"
+            admin = {'default = "admin"\n': f'default = "viewer"\n[[roles.grant]]\nuser = "{ME}"\n'
+                     f'role = "admin"\ngroups = ["*"]\n{grants}'}
+            site.write(replace=admin, extra=f'\n[serve]\nsocket_group = "{group}"\n')
+            site.start()
+            assert os.stat(site.socket).st_gid == pwd.getpwnam(name).pw_gid
+
+        def run(self, *args: str) -> subprocess.CompletedProcess:
+            return subprocess.run(["setpriv", f"--reuid={name}", f"--regid={group}",
+                                   "--init-groups", sys.executable, "-m", "tui.cli", *args],
+                                  env=env, cwd=home, capture_output=True, text=True, timeout=60,
+                                  stdin=subprocess.DEVNULL)
+    try:
+        yield Other()
     finally:
         shutil.rmtree(shared, ignore_errors=True)
+
+
+def test_a_viewer_cannot_act_by_claiming_a_name_or_another_config(site, other_user):
+    other_user.start()
+    name = other_user.name
+    own = write_config(other_user.shared / "my-admin.toml")  # default = "admin" in the viewer's own copy
+    own.chmod(0o644)
+    looked = other_user.run("status")
+    assert looked.returncode == 0, looked.stderr
+    for attempt in (("sim", "fail", "enc-w1/3"), ("--config", str(own), "sim", "fail", "enc-w1/3"),
+                    ("failover", "enc-w1/3", "--force", "--yes")):
+        refused = other_user.run(*attempt)
+        assert refused.returncode == 3, (attempt, refused.stderr)
+        assert f"user '{name}' is viewer" in refused.stderr or f"{name}" in refused.stderr
+    client = site.client()
+    assert client.bay("enc-w1/3").health != "critical"
+    audit = [e for e in client.events(0, 500) if e.kind == "access.refused"]
+    assert len(audit) == 3 and {e.data["who"] for e in audit} == {name}
+
+
+def test_firmware_upgrade_and_restore_need_the_domains_admin_through_the_service(site, other_user):
+    """The second OS user administers prod-db only: it upgrades a domain of prod-db, and is
+    refused (exit 3, audited) on web-dom1, which this user has in maintenance."""
+    other_user.start('[[roles.grant]]\nuser = "' + other_user.name + '"\nrole = "group-admin"\n'
+                     'groups = ["prod-db"]\n')
+    env = client_env(site.url)
+    for args in (("maintenance", "start", "web-dom1", "--reason", "fw", "--yes"),
+                 ("domain", "backup", "web-dom1", "--yes")):
+        done = bayops(*args, env=env)
+        assert done.returncode == 0, done.stderr
+    mine = other_user.run("maintenance", "start", "db-dom1", "--reason", "fw", "--yes")
+    assert mine.returncode == 0, mine.stderr
+    upgraded = other_user.run("firmware", "upgrade", "db-dom1", "--to", "4.80", "--yes", "--json")
+    assert upgraded.returncode == 0, upgraded.stderr
+    client = site.client()
+    before = {s.domain: s.components for s in client.firmware_compliance("prod-web")}
+    for attempt in (("firmware", "upgrade", "web-dom1", "--to", "4.80", "--yes"),
+                    ("domain", "restore", "web-dom1", "1", "--yes"),
+                    ("firmware", "upgrade", "web-dom1", "--to", "4.80", "--force", "--yes")):
+        refused = other_user.run(*attempt)
+        assert refused.returncode == 3, (attempt, refused.stderr)
+        assert "group-admin" in refused.stderr or "admin" in refused.stderr, refused.stderr
+    assert {s.domain: s.components for s in client.firmware_compliance("prod-web")} == before
+    assert set(next(s for s in client.firmware_compliance("prod-db")
+                    if s.domain == "db-dom1").components.values()) == {"4.80"}
+    audit = [e for e in client.events(0, 500) if e.kind == "access.refused"]
+    assert len(audit) == 3 and {e.data["who"] for e in audit} == {other_user.name}
+    assert [e.data["what"].rsplit("/", 1)[1] for e in audit] == [
+        "firmware-upgrade", "domain-restore", "firmware-upgrade"]
+    assert all("in group 'prod-web'" in e.data["why"] and "needs group-admin" in e.data["why"]
+               for e in audit), [e.data for e in audit]
 
 
 def test_events_follow_through_a_server_streams_new_events(site):

@@ -113,6 +113,87 @@ def test_sigkill_during_a_firmware_upgrade_then_resume_finishes_it(tmp_path, mak
     assert cli("domain", "show", "web-dom1", "--json").json["config"]["firmware"] == "4.80"
 
 
+def test_domain_set_firmware_is_a_target_that_complete_stages_per_enclosure_on_each_domain(cli):
+    assert cli("maintenance", "start", "web-dom2", "--reason", "fw", "--yes").code == 0
+    r = cli("domain", "set", "web-dom2", "firmware", "4.85", "--yes", "--json")
+    assert r.code == 0, r.err
+    assert set(components(cli, "web-dom2").values()) == {"4.62"}, "nothing staged at once"
+    assert cli("domain", "show", "web-dom2", "--json").json["config"]["firmware"] == "4.85"
+    plan = cli("maintenance", "complete", "web-dom2", "--dry-run", "--json").json["plan"]
+    stages = [s for s in plan["steps"] if s.startswith("stage 4.85")]
+    assert [s.split(":")[0] for s in stages] == [
+        "stage 4.85 on enc-w3 of web-dom2", "stage 4.85 on enc-w1 of web-dom1",
+        "stage 4.85 on enc-w2 of web-dom1", "stage 4.85 on enc-w4 of web-dom3",
+        "stage 4.85 on enc-w5 of web-dom3"], "the domain in maintenance first"
+    running = [b["id"] for b in cli("bays", "--domain", "web-dom1", "--json").json
+               if b["profile"] and b["power"] == "on" and b["id"].startswith("enc-w1/")]
+    assert "restart" in stages[1] and running[0] in stages[1], "which bays the restart touches"
+    assert any("web-dom3 restart" in w for w in plan["warnings"])
+    r = cli("maintenance", "complete", "web-dom2", "--yes", "--json")
+    assert r.code == 0, r.err
+    names = [s["name"] for s in r.json["job"]["steps"]]
+    assert names.index("stage 4.85 on enc-w1 of web-dom1 (1/2)") > names.index("apply to web-dom1")
+    assert names.index("stage 4.85 on enc-w4 of web-dom3 (1/2)") > names.index(
+        "stage 4.85 on enc-w2 of web-dom1 (2/2)")
+    rows = cli("firmware", "compliance", "prod-web", "--json").json
+    assert all(r["compliant"] and r["read"] and r["baseline"] == "4.85" for r in rows)
+
+
+def test_propagated_firmware_stops_at_the_first_failing_enclosure(cli):
+    assert cli("maintenance", "start", "web-dom2", "--reason", "fw", "--yes").code == 0
+    assert cli("firmware", "upgrade", "web-dom2", "--to", "4.85", "--yes").code == 0
+    assert cli("sim", "firmware-refuse", "enc-w4/ic2").code == 0
+    r = cli("maintenance", "complete", "web-dom2", "--yes", "--json")
+    assert r.code == 1, r.out
+    assert "stopped at stage 4.85 on enc-w4 of web-dom3" in r.json["error"]
+    steps = {s["name"]: s["state"] for s in cli("jobs", "--json").json[0]["steps"]}
+    assert steps["stage 4.85 on enc-w4 of web-dom3 (1/2)"] == "failed"
+    assert "stage 4.85 on enc-w5 of web-dom3 (2/2)" not in steps, "nothing after the failure"
+    web3 = components(cli, "web-dom3")
+    assert web3["enc-w4/ic1"] == "4.85" and web3["enc-w4/ic2"] == "4.62" and web3["enc-w5/oa"] == "4.62"
+    assert set(components(cli, "web-dom1").values()) == {"4.85"}, "staged stays as read back"
+    assert cli("maintenance", "status", "--json").json[0]["domain"] == "web-dom2"
+    assert cli("sim", "firmware-accept", "enc-w4/ic2").code == 0
+    assert cli("maintenance", "complete", "web-dom2", "--yes").code == 0, "completing again goes on"
+    assert all(r["compliant"] for r in cli("firmware", "compliance", "prod-web", "--json").json)
+
+
+def test_sigkill_while_complete_stages_firmware_then_resume_finishes_it(tmp_path, make_state):
+    cli = Cli(write_config(tmp_path / "c.toml"), make_state())
+    assert cli("maintenance", "start", "web-dom2", "--reason", "fw", "--yes").code == 0
+    assert cli("domain", "set", "web-dom2", "firmware", "4.90", "--yes").code == 0
+    # slow enough to be caught in web-dom1's first stage, after web-dom2's own (3 modules)
+    write_config(tmp_path / "c.toml", latency={"firmware": 3.0})
+    proc = cli.popen("maintenance", "complete", "web-dom2", "--yes")
+    wait_for_step(cli, "stage 4.90 on enc-w1 of web-dom1")
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=10)
+    assert last_job(cli) == ("maintenance-complete", "running")
+    store = Store(cli.state)  # directly: a bayops process would resume the job first
+    try:
+        assert set(store.firmware("web-dom2").values()) == {"4.90"}
+        assert set(store.firmware("web-dom3").values()) <= {"4.62"}, "not reached yet"
+    finally:
+        store.close()
+    write_config(tmp_path / "c.toml")
+    r = cli("jobs", "resume", "--json")
+    assert r.code == 0, r.err
+    assert r.json[0]["outcome"] == "done"
+    rows = cli("firmware", "compliance", "prod-web", "--json").json
+    assert all(r["compliant"] and r["baseline"] == "4.90" for r in rows)
+    assert cli("maintenance", "status", "--json").json == []
+
+
+def test_cancel_stages_the_baseline_firmware_back(cli):
+    assert cli("maintenance", "start", "web-dom1", "--reason", "fw", "--yes").code == 0
+    assert cli("firmware", "upgrade", "web-dom1", "--to", "4.85", "--yes").code == 0
+    plan = cli("maintenance", "cancel", "web-dom1", "--dry-run", "--json").json["plan"]
+    assert [s.split(":")[0] for s in plan["steps"] if s.startswith("stage")] == [
+        "stage 4.62 on enc-w1 of web-dom1", "stage 4.62 on enc-w2 of web-dom1"]
+    assert cli("maintenance", "cancel", "web-dom1", "--yes").code == 0
+    assert set(components(cli, "web-dom1").values()) == {"4.62"}
+
+
 def test_a_driver_without_domain_maintenance_is_told_apart(core, monkeypatch):
     class Plain:  # a Driver with nothing of DomainMaintenanceDriver
         name = "redfish"
@@ -199,6 +280,40 @@ def test_sigkill_during_a_restore_then_resume_finishes_it(tmp_path, make_state):
     assert r.code == 0, r.err
     assert r.json[0]["outcome"] == "done"
     assert cli("domain", "show", "web-dom2", "--json").json["config"]["networks"]["web-front"] == 110
+
+
+def test_backups_past_retention_move_to_the_archive_and_restore_from_there(cli, monkeypatch):
+    from datetime import datetime
+
+    monkeypatch.setattr("tui.core.store.upkeep.BACKUPS_KEPT", 2)
+    for why in ("first", "second", "third"):
+        assert cli("domain", "backup", "web-dom2", "--reason", why, "--yes").code == 0
+    taken = {b["reason"]: b for b in cli("domain", "backups", "web-dom2", "--json").json}
+    assert set(taken) == {"first", "second", "third"}, "kept until an archive takes them"
+    time.sleep(0.02)
+    r = cli("events", "archive", "--before", datetime.now().isoformat(), "--yes", "--json")
+    assert r.code == 0, r.err
+    assert [b["reason"] for b in cli("domain", "backups", "web-dom2", "--json").json] == [
+        "third", "second"]
+    archived = cli("domain", "backups", "web-dom2", "--archived", "--json").json
+    assert [(b["id"], b["reason"], b["hash"]) for b in archived] == [
+        (taken["first"]["id"], "first", taken["first"]["hash"])]
+    assert "first" in cli("domain", "backups", "web-dom2", "--archived").out
+    assert cli("domain", "backups", "web-dom1", "--archived").out.strip() == "web-dom1: no archived backup"
+    verified = cli("events", "verify", "--json")
+    assert verified.code == 0 and verified.json["ok"], verified.out
+    assert verified.json["files"][0]["backups"] == 1
+    # a restore finds it in the archive, pinned by its hash like any other
+    assert cli("maintenance", "start", "web-dom2", "--reason", "x", "--yes").code == 0
+    assert cli("domain", "set", "web-dom2", "network.web-front", "333", "--yes").code == 0
+    dry = cli("domain", "restore", "web-dom2", str(taken["first"]["id"]), "--dry-run", "--json")
+    assert dry.code == 0, dry.err
+    assert [c["text"] for c in dry.json["plan"]["diff"]["changes"]] == ["~ network web-front vlan 333 -> 110"]
+    r = cli("domain", "restore", "web-dom2", str(taken["first"]["id"]), "--yes", "--json")
+    assert r.code == 0, r.err
+    assert cli("domain", "show", "web-dom2", "--json").json["config"]["networks"]["web-front"] == 110
+    r = cli("domain", "restore", "web-dom1", str(taken["first"]["id"]), "--dry-run", "--json")
+    assert r.code in (2, 3) and r.json["code"] in ("unknown-backup", "not-in-maintenance")
 
 
 # -- local users, the complete plan's impact, ports --------------------------------------------

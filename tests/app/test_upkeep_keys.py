@@ -63,3 +63,38 @@ async def test_p_on_a_domain_lists_its_uplink_ports_and_a_port_down(core):
         lines = screen.body.splitlines()
         assert any(line.startswith("enc-w3/ic1:X2") and "DOWN" in line for line in lines)
         assert any("web-front" in line for line in lines)
+
+
+async def test_the_groups_pane_shows_each_groups_firmware_compliance_as_the_cli_does(core):
+    from tui.app.fleet import Scope
+    from tui.app.groups_pane import GroupsTree
+    from tui.cli.upkeep import compliance_text
+
+    def cli_line() -> str:
+        return compliance_text(core.firmware_compliance("prod-web")).splitlines()[0]
+
+    async with make_app(core).run_test(size=(80, 24)) as pilot:
+        tree = pilot.app.screen.query_one(GroupsTree)
+        node = tree._scope_nodes[Scope("group", "prod-web")]
+
+        def shown() -> str:  # the line as drawn at 80x24, without its colours
+            tree.scroll_to_node(node, animate=False)
+            return tree.render_line(node.line - int(tree.scroll_offset.y)).text
+
+        await settle(pilot)
+        assert cli_line() == "prod-web: fw 3/3 at 4.62"
+        assert "fw" not in shown().split("prod-web")[1][:8], "all on the baseline: stays quiet"
+        # another operator upgrades web-dom1 in maintenance: the feed brings it to the pane
+        core.start_maintenance("web-dom1", "fw")
+        core.firmware_upgrade("web-dom1", "4.85")
+        pilot.app.refresh_now()  # the feed worker's catch-up, without its timer
+        await settle(pilot)
+        assert "fw 2/3" in shown()
+        assert cli_line() == "prod-web: fw 2/3 at 4.62"
+        assert shown().lstrip("-+ ").startswith("prod-web fw 2/3"), shown()
+        assert "fw 2/3 at 4.62" in "".join(text for text, _ in node.data.parts)
+        core.complete_maintenance("web-dom1")
+        pilot.app.refresh_now()
+        await settle(pilot)
+        assert "fw 2/3" not in shown()
+        assert cli_line() == "prod-web: fw 3/3 at 4.85"

@@ -23,7 +23,7 @@ from tui.model.text import quoted
 if TYPE_CHECKING:
     from tui.core.api import Core
 
-KEY_HELP = ("network.NAME VLAN|-   fabric.NAME present|-   firmware VERSION   "
+KEY_HELP = ("network.NAME VLAN|-   fabric.NAME present|-   firmware VERSION (target)   "
             "user.NAME ROLE|-   storage.FABRIC.SETTING VALUE   upgrade VERSION (staged "
             "firmware upgrade)   restore BACKUP   (or type `key value` in the key box)")
 

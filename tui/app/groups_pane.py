@@ -45,7 +45,11 @@ def health_parts(critical: int, warning: int) -> Parts:
 
 
 def group_parts(g: GroupSummary) -> Parts:
-    parts: Parts = [(g.name, "header"), (f" {g.bays}b", "dim")]
+    parts: Parts = [(g.name, "header")]
+    fw = g.firmware
+    if fw is not None and not fw.ok:  # next to the name, in words: it survives a narrow pane
+        parts.append((f" {fw.text}", "warn"))
+    parts.append((f" {g.bays}b", "dim"))
     parts += health_parts(g.critical, g.warning)
     if g.spares_ready == 0:
         parts.append((" NO SPARE", "crit"))
@@ -58,6 +62,8 @@ def group_parts(g: GroupSummary) -> Parts:
         parts.append((f" {g.cover}", "ok" if g.cover_ok else "warn"))
     if g.running_jobs:
         parts.append((f" [{g.running_jobs} job{'s' if g.running_jobs > 1 else ''}]", "job"))
+    if fw is not None and fw.ok and fw.domains:
+        parts.append((f" {fw.text}", "dim"))
     return parts
 
 

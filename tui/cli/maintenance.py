@@ -48,7 +48,8 @@ def register(sub: Subparsers) -> None:
     d.set_defaults(handler=_domain)
     dsub = d.add_subparsers(dest="action", parser_class=Parser, required=True, metavar="ACTION")
     c = dsub.add_parser("set", help="edit a domain in maintenance: network.NAME VLAN|-, "
-                        "fabric.NAME present|-, firmware VERSION, user.NAME ROLE|- (accounts "
+                        "fabric.NAME present|-, firmware VERSION (a target: complete stages it on "
+                        "every domain, enclosure by enclosure), user.NAME ROLE|- (accounts "
                         "get no password from bayops: set it on the domain itself), "
                         "storage.FABRIC.type|speed|targets VALUE, storage.FABRIC.credentials "
                         "@FILE (only the file's path is kept)")

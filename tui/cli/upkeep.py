@@ -11,11 +11,12 @@ from tui.cli.events import StopSignal
 from tui.cli.output import carry_out, emit, job_text, shown_dry_run, table
 from tui.cli.parsing import Parser, bounded, confirmable
 from tui.model.text import printable
+from tui.model.upkeep import group_firmware
 
 if TYPE_CHECKING:
     from tui.cli.parsing import Subparsers
     from tui.core.api import Core
-    from tui.model.upkeep import PortStatus
+    from tui.model.upkeep import FirmwareState, PortStatus
 
 
 def register(sub: Subparsers) -> None:
@@ -52,6 +53,8 @@ def register_domain(dsub: argparse._SubParsersAction[Parser]) -> None:
     confirmable(c)
     c = dsub.add_parser("backups", help="a domain's saved configurations: who, when, why, hash")
     c.add_argument("domain")
+    c.add_argument("--archived", action="store_true",
+                   help="those past retention that `bayops events archive` moved to its files")
     c.add_argument("--json", action="store_true")
     c = dsub.add_parser("restore", help="restore a backup to a domain in maintenance "
                         "(shows the diff first)")
@@ -64,11 +67,13 @@ def register_domain(dsub: argparse._SubParsersAction[Parser]) -> None:
 
 def domain_action(core: Core, args: argparse.Namespace) -> int:
     if args.action == "backups":
-        found = core.domain_backups(args.domain)
+        found = core.domain_backups(args.domain, args.archived)
+        kind = "archived backup" if args.archived else "backup"
         emit(args, [b.to_dict() for b in found], lambda: table(
             ("ID", "TAKEN", "BY", "WHY", "HASH"),
             [(b.id, time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(b.taken)), b.operator,
-              b.reason, b.hash[:16]) for b in found]) if found else f"{args.domain}: no backup")
+              b.reason, b.hash[:16]) for b in found]) if found
+            else printable(f"{args.domain}: no {kind}"))
         return 0
     if args.action == "backup":
         plan = core.plan_domain_backup(args.domain, args.reason)
@@ -86,13 +91,7 @@ def domain_action(core: Core, args: argparse.Namespace) -> int:
 def _firmware(core: Core, args: argparse.Namespace) -> int:
     if args.action == "compliance":
         states = core.firmware_compliance(args.group)
-        emit(args, [s.to_dict() for s in states], lambda: table(
-            ("GROUP", "DOMAIN", "BASELINE", "STATE", "DIFFERING"),
-            [(s.group, s.domain, s.baseline,
-              ("differs" if s.differing else "ok") + ("" if s.read else " (not read yet)"),
-              ", ".join(f"{c} {s.components[c]}" for c in s.differing[:4])
-              + (f" +{len(s.differing) - 4}" if len(s.differing) > 4 else ""))
-             for s in states]))
+        emit(args, [s.to_dict() for s in states], lambda: compliance_text(states))
         return 0
     plan = core.plan_firmware_upgrade(args.domain, args.to, args.force)
     if args.action == "plan":
@@ -104,6 +103,23 @@ def _firmware(core: Core, args: argparse.Namespace) -> int:
     if job is not None:
         emit(args, {"job": job.to_dict()}, lambda: job_text(job))
     return 0
+
+
+def compliance_text(states: list[FirmwareState]) -> str:
+    """One line per group (the groups pane's words), then one row per domain."""
+    groups: dict[str, list[FirmwareState]] = {}
+    for s in states:
+        groups.setdefault(s.group, []).append(s)
+    lines = [printable(f"{name}: " + group_firmware(
+        found[0].baseline, (s.components.values() for s in found)).text)
+        for name, found in groups.items()]
+    return "\n".join(lines) + "\n" + table(
+        ("GROUP", "DOMAIN", "BASELINE", "STATE", "DIFFERING"),
+        [(s.group, s.domain, s.baseline,
+          ("differs" if s.differing else "ok") + ("" if s.read else " (not read yet)"),
+          ", ".join(f"{c} {s.components[c]}" for c in s.differing[:4])
+          + (f" +{len(s.differing) - 4}" if len(s.differing) > 4 else ""))
+         for s in states])
 
 
 def _port_rows(ports: list[PortStatus], rates: dict[str, float]) -> str:

@@ -30,9 +30,9 @@ class UpkeepFacade(OpContext):
         return self.execute(lambda: firmware.plan_upgrade(self, domain, version, force), expect)
 
     # -- configuration backups ----------------------------------------------------------------
-    def domain_backups(self, domain: str) -> list[DomainBackup]:
-        """Newest first."""
-        return backup.backups(self, domain)
+    def domain_backups(self, domain: str, archived: bool = False) -> list[DomainBackup]:
+        """Newest first; ``archived``: those moved to the archive files instead."""
+        return backup.backups(self, domain, archived)
 
     def plan_domain_backup(self, domain: str, reason: str = "") -> Plan:
         return backup.plan_backup(self, domain, reason)

@@ -1,8 +1,9 @@
 """Archive files: old events and finished jobs as a hash chain an auditor can check.
 
 An archive is gzip-compressed JSON lines, one record a line: events first (by seq),
-then finished jobs (by id) with their journal steps. Every record carries ``type``
-(``event`` or ``job``), the row's fields, ``prev`` (the hash of the record before it)
+then finished jobs (by id) with their journal steps, then domain configuration backups
+past their retention (by id; their own SHA-256 is ``digest``). Every record carries
+``type`` (``event``, ``job`` or ``backup``), the row's fields, ``prev`` (the hash of the record before it)
 and ``hash`` = sha256 (hex) of the record's canonical JSON without ``hash`` (keys
 sorted, separators ``,`` and ``:``, non-ASCII escaped). The chain runs across archives:
 the first record of an archive carries the last hash of the one before (``GENESIS`` for
@@ -30,6 +31,7 @@ from tui.core.store import Store
 from tui.model.entities import Event
 from tui.model.errors import Refused
 
+RECORD_TYPES = ("event", "job", "backup")
 GENESIS = "0" * 64  # the ``prev`` of the first record of the first archive
 BATCH = 1000  # rows read from the store at a time
 
@@ -50,8 +52,10 @@ def event_record(e: Event) -> dict[str, Any]:
             "operator": e.operator, "job": e.job_id, "data": e.data}
 
 
-def records(store: Store, seqs: tuple[int, int], jobs: tuple[int, int]) -> Iterator[dict[str, Any]]:
-    """The events ``seqs`` and jobs ``jobs`` (inclusive; (0, 0): none), read in batches."""
+def records(store: Store, seqs: tuple[int, int], jobs: tuple[int, int],
+            more: Iterable[dict[str, Any]] = ()) -> Iterator[dict[str, Any]]:
+    """The events ``seqs`` and jobs ``jobs`` (inclusive; (0, 0): none), read in batches,
+    then ``more`` (the backups' records, ``ops/backup.records``)."""
     if seqs[0]:
         after = seqs[0] - 1
         while batch := store.events_between(after, seqs[1], BATCH):
@@ -62,6 +66,7 @@ def records(store: Store, seqs: tuple[int, int], jobs: tuple[int, int]) -> Itera
         while rows := store.job_records(after, jobs[1], BATCH):
             yield from ({"type": "job", **row} for row in rows)
             after = rows[-1]["id"]
+    yield from more
 
 
 def chain(items: Iterable[dict[str, Any]], prev: str) -> Iterator[dict[str, Any]]:
@@ -74,8 +79,8 @@ def chain(items: Iterable[dict[str, Any]], prev: str) -> Iterator[dict[str, Any]
 def describe(record: dict[str, Any]) -> str:
     if record.get("type") == "event":
         return f"event seq {record.get('seq')}"
-    if record.get("type") == "job":
-        return f"job {record.get('id')}"
+    if record.get("type") in ("job", "backup"):
+        return f"{record.get('type')} {record.get('id')}"
     return f"type {record.get('type')!r}"
 
 
@@ -94,6 +99,7 @@ class Scan:
     first_job: int = 0  # 0: no job
     last_job: int = 0
     jobs: int = 0
+    backups: int = 0
     sha256: str = ""
     problems: list[str] = field(default_factory=list)
 
@@ -103,6 +109,8 @@ class Scan:
     def holds(self) -> str:
         parts = [f"events {self.first_seq}..{self.last_seq}" if self.events else "no event",
                  f"jobs {self.first_job}..{self.last_job}" if self.jobs else "no job"]
+        if self.backups:
+            parts.append(f"{self.backups} backup(s)")
         return ", ".join(parts)
 
 
@@ -130,8 +138,8 @@ def scan_file(path: Path, label: str | None = None) -> Scan:
         prev: str | None = None
         for i, record in enumerate(read_records(path), 1):
             what = f"{scan.file}: record {i} ({describe(record)})"
-            if not isinstance(record, dict) or record.get("type") not in ("event", "job"):
-                problem(f"{scan.file}: record {i} is not an event or a job record")
+            if not isinstance(record, dict) or record.get("type") not in RECORD_TYPES:
+                problem(f"{scan.file}: record {i} is not an event, job or backup record")
                 break
             if record.get("hash") != record_hash(record):
                 problem(f"{what}: its content does not match its hash (edited)")
@@ -154,6 +162,9 @@ def scan_file(path: Path, label: str | None = None) -> Scan:
 
 
 def _count(scan: Scan, record: dict[str, Any], what: str) -> None:
+    if record["type"] == "backup":  # ids of one domain's backups: no sequence to check
+        scan.backups += 1
+        return
     kind = "event" if record["type"] == "event" else "job"
     number = record.get("seq" if kind == "event" else "id")
     if not isinstance(number, int):
@@ -178,7 +189,8 @@ def first_record(path: Path) -> dict[str, Any] | None:
         return None
 
 
-def is_leftover(path: Path, prev: str, first_seq: int, first_job: int) -> bool:
+def is_leftover(path: Path, prev: str, first_seq: int, first_job: int,
+                first_backup: int = 0) -> bool:
     """True if ``path`` is an archive of the same rows that was written but never recorded
     (a crash before the store transaction): it starts where the chain stands now, so all
     it holds is still in the store, and rewriting it loses nothing."""
@@ -187,7 +199,9 @@ def is_leftover(path: Path, prev: str, first_seq: int, first_job: int) -> bool:
         return False
     if first_seq:
         return record.get("type") == "event" and record.get("seq") == first_seq
-    return record.get("type") == "job" and record.get("id") == first_job
+    if first_job:
+        return record.get("type") == "job" and record.get("id") == first_job
+    return record.get("type") == "backup" and record.get("id") == first_backup
 
 
 # -- writing --------------------------------------------------------------------------------

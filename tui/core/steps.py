@@ -99,8 +99,11 @@ class StepKey:
         return cls._same(f"apply group baseline to {domain}")
 
     @classmethod
-    def stage_firmware(cls, version: str, enclosure: str, number: int, total: int) -> StepKey:
-        return cls._same(f"stage {version} on {enclosure} ({number}/{total})")
+    def stage_firmware(cls, version: str, enclosure: str, number: int, total: int,
+                       domain: str = "") -> StepKey:
+        """``domain``: named in a job that stages several domains (complete, cancel)."""
+        where = f"{enclosure} of {domain}" if domain else enclosure
+        return cls._same(f"stage {version} on {where} ({number}/{total})")
 
     @classmethod
     def record_firmware(cls, domain: str, version: str) -> StepKey:

@@ -16,6 +16,7 @@ from tui.core.ops import coverage, placement
 from tui.core.store import ChangeSet
 from tui.model.entities import (
     Bay,
+    DomainConfig,
     DomainRecord,
     DomainSummary,
     EnclosureRecord,
@@ -26,6 +27,7 @@ from tui.model.entities import (
     Job,
     Maintenance,
 )
+from tui.model.upkeep import group_firmware, off_baseline
 
 JOBS_SHOWN = 50
 EVENT_BATCH = 500
@@ -53,6 +55,11 @@ class Structure:
     running: dict[str, int]  # running jobs by group
     firmware: dict[str, list[str]] = field(default_factory=dict)  # versions read, by domain
     ports_down: dict[str, list[str]] = field(default_factory=dict)  # by domain
+
+    def running_firmware(self, domain: str, config: DomainConfig) -> list[str]:
+        """The versions ``domain`` runs: as read from its components, else as configured
+        (``ops/firmware.compliance``'s rule)."""
+        return self.firmware.get(domain) or [config.firmware]
 
     @classmethod
     def read(cls, ctx: OpContext) -> Structure:
@@ -294,8 +301,8 @@ class FleetView:
                 summary = DomainSummary(d.name, record.name, tuple(encs),
                                         len(self.by_domain.get(d.name, ())), crit, warn, spares,
                                         s.maintenance.get(d.name), d.config != record.baseline,
-                                        any(v != record.baseline.firmware
-                                            for v in s.firmware.get(d.name, ())),
+                                        off_baseline(record.baseline.firmware,
+                                                     s.running_firmware(d.name, d.config)),
                                         len(s.ports_down.get(d.name, ())))
                 self.domains[d.name] = summary
                 kept.append(summary)
@@ -304,7 +311,10 @@ class FleetView:
                 record.name, record.policy, tuple(kept),
                 len(self.by_group.get(record.name, ())), servers, profiles, crit, warn, ready,
                 spares, s.running.get(record.name, 0), record.baseline,
-                *self.cover.get(record.name, ("", True)))
+                *self.cover.get(record.name, ("", True)),
+                group_firmware(record.baseline.firmware,
+                               (s.running_firmware(d.name, d.config)
+                                for d in s.domains.get(record.name, []))))
         self.groups = [summaries[g.name] for g in s.groups]
 
     # -- what the panes ask ---------------------------------------------------------------------

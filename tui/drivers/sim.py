@@ -273,11 +273,9 @@ class SimDriver(SimUpkeep):
                   if credentials_read(domain, fabric, settings.get("credentials"))]
         with self._write() as db:
             db.execute("INSERT OR REPLACE INTO sim_domains VALUES (?, ?)",
-                       (domain, json.dumps(config.to_dict())))
-            db.execute("DELETE FROM sim_firmware WHERE domain = ?", (domain,))  # now configured
+                       (domain, json.dumps(self._keeping_firmware(domain, config.to_dict()))))
         return (f"Virtual Connect Manager of {domain} took {len(config.networks)} networks, "
-                f"{len(config.fabrics)} fabrics, firmware {config.firmware or '-'}, "
-                f"{len(config.users)} local users"
+                f"{len(config.fabrics)} fabrics, {len(config.users)} local users"
                 + (f", storage credentials for {', '.join(logins)}" if logins else ""))
 
     def events(self) -> list[HardwareEvent]:

@@ -33,6 +33,13 @@ class SimUpkeep:
         row = self._db.execute("SELECT config FROM sim_domains WHERE domain = ?", (domain,)).fetchone()
         return json.loads(row[0]) if row else {}
 
+    def _keeping_firmware(self, domain: str, config: dict[str, Any]) -> dict[str, Any]:
+        """``config`` as the domain's Virtual Connect keeps it: a configuration push or
+        import never changes what its modules run (only ``stage_firmware`` does), so the
+        version installed first stays the one a component not staged since runs."""
+        installed = self._configured(domain).get("firmware")
+        return {**config, "firmware": installed} if installed else config
+
     def _part_fault(self, part: str) -> str | None:
         row = self._db.execute("SELECT kind FROM sim_part_faults WHERE part = ?", (part,)).fetchone()
         return row[0] if row else None
@@ -77,8 +84,7 @@ class SimUpkeep:
         self._wait("domain_config")
         with self._write() as db:
             db.execute("INSERT OR REPLACE INTO sim_domains VALUES (?, ?)",
-                       (domain, json.dumps(payload.get("config", {}))))
-            db.execute("DELETE FROM sim_firmware WHERE domain = ?", (domain,))
+                       (domain, json.dumps(self._keeping_firmware(domain, payload.get("config", {})))))
         return f"Virtual Connect Manager of {domain} restored its saved configuration"
 
     def fail_part(self, part: str, kind: str) -> str:

@@ -113,7 +113,9 @@ class Driver(Protocol):
         it is: DriverError, so a failover never unassigns what bayops did not place."""
 
     def apply_domain_config(self, domain: str, config: DomainConfig) -> str:
-        """Push a domain's networks, fabrics, firmware and users; returns what was done."""
+        """Push a domain's networks, fabrics, storage and users; returns what was done.
+        Never changes the firmware its modules run: that is staged one enclosure at a time
+        (``DomainMaintenanceDriver.stage_firmware``), and ``config.firmware`` is the target."""
 
     def events(self) -> list[HardwareEvent]:
         """Hardware events that arrived since the previous call (non-blocking)."""

@@ -276,6 +276,24 @@ class DomainSummary:
 
 
 @dataclass(frozen=True)
+class GroupFirmware:
+    """A group's firmware compliance in one line, the same in `bayops firmware compliance`
+    and the dashboard's groups pane: ``fw 2/3 at 4.62`` (domains on the baseline / all)."""
+
+    baseline: str
+    domains: int
+    at_baseline: int
+
+    @property
+    def ok(self) -> bool:
+        return self.at_baseline == self.domains
+
+    @property
+    def text(self) -> str:
+        return f"fw {self.at_baseline}/{self.domains} at {self.baseline}"
+
+
+@dataclass(frozen=True)
 class GroupSummary:
     name: str
     policy: Policy
@@ -291,6 +309,7 @@ class GroupSummary:
     baseline: DomainConfig
     cover: str = ""  # the coverage badge: "covers 1 enc" / "no cover for <model>"
     cover_ok: bool = True
+    firmware: GroupFirmware | None = None  # its domains against the firmware baseline
 
 
 @dataclass(frozen=True)

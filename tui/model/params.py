@@ -99,6 +99,7 @@ class MaintenanceCompleteParams(JobParams):
     owner: str
     others: tuple[str, ...]  # the domains that receive the change
     diff: tuple[str, ...]  # the change, as confirmed
+    firmware: str = ""  # the new baseline firmware, staged per enclosure on every domain
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,7 @@ class MaintenanceCancelParams(JobParams):
     domain: str
     owner: str
     diff: tuple[str, ...]  # what is reverted, as confirmed
+    firmware: str = ""  # the baseline firmware, staged back where the domain runs another
 
 
 @dataclass(frozen=True)
@@ -165,6 +167,7 @@ class ArchiveParams(JobParams):
     events: int
     jobs: int
     prev: str  # the hash the chain continues from
+    backups: tuple[int, ...] = ()  # domain backups past their retention, archived after the jobs
 
 
 @dataclass(frozen=True)

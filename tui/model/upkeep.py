@@ -2,10 +2,11 @@
 firmware of each component, configuration backups, uplink ports."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from tui.model.entities import DomainConfig
+from tui.model.entities import DomainConfig, GroupFirmware
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,17 @@ class FirmwareState:
         return {"group": self.group, "domain": self.domain, "baseline": self.baseline,
                 "components": dict(sorted(self.components.items())), "read": self.read,
                 "compliant": not self.differing, "differing": list(self.differing)}
+
+
+def off_baseline(baseline: str, versions: Iterable[str]) -> bool:
+    """A domain whose components (as read, else as configured) run other than ``baseline``."""
+    return any(v != baseline for v in versions)
+
+
+def group_firmware(baseline: str, domains: Iterable[Iterable[str]]) -> GroupFirmware:
+    """``domains``: for each domain of the group, the versions its components run."""
+    off = [off_baseline(baseline, versions) for versions in domains]
+    return GroupFirmware(baseline, len(off), off.count(False))
 
 
 @dataclass(frozen=True)

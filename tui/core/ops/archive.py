@@ -1,4 +1,5 @@
-"""Retention: move old events and finished jobs to an archive file, then out of the store.
+"""Retention: move old events and finished jobs (and the domain configuration backups past
+their retention, ``BACKUPS_KEPT`` per domain) to an archive file, then out of the store.
 
 A job kind, not ``atomic``: the file is written outside any transaction, so it cannot
 commit with the deletion. Its steps: (1) write the file durably (tui/core/archive.py),
@@ -17,6 +18,7 @@ from pathlib import Path
 from tui.core import archive
 from tui.core.context import OpContext
 from tui.core.jobs import JobContext
+from tui.core.ops import backup
 from tui.core.steps import StepKey
 from tui.model.driver import SimulatedHardware
 from tui.model.errors import BadInput, OperationFailed, Refused
@@ -40,9 +42,10 @@ def plan(ctx: OpContext, before: float, to: str | None = None) -> Plan:
                        code="future-date")
     seqs = ctx.store.archivable_events(before)
     jobs = ctx.store.archivable_jobs(before)
-    if not seqs[2] and not jobs[2]:
-        raise Refused(f"nothing to archive: no event and no finished job before {_when(before)}",
-                      code="nothing-to-archive")
+    backups = ctx.store.archivable_backups()
+    if not seqs[2] and not jobs[2] and not backups:
+        raise Refused(f"nothing to archive: no event and no finished job before {_when(before)}, "
+                      "no backup past its retention", code="nothing-to-archive")
     head = ctx.store.last_archive()
     prev = head.last_hash if head else archive.GENESIS
     folder = ctx.store.path.parent.absolute() / "archive"
@@ -51,20 +54,22 @@ def plan(ctx: OpContext, before: float, to: str | None = None) -> Plan:
         if not path.parent.is_dir() and path.parent not in (folder, folder.resolve()):
             raise BadInput(f"{path.parent} is not a folder", code="bad-path")
     else:
-        name = f"events-{seqs[0]}-{seqs[1]}" if seqs[2] else f"jobs-{jobs[0]}-{jobs[1]}"
+        name = f"events-{seqs[0]}-{seqs[1]}" if seqs[2] else f"jobs-{jobs[0]}-{jobs[1]}" \
+            if jobs[2] else f"backups-{backups[0]}-{backups[-1]}"
         path = folder / f"{name}.jsonl.gz"
     warnings = []
     if ctx.store.archive_named(str(path)):
         raise Refused(f"{path} is a recorded archive already", code="file-exists",
                       hint="choose another --to")
     if path.exists() or path.is_symlink():
-        if not archive.is_leftover(path, prev, seqs[0], jobs[0]):
+        if not archive.is_leftover(path, prev, seqs[0], jobs[0], backups[0] if backups else 0):
             raise Refused(f"{path} exists; an archive never overwrites a file", code="file-exists",
                           hint="choose another --to")
         warnings.append(f"{path.name} was written by an archive interrupted before it was "
                         "recorded; it is replaced (all it holds is still in the store)")
     what = (f"{_n(seqs[2], 'event')} (seq {seqs[0]}..{seqs[1]})" if seqs[2] else "no event") + \
-        " and " + (f"{_n(jobs[2], 'finished job')} ({jobs[0]}..{jobs[1]})" if jobs[2] else "no job")
+        " and " + (f"{_n(jobs[2], 'finished job')} ({jobs[0]}..{jobs[1]})" if jobs[2] else "no job") + \
+        (f" and {_n(len(backups), 'domain backup')} past retention" if backups else "")
     steps = [f"write {what} with their journals to {path}: gzip JSON lines, hash-chained; "
              "fsync the file and its folder",
              "in one transaction: record the archive, delete what it holds from the store, "
@@ -73,7 +78,7 @@ def plan(ctx: OpContext, before: float, to: str | None = None) -> Plan:
         steps.append("simulator: prune the hardware events every monitor has consumed")
     params = ArchiveParams(group="", before=before, file=str(path), first_seq=seqs[0],
                            last_seq=seqs[1], first_job=jobs[0], last_job=jobs[1], events=seqs[2],
-                           jobs=jobs[2], prev=prev)
+                           jobs=jobs[2], prev=prev, backups=backups)
     return Plan("events-archive", "Archive the event log",
                 f"archive {what} older than {_when(before)}", tuple(steps), params,
                 locks=("archive:events",), target=str(path),
@@ -98,12 +103,15 @@ def run(ctx: OpContext, job: JobContext, p: ArchiveParams) -> str:
 
     def write() -> str:
         leftover = path.exists() and ctx.store.archive_named(p.file) is None and \
-            archive.is_leftover(path, p.prev, p.first_seq, p.first_job)
+            archive.is_leftover(path, p.prev, p.first_seq, p.first_job,
+                                p.backups[0] if p.backups else 0)
         path.parent.mkdir(parents=True, exist_ok=True)
         done = archive.write(path, archive.chain(archive.records(
-            ctx.store, (p.first_seq, p.last_seq), (p.first_job, p.last_job)), p.prev), leftover)
-        if done.records != p.events + p.jobs:
-            raise OperationFailed(f"wrote {done.records} records, expected {p.events + p.jobs}; "
+            ctx.store, (p.first_seq, p.last_seq), (p.first_job, p.last_job),
+            backup.records(ctx, p.backups)), p.prev), leftover)
+        expected = p.events + p.jobs + len(p.backups)
+        if done.records != expected:
+            raise OperationFailed(f"wrote {done.records} records, expected {expected}; "
                                   f"{path.name} is not recorded and nothing was deleted")
         written.append(done)
         return f"wrote {done.records} records to {path} (last hash {done.last_hash}, sha256 {done.sha256})"
@@ -116,13 +124,14 @@ def run(ctx: OpContext, job: JobContext, p: ArchiveParams) -> str:
             record = ctx.store.record_archive(
                 p.file, (p.first_seq, p.last_seq), (p.first_job, p.last_job), (p.events, p.jobs),
                 p.prev, done.last_hash, done.sha256, ctx.operator, job.job_id,
-                follows=None if p.prev == archive.GENESIS else p.prev)
+                follows=None if p.prev == archive.GENESIS else p.prev, backups=p.backups)
             ctx.event("info", "archive", "events.archived",
                       f"archived {_n(p.events, 'event')} and {_n(p.jobs, 'job')} older than "
                       f"{_when(p.before)} to {path}", job.job_id,
                       file=p.file, archive=record.id, events=p.events, jobs=p.jobs,
                       first_seq=p.first_seq, last_seq=p.last_seq, first_job=p.first_job,
-                      last_job=p.last_job, records=done.records, last_hash=done.last_hash,
+                      last_job=p.last_job, backups=len(p.backups), records=done.records,
+                      last_hash=done.last_hash,
                       sha256=done.sha256)
         return f"recorded archive {record.id}; deleted {_n(p.events, 'event')} and {_n(p.jobs, 'job')}"
 

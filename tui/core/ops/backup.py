@@ -5,16 +5,21 @@ cancel, and before a propagation touches each other domain (restored in maintena
 A backup holds the domain's configuration as bayops knows it and, when the driver offers
 it (``DomainMaintenanceDriver.export_config``), the hardware's own export; a SHA-256 over
 both names it in the list and pins a restore to exactly what its plan showed. The store
-keeps the newest ``BACKUPS_KEPT`` per domain; each backup is also its ``domain.backup``
-event's data, which `bayops events archive` keeps in the hash-chained archive.
+keeps the newest ``BACKUPS_KEPT`` per domain; `bayops events archive` moves older ones to
+its hash-chained file, where `bayops domain backups --archived` lists them and a restore
+finds them (checked against both hashes). Each backup is also its ``domain.backup`` event's data.
 """
 from __future__ import annotations
 
 import hashlib
 import json
 import time
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+from tui.core import archive
 from tui.core.context import OpContext
 from tui.core.jobs import JobContext
 from tui.core.steps import StepKey
@@ -74,6 +79,46 @@ def run_backup(ctx: OpContext, job: JobContext, p: DomainBackupParams) -> str:
     return job.step(StepKey.back_up(p.domain), lambda: _saved(take(ctx, p.domain, p.reason, job.job_id)))
 
 
-def backups(ctx: OpContext, domain: str) -> list[DomainBackup]:
+def backups(ctx: OpContext, domain: str, archived: bool = False) -> list[DomainBackup]:
     ctx.require(ctx.domain_group(domain), "view")
-    return ctx.store.backups(ctx.domain(domain).name)
+    name = ctx.domain(domain).name
+    return _archived(ctx, name) if archived else ctx.store.backups(name)
+
+
+# -- in the archive files (``bayops events archive`` moves those past retention there) ------
+def records(ctx: OpContext, ids: tuple[int, ...]) -> Iterator[dict[str, Any]]:
+    """Archive records of the backups ``ids`` (one gone meanwhile is left out: the
+    archive's count of what it wrote tells)."""
+    for backup_id in ids:
+        b = ctx.store.backup(backup_id)
+        if b is not None:
+            yield {"type": "backup", "id": b.id, "domain": b.domain, "taken": b.taken,
+                   "operator": b.operator, "reason": b.reason, "digest": b.hash, "job": b.job,
+                   "config": b.config.to_dict(), "payload": b.payload}
+
+
+def _archived(ctx: OpContext, domain: str) -> list[DomainBackup]:
+    """``domain``'s backups in the recorded archives, newest first: those whose chain hash
+    and own SHA-256 both match what they hold (`bayops events verify` names the others);
+    a missing or unreadable file is skipped."""
+    found = []
+    for a in ctx.store.archives():
+        try:
+            for r in archive.read_records(Path(a.file)):
+                if r.get("type") == "backup" and r.get("domain") == domain \
+                        and r.get("hash") == archive.record_hash(r):
+                    found.append(DomainBackup(
+                        r["id"], domain, r["taken"], r["operator"], r["reason"], r["digest"],
+                        DomainConfig.from_dict(r["config"]), r["payload"], r["job"]))
+        except (OSError, EOFError, zlib.error, UnicodeDecodeError, json.JSONDecodeError):
+            continue
+    return sorted((b for b in found if digest(b.config, b.payload) == b.hash),
+                  key=lambda b: b.id, reverse=True)
+
+
+def find(ctx: OpContext, domain: str, backup_id: int) -> DomainBackup | None:
+    """Backup ``backup_id`` of ``domain``: in the store, else in an archive file."""
+    backup = ctx.store.backup(backup_id)
+    if backup is not None:
+        return backup if backup.domain == domain else None
+    return next((b for b in _archived(ctx, domain) if b.id == backup_id), None)

@@ -7,9 +7,9 @@ import time
 
 from tui.core.context import OpContext
 from tui.core.jobs import JobContext, StepFailed
-from tui.core.ops.backup import backup_step
-from tui.core.ops.firmware import busy_bay
+from tui.core.ops.backup import backup_step, find
 from tui.core.ops.maintenance import domain_free, held, push_config
+from tui.core.ops.staging import busy_bay
 from tui.core.steps import StepKey
 from tui.model.driver import DomainMaintenanceDriver
 from tui.model.errors import BadInput, OperationFailed, Refused
@@ -19,10 +19,10 @@ from tui.model.upkeep import DomainBackup
 
 
 def _backup_of(ctx: OpContext, domain: str, backup_id: int) -> DomainBackup:
-    backup = ctx.store.backup(backup_id)
-    if backup is None or backup.domain != domain:
-        raise BadInput(f"domain {domain} has no backup {backup_id} "
-                       f"(bayops domain backups {domain})", code="unknown-backup")
+    backup = find(ctx, domain, backup_id)
+    if backup is None:
+        raise BadInput(f"domain {domain} has no backup {backup_id}, in the store or an archive "
+                       f"(bayops domain backups {domain} [--archived])", code="unknown-backup")
     return backup
 
 
@@ -48,7 +48,7 @@ def plan_restore(ctx: OpContext, domain: str, backup_id: int, force: bool = Fals
 
 
 def run_restore(ctx: OpContext, job: JobContext, p: DomainRestoreParams) -> str:
-    backup = ctx.store.backup(p.backup)
+    backup = find(ctx, p.domain, p.backup)
     if backup is None or backup.hash != p.hash:
         raise Refused(f"backup {p.backup} is gone or changed since the plan", code="plan-changed")
     backup_step(ctx, job, p.domain, f"before restoring backup {p.backup}")

@@ -17,7 +17,8 @@ from tui.model.params import DomainSetParams
 from tui.model.plan import Diff, Plan
 from tui.model.text import quoted
 
-DOMAIN_KEYS = ("network.NAME VLAN|-, fabric.NAME present|-, firmware VERSION, user.NAME ROLE|-, "
+DOMAIN_KEYS = ("network.NAME VLAN|-, fabric.NAME present|-, firmware VERSION (the target "
+               "complete stages), user.NAME ROLE|-, "
                "storage.FABRIC.SETTING VALUE|- (" + storage.SETTINGS + ")")
 
 
@@ -90,8 +91,14 @@ def plan_set(ctx: OpContext, domain: str, key: str, value: str, force: bool = Fa
     m = held(ctx, domain, force, edit=True)
     domain_free(ctx, domain)
     baseline = ctx.group(m.group).baseline
+    step = f"push {key} = {value} to {domain}"
+    if key == "firmware":  # a target, never an instant change of what the modules run
+        step = (f"record firmware {value} as the target of {domain}; nothing is staged now: "
+                f"complete stages it one enclosure at a time on {domain}, then on every other "
+                f"domain of {m.group} (bayops firmware upgrade {domain} --to {value} stages "
+                "it on this domain now)")
     return Plan("domain-set", f"Edit domain {domain}", f"set {key} = {value} on {domain}",
-                (f"push {key} = {value} to {domain}",),
+                (step,),
                 DomainSetParams(group=m.group, domain=domain, key=key, value=value),
                 locks=(f"domain:{domain}",), target=domain,
                 reason="the domain may drift from its group baseline while in maintenance; "

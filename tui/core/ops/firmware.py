@@ -1,44 +1,25 @@
 """Firmware upgrade of a domain in maintenance, and its group's firmware compliance.
 
 VCEM upgrades a domain's firmware during maintenance, through its local Virtual Connect
-Manager. Here it is a job of one step per enclosure (its Onboard Administrator and
-interconnects), each read back and recorded per component; the first failure stops the
-job with what every component then runs recorded. A stage is idempotent (components
-already on the version are left alone), so a crashed upgrade resumes where it was.
-Completing the maintenance takes the new version to the group as its baseline.
+Manager. Here it is a job of one step per enclosure (``ops/staging.py``: its Onboard
+Administrator and interconnects, read back and recorded per component; the first failure
+stops the job; a crashed upgrade resumes where it was). Completing the maintenance takes
+the new version to the group as its baseline and stages it on every other domain.
 """
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 
 from tui.core.context import OpContext
-from tui.core.jobs import JobContext, StepFailed
+from tui.core.jobs import JobContext
+from tui.core.ops import staging
 from tui.core.ops.maintenance import domain_free, held
 from tui.core.steps import StepKey
 from tui.core.validate import FIRMWARE_LIMIT, check_text
-from tui.model.driver import DomainMaintenanceDriver, DriverError
 from tui.model.errors import BadInput, OperationFailed, Refused
 from tui.model.params import FirmwareUpgradeParams
 from tui.model.plan import Change, Diff, Plan
 from tui.model.upkeep import FirmwareState
-
-
-def maintenance_driver(ctx: OpContext, what: str) -> DomainMaintenanceDriver:
-    """The driver as a DomainMaintenanceDriver; Refused (``driver-cannot``) if it is not."""
-    driver = ctx.driver
-    if not isinstance(driver, DomainMaintenanceDriver):
-        raise Refused(f"driver {driver.name} cannot {what}", code="driver-cannot",
-                      hint="the simulator can; a OneView driver will")
-    return driver
-
-
-def busy_bay(ctx: OpContext, domain: str) -> None:
-    """Refused while a job (a failover, a move) holds a bay of ``domain``."""
-    busy = [b for b in ctx.store.bays(domain=domain) if b.job_id is not None]
-    if busy:
-        raise Refused(f"bay {busy[0].id} of {domain} is held by job {busy[0].job_id}; "
-                      "wait for it to end", code="held-by-job")
 
 
 def plan_upgrade(ctx: OpContext, domain: str, version: str, force: bool = False) -> Plan:
@@ -50,13 +31,9 @@ def plan_upgrade(ctx: OpContext, domain: str, version: str, force: bool = False)
     ctx.require(group, "firmware")
     m = held(ctx, domain, force, edit=True)
     domain_free(ctx, domain)
-    busy_bay(ctx, domain)
-    maintenance_driver(ctx, "upgrade firmware")
-    enclosures = tuple(e.name for e in ctx.store.enclosures(domain))
-    running = ctx.store.firmware(domain)
-    # an enclosure never read, or with a component off the version, is staged
-    pending = [e for e in enclosures
-               if {v for c, v in running.items() if c.startswith(f"{e}/")} != {version}]
+    staging.busy_bay(ctx, domain)
+    staging.maintenance_driver(ctx, "upgrade firmware")
+    pending = staging.pending(ctx, domain, version)
     if not pending:
         raise Refused(f"every component of {domain} already runs {version}", code="no-change")
     baseline = ctx.group(m.group).baseline.firmware
@@ -72,8 +49,9 @@ def plan_upgrade(ctx: OpContext, domain: str, version: str, force: bool = False)
     current = ctx.domain(domain).config.firmware
     return Plan("firmware-upgrade", f"Upgrade firmware of {domain}",
                 f"upgrade {domain} to firmware {version}, one enclosure at a time",
-                (*(f"stage {version} on {e} (Onboard Administrator, interconnects), read back"
-                   for e in pending), f"record {domain} as running {version}"),
+                (*(f"stage {version} on {e} (Onboard Administrator, interconnects restart), "
+                   f"read back: {staging.restarting(ctx, e)}" for e in pending),
+                 f"record {domain} as running {version}"),
                 FirmwareUpgradeParams(group=m.group, domain=domain, version=version,
                                       enclosures=tuple(pending)),
                 locks=(f"domain:{domain}",), target=domain,
@@ -83,28 +61,13 @@ def plan_upgrade(ctx: OpContext, domain: str, version: str, force: bool = False)
 
 
 def run_upgrade(ctx: OpContext, job: JobContext, p: FirmwareUpgradeParams) -> str:
-    driver = maintenance_driver(ctx, "upgrade firmware")
-    for number, enclosure in enumerate(p.enclosures, 1):
-        read: dict[str, str] = {}
-
-        def stage(enclosure: str = enclosure, read: dict[str, str] = read) -> str:
-            read.update(driver.stage_firmware(p.domain, enclosure, p.version))
-            return ", ".join(f"{c} {v}" for c, v in sorted(read.items()))
-
-        def record(read: dict[str, str] = read) -> None:
-            ctx.store.record_firmware(p.domain, read)
-        try:
-            job.step(StepKey.stage_firmware(p.version, enclosure, number, len(p.enclosures)), stage,
-                     record=record)
-        except StepFailed as exc:
-            _record_after_failure(ctx, driver, p.domain, enclosure)
-            ctx.event("warning", f"domain:{p.domain}", "firmware.failed",
-                      f"firmware upgrade of {p.domain} to {p.version} stopped at {enclosure}",
-                      job.job_id, domain=p.domain, version=p.version, enclosure=enclosure)
-            raise OperationFailed(f"firmware upgrade stopped at {enclosure}: {exc.reason}; "
-                                  f"{number - 1} of {len(p.enclosures)} enclosure(s) upgraded, "
-                                  "each component's version recorded "
-                                  f"(bayops firmware compliance {p.group})") from None
+    try:
+        staging.stage(ctx, job, p.domain, p.version, p.enclosures)
+    except staging.StageFailed as exc:
+        raise OperationFailed(f"firmware upgrade stopped at {exc.enclosure}: {exc.reason}; "
+                              f"{exc.staged} of {len(p.enclosures)} enclosure(s) upgraded, "
+                              "each component's version recorded "
+                              f"(bayops firmware compliance {p.group})") from None
 
     def finish() -> str:
         config = ctx.domain(p.domain).config
@@ -115,14 +78,6 @@ def run_upgrade(ctx: OpContext, job: JobContext, p: FirmwareUpgradeParams) -> st
               f"{p.domain} upgraded to firmware {p.version} (in maintenance)", job.job_id,
               domain=p.domain, version=p.version)
     return f"{len(p.enclosures)} enclosure(s) of {p.domain} on {p.version}"
-
-
-def _record_after_failure(ctx: OpContext, driver: DomainMaintenanceDriver, domain: str,
-                          enclosure: str) -> None:
-    """What the failed enclosure's components run now, as far as they answer."""
-    # unreadable: the last recorded versions stand, and the step's failure says why
-    with contextlib.suppress(DriverError):
-        ctx.store.record_firmware(domain, driver.firmware(domain, [enclosure]))
 
 
 def compliance(ctx: OpContext, group: str | None = None) -> list[FirmwareState]:

@@ -13,6 +13,7 @@ from functools import partial
 
 from tui.core.context import OpContext
 from tui.core.jobs import JobContext, StepFailed
+from tui.core.ops import staging
 from tui.core.ops.backup import backup_step, take
 from tui.core.steps import StepKey
 from tui.core.validate import check_text
@@ -26,6 +27,7 @@ from tui.model.params import (
     MaintenanceStartParams,
 )
 from tui.model.plan import Change, Diff, Plan
+from tui.model.upkeep import off_baseline
 
 MAX_LEASE_HOURS = 24 * 14
 
@@ -156,23 +158,59 @@ def plan_complete(ctx: OpContext, domain: str, force: bool = False) -> Plan:
     changes = config.changes(baseline)
     profiles = {p.name: p for p in ctx.store.profiles(m.group)}
     touched = {o: _touched(ctx, o, changes, profiles) for o in others}
-    steps = [f"back up {domain}"]
-    steps += [f"back up {o}, apply the change: " + _listed(touched[o]) for o in others]
+    firmware = _firmware_target(ctx, domain, config.firmware, baseline.firmware)
+    if firmware:
+        staging.maintenance_driver(ctx, "stage firmware")
+        for d in (domain, *others):  # never while a failover or a move holds one of its bays
+            staging.busy_bay(ctx, d)
+    steps = [f"back up {domain}", *_stage_lines(ctx, domain, firmware)]
+    for o in others:
+        steps += [f"back up {o}, apply the change: " + _listed(touched[o]),
+                  *_stage_lines(ctx, o, firmware)]
     steps += [f"make it the new baseline of group {m.group}", f"release the lock on {domain}"]
     warnings = _takeover_warning(ctx, m)
-    if any(c.kind == "firmware" for c in changes):
-        warnings += tuple(f"firmware: the interconnects of {o} restart; {len(t)} bay(s) with a "
-                          f"profile lose their uplinks meanwhile (e.g. "
-                          f"{', '.join(bay for _, bay in t[:3])})"
-                          for o, t in touched.items() if t)
+    if firmware:
+        warnings += tuple(_restart_warning(ctx, d, firmware) for d in (domain, *others)
+                          if staging.pending(ctx, d, firmware))
     return Plan("maintenance-complete", f"Complete maintenance of {domain}",
                 f"complete maintenance of {domain}: propagate to "
                 f"{', '.join(others) or 'no other domain'}", tuple(steps),
                 MaintenanceCompleteParams(group=m.group, domain=domain, owner=m.owner,
-                                          others=others, diff=tuple(c.text for c in changes)),
+                                          others=others, diff=tuple(c.text for c in changes),
+                                          firmware=firmware),
                 locks=tuple(f"domain:{d}" for d in (domain, *others)), target=domain,
                 diff=Diff("Diff against the baseline", changes), warnings=warnings,
                 danger=bool(warnings), confirm_label="Complete")
+
+
+def _firmware_target(ctx: OpContext, domain: str, target: str, baseline: str) -> str:
+    """The firmware complete stages on every domain of the group: the domain's configured
+    version when it is a new baseline or its hardware was read running another; else ""."""
+    if target != baseline or off_baseline(target, ctx.store.firmware(domain).values()):
+        return target
+    return ""
+
+
+def _restart_warning(ctx: OpContext, domain: str, version: str) -> str:
+    bays = [b.id for b in ctx.store.bays(domain=domain) if b.profile and b.power == "on"]
+    return (f"firmware {version}: the interconnects of {domain} restart one enclosure at a "
+            f"time; {len(bays)} running bay(s) lose their uplinks meanwhile"
+            + (f" (e.g. {', '.join(bays[:3])})" if bays else ""))
+
+
+def _stage_lines(ctx: OpContext, domain: str, version: str) -> list[str]:
+    """The plan's staging steps of ``domain``: which bays each enclosure's restart touches."""
+    if not version:
+        return []
+    pending = staging.pending(ctx, domain, version)
+    return [f"stage {version} on {e.name} of {domain}: " + (
+        f"its Onboard Administrator and interconnects restart, {staging.restarting(ctx, e.name)}"
+        if e.name in pending else "already on it, read back only")
+        for e in ctx.store.enclosures(domain)]
+
+
+def _enclosures(ctx: OpContext, domain: str) -> list[str]:
+    return [e.name for e in ctx.store.enclosures(domain)]
 
 
 def _touched(ctx: OpContext, domain: str, changes: tuple[Change, ...],
@@ -236,17 +274,28 @@ def run_complete(ctx: OpContext, job: JobContext, p: MaintenanceCompleteParams) 
     baseline = ctx.group(p.group).baseline
     job.note(StepKey.diff_against_baseline(p.domain), "; ".join(p.diff) or "no change")
     backup_step(ctx, job, p.domain, f"before completing its maintenance (job {job.job_id})")
+    if p.firmware:  # the domain in maintenance first: a failure there touches no other
+        try:
+            staging.stage(ctx, job, p.domain, p.firmware, _enclosures(ctx, p.domain), named=True)
+        except staging.StageFailed as exc:
+            raise OperationFailed(f"firmware staging stopped at {exc.enclosure} of {p.domain}: "
+                                  f"{exc.reason}; no other domain touched, {p.domain} stays "
+                                  "in maintenance") from None
     done: list[str] = []
     try:
         for other in p.others:
             job.step(StepKey.apply_to(other), partial(_apply_to, ctx, job, other, config))
             done.append(other)
+            if p.firmware:
+                staging.stage(ctx, job, other, p.firmware, _enclosures(ctx, other), named=True)
     except StepFailed as exc:
         for other in done:  # put the group back to one configuration
             job.step(StepKey.revert(other), partial(push_config, ctx, other, baseline))
+        staged = (f"; firmware already staged stays as read back (bayops firmware compliance "
+                  f"{p.group}), and completing again goes on from it") if p.firmware else ""
         raise OperationFailed(f"propagation stopped at {exc.name}: {exc.reason}; "
                               f"{', '.join(done) or 'no domain'} reverted, "
-                              f"{p.domain} stays in maintenance") from None
+                              f"{p.domain} stays in maintenance{staged}") from None
 
     if isinstance(ctx.driver, ProfileManager):  # the manager keeps the baseline too (OneView: the LIG)
         manager = ctx.driver
@@ -274,12 +323,20 @@ def run_complete(ctx: OpContext, job: JobContext, p: MaintenanceCompleteParams) 
 def plan_cancel(ctx: OpContext, domain: str, force: bool = False) -> Plan:
     m = held(ctx, domain, force)
     config = ctx.domain(domain).config
-    changes = config.changes(ctx.group(m.group).baseline)
+    baseline = ctx.group(m.group).baseline
+    changes = config.changes(baseline)
+    # firmware an upgrade staged on it goes back the same way, one enclosure at a time
+    firmware = baseline.firmware \
+        if off_baseline(baseline.firmware, ctx.store.firmware(domain).values()) else ""
+    if firmware:
+        staging.maintenance_driver(ctx, "stage firmware")
+        staging.busy_bay(ctx, domain)
     return Plan("maintenance-cancel", f"Cancel maintenance of {domain}",
                 f"cancel maintenance of {domain}: revert it to the group baseline",
-                (f"push the group baseline to {domain}", f"release the lock on {domain}"),
+                (f"push the group baseline to {domain}", *_stage_lines(ctx, domain, firmware),
+                 f"release the lock on {domain}"),
                 MaintenanceCancelParams(group=m.group, domain=domain, owner=m.owner,
-                                        diff=tuple(c.text for c in changes)),
+                                        diff=tuple(c.text for c in changes), firmware=firmware),
                 locks=(f"domain:{domain}",), target=domain,
                 diff=Diff("Changes that will be reverted", changes, "(no change to revert)"),
                 warnings=_takeover_warning(ctx, m), danger=True, confirm_label="Cancel it")
@@ -295,6 +352,8 @@ def run_cancel(ctx: OpContext, job: JobContext, p: MaintenanceCancelParams) -> s
     backup_step(ctx, job, domain, f"before cancelling its maintenance (job {job.job_id})")
     try:
         job.step(StepKey.revert_to_baseline(domain), lambda: push_config(ctx, domain, baseline))
+        if p.firmware:
+            staging.stage(ctx, job, domain, p.firmware, _enclosures(ctx, domain), named=True)
     except StepFailed as exc:
         raise OperationFailed(f"could not revert {domain}: {exc.reason}; it stays in maintenance") from None
 

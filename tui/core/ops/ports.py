@@ -5,7 +5,7 @@ no job, and the groups pane shows the count of ports down on the domain's row.""
 from __future__ import annotations
 
 from tui.core.context import OpContext
-from tui.core.ops.firmware import maintenance_driver
+from tui.core.ops.staging import maintenance_driver
 from tui.model.upkeep import PortStatus
 
 

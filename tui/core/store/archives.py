@@ -35,9 +35,11 @@ class ArchiveTables(StoreBase):
 
     def record_archive(self, file: str, seqs: tuple[int, int], jobs: tuple[int, int],
                        counts: tuple[int, int], prev_hash: str, last_hash: str, sha256: str,
-                       operator: str, job_id: int | None, follows: str | None) -> ArchiveRecord:
+                       operator: str, job_id: int | None, follows: str | None,
+                       backups: tuple[int, ...] = ()) -> ArchiveRecord:
         """Record an archive file that is already durable on disk, then delete what it holds
-        (events ``seqs``, jobs ``jobs`` with their steps; (0, 0) for none), in one
+        (events ``seqs``, jobs ``jobs`` with their steps; (0, 0) for none; the domain
+        configuration backups ``backups``), in one
         transaction. ``follows`` is the last hash of the newest recorded archive the file
         continues (None: the first archive). Refused, with nothing changed, if the store no
         longer matches: another archive landed since, or the rows are not all there."""
@@ -51,6 +53,11 @@ class ArchiveTables(StoreBase):
             n_jobs, running = db.execute(
                 "SELECT COUNT(*), COALESCE(SUM(CASE WHEN state = 'running' THEN 1 ELSE 0 END), 0) FROM jobs"
                 " WHERE id BETWEEN ? AND ?", jobs).fetchone() if jobs[0] else (0, 0)
+            n_backups = sum(db.execute("SELECT COUNT(*) FROM domain_backups WHERE id = ?",
+                                       (b,)).fetchone()[0] for b in backups)
+            if n_backups != len(backups):
+                raise Refused(f"{len(backups) - n_backups} archived backup(s) left the store "
+                              "meanwhile; nothing deleted", code="plan-changed")
             if (n_events, n_jobs) != counts or running:
                 raise Refused(f"the store holds {n_events} events and {n_jobs} jobs "
                               f"({running} running) in the archived ranges, the file {counts[0]} "
@@ -60,7 +67,8 @@ class ArchiveTables(StoreBase):
                 " jobs, records, prev_hash, last_hash, sha256, operator, created, job)"
                 " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (file, seqs[0] or None, seqs[1] or None, jobs[0] or None, jobs[1] or None,
-                 counts[0], counts[1], counts[0] + counts[1], prev_hash, last_hash, sha256,
+                 counts[0], counts[1], counts[0] + counts[1] + len(backups), prev_hash,
+                 last_hash, sha256,
                  operator, time.time(), job_id))
             # The triggers let these through only now that the register row covers them.
             if jobs[0]:
@@ -68,6 +76,8 @@ class ArchiveTables(StoreBase):
                 db.execute("DELETE FROM jobs WHERE id BETWEEN ? AND ?", jobs)
             if seqs[0]:
                 db.execute("DELETE FROM events WHERE seq BETWEEN ? AND ?", seqs)
+            for b in backups:
+                db.execute("DELETE FROM domain_backups WHERE id = ?", (b,))
             row = db.execute(f"SELECT {_COLUMNS} FROM archives WHERE id = ?",
                              (cur.fetchone()[0],)).fetchone()
             return _record(row)

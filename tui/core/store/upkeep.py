@@ -8,7 +8,8 @@ from tui.core.store.base import StoreBase
 from tui.model.entities import DomainConfig
 from tui.model.upkeep import DomainBackup
 
-# Backups kept per domain; the oldest beyond this goes when a new one is taken.
+# Backups kept per domain; older ones leave the store only into an archive file
+# (`bayops events archive`, as events do), which `bayops domain backups --archived` reads.
 BACKUPS_KEPT = 20
 
 
@@ -55,19 +56,20 @@ class UpkeepTables(StoreBase):
                               (domain, port, time.time())).rowcount > 0
 
     def add_backup(self, backup: DomainBackup) -> int:
-        """Keep ``backup`` (its id is given by the store) and drop the domain's oldest past
-        ``BACKUPS_KEPT``."""
+        """Keep ``backup``; its id is given by the store."""
         with self.write() as db:
             cur = db.execute(
                 "INSERT INTO domain_backups (domain, taken, operator, reason, hash, config,"
                 " payload, job) VALUES (?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (backup.domain, backup.taken, backup.operator, backup.reason, backup.hash,
                  json.dumps(backup.config.to_dict()), json.dumps(backup.payload), backup.job))
-            new = int(cur.fetchone()[0])
-            db.execute("DELETE FROM domain_backups WHERE domain = ? AND id NOT IN (SELECT id"
-                       " FROM domain_backups WHERE domain = ? ORDER BY id DESC LIMIT ?)",
-                       (backup.domain, backup.domain, BACKUPS_KEPT))
-            return new
+            return int(cur.fetchone()[0])
+
+    def archivable_backups(self) -> tuple[int, ...]:
+        """The backups past the newest ``BACKUPS_KEPT`` of their domain, oldest first."""
+        return tuple(int(r[0]) for r in self.db.execute(
+            "SELECT id FROM domain_backups b WHERE (SELECT COUNT(*) FROM domain_backups n"
+            " WHERE n.domain = b.domain AND n.id > b.id) >= ? ORDER BY id", (BACKUPS_KEPT,)))
 
     def backups(self, domain: str) -> list[DomainBackup]:
         """Newest first."""
