@@ -52,8 +52,10 @@ class OpContext:
 
     def audit_refusal(self, what: str, exc: Refused) -> None:
         """An ``access.refused`` event naming who, what and why; once per refusal (the
-        outermost audited operation), and none where nothing may be written (read-only)."""
-        if getattr(exc, "audited", False) or isinstance(exc, Fenced) or self.read_only:
+        outermost audited operation); none where nothing may be written (read-only), nor for
+        the policy (``system``: its refusals are its own ``policy.alert`` events)."""
+        if getattr(exc, "audited", False) or isinstance(exc, Fenced) or self.read_only \
+                or self.system:
             return
         exc.audited = True  # type: ignore[attr-defined]  # a service counts it, not again
         with contextlib.suppress(BayopsError):  # the refusal is the answer, not its audit
