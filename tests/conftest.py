@@ -244,15 +244,25 @@ def core(state, fast_config):
     c.close()
 
 
-def dump(state: Path | str) -> dict:
-    """Every row of every table: tests compare it before and after a refused command."""
+def dump(state: Path | str, audits: bool = False) -> dict:
+    """Every row of every table: tests compare it before and after a refused command.
+    Without ``audits``, less what every refusal leaves (``without_audits``)."""
     from tui.core.store import Store
 
     store = Store(state)
     try:
-        return store.dump()
+        rows = store.dump()
+        return rows if audits else without_audits(rows)
     finally:
         store.close()
+
+
+def without_audits(rows: dict) -> dict:
+    """A store's dump less each refusal's trace: its ``access.refused`` event and that
+    event's change-feed row (tests/test_refusal_audit.py checks they are written)."""
+    audits = {r[0] for r in rows["events"] if r[4] == "access.refused"}
+    return {**rows, "events": [r for r in rows["events"] if r[0] not in audits],
+            "changes": [r for r in rows["changes"] if r[1] != "event" or int(r[2]) not in audits]}
 
 
 def sim_file(state: Path | str) -> Path:

@@ -350,6 +350,7 @@ def test_the_auto_policy_retries_a_failover_refused_for_want_of_a_spare(tmp_path
         monitor.poll()
         refused = [e for e in core.events() if e.kind == "policy.alert"]
         assert refused and "when a usable spare appears" in refused[-1].message
+        assert not [e for e in core.events() if e.kind == "access.refused"], "no person was refused"
         assert core.store.profile(victim.profile or "").bay == victim.id
         monitor.poll()  # still no spare: it waits, quietly
         assert not [e for e in core.events() if e.kind.startswith("policy.retry")]

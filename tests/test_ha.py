@@ -169,6 +169,14 @@ def test_a_database_restart_under_a_running_service_loses_no_job(tmp_path):
         server.destroy()
 
 
+def leader_metric(socket) -> str:
+    import httpx
+
+    with httpx.Client(base_url="http://bayops", transport=httpx.HTTPTransport(uds=str(socket))) as h:
+        return next(line for line in h.get("/metrics").text.splitlines()
+                    if line.startswith("bayops_leader "))
+
+
 def test_two_services_on_one_database_never_both_act_even_without_ha(tmp_path, pg_server):
     """A database is shared by design: without `[serve] ha` a second service on it is still
     a standby, never a second poller and job runner."""
@@ -181,6 +189,8 @@ def test_two_services_on_one_database_never_both_act_even_without_ha(tmp_path, p
         assert wait_until(lambda: info(f"unix:{sockets[0]}", config)["role"] == "leader", 10, "a leader")
         procs.append(start_server(config, state, sockets[1]))
         assert info(f"unix:{sockets[1]}", config)["role"] == "standby"
+        # what an alert rule for "no leader" (or two) reads from both: they sum to one
+        assert [leader_metric(s) for s in sockets] == ["bayops_leader 1", "bayops_leader 0"]
     finally:
         for proc in procs:
             stop_server(proc)

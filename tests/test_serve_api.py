@@ -81,7 +81,7 @@ def test_roles_come_from_the_server_config_and_every_refusal_is_audited(served):
         assert "needs operator" in refused.value.message
         audit = [e for e in client.events(0, 100) if e.kind == "access.refused"]
         assert audit and audit[-1].data["who"] == ME
-        assert audit[-1].data["what"] == "POST /v1/plan/sim-fault"
+        assert audit[-1].data["what"] == "plan_sim_fault enc-w1/3 critical"
         assert "needs operator" in audit[-1].data["why"]
         assert server.service.store.bay("enc-w1/3").health != "critical"
 

@@ -150,6 +150,16 @@ def test_server_ca_and_token_file_expand_the_home_and_a_missing_one_says_what_to
     assert reached.returncode == 1 and "server-ca" not in reached.stderr, reached.stderr
     assert "https://127.0.0.1:9" in reached.stderr
 
+    token = home / ".config" / "bayops" / "token"
+    token.write_bytes(b"\xff\xfe binary, not the secret\n")  # unreadable as text, as one not ours
+    config.write_text(config.read_text().replace(
+        'server_ca = "~/.config/bayops/site-ca.pem"\n',
+        'server_ca = "~/.config/bayops/site-ca.pem"\ntoken_file = "~/.config/bayops/token"\n'))
+    unreadable = run("status", env=env)
+    assert unreadable.returncode == 2, unreadable.stderr
+    assert unreadable.stderr.count("\n") == 1 and "internal error" not in unreadable.stderr
+    assert f"token_file {token}: cannot read it" in unreadable.stderr
+
 
 def certifi_pem() -> str:
     import certifi

@@ -221,3 +221,30 @@ async def test_failover_confirmation_ranks_the_spares_and_takes_another_one(core
         await wait_jobs(pilot)
     assert core.bay(other).profile == "web-003"
     assert core.bay("enc-w1/3").profile is None
+
+
+async def test_a_step_resumed_after_a_crash_shows_once_with_its_runs(core):
+    """The journal keeps the interrupted run and the one that took over; the job screen
+    shows the step once, saying it ran twice (not "(attempt 1)" on two lines)."""
+    from tests.test_state_machine import DEAD_PID, Crash, CrashingDriver
+
+    core.sim_fault("enc-w1/3", "critical")
+    real = core.driver
+    core.driver = CrashingDriver(real, 2)  # dies in the third hardware call: the apply
+    with pytest.raises(Crash):
+        core.failover("enc-w1/3")
+    with core.store.write() as db:
+        db.execute("UPDATE jobs SET pid = ? WHERE state = 'running'", (DEAD_PID,))
+    core.driver = real
+    assert [outcome for _, outcome in core.resume_interrupted()] == ["done"]
+    job = core.jobs()[0]
+    apply = [s.name for s in job.steps if s.name.startswith("apply profile")]
+    assert len(apply) == 2 and apply[0] == apply[1], job.steps  # the journal has both
+    async with make_app(core).run_test(size=SIZE) as pilot:
+        await pilot.press("4", "enter")
+        await pilot.pause(0.7)
+        assert isinstance(pilot.app.screen, JobScreen)
+        journal = str(pilot.app.screen.query_one("#journal").render())
+    assert journal.count(apply[0]) == 1, journal
+    assert f"{apply[0]}, 2 runs (resumed after an interruption)" in journal
+    assert "[FAIL]" not in journal and "interrupted\n" not in journal

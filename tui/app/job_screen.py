@@ -42,8 +42,13 @@ def job_text(job: Job) -> Text:
     if not job.steps:
         out.append("  (no step journaled yet)\n")
     for s in job.steps:
+        if fmt.retried(s, job):  # shown once, as the run that took it over
+            continue
         took = f" ({s.finished - s.started:.1f}s)" if s.finished else ""
-        out.append(f"  {s.seq:>2}. {fmt.STEP_TEXT.get(s.state, s.state)} {printable(s.name)}{took}\n",
+        runs = sum(other.name == s.name for other in job.steps if other.seq <= s.seq)
+        again = f", {runs} runs (resumed after an interruption)" if runs > 1 else ""
+        out.append(f"  {s.seq:>2}. {fmt.STEP_TEXT.get(s.state, s.state)} {printable(s.name)}"
+                   f"{again}{took}\n",
                    style={"failed": "bold red", "interrupted": "bold red",
                           "running": "bold"}.get(s.state, ""))
         if s.detail:

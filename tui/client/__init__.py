@@ -93,7 +93,14 @@ def token_for(config: Config) -> str | None:
                            code="bad-token-setting")
         return value
     path = _file_setting("BAYOPS_TOKEN_FILE", "token_file", config)
-    return path.read_text(encoding="utf-8").strip() if path else None
+    if path is None:
+        return None
+    try:
+        return path.read_text(encoding="utf-8").strip()
+    except (OSError, UnicodeDecodeError) as exc:  # not yours (made by root), or not text
+        why = exc.strerror if isinstance(exc, OSError) else "not text"
+        raise BadInput(f"token_file {path}: cannot read it ({why}); it must be yours, chmod 600, "
+                       "holding the secret `bayops token create` showed", code="bad-token-file") from None
 
 
 def connect(server: str, config: Config, read_only: bool = False, state_dir: Path | None = None) -> Core:

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import cache
 from typing import Any
 
+from tui.core import api
 from tui.core.api import Core
 from tui.core.store import Store
 
@@ -65,7 +66,7 @@ QUERIES = (
     "firmware_compliance", "domain_backups", "ports",
 )
 # Core methods that act without a plan (POST /v1/action/<name>).
-ACTIONS = ("resume_interrupted", "rediscover", "adopt", "check_allowed")
+ACTIONS = api.ACTIONS
 # Store reads the FleetView makes (GET /v1/read/<name>): the dashboard's copy of the fleet.
 READS = (
     "revision", "last_event_seq", "group_names", "group", "domains", "enclosures", "jobs",

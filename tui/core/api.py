@@ -8,7 +8,9 @@ confirmed, and runs it as a journaled job that writes events naming the operator
 from __future__ import annotations
 
 import dataclasses
+import functools
 import getpass
+import inspect
 import os
 import time
 from collections.abc import Callable
@@ -374,3 +376,34 @@ class Core(CycleFacade, UpkeepFacade):
             runner.check_unchanged(expect, plan)
         assert isinstance(plan.params, SimFaultParams)
         return sim.apply(self, plan.params)
+
+
+# Core methods that act without a plan (the service's POST /v1/action/<name>)
+ACTIONS = ("resume_interrupted", "rediscover", "adopt", "check_allowed")
+
+
+def _audited(method: Callable[..., Any]) -> Callable[..., Any]:
+    """``method`` with each refusal it raises audited (OpContext.audit_refusal)."""
+    @functools.wraps(method)
+    def call(self: Core, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except Refused as exc:
+            named = [str(a) for a in (*args, *kwargs.values())
+                     if isinstance(a, str | int | float) and not isinstance(a, bool)]
+            self.audit_refusal(" ".join([method.__name__, *named])[:200], exc)
+            raise
+    return call
+
+
+def _runs_a_plan(name: str) -> bool:
+    method = getattr(Core, name)
+    # execute() is called by the run that names the refusal
+    return name != "execute" and callable(method) and "expect" in inspect.signature(method).parameters
+
+
+# The one place refusals are audited, whichever face asked (the CLI, the dashboard, a
+# service's caller): every plan, every run of a plan, and the actions.
+for _name in [n for n in dir(Core) if not n.startswith("_")]:
+    if _name.startswith("plan_") or _name in ACTIONS or _runs_a_plan(_name):
+        setattr(Core, _name, _audited(getattr(Core, _name)))

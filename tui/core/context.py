@@ -6,6 +6,7 @@ functions over it; the ``Core`` facade (``tui.core.api``) is one.
 """
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from tui.core import roles
@@ -13,7 +14,7 @@ from tui.core.config import Config
 from tui.core.store import Store
 from tui.model.driver import Driver
 from tui.model.entities import Bay, DomainRecord, GroupRecord, Profile
-from tui.model.errors import BadInput, Refused
+from tui.model.errors import BadInput, BayopsError, Fenced, Refused
 from tui.model.text import quoted
 
 
@@ -46,16 +47,21 @@ class OpContext:
 
     def check_allowed(self, group: str, action: str) -> None:
         """For a face that refused without asking (a greyed dashboard key): the same check,
-        and its refusal audited like every other, as an ``access.refused`` event."""
-        try:
-            self.require(group, action)
-        except Refused as exc:
-            if not self.remote:  # a service audits what its callers are refused (tui.server.app)
-                self.event("warning", f"group:{group}", "access.refused",
-                           f"refused {quoted(self.operator)}: {action} in {group}: {exc}",
-                           who=self.operator, what=f"{action} in {group}", why=str(exc),
-                           code=exc.code)
-            raise
+        so that its refusal is audited like every other (``Core``'s audited operations)."""
+        self.require(group, action)
+
+    def audit_refusal(self, what: str, exc: Refused) -> None:
+        """An ``access.refused`` event naming who, what and why; once per refusal (the
+        outermost audited operation); none where nothing may be written (read-only), nor for
+        the policy (``system``: its refusals are its own ``policy.alert`` events)."""
+        if getattr(exc, "audited", False) or isinstance(exc, Fenced) or self.read_only \
+                or self.system:
+            return
+        exc.audited = True  # type: ignore[attr-defined]  # a service counts it, not again
+        with contextlib.suppress(BayopsError):  # the refusal is the answer, not its audit
+            self.event("warning", "access", "access.refused",
+                       f"refused {quoted(self.operator)}: {what}: {exc.message}",
+                       who=self.operator, what=what, why=exc.message, code=exc.code)
 
     def role(self, group: str) -> str:
         return roles.role_of(self.config, self.operator, group)

@@ -101,7 +101,9 @@ async def identify(request: web.Request, handler: Handler) -> web.StreamResponse
     try:
         return await handler(request)
     except BayopsError as exc:
-        if isinstance(exc, Refused):
+        if isinstance(exc, Refused) and getattr(exc, "audited", False):
+            service.stats.refused += 1  # the core wrote its event (Core's audited operations)
+        elif isinstance(exc, Refused):  # the service's own (a server-only argument)
             await loop.run_in_executor(service.pool, partial(
                 service.audit_refusal, caller.operator, what, exc.message, exc.code))
         return error_response(exc)

@@ -57,6 +57,10 @@ def render(service: Service) -> str:
                "revisions written but not yet sent to feed clients", [({}, max(0, rev - stats.feed_rev))])
     out.metric("bayops_feed_clients", "gauge", "clients following the change feed",
                [({}, service.feed_clients())])
+    # 1 on the service that holds the lease (or the only one), 0 on a standby: a pair should
+    # sum to 1 (docs/postgresql.md: an alert rule for "no leader")
+    out.metric("bayops_leader", "gauge", "this service leads: polls, runs jobs, takes changes",
+               [({}, 1 if service.leading.is_set() else 0)])
     out.lines += ["# HELP bayops_hardware_poll_seconds time spent polling the hardware "
                   "(BMC reads and pushed events)", "# TYPE bayops_hardware_poll_seconds summary",
                   f"bayops_hardware_poll_seconds_sum {stats.poll_seconds:g}",
