@@ -62,10 +62,10 @@ QUERIES = (
     "domain_config", "spares", "pools", "move_targets", "failover_candidates",
     "interrupted_jobs", "archives", "verify_archives", "role", "may", "why_not",
     "coverage", "coverage_enclosures", "failback_profile",
-    "firmware_compliance", "domain_backups", "ports",
+    "firmware_compliance", "domain_backups", "ports", "bay_story", "handover",
 )
 # Core methods that act without a plan (POST /v1/action/<name>).
-ACTIONS = ("resume_interrupted", "rediscover", "adopt", "check_allowed")
+ACTIONS = ("resume_interrupted", "rediscover", "adopt", "check_allowed", "note_bay", "mark_looked")
 # Store reads the FleetView makes (GET /v1/read/<name>): the dashboard's copy of the fleet.
 READS = (
     "revision", "last_event_seq", "group_names", "group", "domains", "enclosures", "jobs",

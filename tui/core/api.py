@@ -18,6 +18,7 @@ from typing import Any
 from tui.core import archive as archive_files
 from tui.core import queries, runner
 from tui.core.api_cycle import CycleFacade
+from tui.core.api_story import StoryFacade
 from tui.core.api_upkeep import UpkeepFacade
 from tui.core.config import Config
 from tui.core.driver_factory import make_driver
@@ -71,7 +72,7 @@ def current_operator() -> str:
         return f"uid{os.getuid()}"
 
 
-class Core(CycleFacade, UpkeepFacade):
+class Core(CycleFacade, UpkeepFacade, StoryFacade):
     """One operator's handle on the fleet: a store, a driver and a config."""
 
     warnings: list[str]  # what the driver warned about at start

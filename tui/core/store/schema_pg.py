@@ -213,6 +213,8 @@ TRIGGERS: list[str] = [
     + _feed("feed_domain_firmware_update", "AFTER UPDATE ON domain_firmware", "domain", "domain")
     + _feed("feed_domain_port_insert", "AFTER INSERT ON domain_ports_down", "domain", "domain")
     + _feed("feed_domain_port_delete", "AFTER DELETE ON domain_ports_down", "domain", "domain"),
+    # 12: bay notes and the hand-over's last look: columns and a table, no trigger.
+    "",
 ]
 
 MIGRATIONS_PG: list[str] = [tables(m) + t for m, t in zip(MIGRATIONS, TRIGGERS, strict=True)]
