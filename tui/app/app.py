@@ -28,6 +28,7 @@ from tui.app.keygate import KeyGate
 from tui.app.lost import LostServerApp
 from tui.app.main_screen import MainScreen
 from tui.app.results import result_text
+from tui.app.story_actions import mark_looked
 from tui.app.terminal import arm_hard_exit, watch_signals
 from tui.app.themes import (
     DEFAULT_THEME,
@@ -354,7 +355,7 @@ class BayopsApp(KeyGate, LostServerApp):
     async def request_quit(self) -> None:
         running = self.running_local_jobs()
         if not running:
-            self.exit(return_code=0)
+            self.quit_looked()
             return
         view = PlanView("Quit while a job runs?",
                         f"{len(running)} job(s) started here are still running: "
@@ -366,8 +367,14 @@ class BayopsApp(KeyGate, LostServerApp):
 
         def answered(ok: bool | None) -> None:
             if ok:
-                self.exit(return_code=0)
+                self.quit_looked()
         self.push_screen(ConfirmScreen(view), answered)
+
+    def quit_looked(self) -> None:
+        """Quit: the operator has seen the fleet until now (the next hand-over starts here)."""
+        if not self.core.read_only:
+            mark_looked(self.core)
+        self.exit(return_code=0)
 
     # -- command palette --------------------------------------------------------------------------
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:

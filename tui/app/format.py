@@ -94,7 +94,7 @@ def search_text(bay: Bay) -> str:
         bay.id, bay.domain, bay.group, bay.model or "empty", bay.power, bay.health,
         bay.profile or "unassigned", bay.boot_mode or "", "spare" if bay.spare else "",
         "maintenance" if bay.maintenance else "", f"job{bay.job_id}" if bay.job_id else "",
-        "flagged" if bay.flag else "", "drained" if bay.drained else "",
+        "flagged" if bay.flag else "", "drained" if bay.drained else "", bay.note or "",
     )).lower()
 
 
@@ -166,9 +166,11 @@ COLUMNS: tuple[Column, ...] = (
     Column("model", "MODEL", 10, 4, lambda b: (short_model(b.model), "dim" if b.empty else ""),
            lambda b: (b.model or "~", b.enclosure, b.number)),
     Column("domain", "DOMAIN", 10, 5, lambda b: (b.domain, ""), lambda b: (b.domain, b.enclosure, b.number)),
+    Column("note", "NOTE", 12, 2, lambda b: (printable(b.note or ""), "info"),
+           lambda b: (b.note is None, b.note or "", b.enclosure, b.number)),
 )
 BAY_WIDTH_MAX = 20  # a longer enclosure name is cut in the middle, not the other columns
-COLUMN_ORDER = ("bay", "model", "power", "health", "profile", "boot", "spare", "job", "domain")
+COLUMN_ORDER = ("bay", "model", "power", "health", "profile", "boot", "spare", "job", "note", "domain")
 SORT_KEYS = ("bay", "health", "power", "profile", "model", "domain", "spare", "job", "boot")
 _BY_KEY = {c.key: c for c in COLUMNS}
 
@@ -208,6 +210,8 @@ def bay_cells(bay: Bay, columns: list[tuple[Column, int]]) -> list[tuple[str, st
         if column.key == "bay" and len(text) > width:  # keep "/<n>": the part that differs
             tail = text[text.rfind("/"):]
             text = text[:max(0, width - len(tail) - 1)] + "…" + tail
+        elif column.key == "note" and len(text) > width:  # a note says it goes on
+            text = text[:width - 1] + "…"
         cells.append((text[:width].ljust(width) + " ", "dim" if acked else style))
     return cells
 

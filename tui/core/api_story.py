@@ -20,6 +20,6 @@ class StoryFacade(OpContext):
         """What changed since ``since`` (epoch seconds), or since this operator last looked."""
         return story.handover(self, since)
 
-    def mark_looked(self, at: float) -> float:
-        """This operator has seen the hand-over up to ``at`` (its ``until``)."""
+    def mark_looked(self, at: float | None = None) -> float:
+        """This operator has seen the hand-over up to ``at`` (its ``until``; None: now)."""
         return story.mark_looked(self, at)

@@ -110,10 +110,12 @@ def handover(ctx: OpContext, since: float | None = None) -> Handover:
         refusals=refusals, notes=notes)
 
 
-def mark_looked(ctx: OpContext, at: float) -> float:
+def mark_looked(ctx: OpContext, at: float | None = None) -> float:
     """Record that this operator has seen everything up to ``at`` (a hand-over's
-    ``until``); the next hand-over starts there. Read-only: nothing recorded."""
+    ``until``; None: now, by this clock); the next hand-over starts there. Read-only:
+    nothing recorded."""
     now = time.time()
+    at = now if at is None else at
     if at > now + FUTURE_SLACK:
         raise BadInput("a look cannot be in the future", code="bad-looked")
     if not ctx.read_only:
