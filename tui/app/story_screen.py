@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 
 from rich.text import Text
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -94,12 +95,11 @@ class NoteScreen(FormScreen):
                 yield Button("Clear note", id="clear", compact=True, disabled=not bay.note)
                 yield Button("Cancel (esc)", id="cancel", compact=True)
 
-    def on_button_pressed(self, event: Button.Pressed) -> None:
-        if event.button.id == "clear":
-            event.stop()
-            self.dismiss("")
-            return
-        super().on_button_pressed(event)
+    @on(Button.Pressed, "#clear")
+    def _clear(self, event: Button.Pressed) -> None:
+        event.stop()
+        event.prevent_default()  # FormScreen's handler would dismiss again: the main screen
+        self.dismiss("")
 
     def _submit(self) -> None:
         text = self.query_one("#note", Input).value.strip()
