@@ -284,6 +284,10 @@ async def open_modal(pilot, core, setup: Setup, opener: str) -> Screen:
     setup(main, core)
     await sync(pilot)
     await press(pilot, opener)
+    for _ in range(5):  # enter on a row opens through a message of the list: a few more turns
+        if pilot.app.screen is not main:
+            break
+        await sync(pilot)
     modal = pilot.app.screen
     assert modal is not main, f"{opener} opened nothing"
     return modal

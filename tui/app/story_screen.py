@@ -34,6 +34,7 @@ def styled(lines: Sequence[tuple[str, str]]) -> Text:
 
 class LinesScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,q", "close", "Close", id="lines.close")]
+    AUTO_FOCUS = "#lines-scroll"  # arrows and page keys scroll at once
 
     def __init__(self, title: str, lines: Sequence[tuple[str, str]]) -> None:
         super().__init__()
@@ -44,9 +45,6 @@ class LinesScreen(ModalScreen[None]):
             yield Static(plain(self.title_text), classes="title", id="lines-title")
             with VerticalScroll(id="lines-scroll"):
                 yield Static(styled(self.lines), id="lines-body")
-
-    def on_mount(self) -> None:
-        self.query_one("#lines-scroll").focus()  # arrows and page keys scroll at once
 
     def action_close(self) -> None:
         self.dismiss(None)
