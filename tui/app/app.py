@@ -353,9 +353,10 @@ class BayopsApp(KeyGate, LostServerApp):
         await self.request_quit()
 
     async def request_quit(self) -> None:
+        mark_looked(self.core)  # the operator saw the fleet until now: the next hand-over
         running = self.running_local_jobs()
         if not running:
-            self.quit_looked()
+            self.exit(return_code=0)
             return
         view = PlanView("Quit while a job runs?",
                         f"{len(running)} job(s) started here are still running: "
@@ -367,14 +368,8 @@ class BayopsApp(KeyGate, LostServerApp):
 
         def answered(ok: bool | None) -> None:
             if ok:
-                self.quit_looked()
+                self.exit(return_code=0)
         self.push_screen(ConfirmScreen(view), answered)
-
-    def quit_looked(self) -> None:
-        """Quit: the operator has seen the fleet until now (the next hand-over starts here)."""
-        if not self.core.read_only:
-            mark_looked(self.core)
-        self.exit(return_code=0)
 
     # -- command palette --------------------------------------------------------------------------
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:

@@ -52,12 +52,13 @@ class StoryActions(CycleActions):
             self.refuse(exc)
             return
         self.app.push_screen(LinesScreen("Hand-over (esc closes)", handover_lines(summary)))
-        if not core.read_only:  # shown: the next hand-over starts here
-            self.run_worker(lambda: mark_looked(core, summary.until), thread=True,
-                            exit_on_error=False, group="looked")
+        self.run_worker(lambda: mark_looked(core, summary.until), thread=True,  # shown
+                        exit_on_error=False, group="looked")
 
 
 def mark_looked(core: Core, at: float | None = None) -> None:
-    """Record the operator's last look; a server that is gone only loses the mark."""
-    with contextlib.suppress(BayopsError):
-        core.mark_looked(at)
+    """Record the operator's last look (the next hand-over starts there); read-only, or a
+    server that is gone, records nothing."""
+    if not core.read_only:
+        with contextlib.suppress(BayopsError):
+            core.mark_looked(at)
