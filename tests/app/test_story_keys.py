@@ -57,6 +57,10 @@ async def test_n_leaves_a_note_that_shows_in_the_row_and_clears_it(core):  # noq
         assert core.bay("enc-w1/4").note is None
         await pilot.press("N", "escape")
         assert isinstance(pilot.app.screen, MainScreen) and core.bay("enc-w1/4").note is None
+        core.note_bay("enc-w1/4", "[b]x[/] \x1b[2J")  # another operator's, hostile
+        pilot.app.refresh_now()
+        await pilot.pause()
+        assert "[b]x[/] [2J" in table.render_line(1).text  # as written, never markup
 
 
 async def test_h_shows_the_handover_and_records_the_look(core, fleet):  # noqa: F811

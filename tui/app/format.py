@@ -192,7 +192,7 @@ def fit_columns(width: int, widths: dict[str, int] | None = None) -> list[tuple[
     spare = width - used
     # a little for each first; what a wide terminal has left goes to the names
     for key, cap in (("model", 4), ("profile", 4), ("domain", 4), ("bay", 2), ("health", 2),
-                     ("profile", 20), ("domain", 20), ("model", 10)):
+                     ("profile", 20), ("domain", 20), ("model", 10), ("note", 40)):
         for i, c in enumerate(cols):
             if c.key == key and spare > 0:
                 extra = min(cap, spare)
