@@ -175,11 +175,12 @@ SORT_KEYS = ("bay", "health", "power", "profile", "model", "domain", "spare", "j
 _BY_KEY = {c.key: c for c in COLUMNS}
 
 
-def fit_columns(width: int, widths: dict[str, int] | None = None) -> list[tuple[Column, int]]:
-    """The columns that fit ``width`` (dropping low-priority ones), in display order,
-    each with its width; spare room goes to MODEL, PROFILE and DOMAIN."""
+def fit_columns(width: int, widths: dict[str, int] | None = None,
+                skip: tuple[str, ...] = ()) -> list[tuple[Column, int]]:
+    """The columns that fit ``width`` (dropping low-priority ones, and ``skip``), in display
+    order, each with its width; spare room goes to MODEL, PROFILE and DOMAIN."""
     widths = dict(widths or {})
-    chosen = sorted(COLUMNS, key=lambda c: c.priority)
+    chosen = sorted((c for c in COLUMNS if c.key not in skip), key=lambda c: c.priority)
     cols = []
     used = 0
     for c in chosen:
