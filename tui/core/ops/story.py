@@ -94,17 +94,18 @@ def handover(ctx: OpContext, since: float | None = None) -> Handover:
     policy = tuple(e for e in events if e.kind.startswith("policy."))
     refusals = tuple(e for e in events if e.kind == "access.refused")
     notes = tuple(_note(e) for e in events if e.kind == NOTE_KIND)
-    bays = store.bays()
-    by_id = {b.id: b for b in bays}
+    homes = store.homes()  # a few, and the acknowledged bays: not the whole fleet's rows
+    by_id = {b.id: b for b in store.bays(ids=sorted(set(homes.values())))} if homes else {}
+    acked = store.acked_bay_ids()
     failbacks = []
-    for name, home in sorted(store.homes().items()):
+    for name, home in sorted(homes.items()):
         profile, bay = store.profile(name), by_id.get(home)
         if profile is not None and bay is not None and why_not_home(profile, bay) is None:
             failbacks.append(Failback(name, home, profile.bay))
     return Handover(
         operator=ctx.operator, since=start, until=until, origin=origin, health=health,
         jobs=tuple(store.jobs_after(start)),
-        acks=tuple(b for b in bays if b.acked_by is not None),
+        acks=tuple(store.bays(ids=acked)) if acked else (),
         drained=tuple(e.name for e in store.enclosures() if e.drained_job is not None),
         leases=tuple(store.maintenance()), failbacks=tuple(failbacks), policy=policy,
         refusals=refusals, notes=notes)

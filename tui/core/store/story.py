@@ -51,6 +51,10 @@ class StoryTables(StoreBase):
             " WHERE created >= ? OR finished >= ? OR state = 'running' ORDER BY id LIMIT ?",
             (ts, ts, limit))]
 
+    def acked_bay_ids(self) -> list[str]:
+        return [r[0] for r in self.db.execute(
+            "SELECT id FROM bays WHERE acked_by IS NOT NULL ORDER BY id")]
+
     def looked(self, operator: str) -> float | None:
         row = self.db.execute("SELECT at FROM looked WHERE operator = ?", (operator,)).fetchone()
         return float(row[0]) if row else None
