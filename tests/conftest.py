@@ -140,7 +140,7 @@ def fast_config(tmp_path) -> Path:
 # modules of STORE_SUBJECTS); the dashboard, CLI and hostile-input modules reach the store
 # through the same Core and run on SQLite, and ``--store both`` (CI) runs them on both.
 STORES = ("sqlite", "postgresql")
-STORE_SUBJECTS = ("test_core.py", "test_feed.py", "test_lease.py", "test_serve_*.py",
+STORE_SUBJECTS = ("test_core.py", "test_feed.py", "test_story.py", "test_lease.py", "test_serve_*.py",
                   "test_ha.py", "test_state_machine.py", "test_store_copy.py",
                   "test_archive.py", "test_postgres.py")
 # What a database constraint or trigger raises, on either store.

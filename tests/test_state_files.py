@@ -221,13 +221,16 @@ def test_a_new_store_is_marked_ours(cli):
 
 def _unmark(state: Path, version: int = SCHEMA_VERSION) -> None:
     """Make a store look like one an older bayops wrote: no application_id, and the
-    schema of ``version`` (schema 12's step keys and stops, 11's domain firmware and
-    backups, 10's runners and event
-    links, 9's token failures, 8's
+    schema of ``version`` (schema 13's notes and last looks, 12's step keys and stops, 11's
+    domain firmware and backups, 10's runners and event links, 9's token failures, 8's
     lease, 7's tokens, 6's drain, flag and home, 5's acknowledgement, 4's archive register
     and 3's change feed taken back)."""
     db = sqlite3.connect(state, isolation_level=None)
     db.execute("BEGIN")
+    if version < 13:
+        db.execute("DROP TABLE looked")
+        for column in ("note_at", "note_by", "note"):
+            db.execute(f"ALTER TABLE bays DROP COLUMN {column}")
     if version < 12:
         for column in ("stopped", "key"):
             db.execute(f"ALTER TABLE steps DROP COLUMN {column}")

@@ -7,6 +7,7 @@ from tests.app.conftest import make_app, notifications, type_fast, wait_jobs
 from tui.app.bays_pane import BaysTable
 from tui.app.job_screen import JobScreen
 from tui.app.main_screen import MainScreen
+from tui.app.story_screen import StoryScreen
 from tui.model.errors import OperationFailed
 
 SIZE = (120, 40)
@@ -50,7 +51,9 @@ async def test_enter_opens_a_failed_job_and_a_running_one_from_its_bay(core, mon
         pilot.app.refresh_now()
         await pilot.pause()
         assert pilot.app.screen.query_one(BaysTable).bay.job_id is not None
-        await pilot.press("enter")
+        await pilot.press("enter")  # the bay's story, whose newest job is the running one
+        assert isinstance(pilot.app.screen, StoryScreen)
+        await pilot.press("j")
         await pilot.pause(0.7)
         assert isinstance(pilot.app.screen, JobScreen)
         assert "running" in str(pilot.app.screen.query_one("#job-title").render())

@@ -28,6 +28,7 @@ from tui.app.keygate import KeyGate
 from tui.app.lost import LostServerApp
 from tui.app.main_screen import MainScreen
 from tui.app.results import result_text
+from tui.app.story_actions import mark_looked
 from tui.app.terminal import arm_hard_exit, watch_signals
 from tui.app.themes import (
     DEFAULT_THEME,
@@ -352,6 +353,7 @@ class BayopsApp(KeyGate, LostServerApp):
         await self.request_quit()
 
     async def request_quit(self) -> None:
+        mark_looked(self.core)  # the operator saw the fleet until now: the next hand-over
         running = self.running_local_jobs()
         if not running:
             self.exit(return_code=0)

@@ -16,7 +16,8 @@ class BaysTable(LineList):
     def __init__(self, *, id: str | None = "bays", classes: str | None = None) -> None:
         super().__init__(id=id, classes=classes)
         self._columns: list = []
-        self._columns_width: tuple[int, int] = (-1, -1)
+        self._columns_width: tuple[int, int, bool] = (-1, -1, False)
+        self._notes = False  # a bay in view carries a note: the NOTE column is shown
         self._bay_width = self._items_width = 10
         self._width_of: Sequence[Bay] | None = None  # the list _items_width was measured on
         self._width_count = 0
@@ -27,7 +28,7 @@ class BaysTable(LineList):
 
     def set_triage(self, triage: Callable[[Bay], tuple[str, bool]] | None) -> None:
         if (triage is None) != (self.triage is None):
-            self._columns_width = (-1, -1)
+            self._columns_width = (-1, -1, False)
             self._cache.clear()
             self._drawn.clear()
         self.triage = triage
@@ -40,24 +41,26 @@ class BaysTable(LineList):
             longest = max((len(b.id) for b in items), default=0)
             self._items_width = min(fmt.BAY_WIDTH_MAX, max(10, longest))
         bay_width = self._items_width
-        if bay_width != self._bay_width:
-            self._bay_width = bay_width
+        notes = any(b.note is not None for b in items)  # an empty NOTE column takes no room
+        if bay_width != self._bay_width or notes != self._notes:
+            self._bay_width, self._notes = bay_width, notes
             self._cache.clear()  # every line's columns move
             self._drawn.clear()
         super().set_items(items, follow)
 
     def columns(self, width: int) -> list:
-        if (width, self._bay_width) != self._columns_width:
+        if (width, self._bay_width, self._notes) != self._columns_width:
             room = width - (TRIAGE_WIDTH + 1 if self.triage else 0)
-            self._columns = fmt.fit_columns(room, {"bay": self._bay_width})
-            self._columns_width = (width, self._bay_width)
+            self._columns = fmt.fit_columns(room, {"bay": self._bay_width},
+                                            () if self._notes else ("note",))
+            self._columns_width = (width, self._bay_width, self._notes)
         return self._columns
 
     def item_key(self, item: Bay) -> Hashable:
         return item.id
 
     def header_signature(self) -> Hashable:
-        return (self.sort, self.reverse, self._bay_width, self.triage is None)
+        return (self.sort, self.reverse, self._bay_width, self.triage is None, self._notes)
 
     def item_signature(self, item: Bay) -> Hashable:
         return item if self.triage is None else (item, self.triage(item))

@@ -39,6 +39,10 @@ COMMANDS: tuple[Command, ...] = (
             "Acknowledge the selected critical bay: recorded with your name in the event log; "
             "it stays listed, dimmed, and no longer rings or counts in the terminal title",
             "ack", "bay", True),
+    Command("note", "N", "note", "Note",
+            "Leave a note on the selected bay for the next shift (shown in its row, recorded "
+            "with your name in the event log), or clear it; Enter on a bay shows its notes",
+            "note", "bay", True),
     Command("move", "m", "move", "Move",
             "Move the selected bay's profile to a bay you choose (invalid targets show why)",
             "move", "bay", True, True),
@@ -111,6 +115,9 @@ COMMANDS: tuple[Command, ...] = (
             "Event log: cycle the minimum severity (info, warning, critical)"),
     Command("events-wrap", "w", "wrap_events", "Wrap",
             "Event log: wrap long lines (again: one line per event, cut at the pane width)"),
+    Command("handover", "H", "handover", "Hand-over",
+            "What changed since you last looked: new failures, who did what, open acks, "
+            "drains, maintenance leases, possible failbacks, the policy's decisions"),
     Command("open-job", "J", "open_job", "Open job",
             "Open the job selected in the jobs pane: its journal, and for a failover why that "
             "spare was chosen"),

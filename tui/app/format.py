@@ -95,7 +95,7 @@ def search_text(bay: Bay) -> str:
         bay.id, bay.domain, bay.group, bay.model or "empty", bay.power, bay.health,
         bay.profile or "unassigned", bay.boot_mode or "", "spare" if bay.spare else "",
         "maintenance" if bay.maintenance else "", f"job{bay.job_id}" if bay.job_id else "",
-        "flagged" if bay.flag else "", "drained" if bay.drained else "",
+        "flagged" if bay.flag else "", "drained" if bay.drained else "", bay.note or "",
     )).lower()
 
 
@@ -167,18 +167,21 @@ COLUMNS: tuple[Column, ...] = (
     Column("model", "MODEL", 10, 4, lambda b: (short_model(b.model), "dim" if b.empty else ""),
            lambda b: (b.model or "~", b.enclosure, b.number)),
     Column("domain", "DOMAIN", 10, 5, lambda b: (b.domain, ""), lambda b: (b.domain, b.enclosure, b.number)),
+    Column("note", "NOTE", 12, 2, lambda b: (printable(b.note or ""), "info"),
+           lambda b: (b.note is None, b.note or "", b.enclosure, b.number)),
 )
 BAY_WIDTH_MAX = 20  # a longer enclosure name is cut in the middle, not the other columns
-COLUMN_ORDER = ("bay", "model", "power", "health", "profile", "boot", "spare", "job", "domain")
+COLUMN_ORDER = ("bay", "model", "power", "health", "profile", "boot", "spare", "job", "note", "domain")
 SORT_KEYS = ("bay", "health", "power", "profile", "model", "domain", "spare", "job", "boot")
 _BY_KEY = {c.key: c for c in COLUMNS}
 
 
-def fit_columns(width: int, widths: dict[str, int] | None = None) -> list[tuple[Column, int]]:
-    """The columns that fit ``width`` (dropping low-priority ones), in display order,
-    each with its width; spare room goes to MODEL, PROFILE and DOMAIN."""
+def fit_columns(width: int, widths: dict[str, int] | None = None,
+                skip: tuple[str, ...] = ()) -> list[tuple[Column, int]]:
+    """The columns that fit ``width`` (dropping low-priority ones, and ``skip``), in display
+    order, each with its width; spare room goes to MODEL, PROFILE and DOMAIN."""
     widths = dict(widths or {})
-    chosen = sorted(COLUMNS, key=lambda c: c.priority)
+    chosen = sorted((c for c in COLUMNS if c.key not in skip), key=lambda c: c.priority)
     cols = []
     used = 0
     for c in chosen:
@@ -191,7 +194,7 @@ def fit_columns(width: int, widths: dict[str, int] | None = None) -> list[tuple[
     spare = width - used
     # a little for each first; what a wide terminal has left goes to the names
     for key, cap in (("model", 4), ("profile", 4), ("domain", 4), ("bay", 2), ("health", 2),
-                     ("profile", 20), ("domain", 20), ("model", 10)):
+                     ("profile", 20), ("domain", 20), ("model", 10), ("note", 40)):
         for i, c in enumerate(cols):
             if c.key == key and spare > 0:
                 extra = min(cap, spare)
@@ -209,6 +212,8 @@ def bay_cells(bay: Bay, columns: list[tuple[Column, int]]) -> list[tuple[str, st
         if column.key == "bay" and len(text) > width:  # keep "/<n>": the part that differs
             tail = text[text.rfind("/"):]
             text = text[:max(0, width - len(tail) - 1)] + "…" + tail
+        elif column.key == "note" and len(text) > width:  # a note says it goes on
+            text = text[:width - 1] + "…"
         cells.append((text[:width].ljust(width) + " ", "dim" if acked else style))
     return cells
 

@@ -16,7 +16,6 @@ from tui.app import commands as cmds
 from tui.app import format as fmt
 from tui.app.bays_pane import BaysTable
 from tui.app.copy import Copier
-from tui.app.cycle_actions import CycleActions
 from tui.app.event_screen import EventScreen
 from tui.app.events_pane import EventLog
 from tui.app.fleet import ATTENTION, FLEET, BayQuery, Scope, Snapshot
@@ -26,6 +25,7 @@ from tui.app.help_screen import HelpScreen
 from tui.app.job_screen import JobScreen
 from tui.app.jobs_pane import JobsList
 from tui.app.linelist import LineList
+from tui.app.story_actions import StoryActions
 from tui.core.view import FleetView, ViewUpdate
 from tui.model.entities import Bay, Event, Profile
 from tui.model.errors import BayopsError
@@ -34,7 +34,7 @@ from tui.model.text import printable
 COVER_SECONDS = 2.0  # the coverage badges follow the bays' changes at most this often
 
 
-class MainScreen(CycleActions):
+class MainScreen(StoryActions):
     BINDINGS = cmds.bindings()
     AUTO_FOCUS = "#groups"
     # zoom keeps the header (CRIT count, clock), the filter bar and the footer in view
@@ -244,8 +244,8 @@ class MainScreen(CycleActions):
     def on_line_list_activated(self, event: LineList.Activated) -> None:
         if isinstance(event.sender, JobsList):
             self._open_job(event.item.job.id)
-        elif isinstance(event.sender, BaysTable) and event.item.job_id is not None:
-            self._open_job(event.item.job_id)
+        elif isinstance(event.sender, BaysTable):  # its story: state, timeline, jobs, notes
+            self.open_story(event.item.id)
         elif isinstance(event.sender, EventLog):
             self.app.push_screen(EventScreen(event.item[0]))
 

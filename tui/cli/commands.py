@@ -25,6 +25,12 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("restore", "cycle", "move an evacuated enclosure's profiles back home and undrain it"),
     ("ack", "ack", "acknowledge a critical bay: recorded with your name; cleared when the "
      "bay is healthy again"),
+    ("bay", "story", "one bay's story: state, home/away, health timeline, jobs, events "
+     "and notes"),
+    ("note", "story", "leave a note on a bay for the next shift (operator); "
+     "--clear removes it"),
+    ("handover", "story", "what changed since you last looked (or --since): new "
+     "failures, who did what, open acks, drains, leases, failbacks"),
     ("spares", "spares", "show or change a group's spare pool"),
     ("maintenance", "maintenance", "exclusive maintenance lock on one domain"),
     ("domain", "maintenance", "show or edit a domain's configuration"),

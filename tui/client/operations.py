@@ -63,7 +63,7 @@ QUERIES = (
     "domain_config", "spares", "pools", "move_targets", "failover_candidates",
     "interrupted_jobs", "archives", "verify_archives", "role", "may", "why_not",
     "coverage", "coverage_enclosures", "failback_profile",
-    "firmware_compliance", "domain_backups", "ports",
+    "firmware_compliance", "domain_backups", "ports", "bay_story", "handover",
 )
 # Core methods that act without a plan (POST /v1/action/<name>).
 ACTIONS = api.ACTIONS

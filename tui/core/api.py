@@ -20,6 +20,7 @@ from typing import Any
 from tui.core import archive as archive_files
 from tui.core import queries, runner
 from tui.core.api_cycle import CycleFacade
+from tui.core.api_story import StoryFacade
 from tui.core.api_upkeep import UpkeepFacade
 from tui.core.config import Config
 from tui.core.driver_factory import make_driver
@@ -73,7 +74,7 @@ def current_operator() -> str:
         return f"uid{os.getuid()}"
 
 
-class Core(CycleFacade, UpkeepFacade):
+class Core(CycleFacade, UpkeepFacade, StoryFacade):
     """One operator's handle on the fleet: a store, a driver and a config."""
 
     warnings: list[str]  # what the driver warned about at start
@@ -379,7 +380,7 @@ class Core(CycleFacade, UpkeepFacade):
 
 
 # Core methods that act without a plan (the service's POST /v1/action/<name>)
-ACTIONS = ("resume_interrupted", "rediscover", "adopt", "check_allowed")
+ACTIONS = ("resume_interrupted", "rediscover", "adopt", "check_allowed", "note_bay", "mark_looked")
 
 
 def _audited(method: Callable[..., Any]) -> Callable[..., Any]:

@@ -11,6 +11,7 @@ ACTION_ROLE = {
     "view": "viewer",
     "failover": "limited-operator",
     "ack": "limited-operator",
+    "note": "operator",  # a note on a bay (tui/core/ops/story.py)
     "move": "limited-operator",
     "rediscover": "limited-operator",  # recording flags bays and takes profiles off them
     "resume": "limited-operator",  # finishing an interrupted job, asked through the service

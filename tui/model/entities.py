@@ -84,6 +84,9 @@ class Bay:
     acked_at: float | None = None
     drained: bool = False  # its enclosure is drained (evacuated): no target, no spare
     flag: str | None = None  # why it is held out of use (a server changed under a profile)
+    note: str | None = None  # the latest operator note on the bay (schema 13), who and when
+    note_by: str | None = None
+    note_at: float | None = None
 
     @property
     def empty(self) -> bool:

@@ -40,3 +40,9 @@ def quoted(value: object, limit: int = 80) -> str:
     """A bad value as an error message quotes it: repr, at most ``limit`` characters."""
     shown = repr(value)
     return printable(shown if len(shown) <= limit else shown[: limit - 1] + "…")
+
+
+def one_line(text: str) -> str:
+    """Text an operator typed, kept as one clean line: every character ``printable`` would
+    escape removed (a line or tab break becomes a space), runs of spaces as one."""
+    return " ".join(_UNSAFE.sub(lambda m: " " if m.group() in "\n\r\t" else "", text).split())

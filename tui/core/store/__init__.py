@@ -18,12 +18,13 @@ from tui.core.store.feed import ChangeSet, FeedTables
 from tui.core.store.fleet import FleetTables
 from tui.core.store.jobs import JobTables
 from tui.core.store.lease import Lease, LeaseTables
+from tui.core.store.story import StoryTables
 from tui.core.store.tokens import TokenRecord, TokenTables
 from tui.core.store.upkeep import UpkeepTables
 
 
 class Store(CycleTables, FeedTables, ArchiveTables, EventTables, JobTables, FleetTables, TokenTables,
-            LeaseTables, UpkeepTables):
+            LeaseTables, UpkeepTables, StoryTables):
     """Every table of the state file; see the mixins for each part."""
 
 

@@ -24,7 +24,7 @@ from tui.model.errors import OperationFailed, Refused
 # Parents before children (foreign keys); the change feed stays behind.
 TABLES = ("meta", "groups", "domains", "enclosures", "bays", "profiles", "connections",
           "excluded_addresses", "maintenance", "jobs", "steps", "locks", "events", "archives",
-          "tokens", "domain_firmware", "domain_backups", "domain_ports_down")
+          "tokens", "domain_firmware", "domain_backups", "domain_ports_down", "looked")
 # table -> its id column, whose counter must move past every id the source handed out
 COUNTERS = {"jobs": "id", "events": "seq", "archives": "id", "changes": "rev", "tokens": "id",
             "domain_backups": "id"}

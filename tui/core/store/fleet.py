@@ -22,7 +22,7 @@ from tui.model.errors import Refused
 _BAY_SELECT = """
     SELECT b.id, b.enclosure, b.number, d.name, d.grp, b.model, b.generation, b.serial,
            b.power, b.health, b.spare, p.name, p.boot_mode, l.job, m.domain IS NOT NULL,
-           b.acked_by, b.acked_at, e.drained_job IS NOT NULL, b.flag
+           b.acked_by, b.acked_at, e.drained_job IS NOT NULL, b.flag, b.note, b.note_by, b.note_at
     FROM bays b
     JOIN enclosures e ON e.name = b.enclosure
     JOIN domains d ON d.name = e.domain
@@ -37,7 +37,8 @@ def _bay(row: tuple[Any, ...]) -> Bay:
                model=row[5], generation=row[6], serial=row[7], power=row[8], health=row[9],
                spare=bool(row[10]), profile=row[11], boot_mode=row[12], job_id=row[13],
                maintenance=bool(row[14]), acked_by=row[15], acked_at=row[16],
-               drained=bool(row[17]), flag=row[18])
+               drained=bool(row[17]), flag=row[18], note=row[19], note_by=row[20],
+               note_at=row[21])
 
 
 

@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from tui.model.text import quoted
 
-SCHEMA_VERSION = 12
+SCHEMA_VERSION = 13
 
 
 
@@ -371,6 +371,17 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE steps ADD COLUMN key TEXT;
     ALTER TABLE steps ADD COLUMN stopped TEXT CHECK (stopped IN ('interrupted', 'skipped'));
+    """,
+    # 13: a bay's story (issue 21). The latest operator note on the bay row, so the bay
+    # trigger carries it to every reader (each note is also a bay.note event: the history);
+    # when each operator last looked at the hand-over, so the next one starts there.
+    """
+    ALTER TABLE bays ADD COLUMN note TEXT;
+    ALTER TABLE bays ADD COLUMN note_by TEXT;
+    ALTER TABLE bays ADD COLUMN note_at REAL;
+    CREATE TABLE looked(
+        operator TEXT PRIMARY KEY,
+        at REAL NOT NULL);
     """,
 ]
 

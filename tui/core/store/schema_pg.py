@@ -215,6 +215,8 @@ TRIGGERS: list[str] = [
     + _feed("feed_domain_port_delete", "AFTER DELETE ON domain_ports_down", "domain", "domain"),
     # 12: a step's key and why a failed step stopped: two columns, no trigger.
     "",
+    # 13: bay notes and the hand-over's last look: columns and a table, no trigger.
+    "",
 ]
 
 MIGRATIONS_PG: list[str] = [tables(m) + t for m, t in zip(MIGRATIONS, TRIGGERS, strict=True)]

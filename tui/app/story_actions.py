@@ -1,0 +1,64 @@
+"""The main screen's actions for a bay's story, its notes and the hand-over (issue 21).
+The core builds every answer (tui.core.ops.story); these only ask and show."""
+from __future__ import annotations
+
+import contextlib
+from typing import TYPE_CHECKING
+
+from tui.app.cycle_actions import CycleActions
+from tui.app.job_screen import JobScreen
+from tui.app.story_screen import LinesScreen, NoteScreen, StoryScreen
+from tui.model.errors import BayopsError
+from tui.story_text import handover_lines
+
+if TYPE_CHECKING:
+    from tui.core.api import Core
+
+
+class StoryActions(CycleActions):
+    def open_story(self, bay_id: str) -> None:
+        try:
+            story = self.core.bay_story(bay_id)
+        except BayopsError as exc:
+            self.refuse(exc)
+            return
+        self.app.push_screen(StoryScreen(story, self._push_job))
+
+    def _push_job(self, job_id: int) -> None:
+        self.app.push_screen(JobScreen(job_id, self.core.job))
+
+    def action_note(self) -> None:
+        bay = self._allowed_bay("note")
+        if bay is None:
+            return
+        core = self.core
+
+        def answered(text: str | None) -> None:
+            if text is None:
+                return
+            label = f"note on {bay.id}"
+
+            def work() -> str:  # the note itself is not repeated: notifications are markup
+                core.note_bay(bay.id, text or None)
+                return "cleared" if not text else "saved"
+            self.bayops.start_job(label, work)
+        self.app.push_screen(NoteScreen(bay), answered)
+
+    def action_handover(self) -> None:
+        core = self.core
+        try:
+            summary = core.handover()
+        except BayopsError as exc:
+            self.refuse(exc)
+            return
+        self.app.push_screen(LinesScreen("Hand-over (esc closes)", handover_lines(summary)))
+        self.run_worker(lambda: mark_looked(core, summary.until), thread=True,  # shown
+                        exit_on_error=False, group="looked")
+
+
+def mark_looked(core: Core, at: float | None = None) -> None:
+    """Record the operator's last look (the next hand-over starts there); read-only, or a
+    server that is gone, records nothing."""
+    if not core.read_only:
+        with contextlib.suppress(BayopsError):
+            core.mark_looked(at)

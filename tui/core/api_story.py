@@ -1,0 +1,25 @@
+"""The part of ``Core`` for a bay's story and the shift hand-over (issue 21): notes on a
+bay, the bay's detail, and what changed since this operator last looked."""
+from __future__ import annotations
+
+from tui.core.context import OpContext
+from tui.core.ops import story
+from tui.model.story import BayStory, Handover, Note
+
+
+class StoryFacade(OpContext):
+    def bay_story(self, bay: str) -> BayStory:
+        """The bay now, where its profile belongs, its health timeline, jobs, events, notes."""
+        return story.bay_story(self, bay)
+
+    def note_bay(self, bay: str, text: str | None) -> Note:
+        """Leave a note on the bay (None or '': clear it); audited as a bay.note event."""
+        return story.note(self, bay, text)
+
+    def handover(self, since: float | None = None) -> Handover:
+        """What changed since ``since`` (epoch seconds), or since this operator last looked."""
+        return story.handover(self, since)
+
+    def mark_looked(self, at: float | None = None) -> float:
+        """This operator has seen the hand-over up to ``at`` (its ``until``; None: now)."""
+        return story.mark_looked(self, at)
