@@ -17,6 +17,8 @@ from subprocess import run as run_process
 import psycopg
 import pytest
 
+from tui.model.stateref import StateRef
+
 ROOT = Path(__file__).resolve().parent.parent
 LATENCY_KEYS = ("power_off", "power_on", "apply_profile", "clear_profile", "domain_config",
                 "firmware")
@@ -248,7 +250,7 @@ def dump(state: Path | str) -> dict:
     """Every row of every table: tests compare it before and after a refused command."""
     from tui.core.store import Store
 
-    store = Store(state)
+    store = Store(StateRef.parse(state))
     try:
         return store.dump()
     finally:
@@ -260,7 +262,7 @@ def sim_file(state: Path | str) -> Path:
     a PostgreSQL state this host's file for the site."""
     from tui.core.store.backends import backend_for
 
-    return backend_for(state).path
+    return backend_for(StateRef.parse(state)).path
 
 
 def stored_text(state: Path | str) -> str:

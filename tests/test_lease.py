@@ -8,6 +8,7 @@ from conftest import INTEGRITY_ERRORS, raw_connection
 from tui.core.store import Store
 from tui.model.errors import Fenced
 from tui.model.params import PolicyParams
+from tui.model.stateref import StateRef
 
 pytestmark = pytest.mark.both_stores  # each test on SQLite and PostgreSQL
 
@@ -21,7 +22,7 @@ def expire(state) -> None:
 
 def test_one_holder_and_a_deposed_leader_is_fenced_by_the_database(core, state):
     params = PolicyParams(group="lab", mode="alert", window="")
-    a, b, plain = core.store, Store(state), Store(state)
+    a, b, plain = core.store, Store(StateRef.parse(state)), Store(StateRef.parse(state))
     try:
         assert a.take_lease("host-a 1", "unix:/a.sock", 30) == 1
         assert b.take_lease("host-b 2", "unix:/b.sock", 30) is None  # a holds it

@@ -13,6 +13,7 @@ from pgserver import PgServer, wait_for
 
 from tui.core.store import Store
 from tui.model.errors import BadInput, OperationFailed
+from tui.model.stateref import StateRef
 
 
 @pytest.fixture
@@ -78,7 +79,7 @@ def test_a_stopped_database_is_a_plain_error_and_nothing_else(tmp_path, own_serv
     assert r.code == 1 and r.json["code"] == "store-unreachable", r.out + r.err
     assert len(r.err.strip().splitlines()) == 1
     with pytest.raises(OperationFailed, match="cannot be reached"):
-        Store(url)
+        Store(StateRef.parse(url))
 
 
 def test_a_database_of_something_else_is_left_alone(pg_server):
@@ -86,7 +87,7 @@ def test_a_database_of_something_else_is_left_alone(pg_server):
     with psycopg.connect(url, autocommit=True) as conn:
         conn.execute("CREATE TABLE invoices (id int)")
     with pytest.raises(BadInput, match="not a bayops database") as refused:
-        Store(url)
+        Store(StateRef.parse(url))
     assert refused.value.code == "not-bayops-state"
     with psycopg.connect(url, autocommit=True) as conn:
         tables = conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")

@@ -25,6 +25,7 @@ import pytest
 from tests.conftest import Cli, Result
 from tui.core.store.schema import MIGRATIONS, SCHEMA_VERSION, statements
 from tui.core.store.statefile import APPLICATION_ID
+from tui.model.stateref import StateRef
 
 NOT_OURS = "is not a bayops state file"
 
@@ -197,7 +198,7 @@ def test_the_store_refuses_a_foreign_file_before_writing(tmp_path):
     _other_apps_tables(state)
     before = sha256(state)
     with pytest.raises(BadInput) as caught:
-        Store(state)
+        Store(StateRef.parse(state))
     assert caught.value.code == "not-bayops-state" and caught.value.exit_code == 2
     assert sha256(state) == before and not Path(f"{state}-wal").exists()
 

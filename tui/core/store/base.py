@@ -5,19 +5,19 @@ import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from pathlib import Path
 from typing import Any
 
 from tui.core.process import process_alive, process_identity
 from tui.core.store.backends import Connection, backend_for
 from tui.core.store.schema import SCHEMA_VERSION
 from tui.model.errors import BadInput, Fenced
+from tui.model.stateref import StateRef
 
 
 class StoreBase:
-    def __init__(self, state: str | Path, patience: float = 30.0, deadline: float | None = None,
+    def __init__(self, state: StateRef, patience: float = 30.0, deadline: float | None = None,
                  read_only: bool = False):
-        """``state``: a SQLite file's path, or a ``postgresql://`` URL. ``patience``: how
+        """``state``: a SQLite file or a PostgreSQL database. ``patience``: how
         long a write waits for a PostgreSQL server that went away (SQLite: its busy wait).
         ``deadline``: the most one PostgreSQL statement may take (the lease's).
         ``read_only``: SQLite is opened read-only (read-only media), nothing migrated."""
