@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 
+from tui.core.store.invariants import rerender
 from tui.core.store.schema import MIGRATIONS, statements
 
 _TYPES = (
@@ -213,6 +214,8 @@ TRIGGERS: list[str] = [
     + _feed("feed_domain_firmware_update", "AFTER UPDATE ON domain_firmware", "domain", "domain")
     + _feed("feed_domain_port_insert", "AFTER INSERT ON domain_ports_down", "domain", "domain")
     + _feed("feed_domain_port_delete", "AFTER DELETE ON domain_ports_down", "domain", "domain"),
+    # 12: the invariant triggers made anew from their one description (invariants.py).
+    rerender("postgresql"),
 ]
 
 MIGRATIONS_PG: list[str] = [tables(m) + t for m, t in zip(MIGRATIONS, TRIGGERS, strict=True)]
