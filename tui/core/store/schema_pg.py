@@ -7,7 +7,9 @@ INTEGER; DOUBLE PRECISION for REAL; "window" and "user" quoted), so the two cann
 The triggers are PostgreSQL's own (``TRIGGERS``, one entry per migration): PL/pgSQL
 functions, because PostgreSQL's WHEN cannot hold a subquery. A refusing trigger raises
 SQLSTATE 23000, an integrity violation, as SQLite's RAISE(ABORT) does. A new SQLite
-migration needs its entry in ``TRIGGERS`` (empty if it has no trigger).
+migration needs its entry in ``TRIGGERS`` (empty if it has no trigger). Since schema 12
+the refusing (invariant) triggers of both stores are rendered from one description
+(``invariants.py``); the entries before it are what shipped, kept as they ran.
 """
 from __future__ import annotations
 
