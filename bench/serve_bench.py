@@ -31,6 +31,7 @@ from tui.core.api import Core  # noqa: E402
 from tui.core.config import load_config  # noqa: E402
 from tui.core.store import Store  # noqa: E402
 from tui.model.errors import OperationFailed  # noqa: E402
+from tui.model.stateref import StateRef  # noqa: E402
 
 TICKS = os.sysconf("SC_CLK_TCK")
 CHANGES = 20
@@ -55,7 +56,7 @@ def idle_cpu(pid: int, seconds: float) -> float:
 
 def make_changes(state: Path, bays: list[str], committed: dict[int, float]) -> None:
     """CHANGES bay readings written by another process's store, each timed at commit."""
-    store = Store(state)
+    store = Store(StateRef.parse(state))
     for i in range(CHANGES):
         bay = bays[i % len(bays)]
         store.set_reading(bay, health="warning" if i % 2 == 0 else "ok")
@@ -97,7 +98,7 @@ def embedded_followers(state: Path, n: int, stop: threading.Event) -> list:
     arrivals: list[list[tuple[int, float]]] = [[] for _ in range(n)]
 
     def follow(i: int) -> None:
-        store = Store(state)
+        store = Store(StateRef.parse(state))
         rev = store.revision()
         while not stop.is_set():
             changes = store.changes_since(rev)

@@ -34,11 +34,12 @@ from pgserver import PgServer  # noqa: E402
 from tui.core.api import Core  # noqa: E402
 from tui.core.config import load_config  # noqa: E402
 from tui.core.store import Store  # noqa: E402
+from tui.model.stateref import StateRef  # noqa: E402
 
 
 def follow(state: str, stop: threading.Event, lags: list[int]) -> None:
     """A reader following the change feed (what a dashboard's view does)."""
-    store = Store(state)
+    store = Store(StateRef.parse(state))
     rev = store.revision()
     try:
         while not stop.is_set():
@@ -69,7 +70,7 @@ def run(name: str, state: str, config_path: Path, args: argparse.Namespace) -> N
 
     def one(bay: str) -> float:
         if not hasattr(local, "core"):
-            local.core = Core(config, Store(state), core.driver, "bench")
+            local.core = Core(config, Store(StateRef.parse(state)), core.driver, "bench")
             cores.append(local.core)
         t = time.perf_counter()
         local.core.failover(bay)

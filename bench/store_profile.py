@@ -34,6 +34,7 @@ from store_bench import fleet_arguments, fleet_file  # noqa: E402
 from tui.core.api import Core  # noqa: E402
 from tui.core.config import load_config  # noqa: E402
 from tui.core.store import Store, backends, base, pg  # noqa: E402
+from tui.model.stateref import StateRef  # noqa: E402
 
 _local = threading.local()
 
@@ -91,7 +92,7 @@ def main() -> None:
 
         def one(bay: str) -> None:
             if not hasattr(local, "core"):
-                local.core = Core(config, Store(state), core.driver, "bench")
+                local.core = Core(config, Store(StateRef.parse(state)), core.driver, "bench")
             mine, spent = _tally()
             mine.clear()
             spent.clear()

@@ -17,6 +17,8 @@ from subprocess import run as run_process
 import psycopg
 import pytest
 
+from tui.model.stateref import StateRef
+
 ROOT = Path(__file__).resolve().parent.parent
 LATENCY_KEYS = ("power_off", "power_on", "apply_profile", "clear_profile", "domain_config",
                 "firmware")
@@ -249,7 +251,7 @@ def dump(state: Path | str, audits: bool = False) -> dict:
     Without ``audits``, less what every refusal leaves (``without_audits``)."""
     from tui.core.store import Store
 
-    store = Store(state)
+    store = Store(StateRef.parse(state))
     try:
         rows = store.dump()
         return rows if audits else without_audits(rows)
@@ -270,7 +272,7 @@ def sim_file(state: Path | str) -> Path:
     a PostgreSQL state this host's file for the site."""
     from tui.core.store.backends import backend_for
 
-    return backend_for(state).path
+    return backend_for(StateRef.parse(state)).path
 
 
 def stored_text(state: Path | str) -> str:

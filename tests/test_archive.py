@@ -165,7 +165,7 @@ def test_a_delete_not_covered_by_an_archive_is_refused(cli, core):
 
 def test_running_jobs_stay_and_later_ones_wait_for_them(cli, core):
     done = finished_job(core)
-    claim = core.store.new_claim()
+    claim = core.store.new_claim(None)
     running = core.store.create_job("tester", "still at it", PolicyParams(group="lab", mode="alert",
                                                                            window=""), [], claim)
     later = finished_job(core)

@@ -9,6 +9,7 @@ import pytest
 from conftest import Cli, dump, sim_file, write_config
 
 from tui.core.store import Store
+from tui.model.stateref import StateRef
 
 pytestmark = pytest.mark.both_stores  # each test on SQLite and PostgreSQL
 
@@ -135,7 +136,7 @@ def test_sigkill_between_clear_and_apply_then_resume_puts_profile_on_exactly_one
     proc.wait(timeout=10)
     # Killed in flight: the profile is on no bay, held only by the journaled job. Read the
     # store directly: any bayops process would resume the job as it starts.
-    store = Store(cli.state)
+    store = Store(StateRef.parse(cli.state))
     assert store.profile(bay["profile"]).bay is None
     job = store.jobs()[0]
     assert job.state == "running" and store.lock_holder(f"profile:{bay['profile']}") == job.id
@@ -528,7 +529,7 @@ def test_a_spare_must_be_healthy(cli):
 def expire_lease(state, domain: str) -> None:
     from tui.core.store import Store
 
-    store = Store(state)
+    store = Store(StateRef.parse(state))
     with store.write() as db:
         db.execute("UPDATE maintenance SET expires = started WHERE domain = ?", (domain,))
     store.close()

@@ -7,6 +7,8 @@ import re
 import pytest
 from conftest import dump
 
+from tui.model.stateref import StateRef
+
 pytestmark = pytest.mark.both_stores  # refused on either store, and nothing changed in it
 INVISIBLE = "\u2028\u2029\u200b\u200c\u200d\u2060\ufeff\u00ad\u034f\u180e"
 UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"
@@ -78,7 +80,7 @@ def test_stored_hostile_text_is_shown_escaped_by_the_cli(cli):
     from tui.core.store import Store
 
     assert cli("maintenance", "start", "lab-dom1", "--reason", "fw", "--yes").code == 0
-    store = Store(cli.state)
+    store = Store(StateRef.parse(cli.state))
     with store.write() as db:
         db.execute("UPDATE maintenance SET reason = ?, owner = ?",
                    (HOSTILE["newline"] + HOSTILE["osc-title"], "m\x1b[1mallory"))

@@ -10,6 +10,7 @@ from tui.core.autofailover import decide, parse_window
 from tui.core.store import Store
 from tui.core.store.schema import SCHEMA_VERSION
 from tui.model.errors import BadInput
+from tui.model.stateref import StateRef
 
 pytestmark = pytest.mark.both_stores  # each test on SQLite and PostgreSQL
 
@@ -53,10 +54,10 @@ def test_decisions_per_mode_and_window():
 @pytest.mark.sqlite_only  # the file's own header
 def test_state_from_a_newer_bayops_is_refused_untouched(tmp_path):
     path = tmp_path / "state.db"
-    Store(path).close()
+    Store(StateRef.parse(path)).close()
     with sqlite3.connect(path) as db:
         db.execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}")
     before = path.read_bytes()
     with pytest.raises(BadInput, match="newer than this bayops"):
-        Store(path)
+        Store(StateRef.parse(path))
     assert path.read_bytes() == before

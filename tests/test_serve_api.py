@@ -16,6 +16,7 @@ from tests.serve_support import InProcessServer, socket_path
 from tui.client import operations as ops
 from tui.core.api import Core
 from tui.model.errors import BadInput, BayopsError, Refused
+from tui.model.stateref import StateRef
 
 VIEWER_ONLY = {'default = "admin"\n': 'default = "viewer"\n'}
 ME = getpass.getuser()
@@ -181,7 +182,7 @@ def test_tokens_are_stored_hashed_expire_and_revoke(state):
     from tui.core import tokens
     from tui.core.store import Store
 
-    store = Store(state)
+    store = Store(StateRef.parse(state))
     token_id, secret = tokens.create(store, "alice", 3600, "root")
     assert secret.startswith("bayops_")
     assert secret not in stored_text(state)
@@ -200,7 +201,7 @@ def test_token_rate_limit_after_failed_attempts(state):
     from tui.core.store import Store
     from tui.server.auth import FAILURES_ALLOWED, Gate, RateLimited, Unauthenticated
 
-    gate = Gate(Store(state))
+    gate = Gate(Store(StateRef.parse(state)))
     for _ in range(FAILURES_ALLOWED):
         with pytest.raises(Unauthenticated):
             gate.token("Bearer bayops_wrong", "10.0.0.9", now=100.0)
@@ -220,7 +221,7 @@ def test_the_services_of_one_store_share_the_failed_attempt_limit(state):
     from tui.core.store import Store
     from tui.server.auth import FAILURE_WINDOW, FAILURES_ALLOWED, Gate, RateLimited, Unauthenticated
 
-    stores = [Store(state), Store(state)]
+    stores = [Store(StateRef.parse(state)), Store(StateRef.parse(state))]
     gates = [Gate(store) for store in stores]
     for i in range(FAILURES_ALLOWED):
         with pytest.raises(Unauthenticated):
@@ -243,7 +244,7 @@ def test_one_addresss_bad_tokens_do_not_lock_out_a_valid_token_from_it(state):
     from tui.core.store import Store
     from tui.server.auth import ADDRESS_FAILURES_ALLOWED, FAILURES_ALLOWED, Gate, RateLimited
 
-    store = Store(state)
+    store = Store(StateRef.parse(state))
     _, secret = tokens.create(store, "alice", 3600, "admin")
     gate = Gate(store)
     for _ in range(FAILURES_ALLOWED):

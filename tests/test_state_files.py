@@ -25,6 +25,7 @@ import pytest
 from tests.conftest import Cli, Result
 from tui.core.store.schema import MIGRATIONS, SCHEMA_VERSION, statements
 from tui.core.store.statefile import APPLICATION_ID
+from tui.model.stateref import StateRef
 
 NOT_OURS = "is not a bayops state file"
 
@@ -197,7 +198,7 @@ def test_the_store_refuses_a_foreign_file_before_writing(tmp_path):
     _other_apps_tables(state)
     before = sha256(state)
     with pytest.raises(BadInput) as caught:
-        Store(state)
+        Store(StateRef.parse(state))
     assert caught.value.code == "not-bayops-state" and caught.value.exit_code == 2
     assert sha256(state) == before and not Path(f"{state}-wal").exists()
 
@@ -208,6 +209,18 @@ def test_an_empty_file_becomes_a_new_store(cli, tmp_path):
     result = run(cli, "info", "--json", state=state)
     assert result.code == 0, result.err
     assert app_id(state) == APPLICATION_ID
+
+
+def test_a_state_is_a_file_or_a_database_and_a_password_is_never_shown(tmp_path):
+    db = StateRef.parse("postgresql://ops:hunter2@db.example/bayops?sslmode=require")
+    assert db.kind == "postgresql" and "hunter2" in db.location  # psycopg needs it
+    for shown in (str(db), repr(db), f"state {db}", db.shown):
+        assert "hunter2" not in shown and "ops:***@db.example" in shown, shown
+    with pytest.raises(ValueError):
+        db.path  # noqa: B018 - a database is no file
+    file = StateRef.parse("site/state.db", relative_to=tmp_path)  # as a config names it
+    assert file.kind == "sqlite" and file.path == tmp_path / "site" / "state.db"
+    assert str(file) == str(tmp_path / "site" / "state.db")
 
 
 def test_a_new_store_is_marked_ours(cli):
@@ -221,7 +234,8 @@ def test_a_new_store_is_marked_ours(cli):
 
 def _unmark(state: Path, version: int = SCHEMA_VERSION) -> None:
     """Make a store look like one an older bayops wrote: no application_id, and the
-    schema of ``version`` (schema 13's notes and last looks, 12's step keys and stops, 11's
+    schema of ``version`` (14 made the invariant triggers anew: nothing to take back;
+    schema 13's notes and last looks, 12's step keys and stops, 11's
     domain firmware and backups, 10's runners and event links, 9's token failures, 8's
     lease, 7's tokens, 6's drain, flag and home, 5's acknowledgement, 4's archive register
     and 3's change feed taken back)."""
@@ -289,7 +303,7 @@ def _unmark(state: Path, version: int = SCHEMA_VERSION) -> None:
     db.close()
 
 
-@pytest.mark.parametrize("version", [SCHEMA_VERSION, 9, 8, 7, 6, 5, 4, 3, 2])
+@pytest.mark.parametrize("version", [SCHEMA_VERSION, 11, 9, 8, 7, 6, 5, 4, 3, 2])
 def test_an_older_unmarked_store_is_migrated_and_marked(cli, tmp_path, built_store, version):
     state = copy_store(built_store, tmp_path / "old.db")
     _unmark(state, version)

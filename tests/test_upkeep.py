@@ -12,6 +12,7 @@ from conftest import Cli, dump, stored_text, write_config
 from tui.core.store import Store
 from tui.model.errors import Refused
 from tui.model.params import DomainSetParams
+from tui.model.stateref import StateRef
 
 pytestmark = pytest.mark.both_stores
 
@@ -28,7 +29,7 @@ def wait_for_step(cli: Cli, prefix: str, timeout: float = 30) -> None:
 
 
 def last_job(cli: Cli) -> tuple[str, str]:
-    store = Store(cli.state)
+    store = Store(StateRef.parse(cli.state))
     try:
         job = store.jobs()[0]
         return job.kind, job.state
@@ -85,7 +86,7 @@ def test_firmware_upgrade_stops_at_the_first_failing_enclosure_with_each_compone
 
 def test_firmware_upgrade_is_refused_while_a_job_holds_a_bay_of_the_domain(cli):
     assert cli("maintenance", "start", "web-dom2", "--reason", "fw", "--yes").code == 0
-    store = Store(cli.state)
+    store = Store(StateRef.parse(cli.state))
     store.create_job("other", "a move in flight", DomainSetParams(
         group="prod-web", domain="web-dom2", key="k", value="v"), ["bay:enc-w3/1"])
     store.close()
@@ -169,7 +170,7 @@ def test_sigkill_while_complete_stages_firmware_then_resume_finishes_it(tmp_path
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=10)
     assert last_job(cli) == ("maintenance-complete", "running")
-    store = Store(cli.state)  # directly: a bayops process would resume the job first
+    store = Store(StateRef.parse(cli.state))  # directly: a bayops process would resume the job first
     try:
         assert set(store.firmware("web-dom2").values()) == {"4.90"}
         assert set(store.firmware("web-dom3").values()) <= {"4.62"}, "not reached yet"

@@ -17,7 +17,6 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tui.cli.commands import COMMANDS, LOCAL_COMMANDS
@@ -28,6 +27,7 @@ from tui.model.text import printable
 if TYPE_CHECKING:
     from tui.core.api import Core
     from tui.core.config import Config
+    from tui.model.stateref import StateRef
 
 class _Version(argparse.Action):
     """--version: the installed package's version, looked up only when asked for."""
@@ -87,7 +87,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 class _Seen:
     """What the command learned before it failed (no dataclasses: `--help` stays light)."""
 
-    state: Path | str | None = None  # the state, once known: failures of its disk name it
+    state: StateRef | None = None  # the state, once known: failures of its disk name it
 
 
 def _dispatch(argv: list[str], seen: _Seen) -> int:
@@ -159,7 +159,7 @@ def _ignored_on_a_server(core: Core, args: argparse.Namespace) -> None:
                          f"are ({printable(core.operator)})\n")
 
 
-def _ended(exc: BaseException, state: Path | str | None, json_mode: bool) -> int:
+def _ended(exc: BaseException, state: StateRef | None, json_mode: bool) -> int:
     """The exit code (and the one line) for what stopped the command."""
     if isinstance(exc, BayopsError):
         message = str(exc).splitlines()[0] if str(exc) else exc.__class__.__name__
@@ -193,16 +193,15 @@ def _serve(config: Config, args: argparse.Namespace) -> int:
                        settings(config, args.socket, args.listen, args.advertise))
 
 
-def _environment_error(exc: Exception, state: Path | str | None) -> BayopsError | None:
-    if isinstance(state, str):  # a PostgreSQL URL: a database that went away, a full disk
-        from tui.core.store.pg import pg_failure, redacted
-
-        return pg_failure(exc, redacted(state))
-    if not isinstance(exc, OSError) and type(exc).__module__ != "sqlite3":
+def _environment_error(exc: Exception, state: StateRef | None) -> BayopsError | None:
+    """A failure of the store's disk or database server that reached us untranslated."""
+    if not isinstance(exc, OSError) and type(exc).__module__.partition(".")[0] not in (
+            "sqlite3", "psycopg"):
         return None  # the usual case: no need to import the store to know
-    from tui.core.store.statefile import environment_error
+    from tui.core.store.failures import state_failure
+    from tui.model.stateref import StateRef
 
-    return environment_error(exc, state or Path("(the state file)"))
+    return state_failure(exc, state or StateRef.parse("(the state file)"))
 
 
 def _fail(message: str, exit_code: int, json_mode: bool, code: str = "internal",

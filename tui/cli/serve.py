@@ -5,18 +5,17 @@ import argparse
 import getpass
 import os
 import time
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tui.cli.output import confirm, emit, table
 from tui.cli.parsing import Parser, command, confirmable
-from tui.core.statepath import is_database_url
 from tui.model.errors import BadInput, OperationFailed
 
 if TYPE_CHECKING:
     from tui.cli.parsing import Subparsers
     from tui.core.api import Core
     from tui.core.config import Config
+    from tui.model.stateref import StateRef
 
 def register(sub: Subparsers) -> None:
     c = command(sub, "serve", "run the site's service: the dashboard and the CLI connect to it",
@@ -45,7 +44,7 @@ def register(sub: Subparsers) -> None:
     t.set_defaults(handler=_token)
 
 
-def token_store(config: Config, args: argparse.Namespace) -> Path | str:
+def token_store(config: Config, args: argparse.Namespace) -> StateRef:
     """The store `bayops token` may write: when a server is configured or found (the same
     search as every command), only the server's own store, or tokens would be made and
     revoked where the server never looks. Refused (exit 2) otherwise, naming both."""
@@ -78,15 +77,13 @@ def token_store(config: Config, args: argparse.Namespace) -> Path | str:
     return mine
 
 
-def _same_file(mine: Path | str, theirs: str) -> bool:
+def _same_file(mine: StateRef, theirs: str) -> bool:
     if not theirs:
         return False
-    if is_database_url(mine):  # the server shows its URL without the password
-        from tui.core.store.pg import redacted
-
-        return redacted(str(mine)) == theirs
+    if mine.kind == "postgresql":  # the server shows its URL without the password
+        return mine.shown == theirs
     try:
-        return os.path.samefile(mine, theirs)
+        return os.path.samefile(mine.path, theirs)
     except OSError:
         return False
 

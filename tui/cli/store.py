@@ -6,7 +6,6 @@ is built, no job resumed) and is no job of either store.
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from tui.cli.output import confirm, emit, table
@@ -33,14 +32,15 @@ def register(sub: Subparsers) -> None:
 
 
 def _copy(config: Config, args: argparse.Namespace) -> int:
-    from tui.core.statepath import find_state, is_database_url
+    from tui.core.statepath import find_state
     from tui.core.store import Store
     from tui.core.store.copy import check_target, copy_site
+    from tui.model.stateref import StateRef
 
     source_state = find_state(args.source or args.state, config)
-    if isinstance(source_state, Path) and not source_state.is_file():
+    if source_state.kind == "sqlite" and not source_state.path.is_file():
         raise BadInput(f"--from {source_state}: no such state file")
-    target_state = args.target if is_database_url(args.target) else Path(args.target)
+    target_state = StateRef.parse(args.target)
     source = Store(source_state)
     target = Store(target_state)
     try:

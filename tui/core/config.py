@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 from tui.core.addresses import parse_address
-from tui.core.statepath import is_database_url
 from tui.core.validate import (
     FIRMWARE_LIMIT,
     LOCAL_USER_ROLES,
@@ -25,6 +24,7 @@ from tui.core.validate import (
 )
 from tui.model.entities import POLICY_MODES, DomainConfig
 from tui.model.errors import BadConfig, BadInput
+from tui.model.stateref import StateRef
 from tui.model.tables import Key, Table
 from tui.model.text import quoted
 from tui.resources import data_path
@@ -104,7 +104,7 @@ class Config:
     driver: str
     theme: str
     bell: bool  # the dashboard rings the terminal bell on a new critical bay
-    state: Path | str | None  # a SQLite file, or a postgresql:// URL
+    state: StateRef | None
     lease_hours: float
     graceful_deadline: float
     groups: tuple[GroupSpec, ...]
@@ -232,8 +232,7 @@ def _parse(raw: dict[str, Any], path: Path) -> Config:
         driver=driver,
         theme=main["theme"],
         bell=main["bell"],
-        state=(state if is_database_url(state)
-               else (path.parent / Path(state).expanduser()) if state else None),
+        state=StateRef.parse(os.path.expanduser(state), relative_to=path.parent) if state else None,
         lease_hours=main["lease_hours"],
         graceful_deadline=main["graceful_deadline"],
         groups=groups,

@@ -20,7 +20,7 @@ from tui.model.text import quoted
 
 class OpContext:
     def __init__(self, config: Config, store: Store, driver: Driver, operator: str,
-                 read_only: bool = False, system: bool = False):
+                 read_only: bool = False, system: bool = False, epoch: int | None = None):
         self.config = config
         self.store = store
         self.driver = driver
@@ -32,6 +32,9 @@ class OpContext:
         # A caller of `bayops serve` (Service.core_for): resuming interrupted jobs is then
         # a request like any change, not the crash recovery of a starting process.
         self.remote = False
+        # The lease epoch of the service this Core acts for (None: no service leads here):
+        # every job it starts or resumes is written under it (its runner's Claim).
+        self.epoch = epoch
 
     # -- events ---------------------------------------------------------------------------
     def event(self, severity: str, source: str, kind: str, message: str,

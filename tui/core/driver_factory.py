@@ -19,8 +19,10 @@ def make_driver(config: Config, state_path: Path, warn: Callable[[str], None],
 
         if read_only:
             from tui.core.store.backends import SqliteBackend
+            from tui.model.stateref import StateRef
 
-            return SimDriver(state_path, config.sim.latency, SqliteBackend(state_path, True).connect)
+            connect = SqliteBackend(StateRef.parse(state_path), True).connect
+            return SimDriver(state_path, config.sim.latency, connect)
         return SimDriver(state_path, config.sim.latency)
     try:
         if config.driver == "oneview":

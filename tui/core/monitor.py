@@ -195,7 +195,8 @@ class Monitor:
                             data={"bay": bay_id, "profile": profile.name, "trigger": kind,
                                   "command": f"bayops failover {bay_id}"})
             return f"alert {bay_id}"
-        auto = Core(self.core.config, store, self.core.driver, "policy:auto", system=True)
+        auto = Core(self.core.config, store, self.core.driver, "policy:auto", system=True,
+                    epoch=self.core.epoch)
         try:
             job = auto.failover(bay_id, force=alerted and bay.health == "ok")
         except BayopsError as exc:

@@ -43,7 +43,7 @@ def execute(ctx: OpContext, registry: dict[str, JobKind], replan: Callable[[], P
             expect: Plan | None) -> Job:
     """Re-plan under the write lock, check it against ``expect``, run it as a job."""
     store = ctx.store
-    claim = store.new_claim()
+    claim = store.new_claim(ctx.epoch)
     with store.write():
         plan = replan()
         if expect is not None:
@@ -108,7 +108,7 @@ def _job(ctx: OpContext, job_id: int) -> Job:
 def interrupted_jobs(ctx: OpContext) -> list[Job]:
     """Running jobs that no runner runs: their process died, their leader was deposed,
     or their runner in this very process ended without finishing them."""
-    owners = ctx.store.job_owners()
+    owners = ctx.store.job_owners(ctx.epoch)
     return [j for j in ctx.store.jobs(running_only=True)
             if not ctx.store.runs_here(j.id)
             and not process_alive(*owners.get(j.id, (j.pid, None, None))[:2])]
@@ -123,10 +123,10 @@ def resume_interrupted(ctx: OpContext, registry: dict[str, JobKind]) -> list[tup
     if ctx.remote:
         for group in sorted({job.params.group for job in waiting}):
             ctx.require(group, "resume")
-    owners = ctx.store.job_owners()
+    owners = ctx.store.job_owners(ctx.epoch)
     out = []
     for job in waiting:
-        claim = ctx.store.claim_job(job.id, owners.get(job.id, (None, None, None))[2])
+        claim = ctx.store.claim_job(job.id, owners.get(job.id, (None, None, None))[2], ctx.epoch)
         if claim is None:
             continue  # another runner is resuming it
         out.append(_resume(ctx, registry, job, claim))

@@ -23,7 +23,7 @@ from pathlib import Path
 from aiohttp import web
 
 from tui.core.config import Config
-from tui.core.statepath import find_state, is_database_url
+from tui.core.statepath import find_state
 from tui.model.errors import BadInput, Refused
 from tui.server.app import make_app
 from tui.server.service import Service
@@ -145,9 +145,9 @@ def serve(config: Config, state: str | None, settings: ServeSettings) -> int:
     # One service per SQLite file, by a lock beside it. A database is shared by design: the
     # leader lease is what keeps a second service from polling and running jobs too, so a
     # PostgreSQL site always takes it, whether or not [serve] ha says so.
-    if is_database_url(where) and not settings.ha:
+    if where.kind == "postgresql" and not settings.ha:
         settings = dataclasses.replace(settings, ha=True)
-    lock = None if is_database_url(where) else _lock_state(Path(where))
+    lock = _lock_state(where.path) if where.kind == "sqlite" else None
     try:
         _claim_socket(settings.socket)  # before the store opens: a refusal touches nothing
         service = Service(config, state, settings)

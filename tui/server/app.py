@@ -278,10 +278,8 @@ def make_app(service: Service) -> web.Application:
         app.router.add_route(method, path, handler)
 
     async def start_feed(app: web.Application) -> Any:
-        hub = Feed(service.store, service.pool, service.settings.feed_queue,
-                   sent=lambda rev: setattr(service.stats, "feed_rev", rev))
-        app[FEED] = service.feed = hub
-        task = asyncio.create_task(hub.run())
+        app[FEED] = service.feed
+        task = asyncio.create_task(service.feed.run())
         yield
         task.cancel()
         with contextlib.suppress(asyncio.CancelledError):

@@ -23,7 +23,9 @@ from tui.core.config import Config
 from tui.core.monitor import Monitor
 from tui.core.process import process_identity
 from tui.core.store import Store
+from tui.model.driver import Driver
 from tui.model.text import quoted
+from tui.server.feed import Feed
 from tui.server.settings import ServeSettings
 
 SERVICE_OPERATOR = "server"  # what the service itself writes events as (reserved)
@@ -50,42 +52,50 @@ DRIVER_CALLS = ("discover", "read", "power_off", "fence", "power_on", "apply_pro
                 "clear_profile", "apply_domain_config", "events")
 
 
-def time_driver(driver: Any, calls: dict[str, list[float]]) -> None:
-    """Time every hardware call of ``driver`` into ``calls`` (op -> [count, seconds]).
-    The methods are wrapped on the instance, so the driver stays what it is (isinstance)."""
-    lock = threading.Lock()
+class TimedDriver:
+    """``driver`` with its hardware calls (``DRIVER_CALLS``) timed into ``calls`` (op ->
+    [count, seconds]); anything else is the driver's own, so the protocols it offers
+    (``ProfileManager``, ``SimulatedHardware``, ...) are still told by isinstance. The
+    driver itself is left as it is."""
 
-    def timed(name: str, method: Any) -> Any:
+    def __init__(self, driver: Driver, calls: dict[str, list[float]]) -> None:
+        self._driver = driver
+        self._calls = calls
+        self._lock = threading.Lock()
+        for name in DRIVER_CALLS:
+            setattr(self, name, self._timed(name, getattr(driver, name)))
+
+    def _timed(self, name: str, method: Any) -> Any:
         def call(*args: Any, **kwargs: Any) -> Any:
             began = time.monotonic()
             try:
                 return method(*args, **kwargs)
             finally:
-                with lock:
-                    figures = calls.setdefault(name, [0, 0.0])
+                with self._lock:
+                    figures = self._calls.setdefault(name, [0, 0.0])
                     figures[0] += 1
                     figures[1] += time.monotonic() - began
         return call
-    for name in DRIVER_CALLS:
-        setattr(driver, name, timed(name, getattr(driver, name)))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._driver, name)
 
 
 class Service:
     def __init__(self, config: Config, state: str | None, settings: ServeSettings) -> None:
         self.config = config
         self.settings = settings
-        self.core = Core.open(config, state, operator=SERVICE_OPERATOR, resume=False,
-                              patience=settings.database_wait)
-        self.store = self.core.store
-        self.driver = self.core.driver
-        self.pool = ThreadPoolExecutor(REQUEST_THREADS, thread_name_prefix="bayops-request")
-        self.monitor = Monitor(self.core, apply_policy=True, sweep_seconds=settings.sweep_seconds)
+        self.opened = Core.open(config, state, operator=SERVICE_OPERATOR, resume=False,
+                                patience=settings.database_wait)
+        self.store = self.opened.store
         self.stats = Stats()
-        time_driver(self.driver, self.stats.driver_calls)
+        self.driver: Driver = TimedDriver(self.opened.driver, self.stats.driver_calls)
+        self.pool = ThreadPoolExecutor(REQUEST_THREADS, thread_name_prefix="bayops-request")
         self.stopping = threading.Event()
         self._wake = threading.Event()
         self._threads: list[threading.Thread] = []
-        self.feed: Any = None  # the streamed change feed (tui.server.feed), once serving
+        # The streamed change feed (tui.server.feed); the app runs it while serving.
+        self.feed = Feed(self.store, self.pool, settings.feed_queue, sent=self._feed_sent)
         # Active/standby: only the lease holder polls, runs the policy and jobs. Without
         # [serve] ha this service always leads (it is the only one).
         self.leading = threading.Event()
@@ -101,15 +111,23 @@ class Service:
         self.holder = f"{socket.gethostname()} {os.getpid()} {process_identity() or ''}".strip()
         self._monitor = True
 
+    def _feed_sent(self, rev: int) -> None:
+        self.stats.feed_rev = rev
+
     def feed_clients(self) -> int:
-        return len(self.feed.subscribers) if self.feed is not None else 0
+        return len(self.feed.subscribers)
 
     # -- who acts ---------------------------------------------------------------------------
     def core_for(self, operator: str) -> Core:
-        """A Core acting as ``operator`` over the service's store and driver."""
-        core = Core(self.config, self.store, self.driver, operator)
+        """A Core acting as ``operator`` over the service's store and driver; the jobs it
+        starts are written under the lease epoch this service leads with now."""
+        core = Core(self.config, self.store, self.driver, operator, epoch=self.led_epoch())
         core.remote = True
         return core
+
+    def led_epoch(self) -> int | None:
+        """The epoch of the lease this service took last (None: no lease, [serve] ha off)."""
+        return self.lease_store.epoch
 
     def audit_refusal(self, who: str, what: str, why: str, code: str, **data: Any) -> None:
         """Every refusal is an event: who, what, why."""
@@ -135,24 +153,28 @@ class Service:
         self._threads.append(thread)
 
     def _lead(self) -> None:
-        work = [("bayops-resume", self._resume)]
+        """Resume and poll as the service itself, under the epoch just taken: this term's
+        Core and monitor (a monitor's memory, such as failovers waiting for a spare, ends
+        with the term, as it would with the process)."""
+        core = Core(self.config, self.store, self.driver, SERVICE_OPERATOR,
+                    epoch=self.led_epoch())
+        work: list[tuple[str, Any]] = [("bayops-resume", lambda: self._resume(core))]
         if self._monitor:
-            work.append(("bayops-monitor", self._poll_loop))
+            monitor = Monitor(core, apply_policy=True, sweep_seconds=self.settings.sweep_seconds)
+            work.append(("bayops-monitor", lambda: self._poll_loop(monitor)))
         for name, target in work:
-            thread = threading.Thread(target=target, name=name, daemon=True)
-            thread.start()
-            self._threads.append(thread)
+            self._spawn(name, target)
 
-    def _resume(self) -> None:
+    def _resume(self, core: Core) -> None:
         """Resume the jobs nobody runs. A runner of this process from an epoch it led
         before (it stepped down and took the lease back) is stopped, not doubled: its
         job is resumed here once that runner has ended (one runner per job)."""
         if self.settings.ha:
             self._record("info", "server.leader", f"{self.holder} leads (lease epoch "
-                         f"{self.store.epoch}) at {self.settings.address()}")
+                         f"{core.epoch}) at {self.settings.address()}")
         while not self.stopping.is_set() and self.leading.is_set():
-            settled = self.store.wait_for_stale_runners(self.settings.lease_seconds)
-            for job, outcome in self.core.resume_interrupted():
+            settled = self.store.wait_for_stale_runners(core.epoch, self.settings.lease_seconds)
+            for job, outcome in core.resume_interrupted():
                 self.store.add_event("info", f"job:{job.id}", "server.resumed",
                                      f"the service resumed job {job.id}: {outcome}",
                                      SERVICE_OPERATOR, job.id)
@@ -177,7 +199,6 @@ class Service:
                 elif self._lease_call(lambda: self.lease_store.take_lease(
                         self.holder, self.settings.address(), seconds), seconds / 2):
                     renewed = time.monotonic()
-                    self.store.epoch = self.lease_store.epoch  # jobs started from now carry it
                     self._take_over()
             except Exception:  # the database is out of reach or hangs: the lease runs out
                 if self.leading.is_set() and time.monotonic() - renewed > seconds * 0.8:
@@ -200,7 +221,7 @@ class Service:
 
     def _take_over(self) -> None:
         self.leading.set()
-        sys.stderr.write(f"bayops serve: leads (lease epoch {self.store.epoch}) at "
+        sys.stderr.write(f"bayops serve: leads (lease epoch {self.led_epoch()}) at "
                          f"{self.settings.address()}\n")  # the journal shows each lease change
         sys.stderr.flush()
         self._lead()
@@ -237,9 +258,9 @@ class Service:
             return None
         return lease.epoch if lease is not None and lease.live else None
 
-    def _poll_loop(self) -> None:
+    def _poll_loop(self, monitor: Monitor) -> None:
         while not self.stopping.is_set() and self.leading.is_set():
-            self.poll()
+            self.poll(monitor)
             self._wake.wait(self.settings.poll_seconds)
             self._wake.clear()
 
@@ -247,10 +268,10 @@ class Service:
         """Poll now (an alert arrived), without making its sender wait for what follows."""
         self._wake.set()
 
-    def poll(self) -> None:
+    def poll(self, monitor: Monitor) -> None:
         began = time.monotonic()
         try:
-            result = self.monitor.poll()
+            result = monitor.poll()
         except Exception:  # one bad poll must not end polling; the next one tries again
             self.stats.poll_failures += 1
             return
@@ -273,7 +294,7 @@ class Service:
         self._lease_pool.shutdown(wait=False, cancel_futures=True)
         if self.lease_store is not self.store:
             self.lease_store.close()
-        self.core.close()
+        self.opened.close()
 
 
 def decision_of(action: str) -> str:

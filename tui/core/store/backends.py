@@ -8,7 +8,7 @@ what a database failure means to the operator.
 
 * **SQLite** (the default, a file): ``BEGIN IMMEDIATE`` is the write lock,
   ``PRAGMA user_version`` the schema version.
-* **PostgreSQL** (``state = "postgresql://..."``): every write transaction first takes one
+* **PostgreSQL** (a ``postgresql://`` state): every write transaction first takes one
   transaction-scoped advisory lock, so writers are serialised exactly as SQLite's are and
   "re-plan under the write lock" means the same on both; readers never wait. It also
   keeps ids and revisions in commit order (the change feed and the event cursor rely on
@@ -23,21 +23,21 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
-from tui.core.statepath import is_database_url
-from tui.core.store.pg import PgConnection, connect_pg, local_folder, pg_failure, redacted
+from tui.core.store.failures import state_failure
+from tui.core.store.pg import PgConnection, connect_pg, local_folder, pg_failure
 from tui.core.store.schema import MIGRATIONS, statements
 from tui.core.store.schema_pg import MIGRATIONS_PG
 from tui.core.store.statefile import (
     APPLICATION_ID,
     classify,
     create_private_file,
-    environment_error,
     make_private_dirs,
     mode_text,
     mode_warnings,
     read_only_uri,
 )
 from tui.model.errors import BadInput, Refused
+from tui.model.stateref import StateRef
 
 # One key for the whole store: the write lock (a transaction-scoped advisory lock).
 WRITE_LOCK_KEY = 0x6261796F  # 'bayo', as SQLite's application_id
@@ -49,21 +49,22 @@ class Connection(Protocol):
     def close(self) -> None: ...
 
 
-def _make_folder(path: Path) -> None:
+def _make_folder(path: Path, state: StateRef) -> None:
     try:
         make_private_dirs(path.parent)
     except OSError as exc:
-        raise environment_error(exc, path) or BadInput(
-            f"state {path}: cannot create its folder: {exc.strerror or exc}") from None
+        raise state_failure(exc, state) or BadInput(
+            f"state {state}: cannot create its folder: {exc.strerror or exc}") from None
 
 
 class SqliteBackend:
     name = "sqlite"
     now = "((julianday('now') - 2440587.5) * 86400.0)"  # the database's clock, Unix seconds
 
-    def __init__(self, path: Path, read_only: bool = False):
-        self.path = Path(path)
-        self.where = str(self.path)
+    def __init__(self, state: StateRef, read_only: bool = False):
+        self.state = state
+        self.path = state.path
+        self.where = state.shown
         self.read_only = read_only  # `--read-only`: nothing is created or written, not even -shm
 
     def prepare(self) -> list[str]:
@@ -73,12 +74,12 @@ class SqliteBackend:
                 raise BadInput(f"state {self.path}: no store there to read (--read-only makes "
                                "none)", code="no-state")
             return mode_warnings(self.path)
-        _make_folder(self.path)
+        _make_folder(self.path, self.state)
         if classify(self.path, MIGRATIONS) == "new":
             try:
                 create_private_file(self.path)
             except OSError as exc:
-                raise environment_error(exc, self.path) or BadInput(
+                raise state_failure(exc, self.state) or BadInput(
                     f"state {self.path}: cannot create it: {exc.strerror or exc}") from None
         return mode_warnings(self.path)
 
@@ -88,7 +89,7 @@ class SqliteBackend:
                                    timeout=15, isolation_level=None, check_same_thread=False,
                                    uri=self.read_only)
         except sqlite3.Error as exc:
-            raise environment_error(exc, self.path) or BadInput(
+            raise state_failure(exc, self.state) or BadInput(
                 f"state {self.path}: cannot open it ({exc})") from None
         try:
             if self.read_only:
@@ -99,7 +100,7 @@ class SqliteBackend:
             conn.execute("PRAGMA foreign_keys=ON")
         except sqlite3.Error as exc:
             conn.close()
-            raise environment_error(exc, self.path) or BadInput(
+            raise state_failure(exc, self.state) or BadInput(
                 f"state {self.path}: cannot open it ({exc})") from None
         return conn
 
@@ -107,7 +108,7 @@ class SqliteBackend:
         try:
             db.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as exc:
-            mapped = environment_error(exc, self.path)
+            mapped = state_failure(exc, self.state)
             if mapped is not None:
                 raise mapped from None
             raise Refused(f"state {self.path} is busy ({exc}); try again") from None
@@ -136,7 +137,7 @@ class SqliteBackend:
 
     def failure(self, exc: BaseException) -> BaseException:
         """A plain error for the disk, media, file or descriptors; anything else as is."""
-        return environment_error(exc, self.path) or exc
+        return state_failure(exc, self.state) or exc
 
     def version(self, db: Any) -> tuple[int, bool]:
         """(schema version, marked as ours)."""
@@ -186,20 +187,21 @@ class PostgresBackend:
     name = "postgresql"
     now = "(extract(epoch from clock_timestamp())::double precision)"
 
-    def __init__(self, url: str, patience: float = 30.0, deadline: float | None = None):
-        self.url = url
+    def __init__(self, state: StateRef, patience: float = 30.0, deadline: float | None = None):
+        self.state = state
+        self.url = state.location
         self.deadline = deadline  # the most one statement may take (None: no limit)
-        self.where = redacted(url)
+        self.where = state.shown
         # How long a write waits at its start for a database that went away (a restart, a
         # failover to the replica): nothing of the transaction has happened yet, so waiting
         # and starting again is safe, and a job's next step rides out the outage.
         self.patience = patience
         # Host-local files of this site (archives, the dashboard's layout, the simulator's
         # hardware) live in a folder named for the database; ``path`` is a file in it.
-        self.path = local_folder(url) / "local.db"
+        self.path = local_folder(self.url) / "local.db"
 
     def prepare(self) -> list[str]:
-        _make_folder(self.path)
+        _make_folder(self.path, self.state)
         return []
 
     def connect(self) -> Connection:
@@ -241,7 +243,7 @@ class PostgresBackend:
         return pg_failure(exc, "") is not None
 
     def failure(self, exc: BaseException) -> BaseException:
-        return pg_failure(exc, self.where) or exc
+        return state_failure(exc, self.state) or exc
 
     def version(self, db: Any) -> tuple[int, bool]:
         try:
@@ -301,8 +303,8 @@ class PostgresBackend:
 Backend = SqliteBackend | PostgresBackend
 
 
-def backend_for(state: str | Path, patience: float = 30.0, deadline: float | None = None,
+def backend_for(state: StateRef, patience: float = 30.0, deadline: float | None = None,
                 read_only: bool = False) -> Backend:
-    if is_database_url(state):
-        return PostgresBackend(str(state), patience, deadline)
-    return SqliteBackend(Path(state), read_only)
+    if state.kind == "postgresql":
+        return PostgresBackend(state, patience, deadline)
+    return SqliteBackend(state, read_only)

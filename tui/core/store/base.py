@@ -5,19 +5,19 @@ import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
-from pathlib import Path
 from typing import Any
 
 from tui.core.process import process_alive, process_identity
 from tui.core.store.backends import Connection, backend_for
 from tui.core.store.schema import SCHEMA_VERSION
 from tui.model.errors import BadInput, Fenced
+from tui.model.stateref import StateRef
 
 
 class StoreBase:
-    def __init__(self, state: str | Path, patience: float = 30.0, deadline: float | None = None,
+    def __init__(self, state: StateRef, patience: float = 30.0, deadline: float | None = None,
                  read_only: bool = False):
-        """``state``: a SQLite file's path, or a ``postgresql://`` URL. ``patience``: how
+        """``state``: a SQLite file or a PostgreSQL database. ``patience``: how
         long a write waits for a PostgreSQL server that went away (SQLite: its busy wait).
         ``deadline``: the most one PostgreSQL statement may take (the lease's).
         ``read_only``: SQLite is opened read-only (read-only media), nothing migrated."""
@@ -30,8 +30,13 @@ class StoreBase:
         self.path = self.backend.path
         self.where = self.backend.where  # what to show: the path, or the URL sans password
         self._local = threading.local()
-        # The lease epoch of a leading service (tui/core/store/lease.py); every job and step
-        # write carries it, and the database refuses a stale one. None: no service leads.
+        # Every connection opened, by the thread it serves (close() closes them all); a
+        # generation that close() bumps, so a thread then opens a new one.
+        self._connections: dict[threading.Thread, Connection] = {}
+        self._connections_lock = threading.Lock()
+        self._generation = 0
+        # The lease taken through this store (lease.py: take, renew, release). Job writes
+        # never read it: each runner's claim carries the epoch it was started under.
         self.epoch: int | None = None
         # The runners of this process, by job (jobs.py: one runner per job).
         self._runners: dict[int, Any] = {}
@@ -43,17 +48,29 @@ class StoreBase:
     # -- connections and transactions ---------------------------------------------------
     @property
     def db(self) -> Any:
+        """This thread's connection (each thread has its own)."""
         conn: Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
+        if conn is None or self._local.generation != self._generation:
             conn = self.backend.connect()
-            self._local.conn = conn
+            with self._connections_lock:
+                # A thread that ended left its connection behind: closed now.
+                for thread in [t for t in self._connections if not t.is_alive()]:
+                    with suppress(Exception):
+                        self._connections.pop(thread).close()
+                self._connections[threading.current_thread()] = conn
+                self._local.conn, self._local.generation = conn, self._generation
         return conn
 
     def close(self) -> None:
-        conn = getattr(self._local, "conn", None)
-        if conn is not None:
-            conn.close()
-            self._local.conn = None
+        """Close every connection this store opened, whichever thread it served; a thread
+        that uses the store afterwards opens a new one."""
+        with self._connections_lock:
+            connections = list(self._connections.values())
+            self._connections.clear()
+            self._generation += 1
+        for conn in connections:
+            with suppress(Exception):  # one that broke is closed all the same
+                conn.close()
 
     @contextmanager
     def write(self) -> Iterator[Any]:

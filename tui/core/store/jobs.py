@@ -38,9 +38,11 @@ class Claim:
 
 class JobTables(StoreBase):
     # -- runners (this process's) ---------------------------------------------------------
-    def new_claim(self) -> Claim:
-        """A claim for a runner starting now, under the epoch this process leads with."""
-        return Claim(uuid.uuid4().hex, self.epoch)
+    @staticmethod
+    def new_claim(epoch: int | None) -> Claim:
+        """A claim for a runner starting now, under ``epoch``: the lease epoch of the
+        service it runs for (None: no service leads here)."""
+        return Claim(uuid.uuid4().hex, epoch)
 
     @contextmanager
     def running(self, job_id: int, claim: Claim) -> Iterator[None]:
@@ -67,12 +69,13 @@ class JobTables(StoreBase):
                 claim.stop.set()
             return len(self._runners)
 
-    def wait_for_stale_runners(self, seconds: float) -> bool:
+    def wait_for_stale_runners(self, epoch: int | None, seconds: float) -> bool:
         """Wait (up to ``seconds``) until no runner of this process holds an epoch other
-        than the one it leads with now, or was told to stop; True when none is left."""
+        than ``epoch`` (the one it leads with now), or was told to stop; True when none
+        is left."""
         deadline = time.monotonic() + seconds
         with self._runners_changed:
-            while any(c.epoch != self.epoch or c.stop.is_set() for c in self._runners.values()):
+            while any(c.epoch != epoch or c.stop.is_set() for c in self._runners.values()):
                 left = deadline - time.monotonic()
                 if left <= 0:
                     return False
@@ -84,7 +87,7 @@ class JobTables(StoreBase):
                    locks: list[str] | tuple[str, ...], claim: Claim | None = None) -> int:
         """Insert a running job holding ``locks``, held by ``claim`` (none: by a runner
         nobody runs, left for a resume); Refused if another job holds one of the locks."""
-        claim = claim or self.new_claim()
+        claim = claim or self.new_claim(None)
         with self.write() as db:
             held = self._held(db, list(locks))
             if held:
@@ -141,10 +144,10 @@ class JobTables(StoreBase):
         if cursor.rowcount != 1:  # another runner claimed the job: this one is no longer it
             raise Refused(f"job {job_id} is run by another runner now", code="not-leader")
 
-    def claim_job(self, job_id: int, runner: str | None) -> Claim | None:
-        """Take over an interrupted job from its runner ``runner`` (as the job says);
-        the new runner's claim, or None if another got there first."""
-        claim = self.new_claim()
+    def claim_job(self, job_id: int, runner: str | None, epoch: int | None) -> Claim | None:
+        """Take over an interrupted job from its runner ``runner`` (as the job says), under
+        ``epoch``; the new runner's claim, or None if another got there first."""
+        claim = self.new_claim(epoch)
         with self.write() as db:
             cur = db.execute("UPDATE jobs SET pid = ?, process = ?, epoch = ?, runner = ?"
                              " WHERE id = ? AND state = 'running' AND COALESCE(runner, '') = ?",
@@ -152,16 +155,17 @@ class JobTables(StoreBase):
                               runner or ""))
             return claim if cur.rowcount == 1 else None
 
-    def job_owners(self) -> dict[int, tuple[int | None, str | None, str | None]]:
+    def job_owners(self, epoch: int | None) -> dict[int, tuple[int | None, str | None, str | None]]:
         """Running job -> (pid, process identity, runner) of the runner holding it; the
         process is None when nobody may still run it: a job of another epoch while this
-        process leads (its leader was deposed and the database refuses its writes, wherever
-        that process still runs), or one of this very process that no runner here runs."""
+        process leads with ``epoch`` (its leader was deposed and the database refuses its
+        writes, wherever that process still runs), or one of this very process that no
+        runner here runs."""
         me = (os.getpid(), process_identity())
         out: dict[int, tuple[int | None, str | None, str | None]] = {}
-        for job_id, pid, process, epoch, runner in self.db.execute(
+        for job_id, pid, process, written, runner in self.db.execute(
                 "SELECT id, pid, process, epoch, runner FROM jobs WHERE state = 'running'"):
-            stale = self.epoch is not None and epoch != self.epoch
+            stale = epoch is not None and written != epoch
             ours = (pid, process) == me and not self.runs_here(job_id)
             out[job_id] = (None, None, runner) if stale or ours else (pid, process, runner)
         return out

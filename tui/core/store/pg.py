@@ -17,20 +17,13 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from tui.model.errors import BadInput, BayopsError, OperationFailed, Refused
+from tui.model.stateref import redacted
 
 
 @functools.lru_cache(maxsize=512)
 def translate(sql: str) -> str:
     """The tables' SQL (``?`` placeholders, SQLite's quoting) in psycopg's words."""
     return sql.replace("%", "%%").replace("?", "%s")
-
-
-def redacted(url: str) -> str:
-    """The URL without its password: what logs, events and screens may show."""
-    parts = urlsplit(url)
-    if parts.password is not None:
-        url = url.replace(f":{parts.password}@", ":***@", 1)
-    return re.sub(r"(?i)([?&]password=)[^&]*", r"\1***", url)
 
 
 def local_folder(url: str) -> Path:

@@ -7,12 +7,15 @@ INTEGER; DOUBLE PRECISION for REAL; "window" and "user" quoted), so the two cann
 The triggers are PostgreSQL's own (``TRIGGERS``, one entry per migration): PL/pgSQL
 functions, because PostgreSQL's WHEN cannot hold a subquery. A refusing trigger raises
 SQLSTATE 23000, an integrity violation, as SQLite's RAISE(ABORT) does. A new SQLite
-migration needs its entry in ``TRIGGERS`` (empty if it has no trigger).
+migration needs its entry in ``TRIGGERS`` (empty if it has no trigger). Since schema 14
+the refusing (invariant) triggers of both stores are rendered from one description
+(``invariants.py``); the entries before it are what shipped, kept as they ran.
 """
 from __future__ import annotations
 
 import re
 
+from tui.core.store.invariants import rerender
 from tui.core.store.schema import MIGRATIONS, statements
 
 _TYPES = (
@@ -217,6 +220,8 @@ TRIGGERS: list[str] = [
     "",
     # 13: bay notes and the hand-over's last look: columns and a table, no trigger.
     "",
+    # 14: the invariant triggers made anew from their one description (invariants.py).
+    rerender("postgresql"),
 ]
 
 MIGRATIONS_PG: list[str] = [tables(m) + t for m, t in zip(MIGRATIONS, TRIGGERS, strict=True)]
