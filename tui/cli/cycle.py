@@ -13,14 +13,13 @@ from typing import TYPE_CHECKING
 from tui.cli.failover import _run_job
 from tui.cli.output import _emit, printable_lines, table
 from tui.cli.parsing import command, confirmable
-from tui.core.ops.evacuate import LEFT
 from tui.model.errors import BadInput, Refused
-from tui.model.plan import Plan
+from tui.model.plan import LEFT, Plan
 from tui.model.text import printable, quoted
 
 if TYPE_CHECKING:
     from tui.cli.parsing import Subparsers
-    from tui.core.api import Core
+    from tui.client.protocol import Client
 
 MAP_LIMIT = 1024 * 1024
 
@@ -60,7 +59,7 @@ def register(sub: Subparsers) -> None:
         c.set_defaults(handler=_evacuate if name == "evacuate" else _restore)
 
 
-def _rediscover(core: Core, args: argparse.Namespace) -> int:
+def _rediscover(core: Client, args: argparse.Namespace) -> int:
     dry = bool(args.dry_run) or core.read_only  # read-only: report, record nothing
     findings = core.rediscover(args.target, record=not dry)
 
@@ -76,12 +75,12 @@ def _rediscover(core: Core, args: argparse.Namespace) -> int:
     return 0
 
 
-def _clear(core: Core, args: argparse.Namespace) -> int:
+def _clear(core: Client, args: argparse.Namespace) -> int:
     return _run_job(args, core.plan_clear_flag(args.bay),
                     lambda expect: core.clear_flag(args.bay, expect))
 
 
-def _failback(core: Core, args: argparse.Namespace) -> int:
+def _failback(core: Client, args: argparse.Namespace) -> int:
     return _run_job(args, core.plan_failback(args.profile),
                     lambda expect: core.failback(args.profile, expect))
 
@@ -130,7 +129,7 @@ def _planned(args: argparse.Namespace, make: Callable[[bool], Plan]) -> Plan | i
         return exc.exit_code
 
 
-def _evacuate(core: Core, args: argparse.Namespace) -> int:
+def _evacuate(core: Client, args: argparse.Namespace) -> int:
     mapping = read_map(args.map) if args.map else None
     stop = args.on_failure == "stop"
     plan = _planned(args, lambda force: core.plan_evacuate(args.enclosure, args.to, mapping,
@@ -141,7 +140,7 @@ def _evacuate(core: Core, args: argparse.Namespace) -> int:
         args.enclosure, args.to, mapping, stop, args.force, expect))
 
 
-def _restore(core: Core, args: argparse.Namespace) -> int:
+def _restore(core: Client, args: argparse.Namespace) -> int:
     stop = args.on_failure == "stop"
     plan = _planned(args, lambda force: core.plan_restore(args.enclosure, stop, force))
     if isinstance(plan, int):

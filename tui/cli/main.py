@@ -111,7 +111,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         core, args.client_origin = open_client(config, args.state, server, args.read_only)
         for message in core.warnings:
             sys.stderr.write(f"bayops: warning: {printable(message)}\n")
-        if core.remote:
+        if core.mode == "client":
             given = "--state" if args.state else ("BAYOPS_STATE" if os.environ.get("BAYOPS_STATE")
                                                    else "")
             if given:
@@ -146,7 +146,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # a bug: one line for the operator, the traceback on request
         # ... unless the disk, the media, the file or the process limits failed us: a
         # read or a driver's write to the state that the store did not translate.
-        mapped = _environment_error(exc, state)
+        from tui.client import environment_error
+
+        mapped = environment_error(exc, state)
         if mapped is not None:
             return _fail(str(mapped).splitlines()[0], mapped.exit_code, json_mode,
                          mapped.code, mapped.hint)
@@ -162,18 +164,6 @@ def _serve(config: Config, args: argparse.Namespace) -> int:
 
     return run_service(config, args.state,
                        settings(config, args.socket, args.listen, args.advertise))
-
-
-def _environment_error(exc: Exception, state: Path | str | None) -> BayopsError | None:
-    if isinstance(state, str):  # a PostgreSQL URL: a database that went away, a full disk
-        from tui.core.store.pg import pg_failure, redacted
-
-        return pg_failure(exc, redacted(state))
-    if not isinstance(exc, OSError) and type(exc).__module__ != "sqlite3":
-        return None  # the usual case: no need to import the store to know
-    from tui.core.store.statefile import environment_error
-
-    return environment_error(exc, state or Path("(the state file)"))
 
 
 def _fail(message: str, exit_code: int, json_mode: bool, code: str = "internal",

@@ -108,7 +108,7 @@ class Service:
     def core_for(self, operator: str) -> Core:
         """A Core acting as ``operator`` over the service's store and driver."""
         core = Core(self.config, self.store, self.driver, operator)
-        core.remote = True
+        core.serving = True
         return core
 
     def audit_refusal(self, who: str, what: str, why: str, code: str, **data: Any) -> None:
