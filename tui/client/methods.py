@@ -16,6 +16,8 @@ from tui.model.errors import Refused
 from tui.model.plan import Plan
 from tui.model.wire import decode, encode
 
+MADE = "__bayops_made__"  # marks a method install made (one written by hand is kept)
+
 if TYPE_CHECKING:
     from tui.client.protocol import ClientStore
     from tui.client.remote import RemoteCore
@@ -51,6 +53,7 @@ def _method(name: str, shaped_like: Callable[..., Any], call: Callable[..., Any]
     call.__name__ = call.__qualname__ = name
     call.__doc__ = shaped_like.__doc__
     call.__signature__ = inspect.signature(shaped_like)  # type: ignore[attr-defined]
+    setattr(call, MADE, True)
     return call
 
 
@@ -105,7 +108,7 @@ def install(cls: type, api: Api) -> type[RemoteStore]:
     for name in api.actions:
         made[name] = _action(name, api.core_signature(name))
     for name, call in made.items():
-        if name not in vars(RemoteCore):
+        if getattr(getattr(cls, name, None), MADE, True):  # absent, or made here before
             setattr(cls, name, _method(name, getattr(core, name), call))
     return type(f"{cls.__name__}Store", (RemoteStore,), {
         name: _method(name, getattr(api.reads_from, name), _read(name, api.read_signature(name)))
