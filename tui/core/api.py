@@ -117,12 +117,12 @@ class Core(CycleOps, UpkeepOps):
 
     def _build_fleet(self) -> None:
         from tui.core.fleet import build_fleet, groups_from
-        from tui.core.ops.adopt import adopt, managed_now
 
-        store = self.store
-        # A manager's profiles exist: adopted as they are, never made from the pools.
-        managed = managed_now(self.driver) if isinstance(self.driver, ProfileManager) else None
-        config = self.config
+        store, config, managed = self.store, self.config, None
+        if isinstance(self.driver, ProfileManager):  # its profiles exist: adopted as they are
+            from tui.core.ops import adopt  # never made from the pools
+
+            managed = adopt.managed_now(self.driver)
         if not config.groups and isinstance(self.driver, ProfileManager):  # the manager's layout
             try:
                 layout = self.driver.layout()
@@ -134,7 +134,7 @@ class Core(CycleOps, UpkeepOps):
             self.event("warning", "fleet", "fleet.discovery", problem)
         if managed is not None:
             builder = Core(self.config, store, self.driver, self.operator, system=True)
-            adopt(builder, record=True, managed=managed)
+            adopt.adopt(builder, record=True, managed=managed)
         self.event("info", "fleet", "fleet.created",
                    f"fleet created from {self.config.path if self.config.groups else 'the appliance'}: "
                    f"{len(store.group_names())} "
