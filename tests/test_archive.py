@@ -35,7 +35,7 @@ def cut() -> str:
 
 
 def finished_job(core):
-    return core.set_policy("lab", "alert", None).id
+    return core.policy("lab", "alert", None).id
 
 
 def archive(cli, before, *more, subprocess=False):
@@ -201,7 +201,7 @@ def test_a_crash_between_writing_and_deleting_changes_nothing_and_the_next_run_w
         "archive.write = write\n"
         "from pathlib import Path\n"
         "core = Core.open(load_config(Path(sys.argv[1])), sys.argv[2])\n"
-        "core.archive_events(_date(sys.argv[3]))\n")
+        "core.archive(_date(sys.argv[3]))\n")
     done = subprocess.run([sys.executable, "-c", script, str(cli.config), str(cli.state), before],
                           cwd=ROOT, env=cli.env(), capture_output=True, text=True, timeout=60)
     assert done.returncode == 9, done.stderr
@@ -233,10 +233,10 @@ def test_a_failure_after_writing_leaves_the_store_and_a_retry_works(core, monkey
         raise OperationFailed("disk went away")
     monkeypatch.setattr(archive_files, "write", write_then_fail)
     with pytest.raises(OperationFailed, match="disk went away"):
-        core.archive_events(before)
+        core.archive(before)
     assert core.archives() == [] and core.events()[0].seq == 1
     monkeypatch.setattr(archive_files, "write", real)
-    job = core.archive_events(before)
+    job = core.archive(before)
     assert job.state == "done" and len(core.archives()) == 1
     assert core.verify_archives().ok
 
@@ -249,7 +249,7 @@ def test_consumed_simulator_events_are_pruned(core):
     core.driver.events()  # a monitor consumed both
     core.driver.inject(bay.id, "critical")  # not consumed yet
     count = core.store.db.execute("SELECT COUNT(*) FROM sim_events").fetchone()[0]
-    job = core.archive_events(datetime.fromisoformat(cut()).timestamp())
+    job = core.archive(datetime.fromisoformat(cut()).timestamp())
     assert "pruned 2 consumed" in job.steps[-1].detail
     assert core.store.db.execute("SELECT COUNT(*) FROM sim_events").fetchone()[0] == count - 2
     assert [e.kind for e in core.driver.events()] == ["critical"]

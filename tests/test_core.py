@@ -67,7 +67,7 @@ def failover_with_every_spare_faulty(core, fault: str, refusal: str):
     fails with ``refusal`` and the profile is left on no bay. Returns the source bay."""
     source = gen9_san_bays(core)[0]
     core.sim_fault(source.id, "critical")
-    for spare in core.spares("prod-web"):
+    for spare in core.spare_bays("prod-web"):
         core.sim_fault(spare.id, fault)
     with pytest.raises(OperationFailed, match=refusal):
         core.failover(source.id)
@@ -85,7 +85,7 @@ def test_no_spare_able_to_take_it_leaves_profile_unassigned_with_critical_event(
     # An operator can still place it by hand: nothing was lost.
     free = next(b for b in core.bays(group="prod-web") if not b.empty and b.profile is None
                 and b.health == "ok" and b.id != source.id and b.power == "off"
-                and b.id not in [s.id for s in core.spares("prod-web")])
+                and b.id not in [s.id for s in core.spare_bays("prod-web")])
     core.sim_fault(free.id, None)
     core.move(source.profile, free.id)
     assert core.profile(source.profile).bay == free.id
@@ -106,7 +106,7 @@ def test_source_that_cannot_be_powered_off_or_fenced_aborts_with_profile_in_plac
 
 def test_failed_move_rolls_back_to_the_source(core):
     bay = gen9_san_bays(core)[0]
-    target = core.spares("prod-web")[0]
+    target = core.spare_bays("prod-web")[0]
     core.sim_fault(target.id, "wont-power-on")
     with pytest.raises(OperationFailed, match="rolled back"):
         core.move(bay.profile, target.id)
@@ -115,15 +115,15 @@ def test_failed_move_rolls_back_to_the_source(core):
 
 
 def test_complete_refuses_to_remove_a_network_that_profiles_use(core):
-    core.start_maintenance("web-dom1", "drop backup net")
-    core.set_domain("web-dom1", "network.backup", "-")
+    core.maintenance_start("web-dom1", "drop backup net")
+    core.domain_set("web-dom1", "network.backup", "-")
     with pytest.raises(Refused, match="still use what this change removes"):
-        core.complete_maintenance("web-dom1")
+        core.maintenance_complete("web-dom1")
     assert core.maintenance()[0].domain == "web-dom1"
 
 
 def test_expired_maintenance_shows_expired_and_is_not_dropped(core):
-    core.start_maintenance("lab-dom1", "short", hours=0.01)
+    core.maintenance_start("lab-dom1", "short", hours=0.01)
     m = core.maintenance()[0]
     assert not m.expired(m.started)
     assert m.expired(m.started + 37)
@@ -132,7 +132,7 @@ def test_expired_maintenance_shows_expired_and_is_not_dropped(core):
     held = core.maintenance()
     assert len(held) == 1 and held[0].expired(held[0].started + 1)
     with pytest.raises(Refused, match="lease expired"):
-        core.start_maintenance("lab-dom2", "other")
+        core.maintenance_start("lab-dom2", "other")
 
 
 def test_address_pools_run_out_with_a_clear_refusal(tmp_path, make_state):
@@ -147,7 +147,7 @@ def test_address_pools_run_out_with_a_clear_refusal(tmp_path, make_state):
     made = 0
     with pytest.raises(Refused, match="mac pool is exhausted"):
         for i in range(100):
-            core.create_profile(f"x{i}", "lab", None, None)
+            core.profile_create(f"x{i}", "lab", None, None)
             made += 1
     before = len(core.profiles())
     assert made > 0 and before == len(core.profiles())

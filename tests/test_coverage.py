@@ -125,8 +125,8 @@ def test_the_groups_badge_follows_the_change_feed(tmp_path, make_state):
     try:
         view, _ = FleetView.load(core)
         assert (view.group("lab").cover, view.group("lab").cover_ok) == ("covers 1 enc", True)
-        spares = [b.id for b in core.spares("lab")]
-        core.change_spares("lab", [], spares[2:])  # two spares left: an enclosure is not covered
+        spares = [b.id for b in core.spare_bays("lab")]
+        core.spares("lab", [], spares[2:])  # two spares left: an enclosure is not covered
         view = view.apply(view.fetch(core))
         assert view.cover_due == {"lab"}  # stale; the reader computes it when it can
         view.set_cover(view.covers(view.take_cover_due()))
@@ -141,7 +141,7 @@ def test_the_groups_badge_follows_the_change_feed(tmp_path, make_state):
 def test_covered_says_how_many_profiles_no_failover_could_save(core):
     lost = core.bays(enclosure="enc-w5")
     on_it = [b for b in lost if b.profile]
-    core.start_maintenance(lost[0].domain, "t")
+    core.maintenance_start(lost[0].domain, "t")
     result = core.coverage("enc-w5")
     n = len(on_it)
     assert result.to_dict()["covered"] is True  # no spare is short: maintenance is no shortfall
@@ -160,7 +160,7 @@ def test_covered_says_how_many_profiles_no_failover_could_save(core):
 
 
 def test_the_what_if_headline_counts_every_unplaced_profile(core):
-    core.change_spares("prod-web", [], [b.id for b in core.spares("prod-web")])
+    core.spares("prod-web", [], [b.id for b in core.spare_bays("prod-web")])
     result = core.coverage("enc-w1")
     placed = sum(len(g.placed) for g in result.groups)
     unplaced = sum(len(g.unplaced) for g in result.groups)

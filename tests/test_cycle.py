@@ -211,8 +211,8 @@ def test_restore_gives_back_only_the_spares_the_evacuation_took(tmp_path, make_s
         taken = {name: target for name, _, target in job.params.moves}  # type: ignore[attr-defined]
         moved, spare = next(iter(taken.items()))
         # the operator takes another spare out of the pool and moves one profile onto it
-        removed = next(b.id for b in core.spares("prod-web") if b.enclosure != "enc-w5")
-        core.change_spares("prod-web", [], [removed])
+        removed = next(b.id for b in core.spare_bays("prod-web") if b.enclosure != "enc-w5")
+        core.spares("prod-web", [], [removed])
         core.move(moved, removed)
         plan = core.plan_restore("enc-w5")
         pool = plan.params.pool  # type: ignore[attr-defined]
@@ -259,11 +259,11 @@ def test_resuming_jobs_as_a_caller_of_the_service_needs_a_role(tmp_path, make_st
     admin.driver = real
     viewer = Core(load_config(write_config(tmp_path / "v.toml", replace=VIEWERS)),
                   admin.store, real, "bob")
-    viewer.remote = True  # as Service.core_for makes it
+    viewer.serving = True  # as Service.core_for makes it
     with pytest.raises(Refused, match="resume needs limited-operator"):
         viewer.resume_interrupted()
     assert len(admin.interrupted_jobs()) == 1
-    viewer.remote = False  # a starting process recovers what a crash left, whoever runs it
+    viewer.serving = False  # a starting process recovers what a crash left, whoever runs it
     assert [outcome for _, outcome in viewer.resume_interrupted()] == ["done"]
     admin.close()
 
@@ -341,10 +341,10 @@ def test_the_auto_policy_retries_a_failover_refused_for_want_of_a_spare(tmp_path
     core = Core.open(load_config(write_config(tmp_path / "c.toml")), str(make_state()),
                      operator="tester")
     try:
-        core.set_policy("prod-web", "auto", "")
+        core.policy("prod-web", "auto", "")
         victim = next(b for b in core.bays(group="prod-web") if b.profile and b.boot_mode == "san")
-        spares = [b.id for b in core.spares("prod-web")]
-        core.change_spares("prod-web", [], spares)
+        spares = [b.id for b in core.spare_bays("prod-web")]
+        core.spares("prod-web", [], spares)
         monitor = Monitor(core, sweep_seconds=0)
         core.sim_fault(victim.id, "critical")
         monitor.poll()
@@ -355,7 +355,7 @@ def test_the_auto_policy_retries_a_failover_refused_for_want_of_a_spare(tmp_path
         monitor.poll()  # still no spare: it waits, quietly
         assert not [e for e in core.events() if e.kind.startswith("policy.retry")]
         back = next(s for s in spares if core.bay(s).model == victim.model)
-        core.change_spares("prod-web", [back], [])
+        core.spares("prod-web", [back], [])
         monitor.poll()
         retried = [e for e in core.events() if e.kind == "policy.retry"]
         assert len(retried) == 1 and back in retried[0].message

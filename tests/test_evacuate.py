@@ -283,8 +283,8 @@ def test_an_evacuation_that_could_move_nothing_is_refused_even_forced(tmp_path, 
     core = Core.open(load_config(write_config(tmp_path / "c.toml")), str(make_state()),
                      operator="tester")
     try:
-        spares = [b.id for b in core.spares("prod-web")]
-        core.change_spares("prod-web", [], spares)
+        spares = [b.id for b in core.spare_bays("prod-web")]
+        core.spares("prod-web", [], spares)
         for bay in spares:  # a free bay is a move target: fail them, so none is left
             core.sim_fault(bay, "critical")
         before = without_audits(core.store.dump())

@@ -35,10 +35,10 @@ def test_every_change_a_reader_shows_advances_the_feed(core):
     assert {bay.id, target} <= changes["bay"]
     assert changes["profile"] == {bay.profile} and str(job.id) in changes["job"]
     rev = core.revision()
-    core.start_maintenance("web-dom2", "fw")
+    core.maintenance_start("web-dom2", "fw")
     assert kinds_since(core.store, rev)["domain"] == {"web-dom2"}
     rev = core.revision()
-    core.set_policy("lab", "alert", "")
+    core.policy("lab", "alert", "")
     assert kinds_since(core.store, rev)["group"] == {"lab"}
 
 
@@ -58,7 +58,7 @@ def test_a_followed_view_equals_a_fresh_load_after_random_changes(core):
     bays = [b.id for b in core.bays() if not b.empty]
     for _ in range(12):
         core.sim_fault(rng.choice(bays), rng.choice(["critical", "cpu-threshold", None]))
-    core.start_maintenance("db-dom2", "rack")
+    core.maintenance_start("db-dom2", "rack")
     victim = next(b for b in core.bays(group="prod-web")
                   if b.profile and b.boot_mode == "san" and b.health == "critical")
     core.failover(victim.id)

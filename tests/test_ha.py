@@ -42,7 +42,7 @@ def pair(tmp_path, pg_server):
 def info(url: str, config) -> dict:
     client = connect(url, load_config(config))
     try:
-        return client.server_info
+        return client.server_info()
     finally:
         client.close()
 

@@ -64,6 +64,10 @@ def test_status_imports_its_command_and_the_embedded_core_only(tmp_path: Path) -
     other_commands = {f"tui.cli.{m}" for _, m, _ in commands.COMMANDS} - {"tui.cli.fleet"}
     assert not modules & other_commands
     assert not under(modules, HEAVY)
+    # no operation's module, nor the job registry that names them all: only what the
+    # fleet view reads (the spare ranking and the coverage badge)
+    assert {m for m in modules if m.startswith("tui.core.ops.")} <= {
+        "tui.core.ops.placement", "tui.core.ops.coverage"}
 
 
 @pytest.mark.parametrize(("name", "module", "help_text"), commands.COMMANDS)

@@ -143,7 +143,7 @@ def _failover(client) -> object:
 def _move(client) -> object:
     spare = next(b.id for b in client.bays() if b.spare and b.group == "prod-web")
     profile = next(b.profile for b in client.bays() if b.profile and b.group == "prod-web")
-    client.change_spares("prod-web", [], [spare])
+    client.spares("prod-web", [], [spare])
     return lambda: client.move(profile, spare)
 
 
@@ -159,9 +159,9 @@ def _evacuate(client) -> object:
 
 
 def _complete(client) -> object:
-    client.start_maintenance("web-dom2", "outage test")
-    client.set_domain("web-dom2", "firmware", "4.70")
-    return lambda: client.complete_maintenance("web-dom2")
+    client.maintenance_start("web-dom2", "outage test")
+    client.domain_set("web-dom2", "firmware", "4.70")
+    return lambda: client.maintenance_complete("web-dom2")
 
 
 @pytest.mark.parametrize(("operation", "step", "services", "outage"), [

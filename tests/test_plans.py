@@ -84,12 +84,12 @@ def test_dry_run_of_maintenance_complete_shows_the_structured_diff(cli):
 
 
 def test_a_confirmed_complete_is_refused_when_the_domain_changed_since(core):
-    core.start_maintenance("web-dom2", "fw")
-    core.set_domain("web-dom2", "firmware", "4.70")
-    confirmed = core.plan_complete("web-dom2")
-    core.set_domain("web-dom2", "firmware", "4.71")  # edited between plan and yes
+    core.maintenance_start("web-dom2", "fw")
+    core.domain_set("web-dom2", "firmware", "4.70")
+    confirmed = core.plan_maintenance_complete("web-dom2")
+    core.domain_set("web-dom2", "firmware", "4.71")  # edited between plan and yes
     with pytest.raises(Refused) as refused:
-        core.complete_maintenance("web-dom2", expect=confirmed)
+        core.maintenance_complete("web-dom2", expect=confirmed)
     assert refused.value.code == "plan-changed"
     assert core.maintenance()[0].domain == "web-dom2", "still in maintenance"
 

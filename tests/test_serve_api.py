@@ -13,8 +13,8 @@ import pytest
 
 from tests.conftest import dump, stored_text, write_config
 from tests.serve_support import InProcessServer, socket_path
-from tui.client import operations as ops
 from tui.core.api import Core
+from tui.core.api import served as core_api
 from tui.model.errors import BadInput, BayopsError, Refused
 from tui.model.stateref import StateRef
 
@@ -52,12 +52,15 @@ def test_every_route_is_in_the_openapi_document_and_every_documented_route_exist
     assert openapi.text() == openapi.DOC.read_text(), "run: python -m tui.server.openapi --write"
 
 
-def test_every_planned_change_of_the_core_is_served():
-    """A new core operation needs one line in tui/client/operations.py CHANGES."""
+def test_every_change_of_the_core_is_a_plan_and_run_pair_served_under_its_name():
+    """The registry is the Core's own methods: plan_x/x, served as /v1/plan/x, /v1/run/x."""
+    api = core_api()
     plans = {name for name, _ in inspect.getmembers(Core, inspect.isfunction) if name.startswith("plan_")}
-    assert plans == set(ops.BY_PLAN), "add the operation to CHANGES in tui/client/operations.py"
-    for change in ops.CHANGES:
-        plan, run = ops.core_signature(change.plan), ops.core_signature(change.run)
+    assert plans == {c.plan for c in api.changes}
+    assert {"maintenance-complete", "spares", "pools", "archive", "domain-set"} <= {
+        c.route for c in api.changes}  # the public routes kept their names
+    for change in api.changes:
+        plan, run = api.core_signature(change.plan), api.core_signature(change.name)
         assert "expect" in run.names(), change
         assert set(run.names()) - {"expect"} <= set(plan.names()), change
 
@@ -106,7 +109,7 @@ def test_plan_then_execute_refuses_when_the_live_state_picks_another_target(serv
         client.sim_fault("enc-w1/3", "critical")
         plan = client.plan_failover("enc-w1/3")
         assert plan.target == "enc-w2/16" and plan.steps
-        client.change_spares("prod-web", [], [plan.target])
+        client.spares("prod-web", [], [plan.target])
         with pytest.raises(Refused) as exc:
             client.failover("enc-w1/3", expect=plan)
         assert exc.value.code == "plan-changed"
@@ -142,8 +145,8 @@ def test_no_answer_carries_the_bmc_credentials(served):
     extra = f'\n[redfish]\nusername = "admin"\npassword = "{secret}"\n'
     with served(extra=extra) as server, http(server) as h:
         answers = [h.get("/v1/info").text, h.get("/metrics").text]
-        answers += [h.get(f"/v1/query/{name}").text for name in ops.QUERIES]
-        answers += [h.post(f"/v1/read/{name}", json={}).text for name in ops.READS]
+        answers += [h.get(f"/v1/query/{name}").text for name in core_api().queries]
+        answers += [h.post(f"/v1/read/{name}", json={}).text for name in core_api().reads]
     assert all(secret not in text for text in answers)
     assert any('"operator"' in text for text in answers)
 
@@ -289,10 +292,11 @@ def test_what_the_dashboard_offers_agrees_with_what_the_server_allows(served):
              'role = "operator"\ngroups = ["lab"]\n'}
     with served(grant) as server:
         client = server.client()
-        asked = client._query("may")  # the server's own answer
         for group in ("prod-web", "lab"):
             for action in ACTION_ROLE:
-                assert client.may(group, action) == asked(group, action), (group, action)
+                asked = client.call("GET", "query/may", params={  # the server's own answer
+                    "group": json.dumps(group), "action": json.dumps(action)})
+                assert client.may(group, action) == asked, (group, action)
         assert client.may("lab", "sim") and not client.may("prod-web", "sim")
 
 
@@ -328,7 +332,7 @@ def test_a_viewer_cannot_record_a_rediscovery_or_resume_jobs_through_the_service
             client.rediscover("enc-w1")
         assert "rediscover needs limited-operator" in refused.value.message
         assert client.rediscover("enc-w1", record=False) == []  # a dry run stays open
-        assert server.service.core_for(ME).remote, "resume through the service needs a role"
+        assert server.service.core_for(ME).serving, "resume through the service needs a role"
 
 
 def test_a_remote_archive_goes_only_under_the_services_archive_folder(served, tmp_path):

@@ -214,34 +214,34 @@ class FleetMachine(RuleBasedStateMachine):
     def spares(self, data, add):
         bay = self.core.bay(self._bay_choice(
             data, lambda b: b.spare if not add else (b.profile is None and b.power == "off")))
-        self._attempt(self.core.change_spares, bay.group, [bay.id] if add else [],
+        self._attempt(self.core.spares, bay.group, [bay.id] if add else [],
                       [] if add else [bay.id])
 
     @rule(data=st.data())
     def maintenance_start(self, data):
-        self._attempt(self.core.start_maintenance, data.draw(st.sampled_from(self.domains)), "test")
+        self._attempt(self.core.maintenance_start, data.draw(st.sampled_from(self.domains)), "test")
 
     @rule(data=st.data(), vlan=st.integers(1, 4094))
     def domain_set(self, data, vlan):
-        self._attempt(self.core.set_domain, data.draw(st.sampled_from(self.domains)),
+        self._attempt(self.core.domain_set, data.draw(st.sampled_from(self.domains)),
                       "network.extra", str(vlan))
 
     @rule(data=st.data(), complete=st.booleans())
     def maintenance_end(self, data, complete):
         domain = data.draw(st.sampled_from(self.domains))
-        action = self.core.complete_maintenance if complete else self.core.cancel_maintenance
+        action = self.core.maintenance_complete if complete else self.core.maintenance_cancel
         self._attempt(action, domain)
 
     @rule(group=st.sampled_from(["prod-web", "prod-db", "lab"]))
     def create_profile(self, group):
         self.created += 1
-        self._attempt(self.core.create_profile, f"new-{self.created}", group, None, None)
+        self._attempt(self.core.profile_create, f"new-{self.created}", group, None, None)
 
     @rule(data=st.data())
     def delete_profile(self, data):
         unassigned = [p.name for p in self.core.profiles() if p.bay is None]
         if unassigned:
-            self._attempt(self.core.delete_profile, data.draw(st.sampled_from(unassigned)))
+            self._attempt(self.core.profile_delete, data.draw(st.sampled_from(unassigned)))
 
     @rule(data=st.data(), after=st.integers(0, 5), move=st.booleans())
     def crash_mid_job(self, data, after, move):

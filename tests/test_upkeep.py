@@ -201,7 +201,7 @@ def test_a_driver_without_domain_maintenance_is_told_apart(core, monkeypatch):
 
         def close(self) -> None:
             pass
-    core.start_maintenance("web-dom2", "fw")
+    core.maintenance_start("web-dom2", "fw")
     monkeypatch.setattr(core, "driver", Plain())
     with pytest.raises(Refused) as refused:
         core.plan_firmware_upgrade("web-dom2", "4.70")
@@ -431,7 +431,7 @@ def test_a_failed_upgrade_leaves_the_domain_row_marked_off_its_firmware_baseline
     from tui.core.view import FleetView
     from tui.model.errors import OperationFailed
 
-    core.start_maintenance("web-dom2", "fw")
+    core.maintenance_start("web-dom2", "fw")
     core.driver.fail_part("enc-w3/ic2", "firmware-refused")  # after oa and ic1
     with pytest.raises(OperationFailed):
         core.firmware_upgrade("web-dom2", "4.70")

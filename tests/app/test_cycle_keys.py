@@ -67,7 +67,7 @@ def finished(core, kind: str) -> bool:
 
 
 async def test_evacuate_and_restore_from_an_enclosure(core):
-    core.change_spares("prod-db", [b.id for b in core.bays(enclosure="enc-d3")
+    core.spares("prod-db", [b.id for b in core.bays(enclosure="enc-d3")
                                    if not b.profile and not b.spare and not b.empty], [])
     on = {b.profile for b in core.bays(enclosure="enc-d1") if b.profile}
     async with make_app(core).run_test(size=SIZE) as pilot:
@@ -104,7 +104,7 @@ async def test_a_failback_offer_is_notified(core):
 async def test_what_if_on_the_fleet_and_a_drained_home_say_it_in_dashboard_words(core):
     from tui.app.fleet import FLEET
 
-    core.change_spares("prod-db", [b.id for b in core.bays(enclosure="enc-d3")
+    core.spares("prod-db", [b.id for b in core.bays(enclosure="enc-d3")
                                    if not b.profile and not b.spare and not b.empty], [])
     core.evacuate("enc-d1", force=True, expect=core.plan_evacuate("enc-d1", force=True))
     home = next(b for b in core.bays(enclosure="enc-d1") if core.store.homed_at([b.id]))

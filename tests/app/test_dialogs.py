@@ -30,7 +30,7 @@ async def test_enter_in_jobs_pane_opens_done_and_failed_jobs(core):
 async def test_enter_opens_a_failed_job_and_a_running_one_from_its_bay(core, monkeypatch):
     from tests.app.conftest import Gate, wait_for
 
-    for spare in core.spares("prod-web"):
+    for spare in core.spare_bays("prod-web"):
         core.sim_fault(spare.id, "wont-power-on")
     core.sim_fault("enc-w1/3", "critical")
     with pytest.raises(OperationFailed):
@@ -38,7 +38,7 @@ async def test_enter_opens_a_failed_job_and_a_running_one_from_its_bay(core, mon
     assert core.jobs()[0].state == "failed"
     gate = Gate(monkeypatch, "power_off")
     other = next(b.id for b in core.bays() if b.group != "prod-web" and b.profile
-                 and b.boot_mode == "san" and core.spares(b.group))
+                 and b.boot_mode == "san" and core.spare_bays(b.group))
     core.sim_fault(other, "critical")
     async with make_app(core).run_test(size=SIZE) as pilot:
         await pilot.press("4", "enter")

@@ -20,7 +20,7 @@ OSC = "\x1b]2;OWNED\x07"
 def poison(core) -> None:
     """Hostile text where validation at the door cannot reach: written straight to the store."""
     with core.store.write() as db:
-        core.start_maintenance("lab-dom1", "fw")
+        core.maintenance_start("lab-dom1", "fw")
         db.execute("UPDATE maintenance SET reason = ?, owner = ?",
                    (f"{OSC}[/]reason\n77 FORGED", "m[/]al\u202elory"))
         config = db.execute("SELECT config FROM domains WHERE name = 'lab-dom1'").fetchone()[0]

@@ -98,7 +98,7 @@ def swept(core, monkeypatch):
     core.sim_fault("enc-l1/16", "wont-power-on")  # the lab's only spare
     with contextlib.suppress(BayopsError):  # the failed job is what we want
         core.failover("enc-l1/3", expect=core.plan_failover("enc-l1/3"))
-    core.start_maintenance("db-dom2", "sweep", expect=core.plan_maintenance_start("db-dom2", "sweep"))
+    core.maintenance_start("db-dom2", "sweep", expect=core.plan_maintenance_start("db-dom2", "sweep"))
     core.sim_fault("enc-w1/3", "critical")
     hold = Hold(monkeypatch, "power_on")
     thread = threading.Thread(

@@ -29,7 +29,7 @@ def appliance(tmp_path, monkeypatch):
 async def test_dashboard_shows_the_appliance_fleet_and_fails_over_through_it(appliance, tmp_path):
     core = open_core(site_config(tmp_path / "config.toml", appliance), tmp_path / "state.db")
     try:
-        core.change_spares("EG-A", ["enc-a2/4"], [])
+        core.spares("EG-A", ["enc-a2/4"], [])
         appliance.raise_alert("enc-a1/1", description="System board failure")
         core.refresh()
         async with make_app(core).run_test(size=SIZE) as pilot:

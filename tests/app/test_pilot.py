@@ -153,7 +153,7 @@ async def test_move_picker_and_invalid_target(core):
 
 
 async def test_move_never_offers_a_critical_bay_first_and_forces_it_only_typed(core):
-    spare = next(b.id for b in core.spares("prod-web"))
+    spare = next(b.id for b in core.spare_bays("prod-web"))
     core.sim_fault(spare, "critical")
     async with make_app(core).run_test(size=SIZE) as pilot:
         await select_bay(pilot, "enc-w1/4")
@@ -710,7 +710,7 @@ async def test_starting_without_a_theme_choice_saves_nothing(core):
 async def test_admin_cancels_another_operators_maintenance_with_an_audited_force(fleet):
     config, state = fleet
     alice = open_core(config, state, operator="alice")
-    alice.start_maintenance("db-dom2", "left running over the weekend", hours=0.01)
+    alice.maintenance_start("db-dom2", "left running over the weekend", hours=0.01)
     alice.close()
     core = open_core(config, state, operator="tester")  # the demo config: everyone is admin
     try:
@@ -761,7 +761,7 @@ async def test_other_processes_events_show_long_before_the_next_full_poll(core, 
             await pilot.pause(0.3)
             log = pilot.app.screen.query_one(EventLog)
             shown = len(log.shown)
-            other.set_policy("lab", "alert", "")
+            other.policy("lab", "alert", "")
             # the feed is followed every 0.25 s; the full poll comes after 30 s. 5 s tells the
             # two apart on a loaded machine (the latency itself is measured in bench/).
             await wait_for(pilot, lambda: any(e.operator == "carol" for e in log.shown), 5.0)
@@ -819,7 +819,7 @@ async def test_the_jobs_pane_is_newest_first_and_its_cursor_follows_new_jobs(cor
     def toggle() -> int:
         bay = core.bay("enc-w2/16")
         add, remove = ([], [bay.id]) if bay.spare else ([bay.id], [])
-        return core.change_spares("prod-web", add, remove).id
+        return core.spares("prod-web", add, remove).id
     toggle()
     async with make_app(core).run_test(size=SIZE) as pilot:
         jobs = pilot.app.screen.query_one(JobsList)

@@ -46,7 +46,7 @@ async def test_attention_most_urgent_first(core):
 
 def _many_events(core, n: int = 40) -> None:
     for i in range(n):
-        core.set_policy("lab", "alert" if i % 2 == 0 else "manual", "")
+        core.policy("lab", "alert" if i % 2 == 0 else "manual", "")
 
 
 async def test_event_log_opens_at_newest_and_follows(core):
@@ -65,7 +65,7 @@ async def test_event_log_opens_at_newest_and_follows(core):
         assert not log.following and log.cursor < len(log.items) - 1
         held = log.event
         before = len(log.events)
-        core.set_policy("lab", "auto", "")
+        core.policy("lab", "auto", "")
         pilot.app.refresh_now()
         await wait_for(pilot, lambda: len(log.events) > 41)
         assert log.event == held and not log.following  # paused: new events do not move it
@@ -162,7 +162,7 @@ def _footer_keys(screen) -> set[str]:
 async def test_footer_read_only_hides_changes_and_maintenance_shows_e_c_x(fleet):
     config, state = fleet
     writer = open_core(config, state)
-    writer.start_maintenance("lab-dom1", "firmware")
+    writer.maintenance_start("lab-dom1", "firmware")
     writer.close()
     ro = open_core(config, state, read_only=True)
     try:

@@ -93,8 +93,8 @@ class TestFailover:
 class TestMaintenance:
     @pytest.mark.parametrize("size", SIZES)
     def test_domain_in_maintenance(self, snap_compare, snap_core, size):
-        snap_core.start_maintenance("web-dom2", "VC firmware 4.70")
-        snap_core.set_domain("web-dom2", "firmware", "4.70")
+        snap_core.maintenance_start("web-dom2", "VC firmware 4.70")
+        snap_core.domain_set("web-dom2", "firmware", "4.70")
 
         async def run_before(pilot):
             pilot.app.screen.query_one(GroupsTree).select_scope(Scope("domain", "web-dom2"))
@@ -103,9 +103,9 @@ class TestMaintenance:
 
     @pytest.mark.parametrize("size", SIZES)
     def test_complete_shows_diff(self, snap_compare, snap_core, size):
-        snap_core.start_maintenance("web-dom2", "VC firmware 4.70")
-        snap_core.set_domain("web-dom2", "firmware", "4.70")
-        snap_core.set_domain("web-dom2", "network.web-back", "121")
+        snap_core.maintenance_start("web-dom2", "VC firmware 4.70")
+        snap_core.domain_set("web-dom2", "firmware", "4.70")
+        snap_core.domain_set("web-dom2", "network.web-back", "121")
 
         async def run_before(pilot):
             pilot.app.screen.query_one(GroupsTree).select_scope(Scope("domain", "web-dom2"))
@@ -120,6 +120,6 @@ class TestThemes:
     @pytest.mark.parametrize("theme", ["dark", "light", "high-contrast", "ansi16"])
     def test_theme(self, snap_compare, snap_core, size, theme):
         snap_core.sim_fault("enc-w1/3", "critical")
-        snap_core.start_maintenance("web-dom2", "rack work")
+        snap_core.maintenance_start("web-dom2", "rack work")
         assert snap_compare(app_for(snap_core, theme=theme), terminal_size=size,
                             press=["a"], run_before=settle)

@@ -14,7 +14,7 @@ pytestmark = [pytest.mark.anyio, pytest.mark.both_stores]
 
 
 async def test_e_upgrades_firmware_stage_by_stage_and_restores_a_backup(core):
-    core.backup_domain("web-dom1", "before the upgrade")
+    core.domain_backup("web-dom1", "before the upgrade")
     async with make_app(core).run_test(size=SIZE) as pilot:
         await start_maintenance(pilot, core, "web-dom1")
         await pilot.press("E")

@@ -27,7 +27,7 @@ def test_a_refused_boot_override_fails_the_target_and_the_next_spare_takes_the_p
 
 def test_when_no_spare_takes_the_boot_override_the_failover_fails_and_says_why(core):
     failover_with_every_spare_faulty(core, "boot-refused", "boot configuration locked")
-    assert all(core.bay(s.id).power == "off" for s in core.spares("prod-web"))
+    assert all(core.bay(s.id).power == "off" for s in core.spare_bays("prod-web"))
 
 
 def test_cli_failover_exit_code_and_journal_when_the_first_spare_refuses_the_boot_override(cli):

@@ -136,7 +136,7 @@ class ChangeActions(PermissionsScreen):
         group, core = bay.group, self.core
         add, remove = ([], [bay.id]) if bay.spare else ([bay.id], [])
         self.propose(f"spare pool of {group}", lambda: core.plan_spares(group, add, remove),
-                     lambda plan: core.change_spares(group, add, remove, expect=plan))
+                     lambda plan: core.spares(group, add, remove, expect=plan))
 
     def action_fault(self) -> None:
         bay = self._allowed_bay("fault")
@@ -176,7 +176,7 @@ class ChangeActions(PermissionsScreen):
             plan = self.planned(lambda: core.plan_maintenance_start(domain, reason))
             if plan is not None:
                 self.bayops.start_job(f"maintenance of {domain}",
-                                      lambda: core.start_maintenance(domain, reason, expect=plan))
+                                      lambda: core.maintenance_start(domain, reason, expect=plan))
         self.app.push_screen(MaintenanceStartScreen(preview, core.operator), chosen)
 
     def _held(self, cmd_id: str) -> str | None:
@@ -211,12 +211,12 @@ class ChangeActions(PermissionsScreen):
 
     def action_maintenance_complete(self) -> None:
         core = self.core
-        self._on_lock("maintenance-complete", "completion", core.plan_complete,
-                      core.complete_maintenance)
+        self._on_lock("maintenance-complete", "completion", core.plan_maintenance_complete,
+                      core.maintenance_complete)
 
     def action_maintenance_cancel(self) -> None:
         core = self.core
-        self._on_lock("maintenance-cancel", "cancel", core.plan_cancel, core.cancel_maintenance)
+        self._on_lock("maintenance-cancel", "cancel", core.plan_maintenance_cancel, core.maintenance_cancel)
 
     def _on_lock(self, cmd_id: str, label: str, make_plan: Callable[[str, bool], Plan],
                  execute: Callable[..., Job]) -> None:
@@ -242,6 +242,6 @@ class ChangeActions(PermissionsScreen):
                 new_mode, new_window = choice
                 self.propose(f"policy of {group}",
                              lambda: core.plan_policy(group, new_mode, new_window),
-                             lambda plan: core.set_policy(group, new_mode, new_window, expect=plan))
+                             lambda plan: core.policy(group, new_mode, new_window, expect=plan))
         self.app.push_screen(PolicyScreen(group, mode, window), chosen)
 

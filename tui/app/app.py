@@ -9,7 +9,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from textual.app import App, SystemCommand
 from textual.message import Message
@@ -38,11 +38,13 @@ from tui.app.themes import (
     saved_theme,
     ui_state_path,
 )
-from tui.core.api import Core
 from tui.core.view import ViewUpdate
 from tui.model.errors import BayopsError
 from tui.model.text import printable
 from tui.resources import data_path
+
+if TYPE_CHECKING:
+    from tui.client.protocol import Client
 
 FIRST_EVENTS = 500  # newest events shown at start
 FEED_SECONDS = 0.25  # how often the view asks the store's change feed what changed
@@ -69,7 +71,7 @@ class BayopsApp(KeyGate, LostServerApp):
     TITLE = "bayops"
     COMMANDS = App.COMMANDS | {GotoProvider}  # ctrl+p also finds the fleet's names
 
-    def __init__(self, core: Core, *, theme: str | None = None, clock: Callable[[], float] = time.time,
+    def __init__(self, core: Client, *, theme: str | None = None, clock: Callable[[], float] = time.time,
                  autopoll: bool = True, poll_interval: float = 1.0, save_theme: bool = True,
                  keys: dict[str, str] | None = None, resume: bool = True, watch_terminal: bool = True,
                  on_first_paint: Callable[[], None] | None = None) -> None:
@@ -93,11 +95,8 @@ class BayopsApp(KeyGate, LostServerApp):
         self._feed_wake = threading.Event()
         self._applied = threading.Event()
         self._theme_ready = False
-        from tui.core.monitor import Monitor
-
         # A client of a service neither polls the hardware nor resumes jobs: the service does.
-        self.monitor = None if core.remote else Monitor(
-            core, apply_policy=not core.read_only, sweep_seconds=SWEEP_SECONDS)
+        self.monitor = core.poller(apply_policy=not core.read_only, sweep_seconds=SWEEP_SECONDS)
         self._feed_seconds = FEED_SECONDS
         self.stats = os.environ.get("BAYOPS_STATS")  # benchmarks read applied changes here
 
@@ -172,7 +171,7 @@ class BayopsApp(KeyGate, LostServerApp):
             with contextlib.suppress(ValueError):  # not the main thread
                 watch_signals(self.hangup)
         self.set_interval(1.0, self._tick)
-        if self.resume and not self.core.remote:
+        if self.resume and self.core.mode == "embedded":
             self._resume_interrupted()
         if self.autopoll:
             if self.core.subscribe(self._feed_wake.set):
@@ -199,7 +198,7 @@ class BayopsApp(KeyGate, LostServerApp):
 
     def whoami(self) -> str:
         core = self.core
-        where = f"server {getattr(core, 'url', '')}" if core.remote else f"config {core.config.path}"
+        where = f"server {core.server}" if core.mode == "client" else f"config {core.config.path}"
         return (f"operator {core.operator}, driver {core.driver.name}"
                 + (", READ-ONLY" if core.read_only else "") + f", {where}")
 

@@ -21,14 +21,14 @@ from tui.model.plan import Plan
 from tui.model.text import quoted
 
 if TYPE_CHECKING:
-    from tui.core.api import Core
+    from tui.client.protocol import Client
 
 KEY_HELP = ("network.NAME VLAN|-   fabric.NAME present|-   firmware VERSION (target)   "
             "user.NAME ROLE|-   storage.FABRIC.SETTING VALUE   upgrade VERSION (staged "
             "firmware upgrade)   restore BACKUP   (or type `key value` in the key box)")
 
 
-def edit_plan(core: Core, domain: str, key: str, value: str) -> Plan:
+def edit_plan(core: Client, domain: str, key: str, value: str) -> Plan:
     """The dialog's KEY VALUE as the core's plan: ``upgrade`` and ``restore`` are their own
     operations (`bayops firmware upgrade`, `bayops domain restore`), the rest `domain set`."""
     if key == "upgrade":
@@ -38,12 +38,12 @@ def edit_plan(core: Core, domain: str, key: str, value: str) -> Plan:
     return core.plan_domain_set(domain, key, value)
 
 
-def edit_run(core: Core, domain: str, key: str, value: str, expect: Plan) -> Job:
+def edit_run(core: Client, domain: str, key: str, value: str, expect: Plan) -> Job:
     if key == "upgrade":
         return core.firmware_upgrade(domain, value, expect=expect)
     if key == "restore":
-        return core.restore_domain(domain, _backup_id(value), expect=expect)
-    return core.set_domain(domain, key, value, expect=expect)
+        return core.domain_restore(domain, _backup_id(value), expect=expect)
+    return core.domain_set(domain, key, value, expect=expect)
 
 
 def _backup_id(value: str) -> int:

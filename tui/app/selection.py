@@ -14,7 +14,7 @@ from tui.model.entities import Bay, Maintenance
 
 if TYPE_CHECKING:
     from tui.app.app import BayopsApp
-    from tui.core.api import Core
+    from tui.client.protocol import Client
 
 
 class SelectionScreen(LostServerScreen):
@@ -28,7 +28,7 @@ class SelectionScreen(LostServerScreen):
         return cast("BayopsApp", self.app)  # the screen only ever runs inside BayopsApp
 
     @property
-    def core(self) -> Core:
+    def core(self) -> Client:
         return self.bayops.core
 
     def selected_bay(self) -> Bay | None:

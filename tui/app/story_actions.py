@@ -12,7 +12,7 @@ from tui.model.errors import BayopsError
 from tui.story_text import handover_lines
 
 if TYPE_CHECKING:
-    from tui.core.api import Core
+    from tui.client.protocol import Client
 
 
 class StoryActions(CycleActions):
@@ -56,7 +56,7 @@ class StoryActions(CycleActions):
                         exit_on_error=False, group="looked")
 
 
-def mark_looked(core: Core, at: float | None = None) -> None:
+def mark_looked(core: Client, at: float | None = None) -> None:
     """Record the operator's last look (the next hand-over starts there); read-only, or a
     server that is gone, records nothing."""
     if not core.read_only:

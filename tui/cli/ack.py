@@ -9,7 +9,7 @@ from tui.cli.parsing import command, confirmable
 
 if TYPE_CHECKING:
     from tui.cli.parsing import Subparsers
-    from tui.core.api import Core
+    from tui.client.protocol import Client
 
 
 def register(sub: Subparsers) -> None:
@@ -20,7 +20,7 @@ def register(sub: Subparsers) -> None:
     c.set_defaults(handler=_ack)
 
 
-def _ack(core: Core, args: argparse.Namespace) -> int:
+def _ack(core: Client, args: argparse.Namespace) -> int:
     plan = core.plan_ack(args.bay)
     job = carry_out(args, plan, lambda expect: core.ack(args.bay, expect))
     if job is None:

@@ -9,7 +9,7 @@ from tui.cli.parsing import command
 
 if TYPE_CHECKING:
     from tui.cli.parsing import Subparsers
-    from tui.core.api import Core
+    from tui.client.protocol import Client
 
 SHOWN = {"new": "would adopt", "refresh": "would refresh"}
 
@@ -21,7 +21,7 @@ def register(sub: Subparsers) -> None:
     c.set_defaults(handler=_adopt)
 
 
-def _adopt(core: Core, args: argparse.Namespace) -> int:
+def _adopt(core: Client, args: argparse.Namespace) -> int:
     dry = bool(args.dry_run) or core.read_only
     found = core.adopt(record=not dry)
 

@@ -11,7 +11,7 @@ from tui.model.errors import BadInput
 from tui.model.text import quoted
 
 if TYPE_CHECKING:
-    from tui.core.api import Core
+    from tui.client.protocol import Client
 
 
 def register(events: argparse.ArgumentParser) -> None:
@@ -47,12 +47,12 @@ def _date(text: str) -> float:
             f"{quoted(text)} is not a date: use YYYY-MM-DD or YYYY-MM-DDTHH:MM[:SS]") from None
 
 
-def _archive(core: Core, args: argparse.Namespace) -> int:
+def _archive(core: Client, args: argparse.Namespace) -> int:
     if args.before is None:
         raise BadInput("which events? give --before DATE", code="missing-date")
     before: float = args.before
     plan = core.plan_archive(before, args.to)
-    job = carry_out(args, plan, lambda expect: core.archive_events(before, args.to, expect))
+    job = carry_out(args, plan, lambda expect: core.archive(before, args.to, expect))
     if job is None:
         return 0
     record = next((a for a in core.archives() if a.job_id == job.id), None)
@@ -61,7 +61,7 @@ def _archive(core: Core, args: argparse.Namespace) -> int:
     return 0
 
 
-def _verify(core: Core, args: argparse.Namespace) -> int:
+def _verify(core: Client, args: argparse.Namespace) -> int:
     found = core.verify_archives(args.files or None)
 
     def text() -> str:

@@ -9,7 +9,7 @@ from tui.cli.parsing import command
 
 if TYPE_CHECKING:
     from tui.cli.parsing import Subparsers
-    from tui.core.api import Core
+    from tui.client.protocol import Client
 
 
 def register(sub: Subparsers) -> None:
@@ -21,7 +21,7 @@ def register(sub: Subparsers) -> None:
     c.set_defaults(handler=_coverage)
 
 
-def _coverage(core: Core, args: argparse.Namespace) -> int:
+def _coverage(core: Client, args: argparse.Namespace) -> int:
     if args.lose:
         result = core.coverage(args.lose, args.group)
         emit(args, result.to_dict(), result.text)

@@ -19,7 +19,7 @@ from tui.model.text import printable, quoted
 
 if TYPE_CHECKING:
     from tui.cli.parsing import Subparsers
-    from tui.core.api import Core
+    from tui.client.protocol import Client
 
 MAP_LIMIT = 1024 * 1024
 
@@ -59,7 +59,7 @@ def register(sub: Subparsers) -> None:
         c.set_defaults(handler=_evacuate if name == "evacuate" else _restore)
 
 
-def _rediscover(core: Core, args: argparse.Namespace) -> int:
+def _rediscover(core: Client, args: argparse.Namespace) -> int:
     dry = bool(args.dry_run) or core.read_only  # read-only: report, record nothing
     findings = core.rediscover(args.target, record=not dry)
 
@@ -75,12 +75,12 @@ def _rediscover(core: Core, args: argparse.Namespace) -> int:
     return 0
 
 
-def _clear(core: Core, args: argparse.Namespace) -> int:
+def _clear(core: Client, args: argparse.Namespace) -> int:
     return run_job(args, core.plan_clear_flag(args.bay),
                     lambda expect: core.clear_flag(args.bay, expect))
 
 
-def _failback(core: Core, args: argparse.Namespace) -> int:
+def _failback(core: Client, args: argparse.Namespace) -> int:
     return run_job(args, core.plan_failback(args.profile),
                     lambda expect: core.failback(args.profile, expect))
 
@@ -129,7 +129,7 @@ def _planned(args: argparse.Namespace, make: Callable[[bool], Plan]) -> Plan | i
         return exc.exit_code
 
 
-def _evacuate(core: Core, args: argparse.Namespace) -> int:
+def _evacuate(core: Client, args: argparse.Namespace) -> int:
     mapping = read_map(args.map) if args.map else None
     stop = args.on_failure == "stop"
     plan = _planned(args, lambda force: core.plan_evacuate(args.enclosure, args.to, mapping,
@@ -140,7 +140,7 @@ def _evacuate(core: Core, args: argparse.Namespace) -> int:
         args.enclosure, args.to, mapping, stop, args.force, expect))
 
 
-def _restore(core: Core, args: argparse.Namespace) -> int:
+def _restore(core: Client, args: argparse.Namespace) -> int:
     stop = args.on_failure == "stop"
     plan = _planned(args, lambda force: core.plan_restore(args.enclosure, stop, force))
     if isinstance(plan, int):

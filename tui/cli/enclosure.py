@@ -9,7 +9,7 @@ from tui.cli.parsing import Parser, confirmable
 
 if TYPE_CHECKING:
     from tui.cli.parsing import Subparsers
-    from tui.core.api import Core
+    from tui.client.protocol import Client
 
 
 def register(sub: Subparsers) -> None:
@@ -25,9 +25,9 @@ def register(sub: Subparsers) -> None:
     confirmable(c)
 
 
-def _enclosure(core: Core, args: argparse.Namespace) -> int:
+def _enclosure(core: Client, args: argparse.Namespace) -> int:
     plan = core.plan_enclosure_add(args.group, args.enclosure, args.domain, args.bays)
-    job = carry_out(args, plan, lambda expect: core.add_enclosure(
+    job = carry_out(args, plan, lambda expect: core.enclosure_add(
         args.group, args.enclosure, args.domain, args.bays, expect))
     if job is not None:
         emit(args, {"job": job.to_dict()}, lambda: job_text(job))

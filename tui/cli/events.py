@@ -17,7 +17,7 @@ from tui.model.text import printable
 
 if TYPE_CHECKING:
     from tui.cli.parsing import Subparsers
-    from tui.core.api import Core
+    from tui.client.protocol import Client
     from tui.model.entities import Event
 
 POLL_SECONDS = 0.25
@@ -80,7 +80,7 @@ def _print_events(args: argparse.Namespace, events: Iterable[Event]) -> None:
 class _EventFollower:
     """Prints new events as the change feed reports them, in bounded batches."""
 
-    def __init__(self, core: Core, args: argparse.Namespace, since: int | None) -> None:
+    def __init__(self, core: Client, args: argparse.Namespace, since: int | None) -> None:
         self.core, self.args = core, args
         self.rev = core.revision()
         self.last = core.last_event_seq() if since is None else since
@@ -98,7 +98,7 @@ class _EventFollower:
             self.caught_up = True
 
 
-def _events(core: Core, args: argparse.Namespace) -> int:
+def _events(core: Client, args: argparse.Namespace) -> int:
     if args.follow:
         stop = StopSignal()
         follower = _EventFollower(core, args, args.since)
@@ -120,13 +120,10 @@ def _events(core: Core, args: argparse.Namespace) -> int:
     return 0
 
 
-def _watch(core: Core, args: argparse.Namespace) -> int:
-    from tui.core.monitor import Monitor
-
+def _watch(core: Client, args: argparse.Namespace) -> int:
     stop = StopSignal()
     # A client of a service only follows: the service polls and runs the policy.
-    monitor = None if core.remote else Monitor(core, apply_policy=not args.no_policy,
-                                                sweep_seconds=args.interval)
+    monitor = core.poller(apply_policy=not args.no_policy, sweep_seconds=args.interval)
     if monitor is None:
         sys.stderr.write("bayops: the server polls the hardware and runs the policy; "
                          "following its events\n")

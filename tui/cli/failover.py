@@ -7,12 +7,13 @@ from typing import TYPE_CHECKING
 
 from tui.cli.output import carry_out, emit, job_text
 from tui.cli.parsing import command, confirmable
-from tui.core.ops.placement import FORCEABLE
+from tui.model.entities import FORCEABLE
 
 if TYPE_CHECKING:
     from tui.cli.parsing import Subparsers
-    from tui.core.api import Core, Plan
+    from tui.client.protocol import Client
     from tui.model.entities import Job
+    from tui.model.plan import Plan
 
 
 def register(sub: Subparsers) -> None:
@@ -45,14 +46,14 @@ def run_job(args: argparse.Namespace, plan: Plan, execute: Callable[[Plan | None
     return 0
 
 
-def _failover(core: Core, args: argparse.Namespace) -> int:
+def _failover(core: Client, args: argparse.Namespace) -> int:
     plan = core.plan_failover(args.bay, args.to, args.force, refresh=True,
                               force_unfit=args.force_unfit)
     return run_job(args, plan, lambda expect: core.failover(
         args.bay, args.to, args.force, expect, force_unfit=args.force_unfit))
 
 
-def _move(core: Core, args: argparse.Namespace) -> int:
+def _move(core: Client, args: argparse.Namespace) -> int:
     plan = core.plan_move(args.profile, args.to, args.force_unfit)
     return run_job(args, plan, lambda expect: core.move(
         args.profile, args.to, expect, force_unfit=args.force_unfit))

@@ -13,7 +13,7 @@ from tui.model.text import printable, quoted
 
 if TYPE_CHECKING:
     from tui.cli.parsing import Subparsers
-    from tui.core.api import Core
+    from tui.client.protocol import Client
 
 
 def register(sub: Subparsers) -> None:
@@ -29,7 +29,7 @@ def register(sub: Subparsers) -> None:
     c.set_defaults(handler=_bays)
 
 
-def _status(core: Core, args: argparse.Namespace) -> int:
+def _status(core: Client, args: argparse.Namespace) -> int:
     groups = core.groups()
     if args.group:
         core.bays(group=args.group)  # validates the name
@@ -76,7 +76,7 @@ def _status(core: Core, args: argparse.Namespace) -> int:
     return 0
 
 
-def _bays(core: Core, args: argparse.Namespace) -> int:
+def _bays(core: Client, args: argparse.Namespace) -> int:
     bays = core.bays(group=args.group, domain=args.domain, enclosure=args.enclosure,
                      health=args.health)
     if args.enclosure and not bays:

@@ -15,21 +15,21 @@ from tui.model.text import printable
 
 if TYPE_CHECKING:
     from tui.cli.parsing import Subparsers
-    from tui.core.api import Core
+    from tui.client.protocol import Client
 
 
 def register(sub: Subparsers) -> None:
     command(sub, "info", "embedded or a server's client: paths, driver, operator").set_defaults(handler=_info)
 
 
-def _info(core: Core, args: argparse.Namespace) -> int:
+def _info(core: Client, args: argparse.Namespace) -> int:
     from tui.core.config import user_config_path
 
     origin = getattr(args, "client_origin", "")
     user = user_config_path()
-    if core.remote:  # the server's config, state and roles; this client's own config
-        server = getattr(core, "server_info", {})
-        data = {"mode": "client", "server": getattr(core, "url", ""), "chosen_by": origin,
+    server = core.server_info()
+    if core.mode == "client":  # the server's config, state and roles; this client's own config
+        data = {"mode": "client", "server": core.server, "chosen_by": origin,
                 "via": server.get("via"), "server_role": server.get("role"),
                 "epoch": server.get("epoch"), "leader": server.get("leader"),
                 "server_config": server.get("config"),
@@ -38,12 +38,11 @@ def _info(core: Core, args: argparse.Namespace) -> int:
                 "operator": core.operator, "read_only": core.read_only,
                 "roles": server.get("roles", {})}
     else:
-        data = {"mode": "embedded", "chosen_by": origin,
-                "config": str(core.config.path), "user_config": str(user) if user.exists() else None,
-                "state": core.store.where, **core.store.file_modes(),
+        roles = server.pop("roles")
+        data = {"mode": "embedded", "chosen_by": origin, "config": server.pop("config"),
+                "user_config": str(user) if user.exists() else None, **server,
                 "driver": core.driver.name,
-                "operator": core.operator, "read_only": core.read_only,
-                "roles": {g: core.role(g) for g in core.store.group_names()}}
+                "operator": core.operator, "read_only": core.read_only, "roles": roles}
     if isinstance(core.driver, ProfileManager):  # the appliance, its API version, what it maps
         try:
             data.update(core.driver.describe())

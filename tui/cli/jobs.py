@@ -10,7 +10,7 @@ from tui.model.text import printable
 
 if TYPE_CHECKING:
     from tui.cli.parsing import Subparsers
-    from tui.core.api import Core
+    from tui.client.protocol import Client
 
 
 def register(sub: Subparsers) -> None:
@@ -26,7 +26,7 @@ def register(sub: Subparsers) -> None:
     c.add_argument("--json", action="store_true")
 
 
-def _jobs(core: Core, args: argparse.Namespace) -> int:
+def _jobs(core: Client, args: argparse.Namespace) -> int:
     if args.action == "show":
         job = core.job(args.id)
         emit(args, job.to_dict(), lambda: job_text(job))

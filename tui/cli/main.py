@@ -25,7 +25,7 @@ from tui.model.errors import BayopsError
 from tui.model.text import printable
 
 if TYPE_CHECKING:
-    from tui.core.api import Core
+    from tui.client.protocol import Client
     from tui.core.config import Config
     from tui.model.stateref import StateRef
 
@@ -119,7 +119,7 @@ def _dispatch(argv: list[str], seen: _Seen) -> int:
         core.close()
 
 
-def _client(config: Config, args: argparse.Namespace) -> Core:
+def _client(config: Config, args: argparse.Namespace) -> Client:
     """The client the command runs on, its warnings said and, embedded, the interrupted
     jobs resumed (or counted, read-only) first."""
     from tui.client import open_client
@@ -135,7 +135,7 @@ def _client(config: Config, args: argparse.Namespace) -> Core:
     core, args.client_origin = open_client(config, args.state, server, args.read_only)
     for message in core.warnings:
         sys.stderr.write(f"bayops: warning: {printable(message)}\n")
-    if core.remote:
+    if core.mode == "client":
         _ignored_on_a_server(core, args)
     elif args.read_only:
         waiting = core.interrupted_jobs()
@@ -149,7 +149,7 @@ def _client(config: Config, args: argparse.Namespace) -> Core:
     return core
 
 
-def _ignored_on_a_server(core: Core, args: argparse.Namespace) -> None:
+def _ignored_on_a_server(core: Client, args: argparse.Namespace) -> None:
     given = "--state" if args.state else ("BAYOPS_STATE" if os.environ.get("BAYOPS_STATE") else "")
     if given:
         sys.stderr.write(f"bayops: {given} is ignored: the server ({args.client_origin}) "
@@ -175,7 +175,9 @@ def _ended(exc: BaseException, state: StateRef | None, json_mode: bool) -> int:
     # media, the file or the process limits failed us: a read or a driver's write to the
     # state that the store did not translate.
     assert isinstance(exc, Exception)
-    mapped = _environment_error(exc, state)
+    from tui.client import environment_error
+
+    mapped = environment_error(exc, state)
     if mapped is not None:
         return _fail(str(mapped).splitlines()[0], mapped.exit_code, json_mode,
                      mapped.code, mapped.hint)
@@ -191,17 +193,6 @@ def _serve(config: Config, args: argparse.Namespace) -> int:
 
     return run_service(config, args.state,
                        settings(config, args.socket, args.listen, args.advertise))
-
-
-def _environment_error(exc: Exception, state: StateRef | None) -> BayopsError | None:
-    """A failure of the store's disk or database server that reached us untranslated."""
-    if not isinstance(exc, OSError) and type(exc).__module__.partition(".")[0] not in (
-            "sqlite3", "psycopg"):
-        return None  # the usual case: no need to import the store to know
-    from tui.core.store.failures import state_failure
-    from tui.model.stateref import StateRef
-
-    return state_failure(exc, state or StateRef.parse("(the state file)"))
 
 
 def _fail(message: str, exit_code: int, json_mode: bool, code: str = "internal",

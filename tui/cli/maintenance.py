@@ -15,7 +15,7 @@ from tui.model.text import printable
 
 if TYPE_CHECKING:
     from tui.cli.parsing import Subparsers
-    from tui.core.api import Core
+    from tui.client.protocol import Client
 
 
 def register(sub: Subparsers) -> None:
@@ -65,7 +65,7 @@ def register(sub: Subparsers) -> None:
     upkeep.register_domain(dsub)
 
 
-def _maintenance(core: Core, args: argparse.Namespace) -> int:
+def _maintenance(core: Client, args: argparse.Namespace) -> int:
     now = time.time()
     if args.action == "status":
         held = core.maintenance()
@@ -78,7 +78,7 @@ def _maintenance(core: Core, args: argparse.Namespace) -> int:
         return 0
     if args.action == "start":
         plan = core.plan_maintenance_start(args.domain, args.reason, args.hours)
-        if carry_out(args, plan, lambda expect: core.start_maintenance(
+        if carry_out(args, plan, lambda expect: core.maintenance_start(
                 args.domain, args.reason, args.hours, expect)) is None:
             return 0
         m = core.maintenance_of(args.domain)
@@ -87,33 +87,33 @@ def _maintenance(core: Core, args: argparse.Namespace) -> int:
         return 0
     if args.action == "renew":
         plan = core.plan_maintenance_renew(args.domain, args.hours, args.force)
-        if carry_out(args, plan, lambda expect: core.renew_maintenance(
+        if carry_out(args, plan, lambda expect: core.maintenance_renew(
                 args.domain, args.hours, args.force, expect)) is None:
             return 0
         m = core.maintenance_of(args.domain)
         emit(args, m.to_dict(now), f"{m.domain}: lease renewed, {duration(m.expires - now)} left")
         return 0
     if args.action == "complete":
-        plan = core.plan_complete(args.domain, args.force)
-        job = carry_out(args, plan, lambda expect: core.complete_maintenance(
+        plan = core.plan_maintenance_complete(args.domain, args.force)
+        job = carry_out(args, plan, lambda expect: core.maintenance_complete(
             args.domain, args.force, expect))
     else:
-        plan = core.plan_cancel(args.domain, args.force)
-        job = carry_out(args, plan, lambda expect: core.cancel_maintenance(
+        plan = core.plan_maintenance_cancel(args.domain, args.force)
+        job = carry_out(args, plan, lambda expect: core.maintenance_cancel(
             args.domain, args.force, expect))
     if job is not None:
         emit(args, {"job": job.to_dict()}, lambda: job_text(job))
     return 0
 
 
-def _domain(core: Core, args: argparse.Namespace) -> int:
+def _domain(core: Client, args: argparse.Namespace) -> int:
     if args.action in ("backup", "backups", "restore"):
         return upkeep.domain_action(core, args)
     if args.action == "set":
         if args.value.startswith("@") and len(args.value) > 1:  # @FILE: where, never what
             args.value = "@" + os.path.abspath(args.value[1:])
         plan = core.plan_domain_set(args.domain, args.key, args.value, args.force)
-        if carry_out(args, plan, lambda expect: core.set_domain(
+        if carry_out(args, plan, lambda expect: core.domain_set(
                 args.domain, args.key, args.value, args.force, expect)) is None:
             return 0
     config, baseline = core.domain_config(args.domain)

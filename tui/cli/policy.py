@@ -10,7 +10,7 @@ from tui.model.text import printable
 
 if TYPE_CHECKING:
     from tui.cli.parsing import Subparsers
-    from tui.core.api import Core
+    from tui.client.protocol import Client
 
 
 def register(sub: Subparsers) -> None:
@@ -22,10 +22,10 @@ def register(sub: Subparsers) -> None:
     c.set_defaults(handler=_policy)
 
 
-def _policy(core: Core, args: argparse.Namespace) -> int:
+def _policy(core: Client, args: argparse.Namespace) -> int:
     if args.mode is not None or args.window is not None:
         plan = core.plan_policy(args.group, args.mode, args.window)
-        if carry_out(args, plan, lambda expect: core.set_policy(
+        if carry_out(args, plan, lambda expect: core.policy(
                 args.group, args.mode, args.window, expect)) is None:
             return 0
     policy = core.group(args.group).policy

@@ -9,7 +9,7 @@ from tui.cli.parsing import Parser, confirmable
 
 if TYPE_CHECKING:
     from tui.cli.parsing import Subparsers
-    from tui.core.api import Core
+    from tui.client.protocol import Client
 
 
 def register(sub: Subparsers) -> None:
@@ -26,18 +26,18 @@ def register(sub: Subparsers) -> None:
         confirmable(c)
 
 
-def _pools(core: Core, args: argparse.Namespace) -> int:
+def _pools(core: Client, args: argparse.Namespace) -> int:
     if args.action is not None:
         include = args.action == "include"
         plan = core.plan_pools(args.kind, args.address, include)
-        if carry_out(args, plan, lambda expect: core.exclude_address(
+        if carry_out(args, plan, lambda expect: core.pools(
                 args.kind, args.address, include, expect)) is None:
             return 0
         address = plan.target
         emit(args, {"kind": args.kind, "address": address, "action": args.action},
               f"{args.kind} {address}: {args.action}d")
         return 0
-    pools = core.pools()
+    pools = core.pool_usage()
     emit(args, pools, lambda: table(
         ("POOL", "RANGE", "SIZE", "IN USE", "EXCLUDED", "FREE"),
         [(kind, f"{p['start']}..{p['end']}", p["size"], p["in_use"], len(p["excluded"]), p["free"])

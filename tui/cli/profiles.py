@@ -9,7 +9,7 @@ from tui.cli.parsing import Parser, bounded, confirmable
 
 if TYPE_CHECKING:
     from tui.cli.parsing import Subparsers
-    from tui.core.api import Core
+    from tui.client.protocol import Client
 
 
 def register(sub: Subparsers) -> None:
@@ -37,7 +37,7 @@ def register(sub: Subparsers) -> None:
     confirmable(c)
 
 
-def _profile(core: Core, args: argparse.Namespace) -> int:
+def _profile(core: Client, args: argparse.Namespace) -> int:
     if args.action == "list":
         profiles = core.profiles(args.group)
         emit(args, [p.to_dict() for p in profiles], lambda: table(
@@ -55,7 +55,7 @@ def _profile(core: Core, args: argparse.Namespace) -> int:
     if args.action == "create":
         plan = core.plan_profile_create(args.name, args.group, args.network, args.fabric,
                                         args.boot, args.lun)
-        if carry_out(args, plan, lambda expect: core.create_profile(
+        if carry_out(args, plan, lambda expect: core.profile_create(
                 args.name, args.group, args.network, args.fabric, args.boot, args.lun,
                 expect)) is None:
             return 0
@@ -63,7 +63,7 @@ def _profile(core: Core, args: argparse.Namespace) -> int:
         emit(args, created.to_dict(), f"profile {created.name} created (serial {created.serial})")
         return 0
     plan = core.plan_profile_delete(args.name)
-    if carry_out(args, plan, lambda expect: core.delete_profile(args.name, expect)) is None:
+    if carry_out(args, plan, lambda expect: core.profile_delete(args.name, expect)) is None:
         return 0
     emit(args, {"deleted": args.name}, f"profile {args.name} deleted")
     return 0

@@ -66,7 +66,7 @@ def token_store(config: Config, args: argparse.Namespace) -> StateRef:
                        f"uses is unknown; give --state PATH to write that store (default here "
                        f"would be {mine})", code="server-store") from None
     try:
-        theirs = str(getattr(remote, "server_info", {}).get("state") or "")
+        theirs = str(remote.server_info().get("state") or "")
     finally:
         remote.close()
     if not _same_file(mine, theirs):

@@ -11,7 +11,7 @@ from tui.model.text import printable
 
 if TYPE_CHECKING:
     from tui.cli.parsing import Subparsers
-    from tui.core.api import Core
+    from tui.client.protocol import Client
 
 
 def register(sub: Subparsers) -> None:
@@ -56,7 +56,7 @@ PART_ACTIONS = {
 }
 
 
-def _sim(core: Core, args: argparse.Namespace) -> int:
+def _sim(core: Client, args: argparse.Namespace) -> int:
     if args.action in PART_ACTIONS:
         fault = PART_ACTIONS[args.action][0]
         plan = core.plan_sim_part(args.part, fault)

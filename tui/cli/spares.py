@@ -9,7 +9,7 @@ from tui.cli.parsing import command, confirmable
 
 if TYPE_CHECKING:
     from tui.cli.parsing import Subparsers
-    from tui.core.api import Core
+    from tui.client.protocol import Client
 
 
 def register(sub: Subparsers) -> None:
@@ -21,19 +21,19 @@ def register(sub: Subparsers) -> None:
     c.set_defaults(handler=_spares)
 
 
-def _spares(core: Core, args: argparse.Namespace) -> int:
+def _spares(core: Client, args: argparse.Namespace) -> int:
     if not args.add and not args.remove:
-        spares = core.spares(args.group)
+        spares = core.spare_bays(args.group)
         emit(args, [b.to_dict() for b in spares], lambda: table(
             ("BAY", "DOMAIN", "MODEL", "POWER", "HEALTH", "JOB"),
             [(b.id, b.domain, b.model, b.power, b.health, b.job_id) for b in spares])
             or f"group {args.group} has no spares")
         return 0
     plan = core.plan_spares(args.group, args.add, args.remove)
-    job = carry_out(args, plan, lambda expect: core.change_spares(args.group, args.add,
+    job = carry_out(args, plan, lambda expect: core.spares(args.group, args.add,
                                                                   args.remove, expect))
     if job is None:
         return 0
-    emit(args, {"job": job.to_dict(), "spares": [b.id for b in core.spares(args.group)]},
+    emit(args, {"job": job.to_dict(), "spares": [b.id for b in core.spare_bays(args.group)]},
           lambda: job_text(job))
     return 0

@@ -16,7 +16,7 @@ from tui.story_text import handover_lines, story_lines, when
 
 if TYPE_CHECKING:
     from tui.cli.parsing import Subparsers
-    from tui.core.api import Core
+    from tui.client.protocol import Client
 
 _UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
@@ -57,13 +57,13 @@ def _text(lines: list[tuple[str, str]]) -> str:
     return "\n".join(text for text, _ in lines)
 
 
-def _bay(core: Core, args: argparse.Namespace) -> int:
+def _bay(core: Client, args: argparse.Namespace) -> int:
     story = core.bay_story(args.bay)
     emit(args, story.to_dict(), lambda: _text(story_lines(story)))
     return 0
 
 
-def _note(core: Core, args: argparse.Namespace) -> int:
+def _note(core: Client, args: argparse.Namespace) -> int:
     if args.clear == (args.text is not None):
         raise BadInput("give the note's TEXT, or --clear (not both)", code="usage")
     note = core.note_bay(args.bay, None if args.clear else args.text)
@@ -72,7 +72,7 @@ def _note(core: Core, args: argparse.Namespace) -> int:
     return 0
 
 
-def _handover(core: Core, args: argparse.Namespace) -> int:
+def _handover(core: Client, args: argparse.Namespace) -> int:
     summary = core.handover(args.since)
     emit(args, summary.to_dict(), lambda: _text(handover_lines(summary)))
     if not core.read_only:

@@ -15,7 +15,7 @@ from tui.model.upkeep import group_firmware
 
 if TYPE_CHECKING:
     from tui.cli.parsing import Subparsers
-    from tui.core.api import Core
+    from tui.client.protocol import Client
     from tui.model.upkeep import FirmwareState, PortStatus
 
 
@@ -65,7 +65,7 @@ def register_domain(dsub: argparse._SubParsersAction[Parser]) -> None:
     confirmable(c)
 
 
-def domain_action(core: Core, args: argparse.Namespace) -> int:
+def domain_action(core: Client, args: argparse.Namespace) -> int:
     if args.action == "backups":
         found = core.domain_backups(args.domain, args.archived)
         kind = "archived backup" if args.archived else "backup"
@@ -77,18 +77,18 @@ def domain_action(core: Core, args: argparse.Namespace) -> int:
         return 0
     if args.action == "backup":
         plan = core.plan_domain_backup(args.domain, args.reason)
-        job = carry_out(args, plan, lambda expect: core.backup_domain(
+        job = carry_out(args, plan, lambda expect: core.domain_backup(
             args.domain, args.reason, expect))
     else:
         plan = core.plan_domain_restore(args.domain, args.backup, args.force)
-        job = carry_out(args, plan, lambda expect: core.restore_domain(
+        job = carry_out(args, plan, lambda expect: core.domain_restore(
             args.domain, args.backup, args.force, expect))
     if job is not None:
         emit(args, {"job": job.to_dict()}, lambda: job_text(job))
     return 0
 
 
-def _firmware(core: Core, args: argparse.Namespace) -> int:
+def _firmware(core: Client, args: argparse.Namespace) -> int:
     if args.action == "compliance":
         states = core.firmware_compliance(args.group)
         emit(args, [s.to_dict() for s in states], lambda: compliance_text(states))
@@ -129,7 +129,7 @@ def _port_rows(ports: list[PortStatus], rates: dict[str, float]) -> str:
                    f"{rates[p.name]:.1f}" if p.name in rates else "-") for p in ports])
 
 
-def _ports(core: Core, args: argparse.Namespace) -> int:
+def _ports(core: Client, args: argparse.Namespace) -> int:
     before: dict[str, tuple[float, int]] = {}
     stop = StopSignal() if args.watch else None
     while True:

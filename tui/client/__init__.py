@@ -1,6 +1,6 @@
-"""The one client interface the CLI and the dashboard hold: the Core's methods.
+"""The one client interface the CLI and the dashboard hold: ``Client`` (tui.client.protocol).
 
-``connect`` gives either the Core itself (embedded: this process is the whole system)
+``open_client`` gives either the Core itself (embedded: this process is the whole system)
 or a ``RemoteCore`` that asks a `bayops serve` the same questions over httpx. Which one:
 ``--server``, ``$BAYOPS_SERVER``, ``[bayops] server`` in the user config, or the site's
 well-known socket when it or the site marker exists (then a stopped site service is an
@@ -10,13 +10,15 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING
 
 from tui.core.config import Config, site_config_path
-from tui.model.errors import BadInput, OperationFailed
+from tui.model.errors import BadInput, BayopsError, OperationFailed
 
 if TYPE_CHECKING:
-    from tui.core.api import Core
+    from tui.client.protocol import Client
+    from tui.client.remote import RemoteCore
+    from tui.model.stateref import StateRef
 
 SITE_SOCKET = Path("/run/bayops/bayops.sock")
 # The host is a site (docs/deploy.md) when its config (tui.core.config.site_config_path) exists,
@@ -103,18 +105,32 @@ def token_for(config: Config) -> str | None:
                        "holding the secret `bayops token create` showed", code="bad-token-file") from None
 
 
-def connect(server: str, config: Config, read_only: bool = False, state_dir: Path | None = None) -> Core:
+def connect(server: str, config: Config, read_only: bool = False,
+            state_dir: Path | None = None) -> RemoteCore:
     """A client of ``server`` with the Core's interface (see tui.client.remote)."""
     from tui.client.remote import RemoteCore
 
     ca = _file_setting("BAYOPS_CA", "server_ca", config)
-    remote = RemoteCore(server, config, read_only, token=token_for(config),
-                        ca=str(ca) if ca else None, state_dir=state_dir)
-    return cast("Core", remote)
+    # mypy sees the operations install() makes as abstract (tests/test_client_protocol.py
+    # checks that each exists, with the Core's signature)
+    return RemoteCore(server, config, read_only, token=token_for(config),  # type: ignore[abstract]
+                      ca=str(ca) if ca else None, state_dir=state_dir)
+
+
+def environment_error(exc: Exception, state: StateRef | None) -> BayopsError | None:
+    """An unexpected exception that is the store's disk, media or database server failing
+    (a plain error to show), or None: a bug."""
+    if not isinstance(exc, OSError) and type(exc).__module__.partition(".")[0] not in (
+            "sqlite3", "psycopg"):
+        return None  # the usual case: no need to import the store to know
+    from tui.core.store.failures import state_failure
+    from tui.model.stateref import StateRef
+
+    return state_failure(exc, state or StateRef.parse("(the state file)"))
 
 
 def open_client(config: Config, state: str | None, server: str | None,
-                read_only: bool = False) -> tuple[Core, str]:
+                read_only: bool = False) -> tuple[Client, str]:
     """(the client, where its choice came from): a server's client or the embedded Core.
     The embedded one resumes nothing here; the caller decides (tui.cli.main)."""
     from tui.core.api import Core

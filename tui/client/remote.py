@@ -1,8 +1,8 @@
-"""RemoteCore: the Core's interface, answered by a `bayops serve` over httpx.
+"""RemoteCore: the ``Client`` interface, answered by a `bayops serve` over httpx.
 
-Every change, query and read in ``tui.client.operations`` becomes a method of the same
-name and signature that calls the service and rebuilds the typed result from the Core's
-annotations (``tui.model.wire``); errors come back as the same BayopsError classes with
+Every change, query, action and read of the Core's API (``tui.model.api``) becomes a
+method of the same name and signature, made once when this module is imported
+(``tui.client.methods.install``); errors come back as the same BayopsError classes with
 their codes. The caller's identity is decided by the server (the Unix socket's peer
 credentials, or a bearer token over TLS), never sent by the client.
 """
@@ -14,16 +14,26 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from tui.client import operations as ops
 from tui.client.diagnose import socket_refused, why
+from tui.client.methods import RemoteStore, bind, install
+from tui.core.api import served
 from tui.core.config import Config
+from tui.model.api import Api, Change, Signature
 from tui.model.errors import BadInput, BayopsError, OperationFailed, Refused
-from tui.model.plan import Plan
-from tui.model.wire import decode, encode
+from tui.model.wire import decode
+
+if TYPE_CHECKING:
+    from tui.client.protocol import Client
+
+    # mypy checks RemoteCore's own members against the protocol; the operations it makes
+    # from the Core's API (install) are checked by tests/test_client_protocol.py.
+    _Declared = Client
+else:
+    _Declared = object
 
 API = "/v1"
 ERRORS: dict[int, type[BayopsError]] = {1: OperationFailed, 2: BadInput, 3: Refused}
@@ -86,41 +96,11 @@ def _code(response: httpx.Response) -> str:
         return ""
 
 
-class RemoteStore:
-    """The store reads the FleetView makes, answered by the service."""
-
-    def __init__(self, core: RemoteCore, path: Path) -> None:
-        self._core = core
-        self.path = path  # where this client keeps its own files (the dashboard's UI state)
-        self.warnings: list[str] = []
-
-    def __getattr__(self, name: str) -> Callable[..., Any]:
-        if name not in ops.READS:
-            raise AttributeError(name)
-        sig = ops.store_signature(name)
-
-        def read(*args: Any, **kwargs: Any) -> Any:
-            body = _bind(sig, name, args, kwargs)
-            return decode(sig.returns, self._core.call("POST", f"read/{name}", body), name)
-        return read
-
-
-def _bind(sig: ops.Signature, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> dict[str, Any]:
-    names = sig.names()
-    if len(args) > len(names):
-        raise TypeError(f"{name}() takes {len(names)} arguments")
-    bound = dict(zip(names, args, strict=False))
-    for key, value in kwargs.items():
-        if key not in names or key in bound:
-            raise TypeError(f"{name}() got an unexpected argument {key!r}")
-        bound[key] = value
-    return {k: encode(v) for k, v in bound.items()}
-
-
-class RemoteCore:
+class RemoteCore(_Declared):
     """What the faces hold when a server is configured (see tui.client.connect)."""
 
-    remote = True
+    mode = "client"
+    store_class: type[RemoteStore]  # with its reads (install)
 
     def __init__(self, url: str, config: Config, read_only: bool = False,
                  token: str | None = None, ca: str | None = None, state_dir: Path | None = None) -> None:
@@ -139,11 +119,30 @@ class RemoteCore:
                                   code="server-unreachable", hint="is `bayops serve` running?")
         info = self.call("GET", "info")
         self.operator: str = info["operator"]
-        self.driver = _Named(info["driver"])
-        self.server_info: dict[str, Any] = info
+        self._driver = _Named(info["driver"])
+        self._info: dict[str, Any] = info
         self.warnings: list[str] = []
-        self.store = RemoteStore(self, (state_dir or Path.home()) / "remote")
+        self._store = self.store_class(self, (state_dir or Path.home()) / "remote")
         self._closed = threading.Event()
+
+    @property
+    def server(self) -> str:
+        return self.url
+
+    def server_info(self) -> dict[str, Any]:
+        return self._info
+
+    def poller(self, apply_policy: bool = True, sweep_seconds: float = 0.0) -> None:
+        """None: the service polls the hardware and runs the policy, not its clients."""
+        return None
+
+    @property
+    def driver(self) -> _Named:
+        return self._driver
+
+    @property
+    def store(self) -> RemoteStore:
+        return self._store
 
     # -- the wire ---------------------------------------------------------------------------
     def _use(self, url: str) -> None:
@@ -209,60 +208,26 @@ class RemoteCore:
         self._closed.set()  # the feed thread, if any, ends at its next event or retry
         self._http.close()
 
-    # -- the Core's methods, by name --------------------------------------------------------
-    def __getattr__(self, name: str) -> Callable[..., Any]:
-        if name.startswith("_"):
-            raise AttributeError(name)
-        if name in ops.QUERIES:
-            return self._query(name)
-        if name in ops.BY_PLAN:
-            return self._plan(ops.BY_PLAN[name])
-        if name in ops.BY_RUN:
-            return self._run(ops.BY_RUN[name])
-        if name in ops.ACTIONS:
-            return self._action(name)
-        raise AttributeError(name)
-
-    def _query(self, name: str) -> Callable[..., Any]:
-        sig = ops.core_signature(name)
-
-        def query(*args: Any, **kwargs: Any) -> Any:
-            body = _bind(sig, name, args, kwargs)
-            params = {k: json.dumps(v) for k, v in body.items() if v is not None}
-            return decode(sig.returns, self.call("GET", f"query/{name}", params=params), name)
-        return query
-
-    def _plan(self, change: ops.Change) -> Callable[..., Plan]:
-        sig = ops.core_signature(change.plan)
-
-        def plan(*args: Any, **kwargs: Any) -> Plan:
-            body = _bind(sig, change.plan, args, kwargs)
-            return decode(Plan, self.call("POST", f"plan/{change.name}", body), change.plan)
-        return plan
-
-    def _run(self, change: ops.Change) -> Callable[..., Any]:
-        sig = ops.core_signature(change.run)
-
-        def run(*args: Any, **kwargs: Any) -> Any:
-            if self.read_only:
-                raise Refused("read-only mode: nothing can be changed (started with --read-only)",
-                              code="read-only")
-            body = _bind(sig, change.run, args, kwargs)
-            before = self._newest_job()
+    # -- the Core's methods (install) ---------------------------------------------------------
+    def _run(self, change: Change, sig: Signature, args: tuple[Any, ...],
+             kwargs: dict[str, Any]) -> Any:
+        if self.read_only:
+            raise Refused("read-only mode: nothing can be changed (started with --read-only)",
+                          code="read-only")
+        body = bind(sig, change.name, args, kwargs)
+        before = self._newest_job()
+        try:
+            result = self.call("POST", f"run/{change.route}", body)
+        except OperationFailed as exc:
+            if exc.code not in ("connection-lost", "job-goes-on"):  # else: it goes on
+                raise
             try:
-                result = self.call("POST", f"run/{change.name}", body)
-            except OperationFailed as exc:
-                if exc.code not in ("connection-lost", "job-goes-on"):  # else: it goes on
-                    raise
-                try:
-                    return self._follow_job(change.name, before)
-                except KeyboardInterrupt:
-                    raise RunInterrupted(self._cut_off(change.name, before,
-                                                       "interrupted")) from None
+                return self._follow_job(change.route, before)
             except KeyboardInterrupt:
-                raise RunInterrupted(self._cut_off(change.name, before, "interrupted")) from None
-            return decode(sig.returns, result, change.run)
-        return run
+                raise RunInterrupted(self._cut_off(change.route, before, "interrupted")) from None
+        except KeyboardInterrupt:
+            raise RunInterrupted(self._cut_off(change.route, before, "interrupted")) from None
+        return decode(sig.returns, result, change.name)
 
     def _follow_job(self, name: str, before: int | None) -> Any:
         """The server died mid-run: follow the job where it resumes, end as the run would."""
@@ -305,20 +270,12 @@ class RemoteCore:
             return _goes_on(name, self._own_job(before), what)
         return _goes_on(name, None, what)
 
-    def _action(self, name: str) -> Callable[..., Any]:
-        sig = ops.core_signature(name)
-
-        def action(*args: Any, **kwargs: Any) -> Any:
-            if self.read_only:
-                raise Refused("read-only mode: nothing can be changed", code="read-only")
-            body = _bind(sig, name, args, kwargs)
-            return decode(sig.returns, self.call("POST", f"action/{name}", body), name)
-        return action
-
     # -- roles: the server's, read once at connect (its config is read once at its start) --
     def role(self, group: str) -> str:
-        roles = self.server_info.get("roles", {})
-        return str(roles[group]) if group in roles else self._query("role")(group)
+        roles = self._info.get("roles", {})
+        if group in roles:
+            return str(roles[group])
+        return str(self.call("GET", "query/role", params={"group": json.dumps(group)}))
 
     def may(self, group: str, action: str) -> bool:
         """For what the dashboard offers; the server decides again on every change."""
@@ -397,3 +354,13 @@ def wait_for_server(url: str, seconds: float = 10.0) -> None:
             if time.monotonic() > deadline:
                 raise OperationFailed(f"server {url} did not answer in {seconds:g}s")
             time.sleep(0.05)
+
+
+def remote_class(api: Api) -> type[RemoteCore]:
+    """A RemoteCore for another Core's API (a test's Core subclass with an operation more)."""
+    made: type[RemoteCore] = type(f"Remote{api.core.__name__}", (RemoteCore,), {})
+    made.store_class = install(made, api)
+    return made
+
+
+RemoteCore.store_class = install(RemoteCore, served())

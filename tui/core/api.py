@@ -3,52 +3,34 @@
 ``Core`` is a thin facade over the operations (``tui.core.ops``), the queries and the
 job runner. Every change is ``plan_x(...) -> Plan`` then ``x(..., expect=plan)``: the
 second re-plans under the store's write lock, refuses if the plan changed since it was
-confirmed, and runs it as a journaled job that writes events naming the operator.
+confirmed, and runs it as a journaled job that writes events naming the operator. The
+service's routes and the remote client derive from these names (``tui.model.api``).
+Each ops module is imported where it is used (``bayops status`` imports none of the
+changes); the types the annotations name, when first read (``__getattr__``).
 """
 from __future__ import annotations
 
 import dataclasses
 import functools
 import getpass
-import inspect
+import importlib
 import os
 import time
 from collections.abc import Callable
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tui.core import archive as archive_files
-from tui.core import queries, runner
-from tui.core.api_cycle import CycleFacade
-from tui.core.api_story import StoryFacade
-from tui.core.api_upkeep import UpkeepFacade
+from tui.core import queries
+from tui.core.api_cycle import CycleOps
+from tui.core.api_story import StoryOps
+from tui.core.api_upkeep import UpkeepOps
 from tui.core.config import Config
 from tui.core.driver_factory import make_driver
-from tui.core.fleet import build_fleet, groups_from
-from tui.core.health import refresh
-from tui.core.ops import (
-    ack,
-    archive,
-    domain,
-    enclosures,
-    failover,
-    maintenance,
-    move,
-    policy,
-    pools,
-    profiles,
-    sim,
-    spares,
-)
-from tui.core.ops.adopt import adopt, managed_now
-from tui.core.ops.move import TargetChoice
-from tui.core.ops.registry import JOB_KINDS
 from tui.core.roles import check_person
 from tui.core.statepath import find_state
 from tui.core.store import ChangeSet, Store
+from tui.model.api import KIND, Api, action, derive, query
 from tui.model.driver import DriverError, ProfileManager
 from tui.model.entities import (
-    ArchiveRecord,
     Bay,
     DomainConfig,
     Event,
@@ -58,10 +40,22 @@ from tui.model.entities import (
     Profile,
 )
 from tui.model.errors import BadInput, OperationFailed, Refused
-from tui.model.params import SimFaultParams
 from tui.model.plan import Plan
 
-__all__ = ["Core", "Plan", "TargetChoice", "current_operator"]
+if TYPE_CHECKING:
+    from tui.core.monitor import Monitor
+    from tui.core.ops.failover import Candidate
+    from tui.core.ops.move import TargetChoice
+
+__all__ = ["Core", "Plan", "current_operator"]
+# The types the annotations name, from modules imported where used (tui.model.api reads them).
+_LAZY = {"Candidate": "tui.core.ops.failover", "TargetChoice": "tui.core.ops.move"}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name]), name)
+    raise AttributeError(name)
 
 
 def current_operator() -> str:
@@ -74,11 +68,12 @@ def current_operator() -> str:
         return f"uid{os.getuid()}"
 
 
-class Core(CycleFacade, UpkeepFacade, StoryFacade):
+class Core(CycleOps, UpkeepOps, StoryOps):
     """One operator's handle on the fleet: a store, a driver and a config."""
 
     warnings: list[str]  # what the driver warned about at start
-    remote = False  # tui.client.remote.RemoteCore says True: a `bayops serve` answers
+    mode = "embedded"  # this process is the whole system (tui.client.Client)
+    server = ""  # no service answers: the faces say the config instead
 
     def subscribe(self, wake: Callable[[], None]) -> bool:
         """Embedded, nothing pushes changes: the reader polls the feed itself (False).
@@ -123,10 +118,13 @@ class Core(CycleFacade, UpkeepFacade, StoryFacade):
         self.warnings = []
 
     def _build_fleet(self) -> None:
-        store = self.store
-        # A manager's profiles exist: adopted as they are, never made from the pools.
-        managed = managed_now(self.driver) if isinstance(self.driver, ProfileManager) else None
-        config = self.config
+        from tui.core.fleet import build_fleet, groups_from
+
+        store, config, managed = self.store, self.config, None
+        if isinstance(self.driver, ProfileManager):  # its profiles exist: adopted as they are
+            from tui.core.ops import adopt  # never made from the pools
+
+            managed = adopt.managed_now(self.driver)
         if not config.groups and isinstance(self.driver, ProfileManager):  # the manager's layout
             try:
                 layout = self.driver.layout()
@@ -138,7 +136,7 @@ class Core(CycleFacade, UpkeepFacade, StoryFacade):
             self.event("warning", "fleet", "fleet.discovery", problem)
         if managed is not None:
             builder = Core(self.config, store, self.driver, self.operator, system=True)
-            adopt(builder, record=True, managed=managed)
+            adopt.adopt(builder, record=True, managed=managed)
         self.event("info", "fleet", "fleet.created",
                    f"fleet created from {self.config.path if self.config.groups else 'the appliance'}: "
                    f"{len(store.group_names())} "
@@ -151,71 +149,112 @@ class Core(CycleFacade, UpkeepFacade, StoryFacade):
         self.driver.close()
         self.store.close()
 
-    def execute(self, replan: Callable[[], Plan], expect: Plan | None) -> Job:
-        return runner.execute(self, JOB_KINDS, replan, expect)
+    def poller(self, apply_policy: bool = True, sweep_seconds: float = 0.0) -> Monitor:
+        """This process polls the hardware and runs the policy (``bayops watch``, the
+        dashboard): the monitor that does it."""
+        from tui.core.monitor import Monitor
+
+        return Monitor(self, apply_policy=apply_policy, sweep_seconds=sweep_seconds)
+
+    def server_info(self) -> dict[str, Any]:
+        """What answers (``bayops info``): this process's config, state and the roles."""
+        return {"config": str(self.config.path), "state": self.store.where,
+                **self.store.file_modes(),
+                "roles": {g: self.role(g) for g in self.store.group_names()}}
 
     # -- observing the hardware -------------------------------------------------------------
     def refresh(self, bay_ids: list[str] | None = None) -> list[str]:
+        from tui.core.health import refresh
+
         return refresh(self, bay_ids)
 
     # -- queries --------------------------------------------------------------------------
+    @query()
     def bays(self, group: str | None = None, domain: str | None = None,
              enclosure: str | None = None, health: str | None = None) -> list[Bay]:
         return queries.bays(self, group, domain, enclosure, health)
 
+    @query()
     def profiles(self, group: str | None = None) -> list[Profile]:
         return self.store.profiles(group)
 
+    @query()
     def groups(self) -> list[GroupSummary]:
         return queries.groups(self)
 
+    @query()
     def maintenance(self) -> list[Maintenance]:
         return self.store.maintenance()
 
+    @query()
     def maintenance_of(self, domain: str) -> Maintenance:
         held = self.store.maintenance(self.domain(domain).name)
         if not held:
             raise Refused(f"domain {domain} is not in maintenance", code="not-in-maintenance")
         return held[0]
 
+    @query()
     def jobs(self, limit: int = 200) -> list[Job]:
         return self.store.jobs(limit)
 
+    @query()
     def job(self, job_id: int) -> Job:
         return queries.job(self, job_id)
 
+    @query()
     def events(self, since: int = 0, limit: int = 1000, newest: bool = False) -> list[Event]:
         """At most ``limit`` events after ``since``: the first ones, or the ``newest``."""
         return self.store.events(since, limit, newest)
 
+    @query()
     def revision(self) -> int:
         """The change feed's newest revision."""
         return self.store.revision()
 
+    @query()
     def changes(self, rev: int) -> ChangeSet:
         """What changed after revision ``rev`` (bounded; ``more`` says ask again)."""
         return self.store.changes_since(rev)
 
+    @query()
     def last_event_seq(self) -> int:
         return self.store.last_event_seq()
 
+    @query()
     def domain_config(self, domain: str) -> tuple[DomainConfig, DomainConfig]:
         return queries.domain_config(self, domain)
 
-    def spares(self, group: str) -> list[Bay]:
+    @query("spares")  # the route's name from before changes and queries shared one namespace
+    def spare_bays(self, group: str) -> list[Bay]:
         return queries.spares(self, group)
 
-    def pools(self) -> dict[str, dict[str, Any]]:
+    @query("pools")
+    def pool_usage(self) -> dict[str, dict[str, Any]]:
+        from tui.core.ops import pools
+
         return pools.usage(self)
 
+    @query()
     def move_targets(self, profile: str) -> list[TargetChoice]:
+        from tui.core.ops import move
+
         return move.targets(self, profile)
 
     # -- jobs -----------------------------------------------------------------------------
+    @query()
     def interrupted_jobs(self) -> list[Job]:
+        from tui.core import runner
+
         return runner.interrupted_jobs(self)
 
+    @action
     def resume_interrupted(self) -> list[tuple[Job, str]]:
+        from tui.core import runner
+
+        if not self.read_only and not runner.interrupted_jobs(self):
+            return []  # every start asks: no need to import every operation to know
+        from tui.core.ops.registry import JOB_KINDS
+
         return runner.resume_interrupted(self, JOB_KINDS)
 
     # -- changes: plan_x(...) -> Plan, then x(..., expect=plan) ------------------------------
@@ -223,21 +262,30 @@ class Core(CycleFacade, UpkeepFacade, StoryFacade):
                       refresh: bool = False, force_unfit: str | None = None) -> Plan:
         """``refresh`` reads the live state of the bays involved first; ``force_unfit``
         names the state (critical, unknown) of a ``to`` the operator forces."""
+        from tui.core.ops import failover
+
         if refresh:
             failover.refresh_involved(self, bay, to)
         return self._manager_rules(failover.plan(self, bay, to, force, force_unfit))
 
-    def failover_candidates(self, bay: str) -> list[failover.Candidate]:
+    @query()
+    def failover_candidates(self, bay: str) -> list[Candidate]:
         """The spares of the bay's group ranked for its failover, each with why (not)."""
+        from tui.core.ops import failover
+
         return failover.candidates(self, bay)
 
     def failover(self, bay: str, to: str | None = None, force: bool = False,
                  expect: Plan | None = None, force_unfit: str | None = None) -> Job:
+        from tui.core.ops import failover
+
         failover.refresh_involved(self, bay, to)
         return self.execute(lambda: failover.plan(self, bay, to, force, force_unfit), expect)
 
     def plan_move(self, profile: str, to: str, force_unfit: str | None = None) -> Plan:
         """``force_unfit`` names the state (critical, unknown) of a target forced anyway."""
+        from tui.core.ops import move
+
         return self._manager_rules(move.plan(self, profile, to, force_unfit))
 
     def _manager_rules(self, plan: Plan) -> Plan:
@@ -252,135 +300,106 @@ class Core(CycleFacade, UpkeepFacade, StoryFacade):
 
     def move(self, profile: str, to: str, expect: Plan | None = None,
              force_unfit: str | None = None) -> Job:
+        from tui.core.ops import move
+
         return self.execute(lambda: move.plan(self, profile, to, force_unfit), expect)
 
     def plan_ack(self, bay: str) -> Plan:
+        from tui.core.ops import ack
+
         return ack.plan(self, bay)
 
     def ack(self, bay: str, expect: Plan | None = None) -> Job:
+        from tui.core.ops import ack
+
         return self.execute(lambda: ack.plan(self, bay), expect)
 
     def plan_spares(self, group: str, add: list[str], remove: list[str]) -> Plan:
+        from tui.core.ops import spares
+
         return spares.plan(self, group, add, remove)
 
-    def change_spares(self, group: str, add: list[str], remove: list[str],
-                      expect: Plan | None = None) -> Job:
+    def spares(self, group: str, add: list[str], remove: list[str],
+               expect: Plan | None = None) -> Job:
+        from tui.core.ops import spares
+
         return self.execute(lambda: spares.plan(self, group, add, remove), expect)
-
-    def plan_maintenance_start(self, domain: str, reason: str, hours: float | None = None) -> Plan:
-        return maintenance.plan_start(self, domain, reason, hours)
-
-    def start_maintenance(self, domain: str, reason: str, hours: float | None = None,
-                          expect: Plan | None = None) -> Job:
-        return self.execute(lambda: maintenance.plan_start(self, domain, reason, hours), expect)
-
-    def plan_maintenance_renew(self, domain: str, hours: float | None = None,
-                               force: bool = False) -> Plan:
-        return maintenance.plan_renew(self, domain, hours, force)
-
-    def renew_maintenance(self, domain: str, hours: float | None = None, force: bool = False,
-                          expect: Plan | None = None) -> Job:
-        return self.execute(lambda: maintenance.plan_renew(self, domain, hours, force), expect)
-
-    def plan_complete(self, domain: str, force: bool = False) -> Plan:
-        return maintenance.plan_complete(self, domain, force)
-
-    def complete_maintenance(self, domain: str, force: bool = False,
-                             expect: Plan | None = None) -> Job:
-        return self.execute(lambda: maintenance.plan_complete(self, domain, force), expect)
-
-    def plan_cancel(self, domain: str, force: bool = False) -> Plan:
-        return maintenance.plan_cancel(self, domain, force)
-
-    def cancel_maintenance(self, domain: str, force: bool = False,
-                           expect: Plan | None = None) -> Job:
-        return self.execute(lambda: maintenance.plan_cancel(self, domain, force), expect)
-
-    def plan_domain_set(self, domain_name: str, key: str, value: str, force: bool = False) -> Plan:
-        plan = domain.plan_set(self, domain_name, key, value, force)
-        self._manager_edit_rules(domain_name, key, value)
-        return plan
-
-    def set_domain(self, domain_name: str, key: str, value: str, force: bool = False,
-                   expect: Plan | None = None) -> Job:
-        self._manager_edit_rules(domain_name, key, value)
-        return self.execute(lambda: domain.plan_set(self, domain_name, key, value, force), expect)
-
-    def _manager_edit_rules(self, domain_name: str, key: str, value: str) -> None:
-        """A manager that holds the domains' configuration (OneView) refuses an edit it has
-        no place for; asked outside any transaction, like ``_manager_rules``."""
-        if isinstance(self.driver, ProfileManager):
-            why = self.driver.domain_edit_refusal(domain_name, key, value)
-            if why:
-                raise Refused(f"domain {domain_name}: {key} cannot be set on the appliance: {why}",
-                              code="manager-rule")
 
     def plan_enclosure_add(self, group: str, enclosure: str, domain: str | None = None,
                            bays: int = 16) -> Plan:
+        from tui.core.ops import enclosures
+
         return enclosures.plan(self, group, enclosure, domain, bays)
 
-    def add_enclosure(self, group: str, enclosure: str, domain: str | None = None,
+    def enclosure_add(self, group: str, enclosure: str, domain: str | None = None,
                       bays: int = 16, expect: Plan | None = None) -> Job:
+        from tui.core.ops import enclosures
+
         return self.execute(lambda: enclosures.plan(self, group, enclosure, domain, bays), expect)
 
     def plan_policy(self, group: str, mode: str | None, window: str | None) -> Plan:
+        from tui.core.ops import policy
+
         return policy.plan(self, group, mode, window)
 
-    def set_policy(self, group: str, mode: str | None, window: str | None,
-                   expect: Plan | None = None) -> Job:
+    def policy(self, group: str, mode: str | None, window: str | None,
+               expect: Plan | None = None) -> Job:
+        from tui.core.ops import policy
+
         return self.execute(lambda: policy.plan(self, group, mode, window), expect)
 
     def plan_profile_create(self, name: str, group: str, networks: list[str] | None,
                             fabrics: list[str] | None, boot: str = "san", lun: int = 0) -> Plan:
+        from tui.core.ops import profiles
+
         return profiles.plan_create(self, name, group, networks, fabrics, boot, lun)
 
-    def create_profile(self, name: str, group: str, networks: list[str] | None,
+    def profile_create(self, name: str, group: str, networks: list[str] | None,
                        fabrics: list[str] | None, boot: str = "san", lun: int = 0,
                        expect: Plan | None = None) -> Job:
+        from tui.core.ops import profiles
+
         return self.execute(lambda: profiles.plan_create(self, name, group, networks, fabrics,
                                                          boot, lun), expect)
 
     def plan_profile_delete(self, name: str) -> Plan:
+        from tui.core.ops import profiles
+
         return profiles.plan_delete(self, name)
 
-    def delete_profile(self, name: str, expect: Plan | None = None) -> Job:
+    def profile_delete(self, name: str, expect: Plan | None = None) -> Job:
+        from tui.core.ops import profiles
+
         return self.execute(lambda: profiles.plan_delete(self, name), expect)
 
     def plan_pools(self, kind: str, address: str, include: bool = False) -> Plan:
+        from tui.core.ops import pools
+
         return pools.plan(self, kind, address, include)
 
-    def exclude_address(self, kind: str, address: str, include: bool = False,
-                        expect: Plan | None = None) -> Job:
+    def pools(self, kind: str, address: str, include: bool = False,
+              expect: Plan | None = None) -> Job:
+        from tui.core.ops import pools
+
         return self.execute(lambda: pools.plan(self, kind, address, include), expect)
 
-    def plan_archive(self, before: float, to: str | None = None) -> Plan:
-        return archive.plan(self, before, to)
-
-    def archive_events(self, before: float, to: str | None = None,
-                       expect: Plan | None = None) -> Job:
-        return self.execute(lambda: archive.plan(self, before, to), expect)
-
-    def archives(self) -> list[ArchiveRecord]:
-        return self.store.archives()
-
-    def verify_archives(self, files: list[str] | None = None) -> archive_files.Verification:
-        """Recorded archives and the live log (no ``files``), or the given files."""
-        return archive_files.verify(self.store, [Path(f) for f in files] if files else None)
-
     def plan_sim_fault(self, bay: str, fault: str | None) -> Plan:
+        from tui.core.ops import sim
+
         return sim.plan(self, bay, fault)
 
     def sim_fault(self, bay: str, fault: str | None, expect: Plan | None = None) -> str:
         """Not a job (see SimFaultParams): planned, checked against ``expect``, applied."""
-        plan = sim.plan(self, bay, fault)
-        if expect is not None:
-            runner.check_unchanged(expect, plan)
-        assert isinstance(plan.params, SimFaultParams)
-        return sim.apply(self, plan.params)
+        from tui.core.ops import sim
+
+        return self.apply_now(sim.plan(self, bay, fault), expect, sim.apply)
 
 
-# Core methods that act without a plan (the service's POST /v1/action/<name>)
-ACTIONS = ("resume_interrupted", "rediscover", "adopt", "check_allowed", "note_bay", "mark_looked")
+def served(core: type[Core] | None = None) -> Api:
+    """Every operation of ``core`` (the Core) the service offers and the client calls."""
+    from tui.core.view import FleetReads
+
+    return derive(core or Core, FleetReads)
 
 
 def _audited(method: Callable[..., Any]) -> Callable[..., Any]:
@@ -397,14 +416,15 @@ def _audited(method: Callable[..., Any]) -> Callable[..., Any]:
     return call
 
 
-def _runs_a_plan(name: str) -> bool:
-    method = getattr(Core, name)
-    # execute() is called by the run that names the refusal
-    return name != "execute" and callable(method) and "expect" in inspect.signature(method).parameters
+def _audited_names() -> list[str]:
+    """Every plan, every run of a plan and every action of the Core's API (as ``derive``
+    finds them, without reading signatures: this runs at import)."""
+    plans = [n for n in dir(Core) if n.startswith("plan_")]
+    actions = [n for n in dir(Core) if getattr(getattr(Core, n), KIND, None) == "action"]
+    return [*plans, *(n.removeprefix("plan_") for n in plans), *actions]
 
 
 # The one place refusals are audited, whichever face asked (the CLI, the dashboard, a
-# service's caller): every plan, every run of a plan, and the actions.
-for _name in [n for n in dir(Core) if not n.startswith("_")]:
-    if _name.startswith("plan_") or _name in ACTIONS or _runs_a_plan(_name):
-        setattr(Core, _name, _audited(getattr(Core, _name)))
+# service's caller).
+for _name in _audited_names():
+    setattr(Core, _name, _audited(getattr(Core, _name)))

@@ -7,14 +7,17 @@ functions over it; the ``Core`` facade (``tui.core.api``) is one.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from typing import Any
 
 from tui.core import roles
 from tui.core.config import Config
 from tui.core.store import Store
+from tui.model.api import action, query
 from tui.model.driver import Driver
-from tui.model.entities import Bay, DomainRecord, GroupRecord, Profile
+from tui.model.entities import Bay, DomainRecord, GroupRecord, Job, Profile
 from tui.model.errors import BadInput, BayopsError, Fenced, Refused
+from tui.model.plan import Plan
 from tui.model.text import quoted
 
 
@@ -29,12 +32,30 @@ class OpContext:
         # The auto-failover policy acts for the group-admins who set it, not as a user:
         # roles do not apply to it, and no login name can claim it.
         self.system = system
-        # A caller of `bayops serve` (Service.core_for): resuming interrupted jobs is then
+        # Serving a caller of `bayops serve` (Service.core_for): resuming interrupted jobs is then
         # a request like any change, not the crash recovery of a starting process.
-        self.remote = False
+        self.serving = False
         # The lease epoch of the service this Core acts for (None: no service leads here):
         # every job it starts or resumes is written under it (its runner's Claim).
         self.epoch = epoch
+
+    # -- running a confirmed plan -------------------------------------------------------------
+    def execute(self, replan: Callable[[], Plan], expect: Plan | None) -> Job:
+        """Re-plan under the write lock, refuse a changed plan, run it as a journaled job."""
+        from tui.core import runner
+        from tui.core.ops.registry import JOB_KINDS
+
+        return runner.execute(self, JOB_KINDS, replan, expect)
+
+    def apply_now(self, plan: Plan, expect: Plan | None,
+                  apply: Callable[[OpContext, Any], str]) -> str:
+        """A change that is not a job (the simulator's faults and parts): the fresh
+        ``plan`` checked against ``expect``, then its params applied."""
+        from tui.core.runner import check_unchanged
+
+        if expect is not None:
+            check_unchanged(expect, plan)
+        return apply(self, plan.params)
 
     # -- events ---------------------------------------------------------------------------
     def event(self, severity: str, source: str, kind: str, message: str,
@@ -48,6 +69,7 @@ class OpContext:
             return
         roles.require(self.config, self.operator, group, action, self.read_only)
 
+    @action
     def check_allowed(self, group: str, action: str) -> None:
         """For a face that refused without asking (a greyed dashboard key): the same check,
         so that its refusal is audited like every other (``Core``'s audited operations)."""
@@ -66,9 +88,12 @@ class OpContext:
                        f"refused {quoted(self.operator)}: {what}: {exc.message}",
                        who=self.operator, what=what, why=exc.message, code=exc.code)
 
+
+    @query()
     def role(self, group: str) -> str:
         return roles.role_of(self.config, self.operator, group)
 
+    @query()
     def why_not(self, group: str, action: str) -> str:
         """Why this operator may not do ``action`` in ``group`` ('' when allowed)."""
         try:
@@ -77,23 +102,27 @@ class OpContext:
             return str(exc)
         return ""
 
+    @query()
     def may(self, group: str, action: str) -> bool:
         return not (self.read_only and action != "view") and roles.allowed(
             self.config, self.operator, group, action)
 
     # -- names that must exist --------------------------------------------------------------
+    @query()
     def bay(self, bay_id: str) -> Bay:
         bay = self.store.bay(bay_id)
         if bay is None:
             raise BadInput(self._unknown_bay(bay_id), code="unknown-bay")
         return bay
 
+    @query()
     def profile(self, name: str) -> Profile:
         profile = self.store.profile(name)
         if profile is None:
             raise BadInput(f"no profile named {quoted(name)}", code="unknown-profile")
         return profile
 
+    @query()
     def group(self, name: str) -> GroupRecord:
         record = self.store.group(name)
         if record is None:
@@ -101,6 +130,7 @@ class OpContext:
                            f"{', '.join(self.store.group_names())})", code="unknown-group")
         return record
 
+    @query()
     def domain(self, name: str) -> DomainRecord:
         found = self.store.domain(name)
         if found is None:

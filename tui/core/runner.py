@@ -120,7 +120,7 @@ def resume_interrupted(ctx: OpContext, registry: dict[str, JobKind]) -> list[tup
         raise Refused("read-only mode: interrupted jobs are left for `bayops jobs resume`",
                       code="read-only")
     waiting = interrupted_jobs(ctx)
-    if ctx.remote:
+    if ctx.serving:
         for group in sorted({job.params.group for job in waiting}):
             ctx.require(group, "resume")
     owners = ctx.store.job_owners(ctx.epoch)

@@ -9,9 +9,8 @@ client of a future service would apply the same updates.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import ClassVar, Self
+from typing import ClassVar, Protocol, Self
 
-from tui.core.context import OpContext
 from tui.core.ops import coverage, placement
 from tui.core.store import ChangeSet
 from tui.model.entities import (
@@ -30,6 +29,35 @@ from tui.model.entities import (
 from tui.model.upkeep import group_firmware, off_baseline
 
 JOBS_SHOWN = 50
+
+
+class FleetReads(Protocol):
+    """The store reads a FleetView makes: the Store's own, or a client's over the service
+    (each member is a route, /v1/read/<name>: tui.model.api)."""
+
+    def revision(self) -> int: ...
+    def last_event_seq(self) -> int: ...
+    def group_names(self) -> list[str]: ...
+    def group(self, name: str) -> GroupRecord | None: ...
+    def domains(self, group: str | None = None) -> list[DomainRecord]: ...
+    def enclosures(self, domain: str | None = None) -> list[EnclosureRecord]: ...
+    def jobs(self, limit: int = 200, running_only: bool = False) -> list[Job]: ...
+    def maintenance(self, domain: str | None = None) -> list[Maintenance]: ...
+    def bays(self, group: str | None = None, domain: str | None = None,
+             enclosure: str | None = None, ids: list[str] | None = None,
+             spares_only: bool = False) -> list[Bay]: ...
+    def events(self, since: int = 0, limit: int = 1000, newest: bool = False) -> list[Event]: ...
+    def changes_since(self, rev: int, limit: int = 20_000) -> ChangeSet: ...
+    def firmware_versions(self) -> dict[str, list[str]]: ...
+    def ports_down(self) -> dict[str, list[str]]: ...
+    def homes(self, enclosure: str | None = None) -> dict[str, str]: ...
+
+
+class Reader(Protocol):
+    """What a FleetView reads through: the Core, or a client of the service."""
+
+    @property
+    def store(self) -> FleetReads: ...
 EVENT_BATCH = 500
 # servers, profiles, critical, warning, spares, spares ready
 _FIGURES = 6
@@ -62,7 +90,7 @@ class Structure:
         return self.firmware.get(domain) or [config.firmware]
 
     @classmethod
-    def read(cls, ctx: OpContext) -> Structure:
+    def read(cls, ctx: Reader) -> Structure:
         store = ctx.store
         groups = [g for name in store.group_names() if (g := store.group(name)) is not None]
         domains: dict[str, list[DomainRecord]] = {}
@@ -123,7 +151,7 @@ class FleetView:
 
     # -- loading and following --------------------------------------------------------------
     @classmethod
-    def load(cls, ctx: OpContext, events: int = 0) -> tuple[Self, list[Event]]:
+    def load(cls, ctx: Reader, events: int = 0) -> tuple[Self, list[Event]]:
         """A whole view, and the newest ``events`` events. The revision is read first, so
         a change landing during the load is applied again by the next fetch."""
         view = cls()
@@ -141,7 +169,7 @@ class FleetView:
         view._summarise({g.name for g in view.structure.groups})
         return view, (store.events(0, events, newest=True) if events else [])
 
-    def fetch(self, ctx: OpContext) -> ViewUpdate:
+    def fetch(self, ctx: Reader) -> ViewUpdate:
         """Read what changed since this view's revision (any thread; changes nothing here)."""
         store = ctx.store
         changes = store.changes_since(self.rev)

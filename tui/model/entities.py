@@ -12,6 +12,9 @@ POLICY_MODES = ("manual", "alert", "auto")
 # or BMC identity): two such servers are never taken for the same one.
 IDENTITY_UNKNOWN = "identity unknown"
 UNKNOWN_GENERATIONS = ("", "unknown", None)  # generation not compared
+# The states an operator may name to force a profile onto a bay anyway (flagged and
+# drained never: the store refuses those too).
+FORCEABLE = ("critical", "unknown")
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,8 @@ from typing import Any
 from tui.model.params import JobParams
 from tui.model.text import printable
 
+LEFT = "leave in place: "  # an evacuation's forced plan: its first steps, one per shortfall
+
 
 @dataclass(frozen=True)
 class Change:

@@ -1,4 +1,4 @@
-"""The HTTP face of the service (aiohttp): /v1 routes built from the operations registry.
+"""The HTTP face of the service (aiohttp): /v1 routes derived from the Core (tui.model.api).
 
 Every route under /v1 runs as the caller the transport proved (``auth.Gate``); errors
 are the core's ``BayopsError.to_dict()`` with an HTTP status by exit code, and every
@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import inspect
 import json
 import os
 import socket
@@ -19,9 +18,9 @@ from typing import Any
 
 from aiohttp import web
 
-from tui.client import operations as ops
-from tui.core.api import Core
+from tui.core.api import Core, served
 from tui.core.store import Store
+from tui.model.api import EMPTY, SERVER_ONLY_ARGS, Api, Signature
 from tui.model.errors import BadInput, BayopsError, Refused
 from tui.model.wire import decode, encode
 from tui.server import alerts, metrics
@@ -109,14 +108,14 @@ async def identify(request: web.Request, handler: Handler) -> web.StreamResponse
         return error_response(exc)
 
 
-def _arguments(sig: ops.Signature, name: str, given: dict[str, Any]) -> dict[str, Any]:
+def _arguments(sig: Signature, name: str, given: dict[str, Any]) -> dict[str, Any]:
     """The JSON arguments as the method's typed parameters; unknown or missing: BadInput."""
     names = sig.names()
     unknown = sorted(set(given) - set(names))
     if unknown:
         raise BadInput(f"{name}: no argument {', '.join(unknown)} (takes {', '.join(names) or 'none'})",
                        code="bad-request")
-    for denied in ops.SERVER_ONLY_ARGS.get(name, ()):
+    for denied in SERVER_ONLY_ARGS.get(name, ()):
         if given.get(denied) is not None:
             raise Refused(f"{name}: {denied} name files on the server's host; run it there",
                           code="server-only")
@@ -124,12 +123,10 @@ def _arguments(sig: ops.Signature, name: str, given: dict[str, Any]) -> dict[str
     for pname, hint, default in sig.params:
         if pname in given:
             out[pname] = decode(hint, given[pname], pname)
-        elif default is _EMPTY:
+        elif default is EMPTY:
             raise BadInput(f"{name}: argument {pname} is needed", code="bad-request")
     return out
 
-
-_EMPTY = inspect.Parameter.empty
 
 
 async def _body(request: web.Request) -> dict[str, Any]:
@@ -154,7 +151,7 @@ def _query_args(request: web.Request) -> dict[str, Any]:
     return out
 
 
-async def _call(request: web.Request, target: Callable[[Any], Any], sig: ops.Signature,
+async def _call(request: web.Request, target: Callable[[Any], Any], sig: Signature,
                 name: str, given: dict[str, Any]) -> web.Response:
     """Run ``target(core_or_store)(**args)`` in the pool as the caller; answer its result."""
     service = request.app[SERVICE]
@@ -171,17 +168,13 @@ def _dumps(data: Any) -> str:
     return json.dumps(data, separators=(",", ":"))
 
 
-def _query(name: str) -> Handler:
-    sig = ops.core_signature(name)
-
+def _query(name: str, sig: Signature) -> Handler:
     async def handle(request: web.Request) -> web.Response:
         return await _call(request, lambda core: getattr(core, name), sig, name, _query_args(request))
     return handle
 
 
-def _method(attr: str, owner: str = "core") -> Handler:
-    sig = ops.core_signature(attr) if owner == "core" else ops.store_signature(attr)
-
+def _method(attr: str, sig: Signature, owner: str = "core") -> Handler:
     def target(core: Core) -> Any:
         return getattr(core if owner == "core" else core.store, attr)
 
@@ -252,8 +245,9 @@ async def _send(response: web.StreamResponse, event: str, data: dict[str, Any]) 
     await response.write(f"id: {data['rev']}\nevent: {event}\ndata: {_dumps(data)}\n\n".encode())
 
 
-def routes() -> list[tuple[str, str, Handler]]:
-    """(method, path, handler): every route the service answers."""
+def routes(api: Api | None = None) -> list[tuple[str, str, Handler]]:
+    """(method, path, handler): every route the service answers (``api``: the Core's)."""
+    api = api or served()
     out: list[tuple[str, str, Handler]] = [
         ("GET", "/healthz", healthz),
         ("GET", "/metrics", metrics.handler(SERVICE)),
@@ -261,12 +255,16 @@ def routes() -> list[tuple[str, str, Handler]]:
         ("GET", f"{API}/feed", feed),
         ("POST", f"{API}/alerts", alerts.handler(SERVICE, CALLER)),
     ]
-    out += [("GET", f"{API}/query/{name}", _query(name)) for name in ops.QUERIES]
-    for change in ops.CHANGES:
-        out.append(("POST", f"{API}/plan/{change.name}", _method(change.plan)))
-        out.append(("POST", f"{API}/run/{change.name}", _method(change.run)))
-    out += [("POST", f"{API}/action/{name}", _method(name)) for name in ops.ACTIONS]
-    out += [("POST", f"{API}/read/{name}", _method(name, "store")) for name in ops.READS]
+    out += [("GET", f"{API}/query/{route}", _query(name, api.core_signature(name)))
+            for route, name in api.queries.items()]
+    for change in api.changes:
+        for family, attr in (("plan", change.plan), ("run", change.name)):
+            out.append(("POST", f"{API}/{family}/{change.route}",
+                        _method(attr, api.core_signature(attr))))
+    out += [("POST", f"{API}/action/{name}", _method(name, api.core_signature(name)))
+            for name in api.actions]
+    out += [("POST", f"{API}/read/{name}", _method(name, api.read_signature(name), "store"))
+            for name in api.reads]
     return out
 
 

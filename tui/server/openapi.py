@@ -1,7 +1,7 @@
 """docs/openapi.json, made from the routes and the Core's signatures (never by hand).
 
-``python -m tui.server.openapi --write`` rewrites it after a change to the operations
-registry; tests/test_serve_api.py fails when the document and the app disagree.
+``python -m tui.server.openapi --write`` rewrites it after a change to the Core's
+operations (tui.model.api); tests/test_serve_api.py fails when the document and the app disagree.
 """
 from __future__ import annotations
 
@@ -13,7 +13,8 @@ import typing
 from pathlib import Path
 from typing import Any
 
-from tui.client import operations as ops
+from tui.core.api import served
+from tui.model.api import EMPTY, Api, Signature
 from tui.model.params import JobParams
 from tui.model.wire import _hints
 from tui.server.app import API, routes
@@ -78,49 +79,51 @@ class _Schemas:
             return {"$ref": f"#/components/schemas/{name}"}
         return {"type": SCALARS.get(hint, "string")}
 
-    def body(self, sig: ops.Signature) -> dict[str, Any]:
-        required = [n for n, _, d in sig.params if d is ops.inspect.Parameter.empty]
+    def body(self, sig: Signature) -> dict[str, Any]:
+        required = [n for n, _, d in sig.params if d is EMPTY]
         schema: dict[str, Any] = {"type": "object", "additionalProperties": False,
                                   "properties": {n: self.of(h) for n, h, _ in sig.params}}
         if required:
             schema["required"] = required
         return {"required": True, "content": {"application/json": {"schema": schema}}}
 
-    def result(self, sig: ops.Signature) -> dict[str, Any]:
+    def result(self, sig: Signature) -> dict[str, Any]:
         return {"200": {"description": "the result", "content": {"application/json": {"schema": {
             "type": "object", "properties": {"result": self.of(sig.returns)}}}}},
             "default": {"description": "an error", "content": {"application/json": {"schema": ERROR}}}}
 
 
-def _operation(method: str, path: str, s: _Schemas) -> dict[str, Any]:
+def _operation(method: str, path: str, s: _Schemas, api: Api) -> dict[str, Any]:
     if (method, path) in _STATIC:
         return _STATIC[(method, path)]
     family, name = path.removeprefix(API + "/").split("/", 1)
     if family == "query":
-        sig = ops.core_signature(name)
-        return {"summary": f"Core.{name}: changes nothing", "parameters": [
-            {"name": n, "in": "query", "required": d is ops.inspect.Parameter.empty,
+        attr = api.queries[name]
+        sig = api.core_signature(attr)
+        return {"summary": f"Core.{attr}: changes nothing", "parameters": [
+            {"name": n, "in": "query", "required": d is EMPTY,
              "description": "a JSON value, or a plain string", "schema": s.of(h)}
             for n, h, d in sig.params], "responses": s.result(sig)}
-    change = next((c for c in ops.CHANGES if c.name == name), None)
+    change = api.change(name)
     if family in ("plan", "run") and change is not None:
-        attr = change.plan if family == "plan" else change.run
+        attr = change.plan if family == "plan" else change.name
         what = ("the dry run: the Plan to confirm" if family == "plan" else
                 "carry out the confirmed plan (`expect`); refused with plan-changed (409) if "
                 "the live state plans otherwise; null expect: whatever plans now")
-        sig = ops.core_signature(attr)
+        sig = api.core_signature(attr)
         return {"summary": f"Core.{attr}: {what}", "requestBody": s.body(sig),
                 "responses": s.result(sig)}
     owner = "Store" if family == "read" else "Core"
-    sig = ops.store_signature(name) if family == "read" else ops.core_signature(name)
+    sig = api.read_signature(name) if family == "read" else api.core_signature(name)
     return {"summary": f"{owner}.{name}", "requestBody": s.body(sig), "responses": s.result(sig)}
 
 
-def document() -> dict[str, Any]:
+def document(api: Api | None = None) -> dict[str, Any]:
+    api = api or served()
     s = _Schemas()
     paths: dict[str, Any] = {}
-    for method, path, _ in routes():
-        paths.setdefault(path, {})[method.lower()] = _operation(method, path, s)
+    for method, path, _ in routes(api):
+        paths.setdefault(path, {})[method.lower()] = _operation(method, path, s, api)
     return {"openapi": "3.1.0",
             "info": {"title": "bayops serve", "version": "1",
                      "description": "The site's bayops service. On the Unix socket the caller is "

@@ -122,7 +122,7 @@ class Service:
         """A Core acting as ``operator`` over the service's store and driver; the jobs it
         starts are written under the lease epoch this service leads with now."""
         core = Core(self.config, self.store, self.driver, operator, epoch=self.led_epoch())
-        core.remote = True
+        core.serving = True
         return core
 
     def led_epoch(self) -> int | None:

@@ -50,7 +50,7 @@ def plan(ctx: OpContext, before: float, to: str | None = None) -> Plan:
     prev = head.last_hash if head else archive.GENESIS
     folder = ctx.store.path.parent.absolute() / "archive"
     if to:
-        path = _remote_target(folder, to) if ctx.remote else Path(to).expanduser().absolute()
+        path = _remote_target(folder, to) if ctx.serving else Path(to).expanduser().absolute()
         if not path.parent.is_dir() and path.parent not in (folder, folder.resolve()):
             raise BadInput(f"{path.parent} is not a folder", code="bad-path")
     else:

@@ -30,7 +30,7 @@ from tui.core.steps import StepKey
 from tui.model.entities import Bay, Profile
 from tui.model.errors import BadInput, OperationFailed, Refused
 from tui.model.params import EvacuateParams, RestoreParams
-from tui.model.plan import Plan
+from tui.model.plan import LEFT, Plan
 from tui.model.text import quoted
 
 Move = tuple[str, str | None, str]
@@ -45,9 +45,6 @@ def _enclosure(ctx: OpContext, name: str) -> list[Bay]:
 def _locks(enclosure: str, moves: list[Move]) -> tuple[str, ...]:
     return tuple([f"enclosure:{enclosure}"] + [f"profile:{m[0]}" for m in moves]
                  + [f"bay:{b}" for m in moves for b in (m[1], m[2]) if b])
-
-
-LEFT = "leave in place: "  # the words of a forced plan's first steps, one per shortfall
 
 
 def _freed(ctx: OpContext, enclosure: str) -> list[str]:

@@ -8,13 +8,9 @@ from tui.core.context import OpContext
 from tui.core.jobs import JobContext, StepFailed
 from tui.core.steps import StepKey
 from tui.model.driver import DriverError
-from tui.model.entities import UNKNOWN_GENERATIONS, Bay, Profile
+from tui.model.entities import FORCEABLE, UNKNOWN_GENERATIONS, Bay, Profile
 from tui.model.errors import BadInput, OperationFailed, Refused
 from tui.model.text import quoted
-
-# The states an operator may name to force a profile onto a bay anyway (flagged and
-# drained never: the store refuses those too).
-FORCEABLE = ("critical", "unknown")
 
 
 def why_unusable(source: Bay, bay: Bay) -> str | None:
