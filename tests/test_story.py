@@ -91,7 +91,7 @@ def test_the_handover_starts_at_this_operators_last_look(core, state, fast_confi
     core.mark_looked(first.until)
     core.sim_fault("enc-w1/3", "critical")
     job = core.failover("enc-w1/3")
-    core.start_maintenance("db-dom2", "firmware", expect=core.plan_maintenance_start("db-dom2", "firmware"))
+    core.maintenance_start("db-dom2", "firmware", expect=core.plan_maintenance_start("db-dom2", "firmware"))
     core.note_bay("enc-w1/3", "vendor called")
     summary = core.handover()
     assert summary.origin == "last-look" and summary.since == first.until

@@ -85,7 +85,7 @@ async def test_the_groups_pane_shows_each_groups_firmware_compliance_as_the_cli_
         assert cli_line() == "prod-web: fw 3/3 at 4.62"
         assert "fw" not in shown().split("prod-web")[1][:8], "all on the baseline: stays quiet"
         # another operator upgrades web-dom1 in maintenance: the feed brings it to the pane
-        core.start_maintenance("web-dom1", "fw")
+        core.maintenance_start("web-dom1", "fw")
         core.firmware_upgrade("web-dom1", "4.85")
         pilot.app.refresh_now()  # the feed worker's catch-up, without its timer
         await settle(pilot)
@@ -93,7 +93,7 @@ async def test_the_groups_pane_shows_each_groups_firmware_compliance_as_the_cli_
         assert cli_line() == "prod-web: fw 2/3 at 4.62"
         assert shown().lstrip("-+ ").startswith("prod-web fw 2/3"), shown()
         assert "fw 2/3 at 4.62" in "".join(text for text, _ in node.data.parts)
-        core.complete_maintenance("web-dom1")
+        core.maintenance_complete("web-dom1")
         pilot.app.refresh_now()
         await settle(pilot)
         assert "fw 2/3" not in shown()
