@@ -116,3 +116,20 @@ def test_sigkill_during_the_update_then_resume_follows_the_same_task(tmp_path, s
     for enc in ("enc-a2", "enc-a3"):
         assert versions(spanning, enc) == [NEW, NEW]
     assert not bayops("maintenance", "status", "--json").json  # completed
+
+
+def test_cancel_stages_the_spanning_enclosure_back_in_one_update(tmp_path, spanning):
+    bayops = site(tmp_path, spanning, groups=SPANNING)
+    assert bayops("maintenance", "start", "LE-enc-a2", "--reason", "SPP", "--yes").code == 0
+    r = bayops("firmware", "upgrade", "LE-enc-a2", "--to", NEW, "--yes")
+    assert r.code == 0, r.err + r.out
+    assert versions(spanning, "enc-a3") == [NEW, NEW] and len(firmware_tasks(spanning, "LE-enc-a2")) == 1
+    r = bayops("maintenance", "cancel", "LE-enc-a2", "--yes")
+    assert r.code == 0, r.err + r.out
+    # back to the group's pinned SPP by one more update of the LE, both enclosures read back
+    assert len(firmware_tasks(spanning, "LE-enc-a2")) == 2 and baseline(spanning, "enc-a2") == "SPP 2023.03.0"
+    for enc in ("enc-a2", "enc-a3"):
+        assert versions(spanning, enc) == [OLD, OLD]
+    assert every_update(spanning) == ["LE-enc-a2", "LE-enc-a2"]
+    journal = bayops("jobs", "show", "3").out
+    assert f"enc-a3/ic1 {OLD}, enc-a3/ic2 {OLD}" in journal
