@@ -42,6 +42,7 @@ class EnclosureSpec:
     hardware_type: str = "BL460c Gen10 1"
     other_types: dict[int, str] = field(default_factory=dict)  # bay -> another hardware type
     power: str = "Off"  # of the bays without a profile
+    joins: str | None = None  # an enclosure whose logical enclosure (and LI) this one is also in
 
 
 @dataclass(frozen=True)
@@ -242,6 +243,16 @@ class Builder:
             deviceBayCount=enc.bays,
             serialNumber=f"CZ{zlib.crc32(enc.name.encode()) % 10**8:08d}",
         )
+        if enc.joins:  # one LE and LI over several enclosures (frames linked as one)
+            le = self.by_name("logical-enclosures", f"LE-{enc.joins}")
+            li = self.res["logical-interconnects"][le["logicalInterconnectUris"][0]]
+            for shared in (le, li):
+                shared["enclosureUris"].append(enclosure["uri"])
+            enclosure["logicalEnclosureUri"] = le["uri"]
+            li["interconnects"] += [self.interconnect(enclosure, li, b)["uri"] for b in (1, 2)]
+            for bay in range(1, enc.bays + 1):
+                self.hardware(enc, enclosure, bay)
+            return
         le = self.add(
             "logical-enclosures",
             "LogicalEnclosureV8",

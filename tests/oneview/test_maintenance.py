@@ -32,22 +32,24 @@ def baseline(emu, enclosure: str) -> str:
     return emu.find(le["firmware"]["firmwareBaselineUri"])["name"]
 
 
-def test_firmware_upgrade_is_one_li_task_and_every_module_read_back(bayops, oneview):
+def test_firmware_upgrade_is_one_logical_enclosure_task_and_every_module_read_back(bayops, oneview):
     assert bayops("maintenance", "start", "LE-enc-a1", "--reason", "SPP", "--yes").code == 0
     r = bayops("firmware", "upgrade", "LE-enc-a1", "--to", NEW, "--yes")
     assert r.code == 0, r.err + r.out
     assert versions(oneview, "enc-a1") == [NEW, NEW]
     assert versions(oneview, "enc-a2") == ["2023.03.0", "2023.03.0"]  # another domain: untouched
-    [task] = firmware_tasks(oneview, LI)
-    assert task["taskState"] == "Completed"
-    assert baseline(oneview, "enc-a1") == "SPP 2023.03.0"  # an LI update leaves its LE's baseline
+    # the LE's update: its baseline set and its interconnects flashed in one task, no LI-only one
+    [task] = firmware_tasks(oneview, "LE-enc-a1")
+    assert task["taskState"] == "Completed" and not firmware_tasks(oneview, LI)
+    assert baseline(oneview, "enc-a1") == "SPP 2024.01.0"
     journal = bayops("jobs", "show", "2").out
     assert f"enc-a1/ic1 {NEW}" in journal and f"enc-a1/ic2 {NEW}" in journal
     again = bayops("firmware", "upgrade", "LE-enc-a1", "--to", NEW, "--yes")
     assert again.code != 0 and "already runs" in again.err + again.out  # recorded: nothing to do
-    assert len(firmware_tasks(oneview, LI)) == 1
+    assert len(firmware_tasks(oneview, "LE-enc-a1")) == 1
     r = bayops("maintenance", "complete", "LE-enc-a1", "--yes")  # the SPP becomes the group's
     assert r.code == 0, r.err + r.out
+    assert len(firmware_tasks(oneview, "LE-enc-a1")) == 1  # the baseline is not set a second time
     assert versions(oneview, "enc-a2") == [NEW, NEW]
     assert baseline(oneview, "enc-a1") == baseline(oneview, "enc-a2") == "SPP 2024.01.0"
     assert "firmware" not in oneview.resource("logical-interconnect-groups", "LIG-A")
@@ -55,7 +57,7 @@ def test_firmware_upgrade_is_one_li_task_and_every_module_read_back(bayops, onev
 
 def test_a_failed_firmware_task_stops_the_job_with_the_appliances_message(bayops, oneview):
     assert bayops("maintenance", "start", "LE-enc-a1", "--reason", "SPP", "--yes").code == 0
-    oneview.fail_next_task(LI, code="InterconnectFirmwareUpdateFailed",
+    oneview.fail_next_task("LE-enc-a1", code="InterconnectFirmwareUpdateFailed",
                            message="Interconnect bay 2 of enc-a1 rejected the firmware image")
     r = bayops("firmware", "upgrade", "LE-enc-a1", "--to", NEW, "--yes")
     assert r.code == 1
@@ -67,7 +69,7 @@ def test_a_failed_firmware_task_stops_the_job_with_the_appliances_message(bayops
     r = bayops("firmware", "upgrade", "LE-enc-a1", "--to", NEW, "--yes")  # the operator retries
     assert r.code == 0, r.err + r.out
     assert versions(oneview, "enc-a1") == [NEW, NEW]
-    assert [t["taskState"] for t in firmware_tasks(oneview, LI)] == ["Completed", "Error"]
+    assert [t["taskState"] for t in firmware_tasks(oneview, "LE-enc-a1")] == ["Completed", "Error"]
 
 
 def test_an_unknown_version_is_refused_with_what_to_do(bayops, oneview):
@@ -257,23 +259,24 @@ def test_local_user_and_storage_edits_are_refused_with_why_and_what_to_do(bayops
     assert bayops("domain", "show", "LE-enc-a1", "--json").json["diff"] == []
 
 
-def test_the_firmware_baseline_is_the_logical_enclosures_and_complete_sets_it_on_each(tmp_path, oneview):
+def test_the_firmware_baseline_is_the_logical_enclosures_and_complete_sets_it_once_on_each(tmp_path, oneview):
     bayops = site(tmp_path, oneview, groups=THREE_DOMAINS)
     assert bayops("maintenance", "start", "LE-enc-a1", "--reason", "SPP", "--yes").code == 0
     r = bayops("domain", "set", "LE-enc-a1", "firmware", "9.99", "--yes")
     assert r.code == 3 and "no firmware bundle (SPP) of version '9.99'" in r.err
     r = bayops("domain", "set", "LE-enc-a1", "firmware", NEW, "--yes")
     assert r.code == 0, r.err + r.out
-    assert versions(oneview, "enc-a1") == [NEW, NEW] and versions(oneview, "enc-a2") == ["2023.03.0"] * 2
-    # the baseline is set where OneView keeps it: PATCH of the logical enclosure's firmware
-    assert baseline(oneview, "enc-a1") == "SPP 2024.01.0" and baseline(oneview, "enc-a2") == "SPP 2023.03.0"
-    assert [t["taskState"] for t in firmware_tasks(oneview, "LE-enc-a1")] == ["Completed"]
-    assert not firmware_tasks(oneview, LI)  # not an LI-only update
+    # a target, as the plan says: nothing flashed and no baseline set until complete stages it
+    assert versions(oneview, "enc-a1") == ["2023.03.0"] * 2 and baseline(oneview, "enc-a1") == "SPP 2023.03.0"
+    assert not firmware_tasks(oneview, "LE-enc-a1")
     r = bayops("maintenance", "complete", "LE-enc-a1", "--yes")
     assert r.code == 0, r.err + r.out
     assert "firmware" not in oneview.resource("logical-interconnect-groups", "LIG-A")
     for enc in ("enc-a1", "enc-a2", "enc-a3"):
         assert versions(oneview, enc) == [NEW, NEW] and baseline(oneview, enc) == "SPP 2024.01.0"
+        # where OneView keeps the baseline, PATCH of the LE's firmware: one task, no LI-only one
+        assert [t["taskState"] for t in firmware_tasks(oneview, f"LE-{enc}")] == ["Completed"]
+        assert not firmware_tasks(oneview, f"LE-{enc}-LIG-A")
     assert consistency(oneview) == ["CONSISTENT"] * 3
     states = bayops("firmware", "compliance", "EG-A", "--json")
     assert states.code == 0, states.err
@@ -311,12 +314,12 @@ def test_complete_in_a_group_of_one_domain_makes_its_li_the_groups_baseline(bayo
     assert bayops("domain", "show", "LE-enc-b1", "--json").json["diff"] == []
 
 
-def test_cancel_of_a_firmware_edit_the_group_does_not_pin_says_the_baseline_stays(tmp_path, oneview):
+def test_cancel_of_a_firmware_edit_leaves_the_appliance_as_it_was(tmp_path, oneview):
     bayops = site(tmp_path, oneview, groups=THREE_DOMAINS)  # its [[groups]] name no firmware
     assert bayops("maintenance", "start", "LE-enc-a1", "--reason", "SPP", "--yes").code == 0
     assert bayops("domain", "set", "LE-enc-a1", "firmware", NEW, "--yes").code == 0
     r = bayops("maintenance", "cancel", "LE-enc-a1", "--yes")
     assert r.code == 0, r.err + r.out
-    # update from group never touches firmware, and nothing pins one to go back to: said, not hidden
-    assert "the group pins no baseline, so LE-enc-a1 keeps" in bayops("jobs", "show", "3").out
-    assert baseline(oneview, "enc-a1") == "SPP 2024.01.0" and baseline(oneview, "enc-a2") == "SPP 2023.03.0"
+    # the edit was a target never staged: nothing to bring back, nothing flashed either way
+    assert versions(oneview, "enc-a1") == ["2023.03.0"] * 2 and baseline(oneview, "enc-a1") == "SPP 2023.03.0"
+    assert not firmware_tasks(oneview, "LE-enc-a1")

@@ -100,19 +100,18 @@ def spp(api: Appliance, version: str) -> Json:
 
 
 def _wanted(api: Appliance, names: dict[str, str], lig: Json,
-            config: DomainConfig) -> tuple[Parts, str | None, str]:
-    """The parts ``config`` asks for, its firmware baseline (an SPP uri; None where it
-    pins none) and what of it the appliance cannot take (a note)."""
+            config: DomainConfig) -> tuple[Parts, str]:
+    """The parts ``config`` asks for and what of it the appliance cannot take (a note).
+    Its firmware is a target that staging flashes (``upkeep.stage``), never pushed here."""
     fc = {n: u for u, n in names.items() if u.startswith("/rest/fc-networks/")}
     by_name = {n: u for u, n in names.items() if not u.startswith("/rest/fc-networks/")}  # Ethernet
     uplinks = {u for s in lig.get("uplinkSets") or [] for u in s.get("networkUris") or []}
     missing = sorted(n for n in config.networks if n not in by_name) + \
         sorted(f"fabric {f}" for f in config.fabrics if f not in fc)
     note = f"; not on the appliance, not applied: {', '.join(missing)}" if missing else ""
-    firmware = None
     if config.firmware:
         try:
-            firmware = str(spp(api, config.firmware)["uri"])
+            spp(api, config.firmware)
         except DriverError:
             note += f"; firmware {one_line(config.firmware, 40)}: no such SPP in the repository, not applied"
     if config.users:
@@ -120,7 +119,7 @@ def _wanted(api: Appliance, names: dict[str, str], lig: Json,
     if config.storage:
         note += "; storage settings: " + STORAGE + ", not applied"
     internal = frozenset(by_name[n] for n in config.networks if n in by_name and by_name[n] not in uplinks)
-    return Parts(internal, frozenset(fc[f] for f in config.fabrics if f in fc)), firmware, note
+    return Parts(internal, frozenset(fc[f] for f in config.fabrics if f in fc)), note
 
 
 def _fc(uplink: Json) -> list[str]:
@@ -153,7 +152,7 @@ def _settle(api: Appliance, uri: str) -> None:
 
 
 def _current(api: Appliance, names: dict[str, str], domain: str,
-             config: DomainConfig) -> tuple[Json, Json, Parts, str | None, str]:
+             config: DomainConfig) -> tuple[Json, Json, Parts, str]:
     """The domain's LI (a task still running on it followed first), its LIG, and what
     ``config`` asks of them (see ``_wanted``)."""
     li = logical_interconnect(api, domain)
@@ -169,22 +168,22 @@ def apply(api: Appliance, names: dict[str, str], domain: str, config: DomainConf
     applies to that LI alone (maintenance); once another member that left the group
     already has it, the group is updated from it (the change becomes the baseline) and
     this LI is brought to it (update from group); an LI asked for what its group has is
-    brought back to the group. Its firmware baseline is its logical enclosure's."""
-    li, lig, want, firmware, note = _current(api, names, domain, config)
-    return _networks(api, names, domain, li, lig, want) + _firmware(api, domain, li, firmware) + note
+    brought back to the group. Its firmware is staged, not pushed (``upkeep.stage``)."""
+    li, lig, want, note = _current(api, names, domain, config)
+    return _networks(api, names, domain, li, lig, want) + note
 
 
 def make_baseline(api: Appliance, names: dict[str, str], domain: str, config: DomainConfig) -> str:
     """The LIG updated from the domain's LI (when it differs), the LI brought to it and
-    read back CONSISTENT, its logical enclosure on the firmware baseline: the end of a
-    maintenance, also in a group with no other member."""
-    li, lig, want, firmware, note = _current(api, names, domain, config)
+    read back CONSISTENT: the end of a maintenance, also in a group with no other member
+    (its firmware baseline was set by staging, once per logical enclosure)."""
+    li, lig, want, note = _current(api, names, domain, config)
     updated = ""
     if _lig_parts(lig) != want:
         task = _update_group(api, lig, want, li)
         updated = f"group {lig.get('name')} updated from {li.get('name')} (task {task}); "
     done = _bring_to_group(api, domain, li, lig, want)
-    return updated + done + _firmware(api, domain, li, firmware) + note
+    return updated + done + note
 
 
 def _networks(api: Appliance, names: dict[str, str], domain: str, li: Json, lig: Json, want: Parts) -> str:
@@ -211,52 +210,15 @@ def logical_enclosure_of(api: Appliance, li: Json) -> Json | None:
                  if li["uri"] in (le.get("logicalInterconnectUris") or [])), None)
 
 
-def _firmware(api: Appliance, domain: str, li: Json, spp_uri: str | None) -> str:
-    """The firmware baseline of the LI's logical enclosure (where OneView keeps it: its
-    ``firmware``, set by ``PATCH`` op replace ``/firmware`` with the LE's eTag), applied
-    to the shared infrastructure (the LE's interconnects), and read back on both."""
-    le = logical_enclosure_of(api, li)
-    if spp_uri is None:
-        return _unpinned(api, le)
-    if le is None:
-        return f"; firmware: {li.get('name')} is in no logical enclosure (which holds it), not applied"
-    _settle(api, str(le["uri"]))
-    le = api.get(str(le["uri"]))
-    if _on_baseline(api, le, li, spp_uri):
-        return ""
+def update_firmware(api: Appliance, le: Json, spp_uri: str) -> str:
+    """The logical enclosure's firmware baseline set to ``spp_uri`` and applied to its
+    shared infrastructure (every interconnect of every LI of the LE: one task, whatever
+    the number of enclosures), by ``PATCH`` op replace ``/firmware`` with its eTag; the
+    task's uri. Only staging calls it: the baseline and the flash are one change."""
     value = {**(le.get("firmware") or {}), "firmwareBaselineUri": spp_uri,
              "firmwareUpdateOn": "SharedInfrastructureOnly", "forceInstallFirmware": False}
-    task = api.write("PATCH", str(le["uri"]), [{"op": "replace", "path": "/firmware", "value": value}],
+    return api.write("PATCH", str(le["uri"]), [{"op": "replace", "path": "/firmware", "value": value}],
                      etag=str(le.get("eTag") or ""))
-    api.follow(task)
-    if not _on_baseline(api, api.get(str(le["uri"])), li, spp_uri):
-        raise DriverError(f"domain {domain}: {le.get('name')} or {li.get('name')} is not on firmware "
-                          f"baseline {spp_uri} after the update (task {task})")
-    bundle = api.get(spp_uri).get("name")
-    return f"; logical enclosure {le.get('name')} firmware baseline {bundle} (task {task})"
-
-
-def _unpinned(api: Appliance, le: Json | None) -> str:
-    """With no firmware baseline in the configuration nothing is flashed; say so when the
-    LE's baseline is not the one most other LEs of its enclosure group have (a firmware
-    edit that a cancel or revert therefore leaves as it is)."""
-    if le is None:
-        return ""
-    mine = (le.get("firmware") or {}).get("firmwareBaselineUri")
-    others = Counter(str((e.get("firmware") or {}).get("firmwareBaselineUri"))
-                     for e in api.members("logical-enclosures")
-                     if e.get("enclosureGroupUri") == le.get("enclosureGroupUri") and e["uri"] != le["uri"])
-    common = others.most_common(1)
-    if not common or common[0][0] == mine:
-        return ""
-    return (f"; firmware: the group pins no baseline, so {le.get('name')} keeps {mine} (most of its "
-            f"group have {common[0][0]}): not changed")
-
-
-def _on_baseline(api: Appliance, le: Json, li: Json, spp_uri: str) -> bool:
-    """The LE pins that SPP and the LI runs it."""
-    return (le.get("firmware") or {}).get("firmwareBaselineUri") == spp_uri and \
-        api.get(f"{li['uri']}/firmware").get("sppUri") == spp_uri
 
 
 def _bring_to_group(api: Appliance, domain: str, li: Json, lig: Json, want: Parts) -> str:

@@ -15,6 +15,7 @@ from tui.drivers.oneview.domains import (
     logical_interconnect,
     port_location,
     spp,
+    update_firmware,
     uplink_sets,
 )
 from tui.model.driver import DriverError
@@ -57,24 +58,45 @@ def firmware(api: Appliance, domain: str, enclosures: list[str]) -> dict[str, st
 
 
 def stage(api: Appliance, domain: str, enclosure: str, version: str) -> dict[str, str]:
-    """The LI's firmware update to the SPP of ``version`` (it updates every module of the
-    LI: one task per LI, and a later enclosure of the same LI finds it done)."""
+    """The enclosure on the SPP of ``version``, read back per module.
+    The update is the logical enclosure's (its baseline set and its shared infrastructure
+    updated: one task for all its enclosures and LIs; an LI in no LE gets the LI's own
+    ``PUT .../firmware``). A task already running there (a resumed job, or the update an
+    earlier enclosure of the same LE sent) is followed, never a second one sent; an
+    enclosure whose LE is already on that baseline and runs it is only read back."""
     li, found = modules(api, domain, [enclosure])
     if not found:
         raise DriverError(f"{enclosure}: the appliance shows no interconnect of {domain} there")
-    versions = {name: str(ic.get("firmwareVersion")) for name, ic in found}
-    if set(versions.values()) == {version}:
-        return versions
-    body = {"command": "Update", "sppUri": spp(api, version)["uri"], "force": False}
+    le = logical_enclosure_of(api, li)
+    owner, name = (le or li), (le or li).get("name")
+    bundle = spp(api, version)
     try:
-        api.follow(api.running_task(str(li["uri"])) or api.write("PUT", f"{li['uri']}/firmware", body))
+        task = api.running_task(str(owner["uri"]), "Update firmware") or \
+            api.running_task(str(li["uri"]), "Update firmware")
+        if task is not None:
+            api.follow(task)
+        elif _on(api, domain, enclosure, le, version, str(bundle["uri"])):
+            return firmware(api, domain, [enclosure])
+        else:
+            body = {"command": "Update", "sppUri": bundle["uri"], "force": False}
+            task = update_firmware(api, le, str(bundle["uri"])) if le is not None else \
+                api.write("PUT", f"{li['uri']}/firmware", body)
+            api.follow(task)
     except ApplianceError as exc:
-        raise DriverError(f"{enclosure}: firmware update of {li.get('name')} to {version}: {exc}") from None
+        raise DriverError(f"{enclosure}: firmware update of {name} to {version}: {exc}") from None
     read = firmware(api, domain, [enclosure])
     off = sorted(c for c, v in read.items() if v != version)
     if off:
-        raise DriverError(f"{enclosure}: {', '.join(off)} not on {version} after the update task")
+        raise DriverError(f"{enclosure}: {', '.join(off)} not on {version} after the update task {task}")
     return read
+
+
+def _on(api: Appliance, domain: str, enclosure: str, le: Json | None, version: str, spp_uri: str) -> bool:
+    """Every module of the enclosure runs ``version`` and its LE (if any) pins that SPP."""
+    pinned = (api.get(str(le["uri"])).get("firmware") or {}).get("firmwareBaselineUri") if le else spp_uri
+    if pinned != spp_uri:
+        return False
+    return set(firmware(api, domain, [enclosure]).values()) == {version}
 
 
 def _carried(sets: list[Json], bay: str, port: str, names: dict[str, str]) -> tuple[str, ...]:
