@@ -13,7 +13,6 @@ from typing import Any
 
 from textual.app import App, SystemCommand
 from textual.message import Message
-from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import get_current_worker
@@ -27,6 +26,7 @@ from tui.app.header_bar import clock_minute
 from tui.app.keygate import KeyGate
 from tui.app.lost import LostServerApp
 from tui.app.main_screen import MainScreen
+from tui.app.notes import NotesApp
 from tui.app.results import result_text
 from tui.app.terminal import arm_hard_exit, watch_signals
 from tui.app.themes import (
@@ -40,7 +40,6 @@ from tui.app.themes import (
 from tui.core.api import Core
 from tui.core.view import ViewUpdate
 from tui.model.errors import BayopsError
-from tui.model.text import printable
 from tui.resources import data_path
 
 FIRST_EVENTS = 500  # newest events shown at start
@@ -63,7 +62,7 @@ class JobFinished(Message):
         self.label, self.result, self.error = label, result, error
 
 
-class BayopsApp(KeyGate, LostServerApp):
+class BayopsApp(KeyGate, LostServerApp, NotesApp):
     CSS_PATH = str(data_path("themes/bayops.tcss"))
     TITLE = "bayops"
     COMMANDS = App.COMMANDS | {GotoProvider}  # ctrl+p also finds the fleet's names
@@ -99,12 +98,6 @@ class BayopsApp(KeyGate, LostServerApp):
             core, apply_policy=not core.read_only, sweep_seconds=SWEEP_SECONDS)
         self._feed_seconds = FEED_SECONDS
         self.stats = os.environ.get("BAYOPS_STATS")  # benchmarks read applied changes here
-
-    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
-               timeout: float | None = None, markup: bool = True) -> None:
-        """Every notification: names and values from data are shown printable, never markup."""
-        super().notify(printable(message), title=printable(title), severity=severity,
-                       timeout=timeout, markup=False)
 
     # -- start --------------------------------------------------------------------------------
     def get_theme_variable_defaults(self) -> dict[str, str]:
@@ -288,6 +281,7 @@ class BayopsApp(KeyGate, LostServerApp):
             out.write(json.dumps({"t": time.time(), "applied": snap.applied, "rev": snap.rev}) + "\n")
 
     def _tick(self) -> None:
+        self.show_held()  # a dialog closed by a way the main screen did not hear
         minute = clock_minute(self.clock)
         if self.main is not None and minute != self._minute:
             self._minute = minute  # the clock and the lease countdowns show minutes

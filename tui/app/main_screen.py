@@ -71,6 +71,9 @@ class MainScreen(CycleActions):
         self._layout_for(self.app.size.width, self.app.size.height)
         self._titles()
 
+    def on_screen_resume(self) -> None:
+        self.bayops.show_held()  # what arrived while a dialog was up
+
     def on_resize(self, event: events.Resize) -> None:
         self._layout_for(event.size.width, event.size.height)
 
