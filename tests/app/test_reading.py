@@ -19,8 +19,8 @@ from tests.app.conftest import (
     wait_for,
     wait_jobs,
 )
+from tui.app.ack_screen import AckScreen
 from tui.app.bays_pane import BaysTable
-from tui.app.confirm_screen import ConfirmScreen
 from tui.app.event_screen import EventScreen
 from tui.app.events_pane import EventLog
 from tui.app.fleet import ATTENTION, Scope
@@ -127,10 +127,13 @@ async def test_acknowledge_critical_bay_bell_and_title(fleet):
             await pilot.press("a")
             table = pilot.app.screen.query_one(BaysTable)
             assert table.bay.id == "enc-w1/3"
-            await pilot.press("A")
-            assert isinstance(pilot.app.screen, ConfirmScreen)
-            await pilot.press("y")
-            await wait_jobs(pilot)
+            jobs = len(core.jobs())
+            await pilot.press("A")  # a comment, enter: recorded at once, no job, no plan
+            assert isinstance(pilot.app.screen, AckScreen)
+            await pilot.press(*"on it", "enter")
+            await pilot.pause()
+            assert isinstance(pilot.app.screen, MainScreen)
+            assert len(core.jobs()) == jobs
             acked = core.bay("enc-w1/3")
             assert acked.acked_by == "alice" and acked.acked_at is not None
             assert app.alerts.title == "bayops"
@@ -140,11 +143,46 @@ async def test_acknowledge_critical_bay_bell_and_title(fleet):
             assert "ack" in "".join(t for t, _ in table.item_parts(row, 100))
             log = pilot.app.screen.query_one(EventLog)
             assert any(e.kind == "bay.acknowledged" and e.operator == "alice"
-                       and "alice" in e.message for e in log.shown)
+                       and "alice" in e.message and "on it" in e.message for e in log.shown)
             core.sim_fault("enc-w1/3", None)  # healthy again: the acknowledgement clears
             assert core.bay("enc-w1/3").acked_by is None
     finally:
         core.close()
+
+
+async def test_ack_all_visible_in_one_act_and_the_header_counts_as_the_title(core):
+    """K in the attention view acknowledges every unacknowledged critical, warning or
+    unreadable bay it shows, in one act with one comment; the header's CRIT and the
+    terminal title count the same (unacknowledged) bays, the acknowledged beside."""
+    from tui.app.header_bar import HeaderBar
+
+    for bay, kind in (("enc-w1/3", "critical"), ("enc-w1/5", "critical"),
+                      ("enc-w1/6", "memory-errors")):
+        core.sim_fault(bay, kind)
+    app = make_app(core)
+    async with app.run_test(size=SIZE) as pilot:
+        header = pilot.app.screen.query_one(HeaderBar)
+        assert header.critical == 2 and app.alerts.title == "bayops CRIT 2"
+        await pilot.press("a", "A", *"x", "enter")  # one bay first: the cursor's
+        await pilot.pause()
+        first = pilot.app.screen.query_one(BaysTable).bay.id
+        assert core.bay(first).acked_by == "tester"
+        assert header.critical == 1 and app.alerts.title == "bayops CRIT 1"
+        assert "CRIT 1 +1 ack" in str(header.render())
+        await pilot.press("K")
+        dialog = pilot.app.screen
+        assert isinstance(dialog, AckScreen)
+        assert {b.id for b in dialog.bays} == {"enc-w1/3", "enc-w1/5", "enc-w1/6"} - {first}
+        await pilot.press(*"fans", "enter")
+        await pilot.pause()
+        for bay in ("enc-w1/3", "enc-w1/5", "enc-w1/6"):
+            assert core.bay(bay).acked_by == "tester", bay
+        assert header.critical == 0 and app.alerts.title == "bayops"
+        await pilot.press("K")  # nothing left to acknowledge: said, no dialog
+        assert isinstance(pilot.app.screen, MainScreen)
+        assert any("no unacknowledged" in n for n in notifications(pilot.app))
+    assert [e.data["together"] for e in core.events(0, 50) if e.kind == "bay.acknowledged"
+            and "fans" in e.message] == [2, 2]
 
 
 async def test_acknowledge_refused_on_healthy_bay_and_read_only(core):

@@ -333,6 +333,10 @@ class BayopsApp(KeyGate, LostServerApp, NotesApp):
                                 severity="error", timeout=10)
         else:
             self.notify(result_text(message.label, message.result), title="Done", timeout=5)
+        self.refresh_soon()
+
+    def refresh_soon(self) -> None:
+        """The panes catch up with a change made here: the feed worker, or at once (tests)."""
         if self.autopoll:
             self.poll_soon()
         else:

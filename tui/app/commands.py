@@ -36,9 +36,14 @@ COMMANDS: tuple[Command, ...] = (
             "Fail over even a healthy bay (planned evacuation); the plan says it is forced",
             "failover", "bay", True),
     Command("ack", "A", "ack", "Acknowledge",
-            "Acknowledge the selected critical bay: recorded with your name in the event log; "
-            "it stays listed, dimmed, and no longer rings or counts in the terminal title",
+            "Acknowledge the selected critical, warning or unreadable bay, with an optional "
+            "comment: recorded with your name in the event log (no job); it stays listed, "
+            "dimmed, and no longer rings or counts in the title or the header's CRIT",
             "ack", "bay", True),
+    Command("ack-visible", "K", "ack_visible", "Ack visible",
+            "Acknowledge every unacknowledged critical, warning or unreadable bay the bays "
+            "pane shows (e.g. the attention view), in one act with one comment", "ack", "bay",
+            True),
     Command("move", "m", "move", "Move",
             "Move the selected bay's profile to a bay you choose (invalid targets show why)",
             "move", "bay", True, True),

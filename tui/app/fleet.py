@@ -78,6 +78,13 @@ class Snapshot(FleetView):
                                   or (new.health == "critical" and old.health != "critical")):
             self.unseen.add(new.id)
 
+    def acked_critical(self) -> int:
+        """Critical bays someone acknowledged (the header shows them beside CRIT, which, as
+        the terminal title, counts only the others)."""
+        by_id = self.by_id
+        return sum(1 for i in self.attention
+                   if by_id[i].health == "critical" and by_id[i].acked_by is not None)
+
     def triage(self, bay: Bay) -> tuple[str, bool]:
         """The needs-attention view's NEXT column: the core's next action, and NEW."""
         return self.next_action(bay), bay.id in self.unseen

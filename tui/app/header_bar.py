@@ -33,7 +33,8 @@ class HeaderBar(Widget):
         self.read_only = False
         self.lost = False  # the server does not answer (a client of bayops serve)
         self.lost_since: float | None = None  # since when: what the panes show is that old
-        self.critical = 0
+        self.critical = 0  # unacknowledged, as the terminal title counts them
+        self.acked = 0  # critical and acknowledged
         self.no_spare = 0
         self.uncovered = 0
         self.running = 0
@@ -68,6 +69,8 @@ class HeaderBar(Widget):
             right.append(f"jobs {self.running}  ", self._s("warn"))
         right.append(f"CRIT {self.critical}" if self.critical else "crit 0",
                      self._s("crit") if self.critical else self._s("ok"))
+        if self.acked:
+            right.append(f" +{self.acked} ack", self._s("dim"))
         right.append("  ")
         if self.uncovered:  # a failed bay with no spare of its model: the worst news first
             right.append(f"NO SPARE for {self.uncovered} crit", self._s("crit"))

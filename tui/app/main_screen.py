@@ -174,7 +174,8 @@ class MainScreen(CycleActions):
         else:
             role = "role varies by group"
         self.query_one(HeaderBar).update(
-            critical=snap.critical(), no_spare=snap.empty_spare_pools(),
+            critical=len(snap.alerting), acked=snap.acked_critical(),
+            no_spare=snap.empty_spare_pools(),
             uncovered=len(snap.uncovered_failures()), role=role,
             running=len(snap.running_jobs()))
 

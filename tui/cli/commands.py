@@ -23,8 +23,8 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("evacuate", "cycle", "move every profile off an enclosure (planned work) and drain it "
      "until `bayops restore`"),
     ("restore", "cycle", "move an evacuated enclosure's profiles back home and undrain it"),
-    ("ack", "ack", "acknowledge a critical bay: recorded with your name; cleared when the "
-     "bay is healthy again"),
+    ("ack", "ack", "acknowledge bays that need attention: recorded with your name and "
+     "comment; cleared when the bay is healthy again"),
     ("spares", "spares", "show or change a group's spare pool"),
     ("maintenance", "maintenance", "exclusive maintenance lock on one domain"),
     ("domain", "maintenance", "show or edit a domain's configuration"),

@@ -30,7 +30,6 @@ class Change:
 CHANGES = (
     Change("failover", "plan_failover", "failover"),
     Change("move", "plan_move", "move"),
-    Change("ack", "plan_ack", "ack"),
     Change("spares", "plan_spares", "change_spares"),
     Change("maintenance-start", "plan_maintenance_start", "start_maintenance"),
     Change("maintenance-renew", "plan_maintenance_renew", "renew_maintenance"),
@@ -65,7 +64,7 @@ QUERIES = (
     "firmware_compliance", "domain_backups", "ports",
 )
 # Core methods that act without a plan (POST /v1/action/<name>).
-ACTIONS = ("resume_interrupted", "rediscover", "adopt", "check_allowed")
+ACTIONS = ("resume_interrupted", "rediscover", "adopt", "check_allowed", "ack")
 # Store reads the FleetView makes (GET /v1/read/<name>): the dashboard's copy of the fleet.
 READS = (
     "revision", "last_event_seq", "group_names", "group", "domains", "enclosures", "jobs",

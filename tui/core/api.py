@@ -251,11 +251,9 @@ class Core(CycleFacade, UpkeepFacade):
              force_unfit: str | None = None) -> Job:
         return self.execute(lambda: move.plan(self, profile, to, force_unfit), expect)
 
-    def plan_ack(self, bay: str) -> Plan:
-        return ack.plan(self, bay)
-
-    def ack(self, bay: str, expect: Plan | None = None) -> Job:
-        return self.execute(lambda: ack.plan(self, bay), expect)
+    def ack(self, bays: list[str], comment: str = "") -> list[Bay]:
+        """Acknowledge the bays (all or none): a recorded act, not a job."""
+        return ack.acknowledge(self, bays, comment)
 
     def plan_spares(self, group: str, add: list[str], remove: list[str]) -> Plan:
         return spares.plan(self, group, add, remove)
