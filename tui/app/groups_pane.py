@@ -51,11 +51,14 @@ def group_parts(g: GroupSummary) -> Parts:
         parts.append((" NO SPARE", "crit"))
     else:
         parts.append((f" sp {g.spares_ready}/{g.spares}", "spare"))
+    # a what-if: a gap in it (which a spare fills) comes before the policy, so that a
+    # narrow pane cuts the policy first; "covers 1 enc" after it
+    if g.cover and not g.cover_ok:
+        parts.append((f" {g.cover}", "warn"))
     window = f" {g.policy.window}" if g.policy.window else ""
     parts.append((f" [{g.policy.mode}{window}]", "warn" if g.policy.mode == "auto" else "dim"))
-    # a what-if, not a failure: after the spares and the policy, which an operator acts on
-    if g.cover:
-        parts.append((f" {g.cover}", "ok" if g.cover_ok else "warn"))
+    if g.cover and g.cover_ok:
+        parts.append((f" {g.cover}", "ok"))
     if g.running_jobs:
         parts.append((f" [{g.running_jobs} job{'s' if g.running_jobs > 1 else ''}]", "job"))
     return parts
@@ -146,7 +149,14 @@ class GroupsTree(Tree[NodeData]):
         label.stylize(style)
         prefix = ((self.ICON_NODE_EXPANDED if node.is_expanded else self.ICON_NODE)
                   if node.allow_expand else "  ")
-        return Text.assemble((prefix, base_style), label)
+        line = Text.assemble((prefix, base_style), label)
+        depth, parent = 0, node.parent
+        while parent is not None:
+            depth, parent = depth + 1, parent.parent
+        room = self.scrollable_content_region.width - depth * self.guide_depth
+        if 1 < room < line.cell_len:  # a cut label says so ("no cover for Gen1" read as Gen1)
+            line.truncate(room, overflow="ellipsis")
+        return line
 
     def on_tree_node_selected(self, event: Tree.NodeSelected[NodeData]) -> None:
         """Enter (or a click) toggles a node as Tree does, except the root: Enter on

@@ -25,6 +25,7 @@ from tui.app.header_bar import HeaderBar
 from tui.app.help_screen import HelpScreen
 from tui.app.job_screen import JobScreen
 from tui.app.jobs_pane import JobsList
+from tui.app.layout import PaneLayout
 from tui.app.linelist import LineList
 from tui.core.view import FleetView, ViewUpdate
 from tui.model.entities import Bay, Event, Profile
@@ -45,6 +46,7 @@ class MainScreen(CycleActions):
         self.bay_query = BayQuery()
         self.filter_target = "bays"
         self.copier = Copier()
+        self.panes = PaneLayout(self)
         self._covering = False
 
     def compose(self) -> ComposeResult:
@@ -68,20 +70,17 @@ class MainScreen(CycleActions):
         core = self.core
         self.query_one(HeaderBar).update(driver=core.driver.name, operator=core.operator,
                                          read_only=core.read_only)
-        self._layout_for(self.app.size.width, self.app.size.height)
+        self.panes.fit(self.app.size.width, self.app.size.height)
         self._titles()
 
     def on_screen_resume(self) -> None:
         self.bayops.show_held()  # what arrived while a dialog was up
 
     def on_resize(self, event: events.Resize) -> None:
-        self._layout_for(event.size.width, event.size.height)
+        self.panes.fit(event.size.width, event.size.height)
 
-    def _layout_for(self, width: int, height: int) -> None:
-        compact = width < 100 or height < 28
-        self.set_class(compact, "compact")
-        self.query_one(GroupsTree).show_guides = not compact
-        self.set_class(width >= 180 and height >= 50, "wide")
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        self.panes.focused(event.widget)
 
     # -- data in ------------------------------------------------------------------------------
     def apply(self, snap: Snapshot, new_events: list[Event]) -> None:
@@ -177,6 +176,7 @@ class MainScreen(CycleActions):
             critical=len(snap.alerting), acked=snap.acked_critical(),
             no_spare=snap.empty_spare_pools(),
             uncovered=len(snap.uncovered_failures()), role=role,
+            unspared=fmt.unspared_text(snap.unspared()),
             running=len(snap.running_jobs()))
 
     def _titles(self) -> None:
@@ -280,7 +280,7 @@ class MainScreen(CycleActions):
 
     def action_clear_filter(self) -> None:
         box = self.query_one("#filter-input", Input)
-        if self.maximized is not None and not box.has_focus:
+        if self.maximized is not None and not box.has_focus and not self.panes.compact:
             self.minimize()
             return
         self.query_one("#filter-bar").remove_class("shown")
@@ -299,6 +299,8 @@ class MainScreen(CycleActions):
 
     def action_attention(self) -> None:
         self.query_one(GroupsTree).select_scope(ATTENTION)
+        if self.panes.compact:  # one pane at a time: the queue itself, not the tree
+            self.query_one(BaysTable).focus()
 
     def action_sort_next(self) -> None:
         keys = fmt.SORT_KEYS
@@ -379,8 +381,14 @@ class MainScreen(CycleActions):
     def action_focus_pane(self, name: str) -> None:
         self.query_one(f"#{name}").focus()
 
+    def action_next_pane(self, step: int) -> None:
+        self.action_focus_pane(self.panes.next(step))
+
     def action_zoom(self) -> None:
-        if self.maximized is not None:
+        if self.panes.compact:
+            self.notify("below 100 columns every pane is full-size: 1-4 or tab switch",
+                        title="Zoom", timeout=3)
+        elif self.maximized is not None:
             self.minimize()
         elif self.focused is not None:
             self.maximize(self.focused, container=False)
