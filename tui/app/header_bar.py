@@ -37,6 +37,7 @@ class HeaderBar(Widget):
         self.acked = 0  # critical and acknowledged
         self.no_spare = 0
         self.uncovered = 0
+        self.unspared = ""  # e.g. "no spare Gen10 in prod-db": what would be refused
         self.running = 0
 
     def update(self, **values: object) -> None:
@@ -78,7 +79,8 @@ class HeaderBar(Widget):
             right.append(("  " if self.uncovered else "") + f"NO SPARE {self.no_spare} grp",
                          self._s("crit"))
         if not self.uncovered and not self.no_spare:
-            right.append("spares ok", self._s("ok"))
+            right.append(self.unspared or "spares ok",
+                         self._s("warn") if self.unspared else self._s("ok"))
         right.append("  " + clock_minute(self.clock) + " ")
         room = width - right.cell_len
         if left.cell_len > room:
