@@ -29,10 +29,8 @@ async def test_what_if_on_an_enclosure_node_shows_the_simulation(core):
         assert core.store.dump() == dump, "a what-if changes nothing"
         await pilot.press("escape")
         # the groups pane's badge is the same what-if, per enclosure
-        label = str(screen.query_one(GroupsTree).render_label(
-            screen.query_one(GroupsTree)._scope_nodes[Scope("group", "prod-db")],
-            pilot.app.screen.rich_style, pilot.app.screen.rich_style))
-        assert "no cover for Gen" in label
+        node = screen.query_one(GroupsTree)._scope_nodes[Scope("group", "prod-db")]
+        assert "no cover for Gen" in "".join(text for text, _ in node.data.parts)
 
 
 async def test_rediscover_flags_then_clear_then_failback_from_keys(core):
@@ -121,3 +119,18 @@ async def test_what_if_on_the_fleet_and_a_drained_home_say_it_in_dashboard_words
         await pilot.pause()
         said = [n for n in notifications(pilot.app) if "drained" in n]
         assert said and "(r on the enclosure)" in said[-1] and "bayops" not in said[-1]
+
+
+async def test_a_partly_evacuated_enclosure_is_marked_drained_with_its_live_profiles(core):
+    core.evacuate("enc-d1", force=True, expect=core.plan_evacuate("enc-d1", force=True))
+    live = sum(1 for b in core.bays(enclosure="enc-d1") if b.profile)
+    assert live, "a forced evacuation leaves the profiles without a spare in place"
+    async with make_app(core).run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        tree = pilot.app.screen.query_one(GroupsTree)
+        label = str(tree.render_label(tree._scope_nodes[Scope("enclosure", "enc-d1")],
+                                      pilot.app.screen.rich_style, pilot.app.screen.rich_style))
+        assert label.split()[:4] == ["enc-d1", "DRAINED", str(live), "live"], label
+        other = str(tree.render_label(tree._scope_nodes[Scope("enclosure", "enc-d2")],
+                                      pilot.app.screen.rich_style, pilot.app.screen.rich_style))
+        assert "DRAINED" not in other

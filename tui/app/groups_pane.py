@@ -81,10 +81,22 @@ def domain_parts(d: DomainSummary, now: float) -> Parts:
     return parts
 
 
-def enclosure_parts(e: EnclosureSummary) -> Parts:
-    parts: Parts = [(e.name, ""), (f" {e.servers}/{e.bays}", "dim")]
+def enclosure_parts(e: EnclosureSummary, live: int | None = None) -> Parts:
+    """``live``: drained (evacuated), with this many profiles still running on it."""
+    parts: Parts = [(e.name, "")]
+    if live is not None:  # first: it must survive a narrow pane
+        parts.append((" DRAINED" + (f" {live} live" if live else ""), "crit" if live else "maint"))
+    parts.append((f" {e.servers}/{e.bays}", "dim"))
     parts += health_parts(e.critical, e.warning)
     return parts
+
+
+def drained_live(snap: Snapshot, enclosure: str) -> int | None:
+    """None when the enclosure is not drained, else how many profiles still run on it."""
+    bays = snap.by_enclosure.get(enclosure, ())
+    if not bays or not bays[0].drained:
+        return None
+    return sum(1 for b in bays if b.profile is not None)
 
 
 class GroupsTree(Tree[NodeData]):
@@ -123,7 +135,8 @@ class GroupsTree(Tree[NodeData]):
         self.guide_depth = 2
         self._scope_nodes: dict[Scope, TreeNode[NodeData]] = {FLEET: self.root}
         self._shape: tuple = ()
-        self._drawn: dict[str, tuple[DomainSummary, int]] = {}  # domain -> what its lines show
+        # domain -> what its lines show: figures, lease minute, its enclosures' drain
+        self._drawn: dict[str, tuple[DomainSummary, int, tuple[int | None, ...]]] = {}
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
@@ -219,12 +232,14 @@ class GroupsTree(Tree[NodeData]):
             self._set(self._scope_nodes[Scope("group", g.name)], group_parts(g))
             minute = int(now // 60)
             for d in g.domains:
-                if self._drawn.get(d.name) == (d, minute):
+                drained = tuple(drained_live(snap, e.name) for e in d.enclosures)
+                if self._drawn.get(d.name) == (d, minute, drained):
                     continue  # same figures, same lease minute: its line and its enclosures'
-                self._drawn[d.name] = (d, minute)
+                self._drawn[d.name] = (d, minute, drained)
                 self._set(self._scope_nodes[Scope("domain", d.name)], domain_parts(d, now))
-                for e in d.enclosures:
-                    self._set(self._scope_nodes[Scope("enclosure", e.name)], enclosure_parts(e))
+                for e, live in zip(d.enclosures, drained, strict=True):
+                    self._set(self._scope_nodes[Scope("enclosure", e.name)],
+                              enclosure_parts(e, live))
 
     def _rebuild(self, snap: Snapshot, now: float, attention: int) -> None:
         selected = self.scope
@@ -247,8 +262,8 @@ class GroupsTree(Tree[NodeData]):
                 self._scope_nodes[ds] = dnode
                 for e in d.enclosures:
                     es = Scope("enclosure", e.name)
-                    self._scope_nodes[es] = dnode.add_leaf(fmt.plain(e.name),
-                                                           NodeData(es, enclosure_parts(e)))
+                    self._scope_nodes[es] = dnode.add_leaf(fmt.plain(e.name), NodeData(
+                        es, enclosure_parts(e, drained_live(snap, e.name))))
                 if ds in expanded or (first and len(snap.groups) <= 8):
                     dnode.expand()
             if gs in expanded or first:
