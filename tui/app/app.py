@@ -31,6 +31,7 @@ from tui.app.results import result_text
 from tui.app.terminal import arm_hard_exit, watch_signals
 from tui.app.themes import (
     DEFAULT_THEME,
+    TEXTUAL_THEMES_KEPT,
     VARIABLE_DEFAULTS,
     load_themes,
     save_theme,
@@ -105,6 +106,8 @@ class BayopsApp(KeyGate, LostServerApp, NotesApp):
 
     def _setup_themes(self) -> None:
         themes, problems = load_themes()
+        for name in set(self.available_themes) - set(TEXTUAL_THEMES_KEPT):
+            self.unregister_theme(name)  # `T` lists ours and a few of Textual's, not ~20
         for theme in themes:
             self.register_theme(theme)
         for problem in problems:

@@ -23,6 +23,8 @@ THEME_KEYS = ("primary", "secondary", "warning", "error", "success", "accent", "
               "background", "surface", "panel", "boost", "dark", "luminosity_spread",
               "text_alpha", "ansi")
 DEFAULT_THEME = "dark"
+# Textual's own themes that `T` still offers beside ours (its others are unregistered).
+TEXTUAL_THEMES_KEPT = ("textual-dark", "textual-light", "nord", "gruvbox")
 
 # Fallbacks for the bayops variables, so a built-in Textual theme chosen from the
 # palette still works.
