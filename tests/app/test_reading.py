@@ -10,6 +10,7 @@ import pytest
 from textual.widgets import Static
 
 from tests.app.conftest import (
+    RESTRICTED,
     ROOT,
     Gate,
     make_app,
@@ -345,3 +346,23 @@ async def test_start_up_warnings_are_shown_not_only_on_a_cli_stderr(tmp_path):
                     "(mode 0644); chmod 600 it") in notifications(pilot.app)
     finally:
         core.close()
+
+
+async def test_a_viewers_footer_offers_no_change_and_the_key_still_says_why(restricted_core):
+    async with make_app(restricted_core).run_test(size=SIZE) as pilot:
+        await pilot.press("slash", *"enc-w1/3", "enter")
+        keys = _footer_keys(pilot.app.screen)
+        assert not keys & {"f", "m", "t", "M"}, keys
+        assert {"slash", "a", "question_mark", "q"} <= keys, keys
+        await pilot.press("f")
+        assert isinstance(pilot.app.screen, MainScreen)
+        assert any("failover needs limited-operator" in n for n in notifications(pilot.app))
+
+
+@pytest.fixture
+def restricted_core(fleet):
+    config, state = fleet
+    make_config(config, roles=RESTRICTED)
+    core = open_core(config, state, operator="bob")
+    yield core
+    core.close()

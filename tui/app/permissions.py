@@ -21,6 +21,10 @@ MAINTENANCE_HELD = ("maintenance-edit", "maintenance-complete", "maintenance-can
 class PermissionsScreen(SelectionScreen):
     _binding_state: tuple = ()
 
+    def __init__(self) -> None:
+        super().__init__()
+        self._somewhere: dict[str, bool] = {}
+
     def update_bindings(self) -> None:
         """refresh_bindings() only when an action's state changed: the footer recomposes
         on every refresh, too slow to do on each cursor move over 16,000 bays."""
@@ -43,10 +47,21 @@ class PermissionsScreen(SelectionScreen):
             domain = self._domain_for()
             if domain is not None and self._maintenance(domain) is None:
                 return False
+        if not self._may_somewhere(cmd.perm):
+            return False  # a viewer's footer offers no change it may never make
         group = self._group_for(cmd.target)
         if group is None:
             return None
         return True if self.core.may(group, cmd.perm) else None
+
+    def _may_somewhere(self, action: str) -> bool:
+        """Whether the role allows ``action`` in any group (asked once: roles come from
+        the config, fixed while the dashboard runs)."""
+        known = self._somewhere.get(action)
+        groups = self.snapshot.groups
+        if known is None and groups:  # before the first view: not known yet
+            known = self._somewhere[action] = any(self.core.may(g.name, action) for g in groups)
+        return known is not False
 
     def why_not(self, cmd: cmds.Command) -> str:
         if cmd.sim_only and self.core.driver.name != "sim":
