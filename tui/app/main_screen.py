@@ -386,8 +386,7 @@ class MainScreen(CycleActions):
 
     def action_zoom(self) -> None:
         if self.panes.compact:
-            self.notify("below 100 columns every pane is full-size: 1-4 or tab switch",
-                        title="Zoom", timeout=3)
+            self.notify("every pane is full-size here: 1-4 or tab switch", title="Zoom", timeout=3)
         elif self.maximized is not None:
             self.minimize()
         elif self.focused is not None:
