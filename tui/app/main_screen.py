@@ -15,7 +15,6 @@ from textual.widgets import Footer, Input, Label, Tree
 from tui.app import commands as cmds
 from tui.app import format as fmt
 from tui.app.bays_pane import BaysTable
-from tui.app.copy import Copier
 from tui.app.cycle_actions import CycleActions
 from tui.app.event_screen import EventScreen
 from tui.app.events_pane import EventLog
@@ -28,8 +27,7 @@ from tui.app.jobs_pane import JobsList
 from tui.app.layout import PaneLayout
 from tui.app.linelist import LineList
 from tui.core.view import FleetView, ViewUpdate
-from tui.model.entities import Bay, Event, Profile
-from tui.model.errors import BayopsError
+from tui.model.entities import Bay, Event
 from tui.model.text import printable
 
 COVER_SECONDS = 2.0  # the coverage badges follow the bays' changes at most this often
@@ -45,7 +43,6 @@ class MainScreen(CycleActions):
         super().__init__()
         self.bay_query = BayQuery()
         self.filter_target = "bays"
-        self.copier = Copier()
         self.panes = PaneLayout(self)
         self._covering = False
 
@@ -331,22 +328,6 @@ class MainScreen(CycleActions):
             self.refuse("no job yet", title="Jobs")
             return
         self._open_job(job.id)
-
-    def action_copy(self) -> None:
-        bay = self.selected_bay()
-        if bay is None:
-            self.refuse("no bay selected", title="Copy")
-            return
-        what, text, following = self.copier.next(bay, self._profile_or_none)
-        self.app.copy_to_clipboard(text)  # OSC 52: over SSH, in tmux with set-clipboard on
-        again = f" ({cmds.BY_ID['copy'].key} again: {following})" if following else ""
-        self.notify(f"copied {what}: {text}{again}", title="Clipboard", timeout=4)
-
-    def _profile_or_none(self, name: str) -> Profile | None:
-        try:
-            return self.core.profile(name)
-        except BayopsError:
-            return None
 
     def action_goto(self) -> None:
         from tui.app.goto import GotoScreen

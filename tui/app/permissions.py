@@ -13,7 +13,7 @@ from textual import events
 from tui.app import commands as cmds
 from tui.app.selection import SelectionScreen
 from tui.model.entities import Bay
-from tui.model.errors import BayopsError, Refused
+from tui.model.errors import BayopsError
 
 MAINTENANCE_HELD = ("maintenance-edit", "maintenance-complete", "maintenance-cancel")
 
@@ -76,12 +76,6 @@ class PermissionsScreen(SelectionScreen):
             return {"bay": "select a bay first", "domain": "select a domain (or a bay in it) first",
                     "group": "select a group (or a bay in it) first"}.get(cmd.target, "not available")
         return self.core.why_not(group, cmd.perm) if cmd.perm else ""
-
-    def refuse(self, reason: str | BayopsError, title: str = "Refused") -> None:
-        text = str(reason).splitlines()[0] if str(reason) else type(reason).__name__
-        if isinstance(reason, BayopsError) and not isinstance(reason, Refused):
-            title = "Bad input" if reason.exit_code == 2 else "Failed"
-        self.notify(text, title=title, severity="error", timeout=8)
 
     def refuse_command(self, cmd: cmds.Command, fallback: str = "not allowed") -> None:
         """Say why ``cmd`` cannot run; a refusal by role is also audited by the core (an
