@@ -170,3 +170,15 @@ async def test_80x24_shows_one_full_size_pane_at_a_time_and_cut_text_ends_in_an_
         assert job and "enc-w2/16" not in job[0] and "…" in job[0], job  # 30 columns
         tree = [line for line in screen_lines(pilot.app) if "prod-web 72b" in line]
         assert tree and tree[0].split("││")[0].rstrip(" │").endswith("…"), tree
+
+
+@pytest.mark.parametrize("theme", ["ansi16", "dark"])
+async def test_tree_guides_are_drawn_in_the_pane_border_colour(core, theme):
+    """ansi16's guides were $surface-lighten-2 of the terminal's default: black on black."""
+    from tui.app.groups_pane import GroupsTree
+
+    async with make_app(core, theme=theme).run_test(size=SIZE) as pilot:
+        tree = pilot.app.screen.query_one(GroupsTree)
+        guides = tree.get_component_styles("tree--guides").color
+        border = Color.parse(pilot.app.get_css_variables()["pane-border"])
+        assert guides == border, (guides, border)
