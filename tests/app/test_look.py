@@ -73,6 +73,13 @@ async def test_no_color_selected_row_is_reverse_video(core, monkeypatch):
         assert table.get_component_rich_style("list--cursor").reverse
         # an unfocused list's cursor is underlined, not a grey bar that swallows grey CRIT
         assert table.get_component_rich_style("list--cursor-blur").underline
+        # and what reaches the terminal has no colour, not even 256-colour greys
+        line = list(table.render_line(1))  # under the header: the cursor row
+        for line_filter in pilot.app._filters:
+            line = line_filter.apply(line, Color(0, 0, 0))
+        colours = {c for s in line if s.style for c in (s.style.color, s.style.bgcolor) if c}
+        assert colours and all(c.is_default for c in colours), colours
+        assert any(s.style and s.style.reverse for s in line)  # the cursor still shows
 
 
 @pytest.mark.parametrize("key", ["1", "2", "3", "4"])

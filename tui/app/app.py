@@ -34,6 +34,7 @@ from tui.app.themes import (
     TEXTUAL_THEMES_KEPT,
     VARIABLE_DEFAULTS,
     load_themes,
+    no_greys,
     save_theme,
     saved_theme,
     ui_state_path,
@@ -73,6 +74,7 @@ class BayopsApp(KeyGate, LostServerApp, NotesApp):
                  keys: dict[str, str] | None = None, resume: bool = True, watch_terminal: bool = True,
                  on_first_paint: Callable[[], None] | None = None) -> None:
         super().__init__()
+        self._filters = no_greys(self._filters)  # Textual has no public way to set them
         self.on_first_paint = on_first_paint
         self.core = core
         self.clock = clock
