@@ -444,7 +444,7 @@ async def test_viewer_is_refused_with_reason_and_nothing_changes(person, state):
         async with make_app(core).run_test(size=SIZE) as pilot:
             await select_bay(pilot, "enc-w1/5")
             screen = pilot.app.screen
-            assert screen.check_action("failover", ()) is None  # shown disabled
+            assert screen.check_action("failover", ()) is False  # a viewer everywhere: hidden
             before = dump(state)
             for key, needs in (("f", "failover needs limited-operator"),
                                ("m", "move needs limited-operator"),
@@ -479,7 +479,7 @@ async def test_limited_operator_scoped_to_group(person):
             await select_bay(pilot, "enc-w1/5")
             screen = pilot.app.screen
             assert screen.check_action("failover", ()) is True
-            assert screen.check_action("toggle_spare", ()) is None
+            assert screen.check_action("toggle_spare", ()) is False  # in no group: hidden
             await pilot.press("f")  # allowed: warning health may fail over
             assert isinstance(pilot.app.screen, ConfirmScreen)
             await pilot.press("n")
