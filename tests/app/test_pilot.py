@@ -348,6 +348,14 @@ async def test_help_lists_every_binding(core):
         assert isinstance(pilot.app.screen, HelpScreen)
         ids = {row[1] for row in pilot.app.screen.rows}
         assert {c.id for c in COMMANDS} <= ids
+        await pilot.press(*"acknowledge")  # typed at once: it searches key, id and text
+        await pilot.pause()
+        shown = pilot.app.screen.shown
+        assert [r[1] for r in shown] == ["ack", "ack-visible"], shown
+        assert not any("confirmed" in r[2] for r in shown)  # an acknowledgement asks nothing
+        await pilot.press(*"zzz")
+        await pilot.pause()
+        assert pilot.app.screen.shown == []
         await pilot.press("escape")
         assert isinstance(pilot.app.screen, MainScreen)
 

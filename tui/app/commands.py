@@ -26,6 +26,7 @@ class Command:
     changes: bool = False  # changes state: always confirmed, never on an unsafe key
     footer: bool = False
     sim_only: bool = False
+    confirmed: bool = True  # a change shows its plan first (acknowledging does not)
 
 
 COMMANDS: tuple[Command, ...] = (
@@ -39,11 +40,11 @@ COMMANDS: tuple[Command, ...] = (
             "Acknowledge the selected critical, warning or unreadable bay, with an optional "
             "comment: recorded with your name in the event log (no job); it stays listed, "
             "dimmed, and no longer rings or counts in the title or the header's CRIT",
-            "ack", "bay", True),
+            "ack", "bay", True, confirmed=False),
     Command("ack-visible", "K", "ack_visible", "Ack visible",
             "Acknowledge every unacknowledged critical, warning or unreadable bay the bays "
             "pane shows (e.g. the attention view), in one act with one comment", "ack", "bay",
-            True),
+            True, confirmed=False),
     Command("move", "m", "move", "Move",
             "Move the selected bay's profile to a bay you choose (invalid targets show why)",
             "move", "bay", True, True),
