@@ -366,3 +366,19 @@ def restricted_core(fleet):
     core = open_core(config, state, operator="bob")
     yield core
     core.close()
+
+
+async def test_event_lines_get_their_date_once_the_day_has_changed(core):
+    now = [time.time()]
+    core.sim_fault("enc-w1/3", "critical")
+    async with make_app(core, clock=lambda: now[0]).run_test(size=SIZE) as pilot:
+        log = pilot.app.screen.query_one(EventLog)
+        await pilot.pause()
+        first = log.render_line(0).text
+        day = time.strftime("%Y-%m-%d", time.localtime(log.shown[0].ts))
+        assert day not in first, first  # today: the time alone
+        now[0] += 86_400  # the shift goes on past midnight
+        pilot.app.screen.minute_passed()
+        await pilot.pause()
+        again = log.render_line(0).text
+        assert again.startswith(day), again

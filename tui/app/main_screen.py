@@ -157,6 +157,7 @@ class MainScreen(CycleActions):
         """The clock and the maintenance lease countdowns show minutes."""
         self.query_one(HeaderBar).refresh()
         self.query_one(GroupsTree).update_from(self.snapshot)
+        self.query_one(EventLog).refresh()  # past midnight, yesterday's lines get their date
         self._titles()
 
     def _header(self) -> None:
