@@ -6,6 +6,7 @@ import pytest
 
 from tests.app.conftest import make_app, notifications, wait_for, wait_jobs
 from tests.app.test_pilot import SIZE, select_bay
+from tui.app.bays_pane import BaysTable
 from tui.app.confirm_screen import ConfirmScreen
 from tui.app.fleet import Scope
 from tui.app.groups_pane import GroupsTree
@@ -134,3 +135,16 @@ async def test_a_partly_evacuated_enclosure_is_marked_drained_with_its_live_prof
         other = str(tree.render_label(tree._scope_nodes[Scope("enclosure", "enc-d2")],
                                       pilot.app.screen.rich_style, pilot.app.screen.rich_style))
         assert "DRAINED" not in other
+
+
+async def test_a_bay_emptied_by_a_failover_says_where_its_profile_went(core):
+    core.sim_fault("enc-w1/3", "critical")
+    target = core.plan_failover("enc-w1/3").target
+    core.failover("enc-w1/3")
+    for size, shown in (((200, 60), f"web-003 → {target}"),
+                        (SIZE, "→" + target[:4] + "…" + target[target.rfind("/"):])):
+        async with make_app(core).run_test(size=size) as pilot:
+            await select_bay(pilot, "enc-w1/3")
+            table = pilot.app.screen.query_one(BaysTable)
+            row = "".join(text for text, _ in table.item_parts(table.bay, table.size.width))
+            assert shown in row, (size, row)

@@ -215,6 +215,7 @@ class MainScreen(CycleActions):
         if triage and bays is not self.snapshot.bays:  # a triage queue: critical first, always
             bays = sorted(bays, key=lambda b: b.health != "critical")
         table.set_triage(self.snapshot.triage if triage else None)
+        table.went = self.snapshot.went
         table.set_items(bays)
         self._titles()
 
