@@ -53,7 +53,8 @@ def matching(rows: list[tuple[str, str, str]], query: str) -> list[tuple[str, st
 
 
 class HelpScreen(ModalScreen[None]):
-    BINDINGS = [Binding("escape,q,question_mark", "dismiss_help", "Close", id="help.close")]
+    # escape before the search box takes keys: a burst "? esc 3" closes help, then moves
+    BINDINGS = [Binding("escape", "dismiss_help", "Close", id="help.close", priority=True)]
 
     def __init__(self, keymap: dict[str, str], header: str = "") -> None:
         super().__init__()
