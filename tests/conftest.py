@@ -30,7 +30,7 @@ def isolated_env(tmp_path_factory, monkeypatch):
     home = tmp_path_factory.mktemp("home")
     for var, sub in (("HOME", ""), ("XDG_CONFIG_HOME", ".config"), ("XDG_STATE_HOME", ".state")):
         monkeypatch.setenv(var, str(home / sub))
-    for var in ("BAYOPS_CONFIG", "BAYOPS_STATE", "NO_COLOR"):
+    for var in ("BAYOPS_CONFIG", "BAYOPS_STATE", "NO_COLOR", "TMUX"):
         monkeypatch.delenv(var, raising=False)
     # a site set up on the test machine (/etc/bayops, /run/bayops) is not the tests' site
     monkeypatch.setenv("BAYOPS_SITE_MARKER", str(home / "no-site" / "config.toml"))

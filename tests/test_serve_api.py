@@ -355,3 +355,19 @@ def test_a_remote_archive_goes_only_under_the_services_archive_folder(served, tm
             r = h.post("/v1/run/archive", json={"before": before, "to": "mine.jsonl.gz"})
             assert r.status_code == 200, r.text
         assert (folder / "mine.jsonl.gz").is_file()
+
+
+def test_an_acknowledgement_is_served_role_checked_and_audited(served):
+    with served() as server:
+        client = server.client()
+        client.sim_fault("enc-w1/3", "critical")
+        done = client.ack(["enc-w1/3"], "on it")
+        assert [(b.id, b.acked_by) for b in done] == [("enc-w1/3", ME)]
+        event = client.events(0, 50, newest=True)[-1]
+        assert event.kind == "bay.acknowledged" and event.data["comment"] == "on it"
+    with served(VIEWER_ONLY) as server:
+        client = server.client()
+        with pytest.raises(Refused) as refused:
+            client.ack(["enc-w1/5"])
+        assert "ack needs limited-operator" in refused.value.message
+        assert any(e.kind == "access.refused" for e in client.events(0, 100))

@@ -6,6 +6,7 @@ import pytest
 
 from tests.app.conftest import make_app, notifications, wait_for, wait_jobs
 from tests.app.test_pilot import SIZE, select_bay
+from tui.app.bays_pane import BaysTable
 from tui.app.confirm_screen import ConfirmScreen
 from tui.app.fleet import Scope
 from tui.app.groups_pane import GroupsTree
@@ -29,10 +30,8 @@ async def test_what_if_on_an_enclosure_node_shows_the_simulation(core):
         assert core.store.dump() == dump, "a what-if changes nothing"
         await pilot.press("escape")
         # the groups pane's badge is the same what-if, per enclosure
-        label = str(screen.query_one(GroupsTree).render_label(
-            screen.query_one(GroupsTree)._scope_nodes[Scope("group", "prod-db")],
-            pilot.app.screen.rich_style, pilot.app.screen.rich_style))
-        assert "no cover for Gen" in label
+        node = screen.query_one(GroupsTree)._scope_nodes[Scope("group", "prod-db")]
+        assert "no cover for Gen" in "".join(text for text, _ in node.data.parts)
 
 
 async def test_rediscover_flags_then_clear_then_failback_from_keys(core):
@@ -121,3 +120,31 @@ async def test_what_if_on_the_fleet_and_a_drained_home_say_it_in_dashboard_words
         await pilot.pause()
         said = [n for n in notifications(pilot.app) if "drained" in n]
         assert said and "(r on the enclosure)" in said[-1] and "bayops" not in said[-1]
+
+
+async def test_a_partly_evacuated_enclosure_is_marked_drained_with_its_live_profiles(core):
+    core.evacuate("enc-d1", force=True, expect=core.plan_evacuate("enc-d1", force=True))
+    live = sum(1 for b in core.bays(enclosure="enc-d1") if b.profile)
+    assert live, "a forced evacuation leaves the profiles without a spare in place"
+    async with make_app(core).run_test(size=SIZE) as pilot:
+        await pilot.pause()
+        tree = pilot.app.screen.query_one(GroupsTree)
+        label = str(tree.render_label(tree._scope_nodes[Scope("enclosure", "enc-d1")],
+                                      pilot.app.screen.rich_style, pilot.app.screen.rich_style))
+        assert label.split()[:4] == ["enc-d1", "DRAINED", str(live), "live"], label
+        other = str(tree.render_label(tree._scope_nodes[Scope("enclosure", "enc-d2")],
+                                      pilot.app.screen.rich_style, pilot.app.screen.rich_style))
+        assert "DRAINED" not in other
+
+
+async def test_a_bay_emptied_by_a_failover_says_where_its_profile_went(core):
+    core.sim_fault("enc-w1/3", "critical")
+    target = core.plan_failover("enc-w1/3").target
+    core.failover("enc-w1/3")
+    for size, shown in (((200, 60), f"web-003 → {target}"),
+                        (SIZE, "→" + target[:4] + "…" + target[target.rfind("/"):])):
+        async with make_app(core).run_test(size=size) as pilot:
+            await select_bay(pilot, "enc-w1/3")
+            table = pilot.app.screen.query_one(BaysTable)
+            row = "".join(text for text, _ in table.item_parts(table.bay, table.size.width))
+            assert shown in row, (size, row)

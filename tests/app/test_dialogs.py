@@ -251,3 +251,30 @@ async def test_a_step_resumed_after_a_crash_shows_once_with_its_runs(core):
     assert journal.count(apply[0]) == 1, journal
     assert f"{apply[0]}, 2 runs (resumed after an interruption)" in journal
     assert "[FAIL]" not in journal and "interrupted\n" not in journal
+
+
+async def test_notifications_wait_while_a_dialog_is_up_at_80x24(core):
+    """Toasts arriving while the failover confirmation is open would cover its steps and
+    spare list at 80x24: they wait, and the newest show (with a count) when it closes."""
+    from textual.widgets._toast import Toast
+
+    from tui.app.confirm_screen import ConfirmScreen
+
+    core.sim_fault("enc-w1/3", "critical")
+    async with make_app(core).run_test(size=(80, 24), notifications=True) as pilot:
+        await pilot.press("slash", *"enc-w1/3", "enter", "f")
+        await settle(pilot)
+        dialog = pilot.app.screen
+        assert isinstance(dialog, ConfirmScreen)
+        for n in range(5):  # as job threads and the feed send them
+            pilot.app.notify(f"job {n} done", title="Done")
+        await settle(pilot)
+        assert not dialog.query(Toast), "a toast covers the dialog"
+        assert dialog.query_one("#steps").region.height > 0
+        await pilot.press("n")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, MainScreen)
+        await pilot.pause(0.2)
+        shown = " | ".join(str(t.render()) for t in pilot.app.screen.query(Toast))
+        assert "job 4 done" in shown and "job 1 done" not in shown, shown
+        assert "2 more arrived while a dialog was open" in shown, shown

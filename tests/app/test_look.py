@@ -73,6 +73,13 @@ async def test_no_color_selected_row_is_reverse_video(core, monkeypatch):
         assert table.get_component_rich_style("list--cursor").reverse
         # an unfocused list's cursor is underlined, not a grey bar that swallows grey CRIT
         assert table.get_component_rich_style("list--cursor-blur").underline
+        # and what reaches the terminal has no colour, not even 256-colour greys
+        line = list(table.render_line(1))  # under the header: the cursor row
+        for line_filter in pilot.app._filters:
+            line = line_filter.apply(line, Color(0, 0, 0))
+        colours = {c for s in line if s.style for c in (s.style.color, s.style.bgcolor) if c}
+        assert colours and all(c.is_default for c in colours), colours
+        assert any(s.style and s.style.reverse for s in line)  # the cursor still shows
 
 
 @pytest.mark.parametrize("key", ["1", "2", "3", "4"])
@@ -121,4 +128,64 @@ async def test_header_warns_of_a_failed_bay_with_no_spare_of_its_model(core):
     core.sim_fault("enc-w2/4", "critical")  # prod-web has a spare of that model
     async with make_app(core).run_test(size=SIZE) as pilot:
         await pilot.pause()
+        header = screen_lines(pilot.app)[0]  # lab's Gen9 profiles still have no spare
+        assert "no spare Gen9 in lab" in header and "spares ok" not in header, header
+    core.sim_hardware("enc-l1/2", "insert", "ProLiant BL460c Gen9")
+    core.rediscover("enc-l1/2")
+    core.change_spares("lab", ["enc-l1/2"], [])
+    async with make_app(core).run_test(size=SIZE) as pilot:
+        await pilot.pause()
         assert "spares ok" in screen_lines(pilot.app)[0]
+
+
+async def test_80x24_shows_one_full_size_pane_at_a_time_and_cut_text_ends_in_an_ellipsis(core):
+    """Below 100 columns the four panes are not squeezed side by side (the tree cut names,
+    the events pane was 25 columns): the focused one takes the screen, 1-4 and tab switch,
+    and the others are named in its border. Wider, all four show again."""
+    from tui.app.events_pane import EventLog
+
+    core.sim_fault("enc-w1/3", "critical")
+    core.failover("enc-w1/3")
+    async with make_app(core).run_test(size=(80, 24)) as pilot:
+        screen = pilot.app.screen
+        for keys, shown in ((("2",), "bays"), (("3",), "events"), (("tab",), "jobs"),
+                            (("tab",), "groups"), (("shift+tab",), "jobs"), (("1",), "groups")):
+            await pilot.press(*keys)
+            await pilot.pause()
+            pane = screen.query_one(f"#{shown}")
+            assert screen.focused is pane and screen.maximized is pane, (keys, screen.focused)
+            assert pane.region.width == 80 and pane.region.height >= 20, pane.region
+            assert all(screen.query_one(f"#{p}").region.width == 0 for p in PANES if p != shown)
+            assert "2 bays" in pane.border_subtitle or shown == "bays"
+        await pilot.press("a")  # the attention queue itself, not the tree behind it
+        await pilot.pause()
+        assert screen.maximized is screen.query_one(BaysTable)
+        await pilot.press("4")
+        await pilot.pause()
+        job = [line for line in screen_lines(pilot.app) if "fail over web-003" in line]
+        assert job and "enc-w1/3 -> enc-w2/16" in job[0], job  # whole at full width
+        await pilot.resize_terminal(120, 40)
+        await pilot.pause()
+        assert screen.maximized is None
+        assert all(screen.query_one(f"#{p}").region.width > 0 for p in PANES)
+        log = screen.query_one(EventLog)
+        assert log.region.width < 60
+        lines = screen_lines(pilot.app)
+        cut = [line for line in lines if "fleet created from" in line]
+        assert cut and all("…" in line for line in cut), cut
+        job = [line for line in lines if "fail over web-003" in line]
+        assert job and "enc-w2/16" not in job[0] and "…" in job[0], job  # 30 columns
+        tree = [line for line in screen_lines(pilot.app) if "prod-web 72b" in line]
+        assert tree and tree[0].split("││")[0].rstrip(" │").endswith("…"), tree
+
+
+@pytest.mark.parametrize("theme", ["ansi16", "dark"])
+async def test_tree_guides_are_drawn_in_the_pane_border_colour(core, theme):
+    """ansi16's guides were $surface-lighten-2 of the terminal's default: black on black."""
+    from tui.app.groups_pane import GroupsTree
+
+    async with make_app(core, theme=theme).run_test(size=SIZE) as pilot:
+        tree = pilot.app.screen.query_one(GroupsTree)
+        guides = tree.get_component_styles("tree--guides").color
+        border = Color.parse(pilot.app.get_css_variables()["pane-border"])
+        assert guides == border, (guides, border)

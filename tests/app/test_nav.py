@@ -1,6 +1,8 @@
 """Navigation: go to anything (palette and `:`), j/k/g/G, copy, the theme choice file."""
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from tests.app.conftest import make_app, type_fast, wait_for
@@ -168,3 +170,30 @@ async def test_y_copies_bay_then_profile_mac_and_command(core):
         await goto(pilot, "bay enc-w2/16")  # a spare: only its id
         await pilot.press("y", "y")
         assert pilot.app.clipboard == "enc-w2/16"
+
+
+async def test_y_under_tmux_says_how_to_let_the_copy_through_and_not_after_a_refusal(
+        core, tmp_path, monkeypatch):
+    from tests.app.conftest import notifications
+    from tui.app.copy import tmux_holds_back
+
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    (fake / "tmux").write_text("#!/bin/sh\necho external\n")
+    (fake / "tmux").chmod(0o755)
+    monkeypatch.setenv("PATH", f"{fake}:{os.environ['PATH']}")
+    monkeypatch.setenv("TMUX", "/tmp/tmux-0/default,1,0")
+    tmux_holds_back.cache_clear()
+    try:
+        async with make_app(core).run_test(size=SIZE) as pilot:
+            await goto(pilot, "bay enc-w1/4")
+            await pilot.press("y")
+            said = notifications(pilot.app)[-1]
+            assert "nothing reached your clipboard" in said and "set-clipboard on" in said, said
+            await pilot.press("f", "y")  # a healthy bay: refused; that y meant "yes"
+            assert pilot.app.screen.query_one("#bays").bay.id == "enc-w1/4"
+            said = notifications(pilot.app)
+            assert "right after a refusal" in said[-1], said
+            assert sum("Clipboard" in n for n in said) == 2
+    finally:
+        tmux_holds_back.cache_clear()

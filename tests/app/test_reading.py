@@ -10,6 +10,7 @@ import pytest
 from textual.widgets import Static
 
 from tests.app.conftest import (
+    RESTRICTED,
     ROOT,
     Gate,
     make_app,
@@ -19,8 +20,8 @@ from tests.app.conftest import (
     wait_for,
     wait_jobs,
 )
+from tui.app.ack_screen import AckScreen
 from tui.app.bays_pane import BaysTable
-from tui.app.confirm_screen import ConfirmScreen
 from tui.app.event_screen import EventScreen
 from tui.app.events_pane import EventLog
 from tui.app.fleet import ATTENTION, Scope
@@ -127,10 +128,13 @@ async def test_acknowledge_critical_bay_bell_and_title(fleet):
             await pilot.press("a")
             table = pilot.app.screen.query_one(BaysTable)
             assert table.bay.id == "enc-w1/3"
-            await pilot.press("A")
-            assert isinstance(pilot.app.screen, ConfirmScreen)
-            await pilot.press("y")
-            await wait_jobs(pilot)
+            jobs = len(core.jobs())
+            await pilot.press("A")  # a comment, enter: recorded at once, no job, no plan
+            assert isinstance(pilot.app.screen, AckScreen)
+            await pilot.press(*"on it", "enter")
+            await pilot.pause()
+            assert isinstance(pilot.app.screen, MainScreen)
+            assert len(core.jobs()) == jobs
             acked = core.bay("enc-w1/3")
             assert acked.acked_by == "alice" and acked.acked_at is not None
             assert app.alerts.title == "bayops"
@@ -140,11 +144,46 @@ async def test_acknowledge_critical_bay_bell_and_title(fleet):
             assert "ack" in "".join(t for t, _ in table.item_parts(row, 100))
             log = pilot.app.screen.query_one(EventLog)
             assert any(e.kind == "bay.acknowledged" and e.operator == "alice"
-                       and "alice" in e.message for e in log.shown)
+                       and "alice" in e.message and "on it" in e.message for e in log.shown)
             core.sim_fault("enc-w1/3", None)  # healthy again: the acknowledgement clears
             assert core.bay("enc-w1/3").acked_by is None
     finally:
         core.close()
+
+
+async def test_ack_all_visible_in_one_act_and_the_header_counts_as_the_title(core):
+    """K in the attention view acknowledges every unacknowledged critical, warning or
+    unreadable bay it shows, in one act with one comment; the header's CRIT and the
+    terminal title count the same (unacknowledged) bays, the acknowledged beside."""
+    from tui.app.header_bar import HeaderBar
+
+    for bay, kind in (("enc-w1/3", "critical"), ("enc-w1/5", "critical"),
+                      ("enc-w1/6", "memory-errors")):
+        core.sim_fault(bay, kind)
+    app = make_app(core)
+    async with app.run_test(size=SIZE) as pilot:
+        header = pilot.app.screen.query_one(HeaderBar)
+        assert header.critical == 2 and app.alerts.title == "bayops CRIT 2"
+        await pilot.press("a", "A", *"x", "enter")  # one bay first: the cursor's
+        await pilot.pause()
+        first = pilot.app.screen.query_one(BaysTable).bay.id
+        assert core.bay(first).acked_by == "tester"
+        assert header.critical == 1 and app.alerts.title == "bayops CRIT 1"
+        assert "CRIT 1 +1 ack" in str(header.render())
+        await pilot.press("K")
+        dialog = pilot.app.screen
+        assert isinstance(dialog, AckScreen)
+        assert {b.id for b in dialog.bays} == {"enc-w1/3", "enc-w1/5", "enc-w1/6"} - {first}
+        await pilot.press(*"fans", "enter")
+        await pilot.pause()
+        for bay in ("enc-w1/3", "enc-w1/5", "enc-w1/6"):
+            assert core.bay(bay).acked_by == "tester", bay
+        assert header.critical == 0 and app.alerts.title == "bayops"
+        await pilot.press("K")  # nothing left to acknowledge: said, no dialog
+        assert isinstance(pilot.app.screen, MainScreen)
+        assert any("no unacknowledged" in n for n in notifications(pilot.app))
+    assert [e.data["together"] for e in core.events(0, 50) if e.kind == "bay.acknowledged"
+            and "fans" in e.message] == [2, 2]
 
 
 async def test_acknowledge_refused_on_healthy_bay_and_read_only(core):
@@ -307,3 +346,39 @@ async def test_start_up_warnings_are_shown_not_only_on_a_cli_stderr(tmp_path):
                     "(mode 0644); chmod 600 it") in notifications(pilot.app)
     finally:
         core.close()
+
+
+async def test_a_viewers_footer_offers_no_change_and_the_key_still_says_why(restricted_core):
+    async with make_app(restricted_core).run_test(size=SIZE) as pilot:
+        await pilot.press("slash", *"enc-w1/3", "enter")
+        keys = _footer_keys(pilot.app.screen)
+        assert not keys & {"f", "m", "t", "M"}, keys
+        assert {"slash", "a", "question_mark", "q"} <= keys, keys
+        await pilot.press("f")
+        assert isinstance(pilot.app.screen, MainScreen)
+        assert any("failover needs limited-operator" in n for n in notifications(pilot.app))
+
+
+@pytest.fixture
+def restricted_core(fleet):
+    config, state = fleet
+    make_config(config, roles=RESTRICTED)
+    core = open_core(config, state, operator="bob")
+    yield core
+    core.close()
+
+
+async def test_event_lines_get_their_date_once_the_day_has_changed(core):
+    now = [time.time()]
+    core.sim_fault("enc-w1/3", "critical")
+    async with make_app(core, clock=lambda: now[0]).run_test(size=SIZE) as pilot:
+        log = pilot.app.screen.query_one(EventLog)
+        await pilot.pause()
+        first = log.render_line(0).text
+        day = time.strftime("%Y-%m-%d", time.localtime(log.shown[0].ts))
+        assert day not in first, first  # today: the time alone
+        now[0] += 86_400  # the shift goes on past midnight
+        pilot.app.screen.minute_passed()
+        await pilot.pause()
+        again = log.render_line(0).text
+        assert again.startswith(day), again

@@ -8,6 +8,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from tui.app import commands as cmds
+from tui.app.ack_screen import AckScreen
+from tui.app.bays_pane import BaysTable
 from tui.app.confirm_screen import ConfirmScreen, PlanView
 from tui.app.domain_edit_screen import DomainEditScreen, edit_plan, edit_run
 from tui.app.failover_screen import FailoverScreen
@@ -16,7 +18,8 @@ from tui.app.maintenance_start_screen import MaintenanceStartScreen
 from tui.app.move_screen import MoveScreen
 from tui.app.permissions import PermissionsScreen
 from tui.app.policy_screen import PolicyScreen
-from tui.model.entities import Job
+from tui.model import ack
+from tui.model.entities import Bay, Job
 from tui.model.errors import BayopsError
 from tui.model.plan import Plan
 
@@ -71,8 +74,44 @@ class ChangeActions(PermissionsScreen):
         self._failover("failover-force", force=True)
 
     def action_ack(self) -> None:
+        bay = self._allowed_bay("ack")
+        if bay is None:
+            return
+        why = ack.unackable(bay)  # said before the comment is typed, not after
+        if why is not None:
+            self.refuse(why)
+            return
+        self._acknowledge([bay])
+
+    def action_ack_visible(self) -> None:
+        if self._allowed("ack-visible") is None:
+            return
         core = self.core
-        self.propose_on_bay("ack", "acknowledgement of", core.plan_ack, core.ack)
+        wanted = [b for b in self.query_one(BaysTable).items if ack.unackable(b) is None]
+        bays = [b for b in wanted if core.may(b.group, "ack")]
+        if not bays:
+            self.refuse("no unacknowledged critical, warning or unreadable bay in view"
+                        + (" that your role may acknowledge" if wanted else ""))
+            return
+        self._acknowledge(bays, skipped=len(wanted) - len(bays))
+
+    def _acknowledge(self, bays: list[Bay], skipped: int = 0) -> None:
+        """The comment, then the act itself (no job, no plan to confirm)."""
+        def chosen(comment: str | None) -> None:
+            if comment is None:
+                self.notify("nothing changed", title="Acknowledge", timeout=3)
+                return
+            try:
+                done = self.core.ack([b.id for b in bays], comment)
+            except BayopsError as exc:
+                self.refuse(exc)
+                return
+            names = ", ".join(b.id for b in done[:3]) + (f" and {len(done) - 3} more"
+                                                          if len(done) > 3 else "")
+            left = f"; {skipped} left (your role may not)" if skipped else ""
+            self.notify(f"acknowledged {names}{left}", title="Acknowledge", timeout=4)
+            self.bayops.refresh_soon()
+        self.app.push_screen(AckScreen(bays), chosen)
 
     def propose_on_bay(self, cmd_id: str, label: str, make_plan: Callable[[str], Plan],
                        execute: Callable[..., object]) -> None:

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING, Any
 
 from textual.app import App, SystemCommand
 from textual.message import Message
-from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import get_current_worker
@@ -27,20 +26,22 @@ from tui.app.header_bar import clock_minute
 from tui.app.keygate import KeyGate
 from tui.app.lost import LostServerApp
 from tui.app.main_screen import MainScreen
+from tui.app.notes import NotesApp
 from tui.app.results import result_text
 from tui.app.story_actions import mark_looked
 from tui.app.terminal import arm_hard_exit, watch_signals
 from tui.app.themes import (
     DEFAULT_THEME,
+    TEXTUAL_THEMES_KEPT,
     VARIABLE_DEFAULTS,
     load_themes,
+    no_greys,
     save_theme,
     saved_theme,
     ui_state_path,
 )
 from tui.core.view import ViewUpdate
 from tui.model.errors import BayopsError
-from tui.model.text import printable
 from tui.resources import data_path
 
 if TYPE_CHECKING:
@@ -66,7 +67,7 @@ class JobFinished(Message):
         self.label, self.result, self.error = label, result, error
 
 
-class BayopsApp(KeyGate, LostServerApp):
+class BayopsApp(KeyGate, LostServerApp, NotesApp):
     CSS_PATH = str(data_path("themes/bayops.tcss"))
     TITLE = "bayops"
     COMMANDS = App.COMMANDS | {GotoProvider}  # ctrl+p also finds the fleet's names
@@ -76,6 +77,7 @@ class BayopsApp(KeyGate, LostServerApp):
                  keys: dict[str, str] | None = None, resume: bool = True, watch_terminal: bool = True,
                  on_first_paint: Callable[[], None] | None = None) -> None:
         super().__init__()
+        self._filters = no_greys(self._filters)  # Textual has no public way to set them
         self.on_first_paint = on_first_paint
         self.core = core
         self.clock = clock
@@ -100,18 +102,14 @@ class BayopsApp(KeyGate, LostServerApp):
         self._feed_seconds = FEED_SECONDS
         self.stats = os.environ.get("BAYOPS_STATS")  # benchmarks read applied changes here
 
-    def notify(self, message: str, *, title: str = "", severity: SeverityLevel = "information",
-               timeout: float | None = None, markup: bool = True) -> None:
-        """Every notification: names and values from data are shown printable, never markup."""
-        super().notify(printable(message), title=printable(title), severity=severity,
-                       timeout=timeout, markup=False)
-
     # -- start --------------------------------------------------------------------------------
     def get_theme_variable_defaults(self) -> dict[str, str]:
         return dict(VARIABLE_DEFAULTS)
 
     def _setup_themes(self) -> None:
         themes, problems = load_themes()
+        for name in set(self.available_themes) - set(TEXTUAL_THEMES_KEPT):
+            self.unregister_theme(name)  # `T` lists ours and a few of Textual's, not ~20
         for theme in themes:
             self.register_theme(theme)
         for problem in problems:
@@ -288,6 +286,7 @@ class BayopsApp(KeyGate, LostServerApp):
             out.write(json.dumps({"t": time.time(), "applied": snap.applied, "rev": snap.rev}) + "\n")
 
     def _tick(self) -> None:
+        self.show_held()  # a dialog closed by a way the main screen did not hear
         minute = clock_minute(self.clock)
         if self.main is not None and minute != self._minute:
             self._minute = minute  # the clock and the lease countdowns show minutes
@@ -339,6 +338,10 @@ class BayopsApp(KeyGate, LostServerApp):
                                 severity="error", timeout=10)
         else:
             self.notify(result_text(message.label, message.result), title="Done", timeout=5)
+        self.refresh_soon()
+
+    def refresh_soon(self) -> None:
+        """The panes catch up with a change made here: the feed worker, or at once (tests)."""
         if self.autopoll:
             self.poll_soon()
         else:

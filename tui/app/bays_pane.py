@@ -25,6 +25,8 @@ class BaysTable(LineList):
         self.reverse = False
         # The needs-attention view's triage: bay -> (its next action, not seen yet)
         self.triage: Callable[[Bay], tuple[str, bool]] | None = None
+        # Where the profile of a bay emptied by a failover or an evacuation went
+        self.went: Callable[[Bay], str | None] = lambda bay: None
 
     def set_triage(self, triage: Callable[[Bay], tuple[str, bool]] | None) -> None:
         if (triage is None) != (self.triage is None):
@@ -63,7 +65,8 @@ class BaysTable(LineList):
         return (self.sort, self.reverse, self._bay_width, self.triage is None, self._notes)
 
     def item_signature(self, item: Bay) -> Hashable:
-        return item if self.triage is None else (item, self.triage(item))
+        went = self.went(item)
+        return (item, went) if self.triage is None else (item, went, self.triage(item))
 
     def header_parts(self, width: int) -> Parts:
         parts = []
@@ -77,7 +80,17 @@ class BaysTable(LineList):
         return parts
 
     def item_parts(self, item: Bay, width: int) -> Parts:
-        cells = fmt.bay_cells(item, self.columns(width))
+        columns = self.columns(width)
+        cells = fmt.bay_cells(item, columns)
+        went = self.went(item)
+        at = next((i for i, (c, _) in enumerate(columns) if c.key == "profile"), None)
+        if went is not None and at is not None:  # "web-005 → enc-w2/16" in PROFILE
+            w = columns[at][1]
+            if len(went) > w:  # narrower: where it went, its "/<n>" kept ("→enc-…/16")
+                where = "→" + went.split(" → ")[1]
+                tail = where[where.rfind("/"):]
+                went = where if len(where) <= w else where[:max(1, w - len(tail) - 1)] + "…" + tail
+            cells[at] = (went[:w].ljust(w) + " ", "dim")
         if self.triage is not None:
             action, new = self.triage(item)
             if new:

@@ -26,6 +26,7 @@ class Command:
     changes: bool = False  # changes state: always confirmed, never on an unsafe key
     footer: bool = False
     sim_only: bool = False
+    confirmed: bool = True  # a change shows its plan first (acknowledging does not)
 
 
 COMMANDS: tuple[Command, ...] = (
@@ -36,9 +37,14 @@ COMMANDS: tuple[Command, ...] = (
             "Fail over even a healthy bay (planned evacuation); the plan says it is forced",
             "failover", "bay", True),
     Command("ack", "A", "ack", "Acknowledge",
-            "Acknowledge the selected critical bay: recorded with your name in the event log; "
-            "it stays listed, dimmed, and no longer rings or counts in the terminal title",
-            "ack", "bay", True),
+            "Acknowledge the selected critical, warning or unreadable bay, with an optional "
+            "comment: recorded with your name in the event log (no job); it stays listed, "
+            "dimmed, and no longer rings or counts in the title or the header's CRIT",
+            "ack", "bay", True, confirmed=False),
+    Command("ack-visible", "K", "ack_visible", "Ack visible",
+            "Acknowledge every unacknowledged critical, warning or unreadable bay the bays "
+            "pane shows (e.g. the attention view), in one act with one comment", "ack", "bay",
+            True, confirmed=False),
     Command("note", "N", "note", "Note",
             "Leave a note on the selected bay for the next shift (shown in its row, recorded "
             "with your name in the event log), or clear it; Enter on a bay shows its notes",
@@ -125,8 +131,8 @@ COMMANDS: tuple[Command, ...] = (
     Command("focus-bays", "2", "focus_pane('bays')", "Bays pane", "Move to the bays pane"),
     Command("focus-events", "3", "focus_pane('events')", "Events pane", "Move to the event log"),
     Command("focus-jobs", "4", "focus_pane('jobs')", "Jobs pane", "Move to the jobs pane"),
-    Command("next-pane", "tab", "app.focus_next", "Next pane", "Move to the next pane"),
-    Command("prev-pane", "shift+tab", "app.focus_previous", "Previous pane",
+    Command("next-pane", "tab", "next_pane(1)", "Next pane", "Move to the next pane"),
+    Command("prev-pane", "shift+tab", "next_pane(-1)", "Previous pane",
             "Move to the previous pane"),
     Command("zoom", "z", "zoom", "Zoom", "Maximise the focused pane, or restore it"),
     Command("theme", "T", "app.change_theme", "Theme",

@@ -4,13 +4,34 @@ again on the same bay it copies the next choice: the profile name, its first MAC
 for a critical bay the suggested command."""
 from __future__ import annotations
 
+import os
+import subprocess
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cache
 
 from tui.model.entities import Bay, Profile
 
 AGAIN_SECONDS = 4.0  # a press within this of the last one on the same bay copies the next choice
+AFTER_REFUSAL_SECONDS = 1.5  # a `y` this soon after a refusal was meant for the dialog refused
+
+
+@cache
+def tmux_holds_back() -> str:
+    """Inside tmux whose ``set-clipboard`` is not ``on`` (its default is ``external``), a
+    program's OSC 52 stops at tmux: the words to say so, else ''. Asked once."""
+    if not os.environ.get("TMUX"):
+        return ""
+    try:
+        value = subprocess.run(["tmux", "show-options", "-gv", "set-clipboard"],
+                               capture_output=True, text=True, timeout=2).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return ""  # not known: say nothing rather than something wrong
+    if not value or value == "on":
+        return ""
+    return (f"tmux has set-clipboard {value}: nothing reached your clipboard; "
+            "`tmux set -g set-clipboard on` lets it through")
 
 
 def choices(bay: Bay, profile: Callable[[str], Profile | None]) -> list[tuple[str, str]]:

@@ -71,7 +71,8 @@ class EventLog(LineList):
         return (item[0].seq, item[1])
 
     def item_signature(self, item: Row) -> Hashable:
-        return (item[0].seq, item[1], self.wrap)
+        # the day: after midnight yesterday's lines are drawn again, with their date
+        return (item[0].seq, item[1], self.wrap, self._today())
 
     def item_parts(self, item: Row, width: int) -> Parts:
         lines = self.event_lines(item[0], width)

@@ -11,6 +11,7 @@ from textual.widgets import Button, Static
 from tui.app import format as fmt
 from tui.app.confirm_screen import ConfirmScreen, PlanView
 from tui.app.linelist import LineList, Parts
+from tui.app.notes import answer
 
 
 class CandidateList(LineList):
@@ -63,8 +64,7 @@ class FailoverScreen(ConfirmScreen):
             return
         if not current.usable:
             self.app.bell()
-            self.notify(fmt.plain(current.reason).plain, title="Not a usable spare",
-                        severity="warning")
+            answer(self, fmt.plain(current.reason).plain, title="Not a usable spare")
             return
         self.chosen = current.bay.id
         self.dismiss(True)

@@ -47,6 +47,7 @@ class Snapshot(FleetView):
         # (goto.search), built with the view and kept as the change feed changes bays.
         self.goto: dict[str, tuple[str, str | None]] = {}
         self.unseen: set[str] = set()  # NEW in the attention view until the cursor is on it
+        self.at: dict[str, str] = {}  # profile -> the bay it runs on, kept as bays change
         self.goto_built: Any = None  # goto's NameIndexes over it; None: build again
         super().__init__()
 
@@ -57,6 +58,11 @@ class Snapshot(FleetView):
 
     def bay_changed(self, old: Bay | None, new: Bay) -> None:
         self._mark_new(old, new)
+        if old is not None and old.profile and old.profile != new.profile \
+                and self.at.get(old.profile) == old.id:
+            del self.at[old.profile]
+        if new.profile:
+            self.at[new.profile] = new.id
         if old is None or old.profile != new.profile:
             self.goto[new.id] = (new.id.lower(), new.profile.lower() if new.profile else None)
             self.goto_built = None
@@ -77,6 +83,20 @@ class Snapshot(FleetView):
         elif old is not None and (not self.needs_attention(old)
                                   or (new.health == "critical" and old.health != "critical")):
             self.unseen.add(new.id)
+
+    def acked_critical(self) -> int:
+        """Critical bays someone acknowledged (the header shows them beside CRIT, which, as
+        the terminal title, counts only the others)."""
+        by_id = self.by_id
+        return sum(1 for i in self.attention
+                   if by_id[i].health == "critical" and by_id[i].acked_by is not None)
+
+    def went(self, bay: Bay) -> str | None:
+        """For a bay whose profile was failed over or evacuated away: where it runs now."""
+        if bay.profile is not None:
+            return None
+        gone = next((p for p, home in self.homes.items() if home == bay.id), None)
+        return None if gone is None else f"{gone} → {self.at.get(gone, '?')}"
 
     def triage(self, bay: Bay) -> tuple[str, bool]:
         """The needs-attention view's NEXT column: the core's next action, and NEW."""

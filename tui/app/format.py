@@ -54,6 +54,16 @@ def maintenance_badge(m: Maintenance, now: float) -> tuple[str, str]:
     return f"[MAINT {m.owner} {duration(m.expires - now)} left]", "maint"
 
 
+def unspared_text(unspared: list[tuple[str, str | None, str | None]]) -> str:
+    """The header's words for profiles no ready spare would take: the first model's
+    generation (a spare of another one is none) and its group, and how many more."""
+    if not unspared:
+        return ""
+    group, model, generation = unspared[0]
+    more = f" +{len(unspared) - 1}" if len(unspared) > 1 else ""
+    return f"no spare {generation or short_model(model)} in {group}{more}"
+
+
 def needs_attention(bay: Bay) -> bool:
     """The whole-fleet attention view: failed or suspect, unreadable, or a job on it."""
     if bay.empty:

@@ -55,11 +55,14 @@ def group_parts(g: GroupSummary) -> Parts:
         parts.append((" NO SPARE", "crit"))
     else:
         parts.append((f" sp {g.spares_ready}/{g.spares}", "spare"))
+    # a what-if: a gap in it (which a spare fills) comes before the policy, so that a
+    # narrow pane cuts the policy first; "covers 1 enc" after it
+    if g.cover and not g.cover_ok:
+        parts.append((f" {g.cover}", "warn"))
     window = f" {g.policy.window}" if g.policy.window else ""
     parts.append((f" [{g.policy.mode}{window}]", "warn" if g.policy.mode == "auto" else "dim"))
-    # a what-if, not a failure: after the spares and the policy, which an operator acts on
-    if g.cover:
-        parts.append((f" {g.cover}", "ok" if g.cover_ok else "warn"))
+    if g.cover and g.cover_ok:
+        parts.append((f" {g.cover}", "ok"))
     if g.running_jobs:
         parts.append((f" [{g.running_jobs} job{'s' if g.running_jobs > 1 else ''}]", "job"))
     if fw is not None and fw.ok and fw.domains:
@@ -84,10 +87,22 @@ def domain_parts(d: DomainSummary, now: float) -> Parts:
     return parts
 
 
-def enclosure_parts(e: EnclosureSummary) -> Parts:
-    parts: Parts = [(e.name, ""), (f" {e.servers}/{e.bays}", "dim")]
+def enclosure_parts(e: EnclosureSummary, live: int | None = None) -> Parts:
+    """``live``: drained (evacuated), with this many profiles still running on it."""
+    parts: Parts = [(e.name, "")]
+    if live is not None:  # first: it must survive a narrow pane
+        parts.append((" DRAINED" + (f" {live} live" if live else ""), "crit" if live else "maint"))
+    parts.append((f" {e.servers}/{e.bays}", "dim"))
     parts += health_parts(e.critical, e.warning)
     return parts
+
+
+def drained_live(snap: Snapshot, enclosure: str) -> int | None:
+    """None when the enclosure is not drained, else how many profiles still run on it."""
+    bays = snap.by_enclosure.get(enclosure, ())
+    if not bays or not bays[0].drained:
+        return None
+    return sum(1 for b in bays if b.profile is not None)
 
 
 class GroupsTree(Tree[NodeData]):
@@ -126,7 +141,8 @@ class GroupsTree(Tree[NodeData]):
         self.guide_depth = 2
         self._scope_nodes: dict[Scope, TreeNode[NodeData]] = {FLEET: self.root}
         self._shape: tuple = ()
-        self._drawn: dict[str, tuple[DomainSummary, int]] = {}  # domain -> what its lines show
+        # domain -> what its lines show: figures, lease minute, its enclosures' drain
+        self._drawn: dict[str, tuple[DomainSummary, int, tuple[int | None, ...]]] = {}
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
@@ -152,7 +168,14 @@ class GroupsTree(Tree[NodeData]):
         label.stylize(style)
         prefix = ((self.ICON_NODE_EXPANDED if node.is_expanded else self.ICON_NODE)
                   if node.allow_expand else "  ")
-        return Text.assemble((prefix, base_style), label)
+        line = Text.assemble((prefix, base_style), label)
+        depth, parent = 0, node.parent
+        while parent is not None:
+            depth, parent = depth + 1, parent.parent
+        room = self.scrollable_content_region.width - depth * self.guide_depth
+        if 1 < room < line.cell_len:  # a cut label says so ("no cover for Gen1" read as Gen1)
+            line.truncate(room, overflow="ellipsis")
+        return line
 
     def on_tree_node_selected(self, event: Tree.NodeSelected[NodeData]) -> None:
         """Enter (or a click) toggles a node as Tree does, except the root: Enter on
@@ -215,12 +238,14 @@ class GroupsTree(Tree[NodeData]):
             self._set(self._scope_nodes[Scope("group", g.name)], group_parts(g))
             minute = int(now // 60)
             for d in g.domains:
-                if self._drawn.get(d.name) == (d, minute):
+                drained = tuple(drained_live(snap, e.name) for e in d.enclosures)
+                if self._drawn.get(d.name) == (d, minute, drained):
                     continue  # same figures, same lease minute: its line and its enclosures'
-                self._drawn[d.name] = (d, minute)
+                self._drawn[d.name] = (d, minute, drained)
                 self._set(self._scope_nodes[Scope("domain", d.name)], domain_parts(d, now))
-                for e in d.enclosures:
-                    self._set(self._scope_nodes[Scope("enclosure", e.name)], enclosure_parts(e))
+                for e, live in zip(d.enclosures, drained, strict=True):
+                    self._set(self._scope_nodes[Scope("enclosure", e.name)],
+                              enclosure_parts(e, live))
 
     def _rebuild(self, snap: Snapshot, now: float, attention: int) -> None:
         selected = self.scope
@@ -243,8 +268,8 @@ class GroupsTree(Tree[NodeData]):
                 self._scope_nodes[ds] = dnode
                 for e in d.enclosures:
                     es = Scope("enclosure", e.name)
-                    self._scope_nodes[es] = dnode.add_leaf(fmt.plain(e.name),
-                                                           NodeData(es, enclosure_parts(e)))
+                    self._scope_nodes[es] = dnode.add_leaf(fmt.plain(e.name), NodeData(
+                        es, enclosure_parts(e, drained_live(snap, e.name))))
                 if ds in expanded or (first and len(snap.groups) <= 8):
                     dnode.expand()
             if gs in expanded or first:

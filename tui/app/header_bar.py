@@ -33,9 +33,11 @@ class HeaderBar(Widget):
         self.read_only = False
         self.lost = False  # the server does not answer (a client of bayops serve)
         self.lost_since: float | None = None  # since when: what the panes show is that old
-        self.critical = 0
+        self.critical = 0  # unacknowledged, as the terminal title counts them
+        self.acked = 0  # critical and acknowledged
         self.no_spare = 0
         self.uncovered = 0
+        self.unspared = ""  # e.g. "no spare Gen10 in prod-db": what would be refused
         self.running = 0
 
     def update(self, **values: object) -> None:
@@ -68,6 +70,8 @@ class HeaderBar(Widget):
             right.append(f"jobs {self.running}  ", self._s("warn"))
         right.append(f"CRIT {self.critical}" if self.critical else "crit 0",
                      self._s("crit") if self.critical else self._s("ok"))
+        if self.acked:
+            right.append(f" +{self.acked} ack", self._s("dim"))
         right.append("  ")
         if self.uncovered:  # a failed bay with no spare of its model: the worst news first
             right.append(f"NO SPARE for {self.uncovered} crit", self._s("crit"))
@@ -75,7 +79,8 @@ class HeaderBar(Widget):
             right.append(("  " if self.uncovered else "") + f"NO SPARE {self.no_spare} grp",
                          self._s("crit"))
         if not self.uncovered and not self.no_spare:
-            right.append("spares ok", self._s("ok"))
+            right.append(self.unspared or "spares ok",
+                         self._s("warn") if self.unspared else self._s("ok"))
         right.append("  " + clock_minute(self.clock) + " ")
         room = width - right.cell_len
         if left.cell_len > room:

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Hashable, Sequence
 from typing import Any, ClassVar
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding, BindingType
@@ -242,7 +243,13 @@ class LineList(ScrollView, can_focus=True):
                 style = style + extra
             segments.append(Segment(printable(text), style))  # data never reaches the terminal raw
         fill = base + extra if extra is not None else base
-        return Strip(segments).crop_extend(0, width, fill)
+        strip = Strip(segments)
+        if strip.cell_length > width > 1 and \
+                cell_len("".join(s.text for s in segments).rstrip()) > width:
+            # Cut text says so: an ellipsis in the last column, in the style it cuts.
+            cut = list(strip.crop(0, width - 1))
+            strip = Strip([*cut, Segment("…", cut[-1].style if cut else fill)])
+        return strip.crop_extend(0, width, fill)
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width

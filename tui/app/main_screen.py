@@ -15,7 +15,6 @@ from textual.widgets import Footer, Input, Label, Tree
 from tui.app import commands as cmds
 from tui.app import format as fmt
 from tui.app.bays_pane import BaysTable
-from tui.app.copy import Copier
 from tui.app.event_screen import EventScreen
 from tui.app.events_pane import EventLog
 from tui.app.fleet import ATTENTION, FLEET, BayQuery, Scope, Snapshot
@@ -24,11 +23,11 @@ from tui.app.header_bar import HeaderBar
 from tui.app.help_screen import HelpScreen
 from tui.app.job_screen import JobScreen
 from tui.app.jobs_pane import JobsList
+from tui.app.layout import PaneLayout
 from tui.app.linelist import LineList
 from tui.app.story_actions import StoryActions
 from tui.core.view import FleetView, ViewUpdate
-from tui.model.entities import Bay, Event, Profile
-from tui.model.errors import BayopsError
+from tui.model.entities import Bay, Event
 from tui.model.text import printable
 
 COVER_SECONDS = 2.0  # the coverage badges follow the bays' changes at most this often
@@ -44,7 +43,7 @@ class MainScreen(StoryActions):
         super().__init__()
         self.bay_query = BayQuery()
         self.filter_target = "bays"
-        self.copier = Copier()
+        self.panes = PaneLayout(self)
         self._covering = False
 
     def compose(self) -> ComposeResult:
@@ -68,17 +67,17 @@ class MainScreen(StoryActions):
         core = self.core
         self.query_one(HeaderBar).update(driver=core.driver.name, operator=core.operator,
                                          read_only=core.read_only)
-        self._layout_for(self.app.size.width, self.app.size.height)
+        self.panes.fit(self.app.size.width, self.app.size.height)
         self._titles()
 
-    def on_resize(self, event: events.Resize) -> None:
-        self._layout_for(event.size.width, event.size.height)
+    def on_screen_resume(self) -> None:
+        self.bayops.show_held()  # what arrived while a dialog was up
 
-    def _layout_for(self, width: int, height: int) -> None:
-        compact = width < 100 or height < 28
-        self.set_class(compact, "compact")
-        self.query_one(GroupsTree).show_guides = not compact
-        self.set_class(width >= 180 and height >= 50, "wide")
+    def on_resize(self, event: events.Resize) -> None:
+        self.panes.fit(event.size.width, event.size.height)
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        self.panes.focused(event.widget)
 
     # -- data in ------------------------------------------------------------------------------
     def apply(self, snap: Snapshot, new_events: list[Event]) -> None:
@@ -158,6 +157,7 @@ class MainScreen(StoryActions):
         """The clock and the maintenance lease countdowns show minutes."""
         self.query_one(HeaderBar).refresh()
         self.query_one(GroupsTree).update_from(self.snapshot)
+        self.query_one(EventLog).refresh()  # past midnight, yesterday's lines get their date
         self._titles()
 
     def _header(self) -> None:
@@ -171,8 +171,10 @@ class MainScreen(StoryActions):
         else:
             role = "role varies by group"
         self.query_one(HeaderBar).update(
-            critical=snap.critical(), no_spare=snap.empty_spare_pools(),
+            critical=len(snap.alerting), acked=snap.acked_critical(),
+            no_spare=snap.empty_spare_pools(),
             uncovered=len(snap.uncovered_failures()), role=role,
+            unspared=fmt.unspared_text(snap.unspared()),
             running=len(snap.running_jobs()))
 
     def _titles(self) -> None:
@@ -213,6 +215,7 @@ class MainScreen(StoryActions):
         if triage and bays is not self.snapshot.bays:  # a triage queue: critical first, always
             bays = sorted(bays, key=lambda b: b.health != "critical")
         table.set_triage(self.snapshot.triage if triage else None)
+        table.went = self.snapshot.went
         table.set_items(bays)
         self._titles()
 
@@ -276,7 +279,7 @@ class MainScreen(StoryActions):
 
     def action_clear_filter(self) -> None:
         box = self.query_one("#filter-input", Input)
-        if self.maximized is not None and not box.has_focus:
+        if self.maximized is not None and not box.has_focus and not self.panes.compact:
             self.minimize()
             return
         self.query_one("#filter-bar").remove_class("shown")
@@ -295,6 +298,8 @@ class MainScreen(StoryActions):
 
     def action_attention(self) -> None:
         self.query_one(GroupsTree).select_scope(ATTENTION)
+        if self.panes.compact:  # one pane at a time: the queue itself, not the tree
+            self.query_one(BaysTable).focus()
 
     def action_sort_next(self) -> None:
         keys = fmt.SORT_KEYS
@@ -325,22 +330,6 @@ class MainScreen(StoryActions):
             self.refuse("no job yet", title="Jobs")
             return
         self._open_job(job.id)
-
-    def action_copy(self) -> None:
-        bay = self.selected_bay()
-        if bay is None:
-            self.refuse("no bay selected", title="Copy")
-            return
-        what, text, following = self.copier.next(bay, self._profile_or_none)
-        self.app.copy_to_clipboard(text)  # OSC 52: over SSH, in tmux with set-clipboard on
-        again = f" ({cmds.BY_ID['copy'].key} again: {following})" if following else ""
-        self.notify(f"copied {what}: {text}{again}", title="Clipboard", timeout=4)
-
-    def _profile_or_none(self, name: str) -> Profile | None:
-        try:
-            return self.core.profile(name)
-        except BayopsError:
-            return None
 
     def action_goto(self) -> None:
         from tui.app.goto import GotoScreen
@@ -375,8 +364,13 @@ class MainScreen(StoryActions):
     def action_focus_pane(self, name: str) -> None:
         self.query_one(f"#{name}").focus()
 
+    def action_next_pane(self, step: int) -> None:
+        self.action_focus_pane(self.panes.next(step))
+
     def action_zoom(self) -> None:
-        if self.maximized is not None:
+        if self.panes.compact:
+            self.notify("every pane is full-size here: 1-4 or tab switch", title="Zoom", timeout=3)
+        elif self.maximized is not None:
             self.minimize()
         elif self.focused is not None:
             self.maximize(self.focused, container=False)

@@ -9,6 +9,7 @@ from textual.widgets import Button, Input, Static
 
 from tui.app.form_screen import FormScreen
 from tui.app.format import plain
+from tui.app.notes import answer
 from tui.model.plan import Plan
 
 
@@ -34,7 +35,7 @@ class MaintenanceStartScreen(FormScreen):
     def _submit(self) -> None:
         reason = self.query_one("#reason", Input).value.strip()
         if not reason:
-            self.notify("a reason is required", severity="warning")
+            answer(self, "a reason is required")
             return
         self.dismiss(reason)
 

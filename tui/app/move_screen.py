@@ -16,6 +16,7 @@ from textual.widgets import Button, Input, Static
 from tui.app import format as fmt
 from tui.app.form_screen import FormScreen
 from tui.app.linelist import LineList, Parts
+from tui.app.notes import answer
 
 
 class TargetList(LineList):
@@ -65,7 +66,7 @@ class ForceUnfitScreen(FormScreen):
     def _submit(self) -> None:
         if self.query_one("#force-state", Input).value.strip() != self.choice.forceable:
             self.app.bell()
-            self.notify(f"type {self.choice.forceable} to force it, or esc", severity="warning")
+            answer(self, f"type {self.choice.forceable} to force it, or esc")
             return
         self.dismiss(self.choice.forceable)
 
@@ -155,8 +156,7 @@ class MoveScreen(ModalScreen[tuple[str, str | None] | None]):
             return
         if not choice.valid:
             self.app.bell()
-            self.notify(f"{choice.bay.id}: {choice.reason}", title="Not a valid target",
-                        severity="warning")
+            answer(self, f"{choice.bay.id}: {choice.reason}", title="Not a valid target")
             return
         self.dismiss((choice.bay.id, None))
 

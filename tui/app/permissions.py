@@ -13,13 +13,17 @@ from textual import events
 from tui.app import commands as cmds
 from tui.app.selection import SelectionScreen
 from tui.model.entities import Bay
-from tui.model.errors import BayopsError, Refused
+from tui.model.errors import BayopsError
 
 MAINTENANCE_HELD = ("maintenance-edit", "maintenance-complete", "maintenance-cancel")
 
 
 class PermissionsScreen(SelectionScreen):
     _binding_state: tuple = ()
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._somewhere: dict[str, bool] = {}
 
     def update_bindings(self) -> None:
         """refresh_bindings() only when an action's state changed: the footer recomposes
@@ -43,10 +47,21 @@ class PermissionsScreen(SelectionScreen):
             domain = self._domain_for()
             if domain is not None and self._maintenance(domain) is None:
                 return False
+        if not self._may_somewhere(cmd.perm):
+            return False  # a viewer's footer offers no change it may never make
         group = self._group_for(cmd.target)
         if group is None:
             return None
         return True if self.core.may(group, cmd.perm) else None
+
+    def _may_somewhere(self, action: str) -> bool:
+        """Whether the role allows ``action`` in any group (asked once: roles come from
+        the config, fixed while the dashboard runs)."""
+        known = self._somewhere.get(action)
+        groups = self.snapshot.groups
+        if known is None and groups:  # before the first view: not known yet
+            known = self._somewhere[action] = any(self.core.may(g.name, action) for g in groups)
+        return known is not False
 
     def why_not(self, cmd: cmds.Command) -> str:
         if cmd.sim_only and self.core.driver.name != "sim":
@@ -61,12 +76,6 @@ class PermissionsScreen(SelectionScreen):
             return {"bay": "select a bay first", "domain": "select a domain (or a bay in it) first",
                     "group": "select a group (or a bay in it) first"}.get(cmd.target, "not available")
         return self.core.why_not(group, cmd.perm) if cmd.perm else ""
-
-    def refuse(self, reason: str | BayopsError, title: str = "Refused") -> None:
-        text = str(reason).splitlines()[0] if str(reason) else type(reason).__name__
-        if isinstance(reason, BayopsError) and not isinstance(reason, Refused):
-            title = "Bad input" if reason.exit_code == 2 else "Failed"
-        self.notify(text, title=title, severity="error", timeout=8)
 
     def refuse_command(self, cmd: cmds.Command, fallback: str = "not allowed") -> None:
         """Say why ``cmd`` cannot run; a refusal by role is also audited by the core (an

@@ -15,6 +15,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
+from textual.filter import LineFilter, Monochrome, NoColor
 from textual.theme import Theme
 
 from tui.resources import data_path
@@ -23,6 +24,8 @@ THEME_KEYS = ("primary", "secondary", "warning", "error", "success", "accent", "
               "background", "surface", "panel", "boost", "dark", "luminosity_spread",
               "text_alpha", "ansi")
 DEFAULT_THEME = "dark"
+# Textual's own themes that `T` still offers beside ours (its others are unregistered).
+TEXTUAL_THEMES_KEPT = ("textual-dark", "textual-light", "nord", "gruvbox")
 
 # Fallbacks for the bayops variables, so a built-in Textual theme chosen from the
 # palette still works.
@@ -112,3 +115,10 @@ def save_theme(name: str, path: Path) -> str:
             os.unlink(tmp)
         raise
     return f"theme {name} kept in {path}"
+
+
+def no_greys(filters: list[LineFilter]) -> list[LineFilter]:
+    """NO_COLOR with a theme that is not ANSI: Textual's Monochrome filter still sends
+    256-colour greys; NoColor sends the terminal's own colours only (bold, reverse and
+    underline carry the state, as `:nocolor` in bayops.tcss asks)."""
+    return [NoColor() if isinstance(f, Monochrome) else f for f in filters]

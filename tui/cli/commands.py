@@ -23,8 +23,8 @@ COMMANDS: tuple[tuple[str, str, str], ...] = (
     ("evacuate", "cycle", "move every profile off an enclosure (planned work) and drain it "
      "until `bayops restore`"),
     ("restore", "cycle", "move an evacuated enclosure's profiles back home and undrain it"),
-    ("ack", "ack", "acknowledge a critical bay: recorded with your name; cleared when the "
-     "bay is healthy again"),
+    ("ack", "ack", "acknowledge bays that need attention: recorded with your name and "
+     "comment; cleared when the bay is healthy again"),
     ("bay", "story", "one bay's story: state, home/away, health timeline, jobs, events "
      "and notes"),
     ("note", "story", "leave a note on a bay for the next shift (operator); "

@@ -304,15 +304,12 @@ class Core(CycleOps, UpkeepOps, StoryOps):
 
         return self.execute(lambda: move.plan(self, profile, to, force_unfit), expect)
 
-    def plan_ack(self, bay: str) -> Plan:
+    @action
+    def ack(self, bays: list[str], comment: str = "") -> list[Bay]:
+        """Acknowledge the bays (all or none): a recorded act, not a job."""
         from tui.core.ops import ack
 
-        return ack.plan(self, bay)
-
-    def ack(self, bay: str, expect: Plan | None = None) -> Job:
-        from tui.core.ops import ack
-
-        return self.execute(lambda: ack.plan(self, bay), expect)
+        return ack.acknowledge(self, bays, comment)
 
     def plan_spares(self, group: str, add: list[str], remove: list[str]) -> Plan:
         from tui.core.ops import spares

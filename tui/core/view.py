@@ -140,6 +140,8 @@ class FleetView:
         # (group, model, generation) -> ready spares
         self._ready_models: dict[tuple[str, str | None, str | None], int] = {}
         self._failed: dict[str, Bay] = {}  # critical bays whose profile a failover would move
+        # (group, model, generation) -> profiles a failover would move (SAN boot)
+        self._san_models: dict[tuple[str, str | None, str | None], int] = {}
         self.structure = Structure([], {}, {}, {}, {})
         self.groups: list[GroupSummary] = []
         self.domains: dict[str, DomainSummary] = {}
@@ -274,6 +276,9 @@ class FleetView:
         if add[5]:
             model = (bay.group, bay.model, bay.generation)
             self._ready_models[model] = self._ready_models.get(model, 0) + sign
+        if bay.profile is not None and bay.boot_mode == "san":
+            model = (bay.group, bay.model, bay.generation)
+            self._san_models[model] = self._san_models.get(model, 0) + sign
         if bay.health == "critical" and bay.profile is not None and bay.boot_mode == "san":
             if sign > 0:
                 self._failed[bay.id] = bay
@@ -354,6 +359,14 @@ class FleetView:
 
     def empty_spare_pools(self) -> int:
         return sum(1 for g in self.groups if g.spares_ready == 0)
+
+    def unspared(self) -> list[tuple[str, str | None, str | None]]:
+        """(group, model, generation) of the profiles that a failure now would leave with
+        no ready spare (a spare of another generation is none): the header's "spares ok"
+        is said only when there are none."""
+        ready = self._ready_models
+        return sorted((k for k, n in self._san_models.items() if n > 0 and not ready.get(k)),
+                      key=lambda k: (k[0], k[1] or "", k[2] or ""))
 
     def uncovered_failures(self) -> list[Bay]:
         """Critical bays whose profile a failover would move but whose group has no ready

@@ -63,12 +63,6 @@ class SparesParams(JobParams):
 
 
 @dataclass(frozen=True)
-class AckParams(JobParams):
-    kind: ClassVar[str] = "ack"
-    bay: str
-
-
-@dataclass(frozen=True)
 class MaintenanceStartParams(JobParams):
     kind: ClassVar[str] = "maintenance-start"
     domain: str

@@ -1,46 +1,45 @@
-"""Acknowledging a critical bay: the operator says "seen, I am on it". Who and when are
-recorded on the bay (readers show it dimmed but still listed) and in the event log; the
-acknowledgement clears itself when the bay turns healthy (schema 5)."""
+"""Acknowledging bays: the operator says "seen, I am on it". A direct recorded act, not a
+job (nothing touches hardware, nothing to roll back): who, when and an optional comment
+are recorded on each bay (readers show it dimmed but still listed) and as one event per
+bay; the acknowledgement clears itself when the bay turns healthy (schema 5). Several
+bays are acknowledged in one transaction, all or none."""
 from __future__ import annotations
 
 import time
 
 from tui.core.context import OpContext
-from tui.core.jobs import JobContext
-from tui.model.errors import Refused
-from tui.model.params import AckParams
-from tui.model.plan import Plan
-from tui.model.text import quoted
+from tui.model.ack import unackable
+from tui.model.entities import Bay
+from tui.model.errors import BadInput
+from tui.model.text import printable
+
+COMMENT_MAX = 200
 
 
-def plan(ctx: OpContext, bay_id: str) -> Plan:
-    bay = ctx.bay(bay_id)
-    ctx.require(bay.group, "ack")
-    if bay.empty:
-        raise Refused(f"bay {bay_id} is empty: nothing to acknowledge", code="empty-bay")
-    if bay.health not in ("critical", "unknown"):
-        raise Refused(f"bay {bay_id} is {bay.health}: only a critical or unreadable bay is "
-                      "acknowledged", code="not-critical")
-    if bay.acked_by is not None:
-        raise Refused(f"bay {bay_id} is already acknowledged by {quoted(bay.acked_by)}",
-                      code="already-acked")
-    return Plan("ack", f"Acknowledge {bay_id}",
-                f"acknowledge {bay.health} bay {bay_id} as {ctx.operator}",
-                (f"record that {ctx.operator} acknowledged {bay_id}",),
-                AckParams(group=bay.group, bay=bay_id), source=bay_id, profile=bay.profile,
-                reason="it stays listed, dimmed, until it is healthy again; the alert "
-                       "(bell, title) no longer counts it",
-                confirm_label="Acknowledge")
-
-
-def run(ctx: OpContext, job: JobContext, p: AckParams) -> str:
-    bay = ctx.bay(p.bay)
-    if bay.health not in ("critical", "unknown") or bay.acked_by is not None:
-        raise Refused(f"bay {p.bay} changed: it is {bay.health}"
-                      + (f", acknowledged by {quoted(bay.acked_by)}" if bay.acked_by else ""),
-                      code="plan-changed")
-    ctx.store.acknowledge(p.bay, ctx.operator, time.time())
-    ctx.event("info", f"bay:{p.bay}", "bay.acknowledged",
-              f"{p.bay} ({bay.health}) acknowledged by {ctx.operator}", job.job_id,
-              bay=p.bay, health=bay.health, operator=ctx.operator)
-    return f"{p.bay} acknowledged by {ctx.operator}"
+def acknowledge(ctx: OpContext, bay_ids: list[str], comment: str = "") -> list[Bay]:
+    """Acknowledge every bay named, or none (the first refusal says why); the bays as
+    recorded."""
+    if not bay_ids:
+        raise BadInput("no bay to acknowledge", code="no-bay")
+    comment = " ".join(printable(comment).split())  # one line: it is shown in rows and logs
+    if len(comment) > COMMENT_MAX:
+        raise BadInput(f"the comment is {len(comment)} characters; at most {COMMENT_MAX}",
+                       code="comment-too-long")
+    names = list(dict.fromkeys(bay_ids))  # a bay named twice is acknowledged once
+    for group in dict.fromkeys(ctx.bay(name).group for name in names):
+        ctx.require(group, "ack")  # before the write: read-only refuses here
+    with ctx.store.write():  # checked under the write lock: no one acknowledges it between
+        bays = [ctx.bay(name) for name in names]
+        for bay in bays:
+            refused = unackable(bay)
+            if refused is not None:
+                raise refused
+        when = time.time()
+        for bay in bays:
+            ctx.store.acknowledge(bay.id, ctx.operator, when)
+            said = f": {comment}" if comment else ""
+            ctx.event("info", f"bay:{bay.id}", "bay.acknowledged",
+                      f"{bay.id} ({bay.health}) acknowledged by {ctx.operator}{said}", None,
+                      bay=bay.id, health=bay.health, operator=ctx.operator, comment=comment,
+                      together=len(bays))
+    return [ctx.bay(name) for name in names]

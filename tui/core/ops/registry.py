@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 from tui.core.ops import (
-    ack,
     archive,
     backup,
     config_restore,
@@ -45,7 +44,6 @@ JOB_KINDS: dict[str, JobKind] = {k.name: k for k in (
     JobKind(p.ArchiveParams, archive.run, resumable=False),
     # store-only changes: the job, its journal and the change commit together
     JobKind(p.SparesParams, spares.run, resumable=False, atomic=True),
-    JobKind(p.AckParams, ack.run, resumable=False, atomic=True),
     JobKind(p.ClearFlagParams, rediscover.run_clear, resumable=False, atomic=True),
     JobKind(p.MaintenanceStartParams, maintenance.run_start, resumable=False, atomic=True),
     JobKind(p.MaintenanceRenewParams, maintenance.run_renew, resumable=False, atomic=True),
