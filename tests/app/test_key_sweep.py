@@ -2,6 +2,10 @@
 on each kind of row and in every modal, raises nothing and leaves the dashboard
 responsive; a press that is not a confirmed change changes nothing in the store.
 
+The README's command presses each key in one context of each kind (the contexts of a kind
+share the keys out); ``--sweep every`` (the default under ``--store both``, as .ci/run
+runs) presses every key in every context.
+
 The keys come from the registry (tui/app/commands.py) and from the BINDINGS of every
 class in tui.app, so a new binding is swept without touching this file.
 """
@@ -23,7 +27,7 @@ from textual.screen import Screen
 
 import tui.app
 from tests.app.conftest import make_app, wait_jobs
-from tests.conftest import without_audits
+from tests.conftest import sweep_every_context, without_audits
 from tui.app import commands as cmds
 from tui.app.bays_pane import BaysTable
 from tui.app.confirm_screen import ConfirmScreen
@@ -252,10 +256,31 @@ async def sweep_main(pilot, core, setup: Setup, keys: list[str]) -> None:
         assert fleet_state(core) == before, f"{key} changed the store without a confirmation"
 
 
+def keys_for(context: str, every: bool) -> list[str]:
+    """The keys pressed in ``context``: all of them, or (the README's tier) its share, the
+    contexts of one kind (a tree scope, a bay row, a job, an event) taking turns, so that
+    each key is still pressed in every kind of context and each context gets its keys."""
+    if every:
+        return KEYS
+    kind = context.split("-")[0]
+    same_kind = [c for c in MAIN_CONTEXTS if c.split("-")[0] == kind]
+    return KEYS[same_kind.index(context)::len(same_kind)]
+
+
+def test_every_key_is_pressed_in_every_kind_of_context():
+    """The README's tier leaves no key out of any kind of context."""
+    kinds: dict[str, set[str]] = {}
+    for context in MAIN_CONTEXTS:
+        kinds.setdefault(context.split("-")[0], set()).update(keys_for(context, every=False))
+    assert kinds.keys() == {"tree", "bay", "job", "event"}
+    assert all(keys == set(KEYS) for keys in kinds.values()), kinds
+
+
 @pytest.mark.parametrize("context", list(MAIN_CONTEXTS))
-async def test_every_key_in_every_pane(swept, context):
+async def test_every_key_in_every_pane(swept, context, request):
+    keys = keys_for(context, every=sweep_every_context(request.config))
     async with make_app(swept).run_test(size=SIZE) as pilot:
-        await sweep_main(pilot, swept, MAIN_CONTEXTS[context], KEYS)
+        await sweep_main(pilot, swept, MAIN_CONTEXTS[context], keys)
 
 
 # -- modals: opened from a context with a command key ------------------------------------------
