@@ -165,6 +165,16 @@ def pytest_addoption(parser):
                      default=os.environ.get("BAYOPS_TEST_STORE", "tiered"),
                      help="which store the both_stores tests run on (default: tiered, both "
                           "stores for the store-subject modules only; CI: both)")
+    parser.addoption("--sweep", choices=("kinds", "every"), default=None,
+                     help="the dashboard key sweep: each key in one context of each kind "
+                          "(default), or in every context (the default under --store both, "
+                          "as CI runs)")
+
+
+def sweep_every_context(config) -> bool:
+    """Whether the key sweep presses every key in every context, not once per kind."""
+    chosen = config.getoption("--sweep")
+    return chosen == "every" or (chosen is None and config.getoption("--store") == "both")
 
 
 # Modules about PostgreSQL itself (HA, the store copy, its own guards): `--store sqlite`

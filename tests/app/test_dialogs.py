@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.app.conftest import make_app, notifications, type_fast, wait_jobs
+from tests.app.conftest import make_app, notifications, type_fast, wait_for, wait_jobs
 from tui.app.bays_pane import BaysTable
 from tui.app.job_screen import JobScreen
 from tui.app.main_screen import MainScreen
@@ -19,7 +19,7 @@ async def test_enter_in_jobs_pane_opens_done_and_failed_jobs(core):
     core.failover("enc-w1/3")
     async with make_app(core).run_test(size=SIZE) as pilot:
         await pilot.press("4", "enter")
-        await pilot.pause(0.7)
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, JobScreen))
         assert isinstance(pilot.app.screen, JobScreen)
         title = str(pilot.app.screen.query_one("#job-title").render())
         assert "failover" in title and "done" in title
@@ -28,7 +28,7 @@ async def test_enter_in_jobs_pane_opens_done_and_failed_jobs(core):
 
 
 async def test_enter_opens_a_failed_job_and_a_running_one_from_its_bay(core, monkeypatch):
-    from tests.app.conftest import Gate, wait_for
+    from tests.app.conftest import Gate
 
     for spare in core.spare_bays("prod-web"):
         core.sim_fault(spare.id, "wont-power-on")
@@ -42,7 +42,7 @@ async def test_enter_opens_a_failed_job_and_a_running_one_from_its_bay(core, mon
     core.sim_fault(other, "critical")
     async with make_app(core).run_test(size=SIZE) as pilot:
         await pilot.press("4", "enter")
-        await pilot.pause(0.7)
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, JobScreen))
         assert "failed" in str(pilot.app.screen.query_one("#job-title").render())
         await pilot.press("enter")
         assert isinstance(pilot.app.screen, MainScreen)
@@ -54,7 +54,7 @@ async def test_enter_opens_a_failed_job_and_a_running_one_from_its_bay(core, mon
         await pilot.press("enter")  # the bay's story, whose newest job is the running one
         assert isinstance(pilot.app.screen, StoryScreen)
         await pilot.press("j")
-        await pilot.pause(0.7)
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, JobScreen))
         assert isinstance(pilot.app.screen, JobScreen)
         assert "running" in str(pilot.app.screen.query_one("#job-title").render())
         gate.release()
@@ -245,7 +245,7 @@ async def test_a_step_resumed_after_a_crash_shows_once_with_its_runs(core):
     assert len(apply) == 2 and apply[0] == apply[1], job.steps  # the journal has both
     async with make_app(core).run_test(size=SIZE) as pilot:
         await pilot.press("4", "enter")
-        await pilot.pause(0.7)
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, JobScreen))
         assert isinstance(pilot.app.screen, JobScreen)
         journal = str(pilot.app.screen.query_one("#journal").render())
     assert journal.count(apply[0]) == 1, journal
