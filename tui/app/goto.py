@@ -216,6 +216,9 @@ class GotoScreen(ModalScreen[Target | None]):
         """Enter: a priority binding, so the jump is made while the key gate holds the next
         key (the Input's own submit, a message later, let it through to this screen)."""
         hits = self.query_one(GotoList)
+        typed = self.query_one("#goto-input", Input).value
+        if hits.items != (found := search(self.main, typed)):  # its Changed not handled yet
+            hits.set_items(found)
         if hits.current is None:
             self.app.bell()
             return

@@ -17,7 +17,9 @@ from textual.await_complete import AwaitComplete
 from textual.message_pump import MessagePump
 from textual.timer import Timer
 
-# Never wait longer than this for one key (a widget removed under the key ends its chain).
+# Never wait longer than this for one key's chain to take its next step (a widget removed
+# under the key ends its chain). Counted from the last step, not from the key: on a loaded
+# machine a whole chain outlasts it, and the next key would reach a screen not yet focused.
 KEY_TIMEOUT = 0.5
 
 
@@ -77,6 +79,8 @@ class KeyGate(App):
             await self._next_key()
 
     def _settle(self, node: MessagePump, token: int) -> None:
+        if token == self._key_busy and self._key_timer is not None:
+            self._key_timer.reset()  # the chain moves: the timeout counts from here
         parent = node._parent
         if parent is None or parent is self or node is self:
             # one more turn of the app's queue: focus() is itself a call_later
