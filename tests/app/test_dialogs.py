@@ -83,10 +83,10 @@ async def test_keys_typed_right_after_E_go_into_the_dialog(core):
     async with make_app(core).run_test(size=SIZE) as pilot:
         await start_maintenance(pilot, core, "web-dom2")
         main = pilot.app.screen
-        type_fast(pilot, "E", *"network.web-front")
+        type_fast(pilot, "E", "enter", *"web-front")  # the first kind (network), its name
         await settle(pilot)
         assert isinstance(pilot.app.screen, DomainEditScreen)
-        assert pilot.app.screen.query_one("#key").value == "network.web-front"
+        assert pilot.app.screen.query_one("#name").value == "web-front"
         assert main.bay_query.quick is None  # the `n` did not toggle a filter behind
 
 
@@ -117,27 +117,47 @@ async def test_keys_typed_right_after_a_confirmation_opens_stay_in_it(core):
         assert not isinstance(pilot.app.screen, ConfirmScreen)
 
 
-async def test_domain_edit_shows_both_fields_and_checks_the_change_before_confirming(core):
-    from textual.widgets import Input
+async def domain_edit(pilot, kind: str, name: str, value: str) -> None:
+    """`E`, then the kind picked from the list with the arrow keys, its name and value."""
+    from tui.app.domain_edit_screen import KINDS
+
+    await pilot.press("E")
+    await settle(pilot)
+    await pilot.press(*["down"] * [k.id for k in KINDS].index(kind), "enter")
+    await pilot.press(*([*name, "enter"] if name else []), *value, "enter")
+    await settle(pilot)
+
+
+async def test_domain_edit_shows_the_configuration_as_lines_and_picks_the_change(core):
+    from textual.widgets import Button, Input, OptionList
 
     from tui.app.confirm_screen import ConfirmScreen
     from tui.app.domain_edit_screen import DomainEditScreen
 
-    async with make_app(core).run_test(size=SIZE) as pilot:
+    async with make_app(core).run_test(size=(80, 24)) as pilot:
         await start_maintenance(pilot, core, "web-dom2")
         await pilot.press("E")
         await settle(pilot)
         screen = pilot.app.screen
         assert isinstance(screen, DomainEditScreen)
-        for box in screen.query(Input):  # both on screen, each with its label
-            assert box.region.width > 10 and box.region.height > 0, box.id
-            assert screen.region.contains_region(box.region), box.id
-        labels = " ".join(str(w.render()) for w in screen.query(".field-label"))
-        assert "Key" in labels and "Value" in labels
-        # "key value" typed in the key box is taken as both
-        await pilot.press(*"firmware 4.70", "enter")
+        shown = str(screen.query_one("#config").render())
+        assert "{" not in shown and '"' not in shown, shown  # no JSON
+        assert "network   web-front  VLAN 110" in shown and "user      vcadmin  role admin" in shown
+        # at 80x24 the kinds, both boxes and the buttons are on screen
+        for widget in [screen.query_one(OptionList), *screen.query(Input), *screen.query(Button)]:
+            assert widget.region.height > 0 and screen.region.contains_region(widget.region), widget
+        await pilot.press("escape")
         await settle(pilot)
+        # a local user added through the picker lands as `bayops domain set web-dom2
+        # user.ops2 operator` would: the same plan, then the same configuration
+        await domain_edit(pilot, "user", "ops2", "operator")
         assert isinstance(pilot.app.screen, ConfirmScreen)
+        cli = core.plan_domain_set("web-dom2", "user.ops2", "operator")
+        assert pilot.app.screen.view.summary == cli.summary
+        await pilot.press("y")
+        await wait_jobs(pilot)
+        assert core.domain_config("web-dom2")[0].users["ops2"] == "operator"
+        await domain_edit(pilot, "firmware", "", "4.70")
         assert "firmware = 4.70" in pilot.app.screen.view.summary
         await pilot.press("y")
         await wait_jobs(pilot)
@@ -145,14 +165,11 @@ async def test_domain_edit_shows_both_fields_and_checks_the_change_before_confir
         done = [n for n in notifications(pilot.app) if n.startswith("Done")]
         assert done and "firmware" in done[-1] and "DomainConfig(" not in done[-1], done
         # a change the core refuses stays in the dialog with the core's reason
-        await pilot.press("E")
-        await settle(pilot)
-        await pilot.press(*"firmwar", "enter", *"4.80", "enter")
-        await settle(pilot)
+        await domain_edit(pilot, "network", "web-front", "5000")
         assert isinstance(pilot.app.screen, DomainEditScreen)
-        assert "unknown key" in str(pilot.app.screen.query_one("#edit-error").render())
+        assert "VLAN id must be 1..4094" in str(pilot.app.screen.query_one("#edit-error").render())
         await pilot.press("escape")
-        assert core.domain_config("web-dom2")[0].firmware == "4.70"
+        assert core.domain_config("web-dom2")[0].networks["web-front"] == 110
 
 
 async def test_removing_a_network_in_use_warns_how_many_profiles_use_it(core):
@@ -164,10 +181,7 @@ async def test_removing_a_network_in_use_warns_how_many_profiles_use_it(core):
     network, count = used.most_common(1)[0]
     async with make_app(core).run_test(size=SIZE) as pilot:
         await start_maintenance(pilot, core, "web-dom2")
-        await pilot.press("E")
-        await settle(pilot)
-        await pilot.press(*f"network.{network} -", "enter")
-        await settle(pilot)
+        await domain_edit(pilot, "network", network, "-")
         assert isinstance(pilot.app.screen, ConfirmScreen)
         warnings = pilot.app.screen.view.warnings
         assert any(f"{count} profiles of prod-web use network {network}" in w

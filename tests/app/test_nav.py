@@ -40,7 +40,8 @@ async def test_a_key_typed_right_after_a_goto_is_applied_to_the_screen_behind(co
             assert screen.maximized is screen.query_one(GroupsTree)
 
 
-async def test_goto_answers_a_keystroke_within_50_ms_at_16000_bays(core):
+async def test_goto_finds_bays_and_profiles_at_16000_bays_and_follows_the_feed(core):
+    """Its speed (<= 50 ms a keystroke) is measured by bench/goto_bench.py, not here."""
     import dataclasses
 
     from tui.app.fleet import Snapshot
@@ -53,23 +54,12 @@ async def test_goto_answers_a_keystroke_within_50_ms_at_16000_bays(core):
             snap._add(dataclasses.replace(model, id=f"e{e:04d}/{n}", enclosure=f"e{e:04d}",
                                           number=n, profile=f"p{e:04d}-{n:02d}"))
     main = type("Main", (), {"snapshot": snap})()
-    search(main, "e")  # the index is built once (as the box opens)
-    for query in ("e", "e0", "e0012", "e0012/1", "p03", "bay e0", "zzz", "e12x9", "p0999-16"):
-        took = min(_timed(search, main, query) for _ in range(3))
-        assert took < 0.05, (query, took)
+    assert search(main, "zzz") == [] and search(main, "e12x9") == []
     assert search(main, "e0012/1")[0].name == "e0012/1"
     assert search(main, "profile p0999-16")[0].text == "profile p0999-16"
     moved = dataclasses.replace(snap.by_id["e0001/1"], profile="fresh-one")
     snap._replace(snap.by_id["e0001/1"], moved)  # what the change feed does
     assert search(main, "fresh")[0].name == "fresh-one"
-
-
-def _timed(function, *args) -> float:
-    import time
-
-    started = time.perf_counter()
-    function(*args)
-    return time.perf_counter() - started
 
 
 @pytest.mark.parametrize(("text", "scope"), [("domain db-dom2", Scope("domain", "db-dom2")),

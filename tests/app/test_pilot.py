@@ -16,6 +16,7 @@ from tests.app.conftest import (
     wait_for,
     wait_jobs,
 )
+from tests.app.test_dialogs import domain_edit
 from tui.app.bays_pane import BaysTable
 from tui.app.confirm_screen import ConfirmScreen
 from tui.app.events_pane import EventLog
@@ -206,8 +207,7 @@ async def test_maintenance_start_edit_complete(core):
         await pilot.press(*"VC firmware", "enter")
         await wait_jobs(pilot)
         assert core.maintenance()[0].domain == "web-dom2"
-        await pilot.press("E")
-        await pilot.press(*"firmware", "enter", *"4.70", "enter")
+        await domain_edit(pilot, "firmware", "", "4.70")
         assert isinstance(pilot.app.screen, ConfirmScreen)
         assert "firmware = 4.70" in pilot.app.screen.view.summary
         await pilot.press("y")

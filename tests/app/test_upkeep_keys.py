@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from tests.app.conftest import make_app, wait_jobs
-from tests.app.test_dialogs import SIZE, settle, start_maintenance
+from tests.app.test_dialogs import SIZE, domain_edit, settle, start_maintenance
 from tui.app.confirm_screen import ConfirmScreen
 from tui.app.domain_edit_screen import DomainEditScreen
 
@@ -17,28 +17,19 @@ async def test_e_upgrades_firmware_stage_by_stage_and_restores_a_backup(core):
     core.domain_backup("web-dom1", "before the upgrade")
     async with make_app(core).run_test(size=SIZE) as pilot:
         await start_maintenance(pilot, core, "web-dom1")
-        await pilot.press("E")
-        await settle(pilot)
-        await pilot.press(*"upgrade 4.70", "enter")
-        await settle(pilot)
+        await domain_edit(pilot, "upgrade", "", "4.70")
         assert isinstance(pilot.app.screen, ConfirmScreen)
         assert any(s.startswith("stage 4.70 on enc-w1") for s in pilot.app.screen.view.steps)
         await pilot.press("y")
         await wait_jobs(pilot)
         state = next(s for s in core.firmware_compliance("prod-web") if s.domain == "web-dom1")
         assert set(state.components.values()) == {"4.70"} and len(state.components) == 6
-        await pilot.press("E")
-        await settle(pilot)
-        await pilot.press(*"restore x", "enter")
-        await settle(pilot)
+        await domain_edit(pilot, "restore", "", "x")
         assert isinstance(pilot.app.screen, DomainEditScreen), "a bad number stays in the dialog"
         await pilot.press("escape")
         await settle(pilot)
         backup = core.domain_backups("web-dom1")[-1].id
-        await pilot.press("E")
-        await settle(pilot)
-        await pilot.press(*f"restore {backup}", "enter")
-        await settle(pilot)
+        await domain_edit(pilot, "restore", "", str(backup))
         assert isinstance(pilot.app.screen, ConfirmScreen)
         assert "~ firmware 4.70 -> 4.62" in pilot.app.screen.view.details
         await pilot.press("y")
