@@ -119,7 +119,7 @@ def test_the_handover_names_acks_drains_failbacks_and_the_policys_refusal(core):
     core.sim_fault("enc-w1/3", None)  # healed: the profile could go home
     core.rediscover()
     core.sim_fault("enc-w1/6", "critical")
-    core.ack("enc-w1/6")
+    core.ack(["enc-w1/6"])
     core.store.add_event("critical", "bay:enc-w1/6", "policy.alert", "ALERT enc-w1/6: no spare",
                          "policy", None, {"bay": "enc-w1/6", "code": "no-spare"})
     summary = core.handover(since=time.time() - 60)

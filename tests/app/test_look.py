@@ -132,7 +132,7 @@ async def test_header_warns_of_a_failed_bay_with_no_spare_of_its_model(core):
         assert "no spare Gen9 in lab" in header and "spares ok" not in header, header
     core.sim_hardware("enc-l1/2", "insert", "ProLiant BL460c Gen9")
     core.rediscover("enc-l1/2")
-    core.change_spares("lab", ["enc-l1/2"], [])
+    core.spares("lab", ["enc-l1/2"], [])
     async with make_app(core).run_test(size=SIZE) as pilot:
         await pilot.pause()
         assert "spares ok" in screen_lines(pilot.app)[0]

@@ -99,7 +99,7 @@ def test_fault_from_second_process_then_failover_from_keyboard(setup):
     tmux.keys("f")
     screen = tmux.wait_for("Fail over enc-w1/3")
     assert "enc-w2/16" in screen and "Steps" in screen
-    tmux.keys("y")
+    tmux.keys("y", "4")  # the jobs pane: beside the others, or the whole screen below 100x28
     tmux.wait_for("done fail over web-003", timeout=30)
     result = bays(env)
     assert result["enc-w1/3"]["profile"] is None
@@ -122,7 +122,7 @@ def test_hangup_mid_job_leaves_it_journaled_for_resume(setup, tmp_path):
     tmux.wait_for("Groups [1]")
     tmux.keys("a", "2", "f")
     tmux.wait_for("Fail over enc-w1/3")
-    tmux.keys("y")
+    tmux.keys("y", "4")
     tmux.wait_for("run ", timeout=10)
     pid = tmux.pane_pid()
     started = time.monotonic()
