@@ -92,7 +92,7 @@ async def test_evacuate_and_restore_from_an_enclosure(core):
 
 async def test_a_failback_offer_is_notified(core):
     async with make_app(core).run_test(size=SIZE) as pilot:
-        pilot.app.screen.offer_failbacks([Event(
+        pilot.app.screen.cycle.offer_failbacks([Event(
             1, 0.0, "info", "profile:web-001", "failback.offer",
             "enc-w1/1 is healthy again: profile web-001 can go home", "monitor")])
         await pilot.pause()

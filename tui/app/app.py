@@ -383,8 +383,8 @@ class BayopsApp(KeyGate, LostServerApp, NotesApp):
                 if c.sim_only and self.core.driver.name != "sim":
                     continue
                 key = self._keymap.get(c.id, c.key)
-                yield SystemCommand(f"{c.label} ({key})", c.help, partial(main.run_command, c.id))
-            yield SystemCommand("Help (?)", "Show every key", partial(main.run_command, "help"))
+                yield SystemCommand(f"{c.label} ({key})", c.help, partial(main.permissions.run_command, c.id))
+            yield SystemCommand("Help (?)", "Show every key", partial(main.permissions.run_command, "help"))
         yield SystemCommand("Theme", cmds.BY_ID["theme"].help,
                             self.action_change_theme)
         yield SystemCommand("Quit (q)", "Quit (asks first when a job is running)", self.request_quit)

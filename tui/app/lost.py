@@ -3,9 +3,9 @@
 A client of `bayops serve` asks the server on the UI thread (why a key is refused, what
 a modal shows, the action itself). When the server is gone those calls raise
 ``OperationFailed(code="server-unreachable")``; Textual would end the app on it. Actions
-(keys, the palette) and the screens' message handlers catch it here and turn it into a
-notification; the header shows SERVER LOST while the change feed cannot fetch, and
-clears it when a fetch works again.
+(keys, the palette) and the app's handlers catch it here, the main screen's handlers in
+its ``_on_message``, and turn it into a notification; the header shows SERVER LOST
+while the change feed cannot fetch, and clears it when a fetch works again.
 """
 from __future__ import annotations
 
@@ -26,8 +26,8 @@ def is_lost(exc: BaseException) -> bool:
 
 
 class LostServerApp(App):
-    """The app's half: actions and the app's handlers that find the server gone notify
-    instead of exiting."""
+    """Actions and the app's handlers that find the server gone notify instead of
+    exiting (the main screen's handlers: MainScreen._on_message)."""
 
     server_lost = False
 
@@ -82,15 +82,3 @@ class LostServerApp(App):
             if isinstance(screen, Screen):
                 screen.set_class(lost, "-stale")
 
-
-class LostServerScreen(Screen):
-    """The screens' half: a handler (a key, a selection, a mount) that finds the server
-    gone notifies instead of ending the app."""
-
-    async def _on_message(self, message: Message) -> None:
-        try:
-            await super()._on_message(message)
-        except BayopsError as exc:
-            if not is_lost(exc) or not isinstance(self.app, LostServerApp):
-                raise
-            self.app.lost_server(exc)

@@ -1,39 +1,55 @@
 """The main screen: the four panes, their polling and selection, and the view actions
-(filter, sort, zoom, help). The actions that change the fleet live in actions.py, the
-permission checks in permissions.py.
+(filter, sort, zoom, help). It owns one helper per concern and its ``action_*`` methods
+(what Textual calls for a key or the palette) hand over to them: ``selection`` (what is
+pointed at, copying it), ``permissions`` (who may, why not), ``changes`` (the actions that
+change the fleet), ``cycle`` (the failure cycle) and ``story`` (a bay's story, notes,
+the hand-over).
 """
 from __future__ import annotations
 
+import time
 from functools import partial
+from typing import TYPE_CHECKING, cast
 
 from rich.markup import escape
 from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Tree
 
 from tui.app import commands as cmds
 from tui.app import format as fmt
+from tui.app.actions import ChangeActions
 from tui.app.bays_pane import BaysTable
+from tui.app.cycle_actions import CycleActions
 from tui.app.event_screen import EventScreen
 from tui.app.events_pane import EventLog
 from tui.app.fleet import ATTENTION, FLEET, BayQuery, Scope, Snapshot
 from tui.app.groups_pane import GroupsTree
 from tui.app.header_bar import HeaderBar
 from tui.app.help_screen import HelpScreen
-from tui.app.job_screen import JobScreen
 from tui.app.jobs_pane import JobsList
 from tui.app.layout import PaneLayout
 from tui.app.linelist import LineList
+from tui.app.lost import LostServerApp, is_lost
+from tui.app.permissions import Permissions
+from tui.app.selection import Selection
 from tui.app.story_actions import StoryActions
 from tui.core.view import FleetView, ViewUpdate
 from tui.model.entities import Bay, Event
+from tui.model.errors import BayopsError, Refused
 from tui.model.text import printable
+
+if TYPE_CHECKING:
+    from tui.app.app import BayopsApp
+    from tui.client.protocol import Client
 
 COVER_SECONDS = 2.0  # the coverage badges follow the bays' changes at most this often
 
 
-class MainScreen(StoryActions):
+class MainScreen(Screen):
     BINDINGS = cmds.bindings()
     AUTO_FOCUS = "#groups"
     # zoom keeps the header (CRIT count, clock), the filter bar and the footer in view
@@ -41,10 +57,50 @@ class MainScreen(StoryActions):
 
     def __init__(self) -> None:
         super().__init__()
+        self.snapshot = Snapshot()
+        self.scope: Scope = FLEET
+        self.refused_at = -1e9  # monotonic: when the last refusal was said
         self.bay_query = BayQuery()
         self.filter_target = "bays"
         self.panes = PaneLayout(self)
         self._covering = False
+        # the helpers, in the order they need each other
+        self.selection = Selection(self)
+        self.permissions = Permissions(self)
+        self.changes = ChangeActions(self)
+        self.cycle = CycleActions(self)
+        self.story = StoryActions(self)
+
+    @property
+    def bayops(self) -> BayopsApp:
+        return cast("BayopsApp", self.app)  # the screen only ever runs inside BayopsApp
+
+    @property
+    def core(self) -> Client:
+        return self.bayops.core
+
+    async def _on_message(self, message: Message) -> None:
+        """A handler (a key, a selection, a mount) that finds the server gone notifies
+        instead of ending the app."""
+        try:
+            await super()._on_message(message)
+        except BayopsError as exc:
+            if not is_lost(exc) or not isinstance(self.app, LostServerApp):
+                raise
+            self.app.lost_server(exc)
+
+    def refuse(self, reason: str | BayopsError, title: str = "Refused") -> None:
+        text = str(reason).splitlines()[0] if str(reason) else type(reason).__name__
+        if isinstance(reason, BayopsError) and not isinstance(reason, Refused):
+            title = "Bad input" if reason.exit_code == 2 else "Failed"
+        self.refused_at = time.monotonic()
+        self.notify(text, title=title, severity="error", timeout=8)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        return self.permissions.check(action)
+
+    def on_key(self, event: events.Key) -> None:
+        self.permissions.key(event)
 
     def compose(self) -> ComposeResult:
         yield HeaderBar(self.bayops.clock)
@@ -89,7 +145,7 @@ class MainScreen(StoryActions):
         self.query_one(EventLog).add_events(new_events)
         self._header()
         self._titles()
-        self.update_bindings()
+        self.permissions.update_bindings()
         self.cover_stale()
 
     def apply_update(self, update: ViewUpdate) -> None:
@@ -107,7 +163,7 @@ class MainScreen(StoryActions):
             self.refresh_bays()
             self._header()
             self._titles()
-            self.update_bindings()
+            self.permissions.update_bindings()
         if update.jobs is not None:
             self.query_one(JobsList).set_jobs(snap.jobs)
             if not (update.bays or update.structure is not None):
@@ -116,7 +172,7 @@ class MainScreen(StoryActions):
         log.add_events(events)
         if events and not log.following:
             self._titles()  # the count of what arrived while paused
-        self.offer_failbacks(events)
+        self.cycle.offer_failbacks(events)
         self.cover_stale()
 
     def cover_stale(self) -> None:
@@ -162,7 +218,7 @@ class MainScreen(StoryActions):
 
     def _header(self) -> None:
         snap = self.snapshot
-        group = self._group_for("group")
+        group = self.selection.group("group")
         found = {self.core.role(g.name) for g in snap.groups}
         if len(found) == 1:
             role = found.pop()
@@ -187,7 +243,7 @@ class MainScreen(StoryActions):
         if group is not None and group.cover:
             extra = f"{group.cover} {extra}".strip()
         domain = self.snapshot.scope_domain(self.scope)
-        held = self._maintenance(domain) if domain else None
+        held = self.selection.maintenance(domain) if domain else None
         if held is not None:  # first: it says who holds the domain, and for how long
             badge, _ = fmt.maintenance_badge(held, self.bayops.clock())
             extra = f"{badge} {extra}".strip()
@@ -227,7 +283,7 @@ class MainScreen(StoryActions):
             self.scope = scope
             self.refresh_bays()
             self._header()
-            self.update_bindings()
+            self.permissions.update_bindings()
 
     def on_tree_node_selected(self, event: Tree.NodeSelected) -> None:
         self.query_one(BaysTable).focus()
@@ -236,7 +292,7 @@ class MainScreen(StoryActions):
         if isinstance(event.sender, BaysTable):
             if event.item is not None and event.sender.has_focus:
                 self._seen(event.sender, event.item)
-            self.update_bindings()
+            self.permissions.update_bindings()
 
     def _seen(self, table: BaysTable, bay: Bay) -> None:
         """The cursor on a NEW row, in the focused bays pane: it has been seen."""
@@ -246,9 +302,9 @@ class MainScreen(StoryActions):
 
     def on_line_list_activated(self, event: LineList.Activated) -> None:
         if isinstance(event.sender, JobsList):
-            self._open_job(event.item.job.id)
+            self.story.open_job(event.item.job.id)
         elif isinstance(event.sender, BaysTable):  # its story: state, timeline, jobs, notes
-            self.open_story(event.item.id)
+            self.story.open_story(event.item.id)
         elif isinstance(event.sender, EventLog):
             self.app.push_screen(EventScreen(event.item[0]))
 
@@ -321,15 +377,12 @@ class MainScreen(StoryActions):
         self.notify("event log lines " + ("wrapped" if wrapped else "cut at the pane width"),
                     timeout=2)
 
-    def _open_job(self, job_id: int) -> None:
-        self.app.push_screen(JobScreen(job_id, self.core.job))
-
     def action_open_job(self) -> None:
         job = self.query_one(JobsList).job
         if job is None:
             self.refuse("no job yet", title="Jobs")
             return
-        self._open_job(job.id)
+        self.story.open_job(job.id)
 
     def action_goto(self) -> None:
         from tui.app.goto import GotoScreen
@@ -356,7 +409,7 @@ class MainScreen(StoryActions):
             self.bay_query.text, self.bay_query.quick = "", None
         self.refresh_bays()
         self._header()
-        self.update_bindings()
+        self.permissions.update_bindings()
         table = self.query_one(BaysTable)
         table.select_key(bay_id)
         table.focus()
@@ -381,3 +434,73 @@ class MainScreen(StoryActions):
 
     async def action_quit(self) -> None:
         await self.bayops.request_quit()
+
+    # -- actions handed to the helpers (ids and keys: commands.py) ------------------------------
+    def action_copy(self) -> None:
+        self.selection.copy()
+
+    def action_failover(self) -> None:
+        self.changes.failover(force=False)
+
+    def action_failover_force(self) -> None:
+        self.changes.failover(force=True)
+
+    def action_ack(self) -> None:
+        self.changes.ack()
+
+    def action_ack_visible(self) -> None:
+        self.changes.ack_visible()
+
+    def action_move(self) -> None:
+        self.changes.move()
+
+    def action_toggle_spare(self) -> None:
+        self.changes.toggle_spare()
+
+    def action_fault(self) -> None:
+        self.changes.fault()
+
+    def action_heal(self) -> None:
+        self.changes.heal()
+
+    def action_maintenance_start(self) -> None:
+        self.changes.maintenance_start()
+
+    def action_maintenance_edit(self) -> None:
+        self.changes.maintenance_edit()
+
+    def action_maintenance_complete(self) -> None:
+        self.changes.maintenance_complete()
+
+    def action_maintenance_cancel(self) -> None:
+        self.changes.maintenance_cancel()
+
+    def action_policy(self) -> None:
+        self.changes.policy()
+
+    def action_what_if(self) -> None:
+        self.cycle.what_if()
+
+    def action_ports(self) -> None:
+        self.cycle.ports()
+
+    def action_rediscover(self) -> None:
+        self.cycle.rediscover()
+
+    def action_clear_flag(self) -> None:
+        self.cycle.clear_flag()
+
+    def action_failback(self) -> None:
+        self.cycle.failback()
+
+    def action_evacuate(self) -> None:
+        self.cycle.evacuate()
+
+    def action_restore(self) -> None:
+        self.cycle.restore()
+
+    def action_note(self) -> None:
+        self.story.note()
+
+    def action_handover(self) -> None:
+        self.story.handover()

@@ -1,37 +1,42 @@
 """The main screen's actions for a bay's story, its notes and the hand-over (issue 21).
-The core builds every answer (tui.core.ops.story); these only ask and show."""
+The core builds every answer (tui.core.ops.story); these only ask and show. A helper
+the main screen owns (``screen.story``); its ``action_*`` methods hand over."""
 from __future__ import annotations
 
 import contextlib
 from typing import TYPE_CHECKING
 
-from tui.app.cycle_actions import CycleActions
 from tui.app.job_screen import JobScreen
 from tui.app.story_screen import LinesScreen, NoteScreen, StoryScreen
 from tui.model.errors import BayopsError
 from tui.story_text import handover_lines
 
 if TYPE_CHECKING:
+    from tui.app.main_screen import MainScreen
     from tui.client.protocol import Client
 
 
-class StoryActions(CycleActions):
+class StoryActions:
+    def __init__(self, screen: MainScreen) -> None:
+        self.screen = screen
+        self.permissions = screen.permissions
+
     def open_story(self, bay_id: str) -> None:
         try:
-            story = self.core.bay_story(bay_id)
+            story = self.screen.core.bay_story(bay_id)
         except BayopsError as exc:
-            self.refuse(exc)
+            self.screen.refuse(exc)
             return
-        self.app.push_screen(StoryScreen(story, self._push_job))
+        self.screen.app.push_screen(StoryScreen(story, self.open_job))
 
-    def _push_job(self, job_id: int) -> None:
-        self.app.push_screen(JobScreen(job_id, self.core.job))
+    def open_job(self, job_id: int) -> None:
+        self.screen.app.push_screen(JobScreen(job_id, self.screen.core.job))
 
-    def action_note(self) -> None:
-        bay = self._allowed_bay("note")
+    def note(self) -> None:
+        bay = self.permissions.allowed_bay("note")
         if bay is None:
             return
-        core = self.core
+        core = self.screen.core
 
         def answered(text: str | None) -> None:
             if text is None:
@@ -41,19 +46,19 @@ class StoryActions(CycleActions):
             def work() -> str:  # the note itself is not repeated: notifications are markup
                 core.note_bay(bay.id, text or None)
                 return "cleared" if not text else "saved"
-            self.bayops.start_job(label, work)
-        self.app.push_screen(NoteScreen(bay), answered)
+            self.screen.bayops.start_job(label, work)
+        self.screen.app.push_screen(NoteScreen(bay), answered)
 
-    def action_handover(self) -> None:
-        core = self.core
+    def handover(self) -> None:
+        core = self.screen.core
         try:
             summary = core.handover()
         except BayopsError as exc:
-            self.refuse(exc)
+            self.screen.refuse(exc)
             return
-        self.app.push_screen(LinesScreen("Hand-over (esc closes)", handover_lines(summary)))
-        self.run_worker(lambda: mark_looked(core, summary.until), thread=True,  # shown
-                        exit_on_error=False, group="looked")
+        self.screen.app.push_screen(LinesScreen("Hand-over (esc closes)", handover_lines(summary)))
+        self.screen.run_worker(lambda: mark_looked(core, summary.until), thread=True,  # shown
+                               exit_on_error=False, group="looked")
 
 
 def mark_looked(core: Client, at: float | None = None) -> None:
