@@ -54,8 +54,11 @@ async def test_idle_dashboard_repaints_nothing(core, monkeypatch):
 async def test_one_bay_change_repaints_its_line_only(core, monkeypatch):
     async with make_app(core, autopoll=True, poll_interval=30).run_test(size=SIZE) as pilot:
         pilot.app.screen.query_one(GroupsTree).select_scope(Scope("enclosure", "enc-w1"))
-        await pilot.pause(0.6)
         table = pilot.app.screen.query_one(BaysTable)
+        # the scope's bays are shown (a loaded machine paints the fleet first), then settle
+        await wait_for(pilot, lambda: table.items and all(
+            b.id.startswith("enc-w1/") for b in table.items), 5)
+        await pilot.pause(0.6)
         row = next(i for i, b in enumerate(table.items) if b.id == "enc-w1/4")
         seen = count_renders(monkeypatch)
         core.sim_fault("enc-w1/4", "critical")  # another process's change, through the feed
