@@ -2,9 +2,22 @@
 bay, the bay's detail, and what changed since this operator last looked."""
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from tui.core.context import OpContext
 from tui.model.api import action, query
-from tui.model.story import BayStory, Handover, Note
+
+if TYPE_CHECKING:
+    from tui.model.story import BayStory, Handover, Note
+
+
+def __getattr__(name: str) -> Any:
+    """The story's types for the annotations tui.model.api reads, imported when first asked
+    for (`bayops status` never does)."""
+    if name in ("BayStory", "Handover", "Note"):
+        return getattr(importlib.import_module("tui.model.story"), name)
+    raise AttributeError(name)
 
 
 class StoryOps(OpContext):

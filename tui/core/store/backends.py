@@ -26,7 +26,6 @@ from typing import Any, Protocol
 from tui.core.store.failures import state_failure
 from tui.core.store.pg import PgConnection, connect_pg, local_folder, pg_failure
 from tui.core.store.schema import MIGRATIONS, statements
-from tui.core.store.schema_pg import MIGRATIONS_PG
 from tui.core.store.statefile import (
     APPLICATION_ID,
     classify,
@@ -269,6 +268,8 @@ class PostgresBackend:
             db.execute("CREATE TABLE IF NOT EXISTS bayops_schema(version INTEGER NOT NULL)")
             db.execute("DELETE FROM bayops_schema")
             db.execute("INSERT INTO bayops_schema VALUES (0)")
+        from tui.core.store.schema_pg import MIGRATIONS_PG  # PostgreSQL's only
+
         db.execute_script(MIGRATIONS_PG[version])
         db.execute("UPDATE bayops_schema SET version = ?", (version + 1,))
 

@@ -5,7 +5,6 @@ import json
 import os
 import threading
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -42,6 +41,8 @@ class JobTables(StoreBase):
     def new_claim(epoch: int | None) -> Claim:
         """A claim for a runner starting now, under ``epoch``: the lease epoch of the
         service it runs for (None: no service leads here)."""
+        import uuid  # only a runner needs it (and `platform` with it): not every start
+
         return Claim(uuid.uuid4().hex, epoch)
 
     @contextmanager

@@ -7,7 +7,6 @@ not need it installed (``pip install 'bayops[postgresql]'``).
 from __future__ import annotations
 
 import functools
-import hashlib
 import os
 import re
 from collections.abc import Callable, Iterator, Sequence
@@ -31,6 +30,8 @@ def local_folder(url: str) -> Path:
     xdg = os.environ.get("XDG_STATE_HOME") or str(Path.home() / ".local" / "state")
     clean = redacted(url)
     name = re.sub(r"[^A-Za-z0-9_.-]", "_", urlsplit(clean).path.strip("/") or "postgres")[:40]
+    import hashlib  # a PostgreSQL site's only: SQLite starts without OpenSSL's
+
     digest = hashlib.sha256(clean.encode()).hexdigest()[:10]
     return Path(xdg) / "bayops" / f"pg-{name}-{digest}"
 

@@ -3,11 +3,13 @@ and when each operator last looked."""
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tui.core.store.base import StoreBase
 from tui.model.entities import Event
-from tui.model.story import JobLine
+
+if TYPE_CHECKING:
+    from tui.model.story import JobLine
 
 
 def _mentions(bay_id: str) -> str:
@@ -46,6 +48,8 @@ class StoryTables(StoreBase):
 
     def jobs_after(self, ts: float, limit: int = 1000) -> list[JobLine]:
         """Jobs started or ended at or after ``ts``, and those still running, oldest first."""
+        from tui.model.story import JobLine  # the story's types: not for every store user
+
         return [JobLine(*r) for r in self.db.execute(
             "SELECT id, kind, operator, state, summary, created FROM jobs"
             " WHERE created >= ? OR finished >= ? OR state = 'running' ORDER BY id LIMIT ?",
