@@ -17,13 +17,13 @@ import os
 import signal
 import sys
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
 
 from tui.cli.commands import COMMANDS, LOCAL_COMMANDS
 from tui.cli.parsing import LazySubparsers, Parser, UsageError, expiry_argument
 from tui.model.errors import BayopsError
 from tui.model.text import printable
 
+TYPE_CHECKING = False  # not typing's: `--help` need not import typing (mypy knows the name)
 if TYPE_CHECKING:
     from tui.client.protocol import Client
     from tui.core.config import Config

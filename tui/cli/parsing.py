@@ -6,12 +6,14 @@ import importlib
 import os
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
 
 from tui.model.errors import BadInput
 from tui.model.text import quoted
 
+TYPE_CHECKING = False  # not typing's: `--help` need not import typing (mypy knows the name)
 if TYPE_CHECKING:
+    from typing import Any
+
     Subparsers = argparse._SubParsersAction[argparse.ArgumentParser]
 else:
     Subparsers = argparse._SubParsersAction
