@@ -9,6 +9,9 @@ PYTHONDONTWRITEBYTECODE unset (else every start times a compile), on the embedde
 fleet in a fresh HOME/BAYOPS_STATE built once before timing. Each round runs the floor and
 each command once, interleaved, so a loaded machine slows them alike; the figures are
 medians of CPU (user+sys, from wait4) and wall time, each with its ratio to the floor.
+"config read" is what every command pays before it runs (tui.core.config importing the
+model's dataclasses, then reading and checking config.toml): no goal of its own, it
+shows how much of status's budget is gone before the store is opened.
 """
 from __future__ import annotations
 
@@ -60,7 +63,9 @@ def main() -> None:
         bayops = str(BIN / "bayops")
         cases = {"python -c pass": ([sys.executable, "-c", "pass"], env),
                  "bayops --help": ([bayops, "--help"], env),
-                 "bayops status": ([bayops, "status"], env)}
+                 "bayops status": ([bayops, "status"], env),
+                 "config read": ([sys.executable, "-c", "from tui.core.config import "
+                                  "find_config, load_config; load_config(find_config(None))"], env)}
         if args.compare:  # the older tree first on the path shadows the editable install
             old = dict(env, PYTHONPATH=str(args.compare.resolve()))
             cases["before: --help"] = ([bayops, "--help"], old)
