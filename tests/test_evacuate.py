@@ -295,3 +295,20 @@ def test_an_evacuation_that_could_move_nothing_is_refused_even_forced(tmp_path, 
         assert without_audits(core.store.dump()) == before
     finally:
         core.close()
+
+
+def test_after_a_partial_evacuation_status_names_the_live_profiles_and_bays_where_theirs_went(cli):
+    assert cli("evacuate", "enc-d1", "--force", "--yes").code == 0
+    bays = cli("bays", "--enclosure", "enc-d1", "--json").json
+    live = [(b["profile"], b["id"]) for b in bays if b["profile"]]
+    assert live, "a forced evacuation leaves the profiles without a spare in place"
+    data = cli("status", "--json").json
+    assert data["drained"] == [{"enclosure": "enc-d1", "domain": "db-dom1", "job": 1,
+                                "live": [{"bay": bay, "profile": p} for p, bay in live]}]
+    line = next(x for x in cli("status").out.splitlines() if x.startswith("drained: enc-d1"))
+    assert f"{len(live)} profile(s) still run on it: {live[0][0]} on {live[0][1]}" in line
+    # each bay the evacuation emptied says where its profile runs now
+    rows = cli("bays", "--enclosure", "enc-d1").out.splitlines()
+    moved = [r.split() for r in rows if "→" in r]
+    assert moved and all(cli("bay", r[0], "--json").json["away_on"] == r[r.index("→") + 1]
+                         for r in moved)

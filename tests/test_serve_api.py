@@ -116,6 +116,25 @@ def test_plan_then_execute_refuses_when_the_live_state_picks_another_target(serv
         assert server.service.store.bay("enc-w1/3").profile == "web-003"
 
 
+def test_a_domain_edit_is_planned_after_the_edits_queued_before_it(served):
+    """The dashboard's queue of edits: the removal of the only admin is planned after the
+    addition of another (refused alone), the drift is the queue's, and it runs once the
+    queued edit is made."""
+    with served() as server:
+        client = server.client()
+        client.maintenance_start("web-dom2", "users")
+        with pytest.raises(Refused) as exc:
+            client.plan_domain_set("web-dom2", "user.vcadmin", "-")
+        assert exc.value.code == "last-admin"
+        plan = client.plan_domain_set("web-dom2", "user.vcadmin", "-",
+                                      after=[("user.ops2", "admin")])
+        assert plan.diff is not None and plan.diff.lines() == ["+ user ops2 role admin",
+                                                               "- user vcadmin role admin"]
+        client.domain_set("web-dom2", "user.ops2", "admin")
+        client.domain_set("web-dom2", "user.vcadmin", "-", expect=plan)
+        assert client.domain_config("web-dom2")[0].users.get("vcadmin") is None
+
+
 def test_errors_keep_their_class_code_and_status(served):
     with served() as server:
         client = server.client()

@@ -165,6 +165,23 @@ def test_cli_bay_json_and_text(cli):
     assert "5/5 steps done" in text
 
 
+def test_cli_bay_shows_the_comment_of_the_ack_it_carries_now(cli):
+    cli("sim", "fail", "enc-w1/3")
+    assert cli("ack", "enc-w1/3", "--comment", HOSTILE).code == 0
+    story = cli("bay", "enc-w1/3", "--json").json
+    assert story["ack_comment"].startswith("reseat ")
+    text = cli("bay", "enc-w1/3").out
+    assert "\x1b" not in text and "\u202e" not in text
+    assert "acknowledged by tester" in text and ": reseat \\x1b[31m[bold]DIMM[/bold]" in text
+    # healed, the ack clears itself; a new ack without a comment shows none of the old one
+    cli("sim", "heal", "enc-w1/3")
+    cli("sim", "fail", "enc-w1/3")
+    assert cli("ack", "enc-w1/3").code == 0
+    assert cli("bay", "enc-w1/3", "--json").json["ack_comment"] == ""
+    state = cli("bay", "enc-w1/3").out.split("Health timeline")[0]  # the events keep the old
+    assert "acknowledged by tester" in state and "DIMM" not in state
+
+
 def test_cli_handover_since_a_duration_or_the_last_look(cli):
     cli("sim", "fail", "enc-w1/3")
     first = cli("handover", "--json").json

@@ -62,7 +62,8 @@ def _state(story: BayStory) -> list[Line]:
     held += [f"FLAGGED: {printable(b.flag)}"] if b.flag else []
     if b.acked_by:
         held.append(f"acknowledged by {printable(b.acked_by)}"
-                    + (f" at {when(b.acked_at)}" if b.acked_at else ""))
+                    + (f" at {when(b.acked_at)}" if b.acked_at else "")
+                    + (f": {printable(story.ack_comment)}" if story.ack_comment else ""))
     if held:
         out.append(("; ".join(held), "warn"))
     if story.whereabouts():

@@ -135,6 +135,16 @@ async def test_a_partly_evacuated_enclosure_is_marked_drained_with_its_live_prof
         other = str(tree.render_label(tree._scope_nodes[Scope("enclosure", "enc-d2")],
                                       pilot.app.screen.rich_style, pilot.app.screen.rich_style))
         assert "DRAINED" not in other
+        # the profiles still on it are called out in the triage queue, and say so
+        await pilot.press("a")
+        await pilot.pause()
+        table = pilot.app.screen.query_one(BaysTable)
+        still = {b.id for b in table.items if b.drained}
+        assert still == {b.id for b in core.bays(enclosure="enc-d1") if b.profile}
+        for bay in table.items:
+            if bay.id in still:
+                row = "".join(text for text, _ in table.item_parts(bay, 120))
+                assert f"DRAINED, {live} live" in row, row
 
 
 async def test_a_bay_emptied_by_a_failover_says_where_its_profile_went(core):

@@ -117,14 +117,25 @@ async def test_keys_typed_right_after_a_confirmation_opens_stay_in_it(core):
         assert not isinstance(pilot.app.screen, ConfirmScreen)
 
 
+async def queue_edit(pilot, kind: str, name: str, value: str) -> None:
+    """In the open dialog: the kind picked from the list with the arrow keys (from the
+    top), its name and value, and enter: the edit joins the queue (or is refused)."""
+    from tui.app.domain_edit_screen import KINDS
+
+    pilot.app.screen.query_one("#kind").focus()
+    await pilot.press("home", *["down"] * [k.id for k in KINDS].index(kind), "enter")
+    await pilot.press(*([*name, "enter"] if name else []), *value, "enter")
+    await settle(pilot)
+
+
 async def domain_edit(pilot, kind: str, name: str, value: str) -> None:
-    """`E`, then the kind picked from the list with the arrow keys, its name and value."""
+    """`E`, one edit queued, and enter again on the emptied boxes: its review."""
     from tui.app.domain_edit_screen import KINDS
 
     await pilot.press("E")
     await settle(pilot)
     await pilot.press(*["down"] * [k.id for k in KINDS].index(kind), "enter")
-    await pilot.press(*([*name, "enter"] if name else []), *value, "enter")
+    await pilot.press(*([*name, "enter"] if name else []), *value, "enter", "enter")
     await settle(pilot)
 
 
@@ -144,7 +155,8 @@ async def test_domain_edit_shows_the_configuration_as_lines_and_picks_the_change
         assert "{" not in shown and '"' not in shown, shown  # no JSON
         assert "network   web-front  VLAN 110" in shown and "user      vcadmin  role admin" in shown
         # at 80x24 the kinds, both boxes and the buttons are on screen
-        for widget in [screen.query_one(OptionList), *screen.query(Input), *screen.query(Button)]:
+        for widget in [screen.query_one("#kind", OptionList), *screen.query(Input),
+                       *screen.query(Button)]:
             assert widget.region.height > 0 and screen.region.contains_region(widget.region), widget
         await pilot.press("escape")
         await settle(pilot)
@@ -170,6 +182,86 @@ async def test_domain_edit_shows_the_configuration_as_lines_and_picks_the_change
         assert "VLAN id must be 1..4094" in str(pilot.app.screen.query_one("#edit-error").render())
         await pilot.press("escape")
         assert core.domain_config("web-dom2")[0].networks["web-front"] == 110
+
+
+def queued(screen) -> list[str]:
+    return [str(o.prompt) for o in screen.query_one("#queue").options]
+
+
+async def test_domain_edit_queues_several_edits_each_planned_after_the_ones_before(core):
+    from textual.widgets import Input
+
+    from tui.app.confirm_screen import ConfirmScreen
+    from tui.app.domain_edit_screen import DomainEditScreen
+
+    async with make_app(core).run_test(size=(80, 24)) as pilot:
+        await start_maintenance(pilot, core, "web-dom2")
+        await pilot.press("E")
+        await settle(pilot)
+        screen = pilot.app.screen
+        assert isinstance(screen, DomainEditScreen)
+        await queue_edit(pilot, "network", "web-new", "200")
+        await queue_edit(pilot, "network", "web-new", "210")  # its VLAN, once added
+        # the last admin goes only because an admin queued before it is there by then
+        await queue_edit(pilot, "user", "vcadmin", "-")
+        assert "last administrator" in str(screen.query_one("#edit-error").render())
+        for box in screen.query(Input):  # the refused edit stays in the boxes to be fixed
+            box.value = ""
+        await queue_edit(pilot, "user", "ops2", "admin")
+        await queue_edit(pilot, "user", "vcadmin", "-")
+        await queue_edit(pilot, "fabric", "san-b", "-")
+        assert queued(screen) == ["1. network.web-new = 200", "2. network.web-new = 210",
+                                  "3. user.ops2 = admin", "4. user.vcadmin = -",
+                                  "5. fabric.san-b = -"]
+        queue = screen.query_one("#queue")
+        for widget in (queue, screen.query_one("#ok")):  # at 80x24, with five queued
+            assert widget.region.height > 0 and screen.region.contains_region(widget.region)
+        # removing the new admin drops the removal of the old one with the core's reason
+        queue.focus()
+        queue.highlighted = 2
+        await pilot.press("delete")
+        await settle(pilot)
+        assert queued(screen) == ["1. network.web-new = 200", "2. network.web-new = 210",
+                                  "3. fabric.san-b = -"]
+        assert "last administrator" in str(screen.query_one("#edit-error").render())
+        assert core.domain_config("web-dom2")[0].networks.get("web-new") is None  # not yet
+        await pilot.click("#ok")
+        await settle(pilot)
+        confirm = pilot.app.screen
+        assert isinstance(confirm, ConfirmScreen)
+        assert confirm.view.title == "Edit domain web-dom2: 3 edits"
+        assert confirm.view.details == ["+ network web-new vlan 210", "- fabric san-b"]
+        assert len(confirm.view.steps) == 3
+        await pilot.press("y")
+        await wait_jobs(pilot)
+        config = core.domain_config("web-dom2")[0]
+        assert config.networks["web-new"] == 210 and "san-b" not in config.fabrics
+        assert [j.summary for j in core.jobs()[:3]] == [
+            "set fabric.san-b = - on web-dom2", "set network.web-new = 210 on web-dom2",
+            "set network.web-new = 200 on web-dom2"]
+
+
+async def test_domain_edit_queue_stops_at_the_first_edit_that_fails_and_says_which_ran(core):
+    from tui.app.domain_edit_screen import DomainEditScreen
+
+    async with make_app(core).run_test(size=SIZE) as pilot:
+        await start_maintenance(pilot, core, "web-dom2")
+        await pilot.press("E")
+        await settle(pilot)
+        assert isinstance(pilot.app.screen, DomainEditScreen)
+        await queue_edit(pilot, "network", "web-new", "200")
+        await queue_edit(pilot, "fabric", "san-b", "-")
+        await queue_edit(pilot, "firmware", "", "4.70")
+        await pilot.press("enter")  # on the emptied boxes: review
+        await settle(pilot)
+        core.domain_set("web-dom2", "fabric.san-b", "-")  # behind the dialog's back
+        await pilot.press("y")
+        await wait_jobs(pilot)
+        said = " ".join(notifications(pilot.app))
+        assert "edit 2 of 3 (fabric.san-b = -)" in said and "no fabric" in said
+        assert "made: network.web-new = 200; not run: firmware = 4.70" in said
+        config = core.domain_config("web-dom2")[0]
+        assert config.networks["web-new"] == 200 and config.firmware == "4.62"
 
 
 async def test_removing_a_network_in_use_warns_how_many_profiles_use_it(core):

@@ -14,7 +14,13 @@ from tui.app import commands as cmds
 from tui.app.ack_screen import AckScreen
 from tui.app.bays_pane import BaysTable
 from tui.app.confirm_screen import ConfirmScreen, PlanView
-from tui.app.domain_edit_screen import DomainEditScreen, edit_plan, edit_run
+from tui.app.domain_edit_screen import (
+    DomainEditScreen,
+    QueuedEdit,
+    edit_plan,
+    queue_view,
+    run_edits,
+)
 from tui.app.failover_screen import FailoverScreen
 from tui.app.fault_screen import FaultScreen
 from tui.app.maintenance_start_screen import MaintenanceStartScreen
@@ -49,12 +55,15 @@ class ChangeActions:
             return None
 
     def confirm_then(self, plan: Plan, label: str, execute: Callable[[Plan], object]) -> None:
+        self.confirm_view_then(PlanView.from_plan(plan), label, lambda: execute(plan))
+
+    def confirm_view_then(self, view: PlanView, label: str, work: Callable[[], object]) -> None:
         def answered(ok: bool | None) -> None:
             if ok:
-                self.screen.bayops.start_job(label, lambda: execute(plan))
+                self.screen.bayops.start_job(label, work)
             else:
-                self.screen.notify("nothing changed", title=plan.title, timeout=3)
-        self.screen.app.push_screen(ConfirmScreen(PlanView.from_plan(plan)), answered)
+                self.screen.notify("nothing changed", title=view.title, timeout=3)
+        self.screen.app.push_screen(ConfirmScreen(view), answered)
 
     def propose(self, label: str, make_plan: Callable[[], Plan],
                 execute: Callable[[Plan], object], forced_key: str | None = None) -> None:
@@ -243,14 +252,13 @@ class ChangeActions:
             self.screen.refuse(exc)
             return
 
-        def chosen(change: tuple[str, str, Plan] | None) -> None:
-            if change:  # already planned by the dialog: a refusal was shown there
-                key, value, plan = change
-                self.confirm_then(plan, f"edit of {domain}",
-                                  lambda p: edit_run(core, domain, key, value, p))
+        def chosen(edits: list[QueuedEdit] | None) -> None:
+            if edits:  # already planned by the dialog: a refusal was shown there
+                self.confirm_view_then(queue_view(domain, edits), f"edit of {domain}",
+                                       lambda: run_edits(core, domain, edits))
         self.screen.app.push_screen(DomainEditScreen(
-            domain, config, baseline, lambda key, value: edit_plan(core, domain, key, value)),
-            chosen)
+            domain, config, baseline,
+            lambda key, value, after: edit_plan(core, domain, key, value, after)), chosen)
 
     def maintenance_complete(self) -> None:
         core = self.screen.core

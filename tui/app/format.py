@@ -65,11 +65,13 @@ def unspared_text(unspared: list[tuple[str, str | None, str | None]]) -> str:
 
 
 def needs_attention(bay: Bay) -> bool:
-    """The whole-fleet attention view: failed or suspect, unreadable, or a job on it."""
+    """The whole-fleet attention view: failed or suspect, unreadable, or a job on it, or a
+    profile still running on a drained enclosure (a partial evacuation left it there)."""
     if bay.empty:
         return False
     return (bay.health != "ok" or bay.power == "unknown" or bay.job_id is not None
-            or bay.flag is not None or (bay.profile is not None and bay.power == "off"))
+            or bay.flag is not None or (bay.profile is not None and bay.power == "off")
+            or (bay.profile is not None and bay.drained))
 
 
 def alerting(bay: Bay) -> bool:

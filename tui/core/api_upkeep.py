@@ -71,10 +71,12 @@ class UpkeepOps(OpContext):
 
         return self.execute(lambda: maintenance.plan_cancel(self, domain, force), expect)
 
-    def plan_domain_set(self, domain_name: str, key: str, value: str, force: bool = False) -> Plan:
+    def plan_domain_set(self, domain_name: str, key: str, value: str, force: bool = False,
+                        after: list[tuple[str, str]] | None = None) -> Plan:
+        """``after``: (key, value) edits queued ahead of this one, not made yet."""
         from tui.core.ops import domain
 
-        plan = domain.plan_set(self, domain_name, key, value, force)
+        plan = domain.plan_set(self, domain_name, key, value, force, after)
         self._manager_edit_rules(domain_name, key, value)
         return plan
 

@@ -30,6 +30,7 @@ class BayStory:
     jobs: tuple[Job, ...]  # jobs that named this bay, newest first
     events: tuple[Event, ...]  # every event about this bay, newest first
     notes: tuple[Note, ...]  # newest first
+    ack_comment: str = ""  # the comment of the acknowledgement the bay carries now
 
     def whereabouts(self) -> str:
         """'away from enc-d1/5' / 'home of web-010, which runs on enc-w2/4' / ''."""
@@ -47,7 +48,7 @@ class BayStory:
                 "timeline": [e.to_dict() for e in self.timeline],
                 "jobs": [j.to_dict() for j in self.jobs],
                 "events": [e.to_dict() for e in self.events],
-                "notes": [vars(n) for n in self.notes]}
+                "notes": [vars(n) for n in self.notes], "ack_comment": self.ack_comment}
 
 
 @dataclass(frozen=True)

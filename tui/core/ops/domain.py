@@ -85,8 +85,15 @@ def _keeps_an_admin(config: DomainConfig, users: dict[str, str], domain: str, na
                       code="last-admin")
 
 
-def plan_set(ctx: OpContext, domain: str, key: str, value: str, force: bool = False) -> Plan:
+def plan_set(ctx: OpContext, domain: str, key: str, value: str, force: bool = False,
+             after: list[tuple[str, str]] | None = None) -> Plan:
+    """``after``: edits queued ahead of this one and not made yet (the dashboard's list of
+    edits): this one is planned against the configuration they leave. Only the plan: by
+    the time this edit runs they are made, and its fresh plan (on the live configuration)
+    is the same."""
     config = ctx.domain(domain).config
+    for queued_key, queued_value in after or ():
+        config = edited(config, domain, queued_key, queued_value)
     new = edited(config, domain, key, value)
     m = held(ctx, domain, force, edit=True)
     domain_free(ctx, domain)

@@ -8,13 +8,14 @@ import time
 
 from tui.core.context import OpContext
 from tui.core.ops.failback import why_not_home
-from tui.model.entities import Event
+from tui.model.entities import Bay, Event
 from tui.model.errors import BadInput, Refused
 from tui.model.story import NOTE_MAX, BayStory, Failback, Handover, Note
 from tui.model.text import one_line
 
 NOTE_KIND = "bay.note"
 HEALTH_KIND = "health.changed"
+ACK_KIND = "bay.acknowledged"
 STORY_EVENTS = 200
 STORY_JOBS = 30
 DEFAULT_LOOKBACK = 12 * 3600.0  # an operator who never looked: the last half day
@@ -67,7 +68,16 @@ def bay_story(ctx: OpContext, bay_id: str) -> BayStory:
                      if e.kind == HEALTH_KIND and e.data.get("bay") == bay.id)
     notes = tuple(_note(e) for e in events if e.kind == NOTE_KIND and e.data.get("bay") == bay.id)
     return BayStory(bay, home, away, away_profile.bay if away_profile else None, timeline,
-                    jobs, tuple(events), notes)
+                    jobs, tuple(events), notes, _ack_comment(bay, events))
+
+
+def _ack_comment(bay: Bay, events: list[Event]) -> str:
+    """The comment of the ack the bay carries: its newest ``bay.acknowledged`` event (an
+    ack clears itself when the bay turns healthy, and a later one is a newer event)."""
+    if bay.acked_by is None:
+        return ""
+    ack = next((e for e in events if e.kind == ACK_KIND and e.data.get("bay") == bay.id), None)
+    return str(ack.data.get("comment") or "") if ack is not None else ""
 
 
 def since_for(ctx: OpContext, since: float | None) -> tuple[float, str]:
