@@ -25,12 +25,16 @@ class NodeData:
 
 
 def fleet_parts(snap: Snapshot) -> Parts:
-    bays = sum(g.bays for g in snap.groups)
+    parts: Parts = [("fleet", "header"), (f" {snap.size()} bays", "dim")]
+    if snap.partial:
+        return [*parts, LOADING]
     crit = snap.critical()
-    parts: Parts = [("fleet", "header"), (f" {bays} bays", "dim")]
     if crit:
         parts.append((f" {crit} CRIT", "crit"))
     return parts
+
+
+LOADING = (" loading…", "dim")  # an outline's line: its figures come with the whole view
 
 
 def attention_parts(count: int) -> Parts:
@@ -230,6 +234,8 @@ class GroupsTree(Tree[NodeData]):
             self._rebuild(snap, now, attention)
             self._shape = shape
             return
+        if snap.partial:
+            return  # its lines say loading until the whole view comes
         self._set(self.root, fleet_parts(snap))
         self._set(self._scope_nodes[ATTENTION], attention_parts(attention))
         for g in snap.groups:
@@ -255,21 +261,25 @@ class GroupsTree(Tree[NodeData]):
         self._drawn.clear()
         self._scope_nodes = {FLEET: self.root}
         self._set(self.root, fleet_parts(snap))
-        node = self.root.add_leaf(fmt.plain("needs attention"),
-                                  NodeData(ATTENTION, attention_parts(attention)))
+        loading = snap.partial
+        node = self.root.add_leaf(fmt.plain("needs attention"), NodeData(ATTENTION, (
+            [("needs attention", "dim"), LOADING] if loading else attention_parts(attention))))
         self._scope_nodes[ATTENTION] = node
         for g in snap.groups:
             gs = Scope("group", g.name)
-            gnode = self.root.add(fmt.plain(g.name), NodeData(gs, group_parts(g)))
+            gnode = self.root.add(fmt.plain(g.name), NodeData(
+                gs, [(g.name, "header"), LOADING] if loading else group_parts(g)))
             self._scope_nodes[gs] = gnode
             for d in g.domains:
                 ds = Scope("domain", d.name)
-                dnode = gnode.add(fmt.plain(d.name), NodeData(ds, domain_parts(d, now)))
+                dnode = gnode.add(fmt.plain(d.name), NodeData(
+                    ds, [(d.name, ""), LOADING] if loading else domain_parts(d, now)))
                 self._scope_nodes[ds] = dnode
                 for e in d.enclosures:
                     es = Scope("enclosure", e.name)
                     self._scope_nodes[es] = dnode.add_leaf(fmt.plain(e.name), NodeData(
-                        es, enclosure_parts(e, drained_live(snap, e.name))))
+                        es, [(e.name, "")] if loading
+                        else enclosure_parts(e, drained_live(snap, e.name))))
                 if ds in expanded or (first and len(snap.groups) <= 8):
                     dnode.expand()
             if gs in expanded or first:
