@@ -93,6 +93,7 @@ class BayopsApp(KeyGate, LostServerApp, NotesApp):
         self.job_threads: dict[str, threading.Thread] = {}
         self.saved_theme_message = ""
         self._polling = False
+        self._poll_after_load = False  # an outline is shown: the first poll waits for the view
         self._poll_timer: Timer | None = None
         self._feed_wake = threading.Event()
         self._applied = threading.Event()
@@ -177,6 +178,10 @@ class BayopsApp(KeyGate, LostServerApp, NotesApp):
         if self.autopoll:
             if self.core.subscribe(self._feed_wake.set):
                 self._feed_seconds = PUSHED_FEED_SECONDS  # the server says when
+            elif snap.partial:
+                # the hardware polls begin once the whole view is in: the first one reads
+                # the whole fleet too, and both at once take twice as long
+                self._poll_after_load = True
             else:
                 self._schedule_poll(self.poll_interval)
             if snap.partial:
@@ -276,6 +281,9 @@ class BayopsApp(KeyGate, LostServerApp, NotesApp):
             if self.main is not None:
                 self.main.apply_update(message.update)
                 self.alerts.update(self.main.snapshot.alerting)
+                if self._poll_after_load and not self.main.snapshot.partial:
+                    self._poll_after_load = False
+                    self._schedule_poll(self.poll_interval)
         finally:
             self._applied.set()
 
