@@ -37,7 +37,8 @@ def _bays(rows: Iterable[tuple[Any, ...]]) -> list[Bay]:
     """Bays from _BAY_SELECT rows. The values many bays repeat (enclosure, domain, group,
     model, generation, power, health, boot mode) are one string each, not one per bay:
     a 64,000-bay view is ~30 MB smaller."""
-    one = {}.setdefault
+    shared: dict[Any, Any] = {}
+    one = shared.setdefault
     return [Bay(id=r[0], enclosure=one(r[1], r[1]), number=r[2], domain=one(r[3], r[3]),
                 group=one(r[4], r[4]), model=one(r[5], r[5]), generation=one(r[6], r[6]),
                 serial=r[7], power=one(r[8], r[8]), health=one(r[9], r[9]), spare=bool(r[10]),
