@@ -65,3 +65,30 @@ async def test_a_small_fleet_loads_whole_at_once(core):
         assert not screen.snapshot.partial
         assert len(screen.snapshot.bays) == 176
         assert not screen.query_one(HeaderBar).outline
+
+
+async def test_a_folded_domain_gets_its_enclosure_lines_when_it_opens(core, monkeypatch):
+    from tui.app import groups_pane
+
+    monkeypatch.setattr(groups_pane, "OPEN_GROUPS", 0)  # the demo's domains start folded
+    core.sim_fault("enc-w2/3", "critical")
+    async with make_app(core).run_test(size=SIZE) as pilot:
+        screen = pilot.app.screen
+        tree = screen.query_one(GroupsTree)
+        web = next(n for n in tree.root.children if n.data.scope.name == "prod-web")
+        dom = web.children[0]
+        assert not dom.is_expanded and not dom.children  # no enclosure line made yet
+        tree.move_cursor(dom)
+        await pilot.press("right")  # opens it: its lines, with their figures
+        await pilot.pause()
+        names = [line(tree, n) for n in dom.children]
+        assert [n.data.scope.name for n in dom.children] == \
+            [e.name for e in screen.snapshot.domains[dom.data.scope.name].enclosures]
+        assert any(n.startswith("enc-w2 ") and "1 CRIT" in n for n in names), names
+        # go-to an enclosure under another folded domain: its domain opens, it is selected
+        other = next(n for n in tree.root.children if n.data.scope.name == "prod-db").children[0]
+        target = screen.snapshot.domains[other.data.scope.name].enclosures[0].name
+        screen.goto_bay(f"{target}/1")
+        await pilot.pause()
+        assert screen.scope.name == target and tree.cursor_node.data.scope.name == target
+        assert {b.enclosure for b in screen.query_one(BaysTable).items} == {target}
