@@ -9,6 +9,7 @@ from test_state_machine import DEAD_PID, Crash, CrashingDriver
 from tui.core.api import Core
 from tui.core.config import load_config
 from tui.core.monitor import Monitor
+from tui.drivers import sim
 from tui.model.errors import Refused
 
 pytestmark = pytest.mark.both_stores  # each test on SQLite and PostgreSQL
@@ -168,7 +169,10 @@ def test_bad_rediscovery_input_changes_nothing(cli):
     assert dump(cli.state) == before
 
 
-def test_a_silent_bay_is_reported_unreadable_and_the_others_are_still_rediscovered(cli):
+@pytest.mark.parametrize("scan_over", [500, 0])  # bay by bay; one scan, as for a big fleet
+def test_a_silent_bay_is_reported_unreadable_and_the_others_are_still_rediscovered(
+        cli, scan_over, monkeypatch):
+    monkeypatch.setattr(sim, "SCAN_OVER", scan_over)
     enc = bays(cli, "enc-w3")
     silent, swapped = [b["id"] for b in enc.values() if b["model"]][:2]
     cli("sim", "fail", silent, "--kind", "no-answer")

@@ -93,6 +93,7 @@ class BayopsApp(KeyGate, LostServerApp, NotesApp):
         self.job_threads: dict[str, threading.Thread] = {}
         self.saved_theme_message = ""
         self._polling = False
+        self._poll_after_load = False  # an outline is shown: the first poll waits for the view
         self._poll_timer: Timer | None = None
         self._feed_wake = threading.Event()
         self._applied = threading.Event()
@@ -157,12 +158,15 @@ class BayopsApp(KeyGate, LostServerApp, NotesApp):
         self._setup_keys()
         for message in self.core.warnings:  # e.g. TLS checks off for a BMC, a state others read
             self.notify(message, title="Warning", severity="warning", timeout=30)
-        snap, events = Snapshot.load(self.core, FIRST_EVENTS)
+        # A big fleet paints its outline first; the feed worker loads the whole view
+        # (tests without autopoll keep the one synchronous load).
+        snap, events = Snapshot.load(self.core, FIRST_EVENTS, outline=self.autopoll)
         self.main = MainScreen()
         await self.push_screen(self.main)
         self.main.apply(snap, events)
         self._minute = clock_minute(self.clock)  # what the first paint shows: no tick repaints it
-        self.alerts.update(snap.alerting)
+        if not snap.partial:  # an outline's criticals are not all of them: no title yet
+            self.alerts.update(snap.alerting)
         if self.on_first_paint is not None:
             self.call_after_refresh(self.on_first_paint)
         if self.watch_terminal:
@@ -174,8 +178,14 @@ class BayopsApp(KeyGate, LostServerApp, NotesApp):
         if self.autopoll:
             if self.core.subscribe(self._feed_wake.set):
                 self._feed_seconds = PUSHED_FEED_SECONDS  # the server says when
+            elif snap.partial:
+                # the hardware polls begin once the whole view is in: the first one reads
+                # the whole fleet too, and both at once take twice as long
+                self._poll_after_load = True
             else:
                 self._schedule_poll(self.poll_interval)
+            if snap.partial:
+                self._feed_wake.set()  # its first task: the whole view
             self.run_worker(self._follow_feed, thread=True, group="feed", exit_on_error=False,
                             name="feed")
         if self.stats:
@@ -246,7 +256,7 @@ class BayopsApp(KeyGate, LostServerApp, NotesApp):
             if self.main is None or worker.is_cancelled:
                 continue
             try:
-                update = self.main.snapshot.fetch(self.core)
+                update = self._whole_view() or self.main.snapshot.fetch(self.core)
             except Exception as exc:  # a bad read (a lost server) must never kill the dashboard
                 self.log.warning(f"feed failed: {type(exc).__name__}: {exc}")
                 self.feed_failed(exc)
@@ -259,11 +269,21 @@ class BayopsApp(KeyGate, LostServerApp, NotesApp):
             if update.more:
                 self._feed_wake.set()
 
+    def _whole_view(self) -> ViewUpdate | None:
+        """The whole view, as a reload, while the screen shows an outline (feed worker)."""
+        if self.main is None or not self.main.snapshot.partial:
+            return None
+        view, _ = Snapshot.load(self.core)
+        return ViewUpdate(view.rev, reload=view, changed=True)
+
     def on_fetched(self, message: Fetched) -> None:
         try:
             if self.main is not None:
                 self.main.apply_update(message.update)
                 self.alerts.update(self.main.snapshot.alerting)
+                if self._poll_after_load and not self.main.snapshot.partial:
+                    self._poll_after_load = False
+                    self._schedule_poll(self.poll_interval)
         finally:
             self._applied.set()
 

@@ -64,7 +64,7 @@ class Snapshot(FleetView):
         if new.profile:
             self.at[new.profile] = new.id
         if old is None or old.profile != new.profile:
-            self.goto[new.id] = (new.id.lower(), new.profile.lower() if new.profile else None)
+            self.goto[new.id] = (_lower(new.id), _lower(new.profile) if new.profile else None)
             self.goto_built = None
         if self.needs_attention(new):
             self.attention.add(new.id)
@@ -131,6 +131,12 @@ class Snapshot(FleetView):
             bays = self.by_enclosure.get(scope.name or "")
             return bays[0].domain if bays else None
         return None
+
+
+def _lower(text: str) -> str:
+    """``text`` in lower case, the same string when it is already (one string per bay, not two)."""
+    low = text.lower()
+    return text if low == text else low
 
 
 @dataclass

@@ -25,12 +25,17 @@ class NodeData:
 
 
 def fleet_parts(snap: Snapshot) -> Parts:
-    bays = sum(g.bays for g in snap.groups)
+    parts: Parts = [("fleet", "header"), (f" {snap.size()} bays", "dim")]
+    if snap.partial:
+        return [*parts, LOADING]
     crit = snap.critical()
-    parts: Parts = [("fleet", "header"), (f" {bays} bays", "dim")]
     if crit:
         parts.append((f" {crit} CRIT", "crit"))
     return parts
+
+
+OPEN_GROUPS = 8  # up to this many groups, the first tree shows every domain open
+LOADING = (" loading…", "dim")  # an outline's line: its figures come with the whole view
 
 
 def attention_parts(count: int) -> Parts:
@@ -143,6 +148,9 @@ class GroupsTree(Tree[NodeData]):
         self._shape: tuple = ()
         # domain -> what its lines show: figures, lease minute, its enclosures' drain
         self._drawn: dict[str, tuple[DomainSummary, int, tuple[int | None, ...]]] = {}
+        self._snap = Snapshot()  # the view the lines show
+        self._unfilled: dict[TreeNode[NodeData], str] = {}  # domain nodes with no enclosure line yet
+        self._domain_node: dict[str, TreeNode[NodeData]] = {}  # enclosure -> its domain's node
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
@@ -223,6 +231,7 @@ class GroupsTree(Tree[NodeData]):
     def update_from(self, snap: Snapshot, touched: set[str] | None = None) -> None:
         """Labels from the view; ``touched``: only these groups' figures changed."""
         now = self.clock()
+        self._snap = snap
         shape = tuple((g.name, tuple((d.name, tuple(e.name for e in d.enclosures))
                                      for d in g.domains)) for g in snap.groups)
         attention = len(snap.attention)
@@ -230,6 +239,8 @@ class GroupsTree(Tree[NodeData]):
             self._rebuild(snap, now, attention)
             self._shape = shape
             return
+        if snap.partial:
+            return  # its lines say loading until the whole view comes
         self._set(self.root, fleet_parts(snap))
         self._set(self._scope_nodes[ATTENTION], attention_parts(attention))
         for g in snap.groups:
@@ -244,8 +255,9 @@ class GroupsTree(Tree[NodeData]):
                 self._drawn[d.name] = (d, minute, drained)
                 self._set(self._scope_nodes[Scope("domain", d.name)], domain_parts(d, now))
                 for e, live in zip(d.enclosures, drained, strict=True):
-                    self._set(self._scope_nodes[Scope("enclosure", e.name)],
-                              enclosure_parts(e, live))
+                    leaf = self._scope_nodes.get(Scope("enclosure", e.name))
+                    if leaf is not None:  # else drawn when its domain first opens
+                        self._set(leaf, enclosure_parts(e, live))
 
     def _rebuild(self, snap: Snapshot, now: float, attention: int) -> None:
         selected = self.scope
@@ -254,37 +266,65 @@ class GroupsTree(Tree[NodeData]):
         self.clear()
         self._drawn.clear()
         self._scope_nodes = {FLEET: self.root}
+        self._unfilled.clear()
+        self._domain_node.clear()
         self._set(self.root, fleet_parts(snap))
-        node = self.root.add_leaf(fmt.plain("needs attention"),
-                                  NodeData(ATTENTION, attention_parts(attention)))
+        loading = snap.partial
+        node = self.root.add_leaf(fmt.plain("needs attention"), NodeData(ATTENTION, (
+            [("needs attention", "dim"), LOADING] if loading else attention_parts(attention))))
         self._scope_nodes[ATTENTION] = node
         for g in snap.groups:
             gs = Scope("group", g.name)
-            gnode = self.root.add(fmt.plain(g.name), NodeData(gs, group_parts(g)))
+            gnode = self.root.add(fmt.plain(g.name), NodeData(
+                gs, [(g.name, "header"), LOADING] if loading else group_parts(g)))
             self._scope_nodes[gs] = gnode
             for d in g.domains:
                 ds = Scope("domain", d.name)
-                dnode = gnode.add(fmt.plain(d.name), NodeData(ds, domain_parts(d, now)))
+                dnode = gnode.add(fmt.plain(d.name), NodeData(
+                    ds, [(d.name, ""), LOADING] if loading else domain_parts(d, now)))
                 self._scope_nodes[ds] = dnode
-                for e in d.enclosures:
-                    es = Scope("enclosure", e.name)
-                    self._scope_nodes[es] = dnode.add_leaf(fmt.plain(e.name), NodeData(
-                        es, enclosure_parts(e, drained_live(snap, e.name))))
-                if ds in expanded or (first and len(snap.groups) <= 8):
+                self._unfilled[dnode] = d.name
+                self._domain_node.update((e.name, dnode) for e in d.enclosures)
+                if ds in expanded or (first and len(snap.groups) <= OPEN_GROUPS):
+                    self._fill(dnode)
                     dnode.expand()
             if gs in expanded or first:
                 gnode.expand()
         self.root.expand()
-        target = self._scope_nodes.get(selected, self.root)
-        self.move_cursor(target)
+        self.move_cursor(self._node(selected) or self.root)
+
+    def _fill(self, dnode: TreeNode[NodeData]) -> None:
+        """A domain's enclosure lines, made when it first opens: a 64,000-bay fleet's
+        4,000 enclosures are most of its tree, and most stay folded."""
+        name = self._unfilled.pop(dnode, None)
+        d = None if name is None else self._snap.domains.get(name)
+        if d is None:
+            return
+        for e in d.enclosures:
+            es = Scope("enclosure", e.name)
+            self._scope_nodes[es] = dnode.add_leaf(fmt.plain(e.name), NodeData(
+                es, [(e.name, "")] if self._snap.partial
+                else enclosure_parts(e, drained_live(self._snap, e.name))))
+
+    def on_tree_node_expanded(self, event: Tree.NodeExpanded[NodeData]) -> None:
+        self._fill(event.node)
+
+    def _node(self, scope: Scope) -> TreeNode[NodeData] | None:
+        if scope.kind == "enclosure" and (dnode := self._domain_node.get(scope.name or "")):
+            self._fill(dnode)
+        return self._scope_nodes.get(scope)
 
     def select_scope(self, scope: Scope) -> bool:
-        node = self._scope_nodes.get(scope)
+        node = self._node(scope)
         if node is None:
             return False
         parent = node.parent
         while parent is not None:
             parent.expand()
             parent = parent.parent
+        # lay the lines out now (Textual 8.2.8 numbers them when it next draws): a node never
+        # shown has no line number yet, and the cursor would land on the root
+        if not self._tree_lines:
+            return False
         self.move_cursor(node)
         return True

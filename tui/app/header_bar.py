@@ -39,6 +39,7 @@ class HeaderBar(Widget):
         self.uncovered = 0
         self.unspared = ""  # e.g. "no spare Gen10 in prod-db": what would be refused
         self.running = 0
+        self.outline = False  # an outline of a big fleet: its figures are being read
 
     def update(self, **values: object) -> None:
         changed = False
@@ -53,7 +54,6 @@ class HeaderBar(Widget):
         return self.get_component_rich_style(f"header--{name}", partial=True)
 
     def render(self) -> Text:
-        width = self.size.width
         left = Text.assemble((" bayops ", self._s("title")), " ",
                              (printable(self.driver), self._s("dim")), "  ", printable(self.operator),
                              (f" ({printable(self.role)})" if self.role else "", self._s("dim")))
@@ -66,6 +66,9 @@ class HeaderBar(Widget):
                 f", data {fmt_age(self.clock() - self.lost_since)} old"
             left.append(f" SERVER LOST{age} ", self._s("crit"))
         right = Text()
+        if self.outline:
+            return self._line(left, Text.assemble(("loading the fleet…", self._s("dim")),
+                                                  "  " + clock_minute(self.clock) + " "))
         if self.running:
             right.append(f"jobs {self.running}  ", self._s("warn"))
         right.append(f"CRIT {self.critical}" if self.critical else "crit 0",
@@ -82,6 +85,10 @@ class HeaderBar(Widget):
             right.append(self.unspared or "spares ok",
                          self._s("warn") if self.unspared else self._s("ok"))
         right.append("  " + clock_minute(self.clock) + " ")
+        return self._line(left, right)
+
+    def _line(self, left: Text, right: Text) -> Text:
+        width = self.size.width
         room = width - right.cell_len
         if left.cell_len > room:
             left.truncate(max(0, room - 1))

@@ -218,6 +218,9 @@ class MainScreen(Screen):
 
     def _header(self) -> None:
         snap = self.snapshot
+        if snap.partial:  # no figure yet: the header says so rather than "crit 0"
+            self.query_one(HeaderBar).update(outline=True)
+            return
         group = self.selection.group("group")
         found = {self.core.role(g.name) for g in snap.groups}
         if len(found) == 1:
@@ -231,13 +234,16 @@ class MainScreen(Screen):
             no_spare=snap.empty_spare_pools(),
             uncovered=len(snap.uncovered_failures()), role=role,
             unspared=fmt.unspared_text(snap.unspared()),
-            running=len(snap.running_jobs()))
+            running=len(snap.running_jobs()), outline=False)
 
     def _titles(self) -> None:
         table = self.query_one(BaysTable)
         total = len(self.snapshot.scope_bays(self.scope))
         shown = len(table.items)
         extra = self.bay_query.describe()
+        if self.snapshot.partial:
+            total = self.snapshot.size() if self.scope == FLEET else total
+            extra = f"loading… {extra}".strip()
         # The tree's group line is cut in a narrow pane; the title has room for it.
         group = self.snapshot.group(self.snapshot.scope_group(self.scope) or "")
         if group is not None and group.cover:

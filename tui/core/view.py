@@ -29,6 +29,9 @@ from tui.model.entities import (
 from tui.model.upkeep import group_firmware, off_baseline
 
 JOBS_SHOWN = 50
+# A fleet over this many bays is shown first as an outline (``FleetView.load(outline=True)``)
+OUTLINE_OVER = 4000
+OUTLINE_ROWS = 200  # an outline's bays: the fleet's first enclosures, a screenful or more
 
 
 class FleetReads(Protocol):
@@ -105,6 +108,10 @@ class Structure:
         return cls(groups, domains, enclosures, {m.domain: m for m in store.maintenance()},
                    running, store.firmware_versions(), store.ports_down())
 
+    def bay_slots(self) -> int:
+        """How many bays the fleet has (every enclosure's, empty ones too)."""
+        return sum(e.bay_count for encs in self.enclosures.values() for e in encs)
+
 
 @dataclass
 class ViewUpdate:
@@ -150,26 +157,45 @@ class FleetView:
         self.touched: set[str] | None = None  # groups the last apply changed (None: all)
         self.cover: dict[str, tuple[str, bool]] = {}  # group -> coverage badge (text, ok)
         self.cover_due: set[str] = set()  # groups whose bays changed since their badge
+        # An outline: the fleet's shape, jobs and first bays, and no figure; the reader
+        # loads the whole view off its UI thread and applies it as a reload (``partial``)
+        self.partial = False
 
     # -- loading and following --------------------------------------------------------------
     @classmethod
-    def load(cls, ctx: Reader, events: int = 0) -> tuple[Self, list[Event]]:
+    def load(cls, ctx: Reader, events: int = 0, outline: bool = False) -> tuple[Self, list[Event]]:
         """A whole view, and the newest ``events`` events. The revision is read first, so
-        a change landing during the load is applied again by the next fetch."""
+        a change landing during the load is applied again by the next fetch. ``outline``:
+        a fleet of more than OUTLINE_OVER bays gets a ``partial`` view, its bays only the
+        first enclosures' (milliseconds, where the whole view of 64,000 bays takes seconds)."""
         view = cls()
         store = ctx.store
         view.rev = store.revision()
         view.last_event = store.last_event_seq()
         view.structure = Structure.read(ctx)
         view.homes = store.homes()
-        for bay in store.bays():
+        view.partial = outline and view.structure.bay_slots() > OUTLINE_OVER
+        for bay in view._first_bays(ctx) if view.partial else store.bays():
             view._add(bay)
         view.jobs = store.jobs(JOBS_SHOWN)
-        view.cover_due = set(view.by_group)
+        view.cover_due = set() if view.partial else set(view.by_group)
         if cls.cover_at_load:
             view.cover.update(view.covers(view.take_cover_due()))
         view._summarise({g.name for g in view.structure.groups})
         return view, (store.events(0, events, newest=True) if events else [])
+
+    def _first_bays(self, ctx: Reader) -> list[Bay]:
+        """The bays of the fleet's first enclosures (the fleet's order), OUTLINE_ROWS or more."""
+        bays: list[Bay] = []
+        for name in sorted(e.name for encs in self.structure.enclosures.values() for e in encs):
+            if len(bays) >= OUTLINE_ROWS:
+                break
+            bays += ctx.store.bays(enclosure=name)
+        return bays
+
+    def size(self) -> int:
+        """The fleet's bays: those loaded, or an outline's count of them."""
+        return self.structure.bay_slots() if self.partial else len(self.bays)
 
     def fetch(self, ctx: Reader) -> ViewUpdate:
         """Read what changed since this view's revision (any thread; changes nothing here)."""

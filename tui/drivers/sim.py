@@ -28,6 +28,7 @@ from tui.model.entities import DomainConfig, Profile, ServerInfo
 from tui.model.errors import BadInput
 from tui.model.text import quoted
 
+SCAN_OVER = 500  # a read or inventory of more bays is one scan: it beats thousands of lookups
 FAULT_KINDS = ("critical", "cpu-threshold", "memory-errors", "no-answer", "power-stuck",
                "wont-power-on", "boot-refused")
 
@@ -174,10 +175,15 @@ class SimDriver(SimUpkeep):
     def inventory(self, bays: list[str]) -> dict[str, BayInventory]:
         """Bay by bay, as a real enclosure answers: a silent management processor is that
         bay's error only."""
+        sql = "SELECT bay, model, generation, serial, power, health, fault FROM sim_hw"
+        if len(bays) > SCAN_OVER:  # the monitor's rediscovery of the fleet
+            rows = {r[0]: r[1:] for r in self._db.execute(sql)}
+        else:
+            rows = {r[0]: r[1:] for bay in bays
+                    for r in self._db.execute(sql + " WHERE bay = ?", (bay,))}
         out = {}
         for bay in bays:
-            row = self._db.execute("SELECT model, generation, serial, power, health, fault"
-                                   " FROM sim_hw WHERE bay = ?", (bay,)).fetchone()
+            row = rows.get(bay)
             if row is None:
                 out[bay] = BayInventory(None)
             elif row[5] == "no-answer":
@@ -188,7 +194,7 @@ class SimDriver(SimUpkeep):
 
     def read(self, bays: list[str]) -> dict[str, Reading]:
         rows = {}
-        if len(bays) > 500:  # a sweep: one scan beats thousands of lookups
+        if len(bays) > SCAN_OVER:
             rows = {r[0]: r[1:] for r in self._db.execute(
                 "SELECT bay, power, health, fault FROM sim_hw")}
         else:

@@ -66,12 +66,15 @@ class SimUpkeep:
         """Two uplinks per Virtual Connect module; X1 carries the domain's networks, X2 is
         its standby. A failed port is down and counts receive errors."""
         networks = tuple(sorted(self._configured(domain).get("networks", {})))
+        # one read of the failed ports (the monitor's sweep reads every domain's)
+        failed = {part for (part,) in self._db.execute(
+            "SELECT part FROM sim_part_faults WHERE kind = 'port-down'")}
         out = []
         for enc in enclosures:
             for ic in PARTS[1:]:
                 for uplink in ("X1", "X2"):
                     name = f"{enc}/{ic}:{uplink}"
-                    down = self._part_fault(name) == "port-down"
+                    down = name in failed
                     out.append(PortStatus(name, "down" if down else "up", 0.0 if down else 10.0,
                                           networks if uplink == "X1" else (),
                                           rx_errors=_errors(down), tx_errors=0))

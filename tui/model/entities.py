@@ -1,7 +1,7 @@
 """Plain data the core hands to the CLI and the dashboard. No behaviour, no I/O."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from tui.model.params import JobParams
@@ -66,7 +66,7 @@ class Profile:
         return data
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)  # no __dict__: a 64,000-bay view holds one per bay
 class Bay:
     id: str  # "<enclosure>/<n>"
     enclosure: str
@@ -115,7 +115,11 @@ class Bay:
         return None
 
     def to_dict(self) -> dict[str, Any]:
-        return dict(vars(self))  # every field is flat: no deep copy (16k rows go out as JSON)
+        # every field is flat: no deep copy (16k rows go out as JSON)
+        return {name: getattr(self, name) for name in BAY_FIELDS}
+
+
+BAY_FIELDS = tuple(f.name for f in fields(Bay))
 
 
 @dataclass(frozen=True)

@@ -28,8 +28,10 @@ def encode(value: Any) -> Any:
     if isinstance(value, JobParams):
         return {"kind": value.kind, **value.to_json()}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        # vars(): every field (none of ours is init=False or slotted); scalars as they are
-        return {k: v if v is None or type(v) in _SCALARS else encode(v) for k, v in vars(value).items()}
+        # every field (none of ours is init=False); scalars as they are
+        items = vars(value).items() if hasattr(value, "__dict__") else \
+            ((k, getattr(value, k)) for k in _slots(type(value)))
+        return {k: v if v is None or type(v) in _SCALARS else encode(v) for k, v in items}
     if isinstance(value, dict):
         return {str(k): encode(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -39,6 +41,12 @@ def encode(value: Any) -> Any:
     if isinstance(value, Path):
         return str(value)
     raise TypeError(f"cannot encode {type(value).__name__}")
+
+
+@cache
+def _slots(cls: type) -> tuple[str, ...]:
+    """A slotted dataclass's fields (Bay: no __dict__ for vars)."""
+    return tuple(f.name for f in dataclasses.fields(cls))
 
 
 @cache

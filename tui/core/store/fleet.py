@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from tui.core.store.base import StoreBase
@@ -32,13 +33,18 @@ _BAY_SELECT = """
 """
 
 
-def _bay(row: tuple[Any, ...]) -> Bay:
-    return Bay(id=row[0], enclosure=row[1], number=row[2], domain=row[3], group=row[4],
-               model=row[5], generation=row[6], serial=row[7], power=row[8], health=row[9],
-               spare=bool(row[10]), profile=row[11], boot_mode=row[12], job_id=row[13],
-               maintenance=bool(row[14]), acked_by=row[15], acked_at=row[16],
-               drained=bool(row[17]), flag=row[18], note=row[19], note_by=row[20],
-               note_at=row[21])
+def _bays(rows: Iterable[tuple[Any, ...]]) -> list[Bay]:
+    """Bays from _BAY_SELECT rows. The values many bays repeat (enclosure, domain, group,
+    model, generation, power, health, boot mode) are one string each, not one per bay:
+    a 64,000-bay view is ~30 MB smaller."""
+    shared: dict[Any, Any] = {}
+    one = shared.setdefault
+    return [Bay(id=r[0], enclosure=one(r[1], r[1]), number=r[2], domain=one(r[3], r[3]),
+                group=one(r[4], r[4]), model=one(r[5], r[5]), generation=one(r[6], r[6]),
+                serial=r[7], power=one(r[8], r[8]), health=one(r[9], r[9]), spare=bool(r[10]),
+                profile=r[11], boot_mode=one(r[12], r[12]), job_id=r[13],
+                maintenance=bool(r[14]), acked_by=r[15], acked_at=r[16], drained=bool(r[17]),
+                flag=r[18], note=r[19], note_by=r[20], note_at=r[21]) for r in rows]
 
 
 
@@ -143,7 +149,7 @@ class FleetTables(StoreBase):
             where.append(f"b.id IN ({','.join('?' * len(ids))})")
             args.extend(ids)
         sql = _BAY_SELECT + (" WHERE " + " AND ".join(where) if where else "")
-        return [_bay(r) for r in self.db.execute(sql + " ORDER BY b.enclosure, b.number", args)]
+        return _bays(self.db.execute(sql + " ORDER BY b.enclosure, b.number", args))
 
     def readings(self, ids: list[str] | None = None) -> dict[str, tuple[str, str]]:
         """(power, health) of every bay with a server (or of ``ids``): one table, no joins,
@@ -156,7 +162,7 @@ class FleetTables(StoreBase):
 
     def bay(self, bay_id: str) -> Bay | None:
         row = self.db.execute(_BAY_SELECT + " WHERE b.id = ?", (bay_id,)).fetchone()
-        return _bay(row) if row else None
+        return _bays([row])[0] if row else None
 
     def profile(self, name: str) -> Profile | None:
         row = self.db.execute(
