@@ -9,6 +9,7 @@ import re
 import pytest
 from syrupy.assertion import SnapshotAssertion
 from syrupy.location import PyTestLocation
+from textual.widgets import Input
 
 from tests.app.conftest import Gate, make_app, open_core, wait_for
 from tui.app.fleet import Scope
@@ -46,10 +47,15 @@ async def settle(pilot) -> None:
     await pilot.pause()
 
 
+@pytest.fixture(autouse=True)
+def steady_cursor(monkeypatch):
+    """A focused input's cursor stays shown: Textual blinks it every 0.5 s, so a loaded
+    machine took the picture with or without it (the help's search box flaked)."""
+    monkeypatch.setattr(Input, "_toggle_cursor", lambda self: None)
+
+
 def app_for(core, **kw):
-    app = make_app(core, **kw)
-    app.CURSOR_BLINK = False
-    return app
+    return make_app(core, **kw)
 
 
 class TestMainScreen:
