@@ -300,3 +300,35 @@ def test_a_profiles_identities_are_replaced_as_one(core):
     core.store.set_identities(profile.name, "CZJNEWSERIAL", moved)
     again = core.store.profile(profile.name)
     assert (again.serial, again.connections) == ("CZJNEWSERIAL", moved)
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_stores_spare_counts_follow_the_failovers_ready_rule(core, seed):
+    """status, the empty-pool warning and the metrics count ready spares in SQL; the
+    failover picks by `Bay.unready_reason`: on any fleet they must agree (a spare in a
+    domain under maintenance, or holding a profile, is not ready)."""
+    import random
+
+    from tui.model.entities import Maintenance
+
+    rng = random.Random(seed)
+    store = core.store
+    for b in store.bays():
+        if b.empty:
+            continue
+        if rng.random() < 0.5 and b.profile is None:
+            store.set_spare(b.id, True)
+        store.set_reading(b.id, power=rng.choice(("on", "off", "off", "off")),
+                          health=rng.choice(("ok", "ok", "ok", "ok", "warning", "critical")))
+        if rng.random() < 0.1:
+            store.set_flag(b.id, "serial changed")
+    for group in store.group_names():
+        domains = store.domains(group)
+        store.start_maintenance(Maintenance(rng.choice(domains).name, group, "tester",
+                                                "test", 0.0, 1e12))
+    bays = store.bays()
+    # the case the old SQL missed: a spare ready but for its domain's maintenance
+    assert any(b.spare and b.unready_reason() == "in maintenance" for b in bays)
+    for group, figures in store.counts().items():
+        ready = [b for b in bays if b.group == group and b.spare and b.unready_reason() is None]
+        assert figures["spares_ready"] == len(ready), group

@@ -33,6 +33,13 @@ _BAY_SELECT = """
 """
 
 
+# `Bay.unready_reason() is None` in SQL, over _BAY_SELECT's aliases: the spare counts
+# (status, the empty-pool warning, metrics) must agree with the failover's choice
+# (tests/test_core.py checks the two on generated fleets, on both stores).
+SPARE_READY = ("b.flag IS NULL AND e.drained_job IS NULL AND l.job IS NULL AND m.domain IS NULL"
+               " AND b.health = 'ok' AND b.power = 'off' AND p.name IS NULL")
+
+
 def _bays(rows: Iterable[tuple[Any, ...]]) -> list[Bay]:
     """Bays from _BAY_SELECT rows. The values many bays repeat (enclosure, domain, group,
     model, generation, power, health, boot mode) are one string each, not one per bay:
@@ -227,12 +234,12 @@ class FleetTables(StoreBase):
                    SUM(CASE WHEN b.health = 'critical' AND b.model IS NOT NULL THEN 1 ELSE 0 END),
                    SUM(CASE WHEN b.health = 'warning' AND b.model IS NOT NULL THEN 1 ELSE 0 END),
                    SUM(b.spare),
-                   SUM(CASE WHEN b.spare = 1 AND b.health = 'ok' AND b.power = 'off' AND l.job IS NULL
-                       AND e.drained_job IS NULL AND b.flag IS NULL THEN 1 ELSE 0 END)
+                   SUM(CASE WHEN b.spare = 1 AND {SPARE_READY} THEN 1 ELSE 0 END)
             FROM bays b JOIN enclosures e ON e.name = b.enclosure
             JOIN domains d ON d.name = e.domain
             LEFT JOIN profiles p ON p.bay = b.id
             LEFT JOIN locks l ON l.resource = 'bay:' || b.id
+            LEFT JOIN maintenance m ON m.domain = d.name
             {where} GROUP BY d.grp""", (group,) if group else ()):
             out[row[0]] = dict(zip(("bays", "servers", "profiles", "critical", "warning",
                                     "spares", "spares_ready"), (int(v or 0) for v in row[1:]), strict=True))
