@@ -9,6 +9,7 @@ from tui.core.context import OpContext
 from tui.core.jobs import JobContext
 from tui.core.ops import storage
 from tui.core.ops.maintenance import domain_free, held, push_config
+from tui.core.runner import JobKind
 from tui.core.steps import StepKey
 from tui.core.validate import FIRMWARE_LIMIT, LOCAL_USER_ROLES, NAME_RE, check_text
 from tui.model.entities import DomainConfig
@@ -129,3 +130,10 @@ def run_set(ctx: OpContext, job: JobContext, p: DomainSetParams) -> str:
               f"{p.domain}: {p.key} = {p.value} (in maintenance)", job.job_id,
               domain=p.domain, key=p.key, value=p.value)
     return detail
+
+
+# The job kinds this module runs (collected by tui.core.ops.registry).
+JOB_KINDS = (
+    # one hardware step: interrupted, it is reported, not repeated
+    JobKind(DomainSetParams, run_set, resumable=False),
+)

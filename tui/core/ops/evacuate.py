@@ -26,6 +26,7 @@ from tui.core.jobs import JobContext
 from tui.core.ops.failback import give_back, go_home, returns_to_pool, why_not_home
 from tui.core.ops.move import check_target, relocate
 from tui.core.ops.placement import rank_spares
+from tui.core.runner import JobKind
 from tui.core.steps import StepKey
 from tui.model.entities import Bay, Profile
 from tui.model.errors import BadInput, OperationFailed, Refused
@@ -322,3 +323,10 @@ def run_bounded(moves: Sequence[Move], one: Callable[[Move], None], parallel: in
     for future in futures:
         future.result()  # re-raises what was not an OperationFailed
     return failed, skipped
+
+
+# The job kinds this module runs (collected by tui.core.ops.registry).
+JOB_KINDS = (
+    JobKind(EvacuateParams, run, resumable=True, started=started),
+    JobKind(RestoreParams, run, resumable=True, started=started),
+)

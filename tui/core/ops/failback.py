@@ -10,6 +10,7 @@ from __future__ import annotations
 from tui.core.context import OpContext
 from tui.core.jobs import JobContext
 from tui.core.ops.move import relocate
+from tui.core.runner import JobKind
 from tui.core.steps import StepKey
 from tui.model.entities import Bay, Profile
 from tui.model.errors import Refused
@@ -152,3 +153,9 @@ def run(ctx: OpContext, job: JobContext, p: FailbackParams) -> str:
               + (f"; {p.source} is a spare again" if p.pool and p.source else ""),
               job.job_id, profile=p.profile, bay=p.home, source=p.source)
     return f"profile {p.profile} back home on {p.home}"
+
+
+# The job kinds this module runs (collected by tui.core.ops.registry).
+JOB_KINDS = (
+    JobKind(FailbackParams, run, resumable=True, started=started),
+)

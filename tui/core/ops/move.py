@@ -19,6 +19,7 @@ from tui.core.ops.placement import (
     unfit_state,
     why_unusable,
 )
+from tui.core.runner import JobKind
 from tui.model.entities import Bay, Profile
 from tui.model.errors import BadInput, OperationFailed, Refused
 from tui.model.params import MoveParams
@@ -205,3 +206,9 @@ def relocate(ctx: OpContext, job: JobContext, name: str, source: str | None, tar
               f"job {job_id}: profile {name} is UNASSIGNED after a failed {what}; "
               "move it by hand", job_id, profile=name)
     raise OperationFailed(f"{failure}; {name} could not go back, it is unassigned, not lost")
+
+
+# The job kinds this module runs (collected by tui.core.ops.registry).
+JOB_KINDS = (
+    JobKind(MoveParams, run, resumable=True, started=started),
+)

@@ -5,6 +5,7 @@ from tui.core.context import OpContext
 from tui.core.fleet import new_profile
 from tui.core.jobs import JobContext
 from tui.core.pools import Allocator
+from tui.core.runner import JobKind
 from tui.core.validate import check_name
 from tui.model.errors import BadInput, Refused
 from tui.model.params import ProfileCreateParams, ProfileDeleteParams
@@ -84,3 +85,10 @@ def run_delete(ctx: OpContext, job: JobContext, p: ProfileDeleteParams) -> str:
               f"{len(profile.connections)} address(es) back in the pools", job.job_id,
               profile=p.profile)
     return f"profile {p.profile} deleted"
+
+
+# The job kinds this module runs (collected by tui.core.ops.registry).
+JOB_KINDS = (
+    JobKind(ProfileCreateParams, run_create, resumable=False, atomic=True),
+    JobKind(ProfileDeleteParams, run_delete, resumable=False, atomic=True),
+)
