@@ -32,7 +32,7 @@ class JobsList(LineList):
         if item.step is not None:
             return fmt.step_line(item.step, item.job)
         parts = fmt.job_line(item.job)
-        if item.job.unfinished:
+        if item.job.state == "running":  # an interrupted job makes no progress
             parts.insert(2, (f"{fmt.job_progress(item.job)} ", "job"))
         return parts
 
