@@ -123,9 +123,8 @@ def run(ctx: OpContext, job: JobContext, p: ArchiveParams) -> str:
             raise OperationFailed(f"{path} changed since it was written; nothing deleted")
         with ctx.store.write():
             record = ctx.store.record_archive(
-                p.file, (p.first_seq, p.last_seq), (p.first_job, p.last_job), (p.events, p.jobs),
-                p.prev, done.last_hash, done.sha256, ctx.operator, job.job_id,
-                follows=None if p.prev == archive.GENESIS else p.prev, backups=p.backups)
+                p, done.last_hash, done.sha256, ctx.operator, job.job_id,
+                follows=None if p.prev == archive.GENESIS else p.prev)
             ctx.event("info", "archive", "events.archived",
                       f"archived {_n(p.events, 'event')} and {_n(p.jobs, 'job')} older than "
                       f"{_when(p.before)} to {path}", job.job_id,

@@ -127,7 +127,7 @@ def started(ctx: OpContext, job: JobContext, p: FailbackParams) -> None:
 def go_home(ctx: OpContext, job: JobContext, name: str, source: str | None, home: str,
             pool: bool, what: str) -> None:
     """Relocate ``name`` home, forget its home, and put ``source`` back into the pool."""
-    relocate(ctx, job, name, source, home, what)
+    relocate(ctx, job, (name, source, home), what)
     ctx.store.set_home(name, None)
     if pool and source is not None:
         give_back(ctx, job, source)

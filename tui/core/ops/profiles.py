@@ -51,9 +51,7 @@ def run_create(ctx: OpContext, job: JobContext, p: ProfileCreateParams) -> str:
     spec = ctx.config.group(p.group)
     alloc = Allocator(ctx.config.pools,
                       {k: ctx.store.used_addresses(k) for k in ("mac", "wwpn", "serial")})
-    profile = new_profile(alloc, p.profile, group=p.group, networks=list(p.networks),
-                          fabrics=list(p.fabrics), boot_mode=p.boot, lun=p.lun,
-                          san_target=spec.san_target if spec else DEFAULT_SAN_TARGET)
+    profile = new_profile(alloc, p, spec.san_target if spec else DEFAULT_SAN_TARGET)
     ctx.store.add_profile(profile)
     ctx.event("info", f"profile:{p.profile}", "profile.created",
               f"profile {p.profile} created in {p.group} (unassigned): serial {profile.serial}, "
