@@ -139,9 +139,13 @@ def test_sigkill_between_clear_and_apply_then_resume_puts_profile_on_exactly_one
     store = Store(StateRef.parse(cli.state))
     assert store.profile(bay["profile"]).bay is None
     job = store.jobs()[0]
-    assert job.state == "running" and store.lock_holder(f"profile:{bay['profile']}") == job.id
+    assert job.state == "interrupted" and store.lock_holder(f"profile:{bay['profile']}") == job.id
     target = job.params.target
     store.close()
+    # a read-only look resumes nothing: the job is shown as what it is, not as running
+    listed = cli("--read-only", "jobs").out.splitlines()
+    assert listed[1].split()[:3] == [str(job.id), "failover", "interrupted"], listed
+    assert cli("--read-only", "jobs", "show", str(job.id), "--json").json["state"] == "interrupted"
     write_config(tmp_path / "c.toml")  # the resuming process runs at full speed
     r = cli("jobs", "resume", "--json")
     assert r.code == 0, r.err

@@ -1,8 +1,11 @@
 """The faces' declared interface (tui.client.protocol.Client) and the API derived from the
-Core: both clients have every member, and a new operation is served with no other edit."""
+Core: both clients have every member, and a new operation is its ops module and its Core
+pair: registered, run, served and callable remotely with no other edit."""
 from __future__ import annotations
 
+import importlib
 import inspect
+import sys
 from typing import Any
 
 import pytest
@@ -10,8 +13,13 @@ import pytest
 from tui.client.protocol import Client, ClientStore
 from tui.client.remote import RemoteCore, remote_class
 from tui.core.api import Core, served
+from tui.core.config import load_config
+from tui.core.ops import registry
 from tui.core.store import Store
+from tui.model import params
 from tui.model.api import query
+from tui.model.entities import Job
+from tui.model.params import UnknownParams
 from tui.model.plan import Plan
 from tui.server import openapi
 from tui.server.app import routes
@@ -67,15 +75,52 @@ def test_the_store_reads_are_the_stores_own_and_the_remote_stores():
             assert shape(getattr(RemoteCore.store_class, name)) == shape(declared), name
 
 
-# -- a new operation: a Core method pair and nothing else ---------------------------------------
+# -- a new operation: its ops module and its Core pair, nothing else ----------------------------
+# 1. The ops module, dropped into tui/core/ops: its params (a JobParams with its kind), its
+#    plan, its runner and the job kinds it declares (JOB_KINDS).
+TOY_OPS = '''
+from dataclasses import dataclass
+from typing import ClassVar
+
+from tui.core.runner import JobKind
+from tui.core.steps import StepKey
+from tui.model.params import JobParams
+from tui.model.plan import Plan
+
+
+@dataclass(frozen=True)
+class ToyPingParams(JobParams):
+    kind: ClassVar[str] = "toy-ping"
+    bay: str
+    loud: bool
+
+
+def plan(ctx, bay, loud):
+    return Plan("toy-ping", f"Ping {bay}", f"ping {bay}", (f"ping {bay}",),
+                ToyPingParams(group=ctx.bay(bay).group, bay=bay, loud=loud), locks=(f"bay:{bay}",))
+
+
+def run(ctx, job, p):
+    job.step(StepKey("toy ping", f"ping {p.bay}"), lambda: "PONG" if p.loud else "pong")
+    return f"{p.bay} answered"
+
+
+JOB_KINDS = (JobKind(ToyPingParams, run, resumable=True),)
+'''
+
+
+def toy() -> Any:
+    return importlib.import_module("tui.core.ops.toy_ping")
+
+
+# 2. The typed pair on the Core: the one declaration the route, the openapi entry and the
+#    remote client's method derive from (and mypy checks a face's call against).
 class ToyCore(Core):
-    """What an ops module's plan/run pair looks like on the Core (tests only)."""
-
     def plan_toy_ping(self, bay: str, loud: bool = False) -> Plan:
-        raise AssertionError("not called: the remote client asks the server")
+        return toy().plan(self, bay, loud)
 
-    def toy_ping(self, bay: str, loud: bool = False, expect: Plan | None = None) -> str:
-        raise AssertionError("not called")
+    def toy_ping(self, bay: str, loud: bool = False, expect: Plan | None = None) -> Job:
+        return self.execute(lambda: toy().plan(self, bay, loud), expect)
 
     @query()
     def toy_count(self, group: str | None = None) -> int:
@@ -94,6 +139,34 @@ class Recorder:
         return self.answers.get(path)
 
 
+@pytest.fixture
+def toy_ops(tmp_path, monkeypatch):
+    """TOY_OPS as the module tui.core.ops.toy_ping: a file in the ops package."""
+    (tmp_path / "toy_ping.py").write_text(TOY_OPS)
+    monkeypatch.setattr(sys.modules["tui.core.ops"], "__path__",
+                        [*sys.modules["tui.core.ops"].__path__, str(tmp_path)])
+    monkeypatch.setattr(params, "PARAMS_BY_KIND", dict(params.PARAMS_BY_KIND))  # put back after
+    registry.job_kinds.cache_clear()
+    yield
+    sys.modules.pop("tui.core.ops.toy_ping", None)
+    registry.job_kinds.cache_clear()
+
+
+def test_a_new_operation_is_its_ops_module_and_core_pair_registered_and_run(toy_ops, state,
+                                                                          fast_config):
+    core = ToyCore.open(load_config(fast_config), str(state), operator="tester")
+    try:
+        bay = core.bays()[0].id
+        plan = core.plan_toy_ping(bay, loud=True)
+        job = core.toy_ping(bay, loud=True, expect=plan)
+        assert (job.kind, job.state, job.summary) == ("toy-ping", "done", f"ping {bay}")
+        assert [(s.name, s.state, s.detail) for s in job.steps] == [(f"ping {bay}", "done", "PONG")]
+        assert core.job(job.id).params == plan.params  # stored, and read back by its kind
+    finally:
+        core.close()
+    assert registry.job_kinds()["toy-ping"].resumable
+
+
 def test_a_new_operation_is_routed_documented_and_callable_remotely_with_no_other_edit():
     api = served(ToyCore)
     paths = {(m, p) for m, p, _ in routes(api)}
@@ -108,8 +181,9 @@ def test_a_new_operation_is_routed_documented_and_callable_remotely_with_no_othe
 
     remote = object.__new__(remote_class(api))  # no server: its wire is the recorder below
     remote.read_only, remote.operator = False, "me"
-    remote.call = Recorder({"run/toy-ping": "pong", "query/toy_count": 3, "query/jobs": []})
-    assert remote.toy_ping("enc-w1/3", loud=True) == "pong"
+    done = Job(7, "toy-ping", "done", "me", "ping enc-w1/3", UnknownParams(group="lab"), 0.0, 1.0, None)
+    remote.call = Recorder({"run/toy-ping": done.to_dict(), "query/toy_count": 3, "query/jobs": []})
+    assert remote.toy_ping("enc-w1/3", loud=True).id == 7
     assert remote.toy_count(group="lab") == 3
     sent = [(m, p, b) for m, p, b, _ in remote.call.sent]
     assert ("POST", "run/toy-ping", {"bay": "enc-w1/3", "loud": True}) in sent

@@ -257,6 +257,9 @@ def test_a_reused_pid_does_not_keep_an_interrupted_job_alive(core, monkeypatch):
     with pytest.raises(Crash):
         core.failover(source.id)
     monkeypatch.undo()
+    # its runner here ended without finishing it: interrupted, wherever it is read
+    assert [j.state for j in core.jobs()] == ["interrupted"]
+    assert core.job(core.jobs()[0].id).state == "interrupted"
     stranger = subprocess.Popen(["sleep", "30"])  # alive, and now "owns" the job's PID
     try:
         with core.store.write() as db:

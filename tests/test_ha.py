@@ -80,7 +80,7 @@ def test_the_standby_takes_over_a_killed_leader_mid_failover(pair):
     took = wait_until(lambda: info(urls[1], config)["role"] == "leader" and time.monotonic() - killed,
                       10, "the standby to take the lease")
     assert took < 10
-    job = wait_until(lambda: (j := after.jobs(5)[0]).state != "running" and j, 30, "the job resumed")
+    job = wait_until(lambda: not (j := after.jobs(5)[0]).unfinished and j, 30, "the job resumed")
     assert job.state == "done"
     assert any(e.kind == "job.resumed" for e in after.events(0, 500))
     holders = [b.id for b in after.bays() if b.profile == "web-003"]
@@ -162,7 +162,7 @@ def test_a_database_restart_under_a_running_service_loses_no_job(tmp_path):
             after = connect(f"unix:{sock}", load_config(config))
             assert [b.id for b in after.bays() if b.profile == "web-003"] != ["enc-w1/3"]
             assert len([b for b in after.bays() if b.profile == "web-003"]) == 1
-            assert not [j for j in after.jobs(5) if j.state == "running"]
+            assert not [j for j in after.jobs(5) if j.unfinished]
         finally:
             stop_server(proc)
     finally:

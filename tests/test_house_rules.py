@@ -5,11 +5,12 @@ from __future__ import annotations
 import subprocess
 import sys
 
-from tui.core.ops.registry import JOB_KINDS
+from tui.core.ops.registry import job_kinds
 from tui.model.params import PARAMS_BY_KIND
 
 
 def test_every_job_params_class_has_a_runner_in_the_registry():
+    JOB_KINDS = job_kinds()
     assert set(JOB_KINDS) == {k for k, cls in PARAMS_BY_KIND.items() if cls.journaled}
     assert all(JOB_KINDS[k].params is PARAMS_BY_KIND[k] for k in JOB_KINDS)
 

@@ -99,7 +99,7 @@ def _settled(urls: str, config, job_id: int):
                 client.close()
         except Exception:  # the answering service lost the database again meanwhile
             return None
-        return job if not [j for j in (job, *jobs) if j.state == "running"] else None
+        return job if not [j for j in (job, *jobs) if j.unfinished] else None
     try:
         return wait_until(ended, 45, f"job {job_id} to end")
     except AssertionError:

@@ -108,7 +108,7 @@ def test_a_client_killed_mid_failover_does_not_stop_the_job(site):
     proc.kill()
     proc.wait()
     assert job.state == "running"
-    done = wait_until(lambda: (j := client.job(job.id)).state != "running" and j, what="job end")
+    done = wait_until(lambda: not (j := client.job(job.id)).unfinished and j, what="job end")
     assert done.state == "done"
     assert client.bay("enc-w2/16").profile == "web-003" and client.bay("enc-w1/3").profile is None
 
@@ -127,7 +127,7 @@ def test_server_sigkilled_mid_failover_resumes_the_job_after_restart(site):
     proc.wait()
     site.start()  # a new service: it resumes the interrupted job
     after = site.client()
-    job = wait_until(lambda: (j := after.jobs(5)[0]).state != "running" and j, what="resumed job")
+    job = wait_until(lambda: not (j := after.jobs(5)[0]).unfinished and j, what="resumed job")
     assert job.state == "done"
     assert any(e.kind == "job.resumed" for e in after.events(0, 200))
     holders = [b.id for b in after.bays() if b.profile == "web-003"]
@@ -207,7 +207,7 @@ def test_alert_webhook_triggers_an_auto_failover_in_an_auto_group(site):
     assert answer.status_code == 200, answer.text
     assert answer.json()["result"]["accepted"] == 1
     job = wait_until(lambda: next((j for j in client.jobs(10) if j.operator == "policy:auto"
-                                   and j.state != "running"), None), what="the auto failover")
+                                   and not j.unfinished), None), what="the auto failover")
     assert job.kind == "failover" and job.state == "done"
     assert client.bay(bay).profile is None
     assert [b.id for b in client.bays() if b.profile == profile] == [job.params.target]

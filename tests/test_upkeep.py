@@ -105,7 +105,7 @@ def test_sigkill_during_a_firmware_upgrade_then_resume_finishes_it(tmp_path, mak
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=10)
     # Read the store directly: any bayops process would resume the job as it starts.
-    assert last_job(cli) == ("firmware-upgrade", "running")
+    assert last_job(cli) == ("firmware-upgrade", "interrupted")  # its process is gone
     write_config(tmp_path / "c.toml")  # the resuming process runs at full speed
     r = cli("jobs", "resume", "--json")
     assert r.code == 0, r.err
@@ -169,7 +169,7 @@ def test_sigkill_while_complete_stages_firmware_then_resume_finishes_it(tmp_path
     wait_for_step(cli, "stage 4.90 on enc-w1 of web-dom1")
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=10)
-    assert last_job(cli) == ("maintenance-complete", "running")
+    assert last_job(cli) == ("maintenance-complete", "interrupted")
     store = Store(StateRef.parse(cli.state))  # directly: a bayops process would resume the job first
     try:
         assert set(store.firmware("web-dom2").values()) == {"4.90"}
@@ -275,7 +275,7 @@ def test_sigkill_during_a_restore_then_resume_finishes_it(tmp_path, make_state):
     wait_for_step(cli, "restore backup 1")
     proc.send_signal(signal.SIGKILL)
     proc.wait(timeout=10)
-    assert last_job(cli) == ("domain-restore", "running")
+    assert last_job(cli) == ("domain-restore", "interrupted")
     write_config(tmp_path / "c.toml")
     r = cli("jobs", "resume", "--json")
     assert r.code == 0, r.err

@@ -46,14 +46,14 @@ def open_core(config: Path, state: Path | str, operator: str = "tester", read_on
 
 
 def make_app(core, **kw):
-    from tui.app.app import BayopsApp
+    from tui.app.app import AppOptions, BayopsApp
 
     kw.setdefault("autopoll", False)
     kw.setdefault("save_theme", False)
     kw.setdefault("watch_terminal", False)
     kw.setdefault("resume", False)
     kw.setdefault("clock", lambda: FROZEN)
-    return BayopsApp(core, **kw)
+    return BayopsApp(core, AppOptions(**kw))
 
 
 @pytest.fixture

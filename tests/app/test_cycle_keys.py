@@ -62,7 +62,7 @@ async def test_rediscover_flags_then_clear_then_failback_from_keys(core):
 
 def finished(core, kind: str) -> bool:
     """A job of ``kind`` exists and has ended."""
-    return any(j.kind == kind and j.state != "running" for j in core.jobs(20))
+    return any(j.kind == kind and not j.unfinished for j in core.jobs(20))
 
 
 async def test_evacuate_and_restore_from_an_enclosure(core):

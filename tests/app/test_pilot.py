@@ -673,6 +673,26 @@ async def test_interrupted_job_is_resumed_at_start(embedded, monkeypatch):
         assert any("resuming 1 interrupted" in n for n in notifications(pilot.app))
 
 
+async def test_an_interrupted_job_shows_as_interrupted_not_running(embedded):
+    """Left by a dead process and not resumed here: the jobs pane says what it is."""
+    core = embedded
+    core.sim_fault("enc-w1/3", "critical")
+    plan = core.plan_failover("enc-w1/3")
+    with core.store.write():
+        job_id = core.store.create_job("tester", plan.summary, plan.params, plan.locks)
+    core.store.db.execute("UPDATE jobs SET pid = 999999 WHERE id = ?", (job_id,))
+    async with make_app(core).run_test(size=SIZE) as pilot:
+        await pilot.press("4")
+        jobs = pilot.app.screen.query_one(JobsList)
+        assert (jobs.job.id, jobs.job.state) == (job_id, "interrupted")
+        assert str(jobs.border_title).endswith("1 interrupted")
+        row = "".join(text for text, _ in jobs.item_parts(jobs.items[0], 80))
+        assert row.startswith(f"#{job_id} INTR ") and "starting" not in row
+        await pilot.press("J")
+        journal = str(pilot.app.screen.query_one("#journal").render())
+    assert "interrupted: process 999999 ended" in journal
+
+
 async def test_keymap_collision_is_refused_with_the_reason(fleet):
     config, state = fleet
     make_config(config, keys='failover = "m"')

@@ -259,13 +259,13 @@ def _journal_outcome(run: Run, config: Path) -> str:
 
     core = Core.open(load_config(config), str(run.state), operator="tester", resume=False)
     try:
-        running = [j.id for j in core.jobs(20) if j.state == "running"]
+        running = [j.id for j in core.jobs(20) if j.unfinished]
         interrupted = [j.id for j in core.interrupted_jobs()]
         if running != interrupted:
             return f"jobs {running} running, only {interrupted} left for the next start"
         run.jobs_left = len(interrupted)
         core.resume_interrupted()
-        still = [j.id for j in core.jobs(20) if j.state == "running"]
+        still = [j.id for j in core.jobs(20) if j.unfinished]
         return f"jobs {still} still running after the resume" if still else ""
     finally:
         core.close()

@@ -15,7 +15,7 @@ def run_dashboard(config: Config, args: argparse.Namespace) -> int:
         # A script that ran bare `bayops` wants a sub-command, not escape codes.
         raise BadInput("the dashboard needs a terminal on stdin and stdout; "
                        "scripts use the sub-commands (bayops --help)")
-    from tui.app.app import BayopsApp
+    from tui.app.app import AppOptions, BayopsApp
     from tui.app.terminal import TerminalDriver
     from tui.client import open_client
 
@@ -23,7 +23,7 @@ def run_dashboard(config: Config, args: argparse.Namespace) -> int:
     # (or by the server, when this dashboard is a client of one).
     core, _ = open_client(config, getattr(args, "state", None), getattr(args, "server", None),
                           read_only=bool(getattr(args, "read_only", False)))
-    app = BayopsApp(core, theme=getattr(args, "theme", None))
+    app = BayopsApp(core, AppOptions(theme=getattr(args, "theme", None)))
     app.driver_class = TerminalDriver  # lets go of a terminal that went away (issue 27)
     try:
         app.run()

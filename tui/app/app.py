@@ -8,6 +8,7 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
 
@@ -67,27 +68,40 @@ class JobFinished(Message):
         self.label, self.result, self.error = label, result, error
 
 
+@dataclass(frozen=True)
+class AppOptions:
+    """How a dashboard runs: `bayops`'s defaults; tests and benches change them."""
+
+    theme: str | None = None  # None: the saved choice, else the default
+    clock: Callable[[], float] = time.time
+    autopoll: bool = True  # poll the hardware in this process (embedded)
+    poll_interval: float = 1.0
+    save_theme: bool = True
+    keys: dict[str, str] | None = None  # None: the config's
+    resume: bool = True  # resume interrupted jobs in the background at start
+    watch_terminal: bool = True
+    on_first_paint: Callable[[], None] | None = None
+
+
 class BayopsApp(KeyGate, LostServerApp, NotesApp):
     CSS_PATH = str(data_path("themes/bayops.tcss"))
     TITLE = "bayops"
     COMMANDS = App.COMMANDS | {GotoProvider}  # ctrl+p also finds the fleet's names
 
-    def __init__(self, core: Client, *, theme: str | None = None, clock: Callable[[], float] = time.time,
-                 autopoll: bool = True, poll_interval: float = 1.0, save_theme: bool = True,
-                 keys: dict[str, str] | None = None, resume: bool = True, watch_terminal: bool = True,
-                 on_first_paint: Callable[[], None] | None = None) -> None:
+    def __init__(self, core: Client, options: AppOptions | None = None) -> None:
         super().__init__()
+        options = options or AppOptions()
         self._filters = no_greys(self._filters)  # Textual has no public way to set them
-        self.on_first_paint = on_first_paint
+        self.on_first_paint = options.on_first_paint
         self.core = core
-        self.clock = clock
-        self.autopoll = autopoll
-        self.poll_interval = poll_interval
-        self.requested_theme = theme
-        self.save_theme_choice = save_theme
-        self.keys = dict(core.config.keys if keys is None else keys)
-        self.resume = resume
-        self.watch_terminal = watch_terminal
+        self.clock = options.clock
+        self.autopoll = options.autopoll
+        self.poll_interval = options.poll_interval
+        self.requested_theme = options.theme
+        self.save_theme_choice = options.save_theme
+        self.keys = dict(core.config.keys if options.keys is None else options.keys)
+        self.resume = options.resume
+        self.watch_terminal = options.watch_terminal
         self.main: MainScreen | None = None
         self.alerts = Alerts(self, core.config.bell)
         self.job_threads: dict[str, threading.Thread] = {}

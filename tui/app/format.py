@@ -34,8 +34,8 @@ SEVERITY_STYLE = {"info": "info", "warning": "warn", "critical": "crit"}
 SEVERITY_RANK = {"info": 0, "warning": 1, "critical": 2}
 STEP_TEXT = {"done": "[done]", "running": "[ >> ]", "failed": "[FAIL]", "interrupted": "[INTR]",
              "skipped": "[skip]"}
-JOB_STATE_TEXT = {"running": "run", "done": "done", "failed": "FAIL"}
-JOB_STATE_STYLE = {"running": "job", "done": "ok", "failed": "crit"}
+JOB_STATE_TEXT = {"running": "run", "interrupted": "INTR", "done": "done", "failed": "FAIL"}
+JOB_STATE_STYLE = {"running": "job", "interrupted": "crit", "done": "ok", "failed": "crit"}
 
 
 

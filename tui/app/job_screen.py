@@ -55,6 +55,9 @@ def job_text(job: Job) -> Text:
             out.append(f"        {printable(s.detail)}\n", style="dim")
     if job.state == "running" and job.pid:
         out.append(f"\nrunning in process {job.pid}\n", style="dim")
+    elif job.state == "interrupted":
+        out.append(f"\ninterrupted: process {job.pid} ended without finishing it; it keeps its "
+                   "locks until `bayops jobs resume` finishes it\n", style="bold red")
     return out
 
 
@@ -89,7 +92,7 @@ class JobScreen(ModalScreen[None]):
             return False
         self._title.update(printable(f"Job {job.id}: {job.kind} ({job.state})"))
         self._journal.update(job_text(job))
-        return job.state == "running"
+        return job.unfinished  # an interrupted job may be resumed meanwhile
 
     def reload(self) -> None:
         self._fill()

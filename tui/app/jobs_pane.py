@@ -32,7 +32,7 @@ class JobsList(LineList):
         if item.step is not None:
             return fmt.step_line(item.step, item.job)
         parts = fmt.job_line(item.job)
-        if item.job.state == "running":
+        if item.job.state == "running":  # an interrupted job makes no progress
             parts.insert(2, (f"{fmt.job_progress(item.job)} ", "job"))
         return parts
 
@@ -40,8 +40,8 @@ class JobsList(LineList):
         """Newest first; a cursor on the newest follows a new job to the top (one moved
         down stays on its job)."""
         newest = self.cursor == 0
-        running = [j for j in jobs if j.state == "running"]
-        rest = [j for j in jobs if j.state != "running"]
+        running = [j for j in jobs if j.unfinished]
+        rest = [j for j in jobs if not j.unfinished]
         rows: list[JobRow] = []
         for job in running:
             rows.append(JobRow(job))

@@ -259,9 +259,10 @@ class MainScreen(Screen):
         log = self.query_one(EventLog)
         extra = log.describe()
         self._set_title(log, "Events [3]" + (f"  {extra}" if extra else ""))
-        running = len(self.snapshot.running_jobs())
-        self._set_title(self.query_one(JobsList),
-                        "Jobs [4]" + (f"  {running} running" if running else ""))
+        unfinished = [j.state for j in self.snapshot.running_jobs()]
+        counts = [f"{n} {state}" for state in ("running", "interrupted")
+                  if (n := unfinished.count(state))]
+        self._set_title(self.query_one(JobsList), "  ".join(["Jobs [4]", ", ".join(counts)]).strip())
 
     @staticmethod
     def _set_title(widget, title: str) -> None:

@@ -236,11 +236,11 @@ class RemoteCore(_Declared):
         while before is not None:
             with contextlib.suppress(OperationFailed):
                 job = self._own_job(before) if job is None else self.job(job.id)
-            if (job is not None and job.state != "running") or time.monotonic() > (
+            if (job is not None and not job.unfinished) or time.monotonic() > (
                     find_by if job is None else find_by + FOLLOW_SECONDS):
                 break
             time.sleep(1.0)
-        if job is None or job.state == "running":
+        if job is None or job.unfinished:  # interrupted: the next leader resumes it
             raise OperationFailed(_goes_on(name, job, "connection to the server lost"),
                                   code="connection-lost")
         if job.state == "done":

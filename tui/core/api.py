@@ -253,9 +253,9 @@ class Core(CycleOps, UpkeepOps, StoryOps):
 
         if not self.read_only and not runner.interrupted_jobs(self):
             return []  # every start asks: no need to import every operation to know
-        from tui.core.ops.registry import JOB_KINDS
+        from tui.core.ops.registry import job_kinds
 
-        return runner.resume_interrupted(self, JOB_KINDS)
+        return runner.resume_interrupted(self, job_kinds())
 
     # -- changes: plan_x(...) -> Plan, then x(..., expect=plan) ------------------------------
     def plan_failover(self, bay: str, to: str | None = None, force: bool = False,

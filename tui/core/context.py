@@ -43,9 +43,9 @@ class OpContext:
     def execute(self, replan: Callable[[], Plan], expect: Plan | None) -> Job:
         """Re-plan under the write lock, refuse a changed plan, run it as a journaled job."""
         from tui.core import runner
-        from tui.core.ops.registry import JOB_KINDS
+        from tui.core.ops.registry import job_kinds
 
-        return runner.execute(self, JOB_KINDS, replan, expect)
+        return runner.execute(self, job_kinds(), replan, expect)
 
     def apply_now(self, plan: Plan, expect: Plan | None,
                   apply: Callable[[OpContext, Any], str]) -> str:

@@ -11,6 +11,7 @@ from tui.core.store import Store
 from tui.model.driver import Driver, DriverError, ManagedGroup, ManagedProfile, SimulatedHardware
 from tui.model.entities import Connection, DomainConfig, Policy, Profile, ServerInfo
 from tui.model.errors import BadInput
+from tui.model.params import ProfileCreateParams
 from tui.model.text import quoted
 
 
@@ -103,11 +104,11 @@ def build_fleet(store: Store, config: Config, driver: Driver,
                 fleet.hardware[bay] = (server, None)
                 continue
             count += 1
-            profile = new_profile(alloc, f"{group.profile_prefix}-{count:0{width}d}",
-                                  group=group.name, networks=list(group.baseline.networks),
-                                  fabrics=list(group.baseline.fabrics),
-                                  boot_mode="local" if rng.random() < group.local_boot else "san",
-                                  lun=count, san_target=group.san_target, bay=bay)
+            wanted = ProfileCreateParams(
+                group=group.name, profile=f"{group.profile_prefix}-{count:0{width}d}",
+                networks=tuple(group.baseline.networks), fabrics=tuple(group.baseline.fabrics),
+                boot="local" if rng.random() < group.local_boot else "san", lun=count)
+            profile = new_profile(alloc, wanted, group.san_target, bay)
             fleet.profiles.append(profile)
             if driver.name == "sim":  # the simulator racks its servers running their profiles
                 health = "warning" if bay in config.sim.warning_bays else "ok"
@@ -191,21 +192,21 @@ def groups_from(layout: list[ManagedGroup]) -> tuple[GroupSpec, ...]:
         san_target="50:00:14:38:00:00:00:01") for g in layout)
 
 
-def new_profile(alloc: Allocator, name: str, *, group: str, networks: list[str],
-                fabrics: list[str], boot_mode: str, lun: int, san_target: str,
+def new_profile(alloc: Allocator, wanted: ProfileCreateParams, san_target: str,
                 bay: str | None = None) -> Profile:
-    """A profile whose identities all come from the pools."""
-    networks, fabrics = sorted(networks), sorted(fabrics)
+    """The profile ``wanted`` describes (as ``bayops profile create`` or the fleet's first
+    build asks for it), its identities all from the pools; ``san_target``: its group's."""
+    networks, fabrics, boot_mode = sorted(wanted.networks), sorted(wanted.fabrics), wanted.boot
     connections = [Connection("eth", i + 1, alloc.take("mac"), net) for i, net in enumerate(networks)]
     if boot_mode == "san":
         connections += [Connection("fc", i + 1, alloc.take("wwpn"), fab) for i, fab in enumerate(fabrics)]
     return Profile(
-        name=name,
-        group=group,
+        name=wanted.profile,
+        group=wanted.group,
         serial=alloc.take("serial"),
         boot_mode=boot_mode,
         san_target=san_target if boot_mode == "san" else None,
-        san_lun=lun if boot_mode == "san" else None,
+        san_lun=wanted.lun if boot_mode == "san" else None,
         connections=tuple(connections),
         bay=bay,
     )

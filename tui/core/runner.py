@@ -8,13 +8,14 @@ no crash can split them and a refusal inside rolls all of it back.
 """
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
+from contextlib import ExitStack
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from tui.core.context import OpContext
 from tui.core.jobs import JobContext, StepFailed, handed_over, handing_over, mark_interrupted
-from tui.core.process import process_alive
 from tui.core.steps import StepKey
 from tui.core.store.jobs import Claim
 from tui.model.entities import Job
@@ -44,25 +45,29 @@ def execute(ctx: OpContext, registry: dict[str, JobKind], replan: Callable[[], P
     """Re-plan under the write lock, check it against ``expect``, run it as a job."""
     store = ctx.store
     claim = store.new_claim(ctx.epoch)
-    with store.write():
-        plan = replan()
-        if expect is not None:
-            check_unchanged(expect, plan)
-        kind = registry[plan.kind]
-        job_id = store.create_job(ctx.operator, plan.summary, plan.params, plan.locks, claim)
-        journal = JobContext(store, job_id, claim)
-        if kind.started is not None:
-            kind.started(ctx, journal, plan.params)
-        if kind.atomic:  # a refusal raised by the runner rolls all of it back
-            whole = StepKey.whole_change(plan.summary)
-            seq = store.start_step(job_id, whole.words, claim, key=whole.key)
-            detail = kind.run(ctx, journal, plan.params)
-            store.finish_step(job_id, seq, "done", detail, claim)
-            journal.land_done()
-            store.finish_job(job_id, "done", claim)
-    if kind.atomic:
-        return _job(ctx, job_id)
-    return run_job(ctx, registry, journal)
+    with ExitStack() as runs:
+        with store.write():
+            plan = replan()
+            if expect is not None:
+                check_unchanged(expect, plan)
+            kind = registry[plan.kind]
+            job_id = store.create_job(ctx.operator, plan.summary, plan.params, plan.locks, claim)
+            # held from before the job is committed to its end: no reader ever sees it run
+            # by no one (interrupted), and no resume in this process takes it meanwhile
+            runs.enter_context(store.running(job_id, claim))
+            journal = JobContext(store, job_id, claim)
+            if kind.started is not None:
+                kind.started(ctx, journal, plan.params)
+            if kind.atomic:  # a refusal raised by the runner rolls all of it back
+                whole = StepKey.whole_change(plan.summary)
+                seq = store.start_step(job_id, whole.words, claim, key=whole.key)
+                detail = kind.run(ctx, journal, plan.params)
+                store.finish_step(job_id, seq, "done", detail, claim)
+                journal.land_done()
+                store.finish_job(job_id, "done", claim)
+        if kind.atomic:
+            return _job(ctx, job_id)
+        return run_job(ctx, registry, journal)  # holds it again, with the same claim
 
 
 def check_unchanged(expect: Plan, fresh: Plan) -> None:
@@ -90,8 +95,9 @@ def run_job(ctx: OpContext, registry: dict[str, JobKind], journal: JobContext) -
                 ctx.event("warning", f"job:{job_id}", "job.failed",
                           f"job {job_id} failed: {exc}", job_id)
             raise OperationFailed(f"job {job_id}: {exc}") from None
-        # Anything else (a bug, an interrupt) leaves the job journaled and running so that
-        # `bayops jobs resume` finishes it; its locks keep others off meanwhile.
+        # Anything else (a bug, an interrupt) leaves the job journaled, and interrupted once
+        # no runner holds it, so that `bayops jobs resume` finishes it; its locks keep others
+        # off meanwhile.
         with handing_over(job_id), store.write():
             journal.land_done()
             store.finish_job(job_id, "done", claim)
@@ -108,10 +114,9 @@ def _job(ctx: OpContext, job_id: int) -> Job:
 def interrupted_jobs(ctx: OpContext) -> list[Job]:
     """Running jobs that no runner runs: their process died, their leader was deposed,
     or their runner in this very process ended without finishing them."""
-    owners = ctx.store.job_owners(ctx.epoch)
-    return [j for j in ctx.store.jobs(running_only=True)
-            if not ctx.store.runs_here(j.id)
-            and not process_alive(*owners.get(j.id, (j.pid, None, None))[:2])]
+    unrun = ctx.store.unrun(ctx.epoch)  # this process leads with ctx.epoch: its view
+    return [dataclasses.replace(j, state="interrupted") for j in ctx.store.jobs(running_only=True)
+            if j.id in unrun]
 
 
 def resume_interrupted(ctx: OpContext, registry: dict[str, JobKind]) -> list[tuple[Job, str]]:

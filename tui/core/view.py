@@ -435,4 +435,4 @@ class FleetView:
         return f"away from {home_id}"
 
     def running_jobs(self) -> list[Job]:
-        return [j for j in self.jobs if j.state == "running"]
+        return [j for j in self.jobs if j.unfinished]  # interrupted ones hold locks too

@@ -221,7 +221,10 @@ class Step:
 class Job:
     id: int
     kind: str
-    state: str  # running, done, failed
+    # running, interrupted, done, failed. "interrupted": running in the store but no live
+    # runner holds it (its process died); derived when read, so the store's states and the
+    # one-runner claim stay as they are, and a resume makes it running again.
+    state: str
     operator: str
     summary: str
     params: JobParams
@@ -229,6 +232,11 @@ class Job:
     finished: float | None
     pid: int | None
     steps: tuple[Step, ...] = ()
+
+    @property
+    def unfinished(self) -> bool:
+        """Running, or interrupted (a resume finishes it): it holds its locks meanwhile."""
+        return self.state in ("running", "interrupted")
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -1,8 +1,8 @@
 """Typed parameters of every job kind, stored as JSON with the job.
 
 A job's params are what its runner needs to carry it out (and to resume it after a
-crash). The core's job registry (``tui.core.ops.registry``) pairs each class with its
-runner; ``kind`` names the job kind in the store.
+crash). Each class registers under its ``kind``, the job kind's name in the store; the
+ops module that runs it pairs it with its runner (its ``JOB_KINDS``, ``tui.core.ops.registry``).
 """
 from __future__ import annotations
 
@@ -10,12 +10,22 @@ import dataclasses
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
+UNKNOWN = "?"  # UnknownParams' kind: registered under no name
+
+# kind -> its params class, filled as each class is defined (JobParams.__init_subclass__).
+PARAMS_BY_KIND: dict[str, type[JobParams]] = {}
+
 
 @dataclass(frozen=True)
 class JobParams:
     kind: ClassVar[str] = ""
     journaled: ClassVar[bool] = True  # False: carried out without a job (simulator actions)
     group: str  # the group the job acts in ("" for fleet-wide changes such as pools)
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.kind not in ("", UNKNOWN):
+            PARAMS_BY_KIND[cls.kind] = cls
 
     def to_json(self) -> dict[str, Any]:
         return {f.name: _plain(getattr(self, f.name)) for f in dataclasses.fields(self)}
@@ -274,13 +284,10 @@ class DomainRestoreParams(JobParams):
 class UnknownParams(JobParams):
     """Params of a job kind this bayops does not know (written by a newer one)."""
 
-    kind: ClassVar[str] = "?"
+    kind: ClassVar[str] = UNKNOWN
     data: tuple[tuple[str, Any], ...] = ()
 
 
-_KINDS: list[type[JobParams]] = [*JobParams.__subclasses__(), RestoreParams]
-PARAMS_BY_KIND: dict[str, type[JobParams]] = {
-    cls.kind: cls for cls in _KINDS if cls is not UnknownParams}
 
 
 def decode_params(kind: str, data: dict[str, Any]) -> JobParams:

@@ -1,5 +1,6 @@
 """Operations, one module per family; each owns its plan, its checks and its job runner.
 
-``registry.JOB_KINDS`` pairs every job kind with its params, runner and whether a crash
-mid-run is resumed. docs/architecture.md says how to add an operation.
+A module that runs jobs declares them as ``JOB_KINDS`` (params, runner, whether a crash
+mid-run is resumed); ``registry.job_kinds()`` collects them. docs/architecture.md says how
+to add an operation.
 """

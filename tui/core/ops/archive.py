@@ -19,6 +19,7 @@ from tui.core import archive
 from tui.core.context import OpContext
 from tui.core.jobs import JobContext
 from tui.core.ops import backup
+from tui.core.runner import JobKind
 from tui.core.steps import StepKey
 from tui.model.driver import SimulatedHardware
 from tui.model.errors import BadInput, OperationFailed, Refused
@@ -122,9 +123,8 @@ def run(ctx: OpContext, job: JobContext, p: ArchiveParams) -> str:
             raise OperationFailed(f"{path} changed since it was written; nothing deleted")
         with ctx.store.write():
             record = ctx.store.record_archive(
-                p.file, (p.first_seq, p.last_seq), (p.first_job, p.last_job), (p.events, p.jobs),
-                p.prev, done.last_hash, done.sha256, ctx.operator, job.job_id,
-                follows=None if p.prev == archive.GENESIS else p.prev, backups=p.backups)
+                p, done.last_hash, done.sha256, ctx.operator, job.job_id,
+                follows=None if p.prev == archive.GENESIS else p.prev)
             ctx.event("info", "archive", "events.archived",
                       f"archived {_n(p.events, 'event')} and {_n(p.jobs, 'job')} older than "
                       f"{_when(p.before)} to {path}", job.job_id,
@@ -142,3 +142,11 @@ def run(ctx: OpContext, job: JobContext, p: ArchiveParams) -> str:
         job.step(StepKey.prune_sim_events(),
                  lambda: f"pruned {driver.prune_consumed()} consumed hardware events")
     return f"archived {_n(p.events, 'event')} and {_n(p.jobs, 'job')} to {path}"
+
+
+# The job kinds this module runs (collected by tui.core.ops.registry).
+JOB_KINDS = (
+    # writes a file outside the store, then deletes in one transaction: an interrupted
+    # archive is reported, and its unrecorded file replaced by the next
+    JobKind(ArchiveParams, run, resumable=False),
+)

@@ -22,6 +22,7 @@ from typing import Any
 from tui.core import archive
 from tui.core.context import OpContext
 from tui.core.jobs import JobContext
+from tui.core.runner import JobKind
 from tui.core.steps import StepKey
 from tui.core.validate import check_text
 from tui.model.driver import DomainMaintenanceDriver
@@ -122,3 +123,9 @@ def find(ctx: OpContext, domain: str, backup_id: int) -> DomainBackup | None:
     if backup is not None:
         return backup if backup.domain == domain else None
     return next((b for b in _archived(ctx, domain) if b.id == backup_id), None)
+
+
+# The job kinds this module runs (collected by tui.core.ops.registry).
+JOB_KINDS = (
+    JobKind(DomainBackupParams, run_backup, resumable=False),
+)

@@ -10,6 +10,7 @@ from tui.core.jobs import JobContext, StepFailed
 from tui.core.ops.backup import backup_step, find
 from tui.core.ops.maintenance import domain_free, held, push_config
 from tui.core.ops.staging import busy_bay
+from tui.core.runner import JobKind
 from tui.core.steps import StepKey
 from tui.model.driver import DomainMaintenanceDriver
 from tui.model.errors import BadInput, OperationFailed, Refused
@@ -68,3 +69,10 @@ def run_restore(ctx: OpContext, job: JobContext, p: DomainRestoreParams) -> str:
               f"{p.domain} restored from backup {p.backup} (in maintenance)", job.job_id,
               domain=p.domain, backup=p.backup, hash=p.hash)
     return detail
+
+
+# The job kinds this module runs (collected by tui.core.ops.registry).
+JOB_KINDS = (
+    # a backup first, then a hash-pinned restore: both safe to run again
+    JobKind(DomainRestoreParams, run_restore, resumable=True),
+)

@@ -5,10 +5,13 @@ maintenance); completing the maintenance takes it to the rest of the group.
 """
 from __future__ import annotations
 
+from typing import Any
+
 from tui.core.context import OpContext
 from tui.core.jobs import JobContext
 from tui.core.ops import storage
 from tui.core.ops.maintenance import domain_free, held, push_config
+from tui.core.runner import JobKind
 from tui.core.steps import StepKey
 from tui.core.validate import FIRMWARE_LIMIT, LOCAL_USER_ROLES, NAME_RE, check_text
 from tui.model.entities import DomainConfig
@@ -32,24 +35,9 @@ def edited(config: DomainConfig, domain: str, key: str, value: str) -> DomainCon
     if kind in ("network", "fabric", "user") and not NAME_RE.fullmatch(name or ""):
         raise BadInput(f"key {quoted(key)}: {kind}.NAME needs a valid name ({DOMAIN_KEYS})")
     if kind == "network":
-        if value == "-":
-            if name not in data["networks"]:
-                raise BadInput(f"domain {domain} has no network {quoted(name)}")
-            del data["networks"][name]
-        else:
-            if not value.isdigit() or not 1 <= int(value) <= 4094:
-                raise BadInput(f"VLAN id must be 1..4094, got {quoted(value)}")
-            data["networks"][name] = int(value)
+        _edit_network(data["networks"], domain, name, value)
     elif kind == "fabric":
-        if value == "-":
-            if name not in data["fabrics"]:
-                raise BadInput(f"domain {domain} has no fabric {quoted(name)}")
-            data["fabrics"].remove(name)
-            data.get("storage", {}).pop(name, None)  # its settings go with it
-        elif value == "present":
-            data["fabrics"] = sorted(set(data["fabrics"]) | {name})
-        else:
-            raise BadInput(f"fabric value must be 'present' or '-', got {quoted(value)}")
+        _edit_fabric(data, domain, name, value)
     elif key == "firmware":
         if not value or value == "-":
             raise BadInput("firmware needs a version, e.g. 4.62")
@@ -60,6 +48,31 @@ def edited(config: DomainConfig, domain: str, key: str, value: str) -> DomainCon
     else:
         raise BadInput(f"unknown key {quoted(key)}; keys: {DOMAIN_KEYS}")
     return DomainConfig.from_dict(data)
+
+
+def _edit_network(networks: dict[str, int], domain: str, name: str, value: str) -> None:
+    """``network.NAME VLAN|-`` applied to ``networks`` (the edited copy)."""
+    if value == "-":
+        if name not in networks:
+            raise BadInput(f"domain {domain} has no network {quoted(name)}")
+        del networks[name]
+    elif not value.isdigit() or not 1 <= int(value) <= 4094:
+        raise BadInput(f"VLAN id must be 1..4094, got {quoted(value)}")
+    else:
+        networks[name] = int(value)
+
+
+def _edit_fabric(data: dict[str, Any], domain: str, name: str, value: str) -> None:
+    """``fabric.NAME present|-`` applied to ``data`` (the edited copy of the config)."""
+    if value == "-":
+        if name not in data["fabrics"]:
+            raise BadInput(f"domain {domain} has no fabric {quoted(name)}")
+        data["fabrics"].remove(name)
+        data.get("storage", {}).pop(name, None)  # its settings go with it
+    elif value == "present":
+        data["fabrics"] = sorted(set(data["fabrics"]) | {name})
+    else:
+        raise BadInput(f"fabric value must be 'present' or '-', got {quoted(value)}")
 
 
 def _edit_user(config: DomainConfig, users: dict[str, str], domain: str, name: str,
@@ -136,3 +149,10 @@ def run_set(ctx: OpContext, job: JobContext, p: DomainSetParams) -> str:
               f"{p.domain}: {p.key} = {p.value} (in maintenance)", job.job_id,
               domain=p.domain, key=p.key, value=p.value)
     return detail
+
+
+# The job kinds this module runs (collected by tui.core.ops.registry).
+JOB_KINDS = (
+    # one hardware step: interrupted, it is reported, not repeated
+    JobKind(DomainSetParams, run_set, resumable=False),
+)

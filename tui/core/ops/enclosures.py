@@ -9,6 +9,7 @@ from tui.core.context import OpContext
 from tui.core.fleet import simulated_servers
 from tui.core.jobs import JobContext, StepFailed
 from tui.core.ops.maintenance import push_config
+from tui.core.runner import JobKind
 from tui.core.steps import StepKey
 from tui.core.validate import check_name
 from tui.model.driver import SimulatedHardware
@@ -97,3 +98,9 @@ def _spec_from_store(ctx: OpContext, group: str) -> GroupSpec:
     record = ctx.group(group)
     return GroupSpec(group, record.policy.mode, record.policy.window, record.baseline, (),
                      tuple(models), 0, 0, 0, group, "50:00:14:38:00:00:00:01")
+
+
+# The job kinds this module runs (collected by tui.core.ops.registry).
+JOB_KINDS = (
+    JobKind(EnclosureAddParams, run, resumable=True),
+)

@@ -24,16 +24,15 @@ from concurrent.futures import ThreadPoolExecutor
 from tui.core.context import OpContext
 from tui.core.jobs import JobContext
 from tui.core.ops.failback import give_back, go_home, returns_to_pool, why_not_home
-from tui.core.ops.move import check_target, relocate
+from tui.core.ops.move import Move, check_target, relocate
 from tui.core.ops.placement import rank_spares
+from tui.core.runner import JobKind
 from tui.core.steps import StepKey
 from tui.model.entities import Bay, Profile
 from tui.model.errors import BadInput, OperationFailed, Refused
 from tui.model.params import EvacuateParams, RestoreParams
 from tui.model.plan import LEFT, Plan
 from tui.model.text import quoted
-
-Move = tuple[str, str | None, str]
 
 
 def _enclosure(ctx: OpContext, name: str) -> list[Bay]:
@@ -254,7 +253,7 @@ def run(ctx: OpContext, job: JobContext, p: EvacuateParams) -> str:
             return
         if source is not None and ctx.profile(name).home is None:
             ctx.store.set_home(name, source)
-        relocate(ctx, job, name, source, target, what, borrow=True)
+        relocate(ctx, job, move, what, borrow=True)
 
     failed, skipped = run_bounded(p.moves, one, p.parallel, p.stop_on_failure)
     if failed or skipped:
@@ -322,3 +321,10 @@ def run_bounded(moves: Sequence[Move], one: Callable[[Move], None], parallel: in
     for future in futures:
         future.result()  # re-raises what was not an OperationFailed
     return failed, skipped
+
+
+# The job kinds this module runs (collected by tui.core.ops.registry).
+JOB_KINDS = (
+    JobKind(EvacuateParams, run, resumable=True, started=started),
+    JobKind(RestoreParams, run, resumable=True, started=started),
+)

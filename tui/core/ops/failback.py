@@ -10,6 +10,7 @@ from __future__ import annotations
 from tui.core.context import OpContext
 from tui.core.jobs import JobContext
 from tui.core.ops.move import relocate
+from tui.core.runner import JobKind
 from tui.core.steps import StepKey
 from tui.model.entities import Bay, Profile
 from tui.model.errors import Refused
@@ -126,7 +127,7 @@ def started(ctx: OpContext, job: JobContext, p: FailbackParams) -> None:
 def go_home(ctx: OpContext, job: JobContext, name: str, source: str | None, home: str,
             pool: bool, what: str) -> None:
     """Relocate ``name`` home, forget its home, and put ``source`` back into the pool."""
-    relocate(ctx, job, name, source, home, what)
+    relocate(ctx, job, (name, source, home), what)
     ctx.store.set_home(name, None)
     if pool and source is not None:
         give_back(ctx, job, source)
@@ -152,3 +153,9 @@ def run(ctx: OpContext, job: JobContext, p: FailbackParams) -> str:
               + (f"; {p.source} is a spare again" if p.pool and p.source else ""),
               job.job_id, profile=p.profile, bay=p.home, source=p.source)
     return f"profile {p.profile} back home on {p.home}"
+
+
+# The job kinds this module runs (collected by tui.core.ops.registry).
+JOB_KINDS = (
+    JobKind(FailbackParams, run, resumable=True, started=started),
+)

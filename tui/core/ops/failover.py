@@ -24,6 +24,7 @@ from tui.core.ops.placement import (
     unfit_state,
     why_unusable,
 )
+from tui.core.runner import JobKind
 from tui.core.steps import StepKey
 from tui.model.entities import Bay
 from tui.model.errors import BadInput, OperationFailed, Refused
@@ -267,3 +268,9 @@ def warn_pool_empty(ctx: OpContext, group: str, job_id: int | None) -> None:
     ctx.event("warning", f"group:{group}", "spares.empty",
               f"group {group} has no usable spare left: the next failover there "
               "will find nothing", job_id, group=group)
+
+
+# The job kinds this module runs (collected by tui.core.ops.registry).
+JOB_KINDS = (
+    JobKind(FailoverParams, run, resumable=True, started=started),
+)

@@ -14,6 +14,7 @@ from tui.core.context import OpContext
 from tui.core.jobs import JobContext
 from tui.core.ops import staging
 from tui.core.ops.maintenance import domain_free, held
+from tui.core.runner import JobKind
 from tui.core.steps import StepKey
 from tui.core.validate import FIRMWARE_LIMIT, check_text
 from tui.model.errors import BadInput, OperationFailed, Refused
@@ -93,3 +94,9 @@ def compliance(ctx: OpContext, group: str | None = None) -> list[FirmwareState]:
                                      bool(read)))
     return out
 
+
+# The job kinds this module runs (collected by tui.core.ops.registry).
+JOB_KINDS = (
+    # idempotent stages: a resume runs what is left
+    JobKind(FirmwareUpgradeParams, run_upgrade, resumable=True),
+)

@@ -15,6 +15,7 @@ from tui.core.context import OpContext
 from tui.core.jobs import JobContext, StepFailed
 from tui.core.ops import staging
 from tui.core.ops.backup import backup_step, take
+from tui.core.runner import JobKind
 from tui.core.steps import StepKey
 from tui.core.validate import check_text
 from tui.model.driver import DomainMaintenanceDriver, ProfileManager
@@ -365,3 +366,13 @@ def run_cancel(ctx: OpContext, job: JobContext, p: MaintenanceCancelParams) -> s
               f"{domain} maintenance cancelled: {len(p.diff)} change(s) reverted", job.job_id,
               domain=domain)
     return f"{len(p.diff)} change(s) reverted"
+
+
+# The job kinds this module runs (collected by tui.core.ops.registry).
+JOB_KINDS = (
+    JobKind(MaintenanceCompleteParams, run_complete, resumable=True, started=started_complete),
+    JobKind(MaintenanceCancelParams, run_cancel, resumable=True, started=started_cancel),
+    # store-only changes: the job, its journal and the change commit together
+    JobKind(MaintenanceStartParams, run_start, resumable=False, atomic=True),
+    JobKind(MaintenanceRenewParams, run_renew, resumable=False, atomic=True),
+)

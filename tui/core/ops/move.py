@@ -19,6 +19,7 @@ from tui.core.ops.placement import (
     unfit_state,
     why_unusable,
 )
+from tui.core.runner import JobKind
 from tui.model.entities import Bay, Profile
 from tui.model.errors import BadInput, OperationFailed, Refused
 from tui.model.params import MoveParams
@@ -165,7 +166,7 @@ def started(ctx: OpContext, job: JobContext, p: MoveParams) -> None:
 
 def run(ctx: OpContext, job: JobContext, p: MoveParams) -> str:
     name, target = p.profile, p.target
-    relocate(ctx, job, name, p.source, target, "move", p.from_group)
+    relocate(ctx, job, (name, p.source, target), "move", p.from_group)
     if ctx.profile(name).home == target:  # moved home by hand: nothing left to fail back
         ctx.store.set_home(name, None)
     group = ctx.bay(target).group
@@ -176,11 +177,16 @@ def run(ctx: OpContext, job: JobContext, p: MoveParams) -> str:
     return f"profile {name} moved to {target}"
 
 
-def relocate(ctx: OpContext, job: JobContext, name: str, source: str | None, target: str,
-             what: str, from_group: str | None = None, borrow: bool = False) -> None:
-    """Power off and clear ``source``, place the profile on ``target``; a failed target
-    puts it back on ``source`` (with ``from_group``). Raises OperationFailed when it did
-    not land on ``target``. Move, failback, evacuation and restore all run it."""
+# One profile's move: (profile, the bay it leaves or None, the bay it goes to).
+Move = tuple[str, str | None, str]
+
+
+def relocate(ctx: OpContext, job: JobContext, move: Move, what: str,
+             from_group: str | None = None, borrow: bool = False) -> None:
+    """Power off and clear the source, place the profile on the target; a failed target
+    puts it back on the source (with ``from_group``). Raises OperationFailed when it did
+    not land on the target. Move, failback, evacuation and restore all run it."""
+    name, source, target = move
     job_id = job.job_id
     profile = ctx.profile(name)
     if source:
@@ -205,3 +211,9 @@ def relocate(ctx: OpContext, job: JobContext, name: str, source: str | None, tar
               f"job {job_id}: profile {name} is UNASSIGNED after a failed {what}; "
               "move it by hand", job_id, profile=name)
     raise OperationFailed(f"{failure}; {name} could not go back, it is unassigned, not lost")
+
+
+# The job kinds this module runs (collected by tui.core.ops.registry).
+JOB_KINDS = (
+    JobKind(MoveParams, run, resumable=True, started=started),
+)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from tui.core import autofailover
 from tui.core.context import OpContext
 from tui.core.jobs import JobContext
+from tui.core.runner import JobKind
 from tui.model.entities import POLICY_MODES, Policy
 from tui.model.errors import BadInput
 from tui.model.params import PolicyParams
@@ -37,3 +38,9 @@ def run(ctx: OpContext, job: JobContext, p: PolicyParams) -> str:
     ctx.event("info", f"group:{p.group}", "policy.changed", text, job.job_id,
               group=p.group, mode=p.mode, window=p.window)
     return text
+
+
+# The job kinds this module runs (collected by tui.core.ops.registry).
+JOB_KINDS = (
+    JobKind(PolicyParams, run, resumable=False, atomic=True),
+)

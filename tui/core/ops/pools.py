@@ -6,6 +6,7 @@ from typing import Any
 from tui.core.context import OpContext
 from tui.core.jobs import JobContext
 from tui.core.pools import KINDS, Allocator
+from tui.core.runner import JobKind
 from tui.model.errors import BadInput, Refused
 from tui.model.params import PoolsParams
 from tui.model.plan import Plan
@@ -62,3 +63,9 @@ def run(ctx: OpContext, job: JobContext, p: PoolsParams) -> str:
     ctx.event("info", "pools", "pools.changed", text, job.job_id, pool=p.pool, address=p.address,
               include=p.include)
     return text
+
+
+# The job kinds this module runs (collected by tui.core.ops.registry).
+JOB_KINDS = (
+    JobKind(PoolsParams, run, resumable=False, atomic=True),
+)

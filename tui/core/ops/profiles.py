@@ -5,6 +5,7 @@ from tui.core.context import OpContext
 from tui.core.fleet import new_profile
 from tui.core.jobs import JobContext
 from tui.core.pools import Allocator
+from tui.core.runner import JobKind
 from tui.core.validate import check_name
 from tui.model.errors import BadInput, Refused
 from tui.model.params import ProfileCreateParams, ProfileDeleteParams
@@ -50,9 +51,7 @@ def run_create(ctx: OpContext, job: JobContext, p: ProfileCreateParams) -> str:
     spec = ctx.config.group(p.group)
     alloc = Allocator(ctx.config.pools,
                       {k: ctx.store.used_addresses(k) for k in ("mac", "wwpn", "serial")})
-    profile = new_profile(alloc, p.profile, group=p.group, networks=list(p.networks),
-                          fabrics=list(p.fabrics), boot_mode=p.boot, lun=p.lun,
-                          san_target=spec.san_target if spec else DEFAULT_SAN_TARGET)
+    profile = new_profile(alloc, p, spec.san_target if spec else DEFAULT_SAN_TARGET)
     ctx.store.add_profile(profile)
     ctx.event("info", f"profile:{p.profile}", "profile.created",
               f"profile {p.profile} created in {p.group} (unassigned): serial {profile.serial}, "
@@ -84,3 +83,10 @@ def run_delete(ctx: OpContext, job: JobContext, p: ProfileDeleteParams) -> str:
               f"{len(profile.connections)} address(es) back in the pools", job.job_id,
               profile=p.profile)
     return f"profile {p.profile} deleted"
+
+
+# The job kinds this module runs (collected by tui.core.ops.registry).
+JOB_KINDS = (
+    JobKind(ProfileCreateParams, run_create, resumable=False, atomic=True),
+    JobKind(ProfileDeleteParams, run_delete, resumable=False, atomic=True),
+)

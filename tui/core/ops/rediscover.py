@@ -17,6 +17,7 @@ from typing import Any
 
 from tui.core.context import OpContext
 from tui.core.jobs import JobContext
+from tui.core.runner import JobKind
 from tui.model.entities import IDENTITY_UNKNOWN, Bay, ServerInfo
 from tui.model.errors import BadInput, Refused
 from tui.model.params import ClearFlagParams
@@ -164,3 +165,9 @@ def run_clear(ctx: OpContext, job: JobContext, p: ClearFlagParams) -> str:
     ctx.event("info", f"bay:{p.bay}", "bay.cleared",
               f"{p.bay} cleared for use (was: {p.flag})", job.job_id, bay=p.bay)
     return f"{p.bay} cleared"
+
+
+# The job kinds this module runs (collected by tui.core.ops.registry).
+JOB_KINDS = (
+    JobKind(ClearFlagParams, run_clear, resumable=False, atomic=True),
+)

@@ -4,6 +4,7 @@ from __future__ import annotations
 from tui.core.context import OpContext
 from tui.core.jobs import JobContext
 from tui.core.ops.placement import blocks_failback, not_out_of_use
+from tui.core.runner import JobKind
 from tui.model.errors import BadInput, Refused
 from tui.model.params import SparesParams
 from tui.model.plan import Plan
@@ -58,3 +59,9 @@ def run(ctx: OpContext, job: JobContext, p: SparesParams) -> str:
                   f"{bay_id} {'added to' if spare else 'removed from'} the spare pool",
                   job.job_id, bay=bay_id, spare=spare)
     return f"spare pool of {p.group}: {len(p.add)} added, {len(p.remove)} removed"
+
+
+# The job kinds this module runs (collected by tui.core.ops.registry).
+JOB_KINDS = (
+    JobKind(SparesParams, run, resumable=False, atomic=True),
+)

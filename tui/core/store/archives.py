@@ -11,6 +11,7 @@ from typing import Any
 from tui.core.store.base import StoreBase
 from tui.model.entities import ArchiveRecord
 from tui.model.errors import Refused
+from tui.model.params import ArchiveParams
 
 _COLUMNS = ("id, file, first_seq, last_seq, first_job, last_job, events, jobs, records,"
             " prev_hash, last_hash, sha256, operator, created, job")
@@ -33,16 +34,17 @@ class ArchiveTables(StoreBase):
         row = self.db.execute(f"SELECT {_COLUMNS} FROM archives WHERE file = ?", (file,)).fetchone()
         return _record(row) if row else None
 
-    def record_archive(self, file: str, seqs: tuple[int, int], jobs: tuple[int, int],
-                       counts: tuple[int, int], prev_hash: str, last_hash: str, sha256: str,
-                       operator: str, job_id: int | None, follows: str | None,
-                       backups: tuple[int, ...] = ()) -> ArchiveRecord:
-        """Record an archive file that is already durable on disk, then delete what it holds
-        (events ``seqs``, jobs ``jobs`` with their steps; (0, 0) for none; the domain
-        configuration backups ``backups``), in one
-        transaction. ``follows`` is the last hash of the newest recorded archive the file
-        continues (None: the first archive). Refused, with nothing changed, if the store no
-        longer matches: another archive landed since, or the rows are not all there."""
+    def record_archive(self, p: ArchiveParams, last_hash: str, sha256: str, operator: str,
+                       job_id: int | None, follows: str | None) -> ArchiveRecord:
+        """Record the archive file ``p`` planned, already durable on disk with ``last_hash``
+        and ``sha256``, then delete what it holds (its events, its jobs with their steps,
+        its domain configuration backups), in one transaction. ``follows`` is the last hash
+        of the newest recorded archive the file continues (None: the first archive).
+        Refused, with nothing changed, if the store no longer matches: another archive
+        landed since, or the rows are not all there."""
+        file, prev_hash, backups = p.file, p.prev, p.backups
+        seqs, jobs = (p.first_seq, p.last_seq), (p.first_job, p.last_job)  # (0, 0): none
+        counts = (p.events, p.jobs)
         with self.write() as db:
             head = self.last_archive()
             if (head.last_hash if head else None) != follows:

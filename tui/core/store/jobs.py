@@ -1,6 +1,7 @@
 """Jobs, their journaled steps and the locks they hold."""
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 import threading
@@ -10,7 +11,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from tui.core.process import process_identity
+from tui.core.process import process_alive, process_identity
 from tui.core.store.base import StoreBase
 from tui.model.entities import Job, Step
 from tui.model.errors import Refused
@@ -213,13 +214,27 @@ class JobTables(StoreBase):
                        ("failed" if stopped else state, stopped, detail, time.time(),
                         claim.epoch, claim.runner, job_id, seq))
 
+    def unrun(self, epoch: int | None = None) -> set[int]:
+        """The running jobs no runner runs (interrupted): their process died, their leader
+        was deposed (``job_owners``), or their runner in this very process ended without
+        finishing them."""
+        return {job_id for job_id, (pid, process, _) in self.job_owners(epoch).items()
+                if not process_alive(pid, process)}
+
+    def _shown(self, jobs: list[Job]) -> list[Job]:
+        """``jobs`` with each one no runner runs as "interrupted" (Job.state)."""
+        unrun = self.unrun() if any(j.state == "running" for j in jobs) else set()
+        return [dataclasses.replace(j, state="interrupted") if j.id in unrun else j for j in jobs]
+
     def jobs(self, limit: int = 200, running_only: bool = False) -> list[Job]:
+        """The newest jobs; ``running_only``: the unfinished ones (running, interrupted)."""
         sql = ("SELECT id, kind, state, operator, summary, params, created, finished, pid FROM jobs"
                + (" WHERE state = 'running'" if running_only else "") + " ORDER BY id DESC LIMIT ?")
         jobs = [Job(r[0], r[1], r[2], r[3], r[4], decode_params(r[1], json.loads(r[5])), r[6], r[7], r[8])
                 for r in self.db.execute(sql, (limit,))]
         if not jobs:
             return []
+        jobs = self._shown(jobs)
         steps: dict[int, list[Step]] = {}
         ids = [j.id for j in jobs]
         for r in self.db.execute(f"SELECT job, {_STEP_COLUMNS} FROM steps"
@@ -240,8 +255,9 @@ class JobTables(StoreBase):
             return None
         steps = tuple(Step(*r) for r in self.db.execute(
             f"SELECT {_STEP_COLUMNS} FROM steps WHERE job = ? ORDER BY seq", (job_id,)))
-        return Job(row[0], row[1], row[2], row[3], row[4],
-                   decode_params(row[1], json.loads(row[5])), row[6], row[7], row[8], steps)
+        return self._shown([Job(row[0], row[1], row[2], row[3], row[4],
+                                decode_params(row[1], json.loads(row[5])), row[6], row[7], row[8],
+                                steps)])[0]
 
 
     # -- retention (tui/core/archive.py) ---------------------------------------------------

@@ -95,36 +95,41 @@ def _unoffered(kind: str, index: int, hpe: dict[str, list[str]]) -> str:
     return f"no {kind} NetworkDeviceFunction offered"
 
 
-async def _set_address(
-    fleet: Fleet,
-    bmc: Bmc,
-    spec: SystemSpec,
-    fn_path: str,
-    section: str,
-    key: str,
-    value: str,
-    extra: dict[str, Any] | None = None,
-) -> str | None:
-    """PATCH one address and read it back. None when it took, else why not."""
-    body: dict[str, Any] = {section: {key: value}}
-    if extra:
-        body[section].update(extra.get(section, {}))
-        body.update({k: v for k, v in extra.items() if k != section})
-    outcome = await patch(bmc, spec.credentials, fn_path, body, fleet.cfg.power_deadline,
-                          fleet.cfg.poll_interval)
-    if not outcome.ok:
-        return outcome.why + (f" ({outcome.words()})" if outcome.messages else "")
-    after, _ = await bmc.get_json(fn_path, spec.credentials)
-    got = odata.obj(after, section).get(key)
-    if _norm_addr(got) != _norm_addr(value):
-        return f"BMC still reports {got}"
-    return None
+def _outside_redfish(profile: Profile) -> list[str]:
+    """What a profile holds that Redfish has no place for: never applied, always said."""
+    out = []
+    if profile.networks:
+        out.append(f"networks {', '.join(profile.networks)} "
+                   "(VLAN mapping is Virtual Connect's; Redfish has none)")
+    if profile.fabrics:
+        out.append(f"fabrics {', '.join(profile.fabrics)} (SAN zoning is outside Redfish)")
+    if profile.serial:
+        out.append(f"virtual serial {profile.serial} (SerialNumber is read-only in Redfish)")
+    return out
 
 
 class Profiles:
     def __init__(self, fleet: Fleet, boot: Boot) -> None:
         self._fleet = fleet
         self._boot = boot
+
+    async def _set_address(self, bmc: Bmc, spec: SystemSpec, fn_path: str, section: str, key: str,
+                           value: str, extra: dict[str, Any] | None = None) -> str | None:
+        """PATCH one address and read it back. None when it took, else why not."""
+        body: dict[str, Any] = {section: {key: value}}
+        if extra:
+            body[section].update(extra.get(section, {}))
+            body.update({k: v for k, v in extra.items() if k != section})
+        cfg = self._fleet.cfg
+        outcome = await patch(bmc, spec.credentials, fn_path, body, cfg.power_deadline,
+                              cfg.poll_interval)
+        if not outcome.ok:
+            return outcome.why + (f" ({outcome.words()})" if outcome.messages else "")
+        after, _ = await bmc.get_json(fn_path, spec.credentials)
+        got = odata.obj(after, section).get(key)
+        if _norm_addr(got) != _norm_addr(value):
+            return f"BMC still reports {got}"
+        return None
 
     async def apply(self, bay: str, profile: Profile) -> ApplyReport:
         bmc, spec, path, body = await self._fleet.system(bay)
@@ -153,8 +158,8 @@ class Profiles:
             if i >= len(eth_fns):
                 not_applied.append(f"{label} ({_unoffered('Ethernet', i, hpe)})")
                 continue
-            why = await _set_address(self._fleet, bmc, spec, eth_fns[i][0], "Ethernet", "MACAddress",
-                                     conn.address)
+            why = await self._set_address(bmc, spec, eth_fns[i][0], "Ethernet", "MACAddress",
+                                          conn.address)
             (not_applied.append(f"{label} ({why})") if why else applied.append(label))
 
         boot_target = san and profile.san_target
@@ -177,8 +182,8 @@ class Profiles:
                     },
                     "BootMode": "FibreChannel",
                 }
-            why = await _set_address(self._fleet, bmc, spec, fc_fns[i][0], "FibreChannel", "WWPN",
-                                     conn.address, extra)
+            why = await self._set_address(bmc, spec, fc_fns[i][0], "FibreChannel", "WWPN",
+                                          conn.address, extra)
             if why:
                 not_applied.append(f"{label} ({why})")
             else:
@@ -192,16 +197,7 @@ class Profiles:
             not_applied.append(f"{san_label} (profile has no FC connection)")
         elif boot_target and not fc_fns:
             not_applied.append(f"{san_label} (no FibreChannel NetworkDeviceFunction offered)")
-
-        if profile.networks:
-            not_applied.append(
-                f"networks {', '.join(profile.networks)} "
-                "(VLAN mapping is Virtual Connect's; Redfish has none)"
-            )
-        if profile.fabrics:
-            not_applied.append(f"fabrics {', '.join(profile.fabrics)} (SAN zoning is outside Redfish)")
-        if profile.serial:
-            not_applied.append(f"virtual serial {profile.serial} (SerialNumber is read-only in Redfish)")
+        not_applied += _outside_redfish(profile)
         return ApplyReport(tuple(applied), tuple(not_applied), tuple(failed))
 
     async def clear(self, bay: str) -> None:
@@ -225,7 +221,7 @@ class Profiles:
                 else None
             )
             if original and (_norm_addr(current) != _norm_addr(original) or extra):
-                why = await _set_address(self._fleet, bmc, spec, fn_path, section, key, original, extra)
+                why = await self._set_address(bmc, spec, fn_path, section, key, original, extra)
                 if why:
                     stuck.append(f"{fn_path} {key} {current} ({why})")
         if stuck:
