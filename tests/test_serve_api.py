@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import getpass
 import inspect
 import json
@@ -149,6 +150,49 @@ def test_no_answer_carries_the_bmc_credentials(served):
         answers += [h.post(f"/v1/read/{name}", json={}).text for name in core_api().reads]
     assert all(secret not in text for text in answers)
     assert any('"operator"' in text for text in answers)
+
+
+def test_the_fleets_bays_cross_as_one_table_and_arrive_as_the_stores_own(served, state):
+    """The dashboard's big read (every bay) comes as columns and rows: less than half the
+    bytes of one object per bay, and the same Bays the server's store holds."""
+    from tui.core.store import Store
+
+    with served() as server, http(server) as h:
+        client = server.client()
+        client.sim_fault("enc-w1/3", "critical")
+        client.store.bays()  # the table's path, as the dashboard reads it
+        table = h.post("/v1/read/bays", params={"table": "1"}, json={})
+        objects = h.post("/v1/read/bays", json={})
+        store = Store(StateRef.parse(state))
+        try:
+            assert client.store.bays() == store.bays()
+            assert client.store.bays(group="prod-web") == store.bays(group="prod-web")
+            assert client.store.enclosures() == store.enclosures()
+        finally:
+            store.close()
+    answer = table.json()["result"]
+    assert answer["columns"][:3] == ["id", "enclosure", "number"]
+    assert len(answer["rows"]) == len(objects.json()["result"])
+    assert len(table.content) < len(objects.content) / 2
+
+
+def test_a_table_answer_is_checked_column_by_column_and_an_older_servers_list_still_reads():
+    from tui.client.table import decode_table, encode_table
+    from tui.model.entities import Bay
+
+    bay = Bay("e1/1", "e1", 1, "d1", "g1", "BL460c", "Gen10", "SN1", "on", "ok", False,
+              None, None, None, False, acked_at=1.5)
+    wire = json.loads(json.dumps(encode_table(Bay, [bay])))
+    assert decode_table(list[Bay], wire, "bays") == [bay]
+    assert decode_table(list[Bay], [json.loads(json.dumps(dataclasses.asdict(bay)))], "bays") == [bay]
+    for hostile, complaint in (({**wire, "columns": wire["columns"][::-1]}, "columns"),
+                               ({**wire, "rows": [wire["rows"][0][:-1]]}, "rows of"),
+                               ({**wire, "rows": [[*wire["rows"][0][:2], "1", *wire["rows"][0][3:]]]},
+                                "bays.number: got str"),
+                               ({**wire, "rows": [[*wire["rows"][0][:10], 1, *wire["rows"][0][11:]]]},
+                                "bays.spare: got int")):
+        with pytest.raises(BadInput, match=complaint):
+            decode_table(list[Bay], hostile, "bays")
 
 
 # -- the change feed ----------------------------------------------------------------------------

@@ -18,6 +18,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tui.client.table import PARAM as TABLE
+from tui.client.table import encode_table, flat_record
 from tui.core.api import Core, served
 from tui.core.store import Store
 from tui.model.api import EMPTY, SERVER_ONLY_ARGS, Api, Signature
@@ -152,14 +154,16 @@ def _query_args(request: web.Request) -> dict[str, Any]:
 
 
 async def _call(request: web.Request, target: Callable[[Any], Any], sig: Signature,
-                name: str, given: dict[str, Any]) -> web.Response:
-    """Run ``target(core_or_store)(**args)`` in the pool as the caller; answer its result."""
+                name: str, given: dict[str, Any], table: type | None = None) -> web.Response:
+    """Run ``target(core_or_store)(**args)`` in the pool as the caller; answer its result
+    (a list of ``table`` records as one table: tui.client.table)."""
     service = request.app[SERVICE]
     args = _arguments(sig, name, given)
     core = service.core_for(request[CALLER].operator)
 
     def work() -> Any:
-        return encode(target(core)(**args))
+        result = target(core)(**args)
+        return encode_table(table, result) if table is not None else encode(result)
     result = await asyncio.get_running_loop().run_in_executor(service.pool, work)
     return web.json_response({"result": result}, dumps=_dumps)
 
@@ -178,8 +182,11 @@ def _method(attr: str, sig: Signature, owner: str = "core") -> Handler:
     def target(core: Core) -> Any:
         return getattr(core if owner == "core" else core.store, attr)
 
+    flat = flat_record(sig.returns)
+
     async def handle(request: web.Request) -> web.Response:
-        return await _call(request, target, sig, attr, await _body(request))
+        table = flat if request.query.get(TABLE) == "1" else None
+        return await _call(request, target, sig, attr, await _body(request), table)
     return handle
 
 
