@@ -416,7 +416,7 @@ class Bench:
             style = self.calibrate(s)
             cap = self.capture_floor(s)
             bare_quiet = [e for _, e in self.presses(s, self.cursor(s, style), count // 2)]
-            wout = self.dir / f"writer-floor-{name}.jsonl"
+            wout = self.dir / f"writer-floor-{name}-{self.mode}.jsonl"
             w = self.writer(state, f"{rate}:{seconds}", wout)
             time.sleep(0.5)
             bare = [e for _, e in self.presses(s, self.cursor(s, style), count,
@@ -425,7 +425,7 @@ class Bench:
             w.wait()
         finally:
             self.tm.kill(s, pid)
-        stats = self.dir / f"stats-{name}.jsonl"
+        stats = self.dir / f"stats-{name}-{self.mode}.jsonl"
         s, pid, _ = self.start(self.bayops_argv(name), self.bayops_ready(name),
                                env={"BAYOPS_STATS": str(stats)})
         try:
@@ -449,7 +449,7 @@ class Bench:
             self.tm.send(s, "2")
             time.sleep(1.0)
             style = self.calibrate(s)
-            wout = self.dir / f"writer-keys-{name}.jsonl"
+            wout = self.dir / f"writer-keys-{name}-{self.mode}.jsonl"
             w = self.writer(state, f"{rate}:{seconds}", wout)
             time.sleep(0.5)
             lat = [e for _, e in self.presses(s, self.cursor(s, style), count,
@@ -489,7 +489,7 @@ class Bench:
         rates = [1000, 2000, 4000]
         print("5. bay changes applied per second, writer offering " + ", ".join(map(str, rates)),
               flush=True)
-        wout = self.dir / "writer-applied.jsonl"
+        wout = self.dir / f"writer-applied-{self.mode}.jsonl"
         w = self.writer(state, ",".join(f"{r}:10" for r in rates), wout)
         lat = self.presses(session, self.cursor(session, style), 10_000,
                            until=lambda: w.poll() is not None)

@@ -211,6 +211,31 @@ def test_feed_streams_changes_and_resumes_from_a_revision(served):
         assert "event" in seen
 
 
+def test_a_busy_feed_wakes_the_dashboard_a_few_times_a_second_not_at_every_event():
+    """Changes arriving one by one wake the reader at once; a burst wakes it once now and
+    once WAKE_SECONDS later (the reader then fetches the whole burst), never in between."""
+    import time
+
+    from tui.client.remote import Paced
+
+    woken: list[float] = []
+    paced = Paced(lambda: woken.append(time.monotonic()), 0.3)
+    paced()
+    assert len(woken) == 1  # the first change: at once
+    for _ in range(50):
+        paced()
+    assert len(woken) == 1
+    deadline = time.monotonic() + 10
+    while len(woken) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert len(woken) == 2 and woken[1] - woken[0] >= 0.29  # the burst: one wake, later
+    time.sleep(0.4)
+    paced()
+    assert len(woken) == 3  # quiet again: at once
+    time.sleep(0.5)
+    assert len(woken) == 3
+
+
 def test_a_slow_feed_client_gets_a_resync_instead_of_holding_the_server():
     from tui.server.feed import Subscriber
 
