@@ -367,6 +367,10 @@ def test_what_the_dashboard_offers_agrees_with_what_the_server_allows(served):
                     "group": json.dumps(group), "action": json.dumps(action)})
                 assert client.may(group, action) == asked, (group, action)
         assert client.may("lab", "sim") and not client.may("prod-web", "sim")
+    # the dashboard asks role and may for every group at each repaint: they answer from
+    # what connect read, without a request (here: the server is gone)
+    assert client.role("lab") == "operator" and client.role("prod-web") == "viewer"
+    assert client.may("lab", "sim") and not client.may("prod-web", "sim")
 
 
 def test_which_server_a_client_uses(tmp_path, monkeypatch):

@@ -121,7 +121,10 @@ def install(cls: type, api: Api) -> type[RemoteStore]:
     for name in api.actions:
         made[name] = _action(name, partial(api.core_signature, name))
     for name, call in made.items():
-        if getattr(getattr(cls, name, None), MADE, True):  # absent, or made here before
+        member = getattr(cls, name, None)
+        # absent, or made here before (a hand-written one, as role and may, stays: the
+        # dashboard asks them for every group at each repaint, and they answer locally)
+        if member is None or getattr(member, MADE, False):
             setattr(cls, name, _method(name, getattr(core, name), call))
     return type(f"{cls.__name__}Store", (RemoteStore,), {
         name: _method(name, getattr(api.reads_from, name), _read(name, partial(api.read_signature, name)))
