@@ -176,6 +176,19 @@ def test_the_fleets_bays_cross_as_one_table_and_arrive_as_the_stores_own(served,
     assert len(table.content) < len(objects.content) / 2
 
 
+def test_a_kept_answer_of_the_whole_fleet_never_hides_a_change(served):
+    """The server keeps the whole fleet's table until the store's revision moves."""
+    with served() as server, http(server) as h:
+        def health(bay_id: str) -> str:
+            answer = h.post("/v1/read/bays", params={"table": "1"}, json={}).json()["result"]
+            row = next(r for r in answer["rows"] if r[0] == bay_id)
+            return row[answer["columns"].index("health")]
+        assert health("enc-w1/3") == "ok"
+        assert health("enc-w1/3") == "ok"  # kept
+        server.client().sim_fault("enc-w1/3", "critical")
+        assert health("enc-w1/3") == "critical"
+
+
 def test_a_table_answer_is_checked_column_by_column_and_an_older_servers_list_still_reads():
     from tui.client.table import decode_table, encode_table
     from tui.model.entities import Bay
