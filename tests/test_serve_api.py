@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import getpass
 import inspect
 import json
@@ -170,6 +171,62 @@ def test_no_answer_carries_the_bmc_credentials(served):
     assert any('"operator"' in text for text in answers)
 
 
+def test_the_fleets_bays_cross_as_one_table_and_arrive_as_the_stores_own(served, state):
+    """The dashboard's big read (every bay) comes as columns and rows: less than half the
+    bytes of one object per bay, and the same Bays the server's store holds."""
+    from tui.core.store import Store
+
+    with served() as server, http(server) as h:
+        client = server.client()
+        client.sim_fault("enc-w1/3", "critical")
+        client.store.bays()  # the table's path, as the dashboard reads it
+        table = h.post("/v1/read/bays", params={"table": "1"}, json={})
+        objects = h.post("/v1/read/bays", json={})
+        store = Store(StateRef.parse(state))
+        try:
+            assert client.store.bays() == store.bays()
+            assert client.store.bays(group="prod-web") == store.bays(group="prod-web")
+            assert client.store.enclosures() == store.enclosures()
+        finally:
+            store.close()
+    answer = table.json()["result"]
+    assert answer["columns"][:3] == ["id", "enclosure", "number"]
+    assert len(answer["rows"]) == len(objects.json()["result"])
+    assert len(table.content) < len(objects.content) / 2
+
+
+def test_a_kept_answer_of_the_whole_fleet_never_hides_a_change(served):
+    """The server keeps the whole fleet's table until the store's revision moves."""
+    with served() as server, http(server) as h:
+        def health(bay_id: str) -> str:
+            answer = h.post("/v1/read/bays", params={"table": "1"}, json={}).json()["result"]
+            row = next(r for r in answer["rows"] if r[0] == bay_id)
+            return row[answer["columns"].index("health")]
+        assert health("enc-w1/3") == "ok"
+        assert health("enc-w1/3") == "ok"  # kept
+        server.client().sim_fault("enc-w1/3", "critical")
+        assert health("enc-w1/3") == "critical"
+
+
+def test_a_table_answer_is_checked_column_by_column_and_an_older_servers_list_still_reads():
+    from tui.client.table import decode_table, encode_table
+    from tui.model.entities import Bay
+
+    bay = Bay("e1/1", "e1", 1, "d1", "g1", "BL460c", "Gen10", "SN1", "on", "ok", False,
+              None, None, None, False, acked_at=1.5)
+    wire = json.loads(json.dumps(encode_table(Bay, [bay])))
+    assert decode_table(list[Bay], wire, "bays") == [bay]
+    assert decode_table(list[Bay], [json.loads(json.dumps(dataclasses.asdict(bay)))], "bays") == [bay]
+    for hostile, complaint in (({**wire, "columns": wire["columns"][::-1]}, "columns"),
+                               ({**wire, "rows": [wire["rows"][0][:-1]]}, "rows of"),
+                               ({**wire, "rows": [[*wire["rows"][0][:2], "1", *wire["rows"][0][3:]]]},
+                                "bays.number: got str"),
+                               ({**wire, "rows": [[*wire["rows"][0][:10], 1, *wire["rows"][0][11:]]]},
+                                "bays.spare: got int")):
+        with pytest.raises(BadInput, match=complaint):
+            decode_table(list[Bay], hostile, "bays")
+
+
 # -- the change feed ----------------------------------------------------------------------------
 def test_feed_streams_changes_and_resumes_from_a_revision(served):
     with served() as server:
@@ -184,6 +241,31 @@ def test_feed_streams_changes_and_resumes_from_a_revision(served):
             if "enc-w1/3" in seen.get("bay", set()):
                 break
         assert "event" in seen
+
+
+def test_a_busy_feed_wakes_the_dashboard_a_few_times_a_second_not_at_every_event():
+    """Changes arriving one by one wake the reader at once; a burst wakes it once now and
+    once WAKE_SECONDS later (the reader then fetches the whole burst), never in between."""
+    import time
+
+    from tui.client.remote import Paced
+
+    woken: list[float] = []
+    paced = Paced(lambda: woken.append(time.monotonic()), 0.3)
+    paced()
+    assert len(woken) == 1  # the first change: at once
+    for _ in range(50):
+        paced()
+    assert len(woken) == 1
+    deadline = time.monotonic() + 10
+    while len(woken) < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert len(woken) == 2 and woken[1] - woken[0] >= 0.29  # the burst: one wake, later
+    time.sleep(0.4)
+    paced()
+    assert len(woken) == 3  # quiet again: at once
+    time.sleep(0.5)
+    assert len(woken) == 3
 
 
 def test_a_slow_feed_client_gets_a_resync_instead_of_holding_the_server():
@@ -317,6 +399,10 @@ def test_what_the_dashboard_offers_agrees_with_what_the_server_allows(served):
                     "group": json.dumps(group), "action": json.dumps(action)})
                 assert client.may(group, action) == asked, (group, action)
         assert client.may("lab", "sim") and not client.may("prod-web", "sim")
+    # the dashboard asks role and may for every group at each repaint: they answer from
+    # what connect read, without a request (here: the server is gone)
+    assert client.role("lab") == "operator" and client.role("prod-web") == "viewer"
+    assert client.may("lab", "sim") and not client.may("prod-web", "sim")
 
 
 def test_which_server_a_client_uses(tmp_path, monkeypatch):

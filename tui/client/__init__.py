@@ -9,6 +9,7 @@ error, never a silent private store); embedded otherwise (``server = "none"`` fo
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -19,6 +20,11 @@ if TYPE_CHECKING:
     from tui.client.protocol import Client
     from tui.client.remote import RemoteCore
     from tui.model.stateref import StateRef
+
+# httpx imports its own command-line client (click, rich, pygments: ~150 ms of a client's
+# start) whenever those are installed, and bayops never runs it: a None entry makes that
+# optional import fail the way httpx expects (it then defines a stub).
+sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
 
 SITE_SOCKET = Path("/run/bayops/bayops.sock")
 # The host is a site (docs/deploy.md) when its config (tui.core.config.site_config_path) exists,

@@ -18,6 +18,8 @@ from typing import Any
 
 from aiohttp import web
 
+from tui.client.table import PARAM as TABLE
+from tui.client.table import encode_table, flat_record
 from tui.core.api import Core, served
 from tui.core.store import Store
 from tui.model.api import EMPTY, SERVER_ONLY_ARGS, Api, Signature
@@ -152,16 +154,35 @@ def _query_args(request: web.Request) -> dict[str, Any]:
 
 
 async def _call(request: web.Request, target: Callable[[Any], Any], sig: Signature,
-                name: str, given: dict[str, Any]) -> web.Response:
-    """Run ``target(core_or_store)(**args)`` in the pool as the caller; answer its result."""
+                name: str, given: dict[str, Any], table: type | None = None) -> web.Response:
+    """Run ``target(core_or_store)(**args)`` in the pool as the caller; answer its result
+    (a list of ``table`` records as one table: tui.client.table)."""
     service = request.app[SERVICE]
     args = _arguments(sig, name, given)
     core = service.core_for(request[CALLER].operator)
 
     def work() -> Any:
-        return encode(target(core)(**args))
-    result = await asyncio.get_running_loop().run_in_executor(service.pool, work)
+        result = target(core)(**args)
+        return encode_table(table, result) if table is not None else encode(result)
+    loop = asyncio.get_running_loop()
+    if table is not None and not args:  # the whole fleet's rows: what every dashboard loads
+        body = await loop.run_in_executor(service.pool, partial(_whole_table, service, name, work))
+        return web.Response(body=body, content_type="application/json")
+    result = await loop.run_in_executor(service.pool, work)
     return web.json_response({"result": result}, dumps=_dumps)
+
+
+def _whole_table(service: Service, name: str, work: Callable[[], Any]) -> bytes:
+    """The answer to a whole-fleet table read, kept until the store's revision moves (read
+    first: a change during the read moves it again): a dashboard starting or reloading on
+    a fleet that did not change since the last one gets it without a read or an encoding."""
+    rev = service.store.revision()
+    kept = service.tables.get(name)
+    if kept is not None and kept[0] == rev:
+        return kept[1]
+    body = _dumps({"result": work()}).encode()
+    service.tables[name] = (rev, body)
+    return body
 
 
 def _dumps(data: Any) -> str:
@@ -178,8 +199,11 @@ def _method(attr: str, sig: Signature, owner: str = "core") -> Handler:
     def target(core: Core) -> Any:
         return getattr(core if owner == "core" else core.store, attr)
 
+    flat = flat_record(sig.returns)
+
     async def handle(request: web.Request) -> web.Response:
-        return await _call(request, target, sig, attr, await _body(request))
+        table = flat if request.query.get(TABLE) == "1" else None
+        return await _call(request, target, sig, attr, await _body(request), table)
     return handle
 
 

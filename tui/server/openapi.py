@@ -13,6 +13,8 @@ import typing
 from pathlib import Path
 from typing import Any
 
+from tui.client.table import PARAM as TABLE
+from tui.client.table import flat_record
 from tui.core.api import served
 from tui.model.api import EMPTY, Api, Signature
 from tui.model.params import JobParams
@@ -115,7 +117,13 @@ def _operation(method: str, path: str, s: _Schemas, api: Api) -> dict[str, Any]:
                 "responses": s.result(sig)}
     owner = "Store" if family == "read" else "Core"
     sig = api.read_signature(name) if family == "read" else api.core_signature(name)
-    return {"summary": f"{owner}.{name}", "requestBody": s.body(sig), "responses": s.result(sig)}
+    out: dict[str, Any] = {"summary": f"{owner}.{name}", "requestBody": s.body(sig),
+                           "responses": s.result(sig)}
+    if family == "read" and flat_record(sig.returns) is not None:
+        out["parameters"] = [{"name": TABLE, "in": "query", "required": False, "schema": {"enum": ["1"]},
+                              "description": 'the result as {"columns": [field, ...], "rows": '
+                              "[[value, ...], ...]}, one row per record in the columns' order"}]
+    return out
 
 
 def document(api: Api | None = None) -> dict[str, Any]:

@@ -89,6 +89,8 @@ class Service:
                                 patience=settings.database_wait)
         self.store = self.opened.store
         self.stats = Stats()
+        # read name -> (store revision, the encoded answer): app._whole_table
+        self.tables: dict[str, tuple[int, bytes]] = {}
         self.driver: Driver = TimedDriver(self.opened.driver, self.stats.driver_calls)
         self.pool = ThreadPoolExecutor(REQUEST_THREADS, thread_name_prefix="bayops-request")
         self.stopping = threading.Event()
