@@ -223,13 +223,14 @@ class GroupsTree(Tree[NodeData]):
     def update_from(self, snap: Snapshot, touched: set[str] | None = None) -> None:
         """Labels from the view; ``touched``: only these groups' figures changed."""
         now = self.clock()
-        shape = tuple((g.name, tuple((d.name, tuple(e.name for e in d.enclosures))
-                                     for d in g.domains)) for g in snap.groups)
         attention = len(snap.attention)
-        if shape != self._shape:
-            self._rebuild(snap, now, attention)
-            self._shape = shape
-            return
+        if touched is None:  # the structure may have changed; bays alone never reshape it
+            shape = tuple((g.name, tuple((d.name, tuple(e.name for e in d.enclosures))
+                                         for d in g.domains)) for g in snap.groups)
+            if shape != self._shape:
+                self._rebuild(snap, now, attention)
+                self._shape = shape
+                return
         self._set(self.root, fleet_parts(snap))
         self._set(self._scope_nodes[ATTENTION], attention_parts(attention))
         for g in snap.groups:
