@@ -350,7 +350,12 @@ class Bench:
             for _ in range(count // 2 + 3):
                 self.tm.send(s, "Up")
                 time.sleep(0.02)
-            time.sleep(1.0)
+            # on a loaded machine the last Ups may still be on their way: more, at a pace
+            for _ in range(20):
+                time.sleep(0.5)
+                if "all bays" in self.bays_title(s)():
+                    break
+                self.tm.send(s, "Up")
             if "all bays" not in self.bays_title(s)():
                 raise SystemExit(f"the bays pane does not show all bays:\n{self.tm.capture(s)}")
             self.tm.send(s, "2")
