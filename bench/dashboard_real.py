@@ -441,11 +441,14 @@ class Bench:
             for _ in range(count // 2 + 3):
                 self.tm.send(s, "Up")
                 time.sleep(0.02)
-            title, settled = self.bays_title(s), time.perf_counter() + 30
-            while "all bays" not in title():  # a loaded machine takes its time over 30+ keys
-                if time.perf_counter() > settled:
-                    raise SystemExit(f"the bays pane does not show all bays:\n{self.tm.capture(s)}")
-                time.sleep(0.1)
+            # on a loaded machine the last Ups may still be on their way: more, at a pace
+            for _ in range(60):
+                time.sleep(0.5)
+                if "all bays" in self.bays_title(s)():
+                    break
+                self.tm.send(s, "Up")
+            if "all bays" not in self.bays_title(s)():
+                raise SystemExit(f"the bays pane does not show all bays:\n{self.tm.capture(s)}")
             self.tm.send(s, "2")
             time.sleep(1.0)
             style = self.calibrate(s)

@@ -43,6 +43,7 @@ class Snapshot(FleetView):
     def __init__(self) -> None:
         self.attention: set[str] = set()
         self.alerting: set[str] = set()  # critical bays nobody has acknowledged
+        self.acked: set[str] = set()  # critical bays in the attention list someone acknowledged
         # The go-to index: bay id -> (the id, its profile's name) in lower case
         # (goto.search), built with the view and kept as the change feed changes bays.
         self.goto: dict[str, tuple[str, str | None]] = {}
@@ -74,6 +75,10 @@ class Snapshot(FleetView):
             self.alerting.add(new.id)
         else:
             self.alerting.discard(new.id)
+        if new.id in self.attention and new.health == "critical" and new.acked_by is not None:
+            self.acked.add(new.id)
+        else:
+            self.acked.discard(new.id)
 
     def _mark_new(self, old: Bay | None, new: Bay) -> None:
         """NEW until seen: a bay that comes to need attention, or turns critical, while the
@@ -86,10 +91,9 @@ class Snapshot(FleetView):
 
     def acked_critical(self) -> int:
         """Critical bays someone acknowledged (the header shows them beside CRIT, which, as
-        the terminal title, counts only the others)."""
-        by_id = self.by_id
-        return sum(1 for i in self.attention
-                   if by_id[i].health == "critical" and by_id[i].acked_by is not None)
+        the terminal title, counts only the others): kept as bays change, since the header
+        asks on every feed batch."""
+        return len(self.acked)
 
     def went(self, bay: Bay) -> str | None:
         """For a bay whose profile was failed over or evacuated away: where it runs now."""

@@ -232,13 +232,14 @@ class GroupsTree(Tree[NodeData]):
         """Labels from the view; ``touched``: only these groups' figures changed."""
         now = self.clock()
         self._snap = snap
-        shape = tuple((g.name, tuple((d.name, tuple(e.name for e in d.enclosures))
-                                     for d in g.domains)) for g in snap.groups)
         attention = len(snap.attention)
-        if shape != self._shape:
-            self._rebuild(snap, now, attention)
-            self._shape = shape
-            return
+        if touched is None:  # the structure may have changed; bays alone never reshape it
+            shape = tuple((g.name, tuple((d.name, tuple(e.name for e in d.enclosures))
+                                         for d in g.domains)) for g in snap.groups)
+            if shape != self._shape:
+                self._rebuild(snap, now, attention)
+                self._shape = shape
+                return
         if snap.partial:
             return  # its lines say loading until the whole view comes
         self._set(self.root, fleet_parts(snap))
