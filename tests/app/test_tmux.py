@@ -143,7 +143,7 @@ def test_hangup_mid_job_leaves_it_journaled_for_resume(setup, tmp_path):
     core = Core.open(load_config(slow), env["BAYOPS_STATE"], resume=False)
     try:
         job = core.jobs(1)[0]
-        assert job.kind == "failover" and job.state == "running"
+        assert job.kind == "failover" and job.state == "interrupted"
         assert [j.id for j in core.interrupted_jobs()] == [job.id]
     finally:
         core.close()
