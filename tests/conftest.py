@@ -251,36 +251,40 @@ def cli(state, fast_config) -> Cli:
 
 @pytest.fixture(scope="session")
 def built_fleets(tmp_path_factory) -> dict:
-    """The fast config's fleet, built once per store kind (``_built``): building it is most
-    of a short test's time (0.2 s on SQLite, 0.4 s and more on PostgreSQL)."""
+    """Fleets built once per store kind and config (``copy_built_fleet``): building one is
+    most of a short test's time (0.2 s on SQLite, 0.4 s and more on PostgreSQL)."""
     return {"root": tmp_path_factory.mktemp("built-fleets")}
 
 
-def _built(state: Path | str, store_kind: str, fast_config: Path, built: dict, request) -> None:
-    """Make the empty ``state`` the fast config's fleet as ``Core.open`` builds it, by copying
-    a store built once: the SQLite file, or a database made with ``TEMPLATE`` (and, either
-    way, the simulator's hardware that lives beside the store)."""
+def copy_built_fleet(request, state: Path | str, config: Path) -> None:
+    """Make the empty ``state`` the fleet ``Core.open`` builds from ``config``, by copying a
+    store built once: the SQLite file, or a database made with ``TEMPLATE`` (and the
+    simulator's host-local hardware beside it). A relative ``config`` is named so in the
+    fleet's first event, as the test's own build would; under ``frozen_time`` its times are
+    the frozen clock's."""
     import shutil
 
     from tui.core.api import Core
     from tui.core.config import load_config
 
-    text = fast_config.read_text()
-    if built.get(store_kind, (None,))[0] != text:  # the first test of the kind builds it
-        root = built["root"] / f"{store_kind}-{len(built)}"
+    store_kind, built = request.getfixturevalue("store_kind"), request.getfixturevalue("built_fleets")
+    key = (store_kind, config.read_text(), config.is_absolute(), "frozen_time" in request.fixturenames)
+    if key not in built:  # the first test of its kind builds it
+        root = built["root"] / str(len(built))
         root.mkdir()
-        config = root / "config.toml"
-        config.write_text(text)
+        (root / config.name).write_text(key[1])
         if store_kind == "sqlite":
             template: Path | str = root / "state.db"
         else:
             server = request.getfixturevalue("pg_server")
             template = server.url(server.create_database())
-        Core.open(load_config(config), str(template), operator="tester").close()
+        with contextlib.chdir(root):
+            named = root / config.name if config.is_absolute() else Path(config.name)
+            Core.open(load_config(named), str(template), operator="tester").close()
         if store_kind == "postgresql":  # the database's host-local folder, kept with it
             shutil.copytree(sim_file(template).parent, root / "local")
-        built[store_kind] = (text, template, root)
-    _, template, root = built[store_kind]
+        built[key] = (template, root)
+    template, root = built[key]
     if store_kind == "sqlite":  # closing the last connection folded the WAL into the file
         shutil.copy(template, state)
         return
@@ -292,12 +296,12 @@ def _built(state: Path | str, store_kind: str, fast_config: Path, built: dict, r
 
 
 @pytest.fixture
-def core(state, store_kind, fast_config, built_fleets, request):
+def core(state, fast_config, request):
     from tui.core.api import Core
     from tui.core.config import load_config
 
     if request.node.get_closest_marker("builds_fleet") is None:
-        _built(state, store_kind, fast_config, built_fleets, request)
+        copy_built_fleet(request, state, fast_config)
     c = Core.open(load_config(fast_config), str(state), operator="tester")
     yield c
     c.close()
