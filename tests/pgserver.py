@@ -102,10 +102,10 @@ class PgServer:
     def admin(self) -> psycopg.Connection:
         return psycopg.connect(self.url("postgres"), autocommit=True)
 
-    def create_database(self, template: str | None = None) -> str:
+    def create_database(self, template: str | None = None, name: str | None = None) -> str:
         """A fresh, empty database (or a copy of ``template``); its name."""
         self.number += 1
-        name = f"t{os.getpid()}_{self.number}"
+        name = name or f"t{os.getpid()}_{self.number}"
         sql = f'CREATE DATABASE "{name}" TEMPLATE "{template or "template0"}"'
         with self.admin() as conn:
             for _ in range(100):  # a template's last client may still be saying goodbye

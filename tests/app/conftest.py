@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import copy_built_fleet
+
 ROOT = Path(__file__).resolve().parents[2]
 LATENCY_KEYS = ("power_off", "power_on", "apply_profile", "clear_profile", "domain_config",
                 "firmware")
@@ -78,7 +80,8 @@ def fleet(state, tmp_path, monkeypatch):
 
 
 @pytest.fixture
-def core(fleet):
+def core(fleet, request):
+    copy_built_fleet(request, fleet[1], fleet[0])
     c = open_core(*fleet)
     yield c
     c.close()

@@ -17,6 +17,7 @@ from tests.app.conftest import (
     wait_jobs,
 )
 from tests.app.test_dialogs import domain_edit
+from tests.conftest import copy_built_fleet
 from tui.app.bays_pane import BaysTable
 from tui.app.confirm_screen import ConfirmScreen
 from tui.app.events_pane import EventLog
@@ -38,6 +39,7 @@ def core(request, fleet, tmp_path):
     `bayops serve` (in this process, so the simulator can be patched) on the same fleet."""
     from tests.serve_support import InProcessServer, socket_path
 
+    copy_built_fleet(request, fleet[1], fleet[0])
     embedded = open_core(*fleet)
     if request.param == "embedded":
         yield embedded
