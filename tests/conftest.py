@@ -192,8 +192,6 @@ def pytest_ignore_collect(collection_path, config):
 def pytest_configure(config):
     config.addinivalue_line("markers", "both_stores: run the module's tests on SQLite and PostgreSQL")
     config.addinivalue_line("markers", "sqlite_only: the test reads or damages the SQLite file itself")
-    config.addinivalue_line("markers", "builds_fleet: the ``core`` fixture's Core builds the fleet "
-                                       "itself on its own connection, not copied from a built one")
 
 
 def store_kinds(chosen: str, module: Path) -> list[str]:
@@ -300,8 +298,7 @@ def core(state, fast_config, request):
     from tui.core.api import Core
     from tui.core.config import load_config
 
-    if request.node.get_closest_marker("builds_fleet") is None:
-        copy_built_fleet(request, state, fast_config)
+    copy_built_fleet(request, state, fast_config)
     c = Core.open(load_config(fast_config), str(state), operator="tester")
     yield c
     c.close()

@@ -26,12 +26,6 @@ def expire(state) -> None:
     db.close()
 
 
-# The deposed leader's connection here is the one that built the fleet, as before the core
-# fixture copied built fleets: with a copied fleet its statement counts differ and, on
-# PostgreSQL, its take_lease below fails with 'prepared statement "_pg3_2" does not exist'
-# (psycopg's automatic prepare inside a pipelined transaction that a Fenced refusal failed);
-# a store bug left to the store's owner, passing with prepare_threshold=None.
-@pytest.mark.builds_fleet
 def test_one_holder_and_a_deposed_leader_is_fenced_by_the_database(core, state):
     params = PolicyParams(group="lab", mode="alert", window="")
     a, b, plain = core.store, Store(StateRef.parse(state)), Store(StateRef.parse(state))

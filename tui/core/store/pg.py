@@ -49,7 +49,10 @@ def connect_pg(url: str, where: str, deadline: float | None = None) -> Any:
     """``deadline``: seconds any one statement (or wait for a lock) may take at most."""
     psycopg = _psycopg()
     try:
-        conn = psycopg.connect(url, autocommit=True, connect_timeout=10,
+        # prepare_threshold=None: psycopg's automatic prepare inside a pipelined write that
+        # the server aborted (a Fenced refusal) records a statement the server never
+        # parsed, and the next use fails 'prepared statement "_pg3_N" does not exist'
+        conn = psycopg.connect(url, autocommit=True, connect_timeout=10, prepare_threshold=None,
                                application_name=f"bayops {os.getpid()}")
         # A writer waits for the write lock at most as long as SQLite's busy timeout.
         conn.execute("SET lock_timeout = '15s'" if deadline is None
