@@ -77,6 +77,17 @@ async def start_maintenance(pilot, core, domain: str) -> None:
     assert core.maintenance()[0].domain == domain
 
 
+async def open_domain_edit(pilot, core):
+    """web-dom2 in maintenance, and `E`: the domain edit dialog on screen."""
+    from tui.app.domain_edit_screen import DomainEditScreen
+
+    await start_maintenance(pilot, core, "web-dom2")
+    await pilot.press("E")
+    await settle(pilot)
+    assert isinstance(pilot.app.screen, DomainEditScreen)
+    return pilot.app.screen
+
+
 async def test_keys_typed_right_after_E_go_into_the_dialog(core):
     from tui.app.domain_edit_screen import DomainEditScreen
 
@@ -146,11 +157,7 @@ async def test_domain_edit_shows_the_configuration_as_lines_and_picks_the_change
     from tui.app.domain_edit_screen import DomainEditScreen
 
     async with make_app(core).run_test(size=(80, 24)) as pilot:
-        await start_maintenance(pilot, core, "web-dom2")
-        await pilot.press("E")
-        await settle(pilot)
-        screen = pilot.app.screen
-        assert isinstance(screen, DomainEditScreen)
+        screen = await open_domain_edit(pilot, core)
         shown = str(screen.query_one("#config").render())
         assert "{" not in shown and '"' not in shown, shown  # no JSON
         assert "network   web-front  VLAN 110" in shown and "user      vcadmin  role admin" in shown
@@ -192,14 +199,9 @@ async def test_domain_edit_queues_several_edits_each_planned_after_the_ones_befo
     from textual.widgets import Input
 
     from tui.app.confirm_screen import ConfirmScreen
-    from tui.app.domain_edit_screen import DomainEditScreen
 
     async with make_app(core).run_test(size=(80, 24)) as pilot:
-        await start_maintenance(pilot, core, "web-dom2")
-        await pilot.press("E")
-        await settle(pilot)
-        screen = pilot.app.screen
-        assert isinstance(screen, DomainEditScreen)
+        screen = await open_domain_edit(pilot, core)
         await queue_edit(pilot, "network", "web-new", "200")
         await queue_edit(pilot, "network", "web-new", "210")  # its VLAN, once added
         # the last admin goes only because an admin queued before it is there by then
@@ -242,13 +244,9 @@ async def test_domain_edit_queues_several_edits_each_planned_after_the_ones_befo
 
 
 async def test_domain_edit_queue_stops_at_the_first_edit_that_fails_and_says_which_ran(core):
-    from tui.app.domain_edit_screen import DomainEditScreen
 
     async with make_app(core).run_test(size=SIZE) as pilot:
-        await start_maintenance(pilot, core, "web-dom2")
-        await pilot.press("E")
-        await settle(pilot)
-        assert isinstance(pilot.app.screen, DomainEditScreen)
+        await open_domain_edit(pilot, core)
         await queue_edit(pilot, "network", "web-new", "200")
         await queue_edit(pilot, "fabric", "san-b", "-")
         await queue_edit(pilot, "firmware", "", "4.70")

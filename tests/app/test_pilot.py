@@ -660,15 +660,21 @@ def embedded(fleet):
     c.close()
 
 
-async def test_interrupted_job_is_resumed_at_start(embedded, monkeypatch):
-    """A job left 'running' by a dead process is finished by the next dashboard start
-    (embedded: a client of a service leaves that to the service, tests/test_serve_processes.py)."""
-    core = embedded
+def job_left_by_a_dead_process(core) -> int:
+    """A failover journaled as running by a process that no longer exists."""
     core.sim_fault("enc-w1/3", "critical")
     plan = core.plan_failover("enc-w1/3")
     with core.store.write():
         job_id = core.store.create_job("tester", plan.summary, plan.params, plan.locks)
     core.store.db.execute("UPDATE jobs SET pid = 999999 WHERE id = ?", (job_id,))
+    return job_id
+
+
+async def test_interrupted_job_is_resumed_at_start(embedded, monkeypatch):
+    """A job left 'running' by a dead process is finished by the next dashboard start
+    (embedded: a client of a service leaves that to the service, tests/test_serve_processes.py)."""
+    core = embedded
+    job_id = job_left_by_a_dead_process(core)
     async with make_app(core, resume=True).run_test(size=SIZE) as pilot:
         await wait_jobs(pilot)
         assert core.job(job_id).state == "done"
@@ -678,11 +684,7 @@ async def test_interrupted_job_is_resumed_at_start(embedded, monkeypatch):
 async def test_an_interrupted_job_shows_as_interrupted_not_running(embedded):
     """Left by a dead process and not resumed here: the jobs pane says what it is."""
     core = embedded
-    core.sim_fault("enc-w1/3", "critical")
-    plan = core.plan_failover("enc-w1/3")
-    with core.store.write():
-        job_id = core.store.create_job("tester", plan.summary, plan.params, plan.locks)
-    core.store.db.execute("UPDATE jobs SET pid = 999999 WHERE id = ?", (job_id,))
+    job_id = job_left_by_a_dead_process(core)
     async with make_app(core).run_test(size=SIZE) as pilot:
         await pilot.press("4")
         jobs = pilot.app.screen.query_one(JobsList)
