@@ -81,8 +81,10 @@ The handle (all look-ups first advance the tasks, all return deep copies):
 - ``emu.expire_sessions()``: every session answers 401 from now on
 - ``emu.hang_os(hardware, hung=True)``: a MomentaryPress Off on it never completes (a
   PressAndHold then interrupts it: taskState Interrupted)
-- ``emu.set_power(hardware, "On"|"Off"|"Unknown")`` (Unknown: its iLO does not answer,
-  power tasks end in Error, and its profile can leave it only with PUT ...?force=true)
+- ``emu.set_power(hardware, "On"|"Off"|"Unknown", after_efuse=None)`` (Unknown: its iLO
+  does not answer, power tasks end in Error, and its profile can leave it only with PUT
+  ...?force=true|all|ignoreServerHealth; ``after_efuse``: the power it reads once an
+  E-Fuse of its bay power-cycled it, None: its iLO never comes back)
 - ``emu.change_profile_outside(name, mutate=None, **fields)``: an edit made in OneView's
   own console (new eTag); ``serverHardwareUri=`` moves it without the power rules
 - ``emu.create_profile_outside(name, hardware)``: a new profile on that hardware
