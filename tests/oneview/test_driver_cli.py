@@ -345,6 +345,23 @@ def test_a_dead_blade_in_a_synergy_frame_is_e_fused_and_its_profile_moves_with_f
     assert "2 MACs, 2 WWPNs" in details
 
 
+def test_sigkill_during_the_e_fuse_then_resume_follows_it_instead_of_a_second(bayops, oneview):
+    assert bayops("spares", "EG-B", "--add", "enc-b1/2", "--yes").code == 0
+    oneview.set_power("enc-b1/1", "Unknown")
+    oneview.durations["efuse"] = 5.0
+    proc = bayops.popen("failover", "enc-b1/1", "--yes")
+    deadline = time.monotonic() + 30
+    while not oneview.tasks_for("enc-b1"):
+        assert time.monotonic() < deadline and proc.poll() is None
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    r = bayops("jobs", "resume")
+    assert r.code == 0, r.err + r.out
+    assert [t["name"] for t in oneview.tasks_for("enc-b1")] == ["E-Fuse device bay 1"]
+    assert on_hardware(oneview, "syn-001") == "enc-b1, bay 2"
+
+
 def test_an_ilo_back_after_the_e_fuse_is_pressed_and_held_and_nothing_is_forced(bayops, oneview):
     assert bayops("spares", "EG-B", "--add", "enc-b1/2", "--yes").code == 0
     oneview.set_power("enc-b1/1", "Unknown", after_efuse="On")  # its host restarts with the bay
