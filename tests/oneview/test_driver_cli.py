@@ -383,7 +383,7 @@ def test_a_c_class_blade_whose_ilo_is_gone_keeps_its_profile_and_says_why(bayops
     said = r.err + r.out
     assert "its iLO does not respond" in said  # the power task's error
     assert "(C7000) does not support a device bay E-Fuse" in said  # the appliance refuses it
-    assert "Restore the iLO's connection" in said
+    assert "restore the iLO's connection" in said
     assert on_hardware(oneview, "web-001") == "enc-a1, bay 1"  # nothing moved
     assert oneview.hardware("enc-a2/4")["serverProfileUri"] is None
     assert bayops.bay("enc-a1/1")["profile"] == "web-001"

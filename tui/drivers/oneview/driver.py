@@ -172,7 +172,7 @@ class OneViewDriver:
             self._power(hw, "Off", "PressAndHold")
             return f"{bay} fenced: press-and-hold power-off through the appliance"
         except DriverError as exc:
-            pressed = one_line(str(exc), 200)
+            pressed = one_line(str(exc), 200).rstrip(".")
         hw = self.api.get(str(hw["uri"]))
         if hw.get("powerState") != "Unknown":
             raise DriverError(f"{bay}: cannot fence through the appliance: {pressed}")
@@ -181,9 +181,9 @@ class OneViewDriver:
         except DriverError as exc:
             raise DriverError(
                 f"{bay}: cannot fence through the appliance: press-and-hold: {pressed}; device bay "
-                f"E-Fuse: {one_line(str(exc), 200)}. Nothing moved: the appliance unassigns a profile "
-                "only from hardware whose power is off or cut. Restore the iLO's connection (or pull "
-                "the blade and refresh the enclosure in OneView), then fail over again") from None
+                f"E-Fuse: {one_line(str(exc), 200).rstrip('.')}. The appliance unassigns a profile only "
+                "from hardware whose power is off or cut: restore the iLO's connection (reset it from "
+                "the Onboard Administrator, or reseat the blade), then fail over again") from None
         efused = (f"{bay}: device bay {hw.get('position')} E-Fused through the frame "
                   f"(its iLO did not answer: {pressed})")
         hw = self.api.get(str(hw["uri"]))
@@ -314,7 +314,7 @@ class OneViewDriver:
         hw = self.api.get(str(hw["uri"]))
         if hw.get("serverProfileUri") == uri:
             raise DriverError(f"{bay}: profile {prof.get('name')} is still on {hw.get('name')}")
-        return "unassigned with force=all (its iLO does not answer; the blade was fenced)" if forced else None
+        return "unassigned with force=all: its iLO does not answer, the blade was fenced" if forced else None
 
     def layout(self) -> list[ManagedGroup]:
         return domains.layout(self.api, self._network_names())
