@@ -8,7 +8,9 @@ long adopting a 1,000-bay appliance takes.
    ``bayops failover`` runs through the real CLI. bayops's overhead is the job's time
    (created -> finished, from its journal) minus the sum of the appliance's task times in
    that same run (read from the emulator's tasks); the goal is <= 5 % + 1 s. The CLI's
-   wall time (process start, plan, confirm) is printed beside it.
+   wall time (process start, plan, confirm) is printed beside it. Then the same for a
+   dead blade (a Synergy blade whose iLO is gone: press-and-hold fails, its bay is
+   E-Fused, the profile leaves it with force).
 2. Adoption: a fresh state on an appliance of ``--bays`` bays (80 % with a profile): the
    first `bayops status` builds the fleet from the appliance and adopts every profile;
    goal <= 30 s. Peak memory of that process is printed (bounded: paged sweeps).
@@ -32,41 +34,47 @@ from tests.oneview.emulator import OneViewEmulator  # noqa: E402
 from tests.oneview.inventory import large_spec, small_spec  # noqa: E402
 from tests.oneview.site import site  # noqa: E402
 
-TASK_SECONDS = {"graceful-off": 4.0, "profile": 6.0, "power-on": 3.0, "power-off": 2.0}
+TASK_SECONDS = {"graceful-off": 4.0, "profile": 6.0, "power-on": 3.0, "power-off": 2.0, "efuse": 8.0}
 
 
 def _when(stamp: str) -> float:
     return dt.datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
 
 
-def failover(workdir: Path, scale: float) -> None:
-    emu = OneViewEmulator(workdir / "appliance", small_spec(), task_delay=0.05).start()
+def failover(workdir: Path, scale: float, dead: bool = False) -> None:
+    """``dead``: a Synergy blade whose iLO is gone (E-Fuse, then a forced unassign)."""
+    source, spare, group, profile = (("enc-b1/1", "enc-b1/2", "EG-B", "syn-001") if dead
+                                     else ("enc-a1/1", "enc-a2/4", "EG-A", "web-001"))
+    keys = (source, spare, profile, "enc-b1") if dead else (source, spare, profile)
+    label = "dead-blade failover" if dead else "failover"
+    emu = OneViewEmulator(workdir / f"appliance-{label}", small_spec(), task_delay=0.05).start()
     try:
-        (workdir / "failover").mkdir()
-        bayops = site(workdir / "failover", emu)
+        (workdir / label).mkdir()
+        bayops = site(workdir / label, emu)
         # the graceful shutdown finishes well inside the deadline, as on a healthy OS
         bayops.config.write_text(bayops.config.read_text().replace("graceful_deadline = 1",
                                                                    "graceful_deadline = 30"))
-        assert bayops("spares", "EG-A", "--add", "enc-a2/4", "--yes").code == 0
-        emu.raise_alert("enc-a1/1", severity="Critical", description="bench: system board failure")
+        assert bayops("spares", group, "--add", spare, "--yes").code == 0
+        emu.raise_alert(source, severity="Critical", description="bench: system board failure")
+        if dead:
+            emu.set_power(source, "Unknown")
         assert bayops("watch", "--count", "1", "--no-policy").code == 0
         emu.durations.update({k: v * scale for k, v in TASK_SECONDS.items()})
-        seen = {t["uri"] for key in ("enc-a1/1", "enc-a2/4", "web-001") for t in emu.tasks_for(key)}
+        seen = {t["uri"] for key in keys for t in emu.tasks_for(key)}
         start = time.monotonic()
-        r = bayops("failover", "enc-a1/1", "--yes", "--json", timeout=600)
+        r = bayops("failover", source, "--yes", "--json", timeout=600)
         wall = time.monotonic() - start
         if r.code != 0:
-            raise SystemExit(f"failover failed: {r.err}{r.out}")
+            raise SystemExit(f"{label} failed: {r.err}{r.out}")
         job = r.json["job"]
-        tasks = [t for key in ("enc-a1/1", "enc-a2/4", "web-001") for t in emu.tasks_for(key)
-                 if t["uri"] not in seen]
+        tasks = [t for key in keys for t in emu.tasks_for(key) if t["uri"] not in seen]
         task_sum = sum(_when(t["modified"]) - _when(t["created"]) for t in tasks)
         job_time = job["finished"] - job["created"]
         overhead = job_time - task_sum
         goal = 0.05 * task_sum + 1.0
-        print(f"failover: {len(tasks)} appliance tasks ({', '.join(t['name'] for t in tasks)}) "
+        print(f"{label}: {len(tasks)} appliance tasks ({', '.join(t['name'] for t in tasks)}) "
               f"took {task_sum:.2f} s in all")
-        print(f"failover: job {job_time:.2f} s -> bayops overhead {overhead:.2f} s "
+        print(f"{label}: job {job_time:.2f} s -> bayops overhead {overhead:.2f} s "
               f"(goal <= 5 % + 1 s = {goal:.2f} s: {'met' if overhead <= goal else 'NOT met'}); "
               f"CLI wall time {wall:.2f} s")
     finally:
@@ -115,6 +123,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         failover(Path(tmp), args.scale)
+        failover(Path(tmp), args.scale, dead=True)
         adoption(Path(tmp), args.bays)
 
 

@@ -74,6 +74,7 @@ class Appliance(DomainMixin):
         self.sessions: dict[str, float] = {}  # sessionID -> last use
         self.busy_until = 0.0
         self.hung: set[str] = set()  # server-hardware uris whose OS ignores a graceful off
+        self.revives: dict[str, str] = {}  # server-hardware uri -> power its iLO reads after an E-Fuse
         self.failures: dict[str, list[dict]] = {}  # resource uri -> taskErrors for its next tasks
         self.pending: dict[str, Task] = {}  # task uri -> task not yet ended
         self.labels: dict[str, list[str]] = {}  # resource uri -> label names
@@ -457,6 +458,43 @@ class Appliance(DomainMixin):
         hung = hw["uri"] in self.hung and hw["powerState"] == "On"
         return "graceful-off", "PoweringOff", None if hung else self.duration("graceful-off")
 
+    def patch_enclosure(self, rid: str, *, body: object, **_: object) -> Reply:
+        """PATCH /rest/enclosures/{id} ``[{"op": "replace", "path":
+        "/deviceBays/{n}/bayPowerState", "value": "E-Fuse"}]``: the frame cuts and restores
+        the bay's power, iLO included (Synergy only: oneview-ansible ``oneview_enclosure``,
+        POSH ``Reset-OVEnclosureDevice``). Simplified: the blade's iLO is back when the
+        task ends and the blade reads Off (or what ``revives`` says: a host its power restore
+        policy starts reads On); one whose iLO is gone for good still reads Unknown."""
+        enc = self.existing("enclosures", rid)
+        self.puts[enc["uri"]] += 1
+        ops = body if isinstance(body, list) else []
+        match = None
+        if len(ops) == 1 and isinstance(ops[0], dict) and ops[0].get("op") == "replace":
+            match = re.fullmatch(r"/deviceBays/(\d+)/bayPowerState", str(ops[0].get("path")))
+        if match is None or ops[0].get("value") != "E-Fuse":
+            raise ApiError(400, "INVALID_PATCH_REQUEST", "Only op replace of /deviceBays/{n}/bayPowerState "
+                           "E-Fuse is supported.", source=enc["uri"])
+        if not str(enc.get("enclosureType", "")).startswith("SY"):
+            raise ApiError(400, "UNSUPPORTED_OPERATION",
+                           f"Enclosure {enc['name']} ({enc.get('enclosureType')}) does not support a "
+                           "device bay E-Fuse.", "This operation is supported on HPE Synergy frames only.",
+                           source=enc["uri"])
+        bay = int(match.group(1))
+        hw = next((h for h in self.res["server-hardware"].values()
+                   if h["locationUri"] == enc["uri"] and h["position"] == bay), None)
+        if hw is None:
+            raise ApiError(400, "INVALID_DEVICE_BAY", f"Device bay {bay} of {enc['name']} is empty.",
+                           source=enc["uri"])
+        self.interrupt(hw["uri"], ("graceful-off",))
+
+        def effect() -> None:
+            if hw["powerState"] != "Unknown" or hw["uri"] in self.revives:
+                hw["powerState"] = self.revives.pop(hw["uri"], "Off")
+                self.touch(hw)
+
+        task = self.start_task(f"E-Fuse device bay {bay}", "efuse", enc, effect)
+        return Reply(202, task, {"Location": task["uri"]})
+
     # --- server profiles -----------------------------------------------------------
 
     def create_profile(self, name: str, hw: dict) -> dict:
@@ -498,7 +536,10 @@ class Appliance(DomainMixin):
         new_hw = self.hardware_at(body.get("serverHardwareUri", prof["serverHardwareUri"]), check=True)
         moving = old_hw is not new_hw
         if moving:
-            force = query.get("force", ["false"])[0].lower() in ("true", "all")
+            # the SDKs send ?force=true (oneview-python) or flags (oneview-golang ForceFlag:
+            # ignoreServerHealth, ignoreSANWarnings, ignoreLSWarnings, all, none)
+            flags = {f.strip().lower() for f in query.get("force", ["false"])[0].split(",")}
+            force = bool(flags & {"true", "all", "ignoreserverhealth"})
             self.check_move(prof, edits, old_hw, new_hw, force=force)
         before = copy.deepcopy(prof)
         prof.update(inProgress=True, state="Updating")
@@ -578,8 +619,9 @@ class Appliance(DomainMixin):
                     source=new_hw["uri"],
                 )
         for hw in (old_hw, new_hw):
-            # force=true lets a profile leave a blade whose iLO no longer answers (the
-            # reference: the operation completes despite errors on the resource itself)
+            # force lets a profile leave a blade whose iLO no longer answers (POSH
+            # New-OVServerProfileAssign -Force: despite validation failures "like server
+            # hardware is in a Warning or Failed state"); never one that reads On or Off-pending
             if hw is old_hw and force and hw is not None and hw["powerState"] == "Unknown":
                 continue
             if hw is not None and hw["powerState"] != "Off":
@@ -694,6 +736,7 @@ ROUTES: list[tuple[str, re.Pattern[str], str]] = [
     ("PUT", re.compile(r"/rest/labels/resources(/.+)"), "put_labels"),
     ("PUT", re.compile(r"/rest/alerts/([^/]+)"), "put_alert"),
     ("PUT", re.compile(r"/rest/server-hardware/([^/]+)/powerState"), "put_power"),
+    ("PATCH", re.compile(r"/rest/enclosures/([^/]+)"), "patch_enclosure"),
     ("PUT", re.compile(r"/rest/server-profiles/([^/]+)"), "put_profile"),
     ("GET", re.compile(r"/rest/([a-z-]+)"), "get_collection"),
     ("GET", re.compile(r"/rest/([a-z-]+)/([^/]+)"), "get_resource"),

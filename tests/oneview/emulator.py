@@ -29,7 +29,8 @@ other call needs ``Auth`` and ``X-API-Version``; GET on every collection
 server-hardware/{id}/powerState; PUT server-profiles/{id} (``?force=true``); PUT
 logical-interconnects/{id}/compliance and .../{ethernetSettings|internalNetworks|
 firmware}, GET .../firmware (the LI's modules take the SPP's version); PATCH
-logical-enclosures/{id} (op replace /firmware: the firmware baseline);
+logical-enclosures/{id} (op replace /firmware: the firmware baseline); PATCH
+enclosures/{id} (op replace /deviceBays/{n}/bayPowerState E-Fuse: Synergy frames only);
 GET /rest/interconnects/{id}/statistics/{portName}; PUT logical-interconnect-groups/{id};
 POST /rest/uplink-sets, PUT/DELETE /rest/uplink-sets/{id} (an LI's uplink sets); POST
 /rest/labels/resources, GET/PUT /rest/labels/resources/<resourceUri>, GET
@@ -80,8 +81,10 @@ The handle (all look-ups first advance the tasks, all return deep copies):
 - ``emu.expire_sessions()``: every session answers 401 from now on
 - ``emu.hang_os(hardware, hung=True)``: a MomentaryPress Off on it never completes (a
   PressAndHold then interrupts it: taskState Interrupted)
-- ``emu.set_power(hardware, "On"|"Off"|"Unknown")`` (Unknown: its iLO does not answer,
-  power tasks end in Error, and its profile can leave it only with PUT ...?force=true)
+- ``emu.set_power(hardware, "On"|"Off"|"Unknown", after_efuse=None)`` (Unknown: its iLO
+  does not answer, power tasks end in Error, and its profile can leave it only with PUT
+  ...?force=true|all|ignoreServerHealth; ``after_efuse``: the power it reads once an
+  E-Fuse of its bay power-cycled it, None: its iLO never comes back)
 - ``emu.change_profile_outside(name, mutate=None, **fields)``: an edit made in OneView's
   own console (new eTag); ``serverHardwareUri=`` moves it without the power rules
 - ``emu.create_profile_outside(name, hardware)``: a new profile on that hardware
@@ -123,6 +126,7 @@ TASK_KINDS = (
     "lig-update",
     "le-firmware",
     "backup",
+    "efuse",
 )
 
 
@@ -433,10 +437,14 @@ class OneViewEmulator:
             uri = self._live("server-hardware", key)["uri"]
             (self.appliance.hung.add if hung else self.appliance.hung.discard)(uri)
 
-    def set_power(self, key: str, state: str) -> None:
+    def set_power(self, key: str, state: str, after_efuse: str | None = None) -> None:
+        """``state`` Unknown: the iLO stops answering; ``after_efuse``: the power it reads
+        once an E-Fuse of its bay power-cycled it (None: it never comes back)."""
         with self.appliance.lock:
             hw = self._live("server-hardware", key)
             hw["powerState"] = state
+            if after_efuse is not None:
+                self.appliance.revives[hw["uri"]] = after_efuse
             self.appliance.touch(hw)
 
     def change_profile_outside(

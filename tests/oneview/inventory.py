@@ -43,6 +43,7 @@ class EnclosureSpec:
     other_types: dict[int, str] = field(default_factory=dict)  # bay -> another hardware type
     power: str = "Off"  # of the bays without a profile
     joins: str | None = None  # an enclosure whose logical enclosure (and LI) this one is also in
+    frame: str = "C7000"  # its enclosureType: "SY12000" is a Synergy frame (device bays E-Fuse)
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ class Spec:
 
 def small_spec() -> Spec:
     """Three enclosures in EG-A (LIG-A, 8+4+4 bays of BL460c Gen10, but bay 8 of enc-a1 a
-    Gen9), one in EG-B (LIG-B, 4 bays of Synergy 480, but bay 4 a BL460c Gen10); six
+    Gen9), one in EG-B (a Synergy frame; LIG-B, 4 bays of Synergy 480, but bay 4 a BL460c Gen10); six
     profiles: web-001, web-002 (enc-a1 bays 1-2), db-001, legacy-001 (physical
     identities; enc-a2 bays 1-2), syn-001 (enc-b1 bay 1), parked-001 (unassigned). The
     profiles' blades are On, the rest Off."""
@@ -81,7 +82,8 @@ def small_spec() -> Spec:
             EnclosureSpec("enc-a2", "EG-A", 4),
             EnclosureSpec("enc-a3", "EG-A", 4),
             EnclosureSpec(
-                "enc-b1", "EG-B", 4, hardware_type="SY 480 Gen10 1", other_types={4: "BL460c Gen10 1"}
+                "enc-b1", "EG-B", 4, hardware_type="SY 480 Gen10 1", other_types={4: "BL460c Gen10 1"},
+                frame="SY12000",
             ),
         ),
         profiles=(
@@ -239,7 +241,7 @@ class Builder:
             "EnclosureV8",
             enc.name,
             enclosureGroupUri=eg["uri"],
-            enclosureType="C7000",
+            enclosureType=enc.frame,
             deviceBayCount=enc.bays,
             serialNumber=f"CZ{zlib.crc32(enc.name.encode()) % 10**8:08d}",
         )

@@ -328,17 +328,77 @@ def test_a_hung_os_is_pressed_and_held_at_the_deadline(bayops, oneview):
     assert on_hardware(oneview, "web-001") == "enc-a2, bay 4"
 
 
-def test_a_blade_whose_ilo_is_gone_keeps_its_profile_and_says_why(bayops, oneview):
+def test_a_dead_blade_in_a_synergy_frame_is_e_fused_and_its_profile_moves_with_force(bayops, oneview):
+    before = identities(oneview, "syn-001")
+    assert bayops("spares", "EG-B", "--add", "enc-b1/2", "--yes").code == 0
+    oneview.set_power("enc-b1/1", "Unknown")  # its iLO is gone: no power control through it
+    r = bayops("failover", "enc-b1/1", "--yes", "--json")
+    assert r.code == 0, r.err + r.out
+    assert on_hardware(oneview, "syn-001") == "enc-b1, bay 2"
+    assert identities(oneview, "syn-001") == before  # the same virtual MACs and WWPNs
+    assert oneview.hardware("enc-b1/1")["serverProfileUri"] is None
+    assert oneview.hardware("enc-b1/2")["powerState"] == "On"
+    efuses = [t for t in oneview.tasks_for("enc-b1") if t["name"] == "E-Fuse device bay 1"]
+    assert [t["taskState"] for t in efuses] == ["Completed"]
+    details = " | ".join(s["detail"] for s in r.json["job"]["steps"])
+    assert "device bay 1 E-Fused" in details and "unassigned with force=all" in details
+    assert "2 MACs, 2 WWPNs" in details
+
+
+def test_sigkill_during_the_e_fuse_then_resume_follows_it_instead_of_a_second(bayops, oneview):
+    assert bayops("spares", "EG-B", "--add", "enc-b1/2", "--yes").code == 0
+    oneview.set_power("enc-b1/1", "Unknown")
+    oneview.durations["efuse"] = 5.0
+    proc = bayops.popen("failover", "enc-b1/1", "--yes")
+    deadline = time.monotonic() + 30
+    while not oneview.tasks_for("enc-b1"):
+        assert time.monotonic() < deadline and proc.poll() is None
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    r = bayops("jobs", "resume")
+    assert r.code == 0, r.err + r.out
+    assert [t["name"] for t in oneview.tasks_for("enc-b1")] == ["E-Fuse device bay 1"]
+    assert on_hardware(oneview, "syn-001") == "enc-b1, bay 2"
+
+
+def test_an_ilo_back_after_the_e_fuse_is_pressed_and_held_and_nothing_is_forced(bayops, oneview):
+    assert bayops("spares", "EG-B", "--add", "enc-b1/2", "--yes").code == 0
+    oneview.set_power("enc-b1/1", "Unknown", after_efuse="On")  # its host restarts with the bay
+    r = bayops("failover", "enc-b1/1", "--yes", "--json")
+    assert r.code == 0, r.err + r.out
+    assert on_hardware(oneview, "syn-001") == "enc-b1, bay 2"
+    assert oneview.hardware("enc-b1/1")["powerState"] == "Off"
+    details = " | ".join(s["detail"] for s in r.json["job"]["steps"])
+    assert "its iLO came back and the blade reads Off" in details and "force" not in details
+
+
+def test_a_c_class_blade_whose_ilo_is_gone_keeps_its_profile_and_says_why(bayops, oneview):
     assert bayops("spares", "EG-A", "--add", "enc-a2/4", "--yes").code == 0
     oneview.set_power("enc-a1/1", "Unknown")
     assert bayops("watch", "--count", "1", "--no-policy").code == 0
     assert bayops.bay("enc-a1/1")["power"] == "unknown"
     r = bayops("failover", "enc-a1/1", "--yes")
     assert r.code == 1
-    assert "its iLO does not respond" in r.err + r.out
+    said = r.err + r.out
+    assert "its iLO does not respond" in said  # the power task's error
+    assert "(C7000) does not support a device bay E-Fuse" in said  # the appliance refuses it
+    assert "restore the iLO's connection" in said
     assert on_hardware(oneview, "web-001") == "enc-a1, bay 1"  # nothing moved
     assert oneview.hardware("enc-a2/4")["serverProfileUri"] is None
     assert bayops.bay("enc-a1/1")["profile"] == "web-001"
+
+
+def test_a_dead_blade_whose_bay_the_frame_cannot_cut_keeps_its_profile(bayops, oneview):
+    assert bayops("spares", "EG-B", "--add", "enc-b1/2", "--yes").code == 0
+    oneview.set_power("enc-b1/1", "Unknown")
+    oneview.fail_next_task("enc-b1", code="EFuseFailed", message="The frame link module did not answer.")
+    r = bayops("failover", "enc-b1/1", "--yes")
+    assert r.code == 1
+    assert "The frame link module did not answer." in r.err + r.out
+    assert on_hardware(oneview, "syn-001") == "enc-b1, bay 1"  # nothing moved
+    assert oneview.hardware("enc-b1/2")["serverProfileUri"] is None
+    assert oneview.refusals["PowerStateOnOrUnknown"] == 0  # no unassign was even tried
 
 
 def test_a_failover_never_unassigns_a_profile_put_on_the_bay_from_the_console(bayops, oneview):

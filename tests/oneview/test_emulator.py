@@ -484,6 +484,29 @@ def test_a_profile_leaves_a_blade_whose_ilo_is_gone_only_when_forced(ov):
     assert moved["serverHardwareUri"] == target and identities(moved) == identities(prof)
 
 
+def test_a_synergy_frame_e_fuses_a_device_bay_and_a_c7000_refuses_to(ov):
+    def efuse(enclosure: str, bay: int) -> httpx.Response:
+        op = {"op": "replace", "path": f"/deviceBays/{bay}/bayPowerState", "value": "E-Fuse"}
+        return ov.call("PATCH", ov.emu.resource("enclosures", enclosure)["uri"], json=[op])
+
+    r = efuse("enc-a1", 1)
+    assert r.status_code == 400 and r.json()["errorCode"] == "UNSUPPORTED_OPERATION"
+    assert ov.emu.hardware("enc-a1/1")["powerState"] == "On"
+    assert ov.wait(efuse("enc-b1", 1).headers["Location"])["taskState"] == "Completed"
+    assert ov.emu.hardware("enc-b1/1")["powerState"] == "Off"  # power cut, the iLO back
+    ov.emu.set_power("enc-b1/3", "Unknown")
+    assert ov.wait(efuse("enc-b1", 3).headers["Location"])["taskState"] == "Completed"
+    assert ov.emu.hardware("enc-b1/3")["powerState"] == "Unknown"  # a dead iLO stays silent
+
+
+def test_force_never_lets_a_profile_leave_a_blade_that_reads_on(ov):
+    prof = ov.emu.profile("web-001")
+    for flags in ("true", "all", "ignoreServerHealth,ignoreSANWarnings"):
+        r = ov.move(prof, None, params={"force": flags})
+        assert r.json()["errorCode"] == "PowerStateOnOrUnknown"
+    assert ov.emu.profile("web-001")["serverHardwareUri"] == ov.emu.hardware("enc-a1/1")["uri"]
+
+
 def test_task_seconds_sum_what_the_appliance_spent(ov):
     ov.emu.durations.update({"power-off": 0.2, "power-on": 0.1})
     uri = ov.emu.hardware("enc-a3/1")["uri"]

@@ -107,10 +107,11 @@ class Driver(Protocol):
 
     def apply_profile(self, bay: str, profile: Profile) -> ApplyReport: ...
 
-    def clear_profile(self, bay: str, profile: str) -> None:
+    def clear_profile(self, bay: str, profile: str) -> str | None:
         """Take bayops's ``profile`` off ``bay``. Where the hardware or its manager names the
         profile it holds, a different one there (e.g. put there from a console) is left as
-        it is: DriverError, so a failover never unassigns what bayops did not place."""
+        it is: DriverError, so a failover never unassigns what bayops did not place.
+        May return a note for the journal (e.g. how a manager was made to let it go)."""
 
     def apply_domain_config(self, domain: str, config: DomainConfig) -> str:
         """Push a domain's networks, fabrics, storage and users; returns what was done.

@@ -106,9 +106,10 @@ def clear_source(ctx: OpContext, job: JobContext, profile: str, source: str, not
     """Take ``profile`` off ``source`` (idempotent: a resumed job may have done it)."""
     def clear() -> str:
         current = ctx.store.profile(profile)
+        how = None
         if current is not None and current.bay == source:
-            ctx.driver.clear_profile(source, profile)
-        return f"profile {profile} removed from {source}{note}"
+            how = ctx.driver.clear_profile(source, profile)
+        return f"profile {profile} removed from {source}{note}" + (f" ({how})" if how else "")
     return job.step(StepKey.clear_source(source), clear,
                     lambda: ctx.store.unassign_profile(profile, source))
 

@@ -161,12 +161,50 @@ class OneViewDriver:
         return how
 
     def fence(self, bay: str) -> str:
+        """Press-and-hold through the blade's iLO. Where the iLO is gone (power Unknown),
+        its device bay is E-Fused through the frame (Synergy): a power cycle of the whole
+        blade, iLO included. An iLO back after it presses and holds as usual; one still
+        silent leaves a blade taken as dead. A blade whose power the appliance can neither
+        confirm off nor cycle keeps its profile (DriverError)."""
         hw = self._hardware(bay)
         try:
+            self._follow_running(str(hw["uri"]))  # a resumed step: the press already sent
             self._power(hw, "Off", "PressAndHold")
+            return f"{bay} fenced: press-and-hold power-off through the appliance"
         except DriverError as exc:
-            raise DriverError(f"{bay}: cannot fence through the appliance: {exc}") from None
-        return f"{bay} fenced: press-and-hold power-off through the appliance"
+            pressed = one_line(str(exc), 200).rstrip(".")
+        hw = self.api.get(str(hw["uri"]))
+        if hw.get("powerState") != "Unknown":
+            raise DriverError(f"{bay}: cannot fence through the appliance: {pressed}")
+        try:
+            self._efuse(hw)
+        except DriverError as exc:
+            raise DriverError(
+                f"{bay}: cannot fence through the appliance: press-and-hold: {pressed}; device bay "
+                f"E-Fuse: {one_line(str(exc), 200).rstrip('.')}. The appliance unassigns a profile only "
+                "from hardware whose power is off or cut: restore the iLO's connection (reset it from "
+                "the Onboard Administrator, or reseat the blade), then fail over again") from None
+        efused = (f"{bay}: device bay {hw.get('position')} E-Fused through the frame "
+                  f"(its iLO did not answer: {pressed})")
+        hw = self.api.get(str(hw["uri"]))
+        if hw.get("powerState") == "Unknown":
+            return (f"{efused}; the blade was power-cycled and its iLO did not come back: taken as "
+                    "dead, its profile leaves it with force")
+        if hw.get("powerState") != "Off":
+            self._power(hw, "Off", "PressAndHold")
+            hw = self.api.get(str(hw["uri"]))
+            if hw.get("powerState") != "Off":
+                raise DriverError(f"{efused}; power {hw.get('powerState')} after press-and-hold")
+        return f"{efused}; its iLO came back and the blade reads Off"
+    def _efuse(self, hw: Json) -> None:
+        """Cut and restore a device bay's power through its frame (``PATCH`` the enclosure,
+        as oneview-ansible's ``device_bays_power_state_e_fuse`` and POSH
+        ``Reset-OVEnclosureDevice -Efuse`` send); a resumed step follows a running one."""
+        enclosure = str(hw.get("locationUri"))
+        if self._follow_running(enclosure) is not None:
+            return
+        op = {"op": "replace", "path": f"/deviceBays/{hw.get('position')}/bayPowerState", "value": "E-Fuse"}
+        self.api.follow(self.api.write("PATCH", enclosure, [op]))
 
     def power_on(self, bay: str) -> str | None:
         hw = self._hardware(bay)
@@ -206,16 +244,19 @@ class OneViewDriver:
             return f"{hw.get('name')} is powered {hw.get('powerState')}, not Off"
         return None
 
-    def _put_profile(self, prof: Json, hw: Json | None) -> str:
+    def _put_profile(self, prof: Json, hw: Json | None, force: bool = False) -> str:
         """PUT the profile onto ``hw`` (None: unassigned) with its eTag; a stale eTag
-        (someone edited it since we read it) is read again once."""
+        (someone edited it since we read it) is read again once. ``force``: the
+        appliance's ``?force=all`` (oneview-golang's ForceFlag), which lets a profile leave
+        a blade whose iLO is gone."""
+        uri = str(prof["uri"]) + ("?force=all" if force else "")
         for attempt in (1, 2):
             body = dict(prof)
             body.update(serverHardwareUri=hw["uri"] if hw else None,
                         enclosureUri=hw.get("locationUri") if hw else None,
                         enclosureBay=hw.get("position") if hw else None)
             try:
-                task = self.api.write("PUT", str(prof["uri"]), body, etag=str(prof.get("eTag") or ""))
+                task = self.api.write("PUT", uri, body, etag=str(prof.get("eTag") or ""))
             except ApplianceError as exc:
                 if exc.status != 412 or attempt == 2:
                     raise
@@ -253,21 +294,27 @@ class OneViewDriver:
         applied.append(f"virtual identities read back: {len(profile.connections) - fc} MACs, {fc} WWPNs")
         return ApplyReport(tuple(applied), failed=tuple(missing))
 
-    def clear_profile(self, bay: str, profile: str) -> None:
+    def clear_profile(self, bay: str, profile: str) -> str | None:
+        """Unassign bayops's ``profile`` from ``bay``. Hardware whose power reads Unknown
+        (its iLO gone) is left with the appliance's force: the core clears a bay only
+        after its power-off or fence step, and a fence leaves Unknown only a blade
+        power-cycled by an E-Fuse whose iLO did not come back."""
         hw = self._hardware(bay)
         uri = hw.get("serverProfileUri")
         if not uri:
-            return
+            return None
         self._follow_running(str(uri))
         prof = self.api.get(str(uri))
         if prof.get("name") != profile:  # e.g. assigned from OneView's console since
             raise DriverError(f"{bay}: the appliance shows profile {one_line(prof.get('name'), 80)!r} "
                               f"on {one_line(hw.get('name'), 80)}, not bayops's {profile}: left as it is")
+        forced = hw.get("powerState") == "Unknown"
         if prof.get("serverHardwareUri") == hw["uri"]:
-            self._put_profile(prof, None)
+            self._put_profile(prof, None, force=forced)
         hw = self.api.get(str(hw["uri"]))
         if hw.get("serverProfileUri") == uri:
             raise DriverError(f"{bay}: profile {prof.get('name')} is still on {hw.get('name')}")
+        return "unassigned with force=all: its iLO does not answer, the blade was fenced" if forced else None
 
     def layout(self) -> list[ManagedGroup]:
         return domains.layout(self.api, self._network_names())
