@@ -5,10 +5,10 @@ long adopting a 1,000-bay appliance takes.
 
 1. Failover: the emulator's tasks take appliance-like times (graceful shutdown, profile
    unassign and assign, power-on; ``--scale`` shrinks them); a bay fails and
-   ``bayops failover`` runs through the real CLI. bayops's overhead is the job's time
-   (created -> finished, from its journal) minus the sum of the appliance's task times in
-   that same run (read from the emulator's tasks); the goal is <= 5 % + 1 s. The CLI's
-   wall time (process start, plan, confirm) is printed beside it. Then the same for a
+   ``bayops failover`` runs as its own process, as an operator runs it. bayops's overhead
+   is that process's wall time (start-up, plan, job) minus the sum of the appliance's
+   task times in that same run (read from the emulator's tasks); the goal is <= 5 % + 1 s.
+   The job's own time (from its journal) is printed beside it. Then the same for a
    dead blade (a Synergy blade whose iLO is gone: press-and-hold fails, its bay is
    E-Fused, the profile leaves it with force).
 2. Adoption: a fresh state on an appliance of ``--bays`` bays (80 % with a profile): the
@@ -62,7 +62,7 @@ def failover(workdir: Path, scale: float, dead: bool = False) -> None:
         emu.durations.update({k: v * scale for k, v in TASK_SECONDS.items()})
         seen = {t["uri"] for key in keys for t in emu.tasks_for(key)}
         start = time.monotonic()
-        r = bayops("failover", source, "--yes", "--json", timeout=600)
+        r = bayops("failover", source, "--yes", "--json", timeout=600, subprocess=True)
         wall = time.monotonic() - start
         if r.code != 0:
             raise SystemExit(f"{label} failed: {r.err}{r.out}")
@@ -70,13 +70,13 @@ def failover(workdir: Path, scale: float, dead: bool = False) -> None:
         tasks = [t for key in keys for t in emu.tasks_for(key) if t["uri"] not in seen]
         task_sum = sum(_when(t["modified"]) - _when(t["created"]) for t in tasks)
         job_time = job["finished"] - job["created"]
-        overhead = job_time - task_sum
+        overhead = wall - task_sum  # what the operator waits beyond the appliance: start-up included
         goal = 0.05 * task_sum + 1.0
         print(f"{label}: {len(tasks)} appliance tasks ({', '.join(t['name'] for t in tasks)}) "
               f"took {task_sum:.2f} s in all")
-        print(f"{label}: job {job_time:.2f} s -> bayops overhead {overhead:.2f} s "
-              f"(goal <= 5 % + 1 s = {goal:.2f} s: {'met' if overhead <= goal else 'NOT met'}); "
-              f"CLI wall time {wall:.2f} s")
+        print(f"{label}: `bayops failover` {wall:.2f} s wall (its job {job_time:.2f} s) -> bayops "
+              f"overhead {overhead:.2f} s (goal <= 5 % + 1 s = {goal:.2f} s: "
+              f"{'met' if overhead <= goal else 'NOT met'})")
     finally:
         emu.stop()
 
@@ -97,13 +97,13 @@ def adoption(workdir: Path, bays: int) -> None:
         bayops = site(workdir / "adopt", emu, groups=groups)
         before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         start = time.monotonic()
-        r = bayops("status", "--json", timeout=600)
+        r = bayops("status", "--json", timeout=600, subprocess=True)
         took = time.monotonic() - start
         peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
         if r.code != 0:
             raise SystemExit(f"adoption failed: {r.err}")
         start = time.monotonic()
-        again = bayops("adopt", "--dry-run", "--json", timeout=600)
+        again = bayops("adopt", "--dry-run", "--json", timeout=600, subprocess=True)
         recheck = time.monotonic() - start
         states: dict[str, int] = {}
         for p in again.json["profiles"]:
