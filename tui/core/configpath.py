@@ -1,0 +1,75 @@
+"""Which config file a command reads, and the memory of configs already found valid.
+
+Light on purpose (no model class): `bayops status` reads these before it knows whether
+it needs the whole config (tui.cli.fleet's glance). ``tui.core.config`` re-exports them.
+
+The memory: ``load_config(remember=True)`` records a config it validated, by its path and
+its exact bytes, in the user's cache folder; ``vouched`` answers whether these very bytes
+were found valid. One validator (``tui.core.config``) stays the only judge: a config it
+refused is never recorded, so the glance falls back to it and the refusal reads the same.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+from pathlib import Path
+
+from tui.resources import data_path
+
+MAX_CONFIG_BYTES = 1024 * 1024  # a fleet of 64,000 bays needs a fraction of this
+
+
+def site_config_path() -> Path:
+    """The site's config on a server host (docs/deploy.md), which also marks the host as a
+    site (tui.client); $BAYOPS_SITE_MARKER moves it, for tests."""
+    return Path(os.environ.get("BAYOPS_SITE_MARKER", "/etc/bayops/config.toml"))
+
+
+def find_config(explicit: str | None) -> Path:
+    """--config, $BAYOPS_CONFIG, the user's config, the site's config where this user may
+    read it (root and the service user on the server host), else the packaged demo."""
+    if explicit or os.environ.get("BAYOPS_CONFIG"):
+        return Path(explicit or os.environ["BAYOPS_CONFIG"])
+    user, site = user_config_path(), site_config_path()
+    if user.exists():
+        return user
+    return site if os.access(site, os.R_OK) else data_path("config.toml")
+
+
+def user_config_path() -> Path:
+    """The user's own config (read, never written by bayops)."""
+    xdg = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
+    return Path(xdg) / "bayops" / "config.toml"
+
+
+def _vouched_path() -> Path:
+    xdg = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(xdg) / "bayops" / "config-valid"
+
+
+def _record(path: Path, data: bytes) -> bytes:
+    return os.fsencode(path.absolute()) + b"\0" + data
+
+
+def vouched(path: Path, data: bytes) -> bool:
+    """Were exactly these bytes at ``path`` found valid before (``vouch``)?"""
+    try:
+        return _vouched_path().read_bytes() == _record(path, data)
+    except OSError:
+        return False
+
+
+def vouch(path: Path, data: bytes) -> None:
+    """Remember that ``data`` at ``path`` is a valid config (best effort: a cache folder
+    that cannot be written only costs the next status its speed)."""
+    if vouched(path, data):
+        return
+    target = _vouched_path()
+    temporary = target.with_name(f"{target.name}.{os.getpid()}")
+    try:
+        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        temporary.write_bytes(_record(path, data))
+        os.replace(temporary, target)  # whole or not at all, whoever else writes it
+    except OSError:
+        with contextlib.suppress(OSError):
+            temporary.unlink(missing_ok=True)
