@@ -15,7 +15,7 @@ from tui.model.text import printable, quoted
 if TYPE_CHECKING:
     from tui.cli.parsing import Subparsers
     from tui.client.protocol import Client
-    from tui.model.entities import Bay
+    from tui.model.entities import Bay, GroupSummary
 
 
 def register(sub: Subparsers) -> None:
@@ -78,7 +78,13 @@ def _status(core: Client, args: argparse.Namespace) -> int:
         core.bays(group=args.group)  # validates the name
     if args.domain:
         core.domain_config(args.domain)  # validates the name
-    groups = [{
+    _report(args, core.driver.name, core.operator, glance_of(summaries), _drained(core))
+    return 0
+
+
+def glance_of(summaries: list[GroupSummary]) -> list[dict[str, Any]]:
+    """The groups as ``tui.core.store.glance`` has them, from the view's summaries."""
+    return [{
         "name": g.name, "policy": g.policy.mode, "window": g.policy.window,
         "bays": g.bays, "servers": g.servers, "profiles": g.profiles,
         "critical": g.critical, "warning": g.warning, "spares": g.spares,
@@ -91,8 +97,6 @@ def _status(core: Client, args: argparse.Namespace) -> int:
             "enclosures": [e.__dict__ for e in d.enclosures],
         } for d in g.domains],
     } for g in summaries]
-    _report(args, core.driver.name, core.operator, groups, _drained(core))
-    return 0
 
 
 def _report(args: argparse.Namespace, driver: str, operator: str, groups: list[dict[str, Any]],
