@@ -5,8 +5,11 @@ refuse. tests/test_core.py checks the glance's figures against the view's; this 
 checks what the operator sees."""
 from __future__ import annotations
 
+import os
+import stat
 import subprocess
 import types
+from pathlib import Path
 
 import pytest
 
@@ -142,6 +145,8 @@ def test_a_config_changed_since_it_was_found_valid_is_read_again(cli, monkeypatc
     """Only the bytes that were found valid skip the reading: an edit is checked, and a
     bad one refused as `load_config` words it, every time."""
     assert cli("status").code == 0
+    record = Path(os.environ["XDG_CACHE_HOME"]) / "bayops" / "config-valid"
+    assert stat.S_IMODE(record.stat().st_mode) == 0o600  # a copy of the config: private
     good = cli.config.read_text()
     cli.config.write_text(good.replace("[bayops]", "[bayops]\nlease_hours = -1", 1))
     with pytest.raises(BadInput) as refused:

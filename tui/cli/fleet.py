@@ -39,8 +39,6 @@ def _glance(args: argparse.Namespace) -> int | None:
     take the long way (``_status``), which also says what is wrong."""
     if args.read_only:
         return None
-    import tomllib
-
     from tui.client import choose_server
     from tui.core.configpath import MAX_CONFIG_BYTES, find_config, vouched
     from tui.core.process import current_operator
@@ -53,13 +51,11 @@ def _glance(args: argparse.Namespace) -> int | None:
             data = handle.read(MAX_CONFIG_BYTES + 1)
     except OSError:
         return None
-    if not vouched(path, data):
+    facts = vouched(path, data)
+    if facts is None or facts["driver"] != "sim" or choose_server(
+            args.server, facts["server"], path)[0] is not None:
         return None
-    main = tomllib.loads(data.decode()).get("bayops", {})  # valid: the keys' types hold
-    if main.get("driver", "sim") != "sim" or choose_server(args.server, main.get("server", ""),
-                                                          path)[0] is not None:
-        return None
-    state = choose_state(args.state, configured_state(main.get("state", ""), path))
+    state = choose_state(args.state, configured_state(facts["state"], path))
     figures = open_glance(state.path, "sim") if state.kind == "sqlite" else None
     if figures is None:
         return None

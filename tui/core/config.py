@@ -157,7 +157,8 @@ def load_config(path: Path, remember: bool = False) -> Config:
     except BadInput as exc:
         raise BadInput(f"config: {path}: {exc}") from None
     if remember and not overlaid:  # an overlay's validity is also the packaged file's
-        vouch(path, data)
+        vouch(path, data, {"driver": config.driver, "server": config.server,
+                           "state": raw.get("bayops", {}).get("state", "")})
     return config
 
 

@@ -4,13 +4,15 @@ Light on purpose (no model class): `bayops status` reads these before it knows w
 it needs the whole config (tui.cli.fleet's glance). ``tui.core.config`` re-exports them.
 
 The memory: ``load_config(remember=True)`` records a config it validated, by its path and
-its exact bytes, in the user's cache folder; ``vouched`` answers whether these very bytes
-were found valid. One validator (``tui.core.config``) stays the only judge: a config it
-refused is never recorded, so the glance falls back to it and the refusal reads the same.
+its exact bytes, with the few values `status` needs from it, in the user's cache folder;
+``vouched`` answers whether these very bytes were found valid (no TOML parsed again).
+One validator (``tui.core.config``) stays the only judge: a config it refused is never
+recorded, so the glance falls back to it and the refusal reads the same.
 """
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 from pathlib import Path
 
@@ -47,28 +49,41 @@ def _vouched_path() -> Path:
     return Path(xdg) / "bayops" / "config-valid"
 
 
-def _record(path: Path, data: bytes) -> bytes:
-    return os.fsencode(path.absolute()) + b"\0" + data
+def _record(path: Path, data: bytes, facts: dict[str, str]) -> bytes:
+    header = json.dumps({"path": os.fspath(path.absolute()), **facts}, sort_keys=True)
+    return header.encode() + b"\n" + data
 
 
-def vouched(path: Path, data: bytes) -> bool:
-    """Were exactly these bytes at ``path`` found valid before (``vouch``)?"""
+def vouched(path: Path, data: bytes) -> dict[str, str] | None:
+    """If exactly these bytes at ``path`` were found valid (``vouch``), what was recorded
+    of them then (``[bayops]``'s driver, server and state, as written); else None."""
     try:
-        return _vouched_path().read_bytes() == _record(path, data)
-    except OSError:
-        return False
+        header, _, valid = _vouched_path().read_bytes().partition(b"\n")
+        facts = json.loads(header)
+    except (OSError, ValueError):
+        return None
+    if valid != data or facts.pop("path", None) != os.fspath(path.absolute()):
+        return None
+    return facts
 
 
-def vouch(path: Path, data: bytes) -> None:
-    """Remember that ``data`` at ``path`` is a valid config (best effort: a cache folder
-    that cannot be written only costs the next status its speed)."""
-    if vouched(path, data):
-        return
+def vouch(path: Path, data: bytes, facts: dict[str, str]) -> None:
+    """Remember that ``data`` at ``path`` is a valid config, with ``facts`` read from it.
+    Private to the user (a config may name secrets' files and URLs); best effort: a
+    cache folder that cannot be written only costs the next status its speed."""
+    record = _record(path, data, facts)
     target = _vouched_path()
+    try:
+        if target.read_bytes() == record:
+            return
+    except OSError:
+        pass
     temporary = target.with_name(f"{target.name}.{os.getpid()}")
     try:
         target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        temporary.write_bytes(_record(path, data))
+        temporary.unlink(missing_ok=True)
+        with open(os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "wb") as out:
+            out.write(record)
         os.replace(temporary, target)  # whole or not at all, whoever else writes it
     except OSError:
         with contextlib.suppress(OSError):
