@@ -161,3 +161,18 @@ def test_a_config_changed_since_it_was_found_valid_is_read_again(cli, monkeypatc
     cli("status")
     cli("status")
     assert answered == [None, 0]  # read and found valid once, then glanced
+
+
+def test_a_record_made_by_other_code_is_no_record(cli, monkeypatch):
+    """An upgrade may judge a config otherwise (and migrate the store): what another
+    install of bayops found valid is read again."""
+    from tui.core import configpath
+
+    cli("status")
+    glance = fleet._glance
+    answered = []
+    monkeypatch.setattr(fleet, "_glance", lambda a: answered.append(glance(a)) or answered[-1])
+    monkeypatch.setattr(configpath, "_JUDGES", configpath._JUDGES[:-1])  # other files: other code
+    cli("status")
+    cli("status")
+    assert answered == [None, 0]

@@ -2,9 +2,7 @@
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import time
-from typing import TYPE_CHECKING, Any
 
 from tui.cli.output import emit, table
 from tui.cli.parsing import command
@@ -12,7 +10,10 @@ from tui.humanize import duration
 from tui.model.errors import BadInput
 from tui.model.text import printable, quoted
 
+TYPE_CHECKING = False  # not typing's: `status` need not import typing (mypy knows the name)
 if TYPE_CHECKING:
+    from typing import Any
+
     from tui.cli.parsing import Subparsers
     from tui.client.protocol import Client
     from tui.model.entities import Bay, GroupSummary
@@ -39,10 +40,12 @@ def _glance(args: argparse.Namespace) -> int | None:
     take the long way (``_status``), which also says what is wrong."""
     if args.read_only:
         return None
+    from pathlib import Path
+
     from tui.client import choose_server
     from tui.core.configpath import MAX_CONFIG_BYTES, find_config, vouched
     from tui.core.process import current_operator
-    from tui.core.statepath import choose_state, configured_state
+    from tui.core.statepath import choose_state, configured_location
     from tui.core.store.glance import open_glance
 
     path = find_config(args.config)
@@ -55,8 +58,8 @@ def _glance(args: argparse.Namespace) -> int | None:
     if facts is None or facts["driver"] != "sim" or choose_server(
             args.server, facts["server"], path)[0] is not None:
         return None
-    state = choose_state(args.state, configured_state(facts["state"], path))
-    figures = open_glance(state.path, "sim") if state.kind == "sqlite" else None
+    kind, location = choose_state(args.state, configured_location(facts["state"], path))
+    figures = open_glance(Path(location), "sim", facts["schema"]) if kind == "sqlite" else None
     if figures is None:
         return None
     groups = figures["groups"]
@@ -80,6 +83,8 @@ def _status(core: Client, args: argparse.Namespace) -> int:
 
 def glance_of(summaries: list[GroupSummary]) -> list[dict[str, Any]]:
     """The groups as ``tui.core.store.glance`` has them, from the view's summaries."""
+    import dataclasses
+
     return [{
         "name": g.name, "policy": g.policy.mode, "window": g.policy.window,
         "bays": g.bays, "servers": g.servers, "profiles": g.profiles,

@@ -11,11 +11,11 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from tui.core.configpath import site_config_path
 from tui.model.errors import BadInput, BayopsError, OperationFailed
 
+TYPE_CHECKING = False  # not typing's: `status` need not import typing (mypy knows the name)
 if TYPE_CHECKING:
     from tui.client.protocol import Client
     from tui.client.remote import RemoteCore

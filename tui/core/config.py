@@ -157,8 +157,11 @@ def load_config(path: Path, remember: bool = False) -> Config:
     except BadInput as exc:
         raise BadInput(f"config: {path}: {exc}") from None
     if remember and not overlaid:  # an overlay's validity is also the packaged file's
+        from tui.core.store.schema import SCHEMA_VERSION
+
         vouch(path, data, {"driver": config.driver, "server": config.server,
-                           "state": raw.get("bayops", {}).get("state", "")})
+                           "state": raw.get("bayops", {}).get("state", ""),
+                           "schema": SCHEMA_VERSION})
     return config
 
 

@@ -18,6 +18,10 @@ from pathlib import Path
 
 from tui.resources import data_path
 
+TYPE_CHECKING = False  # not typing's: `status` need not import typing (mypy knows the name)
+if TYPE_CHECKING:
+    from typing import Any
+
 MAX_CONFIG_BYTES = 1024 * 1024  # a fleet of 64,000 bays needs a fraction of this
 
 
@@ -49,25 +53,44 @@ def _vouched_path() -> Path:
     return Path(xdg) / "bayops" / "config-valid"
 
 
-def _record(path: Path, data: bytes, facts: dict[str, str]) -> bytes:
-    header = json.dumps({"path": os.fspath(path.absolute()), **facts}, sort_keys=True)
+# The code that judged a config (and made the schema): an upgrade rewrites these files, so
+# a record made by another install of bayops is no record.
+_JUDGES = ("core/config.py", "core/validate.py", "core/addresses.py", "model/tables.py",
+           "model/entities.py", "core/store/schema.py")
+
+
+def _judges() -> list[int]:
+    package = Path(__file__).parent.parent
+    stamps = []
+    for name in _JUDGES:
+        found = (package / name).stat()
+        stamps += [found.st_mtime_ns, found.st_size]
+    return stamps
+
+
+def _record(path: Path, data: bytes, facts: dict[str, Any]) -> bytes:
+    header = json.dumps({"path": os.fspath(path.absolute()), "judges": _judges(), **facts},
+                        sort_keys=True)
     return header.encode() + b"\n" + data
 
 
-def vouched(path: Path, data: bytes) -> dict[str, str] | None:
-    """If exactly these bytes at ``path`` were found valid (``vouch``), what was recorded
-    of them then (``[bayops]``'s driver, server and state, as written); else None."""
+def vouched(path: Path, data: bytes) -> dict[str, Any] | None:
+    """If exactly these bytes at ``path`` were found valid (``vouch``) by this very code,
+    what was recorded then (``[bayops]``'s driver, server and state as written, and the
+    schema version of this install); else None."""
     try:
         header, _, valid = _vouched_path().read_bytes().partition(b"\n")
         facts = json.loads(header)
+        judges = _judges()
     except (OSError, ValueError):
         return None
-    if valid != data or facts.pop("path", None) != os.fspath(path.absolute()):
+    if valid != data or facts.pop("path", None) != os.fspath(path.absolute()) \
+            or facts.pop("judges", None) != judges:
         return None
-    return facts
+    return dict(facts)
 
 
-def vouch(path: Path, data: bytes, facts: dict[str, str]) -> None:
+def vouch(path: Path, data: bytes, facts: dict[str, Any]) -> None:
     """Remember that ``data`` at ``path`` is a valid config, with ``facts`` read from it.
     Private to the user (a config may name secrets' files and URLs); best effort: a
     cache folder that cannot be written only costs the next status its speed."""

@@ -11,9 +11,10 @@ Rows come back as the model's named types, never as tuples.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
+TYPE_CHECKING = False  # not typing's: `status` need not import typing (mypy knows the name)
 if TYPE_CHECKING:
+    from typing import Any
+
     from tui.core.store.feed import ChangeSet
     from tui.core.store.lease import Lease
     from tui.core.store.store import Store

@@ -16,10 +16,13 @@ import os
 import re
 import sqlite3
 from pathlib import Path
-from typing import Any
 
 from tui.core.process import process_alive
 from tui.model.errors import BayopsError
+
+TYPE_CHECKING = False  # not typing's: `status` need not import typing (mypy knows the name)
+if TYPE_CHECKING:
+    from typing import Any
 
 # `Bay.unready_reason() is None` in SQL, over the aliases of fleet._BAY_SELECT (b, e, d, p,
 # l, m): the spare counts (status, the empty-pool warning, metrics) must agree with the
@@ -54,12 +57,14 @@ def cover_badge(short: list[str]) -> tuple[str, bool]:
     return "no cover for " + (generation.group(0) if generation else short[0]), False
 
 
-def open_glance(path: Path, driver: str) -> dict[str, Any] | None:
+def open_glance(path: Path, driver: str, schema: int) -> dict[str, Any] | None:
     """``glance`` of the SQLite state at ``path``, read-only in one snapshot, when opening
     the store would do nothing first; None when it would: no such file, another
-    program's, a migration due, the fleet still to be built or made with another driver,
-    file modes to warn about, an interrupted job to resume (the caller opens it then)."""
-    from tui.core.store.schema import SCHEMA_VERSION
+    program's, a migration due (its version is not ``schema``, this install's
+    SCHEMA_VERSION: the caller had it recorded, configpath.vouch, for importing the
+    migrations costs status a fifth of its budget), the fleet still to be built or made
+    with another driver, file modes to warn about, an interrupted job to resume (the
+    caller opens it then)."""
     from tui.core.store.statefile import APPLICATION_ID, mode_warnings, read_only_uri
 
     try:
@@ -70,7 +75,7 @@ def open_glance(path: Path, driver: str) -> dict[str, Any] | None:
             db.execute("BEGIN")  # one snapshot, whatever commits meanwhile
             mark = (db.execute("PRAGMA application_id").fetchone()[0],
                     db.execute("PRAGMA user_version").fetchone()[0])
-            if mark != (APPLICATION_ID, SCHEMA_VERSION):
+            if mark != (APPLICATION_ID, schema):
                 return None
             meta = dict(db.execute("SELECT key, value FROM meta WHERE key IN ('created', 'driver')"))
             if "created" not in meta or meta.get("driver") != driver:
