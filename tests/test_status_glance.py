@@ -176,3 +176,17 @@ def test_a_record_made_by_other_code_is_no_record(cli, monkeypatch):
     cli("status")
     cli("status")
     assert answered == [None, 0]
+
+
+def test_a_user_config_laid_over_the_packaged_one(cli, monkeypatch):
+    """A user's config that names no fleet (a theme) keeps the packaged fleet: found valid
+    as laid over it, then glanced."""
+    user = Path(os.environ["XDG_CONFIG_HOME"]) / "bayops" / "config.toml"
+    user.parent.mkdir(parents=True)
+    user.write_text('[bayops]\ntheme = "light"\n')
+    glance = fleet._glance
+    answered = []
+    monkeypatch.setattr(fleet, "_glance", lambda a: answered.append(glance(a)) or answered[-1])
+    long, short = (cli("--config", str(user), "status", "--json") for _ in range(2))
+    assert answered == [None, 0]
+    assert short.out == long.out and long.code == 0

@@ -147,8 +147,7 @@ def load_config(path: Path, remember: bool = False) -> Config:
         raise BadInput(f"config: {path}: not valid TOML: {exc}") from None
     except RecursionError:
         raise BadInput(f"config: {path}: nested too deeply; not a config") from None
-    overlaid = "groups" not in raw and _same_file(path, user_config_path())
-    if overlaid:
+    if "groups" not in raw and _same_file(path, user_config_path()):
         raw = _overlay(_packaged_default(), raw)
     try:
         config = _parse(raw, path)
@@ -156,7 +155,7 @@ def load_config(path: Path, remember: bool = False) -> Config:
         raise exc.in_file(path) from None
     except BadInput as exc:
         raise BadInput(f"config: {path}: {exc}") from None
-    if remember and not overlaid:  # an overlay's validity is also the packaged file's
+    if remember:  # (an overlay's validity is also the packaged file's: one of the judges)
         from tui.core.store.schema import SCHEMA_VERSION
 
         vouch(path, data, {"driver": config.driver, "server": config.server,

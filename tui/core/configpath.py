@@ -53,8 +53,9 @@ def _vouched_path() -> Path:
     return Path(xdg) / "bayops" / "config-valid"
 
 
-# The code that judged a config (and made the schema): an upgrade rewrites these files, so
-# a record made by another install of bayops is no record.
+# The code that judged a config (and made the schema), and the packaged config a user's
+# config without a fleet is laid over: an upgrade rewrites these files, so a record made
+# by another install of bayops is no record.
 _JUDGES = ("core/config.py", "core/validate.py", "core/addresses.py", "model/tables.py",
            "model/entities.py", "core/store/schema.py")
 
@@ -62,8 +63,7 @@ _JUDGES = ("core/config.py", "core/validate.py", "core/addresses.py", "model/tab
 def _judges() -> list[int]:
     package = Path(__file__).parent.parent
     stamps = []
-    for name in _JUDGES:
-        found = (package / name).stat()
+    for found in [(package / name).stat() for name in _JUDGES] + [data_path("config.toml").stat()]:
         stamps += [found.st_mtime_ns, found.st_size]
     return stamps
 
