@@ -190,3 +190,21 @@ def test_a_user_config_laid_over_the_packaged_one(cli, monkeypatch):
     long, short = (cli("--config", str(user), "status", "--json") for _ in range(2))
     assert answered == [None, 0]
     assert short.out == long.out and long.code == 0
+
+
+@pytest.mark.parametrize("where", [{"server": "unix:/nowhere/bayops.sock", "state": None},
+                                   {"server": None, "state": "postgresql://bayops@db/fleet"}])
+def test_a_server_or_postgresql_takes_the_long_way(cli, monkeypatch, where):
+    """No glance at a state another process serves, or at a database (nothing is
+    connected to find out: the long way does, and says what it finds)."""
+    import argparse
+
+    cli("status")
+    monkeypatch.setenv("BAYOPS_CONFIG", str(cli.config))
+    args = argparse.Namespace(read_only=False, config=None, group=None, domain=None, json=True,
+                              **where)
+    if where["state"] is None:
+        args.state = str(cli.state)
+    assert fleet._glance(args) is None
+    args.server, args.state = "none", str(cli.state)
+    assert fleet._glance(args) == 0  # the same, embedded on the SQLite file: glanced

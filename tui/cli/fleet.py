@@ -54,12 +54,13 @@ def _glance(args: argparse.Namespace) -> int | None:
             data = handle.read(MAX_CONFIG_BYTES + 1)
     except OSError:
         return None
-    facts = vouched(path, data)
-    if facts is None or facts["driver"] != "sim" or choose_server(
-            args.server, facts["server"], path)[0] is not None:
+    facts = vouched(path, data) or {}
+    if facts.get("driver") != "sim" or choose_server(
+            args.server, facts.get("server", ""), path)[0] is not None:
         return None
-    kind, location = choose_state(args.state, configured_location(facts["state"], path))
-    figures = open_glance(Path(location), "sim", facts["schema"]) if kind == "sqlite" else None
+    kind, location = choose_state(args.state, configured_location(facts.get("state", ""), path))
+    figures = (open_glance(Path(location), "sim", facts.get("schema", -1)) if kind == "sqlite"
+               else None)
     if figures is None:
         return None
     groups = figures["groups"]
