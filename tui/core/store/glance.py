@@ -60,10 +60,10 @@ def cover_badge(short: list[str]) -> tuple[str, bool]:
 def open_glance(path: Path, driver: str, schema: int) -> dict[str, Any] | None:
     """``glance`` of the SQLite state at ``path``, read-only in one snapshot, when opening
     the store would do nothing first; None when it would: no such file, another
-    program's, a migration due (its version is not ``schema``, this install's
-    SCHEMA_VERSION: the caller had it recorded, configpath.vouch, for importing the
-    migrations costs status a fifth of its budget), the fleet still to be built or made
-    with another driver, file modes to warn about, an interrupted job to resume (the
+    program's, a migration due (its version is not ``schema``: this install's
+    SCHEMA_VERSION, which the caller had recorded (configpath.vouch) rather than import
+    the migrations and the dataclasses they render with), the fleet still to be built or
+    made with another driver, file modes to warn about, an interrupted job to resume (the
     caller opens it then)."""
     from tui.core.store.statefile import APPLICATION_ID, mode_warnings, read_only_uri
 
