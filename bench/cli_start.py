@@ -11,7 +11,9 @@ each command once, interleaved, so a loaded machine slows them alike; the figure
 medians of CPU (user+sys, from wait4) and wall time, each with its ratio to the floor.
 "config read" is what every command pays before it runs (tui.core.config importing the
 model's dataclasses, then reading and checking config.toml): no goal of its own, it
-shows how much of status's budget is gone before the store is opened.
+shows how much of status's budget is gone before the store is opened. `bayops status`
+answers at a glance (one SQL read, docs/architecture.md); "status --read-only" takes the
+long way (the Core and its FleetView), for comparison.
 """
 from __future__ import annotations
 
@@ -64,6 +66,7 @@ def main() -> None:
         cases = {"python -c pass": ([sys.executable, "-c", "pass"], env),
                  "bayops --help": ([bayops, "--help"], env),
                  "bayops status": ([bayops, "status"], env),
+                 "status --read-only": ([bayops, "--read-only", "status"], env),
                  "config read": ([sys.executable, "-c", "from tui.core.config import "
                                   "find_config, load_config; load_config(find_config(None))"], env)}
         if args.compare:  # the older tree first on the path shadows the editable install
@@ -82,11 +85,11 @@ def main() -> None:
     floor_wall = statistics.median(wall["python -c pass"])
     print(f"{args.runs} interleaved rounds; load average {os.getloadavg()[0]:.2f} "
           f"on {os.cpu_count()} cores; {sys.version.split()[0]}")
-    print(f"{'command':<16} {'CPU s':>7} {'x floor':>7} {'goal':>6} {'wall s':>7} {'x floor':>7}")
+    print(f"{'command':<18} {'CPU s':>7} {'x floor':>7} {'goal':>6} {'wall s':>7} {'x floor':>7}")
     for name in cases:
         c, w = statistics.median(cpu[name]), statistics.median(wall[name])
         goal = f"≤{GOALS[name]}" if name in GOALS else ""
-        print(f"{name:<16} {c:7.3f} {c / floor_cpu:7.2f} {goal:>6} {w:7.3f} {w / floor_wall:7.2f}")
+        print(f"{name:<18} {c:7.3f} {c / floor_cpu:7.2f} {goal:>6} {w:7.3f} {w / floor_wall:7.2f}")
 
 
 if __name__ == "__main__":

@@ -29,7 +29,8 @@ LATENCY_KEYS = ("power_off", "power_on", "apply_profile", "clear_profile", "doma
 def isolated_env(tmp_path_factory, monkeypatch):
     """Keep the developer's own config and state out of every test."""
     home = tmp_path_factory.mktemp("home")
-    for var, sub in (("HOME", ""), ("XDG_CONFIG_HOME", ".config"), ("XDG_STATE_HOME", ".state")):
+    for var, sub in (("HOME", ""), ("XDG_CONFIG_HOME", ".config"), ("XDG_STATE_HOME", ".state"),
+                     ("XDG_CACHE_HOME", ".cache")):
         monkeypatch.setenv(var, str(home / sub))
     for var in ("BAYOPS_CONFIG", "BAYOPS_STATE", "NO_COLOR", "TMUX"):
         monkeypatch.delenv(var, raising=False)

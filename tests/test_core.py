@@ -335,3 +335,67 @@ def test_the_stores_spare_counts_follow_the_failovers_ready_rule(core, seed):
     for group, figures in store.counts().items():
         ready = [b for b in bays if b.group == group and b.spare and b.unready_reason() is None]
         assert figures["spares_ready"] == len(ready), group
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_status_glance_counts_as_the_view_does(core, seed):
+    """`bayops status` reads its figures in one SQL pass (tui.core.store.glance) where the
+    dashboard's FleetView counts ``Bay``s: spares ready by ``Bay.unready_reason``, the
+    coverage badge by ``coverage.sweep``, drift by the domains' configurations, jobs
+    unfinished. On generated fleets (spares made and spoiled, profiles gone, empty bays,
+    flags, locks, maintenance, a drained enclosure, drift) they must agree."""
+    import random
+
+    from tui.cli.fleet import glance_of
+    from tui.core.store.glance import glance
+    from tui.core.view import FleetView
+    from tui.model.entities import Maintenance
+    from tui.model.params import FailoverParams
+
+    rng = random.Random(seed)
+    store = core.store
+    groups = store.group_names()
+    poor = groups[seed % len(groups)]  # its spares never ready: a coverage shortfall
+    rich = groups[(seed + 1) % len(groups)]  # no profile, every bay a ready spare: covered
+    locked: list[str] = []
+    for b in store.bays():
+        if b.empty:
+            continue
+        if b.group == rich:
+            if b.profile is not None:
+                store.assign_profile(b.profile, None)
+            store.set_spare(b.id, True)
+            store.set_reading(b.id, power="off", health="ok")
+            continue
+        if b.profile is not None and rng.random() < 0.3:
+            store.assign_profile(b.profile, None)
+        elif b.profile is None and rng.random() < 0.15:
+            store.set_server(b.id, None)
+            continue
+        if store.bay(b.id).profile is None and rng.random() < 0.6:
+            store.set_spare(b.id, True)
+        healths = ("critical", "warning") if b.group == poor else ("ok", "ok", "warning", "critical")
+        store.set_reading(b.id, power=rng.choice(("on", "off", "off", "off")),
+                          health=rng.choice(healths))
+        if rng.random() < 0.08:
+            store.set_flag(b.id, "serial changed")
+        if rng.random() < 0.1:
+            locked.append(b.id)
+    with store.write():
+        job = store.create_job("tester", "test", FailoverParams(
+            rng.choice(groups), locked[0], "p", None, "test"), [f"bay:{i}" for i in locked])
+    enclosures = store.enclosures()
+    store.set_drained(rng.choice(enclosures).name, job)
+    for group in groups:
+        domains = store.domains(group)
+        if rng.random() < 0.7 and group != rich:
+            store.start_maintenance(Maintenance(rng.choice(domains).name, group, "tester",
+                                                "test", 0.0, rng.choice((1.0, 1e12))))
+        drifted = rng.choice(domains)
+        store.set_domain_config(drifted.name, dataclasses.replace(
+            drifted.config, firmware=drifted.config.firmware + ".1"))
+    seen = glance(store.db)
+    assert seen["groups"] == glance_of(FleetView.load(core)[0].groups)
+    assert seen["interrupted"] == len(core.interrupted_jobs()) == 1  # left here, no runner
+    badges = {g["name"]: g["covers_one_enclosure"] for g in seen["groups"]}
+    assert not badges[poor] and badges[rich], badges  # both answers were compared

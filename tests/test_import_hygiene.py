@@ -41,7 +41,8 @@ HEAVY = ("textual", "rich", "httpx", "aiohttp", "psycopg", "psycopg_pool", "hypo
 def imported(tmp_path: Path, *argv: str) -> set[str]:
     out = tmp_path / "modules.txt"
     env = {k: v for k, v in os.environ.items()
-           if not k.startswith("BAYOPS_") and k not in ("XDG_STATE_HOME", "XDG_CONFIG_HOME")}
+           if not k.startswith("BAYOPS_")
+           and k not in ("XDG_STATE_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME")}
     env.update(HOME=str(tmp_path), BAYOPS_STATE=str(tmp_path / "state.db"), BAYOPS_SERVER="none")
     proc = subprocess.run([sys.executable, "-c", WRAPPER, str(out), *argv], env=env,
                           capture_output=True, text=True, timeout=120)
@@ -85,6 +86,19 @@ def test_status_imports_its_command_and_the_embedded_core_only(tmp_path: Path) -
     # fleet view reads (the spare ranking and the coverage badge)
     assert {m for m in modules if m.startswith("tui.core.ops.")} <= {
         "tui.core.ops.placement", "tui.core.ops.coverage"}
+
+
+def test_status_at_a_glance_makes_none_of_the_models_classes(tmp_path: Path) -> None:
+    """Once the store exists and its config was found valid, `status` reads the state file
+    alone (tui.core.store.glance): no entity, job parameter or plan class is made, no
+    config checker, view or Core imported (issue 22: they cost twice its budget)."""
+    imported(tmp_path, "status")  # builds the store; finds the config valid
+    modules = imported(tmp_path, "status", "--json")
+    assert "tui.core.store.glance" in modules  # it did run
+    assert not under(modules, (*HEAVY, "tui.model.entities", "tui.model.params", "tui.model.plan",
+                               "tui.model.tables", "tui.core.config", "tui.core.view",
+                               "tui.core.api", "tui.core.queries", "tui.core.ops",
+                               "tui.core.store.fleet", "tui.core.store.base", "tui.drivers"))
 
 
 @pytest.mark.parametrize(("name", "module", "help_text"), commands.COMMANDS)

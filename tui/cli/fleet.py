@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import argparse
 import time
-from typing import TYPE_CHECKING, Any
 
 from tui.cli.output import emit, table
 from tui.cli.parsing import command
@@ -11,17 +10,20 @@ from tui.humanize import duration
 from tui.model.errors import BadInput
 from tui.model.text import printable, quoted
 
+TYPE_CHECKING = False  # not typing's: `status` need not import typing (mypy knows the name)
 if TYPE_CHECKING:
+    from typing import Any
+
     from tui.cli.parsing import Subparsers
     from tui.client.protocol import Client
-    from tui.model.entities import Bay
+    from tui.model.entities import Bay, GroupSummary
 
 
 def register(sub: Subparsers) -> None:
     c = command(sub, "status", "per-group summary: bays, health, spares, maintenance, jobs")
     c.add_argument("--group")
     c.add_argument("--domain")
-    c.set_defaults(handler=_status)
+    c.set_defaults(handler=_status, glance=_glance)
     c = command(sub, "bays", "every bay with server, power, health, profile and spare flag")
     c.add_argument("--group")
     c.add_argument("--domain")
@@ -30,55 +32,118 @@ def register(sub: Subparsers) -> None:
     c.set_defaults(handler=_bays)
 
 
+def _glance(args: argparse.Namespace) -> int | None:
+    """`status` from the state file alone (tui.core.store.glance), before a config is
+    checked or a client opened, when that is all the long way would do: a config found
+    valid before and unchanged since, the simulator, embedded, an existing SQLite state
+    with nothing to resume, not --read-only, known names in --group and --domain. None:
+    take the long way (``_status``), which also says what is wrong."""
+    if args.read_only:
+        return None
+    from pathlib import Path
+
+    from tui.client import choose_server
+    from tui.core.configpath import MAX_CONFIG_BYTES, find_config, vouched
+    from tui.core.process import current_operator
+    from tui.core.statepath import choose_state, configured_location
+    from tui.core.store.glance import open_glance
+
+    path = find_config(args.config)
+    try:
+        with path.open("rb") as handle:
+            data = handle.read(MAX_CONFIG_BYTES + 1)
+    except OSError:
+        return None
+    facts = vouched(path, data) or {}
+    if facts.get("driver") != "sim" or choose_server(
+            args.server, facts.get("server", ""), path)[0] is not None:
+        return None
+    kind, location = choose_state(args.state, configured_location(facts.get("state", ""), path))
+    figures = (open_glance(Path(location), "sim", facts.get("schema", -1)) if kind == "sqlite"
+               else None)
+    if figures is None:
+        return None
+    groups = figures["groups"]
+    domains = {d["name"] for g in groups for d in g["domains"]}
+    if (args.group and args.group not in {g["name"] for g in groups}) or (
+            args.domain and args.domain not in domains):
+        return None
+    _report(args, "sim", current_operator(), groups, figures["drained"])
+    return 0
+
+
 def _status(core: Client, args: argparse.Namespace) -> int:
-    groups = core.groups()
+    summaries = core.groups()
     if args.group:
         core.bays(group=args.group)  # validates the name
-        groups = [g for g in groups if g.name == args.group]
     if args.domain:
         core.domain_config(args.domain)  # validates the name
-        groups = [g for g in groups if any(d.name == args.domain for d in g.domains)]
+    _report(args, core.driver.name, core.operator, glance_of(summaries), _drained(core))
+    return 0
+
+
+def glance_of(summaries: list[GroupSummary]) -> list[dict[str, Any]]:
+    """The groups as ``tui.core.store.glance`` has them, from the view's summaries."""
+    import dataclasses
+
+    return [{
+        "name": g.name, "policy": g.policy.mode, "window": g.policy.window,
+        "bays": g.bays, "servers": g.servers, "profiles": g.profiles,
+        "critical": g.critical, "warning": g.warning, "spares": g.spares,
+        "spares_ready": g.spares_ready, "running_jobs": g.running_jobs,
+        "coverage": g.cover, "covers_one_enclosure": g.cover_ok,
+        "domains": [{
+            "name": d.name, "bays": d.bays, "critical": d.critical, "warning": d.warning,
+            "spares": d.spares, "drifted": d.drifted,
+            "maintenance": dataclasses.asdict(d.maintenance) if d.maintenance else None,
+            "enclosures": [e.__dict__ for e in d.enclosures],
+        } for d in g.domains],
+    } for g in summaries]
+
+
+def _report(args: argparse.Namespace, driver: str, operator: str, groups: list[dict[str, Any]],
+            drained: list[dict[str, Any]]) -> None:
+    """Print status, the same from either way (``_glance``, ``_status``): ``groups`` as
+    the glance has them, every domain each; ``drained``: every drained enclosure."""
     now = time.time()
-    drained = _drained(core, {d.name for g in groups for d in g.domains
-                              if not args.domain or d.name == args.domain})
+    groups = [g for g in groups if (not args.group or g["name"] == args.group) and (
+        not args.domain or any(d["name"] == args.domain for d in g["domains"]))]
+    for g in groups:
+        for d in g["domains"]:
+            if d["maintenance"]:
+                m = d["maintenance"]
+                d["maintenance"] = {**m, "expired": now >= m["expires"],
+                                    "seconds_left": max(0, int(m["expires"] - now))}
+    shown = {d["name"] for g in groups for d in g["domains"]
+             if not args.domain or d["name"] == args.domain}
+    drained = [d for d in drained if d["domain"] in shown]
     data = {
-        "driver": core.driver.name, "operator": core.operator,
-        "groups": [{
-            "name": g.name, "policy": g.policy.mode, "window": g.policy.window,
-            "bays": g.bays, "servers": g.servers, "profiles": g.profiles,
-            "critical": g.critical, "warning": g.warning, "spares": g.spares,
-            "spares_ready": g.spares_ready, "running_jobs": g.running_jobs,
-            "coverage": g.cover, "covers_one_enclosure": g.cover_ok,
-            "domains": [{
-                "name": d.name, "bays": d.bays, "critical": d.critical, "warning": d.warning,
-                "spares": d.spares, "drifted": d.drifted,
-                "maintenance": d.maintenance.to_dict(now) if d.maintenance else None,
-                "enclosures": [e.__dict__ for e in d.enclosures],
-            } for d in g.domains if not args.domain or d.name == args.domain],
-        } for g in groups],
+        "driver": driver, "operator": operator,
+        "groups": [{**g, "domains": [d for d in g["domains"] if d["name"] in shown]}
+                   for g in groups],
         "drained": drained,
     }
 
     def human() -> str:
-        rows = [(g.name, g.policy.mode + (f" ({g.policy.window})" if g.policy.window else ""),
-                 len(g.domains), g.bays, g.servers, g.profiles, g.critical, g.warning,
-                 f"{g.spares_ready}/{g.spares}", g.running_jobs) for g in groups]
+        rows = [(g["name"], g["policy"] + (f" ({g['window']})" if g["window"] else ""),
+                 len(g["domains"]), g["bays"], g["servers"], g["profiles"], g["critical"],
+                 g["warning"], f"{g['spares_ready']}/{g['spares']}", g["running_jobs"])
+                for g in groups]
         out = [table(("GROUP", "POLICY", "DOMAINS", "BAYS", "SERVERS", "PROFILES", "CRIT",
                       "WARN", "SPARES", "JOBS"), rows)]
         for g in groups:
-            for d in g.domains:
-                if d.maintenance:
-                    m = d.maintenance
-                    left = ("EXPIRED " + duration(now - m.expires) + " ago" if m.expired(now)
-                            else duration(m.expires - now) + " left")
-                    out.append(f"maintenance: {d.name} by {printable(m.owner)}, {left}: "
-                               f"{printable(m.reason)}")
-            if g.spares_ready == 0:
-                out.append(f"warning: group {g.name} has no usable spare")
+            for d in g["domains"]:
+                if d["maintenance"]:
+                    m = d["maintenance"]
+                    left = ("EXPIRED " + duration(now - m["expires"]) + " ago" if m["expired"]
+                            else duration(m["expires"] - now) + " left")
+                    out.append(f"maintenance: {d['name']} by {printable(m['owner'])}, {left}: "
+                               f"{printable(m['reason'])}")
+            if g["spares_ready"] == 0:
+                out.append(f"warning: group {g['name']} has no usable spare")
         out += [_drained_line(d) for d in drained]
         return "\n".join(out)
     emit(args, data, human)
-    return 0
 
 
 def _moved(core: Client, bays: list[Bay]) -> dict[str, str]:
@@ -90,13 +155,13 @@ def _moved(core: Client, bays: list[Bay]) -> dict[str, str]:
             for home, name in away.items()}
 
 
-def _drained(core: Client, domains: set[str]) -> list[dict[str, Any]]:
-    """The drained enclosures of ``domains`` and the profiles still running on each (a
-    partial evacuation leaves those it found no spare for)."""
+def _drained(core: Client) -> list[dict[str, Any]]:
+    """The drained enclosures and the profiles still running on each (a partial
+    evacuation leaves those it found no spare for)."""
     return [{"enclosure": e.name, "domain": e.domain, "job": e.drained_job,
              "live": [{"bay": b.id, "profile": b.profile}
                       for b in core.bays(enclosure=e.name) if b.profile]}
-            for e in core.store.enclosures() if e.drained_job is not None and e.domain in domains]
+            for e in core.store.enclosures() if e.drained_job is not None]
 
 
 def _drained_line(d: dict[str, Any]) -> str:

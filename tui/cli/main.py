@@ -99,10 +99,13 @@ def _dispatch(argv: list[str], seen: _Seen) -> int:
         except UnicodeEncodeError:
             raise UsageError(f"argument {position} is not valid UTF-8") from None
     args = build_parser().parse_args(expiry_argument(argv))
+    glance = getattr(args, "glance", None)  # `status`: the answer from the state alone?
+    if glance is not None and (code := glance(args)) is not None:
+        return int(code)
     from tui.core.config import find_config, load_config
     from tui.core.statepath import find_state
 
-    config = load_config(find_config(args.config))
+    config = load_config(find_config(args.config), remember=glance is not None)
     seen.state = find_state(args.state, config)
     if args.command == "serve":
         return _serve(config, args)

@@ -5,12 +5,14 @@ import argparse
 import json
 import sys
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any
 
 from tui.model.errors import Refused
 from tui.model.text import printable
 
+TYPE_CHECKING = False  # not typing's: `status` need not import typing (mypy knows the name)
 if TYPE_CHECKING:
+    from typing import Any
+
     from tui.model.entities import Job
     from tui.model.plan import Plan
 

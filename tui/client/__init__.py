@@ -11,14 +11,15 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-from tui.core.config import Config, site_config_path
+from tui.core.configpath import site_config_path
 from tui.model.errors import BadInput, BayopsError, OperationFailed
 
+TYPE_CHECKING = False  # not typing's: `status` need not import typing (mypy knows the name)
 if TYPE_CHECKING:
     from tui.client.protocol import Client
     from tui.client.remote import RemoteCore
+    from tui.core.config import Config
     from tui.model.stateref import StateRef
 
 # httpx imports its own command-line client (click, rich, pygments: ~150 ms of a client's
@@ -41,8 +42,13 @@ def site_paths() -> tuple[Path, Path]:
 
 def find_server(explicit: str | None, config: Config) -> tuple[str | None, str]:
     """(server address or None for embedded, where that choice came from)."""
+    return choose_server(explicit, config.server, config.path)
+
+
+def choose_server(explicit: str | None, configured: str, config_path: Path) -> tuple[str | None, str]:
+    """``find_server`` given the config's ``[bayops] server`` and the config's path alone."""
     for value, origin in ((explicit, "--server"), (os.environ.get("BAYOPS_SERVER"), "$BAYOPS_SERVER"),
-                          (config.server, f"server in {config.path}")):
+                          (configured, f"server in {config_path}")):
         if value:
             return (None, origin) if value in EMBEDDED else (value, origin)
     site, marker = site_paths()

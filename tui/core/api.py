@@ -12,9 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import getpass
 import importlib
-import os
 import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
@@ -25,7 +23,7 @@ from tui.core.api_story import StoryOps
 from tui.core.api_upkeep import UpkeepOps
 from tui.core.config import Config
 from tui.core.driver_factory import make_driver
-from tui.core.roles import check_person
+from tui.core.process import current_operator
 from tui.core.statepath import find_state
 from tui.core.store import ChangeSet, Store
 from tui.model.api import KIND, Api, action, derive, query
@@ -56,16 +54,6 @@ def __getattr__(name: str) -> Any:
     if name in _LAZY:
         return getattr(importlib.import_module(_LAZY[name]), name)
     raise AttributeError(name)
-
-
-def current_operator() -> str:
-    user = os.environ.get("BAYOPS_USER")
-    if user:  # it labels who acts: a person's name, so no one passes for "policy:auto"
-        return check_person(user, "BAYOPS_USER operator")
-    try:
-        return getpass.getuser()
-    except (KeyError, OSError):
-        return f"uid{os.getuid()}"
 
 
 class Core(CycleOps, UpkeepOps, StoryOps):

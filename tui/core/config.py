@@ -6,7 +6,6 @@ one-line BadInput naming the key.
 """
 from __future__ import annotations
 
-import os
 import re
 import tomllib
 from dataclasses import dataclass, field
@@ -14,6 +13,14 @@ from pathlib import Path
 from typing import Any
 
 from tui.core.addresses import parse_address
+from tui.core.configpath import (  # find_config, site_config_path: re-exported
+    MAX_CONFIG_BYTES,
+    user_config_path,
+    vouch,
+)
+from tui.core.configpath import find_config as find_config
+from tui.core.configpath import site_config_path as site_config_path
+from tui.core.statepath import configured_state
 from tui.core.validate import (
     FIRMWARE_LIMIT,
     LOCAL_USER_ROLES,
@@ -30,7 +37,6 @@ from tui.model.text import quoted
 from tui.resources import data_path
 
 ENCLOSURE_MODELS = {"c7000": 16, "c3000": 8}
-MAX_CONFIG_BYTES = 1024 * 1024  # a fleet of 64,000 bays needs a fraction of this
 ROLES = ("viewer", "limited-operator", "operator", "group-admin", "admin")
 SIM_LATENCY_KEYS = ("power_off", "power_on", "apply_profile", "clear_profile", "domain_config",
                     "firmware")
@@ -122,30 +128,9 @@ class Config:
         return next((g for g in self.groups if g.name == name), None)
 
 
-def site_config_path() -> Path:
-    """The site's config on a server host (docs/deploy.md), which also marks the host as a
-    site (tui.client); $BAYOPS_SITE_MARKER moves it, for tests."""
-    return Path(os.environ.get("BAYOPS_SITE_MARKER", "/etc/bayops/config.toml"))
-
-
-def find_config(explicit: str | None) -> Path:
-    """--config, $BAYOPS_CONFIG, the user's config, the site's config where this user may
-    read it (root and the service user on the server host), else the packaged demo."""
-    if explicit or os.environ.get("BAYOPS_CONFIG"):
-        return Path(explicit or os.environ["BAYOPS_CONFIG"])
-    user, site = user_config_path(), site_config_path()
-    if user.exists():
-        return user
-    return site if os.access(site, os.R_OK) else data_path("config.toml")
-
-
-def user_config_path() -> Path:
-    """The user's own config (read, never written by bayops)."""
-    xdg = os.environ.get("XDG_CONFIG_HOME") or str(Path.home() / ".config")
-    return Path(xdg) / "bayops" / "config.toml"
-
-
-def load_config(path: Path) -> Config:
+def load_config(path: Path, remember: bool = False) -> Config:
+    """``remember``: record the file as valid (``configpath.vouch``) for the next
+    ``bayops status`` to skip this reading."""
     try:
         with path.open("rb") as handle:
             data = handle.read(MAX_CONFIG_BYTES + 1)
@@ -165,11 +150,18 @@ def load_config(path: Path) -> Config:
     if "groups" not in raw and _same_file(path, user_config_path()):
         raw = _overlay(_packaged_default(), raw)
     try:
-        return _parse(raw, path)
+        config = _parse(raw, path)
     except BadConfig as exc:
         raise exc.in_file(path) from None
     except BadInput as exc:
         raise BadInput(f"config: {path}: {exc}") from None
+    if remember:  # (an overlay's validity is also the packaged file's: one of the judges)
+        from tui.core.store.schema import SCHEMA_VERSION
+
+        vouch(path, data, {"driver": config.driver, "server": config.server,
+                           "state": raw.get("bayops", {}).get("state", ""),
+                           "schema": SCHEMA_VERSION})
+    return config
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -232,7 +224,7 @@ def _parse(raw: dict[str, Any], path: Path) -> Config:
         driver=driver,
         theme=main["theme"],
         bell=main["bell"],
-        state=StateRef.parse(os.path.expanduser(state), relative_to=path.parent) if state else None,
+        state=configured_state(state, path),
         lease_hours=main["lease_hours"],
         graceful_deadline=main["graceful_deadline"],
         groups=groups,

@@ -1,7 +1,22 @@
-"""Which process runs a job, in a way a reused PID cannot fake."""
+"""Which process runs a job, in a way a reused PID cannot fake; who runs this one."""
 from __future__ import annotations
 
 import os
+
+
+def current_operator() -> str:
+    """Who this process acts for: $BAYOPS_USER, else the login name."""
+    user = os.environ.get("BAYOPS_USER")
+    if user:  # it labels who acts: a person's name, so no one passes for "policy:auto"
+        from tui.core.validate import check_person
+
+        return check_person(user, "BAYOPS_USER operator")
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return f"uid{os.getuid()}"
 
 
 def process_identity(pid: int | None = None) -> str | None:

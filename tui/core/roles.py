@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from tui.core.config import ROLES, Config
-from tui.core.validate import check_name
-from tui.model.errors import BadInput, Refused
+from tui.core.validate import RESERVED_OPERATORS as RESERVED_OPERATORS  # re-exported
+from tui.core.validate import check_person as check_person
+from tui.model.errors import Refused
 from tui.model.text import quoted
 
 # What each action needs at least; roles are ordered, each includes those before it.
@@ -60,14 +61,3 @@ def require(config: Config, user: str, group: str, action: str, read_only: bool)
                       f"{action} needs {ACTION_ROLE[action]}")
 
 
-# Names the system writes events as; no person (login, token) can take one.
-RESERVED_OPERATORS = ("policy", "policy:auto", "monitor", "driver", "server", "system", "fleet")
-
-
-def check_person(name: str, what: str) -> str:
-    """A person's name: a plain name (no ``policy:auto``) and none of the reserved ones."""
-    check_name(name, what)
-    if name.lower() in RESERVED_OPERATORS:
-        raise BadInput(f"{quoted(name)} is reserved for bayops itself ({', '.join(RESERVED_OPERATORS)}); "
-                      "it cannot be a person", code="reserved-name")
-    return name

@@ -35,3 +35,16 @@ def check_text(value: str, what: str, limit: int = REASON_LIMIT) -> str:
         raise BadInput(f"{what} is {len(value)} characters long; at most {limit}",
                        code="bad-text")
     return value
+
+
+# Names the system writes events as; no person (login, token) can take one.
+RESERVED_OPERATORS = ("policy", "policy:auto", "monitor", "driver", "server", "system", "fleet")
+
+
+def check_person(name: str, what: str) -> str:
+    """A person's name: a plain name (no ``policy:auto``) and none of the reserved ones."""
+    check_name(name, what)
+    if name.lower() in RESERVED_OPERATORS:
+        raise BadInput(f"{quoted(name)} is reserved for bayops itself ({', '.join(RESERVED_OPERATORS)}); "
+                      "it cannot be a person", code="reserved-name")
+    return name

@@ -15,8 +15,9 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
+from tui.model.statewhere import locate
+
 StoreKind = Literal["sqlite", "postgresql"]
-_URL_SCHEMES = ("postgresql://", "postgres://")
 
 
 def redacted(url: str) -> str:
@@ -37,13 +38,8 @@ class StateRef:
         """A ``postgresql://`` (or ``postgres://``) URL names a PostgreSQL store; anything
         else is a SQLite file (a relative path is taken from ``relative_to`` when given,
         e.g. the config file's folder)."""
-        text = os.fspath(given)
-        if text.startswith(_URL_SCHEMES):
-            return cls("postgresql", text)
-        path = Path(text)
-        if relative_to is not None:
-            path = relative_to / path
-        return cls("sqlite", str(path))
+        kind, location = locate(given, relative_to)
+        return cls("sqlite" if kind == "sqlite" else "postgresql", location)
 
     @property
     def path(self) -> Path:

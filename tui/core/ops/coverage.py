@@ -11,13 +11,13 @@ failover: 3 in maintenance)").
 from __future__ import annotations
 
 import dataclasses
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from tui.core.context import OpContext
 from tui.core.ops.placement import rank_spares, why_unusable
+from tui.core.store.glance import cover_badge
 from tui.model.entities import Bay
 from tui.model.errors import BadInput
 from tui.model.text import quoted
@@ -266,11 +266,7 @@ def sweep(bays: Sequence[Bay]) -> list[EnclosureCover]:
 def badge(covers: Sequence[EnclosureCover]) -> tuple[str, bool]:
     """The groups pane's words: 'covers 1 enc' when the loss of any one enclosure is
     covered, else 'no cover for Gen9' (the generation of the first model short)."""
-    short = [m for c in covers for m in c.short]
-    if not short:
-        return "covers 1 enc", True
-    generation = re.search(r"\bGen\d+\b", short[0])
-    return "no cover for " + (generation.group(0) if generation else short[0]), False
+    return cover_badge([m for c in covers for m in c.short])
 
 
 def resolve(ctx: OpContext, name: str) -> tuple[str, list[Bay]]:

@@ -11,21 +11,26 @@ Rows come back as the model's named types, never as tuples.
 """
 from __future__ import annotations
 
-from tui.core.store.archives import ArchiveTables
-from tui.core.store.cycle import CycleTables
-from tui.core.store.events import EventTables
-from tui.core.store.feed import ChangeSet, FeedTables
-from tui.core.store.fleet import FleetTables
-from tui.core.store.jobs import JobTables
-from tui.core.store.lease import Lease, LeaseTables
-from tui.core.store.story import StoryTables
-from tui.core.store.tokens import TokenRecord, TokenTables
-from tui.core.store.upkeep import UpkeepTables
+TYPE_CHECKING = False  # not typing's: `status` need not import typing (mypy knows the name)
+if TYPE_CHECKING:
+    from typing import Any
+
+    from tui.core.store.feed import ChangeSet
+    from tui.core.store.lease import Lease
+    from tui.core.store.store import Store
+    from tui.core.store.tokens import TokenRecord
+
+# Imported when first asked for: `bayops status` reads through tui.core.store.glance
+# alone, without the model's classes every table module imports.
+_HOMES = {"ChangeSet": "feed", "Lease": "lease", "Store": "store", "TokenRecord": "tokens"}
 
 
-class Store(CycleTables, FeedTables, ArchiveTables, EventTables, JobTables, FleetTables, TokenTables,
-            LeaseTables, UpkeepTables, StoryTables):
-    """Every table of the state file; see the mixins for each part."""
+def __getattr__(name: str) -> Any:
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(f"{__name__}.{_HOMES[name]}"), name)
 
 
 __all__ = ["ChangeSet", "Lease", "Store", "TokenRecord"]

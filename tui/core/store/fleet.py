@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from tui.core.store.base import StoreBase
+from tui.core.store.glance import SPARE_READY  # the one rule of a ready spare, in SQL
 from tui.model.entities import (
     Bay,
     Connection,
@@ -33,11 +34,6 @@ _BAY_SELECT = """
 """
 
 
-# `Bay.unready_reason() is None` in SQL, over _BAY_SELECT's aliases: the spare counts
-# (status, the empty-pool warning, metrics) must agree with the failover's choice
-# (tests/test_core.py checks the two on generated fleets, on both stores).
-SPARE_READY = ("b.flag IS NULL AND e.drained_job IS NULL AND l.job IS NULL AND m.domain IS NULL"
-               " AND b.health = 'ok' AND b.power = 'off' AND p.name IS NULL")
 
 
 def _bays(rows: Iterable[tuple[Any, ...]]) -> list[Bay]:
