@@ -342,6 +342,21 @@ def test_the_complete_plan_names_per_domain_the_profiles_and_bays_it_touches(cli
     assert f"{bays[0]['profile']} ({bays[0]['id']})" in web1
 
 
+def test_a_fabric_settings_change_touches_the_profiles_on_that_fabric(cli):
+    # a SAN fabric's speed or targets change under every profile that boots from it
+    assert cli("maintenance", "start", "web-dom2", "--reason", "san speed", "--yes").code == 0
+    assert cli("domain", "set", "web-dom2", "storage.san-a.speed", "16", "--yes").code == 0
+    steps = cli("maintenance", "complete", "web-dom2", "--dry-run", "--json").json["plan"]["steps"]
+    web1 = next(s for s in steps if "web-dom1" in s)
+    store = Store(StateRef.parse(cli.state))
+    try:
+        on_san_a = {p.name for p in store.profiles("prod-web") if "san-a" in p.fabrics}
+        placed = {b.profile for b in store.bays(domain="web-dom1") if b.profile}
+    finally:
+        store.close()
+    assert placed & on_san_a and f"{len(placed & on_san_a)} profile(s) touched" in web1, web1
+
+
 def test_ports_show_uplinks_and_a_failed_port(cli):
     up = cli("ports", "web-dom1", "--json").json["ports"]
     assert len(up) == 8 and all(p["link"] == "up" and p["speed_gbps"] == 10 for p in up)
