@@ -236,6 +236,8 @@ def test_backups_are_taken_before_complete_cancel_and_each_propagated_domain(cli
     assert logged["data"]["config"] == listed[0]["config"]
     assert cli("maintenance", "start", "web-dom2", "--reason", "vlan", "--yes").code == 0
     assert cli("domain", "set", "web-dom2", "network.web-front", "111", "--yes").code == 0
+    plan = cli("maintenance", "cancel", "web-dom2", "--dry-run", "--json").json["plan"]
+    assert plan["steps"][0] == "back up web-dom2", "the plan says what the job does first"
     assert cli("maintenance", "cancel", "web-dom2", "--yes").code == 0
     assert len(cli("domain", "backups", "web-dom2", "--json").json) == 2
     assert cli("maintenance", "start", "web-dom2", "--reason", "vlan", "--yes").code == 0

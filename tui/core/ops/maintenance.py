@@ -336,7 +336,8 @@ def plan_cancel(ctx: OpContext, domain: str, force: bool = False) -> Plan:
         staging.busy_bay(ctx, domain)
     return Plan("maintenance-cancel", f"Cancel maintenance of {domain}",
                 f"cancel maintenance of {domain}: revert it to the group baseline",
-                (f"push the group baseline to {domain}", *_stage_lines(ctx, domain, firmware),
+                (f"back up {domain}", f"push the group baseline to {domain}",
+                 *_stage_lines(ctx, domain, firmware),
                  f"release the lock on {domain}"),
                 MaintenanceCancelParams(group=m.group, domain=domain, owner=m.owner,
                                         diff=tuple(c.text for c in changes), firmware=firmware),
