@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.app.conftest import make_app, wait_jobs
+from tests.app.conftest import make_app, wait_for, wait_jobs
 from tests.app.test_dialogs import SIZE, domain_edit, settle, start_maintenance
 from tui.app.confirm_screen import ConfirmScreen
 from tui.app.domain_edit_screen import DomainEditScreen
@@ -42,6 +42,9 @@ async def test_p_on_a_domain_lists_its_uplink_ports_and_a_port_down(core):
     from tui.app.groups_pane import GroupsTree
     from tui.app.text_screen import TextScreen
 
+    def line(port: str) -> str:
+        return next(row for row in pilot.app.screen.body.splitlines() if row.startswith(port))
+
     core.sim_part("enc-w3/ic1:X2", "port-down")
     async with make_app(core).run_test(size=SIZE) as pilot:
         pilot.app.screen.query_one(GroupsTree).select_scope(Scope("domain", "web-dom2"))
@@ -54,6 +57,11 @@ async def test_p_on_a_domain_lists_its_uplink_ports_and_a_port_down(core):
         lines = screen.body.splitlines()
         assert any(line.startswith("enc-w3/ic1:X2") and "DOWN" in line for line in lines)
         assert any("web-front" in line for line in lines)
+        assert "(-/s)" in line("enc-w3/ic1:X2"), "one read: no rate yet"
+        # the view reads again by itself: the failed port's errors grow, a good port's do not
+        await wait_for(pilot, lambda: "(-/s)" not in line("enc-w3/ic1:X2"), timeout=10)
+        assert "(0.0/s)" in line("enc-w3/ic1:X1")
+        await wait_for(pilot, lambda: "(0.0/s)" not in line("enc-w3/ic1:X2"), timeout=10)
 
 
 async def test_the_groups_pane_shows_each_groups_firmware_compliance_as_the_cli_does(core):

@@ -72,12 +72,31 @@ class PortStatus:
     rx_errors: int
     tx_errors: int
 
-    def line(self) -> str:
+    def line(self, rate: float | None = None) -> str:
+        """``rate``: errors per second since the previous read (None: the first read)."""
         speed = f"{self.speed_gbps:g} Gb/s" if self.link == "up" else "-"
+        per_second = "-" if rate is None else f"{rate:.1f}"
         return (f"{self.name:16} {self.link.upper():4} {speed:9} errors rx {self.rx_errors} "
-                f"tx {self.tx_errors}  carries {', '.join(self.networks) or '-'}")
+                f"tx {self.tx_errors} ({per_second}/s)  carries {', '.join(self.networks) or '-'}")
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "link": self.link, "speed_gbps": self.speed_gbps,
                 "networks": list(self.networks), "rx_errors": self.rx_errors,
                 "tx_errors": self.tx_errors}
+
+
+@dataclass
+class ErrorRates:
+    """Each port's error counters' rate between two reads (errors per second), for a view
+    that reads the ports again and again (``bayops ports --watch``, the dashboard's)."""
+
+    last: dict[str, tuple[float, int]] = field(default_factory=dict)  # name: (when, errors)
+
+    def update(self, ports: Iterable[PortStatus], now: float) -> dict[str, float]:
+        """The rate of each port read before (``now``: a monotonic clock's seconds)."""
+        counts = {p.name: p.rx_errors + p.tx_errors for p in ports}
+        rates = {name: (count - self.last[name][1]) / (now - self.last[name][0])
+                 for name, count in counts.items()
+                 if name in self.last and now > self.last[name][0]}
+        self.last = {name: (now, count) for name, count in counts.items()}
+        return rates
