@@ -97,3 +97,19 @@ async def test_the_groups_pane_shows_each_groups_firmware_compliance_as_the_cli_
         await settle(pilot)
         assert "fw 2/3" not in shown()
         assert cli_line() == "prod-web: fw 3/3 at 4.85"
+
+
+async def test_a_port_down_shows_in_its_domains_row_in_the_narrow_groups_pane(core):
+    from tui.app.fleet import Scope
+    from tui.app.groups_pane import GroupsTree
+
+    async with make_app(core).run_test(size=SIZE) as pilot:  # the groups pane beside the bays
+        tree = pilot.app.screen.query_one(GroupsTree)
+        node = tree._scope_nodes[Scope("domain", "web-dom1")]
+        core.sim_part("enc-w1/ic1:X1", "port-down")
+        core.ports("web-dom1")  # a read (the monitor's sweep, `bayops ports`) records it
+        pilot.app.refresh_now()
+        await settle(pilot)
+        tree.scroll_to_node(node, animate=False)
+        shown = tree.render_line(node.line - int(tree.scroll_offset.y)).text
+        assert "1 port down" in shown, shown
