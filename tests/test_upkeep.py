@@ -407,6 +407,19 @@ def test_storage_settings_and_credentials_propagate_and_the_secret_is_never_kept
     assert secret not in stored_text(cli.state)
 
 
+def test_a_credentials_file_may_be_named_from_the_home_folder(cli, tmp_path, monkeypatch):
+    # the shell expands no "~" after "@": bayops does, as for every path it is given
+    monkeypatch.setenv("HOME", str(tmp_path))
+    creds = tmp_path / "array.cred"
+    creds.write_text("secret\n")
+    creds.chmod(0o600)
+    assert cli("maintenance", "start", "web-dom2", "--reason", "storage", "--yes").code == 0
+    r = cli("domain", "set", "web-dom2", "storage.san-a.credentials", "@~/array.cred", "--yes")
+    assert r.code == 0, r.err
+    shown = cli("domain", "show", "web-dom2", "--json").json["config"]["storage"]["san-a"]
+    assert shown["credentials"] == f"@{creds}"
+
+
 def test_the_monitor_sees_a_port_go_down_and_the_domain_row_counts_it(core):
     from tui.core.monitor import Monitor
     from tui.core.view import FleetView

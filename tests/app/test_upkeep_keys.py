@@ -113,3 +113,17 @@ async def test_a_port_down_shows_in_its_domains_row_in_the_narrow_groups_pane(co
         tree.scroll_to_node(node, animate=False)
         shown = tree.render_line(node.line - int(tree.scroll_offset.y)).text
         assert "1 port down" in shown, shown
+
+
+async def test_e_takes_a_credentials_file_from_the_home_folder(core, tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    creds = tmp_path / "array.cred"
+    creds.write_text("secret\n")
+    creds.chmod(0o600)
+    async with make_app(core).run_test(size=SIZE) as pilot:
+        await start_maintenance(pilot, core, "web-dom1")
+        await domain_edit(pilot, "storage", "san-a credentials", "@~/array.cred")
+        assert isinstance(pilot.app.screen, ConfirmScreen), "no shell expands ~ after @: bayops does"
+        await pilot.press("y")
+        await wait_jobs(pilot)
+        assert core.domain_config("web-dom1")[0].storage["san-a"]["credentials"] == f"@{creds}"

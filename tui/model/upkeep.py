@@ -2,6 +2,7 @@
 firmware of each component, configuration backups, uplink ports."""
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -100,3 +101,12 @@ class ErrorRates:
                  if name in self.last and now > self.last[name][0]}
         self.last = {name: (now, count) for name, count in counts.items()}
         return rates
+
+
+def file_reference(value: str) -> str:
+    """A ``domain set`` value as the face's user means it: ``@FILE`` (storage credentials)
+    made absolute where that user is, ``~`` expanded (no shell does it after ``@``); the
+    core keeps only that path. Any other value as it is."""
+    if value.startswith("@") and len(value) > 1:
+        return "@" + os.path.abspath(os.path.expanduser(value[1:]))
+    return value
