@@ -420,6 +420,16 @@ def test_a_credentials_file_may_be_named_from_the_home_folder(cli, tmp_path, mon
     assert shown["credentials"] == f"@{creds}"
 
 
+def test_compliance_reads_what_the_hardware_runs_not_only_what_bayops_staged(core):
+    # an interconnect replaced, or upgraded on the Virtual Connect itself: bayops staged nothing
+    core.driver.stage_firmware("web-dom2", "enc-w3", "4.10")
+    states = {s.domain: s for s in core.firmware_compliance("prod-web")}
+    assert states["web-dom2"].read and states["web-dom2"].differing == (
+        "enc-w3/ic1", "enc-w3/ic2", "enc-w3/oa"), states["web-dom2"]
+    assert states["web-dom1"].read and not states["web-dom1"].differing
+    assert core.store.firmware_versions()["web-dom2"] == ["4.10"], "recorded: the pane shows it"
+
+
 def test_the_monitor_sees_a_port_go_down_and_the_domain_row_counts_it(core):
     from tui.core.monitor import Monitor
     from tui.core.view import FleetView
