@@ -430,6 +430,21 @@ def test_compliance_reads_what_the_hardware_runs_not_only_what_bayops_staged(cor
     assert core.store.firmware_versions()["web-dom2"] == ["4.10"], "recorded: the pane shows it"
 
 
+def test_compliance_of_a_silent_driver_is_the_last_record_after_one_try(core, monkeypatch):
+    from tui.model.driver import NoAnswer
+
+    core.firmware_compliance("prod-web")  # read once: recorded
+    asked = []
+
+    def silent(domain, enclosures):
+        asked.append(domain)
+        raise NoAnswer("the manager does not answer")
+    monkeypatch.setattr(core.driver, "firmware", silent)
+    states = core.firmware_compliance()
+    assert len(asked) == 1, "one wait for a silent manager, not one per domain"
+    assert all(s.read for s in states if s.group == "prod-web") and not any(s.differing for s in states)
+
+
 def test_the_monitor_sees_a_port_go_down_and_the_domain_row_counts_it(core):
     from tui.core.monitor import Monitor
     from tui.core.view import FleetView

@@ -88,26 +88,27 @@ def compliance(ctx: OpContext, group: str | None = None) -> list[FirmwareState]:
     if group is not None:
         ctx.group(group)  # BadInput if unknown
     out = []
+    driver = ctx.driver if isinstance(ctx.driver, DomainMaintenanceDriver) else None
     for name in ([group] if group else ctx.store.group_names()):
         baseline = ctx.group(name).baseline.firmware
         for d in ctx.store.domains(name):
-            read = _read_now(ctx, d.name) or ctx.store.firmware(d.name)
+            read: dict[str, str] = {}
+            if driver is not None:
+                try:
+                    read = _read_now(ctx, driver, d.name)
+                except DriverError:  # one wait for a silent manager, not one per domain
+                    driver = None
+            read = read or ctx.store.firmware(d.name)
             out.append(FirmwareState(name, d.name, baseline, read or {"(configured)": d.config.firmware},
                                      bool(read)))
     return out
 
 
-def _read_now(ctx: OpContext, domain: str) -> dict[str, str]:
+def _read_now(ctx: OpContext, driver: DomainMaintenanceDriver, domain: str) -> dict[str, str]:
     """What ``domain``'s components run, read from the driver and recorded where it
-    changed (the groups pane counts it); {} where the driver cannot say (the last record
-    stands)."""
-    driver = ctx.driver
-    if not isinstance(driver, DomainMaintenanceDriver):
-        return {}
-    try:
-        read = driver.firmware(domain, [e.name for e in ctx.store.enclosures(domain)])
-    except DriverError:
-        return {}
+    changed (the groups pane counts it); DriverError where the driver cannot say (then
+    the last record stands)."""
+    read = driver.firmware(domain, [e.name for e in ctx.store.enclosures(domain)])
     if not ctx.read_only and read != ctx.store.firmware(domain):
         ctx.store.record_firmware(domain, read)
     return read
