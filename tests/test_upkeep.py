@@ -392,6 +392,9 @@ def test_storage_settings_and_credentials_propagate_and_the_secret_is_never_kept
         assert r.code == 0, r.err
         assert secret not in r.out + r.err
     assert cli("domain", "set", "web-dom2", "storage.san-a.speed", "9", "--yes").code == 2
+    many = ",".join(f"50:01:43:80:02:a3:4b:{n:02x}" for n in range(200))
+    r = cli("domain", "set", "web-dom2", "storage.san-a.targets", many, "--yes")
+    assert r.code == 2 and "at most" in r.err, r.err
     assert cli("domain", "set", "web-dom2", "storage.nosuch.speed", "8", "--yes").code == 2
     plan = cli("maintenance", "complete", "web-dom2", "--dry-run", "--json")
     assert f"+ storage san-a.credentials @{creds}" in plan.out and secret not in plan.out
