@@ -236,6 +236,8 @@ def test_backups_are_taken_before_complete_cancel_and_each_propagated_domain(cli
     assert logged["data"]["config"] == listed[0]["config"]
     assert cli("maintenance", "start", "web-dom2", "--reason", "vlan", "--yes").code == 0
     assert cli("domain", "set", "web-dom2", "network.web-front", "111", "--yes").code == 0
+    plan = cli("maintenance", "cancel", "web-dom2", "--dry-run", "--json").json["plan"]
+    assert plan["steps"][0] == "back up web-dom2", "the plan says what the job does first"
     assert cli("maintenance", "cancel", "web-dom2", "--yes").code == 0
     assert len(cli("domain", "backups", "web-dom2", "--json").json) == 2
     assert cli("maintenance", "start", "web-dom2", "--reason", "vlan", "--yes").code == 0
@@ -342,6 +344,21 @@ def test_the_complete_plan_names_per_domain_the_profiles_and_bays_it_touches(cli
     assert f"{bays[0]['profile']} ({bays[0]['id']})" in web1
 
 
+def test_a_fabric_settings_change_touches_the_profiles_on_that_fabric(cli):
+    # a SAN fabric's speed or targets change under every profile that boots from it
+    assert cli("maintenance", "start", "web-dom2", "--reason", "san speed", "--yes").code == 0
+    assert cli("domain", "set", "web-dom2", "storage.san-a.speed", "16", "--yes").code == 0
+    steps = cli("maintenance", "complete", "web-dom2", "--dry-run", "--json").json["plan"]["steps"]
+    web1 = next(s for s in steps if "web-dom1" in s)
+    store = Store(StateRef.parse(cli.state))
+    try:
+        on_san_a = {p.name for p in store.profiles("prod-web") if "san-a" in p.fabrics}
+        placed = {b.profile for b in store.bays(domain="web-dom1") if b.profile}
+    finally:
+        store.close()
+    assert placed & on_san_a and f"{len(placed & on_san_a)} profile(s) touched" in web1, web1
+
+
 def test_ports_show_uplinks_and_a_failed_port(cli):
     up = cli("ports", "web-dom1", "--json").json["ports"]
     assert len(up) == 8 and all(p["link"] == "up" and p["speed_gbps"] == 10 for p in up)
@@ -375,6 +392,9 @@ def test_storage_settings_and_credentials_propagate_and_the_secret_is_never_kept
         assert r.code == 0, r.err
         assert secret not in r.out + r.err
     assert cli("domain", "set", "web-dom2", "storage.san-a.speed", "9", "--yes").code == 2
+    many = ",".join(f"50:01:43:80:02:a3:4b:{n:02x}" for n in range(200))
+    r = cli("domain", "set", "web-dom2", "storage.san-a.targets", many, "--yes")
+    assert r.code == 2 and "at most" in r.err, r.err
     assert cli("domain", "set", "web-dom2", "storage.nosuch.speed", "8", "--yes").code == 2
     plan = cli("maintenance", "complete", "web-dom2", "--dry-run", "--json")
     assert f"+ storage san-a.credentials @{creds}" in plan.out and secret not in plan.out
@@ -388,6 +408,44 @@ def test_storage_settings_and_credentials_propagate_and_the_secret_is_never_kept
                                            ("domain", "backups", "web-dom1", "--json"))]
     assert all(secret not in text for text in outputs)
     assert secret not in stored_text(cli.state)
+
+
+def test_a_credentials_file_may_be_named_from_the_home_folder(cli, tmp_path, monkeypatch):
+    # the shell expands no "~" after "@": bayops does, as for every path it is given
+    monkeypatch.setenv("HOME", str(tmp_path))
+    creds = tmp_path / "array.cred"
+    creds.write_text("secret\n")
+    creds.chmod(0o600)
+    assert cli("maintenance", "start", "web-dom2", "--reason", "storage", "--yes").code == 0
+    r = cli("domain", "set", "web-dom2", "storage.san-a.credentials", "@~/array.cred", "--yes")
+    assert r.code == 0, r.err
+    shown = cli("domain", "show", "web-dom2", "--json").json["config"]["storage"]["san-a"]
+    assert shown["credentials"] == f"@{creds}"
+
+
+def test_compliance_reads_what_the_hardware_runs_not_only_what_bayops_staged(core):
+    # an interconnect replaced, or upgraded on the Virtual Connect itself: bayops staged nothing
+    core.driver.stage_firmware("web-dom2", "enc-w3", "4.10")
+    states = {s.domain: s for s in core.firmware_compliance("prod-web")}
+    assert states["web-dom2"].read and states["web-dom2"].differing == (
+        "enc-w3/ic1", "enc-w3/ic2", "enc-w3/oa"), states["web-dom2"]
+    assert states["web-dom1"].read and not states["web-dom1"].differing
+    assert core.store.firmware_versions()["web-dom2"] == ["4.10"], "recorded: the pane shows it"
+
+
+def test_compliance_of_a_silent_driver_is_the_last_record_after_one_try(core, monkeypatch):
+    from tui.model.driver import NoAnswer
+
+    core.firmware_compliance("prod-web")  # read once: recorded
+    asked = []
+
+    def silent(domain, enclosures):
+        asked.append(domain)
+        raise NoAnswer("the manager does not answer")
+    monkeypatch.setattr(core.driver, "firmware", silent)
+    states = core.firmware_compliance()
+    assert len(asked) == 1, "one wait for a silent manager, not one per domain"
+    assert all(s.read for s in states if s.group == "prod-web") and not any(s.differing for s in states)
 
 
 def test_the_monitor_sees_a_port_go_down_and_the_domain_row_counts_it(core):

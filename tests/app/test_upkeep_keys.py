@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.app.conftest import make_app, wait_jobs
+from tests.app.conftest import make_app, wait_for, wait_jobs
 from tests.app.test_dialogs import SIZE, domain_edit, settle, start_maintenance
 from tui.app.confirm_screen import ConfirmScreen
 from tui.app.domain_edit_screen import DomainEditScreen
@@ -42,6 +42,9 @@ async def test_p_on_a_domain_lists_its_uplink_ports_and_a_port_down(core):
     from tui.app.groups_pane import GroupsTree
     from tui.app.text_screen import TextScreen
 
+    def line(port: str) -> str:
+        return next(row for row in pilot.app.screen.body.splitlines() if row.startswith(port))
+
     core.sim_part("enc-w3/ic1:X2", "port-down")
     async with make_app(core).run_test(size=SIZE) as pilot:
         pilot.app.screen.query_one(GroupsTree).select_scope(Scope("domain", "web-dom2"))
@@ -54,6 +57,11 @@ async def test_p_on_a_domain_lists_its_uplink_ports_and_a_port_down(core):
         lines = screen.body.splitlines()
         assert any(line.startswith("enc-w3/ic1:X2") and "DOWN" in line for line in lines)
         assert any("web-front" in line for line in lines)
+        assert "(-/s)" in line("enc-w3/ic1:X2"), "one read: no rate yet"
+        # the view reads again by itself: the failed port's errors grow, a good port's do not
+        await wait_for(pilot, lambda: "(-/s)" not in line("enc-w3/ic1:X2"), timeout=10)
+        assert "(0.0/s)" in line("enc-w3/ic1:X1")
+        await wait_for(pilot, lambda: "(0.0/s)" not in line("enc-w3/ic1:X2"), timeout=10)
 
 
 async def test_the_groups_pane_shows_each_groups_firmware_compliance_as_the_cli_does(core):
@@ -89,3 +97,33 @@ async def test_the_groups_pane_shows_each_groups_firmware_compliance_as_the_cli_
         await settle(pilot)
         assert "fw 2/3" not in shown()
         assert cli_line() == "prod-web: fw 3/3 at 4.85"
+
+
+async def test_a_port_down_shows_in_its_domains_row_in_the_narrow_groups_pane(core):
+    from tui.app.fleet import Scope
+    from tui.app.groups_pane import GroupsTree
+
+    async with make_app(core).run_test(size=SIZE) as pilot:  # the groups pane beside the bays
+        tree = pilot.app.screen.query_one(GroupsTree)
+        node = tree._scope_nodes[Scope("domain", "web-dom1")]
+        core.sim_part("enc-w1/ic1:X1", "port-down")
+        core.ports("web-dom1")  # a read (the monitor's sweep, `bayops ports`) records it
+        pilot.app.refresh_now()
+        await settle(pilot)
+        tree.scroll_to_node(node, animate=False)
+        shown = tree.render_line(node.line - int(tree.scroll_offset.y)).text
+        assert "1 port down" in shown, shown
+
+
+async def test_e_takes_a_credentials_file_from_the_home_folder(core, tmp_path, monkeypatch):
+    monkeypatch.setenv("HOME", str(tmp_path))
+    creds = tmp_path / "array.cred"
+    creds.write_text("secret\n")
+    creds.chmod(0o600)
+    async with make_app(core).run_test(size=SIZE) as pilot:
+        await start_maintenance(pilot, core, "web-dom1")
+        await domain_edit(pilot, "storage", "san-a credentials", "@~/array.cred")
+        assert isinstance(pilot.app.screen, ConfirmScreen), "no shell expands ~ after @: bayops does"
+        await pilot.press("y")
+        await wait_jobs(pilot)
+        assert core.domain_config("web-dom1")[0].storage["san-a"]["credentials"] == f"@{creds}"

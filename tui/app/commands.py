@@ -71,7 +71,8 @@ COMMANDS: tuple[Command, ...] = (
             "Set the auto-failover mode (manual, alert, auto) and window of the selected group",
             "policy", "group", True),
     Command("ports", "p", "ports", "Ports",
-            "Uplink ports of the selected domain: link, speed, networks carried, errors",
+            "Uplink ports of the selected domain: link, speed, networks carried, errors and "
+            "their rate (read every 2 s)",
             "view", "domain"),
     Command("what-if", "W", "what_if", "What if",
             "What if the selected enclosure, domain or bay failed now: which profiles find a "

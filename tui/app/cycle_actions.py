@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 from tui.app import commands as cmds
 from tui.app.bays_pane import BaysTable
+from tui.app.ports_screen import PortsScreen
 from tui.app.text_screen import TextScreen
 from tui.model.entities import Event
 from tui.model.errors import BayopsError
@@ -45,7 +46,8 @@ class CycleActions:
         self.screen.app.push_screen(TextScreen(title, text))
 
     def ports(self) -> None:
-        """The selected domain's uplink ports, read now (a link that changed is an event)."""
+        """The selected domain's uplink ports, read now and every few seconds while shown
+        (a link that changed is an event)."""
         scope, core = self.screen.scope, self.screen.core
         if scope.kind != "domain" or not scope.name:
             self.screen.notify("Ports: select a domain in the groups pane", severity="warning")
@@ -55,9 +57,7 @@ class CycleActions:
         except BayopsError as exc:
             self.screen.refuse(exc)
             return
-        down = sum(p.link != "up" for p in ports)
-        self.screen.app.push_screen(TextScreen(f"Uplink ports of {scope.name}: {len(ports)}, {down} down",
-                                               "\n".join(p.line() for p in ports) or "no uplink port"))
+        self.screen.app.push_screen(PortsScreen(scope.name, core.ports, ports))
 
     def offer_failbacks(self, events: list[Event]) -> None:
         """A group with failback = "offer": the monitor says a home is healthy again; the

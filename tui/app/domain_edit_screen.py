@@ -26,6 +26,7 @@ from tui.model.entities import DomainConfig, Job
 from tui.model.errors import BadInput, BayopsError
 from tui.model.plan import Plan
 from tui.model.text import quoted
+from tui.model.upkeep import file_reference
 
 if TYPE_CHECKING:
     from tui.client.protocol import Client
@@ -287,7 +288,7 @@ class DomainEditScreen(FormScreen):
         """The edit in the boxes, checked against the queue, appended to it; False (the
         reason shown) if it is incomplete or refused."""
         name = self.query_one("#name", Input).value.strip() if self.kind.name else ""
-        value = self.query_one("#value", Input).value.strip()
+        value = file_reference(self.query_one("#value", Input).value.strip())
         missing = "#name" if self.kind.name and not name else "#value" if not value else ""
         if missing:
             self._error(f"{self.kind.name if missing == '#name' else 'a value'} is needed")

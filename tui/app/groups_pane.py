@@ -80,6 +80,8 @@ def domain_parts(d: DomainSummary, now: float) -> Parts:
     if d.maintenance is not None:  # first: it must survive a narrow pane
         text, style = fmt.maintenance_badge(d.maintenance, now)
         parts.append((" " + text, style))
+    if d.ports_down:  # next: a narrow pane cut it to "1 port…" when it came last
+        parts.append((f" {d.ports_down} port{'s' if d.ports_down > 1 else ''} down", "crit"))
     parts.append((f" {d.bays}b", "dim"))
     parts += health_parts(d.critical, d.warning)
     parts.append((f" sp {d.spares}", "spare" if d.spares else "dim"))
@@ -87,8 +89,6 @@ def domain_parts(d: DomainSummary, now: float) -> Parts:
         parts.append((" drift", "warn"))
     elif d.firmware_off:  # the hardware differs from the baseline with no drift to explain it
         parts.append((" fw", "warn"))
-    if d.ports_down:
-        parts.append((f" {d.ports_down} port{'s' if d.ports_down > 1 else ''} down", "crit"))
     return parts
 
 

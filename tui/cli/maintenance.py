@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import time
 from typing import TYPE_CHECKING
 
@@ -12,6 +11,7 @@ from tui.cli.output import carry_out, emit, job_text, table
 from tui.cli.parsing import Parser, bounded, confirmable
 from tui.humanize import duration
 from tui.model.text import printable
+from tui.model.upkeep import file_reference
 
 if TYPE_CHECKING:
     from tui.cli.parsing import Subparsers
@@ -110,8 +110,7 @@ def _domain(core: Client, args: argparse.Namespace) -> int:
     if args.action in ("backup", "backups", "restore"):
         return upkeep.domain_action(core, args)
     if args.action == "set":
-        if args.value.startswith("@") and len(args.value) > 1:  # @FILE: where, never what
-            args.value = "@" + os.path.abspath(args.value[1:])
+        args.value = file_reference(args.value)  # @FILE: where, never what
         plan = core.plan_domain_set(args.domain, args.key, args.value, args.force)
         if carry_out(args, plan, lambda expect: core.domain_set(
                 args.domain, args.key, args.value, args.force, expect)) is None:

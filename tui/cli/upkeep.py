@@ -11,7 +11,7 @@ from tui.cli.events import StopSignal
 from tui.cli.output import carry_out, emit, job_text, shown_dry_run, table
 from tui.cli.parsing import Parser, bounded, confirmable
 from tui.model.text import printable
-from tui.model.upkeep import group_firmware
+from tui.model.upkeep import ErrorRates, group_firmware
 
 if TYPE_CHECKING:
     from tui.cli.parsing import Subparsers
@@ -130,14 +130,11 @@ def _port_rows(ports: list[PortStatus], rates: dict[str, float]) -> str:
 
 
 def _ports(core: Client, args: argparse.Namespace) -> int:
-    before: dict[str, tuple[float, int]] = {}
+    errors = ErrorRates()
     stop = StopSignal() if args.watch else None
     while True:
         ports = core.ports(args.domain)
-        now = time.monotonic()
-        rates = {p.name: (p.rx_errors + p.tx_errors - before[p.name][1]) / (now - before[p.name][0])
-                 for p in ports if p.name in before and now > before[p.name][0]}
-        before = {p.name: (now, p.rx_errors + p.tx_errors) for p in ports}
+        rates = errors.update(ports, time.monotonic())
         down = sum(p.link != "up" for p in ports)
         emit(args, {"domain": args.domain, "at": time.time(),
                      "ports": [dict(p.to_dict(), error_rate=rates.get(p.name)) for p in ports]},

@@ -2,6 +2,7 @@
 firmware of each component, configuration backups, uplink ports."""
 from __future__ import annotations
 
+import os
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -72,12 +73,40 @@ class PortStatus:
     rx_errors: int
     tx_errors: int
 
-    def line(self) -> str:
+    def line(self, rate: float | None = None) -> str:
+        """``rate``: errors per second since the previous read (None: the first read)."""
         speed = f"{self.speed_gbps:g} Gb/s" if self.link == "up" else "-"
+        per_second = "-" if rate is None else f"{rate:.1f}"
         return (f"{self.name:16} {self.link.upper():4} {speed:9} errors rx {self.rx_errors} "
-                f"tx {self.tx_errors}  carries {', '.join(self.networks) or '-'}")
+                f"tx {self.tx_errors} ({per_second}/s)  carries {', '.join(self.networks) or '-'}")
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "link": self.link, "speed_gbps": self.speed_gbps,
                 "networks": list(self.networks), "rx_errors": self.rx_errors,
                 "tx_errors": self.tx_errors}
+
+
+@dataclass
+class ErrorRates:
+    """Each port's error counters' rate between two reads (errors per second), for a view
+    that reads the ports again and again (``bayops ports --watch``, the dashboard's)."""
+
+    last: dict[str, tuple[float, int]] = field(default_factory=dict)  # name: (when, errors)
+
+    def update(self, ports: Iterable[PortStatus], now: float) -> dict[str, float]:
+        """The rate of each port read before (``now``: a monotonic clock's seconds)."""
+        counts = {p.name: p.rx_errors + p.tx_errors for p in ports}
+        rates = {name: (count - self.last[name][1]) / (now - self.last[name][0])
+                 for name, count in counts.items()
+                 if name in self.last and now > self.last[name][0]}
+        self.last = {name: (now, count) for name, count in counts.items()}
+        return rates
+
+
+def file_reference(value: str) -> str:
+    """A ``domain set`` value as the face's user means it: ``@FILE`` (storage credentials)
+    made absolute where that user is, ``~`` expanded (no shell does it after ``@``); the
+    core keeps only that path. Any other value as it is."""
+    if value.startswith("@") and len(value) > 1:
+        return "@" + os.path.abspath(os.path.expanduser(value[1:]))
+    return value

@@ -17,6 +17,7 @@ from tui.core.ops.maintenance import domain_free, held
 from tui.core.runner import JobKind
 from tui.core.steps import StepKey
 from tui.core.validate import FIRMWARE_LIMIT, check_text
+from tui.model.driver import DomainMaintenanceDriver, DriverError
 from tui.model.errors import BadInput, OperationFailed, Refused
 from tui.model.params import FirmwareUpgradeParams
 from tui.model.plan import Change, Diff, Plan
@@ -82,17 +83,35 @@ def run_upgrade(ctx: OpContext, job: JobContext, p: FirmwareUpgradeParams) -> st
 
 
 def compliance(ctx: OpContext, group: str | None = None) -> list[FirmwareState]:
-    """Every domain (of ``group``) against its group's firmware baseline."""
+    """Every domain (of ``group``) against its group's firmware baseline, as its hardware
+    runs it now: a module replaced or upgraded outside bayops differs too."""
     if group is not None:
         ctx.group(group)  # BadInput if unknown
     out = []
+    driver = ctx.driver if isinstance(ctx.driver, DomainMaintenanceDriver) else None
     for name in ([group] if group else ctx.store.group_names()):
         baseline = ctx.group(name).baseline.firmware
         for d in ctx.store.domains(name):
-            read = ctx.store.firmware(d.name)
+            read: dict[str, str] = {}
+            if driver is not None:
+                try:
+                    read = _read_now(ctx, driver, d.name)
+                except DriverError:  # one wait for a silent manager, not one per domain
+                    driver = None
+            read = read or ctx.store.firmware(d.name)
             out.append(FirmwareState(name, d.name, baseline, read or {"(configured)": d.config.firmware},
                                      bool(read)))
     return out
+
+
+def _read_now(ctx: OpContext, driver: DomainMaintenanceDriver, domain: str) -> dict[str, str]:
+    """What ``domain``'s components run, read from the driver and recorded where it
+    changed (the groups pane counts it); DriverError where the driver cannot say (then
+    the last record stands)."""
+    read = driver.firmware(domain, [e.name for e in ctx.store.enclosures(domain)])
+    if not ctx.read_only and read != ctx.store.firmware(domain):
+        ctx.store.record_firmware(domain, read)
+    return read
 
 
 # The job kinds this module runs (collected by tui.core.ops.registry).

@@ -217,9 +217,11 @@ def _enclosures(ctx: OpContext, domain: str) -> list[str]:
 def _touched(ctx: OpContext, domain: str, changes: tuple[Change, ...],
              profiles: dict[str, Profile]) -> list[tuple[str, str]]:
     """(profile, bay) for each profile placed in ``domain`` that ``changes`` touch: one
-    whose network or fabric changes, every one when the firmware does."""
+    whose network or fabric (or a fabric's storage settings) changes, every one when the
+    firmware does."""
     networks = {c.name for c in changes if c.kind == "network"}
-    fabrics = {c.name for c in changes if c.kind == "fabric"}
+    # a storage change is named FABRIC.SETTING
+    fabrics = {c.name.partition(".")[0] for c in changes if c.kind in ("fabric", "storage")}
     firmware = any(c.kind == "firmware" for c in changes)
     out = []
     for bay in ctx.store.bays(domain=domain):
@@ -334,7 +336,8 @@ def plan_cancel(ctx: OpContext, domain: str, force: bool = False) -> Plan:
         staging.busy_bay(ctx, domain)
     return Plan("maintenance-cancel", f"Cancel maintenance of {domain}",
                 f"cancel maintenance of {domain}: revert it to the group baseline",
-                (f"push the group baseline to {domain}", *_stage_lines(ctx, domain, firmware),
+                (f"back up {domain}", f"push the group baseline to {domain}",
+                 *_stage_lines(ctx, domain, firmware),
                  f"release the lock on {domain}"),
                 MaintenanceCancelParams(group=m.group, domain=domain, owner=m.owner,
                                         diff=tuple(c.text for c in changes), firmware=firmware),

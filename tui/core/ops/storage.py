@@ -20,6 +20,9 @@ from tui.model.text import quoted
 TYPES = ("fc", "fcoe", "iscsi")
 SPEEDS = ("auto", "2", "4", "8", "16", "32")
 TARGET_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,63}")  # a name or a WWPN
+# the array ports one fabric reaches: a few in practice; a bound keeps a pasted list (or
+# a hostile one) out of every job summary, plan and backup
+MAX_TARGETS = 32
 SETTINGS = "type fc|fcoe|iscsi, speed auto|2..32, targets A,B, credentials @FILE"
 
 
@@ -52,6 +55,8 @@ def _checked(setting: str, value: str) -> str:
         if not targets or bad:
             raise BadInput(f"targets must be names or WWPNs separated by commas, got "
                            f"{quoted(bad[0] if bad else value)}")
+        if len(set(targets)) > MAX_TARGETS:
+            raise BadInput(f"targets: {len(set(targets))} given; at most {MAX_TARGETS}")
         return ",".join(sorted(set(targets)))
     if setting == "credentials":
         return credentials_reference(value)
