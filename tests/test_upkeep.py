@@ -97,6 +97,28 @@ def test_firmware_upgrade_is_refused_while_a_job_holds_a_bay_of_the_domain(cli):
     assert dump(cli.state) == before
 
 
+def test_no_profile_is_placed_in_a_domain_a_job_holds(cli):
+    """A complete propagating to web-dom1 (or an upgrade, a restore) holds the domain: its
+    interconnects may restart, so its spare takes no profile until the job ends — the
+    failover takes the next spare, an explicit target or a move there is refused."""
+    assert cli("sim", "fail", "enc-w1/3").code == 0
+    assert cli("failover", "enc-w1/3", "--dry-run", "--json").json["plan"]["target"] == "enc-w2/16"
+    store = Store(StateRef.parse(cli.state))
+    store.create_job("other", "maintenance complete in flight", DomainSetParams(
+        group="prod-web", domain="web-dom1", key="k", value="v"), ["domain:web-dom1"])
+    store.close()
+    before = dump(cli.state)
+    # another process: this test's own (alive) holds the job, as a running bayops would
+    r = cli("failover", "enc-w1/3", "--dry-run", "--json", subprocess=True)
+    assert r.code == 0 and r.json["plan"]["target"] == "enc-w5/8", r.out
+    r = cli("failover", "enc-w1/3", "--to", "enc-w2/16", "--dry-run", "--json", subprocess=True)
+    assert r.code == 3 and r.json["code"] == "domain-held", r.out
+    assert "web-dom1" in r.json["error"] and "held by job" in r.json["error"]
+    r = cli("move", "web-010", "--to", "enc-w2/16", "--dry-run", "--json", subprocess=True)
+    assert r.code == 3 and r.json["code"] == "domain-held", r.out
+    assert dump(cli.state) == before
+
+
 def test_sigkill_during_a_firmware_upgrade_then_resume_finishes_it(tmp_path, make_state):
     cli = Cli(write_config(tmp_path / "c.toml", latency={"firmware": 30.0}), make_state())
     assert cli("maintenance", "start", "web-dom1", "--reason", "fw", "--yes").code == 0

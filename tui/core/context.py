@@ -7,7 +7,7 @@ functions over it; the ``Core`` facade (``tui.core.api``) is one.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from tui.core import roles
@@ -149,6 +149,23 @@ class OpContext:
                 raise Refused(f"domain {bay.domain} (bay {bay.id}) is in maintenance; "
                               "profile operations there wait until it is completed or cancelled",
                               code="in-maintenance")
+
+    def fit_domain(self, target: Bay) -> None:
+        """Refuse ``target`` as a profile's destination while its domain is in maintenance
+        or a job holds it (a complete propagating to it, a firmware upgrade, a restore: its
+        interconnects may restart under the profile). A source there may still be failed
+        over: taking a profile off a dead blade is what the operator needs most."""
+        self.not_in_maintenance(target)
+        holder = self.store.lock_holder(f"domain:{target.domain}")
+        if holder is not None:
+            raise Refused(f"domain {target.domain} (bay {target.id}) is held by job {holder}, "
+                          "which changes its configuration or firmware; it takes no profile "
+                          "until that job ends", code="domain-held")
+
+    def held_domains(self, bays: Iterable[Bay]) -> dict[str, int]:
+        """The domains of ``bays`` a job holds, with the job: their bays take no profile."""
+        return {d: job for d in {b.domain for b in bays}
+                if (job := self.store.lock_holder(f"domain:{d}")) is not None}
 
     def not_held(self, what: str, job_id: int | None) -> None:
         if job_id is not None:

@@ -90,6 +90,7 @@ def plan(ctx: OpContext, name: str) -> Plan:
     why = why_not_home(profile, home)
     if why is not None:
         raise Refused(f"profile {name} cannot go home yet: {why}", code="home-not-ready")
+    ctx.fit_domain(home)
     source = ctx.bay(profile.bay) if profile.bay else None
     if source is not None:
         ctx.not_held(f"bay {source.id}", source.job_id)

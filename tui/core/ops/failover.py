@@ -42,8 +42,11 @@ class Candidate:
 
 
 def spare_candidates(ctx: OpContext, source: Bay, exclude: set[str]) -> list[tuple[Bay, str]]:
-    """Usable spares for ``source`` from the live store, ranked by ``rank_spares``."""
-    return rank_spares(source, ctx.store.bays(group=source.group, spares_only=True), exclude)
+    """Usable spares for ``source`` from the live store, ranked by ``rank_spares``; a spare
+    of a domain a job holds (a complete propagating, a firmware upgrade) is not one."""
+    spares = ctx.store.bays(group=source.group, spares_only=True)
+    held = ctx.held_domains(spares)
+    return rank_spares(source, spares, exclude | {b.id for b in spares if b.domain in held})
 
 
 def candidates(ctx: OpContext, bay_id: str) -> list[Candidate]:
@@ -51,9 +54,13 @@ def candidates(ctx: OpContext, bay_id: str) -> list[Candidate]:
     takes them (the first is the plan's choice), then the others with why not."""
     source = ctx.bay(bay_id)
     usable = [Candidate(bay, True, reason) for bay, reason in spare_candidates(ctx, source, set())]
+    spares = ctx.store.bays(group=source.group, spares_only=True)
+    held = ctx.held_domains(spares)
     others = [Candidate(bay, False, why)
-              for bay in ctx.store.bays(group=source.group, spares_only=True)
-              if bay.id != source.id and (why := why_unusable(source, bay)) is not None]
+              for bay in spares
+              if bay.id != source.id and (why := why_unusable(source, bay) or (
+                  f"domain {bay.domain} held by job {held[bay.domain]}" if bay.domain in held
+                  else None)) is not None]
     return usable + sorted(others, key=lambda c: (c.bay.enclosure, c.bay.number))
 
 
@@ -61,7 +68,7 @@ def why_no_spare(ctx: OpContext, source: Bay) -> str:
     spares = ctx.store.bays(group=source.group, spares_only=True)
     if not spares:
         return f"the spare pool of group {source.group} is empty"
-    reasons = [f"{b.id} {why_unusable(source, b) or 'unusable'}" for b in spares]
+    reasons = [f"{c.bay.id} {c.reason}" for c in candidates(ctx, source.id) if not c.usable]
     return f"no usable spare in group {source.group} for a {source.model}: " + "; ".join(reasons)
 
 
@@ -159,7 +166,7 @@ def _check_explicit_target(ctx: OpContext, source: Bay, target: Bay,
     if target.profile is not None:
         raise Refused(f"bay {target.id} holds profile {target.profile}", code="bay-taken")
     ctx.not_held(f"bay {target.id}", target.job_id)
-    ctx.not_in_maintenance(target)
+    ctx.fit_domain(target)
     forced = fit_target(target, force_unfit)
     if forced:
         warnings.append(forced)

@@ -101,7 +101,7 @@ def check_target(ctx: OpContext, profile: Profile, target: Bay,
                       + (" (it is already there)" if target.profile == profile.name else ""),
                       code="bay-taken")
     ctx.not_held(f"bay {target.id}", target.job_id)
-    ctx.not_in_maintenance(target)
+    ctx.fit_domain(target)
     if target.group != profile.group:
         baseline = ctx.group(target.group).baseline
         missing = [f"network {n}" for n in profile.networks if n not in baseline.networks]
