@@ -64,7 +64,8 @@ def test_on_the_server_host_every_command_finds_the_site_config(tmp_path):
     state, sock = tmp_path / "state.db", socket_path(tmp_path, "site.sock")
     config = site_config(tmp_path, state, sock)
     env = {k: v for k, v in os.environ.items() if k not in ("BAYOPS_CONFIG", "BAYOPS_STATE")}
-    env.update(BAYOPS_SITE_MARKER=str(config), BAYOPS_SITE_SOCKET=str(sock))
+    env.update(BAYOPS_SITE_MARKER=str(config))
+    env.pop("BAYOPS_SITE_SOCKET")  # the socket is the one the site config names
     env.pop("BAYOPS_USER", None)  # who acts is the login, as on a real host
     proc = subprocess.Popen([sys.executable, "-m", "tui.cli", "serve"], env=env, cwd=ROOT,
                             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,

@@ -36,8 +36,26 @@ SITE_ORIGIN = "the site socket"
 
 
 def site_paths() -> tuple[Path, Path]:
-    """(the site socket, the site marker); $BAYOPS_SITE_SOCKET, $BAYOPS_SITE_MARKER for tests."""
-    return Path(os.environ.get("BAYOPS_SITE_SOCKET", str(SITE_SOCKET))), site_config_path()
+    """(the site socket, the site marker); $BAYOPS_SITE_SOCKET, $BAYOPS_SITE_MARKER for tests.
+    The socket is the site config's ``[serve] socket`` where this user may read that file
+    (root, the service user), else the default that operators' commands look for."""
+    marker = site_config_path()
+    if os.environ.get("BAYOPS_SITE_SOCKET"):
+        return Path(os.environ["BAYOPS_SITE_SOCKET"]), marker
+    return _configured_socket(marker) or SITE_SOCKET, marker
+
+
+def _configured_socket(marker: Path) -> Path | None:
+    try:
+        with marker.open("rb") as f:
+            import tomllib  # only on a site host, where the file exists
+
+            value = tomllib.load(f).get("serve", {}).get("socket")
+    except (OSError, ValueError):  # absent, unreadable to operators, or not TOML: the default
+        return None
+    if not isinstance(value, str) or not value:
+        return None
+    return marker.parent / Path(value).expanduser()  # relative to the file's folder, as serve has it
 
 
 def find_server(explicit: str | None, config: Config) -> tuple[str | None, str]:
