@@ -101,6 +101,24 @@ def test_status_at_a_glance_makes_none_of_the_models_classes(tmp_path: Path) -> 
                                "tui.core.store.fleet", "tui.core.store.base", "tui.drivers"))
 
 
+# Shown when their key is pressed (tests/app press them): the dashboard's first paint
+# does without their modules.
+DIALOGS = ("tui.app.ack_screen", "tui.app.domain_edit_screen", "tui.app.event_screen",
+           "tui.app.failover_screen", "tui.app.fault_screen", "tui.app.help_screen",
+           "tui.app.job_screen", "tui.app.maintenance_start_screen", "tui.app.move_screen",
+           "tui.app.policy_screen", "tui.app.story_screen", "tui.story_text")
+
+
+def test_the_dashboard_imports_its_dialogs_when_they_are_first_shown() -> None:
+    proc = subprocess.run([sys.executable, "-c", "import sys, tui.app.app, tui.app.terminal\n"
+                           "print('\\n'.join(k for k, m in sys.modules.items() if m))"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    modules = set(proc.stdout.split())
+    assert "tui.app.main_screen" in modules  # it did import the dashboard
+    assert not under(modules, DIALOGS)
+
+
 @pytest.mark.parametrize(("name", "module", "help_text"), commands.COMMANDS)
 def test_the_table_says_what_the_module_registers(name: str, module: str,
                                                   help_text: str) -> None:

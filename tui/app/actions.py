@@ -11,28 +11,19 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from tui.app import commands as cmds
-from tui.app.ack_screen import AckScreen
 from tui.app.bays_pane import BaysTable
 from tui.app.confirm_screen import ConfirmScreen, PlanView
-from tui.app.domain_edit_screen import (
-    DomainEditScreen,
-    QueuedEdit,
-    edit_plan,
-    queue_view,
-    run_edits,
-)
-from tui.app.failover_screen import FailoverScreen
-from tui.app.fault_screen import FaultScreen
-from tui.app.maintenance_start_screen import MaintenanceStartScreen
-from tui.app.move_screen import MoveScreen
-from tui.app.policy_screen import PolicyScreen
 from tui.model import ack
 from tui.model.entities import Bay, Job
 from tui.model.errors import BayopsError
 from tui.model.plan import Plan
 
 if TYPE_CHECKING:
+    from tui.app.domain_edit_screen import QueuedEdit
     from tui.app.main_screen import MainScreen
+
+# Each dialog's module is imported when its key is first pressed: the first paint does
+# without them (docs/architecture.md, "First paint").
 
 
 class ChangeActions:
@@ -124,6 +115,8 @@ class ChangeActions:
             left = f"; {skipped} left (your role may not)" if skipped else ""
             self.screen.notify(f"acknowledged {names}{left}", title="Acknowledge", timeout=4)
             self.screen.bayops.refresh_soon()
+        from tui.app.ack_screen import AckScreen
+
         self.screen.app.push_screen(AckScreen(bays), chosen)
 
     def propose_on_bay(self, cmd_id: str, label: str, make_plan: Callable[[str], Plan],
@@ -142,6 +135,8 @@ class ChangeActions:
         plan = self.planned(lambda: core.plan_failover(bay.id, force=force), "failover-force")
         if plan is None:
             return
+        from tui.app.failover_screen import FailoverScreen
+
         screen = FailoverScreen(PlanView.from_plan(plan), core.failover_candidates(bay.id))
         label = f"failover of {bay.id}"
 
@@ -179,6 +174,8 @@ class ChangeActions:
                              lambda: core.plan_move(profile, target, forced),
                              lambda plan: core.move(profile, target, expect=plan,
                                                     force_unfit=forced))
+        from tui.app.move_screen import MoveScreen
+
         self.screen.app.push_screen(MoveScreen(profile, bay.id, choices), chosen)
 
     def toggle_spare(self) -> None:
@@ -200,6 +197,8 @@ class ChangeActions:
             if kind:
                 self.propose(f"fault on {bay.id}", lambda: core.plan_sim_fault(bay.id, kind),
                              lambda plan: core.sim_fault(bay.id, kind, expect=plan))
+        from tui.app.fault_screen import FaultScreen
+
         self.screen.app.push_screen(FaultScreen(bay.id), chosen)
 
     def heal(self) -> None:
@@ -229,6 +228,8 @@ class ChangeActions:
             if plan is not None:
                 self.screen.bayops.start_job(f"maintenance of {domain}",
                                              lambda: core.maintenance_start(domain, reason, expect=plan))
+        from tui.app.maintenance_start_screen import MaintenanceStartScreen
+
         self.screen.app.push_screen(MaintenanceStartScreen(preview, core.operator), chosen)
 
     def _held(self, cmd_id: str) -> str | None:
@@ -251,6 +252,7 @@ class ChangeActions:
         except BayopsError as exc:
             self.screen.refuse(exc)
             return
+        from tui.app.domain_edit_screen import DomainEditScreen, edit_plan, queue_view, run_edits
 
         def chosen(edits: list[QueuedEdit] | None) -> None:
             if edits:  # already planned by the dialog: a refusal was shown there
@@ -294,5 +296,7 @@ class ChangeActions:
                 self.propose(f"policy of {group}",
                              lambda: core.plan_policy(group, new_mode, new_window),
                              lambda plan: core.policy(group, new_mode, new_window, expect=plan))
+        from tui.app.policy_screen import PolicyScreen
+
         self.screen.app.push_screen(PolicyScreen(group, mode, window), chosen)
 

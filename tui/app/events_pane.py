@@ -118,7 +118,9 @@ class EventLog(LineList):
     def _stay_at_end(self) -> None:
         if self.following and self.items:
             self.move_cursor(len(self.items) - 1)
-            self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True)
+            # force: at start this runs before Textual has shown the scrollbar (which
+            # permits scrolling); the first layout's end is all it waits for
+            self.scroll_to(y=self.max_scroll_y, animate=False, immediate=True, force=True)
 
     def set_filter(self, text: str | None = None, min_severity: str | None = None) -> None:
         if text is not None:

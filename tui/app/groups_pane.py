@@ -5,6 +5,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding
@@ -139,6 +140,8 @@ class GroupsTree(Tree[NodeData]):
 
     def __init__(self, clock: Callable[[], float] = time.time, *, id: str | None = "groups") -> None:
         self._styles: dict[str, Style] = {}
+        self._measured_for: object = None  # the tree lines get_label_width last measured
+        self._measure_width = 0
         super().__init__("fleet", NodeData(FLEET, [("fleet", "header")]), id=id)
         self.clock = clock
         self.show_root = True
@@ -177,13 +180,31 @@ class GroupsTree(Tree[NodeData]):
         prefix = ((self.ICON_NODE_EXPANDED if node.is_expanded else self.ICON_NODE)
                   if node.allow_expand else "  ")
         line = Text.assemble((prefix, base_style), label)
-        depth, parent = 0, node.parent
-        while parent is not None:
-            depth, parent = depth + 1, parent.parent
-        room = self.scrollable_content_region.width - depth * self.guide_depth
+        room = self._room(node, self.scrollable_content_region.width)
         if 1 < room < line.cell_len:  # a cut label says so ("no cover for Gen1" read as Gen1)
             line.truncate(room, overflow="ellipsis")
         return line
+
+    def _room(self, node: TreeNode[NodeData], width: int) -> int:
+        """The cells a node's line has beside its guides, in a pane ``width`` wide."""
+        depth, parent = 0, node.parent
+        while parent is not None:
+            depth, parent = depth + 1, parent.parent
+        return width - depth * self.guide_depth
+
+    def get_label_width(self, node: TreeNode[NodeData]) -> int:
+        """``render_label``'s width without drawing the label: Tree measures every line
+        whenever it lays them out (1,000 domain lines at 64,000 bays)."""
+        if node.data is None:
+            return super().get_label_width(node)
+        width = 2 + sum(cell_len(printable(text)) for text, _ in node.data.parts)  # 2: the icon
+        # The pane's width once per layout of the lines (Tree measures them all in one
+        # pass, Textual 8.2.8's _build; the region is a look-up in the screen's map)
+        if self._measured_for is not self._tree_lines_cached:
+            self._measured_for = self._tree_lines_cached
+            self._measure_width = self.scrollable_content_region.width
+        room = self._room(node, self._measure_width)
+        return room if 1 < room < width else width
 
     def on_tree_node_selected(self, event: Tree.NodeSelected[NodeData]) -> None:
         """Enter (or a click) toggles a node as Tree does, except the root: Enter on

@@ -24,12 +24,10 @@ from tui.app import format as fmt
 from tui.app.actions import ChangeActions
 from tui.app.bays_pane import BaysTable
 from tui.app.cycle_actions import CycleActions
-from tui.app.event_screen import EventScreen
 from tui.app.events_pane import EventLog
 from tui.app.fleet import ATTENTION, FLEET, BayQuery, Scope, Snapshot
 from tui.app.groups_pane import GroupsTree
 from tui.app.header_bar import HeaderBar
-from tui.app.help_screen import HelpScreen
 from tui.app.jobs_pane import JobsList
 from tui.app.layout import PaneLayout
 from tui.app.linelist import LineList
@@ -47,6 +45,25 @@ if TYPE_CHECKING:
     from tui.client.protocol import Client
 
 COVER_SECONDS = 2.0  # the coverage badges follow the bays' changes at most this often
+
+
+class OneFooter(Footer):
+    """Textual's Footer, rebuilt once per burst of binding changes: Textual's own queues a
+    rebuild (every key widget mounted again) per change, ten or more before a first paint."""
+
+    _rebuild_due = False
+
+    def bindings_changed(self, screen: Screen) -> None:
+        self._bindings_ready = True
+        if self._rebuild_due or not screen.app.app_focus:
+            return
+        if self.is_attached and screen is self.screen:
+            self._rebuild_due = True
+            self.call_after_refresh(self._rebuild)
+
+    async def _rebuild(self) -> None:
+        self._rebuild_due = False  # a change from here on queues another rebuild
+        await self.recompose()
 
 
 class MainScreen(Screen):
@@ -114,7 +131,7 @@ class MainScreen(Screen):
         with Horizontal(id="filter-bar"):
             yield Label("/", id="filter-label")
             yield Input(placeholder="filter text (enter keeps it, esc clears)", id="filter-input")
-        yield Footer()
+        yield OneFooter()
 
     def on_mount(self) -> None:
         self.query_one(GroupsTree).border_title = "Groups [1]"
@@ -313,6 +330,8 @@ class MainScreen(Screen):
         elif isinstance(event.sender, BaysTable):  # its story: state, timeline, jobs, notes
             self.story.open_story(event.item.id)
         elif isinstance(event.sender, EventLog):
+            from tui.app.event_screen import EventScreen  # a dialog: imported when first shown
+
             self.app.push_screen(EventScreen(event.item[0]))
 
     # -- actions: views ----------------------------------------------------------------------------
@@ -436,6 +455,8 @@ class MainScreen(Screen):
             self.maximize(self.focused, container=False)
 
     def action_help(self) -> None:
+        from tui.app.help_screen import HelpScreen
+
         keymap = dict(self.app._keymap)  # a copy of a private field: Textual has no getter
         self.app.push_screen(HelpScreen(keymap, self.bayops.whoami()))
 

@@ -6,10 +6,7 @@ from __future__ import annotations
 import contextlib
 from typing import TYPE_CHECKING
 
-from tui.app.job_screen import JobScreen
-from tui.app.story_screen import LinesScreen, NoteScreen, StoryScreen
 from tui.model.errors import BayopsError
-from tui.story_text import handover_lines
 
 if TYPE_CHECKING:
     from tui.app.main_screen import MainScreen
@@ -27,9 +24,13 @@ class StoryActions:
         except BayopsError as exc:
             self.screen.refuse(exc)
             return
+        from tui.app.story_screen import StoryScreen  # a dialog: imported when first shown
+
         self.screen.app.push_screen(StoryScreen(story, self.open_job))
 
     def open_job(self, job_id: int) -> None:
+        from tui.app.job_screen import JobScreen
+
         self.screen.app.push_screen(JobScreen(job_id, self.screen.core.job))
 
     def note(self) -> None:
@@ -47,6 +48,8 @@ class StoryActions:
                 core.note_bay(bay.id, text or None)
                 return "cleared" if not text else "saved"
             self.screen.bayops.start_job(label, work)
+        from tui.app.story_screen import NoteScreen
+
         self.screen.app.push_screen(NoteScreen(bay), answered)
 
     def handover(self) -> None:
@@ -56,6 +59,9 @@ class StoryActions:
         except BayopsError as exc:
             self.screen.refuse(exc)
             return
+        from tui.app.story_screen import LinesScreen
+        from tui.story_text import handover_lines
+
         self.screen.app.push_screen(LinesScreen("Hand-over (esc closes)", handover_lines(summary)))
         self.screen.run_worker(lambda: mark_looked(core, summary.until), thread=True,  # shown
                                exit_on_error=False, group="looked")
