@@ -114,12 +114,21 @@ def test_failed_move_rolls_back_to_the_source(core):
     assert core.bay(bay.id).power == "on"
 
 
-def test_complete_refuses_to_remove_a_network_that_profiles_use(core):
+def test_complete_warns_of_each_profile_whose_network_it_removes_and_keeps_them_placed(core):
+    """As the manager does it (OneView: the connections go offline): a warning per profile
+    using what the change removes, confirmed by the operator; no profile leaves its bay."""
+    users = {p.name: p.bay for p in core.store.profiles("prod-web") if "backup" in p.networks}
+    assert users
     core.maintenance_start("web-dom1", "drop backup net")
     core.domain_set("web-dom1", "network.backup", "-")
-    with pytest.raises(Refused, match="still use what this change removes"):
-        core.maintenance_complete("web-dom1")
-    assert core.maintenance()[0].domain == "web-dom1"
+    plan = core.plan_maintenance_complete("web-dom1")
+    lost = [w for w in plan.warnings if "uses backup: its connections to it go offline" in w]
+    assert len(lost) == len(users) and plan.danger
+    name, bay = next(iter(users.items()))
+    assert any(w.startswith(f"profile {name} on {bay} (running) uses backup") for w in lost)
+    core.maintenance_complete("web-dom1")
+    assert core.maintenance() == []
+    assert {p.name: p.bay for p in core.store.profiles("prod-web") if p.name in users} == users
 
 
 def test_expired_maintenance_shows_expired_and_is_not_dropped(core):

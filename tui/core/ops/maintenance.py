@@ -145,16 +145,6 @@ def plan_complete(ctx: OpContext, domain: str, force: bool = False) -> Plan:
     m = held(ctx, domain, force)
     config = ctx.domain(domain).config
     baseline = ctx.group(m.group).baseline
-    users = [p for p in ctx.store.profiles(m.group)
-             if any(n not in config.networks for n in p.networks)
-             or any(f not in config.fabrics for f in p.fabrics)]
-    if users:
-        p = users[0]
-        gone = [n for n in p.networks if n not in config.networks] + \
-               [f for f in p.fabrics if f not in config.fabrics]
-        raise Refused(f"{len(users)} profile(s) of group {m.group} still use what this change "
-                      f"removes (e.g. {p.name} uses {', '.join(gone)}); move them first",
-                      code="still-in-use")
     others = tuple(d.name for d in ctx.store.domains(m.group) if d.name != domain)
     changes = config.changes(baseline)
     profiles = {p.name: p for p in ctx.store.profiles(m.group)}
@@ -169,7 +159,7 @@ def plan_complete(ctx: OpContext, domain: str, force: bool = False) -> Plan:
         steps += [f"back up {o}, apply the change: " + _listed(touched[o]),
                   *_stage_lines(ctx, o, firmware)]
     steps += [f"make it the new baseline of group {m.group}", f"release the lock on {domain}"]
-    warnings = _takeover_warning(ctx, m)
+    warnings = _takeover_warning(ctx, m) + _removed_in_use(ctx, m.group, config)
     if firmware:
         warnings += tuple(_restart_warning(ctx, d, firmware) for d in (domain, *others)
                           if staging.pending(ctx, d, firmware))
@@ -182,6 +172,22 @@ def plan_complete(ctx: OpContext, domain: str, force: bool = False) -> Plan:
                 locks=tuple(f"domain:{d}" for d in (domain, *others)), target=domain,
                 diff=Diff("Diff against the baseline", changes), warnings=warnings,
                 danger=bool(warnings), confirm_label="Complete")
+
+
+def _removed_in_use(ctx: OpContext, group: str, config: DomainConfig) -> tuple[str, ...]:
+    """A warning per profile of ``group`` using a network or fabric ``config`` removes: its
+    connections to it go offline (as the manager does it: the profile stays, its bay too)."""
+    out = []
+    for p in ctx.store.profiles(group):
+        gone = [n for n in p.networks if n not in config.networks] + \
+               [f for f in p.fabrics if f not in config.fabrics]
+        if gone:
+            bay = ctx.store.bay(p.bay) if p.bay else None
+            where = "unplaced" if bay is None else f"on {bay.id}" + (
+                " (running)" if bay.power == "on" else "")
+            out.append(f"profile {p.name} {where} uses {', '.join(gone)}: its connections to "
+                       "it go offline in every domain of the group")
+    return tuple(out)
 
 
 def _firmware_target(ctx: OpContext, domain: str, target: str, baseline: str) -> str:
