@@ -39,3 +39,21 @@ async def test_a_viewer_pressing_failover_is_an_access_refused_event(face, fleet
         core.close()
         if server is not None:
             server.__exit__(None, None, None)
+
+
+@pytest.mark.parametrize("key", ["C", "E"])
+async def test_complete_or_edit_outside_maintenance_is_an_access_refused_event(key, fleet):
+    """The dashboard says why at once (no maintenance) and the core records the refusal,
+    as it does for `bayops maintenance complete` or `bayops domain set` on that domain."""
+    config, state = fleet
+    core = open_core(config, state)
+    try:
+        async with make_app(core).run_test(size=SIZE) as pilot:
+            await select_bay(pilot, "enc-w1/5")
+            await pilot.press(key)
+            await pilot.app.workers.wait_for_complete()
+        refused = [e for e in core.events(0, 500) if e.kind == "access.refused"]
+        assert len(refused) == 1
+        assert "web-dom1 is not in maintenance" in refused[0].data["why"]
+    finally:
+        core.close()

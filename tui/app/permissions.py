@@ -95,10 +95,29 @@ class Permissions:
                 and not screen.core.may(group, cmd.perm):
             screen.run_worker(partial(self._audit_refusal, group, cmd.perm), thread=True,
                               exit_on_error=False, group="audit")
+            return
+        domain = self.selection.domain()
+        if cmd.id in MAINTENANCE_HELD and domain is not None and not screen.core.read_only \
+                and self.selection.maintenance(domain) is None:
+            screen.run_worker(partial(self._audit_unheld, cmd.id, domain), thread=True,
+                              exit_on_error=False, group="audit")
 
     def _audit_refusal(self, group: str, action: str) -> None:
         with contextlib.suppress(BayopsError):  # refused, as expected; or the server is gone
             self.screen.core.check_allowed(group, action)
+
+    def _audit_unheld(self, cmd_id: str, domain: str) -> None:
+        """Ask the core for the plan the key stands for, as `bayops maintenance complete`
+        (cancel, domain set) would: it refuses a domain not in maintenance and audits it."""
+        core = self.screen.core
+        with contextlib.suppress(BayopsError):
+            if cmd_id == "maintenance-complete":
+                core.plan_maintenance_complete(domain)
+            elif cmd_id == "maintenance-cancel":
+                core.plan_maintenance_cancel(domain)
+            else:
+                config, _ = core.domain_config(domain)
+                core.plan_domain_set(domain, "firmware", config.firmware)
 
     def allowed(self, cmd_id: str) -> str | None:
         """The group the command acts on, or None after notifying why it cannot run."""
