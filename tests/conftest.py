@@ -244,7 +244,8 @@ def state(make_state) -> Path | str:
 
 
 @pytest.fixture
-def cli(state, fast_config) -> Cli:
+def cli(state, fast_config, request) -> Cli:
+    copy_built_fleet(request, state, fast_config)
     return Cli(fast_config, state)
 
 

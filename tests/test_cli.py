@@ -513,7 +513,8 @@ def test_failover_sees_a_hardware_fault_nobody_has_polled_yet(cli):
     assert r.code == 0, r.err
 
 
-def test_processes_starting_together_on_a_new_state_build_one_fleet(cli):
+def test_processes_starting_together_on_a_new_state_build_one_fleet(fast_config, make_state):
+    cli = Cli(fast_config, make_state())
     procs = [cli.popen("status", "--json") for _ in range(4)]
     results = [(p.wait(timeout=60), p.stdout.read(), p.stderr.read()) for p in procs]
     assert [code for code, _, _ in results] == [0, 0, 0, 0], [err for _, _, err in results]

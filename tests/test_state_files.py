@@ -223,7 +223,8 @@ def test_a_state_is_a_file_or_a_database_and_a_password_is_never_shown(tmp_path)
     assert str(file) == str(tmp_path / "site" / "state.db")
 
 
-def test_a_new_store_is_marked_ours(cli):
+def test_a_new_store_is_marked_ours(fast_config, tmp_path):
+    cli = Cli(fast_config, tmp_path / "new.db")
     assert cli("info").code == 0
     assert app_id(cli.state) == APPLICATION_ID
     db = sqlite3.connect(cli.state)

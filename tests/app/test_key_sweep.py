@@ -26,7 +26,7 @@ from textual.keys import REPLACED_KEYS, _get_unicode_name_from_key
 from textual.screen import Screen
 
 import tui.app
-from tests.app.conftest import make_app, wait_jobs
+from tests.app.conftest import make_app, wait_for, wait_jobs
 from tests.conftest import sweep_every_context, without_audits
 from tui.app import commands as cmds
 from tui.app.bays_pane import BaysTable
@@ -399,5 +399,9 @@ async def test_a_burst_lands_where_slow_typing_lands(swept, burst):
         type_fast(pilot, *keys)
         for _ in range(20):
             await pilot.pause(0.05)
+        # a loaded machine may still be working through the keys: wait for them, not longer
+        with contextlib.suppress(AssertionError):
+            await wait_for(pilot, lambda: _landed(pilot.app) == slow)
+        await pilot.pause(0.05)  # a key still queued after an equal moment would move it on
         fast = _landed(pilot.app)
     assert fast == slow, burst

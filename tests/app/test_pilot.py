@@ -332,8 +332,8 @@ async def test_tree_keys_switch_domain(core):
         screen = pilot.app.screen
         tree = screen.query_one(GroupsTree)
         tree.select_scope(Scope("domain", "web-dom1"))
-        await pilot.pause()
-        assert {b.domain for b in screen.query_one(BaysTable).items} == {"web-dom1"}
+        await wait_for(pilot, lambda: {b.domain for b in screen.query_one(BaysTable).items}
+                       == {"web-dom1"})
         await pilot.press("down")
         assert screen.scope == Scope("enclosure", "enc-w1")
         await pilot.press("left", "left")
