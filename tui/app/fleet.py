@@ -35,10 +35,7 @@ ATTENTION = Scope("attention")
 
 class Snapshot(FleetView):
     """The core's FleetView, with the scopes the bays pane shows. The attention list is
-    kept as bays change, so a change costs the change, not a pass over the fleet.
-    Coverage badges are computed after the first paint, off the UI thread (MainScreen)."""
-
-    cover_at_load = False
+    kept as bays change, so a change costs the change, not a pass over the fleet."""
 
     def __init__(self) -> None:
         self.attention: set[str] = set()
