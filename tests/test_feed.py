@@ -82,6 +82,36 @@ def test_an_idle_fetch_reads_no_bay(core, monkeypatch):
     assert not update.changed and not update.bays and calls == []
 
 
+def test_an_idle_sweep_reads_no_bay_and_a_change_on_either_side_is_swept(core, state, monkeypatch):
+    """The health sweep skips a fleet in which neither the store nor the hardware changed;
+    the hardware changed by another process (bench/bay_writer.py's way), or the store by
+    another writer, is swept at the next poll."""
+    import sqlite3
+
+    from conftest import sim_file
+
+    from tui.core.monitor import Monitor
+
+    monitor = Monitor(core, sweep_seconds=0)
+    monitor.poll()
+    monitor.poll()
+    reads: list[int] = []
+    real = core.driver.read
+    monkeypatch.setattr(core.driver, "read", lambda bays: reads.append(len(bays)) or real(bays))
+    assert monitor.poll().changed == 0 and reads == []
+    bay = next(b for b in core.bays() if not b.empty and b.health == "ok")
+    with sqlite3.connect(sim_file(state)) as db:
+        db.execute("UPDATE sim_hw SET health = 'critical' WHERE bay = ?", (bay.id,))
+    db.close()
+    assert monitor.poll().changed == 1 and reads
+    assert core.store.bay(bay.id).health == "critical"
+    core.store.set_reading(bay.id, health="ok")  # the store disagrees: the hardware wins
+    assert monitor.poll().changed == 1 and core.store.bay(bay.id).health == "critical"
+    reads.clear()
+    monitor.poll()
+    assert monitor.poll().changed == 0 and len(reads) == 1, "one sweep more, then none"
+
+
 def test_events_are_paged_and_the_policy_claims_in_batches(core):
     first = core.last_event_seq()
     for i in range(30):
