@@ -239,7 +239,8 @@ class MainScreen(Screen):
             bays = sorted(bays, key=lambda b: b.health != "critical")
         table.set_triage(self.snapshot.triage if triage else None)
         table.went = self.snapshot.went
-        table.set_items(bays)
+        snap = self.snapshot
+        table.set_items(bays, notes=bool(snap.noted) if bays is snap.bays else None)
         self._titles()
 
     # -- selection ------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ client of a future service would apply the same updates.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Protocol, Self
 
@@ -126,6 +127,20 @@ class ViewUpdate:
     homes: dict[str, str] | None = None  # profile -> home bay, when a profile changed
     more: bool = False  # more changes wait: fetch again soon
     changed: bool = False  # anything to apply (rows, or only a newer revision)
+    last: bool = True  # False: a slice of a batch (``slices``) that more slices follow
+
+    def slices(self, size: int) -> list[ViewUpdate]:
+        """This update as updates of at most ``size`` bays, to apply in turn (the reader
+        handles its keys between them). The first carries the homes (the bays' attention
+        reads them); the last the rest and the revision, and only it summarises the groups
+        the batch touched: a slice costs its bays, not the summaries again."""
+        if self.reload is not None or len(self.bays) <= size:
+            return [self]
+        parts = [ViewUpdate(0, self.bays[at:at + size], changed=True, last=False)
+                 for at in range(0, len(self.bays), size)]
+        parts[0].homes = self.homes
+        parts[-1] = dataclasses.replace(self, bays=parts[-1].bays, homes=None)
+        return parts
 
 
 class FleetView:
@@ -151,6 +166,8 @@ class FleetView:
         self.jobs: list[Job] = []
         self.homes: dict[str, str] = {}  # profile -> its home bay, for profiles away from it
         self.touched: set[str] | None = None  # groups the last apply changed (None: all)
+        # groups and domains whose bays a batch's slices changed, summarised by its last
+        self._pending: tuple[set[str], set[str]] = (set(), set())
         # group -> its coverage badge's counts, kept per changed bay like the figures
         self._covers: dict[str, coverage.GroupCover] = {}
         # An outline: the fleet's shape, jobs and first bays, and no figure; the reader
@@ -233,8 +250,7 @@ class FleetView:
             update.reload.last_event = max(self.last_event, update.reload.last_event,
                                            update.events[-1].seq if update.events else 0)
             return update.reload
-        touched: set[str] = set()
-        domains: set[str] = set()
+        touched, domains = self._pending  # those of the batch's slices before this one
         if update.homes is not None:  # before the bays: their attention reads it
             self.homes = update.homes
         for bay in update.bays:
@@ -245,6 +261,10 @@ class FleetView:
             touched.add(bay.group)
             domains.add(bay.domain)
             self.applied += 1
+        if not update.last:
+            self.touched = set()
+            return self
+        self._pending = (set(), set())
         if update.structure is not None:
             self.structure = update.structure
             touched.update(g.name for g in self.structure.groups)
