@@ -235,14 +235,20 @@ class GroupsTree(Tree[NodeData]):
 
     def _set_later(self, node: TreeNode[NodeData], make: Callable[[], Parts]) -> None:
         """New words for ``node``'s line, made now if it is on screen, else when drawn."""
-        self._redraw(node, NodeData(node.data.scope if node.data else FLEET, make=make))
+        if self._on_screen(node):
+            self._set(node, make())  # repainted only if its words differ
+        else:
+            self._redraw(node, NodeData(node.data.scope if node.data else FLEET, make=make))
+
+    def _on_screen(self, node: TreeNode[NodeData]) -> bool:
+        top = int(self.scroll_offset.y)
+        return top <= node.line < top + self.size.height
 
     def _redraw(self, node: TreeNode[NodeData], data: NodeData) -> None:
         node.data = data
         # render_label draws from the parts: repaint this node's line if it is on
         # screen (a collapsed or scrolled-off node is drawn fresh when it shows)
-        top = int(self.scroll_offset.y)
-        if top <= node.line < top + self.size.height:
+        if self._on_screen(node):
             node.refresh()
         else:  # invalidate its cached line without a repaint (Textual 8.2.8's cache key)
             node._updates += 1
