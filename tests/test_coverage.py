@@ -128,14 +128,93 @@ def test_the_groups_badge_follows_the_change_feed(tmp_path, make_state):
         spares = [b.id for b in core.spare_bays("lab")]
         core.spares("lab", [], spares[2:])  # two spares left: an enclosure is not covered
         view = view.apply(view.fetch(core))
-        assert view.cover_due == {"lab"}  # stale; the reader computes it when it can
-        view.set_cover(view.covers(view.take_cover_due()))
         assert (view.group("lab").cover, view.group("lab").cover_ok) == ("no cover for Gen9", False)
         assert view.group("lab").cover == FleetView.load(core)[0].group("lab").cover
         status = {g.name: g.cover for g in core.groups()}
         assert status["lab"] == "no cover for Gen9"
     finally:
         core.close()
+
+
+def random_bay(rng, enc: str, n: int) -> Bay:
+    """Any state a bay may be in, as far as coverage reads it."""
+    model = rng.choice([GEN10, GEN9, ("ProLiant BL460c", "unknown"), (None, None)])
+    profile = rng.choice([None, None, f"p-{enc}-{n}"]) if model[0] else None
+    return Bay(id=f"{enc}/{n}", enclosure=enc, number=n, domain=f"d-{enc[0]}", group="g",
+               model=model[0], generation=model[1], serial=None, power=rng.choice(["on", "off"]),
+               health=rng.choice(["ok", "ok", "ok", "warning", "critical"]),
+               spare=profile is None and rng.random() < 0.5, profile=profile,
+               boot_mode=rng.choice(["san", "san", "local"]) if profile else None,
+               job_id=rng.choice([None, None, None, None, 7]),
+               maintenance=rng.random() < 0.1, drained=rng.random() < 0.05,
+               flag=rng.choice([None] * 9 + ["serial changed"]))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_the_badge_kept_per_changed_bay_equals_a_sweep_of_the_group(seed):
+    """GroupCover, after any sequence of changes, says what a sweep of the whole group does."""
+    import random
+
+    rng = random.Random(seed)
+    order = ["e3", "a1", "c2", "b4", "d5"]  # the group's order, not the names' order
+    bays = {f"{e}/{n}": random_bay(rng, e, n) for e in order for n in range(1, 9)}
+    kept = coverage.GroupCover()
+    for b in bays.values():
+        kept.add(b, 1)
+
+    def of(enclosure: str) -> list[Bay]:
+        return [b for b in bays.values() if b.enclosure == enclosure]
+    badges = set()
+    for _ in range(300):
+        for bay_id in rng.sample(sorted(bays), rng.randint(1, 6)):
+            old = bays[bay_id]
+            new = random_bay(rng, old.enclosure, old.number)
+            kept.add(old, -1)
+            kept.add(new, 1)
+            bays[bay_id] = new
+        expected = coverage.badge(coverage.sweep(list(bays.values())))
+        assert kept.badge(of) == expected
+        badges.add(expected)
+    assert len(badges) >= 3  # the sequence went through several answers, covered among them
+    assert ("covers 1 enc", True) in badges
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_a_view_kept_by_the_change_feed_equals_a_fresh_load(core, seed):
+    """Random readings, spare pools and maintenance, each batch applied from the feed: the
+    groups' figures and coverage badges are those of a view loaded afresh."""
+    import random
+
+    from tui.core.view import FleetView
+
+    rng = random.Random(seed)
+    store = core.store
+    view, _ = FleetView.load(core)
+    servers = [b for b in store.bays() if not b.empty]
+    domains = sorted({b.domain for b in servers})
+    badges = set()
+    for _ in range(25):
+        with store.write():
+            for b in rng.sample(servers, 6):
+                store.set_reading(b.id, rng.choice(["on", "off"]),
+                                  rng.choice(["ok", "ok", "warning", "critical"]))
+                if store.bay(b.id).profile is None:
+                    store.set_spare(b.id, rng.random() < 0.4)
+        if rng.random() < 0.2:
+            domain = rng.choice(domains)
+            if store.maintenance(domain):
+                core.maintenance_cancel(domain, force=True)
+            elif not any(m.group == store.domain_group(domain) for m in store.maintenance()):
+                core.maintenance_start(domain, "test")
+        while True:
+            update = view.fetch(core)
+            view = view.apply(update)
+            if not update.more:
+                break
+        fresh, _ = FleetView.load(core)
+        assert view.groups == fresh.groups
+        badges |= {(g.cover, g.cover_ok) for g in view.groups}
+    assert len(badges) >= 2
 
 
 def test_covered_says_how_many_profiles_no_failover_could_save(core):

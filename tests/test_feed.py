@@ -73,6 +73,32 @@ def test_a_followed_view_equals_a_fresh_load_after_random_changes(core):
     assert view.applied > 0
 
 
+def test_an_update_applied_in_slices_equals_it_applied_whole(core):
+    """The dashboard applies a busy feed's batch in slices (keys between them): the same
+    view in the end; no slice but the last moves the revision or the groups' figures."""
+    whole, _ = FleetView.load(core)
+    sliced, _ = FleetView.load(core)
+    rng = random.Random(3)
+    bays = [b.id for b in core.bays() if not b.empty]
+    for _ in range(10):  # bays only: a job would summarise every group anyway
+        core.sim_fault(rng.choice(bays), rng.choice(["critical", "cpu-threshold"]))
+    update = whole.fetch(core)
+    parts = update.slices(2)
+    assert len(parts) > 2 and [b for p in parts for b in p.bays] == update.bays
+    assert update.structure is None and {b.group for b in parts[0].bays} - {
+        b.group for b in parts[-1].bays}, "a group only the first slice changes"
+    start, groups = sliced.rev, sliced.groups
+    for part in parts[:-1]:
+        sliced = sliced.apply(part)
+        assert sliced.rev == start and sliced.groups == groups
+    sliced = sliced.apply(parts[-1])
+    whole = whole.apply(update)
+    assert sliced.rev == whole.rev > start and sliced.groups != groups
+    assert sliced.bays == whole.bays and sliced.groups == whole.groups
+    assert sliced.homes == whole.homes and sliced.jobs == whole.jobs
+    assert sliced.groups == FleetView.load(core)[0].groups
+
+
 def test_an_idle_fetch_reads_no_bay(core, monkeypatch):
     view, _ = FleetView.load(core)
     calls = []
@@ -80,6 +106,36 @@ def test_an_idle_fetch_reads_no_bay(core, monkeypatch):
     monkeypatch.setattr(core.store, "bays", lambda *a, **k: calls.append(1) or real(*a, **k))
     update = view.fetch(core)
     assert not update.changed and not update.bays and calls == []
+
+
+def test_an_idle_sweep_reads_no_bay_and_a_change_on_either_side_is_swept(core, state, monkeypatch):
+    """The health sweep skips a fleet in which neither the store nor the hardware changed;
+    the hardware changed by another process (bench/bay_writer.py's way), or the store by
+    another writer, is swept at the next poll."""
+    import sqlite3
+
+    from conftest import sim_file
+
+    from tui.core.monitor import Monitor
+
+    monitor = Monitor(core, sweep_seconds=0)
+    monitor.poll()
+    monitor.poll()
+    reads: list[int] = []
+    real = core.driver.read
+    monkeypatch.setattr(core.driver, "read", lambda bays: reads.append(len(bays)) or real(bays))
+    assert monitor.poll().changed == 0 and reads == []
+    bay = next(b for b in core.bays() if not b.empty and b.health == "ok")
+    with sqlite3.connect(sim_file(state)) as db:
+        db.execute("UPDATE sim_hw SET health = 'critical' WHERE bay = ?", (bay.id,))
+    db.close()
+    assert monitor.poll().changed == 1 and reads
+    assert core.store.bay(bay.id).health == "critical"
+    core.store.set_reading(bay.id, health="ok")  # the store disagrees: the hardware wins
+    assert monitor.poll().changed == 1 and core.store.bay(bay.id).health == "critical"
+    reads.clear()
+    monitor.poll()
+    assert monitor.poll().changed == 0 and len(reads) == 1, "one sweep more, then none"
 
 
 def test_events_are_paged_and_the_policy_claims_in_batches(core):

@@ -50,6 +50,9 @@ if TYPE_CHECKING:
 
 FIRST_EVENTS = 500  # newest events shown at start
 FEED_SECONDS = 0.25  # how often the view asks the store's change feed what changed
+# A busy feed's batch is applied in slices of this many bays, keys handled between them
+# (a key waits for one slice's bays, not for 1,000 bays, the figures and the repaint)
+APPLY_SLICE = 250
 SWEEP_SECONDS = 5.0  # full hardware health sweep (pushed hardware events: every poll)
 PUSHED_FEED_SECONDS = 5.0  # a service's client: its feed wakes the reader; this is a backstop
 
@@ -286,9 +289,9 @@ class BayopsApp(KeyGate, LostServerApp, NotesApp):
                 self.feed_failed(exc)
                 continue
             self.feed_answered()
-            if update.changed:
+            for part in update.slices(APPLY_SLICE) if update.changed else ():
                 self._applied.clear()
-                self.post_message(Fetched(update))
+                self.post_message(Fetched(part))
                 self._applied.wait(5)
             if update.more:
                 self._feed_wake.set()

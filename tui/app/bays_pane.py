@@ -35,7 +35,10 @@ class BaysTable(LineList):
             self._drawn.clear()
         self.triage = triage
 
-    def set_items(self, items: Sequence[Bay], follow: bool = False) -> None:
+    def set_items(self, items: Sequence[Bay], follow: bool = False,
+                  notes: bool | None = None) -> None:
+        """``notes``: whether any of ``items`` has a note, when the caller keeps count
+        (the fleet's 16,000 bays on every feed batch); None: looked for here."""
         # BAY is as wide as the longest id in view: e00-0000/10 and /1 must not read alike.
         # The same list again (the fleet's, changed in place) keeps its ids: no pass over it.
         if items is not self._width_of or len(items) != self._width_count:
@@ -43,7 +46,8 @@ class BaysTable(LineList):
             longest = max((len(b.id) for b in items), default=0)
             self._items_width = min(fmt.BAY_WIDTH_MAX, max(10, longest))
         bay_width = self._items_width
-        notes = any(b.note is not None for b in items)  # an empty NOTE column takes no room
+        if notes is None:  # an empty NOTE column takes no room
+            notes = any(b.note is not None for b in items)
         if bay_width != self._bay_width or notes != self._notes:
             self._bay_width, self._notes = bay_width, notes
             self._cache.clear()  # every line's columns move

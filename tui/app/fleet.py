@@ -35,10 +35,7 @@ ATTENTION = Scope("attention")
 
 class Snapshot(FleetView):
     """The core's FleetView, with the scopes the bays pane shows. The attention list is
-    kept as bays change, so a change costs the change, not a pass over the fleet.
-    Coverage badges are computed after the first paint, off the UI thread (MainScreen)."""
-
-    cover_at_load = False
+    kept as bays change, so a change costs the change, not a pass over the fleet."""
 
     def __init__(self) -> None:
         self.attention: set[str] = set()
@@ -48,6 +45,7 @@ class Snapshot(FleetView):
         # (goto.search), built with the view and kept as the change feed changes bays.
         self.goto: dict[str, tuple[str, str | None]] = {}
         self.unseen: set[str] = set()  # NEW in the attention view until the cursor is on it
+        self.noted: set[str] = set()  # bays with a note (the bays pane's NOTE column shows)
         self.at: dict[str, str] = {}  # profile -> the bay it runs on, kept as bays change
         self.goto_built: Any = None  # goto's NameIndexes over it; None: build again
         super().__init__()
@@ -71,6 +69,10 @@ class Snapshot(FleetView):
             self.attention.add(new.id)
         else:
             self.attention.discard(new.id)
+        if new.note is not None:
+            self.noted.add(new.id)
+        else:
+            self.noted.discard(new.id)
         if fmt.alerting(new):
             self.alerting.add(new.id)
         else:

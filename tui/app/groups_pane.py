@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from functools import partial
 
 from rich.cells import cell_len
 from rich.style import Style
@@ -19,10 +19,22 @@ from tui.model.entities import DomainSummary, EnclosureSummary, GroupSummary
 from tui.model.text import printable
 
 
-@dataclass
 class NodeData:
-    scope: Scope
-    parts: Parts
+    """A tree line's scope and words; the words of a line redrawn while off screen are
+    made when it is first drawn (``make``): a busy feed changes most of a 16k fleet's
+    domain lines, and ~40 show."""
+
+    def __init__(self, scope: Scope, parts: Parts | None = None,
+                 make: Callable[[], Parts] | None = None) -> None:
+        self.scope = scope
+        self._parts: Parts = parts or []
+        self._make = make
+
+    @property
+    def parts(self) -> Parts:
+        if self._make is not None:
+            self._parts, self._make = self._make(), None
+        return self._parts
 
 
 def fleet_parts(snap: Snapshot) -> Parts:
@@ -240,14 +252,27 @@ class GroupsTree(Tree[NodeData]):
 
     def _set(self, node: TreeNode[NodeData], parts: Parts) -> None:
         if node.data is None or node.data.parts != parts:
-            node.data = NodeData(node.data.scope if node.data else FLEET, parts)
-            # render_label draws from the parts: repaint this node's line if it is on
-            # screen (a collapsed or scrolled-off node is drawn fresh when it shows)
-            top = int(self.scroll_offset.y)
-            if top <= node.line < top + self.size.height:
-                node.refresh()
-            else:  # invalidate its cached line without a repaint (Textual 8.2.8's cache key)
-                node._updates += 1
+            self._redraw(node, NodeData(node.data.scope if node.data else FLEET, parts))
+
+    def _set_later(self, node: TreeNode[NodeData], make: Callable[[], Parts]) -> None:
+        """New words for ``node``'s line, made now if it is on screen, else when drawn."""
+        if self._on_screen(node):
+            self._set(node, make())  # repainted only if its words differ
+        else:
+            self._redraw(node, NodeData(node.data.scope if node.data else FLEET, make=make))
+
+    def _on_screen(self, node: TreeNode[NodeData]) -> bool:
+        top = int(self.scroll_offset.y)
+        return top <= node.line < top + self.size.height
+
+    def _redraw(self, node: TreeNode[NodeData], data: NodeData) -> None:
+        node.data = data
+        # render_label draws from the parts: repaint this node's line if it is on
+        # screen (a collapsed or scrolled-off node is drawn fresh when it shows)
+        if self._on_screen(node):
+            node.refresh()
+        else:  # invalidate its cached line without a repaint (Textual 8.2.8's cache key)
+            node._updates += 1
 
     def update_from(self, snap: Snapshot, touched: set[str] | None = None) -> None:
         """Labels from the view; ``touched``: only these groups' figures changed."""
@@ -275,11 +300,12 @@ class GroupsTree(Tree[NodeData]):
                 if self._drawn.get(d.name) == (d, minute, drained):
                     continue  # same figures, same lease minute: its line and its enclosures'
                 self._drawn[d.name] = (d, minute, drained)
-                self._set(self._scope_nodes[Scope("domain", d.name)], domain_parts(d, now))
+                self._set_later(self._scope_nodes[Scope("domain", d.name)],
+                                partial(domain_parts, d, now))
                 for e, live in zip(d.enclosures, drained, strict=True):
                     leaf = self._scope_nodes.get(Scope("enclosure", e.name))
                     if leaf is not None:  # else drawn when its domain first opens
-                        self._set(leaf, enclosure_parts(e, live))
+                        self._set_later(leaf, partial(enclosure_parts, e, live))
 
     def _rebuild(self, snap: Snapshot, now: float, attention: int) -> None:
         selected = self.scope

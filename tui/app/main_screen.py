@@ -8,7 +8,6 @@ the hand-over).
 from __future__ import annotations
 
 import time
-from functools import partial
 from typing import TYPE_CHECKING, cast
 
 from rich.markup import escape
@@ -35,7 +34,7 @@ from tui.app.lost import LostServerApp, is_lost
 from tui.app.permissions import Permissions
 from tui.app.selection import Selection
 from tui.app.story_actions import StoryActions
-from tui.core.view import FleetView, ViewUpdate
+from tui.core.view import ViewUpdate
 from tui.model.entities import Bay, Event
 from tui.model.errors import BayopsError, Refused
 from tui.model.text import printable
@@ -43,8 +42,6 @@ from tui.model.text import printable
 if TYPE_CHECKING:
     from tui.app.app import BayopsApp
     from tui.client.protocol import Client
-
-COVER_SECONDS = 2.0  # the coverage badges follow the bays' changes at most this often
 
 
 class OneFooter(Footer):
@@ -80,7 +77,6 @@ class MainScreen(Screen):
         self.bay_query = BayQuery()
         self.filter_target = "bays"
         self.panes = PaneLayout(self)
-        self._covering = False
         # the helpers, in the order they need each other
         self.selection = Selection(self)
         self.permissions = Permissions(self)
@@ -163,7 +159,6 @@ class MainScreen(Screen):
         self._header()
         self._titles()
         self.permissions.update_bindings()
-        self.cover_stale()
 
     def apply_update(self, update: ViewUpdate) -> None:
         """What changed since the view's revision: only the panes it touches repaint, and
@@ -190,41 +185,6 @@ class MainScreen(Screen):
         if events and not log.following:
             self._titles()  # the count of what arrived while paused
         self.cycle.offer_failbacks(events)
-        self.cover_stale()
-
-    def cover_stale(self) -> None:
-        """Recompute the coverage badges of the groups whose bays changed, in a worker
-        thread at most every COVER_SECONDS (inline without autopoll: tests): the what-if of
-        every enclosure of a big fleet must never hold up the first paint or a key."""
-        snap = self.snapshot
-        if not snap.cover_due or self._covering:
-            return
-        due = snap.take_cover_due()
-        if not self.bayops.autopoll:
-            self._covered(snap, FleetView.covers(due))
-            return
-        self._covering = True
-        self.run_worker(partial(self._cover_thread, snap, due), thread=True, group="cover",
-                        exit_on_error=False)
-
-    def _cover_thread(self, snap: Snapshot, due: dict[str, list[Bay]]) -> None:
-        try:
-            badges = FleetView.covers(due)
-        except Exception as exc:  # a badge must never stop the dashboard or its updates
-            self.log.warning(f"coverage failed: {type(exc).__name__}: {exc}")
-            badges = {}
-        self.app.call_from_thread(self._covered, snap, badges)
-
-    def _covered(self, snap: Snapshot, badges: dict[str, tuple[str, bool]]) -> None:
-        if snap is self.snapshot and (changed := snap.set_cover(badges)):
-            self.query_one(GroupsTree).update_from(snap, changed)
-            self._titles()
-        if self._covering:
-            self.set_timer(COVER_SECONDS, self._cover_again)
-
-    def _cover_again(self) -> None:
-        self._covering = False
-        self.cover_stale()
 
     def minute_passed(self) -> None:
         """The clock and the maintenance lease countdowns show minutes."""
@@ -296,7 +256,8 @@ class MainScreen(Screen):
             bays = sorted(bays, key=lambda b: b.health != "critical")
         table.set_triage(self.snapshot.triage if triage else None)
         table.went = self.snapshot.went
-        table.set_items(bays)
+        snap = self.snapshot
+        table.set_items(bays, notes=bool(snap.noted) if bays is snap.bays else None)
         self._titles()
 
     # -- selection ------------------------------------------------------------------------------

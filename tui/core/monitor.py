@@ -19,7 +19,7 @@ from tui.core import autofailover as rules
 from tui.core.api import Core
 from tui.core.ops import failback, failover, ports
 from tui.core.ops.adopt import mark_spares
-from tui.model.driver import DomainMaintenanceDriver, DriverError, ProfileManager
+from tui.model.driver import DomainMaintenanceDriver, DriverError, ProfileManager, VersionedReadings
 from tui.model.entities import Event
 from tui.model.errors import BayopsError
 
@@ -57,6 +57,10 @@ class Monitor:
         self.apply_policy = apply_policy and not core.read_only
         self.sweep_seconds = sweep_seconds
         self._last_sweep = self._last_prune = self._last_rediscovery = float("-inf")
+        # part -> (store revision, hardware version) when it was last read whole: while
+        # both hold, the sweep has nothing to read there (an idle 64,000-bay fleet: no scan)
+        self._swept: dict[str, tuple[int, int] | None] = {}
+        self._marks: dict[str, tuple[int, int] | None] = {}  # taken by this sweep's _due
         # Bays whose automatic failover found no usable spare: bay -> (trigger, message).
         # Retried when one appears while the policy would still fail over (this monitor's;
         # a restarted one waits for the next trigger).
@@ -68,15 +72,7 @@ class Monitor:
         changed: list[str] = []
         if clock - self._last_sweep >= self.sweep_seconds:
             self._last_sweep = clock
-            changed = core.refresh()
-            if not core.read_only and isinstance(core.driver, DomainMaintenanceDriver):
-                # uplink ports too: a link that went down is the domain's warning event
-                observer = Core(core.config, store, core.driver, "monitor", system=True)
-                for domain in store.domains():
-                    try:
-                        ports.observe(observer, domain.name)
-                    except DriverError:  # unread this sweep, not down: the poll goes on
-                        continue
+            changed = self._sweep()
         rediscovered = 0
         every = core.config.rediscover_seconds
         if every > 0 and not core.read_only and clock - self._last_rediscovery >= every:
@@ -114,6 +110,44 @@ class Monitor:
             actions += self._retry_waiting(now)
         self._offer_failbacks()
         return PollResult(len(changed), rediscovered, actions)
+
+    def _sweep(self) -> list[str]:
+        """Power and health of every bay, and the uplink ports, into the store; the bays
+        that changed. Each part is skipped while neither the store nor that part of the
+        hardware (a driver that tells its ``hardware_version``) changed since it was read."""
+        core, store = self.core, self.core.store
+        changed = []
+        if self._due("readings"):
+            changed = core.refresh()
+            self._read("readings")
+        if self._due("ports") and not core.read_only \
+                and isinstance(core.driver, DomainMaintenanceDriver):
+            # uplink ports too: a link that went down is the domain's warning event
+            observer = Core(core.config, store, core.driver, "monitor", system=True)
+            whole = True
+            for domain in store.domains():
+                try:
+                    ports.observe(observer, domain.name)
+                except DriverError:  # unread this sweep, not down: the poll goes on
+                    whole = False
+            if whole:
+                self._read("ports")
+        return changed
+
+    def _due(self, part: str) -> bool:
+        """Whether ``part`` may have changed since it was read; the mark is taken before
+        the read (a change landing during it is read again next time)."""
+        driver = self.core.driver
+        version = driver.hardware_version(part) if isinstance(driver, VersionedReadings) else None
+        mark = None if version is None else (self.core.store.revision(), version)
+        due = mark is None or self._swept.get(part) != mark
+        self._marks[part] = mark
+        return due
+
+    def _read(self, part: str) -> None:
+        """``part`` was read whole: skipped while its mark holds. What the read wrote moved
+        the revision, so the next sweep reads it once more and finds it in step."""
+        self._swept[part] = self._marks[part]
 
     def _offer_failbacks(self) -> None:
         """For groups whose policy is failback = "offer": once a failed-over profile's home

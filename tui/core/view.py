@@ -8,8 +8,9 @@ client of a future service would apply the same updates.
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
-from typing import ClassVar, Protocol, Self
+from typing import Protocol, Self
 
 from tui.core.ops import coverage, placement
 from tui.core.store import ChangeSet
@@ -126,13 +127,23 @@ class ViewUpdate:
     homes: dict[str, str] | None = None  # profile -> home bay, when a profile changed
     more: bool = False  # more changes wait: fetch again soon
     changed: bool = False  # anything to apply (rows, or only a newer revision)
+    last: bool = True  # False: a slice of a batch (``slices``) that more slices follow
+
+    def slices(self, size: int) -> list[ViewUpdate]:
+        """This update as updates of at most ``size`` bays, to apply in turn (the reader
+        handles its keys between them). The first carries the homes (the bays' attention
+        reads them); the last the rest and the revision, and only it summarises the groups
+        the batch touched: a slice costs its bays, not the summaries again."""
+        if self.reload is not None or len(self.bays) <= size:
+            return [self]
+        parts = [ViewUpdate(0, self.bays[at:at + size], changed=True, last=False)
+                 for at in range(0, len(self.bays), size)]
+        parts[0].homes = self.homes
+        parts[-1] = dataclasses.replace(self, bays=parts[-1].bays, homes=None)
+        return parts
 
 
 class FleetView:
-    # The coverage badges (a what-if per enclosure) are computed in ``load``, or (False)
-    # left in ``cover_due`` for the reader to compute off its UI thread (``covers``).
-    cover_at_load: ClassVar[bool] = True
-
     def __init__(self) -> None:
         self.rev = 0
         self.last_event = 0
@@ -155,8 +166,10 @@ class FleetView:
         self.jobs: list[Job] = []
         self.homes: dict[str, str] = {}  # profile -> its home bay, for profiles away from it
         self.touched: set[str] | None = None  # groups the last apply changed (None: all)
-        self.cover: dict[str, tuple[str, bool]] = {}  # group -> coverage badge (text, ok)
-        self.cover_due: set[str] = set()  # groups whose bays changed since their badge
+        # groups and domains whose bays a batch's slices changed, summarised by its last
+        self._pending: tuple[set[str], set[str]] = (set(), set())
+        # group -> its coverage badge's counts, kept per changed bay like the figures
+        self._covers: dict[str, coverage.GroupCover] = {}
         # An outline: the fleet's shape, jobs and first bays, and no figure; the reader
         # loads the whole view off its UI thread and applies it as a reload (``partial``)
         self.partial = False
@@ -178,9 +191,6 @@ class FleetView:
         for bay in view._first_bays(ctx) if view.partial else store.bays():
             view._add(bay)
         view.jobs = store.jobs(JOBS_SHOWN)
-        view.cover_due = set() if view.partial else set(view.by_group)
-        if cls.cover_at_load:
-            view.cover.update(view.covers(view.take_cover_due()))
         view._summarise({g.name for g in view.structure.groups})
         return view, (store.events(0, events, newest=True) if events else [])
 
@@ -240,8 +250,7 @@ class FleetView:
             update.reload.last_event = max(self.last_event, update.reload.last_event,
                                            update.events[-1].seq if update.events else 0)
             return update.reload
-        touched: set[str] = set()
-        domains: set[str] = set()
+        touched, domains = self._pending  # those of the batch's slices before this one
         if update.homes is not None:  # before the bays: their attention reads it
             self.homes = update.homes
         for bay in update.bays:
@@ -252,7 +261,10 @@ class FleetView:
             touched.add(bay.group)
             domains.add(bay.domain)
             self.applied += 1
-        self.cover_due |= touched  # only bays change what a loss would leave
+        if not update.last:
+            self.touched = set()
+            return self
+        self._pending = (set(), set())
         if update.structure is not None:
             self.structure = update.structure
             touched.update(g.name for g in self.structure.groups)
@@ -310,6 +322,10 @@ class FleetView:
                 self._failed[bay.id] = bay
             else:
                 self._failed.pop(bay.id, None)
+        cover = self._covers.get(bay.group)
+        if cover is None:
+            cover = self._covers[bay.group] = coverage.GroupCover()
+        cover.add(bay, sign)
         for key in (f"g:{bay.group}", f"d:{bay.domain}", f"e:{bay.enclosure}"):
             counts = self._counts.setdefault(key, [0] * _FIGURES)
             for i, value in enumerate(add):
@@ -318,26 +334,13 @@ class FleetView:
     def _figures(self, key: str) -> list[int]:
         return self._counts.get(key, [0] * _FIGURES)
 
-    def take_cover_due(self) -> dict[str, list[Bay]]:
-        """The bays of each group whose badge is stale, copied so that ``covers`` may run in
-        another thread while this view goes on; no badge is stale after it."""
-        due = {name: list(self.by_group.get(name, ())) for name in self.cover_due}
-        self.cover_due = set()
-        return due
-
-    @staticmethod
-    def covers(due: dict[str, list[Bay]]) -> dict[str, tuple[str, bool]]:
-        """Each group's coverage badge: the what-if of losing each of its enclosures
-        (milliseconds for a small group, a good part of a second for a 64,000-bay fleet)."""
-        return {name: coverage.badge(coverage.sweep(bays)) for name, bays in due.items()}
-
-    def set_cover(self, badges: dict[str, tuple[str, bool]]) -> set[str]:
-        """Take new badges; the groups whose badge changed (only those are summarised)."""
-        changed = {name for name, badge in badges.items() if self.cover.get(name) != badge}
-        self.cover.update(badges)
-        if changed:
-            self._summarise(changed, set())
-        return changed
+    def cover(self, group: str) -> tuple[str, bool]:
+        """The group's coverage badge (text, ok): the what-if of losing each of its
+        enclosures, from counts kept as bays change; none for an outline's partial bays."""
+        counts = self._covers.get(group)
+        if counts is None or self.partial:
+            return "", True
+        return counts.badge(lambda enclosure: self.by_enclosure[enclosure])
 
     def _summarise(self, groups: set[str], domains: set[str] | None = None) -> None:
         """The summaries of ``groups``; of their domains only ``domains`` (None: all) are
@@ -370,7 +373,7 @@ class FleetView:
                 record.name, record.policy, tuple(kept),
                 len(self.by_group.get(record.name, ())), servers, profiles, crit, warn, ready,
                 spares, s.running.get(record.name, 0), record.baseline,
-                *self.cover.get(record.name, ("", True)),
+                *self.cover(record.name),
                 group_firmware(record.baseline.firmware,
                                (s.running_firmware(d.name, d.config)
                                 for d in s.domains.get(record.name, []))))

@@ -49,6 +49,15 @@ _SCHEMA = (
     """CREATE TABLE IF NOT EXISTS sim_firmware(
         component TEXT PRIMARY KEY, domain TEXT NOT NULL, version TEXT NOT NULL)""",
     """CREATE TABLE IF NOT EXISTS sim_part_faults(part TEXT PRIMARY KEY, kind TEXT NOT NULL)""",
+    # Counts of the changes to what a sweep reads (``hardware_version``), by any process
+    # (bench/bay_writer.py writes sim_hw itself): an idle sweep of 64,000 bays reads nothing.
+    """CREATE TABLE IF NOT EXISTS sim_version(part TEXT PRIMARY KEY, n INTEGER NOT NULL)""",
+    """INSERT OR IGNORE INTO sim_version VALUES ('readings', 0), ('ports', 0)""",
+    *(f"""CREATE TRIGGER IF NOT EXISTS {table}_{event.lower()}_counted AFTER {event} ON {table}
+        BEGIN UPDATE sim_version SET n = n + 1 WHERE part = '{part}'; END"""
+      for table, part in (("sim_hw", "readings"), ("sim_domains", "ports"),
+                          ("sim_part_faults", "ports"))
+      for event in ("INSERT", "UPDATE", "DELETE")),
 )
 
 # What each injected fault looks like to a health sweep and to the event stream.
@@ -191,6 +200,14 @@ class SimDriver(SimUpkeep):
             else:
                 out[bay] = BayInventory(ServerInfo(*row[:5]))
         return out
+
+    def hardware_version(self, part: str) -> int | None:
+        """Changes whenever a reading or an uplink port may have (``sim_version``)."""
+        try:
+            row = self._db.execute("SELECT n FROM sim_version WHERE part = ?", (part,)).fetchone()
+        except sqlite3.OperationalError:  # a read-only state its writer made before the table
+            return None
+        return None if row is None else int(row[0])
 
     def read(self, bays: list[str]) -> dict[str, Reading]:
         rows = {}

@@ -187,6 +187,16 @@ class ProfileManager(Protocol):
 
 
 @runtime_checkable
+class VersionedReadings(Protocol):
+    """A driver that can tell cheaply whether what a sweep reads may have changed: the
+    monitor's sweep then skips what did not (an idle fleet, or the ports of a busy one)."""
+
+    def hardware_version(self, part: str) -> int | None:
+        """A number that differs after any change of ``part`` ("readings": power and health;
+        "ports": the uplink ports); None when the driver cannot tell."""
+
+
+@runtime_checkable
 class SimulatedHardware(Protocol):
     """What a simulator offers beyond the protocol: hardware to install, insert, remove and
     swap, faults to inject,

@@ -11,7 +11,7 @@ failover: 3 in maintenance)").
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -223,6 +223,13 @@ def _no_failover(source: Bay) -> Unplaced | None:
     return None
 
 
+Model = tuple[str, str | None, str | None]  # (group, model, generation)
+
+
+def _model(bay: Bay) -> Model:
+    return bay.group, bay.model, bay.generation
+
+
 def sweep(bays: Sequence[Bay]) -> list[EnclosureCover]:
     """For each enclosure of ``bays`` (whole groups): does its group cover its loss?
 
@@ -230,37 +237,90 @@ def sweep(bays: Sequence[Bay]) -> list[EnclosureCover]:
     takes any ready spare of the profile's model and generation (``rank_spares`` only
     orders them), so a loss is covered when, for each model, its profiles that a
     failover would move number no more than its ready spares outside the enclosure.
-    That is linear in the bays: the dashboard recomputes it as bays change."""
-    ready_spares: dict[tuple[str, str | None, str | None], int] = {}  # (group, model, gen)
+    That is linear in the bays; ``GroupCover`` keeps the same answer as bays change."""
+    ready_spares: dict[Model, int] = {}
     enclosures: dict[str, list[Bay]] = {}
     for bay in bays:
         enclosures.setdefault(bay.enclosure, []).append(bay)
         if ready(bay):
-            key = (bay.group, bay.model, bay.generation)
+            key = _model(bay)
             ready_spares[key] = ready_spares.get(key, 0) + 1
-    out = []
-    for enclosure, lost in enclosures.items():
-        left = dict(ready_spares)
-        for bay in lost:  # a lost spare is no spare any more
-            if ready(bay):
-                left[(bay.group, bay.model, bay.generation)] -= 1
-        profiles = placed = 0
-        short: dict[str, None] = {}
-        for source in sorted(lost, key=lambda b: b.number):
-            if source.profile is None:
-                continue
-            profiles += 1
-            if _no_failover(source) is not None:
-                continue
-            key = (source.group, source.model, source.generation)
-            if left.get(key, 0) > 0:
-                left[key] -= 1
-                placed += 1
-            else:
-                short[source.model or "?"] = None
-        out.append(EnclosureCover(enclosure, lost[0].group, profiles, placed, not short,
-                                  tuple(short)))
-    return out
+    return [_enclosure_cover(lost, ready_spares) for lost in enclosures.values()]
+
+
+def _enclosure_cover(lost: Sequence[Bay], ready_spares: dict[Model, int]) -> EnclosureCover:
+    """The loss of one enclosure's bays ``lost``, its group having ``ready_spares``."""
+    left = dict(ready_spares)
+    for bay in lost:  # a lost spare is no spare any more
+        if ready(bay):
+            left[_model(bay)] -= 1
+    profiles = placed = 0
+    short: dict[str, None] = {}
+    for source in sorted(lost, key=lambda b: b.number):
+        if source.profile is None:
+            continue
+        profiles += 1
+        if _no_failover(source) is not None:
+            continue
+        key = _model(source)
+        if left.get(key, 0) > 0:
+            left[key] -= 1
+            placed += 1
+        else:
+            short[source.model or "?"] = None
+    return EnclosureCover(lost[0].enclosure, lost[0].group, profiles, placed, not short,
+                          tuple(short))
+
+
+class GroupCover:
+    """One group's coverage badge kept by counting: ``badge(sweep(bays))`` updated per
+    changed bay (``add``), so a feed batch costs its changes, never a pass over the group.
+
+    Per model: the group's ready spares R, and per enclosure e the profiles a failover
+    would move off it m_e and its ready spares r_e. Losing e leaves R - r_e spares, so e
+    is short when m_e + r_e > R; a histogram of m_e + r_e over the enclosures says at
+    once whether any is. Only then are the enclosures walked, in the group's order, to
+    the first short one, whose bays name the model the badge shows."""
+
+    def __init__(self) -> None:
+        self.ready: dict[Model, int] = {}
+        # enclosure -> model -> [m_e, r_e]; enclosures in the order their bays were added
+        self.enclosures: dict[str, dict[Model, list[int]]] = {}
+        self.loads: dict[Model, dict[int, int]] = {}  # model -> {m_e + r_e: enclosures}
+
+    def add(self, bay: Bay, sign: int) -> None:
+        """Count ``bay`` in (1) or out (-1)."""
+        models = self.enclosures.setdefault(bay.enclosure, {})
+        moves = bay.profile is not None and _no_failover(bay) is None
+        spare = ready(bay)
+        if not (moves or spare):
+            return
+        key = _model(bay)
+        counts = models.setdefault(key, [0, 0])
+        loads = self.loads.setdefault(key, {})
+        before = counts[0] + counts[1]
+        counts[0] += sign * moves
+        counts[1] += sign * spare
+        after = counts[0] + counts[1]
+        if before:
+            loads[before] -= 1
+            if not loads[before]:
+                del loads[before]
+        if after:
+            loads[after] = loads.get(after, 0) + 1
+        if spare:
+            self.ready[key] = self.ready.get(key, 0) + sign
+
+    def badge(self, bays_of: Callable[[str], Sequence[Bay]]) -> tuple[str, bool]:
+        """``badge(sweep(...))`` of the group; ``bays_of``: an enclosure's bays."""
+        ready_spares = self.ready
+        short = {key for key, loads in self.loads.items()
+                 if loads and max(loads) > ready_spares.get(key, 0)}
+        if short:
+            for enclosure, models in self.enclosures.items():
+                if any(sum(models.get(key, ())) > ready_spares.get(key, 0) for key in short):
+                    return badge([_enclosure_cover(bays_of(enclosure), ready_spares)])
+        return badge([])
 
 
 def badge(covers: Sequence[EnclosureCover]) -> tuple[str, bool]:
