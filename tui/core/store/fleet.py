@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from tui.core.store.base import StoreBase
-from tui.core.store.glance import SPARE_READY  # the one rule of a ready spare, in SQL
+from tui.core.store.glance import BAY_JOINS, SPARE_READY  # one ready-spare rule, one join
 from tui.model.entities import (
     Bay,
     Connection,
@@ -21,16 +21,11 @@ from tui.model.entities import (
 )
 from tui.model.errors import Refused
 
-_BAY_SELECT = """
+_BAY_SELECT = f"""
     SELECT b.id, b.enclosure, b.number, d.name, d.grp, b.model, b.generation, b.serial,
            b.power, b.health, b.spare, p.name, p.boot_mode, l.job, m.domain IS NOT NULL,
            b.acked_by, b.acked_at, e.drained_job IS NOT NULL, b.flag, b.note, b.note_by, b.note_at
-    FROM bays b
-    JOIN enclosures e ON e.name = b.enclosure
-    JOIN domains d ON d.name = e.domain
-    LEFT JOIN profiles p ON p.bay = b.id
-    LEFT JOIN locks l ON l.resource = 'bay:' || b.id
-    LEFT JOIN maintenance m ON m.domain = d.name
+    {BAY_JOINS}
 """
 
 

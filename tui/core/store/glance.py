@@ -24,11 +24,19 @@ TYPE_CHECKING = False  # not typing's: `status` need not import typing (mypy kno
 if TYPE_CHECKING:
     from typing import Any
 
-# `Bay.unready_reason() is None` in SQL, over the aliases of fleet._BAY_SELECT (b, e, d, p,
+# `Bay.unready_reason() is None` in SQL, over the aliases of BAY_JOINS (b, e, d, p,
 # l, m): the spare counts (status, the empty-pool warning, metrics) must agree with the
 # failover's choice.
 SPARE_READY = ("b.flag IS NULL AND e.drained_job IS NULL AND l.job IS NULL AND m.domain IS NULL"
                " AND b.health = 'ok' AND b.power = 'off' AND p.name IS NULL")
+# A bay with its enclosure, domain, profile, job lock and the domain's maintenance: the
+# aliases SPARE_READY and every bay query (here and store/fleet.py) read.
+BAY_JOINS = """FROM bays b
+    JOIN enclosures e ON e.name = b.enclosure
+    JOIN domains d ON d.name = e.domain
+    LEFT JOIN profiles p ON p.bay = b.id
+    LEFT JOIN locks l ON l.resource = 'bay:' || b.id
+    LEFT JOIN maintenance m ON m.domain = d.name"""
 
 # One row per bay, in the fleet's order (the store's, as FleetView has it): where it is,
 # what it holds, and the two answers the figures need (a ready spare; a profile that a
@@ -37,12 +45,7 @@ _BAYS = f"""
     SELECT d.grp, d.name, b.enclosure, b.id, b.model, b.generation, b.health, b.spare, p.name,
            CASE WHEN b.spare = 1 AND {SPARE_READY} THEN 1 ELSE 0 END,
            CASE WHEN p.boot_mode = 'san' AND m.domain IS NULL AND l.job IS NULL THEN 1 ELSE 0 END
-    FROM bays b
-    JOIN enclosures e ON e.name = b.enclosure
-    JOIN domains d ON d.name = e.domain
-    LEFT JOIN profiles p ON p.bay = b.id
-    LEFT JOIN locks l ON l.resource = 'bay:' || b.id
-    LEFT JOIN maintenance m ON m.domain = d.name
+    {BAY_JOINS}
     ORDER BY b.enclosure, b.number"""
 
 JOBS_READ = 200  # FleetView's running jobs: JobTables.jobs' default limit
