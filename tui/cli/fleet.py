@@ -33,20 +33,16 @@ def register(sub: Subparsers) -> None:
 
 
 def _glance(args: argparse.Namespace) -> int | None:
-    """`status` from the state file alone (tui.core.store.glance), before a config is
-    checked or a client opened, when that is all the long way would do: a config found
-    valid before and unchanged since, the simulator, embedded, an existing SQLite state
-    with nothing to resume, not --read-only, known names in --group and --domain. None:
-    take the long way (``_status``), which also says what is wrong."""
+    """`status` before a config is checked or a client opened, when that is all the long
+    way would do, given a config found valid before and unchanged since: from the state
+    file alone (tui.core.store.glance) for the simulator embedded on an existing SQLite
+    state with nothing to resume; or, as a server's client, from its one answer
+    (``_served_glance``). Not --read-only; known names in --group and --domain. None: take
+    the long way (``_status``), which also says what is wrong."""
     if args.read_only:
         return None
-    from pathlib import Path
-
     from tui.client import choose_server
     from tui.core.configpath import MAX_CONFIG_BYTES, find_config, vouched
-    from tui.core.process import current_operator
-    from tui.core.statepath import choose_state, configured_location
-    from tui.core.store.glance import open_glance
 
     path = find_config(args.config)
     try:
@@ -54,22 +50,70 @@ def _glance(args: argparse.Namespace) -> int | None:
             data = handle.read(MAX_CONFIG_BYTES + 1)
     except OSError:
         return None
-    facts = vouched(path, data) or {}
-    if facts.get("driver") != "sim" or choose_server(
-            args.server, facts.get("server", ""), path)[0] is not None:
+    facts = vouched(path, data)
+    if facts is None:
         return None
+    address, origin = choose_server(args.server, facts.get("server", ""), path)
+    if address is not None:
+        return _served_glance(args, address, origin, facts)
+    if facts.get("driver") != "sim":
+        return None
+    from pathlib import Path
+
+    from tui.core.process import current_operator
+    from tui.core.statepath import choose_state, configured_location
+    from tui.core.store.glance import open_glance
+
     kind, location = choose_state(args.state, configured_location(facts.get("state", ""), path))
     figures = (open_glance(Path(location), "sim", facts.get("schema", -1)) if kind == "sqlite"
                else None)
-    if figures is None:
+    if figures is None or not _known(args, figures["groups"]):
         return None
-    groups = figures["groups"]
-    domains = {d["name"] for g in groups for d in g["domains"]}
-    if (args.group and args.group not in {g["name"] for g in groups}) or (
-            args.domain and args.domain not in domains):
-        return None
-    _report(args, "sim", current_operator(), groups, figures["drained"])
+    _report(args, "sim", current_operator(), figures["groups"], figures["drained"])
     return 0
+
+
+def _served_glance(args: argparse.Namespace, address: str, origin: str,
+                   facts: dict[str, Any]) -> int | None:
+    """`status` as the client of one server on its Unix socket: its one answer to
+    ``glance`` (tui.client.unix: no httpx, no Core, no model class), printed by the same
+    ``_report``. None, for the long way (RemoteCore) to answer or word the failure: TLS,
+    several servers, a client file or token to check, no whole answer (no server, a
+    server from before ``glance``, garbage), an unknown --group or --domain. An error
+    the server answered is raised as it is (the long way would ask again: a refusal
+    audited twice)."""
+    import os
+
+    if not address.startswith(("unix:", "/")) or "," in address or facts.get("client_files") \
+            or any(os.environ.get(k) for k in ("BAYOPS_TOKEN", "BAYOPS_TOKEN_FILE", "BAYOPS_CA")):
+        return None
+    from tui.client.unix import NoAnswer, error_for, get
+
+    try:
+        status, body = get(address.removeprefix("unix:"), "query/glance")
+    except NoAnswer:
+        return None
+    if status >= 400:
+        raise error_for(status, body)
+    figures = body.get("result") if isinstance(body, dict) else None
+    if not (isinstance(figures, dict) and isinstance(figures.get("groups"), list)
+            and isinstance(figures.get("drained"), list)
+            and isinstance(figures.get("driver"), str) and isinstance(figures.get("operator"), str)
+            and _known(args, figures["groups"])):
+        return None
+    from tui.cli.main import ignored_on_a_server
+
+    args.client_origin = origin
+    ignored_on_a_server(figures["operator"], args)
+    _report(args, figures["driver"], figures["operator"], figures["groups"], figures["drained"])
+    return 0
+
+
+def _known(args: argparse.Namespace, groups: list[dict[str, Any]]) -> bool:
+    """--group and --domain name what ``groups`` hold (else the long way refuses them)."""
+    domains = {d["name"] for g in groups for d in g["domains"]}
+    return not (args.group and args.group not in {g["name"] for g in groups}) and not (
+        args.domain and args.domain not in domains)
 
 
 def _status(core: Client, args: argparse.Namespace) -> int:

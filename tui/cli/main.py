@@ -139,7 +139,7 @@ def _client(config: Config, args: argparse.Namespace) -> Client:
     for message in core.warnings:
         sys.stderr.write(f"bayops: warning: {printable(message)}\n")
     if core.mode == "client":
-        _ignored_on_a_server(core, args)
+        ignored_on_a_server(core.operator, args)
     elif args.read_only:
         waiting = core.interrupted_jobs()
         if waiting:
@@ -152,14 +152,15 @@ def _client(config: Config, args: argparse.Namespace) -> Client:
     return core
 
 
-def _ignored_on_a_server(core: Client, args: argparse.Namespace) -> None:
+def ignored_on_a_server(operator: str, args: argparse.Namespace) -> None:
+    """Say what a server's client does not use (also `status`'s glance of a server)."""
     given = "--state" if args.state else ("BAYOPS_STATE" if os.environ.get("BAYOPS_STATE") else "")
     if given:
         sys.stderr.write(f"bayops: {given} is ignored: the server ({args.client_origin}) "
                          "owns the state; --server none runs embedded\n")
     if os.environ.get("BAYOPS_USER"):
         sys.stderr.write("bayops: BAYOPS_USER is ignored: the server knows who you "
-                         f"are ({printable(core.operator)})\n")
+                         f"are ({printable(operator)})\n")
 
 
 def _ended(exc: BaseException, state: StateRef | None, json_mode: bool) -> int:

@@ -20,6 +20,7 @@ import httpx
 
 from tui.client.diagnose import socket_refused, why
 from tui.client.methods import RemoteStore, bind, install
+from tui.client.unix import API, error_for
 from tui.core.api import served
 from tui.core.config import Config
 from tui.model.api import Api, Change, Signature
@@ -35,8 +36,6 @@ if TYPE_CHECKING:
 else:
     _Declared = object
 
-API = "/v1"
-ERRORS: dict[int, type[BayopsError]] = {1: OperationFailed, 2: BadInput, 3: Refused}
 TIMEOUT = httpx.Timeout(30.0, read=None)  # a failover answers when its job ends
 # With several servers (active/standby), how long a client looks for the live leader
 # before it gives up: a standby takes an abandoned lease within [serve] lease_seconds.
@@ -89,9 +88,7 @@ def raise_for(response: httpx.Response) -> None:
         body = response.json()
     except ValueError:
         body = {}
-    cls = ERRORS.get(int(body.get("exit", 1)), OperationFailed)
-    message = str(body.get("message") or body.get("error") or f"server answered {response.status_code}")
-    raise cls(message, code=str(body.get("code") or "server"), hint=str(body.get("hint") or ""))
+    raise error_for(response.status_code, body)
 
 
 def _code(response: httpx.Response) -> str:

@@ -171,6 +171,17 @@ class Core(CycleOps, UpkeepOps, StoryOps):
         return queries.groups(self)
 
     @query()
+    def glance(self) -> dict[str, Any]:
+        """`bayops status`'s figures in one read (tui.core.store.glance) as plain values:
+        ``groups``, ``drained``, and the ``driver`` and ``operator`` it prints. A client of
+        a server asks this alone, and makes none of the model's classes (issue 22)."""
+        from tui.core.store.glance import glance
+
+        figures = glance(self.store.db)
+        return {"driver": self.driver.name, "operator": self.operator,
+                "groups": figures["groups"], "drained": figures["drained"]}
+
+    @query()
     def maintenance(self) -> list[Maintenance]:
         return self.store.maintenance()
 

@@ -158,9 +158,12 @@ def load_config(path: Path, remember: bool = False) -> Config:
     if remember:  # (an overlay's validity is also the packaged file's: one of the judges)
         from tui.core.store.schema import SCHEMA_VERSION
 
+        bayops = raw.get("bayops", {})
         vouch(path, data, {"driver": config.driver, "server": config.server,
-                           "state": raw.get("bayops", {}).get("state", ""),
-                           "schema": SCHEMA_VERSION})
+                           "state": bayops.get("state", ""), "schema": SCHEMA_VERSION,
+                           # a client's files (tui.client.connect checks them): a
+                           # server's status takes the long way
+                           "client_files": bool(bayops.get("token_file") or bayops.get("server_ca"))})
     return config
 
 
