@@ -101,6 +101,26 @@ def test_status_at_a_glance_makes_none_of_the_models_classes(tmp_path: Path) -> 
                                "tui.core.store.fleet", "tui.core.store.base", "tui.drivers"))
 
 
+def test_served_status_imports_neither_the_core_nor_the_client_nor_a_model_class(
+        tmp_path: Path) -> None:
+    """As a server's client (its config found valid), `status` asks one question on the
+    Unix socket (tui.client.unix): no httpx, no Core, no RemoteCore, no entity (issue 22:
+    they cost it three times its budget)."""
+    from tests.serve_support import InProcessServer, socket_path
+    from tui.resources import data_path
+
+    sock = socket_path(tmp_path)
+    with InProcessServer(data_path("config.toml"), tmp_path / "served.db", sock):
+        imported(tmp_path, "--server", f"unix:{sock}", "status")  # finds the config valid
+        modules = imported(tmp_path, "--server", f"unix:{sock}", "status", "--json")
+    assert "tui.client.unix" in modules  # it did ask
+    assert {m for m in modules if m.startswith("tui.core")} == {"tui.core", "tui.core.configpath"}
+    assert not under(modules, (*HEAVY, "sqlite3", "tomllib", "tui.client.remote",
+                               "tui.client.methods", "tui.model.entities", "tui.model.params",
+                               "tui.model.plan", "tui.model.tables", "tui.model.api",
+                               "tui.model.wire", "tui.drivers"))
+
+
 # Shown when their key is pressed (tests/app press them): the dashboard's first paint
 # does without their modules.
 DIALOGS = ("tui.app.ack_screen", "tui.app.domain_edit_screen", "tui.app.event_screen",
