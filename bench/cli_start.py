@@ -15,7 +15,7 @@ shows how much of status's budget is gone before the store is opened. `bayops st
 answers at a glance (one SQL read, docs/architecture.md); "status --read-only" takes the
 long way (the Core and its FleetView), for comparison. "served status" is the client of a
 `bayops serve` started on the same state (its one question on the Unix socket:
-tui/client/unix.py).
+tui/client/quick.py).
 """
 from __future__ import annotations
 

@@ -104,7 +104,7 @@ def test_status_at_a_glance_makes_none_of_the_models_classes(tmp_path: Path) -> 
 def test_served_status_imports_neither_the_core_nor_the_client_nor_a_model_class(
         tmp_path: Path) -> None:
     """As a server's client (its config found valid), `status` asks one question on the
-    Unix socket (tui.client.unix): no httpx, no Core, no RemoteCore, no entity (issue 22:
+    Unix socket (tui.client.quick): no httpx, no Core, no RemoteCore, no entity (issue 22:
     they cost it three times its budget)."""
     from tests.serve_support import InProcessServer, socket_path
     from tui.resources import data_path
@@ -113,7 +113,7 @@ def test_served_status_imports_neither_the_core_nor_the_client_nor_a_model_class
     with InProcessServer(data_path("config.toml"), tmp_path / "served.db", sock):
         imported(tmp_path, "--server", f"unix:{sock}", "status")  # finds the config valid
         modules = imported(tmp_path, "--server", f"unix:{sock}", "status", "--json")
-    assert "tui.client.unix" in modules  # it did ask
+    assert "tui.client.quick" in modules  # it did ask
     assert {m for m in modules if m.startswith("tui.core")} == {"tui.core", "tui.core.configpath"}
     assert not under(modules, (*HEAVY, "sqlite3", "tomllib", "tui.client.remote",
                                "tui.client.methods", "tui.model.entities", "tui.model.params",

@@ -148,3 +148,55 @@ def test_no_server_is_said_as_the_full_client_says_it(ways, tmp_path):
     assert answered == [None]
     assert (short.code, short.out, short.err) == (long.code, long.out, long.err)
     assert short.code == 1 and "is `bayops serve` running?" in short.err
+
+
+@pytest.mark.sqlite_only  # the transport is the subject, not the store
+def test_over_tls_the_certificate_is_checked_and_the_token_sent(cli, ways, tmp_path):
+    """With the config's own CA (a path relative to it) and token file: the glance answers,
+    the same bytes as the full client; a bad token is refused as the full client is (one
+    attempt each); another CA's certificate or none configured leave it to the full
+    client, which says the certificate is not trusted."""
+    from tests.serve_support import start_server, stop_server
+    from tests.test_serve_processes import _certificates, _free_port
+
+    _, cert, key = _certificates(tmp_path)  # ca.pem beside the config
+    (tmp_path / "other").mkdir()
+    other_ca = _certificates(tmp_path / "other")[0]
+    port = _free_port()
+    served_config = tmp_path / "served.toml"
+    served_config.write_text(cli.config.read_text() + f'\n[serve]\nlisten = "127.0.0.1:{port}"\n'
+                             f'tls_cert = "{cert}"\ntls_key = "{key}"\n')
+    server = start_server(served_config, cli.state, socket_path(tmp_path))
+    try:
+        made = cli("--config", str(served_config), "--server", "none", "token", "create",
+                   "--user", "alice", "--json", "--yes")
+        assert made.code == 0, made.err
+        token = tmp_path / "token"
+        token.write_text(made.json["token"] + "\n")
+        token.chmod(0o600)
+        plain = cli.config.read_text()
+        address = f"https://127.0.0.1:{port}"
+
+        def configure(ca_line: str) -> None:
+            cli.config.write_text(plain.replace("[bayops]", f'[bayops]\n{ca_line}\ntoken_file = "token"', 1))
+
+        configure('server_ca = "ca.pem"')
+        for args in (("--json",), ("--group", "prod-web")):
+            long, short, answered = ways(address, *args)
+            assert answered == [0], short.err
+            assert (short.code, short.out, short.err) == (long.code, long.out, long.err)
+            assert short.code == 0
+        assert '"operator":"alice"' in ways(address, "--json")[1].out
+        token.write_text("bayops_" + "0" * 43)
+        long, short, answered = ways(address)
+        assert answered == [] and (short.code, short.out, short.err) == (long.code, long.out, long.err)
+        assert short.code == 3 and "no valid bearer token" in short.err and "bayops_0" not in short.err
+        token.write_text(made.json["token"])
+        for ca_line in (f'server_ca = "{other_ca}"', ""):
+            configure(ca_line)
+            long, short, answered = ways(address)
+            assert answered == [None]
+            assert (short.code, short.out, short.err) == (long.code, long.out, long.err)
+            assert short.code == 1 and "TLS certificate is not trusted" in short.err, short.err
+    finally:
+        stop_server(server)

@@ -12,6 +12,7 @@ from tui.model.text import printable, quoted
 
 TYPE_CHECKING = False  # not typing's: `status` need not import typing (mypy knows the name)
 if TYPE_CHECKING:
+    from pathlib import Path
     from typing import Any
 
     from tui.cli.parsing import Subparsers
@@ -55,7 +56,7 @@ def _glance(args: argparse.Namespace) -> int | None:
         return None
     address, origin = choose_server(args.server, facts.get("server", ""), path)
     if address is not None:
-        return _served_glance(args, address, origin, facts)
+        return _served_glance(args, address, origin, facts, path)
     if facts.get("driver") != "sim":
         return None
     from pathlib import Path
@@ -73,24 +74,28 @@ def _glance(args: argparse.Namespace) -> int | None:
     return 0
 
 
-def _served_glance(args: argparse.Namespace, address: str, origin: str,
-                   facts: dict[str, Any]) -> int | None:
-    """`status` as the client of one server on its Unix socket: its one answer to
-    ``glance`` (tui.client.unix: no httpx, no Core, no model class), printed by the same
-    ``_report``. None, for the long way (RemoteCore) to answer or word the failure: TLS,
-    several servers, a client file or token to check, no whole answer (no server, a
-    server from before ``glance``, garbage), an unknown --group or --domain. An error
-    the server answered is raised as it is (the long way would ask again: a refusal
-    audited twice)."""
-    import os
-
-    if not address.startswith(("unix:", "/")) or "," in address or facts.get("client_files") \
-            or any(os.environ.get(k) for k in ("BAYOPS_TOKEN", "BAYOPS_TOKEN_FILE", "BAYOPS_CA")):
+def _served_glance(args: argparse.Namespace, address: str, origin: str, facts: dict[str, Any],
+                   config_path: Path) -> int | None:
+    """`status` as the client of one server: its one answer to ``glance``
+    (tui.client.quick: no httpx, no Core, no model class), printed by the same
+    ``_report``. The CA and token are checked as ``connect`` checks them (a missing file
+    refused in its words). None, for the long way (RemoteCore) to answer or word the
+    failure: several servers, TLS checked against the public CAs, no whole answer (no
+    server, an untrusted certificate, a server from before ``glance``, garbage), an
+    unknown --group or --domain. An error the server answered is raised as it is (the
+    long way would ask again: a refusal or a bad token counted twice)."""
+    if "," in address:
         return None
-    from tui.client.unix import NoAnswer, error_for, get
+    from tui.client import ca_for, token_for
+    from tui.client.quick import NoAnswer, error_for, get
 
+    written = {key: facts.get(key, "") for key in ("server_ca", "token_file")}
+    ca, token = ca_for(written, config_path), token_for(written, config_path)
+    unix = address.startswith(("unix:", "/"))
+    if not unix and ca is None:  # httpx's own bundle of public CAs: the long way
+        return None
     try:
-        status, body = get(address.removeprefix("unix:"), "query/glance")
+        status, body = get(address, "query/glance", ca, None if unix else token)
     except NoAnswer:
         return None
     if status >= 400:

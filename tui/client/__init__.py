@@ -17,6 +17,8 @@ from tui.model.errors import BadInput, BayopsError, OperationFailed
 
 TYPE_CHECKING = False  # not typing's: `status` need not import typing (mypy knows the name)
 if TYPE_CHECKING:
+    from typing import Any
+
     from tui.client.protocol import Client
     from tui.client.remote import RemoteCore
     from tui.core.config import Config
@@ -87,14 +89,15 @@ def site_down(exc: OperationFailed, origin: str) -> OperationFailed:
         hint="start it (systemctl start bayops), or `--server none` to work on a private store")
 
 
-def _file_setting(env: str, key: str, config: Config) -> Path | None:
-    """A file named by $``env`` or ``[bayops] key``: ``~`` expanded, a relative path in the
-    config relative to its folder (as every path key), one that is missing a plain error."""
+def _file_setting(env: str, key: str, bayops: dict[str, Any], config_path: Path) -> Path | None:
+    """A file named by $``env`` or ``key`` in ``bayops`` (the config's ``[bayops]`` as
+    written): ``~`` expanded, a relative path in the config relative to its folder (as
+    every path key), one that is missing a plain error."""
     if os.environ.get(env):
         path, named = Path(os.environ[env]).expanduser(), env
-    elif config.raw.get("bayops", {}).get(key):
-        path = config.path.parent / Path(str(config.raw["bayops"][key])).expanduser()
-        named = f"{key} in {config.path}"
+    elif bayops.get(key):
+        path = config_path.parent / Path(str(bayops[key])).expanduser()
+        named = f"{key} in {config_path}"
     else:
         return None
     if not path.is_file():
@@ -114,7 +117,14 @@ def _file_setting(env: str, key: str, config: Config) -> Path | None:
     return path
 
 
-def token_for(config: Config) -> str | None:
+def ca_for(bayops: dict[str, Any], config_path: Path) -> str | None:
+    """The CA file a TLS server's certificate is checked with: $BAYOPS_CA, else [bayops]
+    server_ca; None: the public CAs."""
+    ca = _file_setting("BAYOPS_CA", "server_ca", bayops, config_path)
+    return str(ca) if ca else None
+
+
+def token_for(bayops: dict[str, Any], config_path: Path) -> str | None:
     """The bearer token for a TLS server: $BAYOPS_TOKEN, else the file [bayops] token_file."""
     if os.environ.get("BAYOPS_TOKEN"):
         value = os.environ["BAYOPS_TOKEN"].strip()
@@ -124,7 +134,7 @@ def token_for(config: Config) -> str | None:
                            "([bayops] token_file or BAYOPS_TOKEN_FILE) for a file",
                            code="bad-token-setting")
         return value
-    path = _file_setting("BAYOPS_TOKEN_FILE", "token_file", config)
+    path = _file_setting("BAYOPS_TOKEN_FILE", "token_file", bayops, config_path)
     if path is None:
         return None
     try:
@@ -140,11 +150,12 @@ def connect(server: str, config: Config, read_only: bool = False,
     """A client of ``server`` with the Core's interface (see tui.client.remote)."""
     from tui.client.remote import RemoteCore
 
-    ca = _file_setting("BAYOPS_CA", "server_ca", config)
+    bayops = config.raw.get("bayops", {})
+    ca = ca_for(bayops, config.path)
     # mypy sees the operations install() makes as abstract (tests/test_client_protocol.py
     # checks that each exists, with the Core's signature)
-    return RemoteCore(server, config, read_only, token=token_for(config),  # type: ignore[abstract]
-                      ca=str(ca) if ca else None, state_dir=state_dir)
+    return RemoteCore(server, config, read_only,  # type: ignore[abstract]
+                      token=token_for(bayops, config.path), ca=ca, state_dir=state_dir)
 
 
 def environment_error(exc: Exception, state: StateRef | None) -> BayopsError | None:

@@ -20,7 +20,7 @@ import httpx
 
 from tui.client.diagnose import socket_refused, why
 from tui.client.methods import RemoteStore, bind, install
-from tui.client.unix import API, error_for
+from tui.client.quick import API, error_for
 from tui.core.api import served
 from tui.core.config import Config
 from tui.model.api import Api, Change, Signature

@@ -161,9 +161,9 @@ def load_config(path: Path, remember: bool = False) -> Config:
         bayops = raw.get("bayops", {})
         vouch(path, data, {"driver": config.driver, "server": config.server,
                            "state": bayops.get("state", ""), "schema": SCHEMA_VERSION,
-                           # a client's files (tui.client.connect checks them): a
-                           # server's status takes the long way
-                           "client_files": bool(bayops.get("token_file") or bayops.get("server_ca"))})
+                           # a served status's client files (tui.client.connect's)
+                           "server_ca": bayops.get("server_ca", ""),
+                           "token_file": bayops.get("token_file", "")})
     return config
 
 
