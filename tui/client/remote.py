@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import ssl
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -75,7 +76,8 @@ def transport_for(url: str, ca: str | None = None) -> tuple[str, httpx.HTTPTrans
         raise BadInput(f"server {url!r}: bayops serve listens with TLS only; use https://",
                        code="bad-server")
     if url.startswith("https://"):
-        verify: Any = True if not ca else httpx.create_ssl_context(verify=ca)
+        # the context httpx made of a CA file's name (deprecated there), as tui.client.quick's
+        verify: Any = True if not ca else ssl.create_default_context(cafile=ca)
         return url.rstrip("/"), httpx.HTTPTransport(verify=verify)
     raise BadInput(f"server {url!r}: expected unix:/path/to.sock or https://host:port",
                    code="bad-server")
