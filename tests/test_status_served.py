@@ -93,7 +93,7 @@ class FakeServer:
         self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
         self.sock.bind(str(path))
         self.sock.listen(8)
-        self.answer, self.requests = answer, 0
+        self.answer, self.asked = answer, []  # each request's first line
         threading.Thread(target=self._serve, daemon=True).start()
 
     def _serve(self) -> None:
@@ -109,7 +109,7 @@ class FakeServer:
                     if not chunk:
                         break
                     data += chunk
-                self.requests += 1
+                self.asked.append(data.split(b"\r\n", 1)[0].decode())
                 conn.sendall(self.answer)
 
 
@@ -121,15 +121,19 @@ def http(status: str, body: bytes, *headers: str) -> bytes:
 REFUSED = b'{"error": "no", "message": "OS user x cannot use bayops", "code": "unknown-user", "exit": 3}'
 
 
-@pytest.mark.parametrize(("answer", "asked"), [
-    (b"", 2),  # closed at once
-    (b"SSH-2.0-OpenSSH_9.6\r\n", 2),  # another program's socket
-    (http("200 OK", b"<html>hello</html>", "Content-Type: text/html"), 2),  # not JSON
-    (http("404 Not Found", b"404: Not Found", "Content-Type: text/plain"), 2),  # no glance route
-    (http("200 OK", b'{"result": 42}', "Content-Type: application/json"), 2),  # not its shape
-    (http("403 Forbidden", REFUSED, "Content-Type: application/json"), 1),  # asked once
+ROWS = b'{"result": {"driver": "sim", "operator": "x", "groups": [{"name": "g"}], "drained": []}}'
+
+
+@pytest.mark.parametrize(("answer", "raised"), [
+    (b"", False),  # closed at once
+    (b"SSH-2.0-OpenSSH_9.6\r\n", False),  # another program's socket
+    (http("200 OK", b"<html>hello</html>", "Content-Type: text/html"), False),  # not JSON
+    (http("404 Not Found", b"404: Not Found", "Content-Type: text/plain"), False),  # no glance route
+    (http("200 OK", b'{"result": 42}', "Content-Type: application/json"), False),  # not its shape
+    (http("200 OK", ROWS, "Content-Type: application/json"), False),  # rows it does not read
+    (http("403 Forbidden", REFUSED, "Content-Type: application/json"), True),  # asked once
 ])
-def test_what_a_server_answers_says_what_the_full_client_says(ways, tmp_path, answer, asked):
+def test_what_a_server_answers_says_what_the_full_client_says(ways, tmp_path, answer, raised):
     fake = FakeServer(socket_path(tmp_path, "fake.sock"), answer)
     try:
         long, short, answered = ways(f"unix:{socket_path(tmp_path, 'fake.sock')}")
@@ -137,9 +141,10 @@ def test_what_a_server_answers_says_what_the_full_client_says(ways, tmp_path, an
         fake.sock.close()
     assert (short.code, short.out, short.err) == (long.code, long.out, long.err)
     assert short.code != 0 and short.err.startswith("bayops: ")
-    # the glance asked once and gave up (then the full client asked), or raised the answer
-    assert answered == ([None] if asked == 2 else []) and fake.requests == 1 + asked
-    if asked == 1:
+    # the glance asked once, and raised the answer or gave up (then the full client asked)
+    [glance] = [i for i, line in enumerate(fake.asked) if line.startswith("GET /v1/query/glance ")]
+    assert answered == ([] if raised else [None]) and (glance == len(fake.asked) - 1) == raised
+    if raised:
         assert (short.code, short.err) == (3, "bayops: OS user x cannot use bayops\n")
 
 

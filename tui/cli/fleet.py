@@ -12,6 +12,7 @@ from tui.model.text import printable, quoted
 
 TYPE_CHECKING = False  # not typing's: `status` need not import typing (mypy knows the name)
 if TYPE_CHECKING:
+    from collections.abc import Callable
     from pathlib import Path
     from typing import Any
 
@@ -77,9 +78,9 @@ def _glance(args: argparse.Namespace) -> int | None:
 def _served_glance(args: argparse.Namespace, address: str, origin: str, facts: dict[str, Any],
                    config_path: Path) -> int | None:
     """`status` as the client of one server: its one answer to ``glance``
-    (tui.client.quick: no httpx, no Core, no model class), printed by the same
-    ``_report``. The CA and token are checked as ``connect`` checks them (a missing file
-    refused in its words). None, for the long way (RemoteCore) to answer or word the
+    (tui.client.quick: no httpx, no Core, no model class), printed as ``_report`` prints.
+    The CA and token are checked as ``connect`` checks them (a missing file refused in its
+    words). None, for the long way (RemoteCore) to answer or word the
     failure: several servers, TLS checked against the public CAs, no whole answer (no
     server, an untrusted certificate, a server from before ``glance``, garbage), an
     unknown --group or --domain. An error the server answered is raised as it is (the
@@ -103,14 +104,21 @@ def _served_glance(args: argparse.Namespace, address: str, origin: str, facts: d
     figures = body.get("result") if isinstance(body, dict) else None
     if not (isinstance(figures, dict) and isinstance(figures.get("groups"), list)
             and isinstance(figures.get("drained"), list)
-            and isinstance(figures.get("driver"), str) and isinstance(figures.get("operator"), str)
-            and _known(args, figures["groups"])):
+            and isinstance(figures.get("driver"), str) and isinstance(figures.get("operator"), str)):
         return None
+    try:  # made whole before a line is written
+        if not _known(args, figures["groups"]):
+            return None
+        data, human = _shown(args, figures["driver"], figures["operator"], figures["groups"],
+                             figures["drained"])
+        text = "" if getattr(args, "json", False) else human()
+    except (KeyError, TypeError, AttributeError, ValueError):  # rows of another version's
+        return None  # glance: the long way asks in terms both read
     from tui.cli.main import ignored_on_a_server
 
     args.client_origin = origin
     ignored_on_a_server(figures["operator"], args)
-    _report(args, figures["driver"], figures["operator"], figures["groups"], figures["drained"])
+    emit(args, data, text)
     return 0
 
 
@@ -152,8 +160,15 @@ def glance_of(summaries: list[GroupSummary]) -> list[dict[str, Any]]:
 
 def _report(args: argparse.Namespace, driver: str, operator: str, groups: list[dict[str, Any]],
             drained: list[dict[str, Any]]) -> None:
-    """Print status, the same from either way (``_glance``, ``_status``): ``groups`` as
-    the glance has them, every domain each; ``drained``: every drained enclosure."""
+    """Print status, the same from every way (``_glance``, ``_served_glance``, ``_status``):
+    ``groups`` as the glance has them, every domain each; ``drained``: every drained
+    enclosure."""
+    emit(args, *_shown(args, driver, operator, groups, drained))
+
+
+def _shown(args: argparse.Namespace, driver: str, operator: str, groups: list[dict[str, Any]],
+           drained: list[dict[str, Any]]) -> tuple[dict[str, Any], Callable[[], str]]:
+    """What ``_report`` prints: the JSON document, and the text made when asked."""
     now = time.time()
     groups = [g for g in groups if (not args.group or g["name"] == args.group) and (
         not args.domain or any(d["name"] == args.domain for d in g["domains"]))]
@@ -192,7 +207,7 @@ def _report(args: argparse.Namespace, driver: str, operator: str, groups: list[d
                 out.append(f"warning: group {g['name']} has no usable spare")
         out += [_drained_line(d) for d in drained]
         return "\n".join(out)
-    emit(args, data, human)
+    return data, human
 
 
 def _moved(core: Client, bays: list[Bay]) -> dict[str, str]:
