@@ -147,7 +147,8 @@ def random_bay(rng, enc: str, n: int) -> Bay:
                boot_mode=rng.choice(["san", "san", "local"]) if profile else None,
                job_id=rng.choice([None, None, None, None, 7]),
                maintenance=rng.random() < 0.1, drained=rng.random() < 0.05,
-               flag=rng.choice([None] * 9 + ["serial changed"]))
+               flag=rng.choice([None] * 9 + ["serial changed"]),
+               domain_job=rng.choice([None] * 9 + [8]))
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -215,6 +216,39 @@ def test_a_view_kept_by_the_change_feed_equals_a_fresh_load(core, seed):
         assert view.groups == fresh.groups
         badges |= {(g.cover, g.cover_ok) for g in view.groups}
     assert len(badges) >= 2
+
+
+def test_a_job_holding_a_domain_takes_its_spares_out_of_coverage_through_the_feed(core):
+    """A complete, an upgrade or a restore holding a domain keeps its spares from every
+    failover: the groups' ready spares and badges (kept from the feed), `status`'s figures
+    and the failover's candidates say so together when the job takes the domain, and
+    again when it lets it go."""
+    from tui.core.view import FleetView
+    from tui.model.params import DomainSetParams
+
+    store = core.store
+    view, _ = FleetView.load(core)
+    domain = "web-dom1"
+    held = [b.id for b in store.bays(domain=domain) if coverage.ready(b)]
+    failing = next(b for b in store.bays(group="prod-web") if b.domain != domain
+                   and b.profile and b.boot_mode == "san")
+    assert held and any(c.usable and c.bay.id in held
+                        for c in core.failover_candidates(failing.id))
+    before = view.group("prod-web")
+    claim = store.new_claim(None)
+    job = store.create_job("tester", "a complete in flight", DomainSetParams(
+        group="prod-web", domain=domain, key="k", value="v"), [f"domain:{domain}"], claim)
+    view = view.apply(view.fetch(core))
+    taken = view.group("prod-web")
+    assert taken.spares_ready == before.spares_ready - len(held)
+    assert view.groups == FleetView.load(core)[0].groups
+    assert {g.name: (g.spares_ready, g.cover) for g in core.groups()}["prod-web"] == (
+        taken.spares_ready, taken.cover)
+    unusable = {c.bay.id: c.reason for c in core.failover_candidates(failing.id) if not c.usable}
+    assert all(unusable[b] == f"domain {domain} held by job {job}" for b in held)
+    store.finish_job(job, "done", claim)
+    view = view.apply(view.fetch(core))
+    assert view.group("prod-web") == before
 
 
 def test_covered_says_how_many_profiles_no_failover_could_save(core):

@@ -235,13 +235,16 @@ def test_a_new_store_is_marked_ours(fast_config, tmp_path):
 
 def _unmark(state: Path, version: int = SCHEMA_VERSION) -> None:
     """Make a store look like one an older bayops wrote: no application_id, and the
-    schema of ``version`` (14 made the invariant triggers anew: nothing to take back;
-    schema 13's notes and last looks, 12's step keys and stops, 11's
+    schema of ``version`` (15's feed triggers of domain locks; 14 made the invariant
+    triggers anew: nothing to take back; schema 13's notes and last looks, 12's step keys and stops, 11's
     domain firmware and backups, 10's runners and event links, 9's token failures, 8's
     lease, 7's tokens, 6's drain, flag and home, 5's acknowledgement, 4's archive register
     and 3's change feed taken back)."""
     db = sqlite3.connect(state, isolation_level=None)
     db.execute("BEGIN")
+    if version < 15:
+        for name in ("feed_domain_lock_insert", "feed_domain_lock_delete"):
+            db.execute(f"DROP TRIGGER {name}")
     if version < 13:
         db.execute("DROP TABLE looked")
         for column in ("note_at", "note_by", "note"):

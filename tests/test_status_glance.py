@@ -80,6 +80,30 @@ def test_failures_acks_and_a_running_job(ways, core):
         runner.wait()
 
 
+def test_a_job_holding_a_domain_keeps_its_spares_out_of_both_ways(ways, core):
+    """A complete propagating to web-dom1 (another live process runs it): no failover takes
+    web-dom1's spares, so neither way counts them ready."""
+    from tui.core.ops.coverage import ready
+    from tui.model.params import DomainSetParams
+
+    held = sum(ready(b) for b in core.store.bays(domain="web-dom1"))
+    first, _ = ways("--json")
+    runner = subprocess.Popen(["sleep", "60"])
+    try:
+        with core.store.write() as db:
+            job = core.store.create_job("tester", "complete in flight", DomainSetParams(
+                group="prod-web", domain="web-dom1", key="k", value="v"), ("domain:web-dom1",))
+            db.execute("UPDATE jobs SET pid = ?, process = NULL WHERE id = ?", (runner.pid, job))
+        long, _ = ways("--json")
+        spares = {g["name"]: g["spares_ready"] for g in long.json["groups"]}
+        assert held and spares["prod-web"] == next(
+            g["spares_ready"] for g in first.json["groups"] if g["name"] == "prod-web") - held
+        same_both_ways(ways)
+    finally:
+        runner.kill()
+        runner.wait()
+
+
 def test_maintenance_drift_and_an_expired_lock(ways, core):
     from tui.model.entities import Maintenance
 

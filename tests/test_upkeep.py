@@ -84,6 +84,67 @@ def test_firmware_upgrade_stops_at_the_first_failing_enclosure_with_each_compone
     assert set(components(cli, "web-dom1").values()) == {"4.70"}
 
 
+def test_a_long_upgrade_and_complete_say_each_step_on_stderr_as_it_runs(cli, tmp_path,
+                                                                       monkeypatch):
+    """Minutes on real hardware: each step is said on stderr as it starts and as it ends,
+    while stdout (--json) stays the one document at the end."""
+    from tui.cli import progress
+
+    monkeypatch.setattr(progress, "AFTER", 0.0)  # the test's stages take a second, not minutes
+    monkeypatch.setattr(progress, "EVERY", 0.05)
+    slow = Cli(write_config(tmp_path / "slow.toml", latency={"firmware": 0.15}), cli.state)
+    assert slow("maintenance", "start", "web-dom1", "--reason", "fw", "--yes").code == 0
+    r = slow("firmware", "upgrade", "web-dom1", "--to", "4.70", "--yes", "--json")
+    assert r.code == 0, r.err
+    job = r.json["job"]
+    said = r.err.splitlines()
+    for step in job["steps"]:  # each step's end, in order, with what it read back
+        done = f"bayops: job {job['id']} step {step['seq']} [done] {step['name']}"
+        assert done + (f": {step['detail']}" if step["detail"] else "") in said, r.err
+    first, second = (f"bayops: job {job['id']} step {n} [{state}] stage 4.70 on enc-w{n} ({n}/2)"
+                     for n, state in ((1, "running"), (2, "running")))
+    assert said.index(first) < said.index(second), r.err
+    assert said.index(second) < next(i for i, line in enumerate(said)
+                                      if line.startswith(f"bayops: job {job['id']} step 2 [done]"))
+    r = slow("maintenance", "complete", "web-dom1", "--yes")
+    assert r.code == 0, r.err
+    assert any(line.endswith("[running] stage 4.70 on enc-w3 of web-dom2 (1/1)")
+               for line in r.err.splitlines()), r.err
+    assert r.out.startswith("job ") and "bayops:" not in r.out
+
+
+def test_an_upgrade_plan_reads_what_runs_before_it_names_a_restart(cli, monkeypatch):
+    """Firmware never read: the plan reads it first, so the version a domain runs is no
+    upgrade (refused, nothing changes) and the diff names what runs, not what was
+    configured; an enclosure already on the target is neither staged nor warned about;
+    what cannot be read is "unknown"."""
+    assert cli("maintenance", "start", "web-dom1", "--reason", "fw", "--yes").code == 0
+    before = dump(cli.state)
+    r = cli("firmware", "plan", "web-dom1", "--to", "4.62", "--json")
+    assert r.code == 3 and r.json["code"] == "no-change", r.out
+    assert dump(cli.state) == before
+    plan = cli("firmware", "plan", "web-dom1", "--to", "4.70", "--json").json["plan"]
+    assert plan["diff"]["changes"][0]["old"] == "4.62"
+    assert cli("sim", "firmware-refuse", "enc-w2/ic1").code == 0  # enc-w1 upgrades, enc-w2 not
+    assert cli("firmware", "upgrade", "web-dom1", "--to", "4.70", "--yes").code == 1
+    assert cli("sim", "firmware-accept", "enc-w2/ic1").code == 0
+    plan = cli("firmware", "plan", "web-dom1", "--to", "4.70", "--json").json["plan"]
+    assert [s.split(" (")[0] for s in plan["steps"][:-1]] == ["stage 4.70 on enc-w2"]
+    assert plan["diff"]["changes"][0]["old"] == "4.62, 4.70"  # enc-w2's oa took it
+    restart = [w for w in plan["warnings"] if "restart" in w]
+    assert restart and not any("enc-w1/" in w for w in restart), restart
+
+    from tui.drivers.sim_upkeep import SimUpkeep
+    from tui.model.driver import DriverError
+
+    def silent(self, domain, enclosures):
+        raise DriverError("the Onboard Administrator does not answer")
+    monkeypatch.setattr(SimUpkeep, "firmware", silent)
+    assert cli("maintenance", "start", "db-dom1", "--reason", "fw", "--yes").code == 0
+    plan = cli("firmware", "plan", "db-dom1", "--to", "4.70", "--json").json["plan"]
+    assert plan["diff"]["changes"][0]["old"] == "unknown"
+
+
 def test_firmware_upgrade_is_refused_while_a_job_holds_a_bay_of_the_domain(cli):
     assert cli("maintenance", "start", "web-dom2", "--reason", "fw", "--yes").code == 0
     store = Store(StateRef.parse(cli.state))
@@ -395,6 +456,24 @@ def test_ports_show_uplinks_and_a_failed_port(cli):
     assert "web-front" in event["message"]
     assert cli("sim", "port-up", "enc-w1/ic1:X1").code == 0
     assert all(p["link"] == "up" for p in cli("ports", "web-dom1", "--json").json["ports"])
+
+
+@pytest.mark.parametrize(("action", "part", "said"), [
+    ("port-up", "enc-w1/ic1:X1", "enc-w1/ic1:X1 is up already; nothing changed"),
+    ("port-down", "enc-w1/ic2:X2", "enc-w1/ic2:X2 is down already; nothing changed"),
+    ("firmware-accept", "enc-w1/oa", "enc-w1/oa accepts firmware already; nothing changed"),
+    ("firmware-refuse", "enc-w1/ic1", "enc-w1/ic1 refuses firmware already; nothing changed")])
+def test_a_sim_part_command_that_would_change_nothing_is_refused_as_sim_insert_is(
+        cli, action, part, said):
+    """`sim port-up` on a port that is up said "fault cleared" and wrote an event: like
+    `sim insert` into a full bay, it is refused (3) and says how the part is."""
+    if action in ("port-down", "firmware-refuse"):
+        assert cli("sim", action, part).code == 0
+    before = dump(cli.state)
+    r = cli("sim", action, part, "--json")
+    assert (r.code, r.json["code"], r.json["error"]) == (3, "no-change", said)
+    assert cli("sim", action, part).err == f"bayops: {said}\n"
+    assert dump(cli.state) == before
 
 
 # -- storage configuration and credentials ------------------------------------------------------

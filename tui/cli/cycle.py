@@ -76,12 +76,12 @@ def _rediscover(core: Client, args: argparse.Namespace) -> int:
 
 
 def _clear(core: Client, args: argparse.Namespace) -> int:
-    return run_job(args, core.plan_clear_flag(args.bay),
+    return run_job(core, args, core.plan_clear_flag(args.bay),
                     lambda expect: core.clear_flag(args.bay, expect))
 
 
 def _failback(core: Client, args: argparse.Namespace) -> int:
-    return run_job(args, core.plan_failback(args.profile),
+    return run_job(core, args, core.plan_failback(args.profile),
                     lambda expect: core.failback(args.profile, expect))
 
 
@@ -136,7 +136,7 @@ def _evacuate(core: Client, args: argparse.Namespace) -> int:
                                                            stop, force))
     if isinstance(plan, int):
         return plan
-    return run_job(args, plan, lambda expect: core.evacuate(
+    return run_job(core, args, plan, lambda expect: core.evacuate(
         args.enclosure, args.to, mapping, stop, args.force, expect))
 
 
@@ -145,5 +145,5 @@ def _restore(core: Client, args: argparse.Namespace) -> int:
     plan = _planned(args, lambda force: core.plan_restore(args.enclosure, stop, force))
     if isinstance(plan, int):
         return plan
-    return run_job(args, plan, lambda expect: core.restore(args.enclosure, stop, args.force,
+    return run_job(core, args, plan, lambda expect: core.restore(args.enclosure, stop, args.force,
                                                             expect))

@@ -39,8 +39,10 @@ def _force_unfit(c: argparse.ArgumentParser) -> None:
                         f"({', '.join(FORCEABLE)})")
 
 
-def run_job(args: argparse.Namespace, plan: Plan, execute: Callable[[Plan | None], Job]) -> int:
-    job = carry_out(args, plan, execute)
+def run_job(core: Client, args: argparse.Namespace, plan: Plan,
+            execute: Callable[[Plan | None], Job]) -> int:
+    """A job that moves profiles (minutes on real hardware): its steps said as they run."""
+    job = carry_out(args, plan, execute, follow=core)
     if job is not None:
         emit(args, {"job": job.to_dict(), "plan": plan.to_dict()}, lambda: job_text(job))
     return 0
@@ -49,11 +51,11 @@ def run_job(args: argparse.Namespace, plan: Plan, execute: Callable[[Plan | None
 def _failover(core: Client, args: argparse.Namespace) -> int:
     plan = core.plan_failover(args.bay, args.to, args.force, refresh=True,
                               force_unfit=args.force_unfit)
-    return run_job(args, plan, lambda expect: core.failover(
+    return run_job(core, args, plan, lambda expect: core.failover(
         args.bay, args.to, args.force, expect, force_unfit=args.force_unfit))
 
 
 def _move(core: Client, args: argparse.Namespace) -> int:
     plan = core.plan_move(args.profile, args.to, args.force_unfit)
-    return run_job(args, plan, lambda expect: core.move(
+    return run_job(core, args, plan, lambda expect: core.move(
         args.profile, args.to, expect, force_unfit=args.force_unfit))

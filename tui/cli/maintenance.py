@@ -96,11 +96,11 @@ def _maintenance(core: Client, args: argparse.Namespace) -> int:
     if args.action == "complete":
         plan = core.plan_maintenance_complete(args.domain, args.force)
         job = carry_out(args, plan, lambda expect: core.maintenance_complete(
-            args.domain, args.force, expect))
+            args.domain, args.force, expect), follow=core)
     else:
         plan = core.plan_maintenance_cancel(args.domain, args.force)
         job = carry_out(args, plan, lambda expect: core.maintenance_cancel(
-            args.domain, args.force, expect))
+            args.domain, args.force, expect), follow=core)
     if job is not None:
         emit(args, {"job": job.to_dict()}, lambda: job_text(job))
     return 0

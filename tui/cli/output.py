@@ -13,6 +13,7 @@ TYPE_CHECKING = False  # not typing's: `status` need not import typing (mypy kno
 if TYPE_CHECKING:
     from typing import Any
 
+    from tui.client.protocol import Client
     from tui.model.entities import Job
     from tui.model.plan import Plan
 
@@ -74,13 +75,19 @@ def shown_dry_run(args: argparse.Namespace, plan: Plan) -> bool:
 
 
 def carry_out(args: argparse.Namespace, plan: Plan,
-              execute: Callable[[Plan | None], Job]) -> Job | None:
+              execute: Callable[[Plan | None], Job], follow: Client | None = None) -> Job | None:
     """--dry-run prints the plan and stops (None); otherwise confirm, then execute.
 
     A person who confirmed gets that plan or a refusal (plan-changed); a script (--yes)
-    gets what the live state plans at the moment it runs.
+    gets what the live state plans at the moment it runs. ``follow``: the client of a run
+    that may take minutes, whose steps are then said on stderr as they run.
     """
     if shown_dry_run(args, plan):
         return None
     confirm(args, plan.text())
-    return execute(None if args.yes else plan)
+    if follow is None:
+        return execute(None if args.yes else plan)
+    from tui.cli.progress import JobProgress
+
+    with JobProgress(follow):
+        return execute(None if args.yes else plan)

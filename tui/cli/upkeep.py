@@ -82,7 +82,7 @@ def domain_action(core: Client, args: argparse.Namespace) -> int:
     else:
         plan = core.plan_domain_restore(args.domain, args.backup, args.force)
         job = carry_out(args, plan, lambda expect: core.domain_restore(
-            args.domain, args.backup, args.force, expect))
+            args.domain, args.backup, args.force, expect), follow=core)
     if job is not None:
         emit(args, {"job": job.to_dict()}, lambda: job_text(job))
     return 0
@@ -99,7 +99,7 @@ def _firmware(core: Client, args: argparse.Namespace) -> int:
         shown_dry_run(args, plan)
         return 0
     job = carry_out(args, plan, lambda expect: core.firmware_upgrade(
-        args.domain, args.to, args.force, expect))
+        args.domain, args.to, args.force, expect), follow=core)
     if job is not None:
         emit(args, {"job": job.to_dict()}, lambda: job_text(job))
     return 0

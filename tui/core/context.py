@@ -7,7 +7,7 @@ functions over it; the ``Core`` facade (``tui.core.api``) is one.
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 from tui.core import roles
@@ -161,11 +161,6 @@ class OpContext:
             raise Refused(f"domain {target.domain} (bay {target.id}) is held by job {holder}, "
                           "which changes its configuration or firmware; it takes no profile "
                           "until that job ends", code="domain-held")
-
-    def held_domains(self, bays: Iterable[Bay]) -> dict[str, int]:
-        """The domains of ``bays`` a job holds, with the job: their bays take no profile."""
-        return {d: job for d in {b.domain for b in bays}
-                if (job := self.store.lock_holder(f"domain:{d}")) is not None}
 
     def not_held(self, what: str, job_id: int | None) -> None:
         if job_id is not None:

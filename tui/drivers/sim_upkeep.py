@@ -40,7 +40,7 @@ class SimUpkeep:
         installed = self._configured(domain).get("firmware")
         return {**config, "firmware": installed} if installed else config
 
-    def _part_fault(self, part: str) -> str | None:
+    def part_fault(self, part: str) -> str | None:
         row = self._db.execute("SELECT kind FROM sim_part_faults WHERE part = ?", (part,)).fetchone()
         return row[0] if row else None
 
@@ -55,7 +55,7 @@ class SimUpkeep:
             if running == version:
                 continue
             self._wait("firmware")
-            if self._part_fault(component) == "firmware-refused":
+            if self.part_fault(component) == "firmware-refused":
                 raise DriverError(f"{component}: firmware {version} refused (image validation failed)")
             with self._write() as db:
                 db.execute("INSERT OR REPLACE INTO sim_firmware VALUES (?, ?, ?)",

@@ -248,6 +248,9 @@ class DomainMaintenanceDriver(Protocol):
 class SimulatedParts(Protocol):
     """A simulator's faults of components and uplink ports (beside SimulatedHardware)."""
 
+    def part_fault(self, part: str) -> str | None:
+        """The fault injected into ``part`` (one of PART_FAULTS), None when it has none."""
+
     def fail_part(self, part: str, kind: str) -> str: ...
 
     def heal_part(self, part: str) -> None: ...

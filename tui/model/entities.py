@@ -90,6 +90,9 @@ class Bay:
     note: str | None = None  # the latest operator note on the bay (schema 13), who and when
     note_by: str | None = None
     note_at: float | None = None
+    # the job holding the bay's domain (a complete propagating, a firmware upgrade, a
+    # restore, a domain edit): its interconnects may restart, so the bay takes no profile
+    domain_job: int | None = None
 
     @property
     def empty(self) -> bool:
@@ -106,6 +109,8 @@ class Bay:
             return f"held by job {self.job_id}"
         if self.maintenance:
             return "in maintenance"
+        if self.domain_job is not None:
+            return f"domain {self.domain} held by job {self.domain_job}"
         if self.health != "ok":
             return f"health {self.health}"
         if self.power != "off":

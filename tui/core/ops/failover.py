@@ -42,11 +42,9 @@ class Candidate:
 
 
 def spare_candidates(ctx: OpContext, source: Bay, exclude: set[str]) -> list[tuple[Bay, str]]:
-    """Usable spares for ``source`` from the live store, ranked by ``rank_spares``; a spare
-    of a domain a job holds (a complete propagating, a firmware upgrade) is not one."""
-    spares = ctx.store.bays(group=source.group, spares_only=True)
-    held = ctx.held_domains(spares)
-    return rank_spares(source, spares, exclude | {b.id for b in spares if b.domain in held})
+    """Usable spares for ``source`` from the live store, ranked by ``rank_spares`` (a spare
+    of a domain a job holds is none: ``Bay.unready_reason``, as coverage counts it)."""
+    return rank_spares(source, ctx.store.bays(group=source.group, spares_only=True), exclude)
 
 
 def candidates(ctx: OpContext, bay_id: str) -> list[Candidate]:
@@ -54,13 +52,9 @@ def candidates(ctx: OpContext, bay_id: str) -> list[Candidate]:
     takes them (the first is the plan's choice), then the others with why not."""
     source = ctx.bay(bay_id)
     usable = [Candidate(bay, True, reason) for bay, reason in spare_candidates(ctx, source, set())]
-    spares = ctx.store.bays(group=source.group, spares_only=True)
-    held = ctx.held_domains(spares)
     others = [Candidate(bay, False, why)
-              for bay in spares
-              if bay.id != source.id and (why := why_unusable(source, bay) or (
-                  f"domain {bay.domain} held by job {held[bay.domain]}" if bay.domain in held
-                  else None)) is not None]
+              for bay in ctx.store.bays(group=source.group, spares_only=True)
+              if bay.id != source.id and (why := why_unusable(source, bay)) is not None]
     return usable + sorted(others, key=lambda c: (c.bay.enclosure, c.bay.number))
 
 

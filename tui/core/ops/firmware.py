@@ -35,7 +35,8 @@ def plan_upgrade(ctx: OpContext, domain: str, version: str, force: bool = False)
     domain_free(ctx, domain)
     staging.busy_bay(ctx, domain)
     staging.maintenance_driver(ctx, "upgrade firmware")
-    pending = staging.pending(ctx, domain, version)
+    found = staging.running(ctx, domain)
+    pending = staging.pending(ctx, domain, version, found)
     if not pending:
         raise Refused(f"every component of {domain} already runs {version}", code="no-change")
     baseline = ctx.group(m.group).baseline.firmware
@@ -44,11 +45,12 @@ def plan_upgrade(ctx: OpContext, domain: str, version: str, force: bool = False)
         warnings += (f"{domain} will differ from the group baseline {baseline} until the "
                      "maintenance is completed (which makes it the baseline) or cancelled "
                      "(which reverts it)",)
-    bays = [b.id for b in ctx.store.bays(domain=domain) if b.profile and b.power == "on"]
+    bays = staging.running_bays(ctx, domain, pending)
     if bays:
         warnings += (f"the interconnects restart one enclosure at a time: {len(bays)} running "
                      f"bay(s) lose their uplinks for a while (e.g. {', '.join(bays[:3])})",)
-    current = ctx.domain(domain).config.firmware
+    # what the enclosures to upgrade run now ("unknown" where it cannot be read)
+    current = ", ".join(sorted({v for e in pending for v in staging.versions(found, e) or {"unknown"}}))
     return Plan("firmware-upgrade", f"Upgrade firmware of {domain}",
                 f"upgrade {domain} to firmware {version}, one enclosure at a time",
                 (*(f"stage {version} on {e} (Onboard Administrator, interconnects restart), "

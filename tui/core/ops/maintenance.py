@@ -161,8 +161,8 @@ def plan_complete(ctx: OpContext, domain: str, force: bool = False) -> Plan:
     steps += [f"make it the new baseline of group {m.group}", f"release the lock on {domain}"]
     warnings = _takeover_warning(ctx, m) + _removed_in_use(ctx, m.group, config)
     if firmware:
-        warnings += tuple(_restart_warning(ctx, d, firmware) for d in (domain, *others)
-                          if staging.pending(ctx, d, firmware))
+        warnings += tuple(_restart_warning(ctx, d, firmware, pending) for d in (domain, *others)
+                          if (pending := staging.pending(ctx, d, firmware)))
     return Plan("maintenance-complete", f"Complete maintenance of {domain}",
                 f"complete maintenance of {domain}: propagate to "
                 f"{', '.join(others) or 'no other domain'}", tuple(steps),
@@ -198,8 +198,8 @@ def _firmware_target(ctx: OpContext, domain: str, target: str, baseline: str) ->
     return ""
 
 
-def _restart_warning(ctx: OpContext, domain: str, version: str) -> str:
-    bays = [b.id for b in ctx.store.bays(domain=domain) if b.profile and b.power == "on"]
+def _restart_warning(ctx: OpContext, domain: str, version: str, pending: list[str]) -> str:
+    bays = staging.running_bays(ctx, domain, pending)
     return (f"firmware {version}: the interconnects of {domain} restart one enclosure at a "
             f"time; {len(bays)} running bay(s) lose their uplinks meanwhile"
             + (f" (e.g. {', '.join(bays[:3])})" if bays else ""))

@@ -23,8 +23,12 @@ def _simulator(ctx: OpContext) -> SimulatedParts:
     return ctx.driver
 
 
+# a part's fault -> how the part is, said when a command would leave it so
+_AS_IS = {"port-down": "is down", "firmware-refused": "refuses firmware"}
+
+
 def plan(ctx: OpContext, part: str, fault: str | None) -> Plan:
-    _simulator(ctx)
+    sim = _simulator(ctx)
     match = PART_RE.fullmatch(part)
     if match is None:
         raise BadInput(f"{quoted(part)} is no component (ENCLOSURE/oa, ENCLOSURE/ic1) or uplink "
@@ -36,6 +40,9 @@ def plan(ctx: OpContext, part: str, fault: str | None) -> Plan:
         raise BadInput(f"no enclosure named {quoted(match['enclosure'])}", code="unknown-name")
     group = ctx.domain_group(domain)
     ctx.require(group, "sim")
+    if sim.part_fault(part) == fault:  # as `sim insert` into a full bay: refused, not redone
+        as_is = _AS_IS[fault] if fault else "is up" if ":" in part else "accepts firmware"
+        raise Refused(f"{part} {as_is} already; nothing changed", code="no-change")
     what = f"inject {fault} into {part}" if fault else f"clear the simulated fault of {part}"
     return Plan("sim-part", "Simulator fault", what, (f"simulator: {what}",),
                 SimPartParams(group=group, domain=domain, part=part, fault=fault), target=part,

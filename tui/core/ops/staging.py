@@ -44,11 +44,38 @@ def busy_bay(ctx: OpContext, domain: str) -> None:
                       "wait for it to end", code="held-by-job")
 
 
-def pending(ctx: OpContext, domain: str, version: str) -> list[str]:
-    """The enclosures of ``domain`` with a component off ``version`` or never read."""
-    running = ctx.store.firmware(domain)
-    return [e.name for e in ctx.store.enclosures(domain)
-            if {v for c, v in running.items() if c.startswith(f"{e.name}/")} != {version}]
+def running(ctx: OpContext, domain: str) -> dict[str, str]:
+    """Component -> the version it runs: as recorded, and for an enclosure never recorded
+    as read now (a plan neither stages nor warns about what already runs its version; it
+    records nothing: a standby plans too); an enclosure the driver cannot read has no
+    component here: unknown."""
+    found = ctx.store.firmware(domain)
+    unread = [e.name for e in ctx.store.enclosures(domain)
+              if not any(c.startswith(f"{e.name}/") for c in found)]
+    if unread and isinstance(ctx.driver, DomainMaintenanceDriver):
+        with contextlib.suppress(DriverError):
+            found = {**found, **ctx.driver.firmware(domain, unread)}
+    return found
+
+
+def versions(found: dict[str, str], enclosure: str) -> set[str]:
+    """The versions ``enclosure``'s components run in ``found`` (``running``'s answer)."""
+    return {v for c, v in found.items() if c.startswith(f"{enclosure}/")}
+
+
+def pending(ctx: OpContext, domain: str, version: str,
+            found: dict[str, str] | None = None) -> list[str]:
+    """The enclosures of ``domain`` with a component off ``version`` or of unknown version
+    (``found``: ``running``'s answer, when the caller has it)."""
+    found = running(ctx, domain) if found is None else found
+    return [e.name for e in ctx.store.enclosures(domain) if versions(found, e.name) != {version}]
+
+
+def running_bays(ctx: OpContext, domain: str, enclosures: list[str]) -> list[str]:
+    """The bays of ``enclosures`` running a profile: they lose their uplinks while the
+    enclosure's interconnects restart."""
+    return [b.id for b in ctx.store.bays(domain=domain)
+            if b.enclosure in enclosures and b.profile and b.power == "on"]
 
 
 def restarting(ctx: OpContext, enclosure: str, most: int = 4) -> str:

@@ -24,7 +24,8 @@ from tui.model.errors import Refused
 _BAY_SELECT = f"""
     SELECT b.id, b.enclosure, b.number, d.name, d.grp, b.model, b.generation, b.serial,
            b.power, b.health, b.spare, p.name, p.boot_mode, l.job, m.domain IS NOT NULL,
-           b.acked_by, b.acked_at, e.drained_job IS NOT NULL, b.flag, b.note, b.note_by, b.note_at
+           b.acked_by, b.acked_at, e.drained_job IS NOT NULL, b.flag, b.note, b.note_by, b.note_at,
+           dl.job
     {BAY_JOINS}
 """
 
@@ -42,7 +43,7 @@ def _bays(rows: Iterable[tuple[Any, ...]]) -> list[Bay]:
                 serial=r[7], power=one(r[8], r[8]), health=one(r[9], r[9]), spare=bool(r[10]),
                 profile=r[11], boot_mode=one(r[12], r[12]), job_id=r[13],
                 maintenance=bool(r[14]), acked_by=r[15], acked_at=r[16], drained=bool(r[17]),
-                flag=r[18], note=r[19], note_by=r[20], note_at=r[21]) for r in rows]
+                flag=r[18], note=r[19], note_by=r[20], note_at=r[21], domain_job=r[22]) for r in rows]
 
 
 
@@ -226,11 +227,7 @@ class FleetTables(StoreBase):
                    SUM(CASE WHEN b.health = 'warning' AND b.model IS NOT NULL THEN 1 ELSE 0 END),
                    SUM(b.spare),
                    SUM(CASE WHEN b.spare = 1 AND {SPARE_READY} THEN 1 ELSE 0 END)
-            FROM bays b JOIN enclosures e ON e.name = b.enclosure
-            JOIN domains d ON d.name = e.domain
-            LEFT JOIN profiles p ON p.bay = b.id
-            LEFT JOIN locks l ON l.resource = 'bay:' || b.id
-            LEFT JOIN maintenance m ON m.domain = d.name
+            {BAY_JOINS}
             {where} GROUP BY d.grp""", (group,) if group else ()):
             out[row[0]] = dict(zip(("bays", "servers", "profiles", "critical", "warning",
                                     "spares", "spares_ready"), (int(v or 0) for v in row[1:]), strict=True))

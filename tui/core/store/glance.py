@@ -25,18 +25,20 @@ if TYPE_CHECKING:
     from typing import Any
 
 # `Bay.unready_reason() is None` in SQL, over the aliases of BAY_JOINS (b, e, d, p,
-# l, m): the spare counts (status, the empty-pool warning, metrics) must agree with the
-# failover's choice.
+# l, m, dl): the spare counts (status, the empty-pool warning, metrics) must agree with
+# the failover's choice.
 SPARE_READY = ("b.flag IS NULL AND e.drained_job IS NULL AND l.job IS NULL AND m.domain IS NULL"
-               " AND b.health = 'ok' AND b.power = 'off' AND p.name IS NULL")
-# A bay with its enclosure, domain, profile, job lock and the domain's maintenance: the
-# aliases SPARE_READY and every bay query (here and store/fleet.py) read.
+               " AND dl.job IS NULL AND b.health = 'ok' AND b.power = 'off' AND p.name IS NULL")
+# A bay with its enclosure, domain, profile, job lock, the domain's maintenance and the
+# job holding the domain: the aliases SPARE_READY and every bay query (here and
+# store/fleet.py) read.
 BAY_JOINS = """FROM bays b
     JOIN enclosures e ON e.name = b.enclosure
     JOIN domains d ON d.name = e.domain
     LEFT JOIN profiles p ON p.bay = b.id
     LEFT JOIN locks l ON l.resource = 'bay:' || b.id
-    LEFT JOIN maintenance m ON m.domain = d.name"""
+    LEFT JOIN maintenance m ON m.domain = d.name
+    LEFT JOIN locks dl ON dl.resource = 'domain:' || d.name"""
 
 # One row per bay, in the fleet's order (the store's, as FleetView has it): where it is,
 # what it holds, and the two answers the figures need (a ready spare; a profile that a

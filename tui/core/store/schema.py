@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from tui.core.store.invariants import rerender
 from tui.model.text import quoted
 
-SCHEMA_VERSION = 14
+SCHEMA_VERSION = 15
 
 
 
@@ -387,6 +387,17 @@ MIGRATIONS: list[str] = [
     # 14: the invariant triggers described once (invariants.py) and made anew from that
     # description, the same triggers on both stores; what each refuses is unchanged.
     rerender("sqlite"),
+    # 15: a job holding a domain (complete, firmware upgrade, restore, domain set) keeps
+    # that domain's spares from taking a profile (``Bay.domain_job``), so taking or
+    # releasing the domain changes what its bays show: the feed says 'domain' then.
+    """
+    CREATE TRIGGER feed_domain_lock_insert AFTER INSERT ON locks
+        WHEN NEW.resource LIKE 'domain:%'
+        BEGIN INSERT INTO changes(kind, key) VALUES ('domain', substr(NEW.resource, 8)); END;
+    CREATE TRIGGER feed_domain_lock_delete AFTER DELETE ON locks
+        WHEN OLD.resource LIKE 'domain:%'
+        BEGIN INSERT INTO changes(kind, key) VALUES ('domain', substr(OLD.resource, 8)); END;
+    """,
 ]
 
 

@@ -222,6 +222,23 @@ TRIGGERS: list[str] = [
     "",
     # 14: the invariant triggers made anew from their one description (invariants.py).
     rerender("postgresql"),
+    # 15: taking or releasing a domain writes 'domain' to the feed (see schema.py, 15).
+    """
+    CREATE OR REPLACE FUNCTION bayops_feed_lock() RETURNS trigger LANGUAGE plpgsql AS $$
+    DECLARE
+        resource TEXT;
+    BEGIN
+        IF TG_OP = 'DELETE' THEN resource := OLD.resource; ELSE resource := NEW.resource; END IF;
+        IF resource LIKE 'bay:%' THEN
+            INSERT INTO changes(kind, key) VALUES ('bay', substr(resource, 5));
+        ELSIF resource LIKE 'profile:%' THEN
+            INSERT INTO changes(kind, key) VALUES ('profile', substr(resource, 9));
+        ELSIF resource LIKE 'domain:%' THEN
+            INSERT INTO changes(kind, key) VALUES ('domain', substr(resource, 8));
+        END IF;
+        RETURN NULL;
+    END $$;
+    """,
 ]
 
 MIGRATIONS_PG: list[str] = [tables(m) + t for m, t in zip(MIGRATIONS, TRIGGERS, strict=True)]
