@@ -26,7 +26,7 @@ from tui.app.goto import GotoProvider
 from tui.app.header_bar import clock_minute
 from tui.app.keygate import KeyGate
 from tui.app.lost import LostServerApp
-from tui.app.main_screen import MainScreen
+from tui.app.main_screen import MainScreen, OneFooter
 from tui.app.notes import NotesApp
 from tui.app.results import result_text
 from tui.app.story_actions import mark_looked
@@ -211,6 +211,14 @@ class BayopsApp(KeyGate, LostServerApp, NotesApp):
             self.call_after_refresh(self._start_feed, snap.partial)
         if self.stats:
             self.set_interval(1.0, self._write_stats)
+
+    def _display(self, screen: Screen, renderable: Any) -> None:
+        """Textual 8.2.8's writing of a frame (none in a batch or without a renderable):
+        after the main screen's first, its footer's keys come (``OneFooter.frame_out``)."""
+        written = renderable is not None and not self._batch_count
+        super()._display(screen, renderable)
+        if written and screen is self.main and self.main is not None:
+            self.main.query_one(OneFooter).frame_out()
 
     def _start_feed(self, whole: bool) -> None:
         if whole:
