@@ -115,6 +115,7 @@ class BayopsApp(KeyGate, LostServerApp, NotesApp):
         self._feed_wake = threading.Event()
         self._applied = threading.Event()
         self._theme_ready = False
+        self._fleet_shown = False  # the main screen has the fleet: its next frame shows it
         # A client of a service neither polls the hardware nor resumes jobs: the service does.
         self.monitor = core.poller(apply_policy=not core.read_only, sweep_seconds=SWEEP_SECONDS)
         self._feed_seconds = FEED_SECONDS
@@ -186,6 +187,7 @@ class BayopsApp(KeyGate, LostServerApp, NotesApp):
         self.main = MainScreen()
         await self.push_screen(self.main)
         self.main.apply(snap, events)
+        self._fleet_shown = True
         self._minute = clock_minute(self.clock)  # what the first paint shows: no tick repaints it
         if not snap.partial:  # an outline's criticals are not all of them: no title yet
             self.alerts.update(snap.alerting)
@@ -214,10 +216,12 @@ class BayopsApp(KeyGate, LostServerApp, NotesApp):
 
     def _display(self, screen: Screen, renderable: Any) -> None:
         """Textual 8.2.8's writing of a frame (none in a batch or without a renderable):
-        after the main screen's first, its footer's keys come (``OneFooter.frame_out``)."""
+        after the main screen's first with the fleet, its footer's keys come
+        (``OneFooter.frame_out``; a frame while the screen is pushed, before the fleet is
+        in it, does not count)."""
         written = renderable is not None and not self._batch_count
         super()._display(screen, renderable)
-        if written and screen is self.main and self.main is not None:
+        if written and self._fleet_shown and screen is self.main and self.main is not None:
             self.main.query_one(OneFooter).frame_out()
 
     def _start_feed(self, whole: bool) -> None:
