@@ -92,3 +92,26 @@ async def test_a_folded_domain_gets_its_enclosure_lines_when_it_opens(core, monk
         await pilot.pause()
         assert screen.scope.name == target and tree.cursor_node.data.scope.name == target
         assert {b.enclosure for b in screen.query_one(BaysTable).items} == {target}
+
+
+async def test_the_fleet_is_drawn_before_the_footer_keys(core, monkeypatch):
+    """The footer's key widgets (a quarter of a bare Textual app's start in CPU) are
+    mounted after the main screen's first frame is written; they follow at once."""
+    from textual.widgets._footer import FooterKey
+
+    from tui.app.app import BayopsApp
+
+    frames: list[tuple[str, int]] = []  # (the tree's first line, footer keys) per frame
+    real = BayopsApp._display
+
+    def display(app, screen, renderable):
+        real(app, screen, renderable)
+        if app.main is not None and screen is app.main and renderable is not None:
+            tree = screen.query_one(GroupsTree)
+            frames.append((line(tree, tree.root), len(screen.query(FooterKey))))
+    monkeypatch.setattr(BayopsApp, "_display", display)
+    async with make_app(core).run_test(size=SIZE) as pilot:
+        screen = pilot.app.screen
+        await wait_for(pilot, lambda: len(screen.query(FooterKey)) > 0, 5)
+        assert next(keys for first, keys in frames if first == "fleet 176 bays") == 0
+        assert "Failover" in {key.description for key in screen.query(FooterKey)}

@@ -26,7 +26,7 @@ from tui.app.goto import GotoProvider
 from tui.app.header_bar import clock_minute
 from tui.app.keygate import KeyGate
 from tui.app.lost import LostServerApp
-from tui.app.main_screen import MainScreen
+from tui.app.main_screen import MainScreen, OneFooter
 from tui.app.notes import NotesApp
 from tui.app.results import result_text
 from tui.app.story_actions import mark_looked
@@ -115,6 +115,7 @@ class BayopsApp(KeyGate, LostServerApp, NotesApp):
         self._feed_wake = threading.Event()
         self._applied = threading.Event()
         self._theme_ready = False
+        self._fleet_shown = False  # the main screen has the fleet: its next frame shows it
         # A client of a service neither polls the hardware nor resumes jobs: the service does.
         self.monitor = core.poller(apply_policy=not core.read_only, sweep_seconds=SWEEP_SECONDS)
         self._feed_seconds = FEED_SECONDS
@@ -186,6 +187,7 @@ class BayopsApp(KeyGate, LostServerApp, NotesApp):
         self.main = MainScreen()
         await self.push_screen(self.main)
         self.main.apply(snap, events)
+        self._fleet_shown = True
         self._minute = clock_minute(self.clock)  # what the first paint shows: no tick repaints it
         if not snap.partial:  # an outline's criticals are not all of them: no title yet
             self.alerts.update(snap.alerting)
@@ -211,6 +213,16 @@ class BayopsApp(KeyGate, LostServerApp, NotesApp):
             self.call_after_refresh(self._start_feed, snap.partial)
         if self.stats:
             self.set_interval(1.0, self._write_stats)
+
+    def _display(self, screen: Screen, renderable: Any) -> None:
+        """Textual 8.2.8's writing of a frame (none in a batch or without a renderable):
+        after the main screen's first with the fleet, its footer's keys come
+        (``OneFooter.frame_out``; a frame while the screen is pushed, before the fleet is
+        in it, does not count)."""
+        written = renderable is not None and not self._batch_count
+        super()._display(screen, renderable)
+        if written and self._fleet_shown and screen is self.main and self.main is not None:
+            self.main.query_one(OneFooter).frame_out()
 
     def _start_feed(self, whole: bool) -> None:
         if whole:

@@ -8,8 +8,6 @@ from typing import TYPE_CHECKING
 
 from tui.app import commands as cmds
 from tui.app.bays_pane import BaysTable
-from tui.app.ports_screen import PortsScreen
-from tui.app.text_screen import TextScreen
 from tui.model.entities import Event
 from tui.model.errors import BayopsError
 
@@ -43,6 +41,8 @@ class CycleActions:
         except BayopsError as exc:
             self.screen.refuse(exc)
             return
+        from tui.app.text_screen import TextScreen  # a dialog: imported when first shown
+
         self.screen.app.push_screen(TextScreen(title, text))
 
     def ports(self) -> None:
@@ -57,6 +57,8 @@ class CycleActions:
         except BayopsError as exc:
             self.screen.refuse(exc)
             return
+        from tui.app.ports_screen import PortsScreen  # a dialog: imported when first shown
+
         self.screen.app.push_screen(PortsScreen(scope.name, core.ports, ports))
 
     def offer_failbacks(self, events: list[Event]) -> None:

@@ -105,7 +105,10 @@ def _dispatch(argv: list[str], seen: _Seen) -> int:
     from tui.core.config import find_config, load_config
     from tui.core.statepath import find_state
 
-    config = load_config(find_config(args.config), remember=glance is not None)
+    # status (its glance) and the dashboard (its start) read a config found valid before
+    # from the record this leaves
+    config = load_config(find_config(args.config),
+                         remember=glance is not None or args.command is None)
     seen.state = find_state(args.state, config)
     if args.command == "serve":
         return _serve(config, args)

@@ -7,7 +7,6 @@ one-line BadInput naming the key.
 from __future__ import annotations
 
 import re
-import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -15,6 +14,7 @@ from typing import Any
 from tui.core.addresses import parse_address
 from tui.core.configpath import (  # find_config, site_config_path: re-exported
     MAX_CONFIG_BYTES,
+    parsed,
     user_config_path,
     vouch,
 )
@@ -130,7 +130,8 @@ class Config:
 
 def load_config(path: Path, remember: bool = False) -> Config:
     """``remember``: record the file as valid (``configpath.vouch``) for the next
-    ``bayops status`` to skip this reading."""
+    ``bayops status`` to skip this reading, and the next command the TOML parse: the
+    parse of bytes recorded so is taken from the record, and validated all the same."""
     try:
         with path.open("rb") as handle:
             data = handle.read(MAX_CONFIG_BYTES + 1)
@@ -141,12 +142,11 @@ def load_config(path: Path, remember: bool = False) -> Config:
         raise BadInput(f"config: {path}: cannot read: {exc}") from None
     if len(data) > MAX_CONFIG_BYTES:
         raise BadInput(f"config: {path}: larger than {MAX_CONFIG_BYTES // 1024} KiB; not a config")
-    try:
-        raw = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise BadInput(f"config: {path}: not valid TOML: {exc}") from None
-    except RecursionError:
-        raise BadInput(f"config: {path}: nested too deeply; not a config") from None
+    toml = parsed(path, data)
+    recorded = toml is not None
+    if toml is None:
+        toml = _read_toml(text, path)
+    raw = toml
     if "groups" not in raw and _same_file(path, user_config_path()):
         raw = _overlay(_packaged_default(), raw)
     try:
@@ -155,7 +155,8 @@ def load_config(path: Path, remember: bool = False) -> Config:
         raise exc.in_file(path) from None
     except BadInput as exc:
         raise BadInput(f"config: {path}: {exc}") from None
-    if remember:  # (an overlay's validity is also the packaged file's: one of the judges)
+    # (an overlay's validity is also the packaged file's: one of the judges)
+    if remember and not recorded:
         from tui.core.store.schema import SCHEMA_VERSION
 
         bayops = raw.get("bayops", {})
@@ -163,8 +164,19 @@ def load_config(path: Path, remember: bool = False) -> Config:
                            "state": bayops.get("state", ""), "schema": SCHEMA_VERSION,
                            # a served status's client files (tui.client.connect's)
                            "server_ca": bayops.get("server_ca", ""),
-                           "token_file": bayops.get("token_file", "")})
+                           "token_file": bayops.get("token_file", "")}, toml)
     return config
+
+
+def _read_toml(text: str, path: Path) -> dict[str, Any]:
+    import tomllib  # a config found valid before is read from its record: no tomllib
+
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise BadInput(f"config: {path}: not valid TOML: {exc}") from None
+    except RecursionError:
+        raise BadInput(f"config: {path}: nested too deeply; not a config") from None
 
 
 def _same_file(a: Path, b: Path) -> bool:
@@ -175,6 +187,8 @@ def _same_file(a: Path, b: Path) -> bool:
 
 
 def _packaged_default() -> dict[str, Any]:
+    import tomllib
+
     return tomllib.loads(data_path("config.toml").read_text(encoding="utf-8"))
 
 

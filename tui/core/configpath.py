@@ -4,10 +4,15 @@ Light on purpose (no model class): `bayops status` reads these before it knows w
 it needs the whole config (tui.cli.fleet's glance). ``tui.core.config`` re-exports them.
 
 The memory: ``load_config(remember=True)`` records a config it validated, by its path and
-its exact bytes, with the few values `status` needs from it, in the user's cache folder;
-``vouched`` answers whether these very bytes were found valid (no TOML parsed again).
-One validator (``tui.core.config``) stays the only judge: a config it refused is never
-recorded, so the glance falls back to it and the refusal reads the same.
+its exact bytes, with the few values `status` needs from it and the TOML as parsed (as
+JSON), in the user's cache folder; ``vouched`` answers whether these very bytes were found
+valid (no TOML parsed again), ``parsed`` gives their TOML (the dashboard's start: tomllib
+takes ~60 ms of CPU over a 4,000-enclosure config, json ~4 ms). One validator
+(``tui.core.config``) stays the only judge: it validates a parse from here as one from
+tomllib, a config it refused is never recorded, so the glance falls back to it and the
+refusal reads the same. The record is JSON (never code: nothing in it is executed), read
+only from a file this user owns that no one else may write, in a folder made 0700; it holds
+what the config holds (credentials stay in the files the config names).
 """
 from __future__ import annotations
 
@@ -56,7 +61,7 @@ def _vouched_path() -> Path:
 # The code that judged a config (and made the schema), and the packaged config a user's
 # config without a fleet is laid over: an upgrade rewrites these files, so a record made
 # by another install of bayops is no record.
-_JUDGES = ("core/config.py", "core/validate.py", "core/addresses.py", "model/tables.py",
+_JUDGES = ("core/config.py", "core/configpath.py", "core/validate.py", "core/addresses.py", "model/tables.py",
            "model/entities.py", "core/store/schema.py")
 
 
@@ -68,18 +73,26 @@ def _judges() -> list[int]:
     return stamps
 
 
-def _record(path: Path, data: bytes, facts: dict[str, Any]) -> bytes:
+def _record(path: Path, data: bytes, facts: dict[str, Any], toml: dict[str, Any]) -> bytes:
     header = json.dumps({"path": os.fspath(path.absolute()), "judges": _judges(), **facts},
                         sort_keys=True)
-    return header.encode() + b"\n" + data
-
-
-def vouched(path: Path, data: bytes) -> dict[str, Any] | None:
-    """If exactly these bytes at ``path`` were found valid (``vouch``) by this very code,
-    what was recorded then (``[bayops]``'s driver, server and state as written, and the
-    schema version of this install); else None."""
     try:
-        header, _, valid = _vouched_path().read_bytes().partition(b"\n")
+        parse = json.dumps(toml)
+    except (TypeError, ValueError):  # a TOML date or time: that config is parsed each time
+        parse = "null"
+    return header.encode() + b"\n" + parse.encode() + b"\n" + data
+
+
+def _recorded(path: Path, data: bytes) -> tuple[dict[str, Any], bytes] | None:
+    """The record's facts and its parse (as JSON) if it vouches for exactly ``data`` at
+    ``path`` and was made by this very code; else None."""
+    try:
+        with open(_vouched_path(), "rb") as handle:
+            found = os.fstat(handle.fileno())
+            if found.st_uid != os.getuid() or found.st_mode & 0o022:
+                return None  # not the user's own: what it says is no one's word
+            header, _, rest = handle.read().partition(b"\n")
+        parse, _, valid = rest.partition(b"\n")
         facts = json.loads(header)
         judges = _judges()
     except (OSError, ValueError):
@@ -87,14 +100,36 @@ def vouched(path: Path, data: bytes) -> dict[str, Any] | None:
     if valid != data or facts.pop("path", None) != os.fspath(path.absolute()) \
             or facts.pop("judges", None) != judges:
         return None
-    return dict(facts)
+    return facts, parse
 
 
-def vouch(path: Path, data: bytes, facts: dict[str, Any]) -> None:
-    """Remember that ``data`` at ``path`` is a valid config, with ``facts`` read from it.
-    Private to the user (a config may name secrets' files and URLs); best effort: a
-    cache folder that cannot be written only costs the next status its speed."""
-    record = _record(path, data, facts)
+def vouched(path: Path, data: bytes) -> dict[str, Any] | None:
+    """If exactly these bytes at ``path`` were found valid (``vouch``) by this very code,
+    what was recorded then (``[bayops]``'s driver, server and state as written, and the
+    schema version of this install); else None."""
+    found = _recorded(path, data)
+    return None if found is None else found[0]
+
+
+def parsed(path: Path, data: bytes) -> dict[str, Any] | None:
+    """The TOML of exactly these bytes at ``path``, as parsed when they were found valid
+    (``vouch``) by this very code; else None (then tomllib reads them)."""
+    found = _recorded(path, data)
+    if found is None:
+        return None
+    try:
+        toml = json.loads(found[1])
+    except ValueError:
+        return None
+    return toml if isinstance(toml, dict) else None
+
+
+def vouch(path: Path, data: bytes, facts: dict[str, Any], toml: dict[str, Any]) -> None:
+    """Remember that ``data`` at ``path`` is a valid config, with ``facts`` read from it
+    and ``toml``, its parse. Private to the user (a config may name secrets' files and
+    URLs); best effort: a cache folder that cannot be written only costs the next status
+    or dashboard its speed."""
+    record = _record(path, data, facts, toml)
     target = _vouched_path()
     try:
         if target.read_bytes() == record:
