@@ -192,11 +192,13 @@ def pytest_ignore_collect(collection_path, config):
 
 # -- the workers ------------------------------------------------------------------------------
 # Most of the suite's time is waiting, not computing (services, PostgreSQL and terminals
-# starting and stopping, leases and outages running out): `-n auto` runs two workers a core,
-# so one worker's waits are another's time to compute.
+# starting and stopping, leases and outages running out): `-n auto` runs two workers a core
+# (at most 8 more than cores, each starts a PostgreSQL server), so one worker's waits are
+# another's time to compute.
 @pytest.hookimpl(optionalhook=True)  # xdist's hook: none without it
 def pytest_xdist_auto_num_workers(config):
-    return 2 * len(os.sched_getaffinity(0))
+    cores = len(os.sched_getaffinity(0))
+    return cores + min(cores, 8)
 
 
 # The modules of the longest tests, longest first: they start first, so that none is left
