@@ -190,6 +190,36 @@ def pytest_ignore_collect(collection_path, config):
     return None
 
 
+# -- the workers ------------------------------------------------------------------------------
+# Most of the suite's time is waiting, not computing (services, PostgreSQL and terminals
+# starting and stopping, leases and outages running out): `-n auto` runs two workers a core
+# (at most 8 more than cores, each starts a PostgreSQL server), so one worker's waits are
+# another's time to compute.
+@pytest.hookimpl(optionalhook=True)  # xdist's hook: none without it
+def pytest_xdist_auto_num_workers(config):
+    cores = len(os.sched_getaffinity(0))
+    return cores + min(cores, 8)
+
+
+# The modules of the longest tests, longest first: they start first, so that none is left
+# running alone at the end while the other workers are done (``--dist worksteal``: an idle
+# worker takes over tests queued for a busy one).
+LONG_FIRST = ("test_state_machine.py", "test_outage.py", "test_terminal_gone.py",
+              "test_serve_cli.py", "test_serve_processes.py", "test_key_sweep.py", "test_ha.py",
+              "test_site.py", "test_pilot.py", "test_dialogs.py")
+
+
+@pytest.hookimpl(tryfirst=True)  # before xdist's, which makes "no" its "load"
+def pytest_cmdline_main(config):
+    if getattr(config.option, "dist", None) == "no":  # xdist's default (none without xdist)
+        config.option.dist = "worksteal"
+
+
+def pytest_collection_modifyitems(config, items):
+    rank = {name: n for n, name in enumerate(LONG_FIRST)}
+    items.sort(key=lambda item: rank.get(Path(item.path).name, len(LONG_FIRST)))
+
+
 def pytest_configure(config):
     config.addinivalue_line("markers", "both_stores: run the module's tests on SQLite and PostgreSQL")
     config.addinivalue_line("markers", "sqlite_only: the test reads or damages the SQLite file itself")

@@ -346,11 +346,15 @@ async def test_every_key_in_every_modal(swept, modal, request):
     async with make_app(swept).run_test(size=SIZE) as pilot:
         app = pilot.app
         main = app.screen
-        screen = None
+        screen = ready = None
         for key in keys:
-            if screen is None or app.screen is not screen or isinstance(screen, ConfirmScreen):
+            # reopened when the last key closed it or, in a confirmation, moved the focus
+            # (to yes, where enter would confirm); else the next key finds it as it opened
+            if screen is None or app.screen is not screen or (
+                    isinstance(screen, ConfirmScreen) and screen.focused is not ready):
                 await settle(pilot, main)
                 screen = await open_modal(pilot, swept, setup, opener)
+                ready = screen.focused
             before = fleet_state(swept)
             await press(pilot, key)
             assert_alive(app)

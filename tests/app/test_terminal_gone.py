@@ -6,7 +6,8 @@ repaints, a resize), then the terminal taken away at a random moment — the tmu
 killed (the pty hangs up: SIGHUP and SIGCONT, then EIO on every read and write), or a
 SIGHUP or SIGTERM sent to the dashboard. Every process must be gone within 5 s, and a job
 it was running left journaled for the next start. Several dashboards run at once, each in
-its own tmux server, to keep the wall time short.
+its own tmux server, to keep the wall time short. The README's command runs each state with
+each way of going away once (at a random moment); ``--sweep every`` (CI) fifty random draws.
 
 The first tests are the minimal reproduction of the Textual 8.2.8 bug behind the hang:
 its output writer thread dies on the first failed write, after which its bounded queue
@@ -15,6 +16,7 @@ fills and every later write, and the `stop()` of the shutdown, waits forever.
 from __future__ import annotations
 
 import errno
+import itertools
 import os
 import random
 import re
@@ -32,14 +34,16 @@ from pathlib import Path
 import pytest
 
 from tests.app.conftest import ROOT, make_config
+from tests.conftest import sweep_every_context
 from tests.serve_support import socket_path, start_server, stop_server, wait_until
 
 GONE_WITHIN = 5.0  # seconds from the terminal going away to every process gone
-RUNS = 50
-SERVED_RUNS = 12
+RUNS = 50  # random draws under --sweep every; else each scenario with each kill once
+SERVED_RUNS = 12  # random draws under --sweep every; else each scenario once
 WORKERS = 6  # dashboards at once, each in its own tmux server
 SCENARIOS = ("startup", "idle", "dialog", "job", "keys", "flood", "resize")
-KILLS = ("kill-server", "kill-server", "kill-server", "sighup", "sigterm")
+KILLS = ("kill-server", "kill-server", "kill-server", "sighup", "sigterm")  # a draw's odds
+KINDS_OF_KILL = tuple(dict.fromkeys(KILLS))
 NAV_KEYS = ("Tab", "Down", "Up", "z", "1", "2", "3", "4", "a", "o", "BTab", "Escape")
 
 
@@ -227,6 +231,8 @@ def _set_up(pane: Pane, run: Run, rng: random.Random) -> Flood | None:
         pane.keys("f")
         assert pane.wait_for("Fail over enc-w1/3"), pane.screen()
         pane.keys("y")
+        # the moment counts from the job's start: each job run's kill lands mid-job
+        assert pane.wait_for("started: "), pane.screen()
     elif run.scenario in ("keys", "flood", "resize"):
         flood = Flood(pane, run.scenario, rng)
         flood.thread.start()
@@ -310,13 +316,22 @@ def _copy(template: Path, to: Path) -> Path:
     return to
 
 
-def _plan(count: int, seed: int, state: Callable[[int], Path]) -> list[Run]:
+def _cases(every: bool, count: int, tier: list[tuple[str, str]]) -> list[tuple[str, str | None]]:
+    """(scenario, kill) of each run: under ``--sweep every`` ``count`` of them, the tier's
+    scenarios in turn with a kill drawn at random; else the tier's pairs."""
+    if every:
+        scenarios = list(dict.fromkeys(scenario for scenario, _ in tier))
+        return [(scenarios[n % len(scenarios)], None) for n in range(count)]
+    return list(tier)
+
+
+def _plan(cases: list[tuple[str, str | None]], seed: int, state: Callable[[int], Path]) -> list[Run]:
     rng = random.Random(seed)
     runs = []
-    for n in range(count):
-        scenario = SCENARIOS[n % len(SCENARIOS)]  # every state, kill and moment at random
+    for n, (scenario, kill) in enumerate(cases):  # the moment always at random
         delay = rng.uniform(0.3, 2.5) if scenario == "startup" else rng.uniform(0.0, 1.2)
-        runs.append(Run(n, scenario, rng.choice(KILLS), delay, state(n)))
+        chosen = rng.choice(KILLS)
+        runs.append(Run(n, scenario, kill or chosen, delay, state(n)))
     return runs
 
 
@@ -349,18 +364,20 @@ needs_tmux = pytest.mark.skipif(shutil.which("tmux") is None, reason="tmux is no
 
 
 @needs_tmux
-def test_fifty_dashboards_whose_terminal_goes_away_at_random_moments_all_exit(tmp_path):
+def test_dashboards_whose_terminal_goes_away_at_random_moments_all_exit(tmp_path, request):
     seed = int(os.environ.get("BAYOPS_TEST_SEED") or time.time())
     config = make_config(tmp_path / "config.toml", latency=1.0)  # a failover runs for seconds
     env = _env(config)
     template = tmp_path / "template.db"
     _cli(dict(env, BAYOPS_STATE=str(template)), "sim", "fail", "enc-w1/3")
-    runs = _plan(RUNS, seed, lambda n: _copy(template, tmp_path / f"run{n}.db"))
+    every_pair = [(scenario, kill) for scenario in SCENARIOS for kill in KINDS_OF_KILL]
+    cases = _cases(sweep_every_context(request.config), RUNS, every_pair)
+    runs = _plan(cases, seed, lambda n: _copy(template, tmp_path / f"run{n}.db"))
     with ThreadPoolExecutor(WORKERS) as pool:
         done = list(pool.map(lambda r: _one_run(r, env, config, seed), runs))
     print(_times(done), f"; {sum(r.jobs_left for r in done)} job(s) left journaled, resumed")
     assert not _report(done), f"seed {seed} (BAYOPS_TEST_SEED reruns it):\n{_report(done)}"
-    assert sum(r.jobs_left for r in done) > 0  # some kills did land mid-job
+    assert all(r.jobs_left for r in done if r.scenario == "job")  # its kill landed mid-job
 
 
 def _feed_clients(socket: Path) -> int:
@@ -375,7 +392,7 @@ def _feed_clients(socket: Path) -> int:
 
 
 @needs_tmux
-def test_served_dashboards_whose_terminal_goes_away_leave_nothing_on_the_server(tmp_path):
+def test_served_dashboards_whose_terminal_goes_away_leave_nothing_on_the_server(tmp_path, request):
     from tui.server.app import KEEPALIVE
 
     seed = int(os.environ.get("BAYOPS_TEST_SEED") or time.time())
@@ -386,8 +403,11 @@ def test_served_dashboards_whose_terminal_goes_away_leave_nothing_on_the_server(
     _cli(env, "sim", "fail", "enc-w1/3")
     server = start_server(config, state, socket)
     try:
-        # all of them clients of the one server and its store; its one fault is no job each
-        runs = [r for r in _plan(SERVED_RUNS, seed, lambda n: state) if r.scenario != "job"]
+        # all of them clients of the one server and its store; its one fault is no job each,
+        # so each other scenario once, the kinds of kill in turn
+        tier = list(zip((s for s in SCENARIOS if s != "job"), itertools.cycle(KINDS_OF_KILL)))
+        runs = _plan(_cases(sweep_every_context(request.config), SERVED_RUNS, tier),
+                     seed, lambda n: state)
         client_env = dict(env, BAYOPS_SERVER=f"unix:{socket}")
         with ThreadPoolExecutor(WORKERS) as pool:
             done = list(pool.map(lambda r: _one_run(r, client_env, config, seed), runs))
