@@ -67,3 +67,28 @@ async def test_one_bay_change_repaints_its_line_only(core, monkeypatch):
         lines = set(seen["bays"])
         assert row + table.header_height in lines
         assert len(lines) <= 2, lines  # its line (and the cursor's, if it moved)
+
+
+async def test_a_batch_in_slices_repaints_the_panes_once_at_its_last_slice(core):
+    """A busy feed's batch reaches the dashboard in slices (keys between them): the tree
+    and the header change once, with the batch's last slice, and then say what the whole
+    batch did."""
+    async with make_app(core).run_test(size=SIZE) as pilot:
+        app = pilot.app
+        header = app.screen.query_one(HeaderBar)
+        tree = app.screen.query_one(GroupsTree)
+        await pilot.pause()
+        before = (header.critical, tree.root.data.parts)
+        servers = [b.id for b in core.bays() if not b.empty and b.health != "critical"][:6]
+        for bay_id in servers:
+            core.sim_fault(bay_id, "critical")
+        parts = app.main.snapshot.fetch(core).slices(2)
+        assert len(parts) >= 3
+        for part in parts[:-1]:
+            app.main.apply_update(part)
+            await pilot.pause()
+            assert (header.critical, tree.root.data.parts) == before
+        app.main.apply_update(parts[-1])
+        await pilot.pause()
+        assert header.critical == before[0] + len(servers)
+        assert f" {before[0] + len(servers)} CRIT" in dict(tree.root.data.parts)

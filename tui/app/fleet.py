@@ -56,7 +56,8 @@ class Snapshot(FleetView):
         return fmt.needs_attention(bay) or (bay.profile is not None and bay.profile in self.homes)
 
     def bay_changed(self, old: Bay | None, new: Bay) -> None:
-        self._mark_new(old, new)
+        attention = self.needs_attention(new)  # asked once: every feed change comes here
+        self._mark_new(old, new, attention)
         if old is not None and old.profile and old.profile != new.profile \
                 and self.at.get(old.profile) == old.id:
             del self.at[old.profile]
@@ -65,7 +66,7 @@ class Snapshot(FleetView):
         if old is None or old.profile != new.profile:
             self.goto[new.id] = (_lower(new.id), _lower(new.profile) if new.profile else None)
             self.goto_built = None
-        if self.needs_attention(new):
+        if attention:
             self.attention.add(new.id)
         else:
             self.attention.discard(new.id)
@@ -82,10 +83,10 @@ class Snapshot(FleetView):
         else:
             self.acked.discard(new.id)
 
-    def _mark_new(self, old: Bay | None, new: Bay) -> None:
-        """NEW until seen: a bay that comes to need attention, or turns critical, while the
-        dashboard runs (not the ones it found at start)."""
-        if not self.needs_attention(new) or new.acked_by:  # acknowledged: seen
+    def _mark_new(self, old: Bay | None, new: Bay, attention: bool) -> None:
+        """NEW until seen: a bay that comes to need attention (``attention``: ``new``
+        does), or turns critical, while the dashboard runs (not the ones it found at start)."""
+        if not attention or new.acked_by:  # acknowledged: seen
             self.unseen.discard(new.id)
         elif old is not None and (not self.needs_attention(old)
                                   or (new.health == "critical" and old.health != "critical")):

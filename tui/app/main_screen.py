@@ -183,6 +183,10 @@ class MainScreen(Screen):
             assert isinstance(snap, Snapshot)
             self.apply(snap, events)
             return
+        if not update.last:
+            # A slice of a batch changes the view only; the panes repaint once, at the
+            # batch's last slice (a key between slices repaints the lines it moves over)
+            return
         if update.bays or update.structure is not None:
             self.query_one(GroupsTree).update_from(snap, snap.touched)
             self.refresh_bays()

@@ -135,6 +135,10 @@ class Permissions:
     def key(self, event: events.Key) -> None:
         """A key whose binding is disabled (role, read-only, nothing selected) says why."""
         screen = self.screen
+        bound = screen._bindings.key_to_bindings.get(event.key, ())
+        if not any(b.action.split("(")[0] in cmds.BY_ACTION or b.action in cmds.BY_ACTION
+                   for b in bound):
+            return  # no command's key (a cursor key): not worth the bindings' checks per key
         active = screen.active_bindings.get(event.key)
         if active is None:  # hidden here (check_action False): still say why
             hidden = [b for b in screen._bindings.key_to_bindings.get(event.key, [])

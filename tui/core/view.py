@@ -293,13 +293,12 @@ class FleetView:
         self.bay_changed(None, bay)
 
     def _replace(self, old: Bay, new: Bay) -> None:
-        self._count(old, -1)
         lists = (self.bays, self.by_group[old.group], self.by_domain[old.domain],
                  self.by_enclosure[old.enclosure])
         for items, at in zip(lists, self._where[old.id], strict=True):
             items[at] = new
         self.by_id[new.id] = new
-        self._count(new, 1)
+        self._recount(old, new)
         self.bay_changed(old, new)
 
     def bay_changed(self, old: Bay | None, new: Bay) -> None:
@@ -309,8 +308,40 @@ class FleetView:
         """Where the bay stands in ``bays`` (the fleet's order)."""
         return self._where[bay_id][0]
 
+    def _recount(self, old: Bay, new: Bay) -> None:
+        """``_count(old, -1)`` then ``_count(new, 1)``, doing only what differs: most of a
+        busy feed is a bay's power or health, which moves a figure or two and no cover."""
+        if (old.group, old.domain, old.enclosure) != (new.group, new.domain, new.enclosure):
+            self._count(old, -1)
+            self._count(new, 1)
+            return
+        before, after = figures(old), figures(new)
+        self._count_spares(old, before, -1)
+        self._count_spares(new, after, 1)
+        self._cover(new.group).replace(old, new)
+        if before != after:
+            for key in (f"g:{new.group}", f"d:{new.domain}", f"e:{new.enclosure}"):
+                counts = self._counts[key]  # the old bay was counted there
+                for i in range(_FIGURES):
+                    counts[i] += after[i] - before[i]
+
+    def _cover(self, group: str) -> coverage.GroupCover:
+        cover = self._covers.get(group)
+        if cover is None:
+            cover = self._covers[group] = coverage.GroupCover()
+        return cover
+
     def _count(self, bay: Bay, sign: int) -> None:
         add = figures(bay)
+        self._count_spares(bay, add, sign)
+        self._cover(bay.group).add(bay, sign)
+        for key in (f"g:{bay.group}", f"d:{bay.domain}", f"e:{bay.enclosure}"):
+            counts = self._counts.setdefault(key, [0] * _FIGURES)
+            for i, value in enumerate(add):
+                counts[i] += sign * value
+
+    def _count_spares(self, bay: Bay, add: tuple[int, ...], sign: int) -> None:
+        """The ready spares and SAN profiles per model, and the failures a failover would move."""
         if add[5]:
             model = (bay.group, bay.model, bay.generation)
             self._ready_models[model] = self._ready_models.get(model, 0) + sign
@@ -322,14 +353,6 @@ class FleetView:
                 self._failed[bay.id] = bay
             else:
                 self._failed.pop(bay.id, None)
-        cover = self._covers.get(bay.group)
-        if cover is None:
-            cover = self._covers[bay.group] = coverage.GroupCover()
-        cover.add(bay, sign)
-        for key in (f"g:{bay.group}", f"d:{bay.domain}", f"e:{bay.enclosure}"):
-            counts = self._counts.setdefault(key, [0] * _FIGURES)
-            for i, value in enumerate(add):
-                counts[i] += sign * value
 
     def _figures(self, key: str) -> list[int]:
         return self._counts.get(key, [0] * _FIGURES)

@@ -226,6 +226,14 @@ def _no_failover(source: Bay) -> Unplaced | None:
 Model = tuple[str, str | None, str | None]  # (group, model, generation)
 
 
+def _counts_as(bay: Bay) -> tuple[bool, bool, Model | None]:
+    """What ``bay`` adds to its group's cover: a profile a failover would move, a ready
+    spare, and of which model (None: it adds nothing)."""
+    moves = bay.profile is not None and _no_failover(bay) is None
+    spare = ready(bay)
+    return moves, spare, _model(bay) if moves or spare else None
+
+
 def _model(bay: Bay) -> Model:
     return bay.group, bay.model, bay.generation
 
@@ -291,11 +299,9 @@ class GroupCover:
     def add(self, bay: Bay, sign: int) -> None:
         """Count ``bay`` in (1) or out (-1)."""
         models = self.enclosures.setdefault(bay.enclosure, {})
-        moves = bay.profile is not None and _no_failover(bay) is None
-        spare = ready(bay)
-        if not (moves or spare):
+        moves, spare, key = _counts_as(bay)
+        if key is None:
             return
-        key = _model(bay)
         counts = models.setdefault(key, [0, 0])
         loads = self.loads.setdefault(key, {})
         before = counts[0] + counts[1]
@@ -310,6 +316,13 @@ class GroupCover:
             loads[after] = loads.get(after, 0) + 1
         if spare:
             self.ready[key] = self.ready.get(key, 0) + sign
+
+    def replace(self, old: Bay, new: Bay) -> None:
+        """``add(old, -1)`` then ``add(new, 1)``; nothing when the bay counts the same (a
+        change of power or health, most of a busy feed, mostly does)."""
+        if old.enclosure != new.enclosure or _counts_as(old) != _counts_as(new):
+            self.add(old, -1)
+            self.add(new, 1)
 
     def badge(self, bays_of: Callable[[str], Sequence[Bay]]) -> tuple[str, bool]:
         """``badge(sweep(...))`` of the group; ``bays_of``: an enclosure's bays."""
