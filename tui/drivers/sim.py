@@ -217,19 +217,23 @@ class SimDriver(SimUpkeep):
         else:
             rows = self._db.execute(f"SELECT bay, power, health, fault FROM sim_hw WHERE bay IN "
                                     f"({','.join('?' * len(bays))})", bays)
-        # One Reading per distinct state, not a row kept per bay: a sweep of 64,000 bays
-        # repeats few readings and holds one dict, keyed by the caller's own ids
+        # One Reading per distinct state, not a row kept per bay, keyed by the caller's own
+        # id strings: a sweep of 64,000 bays repeats few readings and holds no other copy
+        wanted = {bay: bay for bay in bays}
         seen: dict[tuple[str, str, str | None], Reading] = {}
-        found: dict[str, Reading] = {}
+        out: dict[str, Reading] = {}
         for row in rows:
+            bay = wanted.get(row[0])
+            if bay is None:
+                continue
             reading = seen.get(state := row[1:])
             if reading is None:
                 power, health, fault = state
                 reading = seen[state] = (
                     Reading("unknown", "unknown", "management processor does not answer")
                     if fault == "no-answer" else Reading(power, health, fault or ""))
-            found[row[0]] = reading
-        return {bay: found[bay] for bay in bays if bay in found}
+            out[bay] = reading
+        return out
 
     def power_off(self, bay: str, graceful_deadline: float) -> str:
         power, health, fault, _ = self._answering(bay)
