@@ -375,3 +375,23 @@ def test_the_auto_policy_retries_a_failover_refused_for_want_of_a_spare(tmp_path
         assert [e for e in core.events() if e.kind == "policy.retry-dropped"]
     finally:
         core.close()
+
+
+@pytest.mark.parametrize("scan_over", [500, 0])  # lookups; a scan of each slice's ids
+def test_a_whole_sweep_and_rediscovery_read_in_slices_miss_no_bay(core, scan_over, monkeypatch):
+    from tui.core import health
+    from tui.core.ops import rediscover
+
+    monkeypatch.setattr(sim, "SCAN_OVER", scan_over)
+    monkeypatch.setattr(health, "SWEEP_SLICE", 7)
+    monkeypatch.setattr(rediscover, "REDISCOVER_SLICE", 7)
+    servers = [b for b in core.bays() if not b.empty]
+    first, last = servers[0], servers[-1]
+    middle = next(b for b in servers[len(servers) // 2:] if b.profile is None)
+    core.driver.remove(middle.id)  # type: ignore[attr-defined]
+    core.driver.inject(first.id, "critical")  # type: ignore[attr-defined]
+    core.driver.inject(last.id, "critical")  # type: ignore[attr-defined]
+    assert sorted(core.refresh()) == sorted([first.id, last.id])
+    assert core.bay(last.id).health == "critical"
+    assert [(f.bay, f.change) for f in core.rediscover()] == [(middle.id, "removed")]
+    assert core.bay(middle.id).empty

@@ -227,6 +227,27 @@ def test_a_table_answer_is_checked_column_by_column_and_an_older_servers_list_st
             decode_table(list[Bay], hostile, "bays")
 
 
+def test_a_table_answer_read_row_by_row_gives_the_same_bays_sharing_their_repeated_words():
+    from tui.client.table import decode_table_text, encode_table
+    from tui.model.entities import Bay
+
+    bays = [Bay(f"e1/{n}", "e1", n, "d1", "g1", "BL460c", "Gen10", f"SN{n}", "on", "ok",
+                False, None, None, None, False) for n in range(1, 4)]
+    text = json.dumps({"result": encode_table(Bay, bays)}, separators=(",", ":"))
+    got = decode_table_text(list[Bay], text, "bays")
+    assert got == bays
+    assert got[0].domain is got[2].domain and got[0].health is got[2].health
+    older = json.dumps({"result": [dataclasses.asdict(b) for b in bays]})  # a list, not a table
+    assert decode_table_text(list[Bay], older, "bays") == bays
+    for hostile, complaint in ((text.replace('"rows":[[', '"rows":[[1,'), "rows of"),
+                               (text.replace('"SN2"', "2"), "bays.serial: got int"),
+                               (text[:-3] + "]}", "does not end"),
+                               (text.replace("],[", "],{"), "not JSON"),
+                               (text.replace('"id",', ""), "columns")):
+        with pytest.raises(BadInput, match=complaint):
+            decode_table_text(list[Bay], hostile, "bays")
+
+
 # -- the change feed ----------------------------------------------------------------------------
 def test_feed_streams_changes_and_resumes_from_a_revision(served):
     with served() as server:

@@ -41,13 +41,12 @@ class Snapshot(FleetView):
         self.attention: set[str] = set()
         self.alerting: set[str] = set()  # critical bays nobody has acknowledged
         self.acked: set[str] = set()  # critical bays in the attention list someone acknowledged
-        # The go-to index: bay id -> (the id, its profile's name) in lower case
-        # (goto.search), built with the view and kept as the change feed changes bays.
-        self.goto: dict[str, tuple[str, str | None]] = {}
         self.unseen: set[str] = set()  # NEW in the attention view until the cursor is on it
         self.noted: set[str] = set()  # bays with a note (the bays pane's NOTE column shows)
         self.at: dict[str, str] = {}  # profile -> the bay it runs on, kept as bays change
-        self.goto_built: Any = None  # goto's NameIndexes over it; None: build again
+        # goto's NameIndexes over the bays, built when first asked (lowering each id and
+        # profile then, not keeping a lowered copy per bay); None: build again
+        self.goto_built: Any = None
         super().__init__()
 
     def needs_attention(self, bay: Bay) -> bool:
@@ -63,8 +62,7 @@ class Snapshot(FleetView):
             del self.at[old.profile]
         if new.profile:
             self.at[new.profile] = new.id
-        if old is None or old.profile != new.profile:
-            self.goto[new.id] = (_lower(new.id), _lower(new.profile) if new.profile else None)
+        if old is not None and old.profile != new.profile:
             self.goto_built = None
         if attention:
             self.attention.add(new.id)
@@ -138,12 +136,6 @@ class Snapshot(FleetView):
             bays = self.by_enclosure.get(scope.name or "")
             return bays[0].domain if bays else None
         return None
-
-
-def _lower(text: str) -> str:
-    """``text`` in lower case, the same string when it is already (one string per bay, not two)."""
-    low = text.lower()
-    return text if low == text else low
 
 
 @dataclass

@@ -86,6 +86,12 @@ class NameIndex:
                     return
 
 
+def _lower(text: str) -> str:
+    """``text`` in lower case, the same string when it is already (one string per bay, not two)."""
+    low = text.lower()
+    return text if low == text else low
+
+
 def _indexes(main: MainScreen) -> tuple[dict[tuple[str, str], Target], list[NameIndex]]:
     """The scopes by (kind, name) and the five kinds' indexes: built once, and again only
     after the change feed changed the fleet (a bay's profile resets ``Snapshot.goto_built``;
@@ -96,8 +102,9 @@ def _indexes(main: MainScreen) -> tuple[dict[tuple[str, str], Target], list[Name
         scopes = {(t.kind, t.name): t for t in scope_targets(main)}
         indexes = [NameIndex(k, ((n.lower(), n) for kind, n in scopes if kind == k))
                    for k in KINDS[:3]]
-        indexes.append(NameIndex("bay", ((low, bay) for bay, (low, _) in snap.goto.items())))
-        indexes.append(NameIndex("profile", ((p, bay) for bay, (_, p) in snap.goto.items() if p)))
+        indexes.append(NameIndex("bay", ((_lower(b.id), b.id) for b in snap.bays)))
+        indexes.append(NameIndex("profile", ((_lower(b.profile), b.id)
+                                             for b in snap.bays if b.profile)))
         built = snap.goto_built = (snap.groups, scopes, indexes)
     return built[1], built[2]
 

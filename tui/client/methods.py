@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from tui.client.table import PARAM as TABLE
-from tui.client.table import decode_table, flat_record
+from tui.client.table import decode_table_text, flat_record
 from tui.model.api import Api, Change, Signature
 from tui.model.errors import Refused
 from tui.model.plan import Plan
@@ -102,8 +102,8 @@ def _read(name: str, sig: Sig) -> Callable[..., Any]:
         if flat_record(signature.returns) is None:
             return decode(signature.returns, self._core.call("POST", f"read/{name}", body), name)
         # a list of flat records (the fleet's bays): asked for as one table
-        answer = self._core.call("POST", f"read/{name}", body, params={TABLE: "1"})
-        return decode_table(signature.returns, answer, name)
+        answer = self._core.call_text("POST", f"read/{name}", body, params={TABLE: "1"})
+        return decode_table_text(signature.returns, answer, name)
     return read
 
 

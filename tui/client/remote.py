@@ -184,6 +184,16 @@ class RemoteCore(_Declared):
 
     def call(self, method: str, path: str, body: dict[str, Any] | None = None,
              params: dict[str, Any] | None = None, wait: float | None = None) -> Any:
+        return self._answer(method, path, body, params, wait).json().get("result")
+
+    def call_text(self, method: str, path: str, body: dict[str, Any] | None = None,
+                  params: dict[str, Any] | None = None) -> str:
+        """The answer's JSON as text, for a caller that decodes it a piece at a time (the
+        fleet's table: tui.client.table.decode_table_text)."""
+        return self._answer(method, path, body, params, None).content.decode()
+
+    def _answer(self, method: str, path: str, body: dict[str, Any] | None,
+                params: dict[str, Any] | None, wait: float | None) -> httpx.Response:
         deadline = time.monotonic() + MOVE_SECONDS
         while True:
             try:
@@ -198,7 +208,7 @@ class RemoteCore(_Declared):
                     and self._move(deadline, leader=True):
                 continue
             raise_for(response)
-            return response.json().get("result")
+            return response
 
     def _unreachable(self, exc: httpx.TransportError, code: str) -> BayopsError:
         """Not connected at all, or cut off after the request went out (the server died)."""

@@ -185,8 +185,10 @@ class SimDriver(SimUpkeep):
         """Bay by bay, as a real enclosure answers: a silent management processor is that
         bay's error only."""
         sql = "SELECT bay, model, generation, serial, power, health, fault FROM sim_hw"
-        if len(bays) > SCAN_OVER:  # the monitor's rediscovery of the fleet
-            rows = {r[0]: r[1:] for r in self._db.execute(sql)}
+        if len(bays) > SCAN_OVER:  # a slice of the monitor's rediscovery of the fleet:
+            # one scan of the ids it spans (the fleet's order keeps a slice's ids close)
+            rows = {r[0]: r[1:] for r in self._db.execute(
+                sql + " WHERE bay BETWEEN ? AND ?", (min(bays), max(bays)))}
         else:
             rows = {r[0]: r[1:] for bay in bays
                     for r in self._db.execute(sql + " WHERE bay = ?", (bay,))}
@@ -210,24 +212,24 @@ class SimDriver(SimUpkeep):
         return None if row is None else int(row[0])
 
     def read(self, bays: list[str]) -> dict[str, Reading]:
-        rows = {}
         if len(bays) > SCAN_OVER:
-            rows = {r[0]: r[1:] for r in self._db.execute(
-                "SELECT bay, power, health, fault FROM sim_hw")}
+            rows = self._db.execute("SELECT bay, power, health, fault FROM sim_hw")
         else:
-            rows = {r[0]: r[1:] for r in self._db.execute(
-                f"SELECT bay, power, health, fault FROM sim_hw WHERE bay IN "
-                f"({','.join('?' * len(bays))})", bays)}
-        out = {}
-        seen: dict[tuple[str, str, str | None], Reading] = {}  # a sweep repeats few readings
-        for bay in bays:
-            row = rows.get(bay)
-            if row is None:
+            rows = self._db.execute(f"SELECT bay, power, health, fault FROM sim_hw WHERE bay IN "
+                                    f"({','.join('?' * len(bays))})", bays)
+        # One Reading per distinct state, not a row kept per bay, keyed by the caller's own
+        # id strings: a sweep of 64,000 bays repeats few readings and holds no other copy
+        wanted = {bay: bay for bay in bays}
+        seen: dict[tuple[str, str, str | None], Reading] = {}
+        out: dict[str, Reading] = {}
+        for row in rows:
+            bay = wanted.get(row[0])
+            if bay is None:
                 continue
-            reading = seen.get(row)
+            reading = seen.get(state := row[1:])
             if reading is None:
-                power, health, fault = row
-                reading = seen[row] = (
+                power, health, fault = state
+                reading = seen[state] = (
                     Reading("unknown", "unknown", "management processor does not answer")
                     if fault == "no-answer" else Reading(power, health, fault or ""))
             out[bay] = reading

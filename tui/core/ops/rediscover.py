@@ -12,12 +12,14 @@ Observation, not an operator's change (like the health sweep): no job, no plan.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from tui.core.context import OpContext
 from tui.core.jobs import JobContext
 from tui.core.runner import JobKind
+from tui.model.driver import BayInventory
 from tui.model.entities import IDENTITY_UNKNOWN, Bay, ServerInfo
 from tui.model.errors import BadInput, Refused
 from tui.model.params import ClearFlagParams
@@ -36,16 +38,22 @@ class Finding:
         return dict(vars(self))
 
 
-def scope(ctx: OpContext, target: str | None) -> list[Bay]:
-    """The bays of an enclosure, one bay, or the whole fleet (None)."""
+REDISCOVER_SLICE = 2000  # bays a whole-fleet rediscovery reads (store, then driver) at once
+
+
+def scope(ctx: OpContext, target: str | None) -> Iterator[list[Bay]]:
+    """The bays of an enclosure, one bay, or the whole fleet (None), the fleet in slices:
+    the monitor's first poll of a 64,000-bay fleet held its bays and their inventory
+    whole beside the dashboard's own copy (~60 MB)."""
     if target is None:
-        return ctx.store.bays()
-    if "/" in target:
-        return [ctx.bay(target)]
-    if not ctx.store.enclosure_exists(target):
+        yield from ctx.store.bay_slices(REDISCOVER_SLICE)
+    elif "/" in target:
+        yield [ctx.bay(target)]
+    elif not ctx.store.enclosure_exists(target):
         raise BadInput(f"no enclosure named {quoted(target)} (give an enclosure or a bay)",
                        code="unknown-enclosure")
-    return ctx.store.bays(enclosure=target)
+    else:
+        yield ctx.store.bays(enclosure=target)
 
 
 def _what(server: ServerInfo | None) -> str:
@@ -55,38 +63,21 @@ def _what(server: ServerInfo | None) -> str:
 def rediscover(ctx: OpContext, target: str | None = None, record: bool = True) -> list[Finding]:
     """Read the bays' inventory (outside any transaction: it may talk to BMCs) and record
     what changed; ``record=False`` only reports it (open to viewers: recording flags bays
-    and takes profiles off them, so it needs the role of a change in every group read)."""
-    bays = scope(ctx, target)
-    if record:
-        for group in sorted({b.group for b in bays}):
-            ctx.require(group, "rediscover")
-    found = ctx.driver.inventory([b.id for b in bays])
-    findings = []
-    for bay in bays:
-        seen = found.get(bay.id)
-        if seen is None:
-            continue
-        if seen.error:
-            findings.append(Finding(bay.id, "unreadable", seen.error))
-            continue
-        new, old_serial = seen.server, bay.serial
-        if _unidentified(bay, new):
-            findings.append(Finding(bay.id, "unidentified", f"{bay.model}: the server exposes no "
-                                    "identity (serial, UUID, chassis serial or BMC identity), so "
-                                    "a swap cannot be told apart; check the bay by eye"))
-            continue
-        if (new is None) == bay.empty and (new is None or new.serial == old_serial):
-            continue
-        change = ("inserted" if bay.empty else "removed" if new is None else "swapped")
-        detail = (f"{_what(new)}" if change == "inserted" else
-                  f"{bay.model} serial {old_serial}" if change == "removed" else
-                  f"{bay.model} serial {old_serial} -> {_what(new)}")
-        finding = Finding(bay.id, change, detail)
+    and takes profiles off them, so it needs the role of a change in every group read).
+    Every slice is read, and every role checked, before anything is recorded."""
+    findings: list[Finding] = []
+    changes: list[tuple[int, Bay, ServerInfo | None]] = []  # findings[i] to record
+    for bays in scope(ctx, target):
         if record:
-            finding = _record(ctx, bay, new, finding)
-        else:  # what recording would flag, nothing written
-            finding = Finding(bay.id, change, detail, _owner(ctx, bay) is not None)
-        findings.append(finding)
+            for group in sorted({b.group for b in bays}):
+                ctx.require(group, "rediscover")
+        found = ctx.driver.inventory([b.id for b in bays])
+        for bay in bays:
+            seen = found.get(bay.id)
+            if seen is not None:
+                _compare(ctx, bay, seen, findings, changes if record else None)
+    for at, bay, new in changes:
+        findings[at] = _record(ctx, bay, new, findings[at])
     unreadable = [f for f in findings if f.change == "unreadable"]
     if record and unreadable:
         ctx.event("warning", "fleet", "rediscovery.unreadable",
@@ -94,6 +85,31 @@ def rediscover(ctx: OpContext, target: str | None = None, record: bool = True) -
                   + (f" (and {len(unreadable) - 1} more)" if len(unreadable) > 1 else ""),
                   None, bays=[f.bay for f in unreadable][:50])
     return findings
+
+
+def _compare(ctx: OpContext, bay: Bay, seen: BayInventory, findings: list[Finding],
+             changes: list[tuple[int, Bay, ServerInfo | None]] | None) -> None:
+    """What ``seen`` says of ``bay``: a finding, or (``changes`` given) a change to record."""
+    if seen.error:
+        findings.append(Finding(bay.id, "unreadable", seen.error))
+        return
+    new, old_serial = seen.server, bay.serial
+    if _unidentified(bay, new):
+        findings.append(Finding(bay.id, "unidentified", f"{bay.model}: the server exposes no "
+                                "identity (serial, UUID, chassis serial or BMC identity), so "
+                                "a swap cannot be told apart; check the bay by eye"))
+        return
+    if (new is None) == bay.empty and (new is None or new.serial == old_serial):
+        return
+    change = ("inserted" if bay.empty else "removed" if new is None else "swapped")
+    detail = (f"{_what(new)}" if change == "inserted" else
+              f"{bay.model} serial {old_serial}" if change == "removed" else
+              f"{bay.model} serial {old_serial} -> {_what(new)}")
+    if changes is not None:
+        changes.append((len(findings), bay, new))
+        findings.append(Finding(bay.id, change, detail))
+    else:  # what recording would flag, nothing written
+        findings.append(Finding(bay.id, change, detail, _owner(ctx, bay) is not None))
 
 
 def _unidentified(bay: Bay, new: ServerInfo | None) -> bool:

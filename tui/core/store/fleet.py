@@ -1,8 +1,9 @@
 """The fleet's tables: groups, domains, enclosures, bays, profiles, addresses, maintenance."""
 from __future__ import annotations
 
+import itertools
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from tui.core.store.base import StoreBase
@@ -150,14 +151,24 @@ class FleetTables(StoreBase):
         sql = _BAY_SELECT + (" WHERE " + " AND ".join(where) if where else "")
         return _bays(self.db.execute(sql + " ORDER BY b.enclosure, b.number", args))
 
-    def readings(self, ids: list[str] | None = None) -> dict[str, tuple[str, str]]:
-        """(power, health) of every bay with a server (or of ``ids``): one table, no joins,
-        for the health sweep."""
-        sql = "SELECT id, power, health FROM bays WHERE model IS NOT NULL"
-        if ids is None:
-            return {r[0]: (r[1], r[2]) for r in self.db.execute(sql)}
+    def bay_slices(self, size: int) -> Iterator[list[Bay]]:
+        """Every bay, in the fleet's order, ``size`` at a time from one query (a whole-fleet
+        rediscovery: never the fleet's bays all at once). Write nothing on this thread's
+        connection until the last slice is taken."""
+        rows = self.db.execute(_BAY_SELECT + " ORDER BY b.enclosure, b.number")
+        while bays := _bays(itertools.islice(rows, size)):
+            yield bays
+
+    def server_ids(self) -> list[str]:
+        """The bays with a server (those a health sweep reads), in id order."""
+        return [r[0] for r in self.db.execute("SELECT id FROM bays WHERE model IS NOT NULL ORDER BY id")]
+
+    def readings(self, ids: list[str]) -> dict[str, tuple[str, str]]:
+        """(power, health) of those of ``ids`` with a server: one table, no joins, for the
+        health sweep (a whole one asks a slice of ``server_ids`` at a time)."""
         return {r[0]: (r[1], r[2]) for r in self.db.execute(
-            sql + f" AND id IN ({','.join('?' * len(ids))})", ids)}
+            "SELECT id, power, health FROM bays WHERE model IS NOT NULL"
+            f" AND id IN ({','.join('?' * len(ids))})", ids)}
 
     def bay(self, bay_id: str) -> Bay | None:
         row = self.db.execute(_BAY_SELECT + " WHERE b.id = ?", (bay_id,)).fetchone()
