@@ -10,6 +10,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -186,8 +187,17 @@ def test_a_server_list_says_why_each_server_was_passed_over(tmp_path, monkeypatc
     try:  # it leads, but its certificate is not trusted here (no server_ca)
         listed = Cli(config, tmp_path / "client.db")(
             "--server", f"https://127.0.0.1:{port},unix:{tmp_path}/gone.sock", "status")
+        # a list of servers none of which is trusted: said at once, not after the search
+        monkeypatch.setattr("tui.client.remote.MOVE_SECONDS", 30.0)
+        began = time.monotonic()
+        untrusted = Cli(config, tmp_path / "client.db")(
+            "--server", f"https://127.0.0.1:{port},https://localhost:{port}", "status")
+        took = time.monotonic() - began
     finally:
         stop_server(server)
+    assert untrusted.code == 1, untrusted.err
+    assert untrusted.err.count("certificate is not trusted") == 2, untrusted.err
+    assert took < 10, f"{took:.1f} s to say no server is trusted"
     assert listed.code == 1, listed.err
     assert listed.err.count("\n") == 1
     assert f"https://127.0.0.1:{port}: the server's TLS certificate is not trusted; set server_ca" \

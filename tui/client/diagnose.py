@@ -9,6 +9,8 @@ import httpx
 
 from tui.model.errors import Refused
 
+UNTRUSTED = "the server's TLS certificate is not trusted"
+
 
 def socket_refused(url: str, exc: BaseException) -> Refused | None:
     """The error for a Unix socket this user may not open (not in its group), else None:
@@ -35,8 +37,7 @@ def why(url: str, exc: httpx.TransportError) -> str:
     """What a failed connection most likely means, as the end of its one-line error."""
     text = str(exc)
     if "CERTIFICATE_VERIFY_FAILED" in text or "certificate verify failed" in text:
-        return (": the server's TLS certificate is not trusted; set server_ca (or BAYOPS_CA) "
-                "to the CA that signed it")
+        return f": {UNTRUSTED}; set server_ca (or BAYOPS_CA) to the CA that signed it"
     if isinstance(exc, (httpx.ConnectError, httpx.ConnectTimeout)):
         return ": is `bayops serve` running? (bayops info)"
     return ": the server closed the connection"

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any
 
 import httpx
 
-from tui.client.diagnose import socket_refused, why
+from tui.client.diagnose import UNTRUSTED, socket_refused, why
 from tui.client.methods import RemoteStore, bind, install
 from tui.client.quick import API, error_for
 from tui.core.api import served
@@ -160,8 +160,10 @@ class RemoteCore(_Declared):
             old.close()
 
     def _move(self, deadline: float, leader: bool) -> bool:
-        """Use a server that answers (the leader, if ``leader``) until ``deadline``."""
+        """Use a server that answers (the leader, if ``leader``) until ``deadline``; give up
+        at once when no server is trusted (a certificate does not change in 20 s)."""
         while True:
+            untrusted = 0
             for url in self.urls:
                 base, transport = transport_for(url, self._ca)
                 try:
@@ -170,6 +172,7 @@ class RemoteCore(_Declared):
                         info = http.get("info").json().get("result") or {}
                 except httpx.TransportError as exc:
                     self._missed[url] = why(url, exc).removeprefix(": ")
+                    untrusted += self._missed[url].startswith(UNTRUSTED)
                     continue
                 except (httpx.HTTPError, ValueError):
                     continue
@@ -178,7 +181,7 @@ class RemoteCore(_Declared):
                     if url != self.url:
                         self._use(url)
                     return True
-            if time.monotonic() > deadline:
+            if time.monotonic() > deadline or untrusted == len(self.urls):
                 return False
             time.sleep(0.25)
 
