@@ -65,6 +65,24 @@ def _feed(name: str, when: str, kind: str, column: str) -> str:
     """
 
 
+def _feed_lock(create: str, kinds: tuple[str, ...]) -> str:
+    """bayops_feed_lock: a lock taken or released on ``kind:key`` writes (kind, key) to the
+    feed, for each of ``kinds`` (the one text of migration 1 and its later replacements)."""
+    branches = "        ELS".join(
+        f"IF resource LIKE '{kind}:%' THEN\n"
+        f"            INSERT INTO changes(kind, key) VALUES ('{kind}', substr(resource, {len(kind) + 2}));\n"
+        for kind in kinds)
+    return f"""    {create} bayops_feed_lock() RETURNS trigger LANGUAGE plpgsql AS $$
+    DECLARE
+        resource TEXT;
+    BEGIN
+        IF TG_OP = 'DELETE' THEN resource := OLD.resource; ELSE resource := NEW.resource; END IF;
+        {branches}        END IF;
+        RETURN NULL;
+    END $$;
+"""
+
+
 _ARCHIVED_SEQ = "COALESCE((SELECT MAX(last_seq) FROM archives), 0)"
 _ARCHIVED_JOB = "COALESCE((SELECT MAX(last_job) FROM archives), 0)"
 _NOW = "extract(epoch from clock_timestamp())::double precision"
@@ -111,18 +129,9 @@ TRIGGERS: list[str] = [
     END $$;
     CREATE TRIGGER feed_profile AFTER INSERT OR UPDATE OR DELETE ON profiles FOR EACH ROW
         EXECUTE FUNCTION bayops_feed_profile();
-    CREATE FUNCTION bayops_feed_lock() RETURNS trigger LANGUAGE plpgsql AS $$
-    DECLARE
-        resource TEXT;
-    BEGIN
-        IF TG_OP = 'DELETE' THEN resource := OLD.resource; ELSE resource := NEW.resource; END IF;
-        IF resource LIKE 'bay:%' THEN
-            INSERT INTO changes(kind, key) VALUES ('bay', substr(resource, 5));
-        ELSIF resource LIKE 'profile:%' THEN
-            INSERT INTO changes(kind, key) VALUES ('profile', substr(resource, 9));
-        END IF;
-        RETURN NULL;
-    END $$;
+    """
+    + _feed_lock("CREATE FUNCTION", ("bay", "profile"))
+    + """
     CREATE TRIGGER feed_lock AFTER INSERT OR DELETE ON locks FOR EACH ROW
         EXECUTE FUNCTION bayops_feed_lock();
     """
@@ -223,22 +232,7 @@ TRIGGERS: list[str] = [
     # 14: the invariant triggers made anew from their one description (invariants.py).
     rerender("postgresql"),
     # 15: taking or releasing a domain writes 'domain' to the feed (see schema.py, 15).
-    """
-    CREATE OR REPLACE FUNCTION bayops_feed_lock() RETURNS trigger LANGUAGE plpgsql AS $$
-    DECLARE
-        resource TEXT;
-    BEGIN
-        IF TG_OP = 'DELETE' THEN resource := OLD.resource; ELSE resource := NEW.resource; END IF;
-        IF resource LIKE 'bay:%' THEN
-            INSERT INTO changes(kind, key) VALUES ('bay', substr(resource, 5));
-        ELSIF resource LIKE 'profile:%' THEN
-            INSERT INTO changes(kind, key) VALUES ('profile', substr(resource, 9));
-        ELSIF resource LIKE 'domain:%' THEN
-            INSERT INTO changes(kind, key) VALUES ('domain', substr(resource, 8));
-        END IF;
-        RETURN NULL;
-    END $$;
-    """,
+    _feed_lock("CREATE OR REPLACE FUNCTION", ("bay", "profile", "domain")),
 ]
 
 MIGRATIONS_PG: list[str] = [tables(m) + t for m, t in zip(MIGRATIONS, TRIGGERS, strict=True)]
