@@ -2,8 +2,10 @@
 blades through the CLI, flagged bays, failback after a swap, and the failback offer."""
 from __future__ import annotations
 
+import sqlite3
+
 import pytest
-from conftest import Cli, dump, write_config
+from conftest import Cli, dump, sim_file, write_config
 from test_state_machine import DEAD_PID, Crash, CrashingDriver
 
 from tui.core.api import Core
@@ -21,6 +23,16 @@ def bays(cli: Cli, enclosure: str) -> dict[str, dict]:
 
 def events(cli: Cli, kind: str) -> list[dict]:
     return [e for e in cli("events", "--json").json if e["kind"] == kind]
+
+
+def sim_rows(state: object) -> list[tuple]:
+    """The simulated hardware and the hardware events it has sent."""
+    db = sqlite3.connect(sim_file(state))
+    try:
+        return [*db.execute("SELECT * FROM sim_hw ORDER BY bay"),
+                *db.execute("SELECT * FROM sim_events ORDER BY seq")]
+    finally:
+        db.close()
 
 
 def test_insert_remove_and_swap_are_rediscovered_each_with_an_event(cli):
@@ -167,6 +179,25 @@ def test_bad_rediscovery_input_changes_nothing(cli):
     assert cli("sim", "insert", "enc-w1/1").code == 3  # full already
     assert cli("sim", "swap", "enc-w1/1", "--model", "a blade").code == 2
     assert dump(cli.state) == before
+
+
+@pytest.mark.parametrize(("action", "bay", "code", "said"), [
+    ("heal", "enc-w1/3", "no-change", "bay enc-w1/3 is healthy already; nothing changed"),
+    ("fail", "enc-w1/3", "no-change", "bay enc-w1/3 has fault critical already; nothing changed"),
+    ("insert", "enc-w1/3", "bay-full", "bay enc-w1/3 holds a server already (swap replaces it)"),
+    ("remove", "enc-l1/15", "empty-bay", "bay enc-l1/15 is empty (insert puts a blade in)"),
+    ("heal", "enc-l1/15", "empty-bay", "bay enc-l1/15 is empty")])
+def test_a_sim_bay_command_that_would_change_nothing_is_refused(cli, action, bay, code, said):
+    """`sim heal` on a healthy bay said "healed" and wrote an event; `sim fail` on a bay
+    with that fault injected it again: each sim verb that would change nothing is refused
+    (3), says why, and leaves the store and the simulated hardware as they were."""
+    if action == "fail":
+        assert cli("sim", "fail", bay).code == 0
+    before, hardware = dump(cli.state), sim_rows(cli.state)
+    r = cli("sim", action, bay, "--json")
+    assert (r.code, r.json["code"], r.json["error"]) == (3, code, said)
+    assert cli("sim", action, bay).err == f"bayops: {said}\n"
+    assert (dump(cli.state), sim_rows(cli.state)) == (before, hardware)
 
 
 @pytest.mark.parametrize("scan_over", [500, 0])  # bay by bay; one scan, as for a big fleet

@@ -342,6 +342,11 @@ class SimDriver(SimUpkeep):
                        (bay,))
             self._emit(db, bay, "healed", "info", f"{bay}: fault cleared, health ok")
 
+    def bay_state(self, bay: str) -> tuple[str | None, str, bool] | None:
+        row = self._db.execute("SELECT fault, health, fenced FROM sim_hw WHERE bay = ?",
+                               (bay,)).fetchone()
+        return None if row is None else (row[0], row[1], bool(row[2]))
+
     def prune_consumed(self) -> int:
         """Delete the hardware events at or below the shared cursor: every monitor has
         consumed them (the event log keeps what they led to). AUTOINCREMENT never reuses

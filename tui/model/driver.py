@@ -215,6 +215,10 @@ class SimulatedHardware(Protocol):
 
     def heal(self, bay: str) -> None: ...
 
+    def bay_state(self, bay: str) -> tuple[str | None, str, bool] | None:
+        """The fault injected into the bay's blade, its health and whether it is fenced;
+        None when the bay holds no blade."""
+
     def prune_consumed(self) -> int:
         """Delete simulated hardware events every monitor has already consumed; how many."""
 

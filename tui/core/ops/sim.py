@@ -24,11 +24,17 @@ def _simulator(ctx: OpContext) -> SimulatedHardware:
 
 def plan(ctx: OpContext, bay_id: str, fault: str | None) -> Plan:
     """Inject ``fault`` into the bay, or heal it (None)."""
-    _simulator(ctx)
+    sim = _simulator(ctx)
     bay = ctx.bay(bay_id)
     ctx.require(bay.group, "sim")
     if bay.empty:
         raise Refused(f"bay {bay_id} is empty", code="empty-bay")
+    state = sim.bay_state(bay_id)  # as `sim port-up` on an up port: refused, not redone
+    if state is not None and fault is not None and state[0] == fault:
+        raise Refused(f"bay {bay_id} has fault {fault} already; nothing changed",
+                      code="no-change")
+    if state == (None, "ok", False) and fault is None:
+        raise Refused(f"bay {bay_id} is healthy already; nothing changed", code="no-change")
     if fault is None:
         return Plan("sim-fault", "Simulator heal", f"clear the simulated fault of {bay_id}",
                     (f"simulator: heal {bay_id}", "read the bay's health now"),
