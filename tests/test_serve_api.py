@@ -8,6 +8,7 @@ import dataclasses
 import getpass
 import inspect
 import json
+import threading
 
 import httpx
 import pytest
@@ -497,3 +498,34 @@ def test_an_acknowledgement_is_served_role_checked_and_audited(served):
             client.ack(["enc-w1/5"])
         assert "ack needs limited-operator" in refused.value.message
         assert any(e.kind == "access.refused" for e in client.events(0, 100))
+
+
+def test_a_served_run_followed_on_stderr_asks_the_newest_job_once(tmp_path, state, monkeypatch,
+                                                                   capsys):
+    """The CLI's step follower and the client's own search for a lost answer both need the
+    newest job before the run: asked once for both (it was asked twice), and the steps
+    said are the run's own job's."""
+    from tui.cli import progress
+
+    monkeypatch.setattr(progress, "AFTER", 0.0)
+    monkeypatch.setattr(progress, "EVERY", 0.01)
+    slow = write_config(tmp_path / "slow.toml", latency={"power_on": 0.3})  # steps to see
+    with InProcessServer(slow, state, socket_path(tmp_path)) as server:
+        client = server.client()
+        client.sim_fault("enc-w1/3", "critical")
+        asked: list[str] = []
+        call = client.call
+
+        def counted(method, path, *args, **kwargs):
+            if threading.current_thread() is threading.main_thread():  # not the follower's
+                asked.append(f"{method} {path}")
+            return call(method, path, *args, **kwargs)
+
+        monkeypatch.setattr(client, "call", counted)
+        with progress.JobProgress(client):
+            job = client.failover("enc-w1/3")
+        started = asked.index("POST run/failover")
+        assert asked[:started].count("GET query/jobs") == 1, asked
+        said = capsys.readouterr().err.splitlines()
+        last = f"bayops: job {job.id} step {job.steps[-1].seq} [done] {job.steps[-1].name}"
+        assert any(line.startswith(last) for line in said), said

@@ -26,8 +26,8 @@ EVERY = 0.5
 
 
 class JobProgress:
-    """Follows the job that the run inside ``with`` starts (the first of this operator's
-    newer than the newest before it) and prints each step as it starts and as it ends."""
+    """Follows the job that the run inside ``with`` starts (``Client.run_job``) and prints
+    each step as it starts and as it ends."""
 
     def __init__(self, core: Client) -> None:
         self._core = core
@@ -35,16 +35,11 @@ class JobProgress:
         self._job: int | None = None
         self._said: dict[int, str] = {}  # step seq -> the state last printed
         self._lock = threading.Lock()  # the follower and the last look print in turn
-        self._before = self._newest()
+        self._run = core.run_job()  # before None: no progress then; the run still answers
         self._thread = threading.Thread(target=self._follow, daemon=True, name="bayops-progress")
 
-    def _newest(self) -> int | None:
-        with suppress(BayopsError):
-            return max((j.id for j in self._core.jobs(1)), default=0)
-        return None  # no progress then: the run still runs and answers
-
     def __enter__(self) -> JobProgress:
-        if self._before is not None:
+        if self._run.before is not None:
             self._thread.start()
         return self
 
@@ -70,9 +65,7 @@ class JobProgress:
                 self._print(job)
 
     def _find(self) -> Job | None:
-        assert self._before is not None
-        own = next((j for j in self._core.jobs(5) if j.id > self._before
-                    and j.operator == self._core.operator), None)
+        own = self._run.own(5)
         if own is not None:
             self._job = own.id
         return own

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from tui.core.ops.failover import Candidate
     from tui.core.ops.move import TargetChoice
     from tui.core.ops.rediscover import Finding
+    from tui.core.runjob import RunJob
     from tui.core.store import ChangeSet
 
 
@@ -87,6 +88,10 @@ class Client(Protocol):
 
     def poller(self, apply_policy: bool = True, sweep_seconds: float = 0.0) -> Poller | None:
         """What polls the hardware in this process; None when a service polls it."""
+
+    def run_job(self) -> RunJob:
+        """The job the next run will start, found by its steps' follower (asked just
+        before the run: a served client keeps it for that run, which then asks no more)."""
 
     # -- queries (GET /v1/query/...): change nothing
     def archives(self) -> list[ArchiveRecord]: ...

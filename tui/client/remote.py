@@ -24,7 +24,9 @@ from tui.client.methods import RemoteStore, bind, install
 from tui.client.quick import API, error_for
 from tui.core.api import served
 from tui.core.config import Config
+from tui.core.runjob import RunJob
 from tui.model.api import Api, Change, Signature
+from tui.model.entities import Job
 from tui.model.errors import BadInput, BayopsError, OperationFailed, Refused
 from tui.model.wire import decode
 
@@ -128,6 +130,7 @@ class RemoteCore(_Declared):
         self.warnings: list[str] = []
         self._store = self.store_class(self, (state_dir or Path.home()) / "remote")
         self._closed = threading.Event()
+        self._next_run = threading.local()  # run_job's, for this thread's next run
 
     @property
     def server(self) -> str:
@@ -228,31 +231,32 @@ class RemoteCore(_Declared):
     # -- the Core's methods (install) ---------------------------------------------------------
     def _run(self, change: Change, sig: Signature, args: tuple[Any, ...],
              kwargs: dict[str, Any]) -> Any:
+        kept, self._next_run.run = getattr(self._next_run, "run", None), None
         if self.read_only:
             raise Refused("read-only mode: nothing can be changed (started with --read-only)",
                           code="read-only")
         body = bind(sig, change.name, args, kwargs)
-        before = self._newest_job()
+        run = kept or RunJob(self._newest_jobs, self.operator)
         try:
             result = self.call("POST", f"run/{change.route}", body)
         except OperationFailed as exc:
             if exc.code not in ("connection-lost", "job-goes-on"):  # else: it goes on
                 raise
             try:
-                return self._follow_job(change.route, before)
+                return self._follow_job(change.route, run)
             except KeyboardInterrupt:
-                raise RunInterrupted(self._cut_off(change.route, before, "interrupted")) from None
+                raise RunInterrupted(self._cut_off(change.route, run, "interrupted")) from None
         except KeyboardInterrupt:
-            raise RunInterrupted(self._cut_off(change.route, before, "interrupted")) from None
+            raise RunInterrupted(self._cut_off(change.route, run, "interrupted")) from None
         return decode(sig.returns, result, change.name)
 
-    def _follow_job(self, name: str, before: int | None) -> Any:
+    def _follow_job(self, name: str, run: RunJob) -> Any:
         """The server died mid-run: follow the job where it resumes, end as the run would."""
         find_by = time.monotonic() + MOVE_SECONDS  # for a server to answer and name the job
         job = None
-        while before is not None:
+        while run.before is not None:
             with contextlib.suppress(OperationFailed):
-                job = self._own_job(before) if job is None else self.job(job.id)
+                job = run.own() if job is None else self.job(job.id)
             if (job is not None and not job.unfinished) or time.monotonic() > (
                     find_by if job is None else find_by + FOLLOW_SECONDS):
                 break
@@ -267,24 +271,21 @@ class RemoteCore(_Declared):
         failed = [s for s in job.steps if s.state in ("failed", "interrupted")]
         raise OperationFailed(f"job {job.id}: " + (failed[-1].detail if failed else job.state))
 
-    def _newest_job(self) -> int | None:
-        """The newest job id before a run, to find the run's own job if the answer is lost."""
-        try:  # bounded: a server whose database hangs must not hold the run back
-            return max((int(j["id"]) for j in self.call(
-                "GET", "query/jobs", params={"limit": "1"}, wait=5.0)), default=0)
-        except BayopsError:
-            return None
+    def run_job(self) -> RunJob:
+        """The job the next run will start, to find it if the answer is lost; kept for
+        this thread's next run, which then does not ask the newest job again."""
+        self._next_run.run = run = RunJob(self._newest_jobs, self.operator)
+        return run
 
-    def _own_job(self, before: int | None) -> Any:
-        """The newest job this operator started since job ``before`` (jobs: newest first)."""
-        if before is None:
-            return None
-        return next((j for j in self.jobs(20) if j.id > before and j.operator == self.operator), None)
+    def _newest_jobs(self, limit: int) -> list[Job]:
+        # bounded: a server whose database hangs must not hold the run back
+        return decode(list[Job], self.call("GET", "query/jobs", params={"limit": str(limit)},
+                                           wait=5.0), "jobs")
 
-    def _cut_off(self, name: str, before: int | None, what: str) -> str:
+    def _cut_off(self, name: str, run: RunJob, what: str) -> str:
         """What to say when this client stops waiting for a run: its job goes on."""
         with contextlib.suppress(BayopsError, KeyboardInterrupt):
-            return _goes_on(name, self._own_job(before), what)
+            return _goes_on(name, run.own(), what)
         return _goes_on(name, None, what)
 
     # -- roles: the server's, read once at connect (its config is read once at its start) --

@@ -24,6 +24,7 @@ from tui.core.api_upkeep import UpkeepOps
 from tui.core.config import Config
 from tui.core.driver_factory import make_driver
 from tui.core.process import current_operator
+from tui.core.runjob import RunJob
 from tui.core.statepath import find_state
 from tui.core.store import ChangeSet, Store
 from tui.model.api import KIND, Api, action, derive, query
@@ -143,6 +144,10 @@ class Core(CycleOps, UpkeepOps, StoryOps):
         from tui.core.monitor import Monitor
 
         return Monitor(self, apply_policy=apply_policy, sweep_seconds=sweep_seconds)
+
+    def run_job(self) -> RunJob:
+        """The job the next run will start (asked now: the newest job before it)."""
+        return RunJob(self.jobs, self.operator)
 
     def server_info(self) -> dict[str, Any]:
         """What answers (``bayops info``): this process's config, state and the roles."""
