@@ -182,7 +182,7 @@ def test_fifty_feed_followers_while_failovers_run(site):
         t.join(60)
     assert all(client.bay(bay).profile is None for bay in bays)
     target["rev"] = client.revision()
-    client.sim_fault("enc-w1/5", None)  # one more change, so every stream wakes past the target
+    client.sim_fault(bays[0], None)  # one more change, so every stream wakes past the target
     for t in threads:
         t.join(60)
     assert not errors, errors[:3]

@@ -187,12 +187,21 @@ class FleetMachine(RuleBasedStateMachine):
     @rule(data=st.data(), kind=st.sampled_from(FAULT_KINDS))
     def inject(self, data, kind):
         bay = data.draw(st.sampled_from(self.all_bays))
-        self.core.sim_fault(bay, kind)
+        self._sim_fault(bay, kind)
 
     @rule(data=st.data())
     def heal(self, data):
         bay = data.draw(st.sampled_from(self.all_bays))
-        self.core.sim_fault(bay, None)
+        self._sim_fault(bay, None)
+
+    def _sim_fault(self, bay: str, fault: str | None) -> None:
+        """Refused only where it would change nothing: that fault there already, or a
+        healthy bay to heal."""
+        try:
+            self.core.sim_fault(bay, fault)
+        except Refused as exc:
+            assert exc.code == "no-change", exc
+            event(f"sim {fault or 'heal'}: nothing to change")
 
     def _target_choice(self, data) -> str:
         """A free bay, often an unfit one (critical, unknown, flagged, drained) when any."""
