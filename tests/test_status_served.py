@@ -4,6 +4,7 @@ the same state; and whatever is not a whole answer (no server, garbage, a server
 before the glance) left to the full client, which says the same as it always did."""
 from __future__ import annotations
 
+import contextlib
 import getpass
 import socket
 import threading
@@ -12,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import Cli, write_config
 from tests.serve_support import InProcessServer, socket_path
 from tui.cli import fleet
 
@@ -153,6 +155,47 @@ def test_no_server_is_said_as_the_full_client_says_it(ways, tmp_path):
     assert answered == [None]
     assert (short.code, short.out, short.err) == (long.code, long.out, long.err)
     assert short.code == 1 and "is `bayops serve` running?" in short.err
+
+
+class HungServer:
+    """A Unix socket that takes connections (the kernel's backlog does) and never answers."""
+
+    def __init__(self, path: Path) -> None:
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.sock.bind(str(path))
+        self.sock.listen(8)
+
+    def taken(self) -> int:
+        """How many connections were made to it (each waits in the backlog)."""
+        self.sock.setblocking(False)
+        count = 0
+        with contextlib.suppress(BlockingIOError):
+            while True:
+                self.sock.accept()[0].close()
+                count += 1
+        return count
+
+
+@pytest.mark.sqlite_only  # the transport is the subject, not the store
+@pytest.mark.parametrize(("command", "set_by"), [("status", "config"), ("bays", "env")])
+def test_a_hung_server_costs_one_timeout_then_an_error(cli, tmp_path, monkeypatch, command,
+                                                       set_by):
+    """A server that takes the connection and never answers: the glance waited its 30 s,
+    then the full client asked again and waited for ever. Now one wait of the configured
+    server_timeout (the config's, or $BAYOPS_SERVER_TIMEOUT), one connection, exit 1."""
+    path = socket_path(tmp_path, "hung.sock")
+    hung = HungServer(path)
+    if set_by == "config":
+        config = write_config(tmp_path / "hung.toml", replace={
+            'driver = "sim" ': 'server_timeout = 1.5\ndriver = "sim" '})
+        cli = Cli(config, cli.state)
+    else:
+        monkeypatch.setenv("BAYOPS_SERVER_TIMEOUT", "1.5")
+    with hung.sock:
+        r = cli("--server", f"unix:{path}", command, subprocess=True, timeout=25)
+        assert r.code == 1 and r.err.startswith(
+            f"bayops: server unix:{path} did not answer within 1.5 s: is `bayops serve` hung"), r.err
+        assert hung.taken() == 1, "asked once"
 
 
 @pytest.mark.sqlite_only  # the transport is the subject, not the store

@@ -87,16 +87,17 @@ def _served_glance(args: argparse.Namespace, address: str, origin: str, facts: d
     long way would ask again: a refusal or a bad token counted twice)."""
     if "," in address:
         return None
-    from tui.client import ca_for, token_for
+    from tui.client import ca_for, server_timeout, token_for
     from tui.client.quick import NoAnswer, error_for, get
 
-    written = {key: facts.get(key, "") for key in ("server_ca", "token_file")}
+    written = {key: facts.get(key, "") for key in ("server_ca", "token_file", "server_timeout")}
     ca, token = ca_for(written, config_path), token_for(written, config_path)
     unix = address.startswith(("unix:", "/"))
     if not unix and ca is None:  # httpx's own bundle of public CAs: the long way
         return None
     try:
-        status, body = get(address, "query/glance", ca, None if unix else token)
+        status, body = get(address, "query/glance", ca, None if unix else token,
+                           server_timeout(written))
     except NoAnswer:
         return None
     if status >= 400:

@@ -145,6 +145,21 @@ def token_for(bayops: dict[str, Any], config_path: Path) -> str | None:
                        "holding the secret `bayops token create` showed", code="bad-token-file") from None
 
 
+def server_timeout(bayops: dict[str, Any]) -> float:
+    """Seconds a server has to answer a question (the connection, ``info``, a query; a
+    run waits for its job however long it takes): $BAYOPS_SERVER_TIMEOUT, else [bayops]
+    server_timeout, else 30. A hung server costs one of them, then an error."""
+    value = os.environ.get("BAYOPS_SERVER_TIMEOUT") or bayops.get("server_timeout") or 30.0
+    try:
+        seconds = float(value)
+    except ValueError:
+        seconds = 0.0
+    if not 0.1 <= seconds <= 3600:
+        raise BadInput(f"BAYOPS_SERVER_TIMEOUT: {value!r} is no number of seconds from 0.1 to "
+                       "3600", code="bad-server-timeout")
+    return seconds
+
+
 def connect(server: str, config: Config, read_only: bool = False,
             state_dir: Path | None = None) -> RemoteCore:
     """A client of ``server`` with the Core's interface (see tui.client.remote)."""
@@ -155,7 +170,8 @@ def connect(server: str, config: Config, read_only: bool = False,
     # mypy sees the operations install() makes as abstract (tests/test_client_protocol.py
     # checks that each exists, with the Core's signature)
     return RemoteCore(server, config, read_only,  # type: ignore[abstract]
-                      token=token_for(bayops, config.path), ca=ca, state_dir=state_dir)
+                      token=token_for(bayops, config.path), ca=ca, state_dir=state_dir,
+                      timeout=server_timeout(bayops))
 
 
 def environment_error(exc: Exception, state: StateRef | None) -> BayopsError | None:

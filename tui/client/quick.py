@@ -8,7 +8,7 @@ On a Unix socket the server knows the caller by the kernel's peer credentials; o
 the server's certificate is checked against the CA given (hostname too) and the bearer
 token goes in its header, never elsewhere. Whatever is not a whole answer with a length
 (no socket, refused, an untrusted certificate, cut off, garbage) is ``NoAnswer``: the
-caller then takes RemoteCore's way, which words it.
+caller then takes RemoteCore's way, which words it; no answer in time is an error at once.
 """
 from __future__ import annotations
 
@@ -38,10 +38,20 @@ def error_for(status: int, body: Any) -> BayopsError:
     return cls(message, code=str(body.get("code") or "server"), hint=str(body.get("hint") or ""))
 
 
+def hung(address: str, seconds: float) -> OperationFailed:
+    """A server that took the connection (or never took it) and gave no answer in time:
+    asked no more, neither here nor by the full client (it would wait as long again)."""
+    return OperationFailed(f"server {address} did not answer within {seconds:g} s",
+                           code="server-unreachable",
+                           hint="is `bayops serve` hung or overloaded? (bayops info; the wait "
+                                "is server_timeout in the config, or $BAYOPS_SERVER_TIMEOUT)")
+
+
 def get(address: str, route: str, ca: str | None = None, token: str | None = None,
         timeout: float = 30.0) -> tuple[int, Any]:
     """(HTTP status, JSON body) of ``GET /v1/route`` on ``address``: ``unix:/path`` (or
-    ``/path``), or ``https://host:port`` checked against the CA file ``ca``."""
+    ``/path``), or ``https://host:port`` checked against the CA file ``ca``. No answer
+    within ``timeout`` (seconds a step) is ``hung``'s error."""
     chunks: list[bytes] = []
     try:
         sock, host, prefix = _connect(address, ca, timeout)
@@ -50,6 +60,8 @@ def get(address: str, route: str, ca: str | None = None, token: str | None = Non
             sock.sendall(f"GET {prefix}{API}/{route} HTTP/1.1\r\nHost: {host}\r\n{auth}"
                          "Accept: application/json\r\nConnection: close\r\n\r\n".encode())
             _read(sock, chunks)
+    except TimeoutError:
+        raise hung(address, timeout) from None
     except (OSError, ValueError, UnicodeError) as exc:  # ssl's errors are OSErrors
         raise NoAnswer(type(exc).__name__) from None  # RemoteCore says what it was
     return _parse(b"".join(chunks))
@@ -62,6 +74,8 @@ def _read(sock: socket.socket, chunks: list[bytes]) -> None:
     while True:
         try:
             chunk = sock.recv(65536)
+        except TimeoutError:
+            raise
         except OSError:
             if not chunks:
                 raise

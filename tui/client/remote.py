@@ -21,7 +21,7 @@ import httpx
 
 from tui.client.diagnose import UNTRUSTED, socket_refused, why
 from tui.client.methods import RemoteStore, bind, install
-from tui.client.quick import API, error_for
+from tui.client.quick import API, error_for, hung
 from tui.core.api import served
 from tui.core.config import Config
 from tui.core.runjob import RunJob
@@ -39,7 +39,6 @@ if TYPE_CHECKING:
 else:
     _Declared = object
 
-TIMEOUT = httpx.Timeout(30.0, read=None)  # a failover answers when its job ends
 # With several servers (active/standby), how long a client looks for the live leader
 # before it gives up: a standby takes an abandoned lease within [serve] lease_seconds.
 MOVE_SECONDS = 20.0
@@ -109,13 +108,15 @@ class RemoteCore(_Declared):
     store_class: type[RemoteStore]  # with its reads (install)
 
     def __init__(self, url: str, config: Config, read_only: bool = False,
-                 token: str | None = None, ca: str | None = None, state_dir: Path | None = None) -> None:
+                 token: str | None = None, ca: str | None = None, state_dir: Path | None = None,
+                 timeout: float = 30.0) -> None:
         # "a,b": the servers of one site (active/standby); the client uses the leader and
         # moves when it goes away or answers that it is the standby.
         self.urls = [u.strip() for u in url.split(",") if u.strip()] or [url]
         self.config = config  # the client's own: keys, theme, bell; roles are the server's
         self.read_only = read_only
         self._ca = ca
+        self._timeout = timeout  # a question's (tui.client.server_timeout)
         self._headers = {"Authorization": f"Bearer {token}"} if token else {}
         self._missed: dict[str, str] = {}  # why each server was passed over, for the error
         self._use(self.urls[0])
@@ -156,8 +157,8 @@ class RemoteCore(_Declared):
         self.url = url
         base, transport = transport_for(url, self._ca)
         old = getattr(self, "_http", None)
-        self._http = httpx.Client(base_url=base + API, transport=transport,
-                                  headers=self._headers, timeout=TIMEOUT)
+        self._http = httpx.Client(base_url=base + API, transport=transport, headers=self._headers,
+                                  timeout=httpx.Timeout(self._timeout, read=None))
         self._stream_args = (base, url, self._ca, self._headers)
         if old is not None:
             old.close()
@@ -203,11 +204,16 @@ class RemoteCore(_Declared):
         deadline = time.monotonic() + MOVE_SECONDS
         while True:
             try:
-                response = self._http.request(method, path, json=body, params=params, timeout=wait or TIMEOUT)
+                # a question (GET) is answered in server_timeout; a plan or a run (POST)
+                # answers when its job ends
+                response = self._http.request(method, path, json=body, params=params, timeout=(
+                    wait or (self._timeout if method == "GET" else httpx.USE_CLIENT_DEFAULT)))
             except (httpx.ConnectError, httpx.ConnectTimeout) as exc:  # never sent: may go elsewhere
                 if len(self.urls) > 1 and self._move(deadline, leader=False):
                     continue
                 raise self._unreachable(exc, "server-unreachable") from None
+            except httpx.TimeoutException:  # took it and said nothing: asked no more
+                raise hung(self.url, wait or self._timeout) from None
             except httpx.TransportError as exc:  # cut off after it went out: not sent again
                 raise self._unreachable(exc, "connection-lost") from None
             if response.status_code == 503 and len(self.urls) > 1 and _code(response) == "not-leader" \

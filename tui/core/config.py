@@ -164,7 +164,8 @@ def load_config(path: Path, remember: bool = False) -> Config:
                            "state": bayops.get("state", ""), "schema": SCHEMA_VERSION,
                            # a served status's client files (tui.client.connect's)
                            "server_ca": bayops.get("server_ca", ""),
-                           "token_file": bayops.get("token_file", "")}, toml)
+                           "token_file": bayops.get("token_file", ""),
+                           "server_timeout": bayops.get("server_timeout", "")}, toml)
     return config
 
 
@@ -215,6 +216,7 @@ _MAIN = Table({
     "rediscover_seconds": Key(float, 600, 0, 7 * 86400),
     "evacuate_parallel": Key(int, 4, 1, 64), "server": Key(str, ""),
     "server_ca": Key(str, ""), "token_file": Key(str, ""),  # read by tui.client
+    "server_timeout": Key(float, 30, 0.1, 3600),  # read by tui.client
 })
 
 
