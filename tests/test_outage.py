@@ -286,7 +286,10 @@ def test_a_leader_whose_database_hangs_steps_down_and_clients_move(site, pg):
         def refused():
             with httpx.Client(base_url="http://bayops", timeout=10, transport=httpx.HTTPTransport(
                     uds=first.removeprefix("unix:"))) as http:
-                answer = http.post("/v1/run/sim_fault", json={"bay": "enc-w1/3", "fault": "critical"})
+                # not the fault asked below: one the leader took before it hung would make
+                # that one a refused no-change
+                answer = http.post("/v1/run/sim_fault", json={"bay": "enc-w1/3",
+                                                             "fault": "cpu-threshold"})
             return answer.status_code == 503 and answer.json()["code"] == "not-leader"
         wait_until(refused, 10, "the hung leader to answer not-leader")
         stepped = time.monotonic() - began
