@@ -6,6 +6,7 @@ from __future__ import annotations
 import importlib
 import inspect
 import sys
+import threading
 from typing import Any
 
 import pytest
@@ -180,7 +181,7 @@ def test_a_new_operation_is_routed_documented_and_callable_remotely_with_no_othe
     assert doc["/v1/query/toy_count"]["get"]["summary"].startswith("Core.toy_count")
 
     remote = object.__new__(remote_class(api))  # no server: its wire is the recorder below
-    remote.read_only, remote.operator = False, "me"
+    remote.read_only, remote.operator, remote._next_run = False, "me", threading.local()
     done = Job(7, "toy-ping", "done", "me", "ping enc-w1/3", UnknownParams(group="lab"), 0.0, 1.0, None)
     remote.call = Recorder({"run/toy-ping": done.to_dict(), "query/toy_count": 3, "query/jobs": []})
     assert remote.toy_ping("enc-w1/3", loud=True).id == 7
