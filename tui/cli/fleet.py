@@ -84,7 +84,8 @@ def _served_glance(args: argparse.Namespace, address: str, origin: str, facts: d
     failure: several servers, TLS checked against the public CAs, no whole answer (no
     server, an untrusted certificate, a server from before ``glance``, garbage), an
     unknown --group or --domain. An error the server answered is raised as it is (the
-    long way would ask again: a refusal or a bad token counted twice)."""
+    long way would ask again: a refusal or a bad token counted twice), and so is no
+    answer within server_timeout (the long way would wait as long again)."""
     if "," in address:
         return None
     from tui.client import ca_for, server_timeout, token_for
