@@ -3,6 +3,7 @@ blades through the CLI, flagged bays, failback after a swap, and the failback of
 from __future__ import annotations
 
 import sqlite3
+import time
 
 import pytest
 from conftest import Cli, dump, sim_file, write_config
@@ -156,18 +157,35 @@ def test_the_monitor_offers_a_failback_once_only_where_the_group_says_offer(tmp_
         core.close()
 
 
-def test_rediscovery_runs_on_the_monitor_schedule(tmp_path, make_state):
-    config = load_config(write_config(tmp_path / "c.toml"))
-    core = Core.open(config, str(make_state()), operator="tester")
+def test_rediscovery_runs_on_the_monitor_schedule_counted_from_the_stores_last_one(
+        tmp_path, make_state):
+    """Whichever process rediscovered last: a second monitor (another dashboard's start)
+    reads no inventory while that is recent, and does once it is older than
+    rediscover_seconds; a store never rediscovered is at once."""
+    every = 2.0
+    config = load_config(write_config(tmp_path / "c.toml", replace={
+        "[bayops]": f"[bayops]\nrediscover_seconds = {every}"}))
+    state = str(make_state())
+    core = Core.open(config, state, operator="tester")
+    other = Core.open(config, state, operator="tester")
     try:
-        empty = next(b for b in core.bays() if b.empty)
-        core.sim_hardware(empty.id, "insert")
+        first, second = [b.id for b in core.bays() if b.empty][:2]
+        core.sim_hardware(first, "insert")
         monitor = Monitor(core, sweep_seconds=0)
-        assert monitor.poll().rediscovered == 1
-        assert core.store.bay(empty.id).model is not None
-        core.sim_hardware(empty.id, "remove")
+        assert monitor.poll().rediscovered == 1, "never rediscovered: at once"
+        assert core.store.bay(first).model is not None
+        core.sim_hardware(second, "insert")
         assert monitor.poll().rediscovered == 0, "not again before rediscover_seconds"
+        started = time.monotonic()
+        later = Monitor(other, sweep_seconds=0)
+        assert later.poll().rediscovered == 0, "the store's last one is recent"
+        assert other.store.bay(second).model is None
+        time.sleep(max(0.0, every - (time.monotonic() - started)) + 0.1)
+        assert later.poll().rediscovered == 1
+        assert other.store.bay(second).model is not None
+        assert monitor.poll().rediscovered == 0, "the other's counts for this one too"
     finally:
+        other.close()
         core.close()
 
 

@@ -142,6 +142,38 @@ def test_an_idle_sweep_reads_no_bay_and_a_change_on_either_side_is_swept(core, s
     assert monitor.poll().changed == 0 and len(reads) == 1, "one sweep more, then none"
 
 
+def test_a_monitors_first_sweep_reads_no_bay_where_another_keeps_the_store_in_step(
+        core, state, monkeypatch):
+    """Another process's monitor read the whole fleet since anything changed: a second
+    one (another dashboard's start) reads no bay at its first sweep; once the hardware
+    changes, it sweeps."""
+    import sqlite3
+
+    from conftest import sim_file
+
+    from tui.core.api import Core
+    from tui.core.monitor import Monitor
+
+    first = Monitor(core, sweep_seconds=0)
+    first.poll()
+    first.poll()
+    other = Core.open(core.config, str(state), operator="tester")
+    try:
+        reads: list[int] = []
+        real = other.driver.read
+        monkeypatch.setattr(other.driver, "read", lambda bays: reads.append(len(bays)) or real(bays))
+        second = Monitor(other, sweep_seconds=0)
+        assert second.poll().changed == 0 and reads == []
+        bay = next(b for b in core.bays() if not b.empty and b.health == "ok")
+        with sqlite3.connect(sim_file(state)) as db:
+            db.execute("UPDATE sim_hw SET health = 'critical' WHERE bay = ?", (bay.id,))
+        db.close()
+        assert second.poll().changed == 1 and reads
+        assert other.store.bay(bay.id).health == "critical"
+    finally:
+        other.close()
+
+
 def test_events_are_paged_and_the_policy_claims_in_batches(core):
     first = core.last_event_seq()
     for i in range(30):

@@ -2,8 +2,9 @@
 
 This is the one place that reads the hardware on a schedule: a full health sweep every
 ``sweep_seconds``, rediscovery of every bay every ``[bayops] rediscover_seconds``
-(blades inserted, removed, swapped), the driver's pushed events on every poll. What it finds lands in the
-store, and readers follow the store's change feed, not the hardware.
+(blades inserted, removed, swapped; counted from the store's last one, by any process),
+the driver's pushed events on every poll. What it finds lands in the store, and readers
+follow the store's change feed, not the hardware.
 
 Observation and reaction are separate. Any process may observe a change (a sweep, a
 failover's pre-check, `sim fail`); the change lands once, as a ``health.changed`` event.
@@ -12,6 +13,7 @@ event acts on it, once, however many monitors run.
 """
 from __future__ import annotations
 
+import platform
 import time
 from dataclasses import dataclass
 
@@ -19,6 +21,7 @@ from tui.core import autofailover as rules
 from tui.core.api import Core
 from tui.core.ops import failback, failover, ports
 from tui.core.ops.adopt import mark_spares
+from tui.core.ops.rediscover import REDISCOVERED
 from tui.model.driver import DomainMaintenanceDriver, DriverError, ProfileManager, VersionedReadings
 from tui.model.entities import Event
 from tui.model.errors import BayopsError
@@ -50,6 +53,16 @@ def trigger_of(event: Event) -> str | None:
     return None
 
 
+def _swept_key(part: str) -> str:
+    """The store's record of ``part``'s last whole read, for this host: the simulator's
+    hardware (and so its version) is host-local beside a PostgreSQL store."""
+    return f"swept:{part}@{platform.node()}"
+
+
+def _text(mark: tuple[int, int]) -> str:
+    return f"{mark[0]} {mark[1]}"
+
+
 class Monitor:
     def __init__(self, core: Core, apply_policy: bool = True, sweep_seconds: float = 0.0):
         self.core = core
@@ -76,13 +89,7 @@ class Monitor:
         rediscovered = 0
         every = core.config.rediscover_seconds
         if every > 0 and not core.read_only and clock - self._last_rediscovery >= every:
-            self._last_rediscovery = clock
-            # Observation on a schedule, like the sweep: the monitor's, whoever watches.
-            observer = Core(core.config, store, core.driver, "monitor", system=True)
-            rediscovered = sum(f.change not in ("unreadable", "unidentified")
-                               for f in observer.rediscover())
-            if isinstance(core.driver, ProfileManager):  # spares marked on the manager
-                mark_spares(observer)
+            rediscovered = self._rediscover(clock, every)
         # A bounded batch a poll; while a backlog remains, again at the next poll.
         if (not core.read_only and clock - self._last_prune >= PRUNE_SECONDS
                 and store.prune_changes(FEED_KEEP, PRUNE_BATCH) < PRUNE_BATCH):
@@ -110,6 +117,25 @@ class Monitor:
             actions += self._retry_waiting(now)
         self._offer_failbacks()
         return PollResult(len(changed), rediscovered, actions)
+
+    def _rediscover(self, clock: float, every: float) -> int:
+        """The whole fleet's inventory once ``every`` seconds have passed since the store's
+        last whole rediscovery, whichever process did it (none yet: at once); else due
+        then. Not at each process's first poll: every dashboard start read every bay
+        (64,000 bays: ~1.5 s of CPU; real BMCs: each bay's inventory over the network)."""
+        since = self.core.store.age(REDISCOVERED)
+        if since is not None and 0 <= since < every:  # < 0: the clock was set back: now
+            self._last_rediscovery = clock - since
+            return 0
+        self._last_rediscovery = clock
+        # Observation on a schedule, like the sweep: the monitor's, whoever watches.
+        core = self.core
+        observer = Core(core.config, core.store, core.driver, "monitor", system=True)
+        rediscovered = sum(f.change not in ("unreadable", "unidentified")
+                           for f in observer.rediscover())  # stamps REDISCOVERED
+        if isinstance(core.driver, ProfileManager):  # spares marked on the manager
+            mark_spares(observer)
+        return rediscovered
 
     def _sweep(self) -> list[str]:
         """Power and health of every bay, and the uplink ports, into the store; the bays
@@ -140,14 +166,20 @@ class Monitor:
         driver = self.core.driver
         version = driver.hardware_version(part) if isinstance(driver, VersionedReadings) else None
         mark = None if version is None else (self.core.store.revision(), version)
-        due = mark is None or self._swept.get(part) != mark
+        # Whichever monitor read it last: a dashboard's first sweep of a 64,000-bay fleet
+        # another process keeps in step reads nothing.
+        due = mark is None or (self._swept.get(part) != mark
+                               and self.core.store.meta(_swept_key(part)) != _text(mark))
         self._marks[part] = mark
         return due
 
     def _read(self, part: str) -> None:
-        """``part`` was read whole: skipped while its mark holds. What the read wrote moved
-        the revision, so the next sweep reads it once more and finds it in step."""
-        self._swept[part] = self._marks[part]
+        """``part`` was read whole: skipped while its mark holds (for every monitor). What
+        the read wrote moved the revision, so the next sweep reads it once more and finds
+        it in step."""
+        mark = self._swept[part] = self._marks[part]
+        if mark is not None and not self.core.read_only:
+            self.core.store.set_meta(_swept_key(part), _text(mark))
 
     def _offer_failbacks(self) -> None:
         """For groups whose policy is failback = "offer": once a failed-over profile's home

@@ -38,6 +38,9 @@ class Finding:
         return dict(vars(self))
 
 
+# meta: when the whole fleet was last rediscovered (store.stamp), by whichever process;
+# the monitors' schedule counts from it (tui.core.monitor)
+REDISCOVERED = "rediscovered"
 REDISCOVER_SLICE = 2000  # bays a whole-fleet rediscovery reads (store, then driver) at once
 
 
@@ -84,6 +87,8 @@ def rediscover(ctx: OpContext, target: str | None = None, record: bool = True) -
                   f"rediscovery could not read {len(unreadable)} bay(s): {unreadable[0].detail}"
                   + (f" (and {len(unreadable) - 1} more)" if len(unreadable) > 1 else ""),
                   None, bays=[f.bay for f in unreadable][:50])
+    if record and target is None:
+        ctx.store.stamp(REDISCOVERED)
     return findings
 
 

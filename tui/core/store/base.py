@@ -144,6 +144,19 @@ class StoreBase:
             db.execute("INSERT INTO meta VALUES (?, ?) ON CONFLICT(key) DO UPDATE SET value = ?",
                        (key, value, value))
 
+    def stamp(self, key: str) -> None:
+        """``key`` holds the database's clock now (Unix seconds): on PostgreSQL one clock
+        for every host, so no host's skew moves what is scheduled from it (``age``)."""
+        with self.write() as db:
+            db.execute(f"INSERT INTO meta VALUES (?, CAST({self.backend.now} AS TEXT))"
+                       " ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key,))
+
+    def age(self, key: str) -> float | None:
+        """Seconds since ``stamp(key)`` by the database's clock; None if never stamped."""
+        row = self.db.execute(f"SELECT {self.backend.now} - CAST(value AS DOUBLE PRECISION)"
+                              " FROM meta WHERE key = ?", (key,)).fetchone()
+        return None if row is None else float(row[0])
+
     def initialised(self) -> bool:
         return self.meta("created") is not None
 
