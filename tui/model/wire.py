@@ -16,8 +16,8 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
+from tui.model.api import _Names
 from tui.model.errors import BadInput
-from tui.model.params import JobParams, decode_params
 
 _SCALARS = (str, int, float, bool)
 
@@ -25,7 +25,8 @@ _SCALARS = (str, int, float, bool)
 def encode(value: Any) -> Any:
     if value is None or isinstance(value, str | int | float | bool):
         return value
-    if isinstance(value, JobParams):
+    params = _params()
+    if params is not None and isinstance(value, params.JobParams):
         return {"kind": value.kind, **value.to_json()}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         # every field (none of ours is init=False); scalars as they are
@@ -51,7 +52,15 @@ def _slots(cls: type) -> tuple[str, ...]:
 
 @cache
 def _hints(cls: type) -> dict[str, Any]:
-    return typing.get_type_hints(cls, vars(sys.modules[cls.__module__]))
+    module = sys.modules[cls.__module__]
+    return typing.get_type_hints(cls, vars(module), _Names(module))
+
+
+def _params() -> Any:
+    """``tui.model.params`` once anything has imported it. A JobParams value, or a hint
+    naming the class (``_hints`` imports it through the annotating module), exists only
+    then: a client decodes the fleet without making the params' ~30 dataclasses."""
+    return sys.modules.get("tui.model.params")
 
 
 @cache
@@ -84,9 +93,10 @@ def decode(hint: Any, value: Any, where: str = "value") -> Any:
         args = typing.get_args(hint)
         return {str(k): decode(args[1] if args else Any, v, where)
                 for k, v in _expect(dict, value, where, "an object").items()}
-    if isinstance(hint, type) and issubclass(hint, JobParams):
+    params = _params()
+    if params is not None and isinstance(hint, type) and issubclass(hint, params.JobParams):
         data = dict(_expect(dict, value, where, "job params"))
-        return decode_params(str(data.pop("kind", "")), data)
+        return params.decode_params(str(data.pop("kind", "")), data)
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         return _dataclass(hint, _expect(dict, value, where, "an object"), where)
     return _scalar(hint, value, where)
