@@ -12,6 +12,7 @@ import dataclasses
 import sys
 import types
 import typing
+from collections.abc import Iterable
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -91,8 +92,10 @@ def decode(hint: Any, value: Any, where: str = "value") -> Any:
         return _collection(origin, typing.get_args(hint), value, where)
     if origin is dict:
         args = typing.get_args(hint)
-        return {str(k): decode(args[1] if args else Any, v, where)
-                for k, v in _expect(dict, value, where, "an object").items()}
+        items = _expect(dict, value, where, "an object")
+        if args and _plain_items(args[1], items.values()):
+            return dict(items)  # keys are a JSON object's: strings already
+        return {str(k): decode(args[1] if args else Any, v, where) for k, v in items.items()}
     params = _params()
     if params is not None and isinstance(hint, type) and issubclass(hint, params.JobParams):
         data = dict(_expect(dict, value, where, "job params"))
@@ -121,9 +124,22 @@ def _union(args: tuple[Any, ...], value: Any, where: str) -> Any:
     return decode(options[-1], value, where)
 
 
+def _plain_items(hint: Any, values: Iterable[Any]) -> bool:
+    """Each of ``values`` is a ``hint`` as it is (a string, or an int a database column
+    holds): a domain's networks and fabrics, 1,000 domains at 64,000 bays, need no
+    decode call per item."""
+    if hint is str:
+        return all(type(v) is str for v in values)
+    return hint is int and all(type(v) is int and -2**63 <= v < 2**63 for v in values)
+
+
 def _collection(origin: type, args: tuple[Any, ...], value: Any, where: str) -> Any:
     """A list, set or tuple (of fixed length, or ``tuple[X, ...]``) from a JSON list."""
     _expect(list, value, where, "a list")
+    each = args[0] if (origin is not tuple and len(args) == 1) or (
+        origin is tuple and len(args) == 2 and args[1] is Ellipsis) else None
+    if each is not None and _plain_items(each, value):
+        return origin(value)
     if origin is tuple and not (len(args) == 2 and args[1] is Ellipsis):
         if len(args) != len(value):
             raise BadInput(f"{where}: expected {len(args)} items", code="bad-request")
