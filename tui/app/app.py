@@ -198,19 +198,23 @@ class BayopsApp(KeyGate, LostServerApp, NotesApp):
         if self.resume and self.core.mode == "embedded":
             self._resume_interrupted()
         if self.autopoll:
-            if self.core.subscribe(self._feed_wake.set):
-                self._feed_seconds = PUSHED_FEED_SECONDS  # the server says when
-            elif snap.partial:
-                # the hardware polls begin once the whole view is in: the first one reads
-                # the whole fleet too, and both at once take twice as long
-                self._poll_after_load = True
-            else:
-                self._schedule_poll(self.poll_interval)
-            # After the first paint: an outline's feed worker reads every bay first, and
-            # a thread doing so beside the paint takes the GIL from it
-            self.call_after_refresh(self._start_feed, snap.partial)
+            # After the first paint: an outline's feed worker reads every bay first, and a
+            # served feed's thread connects and reads its first answer: either, beside the
+            # paint, takes the GIL from it
+            self.call_after_refresh(self._follow_changes, snap.partial)
         if self.stats:
             self.set_interval(1.0, self._write_stats)
+
+    def _follow_changes(self, partial: bool) -> None:
+        if self.core.subscribe(self._feed_wake.set):
+            self._feed_seconds = PUSHED_FEED_SECONDS  # the server says when
+        elif partial:
+            # the hardware polls begin once the whole view is in: the first one reads
+            # the whole fleet too, and both at once take twice as long
+            self._poll_after_load = True
+        else:
+            self._schedule_poll(self.poll_interval)
+        self._start_feed(partial)
 
     def _display(self, screen: Screen, renderable: Any) -> None:
         """Textual 8.2.8's writing of a frame (none in a batch or without a renderable):
