@@ -29,6 +29,9 @@ BENCH = Path(__file__).resolve().parent
 # that shows what the run waits for, exit. argv[1] is the pattern, argv[2] the output file.
 WRAPPER = r'''
 import os, re, sys, time
+# --tree's PYTHONPATH before `python -c`'s cwd entry: run from a checkout, that checkout's
+# `tui` would be imported instead of the tree's
+sys.path[:0] = [p for p in os.environ.get("PYTHONPATH", "").split(os.pathsep) if p]
 from textual.drivers.linux_driver import LinuxDriver
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 WANT = re.compile(sys.argv[1])

@@ -139,6 +139,36 @@ def test_the_dashboard_imports_its_dialogs_when_they_are_first_shown() -> None:
     assert not under(modules, DIALOGS)
 
 
+# The dashboard to its first paint (headless), then the modules it imported.
+FIRST_PAINT = """
+import sys
+from tui.app.app import AppOptions, BayopsApp
+from tui.client import open_client
+from tui.core.config import find_config, load_config
+core, _ = open_client(load_config(find_config(None)), sys.argv[1], None)
+app = BayopsApp(core, AppOptions(watch_terminal=False, save_theme=False))
+app.on_first_paint = app.exit
+app.run(headless=True, size=(120, 40))
+print("\\n".join(k for k, m in sys.modules.items() if m))
+"""
+
+
+def test_the_dashboards_first_paint_makes_no_job_params_and_no_policy(tmp_path: Path) -> None:
+    """A fleet without jobs paints without the params' ~30 dataclasses (made when a job is
+    first decoded) and without the monitor's operations (imported at its first poll)."""
+    imported(tmp_path, "status")  # the demo fleet built (building it makes its profiles' jobs' params)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("BAYOPS_")
+           and k not in ("XDG_STATE_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME")}
+    proc = subprocess.run([sys.executable, "-c", FIRST_PAINT, str(tmp_path / "state.db")],
+                          env={**env, "HOME": str(tmp_path)}, capture_output=True, text=True,
+                          timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    modules = set(proc.stdout.split())
+    assert "tui.app.groups_pane" in modules  # it did paint the dashboard
+    assert not under(modules, ("tui.model.params", "tui.core.monitor", "tui.core.ops.failover",
+                               "tui.core.ops.failback", "tui.core.ops.adopt"))
+
+
 @pytest.mark.parametrize(("name", "module", "help_text"), commands.COMMANDS)
 def test_the_table_says_what_the_module_registers(name: str, module: str,
                                                   help_text: str) -> None:

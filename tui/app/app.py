@@ -9,7 +9,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import partial
+from functools import cached_property, partial
 from typing import TYPE_CHECKING, Any
 
 from textual.app import App, SystemCommand
@@ -46,7 +46,7 @@ from tui.model.errors import BayopsError
 from tui.resources import data_path
 
 if TYPE_CHECKING:
-    from tui.client.protocol import Client
+    from tui.client.protocol import Client, Poller
 
 FIRST_EVENTS = 500  # newest events shown at start
 FEED_SECONDS = 0.25  # how often the view asks the store's change feed what changed
@@ -116,8 +116,6 @@ class BayopsApp(KeyGate, LostServerApp, NotesApp):
         self._applied = threading.Event()
         self._theme_ready = False
         self._fleet_shown = False  # the main screen has the fleet: its next frame shows it
-        # A client of a service neither polls the hardware nor resumes jobs: the service does.
-        self.monitor = core.poller(apply_policy=not core.read_only, sweep_seconds=SWEEP_SECONDS)
         self._feed_seconds = FEED_SECONDS
         self.stats = os.environ.get("BAYOPS_STATS")  # benchmarks read applied changes here
         self._theme_said = self._choose_theme()
@@ -200,19 +198,23 @@ class BayopsApp(KeyGate, LostServerApp, NotesApp):
         if self.resume and self.core.mode == "embedded":
             self._resume_interrupted()
         if self.autopoll:
-            if self.core.subscribe(self._feed_wake.set):
-                self._feed_seconds = PUSHED_FEED_SECONDS  # the server says when
-            elif snap.partial:
-                # the hardware polls begin once the whole view is in: the first one reads
-                # the whole fleet too, and both at once take twice as long
-                self._poll_after_load = True
-            else:
-                self._schedule_poll(self.poll_interval)
-            # After the first paint: an outline's feed worker reads every bay first, and
-            # a thread doing so beside the paint takes the GIL from it
-            self.call_after_refresh(self._start_feed, snap.partial)
+            # After the first paint: an outline's feed worker reads every bay first, and a
+            # served feed's thread connects and reads its first answer: either, beside the
+            # paint, takes the GIL from it
+            self.call_after_refresh(self._follow_changes, snap.partial)
         if self.stats:
             self.set_interval(1.0, self._write_stats)
+
+    def _follow_changes(self, partial: bool) -> None:
+        if self.core.subscribe(self._feed_wake.set):
+            self._feed_seconds = PUSHED_FEED_SECONDS  # the server says when
+        elif partial:
+            # the hardware polls begin once the whole view is in: the first one reads
+            # the whole fleet too, and both at once take twice as long
+            self._poll_after_load = True
+        else:
+            self._schedule_poll(self.poll_interval)
+        self._start_feed(partial)
 
     def _display(self, screen: Screen, renderable: Any) -> None:
         """Textual 8.2.8's writing of a frame (none in a batch or without a renderable):
@@ -250,6 +252,13 @@ class BayopsApp(KeyGate, LostServerApp, NotesApp):
                 + (", READ-ONLY" if core.read_only else "") + f", {where}")
 
     # -- polling ------------------------------------------------------------------------------
+    @cached_property
+    def monitor(self) -> Poller | None:
+        """What polls the hardware here; None as a client of a service (it polls, and
+        resumes jobs). Made at the first poll: the policy's operations (failover, failback,
+        ports, adoption) are imported then, not before the first paint."""
+        return self.core.poller(apply_policy=not self.core.read_only, sweep_seconds=SWEEP_SECONDS)
+
     def _schedule_poll(self, delay: float) -> None:
         if self._poll_timer is not None:
             self._poll_timer.stop()

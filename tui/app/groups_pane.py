@@ -7,7 +7,7 @@ from functools import partial
 
 from rich.cells import cell_len
 from rich.style import Style
-from rich.text import Text
+from rich.text import Text, TextType
 from textual.binding import Binding
 from textual.widgets import Tree
 from textual.widgets.tree import TreeNode
@@ -154,6 +154,7 @@ class GroupsTree(Tree[NodeData]):
         self._styles: dict[str, Style] = {}
         self._measured_for: object = None  # the tree lines get_label_width last measured
         self._measure_width = 0
+        self._adding = False  # _rebuild adds its lines: one layout after, not one per line
         super().__init__("fleet", NodeData(FLEET, [("fleet", "header")]), id=id)
         self.clock = clock
         self.show_root = True
@@ -166,6 +167,19 @@ class GroupsTree(Tree[NodeData]):
         self._snap = Snapshot()  # the view the lines show
         self._unfilled: dict[TreeNode[NodeData], str] = {}  # domain nodes with no enclosure line yet
         self._domain_node: dict[str, TreeNode[NodeData]] = {}  # enclosure -> its domain's node
+
+    def _invalidate(self) -> None:
+        """Textual 8.2.8's Tree lays the whole tree out again after every node added or
+        opened: a rebuild at 64,000 bays (1,025 lines) would do that 1,025 times."""
+        if not self._adding:
+            super()._invalidate()
+
+    def process_label(self, label: TextType) -> Text:
+        """A label as given when it is one line (``fmt.plain``'s are): Tree copies each
+        label's first line, and the lines are drawn from their parts anyway."""
+        if isinstance(label, Text) and "\n" not in label.plain:
+            return label
+        return super().process_label(label)
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
@@ -310,8 +324,17 @@ class GroupsTree(Tree[NodeData]):
     def _rebuild(self, snap: Snapshot, now: float, attention: int) -> None:
         selected = self.scope
         expanded = {s for s, n in self._scope_nodes.items() if n.is_expanded}
-        first = not self._shape
         self.clear()
+        self._adding = True
+        try:
+            self._add_lines(snap, now, attention, expanded)
+        finally:
+            self._adding = False
+        self._invalidate()
+        self.move_cursor(self._node(selected) or self.root)
+
+    def _add_lines(self, snap: Snapshot, now: float, attention: int, expanded: set[Scope]) -> None:
+        first = not self._shape
         self._drawn.clear()
         self._scope_nodes = {FLEET: self.root}
         self._unfilled.clear()
@@ -339,7 +362,6 @@ class GroupsTree(Tree[NodeData]):
             if gs in expanded or first:
                 gnode.expand()
         self.root.expand()
-        self.move_cursor(self._node(selected) or self.root)
 
     def _fill(self, dnode: TreeNode[NodeData]) -> None:
         """A domain's enclosure lines, made when it first opens: a 64,000-bay fleet's

@@ -19,14 +19,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 from tui.core.steps import StepKey
 from tui.core.store import Store
 from tui.core.store.jobs import Claim
 from tui.model.driver import DriverError
 from tui.model.errors import BayopsError, Fenced, JobHandedOver
-from tui.model.params import JobParams
 from tui.model.text import quoted
+
+if TYPE_CHECKING:
+    from tui.model.params import JobParams
 
 
 class StepFailed(Exception):

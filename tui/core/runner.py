@@ -12,7 +12,7 @@ import dataclasses
 from collections.abc import Callable
 from contextlib import ExitStack
 from dataclasses import dataclass
-from typing import Generic, TypeVar
+from typing import TYPE_CHECKING, Generic, TypeVar
 
 from tui.core.context import OpContext
 from tui.core.jobs import JobContext, StepFailed, handed_over, handing_over, mark_interrupted
@@ -20,11 +20,13 @@ from tui.core.steps import StepKey
 from tui.core.store.jobs import Claim
 from tui.model.entities import Job
 from tui.model.errors import JobHandedOver, OperationFailed, Refused
-from tui.model.params import JobParams
 from tui.model.plan import Plan
 from tui.model.text import quoted
 
-P = TypeVar("P", bound=JobParams)
+if TYPE_CHECKING:  # every start asks for interrupted jobs: no params' classes for that
+    from tui.model.params import JobParams
+
+P = TypeVar("P", bound="JobParams")
 
 
 @dataclass(frozen=True)

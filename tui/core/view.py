@@ -199,13 +199,15 @@ class FleetView:
         return view, (store.events(0, events, newest=True) if events else [])
 
     def _first_bays(self, ctx: Reader) -> list[Bay]:
-        """The bays of the fleet's first enclosures (the fleet's order), OUTLINE_ROWS or more."""
-        bays: list[Bay] = []
-        for name in sorted(e.name for encs in self.structure.enclosures.values() for e in encs):
-            if len(bays) >= OUTLINE_ROWS:
+        """The bays of the fleet's first enclosures (the fleet's order), OUTLINE_ROWS or more,
+        in one read (a served dashboard's ~13 round trips were a tenth of its first paint)."""
+        ids: list[str] = []
+        for e in sorted((e for encs in self.structure.enclosures.values() for e in encs),
+                        key=lambda e: e.name):
+            if len(ids) >= OUTLINE_ROWS:
                 break
-            bays += ctx.store.bays(enclosure=name)
-        return bays
+            ids += [f"{e.name}/{n}" for n in range(1, e.bay_count + 1)]  # every slot has its row
+        return ctx.store.bays(ids=ids)
 
     def size(self) -> int:
         """The fleet's bays: those loaded, or an outline's count of them."""

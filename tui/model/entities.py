@@ -2,10 +2,16 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tui.model.params import JobParams
 from tui.model.plan import Change
+
+# JobParams for the annotations' readers (tui.model.api._Names), imported when first asked:
+# the params' ~30 dataclasses are made when a job is first decoded, not at first paint
+from tui.model.plan import __getattr__ as __getattr__
+
+if TYPE_CHECKING:
+    from tui.model.params import JobParams
 
 POLICY_MODES = ("manual", "alert", "auto")
 # The serial of a server that exposes no identity at all (no serial, UUID, chassis serial

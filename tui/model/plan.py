@@ -8,10 +8,23 @@ Plans; neither writes step text of its own.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tui.model.params import JobParams
 from tui.model.text import printable
+
+if TYPE_CHECKING:
+    from tui.model.params import JobParams
+
+
+def __getattr__(name: str) -> Any:
+    """``JobParams`` for the annotations' readers (``tui.model.api._Names``), imported
+    when first asked: its ~30 dataclasses are made when a job is first decoded or
+    planned, not at every start (entities shares this)."""
+    if name == "JobParams":
+        from tui.model.params import JobParams
+
+        return JobParams
+    raise AttributeError(name)
 
 LEFT = "leave in place: "  # an evacuation's forced plan: its first steps, one per shortfall
 

@@ -6,12 +6,14 @@ event, a job or a step be deleted only once a register row covers it (schema.py,
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tui.core.store.base import StoreBase
 from tui.model.entities import ArchiveRecord
 from tui.model.errors import Refused
-from tui.model.params import ArchiveParams
+
+if TYPE_CHECKING:
+    from tui.model.params import ArchiveParams
 
 _COLUMNS = ("id, file, first_seq, last_seq, first_job, last_job, events, jobs, records,"
             " prev_hash, last_hash, sha256, operator, created, job")

@@ -9,13 +9,15 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tui.core.process import process_alive, process_identity
 from tui.core.store.base import StoreBase
 from tui.model.entities import Job, Step
 from tui.model.errors import Refused
-from tui.model.params import JobParams, decode_params
+
+if TYPE_CHECKING:
+    from tui.model.params import JobParams
 
 # A failed step that did not fail by itself: its process ended while it ran (interrupted),
 # or it was journaled as the next step and never ran (skipped). Schema 12's steps.stopped.
@@ -230,10 +232,13 @@ class JobTables(StoreBase):
         """The newest jobs; ``running_only``: the unfinished ones (running, interrupted)."""
         sql = ("SELECT id, kind, state, operator, summary, params, created, finished, pid FROM jobs"
                + (" WHERE state = 'running'" if running_only else "") + " ORDER BY id DESC LIMIT ?")
-        jobs = [Job(r[0], r[1], r[2], r[3], r[4], decode_params(r[1], json.loads(r[5])), r[6], r[7], r[8])
-                for r in self.db.execute(sql, (limit,))]
-        if not jobs:
+        rows = self.db.execute(sql, (limit,)).fetchall()
+        if not rows:
             return []
+        from tui.model.params import decode_params  # no job, no params' classes (first paint)
+
+        jobs = [Job(r[0], r[1], r[2], r[3], r[4], decode_params(r[1], json.loads(r[5])), r[6], r[7], r[8])
+                for r in rows]
         jobs = self._shown(jobs)
         steps: dict[int, list[Step]] = {}
         ids = [j.id for j in jobs]
@@ -248,6 +253,8 @@ class JobTables(StoreBase):
             "SELECT kind, state, COUNT(*) FROM jobs GROUP BY kind, state")}
 
     def job(self, job_id: int) -> Job | None:
+        from tui.model.params import decode_params
+
         row = self.db.execute(
             "SELECT id, kind, state, operator, summary, params, created, finished, pid"
             " FROM jobs WHERE id = ?", (job_id,)).fetchone()
