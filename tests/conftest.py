@@ -131,6 +131,24 @@ def _stdin(stream):
         sys.stdin = saved
 
 
+@pytest.fixture(scope="session")
+def wheel(tmp_path_factory) -> Path:
+    """The checkout built as a wheel once per run (~4 s of pip): every worker reads the one
+    the first built (xdist's workers share the base temp folder's parent)."""
+    import fcntl
+
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent
+    folder = shared / "wheel"
+    with open(shared / "wheel.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not list(folder.glob("bayops-*.whl")):
+            run_process([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+                         "-q", "-w", str(folder), str(ROOT)], check=True, capture_output=True)
+    return next(folder.glob("bayops-*.whl"))
+
+
 @pytest.fixture
 def fast_config(tmp_path) -> Path:
     return write_config(tmp_path / "config.toml")
