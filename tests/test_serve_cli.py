@@ -122,7 +122,7 @@ def test_a_second_service_on_the_same_store_is_refused_naming_the_first(home, tm
         stop_server(first)
 
 
-SLOW = {"power_off": 0.2, "power_on": 8.0, "apply_profile": 0.5, "clear_profile": 0.2,
+SLOW = {"power_off": 0.2, "power_on": 3.0, "apply_profile": 0.5, "clear_profile": 0.2,
         "domain_config": 0.2}
 
 
