@@ -247,7 +247,7 @@ def test_sigkill_while_complete_stages_firmware_then_resume_finishes_it(tmp_path
     assert cli("maintenance", "start", "web-dom2", "--reason", "fw", "--yes").code == 0
     assert cli("domain", "set", "web-dom2", "firmware", "4.90", "--yes").code == 0
     # slow enough to be caught in web-dom1's first stage, after web-dom2's own (3 modules)
-    write_config(tmp_path / "c.toml", latency={"firmware": 3.0})
+    write_config(tmp_path / "c.toml", latency={"firmware": 1.5})
     proc = cli.popen("maintenance", "complete", "web-dom2", "--yes")
     wait_for_step(cli, "stage 4.90 on enc-w1 of web-dom1")
     proc.send_signal(signal.SIGKILL)
