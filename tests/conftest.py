@@ -219,9 +219,9 @@ def pytest_xdist_auto_num_workers(config):
     return cores + min(cores, 8)
 
 
-# The modules of the longest tests, longest first: they start first, so that none is left
-# running alone at the end while the other workers are done (``--dist worksteal``: an idle
-# worker takes over tests queued for a busy one).
+# The modules of the longest tests, longest first: each worker starts with its share of
+# them, so that none is left running alone at the end while the other workers are done
+# (``--dist worksteal``: an idle worker takes over the tail of a busy one's queue).
 LONG_FIRST = ("test_state_machine.py", "test_outage.py", "test_terminal_gone.py",
               "test_serve_cli.py", "test_serve_processes.py", "test_key_sweep.py", "test_ha.py",
               "test_site.py", "test_pilot.py", "test_dialogs.py")
@@ -236,6 +236,24 @@ def pytest_cmdline_main(config):
 def pytest_collection_modifyitems(config, items):
     rank = {name: n for n, name in enumerate(LONG_FIRST)}
     items.sort(key=lambda item: rank.get(Path(item.path).name, len(LONG_FIRST)))
+    workers = getattr(config, "workerinput", {}).get("workercount", 1)
+    if workers > 1 and config.option.dist == "worksteal":
+        items[:] = dealt(items, workers, sum(Path(i.path).name in rank for i in items))
+
+
+def dealt(items: list, workers: int, long: int) -> list:
+    """``items`` (the first ``long`` the long ones) in the order worksteal's first
+    distribution hands out as one slice a worker (``len(left) // workers_left`` each, the
+    rest behind): each slice the long ones dealt round-robin, then its share of the rest.
+    Sorted longest first alone, the first worker got every long test and ran them one after
+    another while the others stole its short tail (the suite's critical path)."""
+    order, rest = [], items[long:]
+    for n in range(workers):
+        size = (len(items) - len(order)) // (workers - n)
+        mine = items[n:long:workers]
+        order += mine + rest[:max(0, size - len(mine))]
+        rest = rest[max(0, size - len(mine)):]
+    return order + rest
 
 
 def pytest_configure(config):
