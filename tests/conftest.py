@@ -91,26 +91,7 @@ class Cli:
         return self._in_process(args, user)
 
     def _in_process(self, args: tuple[str, ...], user: str) -> Result:
-        """``main`` as ``python -m tui.cli`` runs it, without the ~0.5 s of a new Python."""
-        from tui.cli.main import main
-
-        saved_env, saved_cwd, env = dict(os.environ), os.getcwd(), self.env(user)
-        out, err = io.StringIO(), io.StringIO()
-        os.environ.clear()
-        os.environ.update(env)
-        os.chdir(ROOT)
-        try:
-            with (contextlib.redirect_stdout(out), contextlib.redirect_stderr(err),
-                  _stdin(io.StringIO())):
-                try:
-                    code = main(list(args))
-                except SystemExit as stop:
-                    code = stop.code if isinstance(stop.code, int) else 1
-        finally:
-            os.chdir(saved_cwd)
-            os.environ.clear()
-            os.environ.update(saved_env)
-        return Result(code, out.getvalue(), err.getvalue())
+        return run_main(args, self.env(user))
 
     def popen(self, *args: str, user: str = "tester") -> Popen:
         return Popen(self.argv(*args), env=self.env(user), stdout=PIPE,
@@ -120,6 +101,30 @@ class Cli:
         enclosure = bay_id.split("/")[0]
         bays = self("bays", "--enclosure", enclosure, "--json").json
         return next(b for b in bays if b["id"] == bay_id)
+
+
+def run_main(args: tuple[str, ...] | list[str], env: dict[str, str]) -> Result:
+    """``main`` as ``python -m tui.cli`` runs it (``env`` its whole environment, cwd and
+    standard streams as a new process has them), without the ~0.5 s of a new Python."""
+    from tui.cli.main import main
+
+    saved_env, saved_cwd = dict(os.environ), os.getcwd()
+    out, err = io.StringIO(), io.StringIO()
+    os.environ.clear()
+    os.environ.update(env)
+    os.chdir(ROOT)
+    try:
+        with (contextlib.redirect_stdout(out), contextlib.redirect_stderr(err),
+              _stdin(io.StringIO())):
+            try:
+                code = main(list(args))
+            except SystemExit as stop:
+                code = stop.code if isinstance(stop.code, int) else 1
+    finally:
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_env)
+    return Result(code, out.getvalue(), err.getvalue())
 
 
 @contextlib.contextmanager

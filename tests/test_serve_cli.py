@@ -13,13 +13,18 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT, never_opened, write_config
+from tests.conftest import ROOT, never_opened, run_main, write_config
 from tests.serve_support import socket_path, start_server, stop_server
 
 pytestmark = pytest.mark.both_stores  # each test on SQLite and PostgreSQL
 
 
 def run(*args: str, env: dict[str, str], timeout: float = 60) -> subprocess.CompletedProcess:
+    """`bayops serve` as a process of its own; a client's command as its ``main`` in this
+    process (its exit code, stdout and stderr as a new process gives them)."""
+    if args[0] != "serve":
+        done = run_main(args, env)
+        return subprocess.CompletedProcess(args, done.code, done.out, done.err)
     return subprocess.run([sys.executable, "-m", "tui.cli", *args], env=env, cwd=ROOT,
                           capture_output=True, text=True, timeout=timeout, stdin=subprocess.DEVNULL)
 
