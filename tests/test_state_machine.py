@@ -149,7 +149,7 @@ class FleetMachine(RuleBasedStateMachine):
         else:
             tables = dict(zip(self.tables, db.execute("SELECT " + ", ".join(
                 f"(SELECT string_agg(r::text, E'\\n' ORDER BY r::text) FROM {t} r)"
-                for t in self.tables)).fetchone()))
+                for t in self.tables)).fetchone(), strict=True))
         sizes = db.execute("SELECT " + ", ".join(f"(SELECT count(*) FROM {t}), (SELECT coalesce("
                                                  f"max({key}), 0) FROM {t})"
                                                  for t, key in LOGS.items())).fetchone()
@@ -359,7 +359,8 @@ class FleetMachine(RuleBasedStateMachine):
         db: sqlite3.Connection = self.core.store.db
         # 1.-5. (VIOLATIONS), counted in one round trip; the held locks only matter below
         found = dict(zip((*VIOLATIONS, "locks"), db.execute("SELECT " + ", ".join(
-            f"({sql})" for sql in (*VIOLATIONS.values(), "SELECT COUNT(*) FROM locks"))).fetchone()))
+            f"({sql})" for sql in (*VIOLATIONS.values(), "SELECT COUNT(*) FROM locks"))).fetchone(),
+            strict=True))
         locks = found.pop("locks")
         assert not any(found.values()), found
         # 1. ...and on the hardware, each profile on one bay
