@@ -91,26 +91,7 @@ class Cli:
         return self._in_process(args, user)
 
     def _in_process(self, args: tuple[str, ...], user: str) -> Result:
-        """``main`` as ``python -m tui.cli`` runs it, without the ~0.5 s of a new Python."""
-        from tui.cli.main import main
-
-        saved_env, saved_cwd, env = dict(os.environ), os.getcwd(), self.env(user)
-        out, err = io.StringIO(), io.StringIO()
-        os.environ.clear()
-        os.environ.update(env)
-        os.chdir(ROOT)
-        try:
-            with (contextlib.redirect_stdout(out), contextlib.redirect_stderr(err),
-                  _stdin(io.StringIO())):
-                try:
-                    code = main(list(args))
-                except SystemExit as stop:
-                    code = stop.code if isinstance(stop.code, int) else 1
-        finally:
-            os.chdir(saved_cwd)
-            os.environ.clear()
-            os.environ.update(saved_env)
-        return Result(code, out.getvalue(), err.getvalue())
+        return run_main(args, self.env(user))
 
     def popen(self, *args: str, user: str = "tester") -> Popen:
         return Popen(self.argv(*args), env=self.env(user), stdout=PIPE,
@@ -122,6 +103,30 @@ class Cli:
         return next(b for b in bays if b["id"] == bay_id)
 
 
+def run_main(args: tuple[str, ...] | list[str], env: dict[str, str]) -> Result:
+    """``main`` as ``python -m tui.cli`` runs it (``env`` its whole environment, cwd and
+    standard streams as a new process has them), without the ~0.5 s of a new Python."""
+    from tui.cli.main import main
+
+    saved_env, saved_cwd = dict(os.environ), os.getcwd()
+    out, err = io.StringIO(), io.StringIO()
+    os.environ.clear()
+    os.environ.update(env)
+    os.chdir(ROOT)
+    try:
+        with (contextlib.redirect_stdout(out), contextlib.redirect_stderr(err),
+              _stdin(io.StringIO())):
+            try:
+                code = main(list(args))
+            except SystemExit as stop:
+                code = stop.code if isinstance(stop.code, int) else 1
+    finally:
+        os.chdir(saved_cwd)
+        os.environ.clear()
+        os.environ.update(saved_env)
+    return Result(code, out.getvalue(), err.getvalue())
+
+
 @contextlib.contextmanager
 def _stdin(stream):
     saved, sys.stdin = sys.stdin, stream
@@ -129,6 +134,24 @@ def _stdin(stream):
         yield
     finally:
         sys.stdin = saved
+
+
+@pytest.fixture(scope="session")
+def wheel(tmp_path_factory) -> Path:
+    """The checkout built as a wheel once per run (~4 s of pip): every worker reads the one
+    the first built (xdist's workers share the base temp folder's parent)."""
+    import fcntl
+
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent
+    folder = shared / "wheel"
+    with open(shared / "wheel.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not list(folder.glob("bayops-*.whl")):
+            run_process([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
+                         "-q", "-w", str(folder), str(ROOT)], check=True, capture_output=True)
+    return next(folder.glob("bayops-*.whl"))
 
 
 @pytest.fixture
@@ -201,9 +224,9 @@ def pytest_xdist_auto_num_workers(config):
     return cores + min(cores, 8)
 
 
-# The modules of the longest tests, longest first: they start first, so that none is left
-# running alone at the end while the other workers are done (``--dist worksteal``: an idle
-# worker takes over tests queued for a busy one).
+# The modules of the longest tests, longest first: each worker starts with its share of
+# them, so that none is left running alone at the end while the other workers are done
+# (``--dist worksteal``: an idle worker takes over the tail of a busy one's queue).
 LONG_FIRST = ("test_state_machine.py", "test_outage.py", "test_terminal_gone.py",
               "test_serve_cli.py", "test_serve_processes.py", "test_key_sweep.py", "test_ha.py",
               "test_site.py", "test_pilot.py", "test_dialogs.py")
@@ -218,6 +241,24 @@ def pytest_cmdline_main(config):
 def pytest_collection_modifyitems(config, items):
     rank = {name: n for n, name in enumerate(LONG_FIRST)}
     items.sort(key=lambda item: rank.get(Path(item.path).name, len(LONG_FIRST)))
+    workers = getattr(config, "workerinput", {}).get("workercount", 1)
+    if workers > 1 and config.option.dist == "worksteal":
+        items[:] = dealt(items, workers, sum(Path(i.path).name in rank for i in items))
+
+
+def dealt(items: list, workers: int, long: int) -> list:
+    """``items`` (the first ``long`` the long ones) in the order worksteal's first
+    distribution hands out as one slice a worker (``len(left) // workers_left`` each, the
+    rest behind): each slice the long ones dealt round-robin, then its share of the rest.
+    Sorted longest first alone, the first worker got every long test and ran them one after
+    another while the others stole its short tail (the suite's critical path)."""
+    order, rest = [], items[long:]
+    for n in range(workers):
+        size = (len(items) - len(order)) // (workers - n)
+        mine = items[n:long:workers]
+        order += mine + rest[:max(0, size - len(mine))]
+        rest = rest[max(0, size - len(mine)):]
+    return order + rest
 
 
 def pytest_configure(config):

@@ -173,10 +173,7 @@ def test_core_and_drivers_import_without_textual():
     assert out.returncode == 0 and out.stdout.strip() == "ok", out.stderr
 
 
-def test_wheel_ships_default_config_and_themes(tmp_path):
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-                    "-q", "-w", str(tmp_path), str(ROOT)], check=True, capture_output=True)
-    wheel = next(tmp_path.glob("bayops-*.whl"))
+def test_wheel_ships_default_config_and_themes(wheel):
     names = zipfile.ZipFile(wheel).namelist()
     assert "tui/_data/config.toml" in names
     assert any(n.startswith("tui/_data/themes/") for n in names)

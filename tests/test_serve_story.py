@@ -6,11 +6,10 @@ import getpass
 import json
 import os
 import subprocess
-import sys
 
 import pytest
 
-from tests.conftest import ROOT, write_config
+from tests.conftest import run_main, write_config
 from tests.serve_support import socket_path, start_server, stop_server
 from tui.core.api import Core
 from tui.core.config import load_config
@@ -20,10 +19,12 @@ ME = getpass.getuser()
 
 
 def client(sock, config, *args: str) -> subprocess.CompletedProcess:
+    """A client's command as its main in this process (the server knows it by the
+    socket's peer, this test's own user)."""
     env = dict(os.environ, BAYOPS_CONFIG=str(config), BAYOPS_SERVER=f"unix:{sock}",
                BAYOPS_USER="mallory")  # only labels who acts embedded: the server ignores it
-    return subprocess.run([sys.executable, "-m", "tui.cli", *args], env=env, cwd=ROOT,
-                          capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    done = run_main(args, env)
+    return subprocess.CompletedProcess(args, done.code, done.out, done.err)
 
 
 @pytest.fixture

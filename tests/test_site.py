@@ -25,10 +25,7 @@ def run(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
 
 
-def test_the_wheel_installs_what_the_unit_and_the_docs_name(tmp_path):
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation",
-                    "-q", "-w", str(tmp_path / "dist"), str(ROOT)], check=True, capture_output=True)
-    wheel = next((tmp_path / "dist").glob("bayops-*.whl"))
+def test_the_wheel_installs_what_the_unit_and_the_docs_name(tmp_path, wheel):
     prefix = tmp_path / "opt-bayops"  # stands for /opt/bayops
     # --ignore-installed: leave the checkout's own (editable) install in place
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "--no-index", "-q",

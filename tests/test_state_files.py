@@ -31,13 +31,17 @@ NOT_OURS = "is not a bayops state file"
 
 
 def run(cli: Cli, *args: str, state: Path | None = None,
-        preexec: Callable[[], None] | None = None, timeout: float = 60) -> Result:
-    """`bayops` as a subprocess, with its own state and optional limits or umask."""
+        preexec: Callable[[], None] | None = None, timeout: float | None = None) -> Result:
+    """`bayops` with its own state: its ``main`` in this process, or a process of its own
+    where it needs limits or a umask (``preexec``) or a ``timeout`` (it might hang)."""
+    if preexec is None and timeout is None:
+        return Cli(cli.config, cli.state if state is None else state)(*args)
     env = cli.env()
     if state is not None:
         env["BAYOPS_STATE"] = str(state)
     proc = subprocess.run(cli.argv(*args), env=env, capture_output=True, text=True,
-                          timeout=timeout, stdin=subprocess.DEVNULL, cwd=Path(__file__).parent.parent,
+                          timeout=timeout or 60, stdin=subprocess.DEVNULL,
+                          cwd=Path(__file__).parent.parent,
                           preexec_fn=preexec)
     return Result(proc.returncode, proc.stdout, proc.stderr)
 

@@ -247,7 +247,7 @@ def test_sigkill_while_complete_stages_firmware_then_resume_finishes_it(tmp_path
     assert cli("maintenance", "start", "web-dom2", "--reason", "fw", "--yes").code == 0
     assert cli("domain", "set", "web-dom2", "firmware", "4.90", "--yes").code == 0
     # slow enough to be caught in web-dom1's first stage, after web-dom2's own (3 modules)
-    write_config(tmp_path / "c.toml", latency={"firmware": 3.0})
+    write_config(tmp_path / "c.toml", latency={"firmware": 1.5})
     proc = cli.popen("maintenance", "complete", "web-dom2", "--yes")
     wait_for_step(cli, "stage 4.90 on enc-w1 of web-dom1")
     proc.send_signal(signal.SIGKILL)
@@ -605,9 +605,8 @@ def test_a_failed_upgrade_leaves_the_domain_row_marked_off_its_firmware_baseline
 def test_firmware_backups_restore_and_ports_through_bayops_serve(tmp_path, state):
     import os
     import subprocess
-    import sys
 
-    from tests.conftest import ROOT
+    from tests.conftest import run_main
     from tests.serve_support import socket_path, start_server, stop_server
 
     config = write_config(tmp_path / "config.toml")
@@ -616,9 +615,9 @@ def test_firmware_backups_restore_and_ports_through_bayops_serve(tmp_path, state
     for var in ("BAYOPS_STATE", "BAYOPS_CONFIG"):
         env.pop(var, None)
 
-    def bayops(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "tui.cli", *args, "--json"], env=env, cwd=ROOT,
-                              capture_output=True, text=True, timeout=60, stdin=subprocess.DEVNULL)
+    def bayops(*args: str) -> subprocess.CompletedProcess:  # a client: its main, in this process
+        done = run_main((*args, "--json"), env)
+        return subprocess.CompletedProcess(args, done.code, done.out, done.err)
 
     proc = start_server(config, state, sock)
     try:
