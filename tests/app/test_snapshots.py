@@ -82,6 +82,10 @@ class TestFailover:
         gate = Gate(monkeypatch, "power_on")
         snap_core.sim_fault("enc-w1/3", "critical")
         app = app_for(snap_core)
+        # the "started" toast (3 s) is part of the picture: under load the job may reach
+        # its power-on later than that, so the toast stays until the picture is taken
+        notify = app.notify
+        monkeypatch.setattr(app, "notify", lambda *a, **kw: notify(*a, **{**kw, "timeout": 600}))
 
         async def run_before(pilot):
             await pilot.press("a", "2", "f", "y")
