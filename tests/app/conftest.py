@@ -9,9 +9,11 @@ import time
 from pathlib import Path
 
 import pytest
+from textual.css.stylesheet import Stylesheet
 
 from tests.conftest import copy_built_fleet
 
+_TEXTUAL_PARSE_RULES = Stylesheet._parse_rules
 ROOT = Path(__file__).resolve().parents[2]
 LATENCY_KEYS = ("power_off", "power_on", "apply_profile", "clear_profile", "domain_config",
                 "firmware")
@@ -69,6 +71,31 @@ def fewer_collections():
     gc.set_threshold(10_000, 10, 10)
     yield
     gc.set_threshold(*saved)
+
+
+# Textual parses each widget class's CSS again for every app (and its cache of 64 sources
+# per stylesheet is smaller than the dashboard's ~74, so it parses some more than once):
+# in a dashboard test's process the parsed rules are kept across apps, keyed by everything
+# the parse reads, the theme's variables too. The first app of each process parses for real.
+_PARSED: dict[tuple, list] = {}
+
+
+def _parse_rules_once(self, css, read_from, is_default_rules=False, tie_breaker=0, scope=""):
+    variables = getattr(self, "_tests_variables", None)
+    if variables is None or variables[0] is not self._variables:
+        variables = (self._variables, tuple(sorted(self._variables.items())))
+        self._tests_variables = variables
+    key = (css, read_from, is_default_rules, tie_breaker, scope, variables[1])
+    rules = _PARSED.get(key)
+    if rules is None:
+        rules = _PARSED[key] = _TEXTUAL_PARSE_RULES(self, css, read_from, is_default_rules,
+                                                    tie_breaker, scope)
+    return rules
+
+
+@pytest.fixture(autouse=True)
+def css_parsed_once(monkeypatch):
+    monkeypatch.setattr(Stylesheet, "_parse_rules", _parse_rules_once)
 
 
 @pytest.fixture
