@@ -2,15 +2,18 @@
 factory, and helpers that wait for jobs instead of sleeping."""
 from __future__ import annotations
 
+import gc
 import re
 import threading
 import time
 from pathlib import Path
 
 import pytest
+from textual.css.stylesheet import Stylesheet
 
 from tests.conftest import copy_built_fleet
 
+_TEXTUAL_PARSE_RULES = Stylesheet._parse_rules
 ROOT = Path(__file__).resolve().parents[2]
 LATENCY_KEYS = ("power_off", "power_on", "apply_profile", "clear_profile", "domain_config",
                 "firmware")
@@ -56,6 +59,43 @@ def make_app(core, **kw):
     kw.setdefault("resume", False)
     kw.setdefault("clock", lambda: FROZEN)
     return BayopsApp(core, AppOptions(**kw))
+
+
+@pytest.fixture(autouse=True)
+def fewer_collections():
+    """A dashboard test makes and drops objects by the hundred thousand: at Python's default
+    thresholds (700, 10, 10) the cyclic collector took ~22 % of a Pilot test's CPU, most of
+    it full passes over the whole test process (12 test_pilot tests: 39.1 -> 32.8 CPU-s at
+    10,000). Collections still run, less often; the thresholds are put back after the test."""
+    saved = gc.get_threshold()
+    gc.set_threshold(10_000, 10, 10)
+    yield
+    gc.set_threshold(*saved)
+
+
+# Textual parses each widget class's CSS again for every app (and its cache of 64 sources
+# per stylesheet is smaller than the dashboard's ~74, so it parses some more than once):
+# in a dashboard test's process the parsed rules are kept across apps, keyed by everything
+# the parse reads, the theme's variables too. The first app of each process parses for real.
+_PARSED: dict[tuple, list] = {}
+
+
+def _parse_rules_once(self, css, read_from, is_default_rules=False, tie_breaker=0, scope=""):
+    variables = getattr(self, "_tests_variables", None)
+    if variables is None or variables[0] is not self._variables:
+        variables = (self._variables, tuple(sorted(self._variables.items())))
+        self._tests_variables = variables
+    key = (css, read_from, is_default_rules, tie_breaker, scope, variables[1])
+    rules = _PARSED.get(key)
+    if rules is None:
+        rules = _PARSED[key] = _TEXTUAL_PARSE_RULES(self, css, read_from, is_default_rules,
+                                                    tie_breaker, scope)
+    return rules
+
+
+@pytest.fixture(autouse=True)
+def css_parsed_once(monkeypatch):
+    monkeypatch.setattr(Stylesheet, "_parse_rules", _parse_rules_once)
 
 
 @pytest.fixture

@@ -235,10 +235,11 @@ def where(screen: MainScreen) -> tuple:
             screen.query_one("#filter-bar").has_class("shown"))
 
 
-async def sweep_main(pilot, core, setup: Setup, keys: list[str]) -> None:
+async def sweep_main(pilot, core, context: str, keys: list[str]) -> None:
     app = pilot.app
     screen = app.screen
     assert isinstance(screen, MainScreen)
+    setup = MAIN_CONTEXTS[context]
     ready = None
     for key in keys:
         if key == "q":
@@ -252,8 +253,8 @@ async def sweep_main(pilot, core, setup: Setup, keys: list[str]) -> None:
         await press(pilot, key)
         await settle(pilot, screen)
         assert_alive(app)
-        assert app.screen is screen, key
-        assert fleet_state(core) == before, f"{key} changed the store without a confirmation"
+        assert app.screen is screen, (context, key)
+        assert fleet_state(core) == before, f"{key} in {context} changed the store without a confirmation"
 
 
 def pane_kind(context: str) -> str:
@@ -271,11 +272,18 @@ def keys_for(context: str, contexts: list[str], kind: Callable[[str], str],
     return KEYS[same_kind.index(context)::len(same_kind)]
 
 
-@pytest.mark.parametrize("context", list(MAIN_CONTEXTS))
-async def test_every_key_in_every_pane(swept, context, request):
-    keys = keys_for(context, list(MAIN_CONTEXTS), pane_kind, sweep_every_context(request.config))
+PANE_KINDS = list(dict.fromkeys(pane_kind(c) for c in MAIN_CONTEXTS))
+
+
+@pytest.mark.parametrize("kind", PANE_KINDS)
+async def test_every_key_in_every_pane(swept, kind, request):
+    """The contexts of one kind in turn on one dashboard: each starts from its own setup
+    (_reset, then the context's selection and focus), as a fresh dashboard would."""
+    every = sweep_every_context(request.config)
     async with make_app(swept).run_test(size=SIZE) as pilot:
-        await sweep_main(pilot, swept, MAIN_CONTEXTS[context], keys)
+        for context in (c for c in MAIN_CONTEXTS if pane_kind(c) == kind):
+            keys = keys_for(context, list(MAIN_CONTEXTS), pane_kind, every)
+            await sweep_main(pilot, swept, context, keys)
 
 
 # -- modals: opened from a context with a command key ------------------------------------------
