@@ -36,6 +36,7 @@ from tui.app.fleet import ATTENTION, FLEET, BayQuery, Scope
 from tui.app.groups_pane import GroupsTree
 from tui.app.jobs_pane import JobsList
 from tui.app.main_screen import MainScreen
+from tui.core.ops.rediscover import REDISCOVERED
 from tui.model.errors import BayopsError
 
 SIZE = (80, 24)
@@ -217,9 +218,13 @@ async def settle(pilot, base: Screen) -> None:
 
 def fleet_state(core) -> dict:
     """The store as the sweep compares it: every table but ``looked``, where the hand-over
-    (H) records that the operator read it, a reading, not a change to the fleet; and without
-    refusals' audit events."""
-    return {t: rows for t, rows in without_audits(core.store.dump()).items() if t != "looked"}
+    (H) records that the operator read it, a reading, not a change to the fleet; without
+    refusals' audit events; and without the meta records of when the hardware was last read
+    whole (a rediscovery's stamp, the sweep's marks: R reads the hardware, and a rediscovery
+    that finds nothing changes no bay)."""
+    rows = {t: rows for t, rows in without_audits(core.store.dump()).items() if t != "looked"}
+    rows["meta"] = [r for r in rows["meta"] if r[0] != REDISCOVERED and not r[0].startswith("swept:")]
+    return rows
 
 
 def assert_alive(app) -> None:
