@@ -28,11 +28,7 @@ the same machine (the machine is shared and noisy; only the ratios travel):
    and under the same writer).
 5. bay changes applied per second by one dashboard at 16,000 bays, the writer offering
    1k, 2k, 4k changes/s for 10 s each, read from the dashboard's $BAYOPS_STATS file
-   (JSON lines {"t", "applied", "rev"}); keys are timed during each step too. Kept pace:
-   the dashboard's feed revision moves as fast as the store's did in the step and
-   reaches the step's last one within 2 s (bays replaced/s is lower: a bay written twice
-   between two fetches is replaced once). The row says when the writer itself could not
-   offer the rate on this machine.
+   (JSON lines {"t", "applied", "rev"}); keys are timed during each step too.
 6. `bayops events --limit 50` and `bayops watch --count 1` on a copy of the 1k state after
    adding 10,000 and then 1,000,000 events: seconds (events: median; watch: its first
    run, the poll that claims the new backlog) and peak RSS, and their ratio (target:
@@ -530,10 +526,12 @@ class Bench:
 
     def applied_row(self, label: str, step: dict, inside: list[dict], lines: list[dict],
                     p95: float, target: str) -> None:
-        """Kept pace: the dashboard's revision moves as fast as the store's did in the step
-        (the feed's revisions, one per bay written and any other change), and reaches the
-        step's last revision soon after it (stats lines come once a second). Bays replaced
-        is fewer than changes written: a bay written twice between two fetches is one."""
+        """Figure 5's row. Kept pace: the dashboard's revision moves as fast as the store's
+        did in the step (the feed's revisions, one per bay written and any other change),
+        and reaches the step's last revision within 2 s of its end (stats lines come once a
+        second). Bays replaced/s is lower than changes written: a bay written twice between
+        two fetches is replaced once. The label says when the writer itself could not offer
+        the rate on this machine."""
         key_ms, want = GOALS["key_p95_ms"]["16k"], GOALS["applied"]
         a, b = inside[0], inside[-1]
         span = max(1e-9, b["t"] - a["t"])
