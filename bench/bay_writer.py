@@ -13,7 +13,9 @@ disagree with the hardware and writes the old values back (one transaction and o
 event per bay), which measures that fight rather than the dashboard.
 
 Prints (and writes to --out) one JSON line per step: offered rate, changes written,
-the rate achieved, and the longest wait for the write lock.
+the rate achieved, the longest wait for the write lock, and the change feed's newest
+revision before and after the step (a reader has kept pace when its revision reaches
+``rev_end``).
 """
 from __future__ import annotations
 
@@ -34,6 +36,7 @@ def run_step(db: sqlite3.Connection, now: dict[str, tuple[str, str]], rate: floa
              seconds: float, batch: int, bays_only: bool, rng: random.Random) -> dict:
     ids = list(now)
     interval = batch / rate
+    rev_start = newest_revision(db)
     start = time.time()
     clock0 = time.perf_counter()
     written = 0
@@ -62,7 +65,12 @@ def run_step(db: sqlite3.Connection, now: dict[str, tuple[str, str]], rate: floa
     elapsed = time.perf_counter() - clock0
     return {"offered_per_s": rate, "seconds": round(elapsed, 3), "written": written,
             "achieved_per_s": round(written / elapsed, 1), "lock_wait_max_ms":
-            round(lock_wait_max * 1000, 1), "t_start": start, "t_end": time.time()}
+            round(lock_wait_max * 1000, 1), "t_start": start, "t_end": time.time(),
+            "rev_start": rev_start, "rev_end": newest_revision(db)}
+
+
+def newest_revision(db: sqlite3.Connection) -> int:
+    return db.execute("SELECT COALESCE(MAX(rev), 0) FROM changes").fetchone()[0]
 
 
 def main() -> None:

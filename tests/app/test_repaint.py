@@ -92,3 +92,37 @@ async def test_a_batch_in_slices_repaints_the_panes_once_at_its_last_slice(core)
         await pilot.pause()
         assert header.critical == before[0] + len(servers)
         assert f" {before[0] + len(servers)} CRIT" in dict(tree.root.data.parts)
+
+
+async def test_events_arriving_lay_out_nothing_and_the_log_still_follows(core, monkeypatch):
+    """An event log that grows moves its scrollbar, not the screen's layout (a layout
+    reflows every widget: tens of ms a batch under a busy feed, keys waiting behind it);
+    the scrollbar still appears when the lines outgrow the pane."""
+    from textual._compositor import Compositor
+
+    from tui.app.events_pane import EventLog
+    async with make_app(core).run_test(size=SIZE) as pilot:
+        log = pilot.app.screen.query_one(EventLog)
+        await pilot.pause()
+        assert log.following and not log.show_vertical_scrollbar  # the demo's few events fit
+        reflows: list[int] = []
+        real = Compositor.reflow
+
+        def reflow(self, parent, size):
+            reflows.append(1)
+            return real(self, parent, size)
+        monkeypatch.setattr(Compositor, "reflow", reflow)
+        for i in range(40):  # more lines than the pane: its scrollbar appears (one layout)
+            core.policy("lab", "alert" if i % 2 == 0 else "manual", "")
+        pilot.app.refresh_now()
+        await wait_for(pilot, lambda: log.show_vertical_scrollbar)
+        await pilot.pause()
+        reflows.clear()
+        for round_ in range(3):
+            core.policy("lab", "auto" if round_ % 2 == 0 else "manual", "")
+            pilot.app.refresh_now()
+            await pilot.pause()
+            assert log.following and log.scroll_offset.y == log.max_scroll_y > 0
+            assert log.event is not None and log.event.seq == max(e.seq for e in log.events)
+            assert log.vertical_scrollbar.window_virtual_size == len(log.items)
+        assert reflows == []
