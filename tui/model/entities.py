@@ -8,10 +8,6 @@ from typing import TYPE_CHECKING, Any
 
 from tui.model.plan import Change
 
-# JobParams for the annotations' readers (tui.model.api._Names), imported when first asked:
-# the params' ~30 dataclasses are made when a job is first decoded, not at first paint
-from tui.model.plan import __getattr__ as __getattr__
-
 if TYPE_CHECKING:
     from tui.model.params import JobParams
 
