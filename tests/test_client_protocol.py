@@ -182,7 +182,8 @@ def test_a_new_operation_is_routed_documented_and_callable_remotely_with_no_othe
 
     remote = object.__new__(remote_class(api))  # no server: its wire is the recorder below
     remote.read_only, remote.operator, remote._next_run = False, "me", threading.local()
-    done = Job(7, "toy-ping", "done", "me", "ping enc-w1/3", UnknownParams(group="lab"), 0.0, 1.0, None)
+    done = Job.made(UnknownParams(group="lab"), id=7, kind="toy-ping", state="done", operator="me",
+                    summary="ping enc-w1/3", created=0.0, finished=1.0, pid=None)
     remote.call = Recorder({"run/toy-ping": done.to_dict(), "query/toy_count": 3, "query/jobs": []})
     assert remote.toy_ping("enc-w1/3", loud=True).id == 7
     assert remote.toy_count(group="lab") == 3

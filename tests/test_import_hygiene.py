@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import write_config
 from tui.cli import commands
 from tui.cli.parsing import Parser
 
@@ -154,9 +155,15 @@ print("\\n".join(k for k, m in sys.modules.items() if m))
 
 
 def test_the_dashboards_first_paint_makes_no_job_params_and_no_policy(tmp_path: Path) -> None:
-    """A fleet without jobs paints without the params' ~30 dataclasses (made when a job is
-    first decoded) and without the monitor's operations (imported at its first poll)."""
+    """A fleet with a history of jobs paints without the params' ~30 dataclasses (made when
+    a job's params are first read: its dialog) and without the monitor's operations
+    (imported at its first poll)."""
+    config = tmp_path / ".config" / "bayops" / "config.toml"
+    config.parent.mkdir(parents=True)
+    write_config(config)  # the demo, its simulator instant
     imported(tmp_path, "status")  # the demo fleet built (building it makes its profiles' jobs' params)
+    imported(tmp_path, "failover", "enc-w1/1", "--force", "--yes")
+    imported(tmp_path, "move", "web-002", "--to", "enc-w2/16", "--yes")
     env = {k: v for k, v in os.environ.items() if not k.startswith("BAYOPS_")
            and k not in ("XDG_STATE_HOME", "XDG_CONFIG_HOME", "XDG_CACHE_HOME")}
     proc = subprocess.run([sys.executable, "-c", FIRST_PAINT, str(tmp_path / "state.db")],

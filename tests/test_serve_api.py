@@ -196,6 +196,35 @@ def test_the_fleets_bays_cross_as_one_table_and_arrive_as_the_stores_own(served,
     assert len(table.content) < len(objects.content) / 2
 
 
+def test_a_jobs_params_cross_as_their_object_and_are_the_ones_it_ran_with(served, state):
+    """A job is read with its params as the store's text, decoded when first asked: served
+    or embedded it is the same job, its params those it was run with, and the API and
+    `--json` show them as an object."""
+    from tui.core.store import Store
+    from tui.model.params import FailoverParams, MoveParams
+
+    with served() as server, http(server) as h:
+        client = server.client()
+        client.sim_fault("enc-w1/3", "critical")
+        client.failover("enc-w1/3")
+        client.move("web-002", "enc-w3/3")
+        remote = client.jobs()
+        sent = h.get("/v1/query/jobs").json()["result"]
+        store = Store(StateRef.parse(state))
+        try:
+            embedded = store.jobs()
+        finally:
+            store.close()
+    assert remote == embedded and [j.kind for j in remote] == ["move", "failover"]
+    move, failover = remote
+    assert isinstance(failover.params, FailoverParams) and failover.params == embedded[1].params
+    assert (failover.params.source, failover.params.target) == ("enc-w1/3", "enc-w2/16")
+    assert isinstance(move.params, MoveParams) and move.params.group == "prod-web"
+    assert move.group == "prod-web" and failover.group == "prod-web"
+    assert sent[1]["params"] == {"kind": "failover", **failover.params.to_json()}
+    assert failover.to_dict()["params"] == failover.params.to_json() == embedded[1].to_dict()["params"]
+
+
 def test_a_kept_answer_of_the_whole_fleet_never_hides_a_change(served):
     """The server keeps the whole fleet's table until the store's revision moves."""
     with served() as server, http(server) as h:

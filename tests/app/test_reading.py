@@ -275,13 +275,14 @@ def test_resumed_step_shows_retried_not_fail():
     steps = (Step(1, "power off enc-w1/3", "done", "", 1.0, 2.0),
              Step(2, "apply profile web-003", "failed", "interrupted", 2.0, 3.0),
              Step(3, "apply profile web-003", "done", "", 4.0, 5.0))
-    job = Job(7, "failover", "done", "alice", "failover", SparesParams(group="g"), 1.0, 5.0,
-              None, steps)
+    job = Job.made(SparesParams(group="g"), id=7, kind="failover", state="done", operator="alice",
+                   summary="failover", created=1.0, finished=5.0, pid=None, steps=steps)
     text = "".join(t for t, _ in fmt.step_line(steps[1], job))
     assert "[FAIL]" not in text and "retried" in text
     assert "[FAIL]" in "".join(t for t, _ in fmt.step_line(steps[1]))
-    running = Job(8, "failover", "running", "alice", "f", SparesParams(group="g"), 1.0, None,
-                  None, (steps[0], Step(2, "apply profile web-003", "running", "", 2.0, None)))
+    running = Job.made(SparesParams(group="g"), id=8, kind="failover", state="running",
+                       operator="alice", summary="f", created=1.0, finished=None, pid=None,
+                       steps=(steps[0], Step(2, "apply profile web-003", "running", "", 2.0, None)))
     assert fmt.job_progress(running) == "1 done, step 2: apply profile web-003"
 
 

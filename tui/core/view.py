@@ -107,7 +107,7 @@ class Structure:
             enclosures.setdefault(e.domain, []).append(e)
         running: dict[str, int] = {}
         for job in store.jobs(running_only=True):
-            running[job.params.group] = running.get(job.params.group, 0) + 1
+            running[job.group] = running.get(job.group, 0) + 1
         return cls(groups, domains, enclosures, {m.domain: m for m in store.maintenance()},
                    running, store.firmware_versions(), store.ports_down())
 

@@ -1,14 +1,12 @@
 """Plain data the core hands to the CLI and the dashboard. No behaviour, no I/O."""
 from __future__ import annotations
 
+import json
 from dataclasses import asdict, dataclass, field, fields
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from tui.model.plan import Change
-
-# JobParams for the annotations' readers (tui.model.api._Names), imported when first asked:
-# the params' ~30 dataclasses are made when a job is first decoded, not at first paint
-from tui.model.plan import __getattr__ as __getattr__
 
 if TYPE_CHECKING:
     from tui.model.params import JobParams
@@ -238,11 +236,36 @@ class Job:
     state: str
     operator: str
     summary: str
-    params: JobParams
+    # The params as the store holds them (JSON, without the kind), compared and hashed as
+    # that text: ``params`` decodes them on first use, so loading a fleet's jobs (first
+    # paint) makes none of the params' ~30 dataclasses.
+    params_json: str
     created: float
     finished: float | None
     pid: int | None
     steps: tuple[Step, ...] = ()
+
+    @classmethod
+    def made(cls, params: JobParams, **others: Any) -> Job:
+        """A job from its params object (written as the store writes them) and its other
+        fields by name; its ``params`` is that object."""
+        job = cls(params_json=json.dumps(params.to_json()), **others)
+        job.__dict__["params"] = params  # the cached_property's slot: no decode of its own text
+        return job
+
+    @cached_property
+    def params(self) -> JobParams:
+        """The typed params, decoded once (cached_property writes the instance's __dict__
+        directly, which a frozen dataclass allows; equality and hash stay the text's)."""
+        from tui.model.params import decode_params
+
+        return decode_params(self.kind, json.loads(self.params_json))
+
+    @property
+    def group(self) -> str:
+        """The group the job acts in, read from the text: running-job counts at first
+        paint need no decoded params."""
+        return str(json.loads(self.params_json).get("group", ""))
 
     @property
     def unfinished(self) -> bool:
@@ -252,7 +275,7 @@ class Job:
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["steps"] = [asdict(s) for s in self.steps]
-        data["params"] = self.params.to_json()
+        data["params"] = json.loads(data.pop("params_json"))
         return data
 
 

@@ -9,6 +9,7 @@ crosses the wire without a codec per type.
 from __future__ import annotations
 
 import dataclasses
+import json
 import sys
 import types
 import typing
@@ -18,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from tui.model.api import _Names
+from tui.model.entities import Job
 from tui.model.errors import BadInput
 
 _SCALARS = (str, int, float, bool)
@@ -29,6 +31,8 @@ def encode(value: Any) -> Any:
     params = _params()
     if params is not None and isinstance(value, params.JobParams):
         return {"kind": value.kind, **value.to_json()}
+    if isinstance(value, Job):
+        return _job(value)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         # every field (none of ours is init=False); scalars as they are
         items = vars(value).items() if hasattr(value, "__dict__") else \
@@ -43,6 +47,14 @@ def encode(value: Any) -> Any:
     if isinstance(value, Path):
         return str(value)
     raise TypeError(f"cannot encode {type(value).__name__}")
+
+
+def _job(job: Job) -> dict[str, Any]:
+    """A job with its params as the object the API shows (``kind`` and its fields), sent
+    from their text: neither end decodes them (``Job.params``, on first use)."""
+    out = {f.name: encode(getattr(job, f.name)) for f in dataclasses.fields(job)}
+    out["params"] = {"kind": job.kind, **json.loads(out.pop("params_json"))}
+    return out
 
 
 @cache
@@ -100,6 +112,11 @@ def decode(hint: Any, value: Any, where: str = "value") -> Any:
     if params is not None and isinstance(hint, type) and issubclass(hint, params.JobParams):
         data = dict(_expect(dict, value, where, "job params"))
         return params.decode_params(str(data.pop("kind", "")), data)
+    if hint is Job:
+        data = dict(_expect(dict, value, where, "a job"))
+        sent = dict(_expect(dict, data.pop("params", None), f"{where}.params", "job params"))
+        sent.pop("kind", None)
+        return _dataclass(Job, {**data, "params_json": json.dumps(sent)}, where)
     if isinstance(hint, type) and dataclasses.is_dataclass(hint):
         return _dataclass(hint, _expect(dict, value, where, "an object"), where)
     return _scalar(hint, value, where)

@@ -17,6 +17,7 @@ from tui.client.table import PARAM as TABLE
 from tui.client.table import flat_record
 from tui.core.api import served
 from tui.model.api import EMPTY, Api, Signature
+from tui.model.entities import Job
 from tui.model.params import JobParams
 from tui.model.wire import _hints
 from tui.server.app import API, routes
@@ -76,8 +77,11 @@ class _Schemas:
             if name not in self.components:
                 self.components[name] = {}  # a placeholder first: types may refer to themselves
                 hints = _hints(hint)
-                self.components[name] = {"type": "object", "properties": {
-                    f.name: self.of(hints[f.name]) for f in dataclasses.fields(hint)}}
+                properties = {f.name: self.of(hints[f.name]) for f in dataclasses.fields(hint)}
+                if hint is Job:  # its params text sent as their object (tui/model/wire.py)
+                    del properties["params_json"]
+                    properties["params"] = self.of(JobParams)
+                self.components[name] = {"type": "object", "properties": properties}
             return {"$ref": f"#/components/schemas/{name}"}
         return {"type": SCALARS.get(hint, "string")}
 

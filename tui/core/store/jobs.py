@@ -235,17 +235,14 @@ class JobTables(StoreBase):
         rows = self.db.execute(sql, (limit,)).fetchall()
         if not rows:
             return []
-        from tui.model.params import decode_params  # no job, no params' classes (first paint)
-
-        jobs = [Job(r[0], r[1], r[2], r[3], r[4], decode_params(r[1], json.loads(r[5])), r[6], r[7], r[8])
-                for r in rows]
+        jobs = [Job(*r) for r in rows]  # params kept as their text: decoded on first use
         jobs = self._shown(jobs)
         steps: dict[int, list[Step]] = {}
         ids = [j.id for j in jobs]
         for r in self.db.execute(f"SELECT job, {_STEP_COLUMNS} FROM steps"
                                  f" WHERE job IN ({','.join('?' * len(ids))}) ORDER BY job, seq", ids):
             steps.setdefault(r[0], []).append(Step(*r[1:]))
-        return [Job(**{**j.__dict__, "steps": tuple(steps.get(j.id, ()))}) for j in jobs]
+        return [dataclasses.replace(j, steps=tuple(steps.get(j.id, ()))) for j in jobs]
 
     def job_counts(self) -> dict[tuple[str, str], int]:
         """(kind, state) -> how many jobs the store holds (the service's metrics)."""
@@ -253,8 +250,6 @@ class JobTables(StoreBase):
             "SELECT kind, state, COUNT(*) FROM jobs GROUP BY kind, state")}
 
     def job(self, job_id: int) -> Job | None:
-        from tui.model.params import decode_params
-
         row = self.db.execute(
             "SELECT id, kind, state, operator, summary, params, created, finished, pid"
             " FROM jobs WHERE id = ?", (job_id,)).fetchone()
@@ -262,8 +257,7 @@ class JobTables(StoreBase):
             return None
         steps = tuple(Step(*r) for r in self.db.execute(
             f"SELECT {_STEP_COLUMNS} FROM steps WHERE job = ? ORDER BY seq", (job_id,)))
-        return self._shown([Job(row[0], row[1], row[2], row[3], row[4],
-                                decode_params(row[1], json.loads(row[5])), row[6], row[7], row[8],
+        return self._shown([Job(row[0], row[1], row[2], row[3], row[4], row[5], row[6], row[7], row[8],
                                 steps)])[0]
 
 
