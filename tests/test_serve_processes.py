@@ -311,21 +311,43 @@ def viewer_user():
 
 
 @pytest.fixture
-def reachable_checkout():
+def reachable_checkout(tmp_path_factory):
     """The second user must reach the checkout and its venv: CI clones into a 0700 mkdtemp.
-    Directories above them that others cannot cross get o+x (not read) for the test only."""
-    changed = []
-    for path in {*Path(sys.prefix).resolve().parents, *Path(sys.executable).resolve().parents,
-                 *Path(sys.base_prefix).resolve().parents, *ROOT.parents}:
-        mode = path.stat().st_mode
-        if not mode & stat.S_IXOTH:
-            path.chmod(mode | stat.S_IXOTH)
-            changed.append((path, mode))
+    Directories above them that others cannot cross get o+x (not read) while any test of the
+    run needs it: parallel workers count their users in a file beside the base temp folder,
+    under a lock, and the last one out puts the modes back (one worker's teardown took /root's
+    o+x away under another's second user)."""
+    import fcntl
+    import json
+
+    shared = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        shared = shared.parent
+    record = shared / "reachable.json"  # {"users": N, "modes": {path: mode}}
+    with open(shared / "reachable.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        held = json.loads(record.read_text()) if record.exists() else {"users": 0, "modes": {}}
+        if held["users"] == 0:
+            held["modes"] = {}
+            for path in {*Path(sys.prefix).resolve().parents, *Path(sys.executable).resolve().parents,
+                         *Path(sys.base_prefix).resolve().parents, *ROOT.parents}:
+                mode = path.stat().st_mode
+                if not mode & stat.S_IXOTH:
+                    path.chmod(mode | stat.S_IXOTH)
+                    held["modes"][str(path)] = stat.S_IMODE(mode)
+        held["users"] += 1
+        record.write_text(json.dumps(held))
     try:
         yield
     finally:
-        for path, mode in changed:
-            path.chmod(stat.S_IMODE(mode))
+        with open(shared / "reachable.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            held = json.loads(record.read_text())
+            held["users"] -= 1
+            if held["users"] == 0:
+                for path, mode in held["modes"].items():
+                    Path(path).chmod(mode)
+            record.write_text(json.dumps(held))
 
 
 @pytest.fixture
