@@ -112,27 +112,40 @@ def test_an_idle_fetch_reads_no_bay(core, monkeypatch):
     assert not update.changed and not update.bays and calls == []
 
 
+def counted_reads(monkeypatch, driver) -> list[int]:
+    """The sizes of ``driver``'s reads from now on (a sweep that reads nothing adds none)."""
+    reads: list[int] = []
+    real = driver.read
+    monkeypatch.setattr(driver, "read", lambda bays: reads.append(len(bays)) or real(bays))
+    return reads
+
+
+def fail_in_hardware(state, bay_id: str) -> None:
+    """The simulator's hardware says ``bay_id`` failed, as another process writes it."""
+    import sqlite3
+
+    from conftest import sim_file
+
+    with sqlite3.connect(sim_file(state)) as db:
+        db.execute("UPDATE sim_hw SET health = 'critical' WHERE bay = ?", (bay_id,))
+    db.close()
+
+
 def test_an_idle_sweep_reads_no_bay_and_a_change_on_either_side_is_swept(core, state, monkeypatch):
     """The health sweep skips a fleet in which neither the store nor the hardware changed;
     the hardware changed by another process (bench/bay_writer.py's way), or the store by
     another writer, is swept at the next poll."""
-    import sqlite3
 
-    from conftest import sim_file
 
     from tui.core.monitor import Monitor
 
     monitor = Monitor(core, sweep_seconds=0)
     monitor.poll()
     monitor.poll()
-    reads: list[int] = []
-    real = core.driver.read
-    monkeypatch.setattr(core.driver, "read", lambda bays: reads.append(len(bays)) or real(bays))
+    reads = counted_reads(monkeypatch, core.driver)
     assert monitor.poll().changed == 0 and reads == []
     bay = next(b for b in core.bays() if not b.empty and b.health == "ok")
-    with sqlite3.connect(sim_file(state)) as db:
-        db.execute("UPDATE sim_hw SET health = 'critical' WHERE bay = ?", (bay.id,))
-    db.close()
+    fail_in_hardware(state, bay.id)
     assert monitor.poll().changed == 1 and reads
     assert core.store.bay(bay.id).health == "critical"
     core.store.set_reading(bay.id, health="ok")  # the store disagrees: the hardware wins
@@ -147,9 +160,7 @@ def test_a_monitors_first_sweep_reads_no_bay_where_another_keeps_the_store_in_st
     """Another process's monitor read the whole fleet since anything changed: a second
     one (another dashboard's start) reads no bay at its first sweep; once the hardware
     changes, it sweeps."""
-    import sqlite3
 
-    from conftest import sim_file
 
     from tui.core.api import Core
     from tui.core.monitor import Monitor
@@ -159,15 +170,11 @@ def test_a_monitors_first_sweep_reads_no_bay_where_another_keeps_the_store_in_st
     first.poll()
     other = Core.open(core.config, str(state), operator="tester")
     try:
-        reads: list[int] = []
-        real = other.driver.read
-        monkeypatch.setattr(other.driver, "read", lambda bays: reads.append(len(bays)) or real(bays))
+        reads = counted_reads(monkeypatch, other.driver)
         second = Monitor(other, sweep_seconds=0)
         assert second.poll().changed == 0 and reads == []
         bay = next(b for b in core.bays() if not b.empty and b.health == "ok")
-        with sqlite3.connect(sim_file(state)) as db:
-            db.execute("UPDATE sim_hw SET health = 'critical' WHERE bay = ?", (bay.id,))
-        db.close()
+        fail_in_hardware(state, bay.id)
         assert second.poll().changed == 1 and reads
         assert other.store.bay(bay.id).health == "critical"
     finally:
